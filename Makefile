@@ -1,0 +1,77 @@
+# platsa — build, test, demo. `make demo` and `make test` work on a fresh Debian 12
+# machine as the only command typed: both depend on `deps`, which installs what is missing.
+
+# Debian packages the build, tests and demo need.
+DEB_PACKAGES := gcc make pkg-config libc6-dev \
+    libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data libspatialite-dev \
+    libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev
+
+BUILD   := build
+CC      ?= gcc
+PKGS    := gdal geos proj spatialite inih libcrypto
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+LIB_SRC  := $(wildcard gis/*.c layers/*.c analyses/*.c)
+CLI_SRC  := $(wildcard cli/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TEST_SUPPORT := $(wildcard tests/support/*.c)
+TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
+
+PLATSA := $(BUILD)/platsa
+DEMO_OUT := demo-output
+
+.PHONY: all deps test demo clean bench tests-build sample-data
+.SECONDARY:
+
+all: $(PLATSA)
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/libplatsa.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(PLATSA): $(CLI_OBJ) $(BUILD)/libplatsa.a
+	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a $(LDLIBS) $(TEST_LDLIBS)
+
+tests-build: $(PLATSA) $(TEST_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory tests-build
+	@sh tests/run_tests.sh $(TEST_BIN)
+
+demo: deps
+	@$(MAKE) --no-print-directory $(PLATSA)
+	sh sample-data/demo.sh $(PLATSA) $(DEMO_OUT)
+
+bench: deps
+	@$(MAKE) --no-print-directory $(PLATSA)
+	sh bench/run_bench.sh $(PLATSA)
+
+clean:
+	rm -rf $(BUILD) $(DEMO_OUT)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

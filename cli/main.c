@@ -1,0 +1,105 @@
+/* platsa: thin command-line front end. Parses global flags, then hands the rest
+ * of argv to the subcommand, which calls the library. */
+#include <gdal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const pl_command commands[] = {
+    {"info", cmd_info, "list layers, CRS, fields and the role each layer fits"},
+    {"import-osm", cmd_import_osm, "turn an OpenStreetMap extract into platsa's input layers"},
+    {"population", cmd_population, "distribute area population totals over residential buildings"},
+    {"synth", cmd_synth, "generate a synthetic national-scale region for benchmarks"},
+    {"route", cmd_route, "build the road graph and query distances (diagnostics)"},
+    {"access", cmd_access, "distance and travel time to the nearest services (RSP main analysis)"},
+    {"classify", cmd_classify, "urban / near-urban rural / remote rural by travel time"},
+    {"stores", cmd_stores, "vulnerability of every store: who is pushed far if it closes"},
+    {"scenario", cmd_scenario, "run what-if scenarios from a scenario file and compare"},
+    {"coverage", cmd_coverage, "service-hub coverage and optimal new hubs"},
+    {"green", cmd_green, "3-30-300: trees in view, canopy cover, distance to green areas"},
+    {"report", cmd_report, "HTML map report from a platsa GeoPackage"},
+};
+
+static char command_line[8192];
+
+const char *cli_command_line(void) { return command_line; }
+
+int cli_fail(const char *cmd, const pl_error *err)
+{
+    fprintf(stderr, "platsa %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
+    return err->code == PL_OK ? PL_EINTERNAL : (int)err->code;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: platsa [-q|--quiet] [-v|--verbose] COMMAND [options]\n"
+                 "       platsa --version\n\n"
+                 "GIS analyses for Swedish regional planning (service access, 3-30-300, scenarios).\n\n"
+                 "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'platsa COMMAND --help' shows a command's options.\n"
+                 "Exit codes: 0 ok, 1 bad input or usage, 2 internal failure.\n");
+}
+
+static void record_command_line(int argc, char **argv)
+{
+    size_t used = 0;
+    for (int i = 0; i < argc && used + 4 < sizeof command_line; i++) {
+        int quote = strpbrk(argv[i], " \t'\"") != NULL;
+        int n = snprintf(command_line + used, sizeof command_line - used, "%s%s%s%s",
+                         i ? " " : "", quote ? "'" : "", argv[i], quote ? "'" : "");
+        if (n < 0 || (size_t)n >= sizeof command_line - used)
+            break;
+        used += (size_t)n;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    record_command_line(argc, argv);
+    int quiet = 0, verbose = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "-q") || !strcmp(argv[i], "--quiet"))
+            quiet = 1;
+        else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose"))
+            verbose = 1;
+        else if (!strcmp(argv[i], "--version")) {
+            printf("platsa %s (GDAL %s, GEOS %s)\n", PLATSA_VERSION, GDALVersionInfo("RELEASE_NAME"),
+                   GEOSversion());
+            return 0;
+        } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "platsa: unknown option '%s'; see platsa --help\n", argv[i]);
+            return PL_EINPUT;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return PL_EINPUT;
+    }
+    const pl_command *cmd = NULL;
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        if (!strcmp(commands[k].name, argv[i]))
+            cmd = &commands[k];
+    if (!cmd) {
+        fprintf(stderr, "platsa: unknown command '%s'; see platsa --help\n", argv[i]);
+        return PL_EINPUT;
+    }
+    GDALAllRegister();
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = quiet;
+    ctx->verbose = verbose;
+    if (!quiet) {
+        ctx->progress = pl_progress_stderr;
+        ctx->echo_warnings = verbose;
+    }
+    int rc = cmd->run(ctx, argc - i, argv + i);
+    if (!quiet)
+        pl_warn_summary(ctx);
+    pl_ctx_free(ctx);
+    return rc;
+}

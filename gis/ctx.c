@@ -1,0 +1,192 @@
+#include "ctx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int pl_error_set(pl_error *err, pl_status code, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+        err->code = code;
+    }
+    return (int)code;
+}
+
+void pl_error_clear(pl_error *err)
+{
+    if (err) {
+        err->code = PL_OK;
+        err->msg[0] = '\0';
+    }
+}
+
+static void geos_message(const char *fmt, ...)
+{
+    /* GEOS notices are noisy for invalid inputs we repair ourselves; drop them. */
+    (void)fmt;
+}
+
+pl_ctx *pl_ctx_new(void)
+{
+    pl_ctx *ctx = pl_calloc(1, sizeof *ctx);
+    ctx->geos = GEOS_init_r();
+    GEOSContext_setNoticeHandler_r(ctx->geos, geos_message);
+    GEOSContext_setErrorHandler_r(ctx->geos, geos_message);
+    snprintf(ctx->work_crs, sizeof ctx->work_crs, "EPSG:3006");
+    ctx->echo_warnings = 0;
+    return ctx;
+}
+
+void pl_ctx_free(pl_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    if (ctx->geos)
+        GEOS_finish_r(ctx->geos);
+    free(ctx->warnings);
+    free(ctx);
+}
+
+static pl_warning *warning_slot(pl_ctx *ctx, const char *key)
+{
+    for (size_t i = 0; i < ctx->n_warnings; i++)
+        if (strcmp(ctx->warnings[i].key, key) == 0)
+            return &ctx->warnings[i];
+    if (ctx->n_warnings == ctx->cap_warnings) {
+        ctx->cap_warnings = ctx->cap_warnings ? 2 * ctx->cap_warnings : 16;
+        ctx->warnings = pl_realloc(ctx->warnings, ctx->cap_warnings * sizeof *ctx->warnings);
+    }
+    pl_warning *w = &ctx->warnings[ctx->n_warnings++];
+    memset(w, 0, sizeof *w);
+    snprintf(w->key, sizeof w->key, "%s", key);
+    return w;
+}
+
+void pl_warn(pl_ctx *ctx, const char *key, const char *fmt, ...)
+{
+    pl_warning *w = warning_slot(ctx, key);
+    if (w->count++ == 0) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->first_msg, sizeof w->first_msg, fmt, ap);
+        va_end(ap);
+        if (ctx->echo_warnings && !ctx->quiet)
+            fprintf(stderr, "warning: %s\n", w->first_msg);
+    }
+}
+
+long pl_warn_count(const pl_ctx *ctx, const char *key)
+{
+    for (size_t i = 0; i < ctx->n_warnings; i++)
+        if (strcmp(ctx->warnings[i].key, key) == 0)
+            return ctx->warnings[i].count;
+    return 0;
+}
+
+long pl_warn_total(const pl_ctx *ctx)
+{
+    long total = 0;
+    for (size_t i = 0; i < ctx->n_warnings; i++)
+        total += ctx->warnings[i].count;
+    return total;
+}
+
+void pl_warn_summary(const pl_ctx *ctx)
+{
+    for (size_t i = 0; i < ctx->n_warnings; i++) {
+        const pl_warning *w = &ctx->warnings[i];
+        if (w->count == 1)
+            fprintf(stderr, "warning: %s\n", w->first_msg);
+        else
+            fprintf(stderr, "warning: %s: %ld times, e.g. %s\n", w->key, w->count, w->first_msg);
+    }
+}
+
+void pl_warn_reset(pl_ctx *ctx)
+{
+    ctx->n_warnings = 0;
+}
+
+void pl_info(const pl_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx && ctx->quiet)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int pl_progress(const pl_ctx *ctx, double fraction, const char *stage)
+{
+    if (!ctx || !ctx->progress)
+        return 0;
+    return ctx->progress(fraction, stage, ctx->progress_user);
+}
+
+int pl_progress_stderr(double fraction, const char *stage, void *user)
+{
+    (void)user;
+    static int last_pct = -1;
+    static const char *last_stage = NULL;
+    if (!isatty(STDERR_FILENO))
+        return 0;
+    int pct = (int)(fraction * 100.0 + 0.5);
+    if (pct == last_pct && stage == last_stage)
+        return 0;
+    last_pct = pct;
+    last_stage = stage;
+    int filled = pct / 4;
+    fprintf(stderr, "\r%-28.28s [%.*s%*s] %3d%%", stage, filled,
+            "=========================", 25 - filled, "", pct);
+    if (pct >= 100)
+        fputc('\n', stderr);
+    fflush(stderr);
+    return 0;
+}
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "platsa: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *pl_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *pl_calloc(size_t count, size_t size)
+{
+    void *p = calloc(count ? count : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(count * size);
+    return p;
+}
+
+void *pl_realloc(void *old, size_t n)
+{
+    void *p = realloc(old, n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+char *pl_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = pl_malloc(n);
+    memcpy(p, s, n);
+    return p;
+}

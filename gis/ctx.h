@@ -1,0 +1,87 @@
+/* platsa core context: errors, counted warnings, logging and progress.
+ *
+ * Every library function takes a pl_ctx (shared state: GEOS handle, working CRS,
+ * diagnostics) and reports failure through a pl_error it returns or fills in.
+ * Library code never prints errors itself and never calls exit(). */
+#ifndef PLATSA_GIS_CTX_H
+#define PLATSA_GIS_CTX_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <geos_c.h>
+
+#define PLATSA_VERSION "0.1.0"
+
+/* Exit codes of the CLI, also used as error classes. */
+typedef enum {
+    PL_OK = 0,
+    PL_EINPUT = 1,    /* bad input or usage: the user can fix it */
+    PL_EINTERNAL = 2  /* a bug, out of memory, I/O failure on our side */
+} pl_status;
+
+typedef struct pl_error {
+    pl_status code;
+    char msg[2048];   /* one line: "FILE:LAYER: feature N: what is wrong; what to do" */
+} pl_error;
+
+/* Fills err (may be NULL) and returns code, so callers can write
+ * `return pl_error_set(err, PL_EINPUT, "...")`. */
+int pl_error_set(pl_error *err, pl_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void pl_error_clear(pl_error *err);
+
+/* Progress callback: fraction in [0,1] of the named stage. Return non-zero to cancel. */
+typedef int (*pl_progress_fn)(double fraction, const char *stage, void *user);
+
+/* One kind of warning, counted. The key identifies the kind (e.g. "outside-municipality"),
+ * the first message is kept as an example. */
+typedef struct pl_warning {
+    char key[96];
+    char first_msg[1024];
+    long count;
+} pl_warning;
+
+typedef struct pl_ctx {
+    GEOSContextHandle_t geos;
+    int quiet;                 /* suppress info and progress (warnings still summarised) */
+    int verbose;
+    char work_crs[64];         /* e.g. "EPSG:3006" */
+    pl_progress_fn progress;
+    void *progress_user;
+    pl_warning *warnings;      /* owned, n_warnings entries */
+    size_t n_warnings, cap_warnings;
+    int echo_warnings;         /* print the first warning of each kind as it happens */
+} pl_ctx;
+
+/* Creates a context with GEOS initialised and work_crs "EPSG:3006". */
+pl_ctx *pl_ctx_new(void);
+void pl_ctx_free(pl_ctx *ctx);
+
+/* Counted warning; key groups warnings of one kind. */
+void pl_warn(pl_ctx *ctx, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* How many warnings of this kind were issued (0 if none). */
+long pl_warn_count(const pl_ctx *ctx, const char *key);
+/* Total of all warnings. */
+long pl_warn_total(const pl_ctx *ctx);
+/* Prints one line per warning kind to stderr: "warning: KEY: N times, e.g. MSG". */
+void pl_warn_summary(const pl_ctx *ctx);
+void pl_warn_reset(pl_ctx *ctx);
+
+/* Informational message to stderr unless quiet. */
+void pl_info(const pl_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reports progress; returns non-zero if the callback asked to cancel. */
+int pl_progress(const pl_ctx *ctx, double fraction, const char *stage);
+
+/* A progress callback that draws a bar on stderr when it is a terminal. */
+int pl_progress_stderr(double fraction, const char *stage, void *user);
+
+/* Memory helpers that never return NULL for a non-zero size: they abort the
+ * process on exhaustion, the one failure a GIS batch tool cannot recover from. */
+void *pl_malloc(size_t n);
+void *pl_calloc(size_t count, size_t size);
+void *pl_realloc(void *p, size_t n);
+char *pl_strdup(const char *s);
+
+#endif

@@ -1,0 +1,208 @@
+#include "options.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const pl_option *find_long(const pl_option *t, const char *name, size_t len)
+{
+    for (; t->name; t++)
+        if (strlen(t->name) == len && strncmp(t->name, name, len) == 0)
+            return t;
+    return NULL;
+}
+
+static const pl_option *find_short(const pl_option *t, char c)
+{
+    for (; t->name; t++)
+        if (t->short_name == c)
+            return t;
+    return NULL;
+}
+
+int pl_parse_doubles(const char *text, pl_doubles *out, pl_error *err)
+{
+    out->n = 0;
+    const char *p = text;
+    while (*p) {
+        char *end;
+        errno = 0;
+        double v = strtod(p, &end);
+        if (end == p || errno || !isfinite(v) || (*end && *end != ','))
+            return pl_error_set(err, PL_EINPUT, "'%s' is not a comma-separated list of numbers", text);
+        if (out->n == PL_MAX_LIST)
+            return pl_error_set(err, PL_EINPUT, "'%s': at most %d values", text, PL_MAX_LIST);
+        out->v[out->n++] = v;
+        p = *end ? end + 1 : end;
+    }
+    if (out->n == 0)
+        return pl_error_set(err, PL_EINPUT, "empty list of numbers");
+    return PL_OK;
+}
+
+static int add_strings(pl_strings *list, const char *text, pl_error *err)
+{
+    const char *p = text;
+    while (*p) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        if (list->n == PL_MAX_LIST)
+            return pl_error_set(err, PL_EINPUT, "'%s': at most %d values", text, PL_MAX_LIST);
+        char *s = pl_malloc(len + 1);
+        memcpy(s, p, len);
+        s[len] = '\0';
+        list->v[list->n++] = s;
+        p += len + (comma ? 1 : 0);
+    }
+    return PL_OK;
+}
+
+static int set_value(const pl_option *o, void *opts, const char *value, pl_error *err)
+{
+    char *field = (char *)opts + o->offset;
+    char *end;
+    switch (o->kind) {
+    case PL_OPT_STRING:
+        *(const char **)field = value;
+        return PL_OK;
+    case PL_OPT_INT: {
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (end == value || *end || errno)
+            return pl_error_set(err, PL_EINPUT, "--%s: '%s' is not a whole number", o->name, value);
+        *(int *)field = (int)v;
+        return PL_OK;
+    }
+    case PL_OPT_DOUBLE: {
+        errno = 0;
+        double v = strtod(value, &end);
+        if (end == value || *end || errno || !isfinite(v))
+            return pl_error_set(err, PL_EINPUT, "--%s: '%s' is not a number", o->name, value);
+        *(double *)field = v;
+        return PL_OK;
+    }
+    case PL_OPT_FLAG:
+        *(int *)field = 1;
+        return PL_OK;
+    case PL_OPT_DOUBLES:
+        if (pl_parse_doubles(value, (pl_doubles *)field, err) != PL_OK)
+            return pl_error_set(err, PL_EINPUT, "--%s: %s", o->name, err->msg);
+        return PL_OK;
+    case PL_OPT_STRINGS:
+        return add_strings((pl_strings *)field, value, err);
+    }
+    return pl_error_set(err, PL_EINTERNAL, "unknown option kind");
+}
+
+static int apply_defaults(const pl_option *t, void *opts, pl_error *err)
+{
+    for (; t->name; t++) {
+        if (!t->default_str || t->kind == PL_OPT_FLAG)
+            continue;
+        if (set_value(t, opts, t->default_str, err) != PL_OK)
+            return PL_EINTERNAL;
+    }
+    return PL_OK;
+}
+
+static void clear_lists(const pl_option *t, void *opts)
+{
+    for (; t->name; t++)
+        if (t->kind == PL_OPT_STRINGS) {
+            pl_strings *l = (pl_strings *)((char *)opts + t->offset);
+            for (int i = 0; i < l->n; i++)
+                free(l->v[i]);
+            l->n = 0;
+        }
+}
+
+int pl_options_parse(const pl_option *table, void *opts, int argc, char **argv,
+                     char **positional, int max_pos, int *n_pos, pl_error *err)
+{
+    *n_pos = 0;
+    if (apply_defaults(table, opts, err) != PL_OK)
+        return PL_EINTERNAL;
+    /* A list option given on the command line replaces its default instead of appending. */
+    unsigned char given[256] = {0};
+    int only_positional = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (only_positional || arg[0] != '-' || arg[1] == '\0') {
+            if (*n_pos >= max_pos)
+                return pl_error_set(err, PL_EINPUT, "unexpected argument '%s'; see --help", arg);
+            positional[(*n_pos)++] = argv[i];
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0)
+            return -1;
+        const pl_option *o;
+        const char *value = NULL;
+        if (arg[1] == '-') {
+            const char *name = arg + 2;
+            const char *eq = strchr(name, '=');
+            o = find_long(table, name, eq ? (size_t)(eq - name) : strlen(name));
+            if (eq)
+                value = eq + 1;
+        } else {
+            o = arg[2] == '\0' ? find_short(table, arg[1]) : NULL;
+        }
+        if (!o)
+            return pl_error_set(err, PL_EINPUT, "unknown option '%s'; see --help", arg);
+        size_t idx = (size_t)(o - table);
+        if (o->kind == PL_OPT_FLAG) {
+            if (value)
+                return pl_error_set(err, PL_EINPUT, "option --%s takes no value", o->name);
+        } else if (!value) {
+            if (i + 1 >= argc)
+                return pl_error_set(err, PL_EINPUT, "option --%s needs a value (%s)", o->name,
+                                    o->metavar ? o->metavar : "VALUE");
+            value = argv[++i];
+        }
+        if (o->kind == PL_OPT_STRINGS && idx < sizeof given && !given[idx]) {
+            pl_strings *l = (pl_strings *)((char *)opts + o->offset);
+            for (int k = 0; k < l->n; k++)
+                free(l->v[k]);
+            l->n = 0;
+        }
+        if (idx < sizeof given)
+            given[idx] = 1;
+        int rc = set_value(o, opts, value, err);
+        if (rc != PL_OK)
+            return rc;
+    }
+    for (const pl_option *o = table; o->name; o++)
+        if (o->required && !given[o - table] && !o->default_str)
+            return pl_error_set(err, PL_EINPUT, "option --%s is required; see --help", o->name);
+    return PL_OK;
+}
+
+void pl_options_free(const pl_option *table, void *opts)
+{
+    clear_lists(table, opts);
+}
+
+void pl_options_help(FILE *out, const char *usage, const char *summary, const pl_option *table)
+{
+    fprintf(out, "usage: %s\n\n%s\n\noptions:\n", usage, summary);
+    for (const pl_option *o = table; o->name; o++) {
+        char left[80];
+        if (o->short_name)
+            snprintf(left, sizeof left, "-%c, --%s%s%s", o->short_name, o->name,
+                     o->kind == PL_OPT_FLAG ? "" : " ", o->kind == PL_OPT_FLAG ? "" : (o->metavar ? o->metavar : "VALUE"));
+        else
+            snprintf(left, sizeof left, "    --%s%s%s", o->name,
+                     o->kind == PL_OPT_FLAG ? "" : " ", o->kind == PL_OPT_FLAG ? "" : (o->metavar ? o->metavar : "VALUE"));
+        fprintf(out, "  %-30s %s", left, o->help ? o->help : "");
+        if (o->required)
+            fprintf(out, " (required)");
+        if (o->default_str && o->kind != PL_OPT_FLAG)
+            fprintf(out, " [default: %s]", o->default_str);
+        fputc('\n', out);
+    }
+    fprintf(out, "  %-30s %s\n", "-h, --help", "show this help");
+}
