@@ -1,0 +1,94 @@
+/* The one module that writes result files: a GeoPackage per run (plus optional CSV
+ * twins of its attribute tables), written to a temporary file in the target folder
+ * and renamed into place only when pl_gpkg_commit succeeds.
+ *
+ * What QGIS needs to open results styled is written here too: a default style per
+ * layer in `layer_styles` (from QML templates in share/styles), Swedish aliases in
+ * `gpkg_data_columns`, and run metadata in `gpkg_metadata`. */
+#ifndef PLATSA_GIS_GPKG_WRITER_H
+#define PLATSA_GIS_GPKG_WRITER_H
+
+#include <stdint.h>
+#include <geos_c.h>
+#include "ctx.h"
+
+typedef enum {
+    PL_FIELD_INT,     /* 32-bit integer */
+    PL_FIELD_INT64,
+    PL_FIELD_REAL,
+    PL_FIELD_TEXT
+} pl_field_type;
+
+typedef struct pl_field_def {
+    const char *name;        /* column name, ASCII snake_case */
+    pl_field_type type;
+    const char *alias_sv;    /* Swedish alias for planners (gpkg_data_columns.title); may be NULL */
+    const char *description; /* English description (gpkg_data_columns.description); may be NULL */
+} pl_field_def;
+
+/* How QGIS should draw a layer by default. */
+typedef enum {
+    PL_STYLE_NONE,        /* no layer_styles row (attribute tables) */
+    PL_STYLE_SINGLE,      /* one symbol */
+    PL_STYLE_GRADUATED,   /* graduated colours on `field` with class `breaks` (n_breaks upper bounds) */
+    PL_STYLE_PASS_FAIL    /* categorised on an integer `field`: 1 pass (green), 0 fail (red) */
+} pl_style_kind;
+
+typedef struct pl_style {
+    pl_style_kind kind;
+    const char *field;       /* attribute the renderer uses */
+    const double *breaks;    /* GRADUATED: ascending upper bounds; a last open class "> last" is added */
+    int n_breaks;
+    const char *unit;        /* label unit, e.g. "km" or "min" */
+    const char *name;        /* styleName, e.g. "platsa avstånd" ; NULL = layer name */
+    const char *ramp;        /* GRADUATED colour ramp: "access" (green→red, default) or "green" */
+} pl_style;
+
+typedef struct pl_gpkg pl_gpkg;
+typedef struct pl_gpkg_layer pl_gpkg_layer;
+
+typedef struct pl_gpkg_opts {
+    int overwrite;            /* replace an existing output (otherwise refused) */
+    int csv;                  /* also write attribute tables as CSV beside the GeoPackage */
+    const char *command_line; /* recorded in metadata */
+    const char *const *inputs;/* input paths, NULL-terminated; recorded with size and SHA-256,
+                                 and refused as output paths */
+} pl_gpkg_opts;
+
+/* Starts a new output. Fails (PL_EINPUT) when path exists and !overwrite, when path
+ * names one of the inputs, or when the folder is not writable. Nothing is created
+ * at `path` until pl_gpkg_commit. */
+pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err);
+
+/* Adds a layer. geom_type is an OGRwkbGeometryType value (e.g. wkbPoint = 1,
+ * wkbMultiPolygon = 6), or 100 (wkbNone) for a non-spatial attribute table.
+ * Layers are in the working CRS (ctx->work_crs). `title` goes to gpkg_contents.identifier. */
+pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, const char *title,
+                                 const pl_field_def *fields, int n_fields, const pl_style *style,
+                                 pl_error *err);
+
+/* Row building: begin, set values by field index, set geometry, end.
+ * Unset fields are NULL. Rows are written in batched transactions. */
+void pl_gpkg_row_begin(pl_gpkg_layer *l);
+void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v);
+void pl_gpkg_set_real(pl_gpkg_layer *l, int field, double v);   /* NaN is written as NULL */
+void pl_gpkg_set_text(pl_gpkg_layer *l, int field, const char *v);
+void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom); /* copied; not taken */
+void pl_gpkg_set_xy(pl_gpkg_layer *l, double x, double y);        /* point geometry */
+int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err);
+
+/* Extra run parameters for the metadata ("name" = "value"). */
+void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value);
+
+/* Finishes everything (spatial indexes, styles, aliases, metadata, CSV), closes and
+ * renames into place. Frees g whatever the outcome; on failure nothing is left behind. */
+int pl_gpkg_commit(pl_gpkg *g, pl_error *err);
+
+/* Drops the output: removes the temporary file(s) and frees g. */
+void pl_gpkg_abort(pl_gpkg *g);
+
+/* Removes the temporary files of every output still open. Safe to call from a
+ * signal handler's exit path (the CLI installs one for SIGINT/SIGTERM). */
+void pl_gpkg_cleanup_all(void);
+
+#endif

@@ -1,0 +1,111 @@
+/* Routable graph (CSR arrays) built from a pl_roads network for one travel mode,
+ * attachment of places to it, and multi-source k-nearest searches.
+ *
+ * Direction convention: searches answer "from each place (target) to its nearest
+ * sources (services)" — the resident travels to the service — so one-way streets are
+ * respected in that direction. Costs: length in metres always; time in seconds
+ * at the mode's speed (car: per-road speed or class default; bike 16 km/h; walk 5 km/h). */
+#ifndef PLATSA_GIS_GRAPH_H
+#define PLATSA_GIS_GRAPH_H
+
+#include <stdint.h>
+#include "ctx.h"
+#include "roads.h"
+
+typedef enum { PL_MODE_CAR = 0, PL_MODE_BIKE = 1, PL_MODE_WALK = 2 } pl_mode;
+
+const char *pl_mode_name(pl_mode m);
+int pl_mode_from_name(const char *name, pl_mode *out); /* PL_OK or PL_EINPUT */
+double pl_mode_speed_kmh(pl_mode m);                     /* bike 16, walk 5; car: 0 (per road) */
+
+typedef enum { PL_METRIC_DISTANCE = 0, PL_METRIC_TIME = 1 } pl_metric;
+
+typedef struct pl_graph_opts {
+    pl_mode mode;
+    double snap_tolerance_m;   /* line endpoints closer than this are one node (default 0.5) */
+    int node_intersections;    /* also join lines where they cross at a shared interior vertex
+                                  (default on: vertices shared by two lines are junctions unless
+                                  either is a bridge/tunnel or they are on different layers) */
+    double ferry_speed_kmh;    /* default 20 */
+    const char *cache_path;    /* optional graph cache file; NULL = none */
+} pl_graph_opts;
+
+void pl_graph_opts_default(pl_graph_opts *o);
+
+typedef struct pl_graph {
+    pl_mode mode;
+    uint32_t n_nodes;
+    uint32_t n_arcs;           /* directed arcs */
+    double *node_x, *node_y;
+    uint32_t *out_begin;       /* n_nodes+1: arcs leaving node v are out_begin[v]..out_begin[v+1]-1 */
+    uint32_t *arc_head;
+    float *arc_len_m;
+    float *arc_time_s;
+    uint32_t *arc_road;        /* index of the source road (pl_roads) */
+    uint32_t *component;       /* per node: connected-component id, 0 = largest */
+    uint32_t n_components;
+    uint32_t *component_nodes; /* per component: node count */
+} pl_graph;
+
+pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *opts, pl_error *err);
+void pl_graph_free(pl_graph *g);
+
+/* A place attached to the graph at its projected point on the nearest eligible edge. */
+typedef enum {
+    PL_SNAP_OK = 0,
+    PL_SNAP_TOO_FAR = 1,  /* nearest eligible edge beyond max_snap_m (still attached, flagged) */
+    PL_SNAP_NONE = 2      /* no eligible edge at all */
+} pl_snap_status;
+
+typedef struct pl_snap {
+    uint32_t node_a, node_b;       /* edge endpoints */
+    float a_len_m, b_len_m;        /* along the edge from the point to a / to b */
+    float a_time_s, b_time_s;
+    uint8_t to_a, to_b;            /* may travel from the point to a / to b (one-way rules) */
+    uint8_t from_a, from_b;        /* may travel from a / b to the point */
+    float access_m;                /* straight leg from the place to the point on the edge */
+    float access_s;                /* that leg at the mode's access speed */
+    uint32_t road;                 /* index of the road (pl_roads) */
+    uint8_t status;                /* pl_snap_status */
+} pl_snap;
+
+typedef struct pl_snap_opts {
+    double max_snap_m;             /* default 1000 */
+    uint32_t min_component_nodes;  /* avoid fragments smaller than this when the main network
+                                      is within max_snap_m (default 50) */
+} pl_snap_opts;
+
+void pl_snap_opts_default(pl_snap_opts *o);
+
+/* Attaches n points. Eligible edges exclude tunnels, layer < 0, indoor ways, ferries,
+ * and edges closed to the graph's mode. */
+int pl_graph_snap(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const double *x,
+                  const double *y, size_t n, const pl_snap_opts *opts, pl_snap *out, pl_error *err);
+
+/* One label of a k-nearest answer. source = index into the sources array, or UINT32_MAX
+ * when fewer than k sources are reachable (then dist/time are INFINITY). */
+typedef struct pl_label {
+    uint32_t source;
+    double dist_m;                 /* network + access legs of both ends, metres */
+    double time_s;
+} pl_label;
+
+typedef struct pl_search_opts {
+    pl_metric metric;              /* what "nearest" minimises; the other is measured along that path */
+    int k;                         /* 1..3 distinct sources per target */
+    double cutoff;                 /* stop beyond this (metres or seconds); INFINITY = none */
+} pl_search_opts;
+
+/* Multi-source search: for every target, its k nearest distinct sources. Ties in the
+ * metric are broken by the lower source index (callers order sources by id).
+ * out has n_targets * k labels, target t's labels at out[t*k .. t*k+k-1], nearest first. */
+int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, uint32_t n_sources,
+                       const pl_snap *targets, size_t n_targets, const pl_search_opts *opts,
+                       pl_label *out, pl_error *err);
+
+/* Single pair / one-to-many from one place (for tests and scenario work):
+ * cost from place `from` to each of `to` (INFINITY if unreachable). */
+int pl_graph_one_to_many(pl_ctx *ctx, const pl_graph *g, const pl_snap *from, const pl_snap *to,
+                         size_t n_to, pl_metric metric, pl_label *out, pl_error *err);
+
+#endif

@@ -1,0 +1,49 @@
+/* The road network as validated in-memory arrays: what the graph builder consumes.
+ * Filled by layers/roads.c from any lines source (OSM import, NVDB-style, plain lines). */
+#ifndef PLATSA_GIS_ROADS_H
+#define PLATSA_GIS_ROADS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    PL_ROAD_MOTORWAY, PL_ROAD_TRUNK, PL_ROAD_PRIMARY, PL_ROAD_SECONDARY, PL_ROAD_TERTIARY,
+    PL_ROAD_UNCLASSIFIED, PL_ROAD_RESIDENTIAL, PL_ROAD_SERVICE, PL_ROAD_LIVING_STREET,
+    PL_ROAD_TRACK, PL_ROAD_PEDESTRIAN, PL_ROAD_FOOTWAY, PL_ROAD_CYCLEWAY, PL_ROAD_PATH,
+    PL_ROAD_STEPS, PL_ROAD_FERRY, PL_ROAD_OTHER,
+    PL_ROAD_N_CLASSES
+} pl_road_class;
+
+/* Per-road flags. */
+enum {
+    PL_ROAD_NO_CAR  = 1 << 0,
+    PL_ROAD_NO_BIKE = 1 << 1,
+    PL_ROAD_NO_FOOT = 1 << 2,
+    PL_ROAD_BRIDGE  = 1 << 3,
+    PL_ROAD_TUNNEL  = 1 << 4,
+    PL_ROAD_INDOOR  = 1 << 5,
+    PL_ROAD_IS_FERRY = 1 << 6
+};
+
+typedef struct pl_roads {
+    size_t n;                 /* number of lines */
+    size_t *first_vertex;     /* n+1 offsets into vx/vy */
+    double *vx, *vy;          /* vertices in the working CRS (metres) */
+    int64_t *id;              /* source id (OSM way id or feature id) */
+    uint8_t *road_class;      /* pl_road_class */
+    float *speed_kmh;         /* car speed from data; 0 = unknown (class default applies) */
+    int8_t *oneway;           /* 0 both ways, 1 along digitised direction, -1 against */
+    uint8_t *flags;           /* PL_ROAD_* */
+    int8_t *layer;            /* OSM layer tag, 0 default */
+    char *source;             /* "file:layer", for messages */
+} pl_roads;
+
+/* Road class name <-> enum ("motorway", "residential", ...). Unknown names give PL_ROAD_OTHER. */
+pl_road_class pl_road_class_from_name(const char *name);
+const char *pl_road_class_name(pl_road_class c);
+/* Documented default car speed per class, km/h (Swedish defaults). */
+double pl_road_default_speed_kmh(pl_road_class c);
+
+void pl_roads_free(pl_roads *r);
+
+#endif
