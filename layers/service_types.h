@@ -40,8 +40,5 @@ int pl_service_types_match_value(const pl_service_types *t, const char *value);
 /* True if a service of base type `type` counts for type `query` (equal, or included). */
 int pl_service_types_counts_for(const pl_service_types *t, int query, int type);
 
-/* Folder of shipped data (styles, osmconf.ini, service_types.ini): $PLATSA_SHARE, else
- * ../share beside the binary's folder, else the compile-time source path. */
-const char *pl_share_dir(void);
 
 #endif
