@@ -29,7 +29,7 @@ const char *pl_share_dir(void)
         snprintf(dir, sizeof dir, "%s", env);
         return dir;
     }
-    char exe[PATH_MAX];
+    char exe[PATH_MAX - 16];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n > 0) {
         exe[n] = '\0';
