@@ -1,0 +1,61 @@
+/* Reading any GDAL vector source, reprojected to the working CRS.
+ * A spec is "FILE", "FILE:LAYER" or a GDAL connection string ("PG:..."); a layer
+ * given in the options wins over one in the spec. */
+#ifndef PLATSA_GIS_VECTOR_H
+#define PLATSA_GIS_VECTOR_H
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include "ctx.h"
+
+typedef struct pl_vector {
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    OGRCoordinateTransformationH to_work;  /* NULL when already in the working CRS */
+    OGRSpatialReferenceH work_srs;
+    char *path;                            /* file part of the spec */
+    char *label;                           /* "file.gpkg:layer" for messages (basename) */
+    char *role;                            /* "population", ... for messages */
+} pl_vector;
+
+typedef struct pl_vector_opts {
+    const char *layer;       /* NULL: from the spec, else the only layer, else the first with geometry */
+    const char *assume_crs;  /* used only when the source has no CRS; NULL = refuse such sources */
+    const char *role;        /* for messages */
+} pl_vector_opts;
+
+pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err);
+void pl_vector_close(pl_vector *v);
+
+/* Splits "FILE:LAYER" when FILE exists and LAYER is a name (not a Windows drive or URL). */
+void pl_vector_split_spec(const char *spec, char *file, size_t file_size, char *layer, size_t layer_size);
+
+/* Field index by name (case-insensitive), -1 if absent. */
+int pl_vector_field(const pl_vector *v, const char *name);
+/* First field whose name matches one of the NULL-terminated candidates (case-insensitive). */
+int pl_vector_field_auto(const pl_vector *v, const char *const *candidates);
+/* Like pl_vector_field_auto, but `given` (a user's flag value) wins; when nothing is found
+ * and required, fails with "LABEL: field 'X' not found; fields are: ...; use --FLAG". */
+int pl_vector_field_pick(const pl_vector *v, const char *given, const char *const *candidates,
+                         const char *flag, int required, pl_error *err);
+/* "a, b, c" (static buffer). */
+const char *pl_vector_field_list(const pl_vector *v);
+
+/* Reads a feature's geometry reprojected to the working CRS (a new geometry the caller
+ * destroys), or NULL for an empty/missing geometry or a failed transform. */
+OGRGeometryH pl_vector_geometry(const pl_vector *v, OGRFeatureH f);
+
+/* Converts an OGR geometry into GEOS in ctx's handle (NULL on failure). */
+GEOSGeometry *pl_ogr_to_geos(pl_ctx *ctx, OGRGeometryH g);
+/* Makes a GEOS geometry valid (returns the same pointer if already valid, else a new
+ * geometry and destroys the input); NULL if it cannot be repaired. */
+GEOSGeometry *pl_geos_make_valid(pl_ctx *ctx, GEOSGeometry *g, int *was_repaired);
+
+/* Reads a numeric field; returns 0 and sets *out, or -1 when null/not numeric. */
+int pl_vector_get_number(OGRFeatureH f, int field, double *out);
+
+/* Basename of a path (static buffer). */
+const char *pl_basename(const char *path);
+
+#endif
