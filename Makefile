@@ -21,6 +21,8 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TEST_SUPPORT := $(wildcard tests/support/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
 PLATSA := $(BUILD)/platsa
@@ -57,6 +59,10 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a $(LDLIBS) $(TEST_LDLIBS)
 
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libplatsa.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libplatsa.a $(LDLIBS)
+
 tests-build: $(PLATSA) $(TEST_BIN)
 
 test: deps
@@ -68,7 +74,7 @@ demo: deps
 	sh sample-data/demo.sh $(PLATSA) $(DEMO_OUT)
 
 bench: deps
-	@$(MAKE) --no-print-directory $(PLATSA)
+	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)
 
 clean:

@@ -53,6 +53,8 @@ typedef struct pl_gpkg_opts {
     const char *command_line; /* recorded in metadata */
     const char *const *inputs;/* input paths, NULL-terminated; recorded with size and SHA-256,
                                  and refused as output paths */
+    const char *timestamp;    /* fixed ISO 8601 time for every timestamp in the file, so the same
+                                 inputs give the same bytes (NULL = $SOURCE_DATE_EPOCH if set, else now) */
 } pl_gpkg_opts;
 
 /* Starts a new output. Fails (PL_EINPUT) when path exists and !overwrite, when path
