@@ -596,6 +596,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     r->opts = *opts;
     r->geos = ctx->geos;
     const char *dir = opts->data_dir && *opts->data_dir ? opts->data_dir : pl_synth_default_data_dir();
+    r->data_dir = pl_strdup(dir);
     r->opts.data_dir = NULL;   /* not owned; don't keep a dangling pointer */
     r->opts.region = NULL;
     switch (opts->size) {
@@ -812,5 +813,6 @@ void pl_synth_region_free(pl_synth_region *r)
     free_strings(r->svc_name, r->n_services);
     free(r->svc_muni);
     free(r->islands);
+    free(r->data_dir);
     free(r);
 }

@@ -99,6 +99,7 @@ typedef struct pl_synth_region {
     pl_synth_opts opts;
     char region_code[8];           /* "1880", "18" or "SE" */
     char region_name[96];
+    char *data_dir;                /* the real-data folder read */
     GEOSContextHandle_t geos;      /* owner of the geometries below */
 
     /* Real 1 km squares (the base, always present). */
