@@ -557,15 +557,24 @@ static void town_grid(const pl_synth_region *r, sy_net *net, size_t t, const int
     uint32_t *nodes = NULL;   /* vertex per local node */
     int64_t *ni = NULL, *nj = NULL;
     float *nw = NULL;
-    size_t nn = 0, cap = 0, capi = 0, capj = 0, capw = 0;
+    size_t nn = 0, cap = 0;
+    /* lattice points in the populated 250 m cells of the town's squares (k < 16), and within
+     * 150 m of each square's centre (k == 16), so that the centre is near a street too */
     for (size_t qi = 0; qi < n_sq; qi++) {
         int32_t q = sq_list[qi];
-        for (int k = 0; k < 16; k++) {
-            int32_t sp = r->sq_sub[16 * q + k];
-            if (sp <= 0)
+        for (int k = 0; k <= 16; k++) {
+            int32_t sp = k < 16 ? r->sq_sub[16 * q + k] : 0;
+            if (k < 16 && sp <= 0)
                 continue;
             double bx0 = r->sq_x[q] + 250.0 * (k % 4), by0 = r->sq_y[q] + 250.0 * (k / 4);
             double bx1 = bx0 + 250.0, by1 = by0 + 250.0;
+            double ccx = r->sq_x[q] + 500.0, ccy = r->sq_y[q] + 500.0;
+            if (k == 16) {
+                bx0 = ccx - 150.0;
+                bx1 = ccx + 150.0;
+                by0 = ccy - 150.0;
+                by1 = ccy + 150.0;
+            }
             double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
             for (int c = 0; c < 4; c++) {
                 double x = (c & 1 ? bx1 : bx0) - ox, y = (c & 2 ? by1 : by0) - oy;
@@ -581,20 +590,26 @@ static void town_grid(const pl_synth_region *r, sy_net *net, size_t t, const int
                     double x = ox + s * (i * ct - j * st), y = oy + s * (i * st + j * ct);
                     if (x < bx0 || x >= bx1 || y < by0 || y >= by1)
                         continue;
-                    sy_rng jr = sy_stream(r->opts.seed, SALT_GRID_EDGE, sy_hash_str(in->tcode[t]), lat_key(i, j));
+                    if (k == 16 && (hypot(x - ccx, y - ccy) > 150.0 || sy_ihash_get(&hsh, lat_key(i, j)) != UINT32_MAX))
+                        continue;
+                    sy_rng jr = sy_stream(r->opts.seed, SALT_GRID_EDGE, th_key, lat_key(i, j));
                     double jx = x + sy_range(&jr, -GRID_JITTER, GRID_JITTER) * s;
                     double jy = y + sy_range(&jr, -GRID_JITTER, GRID_JITTER) * s;
-                    uint32_t v = sy_vertex(b, jx, jy);
+                    if (nn == cap) {
+                        cap = cap ? 2 * cap : 1024;
+                        nodes = pl_realloc(nodes, cap * sizeof *nodes);
+                        ni = pl_realloc(ni, cap * sizeof *ni);
+                        nj = pl_realloc(nj, cap * sizeof *nj);
+                        nw = pl_realloc(nw, cap * sizeof *nw);
+                    }
+                    nodes[nn] = sy_vertex(b, jx, jy);
+                    ni[nn] = i;
+                    nj[nn] = j;
+                    nw[nn] = 0.0f;
                     sy_ihash_put(&hsh, lat_key(i, j), (uint32_t)nn);
-                    SY_PUSH(nodes, nn, cap, v);
-                    size_t dummy = nn - 1;
-                    SY_PUSH(ni, dummy, capi, i);
-                    dummy = nn - 1;
-                    SY_PUSH(nj, dummy, capj, j);
-                    dummy = nn - 1;
-                    SY_PUSH(nw, dummy, capw, 0.0f);
+                    nn++;
                 }
-            for (size_t m = first; m < nn; m++)
+            for (size_t m = first; m < nn && sp > 0; m++)
                 nw[m] = (float)sp / (float)(nn - first);
         }
     }
