@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ids.h"
+#include "units.h"
 
 const char pl_access_usage[] =
     "platsa access --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";
@@ -119,30 +120,6 @@ static int in_region(const char *code, const char *region)
     if (!region || !*region)
         return 1;
     return code && strncmp(code, region, strlen(region)) == 0;
-}
-
-/* Municipality of every cell: the carried code when it names a known municipality
- * (SCB grid squares carry kn_kod; generalised polygons miss coastal squares), else the
- * containing polygon, else the nearest (counted warning). */
-static void assign_municipalities(pl_ctx *ctx, const pl_population *pop, const pl_municipalities *munis,
-                                  pl_access_result *r)
-{
-    for (size_t i = 0; i < pop->n; i++) {
-        long m = -1;
-        if (pop->muni_code && pop->muni_code[i] && pop->muni_code[i][0])
-            m = pl_municipalities_find(munis, pop->muni_code[i]);
-        if (m < 0) {
-            int outside = 0;
-            m = pl_municipalities_locate(ctx, munis, pop->x[i], pop->y[i], &outside);
-            if (outside) {
-                r->n_outside_muni++;
-                pl_warn(ctx, "cell-outside-municipality",
-                        "%s: unit %s lies outside every municipality polygon; assigned to the nearest (%s)",
-                        pop->source ? pop->source : "population", pop->id[i], m >= 0 ? munis->code[m] : "?");
-            }
-        }
-        r->cell_muni[i] = m;
-    }
 }
 
 static void setup_bands(pl_access_type *at, const pl_service_type *st, const pl_access_params *p)
@@ -316,7 +293,7 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     r->cell_in_region = pl_malloc(pop->n ? pop->n : 1);
     r->service_level = pl_calloc(pop->n ? pop->n : 1, sizeof *r->service_level);
 
-    assign_municipalities(ctx, pop, munis, r);
+    r->n_outside_muni = pl_assign_municipalities(ctx, pop, munis, r->cell_muni);
     long n_in_region = 0;
     for (size_t c = 0; c < pop->n; c++) {
         long m = r->cell_muni[c];
