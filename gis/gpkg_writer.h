@@ -42,6 +42,8 @@ typedef struct pl_style {
     const char *unit;        /* label unit, e.g. "km" or "min" */
     const char *name;        /* styleName, e.g. "platsa avstånd" ; NULL = layer name */
     const char *ramp;        /* GRADUATED colour ramp: "access" (green→red, default) or "green" */
+    const char *null_label;  /* GRADUATED: legend label of the grey class drawn for NULL values;
+                                NULL = "ej nåbar" (ramp "access") or "uppgift saknas" (ramp "green") */
 } pl_style;
 
 typedef struct pl_gpkg pl_gpkg;
@@ -92,5 +94,18 @@ void pl_gpkg_abort(pl_gpkg *g);
 /* Removes the temporary files of every output still open. Safe to call from a
  * signal handler's exit path (the CLI installs one for SIGINT/SIGTERM). */
 void pl_gpkg_cleanup_all(void);
+
+/* --- Additions (compatible refinements) --- */
+
+/* Streams a file through SHA-256 (OpenSSL EVP). Fills hex (64 lowercase hex digits + NUL)
+ * and *size (bytes; may be NULL). Returns 0, or -1 when the path is not a readable
+ * regular file (errno set). */
+int pl_gpkg_sha256_file(const char *path, char hex[65], long long *size);
+
+/* Rows per transaction (default 50000; n < 1 restores the default). For tests and tuning. */
+void pl_gpkg_set_batch_rows(pl_gpkg *g, long n);
+
+/* The temporary file the GeoPackage is written to until commit (for diagnostics and tests). */
+const char *pl_gpkg_temp_path(const pl_gpkg *g);
 
 #endif
