@@ -30,7 +30,11 @@ typedef struct pl_field_def {
 typedef enum {
     PL_STYLE_NONE,        /* no layer_styles row (attribute tables) */
     PL_STYLE_SINGLE,      /* one symbol */
-    PL_STYLE_GRADUATED,   /* graduated colours on `field` with class `breaks` (n_breaks upper bounds) */
+    PL_STYLE_GRADUATED,   /* graduated colours on `field` with class `breaks` (n_breaks upper bounds);
+                             the first class starts at min(0, breaks[0]), an open class "> last unit"
+                             follows, and NULL values get their own grey class (the renderer's
+                             attribute is the expression coalesce("field", min(0, breaks[0]) - 1),
+                             since QGIS's graduated renderer does not draw NULL) */
     PL_STYLE_PASS_FAIL    /* categorised on an integer `field`: 1 pass (green), 0 fail (red) */
 } pl_style_kind;
 
@@ -72,7 +76,10 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
                                  pl_error *err);
 
 /* Row building: begin, set values by field index, set geometry, end.
- * Unset fields are NULL. Rows are written in batched transactions. */
+ * Unset fields are NULL. Rows are written in batched transactions. A single geometry
+ * in a multi layer (Polygon into MultiPolygon) is promoted; any other mismatch, a bad
+ * field index or a write error fails the row AND the output: pl_gpkg_commit then
+ * reports that first error and leaves nothing behind. */
 void pl_gpkg_row_begin(pl_gpkg_layer *l);
 void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v);
 void pl_gpkg_set_real(pl_gpkg_layer *l, int field, double v);   /* NaN is written as NULL */
@@ -85,7 +92,13 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err);
 void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value);
 
 /* Finishes everything (spatial indexes, styles, aliases, metadata, CSV), closes and
- * renames into place. Frees g whatever the outcome; on failure nothing is left behind. */
+ * renames into place. Frees g whatever the outcome; on failure nothing is left behind.
+ * Styles go to `layer_styles` as QGIS's own "save style to datasource" writes them
+ * (QML from share/styles templates, useAsDefault 1, f_table_catalog/schema ''), aliases
+ * to gpkg_data_columns (title = alias_sv) and into the QML <aliases>, run metadata (JSON:
+ * tool, versions, command line, inputs with size and SHA-256, parameters, layers) to
+ * gpkg_metadata with a 'geopackage' scope reference. CSV twins of attribute tables are
+ * OUT_DIR/<stem>_<table>.csv (UTF-8, comma separated, RFC 4180 quoting, NULL empty). */
 int pl_gpkg_commit(pl_gpkg *g, pl_error *err);
 
 /* Drops the output: removes the temporary file(s) and frees g. */
