@@ -1147,6 +1147,12 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
         pl_error_set(err, PL_EINTERNAL, "%s: layer without a name", g->path);
         return NULL;
     }
+    for (const char *c = name; *c; c++) {
+        if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20) {
+            pl_error_set(err, PL_EINTERNAL, "%s: layer name '%s' has a slash or control character", g->path, name);
+            return NULL;
+        }
+    }
     if (strcasecmp(name, "layer_styles") == 0 || strncasecmp(name, "gpkg_", 5) == 0 ||
         strncasecmp(name, "rtree_", 6) == 0 || strncasecmp(name, "sqlite_", 7) == 0) {
         pl_error_set(err, PL_EINTERNAL, "%s: layer name '%s' is reserved", g->path, name);
@@ -1227,7 +1233,7 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
     if (g->csv && !spatial) {
         char final[PATH_MAX], tmp[PATH_MAX];
         int n1 = snprintf(final, sizeof final, "%s/%s_%s.csv", g->dir, g->stem, name);
-        int n2 = snprintf(tmp, sizeof tmp, "%s/.%s_%s.csv.tmp-%ld", g->dir, g->stem, name, (long)getpid());
+        int n2 = snprintf(tmp, sizeof tmp, "%s-%s.csv", g->temps[0], name);  /* unique like the GeoPackage's */
         if (n1 <= 0 || n2 <= 0 || n1 >= (int)sizeof final || n2 >= (int)sizeof tmp) {
             pl_error_set(err, PL_EINPUT, "%s:%s: CSV path too long", g->path, name);
             return NULL;

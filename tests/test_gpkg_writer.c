@@ -937,6 +937,8 @@ static void test_style_and_layer_validation(void **state)
     pl_style single = {.kind = PL_STYLE_SINGLE};
     assert_null(pl_gpkg_layer_add(g, "t", 100, NULL, TABLE_FIELDS, 3, &single, &err));
     assert_null(pl_gpkg_layer_add(g, "layer_styles", 100, NULL, TABLE_FIELDS, 3, NULL, &err));
+    assert_null(pl_gpkg_layer_add(g, "../x", 100, NULL, TABLE_FIELDS, 3, NULL, &err));
+    assert_non_null(strstr(err.msg, "slash"));
     /* Validation failures do not spoil the output: a valid layer can still be written. */
     pl_gpkg_layer *lines = pl_gpkg_layer_add(g, "vagar", 5 /* wkbMultiLineString */, "Vägar", NULL, 0, &single, &err);
     assert_non_null(lines);
