@@ -139,7 +139,7 @@ static int write_service_level(pl_gpkg *g, const access_inputs *in, const pl_acc
     double breaks[PL_MAX_TYPES];
     for (int i = 0; i < r->n_types && i < PL_MAX_TYPES; i++)
         breaks[i] = i;  /* one class per count 0..n-1, then "> n-1" = all types */
-    pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, r->n_types, "typer", "platsa servicenivå", "green"};
+    pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, r->n_types, "typer", "platsa servicenivå", "green", NULL};
     int geom_type = in->pop->is_polygon ? 6 : 1;
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "service_level", geom_type, "Kombinerad servicenivå per ruta", fl.defs,
                                          fl.n, &style, err);

@@ -230,7 +230,7 @@ static int write_cells(pl_gpkg *g, const pl_population *pop, const pl_localities
         {"inside_locality", PL_FIELD_INT, "I tätort", "1 if the unit is inside or at a tätort"},
     };
     static const double breaks[] = {1, 2};
-    pl_style style = {PL_STYLE_GRADUATED, "class", breaks, 2, "", "platsa klassificering", "access"};
+    pl_style style = {PL_STYLE_GRADUATED, "class", breaks, 2, "", "platsa klassificering", "access", NULL};
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "classify_cells", pop->is_polygon ? 6 : 1,
                                          "Territoriell klassificering per ruta", fields, 8, &style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
