@@ -68,7 +68,7 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
     char style_field[64];
     snprintf(style_field, sizeof style_field, "%s_km", in->types->t[first->type].key);
     pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
-                      "platsa avstånd", "access"};
+                      "platsa avstånd", "access", NULL};
     int geom_type = in->pop->is_polygon ? 6 /* wkbMultiPolygon */ : 1 /* wkbPoint */;
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "access_cells", geom_type, "Tillgänglighet per ruta", fl.defs, fl.n,
                                          &style, err);
@@ -271,7 +271,7 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
     char style_field[64];
     snprintf(style_field, sizeof style_field, "%s_mean_km", in->types->t[first->type].key);
     pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
-                      "platsa medelavstånd", "access"};
+                      "platsa medelavstånd", "access", NULL};
     pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "access_municipalities", 6, "Tillgänglighet per kommun", fl.defs,
                                             fl.n, &style, err);
     pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, "access_municipalities_table", 100,

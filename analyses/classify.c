@@ -266,7 +266,7 @@ static int write_municipalities(pl_gpkg *g, const pl_population *pop, const pl_m
     };
     static const double breaks[] = {0.05, 0.1, 0.25, 0.5};
     pl_style style = {PL_STYLE_GRADUATED, "share_remote_rural", breaks, 4, "", "platsa andel avlägsen landsbygd",
-                      "access"};
+                      "access", NULL};
     pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "classify_municipalities", 6, "Befolkning per klass och kommun",
                                             fields, 9, &style, err);
     pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, "classify_municipalities_table", 100,
