@@ -1017,6 +1017,10 @@ int sy_build_roads(pl_ctx *ctx, pl_synth_region *r, const sy_inputs *in, sy_net 
         }
         free(order);
     }
+    /* an archipelago square built up as part of a town belongs to the town's landmass */
+    for (size_t q = 0; q < nq; q++)
+        if (sq_town[q] >= 0 && sq_lm[q] >= n_lm && tlm[sq_town[q]] >= 0)
+            sq_lm[q] = tlm[sq_town[q]];
     /* squares per town */
     size_t *tcount = pl_calloc(T + 1, sizeof *tcount);
     for (size_t q = 0; q < nq; q++)
@@ -1402,16 +1406,26 @@ int sy_build_roads(pl_ctx *ctx, pl_synth_region *r, const sy_inputs *in, sy_net 
     {
         pedge *bc = NULL;
         size_t nbc = 0, capbc = 0;
+        uint32_t *main_only = pl_calloc((size_t)(n_land > 0 ? n_land : 1), sizeof *main_only);
+        if (main_lm >= 0)
+            main_only[main_lm] = 1;
         for (size_t i = 0; i < pts.n; i++) {
             if (pts.lm[i] == main_lm)
                 continue;
-            pt_accept pa = {&pts, &uf, pts.lm[i], (uint32_t)i, UINT32_MAX, NULL, 0, 1};
-            double d;
-            uint32_t j = sy_grid_nearest(&pg, pts.x[i], pts.y[i], LONG_BRIDGE_MAX_M, accept_point, &pa, &d);
-            if (j == UINT32_MAX)
-                continue;
-            pedge e = {(uint32_t)i, j, d};
-            SY_PUSH(bc, nbc, capbc, e);
+            /* the nearest point on another landmass, and the nearest on the main one */
+            for (int pass = 0; pass < 2; pass++) {
+                pt_accept pa = {&pts, &uf, pts.lm[i], (uint32_t)i, UINT32_MAX, NULL, 0, 1};
+                if (pass == 1) {
+                    pa.group = main_only;
+                    pa.want_group = 1;
+                }
+                double d;
+                uint32_t j = sy_grid_nearest(&pg, pts.x[i], pts.y[i], LONG_BRIDGE_MAX_M, accept_point, &pa, &d);
+                if (j == UINT32_MAX)
+                    continue;
+                pedge e = {(uint32_t)i, j, d};
+                SY_PUSH(bc, nbc, capbc, e);
+            }
         }
         if (nbc)
             qsort(bc, nbc, sizeof *bc, cmp_pedge);
@@ -1430,6 +1444,7 @@ int sy_build_roads(pl_ctx *ctx, pl_synth_region *r, const sy_inputs *in, sy_net 
             r->stats.n_bridges++;
         }
         free(bc);
+        free(main_only);
     }
     /* groups of landmasses now linked; ferries for those apart from the main one */
     uint32_t *group = pl_malloc((size_t)(n_land > 0 ? n_land : 1) * sizeof *group);

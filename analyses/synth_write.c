@@ -9,20 +9,6 @@
 #include "../gis/gpkg_writer.h"
 #include "synth.h"
 
-/* TEMPORARY, until the GeoPackage writer is merged into this branch: weak references keep
- * the build linking; pl_synth_write fails cleanly when the writer is absent. */
-#pragma weak pl_gpkg_create
-#pragma weak pl_gpkg_layer_add
-#pragma weak pl_gpkg_row_begin
-#pragma weak pl_gpkg_set_int
-#pragma weak pl_gpkg_set_real
-#pragma weak pl_gpkg_set_text
-#pragma weak pl_gpkg_set_geos
-#pragma weak pl_gpkg_set_xy
-#pragma weak pl_gpkg_row_end
-#pragma weak pl_gpkg_add_parameter
-#pragma weak pl_gpkg_commit
-#pragma weak pl_gpkg_abort
 
 static const char *const class_names[PL_ROAD_N_CLASSES] = {
     [PL_ROAD_MOTORWAY] = "motorway",        [PL_ROAD_TRUNK] = "trunk",
@@ -74,8 +60,6 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
     snprintf(in_paths[3], sizeof in_paths[3],
              "%s/osm-sweden-health-facilities-hotosm-2020/hotosm_swe_health_facilities_2020.gpkg", dir);
     const char *inputs[5] = {in_paths[0], in_paths[1], in_paths[2], in_paths[3], NULL};
-    if (!pl_gpkg_create)
-        return pl_error_set(err, PL_EINTERNAL, "this build has no GeoPackage writer (gis/gpkg_writer.c)");
     pl_gpkg_opts go;
     memset(&go, 0, sizeof go);
     go.overwrite = o ? o->overwrite : 0;
@@ -152,7 +136,8 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"cell_m", PL_FIELD_INT, "Rutstorlek (m)", "cell side in metres"},
     };
     static const double pop_breaks[] = {10, 50, 200, 1000, 5000};
-    pl_style pop_style = {PL_STYLE_GRADUATED, "pop", pop_breaks, 5, "inv", "platsa befolkning", "green"};
+    pl_style pop_style = {.kind = PL_STYLE_GRADUATED, .field = "pop", .breaks = pop_breaks, .n_breaks = 5,
+                          .unit = "inv", .name = "platsa befolkning", .ramp = "green"};
     if (r->cell_m == 250)
         snprintf(title, sizeof title, "SYNTHETIC 250 m split of REAL SCB 1 km population 2024 (platsa synth, seed %s)",
                  seedtxt);
@@ -188,7 +173,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"kn_namn", PL_FIELD_TEXT, "Kommun", NULL},
         {"ln_kod", PL_FIELD_TEXT, "Länskod", NULL},
     };
-    pl_style single = {PL_STYLE_SINGLE, NULL, NULL, 0, NULL, NULL, NULL};
+    pl_style single = {.kind = PL_STYLE_SINGLE};
     snprintf(title, sizeof title, "REAL municipalities: SCB kommuner, generalised (platsa synth, seed %s)", seedtxt);
     L = pl_gpkg_layer_add(g, "municipalities", 6, title, muni_fields, 3, &single, err);
     if (!L)

@@ -62,7 +62,7 @@ int cmd_synth(pl_ctx *ctx, int argc, char **argv)
            r->region_code, (unsigned long long)o.seed, r->cell_m == 250 ? "250m" : "1km");
     printf("  population   %zu cells (%zu real 1 km squares), %lld residents\n", r->n_cells, r->n_squares,
            (long long)r->total_pop);
-    printf("  localities   %zu tätorter (%zu with a street grid)\n", r->n_localities, s->n_towns_with_grid);
+    printf("  localities   %zu tätorter; street grids laid for %zu towns\n", r->n_localities, s->n_towns_with_grid);
     printf("  roads        %zu nodes, %zu edges, %zu vertices, mean degree %.2f, %zu one-way ramps, %zu bridges, "
            "%zu ferries\n",
            s->n_nodes, s->n_edges, s->n_vertices, s->mean_degree, s->n_oneway, s->n_bridges, s->n_ferries);
@@ -78,16 +78,20 @@ int cmd_synth(pl_ctx *ctx, int argc, char **argv)
     for (size_t i = 0; i < r->n_islands; i++) {
         const pl_synth_island *is = &r->islands[i];
         if (is->link == PL_SYNTH_LINK_FERRY || is->link == PL_SYNTH_LINK_NONE || (ctx->verbose && is->pop >= 1000))
-            printf("    %-6s %-44s %5d squares %7lld residents%s%.1f km\n", link_names[is->link], is->name,
-                   is->n_squares, (long long)is->pop, is->link == PL_SYNTH_LINK_NONE ? "" : ", link ",
-                   is->link == PL_SYNTH_LINK_NONE ? 0.0 : is->link_km);
+        {
+            char linktxt[48] = "";
+            if (is->link != PL_SYNTH_LINK_NONE)
+                snprintf(linktxt, sizeof linktxt, ", %s %.1f km", link_names[is->link], is->link_km);
+            printf("    %-6s %-44s %5d squares %7lld residents%s\n", link_names[is->link], is->name, is->n_squares,
+                   (long long)is->pop, linktxt);
+        }
     }
     printf("NOTE: the roads and all services except pharmacies are SYNTHETIC (generated from seed %llu); population, "
            "kommuner, län, tätorter and pharmacies are real data.\n",
            (unsigned long long)o.seed);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("wrote %s: generation %.1f s, writing %.1f s, peak memory %.0f MiB\n", c.output, t1 - t0, t2 - t1,
+    printf("%s: generation %.1f s, writing %.1f s, peak memory %.0f MiB\n", c.output, t1 - t0, t2 - t1,
            ru.ru_maxrss / 1024.0);
     pl_synth_region_free(r);
     pl_options_free(pl_synth_option_table, &c);
