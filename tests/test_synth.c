@@ -473,6 +473,111 @@ static void test_bad_region_is_refused(void **state)
     assert_non_null(strstr(err.msg, "not found"));
 }
 
+static long long layer_count(GDALDatasetH ds, const char *name)
+{
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, name);
+    assert_non_null(l);
+    return (long long)OGR_L_GetFeatureCount(l, 1);
+}
+
+static char *sql_text(GDALDatasetH ds, const char *sql)
+{
+    OGRLayerH l = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    assert_non_null(l);
+    OGRFeatureH f = OGR_L_GetNextFeature(l);
+    assert_non_null(f);
+    char *v = strdup(OGR_F_GetFieldAsString(f, 0));
+    OGR_F_Destroy(f);
+    GDALDatasetReleaseResultSet(ds, l);
+    return v;
+}
+
+static void test_file_same_seed_same_bytes(void **state)
+{
+    fixture *f = *state;
+    char dir[4096], a[4200], b[4200], c[4200];
+    snprintf(dir, sizeof dir, "%s", scratch_dir("synth_bytes"));
+    snprintf(a, sizeof a, "%s/a.gpkg", dir);
+    snprintf(b, sizeof b, "%s/b.gpkg", dir);
+    snprintf(c, sizeof c, "%s/c.gpkg", dir);
+    pl_synth_write_opts wo = {0, "platsa synth --size S", NULL};
+    pl_error err = {0};
+    assert_int_equal(pl_synth_write(f->ctx, f->s1, a, &wo, &err), PL_OK);
+    assert_int_equal(pl_synth_write(f->ctx, f->s1b, b, &wo, &err), PL_OK);
+    assert_int_equal(pl_synth_write(f->ctx, f->s2, c, &wo, &err), PL_OK);
+    assert_int_equal(run_cmd("cmp -s '%s' '%s'", a, b), 0);
+    assert_int_not_equal(run_cmd("cmp -s '%s' '%s'", a, c), 0);
+    /* an existing output is kept unless overwrite is asked */
+    assert_int_equal(pl_synth_write(f->ctx, f->s1, a, &wo, &err), PL_EINPUT);
+    wo.overwrite = 1;
+    assert_int_equal(pl_synth_write(f->ctx, f->s1, a, &wo, &err), PL_OK);
+    assert_int_equal(run_cmd("cmp -s '%s' '%s'", a, b), 0);
+}
+
+static void test_file_layers_say_real_or_synthetic(void **state)
+{
+    fixture *f = *state;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/s250.gpkg", scratch_dir("synth_layers"));
+    pl_synth_write_opts wo = {0, NULL, NULL};
+    pl_error err = {0};
+    const pl_synth_region *r = f->s1_250;
+    assert_int_equal(pl_synth_write(f->ctx, r, path, &wo, &err), PL_OK);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(layer_count(ds, "population"), r->n_cells);
+    assert_int_equal(layer_count(ds, "municipalities"), r->n_munis);
+    assert_int_equal(layer_count(ds, "lan"), r->n_lans);
+    assert_int_equal(layer_count(ds, "localities"), r->n_localities);
+    assert_int_equal(layer_count(ds, "roads"), r->roads.n);
+    assert_int_equal(layer_count(ds, "services"), r->n_services);
+    static const struct {
+        const char *layer, *prefix;
+    } titles[] = {{"population", "SYNTHETIC 250 m split of REAL"}, {"municipalities", "REAL "}, {"lan", "REAL "},
+                  {"localities", "REAL "}, {"roads", "SYNTHETIC roads"}, {"services", "SYNTHETIC services"}};
+    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT identifier FROM gpkg_contents WHERE table_name = '%s'", titles[i].layer);
+        char *t = sql_text(ds, sql);
+        assert_true(strncmp(t, titles[i].prefix, strlen(titles[i].prefix)) == 0);
+        assert_non_null(strstr(t, "seed 1"));
+        free(t);
+    }
+    char *meta = sql_text(ds, "SELECT group_concat(metadata) FROM gpkg_metadata");
+    assert_non_null(strstr(meta, "synth.synthetic"));
+    assert_non_null(strstr(meta, "roads: all (generated)"));
+    assert_non_null(strstr(meta, "synth.real"));
+    free(meta);
+    /* the roads layer has the fields the roads loader reads */
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(GDALDatasetGetLayerByName(ds, "roads"));
+    const char *fields[] = {"highway", "maxspeed_kmh", "oneway", "bridge", "tunnel", "layer", "car", "bike", "foot"};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        assert_true(OGR_FD_GetFieldIndex(defn, fields[i]) >= 0);
+    char *ramps = sql_text(ds, "SELECT count(*) FROM roads WHERE highway LIKE '%_link' AND oneway = 1");
+    assert_true(atoi(ramps) >= 2);
+    free(ramps);
+    char *pop = sql_text(ds, "SELECT sum(pop) FROM population");
+    assert_int_equal(atoll(pop), r->total_pop);
+    free(pop);
+    char *types = sql_text(ds, "SELECT count(DISTINCT type) FROM services");
+    assert_int_equal(atoi(types), PL_SYNTH_N_TYPES);
+    free(types);
+    GDALClose(ds);
+}
+
+static void test_cli_says_what_is_synthetic(void **state)
+{
+    (void)state;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", scratch_dir("synth_cli"));
+    assert_int_equal(run_cmd("build/platsa -q synth --size S --seed 5 -o '%s/x.gpkg' > '%s/out.txt'", dir, dir), 0);
+    assert_int_equal(run_cmd("grep -q 'roads and all services except pharmacies are SYNTHETIC' '%s/out.txt'", dir), 0);
+    assert_int_equal(run_cmd("grep -q 'peak memory' '%s/out.txt'", dir), 0);
+    assert_int_equal(run_cmd("build/platsa -q synth --size S -o '%s/x.gpkg' 2> '%s/err.txt'", dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q 'exists' '%s/err.txt'", dir), 0);
+    assert_int_equal(run_cmd("build/platsa -q synth --size Q -o '%s/y.gpkg' 2>/dev/null", dir), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +591,9 @@ int main(void)
         cmocka_unit_test(test_service_counts_follow_ratios),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_bad_region_is_refused),
+        cmocka_unit_test(test_file_same_seed_same_bytes),
+        cmocka_unit_test(test_file_layers_say_real_or_synthetic),
+        cmocka_unit_test(test_cli_says_what_is_synthetic),
     };
     return cmocka_run_group_tests_name("synth", tests, setup, teardown);
 }
