@@ -71,7 +71,10 @@ static OGRSpatialReferenceH srs_from_user(const char *text)
 {
     OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
     OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    if (OSRSetFromUserInput(s, text) != OGRERR_NONE) {
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OSRSetFromUserInput(s, text);
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE) {
         OSRDestroySpatialReference(s);
         return NULL;
     }

@@ -172,7 +172,10 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
     const char *src_crs = o && o->assume_crs ? o->assume_crs : "EPSG:3006";
     OGRSpatialReferenceH src = OSRNewSpatialReference(NULL);
     OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
-    if (OSRSetFromUserInput(src, src_crs) != OGRERR_NONE) {
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OSRSetFromUserInput(src, src_crs);
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE) {
         OSRDestroySpatialReference(src);
         pl_error_set(err, PL_EINPUT, "--assume-crs '%s' is not a known CRS; use EPSG:n", src_crs);
         return NULL;

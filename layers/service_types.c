@@ -265,11 +265,14 @@ static int parse_file(parse_state *st, const char *path, pl_error *err)
     st->last_section[0] = st->last_name[0] = '\0';
     /* Lines of any length: a heap line buffer that grows (Debian's inih exposes these). */
     bool old_stack = ini_use_stack, old_realloc = ini_allow_realloc;
+    int old_max = ini_max_line;
     ini_use_stack = false;
     ini_allow_realloc = true;
+    ini_max_line = 1 << 16;
     int rc = ini_parse(path, handler, st);
     ini_use_stack = old_stack;
     ini_allow_realloc = old_realloc;
+    ini_max_line = old_max;
     if (rc == -1)
         return pl_error_set(err, PL_EINPUT, "%s: cannot open the service types file (%s); check the path", path,
                             strerror(errno));

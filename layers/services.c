@@ -184,8 +184,8 @@ pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_ty
                      unknown[k].count);
         }
         for (long k = 0; k < skipped_unknown; k++)
-            pl_warn(ctx, "service-type-unknown", "%s: %ld features have a %s value that is no service type and "
-                    "were skipped: %s; map such values to a type in a --service-types file", v->label,
+            pl_warn(ctx, "service-type-unknown", "%s: %ld features have a value in field '%s' that is no service "
+                    "type and were skipped: %s; map such values to a type in a --service-types file", v->label,
                     skipped_unknown, type_fname, list);
     }
     if (s->n == 0) {
