@@ -214,13 +214,20 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         return NULL;
     }
     CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
     const char *const *open_options = o && o->open_options ? o->open_options
                                       : has_csv_extension(file) ? csv_open_options : NULL;
     GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_options, NULL);
     CPLPopErrorHandler();
     if (!ds) {
-        pl_error_set(err, PL_EINPUT, "%s: not a readable vector dataset (%s); give a GeoPackage, shapefile, "
-                     "GeoJSON or other GDAL vector file", pl_basename(file), CPLGetLastErrorMsg());
+        char why[512];
+        snprintf(why, sizeof why, "%s", CPLGetLastErrorMsg());
+        for (char *c = why; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        pl_error_set(err, PL_EINPUT, "%s: not a readable vector dataset%s%s%s; give a GeoPackage, shapefile, "
+                     "GeoJSON, CSV or other GDAL vector file", pl_basename(file), why[0] ? " (" : "", why,
+                     why[0] ? ")" : "");
         return NULL;
     }
     OGRLayerH layer = pick_layer(ds, o && o->layer ? o->layer : layer_name, file, err);

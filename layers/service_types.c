@@ -492,10 +492,18 @@ void pl_service_types_print(const pl_service_types *t, FILE *out)
                 fprintf(out, "%s %s", k ? "," : "", t->t[ty->includes[k]].key);
             fputc('\n', out);
         }
-        if (ty->values)
-            fprintf(out, "%16s values: %s\n", "", ty->values);
-        if (ty->osm)
-            fprintf(out, "%16s osm: %s\n", "", ty->osm);
+        const char *lists[2] = {ty->values, ty->osm}, *names[2] = {"values", "osm"};
+        for (int k = 0; k < 2; k++) {
+            if (!lists[k])
+                continue;
+            fprintf(out, "%16s %s: ", "", names[k]);
+            for (const char *c = lists[k]; *c; c++)
+                if (*c == ';')
+                    fputs(", ", out);
+                else
+                    fputc(*c, out);
+            fputc('\n', out);
+        }
         fprintf(out, "%16s bands km: ", "");
         print_bands(out, ty->bands_km, ty->n_bands_km);
         fprintf(out, "; minutes: ");
