@@ -367,7 +367,12 @@ int pl_vector_field_find(const pl_vector *v, const char *given, const char *cons
         return i;
     }
     int i = pl_vector_field_auto(v, candidates);
-    if (i < 0 && required) {
+    if (i < 0 && required && !what) {
+        /* pl_vector_field_pick's message, unchanged for its callers. */
+        pl_error_set(err, PL_EINPUT, "%s: no %s field found (looked for %s%s); fields are: %s; use --%s",
+                     v->label, flag, candidates && candidates[0] ? candidates[0] : "?",
+                     candidates && candidates[0] && candidates[1] ? ", ..." : "", pl_vector_field_list(v), flag);
+    } else if (i < 0 && required) {
         char looked[256] = "";
         for (int k = 0; candidates && candidates[k]; k++) {
             size_t used = strlen(looked);
@@ -378,7 +383,7 @@ int pl_vector_field_find(const pl_vector *v, const char *given, const char *cons
             snprintf(looked + used, sizeof looked - used, "%s%s", k ? ", " : "", candidates[k]);
         }
         pl_error_set(err, PL_EINPUT, "%s: no %s field found (looked for %s); fields are: %s; use --%s",
-                     v->label, what ? what : flag, looked[0] ? looked : "?", pl_vector_field_list(v), flag);
+                     v->label, what, looked[0] ? looked : "?", pl_vector_field_list(v), flag);
     }
     return i;
 }

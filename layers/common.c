@@ -122,6 +122,14 @@ pl_vector *pl_layer_open(pl_ctx *ctx, const char *spec, const pl_load_opts *o, c
     return v;
 }
 
+OGRFeatureH pl_layer_next(const pl_vector *v)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRFeatureH f = OGR_L_GetNextFeature(v->layer);
+    CPLPopErrorHandler();
+    return f;
+}
+
 const char *pl_feature_label(const pl_vector *v, OGRFeatureH f, int id_field)
 {
     static char buf[512];

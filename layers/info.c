@@ -106,7 +106,9 @@ const char *pl_info_roles(const struct pl_vector *vv, char *buf, size_t size)
                 lname_f >= 0 ? field_name(v, lname_f) : "-");
     }
     int type = pl_vector_field_auto(v, pl_cand_type);
-    if ((fam & (PL_FAM_POINT | PL_FAM_POLYGON)) && type >= 0)
+    static const char *const generic_type[] = {"type", "typ", "category", "kategori", NULL};
+    int generic = type >= 0 && pl_vector_field_auto(v, generic_type) == type;
+    if (((fam & PL_FAM_POINT) || ((fam & PL_FAM_POLYGON) && !generic)) && type >= 0)
         add(buf, size, "services (type field %s%s)", field_name(v, type), "");
     static const char *const road_words[] = {"highway", "vagklass", "vägklass", "klass", "maxspeed", "hastighet",
                                              "road", "väg", "vag", "street", "edge", NULL};
@@ -183,12 +185,13 @@ static void describe_service_values(pl_ctx *ctx, const pl_vector *v, FILE *out)
     if (!any)
         fprintf(out, " none");
     if (unknown)
-        fprintf(out, "; %ld features map to no type (e.g. '%s')", unknown, first_unknown);
+        fprintf(out, "; %ld feature%s map%s to no type (e.g. '%s')", unknown, unknown == 1 ? "" : "s",
+                unknown == 1 ? "s" : "", first_unknown);
     fputc('\n', out);
     pl_service_types_free(types);
 }
 
-static void describe_layer(pl_ctx *ctx, const char *file, OGRLayerH layer, FILE *out)
+static void describe_layer(pl_ctx *ctx, const char *file, OGRLayerH layer, int is_osm, FILE *out)
 {
     pl_vector v;
     memset(&v, 0, sizeof v);
@@ -197,17 +200,24 @@ static void describe_layer(pl_ctx *ctx, const char *file, OGRLayerH layer, FILE 
     snprintf(label, sizeof label, "%s:%s", pl_basename(file), OGR_L_GetName(layer));
     v.label = label;
     OGRwkbGeometryType t = OGR_L_GetGeomType(layer);
-    GIntBig count = OGR_L_GetFeatureCount(layer, TRUE);
+    GIntBig count = is_osm ? -1 : OGR_L_GetFeatureCount(layer, TRUE);
+    char count_text[64];
+    int one = count == 1;
+    if (count >= 0)
+        snprintf(count_text, sizeof count_text, "%lld", (long long)count);
+    else
+        snprintf(count_text, sizeof count_text, "an unknown number of");
     fprintf(out, "  layer %s: ", OGR_L_GetName(layer));
     if (wkbFlatten(t) == wkbNone) {
-        fprintf(out, "table (no geometry), %lld rows\n", (long long)count);
+        fprintf(out, "table (no geometry), %s row%s\n", count_text, one ? "" : "s");
     } else {
-        int fam = layer_families(layer);
+        int fam = is_osm ? 0 : layer_families(layer);
         char crs[512];
         OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
         pl_srs_describe(srs, ctx->work_crs, crs, sizeof crs);
-        fprintf(out, "%s%s%s, %lld features, CRS %s%s\n", OGRGeometryTypeToName(t),
-                pl_geom_family(t) ? "" : " of ", pl_geom_family(t) ? "" : pl_family_name(fam), (long long)count, crs,
+        fprintf(out, "%s%s%s, %s feature%s, CRS %s%s\n", OGRGeometryTypeToName(t),
+                pl_geom_family(t) ? "" : " of ", pl_geom_family(t) ? "" : pl_family_name(fam), count_text,
+                one ? "" : "s", crs,
                 srs ? "" : "; give one with --assume-crs");
         if (!srs) {
             const char *hint = pl_vector_crs_hint(layer);
@@ -226,6 +236,11 @@ static void describe_layer(pl_ctx *ctx, const char *file, OGRLayerH layer, FILE 
     }
     fprintf(out, "%s\n", nf ? "" : " none");
     char roles[2048];
+    if (is_osm) {
+        fprintf(out, "    fits: none directly: raw OpenStreetMap data; turn it into platsa's layers with "
+                     "'platsa import-osm'\n");
+        return;
+    }
     fprintf(out, "    fits: %s\n", pl_info_roles(&v, roles, sizeof roles));
     if (strstr(roles, "services ("))
         describe_service_values(ctx, &v, out);
@@ -246,8 +261,11 @@ int pl_info_describe(pl_ctx *ctx, const char *spec, FILE *out, pl_error *err)
     if (!ds)
         return pl_error_set(err, PL_EINPUT, "%s: not a readable vector dataset; give a GeoPackage, shapefile, "
                             "GeoJSON, CSV or other GDAL vector file", pl_basename(file));
+    /* GDAL's remarks on the data (unclosed rings...) are not for this listing. */
+    CPLPushErrorHandler(CPLQuietErrorHandler);
     int n = GDALDatasetGetLayerCount(ds);
     GDALDriverH drv = GDALGetDatasetDriver(ds);
+    int is_osm = strcmp(GDALGetDriverShortName(drv), "OSM") == 0;
     if (layer_name[0]) {
         OGRLayerH l = GDALDatasetGetLayerByName(ds, layer_name);
         if (!l) {
@@ -258,16 +276,18 @@ int pl_info_describe(pl_ctx *ctx, const char *spec, FILE *out, pl_error *err)
                          OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
             }
             GDALClose(ds);
+            CPLPopErrorHandler();
             return pl_error_set(err, PL_EINPUT, "%s: no layer '%s'; layers are: %s; use FILE:LAYER",
                                 pl_basename(file), layer_name, names);
         }
         fprintf(out, "%s (%s)\n", file, GDALGetDriverShortName(drv));
-        describe_layer(ctx, file, l, out);
+        describe_layer(ctx, file, l, is_osm, out);
     } else {
         fprintf(out, "%s (%s), %d layer%s\n", file, GDALGetDriverShortName(drv), n, n == 1 ? "" : "s");
         for (int i = 0; i < n; i++)
-            describe_layer(ctx, file, GDALDatasetGetLayer(ds, i), out);
+            describe_layer(ctx, file, GDALDatasetGetLayer(ds, i), is_osm, out);
     }
     GDALClose(ds);
+    CPLPopErrorHandler();
     return PL_OK;
 }

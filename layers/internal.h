@@ -24,6 +24,10 @@ pl_vector *pl_layer_open(pl_ctx *ctx, const char *spec, const pl_load_opts *o, c
 /* The checks of pl_layer_open on an opened vector. */
 int pl_layer_check(pl_vector *v, const char *role, int accept, const char *accept_text, pl_error *err);
 
+/* The next feature, with GDAL's own remarks about the data (unclosed rings, ...) kept
+ * off stderr: loaders report problems through pl_warn. */
+OGRFeatureH pl_layer_next(const pl_vector *v);
+
 /* Per-load counters for the messages at the end. */
 typedef struct pl_read_stats {
     long features, used;

@@ -41,7 +41,7 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
     long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, i++, total, "reading localities", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto fail;

@@ -46,7 +46,7 @@ pl_municipalities *pl_municipalities_load(pl_ctx *ctx, const char *spec, const p
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
     long i = 0;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, i++, total, "reading municipalities", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto fail;

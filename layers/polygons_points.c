@@ -68,7 +68,7 @@ pl_polygons *pl_polygons_load(pl_ctx *ctx, const char *spec, const char *role, c
     long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, i++, total, "reading polygons", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto fail;
@@ -138,7 +138,7 @@ pl_points *pl_points_load(pl_ctx *ctx, const char *spec, const char *role, const
     long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, i++, total, "reading points", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto fail;

@@ -192,7 +192,7 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
     pl_population *p = NULL;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, (long)n, total, "reading population grid", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto done;
@@ -362,7 +362,7 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
     long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, i++, total, "reading population", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto fail;

@@ -96,7 +96,7 @@ pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_ty
     long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         if (pl_layer_progress(ctx, v, i++, total, "reading services", err) != PL_OK) {
             OGR_F_Destroy(f);
             goto fail;
