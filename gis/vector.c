@@ -235,6 +235,14 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         GDALClose(ds);
         return NULL;
     }
+    if (!(o && o->layer) && !layer_name[0]) {
+        int with_geometry = 0;
+        for (int i = 0; i < GDALDatasetGetLayerCount(ds); i++)
+            with_geometry += OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)) != wkbNone;
+        if (with_geometry > 1)
+            pl_info(ctx, "%s: %d layers; using '%s' as %s (choose another with FILE:LAYER)", pl_basename(file),
+                    with_geometry, OGR_L_GetName(layer), role);
+    }
     pl_vector *v = pl_calloc(1, sizeof *v);
     v->ds = ds;
     v->layer = layer;

@@ -9,6 +9,18 @@
  * A shapefile .prj that names no EPSG code but equals the working CRS on an unnamed GRS80
  * datum (SCB's Kommun_Sweref99TM.prj) is taken as the working CRS.
  *
+ * Fields are found by name (case-insensitive) unless given: kommun code KnKod, kommunkod,
+ * kn_kod, kod, code, LnKod... and name KnNamn, kommunnamn, namn, name, LnNamn...;
+ * population pop, beftotalt, befolkning, population, Beftot, folkmangd, invanare, else the
+ * latest pop_YYYY / befYYYY (DeSO pop_2023, Stockholm pop_2016), else bef, totalt, antal;
+ * carried kommun code kn_kod, kommun, KnKod, kommunkod, mun_code; service type type, typ,
+ * service, tjanst, category, kategori, amenity, shop, healthcare; ids id, osm_id,
+ * objectid, fid (population: rut_id, deso, regso, nyckelkod, id...), else the FID.
+ * value_field is the population field for population and localities (--pop-field).
+ * Codes are text: integer codes get their leading zeros back (<100: 2 digits, else 4).
+ * Without a layer name, a file with several layers uses the first with geometry (info
+ * message naming it).
+ *
  * Errors (pl_error, one line): missing file, layer not found (lists layers), no CRS
  * without assume_crs (suggests one from the extent), empty layer, a layer whose geometry
  * type does not fit the role, a required field not found (lists fields and the flag:
