@@ -166,15 +166,38 @@ typedef struct pl_label {
     double time_s;
 } pl_label;
 
+/* Work counters of one search (for benchmarks and diagnostics). */
+typedef struct pl_search_stats {
+    uint64_t settled;              /* labels settled (node, source) */
+    uint64_t relaxed;              /* arcs scanned */
+    uint64_t heap_pushes;          /* heap inserts (decrease-keys not counted) */
+    uint64_t decreases;            /* decrease-key operations */
+    uint32_t heap_max;             /* largest heap size */
+} pl_search_stats;
+
 typedef struct pl_search_opts {
     pl_metric metric;              /* what "nearest" minimises; the other is measured along that path */
     int k;                         /* 1..3 distinct sources per target */
-    double cutoff;                 /* stop beyond this (metres or seconds); INFINITY = none */
+    double cutoff;                 /* stop beyond this (metres or seconds); INFINITY = none. A zero-
+                                      initialised struct means no cutoff too (0 is taken as none). */
+    pl_search_stats *stats;        /* optional, filled when non-NULL */
 } pl_search_opts;
 
 /* Multi-source search: for every target, its k nearest distinct sources. Ties in the
  * metric are broken by the lower source index (callers order sources by id).
- * out has n_targets * k labels, target t's labels at out[t*k .. t*k+k-1], nearest first. */
+ * out has n_targets * k labels, target t's labels at out[t*k .. t*k+k-1], nearest first.
+ *
+ * One Dijkstra from all sources at once over the reverse arcs (the target travels to the
+ * source): each node keeps up to k labels of distinct sources, settled in order of
+ * (metric, source index); a node takes a label while it has fewer than k and not yet
+ * that source, and only taken labels spread. This is exact: if s is among a node's k
+ * nearest, it is among the k nearest of every node on its shortest path. Among paths
+ * of equal metric the one with the smaller other measure wins. A source seeds its edge's
+ * end nodes with its access leg plus the part of the edge it can be reached along; a
+ * target combines its end nodes' labels with its own partial edge and access leg, and
+ * also reaches sources on its own edge directly when the edge's direction allows.
+ * Sums are accumulated in double precision, source end first. Places with status
+ * PL_SNAP_NONE neither seed nor get labels. Labels beyond the cutoff are left empty. */
 int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, uint32_t n_sources,
                        const pl_snap *targets, size_t n_targets, const pl_search_opts *opts,
                        pl_label *out, pl_error *err);
