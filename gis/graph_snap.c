@@ -205,6 +205,11 @@ static void fill_snap(const pl_graph *g, const pl_roads *roads, const seg_set *S
     uint8_t dir = g->edge_dir[e];
     out->to_b = out->from_a = (dir & 1) != 0;
     out->to_a = out->from_b = (dir & 2) != 0;
+    /* At an end node itself, the one-way rule does not stop anyone from being there. */
+    if (frac == 0)
+        out->to_a = out->from_a = 1;
+    if (frac == 1)
+        out->to_b = out->from_b = 1;
     out->access_m = (float)d;
     out->access_s = (float)(d * 3.6 / access_kmh);
 }
