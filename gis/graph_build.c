@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 /* Bump when the build logic changes: it is part of the cache hash. */
 #define GRAPH_BUILD_VERSION 1u
@@ -108,6 +109,25 @@ static uint8_t road_dir(const pl_roads *roads, size_t r, pl_mode m)
 }
 
 /* ---------- utilities ---------- */
+
+void *pl_big_alloc(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (n < 2 * huge)
+        return pl_malloc(n);
+    void *p = NULL;
+    if (posix_memalign(&p, huge, n) != 0 || !p)
+        return pl_malloc(n);
+    madvise(p, n & ~(huge - 1), MADV_HUGEPAGE);
+    return p;
+}
+
+void *pl_big_calloc(size_t n)
+{
+    void *p = pl_big_alloc(n);
+    memset(p, 0, n);
+    return p;
+}
 
 void pl_sort_u64(uint64_t *keys, size_t n)
 {
@@ -413,8 +433,8 @@ static void compute_components(pl_graph *g)
 static void build_csr(pl_graph *g)
 {
     uint32_t n = g->n_nodes;
-    g->out_begin = pl_calloc((size_t)n + 1, sizeof *g->out_begin);
-    g->in_begin = pl_calloc((size_t)n + 1, sizeof *g->in_begin);
+    g->out_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->out_begin);
+    g->in_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->in_begin);
     size_t na = 0;
     for (uint32_t e = 0; e < g->n_edges; e++) {
         if (g->edge_dir[e] & 1) {
@@ -433,11 +453,11 @@ static void build_csr(pl_graph *g)
         g->out_begin[v + 1] += g->out_begin[v];
         g->in_begin[v + 1] += g->in_begin[v];
     }
-    g->arc_head = pl_malloc((na ? na : 1) * sizeof *g->arc_head);
-    g->arc_len_m = pl_malloc((na ? na : 1) * sizeof *g->arc_len_m);
-    g->arc_time_s = pl_malloc((na ? na : 1) * sizeof *g->arc_time_s);
-    g->arc_road = pl_malloc((na ? na : 1) * sizeof *g->arc_road);
-    g->in_arc = pl_malloc((na ? na : 1) * sizeof *g->in_arc);
+    g->arc_head = pl_big_alloc((na ? na : 1) * sizeof *g->arc_head);
+    g->arc_len_m = pl_big_alloc((na ? na : 1) * sizeof *g->arc_len_m);
+    g->arc_time_s = pl_big_alloc((na ? na : 1) * sizeof *g->arc_time_s);
+    g->arc_road = pl_big_alloc((na ? na : 1) * sizeof *g->arc_road);
+    g->in_arc = pl_big_alloc((na ? na : 1) * sizeof *g->in_arc);
     uint32_t *out_pos = pl_malloc(((size_t)n + 1) * sizeof *out_pos);
     uint32_t *in_pos = pl_malloc(((size_t)n + 1) * sizeof *in_pos);
     memcpy(out_pos, g->out_begin, ((size_t)n + 1) * sizeof *out_pos);

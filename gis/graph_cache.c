@@ -81,7 +81,7 @@ pl_graph *pl_graph_cache_read(pl_ctx *ctx, const char *path, uint64_t hash)
     size_t k = list_arrays(g, a);
     int ok = 1;
     for (size_t i = 0; i < k; i++) {
-        *a[i].ptr = pl_malloc(a[i].count ? a[i].count * a[i].elem : 1);
+        *a[i].ptr = pl_big_alloc(a[i].count ? a[i].count * a[i].elem : 1);
         if (a[i].count && fread(*a[i].ptr, a[i].elem, a[i].count, f) != a[i].count)
             ok = 0;
     }

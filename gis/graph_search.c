@@ -7,26 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define POS_FREE UINT32_MAX
-#define POS_SETTLED (UINT32_MAX - 1)
+/* Label slots: k per node. */
+enum { ST_FREE = 0, ST_TENT = 1, ST_DONE = 2 };
 
 typedef struct item {
     double p, q;  /* primary metric, the other measure */
     uint32_t src;
-    uint32_t pos; /* heap position, POS_FREE or POS_SETTLED */
+    uint32_t state;
 } item;
 
+/* Lazy heap entry: valid while its node still holds a tentative slot with this source
+ * and this p; otherwise skipped when popped. */
 typedef struct hent {
     double p;
     uint32_t src;
-    uint32_t item;
+    uint32_t node;
 } hent;
+
+/* Bytes per node: k slots padded so a node's slots share one cache line for k <= 2. */
+#define STRIDE(K) ((K) == 1 ? 32 : (K) == 2 ? 64 : 72)
 
 typedef struct search {
     item *items;
-    uint8_t *nset;
     hent *heap;
-    uint32_t n, cap;
+    size_t n, cap;
     pl_search_stats st;
 } search;
 
@@ -35,63 +39,54 @@ static inline int hless(const hent *a, const hent *b)
     return a->p < b->p || (a->p == b->p && a->src < b->src);
 }
 
-static inline void sift_up(search *S, uint32_t i, hent e)
-{
-    hent *h = S->heap;
-    while (i > 0) {
-        uint32_t parent = (i - 1) >> 2;
-        if (!hless(&e, &h[parent]))
-            break;
-        h[i] = h[parent];
-        S->items[h[i].item].pos = i;
-        i = parent;
-    }
-    h[i] = e;
-    S->items[e.item].pos = i;
-}
-
-static inline void sift_down(search *S, uint32_t i, hent e)
-{
-    hent *h = S->heap;
-    uint32_t n = S->n;
-    for (;;) {
-        uint32_t c = 4 * i + 1;
-        if (c >= n)
-            break;
-        uint32_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (uint32_t j = c + 1; j < end; j++)
-            if (hless(&h[j], &h[best]))
-                best = j;
-        if (!hless(&h[best], &e))
-            break;
-        h[i] = h[best];
-        S->items[h[i].item].pos = i;
-        i = best;
-    }
-    h[i] = e;
-    S->items[e.item].pos = i;
-}
-
-static inline void heap_push(search *S, uint32_t it, double p, uint32_t src)
+static inline void heap_push(search *S, double p, uint32_t src, uint32_t node)
 {
     if (S->n == S->cap) {
         S->cap = S->cap ? 2 * S->cap : 4096;
-        S->heap = pl_realloc(S->heap, (size_t)S->cap * sizeof *S->heap);
+        S->heap = pl_realloc(S->heap, S->cap * sizeof *S->heap);
     }
-    hent e = {p, src, it};
-    S->n++;
-    sift_up(S, S->n - 1, e);
+    hent *h = S->heap, e = {p, src, node};
+    size_t i = S->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) >> 2;
+        if (!hless(&e, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
     S->st.heap_pushes++;
     if (S->n > S->st.heap_max)
-        S->st.heap_max = S->n;
+        S->st.heap_max = (uint32_t)S->n;
+}
+
+static inline item *node_items(const search *S, uint32_t u, const int K)
+{
+    return (item *)((char *)S->items + (size_t)u * STRIDE(K));
 }
 
 static inline hent heap_pop(search *S)
 {
-    hent top = S->heap[0];
-    S->n--;
-    if (S->n > 0)
-        sift_down(S, 0, S->heap[S->n]);
+    hent *h = S->heap, top = h[0];
+    size_t n = --S->n;
+    if (n == 0)
+        return top;
+    hent last = h[n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        size_t best = c, end = c + 4 < n ? c + 4 : n;
+        for (size_t j = c + 1; j < end; j++)
+            if (hless(&h[j], &h[best]))
+                best = j;
+        if (!hless(&h[best], &last))
+            break;
+        h[i] = h[best];
+        i = best;
+    }
+    h[i] = last;
     return top;
 }
 
@@ -99,30 +94,28 @@ static inline hent heap_pop(search *S)
 static inline __attribute__((always_inline)) void offer(search *S, const int K, uint32_t u, uint32_t src, double p,
                                                          double q)
 {
-    if (S->nset[u] == K)
-        return;
-    item *it = &S->items[(size_t)u * K];
+    item *it = node_items(S, u, K);
     int free_slot = -1, worst = -1;
     for (int j = 0; j < K; j++) {
-        if (it[j].pos == POS_FREE) {
+        uint32_t st = it[j].state;
+        if (st == ST_FREE) {
             if (free_slot < 0)
                 free_slot = j;
             continue;
         }
         if (it[j].src == src) {
-            if (it[j].pos != POS_SETTLED && (p < it[j].p || (p == it[j].p && q < it[j].q))) {
+            if (st == ST_TENT && (p < it[j].p || (p == it[j].p && q < it[j].q))) {
                 int dec = p < it[j].p;
                 it[j].p = p;
                 it[j].q = q;
                 if (dec) {
-                    hent e = {p, src, (uint32_t)((size_t)u * K + j)};
-                    sift_up(S, it[j].pos, e);
+                    heap_push(S, p, src, u);
                     S->st.decreases++;
                 }
             }
             return;
         }
-        if (it[j].pos != POS_SETTLED &&
+        if (st == ST_TENT &&
             (worst < 0 || it[j].p > it[worst].p || (it[j].p == it[worst].p && it[j].src > it[worst].src)))
             worst = j;
     }
@@ -131,17 +124,19 @@ static inline __attribute__((always_inline)) void offer(search *S, const int K, 
         t->p = p;
         t->q = q;
         t->src = src;
-        heap_push(S, (uint32_t)((size_t)u * K + free_slot), p, src);
+        t->state = ST_TENT;
+        heap_push(S, p, src, u);
         return;
     }
     /* Full of settled and tentative labels: replace the worst tentative if beaten. */
+    if (worst < 0)
+        return; /* all k settled */
     item *w = &it[worst];
     if (p < w->p || (p == w->p && src < w->src)) {
         w->p = p;
         w->q = q;
         w->src = src;
-        hent e = {p, src, (uint32_t)((size_t)u * K + worst)};
-        sift_up(S, w->pos, e);
+        heap_push(S, p, src, u);
         S->st.decreases++;
     }
 }
@@ -153,15 +148,30 @@ static inline __attribute__((always_inline)) void run(search *S, const pl_graph 
     const pl_rev_arc *in_arc = g->in_arc;
     while (S->n > 0) {
         hent top = heap_pop(S);
-        uint32_t u = top.item / (uint32_t)K;
-        item *lab = &S->items[top.item];
-        lab->pos = POS_SETTLED;
-        S->nset[u]++;
+        if (S->n > 0) {
+            /* The next node to settle is probably the new top: start fetching it. */
+            uint32_t nx = S->heap[0].node;
+            __builtin_prefetch(node_items(S, nx, K));
+            __builtin_prefetch(&in_begin[nx]);
+        }
+        uint32_t u = top.node;
+        item *it = node_items(S, u, K);
+        int j = 0;
+        for (; j < K; j++)
+            if (it[j].state == ST_TENT && it[j].src == top.src && it[j].p == top.p)
+                break;
+        if (j == K)
+            continue; /* stale entry */
+        item *lab = &it[j];
+        lab->state = ST_DONE;
         S->st.settled++;
         double p = lab->p, q = lab->q;
         uint32_t src = lab->src;
         uint32_t b = in_begin[u], e = in_begin[u + 1];
         S->st.relaxed += e - b;
+        /* Fetch the neighbours' slots together rather than one miss after another. */
+        for (uint32_t a = b; a < e; a++)
+            __builtin_prefetch(node_items(S, in_arc[a].tail, K));
         for (uint32_t a = b; a < e; a++) {
             const pl_rev_arc *arc = &in_arc[a];
             double np = p + (M == PL_METRIC_DISTANCE ? arc->len_m : arc->time_s);
@@ -308,11 +318,7 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
 
     search S;
     memset(&S, 0, sizeof S);
-    size_t n_items = (size_t)g->n_nodes * (size_t)K;
-    S.items = pl_malloc((n_items ? n_items : 1) * sizeof *S.items);
-    for (size_t i = 0; i < n_items; i++)
-        S.items[i].pos = POS_FREE;
-    S.nset = pl_calloc(g->n_nodes ? g->n_nodes : 1, 1);
+    S.items = pl_big_calloc((g->n_nodes ? g->n_nodes : 1) * (size_t)STRIDE(K)); /* all ST_FREE */
     seed_and_run(&S, g, K, M, sources, n_sources, cutoff);
     pl_progress(ctx, 0.8, "searching");
 
@@ -339,9 +345,9 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
                                 : (M == PL_METRIC_DISTANCE ? T->a_len_m : T->a_time_s);
                 double pq = end ? (M == PL_METRIC_DISTANCE ? T->b_time_s : T->b_len_m)
                                 : (M == PL_METRIC_DISTANCE ? T->a_time_s : T->a_len_m);
-                const item *it = &S.items[(size_t)v * K];
+                const item *it = (const item *)((const char *)S.items + (size_t)v * STRIDE(K));
                 for (int j = 0; j < K; j++)
-                    if (it[j].pos == POS_SETTLED)
+                    if (it[j].state == ST_DONE)
                         cand_offer(best, &nb, K, it[j].src, (it[j].p + pp) + acc_p, (it[j].q + pq) + acc_q, cutoff);
             }
             /* Sources on the target's own edge. */
@@ -382,7 +388,6 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
         *opts->stats = S.st;
     free(by_edge);
     free(S.items);
-    free(S.nset);
     free(S.heap);
     pl_progress(ctx, 1.0, "searching");
     return PL_OK;
