@@ -750,6 +750,7 @@ static int ends_with(const char *s, const char *suffix)
 
 pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *opts, pl_error *err)
 {
+    pl_error_clear(err);
     pl_osm_read_opts defaults;
     if (!opts) {
         pl_osm_read_opts_default(&defaults);
