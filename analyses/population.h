@@ -13,8 +13,8 @@
  *
  * Output (pl_population_run): layer `population` (points: building points on surface and the
  * fallback area points) with `pop` (what the population loader reads), `area_id`, `method`,
- * `building_id`, `weight`; layer `buildings` (the buildings with their `pop`, for maps);
- * attribute table `areas` (area_id, pop, pop_assigned, n_buildings, method). */
+ * `building_id`, `weight`; attribute table `areas` (area_id, pop, pop_assigned, n_buildings,
+ * method); with --polygons also layer `buildings` (the footprints with their `pop`, for maps). */
 #ifndef PLATSA_ANALYSES_POPULATION_H
 #define PLATSA_ANALYSES_POPULATION_H
 
@@ -95,6 +95,7 @@ typedef struct pl_population_opts {
     const char *assume_crs;
     const char *crs;             /* working CRS (default EPSG:3006) */
     int overwrite;
+    int polygons;                /* also write the buildings layer (footprints with pop) */
 } pl_population_opts;
 
 /* The option table of `platsa population` (also used for --help). */

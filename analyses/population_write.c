@@ -69,15 +69,16 @@ int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *comm
     int n_pf = (int)(sizeof point_fields / sizeof point_fields[0]);
     pl_gpkg_layer *lp = pl_gpkg_layer_add(g, "population", 1, "Befolkning per byggnad (dasymetrisk)", point_fields,
                                           n_pf, &graduated, err);
-    pl_gpkg_layer *lb = lp ? pl_gpkg_layer_add(g, "buildings", 6, "Byggnader med befolkning", point_fields, n_pf,
-                                               &graduated, err)
-                           : NULL;
-    pl_gpkg_layer *la = lb ? pl_gpkg_layer_add(g, "areas", 100, "Områden: fördelad befolkning", area_fields,
-                                               (int)(sizeof area_fields / sizeof area_fields[0]), &none, err)
-                           : NULL;
+    pl_gpkg_layer *lb = NULL;
+    if (lp && o->polygons)
+        lb = pl_gpkg_layer_add(g, "buildings", 6, "Byggnader med befolkning", point_fields, n_pf, &graduated, err);
+    pl_gpkg_layer *la = lp && (lb || !o->polygons)
+                            ? pl_gpkg_layer_add(g, "areas", 100, "Områden: fördelad befolkning", area_fields,
+                                                (int)(sizeof area_fields / sizeof area_fields[0]), &none, err)
+                            : NULL;
     if (!la)
         goto fail;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < (o->polygons ? 2 : 1); pass++) {
         pl_gpkg_layer *l = pass == 0 ? lp : lb;
         for (size_t k = 0; k < b->n; k++) {
             if (r.area[k] < 0)
