@@ -30,6 +30,8 @@ const pl_option pl_population_options[] = {
      "CRS for inputs that have none", 0},
     {"crs", 0, PL_OPT_STRING, offsetof(pl_population_opts, crs), "EPSG:n", "EPSG:3006",
      "working and output CRS (projected, metres)", 0},
+    {"all-buildings", 0, PL_OPT_FLAG, offsetof(pl_population_opts, all_buildings), NULL, NULL,
+     "ignore the residential flag and weigh every building (extracts with few residential tags)", 0},
     {"polygons", 0, PL_OPT_FLAG, offsetof(pl_population_opts, polygons), NULL, NULL,
      "also write layer buildings: the footprints with their pop, for maps", 0},
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_population_opts, overwrite), NULL, NULL,
@@ -126,8 +128,17 @@ static int pick_pop_field(const pl_vector *v, const char *given, pl_error *err)
 static char *feature_id(OGRFeatureH f, int field)
 {
     char buf[64];
-    if (field >= 0 && OGR_F_IsFieldSetAndNotNull(f, field))
+    if (field >= 0 && OGR_F_IsFieldSetAndNotNull(f, field)) {
+        /* Codes stored as real numbers (1410110.0) are written as integers. */
+        if (OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field)) == OFTReal) {
+            double v = OGR_F_GetFieldAsDouble(f, field);
+            if (v == floor(v) && fabs(v) < 1e15) {
+                snprintf(buf, sizeof buf, "%.0f", v);
+                return pl_strdup(buf);
+            }
+        }
         return pl_strdup(OGR_F_GetFieldAsString(f, field));
+    }
     snprintf(buf, sizeof buf, "%lld", (long long)OGR_F_GetFID(f));
     return pl_strdup(buf);
 }

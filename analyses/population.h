@@ -96,6 +96,7 @@ typedef struct pl_population_opts {
     const char *crs;             /* working CRS (default EPSG:3006) */
     int overwrite;
     int polygons;                /* also write the buildings layer (footprints with pop) */
+    int all_buildings;           /* ignore the residential flag: every building is a home */
 } pl_population_opts;
 
 /* The option table of `platsa population` (also used for --help). */

@@ -37,6 +37,9 @@ int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *comm
         pl_dasy_areas_free(ctx, a);
         return err ? (int)err->code : PL_EINPUT;
     }
+    if (o->all_buildings)
+        for (size_t k = 0; k < b->n; k++)
+            b->residential[k] = 1;
     pl_dasy_result r;
     int rc = pl_dasymetric(ctx, a, b, &r, err);
     if (rc != PL_OK)
