@@ -37,6 +37,7 @@
 #include <stdint.h>
 #include <geos_c.h>
 #include "../gis/ctx.h"
+#include "service_types.h"
 
 /* ---------- tag parsing: pure functions on tag text (NULL = tag absent) ---------- */
 
@@ -106,12 +107,14 @@ int pl_osm_parse_layer(const char *text);
 double pl_osm_crown_radius(const char *diameter_crown, const char *height, double default_m,
                            const char **from);
 
-/* Service types an OSM feature maps to (keys of share/service_types.ini):
- *   grocery_full    shop=supermarket|grocery
+/* Service types an OSM feature maps to. With a service type registry (share/service_types.ini
+ * plus a region's file), its `osm` selectors decide: "key=value", "key=*" for any value but
+ * "no"; group types are skipped. Without one (reg NULL), this built-in table:
+ *   grocery_full    shop=supermarket|grocery|hypermarket
  *   grocery_partial shop=convenience|general
  *   fuel            amenity=fuel
  *   pharmacy        amenity=pharmacy, healthcare=pharmacy
- *   parcel_post     amenity=post_office, post_partner=* (not "no")
+ *   parcel_post     amenity=post_office, post_office=post_partner, post_partner=* (not "no")
  *   parcel_locker   amenity=parcel_locker, amenity=vending_machine + vending=parcel_pickup...
  *   cash            amenity=atm, amenity=bank (one row even with both)
  *   ev_charging     amenity=charging_station
@@ -122,7 +125,8 @@ double pl_osm_crown_radius(const char *diameter_crown, const char *height, doubl
  * raw tag each came from ("shop=supermarket"); returns how many. */
 #define PL_OSM_MAX_SERVICE_MATCHES 8
 typedef const char *(*pl_osm_tag_getter)(const char *key, void *user);
-int pl_osm_service_types(pl_osm_tag_getter get, void *user, const char **types, char raw[][64], int max);
+int pl_osm_service_types(const pl_service_types *reg, pl_osm_tag_getter get, void *user, const char **types,
+                         char raw[][64], int max);
 
 /* ---------- the import ---------- */
 
@@ -133,6 +137,7 @@ typedef struct pl_osm_read_opts {
     double default_levels;       /* levels of an untagged building that is not a house, shed or similar
                                     (default 3; see add_building in osm_read.c) */
     const char *osmconf;         /* NULL = share/osmconf.ini */
+    const pl_service_types *service_types; /* NULL = the built-in mapping (pl_osm_service_types) */
 } pl_osm_read_opts;
 
 void pl_osm_read_opts_default(pl_osm_read_opts *o);
@@ -156,7 +161,7 @@ typedef struct pl_osm_service {
     int64_t osm_id;
     pl_osm_type osm_type;
     char *name;
-    const char *type;        /* service type key (static) */
+    char type[32];           /* service type key */
     char raw_tag[64];
 } pl_osm_service;
 

@@ -61,9 +61,11 @@ static const char *const osm_keys[] = {
     "natural", "diameter_crown", "height", "highway", "route", "maxspeed", "oneway", "junction",
     "access", "motor_vehicle", "motorcar", "vehicle", "bicycle", "foot", "motorroad", "bridge", "tunnel",
     "layer", "indoor", "leisure", "landuse", "building", "building:levels", "boundary", "admin_level",
-    "ref", "ref:scb", "type",
+    "ref", "ref:scb", "type", "post_office",
 };
 #define N_KEYS (sizeof osm_keys / sizeof osm_keys[0])
+
+static void launder(const char *key, char *out, size_t size);
 
 typedef struct layer_fields {
     int idx[N_KEYS];
@@ -80,10 +82,7 @@ static void layer_fields_init(OGRLayerH layer, layer_fields *lf)
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     for (size_t k = 0; k < N_KEYS; k++) {
         char laundered[64];
-        snprintf(laundered, sizeof laundered, "%s", osm_keys[k]);
-        for (char *c = laundered; *c; c++)
-            if (*c == ':')
-                *c = '_';
+        launder(osm_keys[k], laundered, sizeof laundered);
         lf->idx[k] = OGR_FD_GetFieldIndex(defn, laundered);
     }
     lf->osm_id = OGR_FD_GetFieldIndex(defn, "osm_id");
@@ -97,12 +96,23 @@ static const char *field_text(OGRFeatureH f, int i)
     return OGR_F_GetFieldAsString(f, i);
 }
 
+static void launder(const char *key, char *out, size_t size)
+{
+    snprintf(out, size, "%s", key);
+    for (char *c = out; *c; c++)
+        if (*c == ':')
+            *c = '_';
+}
+
 static const char *tag(const feat *ft, const char *key)
 {
     for (size_t k = 0; k < N_KEYS; k++)
         if (!strcmp(osm_keys[k], key))
             return field_text(ft->f, ft->lf->idx[k]);
-    return NULL;
+    /* A key from a service type registry: look the field up by name. */
+    char laundered[128];
+    launder(key, laundered, sizeof laundered);
+    return field_text(ft->f, OGR_F_GetFieldIndex(ft->f, laundered));
 }
 
 static const char *tag_getter(const char *key, void *user)
@@ -298,7 +308,7 @@ static void add_services(reader *r, const feat *ft, int64_t id, pl_osm_type type
 {
     const char *types[PL_OSM_MAX_SERVICE_MATCHES];
     char raw[PL_OSM_MAX_SERVICE_MATCHES][64];
-    int n = pl_osm_service_types(tag_getter, (void *)ft, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
+    int n = pl_osm_service_types(r->o->service_types, tag_getter, (void *)ft, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
     for (int i = 0; i < n; i++) {
         pl_osm_service *s = PUSH(r->d, services);
         s->x = x;
@@ -306,7 +316,7 @@ static void add_services(reader *r, const feat *ft, int64_t id, pl_osm_type type
         s->osm_id = id;
         s->osm_type = type;
         s->name = dup_or_null(tag(ft, "name"));
-        s->type = types[i];
+        snprintf(s->type, sizeof s->type, "%s", types[i]);
         snprintf(s->raw_tag, sizeof s->raw_tag, "%s", raw[i]);
         if (area) {
             if (r->n_area_service == r->cap_area_service) {
@@ -366,7 +376,8 @@ static void map_point(reader *r, const feat *ft)
     int is_tree = tag_is(ft, "natural", "tree");
     const char *types[PL_OSM_MAX_SERVICE_MATCHES];
     char raw[PL_OSM_MAX_SERVICE_MATCHES][64];
-    int n_services = pl_osm_service_types(tag_getter, (void *)ft, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
+    int n_services =
+        pl_osm_service_types(r->o->service_types, tag_getter, (void *)ft, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
     if (!is_tree && n_services == 0)
         return;
     double x = OGR_G_GetX(src, 0), y = OGR_G_GetY(src, 0), z = 0;
@@ -522,7 +533,8 @@ static void map_polygon(reader *r, const feat *ft)
 
     const char *types[PL_OSM_MAX_SERVICE_MATCHES];
     char raw[PL_OSM_MAX_SERVICE_MATCHES][64];
-    int n_services = pl_osm_service_types(tag_getter, (void *)ft, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
+    int n_services =
+        pl_osm_service_types(r->o->service_types, tag_getter, (void *)ft, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
     const char *kind = green_kind(ft);
     const char *natural = tag(ft, "natural"), *landuse = tag(ft, "landuse"), *building = tag(ft, "building");
     const char *canopy = natural && !strcmp(natural, "wood") ? "wood"
@@ -731,6 +743,29 @@ static void canopy_from_trees(reader *r)
 
 /* ---------- open and read ---------- */
 
+/* Keys of the registry's OSM selectors that osmconf.ini does not turn into fields cannot match. */
+static void check_registry_keys(pl_ctx *ctx, const pl_service_types *reg, OGRLayerH points, OGRLayerH polys,
+                                const char *file)
+{
+    if (!reg)
+        return;
+    for (int i = 0; i < reg->n; i++) {
+        const char *p = reg->t[i].osm;
+        while (p && *p) {
+            size_t len = strcspn(p, ";,="), rest = strcspn(p, ";,");
+            char key[128], laundered[128];
+            snprintf(key, sizeof key, "%.*s", (int)(len < sizeof key - 1 ? len : sizeof key - 1), p);
+            p += rest + (p[rest] ? 1 : 0);
+            launder(key, laundered, sizeof laundered);
+            if (key[0] && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(points), laundered) < 0 &&
+                OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(polys), laundered) < 0)
+                pl_warn(ctx, "osm-key-not-read",
+                        "%s: service type %s selects OSM key '%s', which share/osmconf.ini does not read; add it to "
+                        "the attributes of [points] and [multipolygons]", file, reg->t[i].key, key);
+        }
+    }
+}
+
 static OGRSpatialReferenceH srs_traditional(const char *text)
 {
     OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
@@ -828,6 +863,7 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
     layer_fields_init(lpoints, &fpoints);
     layer_fields_init(llines, &flines);
     layer_fields_init(lpolys, &fpolys);
+    check_registry_keys(ctx, opts->service_types, lpoints, lpolys, file);
 
     OGRSpatialReferenceH src = OGR_L_GetSpatialRef(lpoints);
     if (src) {

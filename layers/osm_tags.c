@@ -429,12 +429,14 @@ typedef struct service_rule {
 static const service_rule service_rules[] = {
     {"shop", "supermarket", "grocery_full"},
     {"shop", "grocery", "grocery_full"},
+    {"shop", "hypermarket", "grocery_full"},
     {"shop", "convenience", "grocery_partial"},
     {"shop", "general", "grocery_partial"},
     {"amenity", "fuel", "fuel"},
     {"amenity", "pharmacy", "pharmacy"},
     {"healthcare", "pharmacy", "pharmacy"},
     {"amenity", "post_office", "parcel_post"},
+    {"post_office", "post_partner", "parcel_post"},
     {"post_partner", NULL, "parcel_post"},
     {"amenity", "parcel_locker", "parcel_locker"},
     {"amenity", "atm", "cash"},
@@ -463,8 +465,52 @@ static int add_match(const char **types, char raw[][64], int n, int max, const c
     return n + 1;
 }
 
-int pl_osm_service_types(pl_osm_tag_getter get, void *user, const char **types, char raw[][64], int max)
+/* Registry selectors: ';' or ','-separated "key=value" / "key=*". */
+static int registry_types(const pl_service_types *reg, pl_osm_tag_getter get, void *user, const char **types,
+                          char raw[][64], int max)
 {
+    int n = 0;
+    for (int i = 0; i < reg->n; i++) {
+        const pl_service_type *t = &reg->t[i];
+        if (t->n_includes > 0 || !t->osm)
+            continue;
+        const char *p = t->osm;
+        while (*p) {
+            size_t len = strcspn(p, ";,");
+            char sel[160];
+            snprintf(sel, sizeof sel, "%.*s", (int)(len < sizeof sel - 1 ? len : sizeof sel - 1), p);
+            p += len + (p[len] ? 1 : 0);
+            char *key = sel;
+            while (*key == ' ')
+                key++;
+            char *eq = strchr(key, '=');
+            const char *want = "*";
+            if (eq) {
+                *eq = '\0';
+                want = eq + 1;
+            }
+            for (char *e = key + strlen(key); e > key && e[-1] == ' '; e--)
+                e[-1] = '\0';
+            while (*want == ' ')
+                want++;
+            if (!*key)
+                continue;
+            const char *v = get(key, user);
+            if (!v || !*v)
+                continue;
+            if (strcmp(want, "*") == 0 ? strcasecmp(v, "no") == 0 : strcasecmp(v, want) != 0)
+                continue;
+            n = add_match(types, raw, n, max, t->key, key, v);
+        }
+    }
+    return n;
+}
+
+int pl_osm_service_types(const pl_service_types *reg, pl_osm_tag_getter get, void *user, const char **types,
+                         char raw[][64], int max)
+{
+    if (reg)
+        return registry_types(reg, get, user, types, raw, max);
     int n = 0;
     for (size_t i = 0; i < sizeof service_rules / sizeof service_rules[0]; i++) {
         const service_rule *r = &service_rules[i];

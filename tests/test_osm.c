@@ -245,7 +245,7 @@ static const char *kv_get(const char *key, void *user)
 
 static int services_of(const kv *tags, const char **types, char raw[][64])
 {
-    return pl_osm_service_types(kv_get, (void *)tags, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
+    return pl_osm_service_types(NULL, kv_get, (void *)tags, types, raw, PL_OSM_MAX_SERVICE_MATCHES);
 }
 
 static void test_service_mapping(void **state)
@@ -286,6 +286,58 @@ static void test_service_mapping(void **state)
     assert_string_equal(t[0], "ev_charging");
     kv none[] = {{"shop", "bakery"}, {"amenity", "cafe"}, {NULL, NULL}};
     assert_int_equal(services_of(none, t, raw), 0);
+    kv newtag[] = {{"shop", "hypermarket"}, {"post_office", "post_partner"}, {NULL, NULL}};
+    assert_int_equal(services_of(newtag, t, raw), 2);
+    assert_string_equal(t[0], "grocery_full");
+    assert_string_equal(t[1], "parcel_post");
+}
+
+/* A registry (as share/service_types.ini gives it) decides instead of the built-in table. */
+static void test_service_mapping_registry(void **state)
+{
+    (void)state;
+    static pl_service_types reg;
+    memset(&reg, 0, sizeof reg);
+    reg.n = 4;
+    snprintf(reg.t[0].key, sizeof reg.t[0].key, "grocery_full");
+    reg.t[0].osm = "shop=supermarket;shop=hypermarket";
+    snprintf(reg.t[1].key, sizeof reg.t[1].key, "farm_shop");
+    reg.t[1].osm = "shop=farm, craft=*";
+    snprintf(reg.t[2].key, sizeof reg.t[2].key, "grocery");
+    reg.t[2].n_includes = 1; /* a group: never assigned directly */
+    reg.t[2].osm = "shop=supermarket";
+    snprintf(reg.t[3].key, sizeof reg.t[3].key, "post");
+    reg.t[3].osm = "post_partner=*";
+    const char *t[PL_OSM_MAX_SERVICE_MATCHES];
+    char raw[PL_OSM_MAX_SERVICE_MATCHES][64];
+    kv super[] = {{"shop", "Supermarket"}, {NULL, NULL}};
+    assert_int_equal(pl_osm_service_types(&reg, kv_get, super, t, raw, PL_OSM_MAX_SERVICE_MATCHES), 1);
+    assert_string_equal(t[0], "grocery_full");
+    assert_string_equal(raw[0], "shop=Supermarket");
+    kv farm[] = {{"shop", "farm"}, {"craft", "brewery"}, {NULL, NULL}};
+    assert_int_equal(pl_osm_service_types(&reg, kv_get, farm, t, raw, PL_OSM_MAX_SERVICE_MATCHES), 1);
+    assert_string_equal(t[0], "farm_shop");
+    kv nopost[] = {{"post_partner", "no"}, {"amenity", "fuel"}, {NULL, NULL}};
+    assert_int_equal(pl_osm_service_types(&reg, kv_get, nopost, t, raw, PL_OSM_MAX_SERVICE_MATCHES), 0);
+    kv post[] = {{"post_partner", "DHL"}, {NULL, NULL}};
+    assert_int_equal(pl_osm_service_types(&reg, kv_get, post, t, raw, PL_OSM_MAX_SERVICE_MATCHES), 1);
+    assert_string_equal(t[0], "post");
+
+    /* Read through the registry: Södermalm has 2 supermarkets; 'craft' is not read by
+     * share/osmconf.ini, which is warned once per selector. */
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_osm_read_opts o;
+    pl_osm_read_opts_default(&o);
+    o.service_types = &reg;
+    pl_osm_data *d = pl_osm_read(ctx, real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), &o, &err);
+    assert_non_null(d);
+    assert_int_equal(d->n_services, 2);
+    assert_int_equal(pl_osm_count_services(d, "grocery_full"), 2);
+    assert_int_equal(pl_warn_count(ctx, "osm-key-not-read"), 1);
+    pl_osm_data_free(ctx, d);
+    pl_ctx_free(ctx);
 }
 
 /* ---------- real extracts ---------- */
@@ -541,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_access),
         cmocka_unit_test(test_classes_and_small_parsers),
         cmocka_unit_test(test_service_mapping),
+        cmocka_unit_test(test_service_mapping_registry),
         cmocka_unit_test(test_sodermalm),
         cmocka_unit_test(test_monaco),
         cmocka_unit_test(test_monaco_admin_level_8),
