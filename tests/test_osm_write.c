@@ -184,6 +184,44 @@ static void test_cli(void **state)
     assert_false(file_exists("build/test-tmp/osm_cli/x.gpkg"));
 }
 
+/* The committed sample data: small, complete, totals preserved. */
+static void test_sample_data(void **state)
+{
+    (void)state;
+    assert_int_equal(run_cmd("test $(du -sk sample-data | cut -f1) -lt 10240"), 0);
+    GDALDatasetH ds = GDALOpenEx("sample-data/sodermalm/statistikomraden.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(layer_count(ds, "statistikomraden"), 6);
+    assert_true(sql_double(ds, "SELECT SUM(pop) FROM statistikomraden") == 17125.0);
+    GDALClose(ds);
+    ds = GDALOpenEx("sample-data/sodermalm/population.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_true(fabs(sql_double(ds, "SELECT SUM(pop) FROM population") - 17125.0) < 1e-6);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM areas WHERE ABS(pop - pop_assigned) > 1e-9"), 0);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM areas WHERE method <> 'residential'"), 0);
+    GDALClose(ds);
+    ds = GDALOpenEx("sample-data/sodermalm/kommuner.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM kommuner WHERE KnKod = '0180'"), 1);
+    GDALClose(ds);
+    ds = GDALOpenEx("sample-data/sodermalm/layers.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(layer_count(ds, "buildings"), 121);
+    GDALClose(ds);
+    ds = GDALOpenEx("sample-data/monaco/areas.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(layer_count(ds, "areas"), 4);
+    assert_true(sql_double(ds, "SELECT SUM(pop) FROM areas") == 59300.0);
+    GDALClose(ds);
+    ds = GDALOpenEx("sample-data/monaco/population.gpkg", GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_true(fabs(sql_double(ds, "SELECT SUM(pop) FROM population") - 59300.0) < 1e-6);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM areas WHERE ABS(pop - pop_assigned) > 1e-9"), 0);
+    GDALClose(ds);
+    assert_true(file_exists("sample-data/monaco/monaco.osm.pbf"));
+    assert_true(file_exists("sample-data/README.md"));
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -191,6 +229,7 @@ int main(void)
         cmocka_unit_test(test_import_sodermalm_gpkg),
         cmocka_unit_test(test_population_gpkg),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_sample_data),
     };
     return cmocka_run_group_tests_name("osm_write", tests, NULL, NULL);
 }
