@@ -406,6 +406,11 @@ int pl_dasymetric(pl_ctx *ctx, const pl_dasy_areas *a, const pl_dasy_buildings *
         else
             out->method[i] = PL_DASY_AREA_POINT;
     }
+    /* Shares of the weight; the last building of each area takes the remainder, so the
+     * buildings' populations add up to the area's count without rounding drift. */
+    long *last = pl_calloc(na ? na : 1, sizeof *last);
+    for (size_t i = 0; i < na; i++)
+        last[i] = -1;
     for (size_t k = 0; rc == PL_OK && k < nb; k++) {
         long i = out->area[k];
         if (i < 0)
@@ -418,10 +423,23 @@ int pl_dasymetric(pl_ctx *ctx, const pl_dasy_areas *a, const pl_dasy_buildings *
         else if (m == PL_DASY_ALL_BUILDINGS)
             share = b->weight[k] / w_all[i];
         out->pop[k] = a->pop[i] * share;
-        out->assigned[i] += out->pop[k];
-        if (out->pop[k] > 0)
+        if (out->pop[k] > 0) {
             out->n_buildings[i]++;
+            last[i] = (long)k;
+        }
     }
+    for (size_t k = 0; rc == PL_OK && k < nb; k++) {
+        long i = out->area[k];
+        if (i >= 0 && (long)k != last[i])
+            out->assigned[i] += out->pop[k];
+    }
+    for (size_t i = 0; rc == PL_OK && i < na; i++)
+        if (last[i] >= 0) {
+            double rest = a->pop[i] - out->assigned[i];
+            out->pop[last[i]] = rest > 0 ? rest : 0;
+            out->assigned[i] += out->pop[last[i]];
+        }
+    free(last);
     for (size_t i = 0; rc == PL_OK && i < na; i++) {
         if (out->method[i] != PL_DASY_AREA_POINT)
             continue;

@@ -9,7 +9,8 @@
  * - An area with population but no residential building spreads it over all its buildings
  *   (method "all_buildings"); with no building at all (or only zero weights) the population
  *   stays at one point, the area's point on surface (method "area_point", counted warning
- *   population-no-building). So every area's total is preserved.
+ *   population-no-building). So every area's total is preserved; the last building of an area
+ *   takes the remainder of the shares, so the sum has no rounding drift.
  *
  * Output (pl_population_run): layer `population` (points: building points on surface and the
  * fallback area points) with `pop` (what the population loader reads), `area_id`, `method`,

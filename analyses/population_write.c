@@ -44,6 +44,15 @@ int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *comm
     int rc = pl_dasymetric(ctx, a, b, &r, err);
     if (rc != PL_OK)
         goto done;
+    if (o->all_buildings) {
+        /* Every building counted as a home: say so in the method columns. */
+        for (size_t i = 0; i < a->n; i++)
+            if (r.method[i] == PL_DASY_RESIDENTIAL)
+                r.method[i] = PL_DASY_ALL_BUILDINGS;
+        for (size_t k = 0; k < b->n; k++)
+            if (r.bmethod[k] == PL_DASY_RESIDENTIAL)
+                r.bmethod[k] = PL_DASY_ALL_BUILDINGS;
+    }
     size_t with_pop = 0;
     for (size_t k = 0; k < b->n; k++)
         with_pop += r.pop[k] > 0;

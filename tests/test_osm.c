@@ -555,6 +555,148 @@ static void test_every_real_extract_imports(void **state)
     pl_ctx_free(ctx);
 }
 
+/* A hand-made .osm (XML) exercising the rules the real extracts lack: node/area service
+ * de-duplication, implied oneway, ferry, excluded highway values, tree rows, crowns from
+ * diameter_crown, private gardens, residential landuse, municipalities with ref:scb, and a
+ * multipolygon relation whose member is missing. */
+static const char *const fixture_osm =
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    "<osm version='0.6' generator='platsa test'>\n"
+    /* building square + supermarket node inside it */
+    " <node id='1' lat='59.3100' lon='18.0600'/><node id='2' lat='59.3100' lon='18.0604'/>\n"
+    " <node id='3' lat='59.3102' lon='18.0604'/><node id='4' lat='59.3102' lon='18.0600'/>\n"
+    " <node id='5' lat='59.3101' lon='18.0602'><tag k='shop' v='supermarket'/><tag k='name' v='Ica'/></node>\n"
+    /* residential landuse around it */
+    " <node id='6' lat='59.3090' lon='18.0590'/><node id='7' lat='59.3090' lon='18.0620'/>\n"
+    " <node id='8' lat='59.3120' lon='18.0620'/><node id='9' lat='59.3120' lon='18.0590'/>\n"
+    /* roads */
+    " <node id='10' lat='59.3000' lon='18.0500'/><node id='11' lat='59.3010' lon='18.0500'/>\n"
+    " <node id='12' lat='59.3000' lon='18.0700'/><node id='13' lat='59.2950' lon='18.0800'/>\n"
+    /* a tree and a tree row about 97 m long */
+    " <node id='14' lat='59.3060' lon='18.0650'><tag k='natural' v='tree'/><tag k='diameter_crown' v='6'/>"
+    "<tag k='height' v='20'/></node>\n"
+    " <node id='15' lat='59.3070' lon='18.0650'><tag k='amenity' v='fuel'/><tag k='fuel:biogas' v='yes'/></node>\n"
+    " <node id='16' lat='59.3050' lon='18.0600'/><node id='17' lat='59.3050' lon='18.0617'/>\n"
+    /* a house, a garden, a big boundary square */
+    " <node id='20' lat='59.3110' lon='18.0610'/><node id='21' lat='59.3110' lon='18.0612'/>\n"
+    " <node id='22' lat='59.3111' lon='18.0612'/><node id='23' lat='59.3111' lon='18.0610'/>\n"
+    " <node id='30' lat='59.3200' lon='18.0700'/><node id='31' lat='59.3200' lon='18.0710'/>\n"
+    " <node id='32' lat='59.3205' lon='18.0710'/><node id='33' lat='59.3205' lon='18.0700'/>\n"
+    " <node id='40' lat='59.2900' lon='18.0400'/><node id='41' lat='59.2900' lon='18.0900'/>\n"
+    " <node id='42' lat='59.3300' lon='18.0900'/><node id='43' lat='59.3300' lon='18.0400'/>\n"
+    " <way id='100'><nd ref='1'/><nd ref='2'/><nd ref='3'/><nd ref='4'/><nd ref='1'/>"
+    "<tag k='building' v='yes'/><tag k='shop' v='supermarket'/><tag k='name' v='Ica'/></way>\n"
+    " <way id='101'><nd ref='6'/><nd ref='7'/><nd ref='8'/><nd ref='9'/><nd ref='6'/>"
+    "<tag k='landuse' v='residential'/></way>\n"
+    " <way id='102'><nd ref='20'/><nd ref='21'/><nd ref='22'/><nd ref='23'/><nd ref='20'/>"
+    "<tag k='building' v='house'/></way>\n"
+    " <way id='103'><nd ref='10'/><nd ref='11'/><tag k='highway' v='motorway'/>"
+    "<tag k='maxspeed' v='SE:motorway'/></way>\n"
+    " <way id='104'><nd ref='11'/><nd ref='12'/><tag k='highway' v='residential'/><tag k='maxspeed' v='fast'/>"
+    "<tag k='oneway' v='-1'/><tag k='bridge' v='yes'/><tag k='layer' v='1'/></way>\n"
+    " <way id='105'><nd ref='12'/><nd ref='13'/><tag k='route' v='ferry'/><tag k='name' v='Färja'/></way>\n"
+    " <way id='106'><nd ref='10'/><nd ref='13'/><tag k='highway' v='construction'/></way>\n"
+    " <way id='107'><nd ref='16'/><nd ref='17'/><tag k='natural' v='tree_row'/></way>\n"
+    " <way id='108'><nd ref='30'/><nd ref='31'/><nd ref='32'/><nd ref='33'/><nd ref='30'/>"
+    "<tag k='leisure' v='garden'/><tag k='access' v='private'/></way>\n"
+    " <way id='109'><nd ref='40'/><nd ref='41'/><nd ref='42'/><nd ref='43'/><nd ref='40'/></way>\n"
+    " <relation id='200'><member type='way' ref='109' role='outer'/><tag k='type' v='boundary'/>"
+    "<tag k='boundary' v='administrative'/><tag k='admin_level' v='7'/><tag k='ref:scb' v='0180'/>"
+    "<tag k='name' v='Stockholm'/></relation>\n"
+    " <relation id='201'><member type='way' ref='999' role='outer'/><tag k='type' v='multipolygon'/>"
+    "<tag k='landuse' v='forest'/></relation>\n"
+    "</osm>\n";
+
+static void test_fixture_rules(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("osm_fixture");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/fixture.osm", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(fixture_osm, f);
+    fclose(f);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_osm_data *d = pl_osm_read(ctx, path, NULL, &err);
+    if (!d)
+        fail_msg("%s", err.msg);
+    /* roads: motorway, residential, ferry; construction left out */
+    assert_int_equal(d->n_roads, 3);
+    for (size_t i = 0; i < d->n_roads; i++) {
+        const pl_osm_road *r = &d->roads[i];
+        if (r->osm_id == 103) {
+            assert_string_equal(r->highway, "motorway");
+            assert_int_equal(r->oneway, 1);
+            assert_true(r->maxspeed_kmh == 110.0);
+            assert_true(r->car == 1 && r->bike == 0 && r->foot == 0);
+            assert_true(fabs(r->length_m - 111.5) < 1.0); /* 0.001 degree of latitude */
+        } else if (r->osm_id == 104) {
+            assert_int_equal(r->oneway, -1);
+            assert_true(isnan(r->maxspeed_kmh));
+            assert_string_equal(r->maxspeed_tag, "fast");
+            assert_true(r->bridge == 1 && r->layer == 1 && r->tunnel == 0);
+        } else {
+            assert_int_equal(r->osm_id, 105);
+            assert_string_equal(r->highway, "ferry");
+            assert_string_equal(r->name, "Färja");
+        }
+    }
+    assert_int_equal(pl_warn_count(ctx, "osm-maxspeed-unparsed"), 1);
+    /* services: the supermarket node (its building's copy merged away), fuel + biogas */
+    assert_int_equal(d->n_services, 3);
+    assert_int_equal(d->services_merged, 1);
+    assert_int_equal(pl_osm_count_services(d, "grocery_full"), 1);
+    assert_int_equal(pl_osm_count_services(d, "fuel"), 1);
+    assert_int_equal(pl_osm_count_services(d, "biogas"), 1);
+    for (size_t i = 0; i < d->n_services; i++)
+        if (!strcmp(d->services[i].type, "grocery_full"))
+            assert_int_equal(d->services[i].osm_type, PL_OSM_NODE);
+    /* trees: 1 node (crown 6/2 = 3 m from diameter_crown) + the ~97 m row sampled every 10 m */
+    assert_int_equal(d->n_trees, 11);
+    size_t rows = 0;
+    for (size_t i = 0; i < d->n_trees; i++) {
+        if (d->trees[i].from_row) {
+            rows++;
+            assert_string_equal(d->trees[i].crown_from, "default");
+            assert_true(d->trees[i].crown_radius_m == 3.0);
+        } else {
+            assert_string_equal(d->trees[i].crown_from, "diameter_crown");
+            assert_true(d->trees[i].height_m == 20.0);
+        }
+    }
+    assert_int_equal(rows, 10);
+    /* canopy: 11 crowns; the forest relation misses its member */
+    assert_int_equal(d->n_canopy, 11);
+    assert_int_equal(pl_warn_count(ctx, "osm-incomplete-multipolygon"), 1);
+    double crown = d->canopy[0].area_m2;
+    assert_true(fabs(crown - M_PI * 9.0) < 0.3); /* buffer polygon of radius 3 m */
+    /* green: the private garden is kept with public = 0 */
+    assert_int_equal(d->n_green, 1);
+    assert_string_equal(d->green[0].kind, "garden");
+    assert_string_equal(d->green[0].access, "private");
+    assert_int_equal(d->green[0].is_public, 0);
+    /* buildings: building=yes inside landuse=residential is residential; a house has 1 level */
+    assert_int_equal(d->n_buildings, 2);
+    for (size_t i = 0; i < d->n_buildings; i++) {
+        assert_int_equal(d->buildings[i].residential, 1);
+        if (!strcmp(d->buildings[i].building, "house")) {
+            assert_true(d->buildings[i].levels == 1.0);
+        } else {
+            assert_true(d->buildings[i].levels == 3.0);
+            assert_string_equal(d->buildings[i].levels_from, "default");
+        }
+    }
+    /* municipality from the boundary relation, code from ref:scb */
+    assert_int_equal(d->n_municipalities, 1);
+    assert_string_equal(d->municipalities[0].code, "0180");
+    assert_string_equal(d->municipalities[0].name, "Stockholm");
+    assert_int_equal(d->municipalities[0].osm_id, 200);
+    pl_osm_data_free(ctx, d);
+    pl_ctx_free(ctx);
+}
+
 static void test_bad_inputs(void **state)
 {
     (void)state;
@@ -599,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_monaco_admin_level_8),
         cmocka_unit_test(test_amager_clipped),
         cmocka_unit_test(test_every_real_extract_imports),
+        cmocka_unit_test(test_fixture_rules),
         cmocka_unit_test(test_bad_inputs),
     };
     return cmocka_run_group_tests_name("osm", tests, NULL, NULL);
