@@ -318,11 +318,6 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     pl_snap *svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *svc_snap);
     if (rc == PL_OK)
         rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, svc_snap, err);
-    for (size_t c = 0; rc == PL_OK && c < pop->n; c++)
-        if (r->cell_snap[c].status == PL_SNAP_TOO_FAR)
-            pl_warn(ctx, "cell-far-from-road", "%s: unit %s is %.0f m from the nearest road (over --max-snap %.0f m)",
-                    pop->source ? pop->source : "population", pop->id[c], r->cell_snap[c].access_m, so.max_snap_m);
-
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {

@@ -56,8 +56,11 @@ static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
     }
 }
 
-static double km_of(const pl_label *l) { return isfinite(l->dist_m) ? l->dist_m / 1000.0 : NAN; }
-static double min_of(const pl_label *l) { return isfinite(l->time_s) ? l->time_s / 60.0 : NAN; }
+/* Outputs are rounded to what the method can claim (metres, tenths of seconds, shares to
+ * 0.01 %), so tables paste cleanly into reports and compare byte for byte. */
+static double round_to(double v, double step) { return isfinite(v) ? round(v / step) * step : NAN; }
+static double km_of(const pl_label *l) { return round_to(l->dist_m / 1000.0, 0.001); }
+static double min_of(const pl_label *l) { return round_to(l->time_s / 60.0, 0.01); }
 
 static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
 {
@@ -84,7 +87,7 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
         if (in->pop->age_pop)
             pl_gpkg_set_real(l, 3, in->pop->age_pop[c]);
         const pl_snap *sn = &r->cell_snap[c];
-        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : sn->access_m);
+        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : round_to(sn->access_m, 0.1));
         pl_gpkg_set_int(l, 5, sn->status != PL_SNAP_OK);
         pl_gpkg_set_int(l, 6, r->service_level[c]);
         for (int t = 0; t < r->n_types; t++) {
@@ -223,7 +226,9 @@ static void muni_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
     }
 }
 
-static double share(double part, double whole) { return whole > 0 ? part / whole : NAN; }
+static double share(double part, double whole) { return whole > 0 ? round_to(part / whole, 0.0001) : NAN; }
+static double km(double v) { return round_to(v, 0.001); }
+static double minutes(double v) { return round_to(v, 0.01); }
 
 /* Sets the values of one summary row (fields in the order muni_fields declares them). */
 static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_access_stats *stats,
@@ -240,10 +245,10 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
         const pl_access_type *at = &r->types[t];
         const pl_access_stats *s = &stats[t];
         pl_gpkg_set_int(l, f++, s->n_services);
-        pl_gpkg_set_real(l, f++, s->mean_km);
-        pl_gpkg_set_real(l, f++, s->median_km);
-        pl_gpkg_set_real(l, f++, s->mean_min);
-        pl_gpkg_set_real(l, f++, s->median_min);
+        pl_gpkg_set_real(l, f++, km(s->mean_km));
+        pl_gpkg_set_real(l, f++, km(s->median_km));
+        pl_gpkg_set_real(l, f++, minutes(s->mean_min));
+        pl_gpkg_set_real(l, f++, minutes(s->median_min));
         for (int i = 0; i < at->n_bands_km + 2; i++)
             pl_gpkg_set_real(l, f++, s->pop_band_km[i]);
         for (int i = 0; i < at->n_bands_km + 2; i++)
@@ -253,8 +258,8 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
         for (int i = 0; i < at->n_bands_min + 2; i++)
             pl_gpkg_set_real(l, f++, share(s->pop_band_min[i], s->pop));
         if (r->has_age) {
-            pl_gpkg_set_real(l, f++, s->age_mean_km);
-            pl_gpkg_set_real(l, f++, s->age_mean_min);
+            pl_gpkg_set_real(l, f++, km(s->age_mean_km));
+            pl_gpkg_set_real(l, f++, minutes(s->age_mean_min));
             for (int i = 0; i < at->n_bands_km + 2; i++)
                 pl_gpkg_set_real(l, f++, s->age_band_km[i]);
             for (int i = 0; i < at->n_bands_min + 2; i++)
