@@ -1582,9 +1582,94 @@ int sy_build_roads(pl_ctx *ctx, pl_synth_region *r, const sy_inputs *in, sy_net 
 }
 
 /* ------------------------------------------------------------------ emission */
+typedef struct vkey {
+    uint64_t key;
+    uint32_t v;
+} vkey;
+
+/* Stable LSD radix sort on the low 48 bits of key (ties keep their order). */
+static vkey *radix48(vkey *a, vkey *tmp, size_t n)
+{
+    size_t *count = pl_malloc(65537 * sizeof *count);
+    for (int shift = 0; shift < 48; shift += 16) {
+        memset(count, 0, 65537 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[((a[i].key >> shift) & 0xffff) + 1]++;
+        for (size_t d = 0; d < 65536; d++)
+            count[d + 1] += count[d];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(a[i].key >> shift) & 0xffff]++] = a[i];
+        vkey *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    free(count);
+    return a;
+}
+
+/* Two distinct vertices closer than SEPARATE_M would be joined by a graph builder's snapping
+ * (0.5 m by default) although no road joins them there: move the later one 1.5 m away.
+ * Vertices are bucketed in 1 m cells (sorted by cell); a close pair lies in the same or a
+ * neighbouring cell, found with one forward-moving pointer per neighbour offset. */
+#define SEPARATE_M 0.6
+static void separate_close_vertices(sy_builder *b)
+{
+    size_t n = b->nv;
+    if (n < 2)
+        return;
+    vkey *k = pl_malloc(n * sizeof *k), *tmp = pl_malloc(n * sizeof *tmp);
+    double minx = b->vx[0], miny = b->vy[0];
+    for (size_t i = 1; i < n; i++) {
+        minx = fmin(minx, b->vx[i]);
+        miny = fmin(miny, b->vy[i]);
+    }
+    minx = floor(minx) - 4.0;
+    miny = floor(miny) - 4.0;
+    static const uint64_t offs[4] = {1, (1ULL << 24) - 1, 1ULL << 24, (1ULL << 24) + 1};
+    for (int pass = 0; pass < 3; pass++) {
+        for (size_t i = 0; i < n; i++) {
+            uint64_t cx = (uint64_t)floor(b->vx[i] - minx), cy = (uint64_t)floor(b->vy[i] - miny);
+            k[i].key = cx << 24 | cy;
+            k[i].v = (uint32_t)i;
+        }
+        vkey *sorted = radix48(k, tmp, n);
+        size_t ptr[4] = {0, 0, 0, 0}, moved = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t a = sorted[i].v;
+            for (int o = -1; o < 4; o++) {
+                size_t j;
+                uint64_t want;
+                if (o < 0) {
+                    j = i + 1;
+                    want = sorted[i].key;
+                } else {
+                    want = sorted[i].key + offs[o];
+                    while (ptr[o] < n && sorted[ptr[o]].key < want)
+                        ptr[o]++;
+                    j = ptr[o];
+                }
+                for (; j < n && sorted[j].key == want; j++) {
+                    uint32_t c = sorted[j].v;
+                    if (hypot(b->vx[a] - b->vx[c], b->vy[a] - b->vy[c]) >= SEPARATE_M)
+                        continue;
+                    uint32_t m = a > c ? a : c;
+                    b->vx[m] = round((b->vx[m] + 1.2) * 100.0) / 100.0;
+                    b->vy[m] = round((b->vy[m] + 0.9) * 100.0) / 100.0;
+                    moved++;
+                }
+            }
+        }
+        if (!moved)
+            break;
+    }
+    free(k);
+    free(tmp);
+}
+
 void sy_emit_roads(pl_synth_region *r, sy_net *net)
 {
     sy_builder *b = &net->b;
+    separate_close_vertices(b);
     /* count pieces and vertices */
     size_t n_lines = 0, n_vx = 0;
     for (size_t p = 0; p < b->np; p++) {

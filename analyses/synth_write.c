@@ -245,14 +245,15 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"bridge", PL_FIELD_INT, "Bro", NULL},
         {"tunnel", PL_FIELD_INT, "Tunnel", NULL},
         {"layer", PL_FIELD_INT, "Nivå", NULL},
-        {"car", PL_FIELD_INT, "Bil", "1 open to cars"},
-        {"bike", PL_FIELD_INT, "Cykel", "1 open to bicycles"},
-        {"foot", PL_FIELD_INT, "Gång", "1 open to pedestrians"},
+        {"car", PL_FIELD_TEXT, "Bil", "yes/no: open to cars"},
+        {"bike", PL_FIELD_TEXT, "Cykel", "yes/no: open to bicycles"},
+        {"foot", PL_FIELD_TEXT, "Gång", "yes/no: open to pedestrians"},
+        {"motorroad", PL_FIELD_TEXT, "Motortrafikled", "yes on motorways and their ramps (no bikes, no pedestrians)"},
         {"node_from", PL_FIELD_INT64, "Från nod", "junction node id of the first vertex"},
         {"node_to", PL_FIELD_INT64, "Till nod", "junction node id of the last vertex"},
     };
     snprintf(title, sizeof title, "SYNTHETIC roads (platsa synth, seed %s)", seedtxt);
-    L = pl_gpkg_layer_add(g, "roads", 2, title, road_fields, 12, &single, err);
+    L = pl_gpkg_layer_add(g, "roads", 2, title, road_fields, 13, &single, err);
     if (!L)
         return fail_layer(g, err);
     const pl_roads *R = &r->roads;
@@ -272,11 +273,12 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         pl_gpkg_set_int(L, 4, (R->flags[i] & PL_ROAD_BRIDGE) != 0);
         pl_gpkg_set_int(L, 5, (R->flags[i] & PL_ROAD_TUNNEL) != 0);
         pl_gpkg_set_int(L, 6, R->layer[i]);
-        pl_gpkg_set_int(L, 7, !(R->flags[i] & PL_ROAD_NO_CAR));
-        pl_gpkg_set_int(L, 8, !(R->flags[i] & PL_ROAD_NO_BIKE));
-        pl_gpkg_set_int(L, 9, !(R->flags[i] & PL_ROAD_NO_FOOT));
-        pl_gpkg_set_int(L, 10, r->road_node_a[i]);
-        pl_gpkg_set_int(L, 11, r->road_node_b[i]);
+        pl_gpkg_set_text(L, 7, R->flags[i] & PL_ROAD_NO_CAR ? "no" : "yes");
+        pl_gpkg_set_text(L, 8, R->flags[i] & PL_ROAD_NO_BIKE ? "no" : "yes");
+        pl_gpkg_set_text(L, 9, R->flags[i] & PL_ROAD_NO_FOOT ? "no" : "yes");
+        pl_gpkg_set_text(L, 10, R->road_class[i] == PL_ROAD_MOTORWAY ? "yes" : "no");
+        pl_gpkg_set_int(L, 11, r->road_node_a[i]);
+        pl_gpkg_set_int(L, 12, r->road_node_b[i]);
         pl_gpkg_set_geos(L, line);
         GEOSGeom_destroy_r(h, line);
         if (pl_gpkg_row_end(L, err) != PL_OK)

@@ -13,6 +13,8 @@
 
 #include "../analyses/synth.h"
 #include "../gis/ctx.h"
+#include "../gis/graph.h"
+#include "../layers/layers.h"
 #include "support/testutil.h"
 
 typedef struct fixture {
@@ -550,7 +552,8 @@ static void test_file_layers_say_real_or_synthetic(void **state)
     free(meta);
     /* the roads layer has the fields the roads loader reads */
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(GDALDatasetGetLayerByName(ds, "roads"));
-    const char *fields[] = {"highway", "maxspeed_kmh", "oneway", "bridge", "tunnel", "layer", "car", "bike", "foot"};
+    const char *fields[] = {"highway", "maxspeed_kmh", "oneway", "bridge", "tunnel", "layer", "car", "bike", "foot",
+                            "motorroad"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         assert_true(OGR_FD_GetFieldIndex(defn, fields[i]) >= 0);
     char *ramps = sql_text(ds, "SELECT count(*) FROM roads WHERE highway LIKE '%_link' AND oneway = 1");
@@ -578,6 +581,55 @@ static void test_cli_says_what_is_synthetic(void **state)
     assert_int_equal(run_cmd("build/platsa -q synth --size Q -o '%s/y.gpkg' 2>/dev/null", dir), 1);
 }
 
+/* The written roads load back through the roads loader into the same arrays. */
+static void test_roads_file_loads_back_the_same(void **state)
+{
+    fixture *f = *state;
+    char path[4200], spec[4300];
+    snprintf(path, sizeof path, "%s/s.gpkg", scratch_dir("synth_roads_load"));
+    pl_synth_write_opts wo = {0, NULL, NULL};
+    pl_error err = {0};
+    const pl_synth_region *r = f->s1;
+    assert_int_equal(pl_synth_write(f->ctx, r, path, &wo, &err), PL_OK);
+    snprintf(spec, sizeof spec, "%s:roads", path);
+    pl_load_opts lo;
+    memset(&lo, 0, sizeof lo);
+    pl_roads *back = pl_roads_load(f->ctx, spec, &lo, &err);
+    if (!back)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(back);
+    const pl_roads *R = &r->roads;
+    assert_int_equal(back->n, R->n);
+    assert_memory_equal(back->first_vertex, R->first_vertex, (R->n + 1) * sizeof *R->first_vertex);
+    assert_memory_equal(back->vx, R->vx, R->first_vertex[R->n] * sizeof *R->vx);
+    assert_memory_equal(back->vy, R->vy, R->first_vertex[R->n] * sizeof *R->vy);
+    assert_memory_equal(back->road_class, R->road_class, R->n);
+    assert_memory_equal(back->speed_kmh, R->speed_kmh, R->n * sizeof *R->speed_kmh);
+    assert_memory_equal(back->oneway, R->oneway, R->n);
+    assert_memory_equal(back->layer, R->layer, R->n);
+    assert_memory_equal(back->id, R->id, R->n * sizeof *R->id);
+    for (size_t i = 0; i < R->n; i++)
+        assert_int_equal(back->flags[i] & 0x7f, R->flags[i] & 0x7f);
+    pl_roads_free(back);
+}
+
+/* The routing engine sees the same network: one component by car, as many nodes. */
+static void test_graph_of_the_roads(void **state)
+{
+    fixture *f = *state;
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_CAR;
+    pl_error err = {0};
+    pl_graph *g = pl_graph_build(f->ctx, &f->m1->roads, &go, &err);
+    if (!g)
+        fprintf(stderr, "%s\n", err.msg);
+    assert_non_null(g);
+    assert_int_equal(g->n_nodes, f->m1->n_nodes);
+    assert_int_equal(g->n_components, f->m1->stats.n_components);
+    pl_graph_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -594,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_file_same_seed_same_bytes),
         cmocka_unit_test(test_file_layers_say_real_or_synthetic),
         cmocka_unit_test(test_cli_says_what_is_synthetic),
+        cmocka_unit_test(test_roads_file_loads_back_the_same),
+        cmocka_unit_test(test_graph_of_the_roads),
     };
     return cmocka_run_group_tests_name("synth", tests, setup, teardown);
 }
