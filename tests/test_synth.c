@@ -266,6 +266,10 @@ static void test_250m_split_sums_exactly(void **state)
     free(per_square);
     /* between 1 and 16 cells per square, more than one on average */
     assert_true(r->n_cells > r->n_squares * 3 && r->n_cells <= r->n_squares * 16);
+    /* the road network does not depend on the cell size written */
+    assert_int_equal(r->roads.n, f->s1->roads.n);
+    assert_memory_equal(r->roads.vx, f->s1->roads.vx, r->roads.first_vertex[r->roads.n] * sizeof(double));
+    assert_int_equal(r->n_services, f->s1->n_services);
     char id[16];
     pl_synth_cell_id(673250, 6582750, id);
     assert_string_equal(id, "6732506582750");
