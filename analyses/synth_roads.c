@@ -24,22 +24,29 @@
  *
  * 3. Town streets. A square of >= 30 residents whose centre lies within r_T + 800 m of a tätort
  *    point (r_T = radius of a disc of the tätort's area) belongs to the tätort with the smallest
- *    distance / (r_T + 800 m); the square holding a tätort point belongs to it in any case. In
- *    those squares a jittered lattice, rotated by a random angle per town, fills the populated
- *    250 m cells. Spacing 140 m for a town of 200 down to ~85 m for Stockholm (log of
- *    population). Links: a random spanning tree of the lattice (every 8th line is a main street,
- *    always kept) plus 45% of the other lattice links. Main streets: tertiary 50 km/h (secondary
- *    60 in towns >= 30,000); other streets residential, 40 km/h in towns >= 10,000, else 50.
+ *    distance / (r_T + 800 m); the square holding a tätort point belongs to it in any case (an
+ *    archipelago square taken this way joins the town's landmass). In those squares a jittered
+ *    lattice (+-15% of the spacing), rotated by a random angle per town, fills the populated
+ *    250 m cells and a 150 m disc around each square's centre. Spacing 0.8 x (140 - 14 x
+ *    log10(pop / 200)) m: 112 m for a town of 200, ~68 m for Stockholm. Links: a random spanning
+ *    tree of the lattice (every 8th line is a main street, always kept) plus 60% of the other
+ *    lattice links; 35% of the nodes get a 35-70 m dead end (cul-de-sac, driveway). Main
+ *    streets: tertiary 50 km/h (secondary 60 in towns >= 30,000; residential below 1,000
+ *    residents); other streets residential, 40 km/h in towns >= 10,000, else 50 (dead ends 30/40).
  *
  * 4. Rural roads. Every other populated square gets a local network: a hub near the centre
  *    (jitter +-200 m, so the centre is within 283 m of a road), a node in every populated 250 m
- *    cell (jitter +-80 m), and 1 + sqrt(pop) extra homesteads; each node joins the nearest node
- *    already placed (in order of distance from the hub), 12% also the second nearest (loops).
- *    Unclassified, 50 km/h, wiggly polylines. Hubs are then joined to each other and to the
- *    network (street-grid edge nodes, shape vertices of non-motorway main roads) by a minimum
- *    spanning forest over 6 nearest neighbours per landmass, plus 30% of the other neighbour
- *    links up to 1.8 km. A connector is tertiary 70 km/h when it carries >= 600 residents
- *    toward the network, else unclassified 60 km/h.
+ *    cell (jitter +-80 m), and 4 + 3.75 sqrt(pop) extra homesteads and forest-road ends (at most
+ *    96 nodes), drawn in the populated cells; in order of distance from the hub each node joins
+ *    the placed node minimising distance x (1 + 0.5 (degree - 1)) among those of degree < 3, and
+ *    25% also a second one (loops); nodes within 40 m of one already placed are dropped.
+ *    Unclassified, 50 km/h, wiggly polylines. Squares are then joined to each other and to the
+ *    network (street-grid edge nodes, shape vertices of non-motorway main roads, towns without a
+ *    grid) by a minimum spanning forest over the 6 nearest neighbours of each hub per landmass
+ *    (parts still apart are joined to their nearest other part), plus 40% of the other
+ *    neighbour links up to 1.8 km. A connector leaves a square from its node facing the other
+ *    end (avoiding nodes with 3+ roads). It is tertiary 70 km/h when it carries >= 600
+ *    residents toward the network, else unclassified 60 km/h.
  *
  * 5. Islands. Landmasses and island groups are linked by a bridge when their networks come
  *    within 2.5 km (7 km if the smaller side has >= 10,000 residents, e.g. Öland); what is still
@@ -47,7 +54,12 @@
  *    (else its most populated square) to the nearest point of the main network, and a second one
  *    to the nearest town of >= 10,000 when it has >= 20,000 residents (Gotland). Ferries run
  *    40 km/h when longer than 20 km, else 15 km/h. Smaller islands stay unlinked and are listed
- *    in the region's islands (link NONE). */
+ *    in the region's islands (link NONE).
+ *
+ * 6. Lines. Every polyline is cut at the junctions it passes, so each written line runs from
+ *    one junction node to another with shape vertices between; coordinates are rounded to 1 cm,
+ *    and two distinct vertices never lie within 0.6 m of each other (one is moved 1.5 m), so a
+ *    graph builder's endpoint snapping finds exactly these nodes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
