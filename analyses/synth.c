@@ -208,8 +208,8 @@ static int read_kommuner(pl_ctx *ctx, const char *gpkg, all_munis *m, pl_error *
         if (g)
             g = pl_geos_make_valid(ctx, g, NULL);
         if (!g) {
-            pl_error_set(err, PL_EINPUT, "%s: feature " "%lld" ": no usable geometry", v->label,
-                         (long long)OGR_F_GetFID(f));
+            pl_error_set(err, PL_EINPUT, "%s: feature %lld: no usable geometry; use the unchanged SCB file",
+                         v->label, (long long)OGR_F_GetFID(f));
             OGR_F_Destroy(f);
             pl_vector_close(v);
             return PL_EINPUT;
