@@ -9,7 +9,7 @@
  * the peak RSS. Also times the graph build, the snapping and a warm cache read.
  *
  * usage: bench_routing [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O]
- *                      [--metric distance|time] [--cache FILE] */
+ *                      [--metric distance|time] [--cache FILE] [--k 1|2] */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -82,6 +82,7 @@ int main(int argc, char **argv)
     uint64_t seed = 20240601;
     pl_metric metric = PL_METRIC_DISTANCE;
     const char *cache = NULL;
+    int k_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
             n_target = atol(argv[++i]);
@@ -95,11 +96,13 @@ int main(int argc, char **argv)
             n_orig = atol(argv[++i]);
         else if (!strcmp(argv[i], "--metric") && i + 1 < argc)
             metric = !strcmp(argv[++i], "time") ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+        else if (!strcmp(argv[i], "--k") && i + 1 < argc)
+            k_only = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cache") && i + 1 < argc)
             cache = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O] "
-                            "[--metric distance|time] [--cache FILE]\n", argv[0]);
+                            "[--metric distance|time] [--cache FILE] [--k 1|2]\n", argv[0]);
             return 1;
         }
     }
@@ -236,6 +239,8 @@ int main(int argc, char **argv)
     pl_label *out = pl_malloc((size_t)n_orig * 3 * sizeof *out);
     double goals[4] = {0, 0.6, 1.5, 0};
     for (int k = 1; k <= 2; k++) {
+        if (k_only && k != k_only)
+            continue;
         double *times = pl_malloc((size_t)runs * sizeof *times), *cpus = pl_malloc((size_t)runs * sizeof *cpus);
         pl_search_stats st;
         for (long i = 0; i < runs; i++) {
