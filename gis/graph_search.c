@@ -452,8 +452,16 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
             }
         }
     }
-    if (opts->stats)
+    if (opts->stats) {
+        uint64_t labels = 0;
+        for (uint32_t v = 0; v < g->n_nodes; v++) {
+            const item *it = (const item *)((const char *)S.items + (size_t)v * STRIDE(K));
+            for (int j = 0; j < K; j++)
+                labels += it[j].state != ST_FREE;
+        }
+        S.st.labels = labels;
         *opts->stats = S.st;
+    }
     free(by_edge);
     free(S.items);
     for (unsigned i = 0; i < NB; i++)

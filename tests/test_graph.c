@@ -454,6 +454,20 @@ static void test_same_edge_k_and_ties(void **state)
     nearest(ctx, g, tie2, 2, &t[1], 1, PL_METRIC_DISTANCE, 3, lab);
     assert_int_equal(lab[2].source, UINT32_MAX);
     assert_true(isinf(lab[2].dist_m));
+    /* A source far beyond the search's bucket window (a 5,000 km access leg) still
+     * counts, after the nearer ones. */
+    pl_snap far[2] = {tie2[0], tie2[1]};
+    far[0].access_m = 5e6f;
+    nearest(ctx, g, far, 2, &t[1], 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, 1);
+    assert_true(lab[0].dist_m == 200);
+    assert_int_equal(lab[1].source, 0);
+    assert_true(lab[1].dist_m == 5e6 + 200);
+    far[1].access_m = 4e6f; /* both far: the search starts at the nearest seed */
+    nearest(ctx, g, far, 2, &t[1], 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, 1);
+    assert_true(lab[0].dist_m == 4e6 + 200);
+    assert_true(lab[1].dist_m == 5e6 + 200);
     /* Cutoff: nothing within 150 m. */
     pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 1, .cutoff = 150};
     pl_error err = {0};
