@@ -58,9 +58,13 @@ static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
 
 /* Outputs are rounded to what the method can claim (metres, tenths of seconds, shares to
  * 0.01 %), so tables paste cleanly into reports and compare byte for byte. */
-static double round_to(double v, double step) { return isfinite(v) ? round(v / step) * step : NAN; }
-static double km_of(const pl_label *l) { return round_to(l->dist_m / 1000.0, 0.001); }
-static double min_of(const pl_label *l) { return round_to(l->time_s / 60.0, 0.01); }
+static double round_to(double v, double per_unit)
+{
+    return isfinite(v) ? round(v * per_unit) / per_unit : NAN;  /* division is exact to the nearest double */
+}
+static double km_of(const pl_label *l) { return round_to(l->dist_m / 1000.0, 1000); }
+static double min_of(const pl_label *l) { return round_to(l->time_s / 60.0, 100); }
+static double people(double v) { return round_to(v, 1000); }
 
 static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
 {
@@ -87,7 +91,7 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
         if (in->pop->age_pop)
             pl_gpkg_set_real(l, 3, in->pop->age_pop[c]);
         const pl_snap *sn = &r->cell_snap[c];
-        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : round_to(sn->access_m, 0.1));
+        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : round_to(sn->access_m, 10));
         pl_gpkg_set_int(l, 5, sn->status != PL_SNAP_OK);
         pl_gpkg_set_int(l, 6, r->service_level[c]);
         for (int t = 0; t < r->n_types; t++) {
@@ -226,9 +230,9 @@ static void muni_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
     }
 }
 
-static double share(double part, double whole) { return whole > 0 ? round_to(part / whole, 0.0001) : NAN; }
-static double km(double v) { return round_to(v, 0.001); }
-static double minutes(double v) { return round_to(v, 0.01); }
+static double share(double part, double whole) { return whole > 0 ? round_to(part / whole, 10000) : NAN; }
+static double km(double v) { return round_to(v, 1000); }
+static double minutes(double v) { return round_to(v, 100); }
 
 /* Sets the values of one summary row (fields in the order muni_fields declares them). */
 static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_access_stats *stats,
@@ -237,9 +241,9 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
     int f = 0;
     pl_gpkg_set_text(l, f++, code);
     pl_gpkg_set_text(l, f++, name);
-    pl_gpkg_set_real(l, f++, stats[0].pop);
+    pl_gpkg_set_real(l, f++, people(stats[0].pop));
     if (r->has_age)
-        pl_gpkg_set_real(l, f, stats[0].pop_age);
+        pl_gpkg_set_real(l, f, people(stats[0].pop_age));
     f++;
     for (int t = 0; t < r->n_types; t++) {
         const pl_access_type *at = &r->types[t];
@@ -250,20 +254,20 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
         pl_gpkg_set_real(l, f++, minutes(s->mean_min));
         pl_gpkg_set_real(l, f++, minutes(s->median_min));
         for (int i = 0; i < at->n_bands_km + 2; i++)
-            pl_gpkg_set_real(l, f++, s->pop_band_km[i]);
+            pl_gpkg_set_real(l, f++, people(s->pop_band_km[i]));
         for (int i = 0; i < at->n_bands_km + 2; i++)
             pl_gpkg_set_real(l, f++, share(s->pop_band_km[i], s->pop));
         for (int i = 0; i < at->n_bands_min + 2; i++)
-            pl_gpkg_set_real(l, f++, s->pop_band_min[i]);
+            pl_gpkg_set_real(l, f++, people(s->pop_band_min[i]));
         for (int i = 0; i < at->n_bands_min + 2; i++)
             pl_gpkg_set_real(l, f++, share(s->pop_band_min[i], s->pop));
         if (r->has_age) {
             pl_gpkg_set_real(l, f++, km(s->age_mean_km));
             pl_gpkg_set_real(l, f++, minutes(s->age_mean_min));
             for (int i = 0; i < at->n_bands_km + 2; i++)
-                pl_gpkg_set_real(l, f++, s->age_band_km[i]);
+                pl_gpkg_set_real(l, f++, people(s->age_band_km[i]));
             for (int i = 0; i < at->n_bands_min + 2; i++)
-                pl_gpkg_set_real(l, f++, s->age_band_min[i]);
+                pl_gpkg_set_real(l, f++, people(s->age_band_min[i]));
         }
     }
 }
