@@ -73,6 +73,10 @@ demo: deps
 	@$(MAKE) --no-print-directory $(PLATSA)
 	sh sample-data/demo.sh $(PLATSA) $(DEMO_OUT)
 
+sample-data: deps
+	@$(MAKE) --no-print-directory $(PLATSA)
+	sh sample-data/build.sh $(PLATSA)
+
 bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)

@@ -1,8 +1,11 @@
 /* platsa: thin command-line front end. Parses global flags, then hands the rest
  * of argv to the subcommand, which calls the library. */
 #include <gdal.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "../gis/gpkg_writer.h"
 
 #include "commands.h"
 
@@ -29,6 +32,15 @@ int cli_fail(const char *cmd, const pl_error *err)
 {
     fprintf(stderr, "platsa %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
     return err->code == PL_OK ? PL_EINTERNAL : (int)err->code;
+}
+
+/* On SIGINT/SIGTERM: remove the temporary files of unfinished outputs (an existing output
+ * is only replaced by rename at commit, so it stays untouched), then die by the signal. */
+static void on_signal(int sig)
+{
+    pl_gpkg_cleanup_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static void usage(FILE *out)
@@ -89,6 +101,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "platsa: unknown command '%s'; see platsa --help\n", argv[i]);
         return PL_EINPUT;
     }
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     GDALAllRegister();
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = quiet;

@@ -30,7 +30,11 @@ typedef struct pl_field_def {
 typedef enum {
     PL_STYLE_NONE,        /* no layer_styles row (attribute tables) */
     PL_STYLE_SINGLE,      /* one symbol */
-    PL_STYLE_GRADUATED,   /* graduated colours on `field` with class `breaks` (n_breaks upper bounds) */
+    PL_STYLE_GRADUATED,   /* graduated colours on `field` with class `breaks` (n_breaks upper bounds);
+                             the first class starts at min(0, breaks[0]), an open class "> last unit"
+                             follows, and NULL values get their own grey class (the renderer's
+                             attribute is the expression coalesce("field", min(0, breaks[0]) - 1),
+                             since QGIS's graduated renderer does not draw NULL) */
     PL_STYLE_PASS_FAIL    /* categorised on an integer `field`: 1 pass (green), 0 fail (red) */
 } pl_style_kind;
 
@@ -42,6 +46,8 @@ typedef struct pl_style {
     const char *unit;        /* label unit, e.g. "km" or "min" */
     const char *name;        /* styleName, e.g. "platsa avstånd" ; NULL = layer name */
     const char *ramp;        /* GRADUATED colour ramp: "access" (green→red, default) or "green" */
+    const char *null_label;  /* GRADUATED: legend label of the grey class drawn for NULL values;
+                                NULL = "ej nåbar" (ramp "access") or "uppgift saknas" (ramp "green") */
 } pl_style;
 
 typedef struct pl_gpkg pl_gpkg;
@@ -70,7 +76,10 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
                                  pl_error *err);
 
 /* Row building: begin, set values by field index, set geometry, end.
- * Unset fields are NULL. Rows are written in batched transactions. */
+ * Unset fields are NULL. Rows are written in batched transactions. A single geometry
+ * in a multi layer (Polygon into MultiPolygon) is promoted; any other mismatch, a bad
+ * field index or a write error fails the row AND the output: pl_gpkg_commit then
+ * reports that first error and leaves nothing behind. */
 void pl_gpkg_row_begin(pl_gpkg_layer *l);
 void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v);
 void pl_gpkg_set_real(pl_gpkg_layer *l, int field, double v);   /* NaN is written as NULL */
@@ -83,7 +92,13 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err);
 void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value);
 
 /* Finishes everything (spatial indexes, styles, aliases, metadata, CSV), closes and
- * renames into place. Frees g whatever the outcome; on failure nothing is left behind. */
+ * renames into place. Frees g whatever the outcome; on failure nothing is left behind.
+ * Styles go to `layer_styles` as QGIS's own "save style to datasource" writes them
+ * (QML from share/styles templates, useAsDefault 1, f_table_catalog/schema ''), aliases
+ * to gpkg_data_columns (title = alias_sv) and into the QML <aliases>, run metadata (JSON:
+ * tool, versions, command line, inputs with size and SHA-256, parameters, layers) to
+ * gpkg_metadata with a 'geopackage' scope reference. CSV twins of attribute tables are
+ * OUT_DIR/<stem>_<table>.csv (UTF-8, comma separated, RFC 4180 quoting, NULL empty). */
 int pl_gpkg_commit(pl_gpkg *g, pl_error *err);
 
 /* Drops the output: removes the temporary file(s) and frees g. */
@@ -92,5 +107,18 @@ void pl_gpkg_abort(pl_gpkg *g);
 /* Removes the temporary files of every output still open. Safe to call from a
  * signal handler's exit path (the CLI installs one for SIGINT/SIGTERM). */
 void pl_gpkg_cleanup_all(void);
+
+/* --- Additions (compatible refinements) --- */
+
+/* Streams a file through SHA-256 (OpenSSL EVP). Fills hex (64 lowercase hex digits + NUL)
+ * and *size (bytes; may be NULL). Returns 0, or -1 when the path is not a readable
+ * regular file (errno set). */
+int pl_gpkg_sha256_file(const char *path, char hex[65], long long *size);
+
+/* Rows per transaction (default 50000; n < 1 restores the default). For tests and tuning. */
+void pl_gpkg_set_batch_rows(pl_gpkg *g, long n);
+
+/* The temporary file the GeoPackage is written to until commit (for diagnostics and tests). */
+const char *pl_gpkg_temp_path(const pl_gpkg *g);
 
 #endif

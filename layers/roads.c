@@ -444,7 +444,7 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
 
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
 {
-    pl_vector_opts vo = {o ? o->layer : NULL, o ? o->assume_crs : NULL, "roads"};
+    pl_vector_opts vo = {.layer = o ? o->layer : NULL, .assume_crs = o ? o->assume_crs : NULL, .role = "roads"};
     pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
     if (!v)
         return NULL;

@@ -1,0 +1,373 @@
+/* Accessibility analysis: compute (on arrays) and summaries. Writing is in access_write.c. */
+#include "access.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ids.h"
+#include "units.h"
+
+const char pl_access_usage[] =
+    "platsa access --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";
+const char pl_access_summary[] =
+    "Distance (km) and travel time (min) along the roads from every population unit to the nearest\n"
+    "and second-nearest service of each type, with bands, per-municipality summaries and a combined\n"
+    "service level. Services outside --region still count, so a border does not make people look far.";
+
+const pl_option pl_access_options[] = {
+    {"population", 'p', PL_OPT_STRING, offsetof(pl_access_opts, population), "FILE[:LAYER]", NULL,
+     "population units: grid squares (polygons) or points, with a population field", 1},
+    {"services", 's', PL_OPT_STRING, offsetof(pl_access_opts, services), "FILE[:LAYER]", NULL,
+     "service points with a type field mapped to service types", 1},
+    {"roads", 'r', PL_OPT_STRING, offsetof(pl_access_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1},
+    {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_access_opts, municipalities), "FILE[:LAYER]", NULL,
+     "municipality polygons (code and name fields auto-detected)", 1},
+    {"localities", 0, PL_OPT_STRING, offsetof(pl_access_opts, localities), "FILE[:LAYER]", NULL,
+     "tätorter (points or polygons with population), for --classify", 0},
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_access_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_access_opts, overwrite), NULL, NULL, "replace an existing output", 0},
+    {"csv", 0, PL_OPT_FLAG, offsetof(pl_access_opts, csv), NULL, NULL,
+     "also write the summary tables as CSV beside the GeoPackage", 0},
+    {"types", 't', PL_OPT_STRINGS, offsetof(pl_access_opts, types), "TYPE,...", NULL,
+     "service types to analyse [default: every RSP type present in the data]", 0},
+    {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk", "car", "travel mode", 0},
+    {"bands-km", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_km), "KM,...", NULL,
+     "distance bands for every type [default: each type's own, 5,10,20,30 for RSP types]", 0},
+    {"bands-min", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_min), "MIN,...", NULL,
+     "time bands for every type [default: each type's own, 10,20,30,45 for RSP types]", 0},
+    {"within", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, within_km), "KM", "10",
+     "threshold for the combined service level (number of types within it)", 0},
+    {"region", 0, PL_OPT_STRING, offsetof(pl_access_opts, region), "CODE", NULL,
+     "report only this municipality (4 digits) or county (2 digits)", 0},
+    {"pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, pop_field), "FIELD", NULL,
+     "population field [auto: pop, beftotalt, befolkning, ...]", 0},
+    {"age-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, age_field), "FIELD", NULL,
+     "age-group population field, e.g. residents aged 70+", 0},
+    {"type-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, type_field), "FIELD", NULL,
+     "service type field [auto: type, typ, amenity, shop, ...]", 0},
+    {"code-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, muni_code_field), "FIELD", NULL,
+     "municipality code field [auto: KnKod, kommunkod, kod, ...]", 0},
+    {"name-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, muni_name_field), "FIELD", NULL,
+     "municipality name field [auto: KnNamn, kommunnamn, namn, ...]", 0},
+    {"service-types", 0, PL_OPT_STRING, offsetof(pl_access_opts, service_types_file), "FILE.ini", NULL,
+     "extra or overriding service types (same format as share/service_types.ini)", 0},
+    {"crs", 0, PL_OPT_STRING, offsetof(pl_access_opts, crs), "EPSG:n", "EPSG:3006",
+     "working CRS (projected, metres)", 0},
+    {"assume-crs", 0, PL_OPT_STRING, offsetof(pl_access_opts, assume_crs), "EPSG:n", NULL,
+     "CRS for inputs that have none", 0},
+    {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, max_snap_m), "M", "1000",
+     "places farther than this from any road are flagged", 0},
+    {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_access_opts, graph_cache), "FILE", NULL,
+     "reuse the road graph between runs (rebuilt when the roads change)", 0},
+    {"classify", 0, PL_OPT_FLAG, offsetof(pl_access_opts, classify), NULL, NULL,
+     "also split summaries by territorial class (needs --localities)", 0},
+    PL_OPT_END,
+};
+
+int pl_band_index(double value, const double *bounds, int n_bounds)
+{
+    if (!isfinite(value))
+        return -1;
+    for (int i = 0; i < n_bounds; i++)
+        if (value <= bounds[i])
+            return i;
+    return n_bounds;
+}
+
+typedef struct weighted_value {
+    double value, weight;
+} weighted_value;
+
+static int cmp_weighted(const void *a, const void *b)
+{
+    double x = ((const weighted_value *)a)->value, y = ((const weighted_value *)b)->value;
+    return (x > y) - (x < y);
+}
+
+double pl_weighted_median(const double *values, const double *weights, size_t n)
+{
+    weighted_value *wv = pl_malloc((n ? n : 1) * sizeof *wv);
+    size_t m = 0;
+    double total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(values[i]) && weights[i] > 0) {
+            wv[m].value = values[i];
+            wv[m].weight = weights[i];
+            total += weights[i];
+            m++;
+        }
+    double median = NAN;
+    if (m > 0) {
+        qsort(wv, m, sizeof *wv, cmp_weighted);
+        double half = total / 2, acc = 0;
+        for (size_t i = 0; i < m; i++) {
+            acc += wv[i].weight;
+            if (acc >= half) {
+                median = wv[i].value;
+                break;
+            }
+        }
+    }
+    free(wv);
+    return median;
+}
+
+/* ---------- compute ---------- */
+
+static int in_region(const char *code, const char *region)
+{
+    if (!region || !*region)
+        return 1;
+    return code && strncmp(code, region, strlen(region)) == 0;
+}
+
+static void setup_bands(pl_access_type *at, const pl_service_type *st, const pl_access_params *p)
+{
+    const double default_km[] = {5, 10, 20, 30}, default_min[] = {10, 20, 30, 45};
+    if (p->bands_km && p->bands_km->n > 0) {
+        at->n_bands_km = p->bands_km->n < PL_MAX_BANDS ? p->bands_km->n : PL_MAX_BANDS;
+        memcpy(at->bands_km, p->bands_km->v, (size_t)at->n_bands_km * sizeof(double));
+    } else if (st->n_bands_km > 0) {
+        at->n_bands_km = st->n_bands_km;
+        memcpy(at->bands_km, st->bands_km, (size_t)st->n_bands_km * sizeof(double));
+    } else {
+        at->n_bands_km = 4;
+        memcpy(at->bands_km, default_km, sizeof default_km);
+    }
+    if (p->bands_min && p->bands_min->n > 0) {
+        at->n_bands_min = p->bands_min->n < PL_MAX_BANDS ? p->bands_min->n : PL_MAX_BANDS;
+        memcpy(at->bands_min, p->bands_min->v, (size_t)at->n_bands_min * sizeof(double));
+    } else if (st->n_bands_min > 0) {
+        at->n_bands_min = st->n_bands_min;
+        memcpy(at->bands_min, st->bands_min, (size_t)st->n_bands_min * sizeof(double));
+    } else {
+        at->n_bands_min = 4;
+        memcpy(at->bands_min, default_min, sizeof default_min);
+    }
+}
+
+static int search_type(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, const pl_snap *cell_snap,
+                       size_t n_cells, pl_access_type *at, pl_error *err)
+{
+    pl_snap *sources = pl_malloc((at->n_services ? at->n_services : 1) * sizeof *sources);
+    for (uint32_t s = 0; s < at->n_services; s++)
+        sources[s] = svc_snap[at->service_index[s]];
+    at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
+    at->by_time = pl_malloc(n_cells * 2 * sizeof *at->by_time);
+    pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
+    int rc = pl_graph_nearest_k(ctx, graph, sources, at->n_services, cell_snap, n_cells, &so, at->by_dist, err);
+    if (rc == PL_OK) {
+        so.metric = PL_METRIC_TIME;
+        rc = pl_graph_nearest_k(ctx, graph, sources, at->n_services, cell_snap, n_cells, &so, at->by_time, err);
+    }
+    free(sources);
+    return rc;
+}
+
+static void add_to_stats(pl_access_stats *st, const pl_access_type *at, double pop, double age, double km,
+                         double min)
+{
+    st->n_cells++;
+    st->pop += pop;
+    st->pop_age += age;
+    int bk = pl_band_index(km, at->bands_km, at->n_bands_km);
+    int bm = pl_band_index(min, at->bands_min, at->n_bands_min);
+    int unreachable_km = at->n_bands_km + 1, unreachable_min = at->n_bands_min + 1;
+    st->pop_band_km[bk < 0 ? unreachable_km : bk] += pop;
+    st->pop_band_min[bm < 0 ? unreachable_min : bm] += pop;
+    st->age_band_km[bk < 0 ? unreachable_km : bk] += age;
+    st->age_band_min[bm < 0 ? unreachable_min : bm] += age;
+}
+
+/* Means and medians of one group of cells (cells[0..n-1]) for one type. */
+static void finish_stats(pl_access_stats *st, const pl_access_type *at, const pl_population *pop,
+                         const size_t *cells, size_t n, double *scratch_v, double *scratch_w)
+{
+    const pl_label *labels[2] = {at->by_dist, at->by_time};
+    double *means[2] = {&st->mean_km, &st->mean_min}, *medians[2] = {&st->median_km, &st->median_min};
+    double *age_means[2] = {&st->age_mean_km, &st->age_mean_min};
+    double *age_medians[2] = {&st->age_median_km, &st->age_median_min};
+    for (int metric = 0; metric < 2; metric++) {
+        for (int use_age = 0; use_age < 2; use_age++) {
+            if (use_age && !pop->age_pop)
+                break;
+            double sum = 0, weight = 0;
+            for (size_t j = 0; j < n; j++) {
+                size_t c = cells[j];
+                const pl_label *l = &labels[metric][c * 2];
+                double v = metric == 0 ? l->dist_m / 1000.0 : l->time_s / 60.0;
+                double w = use_age ? pop->age_pop[c] : pop->pop[c];
+                scratch_v[j] = isfinite(v) ? v : NAN;
+                scratch_w[j] = w;
+                if (isfinite(v) && w > 0) {
+                    sum += v * w;
+                    weight += w;
+                }
+            }
+            double mean = weight > 0 ? sum / weight : NAN;
+            double median = pl_weighted_median(scratch_v, scratch_w, n);
+            if (use_age) {
+                *age_means[metric] = mean;
+                *age_medians[metric] = median;
+            } else {
+                *means[metric] = mean;
+                *medians[metric] = median;
+            }
+        }
+    }
+}
+
+static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                          const pl_municipalities *munis, pl_access_result *r)
+{
+    r->n_munis = munis->n;
+    r->muni_stats = pl_calloc(munis->n * (size_t)r->n_types, sizeof *r->muni_stats);
+    r->total_stats = pl_calloc((size_t)r->n_types, sizeof *r->total_stats);
+    /* Cells grouped by municipality (counting sort keeps input order inside a group). */
+    size_t *start = pl_calloc(munis->n + 1, sizeof *start);
+    size_t n_reported = 0;
+    for (size_t c = 0; c < r->n_cells; c++)
+        if (r->cell_in_region[c] && r->cell_muni[c] >= 0) {
+            start[r->cell_muni[c] + 1]++;
+            n_reported++;
+        }
+    for (size_t m = 0; m < munis->n; m++)
+        start[m + 1] += start[m];
+    size_t *cells = pl_malloc((n_reported ? n_reported : 1) * sizeof *cells);
+    size_t *fill = pl_malloc((munis->n + 1) * sizeof *fill);
+    memcpy(fill, start, (munis->n + 1) * sizeof *fill);
+    for (size_t c = 0; c < r->n_cells; c++)
+        if (r->cell_in_region[c] && r->cell_muni[c] >= 0)
+            cells[fill[r->cell_muni[c]]++] = c;
+    double *sv = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *sv);
+    double *sw = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *sw);
+
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_access_type *at = &r->types[t];
+        for (size_t m = 0; m < munis->n; m++) {
+            pl_access_stats *st = &r->muni_stats[m * (size_t)r->n_types + (size_t)t];
+            for (size_t j = start[m]; j < start[m + 1]; j++) {
+                size_t c = cells[j];
+                double age = pop->age_pop ? pop->age_pop[c] : 0;
+                add_to_stats(st, at, pop->pop[c], age, at->by_dist[c * 2].dist_m / 1000.0,
+                             at->by_time[c * 2].time_s / 60.0);
+                add_to_stats(&r->total_stats[t], at, pop->pop[c], age, at->by_dist[c * 2].dist_m / 1000.0,
+                             at->by_time[c * 2].time_s / 60.0);
+            }
+            finish_stats(st, at, pop, cells + start[m], start[m + 1] - start[m], sv, sw);
+        }
+        finish_stats(&r->total_stats[t], at, pop, cells, n_reported, sv, sw);
+        /* Services of the type located in each municipality. */
+        for (uint32_t s = 0; s < at->n_services; s++) {
+            uint32_t si = at->service_index[s];
+            int outside = 0;
+            long m = pl_municipalities_locate(ctx, munis, svc->x[si], svc->y[si], &outside);
+            if (m >= 0)
+                r->muni_stats[(size_t)m * (size_t)r->n_types + (size_t)t].n_services++;
+            r->total_stats[t].n_services++;
+        }
+    }
+    free(sv);
+    free(sw);
+    free(cells);
+    free(fill);
+    free(start);
+}
+
+int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
+                      const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
+                      pl_error *err)
+{
+    *out = NULL;
+    if (params->n_types <= 0)
+        return pl_error_set(err, PL_EINPUT, "no service types to analyse; check --types and the services' type field");
+    pl_access_result *r = pl_calloc(1, sizeof *r);
+    r->n_cells = pop->n;
+    r->n_types = params->n_types;
+    r->has_age = pop->age_pop != NULL;
+    r->types = pl_calloc((size_t)params->n_types, sizeof *r->types);
+    r->cell_snap = pl_malloc((pop->n ? pop->n : 1) * sizeof *r->cell_snap);
+    r->cell_muni = pl_malloc((pop->n ? pop->n : 1) * sizeof *r->cell_muni);
+    r->cell_in_region = pl_malloc(pop->n ? pop->n : 1);
+    r->service_level = pl_calloc(pop->n ? pop->n : 1, sizeof *r->service_level);
+
+    r->n_outside_muni = pl_assign_municipalities(ctx, pop, munis, r->cell_muni);
+    long n_in_region = 0;
+    for (size_t c = 0; c < pop->n; c++) {
+        long m = r->cell_muni[c];
+        r->cell_in_region[c] = (uint8_t)in_region(m >= 0 ? munis->code[m] : NULL, params->region);
+        if (r->cell_in_region[c]) {
+            n_in_region++;
+            r->pop_total += pop->pop[c];
+            r->age_total += pop->age_pop ? pop->age_pop[c] : 0;
+        }
+    }
+    if (params->region && *params->region && n_in_region == 0) {
+        pl_access_result_free(r);
+        return pl_error_set(err, PL_EINPUT, "--region %s: no population unit lies in that municipality or county; "
+                            "codes are 4 digits (kommun, e.g. 1880) or 2 digits (län, e.g. 18)", params->region);
+    }
+
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    if (params->max_snap_m > 0)
+        so.max_snap_m = params->max_snap_m;
+    int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
+    pl_snap *svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *svc_snap);
+    if (rc == PL_OK)
+        rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, svc_snap, err);
+    /* Services in id order, so equal distances are won by the lower id. */
+    uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
+    for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
+        pl_access_type *at = &r->types[t];
+        at->type = params->types[t];
+        setup_bands(at, &st->t[at->type], params);
+        at->service_index = pl_malloc((svc->n ? svc->n : 1) * sizeof *at->service_index);
+        for (size_t j = 0; j < svc->n; j++)
+            if (pl_service_types_counts_for(st, at->type, svc->type[order[j]]))
+                at->service_index[at->n_services++] = order[j];
+        if (at->n_services == 0)
+            pl_warn(ctx, "type-without-services", "no service of type '%s' in the data; every unit is unreachable for it",
+                    st->t[at->type].key);
+        if (pl_progress(ctx, (double)t / params->n_types, "searching services")) {
+            rc = pl_error_set(err, PL_EINPUT, "cancelled");
+            break;
+        }
+        rc = search_type(ctx, graph, svc_snap, r->cell_snap, pop->n, at, err);
+    }
+    pl_progress(ctx, 1.0, "searching services");
+    free(order);
+    free(svc_snap);
+    if (rc != PL_OK) {
+        pl_access_result_free(r);
+        return rc;
+    }
+    for (size_t c = 0; c < pop->n; c++)
+        for (int t = 0; t < r->n_types; t++)
+            if (r->types[t].by_dist[c * 2].dist_m <= params->within_km * 1000.0)
+                r->service_level[c]++;
+    compute_stats(ctx, pop, svc, munis, r);
+    *out = r;
+    return PL_OK;
+}
+
+void pl_access_result_free(pl_access_result *r)
+{
+    if (!r)
+        return;
+    for (int t = 0; t < r->n_types; t++) {
+        free(r->types[t].service_index);
+        free(r->types[t].by_dist);
+        free(r->types[t].by_time);
+    }
+    free(r->types);
+    free(r->cell_snap);
+    free(r->cell_muni);
+    free(r->cell_in_region);
+    free(r->service_level);
+    free(r->muni_stats);
+    free(r->total_stats);
+    free(r);
+}

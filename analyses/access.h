@@ -1,0 +1,108 @@
+/* Accessibility for the regional serviceprogram (RSP): along the roads, distance (km)
+ * and travel time (min) from every population unit to the nearest and second-nearest
+ * service of each type, summarised per municipality, with a combined service level.
+ *
+ * pl_access_compute works on loaded arrays (tests call it directly);
+ * pl_access_write writes the GeoPackage; pl_access_run does load + compute + write
+ * for the CLI. */
+#ifndef PLATSA_ANALYSES_ACCESS_H
+#define PLATSA_ANALYSES_ACCESS_H
+
+#include "../gis/ctx.h"
+#include "../gis/graph.h"
+#include "../gis/options.h"
+#include "../layers/layers.h"
+
+/* Everything `platsa access` takes; declared once in pl_access_options (gives --help). */
+typedef struct pl_access_opts {
+    const char *population, *services, *roads, *municipalities, *localities;
+    const char *output;
+    int overwrite, csv;
+    pl_strings types;            /* service type keys; none = every RSP type present in the data */
+    const char *mode;            /* car | bike | walk */
+    pl_doubles bands_km, bands_min;
+    double within_km;            /* threshold for the combined service level */
+    const char *region;          /* municipality (4 digits) or county (2 digits) code; NULL = all */
+    const char *pop_field, *age_field, *type_field, *muni_code_field, *muni_name_field;
+    const char *service_types_file;
+    const char *crs, *assume_crs;
+    double max_snap_m;
+    const char *graph_cache;
+    int classify;                /* also split summaries by territorial class (needs localities) */
+} pl_access_opts;
+
+extern const pl_option pl_access_options[];
+extern const char pl_access_usage[];
+extern const char pl_access_summary[];
+
+/* Per service type results; arrays are per cell (n_cells) or per cell x 2 (nearest, second). */
+typedef struct pl_access_type {
+    int type;                    /* index into the service type registry */
+    double bands_km[PL_MAX_BANDS], bands_min[PL_MAX_BANDS];
+    int n_bands_km, n_bands_min;
+    uint32_t n_services;         /* services that count for this type */
+    uint32_t *service_index;     /* label source -> index into pl_services (sorted by id) */
+    pl_label *by_dist;           /* n_cells*2: nearest and second nearest by distance */
+    pl_label *by_time;           /* n_cells*2: nearest and second nearest by time */
+} pl_access_type;
+
+/* Summary of one municipality (or the whole region, or one territorial class) for one type. */
+typedef struct pl_access_stats {
+    long n_cells;                           /* units counted */
+    double pop, pop_age;
+    double pop_band_km[PL_MAX_BANDS + 2];   /* per band, then beyond the last, then unreachable */
+    double pop_band_min[PL_MAX_BANDS + 2];
+    double age_band_km[PL_MAX_BANDS + 2];
+    double age_band_min[PL_MAX_BANDS + 2];
+    double mean_km, median_km, mean_min, median_min;       /* population-weighted, reachable only */
+    double age_mean_km, age_median_km, age_mean_min, age_median_min;
+    long n_services;                        /* services of the type located in the municipality */
+} pl_access_stats;
+
+typedef struct pl_access_result {
+    size_t n_cells;
+    int n_types;
+    pl_access_type *types;
+    pl_snap *cell_snap;          /* how each cell attached to the roads */
+    long *cell_muni;             /* municipality index of each cell */
+    uint8_t *cell_in_region;     /* 1 if the cell is reported (region filter) */
+    int *service_level;          /* per cell: number of types within within_km */
+    long n_outside_muni;         /* cells outside every municipality polygon (nearest used) */
+    double pop_total;            /* population of reported cells */
+    double age_total;
+    size_t n_munis;
+    pl_access_stats *muni_stats; /* n_munis x n_types, [m * n_types + t]; only municipalities with
+                                    reported cells have pop > 0 */
+    pl_access_stats *total_stats;/* n_types: all reported cells */
+    int has_age;
+} pl_access_result;
+
+typedef struct pl_access_params {
+    const int *types;            /* type indexes to compute */
+    int n_types;
+    const pl_doubles *bands_km;  /* NULL or n == 0: each type's own bands from the registry */
+    const pl_doubles *bands_min;
+    pl_mode mode;
+    double within_km;
+    const char *region;
+    double max_snap_m;
+} pl_access_params;
+
+/* Computes access for loaded inputs. graph must be built from roads for params->mode. */
+int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
+                      const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
+                      pl_error *err);
+void pl_access_result_free(pl_access_result *r);
+
+/* Band index of a value given ascending upper bounds: 0..n_bands-1 for value <= bound,
+ * n_bands for beyond the last, -1 for unreachable (infinite/NaN). */
+int pl_band_index(double value, const double *bounds, int n_bounds);
+
+/* Weighted median of values (NaN values skipped); order of values is not changed. */
+double pl_weighted_median(const double *values, const double *weights, size_t n);
+
+/* Load, compute and write: what the CLI calls. */
+int pl_access_run(pl_ctx *ctx, const pl_access_opts *opts, const char *command_line, pl_error *err);
+
+#endif

@@ -1,0 +1,461 @@
+/* Accessibility: output layers (cells, service level, municipalities + twin table) and
+ * the load-compute-write pipeline the CLI calls. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gis/gpkg_writer.h"
+#include "access.h"
+#include "fields.h"
+
+typedef struct access_inputs {
+    pl_service_types *types;
+    pl_municipalities *munis;
+    pl_population *pop;
+    pl_services *svc;
+    pl_roads *roads;
+    pl_graph *graph;
+} access_inputs;
+
+/* ---------- access_cells ---------- */
+
+typedef struct type_columns {
+    int km, min, km2, min2, id, name, id_time, band_km, band_min;
+} type_columns;
+
+static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_service_types *st,
+                        type_columns *cols)
+{
+    pl_fields_add(fl, "cell_id", PL_FIELD_TEXT, "Ruta/område", "population unit id");
+    pl_fields_add(fl, "kommun", PL_FIELD_TEXT, "Kommunkod", "municipality code");
+    pl_fields_add(fl, "pop", PL_FIELD_REAL, "Befolkning", "residents");
+    pl_fields_add(fl, "pop_age", PL_FIELD_REAL, "Befolkning i åldersgruppen", "residents of the age group");
+    pl_fields_add(fl, "road_m", PL_FIELD_REAL, "Avstånd till väg (m)", "straight access leg to the road");
+    pl_fields_add(fl, "far_from_road", PL_FIELD_INT, "Långt från väg", "1 if farther than --max-snap from any road");
+    pl_fields_add(fl, "service_level", PL_FIELD_INT, "Servicenivå (antal typer)",
+                  "number of service types within the --within distance");
+    char name[96], alias[256];
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_service_type *ty = &st->t[r->types[t].type];
+        type_columns *c = &cols[t];
+#define ADD(col, suffix, ftype, alias_fmt, desc)                                  \
+    snprintf(name, sizeof name, "%s_%s", ty->key, suffix);                        \
+    snprintf(alias, sizeof alias, alias_fmt, ty->label_sv);                       \
+    c->col = pl_fields_add(fl, name, ftype, alias, desc)
+        ADD(km, "km", PL_FIELD_REAL, "%s: avstånd (km)", "road distance to the nearest, km");
+        ADD(min, "min", PL_FIELD_REAL, "%s: restid (min)", "travel time to the nearest by time, minutes");
+        ADD(km2, "km_2nd", PL_FIELD_REAL, "%s: avstånd till näst närmaste (km)", "road distance to the second nearest, km");
+        ADD(min2, "min_2nd", PL_FIELD_REAL, "%s: restid till näst närmaste (min)", "travel time to the second nearest, minutes");
+        ADD(id, "id", PL_FIELD_TEXT, "%s: närmaste (id)", "id of the nearest by distance");
+        ADD(name, "name", PL_FIELD_TEXT, "%s: närmaste (namn)", "name of the nearest by distance");
+        ADD(id_time, "id_time", PL_FIELD_TEXT, "%s: närmaste i tid (id)", "id of the nearest by travel time");
+        ADD(band_km, "band_km", PL_FIELD_TEXT, "%s: avståndsklass", "distance band");
+        ADD(band_min, "band_min", PL_FIELD_TEXT, "%s: restidsklass", "travel time band");
+#undef ADD
+    }
+}
+
+/* Outputs are rounded to what the method can claim (metres, tenths of seconds, shares to
+ * 0.01 %), so tables paste cleanly into reports and compare byte for byte. */
+static double round_to(double v, double per_unit)
+{
+    return isfinite(v) ? round(v * per_unit) / per_unit : NAN;  /* division is exact to the nearest double */
+}
+static double km_of(const pl_label *l) { return round_to(l->dist_m / 1000.0, 1000); }
+static double min_of(const pl_label *l) { return round_to(l->time_s / 60.0, 100); }
+static double people(double v) { return round_to(v, 1000); }
+
+static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
+{
+    pl_field_list fl = {0};
+    type_columns *cols = pl_calloc((size_t)r->n_types, sizeof *cols);
+    cell_fields(&fl, r, in->types, cols);
+    const pl_access_type *first = &r->types[0];
+    char style_field[64];
+    snprintf(style_field, sizeof style_field, "%s_km", in->types->t[first->type].key);
+    pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
+                      "platsa avstånd", "access", NULL};
+    int geom_type = in->pop->is_polygon ? 6 /* wkbMultiPolygon */ : 1 /* wkbPoint */;
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "access_cells", geom_type, "Tillgänglighet per ruta", fl.defs, fl.n,
+                                         &style, err);
+    int rc = l ? PL_OK : PL_EINTERNAL;
+    char band[64];
+    for (size_t c = 0; rc == PL_OK && c < r->n_cells; c++) {
+        if (!r->cell_in_region[c])
+            continue;
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, in->pop->id[c]);
+        pl_gpkg_set_text(l, 1, r->cell_muni[c] >= 0 ? in->munis->code[r->cell_muni[c]] : NULL);
+        pl_gpkg_set_real(l, 2, in->pop->pop[c]);
+        if (in->pop->age_pop)
+            pl_gpkg_set_real(l, 3, in->pop->age_pop[c]);
+        const pl_snap *sn = &r->cell_snap[c];
+        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : round_to(sn->access_m, 10));
+        pl_gpkg_set_int(l, 5, sn->status != PL_SNAP_OK);
+        pl_gpkg_set_int(l, 6, r->service_level[c]);
+        for (int t = 0; t < r->n_types; t++) {
+            const pl_access_type *at = &r->types[t];
+            const pl_label *d = &at->by_dist[c * 2], *tm = &at->by_time[c * 2];
+            const type_columns *col = &cols[t];
+            pl_gpkg_set_real(l, col->km, km_of(&d[0]));
+            pl_gpkg_set_real(l, col->min, min_of(&tm[0]));
+            pl_gpkg_set_real(l, col->km2, km_of(&d[1]));
+            pl_gpkg_set_real(l, col->min2, min_of(&tm[1]));
+            if (d[0].source != UINT32_MAX) {
+                uint32_t si = at->service_index[d[0].source];
+                pl_gpkg_set_text(l, col->id, in->svc->id[si]);
+                pl_gpkg_set_text(l, col->name, in->svc->name[si]);
+            }
+            if (tm[0].source != UINT32_MAX)
+                pl_gpkg_set_text(l, col->id_time, in->svc->id[at->service_index[tm[0].source]]);
+            pl_band_label(band, sizeof band, at->bands_km, at->n_bands_km,
+                          pl_band_index(km_of(&d[0]), at->bands_km, at->n_bands_km), "km");
+            pl_gpkg_set_text(l, col->band_km, band);
+            pl_band_label(band, sizeof band, at->bands_min, at->n_bands_min,
+                          pl_band_index(min_of(&tm[0]), at->bands_min, at->n_bands_min), "min");
+            pl_gpkg_set_text(l, col->band_min, band);
+        }
+        pl_gpkg_set_geos(l, in->pop->geom[c]);
+        rc = pl_gpkg_row_end(l, err);
+    }
+    free(cols);
+    pl_fields_free(&fl);
+    return rc;
+}
+
+/* ---------- service_level ---------- */
+
+static int write_service_level(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, double within_km,
+                               pl_error *err)
+{
+    pl_field_list fl = {0};
+    char name[96], alias[256];
+    pl_fields_add(&fl, "cell_id", PL_FIELD_TEXT, "Ruta/område", "population unit id");
+    pl_fields_add(&fl, "kommun", PL_FIELD_TEXT, "Kommunkod", "municipality code");
+    pl_fields_add(&fl, "pop", PL_FIELD_REAL, "Befolkning", "residents");
+    snprintf(alias, sizeof alias, "Antal servicetyper inom %g km", within_km);
+    pl_fields_add(&fl, "service_level", PL_FIELD_INT, alias, "number of service types within the threshold");
+    pl_fields_add(&fl, "types_total", PL_FIELD_INT, "Antal analyserade servicetyper", "service types analysed");
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_service_type *ty = &in->types->t[r->types[t].type];
+        snprintf(name, sizeof name, "%s_within", ty->key);
+        snprintf(alias, sizeof alias, "%s inom %g km", ty->label_sv, within_km);
+        pl_fields_add(&fl, name, PL_FIELD_INT, alias, "1 if the nearest is within the threshold");
+    }
+    double breaks[PL_MAX_TYPES];
+    for (int i = 0; i < r->n_types && i < PL_MAX_TYPES; i++)
+        breaks[i] = i;  /* one class per count 0..n-1, then "> n-1" = all types */
+    pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, r->n_types, "typer", "platsa servicenivå", "green", NULL};
+    int geom_type = in->pop->is_polygon ? 6 : 1;
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "service_level", geom_type, "Kombinerad servicenivå per ruta", fl.defs,
+                                         fl.n, &style, err);
+    int rc = l ? PL_OK : PL_EINTERNAL;
+    for (size_t c = 0; rc == PL_OK && c < r->n_cells; c++) {
+        if (!r->cell_in_region[c])
+            continue;
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, in->pop->id[c]);
+        pl_gpkg_set_text(l, 1, r->cell_muni[c] >= 0 ? in->munis->code[r->cell_muni[c]] : NULL);
+        pl_gpkg_set_real(l, 2, in->pop->pop[c]);
+        pl_gpkg_set_int(l, 3, r->service_level[c]);
+        pl_gpkg_set_int(l, 4, r->n_types);
+        for (int t = 0; t < r->n_types; t++)
+            pl_gpkg_set_int(l, 5 + t, r->types[t].by_dist[c * 2].dist_m <= within_km * 1000.0);
+        pl_gpkg_set_geos(l, in->pop->geom[c]);
+        rc = pl_gpkg_row_end(l, err);
+    }
+    pl_fields_free(&fl);
+    return rc;
+}
+
+/* ---------- access_municipalities (polygons) and its twin table ---------- */
+
+static void band_fields(pl_field_list *fl, const char *key, const char *label, const char *metric, const char *unit,
+                        const double *bounds, int n, const char *what, const char *what_sv)
+{
+    char name[128], alias[256], lo[32], hi[32];
+    for (int i = 0; i <= n; i++) {
+        pl_band_token(lo, sizeof lo, i ? bounds[i - 1] : 0);
+        if (i < n) {
+            pl_band_token(hi, sizeof hi, bounds[i]);
+            snprintf(name, sizeof name, "%s_%s_%s_%s_%s", key, what, metric, lo, hi);
+            snprintf(alias, sizeof alias, "%s: %s %g–%g %s", label, what_sv, i ? bounds[i - 1] : 0.0, bounds[i], unit);
+        } else {
+            snprintf(name, sizeof name, "%s_%s_%s_over_%s", key, what, metric, lo);
+            snprintf(alias, sizeof alias, "%s: %s över %g %s", label, what_sv, bounds[n - 1], unit);
+        }
+        pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
+    }
+    snprintf(name, sizeof name, "%s_%s_%s_unreachable", key, what, metric);
+    snprintf(alias, sizeof alias, "%s: %s ej nåbar (%s)", label, what_sv, unit);
+    pl_fields_add(fl, name, PL_FIELD_REAL, alias, "no road connection to any service of the type");
+}
+
+static void muni_fields(pl_field_list *fl, const pl_access_result *r, const pl_service_types *st)
+{
+    pl_fields_add(fl, "kommun", PL_FIELD_TEXT, "Kommunkod", "municipality code");
+    pl_fields_add(fl, "namn", PL_FIELD_TEXT, "Kommun", "municipality name");
+    pl_fields_add(fl, "pop", PL_FIELD_REAL, "Befolkning", "residents in the analysed units");
+    pl_fields_add(fl, "pop_age", PL_FIELD_REAL, "Befolkning i åldersgruppen", NULL);
+    char name[128], alias[256];
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_access_type *at = &r->types[t];
+        const pl_service_type *ty = &st->t[at->type];
+        const char *k = ty->key, *lab = ty->label_sv;
+#define ADD(suffix, ftype, alias_fmt, desc)                          \
+    snprintf(name, sizeof name, "%s_%s", k, suffix);                 \
+    snprintf(alias, sizeof alias, alias_fmt, lab);                   \
+    pl_fields_add(fl, name, ftype, alias, desc)
+        ADD("services", PL_FIELD_INT, "%s: antal i kommunen", "services of the type inside the municipality");
+        ADD("mean_km", PL_FIELD_REAL, "%s: medelavstånd (km)", "population-weighted mean distance");
+        ADD("median_km", PL_FIELD_REAL, "%s: medianavstånd (km)", "population-weighted median distance");
+        ADD("mean_min", PL_FIELD_REAL, "%s: medelrestid (min)", "population-weighted mean time");
+        ADD("median_min", PL_FIELD_REAL, "%s: medianrestid (min)", "population-weighted median time");
+#undef ADD
+        band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "pop", "befolkning");
+        band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "share", "andel");
+        band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "pop", "befolkning");
+        band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "share", "andel");
+        if (r->has_age) {
+            snprintf(name, sizeof name, "%s_age_mean_km", k);
+            snprintf(alias, sizeof alias, "%s: åldersgruppens medelavstånd (km)", lab);
+            pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
+            snprintf(name, sizeof name, "%s_age_mean_min", k);
+            snprintf(alias, sizeof alias, "%s: åldersgruppens medelrestid (min)", lab);
+            pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
+            band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "age", "åldersgrupp");
+            band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "age", "åldersgrupp");
+        }
+    }
+}
+
+static double share(double part, double whole) { return whole > 0 ? round_to(part / whole, 10000) : NAN; }
+static double km(double v) { return round_to(v, 1000); }
+static double minutes(double v) { return round_to(v, 100); }
+
+/* Sets the values of one summary row (fields in the order muni_fields declares them). */
+static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_access_stats *stats,
+                         const char *code, const char *name)
+{
+    int f = 0;
+    pl_gpkg_set_text(l, f++, code);
+    pl_gpkg_set_text(l, f++, name);
+    pl_gpkg_set_real(l, f++, people(stats[0].pop));
+    if (r->has_age)
+        pl_gpkg_set_real(l, f, people(stats[0].pop_age));
+    f++;
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_access_type *at = &r->types[t];
+        const pl_access_stats *s = &stats[t];
+        pl_gpkg_set_int(l, f++, s->n_services);
+        pl_gpkg_set_real(l, f++, km(s->mean_km));
+        pl_gpkg_set_real(l, f++, km(s->median_km));
+        pl_gpkg_set_real(l, f++, minutes(s->mean_min));
+        pl_gpkg_set_real(l, f++, minutes(s->median_min));
+        for (int i = 0; i < at->n_bands_km + 2; i++)
+            pl_gpkg_set_real(l, f++, people(s->pop_band_km[i]));
+        for (int i = 0; i < at->n_bands_km + 2; i++)
+            pl_gpkg_set_real(l, f++, share(s->pop_band_km[i], s->pop));
+        for (int i = 0; i < at->n_bands_min + 2; i++)
+            pl_gpkg_set_real(l, f++, people(s->pop_band_min[i]));
+        for (int i = 0; i < at->n_bands_min + 2; i++)
+            pl_gpkg_set_real(l, f++, share(s->pop_band_min[i], s->pop));
+        if (r->has_age) {
+            pl_gpkg_set_real(l, f++, km(s->age_mean_km));
+            pl_gpkg_set_real(l, f++, minutes(s->age_mean_min));
+            for (int i = 0; i < at->n_bands_km + 2; i++)
+                pl_gpkg_set_real(l, f++, people(s->age_band_km[i]));
+            for (int i = 0; i < at->n_bands_min + 2; i++)
+                pl_gpkg_set_real(l, f++, people(s->age_band_min[i]));
+        }
+    }
+}
+
+static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
+{
+    pl_field_list fl = {0};
+    muni_fields(&fl, r, in->types);
+    const pl_access_type *first = &r->types[0];
+    char style_field[64];
+    snprintf(style_field, sizeof style_field, "%s_mean_km", in->types->t[first->type].key);
+    pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
+                      "platsa medelavstånd", "access", NULL};
+    pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "access_municipalities", 6, "Tillgänglighet per kommun", fl.defs,
+                                            fl.n, &style, err);
+    pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, "access_municipalities_table", 100,
+                                                    "Tillgänglighet per kommun (tabell)", fl.defs, fl.n, NULL, err)
+                                : NULL;
+    int rc = table ? PL_OK : PL_EINTERNAL;
+    for (size_t m = 0; rc == PL_OK && m < in->munis->n; m++) {
+        const pl_access_stats *stats = &r->muni_stats[m * (size_t)r->n_types];
+        if (stats[0].n_cells == 0)
+            continue;  /* only municipalities with reported units */
+        pl_gpkg_row_begin(poly);
+        set_muni_row(poly, r, stats, in->munis->code[m], in->munis->name[m]);
+        pl_gpkg_set_geos(poly, in->munis->geom[m]);
+        rc = pl_gpkg_row_end(poly, err);
+        if (rc != PL_OK)
+            break;
+        pl_gpkg_row_begin(table);
+        set_muni_row(table, r, stats, in->munis->code[m], in->munis->name[m]);
+        rc = pl_gpkg_row_end(table, err);
+    }
+    if (rc == PL_OK) {  /* closing row: all reported units together */
+        pl_gpkg_row_begin(table);
+        set_muni_row(table, r, r->total_stats, "totalt", "Alla analyserade");
+        rc = pl_gpkg_row_end(table, err);
+    }
+    pl_fields_free(&fl);
+    return rc;
+}
+
+/* ---------- pipeline ---------- */
+
+static void free_inputs(pl_ctx *ctx, access_inputs *in)
+{
+    pl_graph_free(in->graph);
+    if (in->roads)
+        pl_roads_free(in->roads);
+    pl_services_free(in->svc);
+    pl_population_free(ctx, in->pop);
+    pl_municipalities_free(ctx, in->munis);
+    pl_service_types_free(in->types);
+}
+
+static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, access_inputs *in, pl_error *err)
+{
+    pl_load_opts lo = {.assume_crs = o->assume_crs};
+    in->types = pl_service_types_load(ctx, o->service_types_file, err);
+    if (!in->types)
+        return err->code;
+    pl_progress(ctx, 0.0, "loading inputs");
+    pl_load_opts mo = lo;
+    mo.code_field = o->muni_code_field;
+    mo.name_field = o->muni_name_field;
+    in->munis = pl_municipalities_load(ctx, o->municipalities, &mo, err);
+    if (!in->munis)
+        return err->code;
+    pl_load_opts po = lo;
+    po.value_field = o->pop_field;
+    po.age_field = o->age_field;
+    in->pop = pl_population_load(ctx, o->population, &po, err);
+    if (!in->pop)
+        return err->code;
+    pl_load_opts so = lo;
+    so.type_field = o->type_field;
+    in->svc = pl_services_load(ctx, o->services, in->types, &so, err);
+    if (!in->svc)
+        return err->code;
+    in->roads = pl_roads_load(ctx, o->roads, &lo, err);
+    if (!in->roads)
+        return err->code;
+    pl_progress(ctx, 1.0, "loading inputs");
+    return PL_OK;
+}
+
+/* The types to analyse: those asked for, else every RSP type with at least one service. */
+static int resolve_types(const pl_access_opts *o, const access_inputs *in, int *types, int *n_types, pl_error *err)
+{
+    *n_types = 0;
+    const pl_service_types *st = in->types;
+    if (o->types.n > 0) {
+        for (int i = 0; i < o->types.n; i++) {
+            int t = pl_service_types_find(st, o->types.v[i]);
+            if (t < 0) {
+                char known[2048] = "";
+                for (int k = 0; k < st->n; k++) {
+                    size_t used = strlen(known);
+                    snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "", st->t[k].key);
+                }
+                return pl_error_set(err, PL_EINPUT, "--types: unknown service type '%s'; known types: %s",
+                                    o->types.v[i], known);
+            }
+            types[(*n_types)++] = t;
+        }
+        return PL_OK;
+    }
+    for (int t = 0; t < st->n; t++) {
+        if (!st->t[t].rsp)
+            continue;
+        for (size_t s = 0; s < in->svc->n; s++)
+            if (pl_service_types_counts_for(st, t, in->svc->type[s])) {
+                types[(*n_types)++] = t;
+                break;
+            }
+    }
+    if (*n_types == 0)
+        return pl_error_set(err, PL_EINPUT, "%s: no service maps to an RSP service type; check --type-field or give --types",
+                            in->svc->source ? in->svc->source : o->services);
+    return PL_OK;
+}
+
+static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
+                        const pl_access_result *r, pl_error *err)
+{
+    const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
+    if (!o->localities)
+        inputs[4] = NULL;
+    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs};
+    pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
+    if (!g)
+        return err->code;
+    char value[64];
+    pl_gpkg_add_parameter(g, "analysis", "access");
+    pl_gpkg_add_parameter(g, "mode", o->mode);
+    snprintf(value, sizeof value, "%g", o->within_km);
+    pl_gpkg_add_parameter(g, "within_km", value);
+    snprintf(value, sizeof value, "%g", o->max_snap_m);
+    pl_gpkg_add_parameter(g, "max_snap_m", value);
+    pl_gpkg_add_parameter(g, "region", o->region ? o->region : "");
+    pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
+    snprintf(value, sizeof value, "%.0f", r->pop_total);
+    pl_gpkg_add_parameter(g, "population_total", value);
+    int rc = write_cells(g, in, r, err);
+    if (rc == PL_OK)
+        rc = write_service_level(g, in, r, o->within_km, err);
+    if (rc == PL_OK)
+        rc = write_municipalities(g, in, r, err);
+    if (rc != PL_OK) {
+        pl_gpkg_abort(g);
+        return rc;
+    }
+    return pl_gpkg_commit(g, err);
+}
+
+int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
+{
+    if (o->crs)
+        snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
+    pl_graph_opts gopts;
+    pl_graph_opts_default(&gopts);
+    if (pl_mode_from_name(o->mode, &gopts.mode) != PL_OK)
+        return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
+    gopts.cache_path = o->graph_cache;
+    access_inputs in = {0};
+    int rc = load_inputs(ctx, o, &in, err);
+    int types[PL_MAX_TYPES], n_types = 0;
+    if (rc == PL_OK)
+        rc = resolve_types(o, &in, types, &n_types, err);
+    if (rc == PL_OK) {
+        pl_progress(ctx, 0.0, "building road graph");
+        in.graph = pl_graph_build(ctx, in.roads, &gopts, err);
+        rc = in.graph ? PL_OK : err->code;
+        pl_progress(ctx, 1.0, "building road graph");
+    }
+    pl_access_result *r = NULL;
+    if (rc == PL_OK) {
+        pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
+                              .region = o->region, .max_snap_m = o->max_snap_m, .bands_km = &o->bands_km,
+                              .bands_min = &o->bands_min};
+        rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
+    }
+    if (rc == PL_OK)
+        rc = write_output(ctx, o, command_line, &in, r, err);
+    if (rc == PL_OK)
+        pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r->n_cells, r->pop_total,
+                r->n_types, o->output);
+    pl_access_result_free(r);
+    free_inputs(ctx, &in);
+    return rc;
+}

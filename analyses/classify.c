@@ -1,0 +1,380 @@
+/* Territorial classification by car travel time to the nearest large tätort. */
+#include "classify.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gis/gpkg_writer.h"
+#include "fields.h"
+#include "units.h"
+
+const char *pl_class_name_sv(int cls)
+{
+    static const char *names[] = {"okänd", "tätort", "tätortsnära landsbygd", "landsbygd avlägset belägen"};
+    return cls >= 1 && cls <= 3 ? names[cls] : names[0];
+}
+
+const char *pl_class_name_en(int cls)
+{
+    static const char *names[] = {"unknown", "urban", "near-urban rural", "remote rural"};
+    return cls >= 1 && cls <= 3 ? names[cls] : names[0];
+}
+
+/* ---------- inside a tätort ---------- */
+
+typedef struct probe_ctx {
+    GEOSContextHandle_t h;
+    const GEOSGeometry *probe;
+    GEOSGeometry *const *geoms;   /* candidate geometries, indexed by the tree items */
+    int found;
+    size_t index;                 /* with mark: the array to mark */
+    uint8_t *mark;
+} probe_ctx;
+
+/* Tree of unit polygons queried with a tätort point: mark the units that contain it. */
+static void mark_candidate(void *item, void *user)
+{
+    probe_ctx *pc = user;
+    size_t i = (size_t)(uintptr_t)item;
+    if (!pc->mark[i] && GEOSIntersects_r(pc->h, pc->geoms[i], pc->probe) == 1)
+        pc->mark[i] = 1;
+}
+
+/* Tree of tätort polygons queried with a unit's point: is it inside any of them. */
+static void find_candidate(void *item, void *user)
+{
+    probe_ctx *pc = user;
+    size_t i = (size_t)(uintptr_t)item;
+    if (!pc->found && GEOSIntersects_r(pc->h, pc->geoms[i], pc->probe) == 1)
+        pc->found = 1;
+}
+
+static GEOSSTRtree *tree_of(GEOSContextHandle_t h, GEOSGeometry *const *geoms, size_t n)
+{
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    for (size_t i = 0; i < n; i++)
+        if (geoms[i])
+            GEOSSTRtree_insert_r(h, tree, geoms[i], (void *)(uintptr_t)i);
+    return tree;
+}
+
+static void mark_inside(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc, uint8_t *inside)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    if (loc->n == 0 || !loc->geom)
+        return;
+    int loc_is_polygon = loc->geom[0] && GEOSGeomTypeId_r(h, loc->geom[0]) != GEOS_POINT;
+    if (loc_is_polygon) {
+        GEOSSTRtree *tree = tree_of(h, loc->geom, loc->n);
+        for (size_t i = 0; i < pop->n; i++) {
+            GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, pop->x[i], pop->y[i]);
+            probe_ctx pc = {.h = h, .probe = pt, .geoms = loc->geom};
+            GEOSSTRtree_query_r(h, tree, pt, find_candidate, &pc);
+            inside[i] = (uint8_t)pc.found;
+            GEOSGeom_destroy_r(h, pt);
+        }
+        GEOSSTRtree_destroy_r(h, tree);
+        return;
+    }
+    if (!pop->is_polygon)
+        return;  /* point units and point tätorter: only the travel-time rule applies */
+    GEOSSTRtree *tree = tree_of(h, pop->geom, pop->n);
+    for (size_t l = 0; l < loc->n; l++) {
+        GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, loc->x[l], loc->y[l]);
+        probe_ctx pc = {.h = h, .probe = pt, .geoms = pop->geom, .mark = inside};
+        GEOSSTRtree_query_r(h, tree, pt, mark_candidate, &pc);
+        GEOSGeom_destroy_r(h, pt);
+    }
+    GEOSSTRtree_destroy_r(h, tree);
+}
+
+/* ---------- compute ---------- */
+
+int pl_classify_compute(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc, const pl_roads *roads,
+                        const pl_graph *car_graph, const pl_classify_params *p, pl_classify_result **out,
+                        pl_error *err)
+{
+    *out = NULL;
+    if (car_graph->mode != PL_MODE_CAR)
+        return pl_error_set(err, PL_EINTERNAL, "classification needs the car graph");
+    /* Destinations: tätorter with at least min_locality_pop residents. */
+    uint32_t *large = pl_malloc((loc->n ? loc->n : 1) * sizeof *large);
+    uint32_t n_large = 0;
+    for (size_t l = 0; l < loc->n; l++)
+        if (loc->pop[l] >= p->min_locality_pop)
+            large[n_large++] = (uint32_t)l;
+    if (n_large == 0) {
+        free(large);
+        return pl_error_set(err, PL_EINPUT, "%s: no tätort has at least %.0f residents; check the population field "
+                            "or lower --min-locality-pop", loc->source ? loc->source : "localities",
+                            p->min_locality_pop);
+    }
+    double *lx = pl_malloc(n_large * sizeof *lx), *ly = pl_malloc(n_large * sizeof *ly);
+    for (uint32_t i = 0; i < n_large; i++) {
+        lx[i] = loc->x[large[i]];
+        ly[i] = loc->y[large[i]];
+    }
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    if (p->max_snap_m > 0)
+        so.max_snap_m = p->max_snap_m;
+    pl_snap *loc_snap = pl_malloc(n_large * sizeof *loc_snap);
+    pl_snap *cell_snap = pl_malloc((pop->n ? pop->n : 1) * sizeof *cell_snap);
+    pl_label *labels = pl_malloc((pop->n ? pop->n : 1) * sizeof *labels);
+    int rc = pl_graph_snap(ctx, car_graph, roads, lx, ly, n_large, &so, loc_snap, err);
+    if (rc == PL_OK)
+        rc = pl_graph_snap(ctx, car_graph, roads, pop->x, pop->y, pop->n, &so, cell_snap, err);
+    pl_search_opts search = {.metric = PL_METRIC_TIME, .k = 1, .cutoff = INFINITY};
+    if (rc == PL_OK)
+        rc = pl_graph_nearest_k(ctx, car_graph, loc_snap, n_large, cell_snap, pop->n, &search, labels, err);
+    pl_classify_result *r = NULL;
+    if (rc == PL_OK) {
+        r = pl_calloc(1, sizeof *r);
+        r->n_cells = pop->n;
+        r->cls = pl_malloc(pop->n ? pop->n : 1);
+        r->time_min = pl_malloc((pop->n ? pop->n : 1) * sizeof *r->time_min);
+        r->locality = pl_malloc((pop->n ? pop->n : 1) * sizeof *r->locality);
+        r->inside_locality = pl_calloc(pop->n ? pop->n : 1, 1);
+        mark_inside(ctx, pop, loc, r->inside_locality);
+        for (size_t c = 0; c < pop->n; c++) {
+            double t = labels[c].time_s / 60.0;
+            r->time_min[c] = t;
+            r->locality[c] = labels[c].source == UINT32_MAX ? -1 : (long)large[labels[c].source];
+            int cls;
+            if (r->inside_locality[c] || t < p->urban_min)
+                cls = PL_CLASS_URBAN;
+            else if (t <= p->remote_min)
+                cls = PL_CLASS_NEAR_URBAN_RURAL;
+            else
+                cls = PL_CLASS_REMOTE_RURAL;  /* includes units with no road connection */
+            r->cls[c] = (uint8_t)cls;
+            r->pop_by_class[cls] += pop->pop[c];
+        }
+        *out = r;
+    }
+    free(labels);
+    free(cell_snap);
+    free(loc_snap);
+    free(lx);
+    free(ly);
+    free(large);
+    return rc;
+}
+
+void pl_classify_result_free(pl_classify_result *r)
+{
+    if (!r)
+        return;
+    free(r->cls);
+    free(r->time_min);
+    free(r->locality);
+    free(r->inside_locality);
+    free(r);
+}
+
+/* ---------- CLI options ---------- */
+
+const char pl_classify_usage[] =
+    "platsa classify --population FILE --localities FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";
+const char pl_classify_summary[] =
+    "Tillväxtverket's urban-rural classification by car travel time: tätort, tätortsnära landsbygd\n"
+    "(5-45 minutes from a tätort of at least 3,000 residents) and landsbygd avlägset belägen (> 45 min),\n"
+    "per population unit and as population per class and municipality.";
+
+const pl_option pl_classify_options[] = {
+    {"population", 'p', PL_OPT_STRING, offsetof(pl_classify_opts, population), "FILE[:LAYER]", NULL,
+     "population units (grid squares or points)", 1},
+    {"localities", 'l', PL_OPT_STRING, offsetof(pl_classify_opts, localities), "FILE[:LAYER]", NULL,
+     "tätorter (points or polygons with population)", 1},
+    {"roads", 'r', PL_OPT_STRING, offsetof(pl_classify_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1},
+    {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_classify_opts, municipalities), "FILE[:LAYER]", NULL,
+     "municipality polygons", 1},
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_classify_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, overwrite), NULL, NULL, "replace an existing output", 0},
+    {"csv", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, csv), NULL, NULL, "also write the tables as CSV", 0},
+    {"urban-min", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, urban_min), "MIN", "5",
+     "closer than this to a large tätort counts as tätort", 0},
+    {"remote-min", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, remote_min), "MIN", "45",
+     "farther than this is remote rural", 0},
+    {"min-locality-pop", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, min_locality_pop), "N", "3000",
+     "smallest tätort that counts as a destination", 0},
+    {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, max_snap_m), "M", "1000",
+     "places farther than this from any road are flagged", 0},
+    {"pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, pop_field), "FIELD", NULL, "population field", 0},
+    {"locality-pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, locality_pop_field), "FIELD", NULL,
+     "tätort population field [auto: pop, bef, ...]", 0},
+    {"crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, crs), "EPSG:n", "EPSG:3006", "working CRS", 0},
+    {"assume-crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, assume_crs), "EPSG:n", NULL,
+     "CRS for inputs that have none", 0},
+    {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_classify_opts, graph_cache), "FILE", NULL,
+     "reuse the road graph between runs", 0},
+    PL_OPT_END,
+};
+
+/* ---------- writing ---------- */
+
+static int write_cells(pl_gpkg *g, const pl_population *pop, const pl_localities *loc,
+                       const pl_municipalities *munis, const long *cell_muni, const pl_classify_result *r,
+                       pl_error *err)
+{
+    static const pl_field_def fields[] = {
+        {"cell_id", PL_FIELD_TEXT, "Ruta/område", "population unit id"},
+        {"kommun", PL_FIELD_TEXT, "Kommunkod", "municipality code"},
+        {"pop", PL_FIELD_REAL, "Befolkning", "residents"},
+        {"class", PL_FIELD_INT, "Klass", "1 tätort, 2 tätortsnära landsbygd, 3 landsbygd avlägset belägen"},
+        {"class_name", PL_FIELD_TEXT, "Klassnamn", NULL},
+        {"minutes_to_locality", PL_FIELD_REAL, "Restid till tätort med minst 3 000 inv. (min)", NULL},
+        {"nearest_locality", PL_FIELD_TEXT, "Närmaste större tätort", NULL},
+        {"inside_locality", PL_FIELD_INT, "I tätort", "1 if the unit is inside or at a tätort"},
+    };
+    static const double breaks[] = {1, 2};
+    pl_style style = {PL_STYLE_GRADUATED, "class", breaks, 2, "", "platsa klassificering", "access", NULL};
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "classify_cells", pop->is_polygon ? 6 : 1,
+                                         "Territoriell klassificering per ruta", fields, 8, &style, err);
+    int rc = l ? PL_OK : PL_EINTERNAL;
+    for (size_t c = 0; rc == PL_OK && c < pop->n; c++) {
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, pop->id[c]);
+        pl_gpkg_set_text(l, 1, cell_muni[c] >= 0 ? munis->code[cell_muni[c]] : NULL);
+        pl_gpkg_set_real(l, 2, pop->pop[c]);
+        pl_gpkg_set_int(l, 3, r->cls[c]);
+        pl_gpkg_set_text(l, 4, pl_class_name_sv(r->cls[c]));
+        pl_gpkg_set_real(l, 5, isfinite(r->time_min[c]) ? r->time_min[c] : NAN);
+        pl_gpkg_set_text(l, 6, r->locality[c] >= 0 ? loc->name[r->locality[c]] : NULL);
+        pl_gpkg_set_int(l, 7, r->inside_locality[c]);
+        pl_gpkg_set_geos(l, pop->geom[c]);
+        rc = pl_gpkg_row_end(l, err);
+    }
+    return rc;
+}
+
+static int write_municipalities(pl_gpkg *g, const pl_population *pop, const pl_municipalities *munis,
+                                const long *cell_muni, const pl_classify_result *r, pl_error *err)
+{
+    static const pl_field_def fields[] = {
+        {"kommun", PL_FIELD_TEXT, "Kommunkod", NULL},
+        {"namn", PL_FIELD_TEXT, "Kommun", NULL},
+        {"pop", PL_FIELD_REAL, "Befolkning", NULL},
+        {"pop_urban", PL_FIELD_REAL, "Befolkning i tätort", NULL},
+        {"pop_near_urban_rural", PL_FIELD_REAL, "Befolkning i tätortsnära landsbygd", NULL},
+        {"pop_remote_rural", PL_FIELD_REAL, "Befolkning i landsbygd avlägset belägen", NULL},
+        {"share_urban", PL_FIELD_REAL, "Andel i tätort", NULL},
+        {"share_near_urban_rural", PL_FIELD_REAL, "Andel i tätortsnära landsbygd", NULL},
+        {"share_remote_rural", PL_FIELD_REAL, "Andel i landsbygd avlägset belägen", NULL},
+    };
+    static const double breaks[] = {0.05, 0.1, 0.25, 0.5};
+    pl_style style = {PL_STYLE_GRADUATED, "share_remote_rural", breaks, 4, "", "platsa andel avlägsen landsbygd",
+                      "access", NULL};
+    pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "classify_municipalities", 6, "Befolkning per klass och kommun",
+                                            fields, 9, &style, err);
+    pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, "classify_municipalities_table", 100,
+                                                    "Befolkning per klass och kommun (tabell)", fields, 9, NULL, err)
+                                : NULL;
+    if (!table)
+        return PL_EINTERNAL;
+    double *by = pl_calloc((munis->n + 1) * (PL_N_CLASSES + 1), sizeof *by);
+    long *n_cells = pl_calloc(munis->n + 1, sizeof *n_cells);
+    for (size_t c = 0; c < pop->n; c++) {
+        size_t m = cell_muni[c] >= 0 ? (size_t)cell_muni[c] : munis->n;
+        by[m * (PL_N_CLASSES + 1) + r->cls[c]] += pop->pop[c];
+        by[m * (PL_N_CLASSES + 1)] += pop->pop[c];
+        n_cells[m]++;
+    }
+    double total[PL_N_CLASSES + 1] = {0};
+    for (size_t c = 0; c < pop->n; c++) {
+        total[0] += pop->pop[c];
+        total[r->cls[c]] += pop->pop[c];
+    }
+    int rc = PL_OK;
+    for (size_t m = 0; rc == PL_OK && m <= munis->n; m++) {
+        const double *v = m < munis->n ? &by[m * (PL_N_CLASSES + 1)] : total;
+        if (m < munis->n && n_cells[m] == 0)
+            continue;
+        for (int pass = 0; rc == PL_OK && pass < 2; pass++) {
+            pl_gpkg_layer *l = pass == 0 ? poly : table;
+            if (m == munis->n && l == poly)
+                continue;  /* the total row has no polygon */
+            pl_gpkg_row_begin(l);
+            pl_gpkg_set_text(l, 0, m < munis->n ? munis->code[m] : "totalt");
+            pl_gpkg_set_text(l, 1, m < munis->n ? munis->name[m] : "Alla analyserade");
+            pl_gpkg_set_real(l, 2, v[0]);
+            for (int k = 1; k <= PL_N_CLASSES; k++) {
+                pl_gpkg_set_real(l, 2 + k, v[k]);
+                pl_gpkg_set_real(l, 5 + k, v[0] > 0 ? v[k] / v[0] : NAN);
+            }
+            if (l == poly)
+                pl_gpkg_set_geos(l, munis->geom[m]);
+            rc = pl_gpkg_row_end(l, err);
+        }
+    }
+    free(by);
+    free(n_cells);
+    return rc;
+}
+
+int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err)
+{
+    if (o->crs)
+        snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
+    pl_load_opts lo = {.assume_crs = o->assume_crs};
+    pl_load_opts po = lo, llo = lo;
+    po.value_field = o->pop_field;
+    llo.value_field = o->locality_pop_field;
+    pl_municipalities *munis = pl_municipalities_load(ctx, o->municipalities, &lo, err);
+    pl_population *pop = munis ? pl_population_load(ctx, o->population, &po, err) : NULL;
+    pl_localities *loc = pop ? pl_localities_load(ctx, o->localities, &llo, err) : NULL;
+    pl_roads *roads = loc ? pl_roads_load(ctx, o->roads, &lo, err) : NULL;
+    pl_graph *graph = NULL;
+    int rc = roads ? PL_OK : err->code;
+    if (rc == PL_OK) {
+        pl_graph_opts go;
+        pl_graph_opts_default(&go);
+        go.mode = PL_MODE_CAR;
+        go.cache_path = o->graph_cache;
+        graph = pl_graph_build(ctx, roads, &go, err);
+        rc = graph ? PL_OK : err->code;
+    }
+    pl_classify_result *r = NULL;
+    if (rc == PL_OK) {
+        pl_classify_params p = {o->urban_min, o->remote_min, o->min_locality_pop, o->max_snap_m};
+        rc = pl_classify_compute(ctx, pop, loc, roads, graph, &p, &r, err);
+    }
+    long *cell_muni = NULL;
+    if (rc == PL_OK) {
+        cell_muni = pl_malloc((pop->n ? pop->n : 1) * sizeof *cell_muni);
+        pl_assign_municipalities(ctx, pop, munis, cell_muni);
+        const char *inputs[] = {o->population, o->localities, o->roads, o->municipalities, NULL};
+        pl_gpkg_opts gopts = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line,
+                              .inputs = inputs};
+        pl_gpkg *g = pl_gpkg_create(ctx, o->output, &gopts, err);
+        rc = g ? PL_OK : err->code;
+        if (rc == PL_OK) {
+            char v[64];
+            pl_gpkg_add_parameter(g, "analysis", "classify");
+            snprintf(v, sizeof v, "%g", o->urban_min);
+            pl_gpkg_add_parameter(g, "urban_min", v);
+            snprintf(v, sizeof v, "%g", o->remote_min);
+            pl_gpkg_add_parameter(g, "remote_min", v);
+            snprintf(v, sizeof v, "%g", o->min_locality_pop);
+            pl_gpkg_add_parameter(g, "min_locality_pop", v);
+            rc = write_cells(g, pop, loc, munis, cell_muni, r, err);
+            if (rc == PL_OK)
+                rc = write_municipalities(g, pop, munis, cell_muni, r, err);
+            rc = rc == PL_OK ? pl_gpkg_commit(g, err) : (pl_gpkg_abort(g), rc);
+        }
+    }
+    if (rc == PL_OK)
+        pl_info(ctx, "platsa classify: %.0f in tätort, %.0f near-urban rural, %.0f remote rural -> %s",
+                r->pop_by_class[1], r->pop_by_class[2], r->pop_by_class[3], o->output);
+    free(cell_muni);
+    pl_classify_result_free(r);
+    pl_graph_free(graph);
+    if (roads)
+        pl_roads_free(roads);
+    pl_localities_free(ctx, loc);
+    pl_population_free(ctx, pop);
+    pl_municipalities_free(ctx, munis);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/* Territorial classification after Tillväxtverket's urban–rural scheme by car travel time:
+ *   1 tätort                        inside a tätort, or less than urban_min (5) minutes from a
+ *                                   tätort of at least min_locality_pop (3,000) residents;
+ *   2 tätortsnära landsbygd         urban_min to remote_min (45) minutes from such a tätort;
+ *   3 landsbygd avlägset belägen    more than remote_min minutes away (or no road connection).
+ * "Inside a tätort" means: inside its polygon when localities are polygons; with points
+ * only (SCB's reference points), the unit that contains the point (polygon units) or lies
+ * within the radius of a circle of the tätort's area when an area field exists. */
+#ifndef PLATSA_ANALYSES_CLASSIFY_H
+#define PLATSA_ANALYSES_CLASSIFY_H
+
+#include "../gis/ctx.h"
+#include "../gis/graph.h"
+#include "../gis/options.h"
+#include "../layers/layers.h"
+
+enum { PL_CLASS_URBAN = 1, PL_CLASS_NEAR_URBAN_RURAL = 2, PL_CLASS_REMOTE_RURAL = 3, PL_N_CLASSES = 3 };
+
+/* Swedish and English class names (index 1..3). */
+const char *pl_class_name_sv(int cls);
+const char *pl_class_name_en(int cls);
+
+typedef struct pl_classify_params {
+    double urban_min;          /* default 5 */
+    double remote_min;         /* default 45 */
+    double min_locality_pop;   /* default 3000 */
+    double max_snap_m;
+} pl_classify_params;
+
+typedef struct pl_classify_result {
+    size_t n_cells;
+    uint8_t *cls;              /* per cell: 1..3 */
+    double *time_min;          /* car time to the nearest large tätort (INFINITY if unreachable) */
+    long *locality;            /* index into localities of that tätort, -1 if none */
+    uint8_t *inside_locality;  /* 1 if the unit is inside/at any tätort */
+    double pop_by_class[PL_N_CLASSES + 1];
+} pl_classify_result;
+
+int pl_classify_compute(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc, const pl_roads *roads,
+                        const pl_graph *car_graph, const pl_classify_params *p, pl_classify_result **out,
+                        pl_error *err);
+void pl_classify_result_free(pl_classify_result *r);
+
+typedef struct pl_classify_opts {
+    const char *population, *localities, *roads, *municipalities, *output;
+    int overwrite, csv;
+    double urban_min, remote_min, min_locality_pop, max_snap_m;
+    const char *pop_field, *locality_pop_field, *crs, *assume_crs, *graph_cache;
+} pl_classify_opts;
+
+extern const pl_option pl_classify_options[];
+extern const char pl_classify_usage[];
+extern const char pl_classify_summary[];
+
+int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err);
+
+#endif

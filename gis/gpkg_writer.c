@@ -1,0 +1,1892 @@
+/* GeoPackage writer: see gpkg_writer.h.
+ *
+ * Layers and rows go through GDAL/OGR (GPKG driver), which also creates the
+ * `layer_styles` table exactly the way QGIS's own QgsOgrProviderMetadata::saveStyle
+ * does (an OGR attributes layer with FID "id" and the same fields), so QGIS finds the
+ * styles with its loadStyle query:
+ *   f_table_schema='' AND f_table_name=<layer> AND f_geometry_column=<geom column>
+ *   ORDER BY CASE WHEN useAsDefault THEN 1 ELSE 2 END, update_time DESC LIMIT 1
+ * After GDAL has closed the file, gpkg_data_columns (schema extension) and
+ * gpkg_metadata (metadata extension), which GDAL 3.6 does not write the way we
+ * need, are written with the sqlite3 API.
+ *
+ * Everything is written to a temporary file in the output folder and renamed into
+ * place in pl_gpkg_commit. */
+#include "gpkg_writer.h"
+#include "share.h"
+#include "vector.h"
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <sqlite3.h>
+#include <proj.h>
+#include <openssl/evp.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_BATCH_ROWS 50000
+#define MAX_OPEN_OUTPUTS 32
+#define MAX_TEMPS 40           /* per output: the GeoPackage, its 3 SQLite side files, CSV twins */
+#define OPEN_CLASS_UPPER 1e12  /* upper value of the open last graduated class */
+#define STYLE_NAME_MAX 30      /* layer_styles.styleName is TEXT(30) in QGIS's schema */
+
+/* ------------------------------------------------------------------ small helpers */
+
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        b->s = pl_realloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, s, n);
+    b->n += n;
+    b->s[b->n] = '\0';
+}
+
+static void sb_puts(sbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof tmp) {
+        sb_add(b, tmp, (size_t)n);
+        return;
+    }
+    char *big = pl_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sb_add(b, big, (size_t)n);
+    free(big);
+}
+
+/* XML attribute/text escaping. */
+static void sb_xml(sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': sb_puts(b, "&amp;"); break;
+        case '<': sb_puts(b, "&lt;"); break;
+        case '>': sb_puts(b, "&gt;"); break;
+        case '"': sb_puts(b, "&quot;"); break;
+        case '\'': sb_puts(b, "&apos;"); break;
+        default: sb_add(b, s, 1);
+        }
+    }
+}
+
+/* JSON string literal (quoted); NULL becomes null. UTF-8 passes through. */
+static void sb_json(sbuf *b, const char *s)
+{
+    if (!s) {
+        sb_puts(b, "null");
+        return;
+    }
+    sb_puts(b, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"')
+            sb_puts(b, "\\\"");
+        else if (c == '\\')
+            sb_puts(b, "\\\\");
+        else if (c == '\n')
+            sb_puts(b, "\\n");
+        else if (c == '\t')
+            sb_puts(b, "\\t");
+        else if (c == '\r')
+            sb_puts(b, "\\r");
+        else if (c < 0x20)
+            sb_printf(b, "\\u%04x", c);
+        else
+            sb_add(b, s, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+/* Numbers are always written with '.' whatever LC_NUMERIC the program runs under. */
+static locale_t c_locale(void)
+{
+    static locale_t loc;
+    if (!loc)
+        loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    return loc;
+}
+
+/* Shortest "%.Ng" (N = 15..17) that reads back as exactly v. */
+static void fmt_double(char *buf, size_t size, double v)
+{
+    locale_t loc = c_locale();
+    locale_t old = loc ? uselocale(loc) : (locale_t)0;
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, size, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    if (loc)
+        uselocale(old);
+}
+
+/* A number for a Swedish legend label: at most 10 significant digits, decimal comma. */
+static void fmt_label_number(char *buf, size_t size, double v)
+{
+    locale_t loc = c_locale();
+    locale_t old = loc ? uselocale(loc) : (locale_t)0;
+    snprintf(buf, size, "%.10g", v);
+    if (loc)
+        uselocale(old);
+    for (char *p = buf; *p; p++)
+        if (*p == '.')
+            *p = ',';
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? pl_strdup(s) : NULL;
+}
+
+/* Reads a whole text file; NULL on failure (errno set). */
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    sbuf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        sb_add(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(b.s);
+        errno = EIO;
+        return NULL;
+    }
+    if (!b.s)
+        sb_puts(&b, "");
+    return b.s;
+}
+
+/* ------------------------------------------------------------------ SHA-256 */
+
+int pl_gpkg_sha256_file(const char *path, char hex[65], long long *size)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return -1;
+    if (!S_ISREG(st.st_mode)) {
+        errno = EISDIR;
+        return -1;
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    unsigned char buf[65536];
+    size_t n;
+    long long total = 0;
+    int ok = 1;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+        if (EVP_DigestUpdate(md, buf, n) != 1)
+            ok = 0;
+        total += (long long)n;
+    }
+    if (ferror(f))
+        ok = 0;
+    fclose(f);
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int dlen = 0;
+    if (EVP_DigestFinal_ex(md, digest, &dlen) != 1 || dlen != 32)
+        ok = 0;
+    EVP_MD_CTX_free(md);
+    if (!ok) {
+        errno = EIO;
+        return -1;
+    }
+    for (unsigned i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    if (size)
+        *size = total;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ timestamps */
+
+/* Parses "YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|(+|-)HH[:MM]]"; no zone means UTC. */
+static int parse_iso8601(const char *s, time_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, k = 0;
+    if (!s || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &k) != 3 || k != 10)
+        return -1;
+    const char *p = s + k;
+    if (*p == 'T' || *p == 't' || *p == ' ') {
+        p++;
+        if (!isdigit((unsigned char)p[0]) || sscanf(p, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+            return -1;
+        p += k;
+        if (*p == ':') {
+            p++;
+            if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+                return -1;
+            sec = (p[0] - '0') * 10 + (p[1] - '0');
+            p += 2;
+            if (*p == '.' || *p == ',') {
+                p++;
+                if (!isdigit((unsigned char)*p))
+                    return -1;
+                while (isdigit((unsigned char)*p))
+                    p++;  /* fractions of a second are dropped */
+            }
+        }
+    }
+    long offset = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int sign = *p == '-' ? -1 : 1;
+        p++;
+        if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+            return -1;
+        int oh = (p[0] - '0') * 10 + (p[1] - '0'), om = 0;
+        p += 2;
+        if (*p == ':')
+            p++;
+        if (isdigit((unsigned char)p[0]) && isdigit((unsigned char)p[1])) {
+            om = (p[0] - '0') * 10 + (p[1] - '0');
+            p += 2;
+        }
+        if (oh > 23 || om > 59)
+            return -1;
+        offset = sign * (oh * 3600L + om * 60L);
+    }
+    if (*p)
+        return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970)
+        return -1;
+    struct tm tm = {0};
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = sec;
+    time_t t = timegm(&tm);
+    struct tm back;
+    if (t == (time_t)-1 || !gmtime_r(&t, &back) || back.tm_mday != d || back.tm_mon != mo - 1)
+        return -1;  /* e.g. 2023-02-30 */
+    *out = t - offset;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ types */
+
+typedef struct input_rec {
+    char *spec;       /* as given */
+    char *file;       /* file part of the spec */
+    long long size;   /* -1 when not a regular file */
+    char sha256[65];  /* "" when not hashed */
+} input_rec;
+
+typedef struct param_rec {
+    char *name, *value;
+} param_rec;
+
+struct pl_gpkg_layer {
+    pl_gpkg *g;
+    char *name, *title;
+    OGRwkbGeometryType gtype;  /* wkbNone for attribute tables */
+    OGRLayerH lyr;
+    pl_field_def *fields;      /* deep copies */
+    int n_fields;
+    pl_style_kind style_kind;
+    char *style_name;
+    char *qml;                 /* generated at layer_add; NULL for PL_STYLE_NONE */
+    OGRFeatureH feat;          /* row being built */
+    char row_err[512];
+    long long n_rows;
+    FILE *csv;
+    int csv_slot;              /* index of the CSV temp in g->temps */
+    char *csv_final;
+};
+
+struct pl_gpkg {
+    pl_ctx *ctx;
+    char *path;         /* as given, for messages */
+    char *dir;          /* folder of the output */
+    char *stem;         /* basename without .gpkg */
+    GDALDatasetH ds;
+    OGRSpatialReferenceH srs;
+    int overwrite, csv;
+    char *command_line;
+    input_rec *inputs;
+    int n_inputs;
+    param_rec *params;
+    int n_params;
+    char ts_gpkg[32];   /* 2024-05-01T12:00:00.000Z: GPKG DATETIME */
+    char ts_iso[32];    /* 2024-05-01T12:00:00Z */
+    int ts_y, ts_mo, ts_d, ts_h, ts_mi, ts_s;
+    pl_gpkg_layer **layers;
+    int n_layers;
+    long batch_rows;
+    long tx_rows;
+    int in_tx;
+    int failed;
+    pl_error fail_err;
+    int slot;           /* index in the registry, -1 when not registered */
+    /* Temporary files, unlinked by abort and by pl_gpkg_cleanup_all (signal path):
+     * a path is complete before n_temps counts it. */
+    volatile sig_atomic_t n_temps;
+    char temps[MAX_TEMPS][PATH_MAX];
+};
+
+/* Open outputs, for pl_gpkg_cleanup_all. */
+static pl_gpkg *volatile g_registry[MAX_OPEN_OUTPUTS];
+
+/* ------------------------------------------------------------------ registry */
+
+static int registry_add(pl_gpkg *g)
+{
+    for (int i = 0; i < MAX_OPEN_OUTPUTS; i++) {
+        if (!g_registry[i]) {
+            g_registry[i] = g;
+            g->slot = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void registry_remove(pl_gpkg *g)
+{
+    if (g->slot >= 0 && g->slot < MAX_OPEN_OUTPUTS && g_registry[g->slot] == g)
+        g_registry[g->slot] = NULL;
+    g->slot = -1;
+}
+
+static int temp_add(pl_gpkg *g, const char *path)
+{
+    int n = (int)g->n_temps;
+    if (n >= MAX_TEMPS)
+        return -1;
+    snprintf(g->temps[n], sizeof g->temps[n], "%s", path);
+    g->n_temps = n + 1;
+    return n;
+}
+
+void pl_gpkg_cleanup_all(void)
+{
+    /* Only unlink() of precomputed paths: callable from a signal handler's exit path. */
+    for (int i = 0; i < MAX_OPEN_OUTPUTS; i++) {
+        pl_gpkg *g = g_registry[i];
+        if (!g)
+            continue;
+        int n = (int)g->n_temps;
+        for (int k = 0; k < n && k < MAX_TEMPS; k++)
+            unlink(g->temps[k]);
+    }
+}
+
+/* ------------------------------------------------------------------ GDAL plumbing */
+
+static void gdal_enter(const pl_gpkg *g)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
+    /* gpkg_contents.last_change and every other GDAL-written time. */
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", g->ts_gpkg);
+}
+
+static void gdal_leave(void)
+{
+    CPLSetThreadLocalConfigOption("OGR_CURRENT_DATE", NULL);
+    CPLPopErrorHandler();
+}
+
+static const char *gdal_msg(void)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return m && *m ? m : "unknown GDAL error";
+}
+
+/* Records a sticky failure: later calls and commit report it, commit removes everything. */
+static int fail(pl_gpkg *g, pl_error *err, pl_status code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(pl_gpkg *g, pl_error *err, pl_status code, const char *fmt, ...)
+{
+    char msg[sizeof g->fail_err.msg];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (!g->failed) {
+        g->failed = 1;
+        pl_error_set(&g->fail_err, code, "%s", msg);
+    }
+    return pl_error_set(err, code, "%s", msg);
+}
+
+static int sticky(const pl_gpkg *g, pl_error *err)
+{
+    return pl_error_set(err, g->fail_err.code, "%s", g->fail_err.msg);
+}
+
+static int flat_kind(OGRwkbGeometryType t)
+{
+    switch (wkbFlatten(t)) {
+    case wkbPoint:
+    case wkbMultiPoint: return 0;
+    case wkbLineString:
+    case wkbMultiLineString: return 1;
+    default: return 2;
+    }
+}
+
+/* ------------------------------------------------------------------ QML from templates */
+
+/* Replaces @NAME@ tokens (NAME = [A-Z0-9_]+) with values; template-documentation
+ * comments ("<!-- platsa ...-->") are dropped. Returns NULL and names the token in
+ * `bad` when the template has a placeholder the code does not know. */
+static char *subst(const char *tpl, const char *const *keys, const char *const *vals, int n,
+                   char *bad, size_t bad_size)
+{
+    sbuf b = {0};
+    const char *p = tpl;
+    while (*p) {
+        if (strncmp(p, "<!-- platsa", 11) == 0) {
+            const char *end = strstr(p, "-->");
+            if (!end)
+                break;
+            p = end + 3;
+            while (b.n > 0 && (b.s[b.n - 1] == ' ' || b.s[b.n - 1] == '\t'))
+                b.s[--b.n] = '\0';
+            if (*p == '\n' && (b.n == 0 || b.s[b.n - 1] == '\n'))
+                p++;
+            continue;
+        }
+        if (*p == '@') {
+            const char *q = p + 1;
+            while ((*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') || *q == '_')
+                q++;
+            if (q > p + 1 && *q == '@') {
+                size_t len = (size_t)(q - p - 1);
+                int found = -1;
+                for (int i = 0; i < n; i++)
+                    if (strlen(keys[i]) == len && strncmp(keys[i], p + 1, len) == 0)
+                        found = i;
+                if (found < 0) {
+                    snprintf(bad, bad_size, "%.*s", (int)len, p + 1);
+                    free(b.s);
+                    return NULL;
+                }
+                sb_puts(&b, vals[found]);
+                p = q + 1;
+                continue;
+            }
+        }
+        sb_add(&b, p, 1);
+        p++;
+    }
+    if (!b.s)
+        sb_puts(&b, "");
+    return b.s;
+}
+
+static int load_template(pl_gpkg *g, const char *layer, const char *name, char **out, pl_error *err)
+{
+    char rel[64], path[PATH_MAX];
+    snprintf(rel, sizeof rel, "styles/%s", name);
+    pl_share_path(path, sizeof path, rel);
+    *out = read_file(path);
+    if (!*out)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: cannot read style template %s (%s); "
+                            "set PLATSA_SHARE to platsa's share folder", g->path, layer, path,
+                            strerror(errno));
+    return PL_OK;
+}
+
+typedef struct rgb {
+    int r, g, b;
+} rgb;
+
+static const rgb RAMP_ACCESS[] = {{26, 150, 65}, {166, 217, 106}, {255, 255, 191}, {253, 174, 97}, {215, 25, 28}};
+static const rgb RAMP_GREEN[] = {{237, 248, 233}, {186, 228, 179}, {116, 196, 118}, {49, 163, 84}, {0, 109, 44}};
+static const rgb GREY = {190, 190, 190};
+static const rgb PASS_GREEN = {26, 150, 65};
+static const rgb FAIL_RED = {215, 25, 28};
+static const rgb SINGLE_FILL = {120, 165, 205};
+static const rgb SINGLE_MARK = {31, 120, 180};
+
+static rgb ramp_at(const rgb *anchors, int n_anchors, double t)
+{
+    if (t <= 0)
+        return anchors[0];
+    if (t >= 1)
+        return anchors[n_anchors - 1];
+    double x = t * (n_anchors - 1);
+    int i = (int)x;
+    double f = x - i;
+    rgb c;
+    c.r = (int)lround(anchors[i].r + f * (anchors[i + 1].r - anchors[i].r));
+    c.g = (int)lround(anchors[i].g + f * (anchors[i + 1].g - anchors[i].g));
+    c.b = (int)lround(anchors[i].b + f * (anchors[i + 1].b - anchors[i].b));
+    return c;
+}
+
+static char *make_symbol(const char *tpl, const char *name, rgb c, char *bad, size_t bad_size)
+{
+    char color[32];
+    snprintf(color, sizeof color, "%d,%d,%d,255", c.r, c.g, c.b);
+    const char *keys[] = {"NAME", "COLOR"};
+    const char *vals[] = {name, color};
+    return subst(tpl, keys, vals, 2, bad, bad_size);
+}
+
+/* "&quot;field&quot;" style quoting happens in sb_xml; here the QGIS expression form. */
+static void quoted_identifier(sbuf *b, const char *name)
+{
+    sb_puts(b, "\"");
+    for (const char *p = name; *p; p++) {
+        if (*p == '"')
+            sb_puts(b, "\"\"");
+        else
+            sb_add(b, p, 1);
+    }
+    sb_puts(b, "\"");
+}
+
+static char *make_aliases(const pl_gpkg_layer *l)
+{
+    sbuf b = {0};
+    /* QGIS's OGR provider shows the FID column "fid" as field 0. */
+    sb_puts(&b, "    <alias field=\"fid\" index=\"0\" name=\"\"/>");
+    for (int i = 0; i < l->n_fields; i++) {
+        sb_printf(&b, "\n    <alias field=\"");
+        sb_xml(&b, l->fields[i].name);
+        sb_printf(&b, "\" index=\"%d\" name=\"", i + 1);
+        sb_xml(&b, l->fields[i].alias_sv ? l->fields[i].alias_sv : "");
+        sb_puts(&b, "\"/>");
+    }
+    return b.s;
+}
+
+static void label_range(char *buf, size_t size, double lo, double hi, const char *unit, int first)
+{
+    char a[64], c[64];
+    fmt_label_number(a, sizeof a, lo);
+    fmt_label_number(c, sizeof c, hi);
+    const char *sp = unit && *unit ? " " : "";
+    if (first && lo == hi)
+        snprintf(buf, size, "\xe2\x89\xa4 %s%s%s", c, sp, unit ? unit : "");       /* ≤ */
+    else
+        snprintf(buf, size, "%s\xe2\x80\x93%s%s%s", a, c, sp, unit ? unit : "");  /* en dash */
+}
+
+/* Builds the QML of a layer from the templates. */
+static int make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *err)
+{
+    if (st->kind == PL_STYLE_NONE)
+        return PL_OK;
+    int kind = flat_kind(l->gtype);
+    const char *sym_name = kind == 0 ? "symbol_marker.qml" : kind == 1 ? "symbol_line.qml" : "symbol_fill.qml";
+    const char *doc_name = st->kind == PL_STYLE_GRADUATED ? "graduated.qml"
+                         : st->kind == PL_STYLE_PASS_FAIL ? "pass_fail.qml" : "single.qml";
+    char *sym_tpl = NULL, *doc_tpl = NULL;
+    int rc = load_template(g, l->name, sym_name, &sym_tpl, err);
+    if (rc == PL_OK)
+        rc = load_template(g, l->name, doc_name, &doc_tpl, err);
+    if (rc != PL_OK) {
+        free(sym_tpl);
+        free(doc_tpl);
+        return rc;
+    }
+
+    char bad[64] = "";
+    char geom_type[8];
+    snprintf(geom_type, sizeof geom_type, "%d", kind);
+    char *aliases = make_aliases(l);
+    sbuf attr = {0}, ranges = {0}, symbols = {0};
+    char *source = NULL, *qml = NULL;
+    char *s0 = NULL, *s1 = NULL, *s2 = NULL;
+    int ok = 1;
+
+    if (st->kind == PL_STYLE_GRADUATED) {
+        int k = st->n_breaks;
+        int use_green = st->ramp && strcmp(st->ramp, "green") == 0;
+        const rgb *anchors = use_green ? RAMP_GREEN : RAMP_ACCESS;
+        const char *null_label = st->null_label ? st->null_label : use_green ? "uppgift saknas" : "ej n\xc3\xa5" "bar";
+        double lower0 = st->breaks[0] < 0 ? st->breaks[0] : 0.0;
+        double sentinel = lower0 - 1.0;   /* NULL is mapped here: below every class */
+        double open_upper = OPEN_CLASS_UPPER;
+        if (st->breaks[k - 1] >= open_upper)
+            open_upper = st->breaks[k - 1] * 10.0;
+        char sent[64];
+        fmt_double(sent, sizeof sent, sentinel);
+        sb_puts(&attr, "coalesce(");
+        quoted_identifier(&attr, st->field);
+        sb_printf(&attr, ", %s)", sent);
+
+        int n_classes = k + 1;
+        for (int i = 0; i <= k + 1 && ok; i++) {
+            double lo, hi;
+            char label[256];
+            rgb c;
+            if (i < k) {
+                lo = i == 0 ? lower0 : st->breaks[i - 1];
+                hi = st->breaks[i];
+                label_range(label, sizeof label, lo, hi, st->unit, i == 0);
+                c = ramp_at(anchors, 5, n_classes > 1 ? (double)i / (n_classes - 1) : 0.0);
+            } else if (i == k) {
+                lo = st->breaks[k - 1];
+                hi = open_upper;
+                char a[64];
+                fmt_label_number(a, sizeof a, lo);
+                snprintf(label, sizeof label, "> %s%s%s", a, st->unit && *st->unit ? " " : "",
+                         st->unit ? st->unit : "");
+                c = ramp_at(anchors, 5, 1.0);
+            } else {
+                lo = hi = sentinel;
+                snprintf(label, sizeof label, "%s", null_label);
+                c = GREY;
+            }
+            char los[64], his[64], name[16];
+            fmt_double(los, sizeof los, lo);
+            fmt_double(his, sizeof his, hi);
+            snprintf(name, sizeof name, "%d", i);
+            if (i > 0)
+                sb_puts(&ranges, "\n");
+            sb_printf(&ranges, "      <range symbol=\"%d\" lower=\"%s\" upper=\"%s\" label=\"", i, los, his);
+            sb_xml(&ranges, label);
+            sb_puts(&ranges, "\" render=\"true\"/>");
+            char *sym = make_symbol(sym_tpl, name, c, bad, sizeof bad);
+            if (!sym) {
+                ok = 0;
+                break;
+            }
+            sb_puts(&symbols, sym);
+            free(sym);
+            if (i == 0)
+                source = make_symbol(sym_tpl, "0", c, bad, sizeof bad);
+        }
+        if (ok && source) {
+            const char *keys[] = {"ATTR", "RANGES", "SYMBOLS", "SOURCE_SYMBOL", "ALIASES", "GEOMETRY_TYPE"};
+            sbuf ax = {0};
+            sb_xml(&ax, attr.s);
+            const char *vals[] = {ax.s, ranges.s, symbols.s, source, aliases, geom_type};
+            qml = subst(doc_tpl, keys, vals, 6, bad, sizeof bad);
+            free(ax.s);
+        }
+    } else if (st->kind == PL_STYLE_PASS_FAIL) {
+        s0 = make_symbol(sym_tpl, "0", PASS_GREEN, bad, sizeof bad);
+        s1 = s0 ? make_symbol(sym_tpl, "1", FAIL_RED, bad, sizeof bad) : NULL;
+        s2 = s1 ? make_symbol(sym_tpl, "2", GREY, bad, sizeof bad) : NULL;
+        source = s2 ? make_symbol(sym_tpl, "0", PASS_GREEN, bad, sizeof bad) : NULL;
+        if (source) {
+            sbuf ax = {0};
+            sb_xml(&ax, st->field);
+            const char *keys[] = {"ATTR", "SYMBOL_PASS", "SYMBOL_FAIL", "SYMBOL_NULL", "SOURCE_SYMBOL",
+                                  "ALIASES", "GEOMETRY_TYPE"};
+            const char *vals[] = {ax.s, s0, s1, s2, source, aliases, geom_type};
+            qml = subst(doc_tpl, keys, vals, 7, bad, sizeof bad);
+            free(ax.s);
+        }
+    } else {
+        s0 = make_symbol(sym_tpl, "0", kind == 2 ? SINGLE_FILL : SINGLE_MARK, bad, sizeof bad);
+        if (s0) {
+            const char *keys[] = {"SYMBOL", "ALIASES", "GEOMETRY_TYPE"};
+            const char *vals[] = {s0, aliases, geom_type};
+            qml = subst(doc_tpl, keys, vals, 3, bad, sizeof bad);
+        }
+    }
+
+    free(aliases);
+    free(attr.s);
+    free(ranges.s);
+    free(symbols.s);
+    free(source);
+    free(s0);
+    free(s1);
+    free(s2);
+    free(sym_tpl);
+    free(doc_tpl);
+    if (!qml)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: style template %s or %s has unknown placeholder @%s@",
+                            g->path, l->name, doc_name, sym_name, bad);
+    l->qml = qml;
+    return PL_OK;
+}
+
+/* ------------------------------------------------------------------ create */
+
+static void path_split(const char *path, char **dir, char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        *dir = pl_strdup(".");
+        *base = pl_strdup(path);
+    } else if (slash == path) {
+        *dir = pl_strdup("/");
+        *base = pl_strdup(slash + 1);
+    } else {
+        size_t n = (size_t)(slash - path);
+        *dir = pl_malloc(n + 1);
+        memcpy(*dir, path, n);
+        (*dir)[n] = '\0';
+        *base = pl_strdup(slash + 1);
+    }
+}
+
+/* Is `path` (existing) the same file as one of the inputs? Returns its index or -1. */
+static int same_as_input(const pl_gpkg *g, const char *path)
+{
+    struct stat out;
+    if (stat(path, &out) != 0)
+        return -1;
+    for (int i = 0; i < g->n_inputs; i++) {
+        struct stat in;
+        if (stat(g->inputs[i].file, &in) == 0 && in.st_dev == out.st_dev && in.st_ino == out.st_ino)
+            return i;
+    }
+    return -1;
+}
+
+static void free_layer(pl_gpkg_layer *l)
+{
+    if (l->feat)
+        OGR_F_Destroy(l->feat);
+    if (l->csv)
+        fclose(l->csv);
+    for (int f = 0; f < l->n_fields; f++) {
+        free((char *)l->fields[f].name);
+        free((char *)l->fields[f].alias_sv);
+        free((char *)l->fields[f].description);
+    }
+    free(l->fields);
+    free(l->name);
+    free(l->title);
+    free(l->style_name);
+    free(l->qml);
+    free(l->csv_final);
+    free(l);
+}
+
+static void free_gpkg(pl_gpkg *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < g->n_layers; i++)
+        free_layer(g->layers[i]);
+    free(g->layers);
+    for (int i = 0; i < g->n_inputs; i++) {
+        free(g->inputs[i].spec);
+        free(g->inputs[i].file);
+    }
+    free(g->inputs);
+    for (int i = 0; i < g->n_params; i++) {
+        free(g->params[i].name);
+        free(g->params[i].value);
+    }
+    free(g->params);
+    if (g->srs)
+        OSRDestroySpatialReference(g->srs);
+    free(g->path);
+    free(g->dir);
+    free(g->stem);
+    free(g->command_line);
+    free(g);
+}
+
+/* Closes GDAL and CSV handles, removes every temporary file, frees g. */
+static void discard(pl_gpkg *g)
+{
+    if (!g)
+        return;
+    for (int i = 0; i < g->n_layers; i++) {
+        pl_gpkg_layer *l = g->layers[i];
+        if (l->feat) {
+            OGR_F_Destroy(l->feat);
+            l->feat = NULL;
+        }
+        if (l->csv) {
+            fclose(l->csv);
+            l->csv = NULL;
+        }
+    }
+    /* Unlinked first, so SQLite sees the file gone and closing writes nothing. */
+    int n = (int)g->n_temps;
+    for (int k = 0; k < n; k++)
+        unlink(g->temps[k]);
+    if (g->ds) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        if (g->in_tx)
+            GDALDatasetRollbackTransaction(g->ds);
+        GDALClose(g->ds);
+        CPLPopErrorHandler();
+        g->ds = NULL;
+    }
+    for (int k = 0; k < n; k++)
+        unlink(g->temps[k]);
+    registry_remove(g);
+    free_gpkg(g);
+}
+
+pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err)
+{
+    static const pl_gpkg_opts no_opts = {0};
+    if (!opts)
+        opts = &no_opts;
+    if (!ctx || !path || !*path) {
+        pl_error_set(err, PL_EINTERNAL, "pl_gpkg_create: no output path given");
+        return NULL;
+    }
+    pl_gpkg *g = pl_calloc(1, sizeof *g);
+    g->ctx = ctx;
+    g->slot = -1;
+    g->path = pl_strdup(path);
+    g->overwrite = opts->overwrite;
+    g->csv = opts->csv;
+    g->command_line = dup_or_null(opts->command_line);
+    g->batch_rows = DEFAULT_BATCH_ROWS;
+    char *base = NULL;
+    path_split(path, &g->dir, &base);
+    size_t bl = strlen(base);
+    g->stem = pl_strdup(base);
+    if (bl > 5 && strcasecmp(base + bl - 5, ".gpkg") == 0)
+        g->stem[bl - 5] = '\0';
+
+    /* Timestamp: opts, else SOURCE_DATE_EPOCH, else now. */
+    time_t t;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (opts->timestamp) {
+        if (parse_iso8601(opts->timestamp, &t) != 0) {
+            pl_error_set(err, PL_EINPUT, "%s: timestamp '%s' is not an ISO 8601 time; use e.g. "
+                         "2024-05-01T12:00:00Z", path, opts->timestamp);
+            goto fail;
+        }
+    } else if (sde && *sde) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (errno || *end || v < 0) {
+            pl_error_set(err, PL_EINPUT, "%s: SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970",
+                         path, sde);
+            goto fail;
+        }
+        t = (time_t)v;
+    } else {
+        t = time(NULL);
+    }
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(g->ts_gpkg, sizeof g->ts_gpkg, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    strftime(g->ts_iso, sizeof g->ts_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    g->ts_y = tm.tm_year + 1900;
+    g->ts_mo = tm.tm_mon + 1;
+    g->ts_d = tm.tm_mday;
+    g->ts_h = tm.tm_hour;
+    g->ts_mi = tm.tm_min;
+    g->ts_s = tm.tm_sec;
+
+    /* Inputs: file part, size and SHA-256 (streamed). */
+    int n_in = 0;
+    while (opts->inputs && opts->inputs[n_in])
+        n_in++;
+    g->inputs = pl_calloc((size_t)n_in + 1, sizeof *g->inputs);
+    for (int i = 0; i < n_in; i++) {
+        input_rec *r = &g->inputs[g->n_inputs++];
+        char file[4096], layer[1024];
+        pl_vector_split_spec(opts->inputs[i], file, sizeof file, layer, sizeof layer);
+        r->spec = pl_strdup(opts->inputs[i]);
+        r->file = pl_strdup(file);
+        r->size = -1;
+        if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
+            r->sha256[0] = '\0';
+            r->size = -1;
+        }
+    }
+
+    /* The folder. */
+    struct stat st;
+    if (stat(g->dir, &st) != 0) {
+        pl_error_set(err, PL_EINPUT, "%s: folder '%s' does not exist (%s); create it first", path, g->dir,
+                     strerror(errno));
+        goto fail;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder", path, g->dir);
+        goto fail;
+    }
+    if (access(g->dir, W_OK | X_OK) != 0) {
+        pl_error_set(err, PL_EINPUT, "%s: folder '%s' is not writable (%s); choose another output folder",
+                     path, g->dir, strerror(errno));
+        goto fail;
+    }
+
+    /* The output itself. */
+    if (lstat(path, &st) == 0) {
+        int in = same_as_input(g, path);
+        if (in >= 0) {
+            pl_error_set(err, PL_EINPUT, "%s: is also the input '%s'; choose another output file", path,
+                         g->inputs[in].spec);
+            goto fail;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            pl_error_set(err, PL_EINPUT, "%s: is a folder; give a .gpkg file name", path);
+            goto fail;
+        }
+        if (!g->overwrite) {
+            pl_error_set(err, PL_EINPUT, "%s: exists; use --overwrite to replace it", path);
+            goto fail;
+        }
+    }
+
+    if (registry_add(g) != 0) {
+        pl_error_set(err, PL_EINTERNAL, "%s: more than %d outputs open at once", path, MAX_OPEN_OUTPUTS);
+        goto fail;
+    }
+
+    /* Temporary file (and SQLite's side files) beside the output. */
+    char tmp[PATH_MAX];
+    int len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", g->dir, base, (long)getpid());
+    for (int k = 1; len > 0 && len < (int)sizeof tmp && access(tmp, F_OK) == 0 && k < 1000; k++)
+        len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld-%d", g->dir, base, (long)getpid(), k);
+    if (len <= 0 || len + 10 >= (int)sizeof tmp) {
+        pl_error_set(err, PL_EINPUT, "%s: path too long", path);
+        goto fail;
+    }
+    temp_add(g, tmp);
+    static const char *const side[] = {"-journal", "-wal", "-shm"};
+    for (int k = 0; k < 3; k++) {
+        char sp[PATH_MAX];
+        snprintf(sp, sizeof sp, "%s%s", tmp, side[k]);
+        temp_add(g, sp);
+    }
+
+    g->srs = OSRNewSpatialReference(NULL);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr srs_rc = OSRSetFromUserInput(g->srs, ctx->work_crs);
+    CPLPopErrorHandler();
+    if (srs_rc != OGRERR_NONE) {
+        pl_error_set(err, PL_EINPUT, "%s: working CRS '%s' is not a known CRS; use EPSG:n", path, ctx->work_crs);
+        goto fail;
+    }
+    OSRSetAxisMappingStrategy(g->srs, OAMS_TRADITIONAL_GIS_ORDER);
+
+    if (!GDALGetDriverByName("GPKG"))
+        GDALAllRegister();
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    if (!drv) {
+        pl_error_set(err, PL_EINTERNAL, "%s: this GDAL has no GPKG driver", path);
+        goto fail;
+    }
+    gdal_enter(g);
+    g->ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
+    if (!g->ds)
+        pl_error_set(err, PL_EINTERNAL, "%s: cannot create temporary file %s: %s", path, tmp, gdal_msg());
+    gdal_leave();
+    if (!g->ds)
+        goto fail;
+    free(base);
+    return g;
+
+fail:
+    free(base);
+    discard(g);
+    return NULL;
+}
+
+void pl_gpkg_set_batch_rows(pl_gpkg *g, long n)
+{
+    if (g)
+        g->batch_rows = n < 1 ? DEFAULT_BATCH_ROWS : n;
+}
+
+const char *pl_gpkg_temp_path(const pl_gpkg *g)
+{
+    return g && g->n_temps > 0 ? g->temps[0] : NULL;
+}
+
+void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value)
+{
+    if (!g || !name)
+        return;
+    for (int i = 0; i < g->n_params; i++) {
+        if (strcmp(g->params[i].name, name) == 0) {
+            free(g->params[i].value);
+            g->params[i].value = dup_or_null(value);
+            return;
+        }
+    }
+    g->params = pl_realloc(g->params, ((size_t)g->n_params + 1) * sizeof *g->params);
+    g->params[g->n_params].name = pl_strdup(name);
+    g->params[g->n_params].value = dup_or_null(value);
+    g->n_params++;
+}
+
+/* ------------------------------------------------------------------ layers */
+
+static int end_transaction(pl_gpkg *g)
+{
+    if (!g->in_tx)
+        return OGRERR_NONE;
+    g->in_tx = 0;
+    g->tx_rows = 0;
+    return GDALDatasetCommitTransaction(g->ds);
+}
+
+static int check_style(const pl_gpkg *g, const char *name, int spatial, const pl_field_def *fields, int n_fields,
+                       const pl_style *st, pl_error *err)
+{
+    if (!st || st->kind == PL_STYLE_NONE)
+        return PL_OK;
+    if (!spatial)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: attribute tables cannot have a map style", g->path, name);
+    if (st->kind == PL_STYLE_SINGLE)
+        return PL_OK;
+    if (st->kind != PL_STYLE_GRADUATED && st->kind != PL_STYLE_PASS_FAIL)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: unknown style kind %d", g->path, name, (int)st->kind);
+    int fi = -1;
+    for (int i = 0; st->field && i < n_fields; i++)
+        if (strcmp(fields[i].name, st->field) == 0)
+            fi = i;
+    if (fi < 0)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: style field '%s' is not a field of the layer", g->path,
+                            name, st->field ? st->field : "(none)");
+    pl_field_type ft = fields[fi].type;
+    if (st->kind == PL_STYLE_PASS_FAIL && ft != PL_FIELD_INT && ft != PL_FIELD_INT64)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: pass/fail field '%s' must be an integer field", g->path,
+                            name, st->field);
+    if (st->kind == PL_STYLE_GRADUATED) {
+        if (ft == PL_FIELD_TEXT)
+            return pl_error_set(err, PL_EINTERNAL, "%s:%s: graduated field '%s' must be numeric", g->path, name,
+                                st->field);
+        if (!st->breaks || st->n_breaks < 1)
+            return pl_error_set(err, PL_EINTERNAL, "%s:%s: graduated style needs at least one class break",
+                                g->path, name);
+        for (int i = 0; i < st->n_breaks; i++) {
+            if (!isfinite(st->breaks[i]) || (i > 0 && st->breaks[i] <= st->breaks[i - 1]))
+                return pl_error_set(err, PL_EINTERNAL, "%s:%s: class breaks must be finite and ascending",
+                                    g->path, name);
+        }
+        if (st->ramp && strcmp(st->ramp, "access") != 0 && strcmp(st->ramp, "green") != 0)
+            return pl_error_set(err, PL_EINTERNAL, "%s:%s: unknown colour ramp '%s'; use access or green", g->path,
+                                name, st->ramp);
+    }
+    return PL_OK;
+}
+
+static void csv_text(FILE *f, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, const char *title,
+                                 const pl_field_def *fields, int n_fields, const pl_style *style,
+                                 pl_error *err)
+{
+    if (!g) {
+        pl_error_set(err, PL_EINTERNAL, "pl_gpkg_layer_add: no output");
+        return NULL;
+    }
+    if (g->failed) {
+        sticky(g, err);
+        return NULL;
+    }
+    if (!name || !*name) {
+        pl_error_set(err, PL_EINTERNAL, "%s: layer without a name", g->path);
+        return NULL;
+    }
+    for (const char *c = name; *c; c++) {
+        if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20) {
+            pl_error_set(err, PL_EINTERNAL, "%s: layer name '%s' has a slash or control character", g->path, name);
+            return NULL;
+        }
+    }
+    if (strcasecmp(name, "layer_styles") == 0 || strncasecmp(name, "gpkg_", 5) == 0 ||
+        strncasecmp(name, "rtree_", 6) == 0 || strncasecmp(name, "sqlite_", 7) == 0) {
+        pl_error_set(err, PL_EINTERNAL, "%s: layer name '%s' is reserved", g->path, name);
+        return NULL;
+    }
+    for (int i = 0; i < g->n_layers; i++) {
+        const pl_gpkg_layer *o = g->layers[i];
+        if (strcasecmp(o->name, name) == 0 || (title && strcasecmp(o->name, title) == 0) ||
+            (o->title && (strcasecmp(o->title, name) == 0 || (title && strcasecmp(o->title, title) == 0)))) {
+            pl_error_set(err, PL_EINTERNAL, "%s: layer name or title '%s' used twice", g->path, name);
+            return NULL;
+        }
+    }
+    int spatial = geom_type != wkbNone;
+    if (!(geom_type == wkbNone || (geom_type >= wkbUnknown && geom_type <= wkbGeometryCollection))) {
+        pl_error_set(err, PL_EINTERNAL, "%s:%s: unsupported geometry type %d", g->path, name, geom_type);
+        return NULL;
+    }
+    if (n_fields < 0 || (n_fields > 0 && !fields)) {
+        pl_error_set(err, PL_EINTERNAL, "%s:%s: bad field list", g->path, name);
+        return NULL;
+    }
+    for (int i = 0; i < n_fields; i++) {
+        if (!fields[i].name || !*fields[i].name || strcasecmp(fields[i].name, "fid") == 0 ||
+            strcasecmp(fields[i].name, "geom") == 0) {
+            pl_error_set(err, PL_EINTERNAL, "%s:%s: field %d has no name or a reserved one (fid, geom)", g->path,
+                         name, i);
+            return NULL;
+        }
+        for (int k = 0; k < i; k++) {
+            if (strcasecmp(fields[k].name, fields[i].name) == 0) {
+                pl_error_set(err, PL_EINTERNAL, "%s:%s: field '%s' defined twice", g->path, name, fields[i].name);
+                return NULL;
+            }
+        }
+    }
+    if (check_style(g, name, spatial, fields, n_fields, style, err) != PL_OK)
+        return NULL;
+
+    pl_gpkg_layer *l = pl_calloc(1, sizeof *l);
+    l->g = g;
+    l->name = pl_strdup(name);
+    l->title = dup_or_null(title);
+    l->gtype = (OGRwkbGeometryType)geom_type;
+    l->csv_slot = -1;
+    l->n_fields = n_fields;
+    l->fields = pl_calloc((size_t)n_fields + 1, sizeof *l->fields);
+    for (int i = 0; i < n_fields; i++) {
+        l->fields[i].name = pl_strdup(fields[i].name);
+        l->fields[i].type = fields[i].type;
+        l->fields[i].alias_sv = dup_or_null(fields[i].alias_sv);
+        l->fields[i].description = dup_or_null(fields[i].description);
+    }
+    l->style_kind = style ? style->kind : PL_STYLE_NONE;
+    if (l->style_kind != PL_STYLE_NONE) {
+        /* styleName is TEXT(30) in QGIS's schema: keep at most 30 characters (UTF-8 aware). */
+        const char *sn = style->name && *style->name ? style->name : name;
+        size_t bytes = 0;
+        int chars = 0;
+        while (sn[bytes] && chars < STYLE_NAME_MAX) {
+            bytes++;
+            while ((sn[bytes] & 0xC0) == 0x80)
+                bytes++;
+            chars++;
+        }
+        l->style_name = pl_malloc(bytes + 1);
+        memcpy(l->style_name, sn, bytes);
+        l->style_name[bytes] = '\0';
+        if (make_qml(g, l, style, err) != PL_OK) {
+            free_layer(l);
+            return NULL;
+        }
+    }
+    g->layers = pl_realloc(g->layers, ((size_t)g->n_layers + 1) * sizeof *g->layers);
+    g->layers[g->n_layers++] = l;
+
+    /* CSV twin of an attribute table. */
+    if (g->csv && !spatial) {
+        char final[PATH_MAX], tmp[PATH_MAX];
+        int n1 = snprintf(final, sizeof final, "%s/%s_%s.csv", g->dir, g->stem, name);
+        int n2 = snprintf(tmp, sizeof tmp, "%s-%s.csv", g->temps[0], name);  /* unique like the GeoPackage's */
+        if (n1 <= 0 || n2 <= 0 || n1 >= (int)sizeof final || n2 >= (int)sizeof tmp) {
+            pl_error_set(err, PL_EINPUT, "%s:%s: CSV path too long", g->path, name);
+            return NULL;
+        }
+        struct stat st;
+        if (lstat(final, &st) == 0) {
+            int in = same_as_input(g, final);
+            if (in >= 0) {
+                fail(g, err, PL_EINPUT, "%s: is also the input '%s'; choose another output file", final,
+                     g->inputs[in].spec);
+                return NULL;
+            }
+            if (!g->overwrite) {
+                fail(g, err, PL_EINPUT, "%s: exists; use --overwrite to replace it", final);
+                return NULL;
+            }
+        }
+        l->csv_slot = temp_add(g, tmp);
+        if (l->csv_slot < 0) {
+            fail(g, err, PL_EINTERNAL, "%s: too many CSV tables", g->path);
+            return NULL;
+        }
+        l->csv = fopen(tmp, "w");
+        if (!l->csv) {
+            fail(g, err, PL_EINTERNAL, "%s: cannot create %s: %s", g->path, tmp, strerror(errno));
+            return NULL;
+        }
+        l->csv_final = pl_strdup(final);
+        for (int i = 0; i < n_fields; i++) {
+            if (i)
+                fputc(',', l->csv);
+            csv_text(l->csv, l->fields[i].name);
+        }
+        fputc('\n', l->csv);
+    }
+
+    /* The GDAL layer. */
+    gdal_enter(g);
+    int rc = PL_OK;
+    if (end_transaction(g) != OGRERR_NONE)
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+    char **lco = NULL;
+    if (rc == PL_OK) {
+        lco = CSLSetNameValue(lco, "FID", "fid");
+        if (spatial) {
+            lco = CSLSetNameValue(lco, "GEOMETRY_NAME", "geom");
+            lco = CSLSetNameValue(lco, "SPATIAL_INDEX", "YES");
+        } else {
+            lco = CSLSetNameValue(lco, "ASPATIAL_VARIANT", "GPKG_ATTRIBUTES");
+        }
+        if (title && *title)
+            lco = CSLSetNameValue(lco, "IDENTIFIER", title);
+        l->lyr = GDALDatasetCreateLayer(g->ds, name, spatial ? g->srs : NULL, l->gtype, lco);
+        if (!l->lyr)
+            rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create layer: %s", g->path, name, gdal_msg());
+    }
+    CSLDestroy(lco);
+    for (int i = 0; rc == PL_OK && i < n_fields; i++) {
+        OGRFieldType ot = fields[i].type == PL_FIELD_INT     ? OFTInteger
+                        : fields[i].type == PL_FIELD_INT64   ? OFTInteger64
+                        : fields[i].type == PL_FIELD_REAL    ? OFTReal
+                                                             : OFTString;
+        OGRFieldDefnH fd = OGR_Fld_Create(fields[i].name, ot);
+        if (OGR_L_CreateField(l->lyr, fd, FALSE) != OGRERR_NONE)
+            rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create field '%s': %s", g->path, name, fields[i].name,
+                      gdal_msg());
+        OGR_Fld_Destroy(fd);
+    }
+    gdal_leave();
+    return rc == PL_OK ? l : NULL;
+}
+
+/* ------------------------------------------------------------------ rows */
+
+static void row_error(pl_gpkg_layer *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void row_error(pl_gpkg_layer *l, const char *fmt, ...)
+{
+    if (l->row_err[0])
+        return;  /* keep the first */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->row_err, sizeof l->row_err, fmt, ap);
+    va_end(ap);
+}
+
+void pl_gpkg_row_begin(pl_gpkg_layer *l)
+{
+    if (!l || !l->lyr)
+        return;
+    if (l->feat)
+        OGR_F_Destroy(l->feat);
+    l->feat = OGR_F_Create(OGR_L_GetLayerDefn(l->lyr));
+    l->row_err[0] = '\0';
+}
+
+static int row_field_ok(pl_gpkg_layer *l, int field)
+{
+    if (!l)
+        return 0;
+    if (!l->feat) {
+        row_error(l, "value set outside pl_gpkg_row_begin/pl_gpkg_row_end");
+        return 0;
+    }
+    if (field < 0 || field >= l->n_fields) {
+        row_error(l, "field index %d out of range (the layer has %d fields)", field, l->n_fields);
+        return 0;
+    }
+    return 1;
+}
+
+void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v)
+{
+    if (!row_field_ok(l, field))
+        return;
+    if (l->fields[field].type == PL_FIELD_INT && (v < INT32_MIN || v > INT32_MAX)) {
+        row_error(l, "value %lld does not fit the 32-bit field '%s'", (long long)v, l->fields[field].name);
+        return;
+    }
+    OGR_F_SetFieldInteger64(l->feat, field, (GIntBig)v);
+}
+
+void pl_gpkg_set_real(pl_gpkg_layer *l, int field, double v)
+{
+    if (!row_field_ok(l, field))
+        return;
+    if (isnan(v))
+        OGR_F_SetFieldNull(l->feat, field);
+    else
+        OGR_F_SetFieldDouble(l->feat, field, v);
+}
+
+void pl_gpkg_set_text(pl_gpkg_layer *l, int field, const char *v)
+{
+    if (!row_field_ok(l, field))
+        return;
+    if (!v)
+        OGR_F_SetFieldNull(l->feat, field);
+    else
+        OGR_F_SetFieldString(l->feat, field, v);
+}
+
+/* Takes ownership of geom; promotes single to multi types to fit the layer. */
+static void set_ogr_geometry(pl_gpkg_layer *l, OGRGeometryH geom)
+{
+    OGRwkbGeometryType want = wkbFlatten(l->gtype);
+    OGRwkbGeometryType have = wkbFlatten(OGR_G_GetGeometryType(geom));
+    if (want != wkbUnknown && have != want) {
+        int promotable = (want == wkbMultiPoint && have == wkbPoint) ||
+                         (want == wkbMultiLineString && have == wkbLineString) ||
+                         (want == wkbMultiPolygon && have == wkbPolygon) ||
+                         (want == wkbGeometryCollection);
+        if (promotable)
+            geom = OGR_G_ForceTo(geom, want, NULL);
+        if (!promotable || !geom || wkbFlatten(OGR_G_GetGeometryType(geom)) != want) {
+            row_error(l, "a %s geometry does not fit the layer's type %s", OGRGeometryTypeToName(have),
+                      OGRGeometryTypeToName(want));
+            if (geom)
+                OGR_G_DestroyGeometry(geom);
+            return;
+        }
+    }
+    OGR_F_SetGeometryDirectly(l->feat, geom);
+}
+
+void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom)
+{
+    if (!l)
+        return;
+    if (!l->feat) {
+        row_error(l, "geometry set outside pl_gpkg_row_begin/pl_gpkg_row_end");
+        return;
+    }
+    if (l->gtype == wkbNone) {
+        row_error(l, "attribute table rows have no geometry");
+        return;
+    }
+    if (!geom)
+        return;  /* NULL geometry */
+    GEOSContextHandle_t h = l->g->ctx->geos;
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
+    if (!w) {
+        row_error(l, "GEOS cannot create a WKB writer");
+        return;
+    }
+    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
+    GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_NDR);
+    size_t size = 0;
+    unsigned char *wkb = GEOSWKBWriter_write_r(h, w, geom, &size);
+    GEOSWKBWriter_destroy_r(h, w);
+    if (!wkb) {
+        row_error(l, "GEOS cannot write the geometry as WKB");
+        return;
+    }
+    OGRGeometryH og = NULL;
+    OGRErr e = OGR_G_CreateFromWkbEx(wkb, NULL, &og, size);
+    GEOSFree_r(h, wkb);
+    if (e != OGRERR_NONE || !og) {
+        row_error(l, "GDAL cannot read the geometry's WKB");
+        return;
+    }
+    set_ogr_geometry(l, og);
+}
+
+void pl_gpkg_set_xy(pl_gpkg_layer *l, double x, double y)
+{
+    if (!l)
+        return;
+    if (!l->feat) {
+        row_error(l, "geometry set outside pl_gpkg_row_begin/pl_gpkg_row_end");
+        return;
+    }
+    if (l->gtype == wkbNone) {
+        row_error(l, "attribute table rows have no geometry");
+        return;
+    }
+    OGRGeometryH p = OGR_G_CreateGeometry(wkbPoint);
+    OGR_G_SetPoint_2D(p, 0, x, y);
+    set_ogr_geometry(l, p);
+}
+
+static void csv_row(pl_gpkg_layer *l)
+{
+    for (int i = 0; i < l->n_fields; i++) {
+        if (i)
+            fputc(',', l->csv);
+        if (!OGR_F_IsFieldSetAndNotNull(l->feat, i))
+            continue;
+        switch (l->fields[i].type) {
+        case PL_FIELD_INT:
+        case PL_FIELD_INT64:
+            fprintf(l->csv, "%lld", (long long)OGR_F_GetFieldAsInteger64(l->feat, i));
+            break;
+        case PL_FIELD_REAL: {
+            double v = OGR_F_GetFieldAsDouble(l->feat, i);
+            if (isfinite(v)) {
+                char num[64];
+                fmt_double(num, sizeof num, v);
+                fputs(num, l->csv);
+            }
+            break;
+        }
+        case PL_FIELD_TEXT:
+            csv_text(l->csv, OGR_F_GetFieldAsString(l->feat, i));
+            break;
+        }
+    }
+    fputc('\n', l->csv);
+}
+
+int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
+{
+    if (!l)
+        return pl_error_set(err, PL_EINTERNAL, "pl_gpkg_row_end: no layer");
+    pl_gpkg *g = l->g;
+    if (g->failed)
+        return sticky(g, err);
+    if (!l->feat)
+        return fail(g, err, PL_EINTERNAL, "%s:%s: pl_gpkg_row_end without pl_gpkg_row_begin", g->path, l->name);
+    if (l->row_err[0])
+        return fail(g, err, PL_EINTERNAL, "%s:%s: feature %lld: %s", g->path, l->name, l->n_rows + 1, l->row_err);
+    int rc = PL_OK;
+    gdal_enter(g);
+    if (!g->in_tx) {
+        if (GDALDatasetStartTransaction(g->ds, FALSE) != OGRERR_NONE)
+            rc = fail(g, err, PL_EINTERNAL, "%s: cannot start a transaction: %s", g->path, gdal_msg());
+        else
+            g->in_tx = 1;
+    }
+    if (rc == PL_OK) {
+        OGR_F_SetFID(l->feat, OGRNullFID);
+        if (OGR_L_CreateFeature(l->lyr, l->feat) != OGRERR_NONE)
+            rc = fail(g, err, PL_EINTERNAL, "%s:%s: feature %lld: cannot write: %s", g->path, l->name,
+                      l->n_rows + 1, gdal_msg());
+    }
+    if (rc == PL_OK && l->csv) {
+        csv_row(l);
+        if (ferror(l->csv))
+            rc = fail(g, err, PL_EINTERNAL, "%s: cannot write %s: %s", g->path, l->csv_final, strerror(errno));
+    }
+    if (rc == PL_OK) {
+        l->n_rows++;
+        if (++g->tx_rows >= g->batch_rows && end_transaction(g) != OGRERR_NONE)
+            rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+    }
+    gdal_leave();
+    OGR_F_Destroy(l->feat);
+    l->feat = NULL;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ commit */
+
+/* layer_styles exactly as QGIS's QgsOgrProviderMetadata::saveStyle creates it. */
+static int write_layer_styles(pl_gpkg *g, pl_error *err)
+{
+    int any = 0;
+    for (int i = 0; i < g->n_layers; i++)
+        if (g->layers[i]->qml)
+            any = 1;
+    if (!any)
+        return PL_OK;
+    char **lco = CSLSetNameValue(NULL, "FID", "id");
+    OGRLayerH ls = GDALDatasetCreateLayer(g->ds, "layer_styles", NULL, wkbNone, lco);
+    CSLDestroy(lco);
+    if (!ls)
+        return fail(g, err, PL_EINTERNAL, "%s: cannot create layer_styles: %s", g->path, gdal_msg());
+    static const struct {
+        const char *name;
+        OGRFieldType type;
+        int width;
+        int boolean;
+        const char *deflt;
+    } cols[] = {
+        {"f_table_catalog", OFTString, 256, 0, NULL}, {"f_table_schema", OFTString, 256, 0, NULL},
+        {"f_table_name", OFTString, 256, 0, NULL},    {"f_geometry_column", OFTString, 256, 0, NULL},
+        {"styleName", OFTString, 30, 0, NULL},        {"styleQML", OFTString, 0, 0, NULL},
+        {"styleSLD", OFTString, 0, 0, NULL},          {"useAsDefault", OFTInteger, 0, 1, NULL},
+        {"description", OFTString, 0, 0, NULL},       {"owner", OFTString, 30, 0, NULL},
+        {"ui", OFTString, 30, 0, NULL},               {"update_time", OFTDateTime, 0, 0, "CURRENT_TIMESTAMP"},
+    };
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        OGRFieldDefnH fd = OGR_Fld_Create(cols[c].name, cols[c].type);
+        if (cols[c].width)
+            OGR_Fld_SetWidth(fd, cols[c].width);
+        if (cols[c].boolean)
+            OGR_Fld_SetSubType(fd, OFSTBoolean);
+        if (cols[c].deflt)
+            OGR_Fld_SetDefault(fd, cols[c].deflt);
+        OGRErr e = OGR_L_CreateField(ls, fd, TRUE);
+        OGR_Fld_Destroy(fd);
+        if (e != OGRERR_NONE)
+            return fail(g, err, PL_EINTERNAL, "%s: cannot create layer_styles.%s: %s", g->path, cols[c].name,
+                        gdal_msg());
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(ls);
+#define FI(n) OGR_FD_GetFieldIndex(defn, n)
+    for (int i = 0; i < g->n_layers; i++) {
+        pl_gpkg_layer *l = g->layers[i];
+        if (!l->qml)
+            continue;
+        char desc[512];
+        snprintf(desc, sizeof desc, "platsa %s default style for %s", PLATSA_VERSION,
+                 l->title ? l->title : l->name);
+        OGRFeatureH f = OGR_F_Create(defn);
+        OGR_F_SetFieldString(f, FI("f_table_catalog"), "");
+        OGR_F_SetFieldString(f, FI("f_table_schema"), "");
+        OGR_F_SetFieldString(f, FI("f_table_name"), l->name);
+        OGR_F_SetFieldString(f, FI("f_geometry_column"), OGR_L_GetGeometryColumn(l->lyr));
+        OGR_F_SetFieldString(f, FI("styleName"), l->style_name);
+        OGR_F_SetFieldString(f, FI("styleQML"), l->qml);
+        OGR_F_SetFieldString(f, FI("styleSLD"), "");
+        OGR_F_SetFieldInteger(f, FI("useAsDefault"), 1);
+        OGR_F_SetFieldString(f, FI("description"), desc);
+        OGR_F_SetFieldString(f, FI("owner"), "");
+        OGR_F_SetFieldDateTimeEx(f, FI("update_time"), g->ts_y, g->ts_mo, g->ts_d, g->ts_h, g->ts_mi,
+                                 (float)g->ts_s, 100);
+        OGRErr e = OGR_L_CreateFeature(ls, f);
+        OGR_F_Destroy(f);
+        if (e != OGRERR_NONE)
+            return fail(g, err, PL_EINTERNAL, "%s: cannot write the style of %s: %s", g->path, l->name,
+                        gdal_msg());
+    }
+#undef FI
+    return PL_OK;
+}
+
+static void metadata_json(const pl_gpkg *g, sbuf *b)
+{
+    PJ_INFO pj = proj_info();
+    sb_puts(b, "{\n  \"tool\": \"platsa\",\n  \"version\": ");
+    sb_json(b, PLATSA_VERSION);
+    sb_puts(b, ",\n  \"created\": ");
+    sb_json(b, g->ts_iso);
+    sb_puts(b, ",\n  \"command_line\": ");
+    sb_json(b, g->command_line);
+    sb_puts(b, ",\n  \"libraries\": {\n    \"gdal\": ");
+    sb_json(b, GDALVersionInfo("RELEASE_NAME"));
+    sb_puts(b, ",\n    \"geos\": ");
+    sb_json(b, GEOSversion());
+    sb_puts(b, ",\n    \"proj\": ");
+    sb_json(b, pj.version);
+    sb_puts(b, ",\n    \"sqlite\": ");
+    sb_json(b, sqlite3_libversion());
+    sb_puts(b, "\n  },\n  \"work_crs\": ");
+    sb_json(b, g->ctx->work_crs);
+    sb_puts(b, ",\n  \"inputs\": [");
+    for (int i = 0; i < g->n_inputs; i++) {
+        const input_rec *r = &g->inputs[i];
+        sb_puts(b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+        sb_json(b, r->spec);
+        if (strcmp(r->file, r->spec) != 0) {
+            sb_puts(b, ", \"file\": ");
+            sb_json(b, r->file);
+        }
+        if (r->size >= 0)
+            sb_printf(b, ", \"size_bytes\": %lld, \"sha256\": \"%s\"}", r->size, r->sha256);
+        else
+            sb_puts(b, ", \"size_bytes\": null, \"sha256\": null}");
+    }
+    sb_puts(b, g->n_inputs ? "\n  ],\n  \"parameters\": {" : "],\n  \"parameters\": {");
+    for (int i = 0; i < g->n_params; i++) {
+        sb_puts(b, i ? ",\n    " : "\n    ");
+        sb_json(b, g->params[i].name);
+        sb_puts(b, ": ");
+        sb_json(b, g->params[i].value);
+    }
+    sb_puts(b, g->n_params ? "\n  },\n  \"layers\": [" : "},\n  \"layers\": [");
+    for (int i = 0; i < g->n_layers; i++) {
+        const pl_gpkg_layer *l = g->layers[i];
+        sb_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        sb_json(b, l->name);
+        sb_printf(b, ", \"rows\": %lld}", l->n_rows);
+    }
+    sb_puts(b, g->n_layers ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+static int sql_exec(pl_gpkg *g, sqlite3 *db, const char *sql, pl_error *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Adds a gpkg_extensions row unless present (NULL column names defeat UNIQUE). */
+static int add_extension(pl_gpkg *g, sqlite3 *db, const char *table, const char *ext, const char *def,
+                         pl_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db,
+        "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+        "SELECT ?1, NULL, ?2, ?3, 'read-write' WHERE NOT EXISTS (SELECT 1 FROM gpkg_extensions "
+        "WHERE table_name = ?1 AND column_name IS NULL AND extension_name = ?2)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ext, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, def, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    if (rc != SQLITE_OK)
+        fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* gpkg_data_columns (schema extension) and gpkg_metadata (metadata extension). */
+static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(g->temps[0], &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        fail(g, err, PL_EINTERNAL, "%s: cannot reopen %s: %s", g->path, g->temps[0],
+             db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return -1;
+    }
+    int rc = sql_exec(g, db, "BEGIN", err);
+
+    int any_columns = 0;
+    for (int i = 0; i < g->n_layers; i++)
+        for (int f = 0; f < g->layers[i]->n_fields; f++)
+            if (g->layers[i]->fields[f].alias_sv || g->layers[i]->fields[f].description)
+                any_columns = 1;
+    if (rc == 0 && any_columns) {
+        /* DDL of GeoPackage 1.2 (schema extension, Annex F.9 / C.10). */
+        rc = sql_exec(g, db,
+            "CREATE TABLE IF NOT EXISTS gpkg_data_columns ("
+            "table_name TEXT NOT NULL, column_name TEXT NOT NULL, name TEXT, title TEXT, "
+            "description TEXT, mime_type TEXT, constraint_name TEXT, "
+            "CONSTRAINT pk_gdc PRIMARY KEY (table_name, column_name), "
+            "CONSTRAINT gdc_tn UNIQUE (table_name, name));"
+            "CREATE TABLE IF NOT EXISTS gpkg_data_column_constraints ("
+            "constraint_name TEXT NOT NULL, constraint_type TEXT NOT NULL, value TEXT, min NUMERIC, "
+            "min_is_inclusive BOOLEAN, max NUMERIC, max_is_inclusive BOOLEAN, description TEXT, "
+            "CONSTRAINT gdcc_ntv UNIQUE (constraint_name, constraint_type, value));", err);
+        if (rc == 0)
+            rc = add_extension(g, db, "gpkg_data_columns", "gpkg_schema",
+                               "http://www.geopackage.org/spec120/#extension_schema", err);
+        if (rc == 0)
+            rc = add_extension(g, db, "gpkg_data_column_constraints", "gpkg_schema",
+                               "http://www.geopackage.org/spec120/#extension_schema", err);
+        sqlite3_stmt *st = NULL;
+        if (rc == 0 && sqlite3_prepare_v2(db,
+                "INSERT OR REPLACE INTO gpkg_data_columns (table_name, column_name, name, title, description) "
+                "VALUES (?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK) {
+            fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, sqlite3_errmsg(db));
+            rc = -1;
+        }
+        for (int i = 0; rc == 0 && i < g->n_layers; i++) {
+            const pl_gpkg_layer *l = g->layers[i];
+            for (int f = 0; rc == 0 && f < l->n_fields; f++) {
+                const pl_field_def *fd = &l->fields[f];
+                if (!fd->alias_sv && !fd->description)
+                    continue;
+                sqlite3_reset(st);
+                sqlite3_bind_text(st, 1, l->name, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, fd->name, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 3, fd->name, -1, SQLITE_STATIC);
+                bind_text_or_null(st, 4, fd->alias_sv);
+                bind_text_or_null(st, 5, fd->description);
+                if (sqlite3_step(st) != SQLITE_DONE) {
+                    fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, sqlite3_errmsg(db));
+                    rc = -1;
+                }
+            }
+        }
+        sqlite3_finalize(st);
+    }
+
+    if (rc == 0) {
+        /* DDL of GeoPackage 1.2 (metadata extension, Annex F.8 / C.11-C.12). */
+        rc = sql_exec(g, db,
+            "CREATE TABLE IF NOT EXISTS gpkg_metadata ("
+            "id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL, "
+            "md_scope TEXT NOT NULL DEFAULT 'dataset', md_standard_uri TEXT NOT NULL, "
+            "mime_type TEXT NOT NULL DEFAULT 'text/xml', metadata TEXT NOT NULL DEFAULT '');"
+            "CREATE TABLE IF NOT EXISTS gpkg_metadata_reference ("
+            "reference_scope TEXT NOT NULL, table_name TEXT, column_name TEXT, row_id_value INTEGER, "
+            "timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), "
+            "md_file_id INTEGER NOT NULL, md_parent_id INTEGER, "
+            "CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id), "
+            "CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id));", err);
+        if (rc == 0)
+            rc = add_extension(g, db, "gpkg_metadata", "gpkg_metadata",
+                               "http://www.geopackage.org/spec120/#extension_metadata", err);
+        if (rc == 0)
+            rc = add_extension(g, db, "gpkg_metadata_reference", "gpkg_metadata",
+                               "http://www.geopackage.org/spec120/#extension_metadata", err);
+        sbuf json = {0};
+        metadata_json(g, &json);
+        sqlite3_stmt *st = NULL;
+        if (rc == 0 && sqlite3_prepare_v2(db,
+                "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, metadata) "
+                "VALUES ('dataset', 'urn:platsa:run-metadata:1', 'application/json', ?)", -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, json.s, -1, SQLITE_STATIC);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = -1;
+        } else {
+            rc = -1;
+        }
+        sqlite3_finalize(st);
+        sqlite3_int64 md_id = sqlite3_last_insert_rowid(db);
+        st = NULL;
+        if (rc == 0 && sqlite3_prepare_v2(db,
+                "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, column_name, row_id_value, "
+                "timestamp, md_file_id, md_parent_id) VALUES ('geopackage', NULL, NULL, NULL, ?, ?, NULL)",
+                -1, &st, NULL) == SQLITE_OK) {
+            sqlite3_bind_text(st, 1, g->ts_gpkg, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(st, 2, md_id);
+            if (sqlite3_step(st) != SQLITE_DONE)
+                rc = -1;
+        } else if (rc == 0) {
+            rc = -1;
+        }
+        sqlite3_finalize(st);
+        free(json.s);
+        if (rc != 0 && !g->failed)
+            fail(g, err, PL_EINTERNAL, "%s: cannot write run metadata: %s", g->path, sqlite3_errmsg(db));
+    }
+    if (rc == 0)
+        rc = sql_exec(g, db, "COMMIT", err);
+    else
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (sqlite3_close(db) != SQLITE_OK && rc == 0)
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot close %s", g->path, g->temps[0]);
+    return rc;
+}
+
+static int fsync_path(const char *path, int dir)
+{
+    int fd = open(path, dir ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
+{
+    if (!g)
+        return pl_error_set(err, PL_EINTERNAL, "pl_gpkg_commit: no output");
+    if (g->failed) {
+        int rc = sticky(g, err);
+        discard(g);
+        return rc;
+    }
+    gdal_enter(g);
+    int rc = PL_OK;
+    for (int i = 0; i < g->n_layers; i++) {
+        if (g->layers[i]->feat) {
+            OGR_F_Destroy(g->layers[i]->feat);
+            g->layers[i]->feat = NULL;
+        }
+    }
+    if (end_transaction(g) != OGRERR_NONE)
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+    if (rc == PL_OK)
+        rc = write_layer_styles(g, err);
+    if (rc == PL_OK) {
+        CPLErrorReset();
+        GDALClose(g->ds);  /* builds the deferred RTree spatial indexes */
+        g->ds = NULL;
+        if (CPLGetLastErrorType() >= CE_Failure)
+            rc = fail(g, err, PL_EINTERNAL, "%s: cannot finish the GeoPackage: %s", g->path, gdal_msg());
+    }
+    gdal_leave();
+    if (rc == PL_OK && write_sqlite_extras(g, err) != 0)
+        rc = g->fail_err.code ? g->fail_err.code : PL_EINTERNAL;
+    for (int i = 0; rc == PL_OK && i < g->n_layers; i++) {
+        pl_gpkg_layer *l = g->layers[i];
+        if (!l->csv)
+            continue;
+        int bad = fflush(l->csv) != 0 || fsync(fileno(l->csv)) != 0;
+        bad |= fclose(l->csv) != 0;
+        l->csv = NULL;
+        if (bad)
+            rc = fail(g, err, PL_EINTERNAL, "%s: cannot write %s: %s", g->path, l->csv_final, strerror(errno));
+    }
+    if (rc == PL_OK && fsync_path(g->temps[0], 0) != 0)
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot flush %s: %s", g->path, g->temps[0], strerror(errno));
+    if (rc == PL_OK && rename(g->temps[0], g->path) != 0)
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot rename %s into place: %s", g->path, g->temps[0],
+                  strerror(errno));
+    for (int i = 0; rc == PL_OK && i < g->n_layers; i++) {
+        pl_gpkg_layer *l = g->layers[i];
+        if (l->csv_slot >= 0 && rename(g->temps[l->csv_slot], l->csv_final) != 0)
+            rc = fail(g, err, PL_EINTERNAL, "%s: cannot rename %s into place: %s", g->path, l->csv_final,
+                      strerror(errno));
+    }
+    if (rc != PL_OK) {
+        discard(g);
+        return rc;
+    }
+    fsync_path(g->dir, 1);
+    pl_info(g->ctx, "wrote %s", g->path);
+    registry_remove(g);
+    free_gpkg(g);
+    pl_error_clear(err);
+    return PL_OK;
+}
+
+void pl_gpkg_abort(pl_gpkg *g)
+{
+    discard(g);
+}

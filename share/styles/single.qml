@@ -1,0 +1,26 @@
+<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.22.16-Białowieża" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" minScale="100000000" maxScale="0" readOnly="0" labelsEnabled="0" simplifyAlgorithm="0" simplifyDrawingHints="1" simplifyDrawingTol="1" simplifyLocal="1" simplifyMaxScale="1" symbologyReferenceScale="-1">
+  <!-- platsa template share/styles/single.qml: one symbol for every feature.
+       Placeholders (filled by gis/gpkg_writer.c): @SYMBOL@ symbol "0", @ALIASES@ Swedish field
+       aliases, @GEOMETRY_TYPE@ 0 point, 1 line, 2 polygon. -->
+  <flags>
+    <Identifiable>1</Identifiable>
+    <Removable>1</Removable>
+    <Searchable>1</Searchable>
+    <Private>0</Private>
+  </flags>
+  <renderer-v2 type="singleSymbol" symbollevels="0" forceraster="0" enableorderby="0" referencescale="-1">
+    <symbols>
+@SYMBOL@
+    </symbols>
+    <rotation/>
+    <sizescale/>
+  </renderer-v2>
+  <blendMode>0</blendMode>
+  <featureBlendMode>0</featureBlendMode>
+  <layerOpacity>1</layerOpacity>
+  <aliases>
+@ALIASES@
+  </aliases>
+  <layerGeometryType>@GEOMETRY_TYPE@</layerGeometryType>
+</qgis>
