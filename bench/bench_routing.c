@@ -9,7 +9,9 @@
  * the peak RSS. Also times the graph build, the snapping and a warm cache read.
  *
  * usage: bench_routing [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O]
- *                      [--metric distance|time] [--cache FILE] [--k 1|2] */
+ *                      [--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree]
+ * --compare-strtree also times the nearest segment through a GEOS STRtree (the choice
+ * documented for pl_graph_snap). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,6 +22,76 @@
 
 #include "../gis/graph.h"
 #include "../gis/roads.h"
+
+/* ---- optional comparison: nearest segment through a GEOS STRtree ---- */
+typedef struct seg_ref {
+    const pl_roads *r;
+    uint32_t v;
+} seg_ref;
+
+static int seg_distance(const void *item1, const void *item2, double *distance, void *userdata)
+{
+    /* One item is a segment (seg_ref *), the other the query point (double[2], passed
+     * as userdata too so it can be told apart). */
+    const seg_ref *sr = item1;
+    const double *pt = item2;
+    if (item1 == userdata) {
+        sr = item2;
+        pt = item1;
+    }
+    const pl_roads *r = sr->r;
+    double x0 = r->vx[sr->v], y0 = r->vy[sr->v], dx = r->vx[sr->v + 1] - x0, dy = r->vy[sr->v + 1] - y0;
+    double l2 = dx * dx + dy * dy, t = l2 > 0 ? ((pt[0] - x0) * dx + (pt[1] - y0) * dy) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    *distance = hypot(x0 + t * dx - pt[0], y0 + t * dy - pt[1]);
+    return 1;
+}
+
+static void compare_strtree(pl_ctx *ctx, const pl_graph *g, const pl_roads *r, const double *ox, const double *oy,
+                            size_t n, double (*now)(void))
+{
+    GEOSContextHandle_t h = ctx->geos;
+    double t0 = now();
+    size_t nseg = 0;
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        nseg += g->edge_v1[e] - g->edge_v0[e];
+    seg_ref *refs = pl_malloc(nseg * sizeof *refs);
+    GEOSGeometry **env = pl_malloc(nseg * sizeof *env);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    size_t k = 0;
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++) {
+            refs[k] = (seg_ref){r, v};
+            GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 2, 2);
+            GEOSCoordSeq_setXY_r(h, cs, 0, r->vx[v], r->vy[v]);
+            GEOSCoordSeq_setXY_r(h, cs, 1, r->vx[v + 1], r->vy[v + 1]);
+            env[k] = GEOSGeom_createLineString_r(h, cs);
+            GEOSSTRtree_insert_r(h, tree, env[k], &refs[k]);
+            k++;
+        }
+    double t_build = now() - t0; /* GEOS 3.11 builds the tree on the first query */
+    t0 = now();
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double pt[2] = {ox[i], oy[i]};
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ox[i], oy[i]);
+        const seg_ref *best = GEOSSTRtree_nearest_generic_r(h, tree, pt, p, seg_distance, pt);
+        if (best) {
+            double d;
+            seg_distance(best, pt, &d, pt);
+            sum += d;
+        }
+        GEOSGeom_destroy_r(h, p);
+    }
+    double t_query = now() - t0;
+    printf("%-34s %12.3f\n", "GEOS STRtree: make + insert", t_build);
+    printf("%-34s %12.3f   (mean distance %.3f m)\n", "GEOS STRtree: build + nearest", t_query, sum / n);
+    GEOSSTRtree_destroy_r(h, tree);
+    for (size_t i = 0; i < nseg; i++)
+        GEOSGeom_destroy_r(h, env[i]);
+    free(env);
+    free(refs);
+}
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
 static uint64_t next_u64(void)
@@ -82,7 +154,7 @@ int main(int argc, char **argv)
     uint64_t seed = 20240601;
     pl_metric metric = PL_METRIC_DISTANCE;
     const char *cache = NULL;
-    int k_only = 0;
+    int k_only = 0, strtree = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
             n_target = atol(argv[++i]);
@@ -96,13 +168,15 @@ int main(int argc, char **argv)
             n_orig = atol(argv[++i]);
         else if (!strcmp(argv[i], "--metric") && i + 1 < argc)
             metric = !strcmp(argv[++i], "time") ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+        else if (!strcmp(argv[i], "--compare-strtree"))
+            strtree = 1;
         else if (!strcmp(argv[i], "--k") && i + 1 < argc)
             k_only = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cache") && i + 1 < argc)
             cache = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O] "
-                            "[--metric distance|time] [--cache FILE] [--k 1|2]\n", argv[0]);
+                            "[--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree]\n", argv[0]);
             return 1;
         }
     }
@@ -219,6 +293,8 @@ int main(int argc, char **argv)
     pl_snap *fs = pl_malloc((size_t)n_fac * sizeof *fs), *os = pl_malloc((size_t)n_orig * sizeof *os);
     t0 = now_s();
     pl_graph_snap(ctx, g, r, fx, fy, (size_t)n_fac, &so, fs, &err);
+    double t_snap_fac = now_s() - t0;
+    t0 = now_s();
     pl_graph_snap(ctx, g, r, ox, oy, (size_t)n_orig, &so, os, &err);
     double t_snap = now_s() - t0;
 
@@ -233,7 +309,15 @@ int main(int argc, char **argv)
         printf("%-34s %12.3f\n", "build + write cache", t_cache_write);
         printf("%-34s %12.3f\n", "read cache (warm run)", t_cache_read);
     }
-    printf("%-34s %12.3f\n", "snap facilities + origins", t_snap);
+    printf("%-34s %12.3f\n", "snap facilities (grid + queries)", t_snap_fac);
+    printf("%-34s %12.3f\n", "snap origins (grid + queries)", t_snap);
+    if (strtree) {
+        double mean = 0;
+        for (long i = 0; i < n_orig; i++)
+            mean += os[i].access_m;
+        printf("%-34s %12s   (mean distance %.3f m)\n", "  (platsa grid)", "", mean / n_orig);
+        compare_strtree(ctx, g, r, ox, oy, (size_t)n_orig, now_s);
+    }
     printf("\n%-6s %9s %9s %9s %11s %11s %12s %9s %7s %8s\n", "search", "median s", "min s", "cpu s", "labels",
            "scans", "bucket ops", "ns/label", "goal s", "peak MB");
     pl_label *out = pl_malloc((size_t)n_orig * 3 * sizeof *out);
