@@ -581,7 +581,7 @@ int pl_graph_one_to_many(pl_ctx *ctx, const pl_graph *g, const pl_snap *from, co
                 }
             }
             double p, q;
-            if (T->edge == from->edge && along_edge(from, T, M, &p, &q)) {
+            if (T->edge == from->edge && T->edge != PL_NONE && along_edge(from, T, M, &p, &q)) {
                 p = (fap + p) + tap;
                 q = (faq + q) + taq;
                 if (p < bp || (p == bp && q < bq)) {
