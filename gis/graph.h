@@ -152,7 +152,7 @@ void pl_snap_opts_default(pl_snap_opts *o);
  * than min_component_nodes nodes is passed over when an edge of a larger component lies
  * within max_snap_m (a courtyard loop or a garage fragment must not capture the homes
  * around it). A point whose edge is farther than max_snap_m is attached and flagged
- * PL_SNAP_TOO_FAR. The index is a uniform grid of edge segments (cells of about four
+ * PL_SNAP_TOO_FAR. The index is a uniform grid of edge segments (cells of 1.5
  * mean segment lengths), searched ring by ring: in bench_routing --compare-strtree (3.9 M
  * segments, 400,000 points) it took about a fifth of the time of a GEOS STRtree of the
  * same segments (no GEOS geometry per segment, no callbacks), with the same distances. */
@@ -197,9 +197,10 @@ typedef struct pl_search_opts {
  * a node's k nearest, it is among the k nearest of every node on its shortest path. Among
  * paths of equal metric the one with the smaller other measure wins. The engine is
  * label-correcting over buckets of the metric with prefetched batches (graph_search.c);
- * with strictly positive arc costs its result is the unique fixed point that a
- * label-setting Dijkstra also reaches, bit for bit (the property test checks this against
- * a per-source Dijkstra). A source seeds its edge's
+ * with strictly positive arc costs it reaches the same labels as a label-setting Dijkstra,
+ * bit for bit (the property test checks this against a per-source Dijkstra); the one
+ * conceivable difference is which source wins when rounding makes two sums within a
+ * few units in the last place equal, and then the lower index wins. A source seeds its edge's
  * end nodes with its access leg plus the part of the edge it can be reached along; a
  * target combines its end nodes' labels with its own partial edge and access leg, and
  * also reaches sources on its own edge directly when the edge's direction allows.

@@ -669,6 +669,21 @@ static void test_property_random_graphs(void **state)
             }
         }
         snap_pts(ctx, g, r, xy, nt, tg);
+        /* Snapping found the nearest segment (brute force over all edges). */
+        for (size_t i = 0; i < nt; i++) {
+            double best = INFINITY;
+            for (uint32_t e = 0; e < g->n_edges; e++)
+                for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++) {
+                    double x0 = r->vx[v], y0 = r->vy[v], dx = r->vx[v + 1] - x0, dy = r->vy[v + 1] - y0;
+                    double l2 = dx * dx + dy * dy, tt = l2 > 0 ? ((xy[2 * i] - x0) * dx + (xy[2 * i + 1] - y0) * dy) / l2 : 0;
+                    tt = tt < 0 ? 0 : tt > 1 ? 1 : tt;
+                    double d = hypot(x0 + tt * dx - xy[2 * i], y0 + tt * dy - xy[2 * i + 1]);
+                    if (d < best)
+                        best = d;
+                }
+            if (!(fabs(tg[i].access_m - best) <= 1e-3))
+                fail_msg("seed %d point %zu: snapped at %.6f m, nearest segment at %.6f m", seed, i, tg[i].access_m, best);
+        }
         int k = 1 + (int)(rnd() % 3);
         int M = (int)(rnd() % 2);
         pl_label *got = malloc(nt * (size_t)k * sizeof *got);
