@@ -18,8 +18,9 @@
  * software-pipelined: the node slots, arc lists and neighbours' slots of the nodes a few
  * places ahead are prefetched, so several memory misses are in flight at once instead of
  * the one-at-a-time misses of a heap-ordered Dijkstra over a graph much larger than the
- * caches (measured in bench_routing: about twice as fast as a 4-ary heap or a radix heap
- * on the 2 M node workload). */
+ * caches. Measured in bench_routing on the 2 M node workload, same machine and load, CPU
+ * seconds k=1 / k=2: lazy 4-ary heap with prefetching 1.17 / 2.64, radix heap 1.25 / 2.65,
+ * this engine 0.25 / 0.62. */
 
 /* Label slots: k per node. */
 enum { ST_FREE = 0, ST_NEW = 1, ST_SCANNED = 2 };
