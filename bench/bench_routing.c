@@ -11,7 +11,8 @@
  * usage: bench_routing [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O]
  *                      [--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree]
  * --compare-strtree also times the nearest segment through a GEOS STRtree (the choice
- * documented for pl_graph_snap). */
+ * documented for pl_graph_snap). --roads runs the same searches on a real network instead,
+ * with facilities and origins at random road vertices moved up to 50 m. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,8 +21,11 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <gdal.h>
+
 #include "../gis/graph.h"
 #include "../gis/roads.h"
+#include "../layers/layers.h"
 
 /* ---- optional comparison: nearest segment through a GEOS STRtree ---- */
 typedef struct seg_ref {
@@ -155,6 +159,7 @@ int main(int argc, char **argv)
     pl_metric metric = PL_METRIC_DISTANCE;
     const char *cache = NULL;
     int k_only = 0, strtree = 0;
+    const char *roads_spec = NULL, *mode_name = "car";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
             n_target = atol(argv[++i]);
@@ -168,6 +173,10 @@ int main(int argc, char **argv)
             n_orig = atol(argv[++i]);
         else if (!strcmp(argv[i], "--metric") && i + 1 < argc)
             metric = !strcmp(argv[++i], "time") ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+        else if (!strcmp(argv[i], "--roads") && i + 1 < argc)
+            roads_spec = argv[++i];
+        else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+            mode_name = argv[++i];
         else if (!strcmp(argv[i], "--compare-strtree"))
             strtree = 1;
         else if (!strcmp(argv[i], "--k") && i + 1 < argc)
@@ -176,7 +185,8 @@ int main(int argc, char **argv)
             cache = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O] "
-                            "[--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree]\n", argv[0]);
+                            "[--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree] [--roads FILE[:LAYER] "
+                            "[--mode car|bike|walk]]\n", argv[0]);
             return 1;
         }
     }
@@ -184,9 +194,46 @@ int main(int argc, char **argv)
         runs = 1;
     rng ^= seed * 0x9e3779b97f4a7c15ULL;
 
-    /* ---- workload ---- */
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    if (pl_mode_from_name(mode_name, &go.mode) != PL_OK) {
+        fprintf(stderr, "--mode: car, bike or walk\n");
+        return 1;
+    }
     double t0 = now_s();
-    uint32_t W = (uint32_t)llround(sqrt((double)n_target * 1.28)), H = (uint32_t)((n_target + W - 1) / W);
+    pl_roads *r;
+    double *fx, *fy, *ox, *oy;
+    uint32_t W = 0, H = 0;
+    if (roads_spec) {
+        GDALAllRegister();
+        r = pl_roads_load(ctx, roads_spec, NULL, &err);
+        if (!r) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 1;
+        }
+        size_t nv = r->first_vertex[r->n];
+        fx = pl_malloc((size_t)n_fac * sizeof *fx);
+        fy = pl_malloc((size_t)n_fac * sizeof *fy);
+        ox = pl_malloc((size_t)n_orig * sizeof *ox);
+        oy = pl_malloc((size_t)n_orig * sizeof *oy);
+        for (long i = 0; i < n_fac + n_orig; i++) {
+            size_t v = (size_t)(next_u64() % nv);
+            double x = r->vx[v] + 100 * uniform() - 50, y = r->vy[v] + 100 * uniform() - 50;
+            if (i < n_fac) {
+                fx[i] = x;
+                fy[i] = y;
+            } else {
+                ox[i - n_fac] = x;
+                oy[i - n_fac] = y;
+            }
+        }
+    } else {
+    /* ---- workload ---- */
+    W = (uint32_t)llround(sqrt((double)n_target * 1.28));
+    H = (uint32_t)((n_target + W - 1) / W);
     if (n_target == 2000000) {
         W = 1600;
         H = 1250;
@@ -213,7 +260,7 @@ int main(int argc, char **argv)
                     add_line(&L, v + 1, v + W);
             }
         }
-    pl_roads *r = pl_calloc(1, sizeof *r);
+    r = pl_calloc(1, sizeof *r);
     r->n = L.n;
     r->first_vertex = pl_malloc((L.n + 1) * sizeof *r->first_vertex);
     r->vx = pl_malloc(2 * L.n * sizeof *r->vx);
@@ -239,8 +286,10 @@ int main(int argc, char **argv)
     free(L.a);
     free(L.b);
     /* Facilities and origins at random nodes (facilities distinct). */
-    double *fx = pl_malloc((size_t)n_fac * sizeof *fx), *fy = pl_malloc((size_t)n_fac * sizeof *fy);
-    double *ox = pl_malloc((size_t)n_orig * sizeof *ox), *oy = pl_malloc((size_t)n_orig * sizeof *oy);
+    fx = pl_malloc((size_t)n_fac * sizeof *fx);
+    fy = pl_malloc((size_t)n_fac * sizeof *fy);
+    ox = pl_malloc((size_t)n_orig * sizeof *ox);
+    oy = pl_malloc((size_t)n_orig * sizeof *oy);
     uint8_t *taken = pl_calloc(N, 1);
     for (long i = 0; i < n_fac; i++) {
         uint32_t v;
@@ -259,13 +308,8 @@ int main(int argc, char **argv)
     }
     free(nx);
     free(ny);
+    }
     double t_gen = now_s() - t0;
-
-    pl_ctx *ctx = pl_ctx_new();
-    ctx->quiet = 1;
-    pl_error err = {0};
-    pl_graph_opts go;
-    pl_graph_opts_default(&go);
     t0 = now_s();
     pl_graph *g = pl_graph_build(ctx, r, &go, &err);
     double t_build = now_s() - t0;
@@ -298,13 +342,18 @@ int main(int argc, char **argv)
     pl_graph_snap(ctx, g, r, ox, oy, (size_t)n_orig, &so, os, &err);
     double t_snap = now_s() - t0;
 
-    printf("# routing benchmark: %u x %u jittered grid, seed %llu, metric %s, %ld runs (median)\n", W, H,
-           (unsigned long long)seed, metric == PL_METRIC_TIME ? "time" : "distance", runs);
+    if (roads_spec)
+        printf("# routing benchmark: %s (%s), %ld facilities, %ld origins, seed %llu, metric %s, %ld runs (median)\n",
+               roads_spec, pl_mode_name(go.mode), n_fac, n_orig, (unsigned long long)seed,
+               metric == PL_METRIC_TIME ? "time" : "distance", runs);
+    else
+        printf("# routing benchmark: %u x %u jittered grid, seed %llu, metric %s, %ld runs (median)\n", W, H,
+               (unsigned long long)seed, metric == PL_METRIC_TIME ? "time" : "distance", runs);
     printf("graph: %u nodes, %u edges, %u arcs, %u components (largest %u)\n", g->n_nodes, g->n_edges, g->n_arcs,
            g->n_components, g->component_nodes[0]);
     printf("%-34s %12s\n", "stage", "seconds");
-    printf("%-34s %12.3f\n", "generate workload", t_gen);
-    printf("%-34s %12.3f\n", "build graph (3.9 M roads)", t_build);
+    printf("%-34s %12.3f\n", roads_spec ? "load roads" : "generate workload", t_gen);
+    printf("%-34s %12.3f   (%zu roads)\n", "build graph", t_build, r->n);
     if (cache) {
         printf("%-34s %12.3f\n", "build + write cache", t_cache_write);
         printf("%-34s %12.3f\n", "read cache (warm run)", t_cache_read);

@@ -17,6 +17,18 @@ if [ -x "$BENCH_DIR/bench_routing" ]; then
   echo "== routing: time =="
   "$BENCH_DIR/bench_routing" --runs 5 --metric time | tee -a "$OUT_DIR/routing.txt"
   rm -f "$OUT_DIR/routing-graph.cache"
+  # Real street networks (small, for the re-scan ratio and snapping on real geometry).
+  SHARED=${PLATSA_SHARED:-../shared}/real-data
+  for spec in "osm-monaco-amager-osrm/monaco.osm.pbf car" "osm-lund-oslo-otp/oslo-east-filtered.osm.pbf walk"; do
+    set -- $spec
+    if [ -f "$SHARED/$1" ]; then
+      gpkg="$OUT_DIR/$(basename "$1" .osm.pbf).gpkg"
+      "$PLATSA" -q import-osm "$SHARED/$1" -o "$gpkg" --overwrite >/dev/null 2>&1 &&
+        { echo "== routing: $(basename "$1") ($2) =="
+          "$BENCH_DIR/bench_routing" --runs 5 --roads "$gpkg:roads" --mode "$2" --facilities 100 \
+            --origins 50000 | tee -a "$OUT_DIR/routing.txt"; }
+    fi
+  done
 else
   echo "routing: $BENCH_DIR/bench_routing not built (make bench builds it)"
 fi
