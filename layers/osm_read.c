@@ -906,12 +906,16 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
             goto done;
         }
     }
-    if (diag.last_error[0] && count == 0) {
-        pl_error_set(err, PL_EINPUT, "%s: GDAL's OSM driver failed: %s", file, diag.last_error);
+    if (diag.last_error[0] && (count == 0 || strstr(diag.last_error, "parsing"))) {
+        /* Nothing read, or the file is truncated/corrupt: a partial import would mislead. */
+        pl_error_set(err, PL_EINPUT, "%s: GDAL's OSM driver failed: %s; check that the file is complete", file,
+                     diag.last_error);
         pl_osm_data_free(ctx, d);
         d = NULL;
         goto done;
     }
+    if (diag.last_error[0])
+        pl_warn(ctx, "osm-gdal-error", "%s: GDAL: %s", file, diag.last_error);
     classify_residential(&r);
     merge_duplicate_services(&r);
     canopy_from_trees(&r);

@@ -718,6 +718,12 @@ static void test_bad_inputs(void **state)
     fclose(f);
     assert_null(pl_osm_read(ctx, path, NULL, &err));
     assert_int_equal(err.code, PL_EINPUT);
+    /* A truncated extract is an error, not a partial import. */
+    snprintf(path, sizeof path, "%s/truncated.osm.pbf", dir);
+    assert_int_equal(run_cmd("head -c 900000 %s > %s", real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), path), 0);
+    assert_null(pl_osm_read(ctx, path, NULL, &err));
+    assert_int_equal(err.code, PL_EINPUT);
+    assert_non_null(strstr(err.msg, "complete"));
     /* A geographic working CRS is refused: lengths and areas need metres. */
     snprintf(ctx->work_crs, sizeof ctx->work_crs, "EPSG:4326");
     assert_null(pl_osm_read(ctx, real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), NULL, &err));
