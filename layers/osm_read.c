@@ -586,7 +586,13 @@ static void map_polygon(reader *r, const feat *ft)
         const char *code = tag(ft, "ref:scb");
         if (!code || !*code)
             code = tag(ft, "ref");
-        m->code = pl_strdup(code ? code : "");
+        char fallback[32];
+        if (!code || !*code) {
+            /* The loaders need a code: the OSM id, e.g. "R2220322" for relation 2220322. */
+            snprintf(fallback, sizeof fallback, "%c%" PRId64, type == PL_OSM_RELATION ? 'R' : 'W', id);
+            code = fallback;
+        }
+        m->code = pl_strdup(code);
         m->name = pl_strdup(tag(ft, "name") ? tag(ft, "name") : "");
         m->admin_level = atoi(al);
     }
