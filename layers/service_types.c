@@ -434,6 +434,13 @@ int pl_service_types_match_value(const pl_service_types *t, const char *value)
     for (int i = 0; i < t->n; i++)
         if (t->t[i].n_includes == 0 && list_contains(t->t[i].values, norm))
             return i;
+    /* A type's own key is always a valid value (platsa's own outputs, e.g. import-osm, write keys). */
+    for (int i = 0; i < t->n; i++) {
+        char key[64];
+        pl_service_value_normalize(t->t[i].key, key, sizeof key);
+        if (t->t[i].n_includes == 0 && strcmp(key, norm) == 0)
+            return i;
+    }
     return -1;
 }
 
