@@ -575,14 +575,15 @@ static void test_file_layers_say_real_or_synthetic(void **state)
 static void test_cli_says_what_is_synthetic(void **state)
 {
     (void)state;
+    const char *bin = getenv("PLATSA_BIN") && *getenv("PLATSA_BIN") ? getenv("PLATSA_BIN") : "build/platsa";
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", scratch_dir("synth_cli"));
-    assert_int_equal(run_cmd("build/platsa -q synth --size S --seed 5 -o '%s/x.gpkg' > '%s/out.txt'", dir, dir), 0);
+    assert_int_equal(run_cmd("%s -q synth --size S --seed 5 -o '%s/x.gpkg' > '%s/out.txt'", bin, dir, dir), 0);
     assert_int_equal(run_cmd("grep -q 'roads and all services except pharmacies are SYNTHETIC' '%s/out.txt'", dir), 0);
     assert_int_equal(run_cmd("grep -q 'peak memory' '%s/out.txt'", dir), 0);
-    assert_int_equal(run_cmd("build/platsa -q synth --size S -o '%s/x.gpkg' 2> '%s/err.txt'", dir, dir), 1);
+    assert_int_equal(run_cmd("%s -q synth --size S -o '%s/x.gpkg' 2> '%s/err.txt'", bin, dir, dir), 1);
     assert_int_equal(run_cmd("grep -q 'exists' '%s/err.txt'", dir), 0);
-    assert_int_equal(run_cmd("build/platsa -q synth --size Q -o '%s/y.gpkg' 2>/dev/null", dir), 1);
+    assert_int_equal(run_cmd("%s -q synth --size Q -o '%s/y.gpkg' 2>/dev/null", bin, dir), 1);
 }
 
 /* The written roads load back through the roads loader into the same arrays. */
