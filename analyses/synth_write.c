@@ -237,18 +237,19 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
     }
 
     /* ---- roads ---- */
+    /* the same columns as import-osm's roads layer where they overlap (car/bike/foot 1 or 0) */
     static const pl_field_def road_fields[] = {
         {"id", PL_FIELD_INT64, "Id", NULL},
-        {"highway", PL_FIELD_TEXT, "Vägklass", "OSM highway value; ferry for ferry lines"},
-        {"maxspeed_kmh", PL_FIELD_INT, "Hastighet (km/h)", "car speed limit (ferries: crossing speed)"},
+        {"highway", PL_FIELD_TEXT, "Vägklass", "OSM highway value (motorway_link/trunk_link for ramps); ferry for ferry lines"},
+        {"maxspeed_kmh", PL_FIELD_INT, "Hastighetsgräns (km/h)", "car speed limit (ferries: crossing speed)"},
         {"oneway", PL_FIELD_INT, "Enkelriktad", "1 along the line, 0 both ways"},
-        {"bridge", PL_FIELD_INT, "Bro", NULL},
-        {"tunnel", PL_FIELD_INT, "Tunnel", NULL},
-        {"layer", PL_FIELD_INT, "Nivå", NULL},
-        {"car", PL_FIELD_TEXT, "Bil", "yes/no: open to cars"},
-        {"bike", PL_FIELD_TEXT, "Cykel", "yes/no: open to bicycles"},
-        {"foot", PL_FIELD_TEXT, "Gång", "yes/no: open to pedestrians"},
-        {"motorroad", PL_FIELD_TEXT, "Motortrafikled", "yes on motorways and their ramps (no bikes, no pedestrians)"},
+        {"car", PL_FIELD_INT, "Bil tillåten", "1 if cars may use it"},
+        {"bike", PL_FIELD_INT, "Cykel tillåten", "1 if bicycles may use it"},
+        {"foot", PL_FIELD_INT, "Gång tillåten", "1 if pedestrians may use it"},
+        {"bridge", PL_FIELD_INT, "Bro", "1 on a bridge"},
+        {"tunnel", PL_FIELD_INT, "Tunnel", "1 in a tunnel"},
+        {"layer", PL_FIELD_INT, "Nivå", "0 at ground level, 1 on a bridge"},
+        {"length_m", PL_FIELD_REAL, "Längd (m)", "length in metres (EPSG:3006)"},
         {"node_from", PL_FIELD_INT64, "Från nod", "junction node id of the first vertex"},
         {"node_to", PL_FIELD_INT64, "Till nod", "junction node id of the last vertex"},
     };
@@ -265,18 +266,21 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         GEOSGeometry *line = GEOSGeom_createLineString_r(h, cs);
         char hw[32];
         snprintf(hw, sizeof hw, "%s%s", class_names[R->road_class[i]], r->road_is_link && r->road_is_link[i] ? "_link" : "");
+        double len = 0;
+        for (size_t k = 1; k < n; k++)
+            len += hypot(R->vx[f + k] - R->vx[f + k - 1], R->vy[f + k] - R->vy[f + k - 1]);
         pl_gpkg_row_begin(L);
         pl_gpkg_set_int(L, 0, R->id[i]);
         pl_gpkg_set_text(L, 1, hw);
         pl_gpkg_set_int(L, 2, (int64_t)lrintf(R->speed_kmh[i]));
         pl_gpkg_set_int(L, 3, R->oneway[i]);
-        pl_gpkg_set_int(L, 4, (R->flags[i] & PL_ROAD_BRIDGE) != 0);
-        pl_gpkg_set_int(L, 5, (R->flags[i] & PL_ROAD_TUNNEL) != 0);
-        pl_gpkg_set_int(L, 6, R->layer[i]);
-        pl_gpkg_set_text(L, 7, R->flags[i] & PL_ROAD_NO_CAR ? "no" : "yes");
-        pl_gpkg_set_text(L, 8, R->flags[i] & PL_ROAD_NO_BIKE ? "no" : "yes");
-        pl_gpkg_set_text(L, 9, R->flags[i] & PL_ROAD_NO_FOOT ? "no" : "yes");
-        pl_gpkg_set_text(L, 10, R->road_class[i] == PL_ROAD_MOTORWAY ? "yes" : "no");
+        pl_gpkg_set_int(L, 4, !(R->flags[i] & PL_ROAD_NO_CAR));
+        pl_gpkg_set_int(L, 5, !(R->flags[i] & PL_ROAD_NO_BIKE));
+        pl_gpkg_set_int(L, 6, !(R->flags[i] & PL_ROAD_NO_FOOT));
+        pl_gpkg_set_int(L, 7, (R->flags[i] & PL_ROAD_BRIDGE) != 0);
+        pl_gpkg_set_int(L, 8, (R->flags[i] & PL_ROAD_TUNNEL) != 0);
+        pl_gpkg_set_int(L, 9, R->layer[i]);
+        pl_gpkg_set_real(L, 10, round(len * 100.0) / 100.0);
         pl_gpkg_set_int(L, 11, r->road_node_a[i]);
         pl_gpkg_set_int(L, 12, r->road_node_b[i]);
         pl_gpkg_set_geos(L, line);

@@ -557,7 +557,7 @@ static void test_file_layers_say_real_or_synthetic(void **state)
     /* the roads layer has the fields the roads loader reads */
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(GDALDatasetGetLayerByName(ds, "roads"));
     const char *fields[] = {"highway", "maxspeed_kmh", "oneway", "bridge", "tunnel", "layer", "car", "bike", "foot",
-                            "motorroad"};
+                            "length_m"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         assert_true(OGR_FD_GetFieldIndex(defn, fields[i]) >= 0);
     char *ramps = sql_text(ds, "SELECT count(*) FROM roads WHERE highway LIKE '%_link' AND oneway = 1");
