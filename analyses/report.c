@@ -287,7 +287,7 @@ static int read_layers(report *r, pl_error *err)
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db,
             "SELECT table_name, data_type, identifier FROM gpkg_contents "
-            "WHERE data_type IN ('features', 'attributes') ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
+            "WHERE data_type IN ('features', 'attributes') AND table_name <> 'layer_styles' ORDER BY rowid", -1, &st, NULL) != SQLITE_OK)
         return pl_error_set(err, PL_EINPUT, "%s: not a GeoPackage (no gpkg_contents): %s", r->o->input,
                             sqlite3_errmsg(r->db));
     while (sqlite3_step(st) == SQLITE_ROW) {
@@ -840,9 +840,24 @@ static int map_figure(report *r, const layer_info *l, sbuf *html, pl_error *err)
     int n = 0;
     ml[n++] = (pl_map_layer){.path = r->o->input, .layer = l->name, .style = &style,
                              .label_field = is_muni && has_col(l, "namn") ? "namn" : NULL, .legend = 1, .extent = 1};
-    if (muni && !is_muni)
+    if (muni && !is_muni) {
+        /* Points are shown in their municipalities; areas fill the map themselves. */
+        OGRwkbGeometryType gt = wkbUnknown;
+        GDALDatasetH ds = GDALOpenEx(r->o->input, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
+        if (ly)
+            gt = wkbFlatten(OGR_L_GetGeomType(ly));
+        if (ds)
+            GDALClose(ds);
+        int points = gt == wkbPoint || gt == wkbMultiPoint;
         ml[n++] = (pl_map_layer){.path = r->o->input, .layer = muni->name, .style = NULL, .legend = 1,
-                                 .legend_label = "Kommungräns"};
+                                 .legend_label = "Kommungräns", .extent = points};
+        if (points) {  /* boundaries under the points */
+            pl_map_layer t = ml[0];
+            ml[0] = ml[1];
+            ml[1] = t;
+        }
+    }
     const char *title = l->identifier && *l->identifier ? l->identifier : l->name;
     const char *field_alias = style.kind != PL_MAP_SINGLE ? alias_of(l, style.field) : NULL;
     char subtitle[512];
