@@ -649,6 +649,16 @@ static int publish(report *r, pl_error *err)
 
 /* ------------------------------------------------------------------ presentation */
 
+/* "2024-05-01T12:00:00Z" as "2024-05-01 kl. 12:00 UTC" (other forms as they are). */
+static void time_text(char *buf, size_t size, const char *iso)
+{
+    int y, mo, d, h, mi, s, n = 0;
+    if (iso && sscanf(iso, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &s, &n) == 6 && iso[n] == '\0')
+        snprintf(buf, size, "%04d-%02d-%02d kl. %02d:%02d UTC", y, mo, d, h, mi);
+    else
+        snprintf(buf, size, "%s", iso ? iso : "");
+}
+
 static const char *analysis_title(const char *key)
 {
     if (strcmp(key, "access") == 0)
@@ -892,7 +902,7 @@ static int map_figure(report *r, const layer_info *l, sbuf *html, pl_error *err)
                 sb_html(html, field_alias);
             }
             char nf[64];
-            pl_map_format_number(nf, sizeof nf, (double)info.features, 0);
+            pl_map_format_number(nf, sizeof nf, (double)info.legend_features, 0);
             sb_printf(html, ". %s objekt i kartan. Färgerna följer lagrets standardstil i "
                             "GeoPackage-filen (samma som i QGIS). Lager: <code>", nf);
             sb_html(html, l->name);
@@ -1230,8 +1240,10 @@ static void run_section(const analysis *a, sbuf *html)
         sb_puts(html, "</code></dd>\n");
     }
     if (a->created) {
+        char t[128];
+        time_text(t, sizeof t, a->created);
         sb_puts(html, "<dt>Körd</dt><dd>");
-        sb_html(html, a->created);
+        sb_html(html, t);
         sb_puts(html, "</dd>\n");
     }
     if (a->version) {
@@ -1287,8 +1299,10 @@ static int build_page(report *r, sbuf *html, pl_error *err)
     sb_html(html, base);
     sb_puts(html, "</code>");
     if (r->an[0].created) {
+        char t[128];
+        time_text(t, sizeof t, r->an[0].created);
         sb_puts(html, " \xc2\xb7 körd ");
-        sb_html(html, r->an[0].created);
+        sb_html(html, t);
     }
     sb_puts(html, " \xc2\xb7 rapport skapad med platsa " PLATSA_VERSION "</p>\n</header>\n");
 

@@ -1076,8 +1076,11 @@ int pl_map_render_png(pl_ctx *ctx, const pl_map_layer *layers, int n_layers, con
                     if (c >= 0) {
                         draw_feature(cr, &v, g, &st->classes[c].sym, st->opacity);
                         info->features++;
-                        if (i == legend_layer && c < 64)
-                            info->per_class[c]++;
+                        if (i == legend_layer) {
+                            info->legend_features++;
+                            if (c < 64)
+                                info->per_class[c]++;
+                        }
                     }
                 }
             }

@@ -87,6 +87,7 @@ typedef struct pl_map_opts {
 /* Statistics of a rendered map, for callers and tests. */
 typedef struct pl_map_info {
     long features;              /* drawn features, all layers */
+    long legend_features;       /* drawn features of the legend layer */
     long per_class[64];         /* features of the legend layer per class (first 64) */
     double metres_per_pixel;    /* 0 when the CRS is not projected in metres */
     int legend_x, legend_y;     /* top left of the first legend swatch (px) */

@@ -439,7 +439,7 @@ static void test_report_html(void **state)
     /* Run parameters and attribution. */
     assert_non_null(strstr(html, "<dt>Färdsätt</dt><dd>bil</dd>"));
     assert_non_null(strstr(html, "sample_gpkg (platsa test sample)"));
-    assert_non_null(strstr(html, "2024-05-01T12:00:00Z"));
+    assert_non_null(strstr(html, "2024-05-01 kl. 12:00 UTC"));
     assert_non_null(strstr(html, "OpenStreetMap"));
     assert_non_null(strstr(html, "SCB"));
     free(html);
