@@ -54,7 +54,8 @@ $(PLATSA): $(CLI_OBJ) $(BUILD)/libplatsa.a
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
@@ -73,6 +74,10 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory $(PLATSA)
 	sh sample-data/demo.sh $(PLATSA) $(DEMO_OUT)
+
+sample-data: deps
+	@$(MAKE) --no-print-directory $(PLATSA)
+	sh sample-data/build.sh $(PLATSA)
 
 bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)

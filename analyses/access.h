@@ -95,6 +95,11 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
                       pl_error *err);
 void pl_access_result_free(pl_access_result *r);
 
+/* Statistics of reported cells grouped by group[cell] (0..n_groups-1; negative = skipped):
+ * out has n_groups x n_types entries, [g * n_types + t]. n_services is left 0. */
+void pl_access_group_stats(const pl_access_result *r, const pl_population *pop, const long *group, size_t n_groups,
+                           pl_access_stats *out);
+
 /* Band index of a value given ascending upper bounds: 0..n_bands-1 for value <= bound,
  * n_bands for beyond the last, -1 for unreachable (infinite/NaN). */
 int pl_band_index(double value, const double *bounds, int n_bounds);

@@ -1,11 +1,103 @@
-/* Placeholder until the analysis lands; replaced by the issue that implements it. */
+/* platsa import-osm: an OpenStreetMap extract into platsa's input layers (layers/osm.h). */
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "../gis/options.h"
+#include "../layers/osm.h"
 #include "commands.h"
+
+typedef struct import_cli {
+    const char *output;
+    const char *crs;
+    int overwrite;
+    double tree_row_spacing;
+    double default_crown;
+    double default_levels;
+    int admin_level;
+} import_cli;
+
+static const pl_option table[] = {
+    {"output", 'o', PL_OPT_STRING, offsetof(import_cli, output), "FILE.gpkg", NULL, "output GeoPackage", 1},
+    {"crs", 0, PL_OPT_STRING, offsetof(import_cli, crs), "EPSG:n", "EPSG:3006",
+     "output CRS (projected, metres)", 0},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(import_cli, overwrite), NULL, NULL, "replace an existing output", 0},
+    {"tree-row-spacing", 0, PL_OPT_DOUBLE, offsetof(import_cli, tree_row_spacing), "M", "10",
+     "one tree every M metres along natural=tree_row", 0},
+    {"default-crown", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_crown), "M", "3",
+     "crown radius of a tree with neither diameter_crown nor height", 0},
+    {"default-levels", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_levels), "N", "3",
+     "storeys of an untagged building other than houses/sheds (floor area = footprint x levels)", 0},
+    {"admin-level", 0, PL_OPT_INT, offsetof(import_cli, admin_level), "N", "7",
+     "boundary=administrative level written as municipalities (7 = Swedish kommun)", 0},
+    PL_OPT_END,
+};
+
+static const char *const summary =
+    "Reads an OpenStreetMap extract (.osm.pbf or .osm) with GDAL's OSM driver and platsa's\n"
+    "share/osmconf.ini, and writes the layers the other commands read:\n"
+    "\n"
+    "  roads           lines: osm_id, name, highway (motorway, trunk, primary, secondary, tertiary,\n"
+    "                  unclassified, residential, living_street, service, track, pedestrian, footway,\n"
+    "                  cycleway, path, steps; 'ferry' for route=ferry), length_m, maxspeed_kmh (parsed:\n"
+    "                  \"50\", \"30 mph\", SE:urban 50, SE:rural 70, SE:motorway 110, walk 7; NULL when\n"
+    "                  unknown, with a counted warning when not understood), maxspeed_tag, oneway (1, -1,\n"
+    "                  0; implied for motorways and roundabouts), car, bike, foot (0/1 from access,\n"
+    "                  motor_vehicle, motorcar, vehicle, bicycle, foot, motorroad and the class),\n"
+    "                  bridge, tunnel, layer, indoor\n"
+    "  services        points: osm_id, osm_type, name, type, raw_tag. grocery_full (shop=supermarket|\n"
+    "                  grocery), grocery_partial (shop=convenience|general), fuel (amenity=fuel), pharmacy\n"
+    "                  (amenity|healthcare=pharmacy), parcel_post (amenity=post_office, post_partner=*),\n"
+    "                  parcel_locker (amenity=parcel_locker), cash (amenity=atm|bank), ev_charging\n"
+    "                  (amenity=charging_station), biogas (fuel:biogas|cng|lbg=yes), hydrogen\n"
+    "                  (fuel:h2|hydrogen|h35|h70|lh2=yes). Areas become a point inside; an area with a\n"
+    "                  node of the same type inside is counted once (the node)\n"
+    "  green_areas     polygons: kind (park, garden, playground, nature_reserve, recreation_ground,\n"
+    "                  village_green, grass, forest, meadow, wood), name, area_ha, access\n"
+    "                  (public/private/unknown), public (0 for access=private|no; kept, not dropped)\n"
+    "  trees           points: natural=tree, and natural=tree_row sampled along the line; source,\n"
+    "                  crown_radius_m (diameter_crown/2, else 0.3 x height within 1-10 m, else\n"
+    "                  --default-crown), crown_from, height_m\n"
+    "  canopy          polygons: natural=wood, landuse=forest and tree crowns (not unioned)\n"
+    "  buildings       polygons: building, levels (building:levels, else height/3 m, else 1 for\n"
+    "                  houses and sheds, else --default-levels), levels_from, residential (homes, or\n"
+    "                  building=yes in landuse=residential), footprint_m2, floor_area_m2, height_m\n"
+    "  municipalities  polygons (when present): code (ref:scb, else ref), name, admin_level\n"
+    "\n"
+    "Clipped extracts are imported with counted warnings (relations with missing members, ways\n"
+    "with missing nodes, polygons that cannot be repaired).";
 
 int cmd_import_osm(pl_ctx *ctx, int argc, char **argv)
 {
-    (void)ctx;
-    (void)argc;
-    fprintf(stderr, "platsa %s: not implemented yet\n", argv[0]);
-    return PL_EINTERNAL;
+    import_cli c;
+    memset(&c, 0, sizeof c);
+    char *pos[2];
+    int npos = 0;
+    pl_error err = {0};
+    const char *usage = "platsa import-osm EXTRACT.osm.pbf -o LAYERS.gpkg [--crs EPSG:n] [--overwrite]";
+    int rc = pl_options_parse(table, &c, argc, argv, pos, 2, &npos, &err);
+    if (rc == -1) {
+        pl_options_help(stdout, usage, summary, table);
+        pl_options_free(table, &c);
+        return PL_OK;
+    }
+    if (rc == PL_OK && npos != 1)
+        rc = pl_error_set(&err, PL_EINPUT, "give exactly one OSM extract (.osm.pbf or .osm); see --help");
+    if (rc != PL_OK) {
+        pl_options_free(table, &c);
+        return cli_fail(argv[0], &err);
+    }
+    snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", c.crs);
+    pl_osm_import_opts o = {.input = pos[0], .output = c.output, .overwrite = c.overwrite,
+                            .command_line = cli_command_line()};
+    pl_osm_read_opts_default(&o.read);
+    o.read.tree_row_spacing_m = c.tree_row_spacing;
+    o.read.default_crown_m = c.default_crown;
+    o.read.default_levels = c.default_levels;
+    o.read.admin_level = c.admin_level;
+    rc = pl_osm_import(ctx, &o, &err);
+    pl_options_free(table, &c);
+    if (rc != PL_OK)
+        return cli_fail(argv[0], &err);
+    return PL_OK;
 }

@@ -1,11 +1,186 @@
-/* Placeholder until the analysis lands; replaced by the issue that implements it. */
+/* platsa route: build the road graph of a mode, print its statistics and, given two
+ * places, the shortest and the fastest way between them (a diagnostics command). */
+#include <math.h>
+#include <ogr_srs_api.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "../gis/graph.h"
+#include "../gis/options.h"
+#include "../layers/layers.h"
 #include "commands.h"
+
+typedef struct route_opts {
+    const char *roads;
+    const char *layer;
+    const char *mode;
+    pl_doubles from, to;
+    int lonlat;
+    const char *crs;
+    const char *assume_crs;
+    double snap_tolerance;
+    int no_intersections;
+    double ferry_speed;
+    double max_snap;
+    int min_component;
+    const char *cache;
+} route_opts;
+
+static const pl_option route_options[] = {
+    {"roads", 'r', PL_OPT_STRING, offsetof(route_opts, roads), "FILE[:LAYER]", NULL,
+     "road lines (OSM/OSMnx export, NVDB-style, Geofabrik shapefile, plain lines)", 1},
+    {"layer", 0, PL_OPT_STRING, offsetof(route_opts, layer), "NAME", NULL, "layer of the roads file", 0},
+    {"mode", 'm', PL_OPT_STRING, offsetof(route_opts, mode), "car|bike|walk", "car", "travel mode", 0},
+    {"from", 0, PL_OPT_DOUBLES, offsetof(route_opts, from), "X,Y", NULL, "start place (working CRS, or --lonlat)", 0},
+    {"to", 0, PL_OPT_DOUBLES, offsetof(route_opts, to), "X,Y", NULL, "destination place", 0},
+    {"lonlat", 0, PL_OPT_FLAG, offsetof(route_opts, lonlat), NULL, NULL,
+     "--from/--to are WGS 84 longitude,latitude", 0},
+    {"crs", 0, PL_OPT_STRING, offsetof(route_opts, crs), "EPSG:n", "EPSG:3006", "working CRS (metres)", 0},
+    {"assume-crs", 0, PL_OPT_STRING, offsetof(route_opts, assume_crs), "EPSG:n", NULL,
+     "CRS of a roads file that has none", 0},
+    {"snap-tolerance", 0, PL_OPT_DOUBLE, offsetof(route_opts, snap_tolerance), "M", "0.5",
+     "line ends closer than this are one node", 0},
+    {"no-intersections", 0, PL_OPT_FLAG, offsetof(route_opts, no_intersections), NULL, NULL,
+     "join lines only at their ends, never at shared interior vertices", 0},
+    {"ferry-speed", 0, PL_OPT_DOUBLE, offsetof(route_opts, ferry_speed), "KM/H", "20", "ferry speed", 0},
+    {"max-snap", 0, PL_OPT_DOUBLE, offsetof(route_opts, max_snap), "M", "1000",
+     "places farther from a road are flagged", 0},
+    {"min-component", 0, PL_OPT_INT, offsetof(route_opts, min_component), "NODES", "50",
+     "pass over road fragments smaller than this when the main network is within --max-snap", 0},
+    {"graph-cache", 0, PL_OPT_STRING, offsetof(route_opts, cache), "FILE", NULL,
+     "graph cache file: read when it matches the roads, else written", 0},
+    PL_OPT_END,
+};
+
+static const char route_usage[] = "platsa route --roads FILE[:LAYER] [--mode car|bike|walk] [--from X,Y --to X,Y]";
+static const char route_summary[] =
+    "Builds the routable graph of the road network for one travel mode and prints its size,\n"
+    "components and islands; with --from and --to, the shortest and the fastest way between\n"
+    "the two places (network distance plus the straight access legs to the nearest roads).";
+
+static int to_work(pl_ctx *ctx, double *x, double *y, pl_error *err)
+{
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL), work = OSRNewSpatialReference(NULL);
+    OSRSetAxisMappingStrategy(wgs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(work, OAMS_TRADITIONAL_GIS_ORDER);
+    int rc = PL_OK;
+    if (OSRSetFromUserInput(wgs, "EPSG:4326") != OGRERR_NONE || OSRSetFromUserInput(work, ctx->work_crs) != OGRERR_NONE)
+        rc = pl_error_set(err, PL_EINPUT, "cannot set up the transform from WGS 84 to %s", ctx->work_crs);
+    OGRCoordinateTransformationH ct = rc == PL_OK ? OCTNewCoordinateTransformation(wgs, work) : NULL;
+    if (rc == PL_OK && (!ct || !OCTTransform(ct, 1, x, y, NULL)))
+        rc = pl_error_set(err, PL_EINPUT, "cannot transform %g,%g to %s", *x, *y, ctx->work_crs);
+    if (ct)
+        OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(wgs);
+    OSRDestroySpatialReference(work);
+    return rc;
+}
+
+static void print_snap(const char *what, double x, double y, const pl_snap *s, const pl_roads *r)
+{
+    if (s->status == PL_SNAP_NONE) {
+        printf("%-6s %.1f,%.1f: no road open to this mode\n", what, x, y);
+        return;
+    }
+    printf("%-6s %.1f,%.1f: on road %lld (%s), %.1f m from it%s\n", what, x, y, (long long)r->id[s->road],
+           pl_road_class_name((pl_road_class)r->road_class[s->road]), s->access_m,
+           s->status == PL_SNAP_TOO_FAR ? " (beyond --max-snap)" : "");
+}
 
 int cmd_route(pl_ctx *ctx, int argc, char **argv)
 {
-    (void)ctx;
-    (void)argc;
-    fprintf(stderr, "platsa %s: not implemented yet\n", argv[0]);
-    return PL_EINTERNAL;
+    route_opts o;
+    memset(&o, 0, sizeof o);
+    pl_error err = {0};
+    int npos = 0;
+    int rc = pl_options_parse(route_options, &o, argc, argv, NULL, 0, &npos, &err);
+    if (rc == -1) {
+        pl_options_help(stdout, route_usage, route_summary, route_options);
+        pl_options_free(route_options, &o);
+        return PL_OK;
+    }
+    if (rc != PL_OK) {
+        pl_options_free(route_options, &o);
+        return cli_fail(argv[0], &err);
+    }
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    if (pl_mode_from_name(o.mode, &go.mode) != PL_OK) {
+        pl_error_set(&err, PL_EINPUT, "--mode '%s': use car, bike or walk", o.mode);
+        return cli_fail(argv[0], &err);
+    }
+    if ((o.from.n != 0 || o.to.n != 0) && (o.from.n != 2 || o.to.n != 2)) {
+        pl_error_set(&err, PL_EINPUT, "--from and --to go together, each as X,Y");
+        return cli_fail(argv[0], &err);
+    }
+    snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o.crs);
+    go.snap_tolerance_m = o.snap_tolerance;
+    go.node_intersections = !o.no_intersections;
+    go.ferry_speed_kmh = o.ferry_speed;
+    go.cache_path = o.cache;
+
+    pl_load_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.layer = o.layer;
+    lo.assume_crs = o.assume_crs;
+    pl_roads *roads = pl_roads_load(ctx, o.roads, &lo, &err);
+    if (!roads)
+        return cli_fail(argv[0], &err);
+    pl_graph *g = pl_graph_build(ctx, roads, &go, &err);
+    if (!g) {
+        pl_roads_free(roads);
+        return cli_fail(argv[0], &err);
+    }
+    uint32_t island_nodes = g->n_nodes - (g->n_components ? g->component_nodes[0] : 0);
+    printf("roads:       %zu lines (%s)\n", roads->n, roads->source);
+    printf("mode:        %s\n", pl_mode_name(g->mode));
+    printf("nodes:       %u\n", g->n_nodes);
+    printf("edges:       %u\n", g->n_edges);
+    printf("arcs:        %u (directed)\n", g->n_arcs);
+    printf("components:  %u\n", g->n_components);
+    printf("islands:     %u, with %u nodes (%.2f %%) outside the largest component\n",
+           g->n_components ? g->n_components - 1 : 0, island_nodes,
+           g->n_nodes ? 100.0 * island_nodes / g->n_nodes : 0.0);
+    if (g->n_components > 1) {
+        printf("largest:    ");
+        for (uint32_t c = 0; c < g->n_components && c < 5; c++)
+            printf(" %u", g->component_nodes[c]);
+        printf(" nodes\n");
+    }
+    if (g->from_cache)
+        printf("cache:       read from %s\n", o.cache);
+    rc = PL_OK;
+    if (o.from.n == 2) {
+        double x[2] = {o.from.v[0], o.to.v[0]}, y[2] = {o.from.v[1], o.to.v[1]};
+        if (o.lonlat)
+            for (int i = 0; i < 2 && rc == PL_OK; i++)
+                rc = to_work(ctx, &x[i], &y[i], &err);
+        pl_snap s[2];
+        pl_snap_opts so;
+        pl_snap_opts_default(&so);
+        so.max_snap_m = o.max_snap;
+        so.min_component_nodes = o.min_component > 0 ? (uint32_t)o.min_component : 0;
+        if (rc == PL_OK)
+            rc = pl_graph_snap(ctx, g, roads, x, y, 2, &so, s, &err);
+        if (rc == PL_OK) {
+            print_snap("from", x[0], y[0], &s[0], roads);
+            print_snap("to", x[1], y[1], &s[1], roads);
+            pl_label shortest, fastest;
+            pl_graph_one_to_many(ctx, g, &s[0], &s[1], 1, PL_METRIC_DISTANCE, &shortest, &err);
+            pl_graph_one_to_many(ctx, g, &s[0], &s[1], 1, PL_METRIC_TIME, &fastest, &err);
+            if (!isfinite(shortest.dist_m)) {
+                printf("route:       none: the places are on unconnected parts of the network\n");
+            } else {
+                printf("shortest:    %.1f m, %.1f s (%.1f min)\n", shortest.dist_m, shortest.time_s,
+                       shortest.time_s / 60);
+                printf("fastest:     %.1f m, %.1f s (%.1f min)\n", fastest.dist_m, fastest.time_s,
+                       fastest.time_s / 60);
+            }
+        }
+    }
+    pl_graph_free(g);
+    pl_roads_free(roads);
+    pl_options_free(route_options, &o);
+    return rc == PL_OK ? PL_OK : cli_fail(argv[0], &err);
 }

@@ -22,7 +22,8 @@ enum {
     PL_ROAD_BRIDGE  = 1 << 3,
     PL_ROAD_TUNNEL  = 1 << 4,
     PL_ROAD_INDOOR  = 1 << 5,
-    PL_ROAD_IS_FERRY = 1 << 6
+    PL_ROAD_IS_FERRY = 1 << 6,
+    PL_ROAD_BIKE_BOTH_WAYS = 1 << 7  /* oneway:bicycle=no: cyclists may ride against a one-way */
 };
 
 typedef struct pl_roads {
@@ -38,10 +39,21 @@ typedef struct pl_roads {
     char *source;             /* "file:layer", for messages */
 } pl_roads;
 
-/* Road class name <-> enum ("motorway", "residential", ...). Unknown names give PL_ROAD_OTHER. */
+/* Road class name <-> enum ("motorway", "residential", ...), OSM highway values, case-
+ * insensitive. "*_link" map to their class; "bridleway" -> path, "corridor" and
+ * "platform" -> footway, "busway" -> service, "ferry" -> ferry; "road" and unknown
+ * names give PL_ROAD_OTHER. */
 pl_road_class pl_road_class_from_name(const char *name);
 const char *pl_road_class_name(pl_road_class c);
-/* Documented default car speed per class, km/h (Swedish defaults). */
+/* Documented default car speed per class, km/h (Swedish defaults), used when a road has
+ * no speed of its own:
+ *   motorway 110, trunk 90, primary 80, secondary 70, tertiary 60, unclassified 50,
+ *   residential 40, service 20, living_street 7 (gångfartsområde: walking pace),
+ *   track 20, pedestrian/footway/path/steps 5 and cycleway 16 (closed to cars anyway),
+ *   ferry 20 (the graph uses pl_graph_opts.ferry_speed_kmh), other 50 (the Swedish
+ *   default limit in built-up areas, for unclassified plain lines).
+ * The *_link values map to their class ("motorway_link" -> motorway), so ramps get the
+ * speed of their road. */
 double pl_road_default_speed_kmh(pl_road_class c);
 
 void pl_roads_free(pl_roads *r);

@@ -71,15 +71,140 @@ static OGRSpatialReferenceH srs_from_user(const char *text)
 {
     OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
     OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    if (OSRSetFromUserInput(s, text) != OGRERR_NONE) {
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OSRSetFromUserInput(s, text);
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE) {
         OSRDestroySpatialReference(s);
         return NULL;
     }
     return s;
 }
 
+static int has_csv_extension(const char *file)
+{
+    const char *dot = strrchr(file, '.');
+    return strncmp(file, "CSV:", 4) == 0 ||
+           (dot && (!strcasecmp(dot, ".csv") || !strcasecmp(dot, ".tsv") || !strcasecmp(dot, ".txt")));
+}
+
+/* Open options that turn a CSV's coordinate or WKT columns into geometry. The SCB grid
+ * columns x_sw/y_sw are left alone on purpose: the population loader builds squares. */
+static const char *const csv_open_options[] = {
+    "X_POSSIBLE_NAMES=x,lon,long,lng,longitude,easting,x_koord,xkoord,ostkoordinat,e",
+    "Y_POSSIBLE_NAMES=y,lat,latitude,northing,y_koord,ykoord,nordkoordinat,n",
+    "GEOM_POSSIBLE_NAMES=wkt,geom,geometry,the_geom,wkt_geom",
+    "KEEP_GEOM_COLUMNS=NO",
+    NULL,
+};
+
+const char *const *pl_vector_default_open_options(const char *file)
+{
+    return has_csv_extension(file) ? csv_open_options : NULL;
+}
+
+/* Suggests a CRS from a layer's extent, for the "no CRS" message. */
+const char *pl_vector_crs_hint(OGRLayerH layer)
+{
+    OGREnvelope env;
+    if (OGR_L_GetExtent(layer, &env, TRUE) != OGRERR_NONE)
+        return "";
+    if (env.MinX >= -180 && env.MaxX <= 180 && env.MinY >= -90 && env.MaxY <= 90)
+        return " (the coordinates look like longitude/latitude: EPSG:4326)";
+    if (env.MinX >= 100000 && env.MaxX <= 1000000 && env.MinY >= 6000000 && env.MaxY <= 7800000)
+        return " (the coordinates look like SWEREF 99 TM: EPSG:3006)";
+    return "";
+}
+
+/* True when src is the working CRS up to an unnamed datum on the same ellipsoid, as in
+ * SCB's Kommun_Sweref99TM.prj ("unnamed" UTM 33N on GRS80): the PROJ.4 strings agree once
+ * +towgs84/+datum are dropped and src names no real datum. */
+static void proj4_core(OGRSpatialReferenceH s, char *out, size_t size)
+{
+    out[0] = '\0';
+    char *p4 = NULL;
+    if (OSRExportToProj4(s, &p4) != OGRERR_NONE || !p4) {
+        CPLFree(p4);
+        return;
+    }
+    size_t used = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(p4, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+        if (!strncmp(tok, "+towgs84", 8) || !strncmp(tok, "+datum", 6) || !strcmp(tok, "+no_defs") ||
+            !strcmp(tok, "+type=crs"))
+            continue;
+        int n = snprintf(out + used, size - used, "%s%s", used ? " " : "", tok);
+        if (n < 0 || (size_t)n >= size - used)
+            break;
+        used += (size_t)n;
+    }
+    CPLFree(p4);
+}
+
+int pl_srs_equivalent(OGRSpatialReferenceH src, OGRSpatialReferenceH work)
+{
+    if (!src || !work)
+        return 0;
+    const char *opts[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", NULL};
+    if (OSRIsSameEx(src, work, opts))
+        return 1;
+    if (OSRGetAuthorityCode(src, NULL) != NULL && OSRGetAuthorityName(src, NULL) != NULL)
+        return 0;  /* a registered CRS that is not the same: transform */
+    const char *datum = OSRGetAttrValue(src, "DATUM", 0);
+    int unnamed_datum = !datum || strcasestr(datum, "unnamed") || strcasestr(datum, "unknown") ||
+                        !strncasecmp(datum, "D_GRS_80", 8) || !strncasecmp(datum, "D_GRS80", 7) ||
+                        !strncasecmp(datum, "D_GRS_1980", 10) || !strcasecmp(datum, "GRS 1980") ||
+                        strcasestr(datum, "SWEREF") || strcasestr(datum, "ETRS");
+    if (!unnamed_datum)
+        return 0;
+    char a[512], b[512];
+    proj4_core(src, a, sizeof a);
+    proj4_core(work, b, sizeof b);
+    return a[0] && strcmp(a, b) == 0;
+}
+
+void pl_srs_describe(OGRSpatialReferenceH srs, const char *work_crs, char *buf, size_t size)
+{
+    if (!srs) {
+        snprintf(buf, size, "none");
+        return;
+    }
+    OGRSpatialReferenceH s = OSRClone(srs);
+    const char *name = OSRGetName(s);
+    const char *auth = OSRGetAuthorityName(s, NULL), *code = OSRGetAuthorityCode(s, NULL);
+    if (!(auth && code)) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        OSRAutoIdentifyEPSG(s);
+        CPLPopErrorHandler();
+        auth = OSRGetAuthorityName(s, NULL);
+        code = OSRGetAuthorityCode(s, NULL);
+    }
+    if (auth && code) {
+        snprintf(buf, size, "%s:%s (%s)", auth, code, name ? name : "?");
+    } else {
+        OGRSpatialReferenceH w = NULL;
+        if (work_crs) {
+            w = OSRNewSpatialReference(NULL);
+            if (OSRSetFromUserInput(w, work_crs) != OGRERR_NONE) {
+                OSRDestroySpatialReference(w);
+                w = NULL;
+            }
+        }
+        if (w && pl_srs_equivalent(s, w))
+            snprintf(buf, size, "'%s', not an EPSG code but equivalent to %s (%s)", name ? name : "unnamed",
+                     work_crs, OSRGetName(w));
+        else
+            snprintf(buf, size, "'%s' (no EPSG code)", name ? name : "unnamed");
+        if (w)
+            OSRDestroySpatialReference(w);
+    }
+    OSRDestroySpatialReference(s);
+}
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err)
 {
+    if (GDALGetDriverCount() == 0)
+        GDALAllRegister();
     char file[4096], layer_name[512];
     pl_vector_split_spec(spec, file, sizeof file, layer_name, sizeof layer_name);
     const char *role = o && o->role ? o->role : "input";
@@ -89,17 +214,34 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         return NULL;
     }
     CPLPushErrorHandler(CPLQuietErrorHandler);
-    GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    CPLErrorReset();
+    const char *const *open_options = o && o->open_options ? o->open_options
+                                      : has_csv_extension(file) ? csv_open_options : NULL;
+    GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_options, NULL);
     CPLPopErrorHandler();
     if (!ds) {
-        pl_error_set(err, PL_EINPUT, "%s: not a readable vector dataset (%s); give a GeoPackage, shapefile, "
-                     "GeoJSON or other GDAL vector file", pl_basename(file), CPLGetLastErrorMsg());
+        char why[512];
+        snprintf(why, sizeof why, "%s", CPLGetLastErrorMsg());
+        for (char *c = why; *c; c++)
+            if (*c == '\n' || *c == '\r')
+                *c = ' ';
+        pl_error_set(err, PL_EINPUT, "%s: not a readable vector dataset%s%s%s; give a GeoPackage, shapefile, "
+                     "GeoJSON, CSV or other GDAL vector file", pl_basename(file), why[0] ? " (" : "", why,
+                     why[0] ? ")" : "");
         return NULL;
     }
     OGRLayerH layer = pick_layer(ds, o && o->layer ? o->layer : layer_name, file, err);
     if (!layer) {
         GDALClose(ds);
         return NULL;
+    }
+    if (!(o && o->layer) && !layer_name[0]) {
+        int with_geometry = 0;
+        for (int i = 0; i < GDALDatasetGetLayerCount(ds); i++)
+            with_geometry += OGR_L_GetGeomType(GDALDatasetGetLayer(ds, i)) != wkbNone;
+        if (with_geometry > 1)
+            pl_info(ctx, "%s: %d layers; using '%s' as %s (choose another with FILE:LAYER)", pl_basename(file),
+                    with_geometry, OGR_L_GetName(layer), role);
     }
     pl_vector *v = pl_calloc(1, sizeof *v);
     v->ds = ds;
@@ -122,8 +264,13 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
     OGRSpatialReferenceH assumed = NULL;
     if (!src) {
         if (!o || !o->assume_crs) {
-            pl_error_set(err, PL_EINPUT, "%s: layer has no CRS; give it one with --assume-crs EPSG:n "
-                         "(e.g. EPSG:3006 for SWEREF 99 TM)", v->label);
+            const char *hint = pl_vector_crs_hint(layer);
+            if (*hint)
+                pl_error_set(err, PL_EINPUT, "%s: layer has no CRS; give it one with --assume-crs EPSG:n%s",
+                             v->label, hint);
+            else
+                pl_error_set(err, PL_EINPUT, "%s: layer has no CRS; give it one with --assume-crs EPSG:n "
+                             "(e.g. EPSG:3006 for SWEREF 99 TM)", v->label);
             pl_vector_close(v);
             return NULL;
         }
@@ -134,19 +281,25 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
             return NULL;
         }
         src = assumed;
+        v->crs_assumed = 1;
     }
     OGRSpatialReferenceH src_trad = OSRClone(src);
     OSRSetAxisMappingStrategy(src_trad, OAMS_TRADITIONAL_GIS_ORDER);
-    if (!OSRIsSame(src_trad, v->work_srs)) {
+    int failed = 0;
+    if (!OSRIsSame(src_trad, v->work_srs) && !pl_srs_equivalent(src_trad, v->work_srs)) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
         v->to_work = OCTNewCoordinateTransformation(src_trad, v->work_srs);
-        if (!v->to_work)
+        CPLPopErrorHandler();
+        if (!v->to_work) {
+            failed = 1;
             pl_error_set(err, PL_EINPUT, "%s: cannot transform its CRS to %s; check the .prj or use --assume-crs",
                          v->label, ctx->work_crs);
+        }
     }
     OSRDestroySpatialReference(src_trad);
     if (assumed)
         OSRDestroySpatialReference(assumed);
-    if (err && err->code != PL_OK) {
+    if (failed) {
         pl_vector_close(v);
         return NULL;
     }
@@ -208,6 +361,12 @@ const char *pl_vector_field_list(const pl_vector *v)
 int pl_vector_field_pick(const pl_vector *v, const char *given, const char *const *candidates,
                          const char *flag, int required, pl_error *err)
 {
+    return pl_vector_field_find(v, given, candidates, NULL, flag, required, err);
+}
+
+int pl_vector_field_find(const pl_vector *v, const char *given, const char *const *candidates, const char *what,
+                         const char *flag, int required, pl_error *err)
+{
     if (given && *given) {
         int i = pl_vector_field(v, given);
         if (i < 0)
@@ -216,10 +375,24 @@ int pl_vector_field_pick(const pl_vector *v, const char *given, const char *cons
         return i;
     }
     int i = pl_vector_field_auto(v, candidates);
-    if (i < 0 && required)
+    if (i < 0 && required && !what) {
+        /* pl_vector_field_pick's message, unchanged for its callers. */
         pl_error_set(err, PL_EINPUT, "%s: no %s field found (looked for %s%s); fields are: %s; use --%s",
                      v->label, flag, candidates && candidates[0] ? candidates[0] : "?",
                      candidates && candidates[0] && candidates[1] ? ", ..." : "", pl_vector_field_list(v), flag);
+    } else if (i < 0 && required) {
+        char looked[256] = "";
+        for (int k = 0; candidates && candidates[k]; k++) {
+            size_t used = strlen(looked);
+            if (k == 6) {
+                snprintf(looked + used, sizeof looked - used, ", ...");
+                break;
+            }
+            snprintf(looked + used, sizeof looked - used, "%s%s", k ? ", " : "", candidates[k]);
+        }
+        pl_error_set(err, PL_EINPUT, "%s: no %s field found (looked for %s); fields are: %s; use --%s",
+                     v->label, what, looked[0] ? looked : "?", pl_vector_field_list(v), flag);
+    }
     return i;
 }
 

@@ -17,12 +17,14 @@ typedef struct pl_vector {
     char *path;                            /* file part of the spec */
     char *label;                           /* "file.gpkg:layer" for messages (basename) */
     char *role;                            /* "population", ... for messages */
+    int crs_assumed;                       /* the source had no CRS and --assume-crs was used */
 } pl_vector;
 
 typedef struct pl_vector_opts {
     const char *layer;       /* NULL: from the spec, else the only layer, else the first with geometry */
     const char *assume_crs;  /* used only when the source has no CRS; NULL = refuse such sources */
     const char *role;        /* for messages */
+    const char *const *open_options;  /* GDAL open options; NULL = defaults (for CSV: X/Y/WKT columns) */
 } pl_vector_opts;
 
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err);
@@ -39,6 +41,9 @@ int pl_vector_field_auto(const pl_vector *v, const char *const *candidates);
  * and required, fails with "LABEL: field 'X' not found; fields are: ...; use --FLAG". */
 int pl_vector_field_pick(const pl_vector *v, const char *given, const char *const *candidates,
                          const char *flag, int required, pl_error *err);
+/* Like pl_vector_field_pick; `what` names the field in the message ("population"). */
+int pl_vector_field_find(const pl_vector *v, const char *given, const char *const *candidates, const char *what,
+                         const char *flag, int required, pl_error *err);
 /* "a, b, c" (static buffer). */
 const char *pl_vector_field_list(const pl_vector *v);
 
@@ -54,6 +59,19 @@ GEOSGeometry *pl_geos_make_valid(pl_ctx *ctx, GEOSGeometry *g, int *was_repaired
 
 /* Reads a numeric field; returns 0 and sets *out, or -1 when null/not numeric. */
 int pl_vector_get_number(OGRFeatureH f, int field, double *out);
+
+/* True if src equals work, or differs only by an unnamed datum on the same ellipsoid and
+ * projection (SCB's "unnamed" SWEREF 99 TM .prj): no transformation needed. */
+int pl_srs_equivalent(OGRSpatialReferenceH src, OGRSpatialReferenceH work);
+/* "EPSG:3006 (SWEREF99 TM)", or "'unnamed', not an EPSG code but equivalent to EPSG:3006 (...)",
+ * or "'NAME' (no EPSG code)", or "none". */
+void pl_srs_describe(OGRSpatialReferenceH srs, const char *work_crs, char *buf, size_t size);
+
+/* " (the coordinates look like ...: EPSG:n)" from a layer's extent, or "". */
+const char *pl_vector_crs_hint(OGRLayerH layer);
+/* The GDAL open options pl_vector_open uses for a file ("x/y, lon/lat, wkt" columns of a
+ * CSV), NULL for other formats. */
+const char *const *pl_vector_default_open_options(const char *file);
 
 /* Basename of a path (static buffer). */
 const char *pl_basename(const char *path);

@@ -1,0 +1,278 @@
+/* Routing benchmark: the anchor workload, generated deterministically.
+ *
+ * A jittered 150 m grid of N nodes (default 2,000,000: 1600 x 1250), +-40 m jitter per
+ * axis, 5 % of the grid edges removed, a diagonal shortcut in 4 % of the cells (about
+ * 3.9 M undirected edges, each a two-vertex road, lengths in metres, a mix of residential,
+ * tertiary and secondary speeds), 3,000 facilities and 400,000 origins at random nodes.
+ * Times (monotonic clock, median of R runs, one core) the nearest-facility search (k=1)
+ * and nearest + second nearest (k=2), by distance, and reports ns per settled label and
+ * the peak RSS. Also times the graph build, the snapping and a warm cache read.
+ *
+ * usage: bench_routing [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O]
+ *                      [--metric distance|time] [--cache FILE] */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "../gis/graph.h"
+#include "../gis/roads.h"
+
+static uint64_t rng = 0x853c49e6748fea9bULL;
+static uint64_t next_u64(void)
+{
+    /* splitmix64 */
+    uint64_t z = (rng += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+static double uniform(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct lines {
+    size_t n, cap;
+    uint32_t *a, *b;
+} lines;
+
+static void add_line(lines *L, uint32_t a, uint32_t b)
+{
+    if (L->n == L->cap) {
+        L->cap = L->cap ? 2 * L->cap : 1 << 20;
+        L->a = pl_realloc(L->a, L->cap * sizeof *L->a);
+        L->b = pl_realloc(L->b, L->cap * sizeof *L->b);
+    }
+    L->a[L->n] = a;
+    L->b[L->n] = b;
+    L->n++;
+}
+
+int main(int argc, char **argv)
+{
+    long n_target = 2000000, runs = 5, n_fac = 3000, n_orig = 400000;
+    uint64_t seed = 20240601;
+    pl_metric metric = PL_METRIC_DISTANCE;
+    const char *cache = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
+            n_target = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+            seed = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--facilities") && i + 1 < argc)
+            n_fac = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--origins") && i + 1 < argc)
+            n_orig = atol(argv[++i]);
+        else if (!strcmp(argv[i], "--metric") && i + 1 < argc)
+            metric = !strcmp(argv[++i], "time") ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+        else if (!strcmp(argv[i], "--cache") && i + 1 < argc)
+            cache = argv[++i];
+        else {
+            fprintf(stderr, "usage: %s [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O] "
+                            "[--metric distance|time] [--cache FILE]\n", argv[0]);
+            return 1;
+        }
+    }
+    if (runs < 1)
+        runs = 1;
+    rng ^= seed * 0x9e3779b97f4a7c15ULL;
+
+    /* ---- workload ---- */
+    double t0 = now_s();
+    uint32_t W = (uint32_t)llround(sqrt((double)n_target * 1.28)), H = (uint32_t)((n_target + W - 1) / W);
+    if (n_target == 2000000) {
+        W = 1600;
+        H = 1250;
+    }
+    uint32_t N = W * H;
+    double *nx = pl_malloc((size_t)N * sizeof *nx), *ny = pl_malloc((size_t)N * sizeof *ny);
+    for (uint32_t j = 0; j < H; j++)
+        for (uint32_t i = 0; i < W; i++) {
+            nx[j * W + i] = 500000.0 + 150.0 * i + (uniform() * 80.0 - 40.0);
+            ny[j * W + i] = 6400000.0 + 150.0 * j + (uniform() * 80.0 - 40.0);
+        }
+    lines L = {0};
+    for (uint32_t j = 0; j < H; j++)
+        for (uint32_t i = 0; i < W; i++) {
+            uint32_t v = j * W + i;
+            if (i + 1 < W && uniform() >= 0.05)
+                add_line(&L, v, v + 1);
+            if (j + 1 < H && uniform() >= 0.05)
+                add_line(&L, v, v + W);
+            if (i + 1 < W && j + 1 < H && uniform() < 0.04) {
+                if (uniform() < 0.5)
+                    add_line(&L, v, v + W + 1);
+                else
+                    add_line(&L, v + 1, v + W);
+            }
+        }
+    pl_roads *r = pl_calloc(1, sizeof *r);
+    r->n = L.n;
+    r->first_vertex = pl_malloc((L.n + 1) * sizeof *r->first_vertex);
+    r->vx = pl_malloc(2 * L.n * sizeof *r->vx);
+    r->vy = pl_malloc(2 * L.n * sizeof *r->vy);
+    r->id = pl_malloc(L.n * sizeof *r->id);
+    r->road_class = pl_malloc(L.n);
+    r->speed_kmh = pl_calloc(L.n, sizeof *r->speed_kmh);
+    r->oneway = pl_calloc(L.n, 1);
+    r->flags = pl_calloc(L.n, 1);
+    r->layer = pl_calloc(L.n, 1);
+    r->source = pl_strdup("bench grid");
+    for (size_t e = 0; e < L.n; e++) {
+        r->first_vertex[e] = 2 * e;
+        r->vx[2 * e] = nx[L.a[e]];
+        r->vy[2 * e] = ny[L.a[e]];
+        r->vx[2 * e + 1] = nx[L.b[e]];
+        r->vy[2 * e + 1] = ny[L.b[e]];
+        r->id[e] = (int64_t)e;
+        double u = uniform();
+        r->road_class[e] = u < 0.7 ? PL_ROAD_RESIDENTIAL : u < 0.9 ? PL_ROAD_TERTIARY : PL_ROAD_SECONDARY;
+    }
+    r->first_vertex[L.n] = 2 * L.n;
+    free(L.a);
+    free(L.b);
+    /* Facilities and origins at random nodes (facilities distinct). */
+    double *fx = pl_malloc((size_t)n_fac * sizeof *fx), *fy = pl_malloc((size_t)n_fac * sizeof *fy);
+    double *ox = pl_malloc((size_t)n_orig * sizeof *ox), *oy = pl_malloc((size_t)n_orig * sizeof *oy);
+    uint8_t *taken = pl_calloc(N, 1);
+    for (long i = 0; i < n_fac; i++) {
+        uint32_t v;
+        do
+            v = (uint32_t)(next_u64() % N);
+        while (taken[v]);
+        taken[v] = 1;
+        fx[i] = nx[v];
+        fy[i] = ny[v];
+    }
+    free(taken);
+    for (long i = 0; i < n_orig; i++) {
+        uint32_t v = (uint32_t)(next_u64() % N);
+        ox[i] = nx[v];
+        oy[i] = ny[v];
+    }
+    free(nx);
+    free(ny);
+    double t_gen = now_s() - t0;
+
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    t0 = now_s();
+    pl_graph *g = pl_graph_build(ctx, r, &go, &err);
+    double t_build = now_s() - t0;
+    if (!g) {
+        fprintf(stderr, "build failed: %s\n", err.msg);
+        return 2;
+    }
+    double t_cache_write = NAN, t_cache_read = NAN;
+    if (cache) {
+        remove(cache);
+        go.cache_path = cache;
+        t0 = now_s();
+        pl_graph *g2 = pl_graph_build(ctx, r, &go, &err); /* builds and writes */
+        t_cache_write = now_s() - t0;
+        pl_graph_free(g2);
+        t0 = now_s();
+        g2 = pl_graph_build(ctx, r, &go, &err);
+        t_cache_read = now_s() - t0;
+        if (!g2->from_cache)
+            fprintf(stderr, "warning: cache was not used\n");
+        pl_graph_free(g2);
+    }
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_snap *fs = pl_malloc((size_t)n_fac * sizeof *fs), *os = pl_malloc((size_t)n_orig * sizeof *os);
+    t0 = now_s();
+    pl_graph_snap(ctx, g, r, fx, fy, (size_t)n_fac, &so, fs, &err);
+    pl_graph_snap(ctx, g, r, ox, oy, (size_t)n_orig, &so, os, &err);
+    double t_snap = now_s() - t0;
+
+    printf("# routing benchmark: %u x %u jittered grid, seed %llu, metric %s, %ld runs (median)\n", W, H,
+           (unsigned long long)seed, metric == PL_METRIC_TIME ? "time" : "distance", runs);
+    printf("graph: %u nodes, %u edges, %u arcs, %u components (largest %u)\n", g->n_nodes, g->n_edges, g->n_arcs,
+           g->n_components, g->component_nodes[0]);
+    printf("%-34s %12s\n", "stage", "seconds");
+    printf("%-34s %12.3f\n", "generate workload", t_gen);
+    printf("%-34s %12.3f\n", "build graph (3.9 M roads)", t_build);
+    if (cache) {
+        printf("%-34s %12.3f\n", "build + write cache", t_cache_write);
+        printf("%-34s %12.3f\n", "read cache (warm run)", t_cache_read);
+    }
+    printf("%-34s %12.3f\n", "snap facilities + origins", t_snap);
+    printf("\n%-6s %9s %9s %9s %11s %12s %9s %9s %7s %8s\n", "search", "median s", "min s", "cpu s", "settled",
+           "heap pushes", "ns/label", "heap max", "goal s", "peak MB");
+    pl_label *out = pl_malloc((size_t)n_orig * 3 * sizeof *out);
+    double goals[4] = {0, 0.6, 1.5, 0};
+    for (int k = 1; k <= 2; k++) {
+        double *times = pl_malloc((size_t)runs * sizeof *times), *cpus = pl_malloc((size_t)runs * sizeof *cpus);
+        pl_search_stats st;
+        for (long i = 0; i < runs; i++) {
+            pl_search_opts sopts = {.metric = metric, .k = k, .cutoff = INFINITY, .stats = &st};
+            t0 = now_s();
+            double c0 = cpu_s();
+            pl_graph_nearest_k(ctx, g, fs, (uint32_t)n_fac, os, (size_t)n_orig, &sopts, out, &err);
+            times[i] = now_s() - t0;
+            cpus[i] = cpu_s() - c0;
+        }
+        qsort(times, (size_t)runs, sizeof *times, cmp_double);
+        qsort(cpus, (size_t)runs, sizeof *cpus, cmp_double);
+        double med = times[runs / 2];
+        printf("k=%-4d %9.3f %9.3f %9.3f %11llu %12llu %9.1f %9u %7.1f %8.0f\n", k, med, times[0], cpus[runs / 2],
+               (unsigned long long)st.settled, (unsigned long long)st.heap_pushes, 1e9 * med / (double)st.settled,
+               st.heap_max, goals[k], peak_rss_mb());
+        /* A checksum so runs can be compared. */
+        double sum = 0;
+        size_t reach = 0;
+        for (long i = 0; i < n_orig; i++)
+            if (isfinite(out[i * k].dist_m)) {
+                sum += out[i * k].dist_m;
+                reach++;
+            }
+        printf("         reached %zu of %ld origins, mean nearest %.1f m\n", reach, n_orig, reach ? sum / reach : 0);
+        free(times);
+        free(cpus);
+    }
+    free(out);
+    free(fs);
+    free(os);
+    free(fx);
+    free(fy);
+    free(ox);
+    free(oy);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+    return 0;
+}

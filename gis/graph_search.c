@@ -1,0 +1,524 @@
+/* Multi-source k-nearest search (reverse Dijkstra with k labels per node, an indexed
+ * 4-ary heap with decrease-key) and single-source one-to-many. See graph.h. */
+#include "graph.h"
+#include "graph_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Label slots: k per node. */
+enum { ST_FREE = 0, ST_TENT = 1, ST_DONE = 2 };
+
+typedef struct item {
+    double p, q;  /* primary metric, the other measure */
+    uint32_t src;
+    uint32_t state;
+} item;
+
+/* Lazy heap entry: valid while its node still holds a tentative slot with this source
+ * and this p; otherwise skipped when popped. */
+typedef struct hent {
+    double p;
+    uint32_t src;
+    uint32_t node;
+} hent;
+
+/* Bytes per node: k slots padded so a node's slots share one cache line for k <= 2. */
+#define STRIDE(K) ((K) == 1 ? 32 : (K) == 2 ? 64 : 72)
+
+typedef struct search {
+    item *items;
+    hent *heap;
+    size_t n, cap;
+    pl_search_stats st;
+} search;
+
+static inline int hless(const hent *a, const hent *b)
+{
+    return a->p < b->p || (a->p == b->p && a->src < b->src);
+}
+
+static inline void heap_push(search *S, double p, uint32_t src, uint32_t node)
+{
+    if (S->n == S->cap) {
+        S->cap = S->cap ? 2 * S->cap : 4096;
+        S->heap = pl_realloc(S->heap, S->cap * sizeof *S->heap);
+    }
+    hent *h = S->heap, e = {p, src, node};
+    size_t i = S->n++;
+    while (i > 0) {
+        size_t parent = (i - 1) >> 2;
+        if (!hless(&e, &h[parent]))
+            break;
+        h[i] = h[parent];
+        i = parent;
+    }
+    h[i] = e;
+    S->st.heap_pushes++;
+    if (S->n > S->st.heap_max)
+        S->st.heap_max = (uint32_t)S->n;
+}
+
+static inline item *node_items(const search *S, uint32_t u, const int K)
+{
+    return (item *)((char *)S->items + (size_t)u * STRIDE(K));
+}
+
+static inline hent heap_pop(search *S)
+{
+    hent *h = S->heap, top = h[0];
+    size_t n = --S->n;
+    if (n == 0)
+        return top;
+    hent last = h[n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= n)
+            break;
+        size_t best = c, end = c + 4 < n ? c + 4 : n;
+        for (size_t j = c + 1; j < end; j++)
+            if (hless(&h[j], &h[best]))
+                best = j;
+        if (!hless(&h[best], &last))
+            break;
+        h[i] = h[best];
+        i = best;
+    }
+    h[i] = last;
+    return top;
+}
+
+/* Offers label (src, p, q) to node u. K is a compile-time constant in each instance. */
+static inline __attribute__((always_inline)) void offer(search *S, const int K, uint32_t u, uint32_t src, double p,
+                                                         double q)
+{
+    item *it = node_items(S, u, K);
+    int free_slot = -1, worst = -1;
+    for (int j = 0; j < K; j++) {
+        uint32_t st = it[j].state;
+        if (st == ST_FREE) {
+            if (free_slot < 0)
+                free_slot = j;
+            continue;
+        }
+        if (it[j].src == src) {
+            if (st == ST_TENT && (p < it[j].p || (p == it[j].p && q < it[j].q))) {
+                int dec = p < it[j].p;
+                it[j].p = p;
+                it[j].q = q;
+                if (dec) {
+                    heap_push(S, p, src, u);
+                    S->st.decreases++;
+                }
+            }
+            return;
+        }
+        if (st == ST_TENT &&
+            (worst < 0 || it[j].p > it[worst].p || (it[j].p == it[worst].p && it[j].src > it[worst].src)))
+            worst = j;
+    }
+    if (free_slot >= 0) {
+        item *t = &it[free_slot];
+        t->p = p;
+        t->q = q;
+        t->src = src;
+        t->state = ST_TENT;
+        heap_push(S, p, src, u);
+        return;
+    }
+    /* Full of settled and tentative labels: replace the worst tentative if beaten. */
+    if (worst < 0)
+        return; /* all k settled */
+    item *w = &it[worst];
+    if (p < w->p || (p == w->p && src < w->src)) {
+        w->p = p;
+        w->q = q;
+        w->src = src;
+        heap_push(S, p, src, u);
+        S->st.decreases++;
+    }
+}
+
+static inline __attribute__((always_inline)) void run(search *S, const pl_graph *g, const int K, const int M,
+                                                       double cutoff)
+{
+    const uint32_t *in_begin = g->in_begin;
+    const pl_rev_arc *in_arc = g->in_arc;
+    while (S->n > 0) {
+        hent top = heap_pop(S);
+        if (S->n > 0) {
+            /* The next node to settle is probably the new top: start fetching it. */
+            uint32_t nx = S->heap[0].node;
+            __builtin_prefetch(node_items(S, nx, K));
+            __builtin_prefetch(&in_begin[nx]);
+        }
+        uint32_t u = top.node;
+        item *it = node_items(S, u, K);
+        int j = 0;
+        for (; j < K; j++)
+            if (it[j].state == ST_TENT && it[j].src == top.src && it[j].p == top.p)
+                break;
+        if (j == K)
+            continue; /* stale entry */
+        item *lab = &it[j];
+        lab->state = ST_DONE;
+        S->st.settled++;
+        double p = lab->p, q = lab->q;
+        uint32_t src = lab->src;
+        uint32_t b = in_begin[u], e = in_begin[u + 1];
+        S->st.relaxed += e - b;
+        /* Fetch the neighbours' slots together rather than one miss after another. */
+        for (uint32_t a = b; a < e; a++)
+            __builtin_prefetch(node_items(S, in_arc[a].tail, K));
+        for (uint32_t a = b; a < e; a++) {
+            const pl_rev_arc *arc = &in_arc[a];
+            double np = p + (M == PL_METRIC_DISTANCE ? arc->len_m : arc->time_s);
+            if (np > cutoff)
+                continue;
+            double nq = q + (M == PL_METRIC_DISTANCE ? arc->time_s : arc->len_m);
+            offer(S, K, arc->tail, src, np, nq);
+        }
+    }
+}
+
+static void seed_and_run(search *S, const pl_graph *g, int K, int M, const pl_snap *sources, uint32_t n_sources,
+                         double cutoff)
+{
+    for (uint32_t i = 0; i < n_sources; i++) {
+        const pl_snap *s = &sources[i];
+        if (s->status == PL_SNAP_NONE || s->node_a >= g->n_nodes || s->node_b >= g->n_nodes)
+            continue;
+        double acc_p = M == PL_METRIC_DISTANCE ? s->access_m : s->access_s;
+        double acc_q = M == PL_METRIC_DISTANCE ? s->access_s : s->access_m;
+        if (s->from_a) {
+            double p = acc_p + (M == PL_METRIC_DISTANCE ? s->a_len_m : s->a_time_s);
+            double q = acc_q + (M == PL_METRIC_DISTANCE ? s->a_time_s : s->a_len_m);
+            if (p <= cutoff) {
+                switch (K) {
+                case 1: offer(S, 1, s->node_a, i, p, q); break;
+                case 2: offer(S, 2, s->node_a, i, p, q); break;
+                default: offer(S, 3, s->node_a, i, p, q); break;
+                }
+            }
+        }
+        if (s->from_b) {
+            double p = acc_p + (M == PL_METRIC_DISTANCE ? s->b_len_m : s->b_time_s);
+            double q = acc_q + (M == PL_METRIC_DISTANCE ? s->b_time_s : s->b_len_m);
+            if (p <= cutoff) {
+                switch (K) {
+                case 1: offer(S, 1, s->node_b, i, p, q); break;
+                case 2: offer(S, 2, s->node_b, i, p, q); break;
+                default: offer(S, 3, s->node_b, i, p, q); break;
+                }
+            }
+        }
+    }
+    if (M == PL_METRIC_DISTANCE) {
+        switch (K) {
+        case 1: run(S, g, 1, PL_METRIC_DISTANCE, cutoff); break;
+        case 2: run(S, g, 2, PL_METRIC_DISTANCE, cutoff); break;
+        default: run(S, g, 3, PL_METRIC_DISTANCE, cutoff); break;
+        }
+    } else {
+        switch (K) {
+        case 1: run(S, g, 1, PL_METRIC_TIME, cutoff); break;
+        case 2: run(S, g, 2, PL_METRIC_TIME, cutoff); break;
+        default: run(S, g, 3, PL_METRIC_TIME, cutoff); break;
+        }
+    }
+}
+
+/* ---------- combining at the targets ---------- */
+
+typedef struct cand {
+    double p, q;
+    uint32_t src;
+} cand;
+
+/* Keeps the best k distinct sources by (p, src), each with its best (p, q). */
+static void cand_offer(cand *best, int *nb, int k, uint32_t src, double p, double q, double cutoff)
+{
+    if (!(p <= cutoff))
+        return;
+    for (int i = 0; i < *nb; i++)
+        if (best[i].src == src) {
+            if (p < best[i].p || (p == best[i].p && q < best[i].q)) {
+                best[i].p = p;
+                best[i].q = q;
+                /* move up */
+                while (i > 0 && (best[i].p < best[i - 1].p || (best[i].p == best[i - 1].p && best[i].src < best[i - 1].src))) {
+                    cand t = best[i];
+                    best[i] = best[i - 1];
+                    best[i - 1] = t;
+                    i--;
+                }
+            }
+            return;
+        }
+    int i = *nb;
+    if (i == k) {
+        cand *w = &best[k - 1];
+        if (!(p < w->p || (p == w->p && src < w->src)))
+            return;
+        i = k - 1;
+    } else {
+        (*nb)++;
+    }
+    best[i] = (cand){p, q, src};
+    while (i > 0 && (best[i].p < best[i - 1].p || (best[i].p == best[i - 1].p && best[i].src < best[i - 1].src))) {
+        cand t = best[i];
+        best[i] = best[i - 1];
+        best[i - 1] = t;
+        i--;
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Direct travel along one edge from place t to place s (both on it): returns 1 and the
+ * along-edge costs (primary, other) when the edge's direction allows. */
+static int along_edge(const pl_snap *t, const pl_snap *s, int M, double *p, double *q)
+{
+    double pt = t->a_len_m, ps = s->a_len_m;
+    double dl, dt;
+    if (ps >= pt && (t->to_b || ps == pt)) {
+        dl = ps - pt;
+        dt = (double)s->a_time_s - (double)t->a_time_s;
+    } else if (ps <= pt && t->to_a) {
+        dl = pt - ps;
+        dt = (double)t->a_time_s - (double)s->a_time_s;
+    } else {
+        return 0;
+    }
+    if (dt < 0)
+        dt = 0;
+    *p = M == PL_METRIC_DISTANCE ? dl : dt;
+    *q = M == PL_METRIC_DISTANCE ? dt : dl;
+    return 1;
+}
+
+int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, uint32_t n_sources,
+                       const pl_snap *targets, size_t n_targets, const pl_search_opts *opts, pl_label *out,
+                       pl_error *err)
+{
+    if (!g || !opts)
+        return pl_error_set(err, PL_EINTERNAL, "pl_graph_nearest_k: no graph or options");
+    int K = opts->k;
+    if (K < 1 || K > 3)
+        return pl_error_set(err, PL_EINPUT, "k = %d: the search finds 1 to 3 nearest services", K);
+    int M = opts->metric == PL_METRIC_TIME ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+    double cutoff = opts->cutoff > 0 ? opts->cutoff : INFINITY; /* NaN and 0 too: none */
+    pl_progress(ctx, 0.0, "searching");
+
+    search S;
+    memset(&S, 0, sizeof S);
+    S.items = pl_big_calloc((g->n_nodes ? g->n_nodes : 1) * (size_t)STRIDE(K)); /* all ST_FREE */
+    seed_and_run(&S, g, K, M, sources, n_sources, cutoff);
+    pl_progress(ctx, 0.8, "searching");
+
+    /* Sources by edge, for targets on the same edge. */
+    uint64_t *by_edge = pl_malloc((n_sources ? n_sources : 1) * sizeof *by_edge);
+    uint32_t nbe = 0;
+    for (uint32_t i = 0; i < n_sources; i++)
+        if (sources[i].status != PL_SNAP_NONE && sources[i].edge != PL_NONE)
+            by_edge[nbe++] = ((uint64_t)sources[i].edge << 32) | i;
+    qsort(by_edge, nbe, sizeof *by_edge, cmp_u64);
+
+    for (size_t t = 0; t < n_targets; t++) {
+        const pl_snap *T = &targets[t];
+        cand best[3];
+        int nb = 0;
+        if (T->status != PL_SNAP_NONE && T->node_a < g->n_nodes && T->node_b < g->n_nodes) {
+            double acc_p = M == PL_METRIC_DISTANCE ? T->access_m : T->access_s;
+            double acc_q = M == PL_METRIC_DISTANCE ? T->access_s : T->access_m;
+            for (int end = 0; end < 2; end++) {
+                if (!(end ? T->to_b : T->to_a))
+                    continue;
+                uint32_t v = end ? T->node_b : T->node_a;
+                double pp = end ? (M == PL_METRIC_DISTANCE ? T->b_len_m : T->b_time_s)
+                                : (M == PL_METRIC_DISTANCE ? T->a_len_m : T->a_time_s);
+                double pq = end ? (M == PL_METRIC_DISTANCE ? T->b_time_s : T->b_len_m)
+                                : (M == PL_METRIC_DISTANCE ? T->a_time_s : T->a_len_m);
+                const item *it = (const item *)((const char *)S.items + (size_t)v * STRIDE(K));
+                for (int j = 0; j < K; j++)
+                    if (it[j].state == ST_DONE)
+                        cand_offer(best, &nb, K, it[j].src, (it[j].p + pp) + acc_p, (it[j].q + pq) + acc_q, cutoff);
+            }
+            /* Sources on the target's own edge. */
+            uint64_t key = (uint64_t)T->edge << 32;
+            size_t lo = 0, hi = nbe;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (by_edge[mid] < key)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t i = lo; i < nbe && (by_edge[i] >> 32) == T->edge; i++) {
+                uint32_t si = (uint32_t)by_edge[i];
+                double p, q;
+                const pl_snap *src = &sources[si];
+                if (along_edge(T, src, M, &p, &q)) {
+                    double sp = M == PL_METRIC_DISTANCE ? src->access_m : src->access_s;
+                    double sq = M == PL_METRIC_DISTANCE ? src->access_s : src->access_m;
+                    cand_offer(best, &nb, K, si, (sp + p) + acc_p, (sq + q) + acc_q, cutoff);
+                }
+            }
+        }
+        pl_label *o = &out[t * (size_t)K];
+        for (int j = 0; j < K; j++) {
+            if (j < nb) {
+                o[j].source = best[j].src;
+                o[j].dist_m = M == PL_METRIC_DISTANCE ? best[j].p : best[j].q;
+                o[j].time_s = M == PL_METRIC_DISTANCE ? best[j].q : best[j].p;
+            } else {
+                o[j].source = UINT32_MAX;
+                o[j].dist_m = INFINITY;
+                o[j].time_s = INFINITY;
+            }
+        }
+    }
+    if (opts->stats)
+        *opts->stats = S.st;
+    free(by_edge);
+    free(S.items);
+    free(S.heap);
+    pl_progress(ctx, 1.0, "searching");
+    return PL_OK;
+}
+
+/* ---------- one-to-many (forward, single source, lazy binary heap) ---------- */
+
+typedef struct lent {
+    double p;
+    uint32_t v;
+} lent;
+
+static void lpush(lent **h, size_t *n, size_t *cap, double p, uint32_t v)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 1024;
+        *h = pl_realloc(*h, *cap * sizeof **h);
+    }
+    size_t i = (*n)++;
+    while (i > 0 && (*h)[(i - 1) / 2].p > p) {
+        (*h)[i] = (*h)[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    (*h)[i] = (lent){p, v};
+}
+
+static lent lpop(lent *h, size_t *n)
+{
+    lent top = h[0], last = h[--(*n)];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= *n)
+            break;
+        if (c + 1 < *n && h[c + 1].p < h[c].p)
+            c++;
+        if (!(h[c].p < last.p))
+            break;
+        h[i] = h[c];
+        i = c;
+    }
+    if (*n)
+        h[i] = last;
+    return top;
+}
+
+int pl_graph_one_to_many(pl_ctx *ctx, const pl_graph *g, const pl_snap *from, const pl_snap *to, size_t n_to,
+                         pl_metric metric, pl_label *out, pl_error *err)
+{
+    (void)ctx;
+    if (!g || !from)
+        return pl_error_set(err, PL_EINTERNAL, "pl_graph_one_to_many: no graph or place");
+    int M = metric == PL_METRIC_TIME ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+    uint32_t n = g->n_nodes;
+    double *dp = pl_malloc((n ? n : 1) * sizeof *dp), *dq = pl_malloc((n ? n : 1) * sizeof *dq);
+    uint8_t *done = pl_calloc(n ? n : 1, 1);
+    for (uint32_t i = 0; i < n; i++)
+        dp[i] = dq[i] = INFINITY;
+    lent *h = NULL;
+    size_t hn = 0, hcap = 0;
+    int ok = from->status != PL_SNAP_NONE && from->node_a < n && from->node_b < n;
+    double fap = M == PL_METRIC_DISTANCE ? from->access_m : from->access_s;
+    double faq = M == PL_METRIC_DISTANCE ? from->access_s : from->access_m;
+    for (int end = 0; ok && end < 2; end++) {
+        if (!(end ? from->to_b : from->to_a))
+            continue;
+        uint32_t v = end ? from->node_b : from->node_a;
+        double p = fap + (end ? (M == PL_METRIC_DISTANCE ? from->b_len_m : from->b_time_s)
+                              : (M == PL_METRIC_DISTANCE ? from->a_len_m : from->a_time_s));
+        double q = faq + (end ? (M == PL_METRIC_DISTANCE ? from->b_time_s : from->b_len_m)
+                              : (M == PL_METRIC_DISTANCE ? from->a_time_s : from->a_len_m));
+        if (p < dp[v] || (p == dp[v] && q < dq[v])) {
+            dp[v] = p;
+            dq[v] = q;
+            lpush(&h, &hn, &hcap, p, v);
+        }
+    }
+    while (hn) {
+        lent e = lpop(h, &hn);
+        uint32_t u = e.v;
+        if (done[u] || e.p > dp[u])
+            continue;
+        done[u] = 1;
+        for (uint32_t a = g->out_begin[u]; a < g->out_begin[u + 1]; a++) {
+            uint32_t v = g->arc_head[a];
+            double wp = M == PL_METRIC_DISTANCE ? g->arc_len_m[a] : g->arc_time_s[a];
+            double wq = M == PL_METRIC_DISTANCE ? g->arc_time_s[a] : g->arc_len_m[a];
+            double p = dp[u] + wp, q = dq[u] + wq;
+            if (!done[v] && (p < dp[v] || (p == dp[v] && q < dq[v]))) {
+                dp[v] = p;
+                dq[v] = q;
+                lpush(&h, &hn, &hcap, p, v);
+            }
+        }
+    }
+    for (size_t i = 0; i < n_to; i++) {
+        const pl_snap *T = &to[i];
+        double bp = INFINITY, bq = INFINITY;
+        if (ok && T->status != PL_SNAP_NONE && T->node_a < n && T->node_b < n) {
+            double tap = M == PL_METRIC_DISTANCE ? T->access_m : T->access_s;
+            double taq = M == PL_METRIC_DISTANCE ? T->access_s : T->access_m;
+            for (int end = 0; end < 2; end++) {
+                if (!(end ? T->from_b : T->from_a))
+                    continue;
+                uint32_t v = end ? T->node_b : T->node_a;
+                double p = (dp[v] + (end ? (M == PL_METRIC_DISTANCE ? T->b_len_m : T->b_time_s)
+                                         : (M == PL_METRIC_DISTANCE ? T->a_len_m : T->a_time_s))) + tap;
+                double q = (dq[v] + (end ? (M == PL_METRIC_DISTANCE ? T->b_time_s : T->b_len_m)
+                                         : (M == PL_METRIC_DISTANCE ? T->a_time_s : T->a_len_m))) + taq;
+                if (p < bp || (p == bp && q < bq)) {
+                    bp = p;
+                    bq = q;
+                }
+            }
+            double p, q;
+            if (T->edge == from->edge && along_edge(from, T, M, &p, &q)) {
+                p = (fap + p) + tap;
+                q = (faq + q) + taq;
+                if (p < bp || (p == bp && q < bq)) {
+                    bp = p;
+                    bq = q;
+                }
+            }
+        }
+        out[i].source = isfinite(bp) ? 0 : UINT32_MAX;
+        out[i].dist_m = M == PL_METRIC_DISTANCE ? bp : bq;
+        out[i].time_s = M == PL_METRIC_DISTANCE ? bq : bp;
+    }
+    free(h);
+    free(dp);
+    free(dq);
+    free(done);
+    return PL_OK;
+}

@@ -1,0 +1,288 @@
+/* Attaching places to the graph: nearest eligible edge segment through a uniform grid
+ * of segments, searched ring by ring (rules in graph.h). */
+#include "graph.h"
+#include "graph_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pl_snap_opts_default(pl_snap_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->max_snap_m = 1000.0;
+    o->min_component_nodes = 50;
+    o->access_speed_kmh = 0.0;
+}
+
+typedef struct seg_grid {
+    double minx, miny, cell;
+    int64_t nx, ny;
+    uint32_t *begin; /* nx*ny+1 */
+    uint32_t *seg;   /* segment ids: index into seg_v/seg_e */
+    uint32_t nseg;
+} seg_grid;
+
+typedef struct seg_set {
+    uint32_t n, cap;
+    uint32_t *v; /* first vertex of the segment (roads vertex index) */
+    uint32_t *e; /* edge */
+} seg_set;
+
+static void seg_push(seg_set *s, uint32_t v, uint32_t e)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 1024;
+        s->v = pl_realloc(s->v, s->cap * sizeof *s->v);
+        s->e = pl_realloc(s->e, s->cap * sizeof *s->e);
+    }
+    s->v[s->n] = v;
+    s->e[s->n] = e;
+    s->n++;
+}
+
+static void grid_build(seg_grid *G, const seg_set *S, const pl_roads *roads)
+{
+    memset(G, 0, sizeof *G);
+    G->nseg = S->n;
+    if (!S->n)
+        return;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY, total = 0;
+    for (uint32_t i = 0; i < S->n; i++) {
+        uint32_t v = S->v[i];
+        double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
+        minx = fmin(minx, fmin(x0, x1));
+        maxx = fmax(maxx, fmax(x0, x1));
+        miny = fmin(miny, fmin(y0, y1));
+        maxy = fmax(maxy, fmax(y0, y1));
+        total += hypot(x1 - x0, y1 - y0);
+    }
+    double w = fmax(maxx - minx, 1.0), h = fmax(maxy - miny, 1.0);
+    double cell = fmax(4.0 * total / S->n, 1.0);
+    /* At most about 2 cells per segment. */
+    double max_cells = 2.0 * S->n + 16;
+    if ((w / cell + 1) * (h / cell + 1) > max_cells)
+        cell = sqrt(w * h / max_cells) + 1.0;
+    G->minx = minx;
+    G->miny = miny;
+    G->cell = cell;
+    G->nx = (int64_t)(w / cell) + 1;
+    G->ny = (int64_t)(h / cell) + 1;
+    size_t nc = (size_t)(G->nx * G->ny);
+    G->begin = pl_calloc(nc + 1, sizeof *G->begin);
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = NULL;
+        if (pass == 1) {
+            for (size_t c = 0; c < nc; c++)
+                G->begin[c + 1] += G->begin[c];
+            G->seg = pl_malloc((G->begin[nc] ? G->begin[nc] : 1) * sizeof *G->seg);
+            fill = pl_malloc((nc + 1) * sizeof *fill);
+            memcpy(fill, G->begin, (nc + 1) * sizeof *fill);
+        }
+        for (uint32_t i = 0; i < S->n; i++) {
+            uint32_t v = S->v[i];
+            double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
+            int64_t cx0 = (int64_t)((fmin(x0, x1) - minx) / cell), cx1 = (int64_t)((fmax(x0, x1) - minx) / cell);
+            int64_t cy0 = (int64_t)((fmin(y0, y1) - miny) / cell), cy1 = (int64_t)((fmax(y0, y1) - miny) / cell);
+            if (cx1 >= G->nx) cx1 = G->nx - 1;
+            if (cy1 >= G->ny) cy1 = G->ny - 1;
+            for (int64_t cy = cy0; cy <= cy1; cy++)
+                for (int64_t cx = cx0; cx <= cx1; cx++) {
+                    size_t c = (size_t)(cy * G->nx + cx);
+                    if (pass == 0)
+                        G->begin[c + 1]++;
+                    else
+                        G->seg[fill[c]++] = i;
+                }
+        }
+        free(fill);
+    }
+}
+
+static void grid_free(seg_grid *G)
+{
+    free(G->begin);
+    free(G->seg);
+}
+
+static double seg_dist2(const pl_roads *roads, uint32_t v, double px, double py, double *t_out)
+{
+    double x0 = roads->vx[v], y0 = roads->vy[v], dx = roads->vx[v + 1] - x0, dy = roads->vy[v + 1] - y0;
+    double l2 = dx * dx + dy * dy, t = 0;
+    if (l2 > 0) {
+        t = ((px - x0) * dx + (py - y0) * dy) / l2;
+        t = t < 0 ? 0 : t > 1 ? 1 : t;
+    }
+    double qx = x0 + t * dx - px, qy = y0 + t * dy - py;
+    *t_out = t;
+    return qx * qx + qy * qy;
+}
+
+/* Nearest segment within maxd (INFINITY = anywhere); returns its id or PL_NONE. */
+static uint32_t grid_nearest(const seg_grid *G, const seg_set *S, const pl_roads *roads, double px, double py,
+                             double maxd, double *d_out, double *t_out)
+{
+    if (!G->nseg)
+        return PL_NONE;
+    double fx = floor((px - G->minx) / G->cell), fy = floor((py - G->miny) / G->cell);
+    /* Clamp far-away points to keep the integer arithmetic sane; distances stay exact. */
+    fx = fmax(fmin(fx, (double)G->nx + 1e9), -1e9);
+    fy = fmax(fmin(fy, (double)G->ny + 1e9), -1e9);
+    int64_t cx = (int64_t)fx, cy = (int64_t)fy;
+    int64_t ox = cx < 0 ? -cx : cx >= G->nx ? cx - (G->nx - 1) : 0;
+    int64_t oy = cy < 0 ? -cy : cy >= G->ny ? cy - (G->ny - 1) : 0;
+    int64_t r0 = ox > oy ? ox : oy;
+    int64_t rmax = r0 + (G->nx > G->ny ? G->nx : G->ny);
+    uint32_t best = PL_NONE;
+    double best_d2 = maxd * maxd, best_t = 0;
+    if (!isfinite(maxd))
+        best_d2 = INFINITY;
+    for (int64_t r = r0; r <= rmax; r++) {
+        /* Cells at Chebyshev distance r from (cx,cy). */
+        int64_t y_lo = cy - r, y_hi = cy + r;
+        for (int64_t y = y_lo; y <= y_hi; y++) {
+            if (y < 0 || y >= G->ny)
+                continue;
+            int full_row = (y == y_lo || y == y_hi);
+            int64_t step = full_row ? 1 : 2 * r;
+            if (step == 0)
+                step = 1;
+            for (int64_t x = cx - r; x <= cx + r; x += step) {
+                if (x < 0 || x >= G->nx)
+                    continue;
+                size_t c = (size_t)(y * G->nx + x);
+                for (uint32_t k = G->begin[c]; k < G->begin[c + 1]; k++) {
+                    uint32_t s = G->seg[k];
+                    double t, d2 = seg_dist2(roads, S->v[s], px, py, &t);
+                    if (d2 < best_d2 || (d2 == best_d2 && (best == PL_NONE || s < best))) {
+                        best_d2 = d2;
+                        best = s;
+                        best_t = t;
+                    }
+                }
+            }
+        }
+        /* Everything not yet seen lies at least r cells away. */
+        double reach = (double)r * G->cell;
+        if (best != PL_NONE && best_d2 <= reach * reach)
+            break;
+        if (isfinite(maxd) && reach > maxd)
+            break;
+    }
+    if (best == PL_NONE)
+        return PL_NONE;
+    *d_out = sqrt(best_d2);
+    *t_out = best_t;
+    return best;
+}
+
+static void fill_snap(const pl_graph *g, const pl_roads *roads, const seg_set *S, uint32_t s, double t, double d,
+                      double access_kmh, pl_snap *out)
+{
+    uint32_t e = S->e[s], v = S->v[s];
+    double along = 0, total = 0;
+    for (uint32_t i = g->edge_v0[e]; i < g->edge_v1[e]; i++) {
+        double l = hypot(roads->vx[i + 1] - roads->vx[i], roads->vy[i + 1] - roads->vy[i]);
+        if (i < v)
+            along += l;
+        else if (i == v)
+            along += t * l;
+        total += l;
+    }
+    double frac = total > 0 ? along / total : 0;
+    if (frac > 1)
+        frac = 1;
+    memset(out, 0, sizeof *out);
+    out->node_a = g->edge_a[e];
+    out->node_b = g->edge_b[e];
+    out->edge = e;
+    out->road = g->edge_road[e];
+    double len = g->edge_len_m[e], time = g->edge_time_s[e];
+    out->a_len_m = (float)(len * frac);
+    out->b_len_m = (float)(len * (1 - frac));
+    out->a_time_s = (float)(time * frac);
+    out->b_time_s = (float)(time * (1 - frac));
+    uint8_t dir = g->edge_dir[e];
+    out->to_b = out->from_a = (dir & 1) != 0;
+    out->to_a = out->from_b = (dir & 2) != 0;
+    /* At an end node itself, the one-way rule does not stop anyone from being there. */
+    if (frac == 0)
+        out->to_a = out->from_a = 1;
+    if (frac == 1)
+        out->to_b = out->from_b = 1;
+    out->access_m = (float)d;
+    out->access_s = (float)(d * 3.6 / access_kmh);
+}
+
+int pl_graph_snap(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const double *x, const double *y, size_t n,
+                  const pl_snap_opts *opts, pl_snap *out, pl_error *err)
+{
+    pl_snap_opts o;
+    if (opts)
+        o = *opts;
+    else
+        pl_snap_opts_default(&o);
+    if (!g || !roads)
+        return pl_error_set(err, PL_EINTERNAL, "pl_graph_snap: no graph or roads");
+    double access_kmh = o.access_speed_kmh > 0 ? o.access_speed_kmh : pl_mode_access_speed_kmh(g->mode);
+    /* Segments of eligible edges, split by component size. */
+    seg_set big = {0}, small = {0};
+    for (uint32_t e = 0; e < g->n_edges; e++) {
+        uint32_t r = g->edge_road[e];
+        if (!g->edge_dir[e] || r >= roads->n || !pl_road_snappable(roads, r))
+            continue;
+        int is_big = g->component_nodes[g->component[g->edge_a[e]]] >= o.min_component_nodes;
+        for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++)
+            seg_push(is_big ? &big : &small, v, e);
+    }
+    seg_grid Gb, Gs;
+    grid_build(&Gb, &big, roads);
+    grid_build(&Gs, &small, roads);
+    size_t n_none = 0, n_far = 0, n_moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        double db = INFINITY, ds = INFINITY, tb = 0, ts = 0;
+        uint32_t sb = PL_NONE, ss = PL_NONE;
+        if (isfinite(x[i]) && isfinite(y[i])) {
+            sb = grid_nearest(&Gb, &big, roads, x[i], y[i], INFINITY, &db, &tb);
+            ss = grid_nearest(&Gs, &small, roads, x[i], y[i], sb == PL_NONE ? INFINITY : db, &ds, &ts);
+        }
+        int use_small = ss != PL_NONE && (sb == PL_NONE || (ds < db && db > o.max_snap_m));
+        if (ss != PL_NONE && sb != PL_NONE && ds < db && !use_small)
+            n_moved++;
+        if (sb == PL_NONE && ss == PL_NONE) {
+            memset(&out[i], 0, sizeof out[i]);
+            out[i].node_a = out[i].node_b = out[i].edge = out[i].road = PL_NONE;
+            out[i].access_m = out[i].access_s = INFINITY;
+            out[i].status = PL_SNAP_NONE;
+            n_none++;
+            continue;
+        }
+        if (use_small)
+            fill_snap(g, roads, &small, ss, ts, ds, access_kmh, &out[i]);
+        else
+            fill_snap(g, roads, &big, sb, tb, db, access_kmh, &out[i]);
+        if (out[i].access_m > o.max_snap_m) {
+            out[i].status = PL_SNAP_TOO_FAR;
+            n_far++;
+        }
+        if ((i & 0xffff) == 0)
+            pl_progress(ctx, (double)i / (double)n, "attaching to roads");
+    }
+    pl_progress(ctx, 1.0, "attaching to roads");
+    if (n_moved)
+        pl_info(ctx, "snap: %zu of %zu places attached past a nearer fragment (component < %u nodes) to the main "
+                "network", n_moved, n, o.min_component_nodes);
+    if (n_far)
+        pl_warn(ctx, "snap-too-far", "%zu of %zu places are more than %.0f m from the nearest road; attached anyway",
+                n_far, n, o.max_snap_m);
+    if (n_none)
+        pl_warn(ctx, "snap-none", "%zu of %zu places have no road open to %s to attach to", n_none, n,
+                pl_mode_name(g->mode));
+    grid_free(&Gb);
+    grid_free(&Gs);
+    free(big.v);
+    free(big.e);
+    free(small.v);
+    free(small.e);
+    return PL_OK;
+}

@@ -1,0 +1,567 @@
+/* Shared loader machinery: opening a layer for a role, reading and repairing geometry,
+ * reading fields with the quirks of Swedish data (codes with leading zeros, cp1252 text,
+ * decimal commas). */
+#include "internal.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const pl_cand_muni_code[] = {"KnKod", "kommunkod", "kommun_kod", "kn_kod", "KOMMUNKOD", "kod",
+                                         "code", "LnKod", "ln_kod", "lan_kod", "lankod", "lanskod",
+                                         "municipality_code", "mun_code", NULL};
+const char *const pl_cand_muni_name[] = {"KnNamn", "kommunnamn", "kommun_namn", "kn_namn", "namn", "name",
+                                         "LnNamn", "ln_namn", "lan_namn", "lannamn", "lansnamn",
+                                         "municipality", "mun_name", "kommun", NULL};
+const char *const pl_cand_carried_code[] = {"kn_kod", "kommun", "KnKod", "kommunkod", "kommun_kod", "mun_code",
+                                            "municipality_code", "kommunkod_2", NULL};
+const char *const pl_cand_pop[] = {"pop", "beftotalt", "befolkning", "population", "Beftot", "bef_tot",
+                                   "folkmangd", "folkmängd", "invanare", "invånare", "antal_inv",
+                                   "bef", "totalt", "antal", NULL};
+static const char *const pop_strong[] = {"pop", "beftotalt", "befolkning", "population", "Beftot", "bef_tot",
+                                         "folkmangd", "folkmängd", "invanare", "invånare", "antal_inv", NULL};
+static const char *const pop_weak[] = {"bef", "totalt", "antal", NULL};
+const char *const pl_cand_id[] = {"id", "osm_id", "objectid", "fid", "gid", "uid", "nr", NULL};
+const char *const pl_cand_name[] = {"name", "namn", "butiksnamn", "benamning", "benämning", "title", NULL};
+const char *const pl_cand_type[] = {"type", "typ", "service", "service_type", "servicetyp", "tjanst", "tjänst",
+                                    "tjanstetyp", "category", "kategori", "verksamhet", "amenity", "shop",
+                                    "healthcare", NULL};
+const char *const pl_cand_loc_code[] = {"code", "tatortskod", "tatort_kod", "tatkod", "tkod", "kod", NULL};
+const char *const pl_cand_loc_name[] = {"name", "namn", "tatort", "tatortsnamn", "tatortnamn", "ort", NULL};
+const char *const pl_cand_grid_id[] = {"rut_id", "rutid", "rutid_scb", "ruta", "rut", NULL};
+
+int pl_geom_family(OGRwkbGeometryType t)
+{
+    switch (wkbFlatten(t)) {
+    case wkbPoint:
+    case wkbMultiPoint:
+        return PL_FAM_POINT;
+    case wkbLineString:
+    case wkbMultiLineString:
+    case wkbCircularString:
+    case wkbCompoundCurve:
+    case wkbMultiCurve:
+        return PL_FAM_LINE;
+    case wkbPolygon:
+    case wkbMultiPolygon:
+    case wkbCurvePolygon:
+    case wkbMultiSurface:
+    case wkbTriangle:
+    case wkbTIN:
+    case wkbPolyhedralSurface:
+        return PL_FAM_POLYGON;
+    default:
+        return 0;
+    }
+}
+
+const char *pl_family_name(int fam)
+{
+    switch (fam) {
+    case PL_FAM_POINT:
+        return "points";
+    case PL_FAM_LINE:
+        return "lines";
+    case PL_FAM_POLYGON:
+        return "polygons";
+    default:
+        return "mixed geometries";
+    }
+}
+
+int pl_grow_cap(size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need)
+        c *= 2;
+    *cap = c;
+    return 1;
+}
+
+int pl_layer_check(pl_vector *v, const char *role, int accept, const char *accept_text, pl_error *err)
+{
+    OGRwkbGeometryType t = OGR_L_GetGeomType(v->layer);
+    if (wkbFlatten(t) == wkbNone)
+        return pl_error_set(err, PL_EINPUT, "%s: the layer has no geometry (a plain table); give %s as %s",
+                            v->label, accept_text, role);
+    int fam = pl_geom_family(t);
+    if (fam && !(fam & accept))
+        return pl_error_set(err, PL_EINPUT, "%s: the layer holds %s (%s), which cannot be used as %s; give %s",
+                            v->label, pl_family_name(fam), OGRGeometryTypeToName(t), role, accept_text);
+    GIntBig count = OGR_L_GetFeatureCount(v->layer, TRUE);
+    if (count == 0)
+        return pl_error_set(err, PL_EINPUT, "%s: the layer is empty (0 features); check the file or choose "
+                            "another layer with FILE:LAYER", v->label);
+    return PL_OK;
+}
+
+pl_vector *pl_layer_open(pl_ctx *ctx, const char *spec, const pl_load_opts *o, const char *role, int accept,
+                         const char *accept_text, pl_error *err)
+{
+    pl_vector_opts vo = {0};
+    vo.layer = o ? o->layer : NULL;
+    vo.assume_crs = o ? o->assume_crs : NULL;
+    vo.role = role;
+    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
+    if (!v)
+        return NULL;
+    if (pl_layer_check(v, role, accept, accept_text, err) != PL_OK) {
+        pl_vector_close(v);
+        return NULL;
+    }
+    return v;
+}
+
+OGRFeatureH pl_layer_next(const pl_vector *v)
+{
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRFeatureH f = OGR_L_GetNextFeature(v->layer);
+    CPLPopErrorHandler();
+    return f;
+}
+
+const char *pl_feature_label(const pl_vector *v, OGRFeatureH f, int id_field)
+{
+    static char buf[512];
+    GIntBig fid = OGR_F_GetFID(f);
+    if (id_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, id_field))
+        snprintf(buf, sizeof buf, "feature %" PRId64 " (%s %s)", (int64_t)fid,
+                 OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, id_field)), OGR_F_GetFieldAsString(f, id_field));
+    else
+        snprintf(buf, sizeof buf, "feature %" PRId64, (int64_t)fid);
+    (void)v;
+    return buf;
+}
+
+/* Every coordinate finite, and within limit when limit > 0. */
+static int coords_ok(OGRGeometryH g, double limit)
+{
+    int n = OGR_G_GetGeometryCount(g);
+    if (n > 0) {
+        for (int i = 0; i < n; i++)
+            if (!coords_ok(OGR_G_GetGeometryRef(g, i), limit))
+                return 0;
+        return 1;
+    }
+    int np = OGR_G_GetPointCount(g);
+    for (int i = 0; i < np; i++) {
+        double x = OGR_G_GetX(g, i), y = OGR_G_GetY(g, i);
+        if (!isfinite(x) || !isfinite(y))
+            return 0;
+        if (limit > 0 && (fabs(x) > limit || fabs(y) > limit))
+            return 0;
+    }
+    return 1;
+}
+
+/* Keeps the polygonal parts of a MakeValid result as a (Multi)Polygon; NULL if none. */
+static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
+{
+    int t = GEOSGeomTypeId_r(h, g);
+    if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON)
+        return g;
+    if (t != GEOS_GEOMETRYCOLLECTION) {
+        GEOSGeom_destroy_r(h, g);
+        return NULL;
+    }
+    int n = GEOSGetNumGeometries_r(h, g);
+    size_t cap = 8;
+    unsigned np = 0;
+    GEOSGeometry **polys = pl_malloc(sizeof *polys * cap);
+    for (int i = 0; i < n; i++) {
+        const GEOSGeometry *part = GEOSGetGeometryN_r(h, g, i);
+        int pt = GEOSGeomTypeId_r(h, part);
+        int m = pt == GEOS_POLYGON ? 1 : pt == GEOS_MULTIPOLYGON ? GEOSGetNumGeometries_r(h, part) : 0;
+        for (int k = 0; k < m; k++) {
+            const GEOSGeometry *poly = pt == GEOS_POLYGON ? part : GEOSGetGeometryN_r(h, part, k);
+            if (GEOSisEmpty_r(h, poly))
+                continue;
+            if (np == cap) {
+                cap *= 2;
+                polys = pl_realloc(polys, sizeof *polys * cap);
+            }
+            polys[np++] = GEOSGeom_clone_r(h, poly);
+        }
+    }
+    GEOSGeom_destroy_r(h, g);
+    GEOSGeometry *out = NULL;
+    if (np == 1)
+        out = polys[0];
+    else if (np > 1)
+        out = GEOSGeom_createCollection_r(h, GEOS_MULTIPOLYGON, polys, np);
+    free(polys);
+    return out;
+}
+
+GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int accept, int *family,
+                                     pl_read_stats *st)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    st->features++;
+    OGRGeometryH g0 = OGR_F_GetGeometryRef(f);
+    if (!g0 || OGR_G_IsEmpty(g0)) {
+        st->null_geom++;
+        pl_warn(ctx, "geometry-null", "%s: %s has no geometry; skipped", v->label, pl_feature_label(v, f, -1));
+        return NULL;
+    }
+    OGRGeometryH g = OGR_G_Clone(g0);
+    if (OGR_G_HasCurveGeometry(g, TRUE)) {
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0, NULL);
+        OGR_G_DestroyGeometry(g);
+        g = lin;
+    }
+    OGR_G_FlattenTo2D(g);
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbGeometryCollection) {
+        /* A collection of one kind (as some GeoJSON writers produce) becomes a multi geometry. */
+        int kinds = 0;
+        for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
+            kinds |= pl_geom_family(OGR_G_GetGeometryType(OGR_G_GetGeometryRef(g, i)));
+        if (kinds == PL_FAM_POLYGON)
+            g = OGR_G_ForceToMultiPolygon(g);
+        else if (kinds == PL_FAM_POINT)
+            g = OGR_G_ForceToMultiPoint(g);
+        else if (kinds == PL_FAM_LINE)
+            g = OGR_G_ForceToMultiLineString(g);
+        t = wkbFlatten(OGR_G_GetGeometryType(g));
+    }
+    int fam = pl_geom_family(t);
+    if (family)
+        *family = fam;
+    if (!(fam & accept)) {
+        st->wrong_type++;
+        pl_warn(ctx, "geometry-wrong-type", "%s: %s is a %s, not one of the geometry types this role takes; "
+                "skipped", v->label, pl_feature_label(v, f, -1), OGRGeometryTypeToName(t));
+        OGR_G_DestroyGeometry(g);
+        return NULL;
+    }
+    int ok = coords_ok(g, 0);
+    if (ok && v->to_work) {
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        ok = OGR_G_Transform(g, v->to_work) == OGRERR_NONE;
+        CPLPopErrorHandler();
+    }
+    if (ok)
+        ok = coords_ok(g, 1e8);
+    if (!ok) {
+        st->bad_coords++;
+        pl_warn(ctx, "geometry-bad-coordinates", "%s: %s has coordinates that are not numbers, are huge or "
+                "cannot be transformed to %s; skipped", v->label, pl_feature_label(v, f, -1), ctx->work_crs);
+        OGR_G_DestroyGeometry(g);
+        return NULL;
+    }
+    GEOSGeometry *gg = pl_ogr_to_geos(ctx, g);
+    OGR_G_DestroyGeometry(g);
+    if (!gg || GEOSisEmpty_r(h, gg) == 1) {
+        if (gg)
+            GEOSGeom_destroy_r(h, gg);
+        st->null_geom++;
+        pl_warn(ctx, "geometry-null", "%s: %s has no geometry; skipped", v->label, pl_feature_label(v, f, -1));
+        return NULL;
+    }
+    if (fam == PL_FAM_POLYGON) {
+        if (GEOSisValid_r(h, gg) != 1) {
+            char *reason = GEOSisValidReason_r(h, gg);
+            GEOSGeometry *fixed = GEOSMakeValid_r(h, gg);
+            GEOSGeom_destroy_r(h, gg);
+            gg = fixed ? polygonal_part(h, fixed) : NULL;
+            if (gg && GEOSisEmpty_r(h, gg) == 1) {
+                GEOSGeom_destroy_r(h, gg);
+                gg = NULL;
+            }
+            if (!gg) {
+                st->invalid_skipped++;
+                pl_warn(ctx, "geometry-invalid-skipped", "%s: %s is an invalid polygon (%s) that cannot be "
+                        "repaired into an area; skipped", v->label, pl_feature_label(v, f, -1),
+                        reason ? reason : "?");
+            } else {
+                st->repaired++;
+                pl_warn(ctx, "geometry-invalid-repaired", "%s: %s was an invalid polygon (%s); repaired with "
+                        "MakeValid", v->label, pl_feature_label(v, f, -1), reason ? reason : "?");
+            }
+            GEOSFree_r(h, reason);
+            if (!gg)
+                return NULL;
+        }
+    } else if (fam == PL_FAM_POINT && GEOSGeomTypeId_r(h, gg) == GEOS_MULTIPOINT) {
+        int n = GEOSGetNumGeometries_r(h, gg);
+        if (n > 1)
+            pl_warn(ctx, "geometry-multipoint", "%s: %s is a MultiPoint of %d points; its first point is used",
+                    v->label, pl_feature_label(v, f, -1), n);
+        GEOSGeometry *first = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gg, 0));
+        GEOSGeom_destroy_r(h, gg);
+        gg = first;
+    }
+    st->used++;
+    return gg;
+}
+
+int pl_layer_nothing_loaded(const pl_vector *v, const pl_read_stats *st, const char *accept_text, pl_error *err)
+{
+    char why[512] = "";
+    struct {
+        long n;
+        const char *what;
+    } parts[] = {
+        {st->null_geom, "without geometry"},
+        {st->wrong_type, "of another geometry type"},
+        {st->bad_coords, "with bad coordinates"},
+        {st->invalid_skipped, "invalid beyond repair"},
+    };
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (parts[i].n) {
+            size_t used = strlen(why);
+            snprintf(why + used, sizeof why - used, "%s%ld %s", used ? ", " : "", parts[i].n, parts[i].what);
+        }
+    return pl_error_set(err, PL_EINPUT, "%s: none of the %ld features could be used as %s (%s); give %s", v->label,
+                        st->features, v->role, why[0] ? why : "all were skipped", accept_text);
+}
+
+char *pl_field_text(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field)
+{
+    if (field < 0 || !OGR_F_IsFieldSetAndNotNull(f, field))
+        return NULL;
+    const char *s = OGR_F_GetFieldAsString(f, field);
+    if (CPLIsUTF8(s, -1))
+        return pl_strdup(s);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    char *rec = CPLRecode(s, "CP1252", CPL_ENC_UTF8);
+    CPLPopErrorHandler();
+    pl_warn(ctx, "text-not-utf8", "%s: %s: field '%s' is not UTF-8; read as Windows-1252 (add a .cpg file "
+            "or convert the file to UTF-8)", v->label, pl_feature_label(v, f, -1),
+            OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field)));
+    char *out = pl_strdup(rec ? rec : s);
+    CPLFree(rec);
+    return out;
+}
+
+static int all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+char *pl_field_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int pad, int *warned)
+{
+    if (field < 0 || !OGR_F_IsFieldSetAndNotNull(f, field))
+        return NULL;
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
+    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
+    char buf[128];
+    long long num = -1;
+    if (t == OFTInteger || t == OFTInteger64) {
+        num = (long long)OGR_F_GetFieldAsInteger64(f, field);
+    } else if (t == OFTReal) {
+        double d = OGR_F_GetFieldAsDouble(f, field);
+        if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
+            num = (long long)d;
+    }
+    char *text = NULL;
+    if (num >= 0) {
+        snprintf(buf, sizeof buf, "%lld", num);
+        text = pl_strdup(buf);
+    } else {
+        text = pl_field_text(ctx, v, f, field);
+        if (!text)
+            return NULL;
+        char *s = text, *e = text + strlen(text);
+        while (isspace((unsigned char)*s))
+            s++;
+        while (e > s && isspace((unsigned char)e[-1]))
+            *--e = '\0';
+        memmove(text, s, strlen(s) + 1);
+        if (!*text) {
+            free(text);
+            return NULL;
+        }
+    }
+    /* Swedish codes: län two digits, kommun four. A code that lost its leading zero
+     * (integer field, or text through a spreadsheet) gets it back. */
+    if (all_digits(text)) {
+        size_t len = strlen(text);
+        size_t want = pad > 0 ? (size_t)pad : (atol(text) < 100 ? 2 : 4);
+        if (len < want) {
+            snprintf(buf, sizeof buf, "%0*ld", (int)want, atol(text));
+            if (warned && !*warned) {
+                *warned = 1;
+                pl_warn(ctx, "code-zero-padded", "%s: field '%s' holds codes without leading zeros (%s %s); "
+                        "padded to %zu digits ('%s' -> '%s')", v->label, fname,
+                        t == OFTString ? "text like" : "a number type, e.g.", text, want, text, buf);
+            }
+            free(text);
+            text = pl_strdup(buf);
+        }
+    }
+    return text;
+}
+
+int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw)
+{
+    static char rawbuf[256];
+    if (raw)
+        *raw = rawbuf;
+    rawbuf[0] = '\0';
+    if (field < 0 || !OGR_F_IsFieldSetAndNotNull(f, field))
+        return 1;
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
+    if (t == OFTInteger || t == OFTInteger64 || t == OFTReal) {
+        double d = OGR_F_GetFieldAsDouble(f, field);
+        snprintf(rawbuf, sizeof rawbuf, "%s", OGR_F_GetFieldAsString(f, field));
+        if (!isfinite(d))
+            return -1;
+        *out = d;
+        return 0;
+    }
+    const char *s = OGR_F_GetFieldAsString(f, field);
+    snprintf(rawbuf, sizeof rawbuf, "%s", s);
+    /* Drop spaces (also no-break spaces, as thousands separators); a lone decimal comma
+     * becomes a point: "1 234,5" -> 1234.5. */
+    char clean[256];
+    size_t k = 0;
+    int commas = 0, points = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && k < sizeof clean - 1; p++) {
+        if (isspace(*p))
+            continue;
+        if (p[0] == 0xC2 && p[1] == 0xA0) {
+            p++;
+            continue;
+        }
+        if (p[0] == 0xE2 && p[1] == 0x80 && p[2] == 0xAF) {
+            p += 2;
+            continue;
+        }
+        commas += *p == ',';
+        points += *p == '.';
+        clean[k++] = (char)*p;
+    }
+    clean[k] = '\0';
+    if (k == 0)
+        return 1;
+    if (commas == 1 && points == 0)
+        *strchr(clean, ',') = '.';
+    char *end;
+    errno = 0;
+    double d = strtod(clean, &end);
+    if (end == clean || *end || errno == ERANGE || !isfinite(d))
+        return -1;
+    *out = d;
+    return 0;
+}
+
+int pl_field_require_numeric(const pl_vector *v, int field, const char *flag, pl_error *err)
+{
+    OGRFieldDefnH fd = OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field);
+    OGRFieldType t = OGR_Fld_GetType(fd);
+    if (t == OFTInteger || t == OFTInteger64 || t == OFTReal || t == OFTString)
+        return PL_OK;
+    return pl_error_set(err, PL_EINPUT, "%s: field '%s' holds %s values, not numbers; use --%s with a numeric field",
+                        v->label, OGR_Fld_GetNameRef(fd), OGR_GetFieldTypeName(t), flag);
+}
+
+char *pl_feature_id(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int id_field)
+{
+    char *s = pl_field_text(ctx, v, f, id_field);
+    if (s && *s)
+        return s;
+    free(s);
+    char buf[32];
+    snprintf(buf, sizeof buf, "%" PRId64, (int64_t)OGR_F_GetFID(f));
+    return pl_strdup(buf);
+}
+
+int pl_representative_point(pl_ctx *ctx, const GEOSGeometry *g, double *x, double *y)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    GEOSGeometry *c = GEOSGetCentroid_r(h, g);
+    if (c && !GEOSisEmpty_r(h, c) && GEOSIntersects_r(h, g, c) != 1) {
+        GEOSGeom_destroy_r(h, c);
+        c = GEOSPointOnSurface_r(h, g);
+    }
+    if (!c)
+        return -1;
+    int rc = GEOSisEmpty_r(h, c) == 1 ? -1 : 0;
+    if (rc == 0 && (GEOSGeomGetX_r(h, c, x) != 1 || GEOSGeomGetY_r(h, c, y) != 1))
+        rc = -1;
+    GEOSGeom_destroy_r(h, c);
+    return rc;
+}
+
+int pl_layer_progress(pl_ctx *ctx, const pl_vector *v, long i, long n, const char *stage, pl_error *err)
+{
+    if (n <= 0 || (i % 2048) != 0)
+        return PL_OK;
+    if (pl_progress(ctx, (double)i / (double)n, stage))
+        return pl_error_set(err, PL_EINPUT, "%s: cancelled while %s", v->label, stage);
+    return PL_OK;
+}
+
+int pl_pop_field_auto(const pl_vector *v)
+{
+    int i = pl_vector_field_auto(v, pop_strong);
+    if (i >= 0)
+        return i;
+    static const char *const prefixes[] = {"population", "befolkning", "beftotalt", "beftot", "pop", "bef", NULL};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(v->layer);
+    int best = -1, best_year = 0;
+    for (int k = 0; k < OGR_FD_GetFieldCount(defn); k++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, k);
+        OGRFieldType t = OGR_Fld_GetType(fd);
+        if (t != OFTInteger && t != OFTInteger64 && t != OFTReal && t != OFTString)
+            continue;
+        const char *name = OGR_Fld_GetNameRef(fd);
+        for (int p = 0; prefixes[p]; p++) {
+            size_t pl = strlen(prefixes[p]);
+            if (strncasecmp(name, prefixes[p], pl) != 0)
+                continue;
+            const char *rest = name + pl;
+            if (*rest == '_' || *rest == ' ' || *rest == '-')
+                rest++;
+            if (strlen(rest) == 4 && all_digits(rest)) {
+                int year = atoi(rest);
+                if (year >= 1900 && year <= 2100 && year > best_year) {
+                    best_year = year;
+                    best = k;
+                }
+            }
+            break;
+        }
+    }
+    if (best >= 0)
+        return best;
+    return pl_vector_field_auto(v, pop_weak);
+}
+
+int pl_pop_field_pick(pl_ctx *ctx, const pl_vector *v, const char *given, const char *flag, pl_error *err)
+{
+    int f;
+    if (given && *given) {
+        f = pl_vector_field_find(v, given, NULL, "population", flag, 1, err);
+    } else {
+        f = pl_pop_field_auto(v);
+        if (f < 0) {
+            pl_error_set(err, PL_EINPUT, "%s: no population field found (looked for pop, beftotalt, befolkning, "
+                         "population, Beftot, pop_YYYY, ...); fields are: %s; use --%s", v->label,
+                         pl_vector_field_list(v), flag);
+            return -1;
+        }
+        pl_info(ctx, "%s: population from field '%s'", v->label,
+                OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), f)));
+    }
+    if (f >= 0 && pl_field_require_numeric(v, f, flag, err) != PL_OK)
+        return -1;
+    return f;
+}

@@ -1,0 +1,98 @@
+/* Helpers shared by the loaders in layers/ (not a public API). */
+#ifndef PLATSA_LAYERS_INTERNAL_H
+#define PLATSA_LAYERS_INTERNAL_H
+
+#include <stddef.h>
+#include <geos_c.h>
+#include "../gis/vector.h"
+#include "layers.h"
+
+/* Geometry families a loader accepts (bit set). */
+enum { PL_FAM_POINT = 1, PL_FAM_LINE = 2, PL_FAM_POLYGON = 4 };
+
+/* Family of an OGR geometry type, 0 for none/unknown/collection. */
+int pl_geom_family(OGRwkbGeometryType t);
+const char *pl_family_name(int fam);
+
+/* Opens spec for a role: CRS checks and reprojection (pl_vector_open), then refuses an
+ * empty layer and a layer whose declared geometry type is none of `accept`
+ * (layers of unknown or mixed type are checked feature by feature).
+ * `accept_text` completes "give ..." in the message, e.g. "polygons (areas) or points". */
+pl_vector *pl_layer_open(pl_ctx *ctx, const char *spec, const pl_load_opts *o, const char *role, int accept,
+                         const char *accept_text, pl_error *err);
+
+/* The checks of pl_layer_open on an opened vector. */
+int pl_layer_check(pl_vector *v, const char *role, int accept, const char *accept_text, pl_error *err);
+
+/* The next feature, with GDAL's own remarks about the data (unclosed rings, ...) kept
+ * off stderr: loaders report problems through pl_warn. */
+OGRFeatureH pl_layer_next(const pl_vector *v);
+
+/* Per-load counters for the messages at the end. */
+typedef struct pl_read_stats {
+    long features, used;
+    long null_geom, wrong_type, bad_coords, invalid_skipped, repaired;
+} pl_read_stats;
+
+/* Reads a feature's geometry as GEOS, in the working CRS, valid, with Z/M and curves
+ * removed. Returns NULL (after a counted warning, see layers.h) when the feature must be
+ * skipped. *family is set to the geometry's family. Polygons come back as valid
+ * (Multi)Polygons (repaired with GEOSMakeValid when needed), points as Points (the first
+ * point of a MultiPoint). */
+GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int accept, int *family,
+                                     pl_read_stats *st);
+
+/* Error for a load that produced nothing from a non-empty layer. Returns PL_EINPUT. */
+int pl_layer_nothing_loaded(const pl_vector *v, const pl_read_stats *st, const char *accept_text, pl_error *err);
+
+/* "feature 12" or "feature 12 (id X)" for messages (static buffer). */
+const char *pl_feature_label(const pl_vector *v, OGRFeatureH f, int id_field);
+
+/* Text of a field as valid UTF-8 (a copy), NULL when null. Bytes that are not UTF-8 are
+ * decoded as Windows-1252 with a counted "text-not-utf8" warning. */
+char *pl_field_text(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field);
+
+/* A code field as text: strings trimmed; integer fields zero-padded to `pad` digits
+ * (warning "code-zero-padded", once per load via *warned). NULL when null/empty. */
+char *pl_field_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int pad, int *warned);
+
+/* Reads a number: 0 = ok, 1 = null/empty, -1 = not a number (text in *raw, static). */
+int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw);
+
+/* Fails unless the field's type can hold numbers (integer, real, or text to parse). */
+int pl_field_require_numeric(const pl_vector *v, int field, const char *flag, pl_error *err);
+
+/* Id text for a feature: the id field when set, else the FID. */
+char *pl_feature_id(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int id_field);
+
+/* Representative point of a (multi)polygon: its centroid when inside, else a point on
+ * the surface. Returns 0 on success. */
+int pl_representative_point(pl_ctx *ctx, const GEOSGeometry *g, double *x, double *y);
+
+/* Checks and reports a cancel request from the progress callback. */
+int pl_layer_progress(pl_ctx *ctx, const pl_vector *v, long i, long n, const char *stage, pl_error *err);
+
+/* Capacity helper: grows *cap to at least need (doubling). Returns 1 if it grew. */
+int pl_grow_cap(size_t *cap, size_t need);
+
+/* The population field by name: strong names (pop, beftotalt, befolkning, population,
+ * beftot, folkmangd, invanare...), else the latest year of pop_YYYY / befYYYY / population_YYYY,
+ * else weak names (bef, totalt, antal). -1 if none. */
+int pl_pop_field_auto(const pl_vector *v);
+/* Population field: `given` wins (error if absent), else pl_pop_field_auto; error naming
+ * the fields and `flag` when none. Also checks the field type is numeric. */
+int pl_pop_field_pick(pl_ctx *ctx, const pl_vector *v, const char *given, const char *flag, pl_error *err);
+
+/* Field-name candidates shared by loaders and `platsa info`. */
+extern const char *const pl_cand_muni_code[];
+extern const char *const pl_cand_muni_name[];
+extern const char *const pl_cand_carried_code[];
+extern const char *const pl_cand_pop[];
+extern const char *const pl_cand_id[];
+extern const char *const pl_cand_name[];
+extern const char *const pl_cand_type[];
+extern const char *const pl_cand_loc_code[];
+extern const char *const pl_cand_loc_name[];
+extern const char *const pl_cand_grid_id[];
+
+#endif

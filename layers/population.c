@@ -1,0 +1,434 @@
+/* Population: polygons (grid squares, DeSO, statistical areas) or points, each with a
+ * residents count; or an SCB grid table (rut_id / x_sw,y_sw columns, no geometry) that
+ * becomes squares. */
+#include "internal.h"
+
+#include <cpl_error.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *ACCEPT = "polygons (grid squares, DeSO, statistical areas) or points with a population field";
+
+static const char *const pop_id_cand[] = {"rut_id", "rutid", "rutid_scb", "ruta", "deso", "desokod", "deso_kod",
+                                          "regso", "regsokod", "nyckelkod", "basomrade", "id", "kod", "code",
+                                          "objectid", NULL};
+
+typedef struct pop_builder {
+    pl_population *p;
+    size_t cap;
+    int with_age;
+    long n_polygons;
+} pop_builder;
+
+static void push(pop_builder *b, char *id, double x, double y, double pop, double age, char *code, GEOSGeometry *g)
+{
+    pl_population *p = b->p;
+    if (pl_grow_cap(&b->cap, p->n + 1)) {
+        p->id = pl_realloc(p->id, b->cap * sizeof *p->id);
+        p->x = pl_realloc(p->x, b->cap * sizeof *p->x);
+        p->y = pl_realloc(p->y, b->cap * sizeof *p->y);
+        p->pop = pl_realloc(p->pop, b->cap * sizeof *p->pop);
+        p->muni_code = pl_realloc(p->muni_code, b->cap * sizeof *p->muni_code);
+        p->geom = pl_realloc(p->geom, b->cap * sizeof *p->geom);
+        if (b->with_age)
+            p->age_pop = pl_realloc(p->age_pop, b->cap * sizeof *p->age_pop);
+    }
+    size_t i = p->n++;
+    p->id[i] = id;
+    p->x[i] = x;
+    p->y[i] = y;
+    p->pop[i] = pop;
+    if (b->with_age)
+        p->age_pop[i] = age;
+    p->muni_code[i] = code;
+    p->geom[i] = g;
+    p->total_pop += pop;
+}
+
+/* A count (population or an age group) of one feature: null -> 0 with a warning; not a
+ * number or negative -> error naming the feature. Returns PL_OK or PL_EINPUT. */
+static int read_count(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_field, const char *what,
+                      const char *warn_key, const char *flag, double *out, pl_error *err)
+{
+    const char *raw;
+    double d = 0;
+    int r = pl_field_number(f, field, &d, &raw);
+    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
+    if (r == 1) {
+        pl_warn(ctx, warn_key, "%s: %s has no %s (null in field '%s'); counted as 0", v->label,
+                pl_feature_label(v, f, id_field), what, fname);
+        *out = 0;
+        return PL_OK;
+    }
+    if (r < 0)
+        return pl_error_set(err, PL_EINPUT, "%s: %s: %s '%s' in field '%s' is not a number; fix the value or "
+                            "choose another field with --%s", v->label, pl_feature_label(v, f, id_field), what, raw,
+                            fname, flag);
+    if (d < 0)
+        return pl_error_set(err, PL_EINPUT, "%s: %s: %s is negative (%s) in field '%s'; fix the value or choose "
+                            "another field with --%s", v->label, pl_feature_label(v, f, id_field), what, raw,
+                            fname, flag);
+    *out = d;
+    return PL_OK;
+}
+
+static int code_like(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++, n++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return n >= 1 && n <= 4;
+}
+
+/* Carried kommun code of a feature. An auto-detected field whose first value is not a
+ * code is dropped for the whole load (*field = -1). */
+static char *carried_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int *field, int given, int *decided,
+                          int *padded)
+{
+    if (*field < 0)
+        return NULL;
+    char *c = pl_field_code(ctx, v, f, *field, 4, padded);
+    if (!c || given || *decided)
+        return c;
+    *decided = 1;
+    if (code_like(c))
+        return c;
+    pl_warn(ctx, "code-field-ignored", "%s: field '%s' looks like a kommun code field but holds '%s'; not used "
+            "(give --code-field to use it anyway)", v->label,
+            OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), *field)), c);
+    free(c);
+    *field = -1;
+    return NULL;
+}
+
+/* ---------- SCB grid tables ---------- */
+
+static int grid_field(const pl_vector *v, const char *const *names)
+{
+    return pl_vector_field_auto(v, names);
+}
+
+static int is_grid_table(const pl_vector *v)
+{
+    static const char *const xs[] = {"x_sw", "xsw", "x_ll", NULL}, *const ys[] = {"y_sw", "ysw", "y_ll", NULL};
+    return pl_vector_field_auto(v, pl_cand_grid_id) >= 0 || (grid_field(v, xs) >= 0 && grid_field(v, ys) >= 0);
+}
+
+static int parse_rut_id(const char *id, double *x, double *y)
+{
+    char digits[32];
+    size_t n = 0;
+    for (const char *s = id; *s; s++) {
+        if (isspace((unsigned char)*s))
+            continue;
+        if (!isdigit((unsigned char)*s) || n >= sizeof digits - 1)
+            return -1;
+        digits[n++] = *s;
+    }
+    digits[n] = '\0';
+    if (n != 13)
+        return -1;
+    char e[8], no[8];
+    memcpy(e, digits, 6);
+    e[6] = '\0';
+    memcpy(no, digits + 6, 7);
+    no[7] = '\0';
+    *x = atof(e);
+    *y = atof(no);
+    return 0;
+}
+
+typedef struct grid_row {
+    double x, y, pop, age;
+    char *id, *code;
+} grid_row;
+
+static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o, pl_error *err)
+{
+    static const char *const xs[] = {"x_sw", "xsw", "x_ll", NULL}, *const ys[] = {"y_sw", "ysw", "y_ll", NULL};
+    int id_f = pl_vector_field_auto(v, pl_cand_grid_id);
+    int x_f = grid_field(v, xs), y_f = grid_field(v, ys);
+    if (x_f < 0 || y_f < 0)
+        x_f = y_f = -1;
+    int pop_f = pl_pop_field_pick(ctx, v, o ? o->value_field : NULL, "pop-field", err);
+    if (pop_f < 0)
+        return NULL;
+    int age_f = -1;
+    if (o && o->age_field) {
+        age_f = pl_vector_field_find(v, o->age_field, NULL, "age group", "age-field", 1, err);
+        if (age_f < 0 || pl_field_require_numeric(v, age_f, "age-field", err) != PL_OK)
+            return NULL;
+    }
+    int code_given = o && o->code_field;
+    int code_f = pl_vector_field_find(v, o ? o->code_field : NULL, pl_cand_carried_code, "kommun code",
+                                      "code-field", 0, err);
+    if (code_f < 0 && code_given)
+        return NULL;
+
+    /* The SCB id convention is defined in SWEREF 99 TM. */
+    const char *src_crs = o && o->assume_crs ? o->assume_crs : "EPSG:3006";
+    OGRSpatialReferenceH src = OSRNewSpatialReference(NULL);
+    OSRSetAxisMappingStrategy(src, OAMS_TRADITIONAL_GIS_ORDER);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OSRSetFromUserInput(src, src_crs);
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE) {
+        OSRDestroySpatialReference(src);
+        pl_error_set(err, PL_EINPUT, "--assume-crs '%s' is not a known CRS; use EPSG:n", src_crs);
+        return NULL;
+    }
+    OGRCoordinateTransformationH tr = NULL;
+    if (!OSRIsSame(src, v->work_srs) && !pl_srs_equivalent(src, v->work_srs))
+        tr = OCTNewCoordinateTransformation(src, v->work_srs);
+    OSRDestroySpatialReference(src);
+
+    grid_row *rows = NULL;
+    size_t n = 0, cap = 0;
+    int padded = 0, decided = 0;
+    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE);
+    pl_population *p = NULL;
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = pl_layer_next(v)) != NULL) {
+        if (pl_layer_progress(ctx, v, (long)n, total, "reading population grid", err) != PL_OK) {
+            OGR_F_Destroy(f);
+            goto done;
+        }
+        grid_row r = {0};
+        char *id = pl_field_text(ctx, v, f, id_f);
+        if (x_f >= 0) {
+            const char *raw;
+            if (pl_field_number(f, x_f, &r.x, &raw) != 0 || pl_field_number(f, y_f, &r.y, &raw) != 0) {
+                pl_error_set(err, PL_EINPUT, "%s: %s: corner x_sw/y_sw is not a number ('%s'); fix the row",
+                             v->label, pl_feature_label(v, f, id_f), raw);
+                free(id);
+                OGR_F_Destroy(f);
+                goto done;
+            }
+        } else if (!id || parse_rut_id(id, &r.x, &r.y) != 0) {
+            pl_error_set(err, PL_EINPUT, "%s: %s: grid id '%s' is not an SCB square id (13 digits: 6 of easting "
+                         "and 7 of northing of the south-west corner); give x_sw and y_sw columns", v->label,
+                         pl_feature_label(v, f, -1), id ? id : "");
+            free(id);
+            OGR_F_Destroy(f);
+            goto done;
+        }
+        if (read_count(ctx, v, f, pop_f, id_f, "population", "population-null", "pop-field", &r.pop, err) !=
+                PL_OK ||
+            (age_f >= 0 &&
+             read_count(ctx, v, f, age_f, id_f, "age-group population", "age-null", "age-field", &r.age, err) !=
+                 PL_OK)) {
+            free(id);
+            OGR_F_Destroy(f);
+            goto done;
+        }
+        if (!id) {
+            char buf[32];
+            snprintf(buf, sizeof buf, "%06.0f%07.0f", r.x, r.y);
+            id = pl_strdup(buf);
+        }
+        r.id = id;
+        r.code = carried_code(ctx, v, f, &code_f, code_given, &decided, &padded);
+        if (pl_grow_cap(&cap, n + 1))
+            rows = pl_realloc(rows, cap * sizeof *rows);
+        rows[n++] = r;
+        OGR_F_Destroy(f);
+    }
+    if (n == 0) {
+        pl_error_set(err, PL_EINPUT, "%s: the table is empty (0 rows); check the file", v->label);
+        goto done;
+    }
+    double size = o && o->grid_size > 0 ? o->grid_size : 0;
+    if (size <= 0) {
+        static const double sizes[] = {1000, 500, 250, 100};
+        for (size_t s = 0; s < 4 && size <= 0; s++) {
+            int all = 1;
+            for (size_t i = 0; i < n && all; i++)
+                all = fmod(rows[i].x, sizes[s]) == 0 && fmod(rows[i].y, sizes[s]) == 0;
+            if (all)
+                size = sizes[s];
+        }
+        if (size <= 0) {
+            pl_error_set(err, PL_EINPUT, "%s: the square corners are not on a 100 m grid; give the square size "
+                         "with --grid-size", v->label);
+            goto done;
+        }
+        pl_info(ctx, "%s: %zu SCB grid squares of %.0f m", v->label, n, size);
+    }
+    p = pl_calloc(1, sizeof *p);
+    p->source = pl_strdup(v->label);
+    p->is_polygon = 1;
+    pop_builder b = {p, 0, age_f >= 0, 0};
+    GEOSContextHandle_t h = ctx->geos;
+    for (size_t i = 0; i < n; i++) {
+        double xs5[5] = {rows[i].x, rows[i].x + size, rows[i].x + size, rows[i].x, rows[i].x};
+        double ys5[5] = {rows[i].y, rows[i].y, rows[i].y + size, rows[i].y + size, rows[i].y};
+        double cx = rows[i].x + size / 2, cy = rows[i].y + size / 2;
+        int ok = 1;
+        if (tr) {
+            CPLPushErrorHandler(CPLQuietErrorHandler);
+            ok = OCTTransform(tr, 5, xs5, ys5, NULL) && OCTTransform(tr, 1, &cx, &cy, NULL);
+            CPLPopErrorHandler();
+        }
+        if (!ok) {
+            pl_warn(ctx, "geometry-bad-coordinates", "%s: square %s cannot be transformed to %s; skipped",
+                    v->label, rows[i].id, ctx->work_crs);
+            free(rows[i].id);
+            free(rows[i].code);
+            continue;
+        }
+        GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 5, 2);
+        for (unsigned k = 0; k < 5; k++)
+            GEOSCoordSeq_setXY_r(h, cs, k, xs5[k], ys5[k]);
+        GEOSGeometry *ring = GEOSGeom_createLinearRing_r(h, cs);
+        GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, ring, NULL, 0);
+        push(&b, rows[i].id, cx, cy, rows[i].pop, rows[i].age, rows[i].code, poly);
+    }
+    if (p->n == 0) {
+        pl_error_set(err, PL_EINPUT, "%s: no square could be placed in %s; check --assume-crs", v->label,
+                     ctx->work_crs);
+        pl_population_free(ctx, p);
+        p = NULL;
+    }
+    free(rows);
+    rows = NULL;
+    n = 0;
+done:
+    for (size_t i = 0; i < n; i++) {
+        free(rows[i].id);
+        free(rows[i].code);
+    }
+    free(rows);
+    if (tr)
+        OCTDestroyCoordinateTransformation(tr);
+    return p;
+}
+
+/* ---------- spatial layers ---------- */
+
+pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
+{
+    pl_vector_opts vo = {0};
+    vo.layer = o ? o->layer : NULL;
+    vo.assume_crs = o ? o->assume_crs : NULL;
+    vo.role = "population";
+    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
+    if (!v)
+        return NULL;
+    if (wkbFlatten(OGR_L_GetGeomType(v->layer)) == wkbNone) {
+        pl_population *p = NULL;
+        if (is_grid_table(v))
+            p = load_grid(ctx, v, o, err);
+        else
+            pl_error_set(err, PL_EINPUT, "%s: a table without geometry, and without SCB grid columns (rut_id, or "
+                         "x_sw and y_sw) or coordinate columns (x/y, lon/lat, wkt); fields are: %s; give %s",
+                         v->label, pl_vector_field_list(v), ACCEPT);
+        pl_vector_close(v);
+        return p;
+    }
+    if (pl_layer_check(v, "population", PL_FAM_POLYGON | PL_FAM_POINT, ACCEPT, err) != PL_OK) {
+        pl_vector_close(v);
+        return NULL;
+    }
+    int pop_f = pl_pop_field_pick(ctx, v, o ? o->value_field : NULL, "pop-field", err);
+    int age_f = -1;
+    if (pop_f >= 0 && o && o->age_field) {
+        age_f = pl_vector_field_find(v, o->age_field, NULL, "age group", "age-field", 1, err);
+        if (age_f >= 0 && pl_field_require_numeric(v, age_f, "age-field", err) != PL_OK)
+            age_f = -1;
+        if (age_f < 0)
+            pop_f = -1;
+    }
+    int id_f = pop_f < 0 ? -1 : pl_vector_field_find(v, o ? o->id_field : NULL, pop_id_cand, "id", "id-field", 0, err);
+    if (pop_f < 0 || (id_f < 0 && o && o->id_field)) {
+        pl_vector_close(v);
+        return NULL;
+    }
+    int code_given = o && o->code_field;
+    int code_f = pl_vector_field_find(v, o ? o->code_field : NULL, pl_cand_carried_code, "kommun code",
+                                      "code-field", 0, err);
+    if (code_f < 0 && code_given) {
+        pl_vector_close(v);
+        return NULL;
+    }
+    pl_population *p = pl_calloc(1, sizeof *p);
+    p->source = pl_strdup(v->label);
+    pop_builder b = {p, 0, age_f >= 0, 0};
+    pl_read_stats st = {0};
+    int padded = 0, decided = 0;
+    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = pl_layer_next(v)) != NULL) {
+        if (pl_layer_progress(ctx, v, i++, total, "reading population", err) != PL_OK) {
+            OGR_F_Destroy(f);
+            goto fail;
+        }
+        int fam = 0;
+        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POLYGON | PL_FAM_POINT, &fam, &st);
+        if (!g) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        double pop = 0, age = 0, x = 0, y = 0;
+        if (read_count(ctx, v, f, pop_f, id_f, "population", "population-null", "pop-field", &pop, err) != PL_OK ||
+            (age_f >= 0 &&
+             read_count(ctx, v, f, age_f, id_f, "age-group population", "age-null", "age-field", &age, err) !=
+                 PL_OK)) {
+            GEOSGeom_destroy_r(ctx->geos, g);
+            OGR_F_Destroy(f);
+            goto fail;
+        }
+        if (fam == PL_FAM_POINT) {
+            GEOSGeomGetX_r(ctx->geos, g, &x);
+            GEOSGeomGetY_r(ctx->geos, g, &y);
+        } else if (pl_representative_point(ctx, g, &x, &y) != 0) {
+            pl_warn(ctx, "geometry-invalid-skipped", "%s: %s has no point inside it; skipped", v->label,
+                    pl_feature_label(v, f, id_f));
+            GEOSGeom_destroy_r(ctx->geos, g);
+            OGR_F_Destroy(f);
+            continue;
+        }
+        if (fam == PL_FAM_POLYGON)
+            b.n_polygons++;
+        char *id = pl_feature_id(ctx, v, f, id_f);
+        char *code = carried_code(ctx, v, f, &code_f, code_given, &decided, &padded);
+        push(&b, id, x, y, pop, age, code, g);
+        OGR_F_Destroy(f);
+    }
+    if (p->n == 0) {
+        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
+        goto fail;
+    }
+    p->is_polygon = b.n_polygons == (long)p->n;
+    pl_vector_close(v);
+    return p;
+fail:
+    pl_vector_close(v);
+    pl_population_free(ctx, p);
+    return NULL;
+}
+
+void pl_population_free(pl_ctx *ctx, pl_population *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++) {
+        free(p->id[i]);
+        free(p->muni_code[i]);
+        if (p->geom[i])
+            GEOSGeom_destroy_r(ctx->geos, p->geom[i]);
+    }
+    free(p->id);
+    free(p->x);
+    free(p->y);
+    free(p->pop);
+    free(p->age_pop);
+    free(p->muni_code);
+    free(p->geom);
+    free(p->source);
+    free(p);
+}

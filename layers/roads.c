@@ -1,0 +1,566 @@
+/* Roads loader: any GDAL lines source (OSM/OSMnx exports, Geofabrik shapefiles, NVDB-
+ * style data, plain lines) into pl_roads arrays in the working CRS.
+ *
+ * Fields are found by name (case-insensitive), the first present of:
+ *   class   highway, fclass, class, klass, vagklass, vägklass
+ *           OSM highway values; OSMnx lists "['living_street', 'residential']" -> first;
+ *           Geofabrik "track_grade3" -> track; a numeric class is taken as the Swedish
+ *           functional road class (funktionell vägklass 0-9): 0-1 trunk, 2 primary,
+ *           3 secondary, 4 tertiary, 5-6 unclassified, 7 residential, 8 service, 9 track.
+ *           No class field: every line is "other" (50 km/h by car).
+ *           proposed/construction/abandoned/disused/razed/planned lines are skipped.
+ *   speed   maxspeed, hastighet, speed_kmh, speed, maxspeed_kmh
+ *           "50", "50 km/h", "30 mph" (converted), "SE:urban" 50, "SE:rural" 70,
+ *           "SE:motorway" 110, "SE:living_street"/"walk" 7; lists ("['50', '30']",
+ *           "50;30") take the LOWEST value (the binding limit on part of the way);
+ *           "none", "signals", "variable" and unparsable values mean unknown (class default).
+ *   oneway  oneway, enkelriktad: yes/true/1/T(rue) -> along the line, -1/reverse -> against,
+ *           no/false/0 -> both; Geofabrik F/T/B (forward/backward/both). A roundabout
+ *           (junction=roundabout/circular) without a oneway value is one-way.
+ *   access  access (no/private close every mode; psv/bus/agricultural/forestry/delivery/
+ *           emergency close cars only), motor_vehicle and motorcar (no/private close cars),
+ *           foot, bicycle (no closes; yes/designated/permissive reopen), motorroad=yes
+ *           (motortrafikled: no bikes, no pedestrians), oneway:bicycle / oneway_bicycle = no.
+ *   bridge, tunnel  any value but no/false/0/F (OSM "yes", "viaduct", "building_passage",
+ *           Geofabrik "T"); layer (integer, default 0); indoor (yes); route=ferry or class
+ *           "ferry" marks a ferry.
+ *   id      the --id field, else osm_id, osmid, id; else the feature id.
+ * MultiLineStrings are split into parts; consecutive repeated vertices are dropped; lines
+ * with fewer than two distinct vertices are skipped with a counted warning.
+ *
+ * Directed exports (OSMnx writes a two-way street as two records, u->v and v->u, with
+ * reversed geometry and oneway=0): a two-way line whose geometry equals, vertex for vertex
+ * in either direction, a two-way line already read is dropped, so each street is in the
+ * graph once and a place on it can go both ways. */
+#include "layers.h"
+#include "../gis/vector.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---------- value parsing ---------- */
+
+/* Copies the first element of an OSMnx stringified list ("['a', 'b']" -> "a"), or the
+ * value itself trimmed, into buf. */
+static const char *first_of(const char *s, char *buf, size_t size)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s == '[')
+        s++;
+    while (isspace((unsigned char)*s) || *s == '\'' || *s == '"')
+        s++;
+    size_t n = 0;
+    while (s[n] && s[n] != ',' && s[n] != ']' && s[n] != '\'' && s[n] != '"' && s[n] != ';')
+        n++;
+    while (n && isspace((unsigned char)s[n - 1]))
+        n--;
+    if (n >= size)
+        n = size - 1;
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    return buf;
+}
+
+static int is_no(const char *v)
+{
+    return !strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") || !strcasecmp(v, "f") ||
+           !strcasecmp(v, "n") || !strcasecmp(v, "nej");
+}
+
+static int is_yes(const char *v)
+{
+    return !strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") || !strcasecmp(v, "t") ||
+           !strcasecmp(v, "y") || !strcasecmp(v, "ja");
+}
+
+/* One speed value in km/h, 0 if unknown. */
+static double parse_one_speed(const char *s)
+{
+    while (isspace((unsigned char)*s) || *s == '\'' || *s == '"')
+        s++;
+    static const struct {
+        const char *name;
+        double kmh;
+    } zones[] = {{"SE:urban", 50}, {"SE:rural", 70}, {"SE:motorway", 110}, {"SE:trunk", 90},
+                 {"SE:living_street", 7}, {"walk", 7}};
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+        if (!strncasecmp(s, zones[i].name, strlen(zones[i].name)))
+            return zones[i].kmh;
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || !isfinite(v) || v <= 0)
+        return 0;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (!strncasecmp(end, "mph", 3))
+        v *= 1.609344;
+    else if (!strncasecmp(end, "knots", 5))
+        v *= 1.852;
+    return v > 300 ? 0 : v;
+}
+
+/* maxspeed text: lists take the lowest value. */
+static double parse_speed(const char *s)
+{
+    double best = 0;
+    const char *p = s;
+    while (*p) {
+        while (*p == '[' || *p == ',' || *p == ';' || *p == '|' || isspace((unsigned char)*p))
+            p++;
+        if (!*p || *p == ']')
+            break;
+        double v = parse_one_speed(p);
+        if (v > 0 && (best == 0 || v < best))
+            best = v;
+        while (*p && *p != ',' && *p != ';' && *p != '|' && *p != ']')
+            p++;
+    }
+    return best;
+}
+
+/* Class from a field value; returns -1 for lines to skip (not built). */
+static int parse_class(const char *raw, int *skip_not_built)
+{
+    char v[128];
+    first_of(raw, v, sizeof v);
+    *skip_not_built = 0;
+    if (!*v)
+        return PL_ROAD_OTHER;
+    static const char *const not_built[] = {"proposed", "construction", "abandoned", "disused", "razed", "planned",
+                                            "no"};
+    for (size_t i = 0; i < sizeof not_built / sizeof not_built[0]; i++)
+        if (!strcasecmp(v, not_built[i])) {
+            *skip_not_built = 1;
+            return -1;
+        }
+    char *end;
+    long num = strtol(v, &end, 10);
+    if (end != v && *end == '\0') {
+        static const int frc[10] = {PL_ROAD_TRUNK,        PL_ROAD_TRUNK,        PL_ROAD_PRIMARY,  PL_ROAD_SECONDARY,
+                                    PL_ROAD_TERTIARY,     PL_ROAD_UNCLASSIFIED, PL_ROAD_UNCLASSIFIED,
+                                    PL_ROAD_RESIDENTIAL,  PL_ROAD_SERVICE,      PL_ROAD_TRACK};
+        return num >= 0 && num <= 9 ? frc[num] : PL_ROAD_OTHER;
+    }
+    pl_road_class c = pl_road_class_from_name(v);
+    if (c == PL_ROAD_OTHER && !strncasecmp(v, "track", 5))
+        c = PL_ROAD_TRACK;
+    return (int)c;
+}
+
+static int parse_oneway(const char *raw, int geofabrik)
+{
+    char v[64];
+    first_of(raw, v, sizeof v);
+    if (!*v)
+        return 0;
+    if (geofabrik && (!strcasecmp(v, "F") || !strcasecmp(v, "T") || !strcasecmp(v, "B")))
+        return !strcasecmp(v, "F") ? 1 : !strcasecmp(v, "T") ? -1 : 0;
+    if (!strcmp(v, "-1") || !strcasecmp(v, "reverse"))
+        return -1;
+    return is_yes(v) ? 1 : 0;
+}
+
+/* ---------- loader state ---------- */
+
+typedef struct fields {
+    int cls, speed, oneway, access, motor_vehicle, motorcar, foot, bicycle, bridge, tunnel, layer, indoor, route,
+        junction, oneway_bicycle, motorroad, id;
+    int geofabrik_oneway; /* the oneway field uses F/T/B */
+} fields;
+
+typedef struct builder {
+    pl_roads *r;
+    size_t cap_lines, cap_vertices;
+    /* two-way duplicate detection: open addressing over canonical geometry hashes */
+    uint64_t *dup_hash;
+    uint32_t *dup_line;
+    size_t dup_cap, dup_used;
+    size_t n_dups;
+} builder;
+
+static void builder_reserve(builder *b, size_t lines, size_t vertices)
+{
+    pl_roads *r = b->r;
+    if (r->n + lines > b->cap_lines) {
+        size_t cap = b->cap_lines ? b->cap_lines : 1024;
+        while (cap < r->n + lines)
+            cap *= 2;
+        r->first_vertex = pl_realloc(r->first_vertex, (cap + 1) * sizeof *r->first_vertex);
+        r->id = pl_realloc(r->id, cap * sizeof *r->id);
+        r->road_class = pl_realloc(r->road_class, cap);
+        r->speed_kmh = pl_realloc(r->speed_kmh, cap * sizeof *r->speed_kmh);
+        r->oneway = pl_realloc(r->oneway, cap);
+        r->flags = pl_realloc(r->flags, cap);
+        r->layer = pl_realloc(r->layer, cap);
+        b->cap_lines = cap;
+    }
+    size_t nv = r->first_vertex[r->n];
+    if (nv + vertices > b->cap_vertices) {
+        size_t cap = b->cap_vertices ? b->cap_vertices : 8192;
+        while (cap < nv + vertices)
+            cap *= 2;
+        r->vx = pl_realloc(r->vx, cap * sizeof *r->vx);
+        r->vy = pl_realloc(r->vy, cap * sizeof *r->vy);
+        b->cap_vertices = cap;
+    }
+}
+
+static uint64_t geom_hash(const double *x, const double *y, size_t n, int reversed)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = reversed ? n - 1 - k : k;
+        uint64_t w[2];
+        memcpy(&w[0], &x[i], 8);
+        memcpy(&w[1], &y[i], 8);
+        for (int j = 0; j < 2; j++) {
+            h ^= w[j] * 0xff51afd7ed558ccdULL;
+            h = ((h << 31) | (h >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+        }
+    }
+    return h ^ (h >> 29);
+}
+
+/* Canonical orientation: the one starting at the lexicographically smaller end. */
+static int canon_reversed(const double *x, const double *y, size_t n)
+{
+    return x[n - 1] < x[0] || (x[n - 1] == x[0] && y[n - 1] < y[0]);
+}
+
+static int same_geometry(const pl_roads *r, uint32_t line, const double *x, const double *y, size_t n)
+{
+    size_t f = r->first_vertex[line], m = r->first_vertex[line + 1] - f;
+    if (m != n)
+        return 0;
+    int fwd = 1, rev = 1;
+    for (size_t i = 0; i < n && (fwd || rev); i++) {
+        if (r->vx[f + i] != x[i] || r->vy[f + i] != y[i])
+            fwd = 0;
+        if (r->vx[f + i] != x[n - 1 - i] || r->vy[f + i] != y[n - 1 - i])
+            rev = 0;
+    }
+    return fwd || rev;
+}
+
+/* Returns 1 if this two-way geometry duplicates one already kept (then it is dropped);
+ * otherwise remembers it as line `line`. */
+static int dup_check(builder *b, const double *x, const double *y, size_t n, uint32_t line)
+{
+    if (2 * (b->dup_used + 1) > b->dup_cap) {
+        size_t old_cap = b->dup_cap;
+        uint64_t *oh = b->dup_hash;
+        uint32_t *ol = b->dup_line;
+        b->dup_cap = old_cap ? 2 * old_cap : 4096;
+        b->dup_hash = pl_malloc(b->dup_cap * sizeof *b->dup_hash);
+        b->dup_line = pl_malloc(b->dup_cap * sizeof *b->dup_line);
+        for (size_t i = 0; i < b->dup_cap; i++)
+            b->dup_line[i] = UINT32_MAX;
+        for (size_t i = 0; i < old_cap; i++)
+            if (ol[i] != UINT32_MAX) {
+                size_t j = (size_t)(oh[i] >> 7) & (b->dup_cap - 1);
+                while (b->dup_line[j] != UINT32_MAX)
+                    j = (j + 1) & (b->dup_cap - 1);
+                b->dup_hash[j] = oh[i];
+                b->dup_line[j] = ol[i];
+            }
+        free(oh);
+        free(ol);
+    }
+    uint64_t h = geom_hash(x, y, n, canon_reversed(x, y, n));
+    size_t j = (size_t)(h >> 7) & (b->dup_cap - 1);
+    while (b->dup_line[j] != UINT32_MAX) {
+        if (b->dup_hash[j] == h && same_geometry(b->r, b->dup_line[j], x, y, n))
+            return 1;
+        j = (j + 1) & (b->dup_cap - 1);
+    }
+    b->dup_hash[j] = h;
+    b->dup_line[j] = line;
+    b->dup_used++;
+    return 0;
+}
+
+static const char *field_str(OGRFeatureH f, int i, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i))
+        return buf;
+    snprintf(buf, size, "%s", OGR_F_GetFieldAsString(f, i));
+    return buf;
+}
+
+/* Attributes of one feature. Returns 0 when the feature is to be skipped. */
+typedef struct attrs {
+    int cls;
+    float speed;
+    int oneway;
+    uint8_t flags;
+    int layer;
+    int64_t id;
+} attrs;
+
+static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatureH f, attrs *a)
+{
+    char buf[512], val[128];
+    memset(a, 0, sizeof *a);
+    a->cls = PL_ROAD_OTHER;
+    if (F->cls >= 0) {
+        int skip;
+        int c = parse_class(field_str(f, F->cls, buf, sizeof buf), &skip);
+        if (skip) {
+            pl_warn(ctx, "roads-not-built", "%s: feature %lld: class '%s' is not a built road; skipped", v->label,
+                    (long long)OGR_F_GetFID(f), buf);
+            return 0;
+        }
+        a->cls = c;
+    }
+    if (F->route >= 0 && !strcasecmp(first_of(field_str(f, F->route, buf, sizeof buf), val, sizeof val), "ferry"))
+        a->cls = PL_ROAD_FERRY;
+    if (a->cls == PL_ROAD_FERRY)
+        a->flags |= PL_ROAD_IS_FERRY;
+    if (F->speed >= 0)
+        a->speed = (float)parse_speed(field_str(f, F->speed, buf, sizeof buf));
+    if (F->oneway >= 0) {
+        a->oneway = parse_oneway(field_str(f, F->oneway, buf, sizeof buf), F->geofabrik_oneway);
+    }
+    if (F->oneway < 0 || !*field_str(f, F->oneway, buf, sizeof buf)) {
+        if (F->junction >= 0) {
+            first_of(field_str(f, F->junction, buf, sizeof buf), val, sizeof val);
+            if (!strcasecmp(val, "roundabout") || !strcasecmp(val, "circular"))
+                a->oneway = 1;
+        }
+    }
+    if (F->access >= 0) {
+        first_of(field_str(f, F->access, buf, sizeof buf), val, sizeof val);
+        if (!strcasecmp(val, "no") || !strcasecmp(val, "private"))
+            a->flags |= PL_ROAD_NO_CAR | PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+        else if (!strcasecmp(val, "psv") || !strcasecmp(val, "bus") || !strncasecmp(val, "agricultural", 12) ||
+                 !strncasecmp(val, "forestry", 8) || !strcasecmp(val, "delivery") || !strcasecmp(val, "emergency"))
+            a->flags |= PL_ROAD_NO_CAR;
+    }
+    const int car_fields[2] = {F->motor_vehicle, F->motorcar};
+    for (int k = 0; k < 2; k++) {
+        if (car_fields[k] < 0)
+            continue;
+        first_of(field_str(f, car_fields[k], buf, sizeof buf), val, sizeof val);
+        if (!*val)
+            continue;
+        if (!strcasecmp(val, "no") || !strcasecmp(val, "private"))
+            a->flags |= PL_ROAD_NO_CAR;
+        else if (is_yes(val) || !strcasecmp(val, "destination") || !strcasecmp(val, "permissive") ||
+                 !strcasecmp(val, "designated"))
+            a->flags &= (uint8_t)~PL_ROAD_NO_CAR;
+    }
+    const int mode_fields[2] = {F->foot, F->bicycle};
+    const uint8_t mode_flags[2] = {PL_ROAD_NO_FOOT, PL_ROAD_NO_BIKE};
+    for (int k = 0; k < 2; k++) {
+        if (mode_fields[k] < 0)
+            continue;
+        first_of(field_str(f, mode_fields[k], buf, sizeof buf), val, sizeof val);
+        if (!*val)
+            continue;
+        if (!strcasecmp(val, "no") || !strcasecmp(val, "private") || !strcasecmp(val, "use_sidepath"))
+            a->flags |= mode_flags[k];
+        else if (is_yes(val) || !strcasecmp(val, "designated") || !strcasecmp(val, "permissive") ||
+                 !strcasecmp(val, "destination"))
+            a->flags &= (uint8_t)~mode_flags[k];
+    }
+    if (F->motorroad >= 0 && is_yes(first_of(field_str(f, F->motorroad, buf, sizeof buf), val, sizeof val)))
+        a->flags |= PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+    if (F->oneway_bicycle >= 0 && is_no(first_of(field_str(f, F->oneway_bicycle, buf, sizeof buf), val, sizeof val)))
+        a->flags |= PL_ROAD_BIKE_BOTH_WAYS;
+    if (F->bridge >= 0) {
+        first_of(field_str(f, F->bridge, buf, sizeof buf), val, sizeof val);
+        if (*val && !is_no(val))
+            a->flags |= PL_ROAD_BRIDGE;
+    }
+    if (F->tunnel >= 0) {
+        first_of(field_str(f, F->tunnel, buf, sizeof buf), val, sizeof val);
+        if (*val && !is_no(val))
+            a->flags |= PL_ROAD_TUNNEL;
+    }
+    if (F->indoor >= 0) {
+        first_of(field_str(f, F->indoor, buf, sizeof buf), val, sizeof val);
+        if (*val && !is_no(val))
+            a->flags |= PL_ROAD_INDOOR;
+    }
+    if (F->layer >= 0) {
+        first_of(field_str(f, F->layer, buf, sizeof buf), val, sizeof val);
+        char *end;
+        long l = strtol(val, &end, 10);
+        if (end != val)
+            a->layer = l < -5 ? -5 : l > 5 ? 5 : (int)l;
+    }
+    a->id = OGR_F_GetFID(f);
+    if (F->id >= 0) {
+        first_of(field_str(f, F->id, buf, sizeof buf), val, sizeof val);
+        char *end;
+        long long id = strtoll(val, &end, 10);
+        if (end != val)
+            a->id = id;
+    }
+    return 1;
+}
+
+/* Adds one line part (already in the working CRS). */
+static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f, OGRGeometryH part, const attrs *a)
+{
+    int np = OGR_G_GetPointCount(part);
+    pl_roads *r = b->r;
+    builder_reserve(b, 1, (size_t)(np > 0 ? np : 0));
+    size_t base = r->first_vertex[r->n], n = 0;
+    for (int i = 0; i < np; i++) {
+        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        if (!isfinite(x) || !isfinite(y))
+            continue;
+        if (n && r->vx[base + n - 1] == x && r->vy[base + n - 1] == y)
+            continue;
+        r->vx[base + n] = x;
+        r->vy[base + n] = y;
+        n++;
+    }
+    if (n < 2) {
+        pl_warn(ctx, "roads-short", "%s: feature %lld: line with fewer than two distinct vertices; skipped", v->label,
+                (long long)OGR_F_GetFID(f));
+        return;
+    }
+    if (a->oneway == 0 && dup_check(b, r->vx + base, r->vy + base, n, (uint32_t)r->n)) {
+        b->n_dups++;
+        return;
+    }
+    size_t i = r->n++;
+    r->first_vertex[i + 1] = base + n;
+    r->id[i] = a->id;
+    r->road_class[i] = (uint8_t)a->cls;
+    r->speed_kmh[i] = a->speed;
+    r->oneway[i] = (int8_t)a->oneway;
+    r->flags[i] = a->flags;
+    r->layer[i] = (int8_t)a->layer;
+}
+
+pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
+{
+    pl_vector_opts vo = {.layer = o ? o->layer : NULL, .assume_crs = o ? o->assume_crs : NULL, .role = "roads"};
+    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
+    if (!v)
+        return NULL;
+    OGRwkbGeometryType gt = wkbFlatten(OGR_L_GetGeomType(v->layer));
+    if (gt != wkbLineString && gt != wkbMultiLineString && gt != wkbUnknown && gt != wkbGeometryCollection) {
+        pl_error_set(err, PL_EINPUT, "%s: roads must be lines, this layer holds %s; give the road network layer",
+                     v->label, OGRGeometryTypeToName(gt));
+        pl_vector_close(v);
+        return NULL;
+    }
+    fields F;
+    static const char *const c_cls[] = {"highway", "fclass", "class", "klass", "vagklass", "vägklass", NULL};
+    static const char *const c_speed[] = {"maxspeed", "hastighet", "speed_kmh", "speed", "maxspeed_kmh", NULL};
+    static const char *const c_oneway[] = {"oneway", "enkelriktad", NULL};
+    static const char *const c_access[] = {"access", NULL};
+    static const char *const c_mv[] = {"motor_vehicle", NULL};
+    static const char *const c_mc[] = {"motorcar", NULL};
+    static const char *const c_foot[] = {"foot", NULL};
+    static const char *const c_bicycle[] = {"bicycle", NULL};
+    static const char *const c_bridge[] = {"bridge", "bro", NULL};
+    static const char *const c_tunnel[] = {"tunnel", NULL};
+    static const char *const c_layer[] = {"layer", NULL};
+    static const char *const c_indoor[] = {"indoor", NULL};
+    static const char *const c_route[] = {"route", NULL};
+    static const char *const c_junction[] = {"junction", NULL};
+    static const char *const c_ob[] = {"oneway:bicycle", "oneway_bicycle", "oneway_bic", NULL};
+    static const char *const c_mr[] = {"motorroad", NULL};
+    static const char *const c_id[] = {"osm_id", "osmid", "id", NULL};
+    F.cls = pl_vector_field_auto(v, c_cls);
+    F.speed = pl_vector_field_auto(v, c_speed);
+    F.oneway = pl_vector_field_auto(v, c_oneway);
+    F.access = pl_vector_field_auto(v, c_access);
+    F.motor_vehicle = pl_vector_field_auto(v, c_mv);
+    F.motorcar = pl_vector_field_auto(v, c_mc);
+    F.foot = pl_vector_field_auto(v, c_foot);
+    F.bicycle = pl_vector_field_auto(v, c_bicycle);
+    F.bridge = pl_vector_field_auto(v, c_bridge);
+    F.tunnel = pl_vector_field_auto(v, c_tunnel);
+    F.layer = pl_vector_field_auto(v, c_layer);
+    F.indoor = pl_vector_field_auto(v, c_indoor);
+    F.route = pl_vector_field_auto(v, c_route);
+    F.junction = pl_vector_field_auto(v, c_junction);
+    F.oneway_bicycle = pl_vector_field_auto(v, c_ob);
+    F.motorroad = pl_vector_field_auto(v, c_mr);
+    F.id = pl_vector_field_pick(v, o ? o->id_field : NULL, c_id, "id-field", 0, err);
+    if (o && o->id_field && F.id < 0) {
+        pl_vector_close(v);
+        return NULL;
+    }
+    /* Geofabrik shapefiles have fclass and an F/T/B oneway. */
+    F.geofabrik_oneway = F.cls >= 0 && !strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(
+                                            OGR_L_GetLayerDefn(v->layer), F.cls)), "fclass");
+    if (F.cls < 0)
+        pl_info(ctx, "%s: no road class field (highway, fclass, class, klass, vagklass); every line counts as "
+                "'other' (%.0f km/h by car)", v->label, pl_road_default_speed_kmh(PL_ROAD_OTHER));
+
+    builder b;
+    memset(&b, 0, sizeof b);
+    b.r = pl_calloc(1, sizeof *b.r);
+    b.r->first_vertex = pl_calloc(1, sizeof *b.r->first_vertex);
+    b.r->source = pl_strdup(v->label);
+    builder_reserve(&b, 1, 2);
+    long long total = OGR_L_GetFeatureCount(v->layer, 0), done = 0;
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+        done++;
+        if ((done & 0x3fff) == 0 && total > 0)
+            pl_progress(ctx, (double)done / (double)total, "reading roads");
+        attrs a;
+        if (!read_attrs(ctx, v, &F, f, &a)) {
+            OGR_F_Destroy(f);
+            continue;
+        }
+        OGRGeometryH g = pl_vector_geometry(v, f);
+        if (!g) {
+            pl_warn(ctx, "roads-no-geometry", "%s: feature %lld: empty geometry or failed reprojection; skipped",
+                    v->label, (long long)OGR_F_GetFID(f));
+            OGR_F_Destroy(f);
+            continue;
+        }
+        OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+        if (t == wkbLineString) {
+            add_part(ctx, &b, v, f, g, &a);
+        } else if (t == wkbMultiLineString || t == wkbGeometryCollection) {
+            int nparts = OGR_G_GetGeometryCount(g);
+            for (int i = 0; i < nparts; i++) {
+                OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
+                if (wkbFlatten(OGR_G_GetGeometryType(part)) == wkbLineString)
+                    add_part(ctx, &b, v, f, part, &a);
+                else
+                    pl_warn(ctx, "roads-not-line", "%s: feature %lld: a %s part is not a line; skipped", v->label,
+                            (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(part));
+            }
+        } else {
+            pl_warn(ctx, "roads-not-line", "%s: feature %lld: %s is not a line; skipped", v->label,
+                    (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(g));
+        }
+        OGR_G_DestroyGeometry(g);
+        OGR_F_Destroy(f);
+    }
+    pl_progress(ctx, 1.0, "reading roads");
+    free(b.dup_hash);
+    free(b.dup_line);
+    pl_roads *r = b.r;
+    if (b.n_dups)
+        pl_info(ctx, "%s: %zu two-way lines were copies of another (a directed export such as OSMnx's writes each "
+                "two-way street twice); each street kept once", v->label, b.n_dups);
+    if (r->n == 0) {
+        pl_error_set(err, PL_EINPUT, "%s: no usable road lines (%lld features read); check the layer", v->label,
+                     done);
+        pl_roads_free(r);
+        pl_vector_close(v);
+        return NULL;
+    }
+    pl_info(ctx, "%s: %zu road lines, %zu vertices", v->label, r->n, r->first_vertex[r->n]);
+    pl_vector_close(v);
+    return r;
+}

@@ -1,0 +1,313 @@
+/* Accessibility analysis on hand-checkable fixtures: a straight road with two stores,
+ * a one-way street, an island without a road connection; population totals preserved. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gdal.h>
+
+#include "../analyses/access.h"
+#include "../analyses/classify.h"
+#include "../analyses/ids.h"
+#include "support/testutil.h"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Fixture in EPSG:3006 (metres): a 10 km road along y = 6,500,000 from x = 500,000,
+ * two grocery stores 10 m north of it at x + 2 km and x + 8 km, one fuel station at x + 9 km,
+ * population points 100 m north at x + 0, 5, 10 km, and one on an island 5 km north with no road. */
+#define X0 500000.0
+#define Y0 6500000.0
+
+static const char *fixture_dir(void)
+{
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s", scratch_dir("access_fixture"));
+    char path[600];
+    snprintf(path, sizeof path, "%s/roads.geojson", dir);
+    write_file(path,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":[{\"type\":\"Feature\",\"properties\":{\"id\":1,\"highway\":\"tertiary\",\"maxspeed_kmh\":36,\"oneway\":0},"
+               "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],[510000,6500000]]}}]}");
+    snprintf(path, sizeof path, "%s/services.geojson", dir);
+    write_file(path,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"20\",\"type\":\"supermarket\",\"name\":\"Store B\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[508000,6500010]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"10\",\"type\":\"supermarket\",\"name\":\"Store A\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[502000,6500010]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"30\",\"type\":\"fuel\",\"name\":\"Fuel\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[509000,6500010]}}]}");
+    snprintf(path, sizeof path, "%s/population.geojson", dir);
+    write_file(path,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"c0\",\"pop\":100,\"age70\":10},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,6500100]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"c5\",\"pop\":50,\"age70\":5},\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6500100]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"c10\",\"pop\":30,\"age70\":3},\"geometry\":{\"type\":\"Point\",\"coordinates\":[510000,6500100]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"island\",\"pop\":7,\"age70\":7},\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6505000]}}]}");
+    snprintf(path, sizeof path, "%s/munis.geojson", dir);
+    write_file(path,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0101\",\"KnNamn\":\"Västra\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[499000,6499000],[504000,6499000],[504000,6501000],[499000,6501000],[499000,6499000]]]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0102\",\"KnNamn\":\"Östra\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[504000,6499000],[511000,6499000],[511000,6501000],[504000,6501000],[504000,6499000]]]}}]}");
+    snprintf(path, sizeof path, "%s/localities.geojson", dir);
+    write_file(path,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"code\":\"T1\",\"name\":\"Storby\",\"pop\":5000,\"area\":10},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,6500000]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"code\":\"T2\",\"name\":\"Lillby\",\"pop\":400,\"area\":5},\"geometry\":{\"type\":\"Point\",\"coordinates\":[510000,6500000]}}]}");
+    return dir;
+}
+
+typedef struct fixture {
+    pl_ctx *ctx;
+    pl_service_types *types;
+    pl_municipalities *munis;
+    pl_population *pop;
+    pl_services *svc;
+    pl_roads *roads;
+    pl_graph *graph;
+} fixture;
+
+static void load_fixture(fixture *f)
+{
+    const char *dir = fixture_dir();
+    char path[600];
+    pl_error err = {0};
+    f->ctx = pl_ctx_new();
+    f->ctx->quiet = 1;
+    f->types = pl_service_types_load(f->ctx, NULL, &err);
+    assert_non_null(f->types);
+    pl_load_opts lo = {0};
+    snprintf(path, sizeof path, "%s/munis.geojson", dir);
+    f->munis = pl_municipalities_load(f->ctx, path, &lo, &err);
+    assert_non_null(f->munis);
+    pl_load_opts po = {.age_field = "age70"};
+    snprintf(path, sizeof path, "%s/population.geojson", dir);
+    f->pop = pl_population_load(f->ctx, path, &po, &err);
+    assert_non_null(f->pop);
+    snprintf(path, sizeof path, "%s/services.geojson", dir);
+    f->svc = pl_services_load(f->ctx, path, f->types, &lo, &err);
+    assert_non_null(f->svc);
+    snprintf(path, sizeof path, "%s/roads.geojson", dir);
+    f->roads = pl_roads_load(f->ctx, path, &lo, &err);
+    assert_non_null(f->roads);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    f->graph = pl_graph_build(f->ctx, f->roads, &go, &err);
+    assert_non_null(f->graph);
+}
+
+static void free_fixture(fixture *f)
+{
+    pl_graph_free(f->graph);
+    pl_roads_free(f->roads);
+    pl_services_free(f->svc);
+    pl_population_free(f->ctx, f->pop);
+    pl_municipalities_free(f->ctx, f->munis);
+    pl_service_types_free(f->types);
+    pl_ctx_free(f->ctx);
+}
+
+static long cell_index(const pl_population *p, const char *id)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (strcmp(p->id[i], id) == 0)
+            return (long)i;
+    fail_msg("no cell %s", id);
+    return -1;
+}
+
+static void test_distances_on_a_straight_road(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    int types[2] = {pl_service_types_find(f.types, "grocery"), pl_service_types_find(f.types, "fuel")};
+    assert_true(types[0] >= 0 && types[1] >= 0);
+    pl_access_params p = {.types = types, .n_types = 2, .mode = PL_MODE_CAR, .within_km = 5, .max_snap_m = 1000};
+    pl_access_result *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    const pl_access_type *grocery = &r->types[0];
+    assert_int_equal(grocery->n_services, 2);
+    /* Services are ordered by id: "10" (Store A) before "20" (Store B). */
+    assert_string_equal(f.svc->id[grocery->service_index[0]], "10");
+
+    /* c0: 100 m access leg + 2,000 m along the road + 10 m to Store A. */
+    long c0 = cell_index(f.pop, "c0");
+    const pl_label *d = &grocery->by_dist[c0 * 2];
+    assert_int_equal(d[0].source, 0);
+    assert_true(fabs(d[0].dist_m - 2110.0) < 1e-3);
+    /* Second nearest: Store B, 8,000 m along. */
+    assert_int_equal(d[1].source, 1);
+    assert_true(fabs(d[1].dist_m - 8110.0) < 1e-3);
+
+    /* c5 is 3,000 m from both stores along the road: the tie goes to the lower id, Store A. */
+    long c5 = cell_index(f.pop, "c5");
+    d = &grocery->by_dist[c5 * 2];
+    assert_true(fabs(d[0].dist_m - 3110.0) < 1e-3);
+    assert_true(fabs(d[1].dist_m - 3110.0) < 1e-3);
+    assert_int_equal(d[0].source, 0);
+    assert_int_equal(d[1].source, 1);
+
+    /* The island has no road within --max-snap: it still attaches (flagged), but the fuel
+     * station is 1 km along from c10, so check c10 and that the island is far. */
+    long c10 = cell_index(f.pop, "c10");
+    const pl_access_type *fuel = &r->types[1];
+    assert_true(fabs(fuel->by_dist[c10 * 2].dist_m - 1110.0) < 1e-3);
+    assert_int_equal(fuel->by_dist[c10 * 2 + 1].source, UINT32_MAX);  /* only one fuel station */
+    assert_true(isinf(fuel->by_dist[c10 * 2 + 1].dist_m));
+    long island = cell_index(f.pop, "island");
+    assert_int_equal(r->cell_snap[island].status, PL_SNAP_TOO_FAR);
+
+    /* Service level within 5 km: c0 has grocery (2.1 km) but not fuel (9.1 km). */
+    assert_int_equal(r->service_level[c0], 1);
+    assert_int_equal(r->service_level[c10], 2);
+    pl_access_result_free(r);
+    free_fixture(&f);
+}
+
+static void test_population_totals_and_bands(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    int types[1] = {pl_service_types_find(f.types, "grocery")};
+    pl_access_params p = {.types = types, .n_types = 1, .mode = PL_MODE_CAR, .within_km = 10, .max_snap_m = 1000};
+    pl_access_result *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    assert_true(r->pop_total == 187.0);
+    /* The island lies outside both municipality polygons: nearest (Östra) with a warning. */
+    assert_int_equal(r->n_outside_muni, 1);
+    assert_int_equal(pl_warn_count(f.ctx, "cell-outside-municipality"), 1);
+    double sum = 0;
+    for (size_t m = 0; m < r->n_munis; m++)
+        sum += r->muni_stats[m].pop;
+    assert_true(sum == 187.0);
+    const pl_access_stats *total = &r->total_stats[0];
+    double band_sum = 0;
+    for (int i = 0; i < r->types[0].n_bands_km + 2; i++)
+        band_sum += total->pop_band_km[i];
+    assert_true(band_sum == 187.0);
+    /* c0 2.11 km, c5 3.11 km, c10 2.11 km (Store B) -> all 180 in 0-5 km; the island
+     * (5 km off the road) is beyond 5 km. */
+    assert_true(total->pop_band_km[0] == 180.0);
+    /* Age group totals: 10 + 5 + 3 + 7. */
+    assert_true(total->pop_age == 25.0);
+    pl_access_result_free(r);
+    free_fixture(&f);
+}
+
+static void test_region_keeps_services_outside(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    int types[1] = {pl_service_types_find(f.types, "grocery")};
+    /* Only Västra (0101) is reported: c0, nearest Store A (in Västra). c5 and c10 are in Östra. */
+    pl_access_params p = {.types = types, .n_types = 1, .mode = PL_MODE_CAR, .within_km = 10, .max_snap_m = 1000,
+                          .region = "0101"};
+    pl_access_result *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    assert_true(r->pop_total == 100.0);
+    pl_access_result_free(r);
+    /* An unknown region is an input error. */
+    p.region = "99";
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err),
+                     PL_EINPUT);
+    assert_non_null(strstr(err.msg, "--region 99"));
+    free_fixture(&f);
+}
+
+/* Storby (5,000 residents, 10 ha: radius 178 m) at the west end; Lillby (400) at the east end. */
+static void test_classify_by_car_time(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    char path[600];
+    snprintf(path, sizeof path, "%s/localities.geojson", fixture_dir());
+    pl_error err = {0};
+    pl_load_opts lo = {0};
+    pl_localities *loc = pl_localities_load(f.ctx, path, &lo, &err);
+    assert_non_null(loc);
+    assert_true(loc->area_ha[0] == 10.0);
+    pl_classify_params p = {.urban_min = 5, .remote_min = 12, .min_locality_pop = 3000, .max_snap_m = 1000};
+    pl_classify_result *r = NULL;
+    assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_OK);
+    long c0 = cell_index(f.pop, "c0"), c5 = cell_index(f.pop, "c5"), c10 = cell_index(f.pop, "c10");
+    /* c0 is 100 m from Storby's point: inside its equal-area circle. */
+    assert_int_equal(r->inside_locality[c0], 1);
+    assert_int_equal(r->cls[c0], PL_CLASS_URBAN);
+    /* c5: 5 km at 36 km/h = 8.33 min on the road, plus short access legs. */
+    assert_true(r->time_min[c5] > 8.33 && r->time_min[c5] < 10.0);
+    assert_int_equal(r->cls[c5], PL_CLASS_NEAR_URBAN_RURAL);
+    /* c10: 16.7 min from Storby (Lillby is too small to be a destination), but it lies 100 m
+     * from Lillby's point, inside its 5 ha circle (radius 126 m): a unit in any tätort is tätort. */
+    assert_true(r->time_min[c10] > 16.66);
+    assert_int_equal(r->locality[c10], 0);
+    assert_int_equal(r->inside_locality[c10], 1);
+    assert_int_equal(r->cls[c10], PL_CLASS_URBAN);
+    pl_classify_result_free(r);
+    /* With Lillby at 1 ha (radius 56 m) c10 is outside it: remote beyond 12 minutes. */
+    loc->area_ha[1] = 1.0;
+    assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_OK);
+    assert_int_equal(r->inside_locality[c10], 0);
+    assert_int_equal(r->cls[c10], PL_CLASS_REMOTE_RURAL);
+    double sum = 0;
+    for (int k = 1; k <= PL_N_CLASSES; k++)
+        sum += r->pop_by_class[k];
+    assert_true(sum == 187.0);
+    pl_classify_result_free(r);
+    /* No tätort large enough is an input error. */
+    p.min_locality_pop = 100000;
+    assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "no tätort has at least 100000 residents"));
+    pl_localities_free(f.ctx, loc);
+    free_fixture(&f);
+}
+
+static void test_helpers(void **state)
+{
+    (void)state;
+    const double b[] = {5, 10, 20};
+    assert_int_equal(pl_band_index(0, b, 3), 0);
+    assert_int_equal(pl_band_index(5, b, 3), 0);
+    assert_int_equal(pl_band_index(5.0001, b, 3), 1);
+    assert_int_equal(pl_band_index(25, b, 3), 3);
+    assert_int_equal(pl_band_index(INFINITY, b, 3), -1);
+    const double v[] = {1, 2, 3, NAN}, w[] = {1, 1, 5, 100};
+    assert_true(pl_weighted_median(v, w, 4) == 3);
+    assert_true(pl_id_compare("9", "10") < 0);
+    assert_true(pl_id_compare("10", "9") > 0);
+    assert_true(pl_id_compare("a", "10") > 0);
+    assert_true(pl_id_compare("007", "7") == 0);
+}
+
+int main(void)
+{
+    GDALAllRegister();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_distances_on_a_straight_road),
+        cmocka_unit_test(test_population_totals_and_bands),
+        cmocka_unit_test(test_region_keeps_services_outside),
+        cmocka_unit_test(test_classify_by_car_time),
+    };
+    return cmocka_run_group_tests_name("access", tests, NULL, NULL);
+}

@@ -1,0 +1,771 @@
+/* Road graph: building, junction rules, snapping, k-nearest search (exact values on tiny
+ * graphs) and a property test against a brute-force reference on random graphs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../gis/graph.h"
+#include "../gis/roads.h"
+
+/* ---------- building pl_roads by hand ---------- */
+
+typedef struct tline {
+    int n;             /* vertices */
+    double xy[16];
+    int cls;           /* pl_road_class */
+    float speed;
+    int oneway;
+    int flags;
+    int layer;
+} tline;
+
+static pl_roads *mk_roads(const tline *L, int n)
+{
+    pl_roads *r = calloc(1, sizeof *r);
+    r->n = (size_t)n;
+    r->first_vertex = calloc((size_t)n + 1, sizeof *r->first_vertex);
+    size_t nv = 0;
+    for (int i = 0; i < n; i++)
+        nv += (size_t)L[i].n;
+    r->vx = calloc(nv, sizeof *r->vx);
+    r->vy = calloc(nv, sizeof *r->vy);
+    r->id = calloc((size_t)n, sizeof *r->id);
+    r->road_class = calloc((size_t)n, 1);
+    r->speed_kmh = calloc((size_t)n, sizeof *r->speed_kmh);
+    r->oneway = calloc((size_t)n, 1);
+    r->flags = calloc((size_t)n, 1);
+    r->layer = calloc((size_t)n, 1);
+    r->source = strdup("test");
+    size_t v = 0;
+    for (int i = 0; i < n; i++) {
+        r->first_vertex[i] = v;
+        for (int j = 0; j < L[i].n; j++) {
+            r->vx[v] = L[i].xy[2 * j];
+            r->vy[v] = L[i].xy[2 * j + 1];
+            v++;
+        }
+        r->id[i] = i + 1;
+        r->road_class[i] = (uint8_t)L[i].cls;
+        r->speed_kmh[i] = L[i].speed;
+        r->oneway[i] = (int8_t)L[i].oneway;
+        r->flags[i] = (uint8_t)L[i].flags;
+        r->layer[i] = (int8_t)L[i].layer;
+    }
+    r->first_vertex[n] = v;
+    return r;
+}
+
+static pl_ctx *quiet_ctx(void)
+{
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    return ctx;
+}
+
+static pl_graph *build(pl_ctx *ctx, const pl_roads *r, pl_mode mode)
+{
+    pl_graph_opts o;
+    pl_graph_opts_default(&o);
+    o.mode = mode;
+    pl_error err = {0};
+    pl_graph *g = pl_graph_build(ctx, r, &o, &err);
+    assert_non_null(g);
+    return g;
+}
+
+static void snap_pts(pl_ctx *ctx, const pl_graph *g, const pl_roads *r, const double *xy, size_t n, pl_snap *out)
+{
+    double x[64], y[64];
+    for (size_t i = 0; i < n; i++) {
+        x[i] = xy[2 * i];
+        y[i] = xy[2 * i + 1];
+    }
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    so.min_component_nodes = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_graph_snap(ctx, g, r, x, y, n, &so, out, &err), PL_OK);
+}
+
+static void nearest(pl_ctx *ctx, const pl_graph *g, const pl_snap *src, uint32_t ns, const pl_snap *tg, size_t nt,
+                    pl_metric m, int k, pl_label *out)
+{
+    pl_search_opts so = {.metric = m, .k = k, .cutoff = INFINITY};
+    pl_error err = {0};
+    assert_int_equal(pl_graph_nearest_k(ctx, g, src, ns, tg, nt, &so, out, &err), PL_OK);
+}
+
+#define R_RES PL_ROAD_RESIDENTIAL
+
+/* ---------- roads.c ---------- */
+
+static void test_road_classes(void **state)
+{
+    (void)state;
+    assert_int_equal(pl_road_class_from_name("motorway"), PL_ROAD_MOTORWAY);
+    assert_int_equal(pl_road_class_from_name("motorway_link"), PL_ROAD_MOTORWAY);
+    assert_int_equal(pl_road_class_from_name("Trunk_Link"), PL_ROAD_TRUNK);
+    assert_int_equal(pl_road_class_from_name("tertiary_link"), PL_ROAD_TERTIARY);
+    assert_int_equal(pl_road_class_from_name("living_street"), PL_ROAD_LIVING_STREET);
+    assert_int_equal(pl_road_class_from_name("ferry"), PL_ROAD_FERRY);
+    assert_int_equal(pl_road_class_from_name("bridleway"), PL_ROAD_PATH);
+    assert_int_equal(pl_road_class_from_name("road"), PL_ROAD_OTHER);
+    assert_int_equal(pl_road_class_from_name(NULL), PL_ROAD_OTHER);
+    for (int c = 0; c < PL_ROAD_N_CLASSES; c++)
+        assert_int_equal(pl_road_class_from_name(pl_road_class_name((pl_road_class)c)), c);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_MOTORWAY) == 110);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_TRUNK) == 90);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_PRIMARY) == 80);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_SECONDARY) == 70);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_TERTIARY) == 60);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_UNCLASSIFIED) == 50);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_RESIDENTIAL) == 40);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_SERVICE) == 20);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_LIVING_STREET) == 7);
+    assert_true(pl_road_default_speed_kmh(PL_ROAD_TRACK) == 20);
+    pl_mode m;
+    assert_int_equal(pl_mode_from_name("bike", &m), PL_OK);
+    assert_int_equal(m, PL_MODE_BIKE);
+    assert_int_equal(pl_mode_from_name("boat", &m), PL_EINPUT);
+    assert_string_equal(pl_mode_name(PL_MODE_WALK), "walk");
+}
+
+/* ---------- tiny graphs ---------- */
+
+/* A line of two roads, 3 nodes: (0,0)-(100,0) and (100,0)-(300,0), residential 40 km/h. */
+static void test_three_node_line(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 100, 0}, R_RES, 0, 0, 0, 0}, {2, {100, 0, 300, 0}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 2);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 3);
+    assert_int_equal(g->n_edges, 2);
+    assert_int_equal(g->n_arcs, 4);
+    assert_int_equal(g->n_components, 1);
+    assert_int_equal(g->component_nodes[0], 3);
+    /* Edge times at 40 km/h: 100 m = 9 s, 200 m = 18 s. */
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        assert_true(g->edge_time_s[e] == g->edge_len_m[e] * 0.09f);
+
+    double pts[] = {250, 0, 20, 30};
+    pl_snap s[2];
+    snap_pts(ctx, g, r, pts, 2, s);
+    assert_int_equal(s[0].status, PL_SNAP_OK);
+    assert_true(s[0].access_m == 0);
+    assert_true(s[1].access_m == 30);
+    assert_true(fabs(s[1].access_s - 3.6) < 1e-6); /* 30 m at 30 km/h */
+    assert_true(s[1].a_len_m + s[1].b_len_m == 100);
+
+    pl_label lab[1];
+    nearest(ctx, g, &s[0], 1, &s[1], 1, PL_METRIC_DISTANCE, 1, lab);
+    assert_int_equal(lab[0].source, 0);
+    assert_true(lab[0].dist_m == 260.0); /* 30 access + 80 + 150 */
+    assert_true(fabs(lab[0].time_s - (3.6 + 7.2 + 13.5)) < 1e-5);
+
+    nearest(ctx, g, &s[0], 1, &s[1], 1, PL_METRIC_TIME, 1, lab);
+    assert_int_equal(lab[0].source, 0);
+    assert_true(lab[0].dist_m == 260.0);
+    assert_true(fabs(lab[0].time_s - 24.3) < 1e-5);
+
+    pl_label one;
+    pl_error err = {0};
+    assert_int_equal(pl_graph_one_to_many(ctx, g, &s[1], &s[0], 1, PL_METRIC_DISTANCE, &one, &err), PL_OK);
+    assert_true(one.dist_m == 260.0);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* One-way street (0,0)->(100,0) and a two-way detour back of 200 m. */
+static void test_one_way(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 100, 0}, R_RES, 36, 1, 0, 0},
+                 {4, {100, 0, 100, 50, 0, 50, 0, 0}, R_RES, 36, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 2);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 2);
+    assert_int_equal(g->n_edges, 2);
+    assert_int_equal(g->n_arcs, 3);
+    double pts[] = {10, 0, 90, 0};
+    pl_snap s[2];
+    snap_pts(ctx, g, r, pts, 2, s);
+    assert_int_equal(s[0].edge, s[1].edge);
+    assert_true(s[0].to_b && !s[0].to_a && s[0].from_a && !s[0].from_b);
+    pl_label lab;
+    /* From P (10,0) to Q (90,0): along the one-way, 80 m (same edge). */
+    nearest(ctx, g, &s[1], 1, &s[0], 1, PL_METRIC_DISTANCE, 1, &lab);
+    assert_true(lab.dist_m == 80.0);
+    assert_true(fabs(lab.time_s - 8.0) < 1e-5); /* 36 km/h = 10 m/s */
+    /* From Q back to P: 10 + 200 + 10. */
+    nearest(ctx, g, &s[0], 1, &s[1], 1, PL_METRIC_DISTANCE, 1, &lab);
+    assert_true(lab.dist_m == 220.0);
+    assert_true(fabs(lab.time_s - 22.0) < 1e-5);
+    pl_label one;
+    pl_error err = {0};
+    pl_graph_one_to_many(ctx, g, &s[0], &s[1], 1, PL_METRIC_DISTANCE, &one, &err);
+    assert_true(one.dist_m == 80.0);
+    pl_graph_one_to_many(ctx, g, &s[1], &s[0], 1, PL_METRIC_DISTANCE, &one, &err);
+    assert_true(one.dist_m == 220.0);
+    /* Walking ignores the one-way. */
+    pl_graph *gw = build(ctx, r, PL_MODE_WALK);
+    assert_int_equal(gw->n_arcs, 4);
+    snap_pts(ctx, gw, r, pts, 2, s);
+    nearest(ctx, gw, &s[0], 1, &s[1], 1, PL_METRIC_DISTANCE, 1, &lab);
+    assert_true(lab.dist_m == 80.0);
+    assert_true(fabs(lab.time_s - 80 * 3.6 / 5) < 1e-4);
+    /* Cycling respects it, unless oneway:bicycle=no. */
+    pl_graph *gb = build(ctx, r, PL_MODE_BIKE);
+    assert_int_equal(gb->n_arcs, 3);
+    pl_graph_free(gb);
+    r->flags[0] |= PL_ROAD_BIKE_BOTH_WAYS;
+    gb = build(ctx, r, PL_MODE_BIKE);
+    assert_int_equal(gb->n_arcs, 4);
+    pl_graph_free(gb);
+    pl_graph_free(gw);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* A tunnel right under the point is not snapped to; the surface street is. */
+static void test_tunnel_not_snapped(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 100, 0}, R_RES, 0, 0, PL_ROAD_TUNNEL, 0},
+                 {2, {0, 50, 100, 50}, R_RES, 0, 0, 0, 0},
+                 {2, {0, 0, 0, 50}, R_RES, 0, 0, 0, 0},
+                 {2, {100, 0, 100, 50}, R_RES, 0, 0, 0, 0},
+                 {2, {20, 25, 80, 25}, R_RES, 0, 0, 0, -1}};
+    pl_roads *r = mk_roads(L, 5);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    double pts[] = {50, 5, 50, 22};
+    pl_snap s[2];
+    snap_pts(ctx, g, r, pts, 2, s);
+    assert_int_equal(s[0].road, 1);
+    assert_true(s[0].access_m == 45);
+    /* The layer -1 road is not snapped to either. */
+    assert_int_equal(s[1].road, 1);
+    assert_true(s[1].access_m == 28);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* Two lines sharing an interior vertex: a junction, unless one is a bridge or on
+ * another layer; a street ending on another's interior vertex always joins it. */
+static void test_junction_rules(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{3, {0, 0, 100, 0, 200, 0}, R_RES, 0, 0, 0, 0}, {3, {100, -100, 100, 0, 100, 100}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 2);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 5);
+    assert_int_equal(g->n_edges, 4);
+    assert_int_equal(g->n_components, 1);
+    pl_graph_free(g);
+
+    r->flags[1] = PL_ROAD_BRIDGE;
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 4);
+    assert_int_equal(g->n_edges, 2);
+    assert_int_equal(g->n_components, 2);
+    pl_graph_free(g);
+
+    r->flags[1] = 0;
+    r->layer[1] = 1;
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 4);
+    assert_int_equal(g->n_components, 2);
+    pl_graph_free(g);
+
+    /* Without node_intersections, only endpoints make nodes. */
+    r->layer[1] = 0;
+    pl_graph_opts o;
+    pl_graph_opts_default(&o);
+    o.node_intersections = 0;
+    pl_error err = {0};
+    g = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g->n_nodes, 4);
+    pl_graph_free(g);
+    pl_roads_free(r);
+
+    /* T-junction: a bridge ending on a street's interior vertex joins it; a street
+     * ending on a bridge's interior vertex (below it) does not. */
+    tline T[] = {{3, {0, 0, 100, 0, 200, 0}, R_RES, 0, 0, 0, 0}, {2, {100, 100, 100, 0}, R_RES, 0, 0, PL_ROAD_BRIDGE, 1}};
+    r = mk_roads(T, 2);
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 4);
+    assert_int_equal(g->n_edges, 3);
+    assert_int_equal(g->n_components, 1);
+    pl_graph_free(g);
+    r->flags[0] = PL_ROAD_BRIDGE;
+    r->layer[0] = 1;
+    r->flags[1] = 0;
+    r->layer[1] = 0;
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 4);
+    assert_int_equal(g->n_edges, 2);
+    assert_int_equal(g->n_components, 2);
+    pl_graph_free(g);
+    pl_roads_free(r);
+
+    /* Endpoints closer than the tolerance (0.5 m) are one node; farther apart, two. */
+    tline E[] = {{2, {0, 0, 100, 0}, R_RES, 0, 0, 0, 0}, {2, {100.3, 0.2, 200, 0}, R_RES, 0, 0, 0, 0},
+                 {2, {200.6, 0, 300, 0}, R_RES, 0, 0, 0, 0}};
+    r = mk_roads(E, 3);
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 5);
+    assert_int_equal(g->n_components, 2);
+    assert_int_equal(g->component_nodes[0], 3);
+    assert_int_equal(g->component_nodes[1], 2);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* Footways are not in the car graph; motorways are not in the walk graph. */
+static void test_modes(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 100, 0}, PL_ROAD_FOOTWAY, 0, 0, 0, 0},
+                 {2, {100, 0, 200, 0}, PL_ROAD_MOTORWAY, 0, 0, 0, 0},
+                 {2, {200, 0, 300, 0}, PL_ROAD_FERRY, 0, 0, PL_ROAD_IS_FERRY, 0},
+                 {2, {300, 0, 400, 0}, R_RES, 0, 0, PL_ROAD_NO_CAR, 0}};
+    pl_roads *r = mk_roads(L, 4);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_edges, 2);
+    /* Motorway 100 m at 110 km/h, ferry 100 m at 20 km/h. */
+    for (uint32_t e = 0; e < g->n_edges; e++) {
+        if (g->edge_road[e] == 1)
+            assert_true(fabsf(g->edge_time_s[e] - 100 * 3.6f / 110) < 1e-4f);
+        else
+            assert_true(fabsf(g->edge_time_s[e] - 18.0f) < 1e-4f);
+    }
+    pl_graph_free(g);
+    g = build(ctx, r, PL_MODE_WALK);
+    assert_int_equal(g->n_edges, 3);
+    pl_graph_free(g);
+    g = build(ctx, r, PL_MODE_BIKE);
+    assert_int_equal(g->n_edges, 3);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* Two components: the target on the island cannot reach the source. */
+static void test_island_unreachable(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 100, 0}, R_RES, 0, 0, 0, 0}, {2, {100, 0, 200, 0}, R_RES, 0, 0, 0, 0},
+                 {2, {1000, 0, 1100, 0}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 3);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_components, 2);
+    assert_int_equal(g->component_nodes[0], 3);
+    assert_int_equal(g->component_nodes[1], 2);
+    double pts[] = {50, 0, 1050, 0};
+    pl_snap s[2];
+    snap_pts(ctx, g, r, pts, 2, s);
+    pl_label lab[2];
+    nearest(ctx, g, &s[0], 1, &s[1], 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, UINT32_MAX);
+    assert_true(isinf(lab[0].dist_m) && isinf(lab[0].time_s));
+    assert_int_equal(lab[1].source, UINT32_MAX);
+
+    /* With min_component_nodes 3, a point nearer the island snaps to the main line
+     * when that is within max_snap_m, and to the island when it is not. */
+    double x[2] = {650, 900}, y[2] = {0, 0};
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    so.min_component_nodes = 3;
+    so.max_snap_m = 450;
+    pl_error err = {0};
+    pl_graph_snap(ctx, g, r, x, y, 2, &so, s, &err);
+    assert_int_equal(s[0].road, 1);
+    assert_true(s[0].access_m == 450);
+    assert_int_equal(s[1].road, 2);
+    assert_int_equal(s[1].status, PL_SNAP_OK);
+    so.max_snap_m = 50;
+    pl_graph_snap(ctx, g, r, x, y, 2, &so, s, &err);
+    assert_int_equal(s[1].status, PL_SNAP_TOO_FAR);
+    assert_int_equal(s[1].road, 2);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* One straight two-way road, 0..1000 m, sources and targets on the same edge:
+ * k = 2 and 3 give distinct sources in order; ties go to the lower source index. */
+static void test_same_edge_k_and_ties(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 1000, 0}, R_RES, 36, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 1);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    double spts[] = {100, 0, 400, 0, 900, 0, 700, 0};
+    double tpts[] = {300, 0, 500, 0};
+    pl_snap s[4], t[2];
+    snap_pts(ctx, g, r, spts, 4, s);
+    snap_pts(ctx, g, r, tpts, 2, t);
+    pl_label lab[6];
+    nearest(ctx, g, s, 3, t, 1, PL_METRIC_DISTANCE, 3, lab);
+    assert_int_equal(lab[0].source, 1);
+    assert_true(lab[0].dist_m == 100);
+    assert_int_equal(lab[1].source, 0);
+    assert_true(lab[1].dist_m == 200);
+    assert_int_equal(lab[2].source, 2);
+    assert_true(lab[2].dist_m == 600);
+    assert_true(fabs(lab[2].time_s - 60) < 1e-4);
+    /* k = 2 keeps the two nearest. */
+    nearest(ctx, g, s, 3, t, 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, 1);
+    assert_int_equal(lab[1].source, 0);
+    /* Target at 500: sources at 700 (index 3) and 300 would tie; with sources
+     * {700, 300} as 0 and 1, the tie goes to index 0. */
+    pl_snap tie[2] = {s[3], s[1]};
+    tie[1].a_len_m = 300;
+    tie[1].b_len_m = 700;
+    tie[1].a_time_s = 30;
+    tie[1].b_time_s = 70;
+    nearest(ctx, g, tie, 2, &t[1], 1, PL_METRIC_DISTANCE, 1, lab);
+    assert_int_equal(lab[0].source, 0);
+    assert_true(lab[0].dist_m == 200);
+    pl_snap tie2[2] = {tie[1], tie[0]};
+    nearest(ctx, g, tie2, 2, &t[1], 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, 0);
+    assert_int_equal(lab[1].source, 1);
+    assert_true(lab[0].dist_m == 200 && lab[1].dist_m == 200);
+    /* Only two sources: the third label is empty. */
+    nearest(ctx, g, tie2, 2, &t[1], 1, PL_METRIC_DISTANCE, 3, lab);
+    assert_int_equal(lab[2].source, UINT32_MAX);
+    assert_true(isinf(lab[2].dist_m));
+    /* Cutoff: nothing within 150 m. */
+    pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 1, .cutoff = 150};
+    pl_error err = {0};
+    pl_graph_nearest_k(ctx, g, tie2, 2, &t[1], 1, &so, lab, &err);
+    assert_int_equal(lab[0].source, UINT32_MAX);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* k labels through the network: a ring of 4 roads; every source reachable both ways
+ * is still listed once. */
+static void test_distinct_through_nodes(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{2, {0, 0, 100, 0}, R_RES, 0, 0, 0, 0}, {2, {100, 0, 100, 100}, R_RES, 0, 0, 0, 0},
+                 {2, {100, 100, 0, 100}, R_RES, 0, 0, 0, 0}, {2, {0, 100, 0, 0}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 4);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 4);
+    double spts[] = {100, 30, 50, 100};
+    double tpts[] = {10, 0};
+    pl_snap s[2], t[1];
+    snap_pts(ctx, g, r, spts, 2, s);
+    snap_pts(ctx, g, r, tpts, 1, t);
+    pl_label lab[3];
+    nearest(ctx, g, s, 2, t, 1, PL_METRIC_DISTANCE, 3, lab);
+    assert_int_equal(lab[0].source, 0);
+    assert_true(lab[0].dist_m == 120);
+    assert_int_equal(lab[1].source, 1);
+    assert_true(lab[1].dist_m == 160);
+    assert_int_equal(lab[2].source, UINT32_MAX);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+static void test_cache(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline L[] = {{3, {0, 0, 100, 0, 200, 0}, R_RES, 0, 0, 0, 0}, {3, {100, -100, 100, 0, 100, 100}, R_RES, 0, 1, 0, 0}};
+    pl_roads *r = mk_roads(L, 2);
+    if (system("mkdir -p build/test-tmp") != 0)
+        fail_msg("cannot make build/test-tmp");
+    const char *path = "build/test-tmp/graph.cache";
+    remove(path);
+    pl_graph_opts o;
+    pl_graph_opts_default(&o);
+    o.cache_path = path;
+    pl_error err = {0};
+    pl_graph *g1 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g1->from_cache, 0);
+    pl_graph *g2 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g2->from_cache, 1);
+    assert_int_equal(g2->n_nodes, g1->n_nodes);
+    assert_int_equal(g2->n_arcs, g1->n_arcs);
+    assert_memory_equal(g2->arc_head, g1->arc_head, g1->n_arcs * sizeof(uint32_t));
+    assert_memory_equal(g2->in_arc, g1->in_arc, g1->n_arcs * sizeof(pl_rev_arc));
+    assert_memory_equal(g2->node_x, g1->node_x, g1->n_nodes * sizeof(double));
+    assert_memory_equal(g2->edge_v1, g1->edge_v1, g1->n_edges * sizeof(uint32_t));
+    /* A changed road invalidates it. */
+    r->vx[0] = -10;
+    pl_graph *g3 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g3->from_cache, 0);
+    /* Another mode too. */
+    o.mode = PL_MODE_WALK;
+    pl_graph *g4 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g4->from_cache, 0);
+    pl_graph_free(g1);
+    pl_graph_free(g2);
+    pl_graph_free(g3);
+    pl_graph_free(g4);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* ---------- property test ---------- */
+
+static uint64_t rng_state;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 16);
+}
+
+typedef struct ref_lab {
+    double p, q;
+} ref_lab;
+
+static int lex_less(double p1, double q1, double p2, double q2)
+{
+    return p1 < p2 || (p1 == p2 && q1 < q2);
+}
+
+/* Reverse Dijkstra (O(n^2)) from one source, lexicographic (p, q), same seeds and sums. */
+static void ref_one_source(const pl_graph *g, const pl_snap *s, int M, ref_lab *lab, uint8_t *done)
+{
+    uint32_t n = g->n_nodes;
+    for (uint32_t i = 0; i < n; i++) {
+        lab[i].p = lab[i].q = INFINITY;
+        done[i] = 0;
+    }
+    if (s->status == PL_SNAP_NONE)
+        return;
+    double ap = M ? s->access_s : s->access_m, aq = M ? s->access_m : s->access_s;
+    if (s->from_a) {
+        double p = ap + (M ? s->a_time_s : s->a_len_m), q = aq + (M ? s->a_len_m : s->a_time_s);
+        if (lex_less(p, q, lab[s->node_a].p, lab[s->node_a].q))
+            lab[s->node_a] = (ref_lab){p, q};
+    }
+    if (s->from_b) {
+        double p = ap + (M ? s->b_time_s : s->b_len_m), q = aq + (M ? s->b_len_m : s->b_time_s);
+        if (lex_less(p, q, lab[s->node_b].p, lab[s->node_b].q))
+            lab[s->node_b] = (ref_lab){p, q};
+    }
+    for (;;) {
+        uint32_t u = UINT32_MAX;
+        for (uint32_t i = 0; i < n; i++)
+            if (!done[i] && isfinite(lab[i].p) &&
+                (u == UINT32_MAX || lex_less(lab[i].p, lab[i].q, lab[u].p, lab[u].q)))
+                u = i;
+        if (u == UINT32_MAX)
+            break;
+        done[u] = 1;
+        for (uint32_t a = g->in_begin[u]; a < g->in_begin[u + 1]; a++) {
+            const pl_rev_arc *arc = &g->in_arc[a];
+            double p = lab[u].p + (M ? arc->time_s : arc->len_m), q = lab[u].q + (M ? arc->len_m : arc->time_s);
+            if (!done[arc->tail] && lex_less(p, q, lab[arc->tail].p, lab[arc->tail].q))
+                lab[arc->tail] = (ref_lab){p, q};
+        }
+    }
+}
+
+static void test_property_random_graphs(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    int checked = 0, same_edge = 0, reversed = 0;
+    for (int seed = 1; seed <= 200; seed++) {
+        rng_state = 0x9e3779b97f4a7c15ULL * (uint64_t)seed;
+        for (int w = 0; w < 5; w++)
+            rnd();
+        int nn = 30 + (int)(rnd() % 171);
+        double *px = malloc(nn * sizeof *px), *py = malloc(nn * sizeof *py);
+        for (int i = 0; i < nn; i++) {
+            px[i] = (double)(rnd() % 2000);
+            py[i] = (double)(rnd() % 2000);
+        }
+        /* Roads: each node to 1-3 of a few random others; some bent, some one-way. */
+        int cap = nn * 4;
+        tline *L = calloc((size_t)cap, sizeof *L);
+        int nl = 0;
+        for (int i = 0; i < nn && nl < cap; i++) {
+            int deg = 1 + (int)(rnd() % 3);
+            for (int d = 0; d < deg && nl < cap; d++) {
+                int j = (int)(rnd() % (uint32_t)nn);
+                if (j == i || (px[i] == px[j] && py[i] == py[j]))
+                    continue;
+                tline *t = &L[nl++];
+                t->n = 2;
+                t->xy[0] = px[i];
+                t->xy[1] = py[i];
+                if (rnd() % 4 == 0) { /* a bend */
+                    t->n = 3;
+                    t->xy[2] = (px[i] + px[j]) / 2 + (double)(rnd() % 200) - 100;
+                    t->xy[3] = (py[i] + py[j]) / 2 + (double)(rnd() % 200) - 100;
+                }
+                t->xy[2 * (t->n - 1)] = px[j];
+                t->xy[2 * (t->n - 1) + 1] = py[j];
+                t->cls = (int)(rnd() % 8);
+                t->speed = rnd() % 3 == 0 ? 0.0f : (float)(20 + rnd() % 90);
+                uint32_t ow = rnd() % 5;
+                t->oneway = ow == 0 ? 1 : ow == 1 ? -1 : 0;
+            }
+        }
+        pl_roads *r = mk_roads(L, nl);
+        pl_graph *g = build(ctx, r, PL_MODE_CAR);
+        /* Sources and targets at random points, some on the same edges. */
+        uint32_t ns = 1 + rnd() % 12;
+        size_t nt = 20;
+        double xy[64];
+        pl_snap src[32], tg[32];
+        for (uint32_t i = 0; i < ns; i++) {
+            xy[2 * i] = (double)(rnd() % 2000);
+            xy[2 * i + 1] = (double)(rnd() % 2000);
+        }
+        snap_pts(ctx, g, r, xy, ns, src);
+        for (size_t i = 0; i < nt; i++) {
+            if (i < 4) { /* near a source: often the same edge */
+                xy[2 * i] = xy[2 * (i % ns)] + (double)(rnd() % 40) - 20;
+                xy[2 * i + 1] = xy[2 * (i % ns) + 1] + (double)(rnd() % 40) - 20;
+            } else {
+                xy[2 * i] = (double)(rnd() % 2000);
+                xy[2 * i + 1] = (double)(rnd() % 2000);
+            }
+        }
+        snap_pts(ctx, g, r, xy, nt, tg);
+        int k = 1 + (int)(rnd() % 3);
+        int M = (int)(rnd() % 2);
+        pl_label *got = malloc(nt * (size_t)k * sizeof *got);
+        nearest(ctx, g, src, ns, tg, nt, (pl_metric)M, k, got);
+
+        /* Reference: per-source labels, then the k best distinct sources per target. */
+        ref_lab *lab = malloc(ns * (size_t)g->n_nodes * sizeof *lab);
+        uint8_t *done = malloc(g->n_nodes ? g->n_nodes : 1);
+        for (uint32_t i = 0; i < ns; i++)
+            ref_one_source(g, &src[i], M, lab + (size_t)i * g->n_nodes, done);
+        for (size_t t = 0; t < nt; t++) {
+            const pl_snap *T = &tg[t];
+            double bp[32], bq[32];
+            double tap = M ? T->access_s : T->access_m, taq = M ? T->access_m : T->access_s;
+            for (uint32_t i = 0; i < ns; i++) {
+                bp[i] = bq[i] = INFINITY;
+                const ref_lab *L2 = lab + (size_t)i * g->n_nodes;
+                if (T->to_a && isfinite(L2[T->node_a].p)) {
+                    double p = (L2[T->node_a].p + (M ? T->a_time_s : T->a_len_m)) + tap;
+                    double q = (L2[T->node_a].q + (M ? T->a_len_m : T->a_time_s)) + taq;
+                    if (lex_less(p, q, bp[i], bq[i])) { bp[i] = p; bq[i] = q; }
+                }
+                if (T->to_b && isfinite(L2[T->node_b].p)) {
+                    double p = (L2[T->node_b].p + (M ? T->b_time_s : T->b_len_m)) + tap;
+                    double q = (L2[T->node_b].q + (M ? T->b_len_m : T->b_time_s)) + taq;
+                    if (lex_less(p, q, bp[i], bq[i])) { bp[i] = p; bq[i] = q; }
+                }
+                const pl_snap *S = &src[i];
+                if (S->edge == T->edge) {
+                    same_edge++;
+                    double pt = T->a_len_m, ps = S->a_len_m, dl = -1, dt = 0;
+                    if (ps >= pt && (T->to_b || ps == pt)) {
+                        dl = ps - pt;
+                        dt = (double)S->a_time_s - (double)T->a_time_s;
+                    } else if (ps <= pt && T->to_a) {
+                        dl = pt - ps;
+                        dt = (double)T->a_time_s - (double)S->a_time_s;
+                    }
+                    if (dl >= 0) {
+                        if (dt < 0) dt = 0;
+                        double sap = M ? S->access_s : S->access_m, saq = M ? S->access_m : S->access_s;
+                        double p = (sap + (M ? dt : dl)) + tap, q = (saq + (M ? dl : dt)) + taq;
+                        if (lex_less(p, q, bp[i], bq[i])) { bp[i] = p; bq[i] = q; }
+                    }
+                }
+            }
+            for (int j = 0; j < k; j++) {
+                uint32_t bi = UINT32_MAX;
+                for (uint32_t i = 0; i < ns; i++)
+                    if (isfinite(bp[i]) && (bi == UINT32_MAX || bp[i] < bp[bi]))
+                        bi = i;
+                const pl_label *gl = &got[t * k + j];
+                if (bi == UINT32_MAX) {
+                    if (gl->source != UINT32_MAX)
+                        fail_msg("seed %d target %zu label %d: got source %u, want none", seed, t, j, gl->source);
+                    continue;
+                }
+                double wd = M ? bq[bi] : bp[bi], wt = M ? bp[bi] : bq[bi];
+                if (gl->source != bi || gl->dist_m != wd || gl->time_s != wt)
+                    fail_msg("seed %d (k=%d, metric %d) target %zu label %d: got %u %.17g %.17g, want %u %.17g %.17g",
+                             seed, k, M, t, j, gl->source, gl->dist_m, gl->time_s, bi, wd, wt);
+                bp[bi] = INFINITY;
+                checked++;
+                if (j == 0 && t > 0 && gl->source != got[(t - 1) * k].source)
+                    reversed++;
+            }
+            /* Cross-check the nearest against a forward one-to-many from the target. */
+            pl_label fw[32];
+            pl_error err = {0};
+            pl_graph_one_to_many(ctx, g, T, src, ns, (pl_metric)M, fw, &err);
+            double fbest = INFINITY;
+            for (uint32_t i = 0; i < ns; i++) {
+                double v = M ? fw[i].time_s : fw[i].dist_m;
+                if (v < fbest)
+                    fbest = v;
+            }
+            double gbest = M ? got[t * k].time_s : got[t * k].dist_m;
+            if (isfinite(fbest) || isfinite(gbest))
+                if (!(fabs(fbest - gbest) <= 1e-9 * fmax(1.0, fbest)))
+                    fail_msg("seed %d target %zu: forward %.17g vs search %.17g", seed, t, fbest, gbest);
+        }
+        free(lab);
+        free(done);
+        free(got);
+        pl_graph_free(g);
+        pl_roads_free(r);
+        free(L);
+        free(px);
+        free(py);
+    }
+    /* Enough reachable labels, same-edge pairs and variety to mean something. */
+    assert_true(checked > 4000);
+    assert_true(same_edge > 100);
+    assert_true(reversed > 500);
+    pl_ctx_free(ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_road_classes),
+        cmocka_unit_test(test_three_node_line),
+        cmocka_unit_test(test_one_way),
+        cmocka_unit_test(test_tunnel_not_snapped),
+        cmocka_unit_test(test_junction_rules),
+        cmocka_unit_test(test_modes),
+        cmocka_unit_test(test_island_unreachable),
+        cmocka_unit_test(test_same_edge_k_and_ties),
+        cmocka_unit_test(test_distinct_through_nodes),
+        cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_property_random_graphs),
+    };
+    return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
+}
