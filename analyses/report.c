@@ -788,6 +788,48 @@ static void relabel_style(pl_map_style *s, const char *gpkg, const layer_info *l
             GDALClose(ds);
         return;
     }
+    /* Counts (integer fields): "0 typer", "1–2 typer", "≥ 5 typer" instead of real ranges. */
+    int integer = 0;
+    {
+        GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
+        int fi = ly ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(ly), s->field) : -1;
+        if (fi >= 0) {
+            OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(ly), fi));
+            integer = ft == OFTInteger || ft == OFTInteger64;
+        }
+        if (ds)
+            GDALClose(ds);
+    }
+    for (int i = 0; integer && i < s->n_classes; i++) {
+        const pl_map_class *c = &s->classes[i];
+        if (s->has_null_value && c->lower == s->null_value && c->upper == s->null_value)
+            continue;
+        if (c->lower != floor(c->lower) || (c->upper < OPEN_UPPER && c->upper != floor(c->upper)))
+            integer = 0;
+    }
+    for (int i = 0; integer && i < s->n_classes; i++) {
+        pl_map_class *c = &s->classes[i];
+        if (s->has_null_value && c->lower == s->null_value && c->upper == s->null_value)
+            continue;
+        /* The unit: what follows the last number of the writer's label ("0–1 typer" -> "typer"). */
+        const char *unit = "";
+        const char *sp = strrchr(c->label, ' ');
+        if (sp && sp[1] && !(sp[1] >= '0' && sp[1] <= '9'))
+            unit = sp + 1;
+        long a = i == 0 ? (long)c->lower : (long)c->lower + 1, b = (long)c->upper;
+        char lab[200];
+        if (c->upper >= OPEN_UPPER)
+            snprintf(lab, sizeof lab, "≥ %ld%s%s", a, *unit ? " " : "", unit);
+        else if (a >= b)
+            snprintf(lab, sizeof lab, "%ld%s%s", b, *unit ? " " : "", unit);
+        else
+            snprintf(lab, sizeof lab, "%ld–%ld%s%s", a, b, *unit ? " " : "", unit);
+        free(c->label);
+        c->label = pl_strdup(lab);
+    }
+    if (integer)
+        return;
     int share = is_share_col(s->field);
     for (int i = 0; share && i < s->n_classes; i++) {
         pl_map_class *c = &s->classes[i];
@@ -851,17 +893,28 @@ static int map_figure(report *r, const layer_info *l, sbuf *html, pl_error *err)
     ml[n++] = (pl_map_layer){.path = r->o->input, .layer = l->name, .style = &style,
                              .label_field = is_muni && has_col(l, "namn") ? "namn" : NULL, .legend = 1, .extent = 1};
     if (muni && !is_muni) {
-        /* Points are shown in their municipalities; areas fill the map themselves. */
+        /* Points are shown in their municipalities when those are not much larger than the
+         * points' own extent (a study area inside a big municipality keeps its own extent). */
         OGRwkbGeometryType gt = wkbUnknown;
+        OGREnvelope el = {0, 0, 0, 0}, em = {0, 0, 0, 0};
+        int have_el = 0, have_em = 0;
         GDALDatasetH ds = GDALOpenEx(r->o->input, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
         OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
-        if (ly)
+        OGRLayerH lm = ds ? GDALDatasetGetLayerByName(ds, muni->name) : NULL;
+        if (ly) {
             gt = wkbFlatten(OGR_L_GetGeomType(ly));
+            have_el = OGR_L_GetExtent(ly, &el, TRUE) == OGRERR_NONE;
+        }
+        if (lm)
+            have_em = OGR_L_GetExtent(lm, &em, TRUE) == OGRERR_NONE;
         if (ds)
             GDALClose(ds);
+        double area_l = have_el ? fmax(el.MaxX - el.MinX, 1) * fmax(el.MaxY - el.MinY, 1) : 0;
+        double area_m = have_em ? (em.MaxX - em.MinX) * (em.MaxY - em.MinY) : 0;
         int points = gt == wkbPoint || gt == wkbMultiPoint;
+        int grow = points && have_el && have_em && area_m <= 4 * area_l;
         ml[n++] = (pl_map_layer){.path = r->o->input, .layer = muni->name, .style = NULL, .legend = 1,
-                                 .legend_label = "Kommungräns", .extent = points};
+                                 .legend_label = "Kommungräns", .extent = grow};
         if (points) {  /* boundaries under the points */
             pl_map_layer t = ml[0];
             ml[0] = ml[1];
