@@ -1146,7 +1146,31 @@ static void tables_for(report *r, const layer_info *l, sbuf *html)
     html_table(r, l, &t, html, total_col);
 }
 
-/* Key figures from a summary table's total row. */
+static int stmt_col(sqlite3_stmt *st, const char *name)
+{
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        if (strcmp(sqlite3_column_name(st, i), name) == 0)
+            return i;
+    return -1;
+}
+
+/* A heading without the service type prefix, first letter capitalised (ASCII). */
+static void short_heading(sbuf *html, const layer_info *l, const char *col, const char *type_prefix)
+{
+    const char *h = alias_of(l, col);
+    if (type_prefix[0] && starts_with(h, type_prefix))
+        h += strlen(type_prefix);
+    if (h[0] >= 'a' && h[0] <= 'z') {
+        char c = (char)(h[0] - 32);
+        sb_add(html, &c, 1);
+        sb_html(html, h + 1);
+    } else {
+        sb_html(html, h);
+    }
+}
+
+/* Key figures from a summary table's total row: the population, then one line per service
+ * type (access) or one box per share (other analyses). */
 static void key_figures(report *r, const layer_info *l, sbuf *html)
 {
     char qt[600];
@@ -1162,36 +1186,106 @@ static void key_figures(report *r, const layer_info *l, sbuf *html)
         sqlite3_finalize(st);
         return;
     }
-    sbuf items = {0};
+    sbuf boxes = {0}, rows = {0};
     int n = sqlite3_column_count(st);
+    char v[128];
+    int pi = stmt_col(st, "pop");
+    if (pi >= 0) {
+        format_value(v, sizeof v, st, pi, "pop");
+        sb_printf(&boxes, "<div class=\"kf\"><span class=\"v\">%s</span><span class=\"k\">invånare i "
+                          "analysen</span></div>\n", v);
+    }
+    /* Access: one row per service type. */
+    const char *over_col = NULL, *over_min_col = NULL;
+    char first_prefix[300] = "";
     for (int i = 0; i < n; i++) {
         const char *name = sqlite3_column_name(st, i);
-        char v[128];
-        if (strcmp(name, "pop") == 0) {
-            format_value(v, sizeof v, st, i, name);
-            sb_printf(&items, "<div class=\"kf\"><span class=\"v\">%s</span><span class=\"k\">invånare i "
-                              "analysen</span></div>\n", v);
-        } else if (ends_with(name, "_mean_km") || (is_share_col(name) && (strstr(name, "_share_km_over_") ||
-                                                                        starts_with(name, "share_")))) {
-            if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        if (!ends_with(name, "_mean_km"))
+            continue;
+        char k[200], col[300], lab[256];
+        snprintf(k, sizeof k, "%.*s", (int)(strlen(name) - strlen("_mean_km")), name);
+        type_label(l, name, lab, sizeof lab);
+        sb_puts(&rows, "<tr><th scope=\"row\">");
+        sb_html(&rows, lab);
+        sb_puts(&rows, "</th>");
+        char prefix_km[300], prefix_min[300];
+        snprintf(prefix_km, sizeof prefix_km, "%s_share_km_over_", k);
+        snprintf(prefix_min, sizeof prefix_min, "%s_share_min_over_", k);
+        const char *ok = col_with_prefix(l, prefix_km), *om = col_with_prefix(l, prefix_min);
+        if (!first_prefix[0]) {
+            snprintf(first_prefix, sizeof first_prefix, "%s: ", lab);
+            over_col = ok;
+            over_min_col = om;
+        }
+        const char *cols[5];
+        char c0[300], c1[300], c2[300];
+        snprintf(c0, sizeof c0, "%s_services", k);
+        snprintf(c1, sizeof c1, "%s_mean_km", k);
+        snprintf(c2, sizeof c2, "%s_mean_min", k);
+        snprintf(col, sizeof col, "%s_share_km_unreachable", k);
+        cols[0] = c0;
+        cols[1] = c1;
+        cols[2] = c2;
+        cols[3] = ok ? ok : "";
+        cols[4] = om ? om : "";
+        for (int c = 0; c < 5; c++) {
+            int ci = cols[c][0] ? stmt_col(st, cols[c]) : -1;
+            if (ci < 0)
+                snprintf(v, sizeof v, "–");
+            else
+                format_value(v, sizeof v, st, ci, cols[c]);
+            sb_puts(&rows, "<td class=\"num\">");
+            sb_html(&rows, v);
+            sb_puts(&rows, "</td>");
+        }
+        int ui = stmt_col(st, col);
+        if (ui >= 0)
+            format_value(v, sizeof v, st, ui, col);
+        else
+            snprintf(v, sizeof v, "–");
+        sb_puts(&rows, "<td class=\"num\">");
+        sb_html(&rows, v);
+        sb_puts(&rows, "</td></tr>\n");
+    }
+    if (!rows.s) {
+        for (int i = 0; i < n; i++) {
+            const char *name = sqlite3_column_name(st, i);
+            if (!starts_with(name, "share_") || sqlite3_column_type(st, i) == SQLITE_NULL)
                 continue;
             format_value(v, sizeof v, st, i, name);
-            if (ends_with(name, "_mean_km"))
-                snprintf(v + strlen(v), sizeof v - strlen(v), "\xc2\xa0km");
-            sb_puts(&items, "<div class=\"kf\"><span class=\"v\">");
-            sb_html(&items, v);
-            sb_puts(&items, "</span><span class=\"k\">");
-            sb_html(&items, alias_of(l, name));
-            sb_puts(&items, "</span></div>\n");
+            sb_puts(&boxes, "<div class=\"kf\"><span class=\"v\">");
+            sb_html(&boxes, v);
+            sb_puts(&boxes, "</span><span class=\"k\">");
+            sb_html(&boxes, alias_of(l, name));
+            sb_puts(&boxes, "</span></div>\n");
         }
     }
     sqlite3_finalize(st);
-    if (items.s) {
+    if (boxes.s) {
         sb_puts(html, "<div class=\"keyfigures\">\n");
-        sb_puts(html, items.s);
+        sb_puts(html, boxes.s);
         sb_puts(html, "</div>\n");
     }
-    free(items.s);
+    if (rows.s) {
+        sb_puts(html, "<div class=\"tablewrap\"><table class=\"summary\">\n<caption>Sammanfattning per "
+                      "servicetyp, hela analysområdet</caption>\n<thead><tr><th scope=\"col\">Servicetyp</th>"
+                      "<th scope=\"col\">Antal</th><th scope=\"col\">Medelavstånd (km)</th>"
+                      "<th scope=\"col\">Medelrestid (min)</th><th scope=\"col\">");
+        if (over_col)
+            short_heading(html, l, over_col, first_prefix);
+        else
+            sb_puts(html, "Andel längst bort (km)");
+        sb_puts(html, "</th><th scope=\"col\">");
+        if (over_min_col)
+            short_heading(html, l, over_min_col, first_prefix);
+        else
+            sb_puts(html, "Andel längst bort (min)");
+        sb_puts(html, "</th><th scope=\"col\">Ej nåbar</th></tr></thead>\n<tbody>\n");
+        sb_puts(html, rows.s);
+        sb_puts(html, "</tbody></table></div>\n");
+    }
+    free(boxes.s);
+    free(rows.s);
 }
 
 /* ------------------------------------------------------------------ page */
@@ -1212,7 +1306,7 @@ static const char CSS[] =
     "caption{text-align:left;font-weight:bold;padding:6px 0;font-size:15px}\n"
     "th,td{padding:4px 10px;border-bottom:1px solid #e2e5e9;vertical-align:bottom}\n"
     "thead th{background:#eef2f0;text-align:right;font-size:13px}thead th:first-child{text-align:left}\n"
-    "tbody th,tfoot th{text-align:left;font-weight:normal}\n"
+    "tbody th,tfoot th{text-align:left;font-weight:normal;white-space:nowrap}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "tr.total th,tr.total td{font-weight:bold;border-top:2px solid #1a1d23}\n"
     "tbody tr:nth-child(even){background:#f8f9fa}\n"
