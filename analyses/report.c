@@ -754,15 +754,23 @@ static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const 
 
 /* Legend labels planners read: percentages for share fields, class names from a companion
  * "<field>_name" text column, whole numbers for integer counts. */
-static void relabel_style(pl_map_style *s, const char *gpkg, const layer_info *l)
+static void relabel_style(pl_map_style *s, const char *gpkg, const char *layer_name)
 {
     if (s->kind != PL_MAP_GRADUATED)
         return;
     char name_col[300];
     snprintf(name_col, sizeof name_col, "%s_name", s->field);
-    if (has_col(l, name_col)) {
+    int has_names = 0;
+    {
         GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
+        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, layer_name) : NULL;
+        has_names = ly && OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(ly), name_col) >= 0;
+        if (ds)
+            GDALClose(ds);
+    }
+    if (has_names) {
+        GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, layer_name) : NULL;
         if (ly) {
             OGRFeatureDefnH d = OGR_L_GetLayerDefn(ly);
             int fv = OGR_FD_GetFieldIndex(d, s->field), fn = OGR_FD_GetFieldIndex(d, name_col);
@@ -792,7 +800,7 @@ static void relabel_style(pl_map_style *s, const char *gpkg, const layer_info *l
     int integer = 0;
     {
         GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, l->name) : NULL;
+        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, layer_name) : NULL;
         int fi = ly ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(ly), s->field) : -1;
         if (fi >= 0) {
             OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(ly), fi));
@@ -847,6 +855,18 @@ static void relabel_style(pl_map_style *s, const char *gpkg, const layer_info *l
     }
 }
 
+int pl_report_layer_style(const char *gpkg, const char *layer, pl_map_style *out, pl_error *err)
+{
+    char *qml = pl_map_style_qml(gpkg, layer, err);
+    if (!qml)
+        return err && err->code ? err->code : PL_EINPUT;
+    int rc = pl_map_style_parse(qml, out, err);
+    free(qml);
+    if (rc == PL_OK)
+        relabel_style(out, gpkg, layer);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ maps */
 
 static const layer_info *muni_layer_of(const report *r, int an)
@@ -874,15 +894,11 @@ static void file_name_for(char *buf, size_t size, int seq, const char *layer)
 static int map_figure(report *r, const layer_info *l, sbuf *html, pl_error *err)
 {
     pl_error e2 = {0};
-    char *qml = pl_map_style_qml(r->o->input, l->name, &e2);
     pl_map_style style;
-    if (!qml || pl_map_style_parse(qml, &style, &e2) != PL_OK) {
-        free(qml);
+    if (pl_report_layer_style(r->o->input, l->name, &style, &e2) != PL_OK) {
         pl_warn(r->ctx, "report-unstyled-layer", "%s: %s; no map drawn for it", l->name, e2.msg);
         return PL_OK;
     }
-    free(qml);
-    relabel_style(&style, r->o->input, l);
 
     const analysis *an = &r->an[l->analysis];
     const layer_info *muni = muni_layer_of(r, l->analysis);
@@ -1006,7 +1022,8 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, sbuf
     }
     char qt[600];
     quote_ident(qt, sizeof qt, l->name);
-    snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY fid", qt);
+    /* Municipalities in code order (as SCB lists them); other tables as written. */
+    snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY %s", qt, has_col(l, "kommun") ? "kommun, fid" : "fid");
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
         pl_warn(r->ctx, "report-table", "%s: cannot read: %s", l->name, sqlite3_errmsg(r->db));
@@ -1308,6 +1325,7 @@ static const char CSS[] =
     "thead th{background:#eef2f0;text-align:right;font-size:13px}thead th:first-child{text-align:left}\n"
     "tbody th,tfoot th{text-align:left;font-weight:normal;white-space:nowrap}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "td.path{word-break:break-all}\n"
     "tr.total th,tr.total td{font-weight:bold;border-top:2px solid #1a1d23}\n"
     "tbody tr:nth-child(even){background:#f8f9fa}\n"
     ".keyfigures{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0 18px}\n"
@@ -1370,12 +1388,17 @@ static void run_section(const analysis *a, sbuf *html)
         for (int i = 0; i < a->n_inputs; i++) {
             char sz[80];
             size_text(sz, sizeof sz, a->inputs[i].size);
-            sb_puts(html, "<tr><th scope=\"row\"><code>");
+            sb_puts(html, "<tr><td class=\"path\"><code>");
             sb_html(html, a->inputs[i].path);
-            sb_puts(html, "</code></th><td class=\"num\">");
+            sb_puts(html, "</code></td><td class=\"num\">");
             sb_html(html, sz);
-            sb_puts(html, "</td><td><code>");
-            sb_html(html, a->inputs[i].sha256 ? a->inputs[i].sha256 : "–");
+            sb_puts(html, "</td><td><code title=\"");
+            sb_html(html, a->inputs[i].sha256 ? a->inputs[i].sha256 : "");
+            sb_puts(html, "\">");
+            if (a->inputs[i].sha256)
+                sb_printf(html, "%.16s…", a->inputs[i].sha256);
+            else
+                sb_puts(html, "–");
             sb_puts(html, "</code></td></tr>\n");
         }
         sb_puts(html, "</tbody></table></div>\n");

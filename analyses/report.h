@@ -12,6 +12,7 @@
 #define PLATSA_ANALYSES_REPORT_H
 
 #include "../gis/ctx.h"
+#include "../gis/map_render.h"
 #include "../gis/options.h"
 
 typedef struct pl_report_opts {
@@ -31,6 +32,12 @@ extern const char pl_report_summary[];
 /* Writes the report folder. PL_EINPUT for a file that is not a platsa GeoPackage or an
  * output folder that exists (without overwrite, or not a platsa report). */
 int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err);
+
+/* The stored default style of a layer as the report draws it, with legend labels for
+ * planners: percentages for share fields ("5–10 %"), class names from a "<field>_name"
+ * text column (classify's "tätort", ...), whole numbers for integer counts ("1–2 typer").
+ * PL_EINPUT when the layer has no stored style. Free with pl_map_style_free. */
+int pl_report_layer_style(const char *gpkg, const char *layer, pl_map_style *out, pl_error *err);
 
 /* Name of the marker file a report folder carries (so --overwrite only ever replaces a
  * folder platsa wrote). */

@@ -534,6 +534,93 @@ static void test_report_failures_leave_nothing(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Legend labels for planners: class names, percentages, whole counts. */
+static void test_report_legend_labels(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char path[4300];
+    snprintf(path, sizeof path, "%s/labels.gpkg", g_dir);
+    pl_gpkg_opts go = {.overwrite = 1, .timestamp = "2024-05-01T12:00:00Z"};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &go, &err);
+    assert_non_null(g);
+    pl_gpkg_add_parameter(g, "analysis", "classify");
+    static const pl_field_def cf[] = {
+        {"class", PL_FIELD_INT, "Klass", NULL},
+        {"class_name", PL_FIELD_TEXT, "Klassnamn", NULL},
+        {"share_remote_rural", PL_FIELD_REAL, "Andel i landsbygd avlägset belägen", NULL},
+        {"service_level", PL_FIELD_INT, "Antal servicetyper", NULL},
+    };
+    static const double cb[] = {1, 2}, sb[] = {0.05, 0.1, 0.25, 0.5}, lb[] = {0, 1, 2};
+    pl_style cs = {PL_STYLE_GRADUATED, "class", cb, 2, "", "klass", "access", NULL};
+    pl_style ss = {PL_STYLE_GRADUATED, "share_remote_rural", sb, 4, "", "andel", "access", NULL};
+    pl_style ls = {PL_STYLE_GRADUATED, "service_level", lb, 3, "typer", "nivå", "green", NULL};
+    pl_gpkg_layer *lc = pl_gpkg_layer_add(g, "classify_cells", 6, NULL, cf, 4, &cs, &err);
+    pl_gpkg_layer *lm = pl_gpkg_layer_add(g, "classify_municipalities", 6, NULL, cf, 4, &ss, &err);
+    pl_gpkg_layer *ll = pl_gpkg_layer_add(g, "service_level", 6, NULL, cf, 4, &ls, &err);
+    assert_non_null(lc);
+    assert_non_null(lm);
+    assert_non_null(ll);
+    static const char *names[] = {"tätort", "tätortsnära landsbygd", "landsbygd avlägset belägen"};
+    for (int i = 0; i < 3; i++) {
+        char wkt[200];
+        snprintf(wkt, sizeof wkt, "POLYGON((%d 6500000,%d 6500000,%d 6501000,%d 6501000,%d 6500000))",
+                 500000 + i * 1000, 501000 + i * 1000, 501000 + i * 1000, 500000 + i * 1000, 500000 + i * 1000);
+        GEOSGeometry *sq = GEOSGeomFromWKT_r(ctx->geos, wkt);
+        pl_gpkg_layer *ls3[] = {lc, lm, ll};
+        for (int k = 0; k < 3; k++) {
+            pl_gpkg_row_begin(ls3[k]);
+            pl_gpkg_set_int(ls3[k], 0, i + 1);
+            pl_gpkg_set_text(ls3[k], 1, names[i]);
+            pl_gpkg_set_real(ls3[k], 2, 0.2 * i);
+            pl_gpkg_set_int(ls3[k], 3, i);
+            pl_gpkg_set_geos(ls3[k], sq);
+            assert_int_equal(pl_gpkg_row_end(ls3[k], &err), PL_OK);
+        }
+        GEOSGeom_destroy_r(ctx->geos, sq);
+    }
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+
+    pl_map_style s;
+    assert_int_equal(pl_report_layer_style(path, "classify_cells", &s, &err), PL_OK);
+    assert_int_equal(s.n_classes, 4);
+    assert_string_equal(s.classes[0].label, "tätort");
+    assert_string_equal(s.classes[1].label, "tätortsnära landsbygd");
+    assert_string_equal(s.classes[2].label, "landsbygd avlägset belägen");
+    assert_string_equal(s.classes[3].label, "ej nåbar");  /* the NULL class keeps its label */
+    pl_map_style_free(&s);
+
+    assert_int_equal(pl_report_layer_style(path, "classify_municipalities", &s, &err), PL_OK);
+    assert_string_equal(s.classes[0].label, "0–5" NBSP "%");
+    assert_string_equal(s.classes[2].label, "10–25" NBSP "%");
+    assert_string_equal(s.classes[4].label, "> 50" NBSP "%");
+    pl_map_style_free(&s);
+
+    assert_int_equal(pl_report_layer_style(path, "service_level", &s, &err), PL_OK);
+    assert_int_equal(s.n_classes, 5);
+    assert_string_equal(s.classes[0].label, "0 typer");
+    assert_string_equal(s.classes[1].label, "1 typer");
+    assert_string_equal(s.classes[2].label, "2 typer");
+    assert_string_equal(s.classes[3].label, "≥ 3 typer");
+    assert_string_equal(s.classes[4].label, "uppgift saknas");
+    pl_map_style_free(&s);
+
+    /* The report of this file: its title and maps. */
+    char out[4400];
+    snprintf(out, sizeof out, "%s/labels-rapport", g_dir);
+    pl_report_opts o = {.input = path, .output = out, .width = 600, .height = 450};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    assert_int_equal(count_entries(out, ".png"), 3);
+    char index[4500];
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(strstr(html, "<h1>Territoriell klassificering (tätort – landsbygd)</h1>"));
+    free(html);
+    pl_ctx_free(ctx);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -559,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_report_html),
         cmocka_unit_test(test_report_replace),
         cmocka_unit_test(test_report_failures_leave_nothing),
+        cmocka_unit_test(test_report_legend_labels),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
