@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -490,10 +491,39 @@ static void make_attribution(report *r)
 
 /* ------------------------------------------------------------------ output files */
 
+/* The files of the report being written, as complete paths, for pl_report_cleanup_all
+ * (signal path: only unlink/rmdir of precomputed paths). A path is complete before the
+ * count includes it. */
+#define MAX_CLEANUP 160
+static char g_clean_dir[PATH_MAX];
+static char g_clean_files[MAX_CLEANUP][PATH_MAX + 256];
+static volatile sig_atomic_t g_clean_n = 0;
+static volatile sig_atomic_t g_clean_active = 0;
+
+void pl_report_cleanup_all(void)
+{
+    if (!g_clean_active)
+        return;
+    int n = (int)g_clean_n;
+    for (int i = 0; i < n && i < MAX_CLEANUP; i++)
+        unlink(g_clean_files[i]);
+    rmdir(g_clean_dir);
+}
+
+static void cleanup_track(const char *path)
+{
+    int n = (int)g_clean_n;
+    if (n >= MAX_CLEANUP)
+        return;
+    snprintf(g_clean_files[n], sizeof g_clean_files[n], "%s", path);
+    g_clean_n = n + 1;
+}
+
 static int write_file(report *r, const char *name, const void *data, size_t len, pl_error *err)
 {
     char path[PATH_MAX + 256];
     snprintf(path, sizeof path, "%s/%s", r->tmpdir, name);
+    cleanup_track(path);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return pl_error_set(err, PL_EINTERNAL, "%s: cannot create %s: %s", r->o->output, path, strerror(errno));
@@ -600,8 +630,12 @@ static int make_tmpdir(report *r, pl_error *err)
                     : snprintf(r->tmpdir, sizeof r->tmpdir, "%s/.%s.tmp-%ld", parent, base, (long)getpid());
         if (len <= 0 || len >= (int)sizeof r->tmpdir - 64)
             return pl_error_set(err, PL_EINPUT, "%s: path too long", r->o->output);
-        if (mkdir(r->tmpdir, 0755) == 0)
+        if (mkdir(r->tmpdir, 0755) == 0) {
+            g_clean_n = 0;
+            snprintf(g_clean_dir, sizeof g_clean_dir, "%s", r->tmpdir);
+            g_clean_active = 1;
             return PL_OK;
+        }
         if (errno != EEXIST)
             return pl_error_set(err, PL_EINTERNAL, "%s: cannot create %s: %s", r->o->output, r->tmpdir,
                                 strerror(errno));
@@ -1603,6 +1637,8 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
         rc = publish(&r, err);
     if (r.tmpdir[0])
         remove_flat_dir(r.tmpdir);
+    g_clean_active = 0;
+    g_clean_n = 0;
     free(html.s);
     if (rc == PL_OK) {
         fsync_dir(".");

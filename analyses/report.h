@@ -39,6 +39,10 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err);
  * PL_EINPUT when the layer has no stored style. Free with pl_map_style_free. */
 int pl_report_layer_style(const char *gpkg, const char *layer, pl_map_style *out, pl_error *err);
 
+/* Removes the temporary folder of a report being written (for the CLI's SIGINT/SIGTERM
+ * handler: only unlink/rmdir of precomputed paths). */
+void pl_report_cleanup_all(void);
+
 /* Name of the marker file a report folder carries (so --overwrite only ever replaces a
  * folder platsa wrote). */
 #define PL_REPORT_MARKER ".platsa-report"

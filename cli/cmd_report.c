@@ -1,9 +1,21 @@
 /* platsa report OUT.gpkg -o FOLDER: HTML map report from a platsa GeoPackage. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../analyses/report.h"
+#include "../gis/gpkg_writer.h"
 #include "commands.h"
+
+/* Interrupted: the report's temporary folder goes too (the old report, if any, is only
+ * ever replaced by the final rename, so it stays untouched). */
+static void on_signal(int sig)
+{
+    pl_report_cleanup_all();
+    pl_gpkg_cleanup_all();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
 
 int cmd_report(pl_ctx *ctx, int argc, char **argv)
 {
@@ -21,6 +33,9 @@ int cmd_report(pl_ctx *ctx, int argc, char **argv)
     if (rc == PL_OK && n_pos != 1)
         rc = pl_error_set(&err, PL_EINPUT, "give one GeoPackage; usage: %s", pl_report_usage);
     if (rc == PL_OK) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
+        signal(SIGHUP, on_signal);
         o.input = pos[0];
         rc = pl_report_run(ctx, &o, &err);
     }
