@@ -11,7 +11,7 @@ BUILD   := build
 CC      ?= gcc
 PKGS    := gdal geos proj spatialite inih libcrypto cairo libxml-2.0 json-c
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -29,7 +29,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 PLATSA := $(BUILD)/platsa
 DEMO_OUT := demo-output
 
-.PHONY: all deps test demo clean bench tests-build sample-data test-qgis test-report-browser
+.PHONY: all deps test test-asan demo clean bench tests-build sample-data test-qgis test-report-browser
 .SECONDARY:
 
 all: $(PLATSA)
@@ -116,7 +116,14 @@ test-report-browser: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
 	@sh tests/report_browser.sh $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
 
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  EXTRA_CFLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" tests-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  PLATSA_BIN=build-asan/platsa sh tests/run_tests.sh $(TEST_SRC:tests/%.c=build-asan/tests/%)
+
 clean:
-	rm -rf $(BUILD) $(DEMO_OUT)
+	rm -rf $(BUILD) build-asan $(DEMO_OUT)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
