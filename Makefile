@@ -47,10 +47,11 @@ deps:
 
 $(BUILD)/libplatsa.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(PLATSA): $(CLI_OBJ) $(BUILD)/libplatsa.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -59,7 +60,8 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a $(LDLIBS) $(TEST_LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a $(LDLIBS) $(TEST_LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
