@@ -107,13 +107,13 @@ $(BUILD)/tests/qgis/sample_gpkg: tests/qgis/sample_gpkg.c $(BUILD)/libplatsa.a
 	$(CC) $(CFLAGS) -DSAMPLE_MAIN -MMD -MP -o $@ $< $(BUILD)/libplatsa.a $(LDLIBS)
 
 # Real QGIS opens every layer of demo-output/*.gpkg (or GPKGS="a.gpkg b.gpkg") and samples.
-test-qgis: deps
+test-qgis: demo
 	$(call apt_install,$(QGIS_PACKAGES))
 	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
 	@sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
 
 # Headless Chromium opens a report made by `platsa report` and checks its images loaded.
-test-report-browser: deps
+test-report-browser: demo
 	$(call apt_install,$(BROWSER_PACKAGES))
 	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
 	@sh tests/report_browser.sh $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)

@@ -21,7 +21,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/runtime-" + str(os.getuid()))
 os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
 
-from qgis.core import (  # noqa: E402
+from qgis.core import (
+    QgsRectangle,  # noqa: E402
     QgsApplication,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
@@ -99,14 +100,16 @@ def symbol_colours(renderer):
     return [(c.red(), c.green(), c.blue()) for c in cols]
 
 
-def render(layer, path):
+def render(layer, path, extent=None):
     """Renders the layer to a PNG; returns (painted sample pixels, total samples, colours seen)."""
     ms = QgsMapSettings()
     ms.setLayers([layer])
     ms.setDestinationCrs(layer.crs())
     ms.setOutputSize(QSize(*SIZE))
     ms.setBackgroundColor(QColor(255, 255, 255))
-    ms.setExtent(layer.extent().buffered(max(layer.extent().width(), layer.extent().height()) * 0.02 + 1))
+    if extent is None:
+        extent = layer.extent().buffered(max(layer.extent().width(), layer.extent().height()) * 0.02 + 1)
+    ms.setExtent(extent)
     job = QgsMapRendererSequentialJob(ms)
     job.start()
     job.waitForFinished()
@@ -177,6 +180,19 @@ def check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict_tables):
         painted, total, seen = render(layer, png)
         colours = symbol_colours(layer.renderer()) if layer.renderer() else []
         n_seen = sum(1 for c in colours if colour_seen(c, seen))
+        if painted >= 40 and colours and n_seen == 0:
+            # Tens of thousands of sub-pixel cells (250 m squares of a whole county) blend under
+            # antialiasing: look again at the first features' extent, where cells are pixels wide.
+            zoom = QgsRectangle()
+            for i, feat in enumerate(layer.getFeatures()):
+                if i >= 50:
+                    break
+                zoom.combineExtentWith(feat.geometry().boundingBox())
+            if not zoom.isEmpty():
+                zoom_png = png.replace(".png", "-zoom.png") if png else None
+                _, _, seen = render(layer, zoom_png, zoom.buffered(max(zoom.width(), zoom.height()) * 0.05 + 1))
+                n_seen = sum(1 for c in colours if colour_seen(c, seen))
+                notes.append("class colours checked on a zoomed render")
         if painted < 40:
             problems.append(f"rendered image is blank ({painted} of {total} sampled pixels painted)")
         elif colours and n_seen == 0:

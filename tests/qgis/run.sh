@@ -44,9 +44,10 @@ if [ "$#" -eq 0 ]; then
   done
   "$SAMPLE" "$OUT/sample.gpkg" && "$SAMPLE" "$OUT/sample_table_style.gpkg" --alias-table-style || {
     echo "cannot write the sample GeoPackages"; echo "0 passed, 1 failed"; exit 1; }
-  set -- "$@" "$OUT/sample.gpkg"
-  check strict --strict-table-aliases "$OUT/sample_table_style.gpkg"
+  set -- "$@" "$OUT/sample.gpkg" "$OUT/sample_table_style.gpkg"
 fi
-check check "$@"
+# The writer gives attribute tables an alias-only default style, so their Swedish column
+# names must show in QGIS like every other layer's.
+check check --strict-table-aliases "$@"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
