@@ -552,12 +552,13 @@ int pl_green_compute(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_para
             if (!r->is_home[b] || !isfinite(r->rep_x[b]))
                 continue;
             int out_flag = 0;
-            r->muni[b] = pl_municipalities_locate(ctx, in->munis, r->rep_x[b], r->rep_y[b], &out_flag);
+            long m = pl_municipalities_locate(ctx, in->munis, r->rep_x[b], r->rep_y[b], &out_flag);
+            r->muni[b] = out_flag ? -1 : m;
             outside += out_flag;
         }
         if (outside)
             pl_warn(ctx, "home-outside-municipality",
-                    "%ld homes lie outside every municipality polygon; counted in the nearest", outside);
+                    "%ld homes lie outside every municipality polygon; they count in the total only", outside);
     }
     if (in->localities && in->localities->n)
         locate_localities(ctx, in->localities, r, r->locality);
