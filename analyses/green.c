@@ -263,12 +263,54 @@ double pl_green_share_pop(const pl_green_stats *s, int rule)
     return pct2(s->pop_pass[rule], s->pop_known[rule]);
 }
 
-/* Localities: polygons only; points cannot hold buildings. */
-static void locate_localities(pl_ctx *ctx, const pl_localities *loc, const pl_green_result *r, long *out)
+/* Finds the first polygon (in input order) containing a point: flat polygons and cells. */
+typedef struct poly_locator {
+    pl_flatpoly fp;
+    pl_cells cells;
+    pl_cells_hits q;
+    int ok;
+} poly_locator;
+
+static void locator_init(pl_ctx *ctx, GEOSGeometry **polys, size_t n, poly_locator *L)
 {
-    size_t n = loc->n;
+    memset(L, 0, sizeof *L);
+    if (pl_flatpoly_build(ctx->geos, polys, n, &L->fp) != 0)
+        return;
+    pl_cells_boxes(&L->cells, L->fp.bbox, n, 500.0);
+    pl_cells_hits_init(&L->q, &L->cells, 1);
+    L->ok = 1;
+}
+
+static long locator_find(poly_locator *L, double x, double y)
+{
+    if (!L->ok || !isfinite(x) || !isfinite(y))
+        return -1;
+    pl_cells_query(&L->cells, &L->q, x, y, x, y);
+    long best = -1;
+    for (size_t j = 0; j < L->q.n; j++) {
+        uint32_t c = L->q.items[j];
+        if ((best < 0 || c < (uint32_t)best) && pl_flatpoly_locate(&L->fp, c, x, y, 0.0) != 0)
+            best = c;
+    }
+    return best;
+}
+
+static void locator_free(poly_locator *L)
+{
+    if (!L->ok)
+        return;
+    pl_cells_hits_free(&L->q);
+    pl_cells_free(&L->cells);
+    pl_flatpoly_free(&L->fp);
+    L->ok = 0;
+}
+
+/* Localities as a locator: polygons only (points cannot hold buildings). */
+static void localities_locator(pl_ctx *ctx, const pl_localities *loc, poly_locator *L)
+{
+    memset(L, 0, sizeof *L);
+    size_t n = loc->n, n_poly = 0;
     GEOSGeometry **polys = pl_calloc(n ? n : 1, sizeof *polys);
-    size_t n_poly = 0;
     for (size_t i = 0; i < n; i++) {
         int t = loc->geom[i] ? GEOSGeomTypeId_r(ctx->geos, loc->geom[i]) : -1;
         if (t == GEOS_POLYGON || t == GEOS_MULTIPOLYGON) {
@@ -276,46 +318,18 @@ static void locate_localities(pl_ctx *ctx, const pl_localities *loc, const pl_gr
             n_poly++;
         }
     }
-    for (size_t b = 0; b < r->n_buildings; b++)
-        out[b] = -1;
-    if (n_poly == 0) {
+    if (n_poly == 0)
         pl_warn(ctx, "localities-points", "%s: localities are points; a locality summary needs polygons (left out)",
                 loc->source ? loc->source : "localities");
-        free(polys);
-        return;
-    }
-    pl_flatpoly fp;
-    if (pl_flatpoly_build(ctx->geos, polys, n, &fp) != 0) {
-        free(polys);
-        return;
-    }
-    pl_cells cells;
-    pl_cells_boxes(&cells, fp.bbox, n, 500.0);
-    pl_cells_hits q;
-    pl_cells_hits_init(&q, &cells, 1);
-    for (size_t b = 0; b < r->n_buildings; b++) {
-        if (!r->is_home[b] || !isfinite(r->rep_x[b]))
-            continue;
-        double x = r->rep_x[b], y = r->rep_y[b];
-        pl_cells_query(&cells, &q, x, y, x, y);
-        long best = -1;
-        for (size_t j = 0; j < q.n; j++) {
-            uint32_t c = q.items[j];
-            if ((best < 0 || c < (uint32_t)best) && pl_flatpoly_locate(&fp, c, x, y, 0.0) != 0)
-                best = c;
-        }
-        out[b] = best;
-    }
-    pl_cells_hits_free(&q);
-    pl_cells_free(&cells);
-    pl_flatpoly_free(&fp);
+    else
+        locator_init(ctx, polys, n, L);
     free(polys);
 }
 
-/* Land and canopy of each municipality from the neighbourhoods whose point on surface lies
- * in it (a neighbourhood counts whole where it straddles a border). */
-static void municipality_canopy(pl_ctx *ctx, const pl_municipalities *munis, const pl_green_result *r,
-                                double *land, double *canopy)
+/* Land and canopy of each municipality and locality from the neighbourhoods whose point on
+ * surface lies in it (a neighbourhood counts whole where it straddles a border). */
+static void group_canopy(pl_ctx *ctx, const pl_green_inputs *in, poly_locator *loc, const pl_green_result *r,
+                         double *m_land, double *m_canopy, double *l_land, double *l_canopy)
 {
     GEOSContextHandle_t h = ctx->geos;
     for (size_t k = 0; k < r->n_nbh; k++) {
@@ -328,16 +342,23 @@ static void municipality_canopy(pl_ctx *ctx, const pl_municipalities *munis, con
             GEOSGeom_destroy_r(h, pt);
         if (!ok)
             continue;
-        int outside = 0;
-        long m = pl_municipalities_locate(ctx, munis, x, y, &outside);
-        if (m >= 0 && !outside) {
-            land[m] += r->nbh_land_m2[k];
-            canopy[m] += r->nbh_canopy_m2[k];
+        if (in->munis && in->munis->n) {
+            int outside = 0;
+            long m = pl_municipalities_locate(ctx, in->munis, x, y, &outside);
+            if (m >= 0 && !outside) {
+                m_land[m] += r->nbh_land_m2[k];
+                m_canopy[m] += r->nbh_canopy_m2[k];
+            }
+        }
+        long l = locator_find(loc, x, y);
+        if (l >= 0) {
+            l_land[l] += r->nbh_land_m2[k];
+            l_canopy[l] += r->nbh_canopy_m2[k];
         }
     }
 }
 
-static void summarise(pl_ctx *ctx, const pl_green_inputs *in, pl_green_result *r)
+static void summarise(pl_ctx *ctx, const pl_green_inputs *in, poly_locator *loc, pl_green_result *r)
 {
     size_t n_munis = in->munis ? in->munis->n : 0, n_locs = in->localities ? in->localities->n : 0;
     r->nbh_stats = pl_calloc(r->n_nbh ? r->n_nbh : 1, sizeof *r->nbh_stats);
@@ -355,6 +376,19 @@ static void summarise(pl_ctx *ctx, const pl_green_inputs *in, pl_green_result *r
         if (r->locality[b] >= 0)
             stats_add(&ls[r->locality[b]], r, b);
     }
+    double *m_land = pl_calloc(n_munis ? n_munis : 1, sizeof(double));
+    double *m_canopy = pl_calloc(n_munis ? n_munis : 1, sizeof(double));
+    double *l_land = pl_calloc(n_locs ? n_locs : 1, sizeof(double));
+    double *l_canopy = pl_calloc(n_locs ? n_locs : 1, sizeof(double));
+    double t_land = 0, t_canopy = 0;
+    if (r->canopy_source) {
+        group_canopy(ctx, in, loc, r, m_land, m_canopy, l_land, l_canopy);
+        for (size_t k = 0; k < r->n_nbh; k++)
+            if (isfinite(r->nbh_canopy_m2[k]) && isfinite(r->nbh_land_m2[k])) {
+                t_land += r->nbh_land_m2[k];
+                t_canopy += r->nbh_canopy_m2[k];
+            }
+    }
     /* Groups: municipalities with homes (file order), localities with homes, the total. */
     size_t n = 1;
     for (size_t m = 0; m < n_munis; m++)
@@ -363,17 +397,16 @@ static void summarise(pl_ctx *ctx, const pl_green_inputs *in, pl_green_result *r
         n += ls[l].homes > 0;
     r->groups = pl_calloc(n, sizeof *r->groups);
     size_t g = 0;
-    long *muni_group = pl_malloc((n_munis ? n_munis : 1) * sizeof *muni_group);
     for (size_t m = 0; m < n_munis; m++) {
-        muni_group[m] = -1;
         if (ms[m].homes == 0)
             continue;
-        pl_green_group *G = &r->groups[g];
+        pl_green_group *G = &r->groups[g++];
         G->level = "kommun";
         G->code = pl_strdup(in->munis->code[m] ? in->munis->code[m] : "");
         G->name = pl_strdup(in->munis->name[m] ? in->munis->name[m] : "");
         G->stats = ms[m];
-        muni_group[m] = (long)g++;
+        G->land_m2 = r->canopy_source ? m_land[m] : NAN;
+        G->canopy_m2 = r->canopy_source ? m_canopy[m] : NAN;
     }
     for (size_t l = 0; l < n_locs; l++) {
         if (ls[l].homes == 0)
@@ -383,37 +416,21 @@ static void summarise(pl_ctx *ctx, const pl_green_inputs *in, pl_green_result *r
         G->code = pl_strdup(in->localities->code[l] ? in->localities->code[l] : "");
         G->name = pl_strdup(in->localities->name[l] ? in->localities->name[l] : "");
         G->stats = ls[l];
-        G->land_m2 = G->canopy_m2 = NAN;
+        G->land_m2 = r->canopy_source ? l_land[l] : NAN;
+        G->canopy_m2 = r->canopy_source ? l_canopy[l] : NAN;
     }
     pl_green_group *T = &r->groups[g++];
     T->level = "totalt";
     T->code = pl_strdup("totalt");
     T->name = pl_strdup("Alla analyserade");
     T->stats = r->total;
+    T->land_m2 = r->canopy_source ? t_land : NAN;
+    T->canopy_m2 = r->canopy_source ? t_canopy : NAN;
     r->n_groups = g;
-    /* Canopy of the municipalities (and the total) from their neighbourhoods. */
-    if (r->canopy_source) {
-        for (size_t k = 0; k < r->n_nbh; k++)
-            if (isfinite(r->nbh_canopy_m2[k]) && isfinite(r->nbh_land_m2[k])) {
-                T->land_m2 += r->nbh_land_m2[k];
-                T->canopy_m2 += r->nbh_canopy_m2[k];
-            }
-        if (n_munis) {
-            double *land = pl_calloc(n_munis, sizeof *land), *canopy = pl_calloc(n_munis, sizeof *canopy);
-            municipality_canopy(ctx, in->munis, r, land, canopy);
-            for (size_t m = 0; m < n_munis; m++)
-                if (muni_group[m] >= 0) {
-                    r->groups[muni_group[m]].land_m2 = land[m];
-                    r->groups[muni_group[m]].canopy_m2 = canopy[m];
-                }
-            free(land);
-            free(canopy);
-        }
-    } else {
-        for (size_t k = 0; k < g; k++)
-            r->groups[k].land_m2 = r->groups[k].canopy_m2 = NAN;
-    }
-    free(muni_group);
+    free(m_land);
+    free(m_canopy);
+    free(l_land);
+    free(l_canopy);
     free(ms);
     free(ls);
 }
@@ -479,12 +496,13 @@ int pl_green_compute(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_para
             r->pop[b] = B->has_pop ? (isfinite(B->pop[b]) ? B->pop[b] : 0.0) : NAN;
     }
     size_t n_homes = 0;
-    int all = p->all_buildings || (!B->has_residential && !has_pop);
+    int all = p->all_buildings || (!B->has_residential && !has_pop && !B->has_dwellings);
     if (all && !p->all_buildings)
-        pl_info(ctx, "%s: no residential field and no population; every building counts as a home",
+        pl_info(ctx, "%s: no residential field, no population, no dwellings; every building counts as a home",
                 B->source ? B->source : "buildings");
     for (size_t b = 0; b < n; b++) {
-        int home = all || (B->has_residential && B->residential[b]) || (has_pop && r->pop[b] > 0);
+        int home = all || (B->has_residential && B->residential[b]) || (has_pop && r->pop[b] > 0) ||
+                   (B->has_dwellings && B->dwellings[b] > 0);
         r->is_home[b] = (uint8_t)home;
         n_homes += (size_t)home;
     }
@@ -560,9 +578,15 @@ int pl_green_compute(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_para
             pl_warn(ctx, "home-outside-municipality",
                     "%ld homes lie outside every municipality polygon; they count in the total only", outside);
     }
-    if (in->localities && in->localities->n)
-        locate_localities(ctx, in->localities, r, r->locality);
-    summarise(ctx, in, r);
+    poly_locator loc = {0};
+    if (in->localities && in->localities->n) {
+        localities_locator(ctx, in->localities, &loc);
+        for (size_t b = 0; b < n; b++)
+            if (r->is_home[b])
+                r->locality[b] = locator_find(&loc, r->rep_x[b], r->rep_y[b]);
+    }
+    summarise(ctx, in, &loc, r);
+    locator_free(&loc);
     *out = r;
     return PL_OK;
 }

@@ -4,10 +4,12 @@
  * it directly); pl_green_write writes the GeoPackage; pl_green_run loads, computes and
  * writes for the CLI.
  *
- * Homes: the buildings evaluated. A building is a home when its residential flag is set or
- * it has residents (population > 0); when the layer has neither a residential field nor
- * population, every building is a home (info message); --all-buildings evaluates every
- * building. Every building, home or not, blocks views.
+ * Homes: the buildings evaluated. A building is a home when its residential flag is set, it
+ * has residents (population > 0) or dwellings (> 0); when the layer has none of these, every
+ * building is a home (info message); --all-buildings evaluates every building. Every
+ * building, home or not, blocks views. Residents come from the buildings' population field
+ * or from population points (each point to the building containing it, else the nearest
+ * within 50 m).
  *
  * Rule 3 (per home): trees seen from home.
  *   - trees_within: trees whose trunk point lies within tree_buffer_m (15) of the footprint
@@ -52,7 +54,15 @@
  *   - pass_300: network distance <= max_green_m (300). Without roads, the Euclidean
  *     distance decides (info message; recorded in the metadata).
  * A rule whose inputs are missing is left NULL (unknown) and is not counted in rules_met,
- * the shares or "all three". */
+ * the shares or "all three" (all three is unknown unless every rule has its inputs; a home
+ * failing one known rule fails all three).
+ *
+ * Shares (percent, 2 decimals) per neighbourhood, municipality, locality and in total: of
+ * the homes whose result for the rule is known, those that meet it; of their residents,
+ * those that do. A home belongs to the municipality/locality polygon containing its
+ * representative point; homes outside every municipality count in the total only. The
+ * canopy of a municipality or locality is that of the neighbourhoods whose point on
+ * surface lies in it. */
 #ifndef PLATSA_ANALYSES_GREEN_H
 #define PLATSA_ANALYSES_GREEN_H
 

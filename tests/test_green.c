@@ -370,6 +370,39 @@ static void test_rule30_canopy_border_and_water(void **state)
     assert_string_equal(T->level, "totalt");
     assert_true(fabs(T->canopy_m2 / T->land_m2 - 0.25) < 1e-12);
     pl_green_result_free(ctx, r);
+
+    /* Summary rows: a municipality over both neighbourhoods, one over nothing (no row), and
+     * a locality (tätort) over N1 only. */
+    fc f;
+    fc_begin(&f);
+    fc_rect(&f, "\"KnKod\":\"1280\",\"KnNamn\":\"Malmö\"", -50, -50, 250, 150);
+    fc_rect(&f, "\"KnKod\":\"1281\",\"KnNamn\":\"Lund\"", 1000, 1000, 1100, 1100);
+    char mpath[600], lpath[600];
+    snprintf(mpath, sizeof mpath, "%s", fc_write(&f, dir, "munis"));
+    fc_begin(&f);
+    fc_rect(&f, "\"code\":\"T1\",\"name\":\"Västra\",\"pop\":10", -10, -10, 100, 110);
+    snprintf(lpath, sizeof lpath, "%s", fc_write(&f, dir, "localities"));
+    pl_municipalities *munis = pl_municipalities_load(ctx, mpath, &lo, &err);
+    pl_localities *loc = pl_localities_load(ctx, lpath, &lo, &err);
+    assert_non_null(munis);
+    assert_non_null(loc);
+    in.munis = munis;
+    in.localities = loc;
+    assert_int_equal(pl_green_compute(ctx, &in, &p, &r, &err), PL_OK);
+    assert_int_equal(r->n_groups, 3);
+    assert_string_equal(r->groups[0].level, "kommun");
+    assert_string_equal(r->groups[0].code, "1280");
+    assert_int_equal(r->groups[0].stats.homes, 2);
+    assert_true(fabs(r->groups[0].canopy_m2 / r->groups[0].land_m2 - 0.25) < 1e-12);
+    assert_string_equal(r->groups[1].level, "t\xc3\xa4tort");
+    assert_string_equal(r->groups[1].name, "Västra");
+    assert_int_equal(r->groups[1].stats.homes, 1);
+    assert_true(pl_green_share_bld(&r->groups[1].stats, PL_RULE_30) == 0.0);
+    assert_true(r->groups[1].canopy_m2 == r->nbh_canopy_m2[0] && r->groups[1].land_m2 == r->nbh_land_m2[0]);
+    assert_true(pl_green_share_bld(&r->groups[2].stats, PL_RULE_30) == 50.0);
+    pl_green_result_free(ctx, r);
+    pl_municipalities_free(ctx, munis);
+    pl_localities_free(ctx, loc);
     pl_polygons_free(ctx, nbh);
     pl_polygons_free(ctx, water);
     pl_polygons_free(ctx, canopy);
