@@ -418,7 +418,9 @@ static int load_all(pl_ctx *ctx, const pl_green_opts *o, green_loaded *L, pl_err
         return err->code;
     if (o->localities && !(L->localities = pl_localities_load(ctx, o->localities, &lo, err)))
         return err->code;
-    if (o->roads) {
+    if (o->roads && !o->green_areas)
+        pl_info(ctx, "--roads serve rule 300 only; without --green-areas they are not read");
+    if (o->roads && o->green_areas) {
         if (!(L->roads = pl_roads_load(ctx, o->roads, &lo, err)))
             return err->code;
         pl_graph_opts go;
