@@ -2,11 +2,13 @@
  * analyses/green*.c, exposed for tests and the benchmark).
  *
  * Why not GEOS objects in the inner loops: the "3" rule tests one sight line per
- * (building, tree within the view distance) pair — about 25 million for 1 M buildings
- * and 2 M trees. A GEOS prepared-geometry test of a fresh LineString (intersects, then
+ * (home, tree within the view distance) pair — 5.8 million in bench_green's synthetic
+ * city of 1 M buildings and 2 M trees, tens of millions for a county with a full tree
+ * inventory. A GEOS prepared-geometry test of a fresh LineString (intersects, then
  * touches to tell crossing from grazing) measured 10 us per line on this machine, and a
  * GEOS union of 300 tree-crown circles 69 ms per 250 m square; the kernels below do the
- * same work in tens of nanoseconds per line and a few ms per square. GEOS stays in
+ * same work in tens of nanoseconds per line and about 0.1 ms per square (bench_green:
+ * rules 3 and 30 for 1 M homes, 2 M trees and 16,000 squares in about 2 s each). GEOS stays in
  * charge of loading, validity, polygon overlay (canopy polygons, water) and distances
  * to green areas; tests check the kernels against GEOS predicates. */
 #ifndef PLATSA_ANALYSES_GREEN_GEOM_H

@@ -83,8 +83,11 @@ static int write_buildings(pl_gpkg *g, const pl_green_inputs *in, const pl_green
         if (r->nbh[b] >= 0)
             pl_gpkg_set_real(l, 8, r->nbh_canopy_pct[r->nbh[b]]);
         set_flag(l, 9, r->pass[PL_RULE_30][b]);
-        pl_gpkg_set_real(l, 10, r->green_net_m[b]);
-        pl_gpkg_set_real(l, 11, r->green_euclid_m[b]);
+        /* Unreachable (no path, no kept area): NULL, with pass_300 = 0. */
+        if (isfinite(r->green_net_m[b]))
+            pl_gpkg_set_real(l, 10, r->green_net_m[b]);
+        if (isfinite(r->green_euclid_m[b]))
+            pl_gpkg_set_real(l, 11, r->green_euclid_m[b]);
         if (r->green_area[b] >= 0) {
             size_t a = (size_t)r->green_area[b];
             char first[256];
