@@ -560,10 +560,13 @@ static void park_fixture(const char *dir, const char **paths)
     fc_line(&f, "\"id\":2,\"highway\":\"footway\"", path, 2);
     snprintf(p[0], 600, "%s", fc_write(&f, dir, "roads"));
     fc_begin(&f);
-    fc_rect(&f, "\"id\":\"p1\",\"name\":null,\"access\":\"unknown\"", 100, 20, 150, 120);
-    fc_rect(&f, "\"id\":\"p2\",\"name\":\"Parken\",\"access\":\"public\"", 150, 20, 200, 120);
-    fc_rect(&f, "\"id\":\"s\",\"name\":\"Fickparken\",\"access\":\"yes\"", 100, -50, 130, -10);
-    fc_rect(&f, "\"id\":\"v\",\"name\":\"Innergården\",\"access\":\"private\"", 100, -160, 200, -60);
+    fc_rect(&f, "\"id\":\"p1\",\"name\":null,\"access\":\"unknown\",\"kind\":\"park\"", 100, 20, 150, 120);
+    fc_rect(&f, "\"id\":\"p2\",\"name\":\"Parken\",\"access\":\"public\",\"kind\":\"park\"", 150, 20, 200,
+            120);
+    fc_rect(&f, "\"id\":\"s\",\"name\":\"Fickparken\",\"access\":\"yes\",\"kind\":\"playground\"", 100, -50,
+            130, -10);
+    fc_rect(&f, "\"id\":\"v\",\"name\":\"Innergården\",\"access\":\"private\",\"kind\":\"garden\"", 100, -160,
+            200, -60);
     snprintf(p[1], 600, "%s", fc_write(&f, dir, "green"));
     fc_begin(&f);
     fc_rect(&f, "\"id\":\"H\",\"residential\":1,\"pop\":100", 140, -40, 160, -20);
@@ -680,6 +683,14 @@ static void test_rule300_thresholds(void **state)
     assert_int_equal(r->area_entries[1], 6);
     assert_true(r->green_net_m[H] <= 70.0);
     pl_green_result_free(c.ctx, r);
+    /* --green-kinds playground: only S. */
+    const char *kinds[] = {"playground", NULL};
+    p.green_kinds = kinds;
+    assert_int_equal(pl_green_compute(c.ctx, &in, &p, &r, &err), PL_OK);
+    assert_int_equal(r->n_areas, 1);
+    assert_string_equal(r->area_ids[0], "s");
+    pl_green_result_free(c.ctx, r);
+    p.green_kinds = NULL;
     /* A 120 m width rule drops P (100 m wide). */
     p.min_green_ha = 0.5;
     p.min_green_width_m = 120;
