@@ -27,8 +27,8 @@
  *   - pass_3: trees_visible >= min_trees (3).
  * Rule 30 (per neighbourhood): canopy % = area of the union of canopy inside the
  *   neighbourhood's land / its land area, land = neighbourhood minus water polygons.
- *   Canopy is, in this order of preference: canopy polygons (exact GEOS overlay: clipped,
- *   unioned, intersected with the land); a raster (cells whose value is > canopy_threshold
+ *   Canopy is, in this order of preference: canopy polygons (exact GEOS overlay: each
+ *   polygon intersected with the land, the pieces unioned, so overlaps count once); a raster (cells whose value is > canopy_threshold
  *   and not nodata, counted when their centre lies in the land; area = count x cell area);
  *   else tree points buffered by their crown radius (default_crown_m when unknown), the
  *   union of the disks integrated in 0.1 m rows (each row exact; see green_geom.h).
@@ -41,10 +41,11 @@
  *     dissolved into one area first (a park drawn as several polygons counts whole), then
  *     kept when area >= min_green_ha and, with min_green_width_m > 0, when a disk of that
  *     diameter fits (negative buffer of half the width not empty: Malmö's 30 m rule).
- *   - Entries: the points where walkable network lines (not tunnels, not below ground)
- *     cross or touch the area's boundary; an area no line reaches gets points every
- *     entry_spacing_m (25 m) along its boundary instead. Each entry attaches to the walking
- *     network like any place (pl_graph_snap).
+ *   - Entries: the points where walkable network lines (not tunnels, indoor corridors,
+ *     ferries or lines below ground) cross or touch the area's boundary (where a line runs
+ *     along the boundary: the ends of that stretch and points every entry_spacing_m on it);
+ *     an area no line reaches gets points every entry_spacing_m (25 m) along its boundary
+ *     instead. Each entry attaches to the walking network like any place (pl_graph_snap).
  *   - One multi-source search from all entries at once (pl_graph_nearest_k, k = 1, metric
  *     distance) gives every home its nearest entry. A home attaches from its representative
  *     point; its access leg is then measured from the footprint (the wall nearest to the
@@ -53,6 +54,8 @@
  *     (0 when they touch or overlap); never more than the network distance.
  *   - pass_300: network distance <= max_green_m (300). Without roads, the Euclidean
  *     distance decides (info message; recorded in the metadata).
+ * Canopy % is rounded to 0.01 and distances to 0.1 m before the thresholds apply, so the
+ * values written and the pass flags agree.
  * A rule whose inputs are missing is left NULL (unknown) and is not counted in rules_met,
  * the shares or "all three" (all three is unknown unless every rule has its inputs; a home
  * failing one known rule fails all three).
@@ -62,7 +65,15 @@
  * those that do. A home belongs to the municipality/locality polygon containing its
  * representative point; homes outside every municipality count in the total only. The
  * canopy of a municipality or locality is that of the neighbourhoods whose point on
- * surface lies in it. */
+ * surface lies in it.
+ *
+ * Output (pl_green_write): green_buildings (homes: footprints with trees_visible,
+ * trees_within, pass_3, canopy_pct, pass_30, green_net_m, green_euclid_m, green_area,
+ * pass_300, rules_met, all_three; graduated on rules_met), green_neighbourhoods (land,
+ * canopy, shares of homes and residents per rule; pass/fail on pass_30), green_areas (the
+ * kept, dissolved areas with their entry counts), green_entries (points), and the table
+ * green_summary (one row per municipality and locality with homes, then the total; CSV
+ * twin with csv). Swedish aliases on every field; run parameters in the metadata. */
 #ifndef PLATSA_ANALYSES_GREEN_H
 #define PLATSA_ANALYSES_GREEN_H
 
