@@ -540,8 +540,15 @@ double pl_disks_area_in_polygon(const pl_flatpoly *land, size_t i, const double 
         double yc = bb[1] + ((double)row + 0.5) * h;
         while (next_e < ne && E[next_e].ymin < yc)
             ae[nae++] = next_e++;
-        while (next_d < nd && D[next_d].y - D[next_d].r < yc)
-            ad[nad++] = next_d++;
+        /* Active disks are kept in order of x, so each row's chords arrive almost sorted. */
+        while (next_d < nd && D[next_d].y - D[next_d].r < yc) {
+            size_t j = nad++;
+            while (j > 0 && D[ad[j - 1]].x > D[next_d].x) {
+                ad[j] = ad[j - 1];
+                j--;
+            }
+            ad[j] = next_d++;
+        }
         /* Land crossings on this row. */
         size_t nx = 0, keep = 0;
         for (size_t k = 0; k < nae; k++) {

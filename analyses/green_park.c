@@ -520,10 +520,17 @@ static void cand_cb(void *item, void *user)
     l->v[l->n++] = *(const size_t *)item;
 }
 
-static int cmp_sz(const void *a, const void *b)
+typedef struct box_dist {
+    double d;
+    size_t a;
+} box_dist;
+
+static int cmp_box(const void *p, const void *q)
 {
-    size_t x = *(const size_t *)a, y = *(const size_t *)b;
-    return (x > y) - (x < y);
+    const box_dist *x = p, *y = q;
+    if (x->d != y->d)
+        return x->d < y->d ? -1 : 1;
+    return (x->a > y->a) - (x->a < y->a);
 }
 
 /* Straight-line distance from each home's footprint to the nearest kept area: an STRtree
@@ -549,6 +556,11 @@ static void euclidean_distances(pl_ctx *ctx, const pl_green_inputs *in, const pl
             if (y1 > ext[3]) ext[3] = y1;
         }
     }
+    double *abox = pl_malloc(4 * na * sizeof *abox);
+    for (size_t a = 0; a < na; a++)
+        GEOSGeom_getExtent_r(h, r->area_geom[a], &abox[4 * a], &abox[4 * a + 1], &abox[4 * a + 2], &abox[4 * a + 3]);
+    box_dist *ord = NULL;
+    size_t cap_o = 0;
     cand_list c = {0};
     const pl_buildings *B = in->buildings;
     for (size_t b = 0; b < r->n_buildings; b++) {
@@ -566,12 +578,25 @@ static void euclidean_distances(pl_ctx *ctx, const pl_green_inputs *in, const pl
             c.n = 0;
             GEOSSTRtree_query_r(h, tree, win, cand_cb, &c);
             GEOSGeom_destroy_r(h, win);
-            qsort(c.v, c.n, sizeof *c.v, cmp_sz);
+            /* Nearest boxes first; stop when a box is farther than the best distance. */
+            if (c.n > cap_o) {
+                cap_o = c.n;
+                ord = pl_realloc(ord, cap_o * sizeof *ord);
+            }
             for (size_t j = 0; j < c.n; j++) {
+                const double *ab = &abox[4 * c.v[j]];
+                double dx = ab[0] > bb[2] ? ab[0] - bb[2] : bb[0] > ab[2] ? bb[0] - ab[2] : 0;
+                double dy = ab[1] > bb[3] ? ab[1] - bb[3] : bb[1] > ab[3] ? bb[1] - ab[3] : 0;
+                ord[j].d = sqrt(dx * dx + dy * dy);
+                ord[j].a = c.v[j];
+            }
+            qsort(ord, c.n, sizeof *ord, cmp_box);
+            for (size_t j = 0; j < c.n && ord[j].d <= best; j++) {
                 double d;
-                if (GEOSPreparedDistance_r(h, prep[c.v[j]], B->geom[b], &d) == 1 && d < best) {
+                if (GEOSPreparedDistance_r(h, prep[ord[j].a], B->geom[b], &d) == 1 &&
+                    (d < best || (d == best && (long)ord[j].a < best_a))) {
                     best = d;
-                    best_a = (long)c.v[j];
+                    best_a = (long)ord[j].a;
                 }
             }
             /* Areas outside the window are farther than `reach` from the box. */
@@ -587,6 +612,8 @@ static void euclidean_distances(pl_ctx *ctx, const pl_green_inputs *in, const pl
             r->green_area[b] = best_a;
     }
     free(c.v);
+    free(ord);
+    free(abox);
     for (size_t a = 0; a < na; a++)
         GEOSPreparedGeom_destroy_r(h, prep[a]);
     free(prep);
