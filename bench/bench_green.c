@@ -45,6 +45,14 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double cpu_total_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_sec +
+           1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
 static double peak_rss_mb(void)
 {
     struct rusage ru;
@@ -351,8 +359,10 @@ int main(int argc, char **argv)
     printf("  homes %ld; meet 3: %.2f %%, 30: %.2f %%, 300: %.2f %%, all three: %.2f %% (of homes)\n", s->homes,
            pl_green_share_bld(s, 0), pl_green_share_bld(s, 1), pl_green_share_bld(s, 2), pl_green_share_bld(s, 3));
     printf("  neighbourhoods %zu, green areas kept %zu, entries %zu\n", r->n_nbh, r->n_areas, r->n_entries);
-    printf("  total: generate + graph + compute%s = %.2f s; peak RSS %.0f MB\n", write_path ? " + write" : "",
-           t_gen + t_graph + t_compute + (write_path ? t_write : 0), peak_rss_mb());
+    printf("  total: generate + graph + compute%s = %.2f s wall, %.2f s CPU (user + system; the wall time\n"
+           "         grows when other jobs share the cores); peak RSS %.0f MB\n",
+           write_path ? " + write" : "", t_gen + t_graph + t_compute + (write_path ? t_write : 0), cpu_total_s(),
+           peak_rss_mb());
     pl_green_result_free(ctx, r);
     pl_graph_free(graph);
     pl_roads_free(RB.r);
