@@ -33,3 +33,7 @@ else
   echo "routing: $BENCH_DIR/bench_routing not built (make bench builds it)"
 fi
 # ---- end routing ----
+
+# ---- green: 3-30-300 on a synthetic city (1 M buildings, 2 M trees; deterministic) ----
+echo "== bench_green (platsa green's library path, stage times and peak RSS)"
+"$BENCH_DIR/bench_green" --write "$BENCH_DIR/bench_green.gpkg"
