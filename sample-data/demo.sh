@@ -19,6 +19,13 @@ run access --population $S/population.gpkg:population --services "$OUT/sodermalm
   --mode walk --bands-km 0.25,0.5,1,2 --bands-min 3,5,10,20 --within 0.5 \
   -o "$OUT/sodermalm-access.gpkg" --overwrite --csv
 
+echo "== Södermalm: 3-30-300 (trees in view, canopy per statistical area, walking distance to parks)"
+L="$OUT/sodermalm-layers.gpkg"
+run green --buildings "$L:buildings" --population $S/population.gpkg:population --trees "$L:trees" \
+  --canopy "$L:canopy" --green-areas "$L:green_areas" --roads "$L:roads" \
+  --neighbourhoods $S/statistikomraden.gpkg --municipalities $S/kommuner.gpkg \
+  -o "$OUT/sodermalm-green.gpkg" --overwrite --csv
+
 echo "== Monaco (synthetic population): car access to groceries, fuel, pharmacies and cash"
 run import-osm $M/monaco.osm.pbf -o "$OUT/monaco-layers.gpkg" --overwrite
 run access --population $M/population.gpkg:population --services "$OUT/monaco-layers.gpkg:services" \
