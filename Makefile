@@ -10,7 +10,7 @@ BUILD   := build
 CC      ?= gcc
 PKGS    := gdal geos proj spatialite inih libcrypto
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 # GLPK (exact maximal covering / set covering in platsa coverage) ships no .pc file.
 LDLIBS  += -lglpk
@@ -30,7 +30,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 PLATSA := $(BUILD)/platsa
 DEMO_OUT := demo-output
 
-.PHONY: all deps test demo clean bench tests-build sample-data
+.PHONY: all deps test test-asan demo clean bench tests-build sample-data
 .SECONDARY:
 
 all: $(PLATSA)
@@ -55,7 +55,8 @@ $(PLATSA): $(CLI_OBJ) $(BUILD)/libplatsa.a
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
@@ -83,7 +84,14 @@ bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)
 
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
+test-asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  EXTRA_CFLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" tests-build
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  PLATSA_BIN=build-asan/platsa sh tests/run_tests.sh $(TEST_SRC:tests/%.c=build-asan/tests/%)
+
 clean:
-	rm -rf $(BUILD) $(DEMO_OUT)
+	rm -rf $(BUILD) build-asan $(DEMO_OUT)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

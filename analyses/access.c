@@ -218,47 +218,60 @@ static void finish_stats(pl_access_stats *st, const pl_access_type *at, const pl
     }
 }
 
+void pl_access_group_stats(const pl_access_result *r, const pl_population *pop, const long *group, size_t n_groups,
+                           pl_access_stats *out)
+{
+    memset(out, 0, n_groups * (size_t)r->n_types * sizeof *out);
+    /* Cells grouped by key (counting sort keeps input order inside a group). */
+    size_t *start = pl_calloc(n_groups + 1, sizeof *start);
+    size_t n_grouped = 0;
+    for (size_t c = 0; c < r->n_cells; c++)
+        if (r->cell_in_region[c] && group[c] >= 0 && (size_t)group[c] < n_groups) {
+            start[group[c] + 1]++;
+            n_grouped++;
+        }
+    for (size_t g = 0; g < n_groups; g++)
+        start[g + 1] += start[g];
+    size_t *cells = pl_malloc((n_grouped ? n_grouped : 1) * sizeof *cells);
+    size_t *fill = pl_malloc((n_groups + 1) * sizeof *fill);
+    memcpy(fill, start, (n_groups + 1) * sizeof *fill);
+    for (size_t c = 0; c < r->n_cells; c++)
+        if (r->cell_in_region[c] && group[c] >= 0 && (size_t)group[c] < n_groups)
+            cells[fill[group[c]]++] = c;
+    double *sv = pl_malloc((n_grouped ? n_grouped : 1) * sizeof *sv);
+    double *sw = pl_malloc((n_grouped ? n_grouped : 1) * sizeof *sw);
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_access_type *at = &r->types[t];
+        for (size_t g = 0; g < n_groups; g++) {
+            pl_access_stats *st = &out[g * (size_t)r->n_types + (size_t)t];
+            for (size_t j = start[g]; j < start[g + 1]; j++) {
+                size_t c = cells[j];
+                add_to_stats(st, at, pop->pop[c], pop->age_pop ? pop->age_pop[c] : 0,
+                             at->by_dist[c * 2].dist_m / 1000.0, at->by_time[c * 2].time_s / 60.0);
+            }
+            finish_stats(st, at, pop, cells + start[g], start[g + 1] - start[g], sv, sw);
+        }
+    }
+    free(sv);
+    free(sw);
+    free(cells);
+    free(fill);
+    free(start);
+}
+
 static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                           const pl_municipalities *munis, pl_access_result *r)
 {
     r->n_munis = munis->n;
-    r->muni_stats = pl_calloc(munis->n * (size_t)r->n_types, sizeof *r->muni_stats);
-    r->total_stats = pl_calloc((size_t)r->n_types, sizeof *r->total_stats);
-    /* Cells grouped by municipality (counting sort keeps input order inside a group). */
-    size_t *start = pl_calloc(munis->n + 1, sizeof *start);
-    size_t n_reported = 0;
-    for (size_t c = 0; c < r->n_cells; c++)
-        if (r->cell_in_region[c] && r->cell_muni[c] >= 0) {
-            start[r->cell_muni[c] + 1]++;
-            n_reported++;
-        }
-    for (size_t m = 0; m < munis->n; m++)
-        start[m + 1] += start[m];
-    size_t *cells = pl_malloc((n_reported ? n_reported : 1) * sizeof *cells);
-    size_t *fill = pl_malloc((munis->n + 1) * sizeof *fill);
-    memcpy(fill, start, (munis->n + 1) * sizeof *fill);
-    for (size_t c = 0; c < r->n_cells; c++)
-        if (r->cell_in_region[c] && r->cell_muni[c] >= 0)
-            cells[fill[r->cell_muni[c]]++] = c;
-    double *sv = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *sv);
-    double *sw = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *sw);
-
+    r->muni_stats = pl_malloc((munis->n ? munis->n : 1) * (size_t)r->n_types * sizeof *r->muni_stats);
+    r->total_stats = pl_malloc((size_t)r->n_types * sizeof *r->total_stats);
+    pl_access_group_stats(r, pop, r->cell_muni, munis->n, r->muni_stats);
+    long *all = pl_calloc(r->n_cells ? r->n_cells : 1, sizeof *all);
+    pl_access_group_stats(r, pop, all, 1, r->total_stats);
+    free(all);
+    /* Services of each type located in each municipality. */
     for (int t = 0; t < r->n_types; t++) {
         const pl_access_type *at = &r->types[t];
-        for (size_t m = 0; m < munis->n; m++) {
-            pl_access_stats *st = &r->muni_stats[m * (size_t)r->n_types + (size_t)t];
-            for (size_t j = start[m]; j < start[m + 1]; j++) {
-                size_t c = cells[j];
-                double age = pop->age_pop ? pop->age_pop[c] : 0;
-                add_to_stats(st, at, pop->pop[c], age, at->by_dist[c * 2].dist_m / 1000.0,
-                             at->by_time[c * 2].time_s / 60.0);
-                add_to_stats(&r->total_stats[t], at, pop->pop[c], age, at->by_dist[c * 2].dist_m / 1000.0,
-                             at->by_time[c * 2].time_s / 60.0);
-            }
-            finish_stats(st, at, pop, cells + start[m], start[m + 1] - start[m], sv, sw);
-        }
-        finish_stats(&r->total_stats[t], at, pop, cells, n_reported, sv, sw);
-        /* Services of the type located in each municipality. */
         for (uint32_t s = 0; s < at->n_services; s++) {
             uint32_t si = at->service_index[s];
             int outside = 0;
@@ -268,11 +281,6 @@ static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_servic
             r->total_stats[t].n_services++;
         }
     }
-    free(sv);
-    free(sw);
-    free(cells);
-    free(fill);
-    free(start);
 }
 
 int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,

@@ -113,6 +113,11 @@ int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *
 void pl_access_finish(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_municipalities *munis, const pl_access_params *params, pl_access_result *r);
 
+/* Statistics of reported cells grouped by group[cell] (0..n_groups-1; negative = skipped):
+ * out has n_groups x n_types entries, [g * n_types + t]. n_services is left 0. */
+void pl_access_group_stats(const pl_access_result *r, const pl_population *pop, const long *group, size_t n_groups,
+                           pl_access_stats *out);
+
 /* Band index of a value given ascending upper bounds: 0..n_bands-1 for value <= bound,
  * n_bands for beyond the last, -1 for unreachable (infinite/NaN). */
 int pl_band_index(double value, const double *bounds, int n_bounds);
@@ -131,6 +136,8 @@ typedef struct pl_access_inputs {
     pl_services *svc;
     pl_roads *roads;
     pl_graph *graph;
+    pl_localities *localities;          /* --classify only */
+    struct pl_classify_result *classes; /* --classify only */
 } pl_access_inputs;
 
 int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err);

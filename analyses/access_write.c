@@ -7,6 +7,7 @@
 
 #include "../gis/gpkg_writer.h"
 #include "access.h"
+#include "classify.h"
 #include "fields.h"
 
 typedef pl_access_inputs access_inputs;
@@ -49,6 +50,15 @@ static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
     }
 }
 
+/* Fields appended after the per-type ones when --classify is on. */
+static int class_fields(pl_field_list *fl)
+{
+    int first = pl_fields_add(fl, "class", PL_FIELD_INT, "Territoriell klass",
+                              "1 tätort, 2 tätortsnära landsbygd, 3 landsbygd avlägset belägen");
+    pl_fields_add(fl, "class_name", PL_FIELD_TEXT, "Klassnamn", NULL);
+    return first;
+}
+
 /* Outputs are rounded to what the method can claim (metres, tenths of seconds, shares to
  * 0.01 %), so tables paste cleanly into reports and compare byte for byte. */
 static double round_to(double v, double per_unit)
@@ -64,6 +74,7 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
     pl_field_list fl = {0};
     type_columns *cols = pl_calloc((size_t)r->n_types, sizeof *cols);
     cell_fields(&fl, r, in->types, cols);
+    int class_col = in->classes ? class_fields(&fl) : -1;
     const pl_access_type *first = &r->types[0];
     char style_field[64];
     snprintf(style_field, sizeof style_field, "%s_km", in->types->t[first->type].key);
@@ -108,6 +119,10 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
             pl_band_label(band, sizeof band, at->bands_min, at->n_bands_min,
                           pl_band_index(min_of(&tm[0]), at->bands_min, at->n_bands_min), "min");
             pl_gpkg_set_text(l, col->band_min, band);
+        }
+        if (class_col >= 0) {
+            pl_gpkg_set_int(l, class_col, in->classes->cls[c]);
+            pl_gpkg_set_text(l, class_col + 1, pl_class_name_sv(in->classes->cls[c]));
         }
         pl_gpkg_set_geos(l, in->pop->geom[c]);
         rc = pl_gpkg_row_end(l, err);
@@ -303,10 +318,86 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
     return rc;
 }
 
+/* ---------- access_by_class (long format: municipality x class x type) ---------- */
+
+static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
+{
+    static const pl_field_def fields[] = {
+        {"kommun", PL_FIELD_TEXT, "Kommunkod", NULL},
+        {"namn", PL_FIELD_TEXT, "Kommun", NULL},
+        {"class", PL_FIELD_INT, "Klass", "1 tätort, 2 tätortsnära landsbygd, 3 landsbygd avlägset belägen"},
+        {"class_name", PL_FIELD_TEXT, "Klassnamn", NULL},
+        {"type", PL_FIELD_TEXT, "Servicetyp", NULL},
+        {"type_name", PL_FIELD_TEXT, "Servicetyp (namn)", NULL},
+        {"pop", PL_FIELD_REAL, "Befolkning", NULL},
+        {"mean_km", PL_FIELD_REAL, "Medelavstånd (km)", NULL},
+        {"median_km", PL_FIELD_REAL, "Medianavstånd (km)", NULL},
+        {"mean_min", PL_FIELD_REAL, "Medelrestid (min)", NULL},
+        {"median_min", PL_FIELD_REAL, "Medianrestid (min)", NULL},
+        {"pop_over_km", PL_FIELD_REAL, "Befolkning över sista avståndsgränsen", "beyond the last km band"},
+        {"share_over_km", PL_FIELD_REAL, "Andel över sista avståndsgränsen", NULL},
+        {"pop_over_min", PL_FIELD_REAL, "Befolkning över sista restidsgränsen", "beyond the last minute band"},
+        {"share_over_min", PL_FIELD_REAL, "Andel över sista restidsgränsen", NULL},
+        {"pop_unreachable", PL_FIELD_REAL, "Befolkning utan vägförbindelse", NULL},
+    };
+    const int n_fields = (int)(sizeof fields / sizeof fields[0]);
+    /* Groups: municipality m, class k -> m * 3 + (k - 1); then 3 groups for all municipalities. */
+    size_t n_munis = in->munis->n, n_groups = (n_munis + 1) * PL_N_CLASSES;
+    long *group = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *group);
+    long *group_all = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *group_all);
+    for (size_t c = 0; c < r->n_cells; c++) {
+        long k = in->classes->cls[c] - 1;
+        group[c] = r->cell_muni[c] >= 0 ? r->cell_muni[c] * PL_N_CLASSES + k : -1;
+        group_all[c] = (long)(n_munis * PL_N_CLASSES) + k;
+    }
+    pl_access_stats *stats = pl_malloc(n_groups * (size_t)r->n_types * sizeof *stats);
+    pl_access_stats *stats_all = pl_malloc(n_groups * (size_t)r->n_types * sizeof *stats_all);
+    pl_access_group_stats(r, in->pop, group, n_groups, stats);
+    pl_access_group_stats(r, in->pop, group_all, n_groups, stats_all);
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "access_by_class", 100, "Tillgänglighet per kommun och territoriell klass",
+                                         fields, n_fields, NULL, err);
+    int rc = l ? PL_OK : PL_EINTERNAL;
+    for (size_t m = 0; rc == PL_OK && m <= n_munis; m++)
+        for (int k = 0; rc == PL_OK && k < PL_N_CLASSES; k++)
+            for (int t = 0; rc == PL_OK && t < r->n_types; t++) {
+                size_t gi = (m * PL_N_CLASSES + (size_t)k) * (size_t)r->n_types + (size_t)t;
+                const pl_access_stats *st = m < n_munis ? &stats[gi] : &stats_all[gi];
+                if (st->n_cells == 0)
+                    continue;
+                const pl_access_type *at = &r->types[t];
+                const pl_service_type *ty = &in->types->t[at->type];
+                pl_gpkg_row_begin(l);
+                pl_gpkg_set_text(l, 0, m < n_munis ? in->munis->code[m] : "totalt");
+                pl_gpkg_set_text(l, 1, m < n_munis ? in->munis->name[m] : "Alla analyserade");
+                pl_gpkg_set_int(l, 2, k + 1);
+                pl_gpkg_set_text(l, 3, pl_class_name_sv(k + 1));
+                pl_gpkg_set_text(l, 4, ty->key);
+                pl_gpkg_set_text(l, 5, ty->label_sv);
+                pl_gpkg_set_real(l, 6, people(st->pop));
+                pl_gpkg_set_real(l, 7, km(st->mean_km));
+                pl_gpkg_set_real(l, 8, km(st->median_km));
+                pl_gpkg_set_real(l, 9, minutes(st->mean_min));
+                pl_gpkg_set_real(l, 10, minutes(st->median_min));
+                pl_gpkg_set_real(l, 11, people(st->pop_band_km[at->n_bands_km]));
+                pl_gpkg_set_real(l, 12, share(st->pop_band_km[at->n_bands_km], st->pop));
+                pl_gpkg_set_real(l, 13, people(st->pop_band_min[at->n_bands_min]));
+                pl_gpkg_set_real(l, 14, share(st->pop_band_min[at->n_bands_min], st->pop));
+                pl_gpkg_set_real(l, 15, people(st->pop_band_km[at->n_bands_km + 1]));
+                rc = pl_gpkg_row_end(l, err);
+            }
+    free(stats);
+    free(stats_all);
+    free(group);
+    free(group_all);
+    return rc;
+}
+
 /* ---------- pipeline ---------- */
 
 void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in)
 {
+    pl_classify_result_free(in->classes);
+    pl_localities_free(ctx, in->localities);
     pl_graph_free(in->graph);
     if (in->roads)
         pl_roads_free(in->roads);
@@ -388,8 +479,6 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
                         const pl_access_result *r, pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
-    if (!o->localities)
-        inputs[4] = NULL;
     pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
     if (!g)
@@ -410,11 +499,39 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
         rc = write_service_level(g, in, r, o->within_km, err);
     if (rc == PL_OK)
         rc = write_municipalities(g, in, r, err);
+    if (rc == PL_OK && in->classes)
+        rc = write_by_class(g, in, r, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;
     }
     return pl_gpkg_commit(g, err);
+}
+
+/* --classify: Tillväxtverket's classes by car time, whatever the access mode. */
+static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *access_graph_opts,
+                          access_inputs *in, pl_error *err)
+{
+    if (!o->localities)
+        return pl_error_set(err, PL_EINPUT, "--classify needs --localities (tätorter with population)");
+    pl_load_opts lo = {.assume_crs = o->assume_crs};
+    in->localities = pl_localities_load(ctx, o->localities, &lo, err);
+    if (!in->localities)
+        return err->code;
+    pl_graph *car = in->graph;
+    if (access_graph_opts->mode != PL_MODE_CAR) {
+        pl_graph_opts go = *access_graph_opts;
+        go.mode = PL_MODE_CAR;
+        go.cache_path = NULL;
+        car = pl_graph_build(ctx, in->roads, &go, err);
+        if (!car)
+            return err->code;
+    }
+    pl_classify_params p = {5, 45, 3000, o->max_snap_m};
+    int rc = pl_classify_compute(ctx, in->pop, in->localities, in->roads, car, &p, &in->classes, err);
+    if (car != in->graph)
+        pl_graph_free(car);
+    return rc;
 }
 
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
@@ -444,6 +561,8 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
     }
+    if (rc == PL_OK && o->classify)
+        rc = classify_cells(ctx, o, &gopts, &in, err);
     if (rc == PL_OK)
         rc = write_output(ctx, o, command_line, &in, r, err);
     if (rc == PL_OK)

@@ -60,6 +60,60 @@ static GEOSSTRtree *tree_of(GEOSContextHandle_t h, GEOSGeometry *const *geoms, s
     return tree;
 }
 
+/* Point tätorter with a known area: units whose representative point lies within the
+ * circle of the same area around the tätort point (SCB publishes the reference point and the
+ * area; the polygons are a separate product). Units are bucketed on a grid for speed. */
+static void mark_within_area_circles(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc,
+                                     uint8_t *inside)
+{
+    (void)ctx;
+    if (!loc->area_ha || pop->n == 0)
+        return;
+    const double cell = 2000.0;
+    double min_x = pop->x[0], min_y = pop->y[0], max_x = pop->x[0], max_y = pop->y[0];
+    for (size_t i = 1; i < pop->n; i++) {
+        min_x = fmin(min_x, pop->x[i]);
+        max_x = fmax(max_x, pop->x[i]);
+        min_y = fmin(min_y, pop->y[i]);
+        max_y = fmax(max_y, pop->y[i]);
+    }
+    size_t nx = (size_t)((max_x - min_x) / cell) + 1, ny = (size_t)((max_y - min_y) / cell) + 1;
+    size_t *start = pl_calloc(nx * ny + 1, sizeof *start);
+    size_t *bucket_of = pl_malloc(pop->n * sizeof *bucket_of);
+    for (size_t i = 0; i < pop->n; i++) {
+        size_t b = (size_t)((pop->y[i] - min_y) / cell) * nx + (size_t)((pop->x[i] - min_x) / cell);
+        bucket_of[i] = b;
+        start[b + 1]++;
+    }
+    for (size_t b = 0; b < nx * ny; b++)
+        start[b + 1] += start[b];
+    size_t *units = pl_malloc(pop->n * sizeof *units), *fill = pl_malloc((nx * ny + 1) * sizeof *fill);
+    memcpy(fill, start, (nx * ny + 1) * sizeof *fill);
+    for (size_t i = 0; i < pop->n; i++)
+        units[fill[bucket_of[i]]++] = i;
+    for (size_t l = 0; l < loc->n; l++) {
+        if (!isfinite(loc->area_ha[l]) || (loc->geom[l] && GEOSGeomTypeId_r(ctx->geos, loc->geom[l]) != GEOS_POINT))
+            continue;
+        double radius = sqrt(loc->area_ha[l] * 10000.0 / M_PI);
+        long bx0 = (long)floor((loc->x[l] - radius - min_x) / cell), bx1 = (long)floor((loc->x[l] + radius - min_x) / cell);
+        long by0 = (long)floor((loc->y[l] - radius - min_y) / cell), by1 = (long)floor((loc->y[l] + radius - min_y) / cell);
+        for (long by = by0 < 0 ? 0 : by0; by <= by1 && by < (long)ny; by++)
+            for (long bx = bx0 < 0 ? 0 : bx0; bx <= bx1 && bx < (long)nx; bx++) {
+                size_t b = (size_t)by * nx + (size_t)bx;
+                for (size_t j = start[b]; j < start[b + 1]; j++) {
+                    size_t i = units[j];
+                    double dx = pop->x[i] - loc->x[l], dy = pop->y[i] - loc->y[l];
+                    if (dx * dx + dy * dy <= radius * radius)
+                        inside[i] = 1;
+                }
+            }
+    }
+    free(start);
+    free(bucket_of);
+    free(units);
+    free(fill);
+}
+
 static void mark_inside(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc, uint8_t *inside)
 {
     GEOSContextHandle_t h = ctx->geos;
@@ -78,8 +132,9 @@ static void mark_inside(pl_ctx *ctx, const pl_population *pop, const pl_localiti
         GEOSSTRtree_destroy_r(h, tree);
         return;
     }
+    mark_within_area_circles(ctx, pop, loc, inside);
     if (!pop->is_polygon)
-        return;  /* point units and point tätorter: only the travel-time rule applies */
+        return;
     GEOSSTRtree *tree = tree_of(h, pop->geom, pop->n);
     for (size_t l = 0; l < loc->n; l++) {
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, loc->x[l], loc->y[l]);

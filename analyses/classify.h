@@ -4,8 +4,9 @@
  *   2 tätortsnära landsbygd         urban_min to remote_min (45) minutes from such a tätort;
  *   3 landsbygd avlägset belägen    more than remote_min minutes away (or no road connection).
  * "Inside a tätort" means: inside its polygon when localities are polygons; with points
- * only (SCB's reference points), the unit that contains the point (polygon units) or lies
- * within the radius of a circle of the tätort's area when an area field exists. */
+ * only (SCB's reference points), the unit that contains the point (polygon units), or whose
+ * representative point lies within the circle of the tätort's area around the point when an
+ * area field exists (SCB's `area`, hectares). */
 #ifndef PLATSA_ANALYSES_CLASSIFY_H
 #define PLATSA_ANALYSES_CLASSIFY_H
 

@@ -15,6 +15,7 @@ typedef struct import_cli {
     double default_crown;
     double default_levels;
     int admin_level;
+    const char *service_types;
 } import_cli;
 
 static const pl_option table[] = {
@@ -30,6 +31,8 @@ static const pl_option table[] = {
      "storeys of an untagged building other than houses/sheds (floor area = footprint x levels)", 0},
     {"admin-level", 0, PL_OPT_INT, offsetof(import_cli, admin_level), "N", "7",
      "boundary=administrative level written as municipalities (7 = Swedish kommun)", 0},
+    {"service-types", 0, PL_OPT_STRING, offsetof(import_cli, service_types), "FILE", NULL,
+     "a region's service types, read over share/service_types.ini: their osm selectors pick the services", 0},
     PL_OPT_END,
 };
 
@@ -45,13 +48,14 @@ static const char *const summary =
     "                  0; implied for motorways and roundabouts), car, bike, foot (0/1 from access,\n"
     "                  motor_vehicle, motorcar, vehicle, bicycle, foot, motorroad and the class),\n"
     "                  bridge, tunnel, layer, indoor\n"
-    "  services        points: osm_id, osm_type, name, type, raw_tag. grocery_full (shop=supermarket|\n"
-    "                  grocery), grocery_partial (shop=convenience|general), fuel (amenity=fuel), pharmacy\n"
-    "                  (amenity|healthcare=pharmacy), parcel_post (amenity=post_office, post_partner=*),\n"
-    "                  parcel_locker (amenity=parcel_locker), cash (amenity=atm|bank), ev_charging\n"
-    "                  (amenity=charging_station), biogas (fuel:biogas|cng|lbg=yes), hydrogen\n"
-    "                  (fuel:h2|hydrogen|h35|h70|lh2=yes). Areas become a point inside; an area with a\n"
-    "                  node of the same type inside is counted once (the node)\n"
+    "  services        points: osm_id, osm_type, name, type, raw_tag (e.g. shop=supermarket). The type\n"
+    "                  is the service type whose osm selectors in share/service_types.ini (and\n"
+    "                  --service-types) match: grocery_full (shop=supermarket...), grocery_partial\n"
+    "                  (shop=convenience...), fuel, pharmacy, parcel_post, parcel_locker, cash,\n"
+    "                  ev_charging, biogas (fuel:biogas|cng=yes), hydrogen (fuel:h2...=yes); see\n"
+    "                  'platsa info --types'. A feature can give several types (a fuel station\n"
+    "                  selling biogas). Areas become a point inside; an area with a node of the same\n"
+    "                  type inside is counted once (the node)\n"
     "  green_areas     polygons: kind (park, garden, playground, nature_reserve, recreation_ground,\n"
     "                  village_green, grass, forest, meadow, wood), name, area_ha, access\n"
     "                  (public/private/unknown), public (0 for access=private|no; kept, not dropped)\n"
@@ -62,7 +66,8 @@ static const char *const summary =
     "  buildings       polygons: building, levels (building:levels, else height/3 m, else 1 for\n"
     "                  houses and sheds, else --default-levels), levels_from, residential (homes, or\n"
     "                  building=yes in landuse=residential), footprint_m2, floor_area_m2, height_m\n"
-    "  municipalities  polygons (when present): code (ref:scb, else ref), name, admin_level\n"
+    "  municipalities  polygons (when present): code (ref:scb, else ref, else R + relation id), name,\n"
+    "                  admin_level\n"
     "\n"
     "Clipped extracts are imported with counted warnings (relations with missing members, ways\n"
     "with missing nodes, polygons that cannot be repaired).";
@@ -88,6 +93,11 @@ int cmd_import_osm(pl_ctx *ctx, int argc, char **argv)
         return cli_fail(argv[0], &err);
     }
     snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", c.crs);
+    pl_service_types *types = pl_service_types_load(ctx, c.service_types, &err);
+    if (!types) {
+        pl_options_free(table, &c);
+        return cli_fail(argv[0], &err);
+    }
     pl_osm_import_opts o = {.input = pos[0], .output = c.output, .overwrite = c.overwrite,
                             .command_line = cli_command_line()};
     pl_osm_read_opts_default(&o.read);
@@ -95,7 +105,9 @@ int cmd_import_osm(pl_ctx *ctx, int argc, char **argv)
     o.read.default_crown_m = c.default_crown;
     o.read.default_levels = c.default_levels;
     o.read.admin_level = c.admin_level;
+    o.read.service_types = types;
     rc = pl_osm_import(ctx, &o, &err);
+    pl_service_types_free(types);
     pl_options_free(table, &c);
     if (rc != PL_OK)
         return cli_fail(argv[0], &err);

@@ -140,6 +140,7 @@ typedef struct pl_localities {
     size_t n;
     double *x, *y;
     double *pop;
+    double *area_ha;                 /* area in hectares (field area/area_ha/areal), NAN if unknown */
     char **code, **name;
     GEOSGeometry **geom;
     char *source;

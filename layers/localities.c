@@ -1,6 +1,7 @@
 /* Localities (tätorter): points or polygons with a population, a code and a name. */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ static void reserve(pl_localities *l, size_t *cap, size_t need)
     l->x = pl_realloc(l->x, *cap * sizeof *l->x);
     l->y = pl_realloc(l->y, *cap * sizeof *l->y);
     l->pop = pl_realloc(l->pop, *cap * sizeof *l->pop);
+    l->area_ha = pl_realloc(l->area_ha, *cap * sizeof *l->area_ha);
     l->code = pl_realloc(l->code, *cap * sizeof *l->code);
     l->name = pl_realloc(l->name, *cap * sizeof *l->name);
     l->geom = pl_realloc(l->geom, *cap * sizeof *l->geom);
@@ -30,6 +32,10 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
     int name_f = pop_f < 0 ? -1
                            : pl_vector_field_find(v, o ? o->name_field : NULL, pl_cand_loc_name, "name",
                                                   "name-field", 0, err);
+    /* SCB's tätort points carry the tätort's area in hectares: the classification uses it
+     * as an equal-area footprint when there are no polygons. */
+    static const char *const area_candidates[] = {"area_ha", "area", "areal", "areal_ha", "yta_ha", NULL};
+    int area_f = pop_f < 0 ? -1 : pl_vector_field_auto(v, area_candidates);
     if (pop_f < 0 || (code_f < 0 && o && o->code_field) || (name_f < 0 && o && o->name_field)) {
         pl_vector_close(v);
         return NULL;
@@ -81,6 +87,8 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
         l->x[k] = x;
         l->y[k] = y;
         l->pop[k] = pop;
+        double area = NAN;
+        l->area_ha[k] = area_f >= 0 && pl_vector_get_number(f, area_f, &area) == 0 && area > 0 ? area : NAN;
         l->geom[k] = g;
         l->code[k] = code_f >= 0 ? pl_field_text(ctx, v, f, code_f) : NULL;
         if (!l->code[k])
@@ -114,6 +122,7 @@ void pl_localities_free(pl_ctx *ctx, pl_localities *l)
     free(l->x);
     free(l->y);
     free(l->pop);
+    free(l->area_ha);
     free(l->code);
     free(l->name);
     free(l->geom);

@@ -29,7 +29,7 @@
  *                  (tag / height / default), residential (0/1), footprint_m2, floor_area_m2
  *                  (footprint x levels), height_m.
  *   municipalities MultiPolygon (only when the extract has them). osm_id, code (ref:scb, else
- *                  ref), name, admin_level. */
+ *                  ref, else "R" + relation id), name, admin_level. */
 #ifndef PLATSA_LAYERS_OSM_H
 #define PLATSA_LAYERS_OSM_H
 
@@ -208,7 +208,7 @@ typedef struct pl_osm_building {
 typedef struct pl_osm_municipality {
     GEOSGeometry *geom;      /* MultiPolygon */
     int64_t osm_id;
-    char *code, *name;       /* code "" when the relation has neither ref:scb nor ref */
+    char *code, *name;       /* code: ref:scb, else ref, else "R<relation id>" */
     int admin_level;
 } pl_osm_municipality;
 

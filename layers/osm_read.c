@@ -586,7 +586,13 @@ static void map_polygon(reader *r, const feat *ft)
         const char *code = tag(ft, "ref:scb");
         if (!code || !*code)
             code = tag(ft, "ref");
-        m->code = pl_strdup(code ? code : "");
+        char fallback[32];
+        if (!code || !*code) {
+            /* The loaders need a code: the OSM id, e.g. "R2220322" for relation 2220322. */
+            snprintf(fallback, sizeof fallback, "%c%" PRId64, type == PL_OSM_RELATION ? 'R' : 'W', id);
+            code = fallback;
+        }
+        m->code = pl_strdup(code);
         m->name = pl_strdup(tag(ft, "name") ? tag(ft, "name") : "");
         m->admin_level = atoi(al);
     }
@@ -906,12 +912,16 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
             goto done;
         }
     }
-    if (diag.last_error[0] && count == 0) {
-        pl_error_set(err, PL_EINPUT, "%s: GDAL's OSM driver failed: %s", file, diag.last_error);
+    if (diag.last_error[0] && (count == 0 || strstr(diag.last_error, "parsing"))) {
+        /* Nothing read, or the file is truncated/corrupt: a partial import would mislead. */
+        pl_error_set(err, PL_EINPUT, "%s: GDAL's OSM driver failed: %s; check that the file is complete", file,
+                     diag.last_error);
         pl_osm_data_free(ctx, d);
         d = NULL;
         goto done;
     }
+    if (diag.last_error[0])
+        pl_warn(ctx, "osm-gdal-error", "%s: GDAL: %s", file, diag.last_error);
     classify_residential(&r);
     merge_duplicate_services(&r);
     canopy_from_trees(&r);

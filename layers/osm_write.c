@@ -79,7 +79,7 @@ static const pl_field_def building_fields[] = {
 
 static const pl_field_def muni_fields[] = {
     {"osm_id", PL_FIELD_INT64, "OSM-id", "relation id"},
-    {"code", PL_FIELD_TEXT, "Kommunkod", "ref:scb, else ref (e.g. 0180)"},
+    {"code", PL_FIELD_TEXT, "Kommunkod", "ref:scb, else ref (e.g. 0180), else R + the OSM relation id"},
     {"name", PL_FIELD_TEXT, "Kommun", "OSM name"},
     {"admin_level", PL_FIELD_INT, "Administrativ nivå", "OSM admin_level (7 = Swedish kommun)"},
 };
@@ -114,6 +114,8 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
     pl_gpkg_add_parameter(g, "default_levels", buf);
     snprintf(buf, sizeof buf, "%d", o->read.admin_level);
     pl_gpkg_add_parameter(g, "admin_level", buf);
+    pl_gpkg_add_parameter(g, "service_types", o->read.service_types ? "share/service_types.ini (osm selectors)"
+                                                                     : "built-in mapping (layers/osm.h)");
     snprintf(buf, sizeof buf, "%ld", d->services_merged);
     pl_gpkg_add_parameter(g, "services_merged", buf);
 

@@ -170,6 +170,7 @@ static int parse_oneway(const char *raw, int geofabrik)
 typedef struct fields {
     int cls, speed, oneway, access, motor_vehicle, motorcar, foot, bicycle, bridge, tunnel, layer, indoor, route,
         junction, oneway_bicycle, motorroad, id;
+    int car, bike;        /* platsa import-osm's 0/1 access flags per mode */
     int geofabrik_oneway; /* the oneway field uses F/T/B */
 } fields;
 
@@ -342,28 +343,28 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
                  !strncasecmp(val, "forestry", 8) || !strcasecmp(val, "delivery") || !strcasecmp(val, "emergency"))
             a->flags |= PL_ROAD_NO_CAR;
     }
-    const int car_fields[2] = {F->motor_vehicle, F->motorcar};
-    for (int k = 0; k < 2; k++) {
+    const int car_fields[3] = {F->motor_vehicle, F->motorcar, F->car};
+    for (int k = 0; k < 3; k++) {
         if (car_fields[k] < 0)
             continue;
         first_of(field_str(f, car_fields[k], buf, sizeof buf), val, sizeof val);
         if (!*val)
             continue;
-        if (!strcasecmp(val, "no") || !strcasecmp(val, "private"))
+        if (is_no(val) || !strcasecmp(val, "private"))
             a->flags |= PL_ROAD_NO_CAR;
         else if (is_yes(val) || !strcasecmp(val, "destination") || !strcasecmp(val, "permissive") ||
                  !strcasecmp(val, "designated"))
             a->flags &= (uint8_t)~PL_ROAD_NO_CAR;
     }
-    const int mode_fields[2] = {F->foot, F->bicycle};
-    const uint8_t mode_flags[2] = {PL_ROAD_NO_FOOT, PL_ROAD_NO_BIKE};
-    for (int k = 0; k < 2; k++) {
+    const int mode_fields[3] = {F->foot, F->bicycle, F->bike};
+    const uint8_t mode_flags[3] = {PL_ROAD_NO_FOOT, PL_ROAD_NO_BIKE, PL_ROAD_NO_BIKE};
+    for (int k = 0; k < 3; k++) {
         if (mode_fields[k] < 0)
             continue;
         first_of(field_str(f, mode_fields[k], buf, sizeof buf), val, sizeof val);
         if (!*val)
             continue;
-        if (!strcasecmp(val, "no") || !strcasecmp(val, "private") || !strcasecmp(val, "use_sidepath"))
+        if (is_no(val) || !strcasecmp(val, "private") || !strcasecmp(val, "use_sidepath"))
             a->flags |= mode_flags[k];
         else if (is_yes(val) || !strcasecmp(val, "designated") || !strcasecmp(val, "permissive") ||
                  !strcasecmp(val, "destination"))
@@ -472,6 +473,8 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     static const char *const c_junction[] = {"junction", NULL};
     static const char *const c_ob[] = {"oneway:bicycle", "oneway_bicycle", "oneway_bic", NULL};
     static const char *const c_mr[] = {"motorroad", NULL};
+    static const char *const c_car[] = {"car", NULL};
+    static const char *const c_bike[] = {"bike", NULL};
     static const char *const c_id[] = {"osm_id", "osmid", "id", NULL};
     F.cls = pl_vector_field_auto(v, c_cls);
     F.speed = pl_vector_field_auto(v, c_speed);
@@ -489,6 +492,8 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     F.junction = pl_vector_field_auto(v, c_junction);
     F.oneway_bicycle = pl_vector_field_auto(v, c_ob);
     F.motorroad = pl_vector_field_auto(v, c_mr);
+    F.car = pl_vector_field_auto(v, c_car);
+    F.bike = pl_vector_field_auto(v, c_bike);
     F.id = pl_vector_field_pick(v, o ? o->id_field : NULL, c_id, "id-field", 0, err);
     if (o && o->id_field && F.id < 0) {
         pl_vector_close(v);

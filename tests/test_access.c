@@ -13,6 +13,7 @@
 #include <gdal.h>
 
 #include "../analyses/access.h"
+#include "../analyses/classify.h"
 #include "../analyses/ids.h"
 #include "support/testutil.h"
 
@@ -61,6 +62,12 @@ static const char *fixture_dir(void)
                "\"features\":["
                "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0101\",\"KnNamn\":\"Västra\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[499000,6499000],[504000,6499000],[504000,6501000],[499000,6501000],[499000,6499000]]]}},"
                "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0102\",\"KnNamn\":\"Östra\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[504000,6499000],[511000,6499000],[511000,6501000],[504000,6501000],[504000,6499000]]]}}]}");
+    snprintf(path, sizeof path, "%s/localities.geojson", dir);
+    write_file(path,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"code\":\"T1\",\"name\":\"Storby\",\"pop\":5000,\"area\":10},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,6500000]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"code\":\"T2\",\"name\":\"Lillby\",\"pop\":400,\"area\":5},\"geometry\":{\"type\":\"Point\",\"coordinates\":[510000,6500000]}}]}");
     return dir;
 }
 
@@ -227,6 +234,54 @@ static void test_region_keeps_services_outside(void **state)
     free_fixture(&f);
 }
 
+/* Storby (5,000 residents, 10 ha: radius 178 m) at the west end; Lillby (400) at the east end. */
+static void test_classify_by_car_time(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    char path[600];
+    snprintf(path, sizeof path, "%s/localities.geojson", fixture_dir());
+    pl_error err = {0};
+    pl_load_opts lo = {0};
+    pl_localities *loc = pl_localities_load(f.ctx, path, &lo, &err);
+    assert_non_null(loc);
+    assert_true(loc->area_ha[0] == 10.0);
+    pl_classify_params p = {.urban_min = 5, .remote_min = 12, .min_locality_pop = 3000, .max_snap_m = 1000};
+    pl_classify_result *r = NULL;
+    assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_OK);
+    long c0 = cell_index(f.pop, "c0"), c5 = cell_index(f.pop, "c5"), c10 = cell_index(f.pop, "c10");
+    /* c0 is 100 m from Storby's point: inside its equal-area circle. */
+    assert_int_equal(r->inside_locality[c0], 1);
+    assert_int_equal(r->cls[c0], PL_CLASS_URBAN);
+    /* c5: 5 km at 36 km/h = 8.33 min on the road, plus short access legs. */
+    assert_true(r->time_min[c5] > 8.33 && r->time_min[c5] < 10.0);
+    assert_int_equal(r->cls[c5], PL_CLASS_NEAR_URBAN_RURAL);
+    /* c10: 16.7 min from Storby (Lillby is too small to be a destination), but it lies 100 m
+     * from Lillby's point, inside its 5 ha circle (radius 126 m): a unit in any tätort is tätort. */
+    assert_true(r->time_min[c10] > 16.66);
+    assert_int_equal(r->locality[c10], 0);
+    assert_int_equal(r->inside_locality[c10], 1);
+    assert_int_equal(r->cls[c10], PL_CLASS_URBAN);
+    pl_classify_result_free(r);
+    /* With Lillby at 1 ha (radius 56 m) c10 is outside it: remote beyond 12 minutes. */
+    loc->area_ha[1] = 1.0;
+    assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_OK);
+    assert_int_equal(r->inside_locality[c10], 0);
+    assert_int_equal(r->cls[c10], PL_CLASS_REMOTE_RURAL);
+    double sum = 0;
+    for (int k = 1; k <= PL_N_CLASSES; k++)
+        sum += r->pop_by_class[k];
+    assert_true(sum == 187.0);
+    pl_classify_result_free(r);
+    /* No tätort large enough is an input error. */
+    p.min_locality_pop = 100000;
+    assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "no tätort has at least 100000 residents"));
+    pl_localities_free(f.ctx, loc);
+    free_fixture(&f);
+}
+
 static void test_helpers(void **state)
 {
     (void)state;
@@ -252,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_distances_on_a_straight_road),
         cmocka_unit_test(test_population_totals_and_bands),
         cmocka_unit_test(test_region_keeps_services_outside),
+        cmocka_unit_test(test_classify_by_car_time),
     };
     return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }

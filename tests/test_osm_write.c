@@ -14,6 +14,7 @@
 
 #include "../analyses/population.h"
 #include "../gis/ctx.h"
+#include "../layers/layers.h"
 #include "../layers/osm.h"
 #include "support/testutil.h"
 
@@ -170,6 +171,22 @@ static void test_cli(void **state)
                              real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), d), 0);
     assert_int_equal(run_cmd("test \"$(ogrinfo -q -sql 'SELECT COUNT(*) FROM municipalities' %s/m.gpkg | "
                              "grep -o '= [0-9]*')\" = '= 4'", d), 0);
+    /* The CLI maps services with share/service_types.ini. It leaves out Södermalm's 3 shop=kiosk
+     * and 1 amenity=bureau_de_change (osmium-counted nodes): a kiosk is not a grocery store and a
+     * bureau de change is not a basic payment service in the RSP sense. */
+    assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/s.gpkg",
+                             real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), d), 0);
+    assert_int_equal(run_cmd("test \"$(ogrinfo -q -sql \"SELECT COUNT(*) FROM services WHERE type = "
+                             "'grocery_partial'\" %s/s.gpkg | grep -o '= [0-9]*')\" = '= 2'", d), 0);
+    assert_int_equal(run_cmd("test \"$(ogrinfo -q -sql 'SELECT COUNT(*) FROM services' %s/s.gpkg | "
+                             "grep -o '= [0-9]*')\" = '= 8'", d), 0);
+    /* A region's file adds a type selected by a key osmconf.ini reads (shop). */
+    assert_int_equal(run_cmd("printf '[bakery]\\nlabel_sv = Bageri\\nlabel_en = Bakery\\nvalues = bageri\\n"
+                             "osm = shop=bakery\\n' > %s/extra.ini", d), 0);
+    assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/b.gpkg --service-types %s/extra.ini",
+                             real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), d, d), 0);
+    assert_int_equal(run_cmd("ogrinfo -q -sql \"SELECT COUNT(*) FROM services WHERE type = 'bakery'\" %s/b.gpkg | "
+                             "grep -q '= [1-9]'", d), 0);
     /* Amager: imported, the clipped extract's warnings summarised on stderr. */
     assert_int_equal(run_cmd("build/platsa import-osm %s -o %s/a.gpkg 2> %s/a.err",
                              real_data("osm-monaco-amager-osrm/amager.osm.pbf"), d, d), 0);
@@ -182,6 +199,53 @@ static void test_cli(void **state)
     assert_int_equal(run_cmd("build/platsa population --areas %s/m.gpkg:municipalities --buildings "
                              "%s/m.gpkg:buildings -o %s/p.gpkg 2>/dev/null", d, d, d), 1); /* no population field */
     assert_false(file_exists("build/test-tmp/osm_cli/x.gpkg"));
+}
+
+/* The other commands' loaders read what import-osm and population write. */
+static void test_loaders_read_outputs(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    const char *dir = scratch_dir("osm_loaders");
+    char d[4200], spec[4300];
+    snprintf(d, sizeof d, "%s", dir);
+    assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/m.gpkg --admin-level 8",
+                             real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), d), 0);
+    pl_error err = {0};
+    snprintf(spec, sizeof spec, "%s/m.gpkg:roads", d);
+    pl_roads *r = pl_roads_load(ctx, spec, NULL, &err);
+    assert_non_null(r);
+    assert_int_equal(r->n, 2898);
+    size_t ferries = 0;
+    for (size_t i = 0; i < r->n; i++)
+        ferries += r->road_class[i] == PL_ROAD_FERRY;
+    assert_int_equal(ferries, 1);
+    pl_roads_free(r);
+    snprintf(spec, sizeof spec, "%s/m.gpkg:municipalities", d);
+    pl_municipalities *m = pl_municipalities_load(ctx, spec, NULL, &err);
+    if (!m)
+        fail_msg("%s", err.msg);
+    assert_int_equal(m->n, 4);
+    assert_true(pl_municipalities_find(m, "R2220322") >= 0);
+    pl_municipalities_free(ctx, m);
+    pl_service_types *types = pl_service_types_load(ctx, NULL, &err);
+    assert_non_null(types);
+    snprintf(spec, sizeof spec, "%s/m.gpkg:services", d);
+    pl_services *s = pl_services_load(ctx, spec, types, NULL, &err);
+    assert_non_null(s);
+    size_t full = 0;
+    for (size_t i = 0; i < s->n; i++)
+        full += s->type[i] == pl_service_types_find(types, "grocery_full");
+    assert_int_equal(full, 11);
+    pl_services_free(s);
+    pl_service_types_free(types);
+    pl_population *p = pl_population_load(ctx, "sample-data/monaco/population.gpkg:population", NULL, &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    assert_true(fabs(p->total_pop - 59300.0) < 1e-6);
+    pl_population_free(ctx, p);
+    pl_ctx_free(ctx);
 }
 
 /* The committed sample data: small, complete, totals preserved. */
@@ -229,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_import_sodermalm_gpkg),
         cmocka_unit_test(test_population_gpkg),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_loaders_read_outputs),
         cmocka_unit_test(test_sample_data),
     };
     return cmocka_run_group_tests_name("osm_write", tests, NULL, NULL);
