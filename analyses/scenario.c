@@ -208,13 +208,29 @@ static int handler(void *user, const char *section, const char *name, const char
             push_str(&d->add_roads, &d->n_add_roads, resolve(S, value));
             return 1;
         }
+        if (strcmp(name, "add_service") == 0 || strcmp(name, "add_housing") == 0) {
+            int svc = name[4] == 's';
+            int parts = 1;
+            for (const char *q = value; *q; q++)
+                parts += *q == ';';
+            if (parts < 4 || parts > 5) {
+                snprintf(S->msg, sizeof S->msg, "%s = %s: give %s separated by ';'", name, value,
+                         svc ? "ID; TYPE; X; Y[; NAME]" : "ID; RESIDENTS; X; Y[; AGE_GROUP]");
+                return 0;
+            }
+            if (svc)
+                push_str(&d->add_service, &d->n_add_service, keep(f, value));
+            else
+                push_str(&d->add_housing, &d->n_add_housing, keep(f, value));
+            return 1;
+        }
         if (strcmp(name, "description") == 0) {
             d->description = keep(f, value);
             return 1;
         }
         snprintf(S->msg, sizeof S->msg,
-                 "[scenario %s]: unknown key '%s'; use close, add, add_population, remove_roads, add_roads, "
-                 "description",
+                 "[scenario %s]: unknown key '%s'; use close, add, add_service, add_population, add_housing, "
+                 "remove_roads, add_roads, description",
                  d->name, name);
         return 0;
     }
@@ -264,6 +280,8 @@ void pl_scenario_file_free(pl_scenario_file *f)
         free(f->sc[i].add_population);
         free(f->sc[i].remove_roads);
         free(f->sc[i].add_roads);
+        free(f->sc[i].add_service);
+        free(f->sc[i].add_housing);
     }
     free(f->sc);
     for (size_t i = 0; i < f->n_pool; i++)

@@ -20,6 +20,8 @@
  *   add_population = housing.gpkg   new housing with residents (population units)
  *   remove_roads = 1001, 1002       road ids
  *   add_roads = bypass.geojson      new road lines
+ *   add_service = ID; TYPE; X; Y[; NAME]         one new service, coordinates in the working CRS
+ *   add_housing = ID; RESIDENTS; X; Y[; AGE]     one new housing point with its residents
  *
  * Keys may repeat (add = a.gpkg, add = b.gpkg). Each scenario starts from the baseline.
  *
@@ -45,6 +47,8 @@ typedef struct pl_scenario_def {
     char **add_population; size_t n_add_population;
     int64_t *remove_roads; size_t n_remove_roads;
     char **add_roads;     size_t n_add_roads;
+    char **add_service;   size_t n_add_service;   /* inline "ID; TYPE; X; Y[; NAME]" */
+    char **add_housing;   size_t n_add_housing;   /* inline "ID; RESIDENTS; X; Y[; AGE_GROUP]" */
 } pl_scenario_def;
 
 typedef struct pl_scenario_file {
@@ -117,6 +121,17 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
 /* Roads without the listed ids, followed by the added lines (owned copy). */
 pl_roads *pl_scenario_roads(const pl_roads *roads, const int64_t *remove, size_t n_remove, const pl_roads *add,
                             size_t *n_removed);
+
+/* Residents crossing one bound, per municipality (index n_munis = all reported units):
+ * out = within the bound before and beyond it after (or cut off), in = the reverse, new_beyond
+ * = added housing beyond it; after_beyond - before_beyond = out - in + new_beyond. Type slot
+ * t, metric 0 (km) or 1 (min), bound in km or min. */
+typedef struct pl_band_delta {
+    double out, in, new_beyond, before_beyond, after_beyond;
+} pl_band_delta;
+
+void pl_scenario_band_deltas(const pl_access_result *before, const pl_access_result *after, const pl_population *pop,
+                             int t, int metric, double bound, size_t n_munis, pl_band_delta *out);
 
 int pl_scenario_run(pl_ctx *ctx, const char *file, const pl_scenario_opts *opts, const char *command_line,
                     pl_error *err);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gdal.h>
 
@@ -131,6 +132,56 @@ static void assert_same_result(const pl_access_result *a, const pl_access_result
     }
 }
 
+/* Population beyond band i from a summary (the bands after it, then unreachable). */
+static double beyond_stats(const pl_access_stats *st, const pl_access_type *at, int metric, int i)
+{
+    int nb = metric ? at->n_bands_min : at->n_bands_km;
+    const double *band = metric ? st->pop_band_min : st->pop_band_km;
+    double v = 0;
+    for (int k = i + 1; k <= nb + 1; k++)
+        v += band[k];
+    return v;
+}
+
+static int close_enough(double a, double b) { return fabs(a - b) <= 1e-9 * (fabs(a) + fabs(b)) + 1e-9; }
+
+/* Deltas per municipality sum to the difference of the two runs' totals, and each
+ * municipality's before/after match its own summaries. */
+static void check_deltas(const pl_access_result *before, const pl_access_result *after, const pl_population *pop,
+                         size_t n_munis)
+{
+    pl_band_delta *d = malloc((n_munis + 1) * sizeof *d);
+    for (int t = 0; t < after->n_types; t++) {
+        const pl_access_type *at = &after->types[t];
+        for (int metric = 0; metric < 2; metric++) {
+            int nb = metric ? at->n_bands_min : at->n_bands_km;
+            const double *bounds = metric ? at->bands_min : at->bands_km;
+            for (int i = 0; i < nb; i++) {
+                pl_scenario_band_deltas(before, after, pop, t, metric, bounds[i], n_munis, d);
+                double sum_change = 0, sum_out = 0, sum_in = 0;
+                for (size_t m = 0; m < n_munis; m++) {
+                    double b = beyond_stats(&before->muni_stats[m * (size_t)before->n_types + (size_t)t],
+                                            &before->types[t], metric, i);
+                    double a = beyond_stats(&after->muni_stats[m * (size_t)after->n_types + (size_t)t], at, metric, i);
+                    assert_true(close_enough(d[m].before_beyond, b));
+                    assert_true(close_enough(d[m].after_beyond, a));
+                    assert_true(close_enough(d[m].after_beyond - d[m].before_beyond,
+                                             d[m].out - d[m].in + d[m].new_beyond));
+                    sum_change += d[m].out - d[m].in + d[m].new_beyond;
+                    sum_out += d[m].out;
+                    sum_in += d[m].in;
+                }
+                double total = beyond_stats(&after->total_stats[t], at, metric, i) -
+                               beyond_stats(&before->total_stats[t], &before->types[t], metric, i);
+                assert_true(close_enough(sum_change, total));
+                assert_true(close_enough(sum_out, d[n_munis].out));
+                assert_true(close_enough(sum_in, d[n_munis].in));
+            }
+        }
+    }
+    free(d);
+}
+
 /* One random scenario: close some services, add some near random units, add housing. */
 static void check_random_scenario(fixture *f, const int *types, int n_types, int n_close, int n_add, int n_pop,
                                   const pl_scenario_base *base, long *searched, long *improved)
@@ -191,6 +242,7 @@ static void check_random_scenario(fixture *f, const int *types, int n_types, int
     char what[128];
     snprintf(what, sizeof what, "close %d add %d housing %d", n_close, n_add, n_pop);
     assert_same_result(inc, full, what);
+    check_deltas(base->r, inc, pn, f->munis->n);
     *searched += wk.units_searched;
     *improved += wk.units_improved;
     pl_access_result_free(inc);
@@ -259,12 +311,163 @@ static void test_incremental_monaco(void **state)
     check_dataset("monaco", PL_MODE_CAR, types, 4, 20);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int count_lines(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0, ch;
+    while ((ch = fgetc(f)) != EOF)
+        n += ch == '\n';
+    fclose(f);
+    return n;
+}
+
+/* The scenario file parser: keys, lists, relative paths, errors with line numbers. */
+static void test_parser(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("scenario_parse");
+    char path[700];
+    snprintf(path, sizeof path, "%s/s.ini", dir);
+    write_file(path, "; comment\n[baseline]\npopulation = pop.gpkg:population\nservices = /abs/svc.gpkg\n"
+                     "roads = r.gpkg\nmunicipalities = m.gpkg\ntypes = grocery, pharmacy\nbands_min = 5, 10\n"
+                     "mode = walk\n\n[scenario Stäng två]\nclose = 12, 34\nclose = 56\nadd = new.gpkg:stores\n"
+                     "remove_roads = 7, 8\n[scenario Ny]\nadd_service = n1; grocery; 1; 2; Ny butik\n"
+                     "add_housing = h1; 300; 5; 6\n");
+    pl_scenario_file f;
+    pl_error err = {0};
+    assert_int_equal(pl_scenario_file_load(path, &f, &err), PL_OK);
+    char want[800];
+    snprintf(want, sizeof want, "%s/pop.gpkg:population", dir);
+    assert_string_equal(f.base.population, want);
+    assert_string_equal(f.base.services, "/abs/svc.gpkg");
+    assert_int_equal(f.base.types.n, 2);
+    assert_string_equal(f.base.types.v[1], "pharmacy");
+    assert_int_equal(f.base.bands_min.n, 2);
+    assert_string_equal(f.base.mode, "walk");
+    assert_int_equal(f.n_sc, 2);
+    assert_string_equal(f.sc[0].name, "Stäng två");
+    assert_int_equal(f.sc[0].n_close, 3);
+    assert_string_equal(f.sc[0].close[2], "56");
+    assert_int_equal(f.sc[0].n_remove_roads, 2);
+    assert_true(f.sc[0].remove_roads[1] == 8);
+    assert_int_equal(f.sc[1].n_add_service, 1);
+    assert_int_equal(f.sc[1].n_add_housing, 1);
+    pl_scenario_file_free(&f);
+    /* Errors name the file and line. */
+    write_file(path, "[baseline]\npopulation = p\nservices = s\nroads = r\nmunicipalities = m\n[scenario A]\n"
+                     "closee = 1\n");
+    assert_int_equal(pl_scenario_file_load(path, &f, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "s.ini:7:"));
+    assert_non_null(strstr(err.msg, "unknown key 'closee'"));
+    pl_scenario_file_free(&f);
+    write_file(path, "[baseline]\npopulation = p\nservices = s\nroads = r\nmunicipalities = m\n");
+    assert_int_equal(pl_scenario_file_load(path, &f, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "no [scenario NAME]"));
+    pl_scenario_file_free(&f);
+    write_file(path, "[baseline]\npopulation = p\nroads = r\nmunicipalities = m\n[scenario A]\nclose = 1\n");
+    assert_int_equal(pl_scenario_file_load(path, &f, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "no services"));
+    pl_scenario_file_free(&f);
+    write_file(path, "[baseline]\npopulation = p\nservices = s\nroads = r\nmunicipalities = m\n[scenario A]\n"
+                     "remove_roads = 12a\n");
+    assert_int_equal(pl_scenario_file_load(path, &f, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "'12a' is not a road id"));
+    pl_scenario_file_free(&f);
+}
+
+/* The CLI on Monaco: every layer, one summary row per scenario, and the summary's changes
+ * equal the delta table's totals. */
+static void test_cli(void **state)
+{
+    (void)state;
+    const char *layers = imported("monaco", "sample-data/monaco/monaco.osm.pbf");
+    char cwd[1024];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    const char *dir = scratch_dir("scenario_cli");
+    char path[700], text[16384];
+    snprintf(path, sizeof path, "%s/monaco.ini", dir);
+    snprintf(text, sizeof text,
+             "[baseline]\npopulation = %s/sample-data/monaco/population.gpkg:population\n"
+             "services = %s/%s:services\nroads = %s/%s:roads\nmunicipalities = %s/sample-data/monaco/areas.gpkg\n"
+             "types = grocery\nbands_km = 0.5, 1, 2\nbands_min = 2, 5\n\n"
+             "[scenario Stängning]\nclose = 3781294550\n"
+             "[scenario Ersättning]\nclose = 3781294550\nadd_service = ny; grocery_partial; -112300; 4871900\n"
+             "[scenario Bostäder]\nadd_housing = h1; 600; -112200; 4870100\nadd_housing = h2; 50; -111000; 4871000\n"
+             "[scenario Väg stängd]\nremove_roads = 196017189\n",
+             cwd, cwd, layers, cwd, layers, cwd);
+    write_file(path, text);
+    assert_int_equal(run_cmd("build/platsa -q scenario %s -o %s/out.gpkg --csv", path, dir), 0);
+    char csv[800];
+    snprintf(csv, sizeof csv, "%s/out_scenario_summary.csv", dir);
+    assert_int_equal(count_lines(csv), 1 + 1 + 4);
+    snprintf(csv, sizeof csv, "%s/out_delta_municipalities.csv", dir);
+    assert_true(count_lines(csv) > 4);
+    snprintf(path, sizeof path, "%s/out.gpkg", dir);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    const char *names[] = {"scenario_cells_stangning", "scenario_cells_ersattning", "scenario_cells_bostader",
+                           "scenario_cells_vag_stangd", "delta_cells", "delta_municipalities", "scenario_summary"};
+    for (int i = 0; i < 7; i++)
+        if (!GDALDatasetGetLayerByName(ds, names[i]))
+            fail_msg("no layer %s", names[i]);
+    /* Summary change beyond 2 min = the delta table's total row, per scenario. */
+    OGRLayerH sum = GDALDatasetGetLayerByName(ds, "scenario_summary");
+    OGRLayerH del = GDALDatasetGetLayerByName(ds, "delta_municipalities");
+    int checked = 0;
+    OGRFeatureH fs;
+    OGR_L_ResetReading(sum);
+    while ((fs = OGR_L_GetNextFeature(sum)) != NULL) {
+        const char *name = OGR_F_GetFieldAsString(fs, OGR_F_GetFieldIndex(fs, "scenario"));
+        if (strcmp(name, "baseline") != 0) {
+            double want = OGR_F_GetFieldAsDouble(fs, OGR_F_GetFieldIndex(fs, "grocery_d_over_2min"));
+            char filter[256];
+            snprintf(filter, sizeof filter, "scenario = '%s' AND kommun = 'totalt'", name);
+            OGR_L_SetAttributeFilter(del, filter);
+            OGR_L_ResetReading(del);
+            OGRFeatureH fd = OGR_L_GetNextFeature(del);
+            assert_non_null(fd);
+            double got = OGR_F_GetFieldAsDouble(fd, OGR_F_GetFieldIndex(fd, "grocery_d_over_2min"));
+            if (fabs(got - want) > 0.002)
+                fail_msg("scenario %s: summary %g, deltas %g", name, want, got);
+            if (strcmp(name, "Stängning") == 0)
+                assert_true(want > 0);
+            OGR_F_Destroy(fd);
+            checked++;
+        }
+        OGR_F_Destroy(fs);
+    }
+    assert_int_equal(checked, 4);
+    GDALClose(ds);
+    /* Unknown service id: an input error naming it. */
+    snprintf(path, sizeof path, "%s/bad.ini", dir);
+    snprintf(text, sizeof text,
+             "[baseline]\npopulation = %s/sample-data/monaco/population.gpkg:population\n"
+             "services = %s/%s:services\nroads = %s/%s:roads\nmunicipalities = %s/sample-data/monaco/areas.gpkg\n"
+             "types = grocery\n[scenario X]\nclose = 999\n",
+             cwd, cwd, layers, cwd, layers, cwd);
+    write_file(path, text);
+    assert_int_equal(run_cmd("build/platsa -q scenario %s -o %s/bad.gpkg 2> %s/err.txt", path, dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q \"no service with id '999'\" %s/err.txt", dir), 0);
+}
+
 int main(void)
 {
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parser),
         cmocka_unit_test(test_incremental_sodermalm),
         cmocka_unit_test(test_incremental_monaco),
+        cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
 }
