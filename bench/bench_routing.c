@@ -9,7 +9,10 @@
  * the peak RSS. Also times the graph build, the snapping and a warm cache read.
  *
  * usage: bench_routing [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O]
- *                      [--metric distance|time] [--cache FILE] */
+ *                      [--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree]
+ * --compare-strtree also times the nearest segment through a GEOS STRtree (the choice
+ * documented for pl_graph_snap). --roads runs the same searches on a real network instead,
+ * with facilities and origins at random road vertices moved up to 50 m. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,8 +21,81 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <gdal.h>
+
 #include "../gis/graph.h"
 #include "../gis/roads.h"
+#include "../layers/layers.h"
+
+/* ---- optional comparison: nearest segment through a GEOS STRtree ---- */
+typedef struct seg_ref {
+    const pl_roads *r;
+    uint32_t v;
+} seg_ref;
+
+static int seg_distance(const void *item1, const void *item2, double *distance, void *userdata)
+{
+    /* One item is a segment (seg_ref *), the other the query point (double[2], passed
+     * as userdata too so it can be told apart). */
+    const seg_ref *sr = item1;
+    const double *pt = item2;
+    if (item1 == userdata) {
+        sr = item2;
+        pt = item1;
+    }
+    const pl_roads *r = sr->r;
+    double x0 = r->vx[sr->v], y0 = r->vy[sr->v], dx = r->vx[sr->v + 1] - x0, dy = r->vy[sr->v + 1] - y0;
+    double l2 = dx * dx + dy * dy, t = l2 > 0 ? ((pt[0] - x0) * dx + (pt[1] - y0) * dy) / l2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    *distance = hypot(x0 + t * dx - pt[0], y0 + t * dy - pt[1]);
+    return 1;
+}
+
+static void compare_strtree(pl_ctx *ctx, const pl_graph *g, const pl_roads *r, const double *ox, const double *oy,
+                            size_t n, double (*now)(void))
+{
+    GEOSContextHandle_t h = ctx->geos;
+    double t0 = now();
+    size_t nseg = 0;
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        nseg += g->edge_v1[e] - g->edge_v0[e];
+    seg_ref *refs = pl_malloc(nseg * sizeof *refs);
+    GEOSGeometry **env = pl_malloc(nseg * sizeof *env);
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    size_t k = 0;
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++) {
+            refs[k] = (seg_ref){r, v};
+            GEOSCoordSequence *cs = GEOSCoordSeq_create_r(h, 2, 2);
+            GEOSCoordSeq_setXY_r(h, cs, 0, r->vx[v], r->vy[v]);
+            GEOSCoordSeq_setXY_r(h, cs, 1, r->vx[v + 1], r->vy[v + 1]);
+            env[k] = GEOSGeom_createLineString_r(h, cs);
+            GEOSSTRtree_insert_r(h, tree, env[k], &refs[k]);
+            k++;
+        }
+    double t_build = now() - t0; /* GEOS 3.11 builds the tree on the first query */
+    t0 = now();
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double pt[2] = {ox[i], oy[i]};
+        GEOSGeometry *p = GEOSGeom_createPointFromXY_r(h, ox[i], oy[i]);
+        const seg_ref *best = GEOSSTRtree_nearest_generic_r(h, tree, pt, p, seg_distance, pt);
+        if (best) {
+            double d;
+            seg_distance(best, pt, &d, pt);
+            sum += d;
+        }
+        GEOSGeom_destroy_r(h, p);
+    }
+    double t_query = now() - t0;
+    printf("%-34s %12.3f\n", "GEOS STRtree: make + insert", t_build);
+    printf("%-34s %12.3f   (mean distance %.3f m)\n", "GEOS STRtree: build + nearest", t_query, sum / n);
+    GEOSSTRtree_destroy_r(h, tree);
+    for (size_t i = 0; i < nseg; i++)
+        GEOSGeom_destroy_r(h, env[i]);
+    free(env);
+    free(refs);
+}
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
 static uint64_t next_u64(void)
@@ -82,6 +158,8 @@ int main(int argc, char **argv)
     uint64_t seed = 20240601;
     pl_metric metric = PL_METRIC_DISTANCE;
     const char *cache = NULL;
+    int k_only = 0, strtree = 0;
+    const char *roads_spec = NULL, *mode_name = "car";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
             n_target = atol(argv[++i]);
@@ -95,11 +173,20 @@ int main(int argc, char **argv)
             n_orig = atol(argv[++i]);
         else if (!strcmp(argv[i], "--metric") && i + 1 < argc)
             metric = !strcmp(argv[++i], "time") ? PL_METRIC_TIME : PL_METRIC_DISTANCE;
+        else if (!strcmp(argv[i], "--roads") && i + 1 < argc)
+            roads_spec = argv[++i];
+        else if (!strcmp(argv[i], "--mode") && i + 1 < argc)
+            mode_name = argv[++i];
+        else if (!strcmp(argv[i], "--compare-strtree"))
+            strtree = 1;
+        else if (!strcmp(argv[i], "--k") && i + 1 < argc)
+            k_only = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cache") && i + 1 < argc)
             cache = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O] "
-                            "[--metric distance|time] [--cache FILE]\n", argv[0]);
+                            "[--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree] [--roads FILE[:LAYER] "
+                            "[--mode car|bike|walk]]\n", argv[0]);
             return 1;
         }
     }
@@ -107,9 +194,46 @@ int main(int argc, char **argv)
         runs = 1;
     rng ^= seed * 0x9e3779b97f4a7c15ULL;
 
-    /* ---- workload ---- */
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    if (pl_mode_from_name(mode_name, &go.mode) != PL_OK) {
+        fprintf(stderr, "--mode: car, bike or walk\n");
+        return 1;
+    }
     double t0 = now_s();
-    uint32_t W = (uint32_t)llround(sqrt((double)n_target * 1.28)), H = (uint32_t)((n_target + W - 1) / W);
+    pl_roads *r;
+    double *fx, *fy, *ox, *oy;
+    uint32_t W = 0, H = 0;
+    if (roads_spec) {
+        GDALAllRegister();
+        r = pl_roads_load(ctx, roads_spec, NULL, &err);
+        if (!r) {
+            fprintf(stderr, "%s\n", err.msg);
+            return 1;
+        }
+        size_t nv = r->first_vertex[r->n];
+        fx = pl_malloc((size_t)n_fac * sizeof *fx);
+        fy = pl_malloc((size_t)n_fac * sizeof *fy);
+        ox = pl_malloc((size_t)n_orig * sizeof *ox);
+        oy = pl_malloc((size_t)n_orig * sizeof *oy);
+        for (long i = 0; i < n_fac + n_orig; i++) {
+            size_t v = (size_t)(next_u64() % nv);
+            double x = r->vx[v] + 100 * uniform() - 50, y = r->vy[v] + 100 * uniform() - 50;
+            if (i < n_fac) {
+                fx[i] = x;
+                fy[i] = y;
+            } else {
+                ox[i - n_fac] = x;
+                oy[i - n_fac] = y;
+            }
+        }
+    } else {
+    /* ---- workload ---- */
+    W = (uint32_t)llround(sqrt((double)n_target * 1.28));
+    H = (uint32_t)((n_target + W - 1) / W);
     if (n_target == 2000000) {
         W = 1600;
         H = 1250;
@@ -136,7 +260,7 @@ int main(int argc, char **argv)
                     add_line(&L, v + 1, v + W);
             }
         }
-    pl_roads *r = pl_calloc(1, sizeof *r);
+    r = pl_calloc(1, sizeof *r);
     r->n = L.n;
     r->first_vertex = pl_malloc((L.n + 1) * sizeof *r->first_vertex);
     r->vx = pl_malloc(2 * L.n * sizeof *r->vx);
@@ -162,8 +286,10 @@ int main(int argc, char **argv)
     free(L.a);
     free(L.b);
     /* Facilities and origins at random nodes (facilities distinct). */
-    double *fx = pl_malloc((size_t)n_fac * sizeof *fx), *fy = pl_malloc((size_t)n_fac * sizeof *fy);
-    double *ox = pl_malloc((size_t)n_orig * sizeof *ox), *oy = pl_malloc((size_t)n_orig * sizeof *oy);
+    fx = pl_malloc((size_t)n_fac * sizeof *fx);
+    fy = pl_malloc((size_t)n_fac * sizeof *fy);
+    ox = pl_malloc((size_t)n_orig * sizeof *ox);
+    oy = pl_malloc((size_t)n_orig * sizeof *oy);
     uint8_t *taken = pl_calloc(N, 1);
     for (long i = 0; i < n_fac; i++) {
         uint32_t v;
@@ -182,13 +308,8 @@ int main(int argc, char **argv)
     }
     free(nx);
     free(ny);
+    }
     double t_gen = now_s() - t0;
-
-    pl_ctx *ctx = pl_ctx_new();
-    ctx->quiet = 1;
-    pl_error err = {0};
-    pl_graph_opts go;
-    pl_graph_opts_default(&go);
     t0 = now_s();
     pl_graph *g = pl_graph_build(ctx, r, &go, &err);
     double t_build = now_s() - t0;
@@ -216,26 +337,43 @@ int main(int argc, char **argv)
     pl_snap *fs = pl_malloc((size_t)n_fac * sizeof *fs), *os = pl_malloc((size_t)n_orig * sizeof *os);
     t0 = now_s();
     pl_graph_snap(ctx, g, r, fx, fy, (size_t)n_fac, &so, fs, &err);
+    double t_snap_fac = now_s() - t0;
+    t0 = now_s();
     pl_graph_snap(ctx, g, r, ox, oy, (size_t)n_orig, &so, os, &err);
     double t_snap = now_s() - t0;
 
-    printf("# routing benchmark: %u x %u jittered grid, seed %llu, metric %s, %ld runs (median)\n", W, H,
-           (unsigned long long)seed, metric == PL_METRIC_TIME ? "time" : "distance", runs);
+    if (roads_spec)
+        printf("# routing benchmark: %s (%s), %ld facilities, %ld origins, seed %llu, metric %s, %ld runs (median)\n",
+               roads_spec, pl_mode_name(go.mode), n_fac, n_orig, (unsigned long long)seed,
+               metric == PL_METRIC_TIME ? "time" : "distance", runs);
+    else
+        printf("# routing benchmark: %u x %u jittered grid, seed %llu, metric %s, %ld runs (median)\n", W, H,
+               (unsigned long long)seed, metric == PL_METRIC_TIME ? "time" : "distance", runs);
     printf("graph: %u nodes, %u edges, %u arcs, %u components (largest %u)\n", g->n_nodes, g->n_edges, g->n_arcs,
            g->n_components, g->component_nodes[0]);
     printf("%-34s %12s\n", "stage", "seconds");
-    printf("%-34s %12.3f\n", "generate workload", t_gen);
-    printf("%-34s %12.3f\n", "build graph (3.9 M roads)", t_build);
+    printf("%-34s %12.3f\n", roads_spec ? "load roads" : "generate workload", t_gen);
+    printf("%-34s %12.3f   (%zu roads)\n", "build graph", t_build, r->n);
     if (cache) {
         printf("%-34s %12.3f\n", "build + write cache", t_cache_write);
         printf("%-34s %12.3f\n", "read cache (warm run)", t_cache_read);
     }
-    printf("%-34s %12.3f\n", "snap facilities + origins", t_snap);
-    printf("\n%-6s %9s %9s %9s %11s %12s %9s %9s %7s %8s\n", "search", "median s", "min s", "cpu s", "settled",
-           "heap pushes", "ns/label", "heap max", "goal s", "peak MB");
+    printf("%-34s %12.3f\n", "snap facilities (grid + queries)", t_snap_fac);
+    printf("%-34s %12.3f\n", "snap origins (grid + queries)", t_snap);
+    if (strtree) {
+        double mean = 0;
+        for (long i = 0; i < n_orig; i++)
+            mean += os[i].access_m;
+        printf("%-34s %12s   (mean distance %.3f m)\n", "  (platsa grid)", "", mean / n_orig);
+        compare_strtree(ctx, g, r, ox, oy, (size_t)n_orig, now_s);
+    }
+    printf("\n%-6s %9s %9s %9s %11s %11s %12s %9s %7s %8s\n", "search", "median s", "min s", "cpu s", "labels",
+           "scans", "bucket ops", "ns/label", "goal s", "peak MB");
     pl_label *out = pl_malloc((size_t)n_orig * 3 * sizeof *out);
     double goals[4] = {0, 0.6, 1.5, 0};
     for (int k = 1; k <= 2; k++) {
+        if (k_only && k != k_only)
+            continue;
         double *times = pl_malloc((size_t)runs * sizeof *times), *cpus = pl_malloc((size_t)runs * sizeof *cpus);
         pl_search_stats st;
         for (long i = 0; i < runs; i++) {
@@ -249,9 +387,9 @@ int main(int argc, char **argv)
         qsort(times, (size_t)runs, sizeof *times, cmp_double);
         qsort(cpus, (size_t)runs, sizeof *cpus, cmp_double);
         double med = times[runs / 2];
-        printf("k=%-4d %9.3f %9.3f %9.3f %11llu %12llu %9.1f %9u %7.1f %8.0f\n", k, med, times[0], cpus[runs / 2],
-               (unsigned long long)st.settled, (unsigned long long)st.heap_pushes, 1e9 * med / (double)st.settled,
-               st.heap_max, goals[k], peak_rss_mb());
+        printf("k=%-4d %9.3f %9.3f %9.3f %11llu %11llu %12llu %9.1f %7.1f %8.0f\n", k, med, times[0],
+               cpus[runs / 2], (unsigned long long)st.labels, (unsigned long long)st.settled,
+               (unsigned long long)st.heap_pushes, 1e9 * med / (double)st.labels, goals[k], peak_rss_mb());
         /* A checksum so runs can be compared. */
         double sum = 0;
         size_t reach = 0;

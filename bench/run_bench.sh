@@ -1,4 +1,35 @@
 #!/bin/sh
 # Benchmarks: see BENCHMARKS.md. Each section appends to the table.
+# usage: sh bench/run_bench.sh [PATH/TO/platsa]   (run from the repository root, after `make bench`)
 set -e
-echo "no benchmarks yet"
+PLATSA=${1:-build/platsa}
+BENCH_DIR=$(dirname "$PLATSA")/bench
+OUT_DIR=$(dirname "$PLATSA")/bench-results
+mkdir -p "$OUT_DIR"
+
+# ---- routing (gis/graph_*.c) ----
+# Anchor workload: 2,000,000-node jittered 150 m grid (~3.9 M edges), 3,000 facilities,
+# 400,000 origins; nearest (k=1) and nearest + second nearest (k=2), median of 5 runs,
+# one core. Goals: k=1 <= 0.6 s, k=2 <= 1.5 s. Results in $OUT_DIR/routing.txt.
+if [ -x "$BENCH_DIR/bench_routing" ]; then
+  echo "== routing: distance =="
+  "$BENCH_DIR/bench_routing" --runs 5 --cache "$OUT_DIR/routing-graph.cache" | tee "$OUT_DIR/routing.txt"
+  echo "== routing: time =="
+  "$BENCH_DIR/bench_routing" --runs 5 --metric time | tee -a "$OUT_DIR/routing.txt"
+  rm -f "$OUT_DIR/routing-graph.cache"
+  # Real street networks (small, for the re-scan ratio and snapping on real geometry).
+  SHARED=${PLATSA_SHARED:-../shared}/real-data
+  for spec in "osm-monaco-amager-osrm/monaco.osm.pbf car" "osm-lund-oslo-otp/oslo-east-filtered.osm.pbf walk"; do
+    set -- $spec
+    if [ -f "$SHARED/$1" ]; then
+      gpkg="$OUT_DIR/$(basename "$1" .osm.pbf).gpkg"
+      "$PLATSA" -q import-osm "$SHARED/$1" -o "$gpkg" --overwrite >/dev/null 2>&1 &&
+        { echo "== routing: $(basename "$1") ($2) =="
+          "$BENCH_DIR/bench_routing" --runs 5 --roads "$gpkg:roads" --mode "$2" --facilities 100 \
+            --origins 50000 | tee -a "$OUT_DIR/routing.txt"; }
+    fi
+  done
+else
+  echo "routing: $BENCH_DIR/bench_routing not built (make bench builds it)"
+fi
+# ---- end routing ----

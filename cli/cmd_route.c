@@ -4,6 +4,7 @@
 #include <ogr_srs_api.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../gis/graph.h"
@@ -25,6 +26,9 @@ typedef struct route_opts {
     double max_snap;
     int min_component;
     const char *cache;
+    const char *dump_graph;
+    const char *dump_pairs;
+    int pairs;
 } route_opts;
 
 static const pl_option route_options[] = {
@@ -50,6 +54,13 @@ static const pl_option route_options[] = {
      "pass over road fragments smaller than this when the main network is within --max-snap", 0},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(route_opts, cache), "FILE", NULL,
      "graph cache file: read when it matches the roads, else written", 0},
+    {"dump-graph", 0, PL_OPT_STRING, offsetof(route_opts, dump_graph), "FILE.csv", NULL,
+     "write the edges (id,source,target,length,reverse_length,time,reverse_time; -1 = closed) for "
+     "cross-checks with other routers", 0},
+    {"dump-pairs", 0, PL_OPT_STRING, offsetof(route_opts, dump_pairs), "FILE.csv", NULL,
+     "write node-to-node shortest distances and fastest times of sampled pairs (source,target,"
+     "length_m,time_s; node ids as in --dump-graph)", 0},
+    {"pairs", 0, PL_OPT_INT, offsetof(route_opts, pairs), "N", "400", "pairs sampled for --dump-pairs", 0},
     PL_OPT_END,
 };
 
@@ -75,6 +86,73 @@ static int to_work(pl_ctx *ctx, double *x, double *y, pl_error *err)
     OSRDestroySpatialReference(wgs);
     OSRDestroySpatialReference(work);
     return rc;
+}
+
+/* A place exactly at node v (for node-to-node queries). */
+static pl_snap node_place(uint32_t v)
+{
+    pl_snap s;
+    memset(&s, 0, sizeof s);
+    s.node_a = s.node_b = v;
+    s.to_a = s.to_b = s.from_a = s.from_b = 1;
+    s.edge = s.road = UINT32_MAX;
+    s.status = PL_SNAP_OK;
+    return s;
+}
+
+static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
+    fprintf(f, "id,source,target,length,reverse_length,time,reverse_time\n");
+    for (uint32_t e = 0; e < g->n_edges; e++) {
+        int fw = g->edge_dir[e] & 1, bw = (g->edge_dir[e] & 2) != 0;
+        /* %.17g of the float widened to double: the exact stored value */
+        fprintf(f, "%u,%u,%u,%.17g,%.17g,%.17g,%.17g\n", e + 1, g->edge_a[e] + 1, g->edge_b[e] + 1,
+                fw ? g->edge_len_m[e] : -1.0, bw ? g->edge_len_m[e] : -1.0, fw ? g->edge_time_s[e] : -1.0,
+                bw ? g->edge_time_s[e] : -1.0);
+    }
+    return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
+}
+
+static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pairs, pl_error *err)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
+    fprintf(f, "source,target,length_m,time_s\n");
+    /* Sources and targets drawn (seeded) from the largest component. */
+    uint32_t *main_nodes = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *main_nodes), nm = 0;
+    for (uint32_t v = 0; v < g->n_nodes; v++)
+        if (g->component[v] == 0)
+            main_nodes[nm++] = v;
+    int per = (int)ceil(sqrt((double)(n_pairs > 0 ? n_pairs : 1)));
+    uint64_t state = 0x2545f4914f6cdd1dULL;
+    pl_snap *to = malloc((size_t)per * sizeof *to);
+    uint32_t *tv = malloc((size_t)per * sizeof *tv);
+    pl_label *ld = malloc((size_t)per * sizeof *ld), *lt = malloc((size_t)per * sizeof *lt);
+    int written = 0;
+    for (int i = 0; i < per && nm && written < n_pairs; i++) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t s = main_nodes[(state >> 33) % nm];
+        for (int j = 0; j < per; j++) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            tv[j] = main_nodes[(state >> 33) % nm];
+            to[j] = node_place(tv[j]);
+        }
+        pl_snap from = node_place(s);
+        pl_graph_one_to_many(ctx, g, &from, to, (size_t)per, PL_METRIC_DISTANCE, ld, err);
+        pl_graph_one_to_many(ctx, g, &from, to, (size_t)per, PL_METRIC_TIME, lt, err);
+        for (int j = 0; j < per && written < n_pairs; j++, written++)
+            fprintf(f, "%u,%u,%.17g,%.17g\n", s + 1, tv[j] + 1, ld[j].dist_m, lt[j].time_s);
+    }
+    free(main_nodes);
+    free(to);
+    free(tv);
+    free(ld);
+    free(lt);
+    return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
 }
 
 static void print_snap(const char *what, double x, double y, const pl_snap *s, const pl_roads *r)
@@ -151,7 +229,11 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     if (g->from_cache)
         printf("cache:       read from %s\n", o.cache);
     rc = PL_OK;
-    if (o.from.n == 2) {
+    if (o.dump_graph)
+        rc = dump_graph(g, o.dump_graph, &err);
+    if (rc == PL_OK && o.dump_pairs)
+        rc = dump_pairs(ctx, g, o.dump_pairs, o.pairs, &err);
+    if (rc == PL_OK && o.from.n == 2) {
         double x[2] = {o.from.v[0], o.to.v[0]}, y[2] = {o.from.v[1], o.to.v[1]};
         if (o.lonlat)
             for (int i = 0; i < 2 && rc == PL_OK; i++)

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 
 /* Bump when the build logic changes: it is part of the cache hash. */
-#define GRAPH_BUILD_VERSION 1u
+#define GRAPH_BUILD_VERSION 2u
 
 const char *pl_mode_name(pl_mode m)
 {
@@ -644,6 +644,9 @@ static pl_graph *build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *
             if (vnode[v] == PL_NONE)
                 continue;
             uint32_t a = perm[vnode[prev]], b = perm[vnode[v]];
+            /* Arc costs must be strictly positive for the searches: at least 1 mm. */
+            if (len < 1e-3)
+                len = 1e-3;
             if (a != b || len > 2.0 * tol)
                 edge_push(&E, a, b, (uint32_t)r, (uint32_t)prev, (uint32_t)v, len, len * sec_per_m, dir);
             prev = v;

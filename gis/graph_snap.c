@@ -58,8 +58,8 @@ static void grid_build(seg_grid *G, const seg_set *S, const pl_roads *roads)
         total += hypot(x1 - x0, y1 - y0);
     }
     double w = fmax(maxx - minx, 1.0), h = fmax(maxy - miny, 1.0);
-    double cell = fmax(4.0 * total / S->n, 1.0);
-    /* At most about 2 cells per segment. */
+    double cell = fmax(1.5 * total / S->n, 1.0);
+    /* Cells of 1.5 mean segment lengths, at most about 2 cells per segment. */
     double max_cells = 2.0 * S->n + 16;
     if ((w / cell + 1) * (h / cell + 1) > max_cells)
         cell = sqrt(w * h / max_cells) + 1.0;
@@ -162,8 +162,13 @@ static uint32_t grid_nearest(const seg_grid *G, const seg_set *S, const pl_roads
                 }
             }
         }
-        /* Everything not yet seen lies at least r cells away. */
-        double reach = (double)r * G->cell;
+        /* Everything not yet seen lies outside the square of cells searched so far. */
+        double reach = fmin(fmin(px - (G->minx + (double)(cx - r) * G->cell),
+                                 G->minx + (double)(cx + r + 1) * G->cell - px),
+                            fmin(py - (G->miny + (double)(cy - r) * G->cell),
+                                 G->miny + (double)(cy + r + 1) * G->cell - py));
+        if (reach < 0)
+            reach = 0;
         if (best != PL_NONE && best_d2 <= reach * reach)
             break;
         if (isfinite(maxd) && reach > maxd)

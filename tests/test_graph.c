@@ -454,6 +454,20 @@ static void test_same_edge_k_and_ties(void **state)
     nearest(ctx, g, tie2, 2, &t[1], 1, PL_METRIC_DISTANCE, 3, lab);
     assert_int_equal(lab[2].source, UINT32_MAX);
     assert_true(isinf(lab[2].dist_m));
+    /* A source far beyond the search's bucket window (a 5,000 km access leg) still
+     * counts, after the nearer ones. */
+    pl_snap far[2] = {tie2[0], tie2[1]};
+    far[0].access_m = 5e6f;
+    nearest(ctx, g, far, 2, &t[1], 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, 1);
+    assert_true(lab[0].dist_m == 200);
+    assert_int_equal(lab[1].source, 0);
+    assert_true(lab[1].dist_m == 5e6 + 200);
+    far[1].access_m = 4e6f; /* both far: the search starts at the nearest seed */
+    nearest(ctx, g, far, 2, &t[1], 1, PL_METRIC_DISTANCE, 2, lab);
+    assert_int_equal(lab[0].source, 1);
+    assert_true(lab[0].dist_m == 4e6 + 200);
+    assert_true(lab[1].dist_m == 5e6 + 200);
     /* Cutoff: nothing within 150 m. */
     pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 1, .cutoff = 150};
     pl_error err = {0};
@@ -655,6 +669,21 @@ static void test_property_random_graphs(void **state)
             }
         }
         snap_pts(ctx, g, r, xy, nt, tg);
+        /* Snapping found the nearest segment (brute force over all edges). */
+        for (size_t i = 0; i < nt; i++) {
+            double best = INFINITY;
+            for (uint32_t e = 0; e < g->n_edges; e++)
+                for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++) {
+                    double x0 = r->vx[v], y0 = r->vy[v], dx = r->vx[v + 1] - x0, dy = r->vy[v + 1] - y0;
+                    double l2 = dx * dx + dy * dy, tt = l2 > 0 ? ((xy[2 * i] - x0) * dx + (xy[2 * i + 1] - y0) * dy) / l2 : 0;
+                    tt = tt < 0 ? 0 : tt > 1 ? 1 : tt;
+                    double d = hypot(x0 + tt * dx - xy[2 * i], y0 + tt * dy - xy[2 * i + 1]);
+                    if (d < best)
+                        best = d;
+                }
+            if (!(fabs(tg[i].access_m - best) <= 1e-3))
+                fail_msg("seed %d point %zu: snapped at %.6f m, nearest segment at %.6f m", seed, i, tg[i].access_m, best);
+        }
         int k = 1 + (int)(rnd() % 3);
         int M = (int)(rnd() % 2);
         pl_label *got = malloc(nt * (size_t)k * sizeof *got);

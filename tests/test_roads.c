@@ -291,6 +291,70 @@ static void test_stockholm_drive_network(void **state)
     fprintf(stderr, "stockholm: %d node pairs compared (longest %d m), worst relative difference %.5f\n", compared,
             max_path, worst);
     assert_true(compared > 5000);
+
+    /* k nearest on real geometry (snapped off-node places, one-way streets): the multi-
+     * source search equals, per target, the best sources of a forward search from it. */
+    enum { NS = 25, NT = 300, K = 2 };
+    double sx[NS], sy[NS], tx[NT], ty[NT];
+    uint64_t st = 12345;
+    for (int i = 0; i < NS + NT; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        double fx = (double)(st >> 11) / 9007199254740992.0;
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        double fy = (double)(st >> 11) / 9007199254740992.0;
+        int n0 = (int)(fx * R.n);
+        double x = R.x[n0] + 60 * (fy - 0.5), y = R.y[n0] + 60 * (fx * 7 - floor(fx * 7) - 0.5);
+        if (i < NS) {
+            sx[i] = x;
+            sy[i] = y;
+        } else {
+            tx[i - NS] = x;
+            ty[i - NS] = y;
+        }
+    }
+    pl_snap ss[NS], ts[NT];
+    assert_int_equal(pl_graph_snap(ctx, g, r, sx, sy, NS, &so, ss, &err), PL_OK);
+    assert_int_equal(pl_graph_snap(ctx, g, r, tx, ty, NT, &so, ts, &err), PL_OK);
+    for (int m = 0; m < 2; m++) {
+        pl_label kl[NT * K], fw[NS];
+        pl_search_opts sopt = {.metric = (pl_metric)m, .k = K, .cutoff = INFINITY};
+        assert_int_equal(pl_graph_nearest_k(ctx, g, ss, NS, ts, NT, &sopt, kl, &err), PL_OK);
+        for (int t = 0; t < NT; t++) {
+            pl_graph_one_to_many(ctx, g, &ts[t], ss, NS, (pl_metric)m, fw, &err);
+            double best[K] = {INFINITY, INFINITY};
+            for (int i = 0; i < NS; i++) {
+                double v = m ? fw[i].time_s : fw[i].dist_m;
+                if (v < best[0]) {
+                    best[1] = best[0];
+                    best[0] = v;
+                } else if (v < best[1]) {
+                    best[1] = v;
+                }
+            }
+            for (int j = 0; j < K; j++) {
+                double got = m ? kl[t * K + j].time_s : kl[t * K + j].dist_m;
+                if (!(isinf(got) && isinf(best[j])) && !(fabs(got - best[j]) <= 1e-9 * fmax(1, best[j])))
+                    fail_msg("metric %d target %d label %d: search %.12g, forward %.12g", m, t, j, got, best[j]);
+            }
+        }
+    }
+
+    /* The CLI diagnostics command on the same data. */
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "build/platsa -q route --roads '%s' --from 18.0654461,59.3409473 "
+             "--to 18.0544464,59.3510586 --lonlat > build/test-tmp/route.txt 2>&1", edges);
+    assert_int_equal(run_cmd("mkdir -p build/test-tmp && %s", cmd), 0);
+    FILE *f = fopen("build/test-tmp/route.txt", "r");
+    assert_non_null(f);
+    char text[4096];
+    size_t nread = fread(text, 1, sizeof text - 1, f);
+    text[nread] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "nodes:       643"));
+    assert_non_null(strstr(text, "components:  1"));
+    assert_non_null(strstr(text, "shortest:    1496.1 m"));
+    assert_int_equal(run_cmd("build/platsa route --help > /dev/null"), 0);
+    assert_int_equal(run_cmd("build/platsa route --roads '%s' --mode boat > /dev/null 2>&1", edges), 1);
     free(d);
     free(snaps);
     free(lab);

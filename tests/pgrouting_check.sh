@@ -1,0 +1,94 @@
+#!/bin/sh
+# Cross-check of platsa's shortest distances and fastest times against pgRouting's
+# pgr_dijkstraCost on the same graph: `platsa route --dump-graph` writes the edges (the
+# graph platsa built: nodes, directions, lengths and times as stored), `--dump-pairs`
+# the platsa answers for sampled node pairs; pgRouting recomputes them. They must agree
+# to 1e-6 relative, and agree on which pairs are unreachable.
+#
+# usage: sh tests/pgrouting_check.sh [ROADS [MODE [PAIRS]]]
+#   ROADS defaults to the Stockholm drive network in ../shared/real-data, MODE to car,
+#   PAIRS to 400. Run from the repository root after `make`. Not part of `make test`:
+#   it needs PostgreSQL 15 with pgRouting (apt-get install postgresql-15-pgrouting; the
+#   script installs it when run as root and it is missing). A throw-away cluster is
+#   started on a Unix socket in a temporary folder and removed on exit.
+# Prints "N passed, N failed" (one check per pair and metric); exit 0 when all agree,
+# 77 when it cannot run here.
+set -eu
+ROADS=${1:-${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp}
+MODE=${2:-car}
+PAIRS=${3:-400}
+PLATSA=${PLATSA:-build/platsa}
+PGBIN=/usr/lib/postgresql/15/bin
+EXT=/usr/share/postgresql/15/extension/pgrouting.control
+
+[ -x "$PLATSA" ] || { echo "pgrouting_check: $PLATSA not built; run make first"; exit 77; }
+[ -e "$ROADS" ] || [ -e "${ROADS%:*}" ] || { echo "pgrouting_check: $ROADS not found"; exit 77; }
+if [ ! -f "$EXT" ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      postgresql-15-pgrouting >/dev/null
+  else
+    echo "pgrouting_check: needs postgresql-15-pgrouting (sudo apt-get install postgresql-15-pgrouting)"; exit 77
+  fi
+fi
+
+TMP=$(mktemp -d /tmp/platsa-pgr.XXXXXX)
+chmod 755 "$TMP"
+AS_PG=""
+if [ "$(id -u)" -eq 0 ]; then
+  chown postgres "$TMP"
+  AS_PG="runuser -u postgres --"
+fi
+PORT=54329
+cleanup() {
+  $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+$AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
+$AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
+  -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off" start >/dev/null
+
+"$PLATSA" -q route --roads "$ROADS" --mode "$MODE" --dump-graph "$TMP/edges.csv" \
+  --dump-pairs "$TMP/pairs.csv" --pairs "$PAIRS" >/dev/null
+
+psql -X -q -h "$TMP" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -At -F ' ' <<SQL >"$TMP/result.txt"
+SET client_min_messages = warning;
+CREATE EXTENSION pgrouting CASCADE;
+CREATE TABLE e (id bigint, source bigint, target bigint, length float8, reverse_length float8,
+                time float8, reverse_time float8);
+\copy e FROM '$TMP/edges.csv' CSV HEADER
+CREATE TABLE p (source bigint, target bigint, length_m float8, time_s float8);
+\copy p FROM '$TMP/pairs.csv' CSV HEADER
+CREATE TABLE rd AS SELECT * FROM pgr_dijkstraCost(
+  'SELECT id, source, target, length AS cost, reverse_length AS reverse_cost FROM e',
+  'SELECT DISTINCT source, target FROM p', true);
+CREATE TABLE rt AS SELECT * FROM pgr_dijkstraCost(
+  'SELECT id, source, target, time AS cost, reverse_time AS reverse_cost FROM e',
+  'SELECT DISTINCT source, target FROM p', true);
+-- one row per pair and metric: ok (0/1), ours, theirs
+WITH d AS (
+  SELECT 'length' AS metric, p.source, p.target, p.length_m AS ours,
+         CASE WHEN p.source = p.target THEN 0 ELSE rd.agg_cost END AS theirs
+  FROM p LEFT JOIN rd ON rd.start_vid = p.source AND rd.end_vid = p.target
+  UNION ALL
+  SELECT 'time', p.source, p.target, p.time_s,
+         CASE WHEN p.source = p.target THEN 0 ELSE rt.agg_cost END
+  FROM p LEFT JOIN rt ON rt.start_vid = p.source AND rt.end_vid = p.target)
+SELECT CASE WHEN (ours = 'Infinity' AND theirs IS NULL)
+              OR (theirs IS NOT NULL AND ours <> 'Infinity'
+                  AND abs(ours - theirs) <= 1e-6 * greatest(theirs, 1e-9)) THEN 1 ELSE 0 END,
+       metric, source, target, ours, coalesce(theirs::text, 'unreachable'),
+       CASE WHEN theirs > 0 AND ours <> 'Infinity' THEN abs(ours - theirs) / theirs ELSE 0 END
+FROM d;
+SQL
+
+awk '
+  { n++; if ($1 == 1) ok++; else { bad++; if (bad <= 10) printf "disagree: %s %s -> %s: platsa %s, pgRouting %s\n", $2, $3, $4, $5, $6 } }
+  $5 != "Infinity" && $7 + 0 > worst { worst = $7 + 0 }
+  $5 == "Infinity" { unreachable++ }
+  END {
+    printf "pgRouting check: %d pair-metrics, %d unreachable in both, worst relative difference %.3g\n", n, unreachable, worst
+    printf "%d passed, %d failed\n", ok, bad
+    exit bad > 0 || n == 0
+  }' "$TMP/result.txt"
