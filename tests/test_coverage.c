@@ -17,6 +17,13 @@
 #include "../analyses/coverage.h"
 #include "support/testutil.h"
 
+/* The platsa binary the CLI tests run ($PLATSA_BIN, e.g. the sanitizer build, or build/platsa). */
+static const char *platsa_bin(void)
+{
+    const char *b = getenv("PLATSA_BIN");
+    return b && *b ? b : "build/platsa";
+}
+
 static uint64_t rng_state;
 static uint64_t next_u64(void)
 {
@@ -284,7 +291,7 @@ static void test_coverage_sets_match_search(void **state)
     const char *layers = "build/test-tmp/coverage_osm/monaco-layers.gpkg";
     if (!file_exists(layers)) {
         assert_int_equal(run_cmd("mkdir -p build/test-tmp/coverage_osm"), 0);
-        assert_int_equal(run_cmd("build/platsa -q import-osm sample-data/monaco/monaco.osm.pbf -o %s", layers), 0);
+        assert_int_equal(run_cmd("%s -q import-osm sample-data/monaco/monaco.osm.pbf -o %s", platsa_bin(), layers), 0);
     }
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = 1;
@@ -419,9 +426,9 @@ static void test_cli(void **state)
     write_file(p, "{\"type\":\"FeatureCollection\"," CRS ",\"features\":[{\"type\":\"Feature\",\"properties\":{\"KnKod\":"
                   "\"1814\",\"KnNamn\":\"Lekeberg\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[499000,6499000],"
                   "[541000,6499000],[541000,6501000],[499000,6501000],[499000,6499000]]]}}]}");
-    assert_int_equal(run_cmd("build/platsa -q coverage --population %s/pop.geojson --hubs %s/hubs.geojson --roads "
+    assert_int_equal(run_cmd("%s -q coverage --population %s/pop.geojson --hubs %s/hubs.geojson --roads "
                              "%s/roads.geojson --municipalities %s/munis.geojson --km 6 --add 2 --candidates "
-                             "%s/cand.geojson --target-share 1 --csv -o %s/out.gpkg",
+                             "%s/cand.geojson --target-share 1 --csv -o %s/out.gpkg", platsa_bin(),
                              dir, dir, dir, dir, dir, dir), 0);
     snprintf(p, sizeof p, "%s/out_coverage_municipalities_table.csv", dir);
     FILE *f = fopen(p, "r");
@@ -462,8 +469,8 @@ static void test_cli(void **state)
     assert_non_null(GDALDatasetGetLayerByName(ds, "coverage_cells"));
     GDALClose(ds);
     /* Threshold errors. */
-    assert_int_equal(run_cmd("build/platsa -q coverage --population %s/pop.geojson --hubs %s/hubs.geojson --roads "
-                             "%s/roads.geojson --municipalities %s/munis.geojson -o %s/x.gpkg 2>/dev/null",
+    assert_int_equal(run_cmd("%s -q coverage --population %s/pop.geojson --hubs %s/hubs.geojson --roads "
+                             "%s/roads.geojson --municipalities %s/munis.geojson -o %s/x.gpkg 2>/dev/null", platsa_bin(),
                              dir, dir, dir, dir, dir), 1);
 }
 

@@ -19,6 +19,13 @@
 #include "../analyses/scenario.h"
 #include "support/testutil.h"
 
+/* The platsa binary the CLI tests run ($PLATSA_BIN, e.g. the sanitizer build, or build/platsa). */
+static const char *platsa_bin(void)
+{
+    const char *b = getenv("PLATSA_BIN");
+    return b && *b ? b : "build/platsa";
+}
+
 static uint64_t rng_state;
 static uint64_t next_u64(void)
 {
@@ -47,7 +54,7 @@ static const char *imported(const char *name, const char *pbf)
     snprintf(path[slot], sizeof path[slot], "build/test-tmp/scenario_osm/%s-layers.gpkg", name);
     if (!file_exists(path[slot])) {
         assert_int_equal(run_cmd("mkdir -p build/test-tmp/scenario_osm"), 0);
-        assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s --overwrite", pbf, path[slot]), 0);
+        assert_int_equal(run_cmd("%s -q import-osm %s -o %s --overwrite", platsa_bin(), pbf, path[slot]), 0);
     }
     return path[slot];
 }
@@ -406,7 +413,7 @@ static void test_cli(void **state)
              "[scenario Väg stängd]\nremove_roads = 196017189\n",
              cwd, cwd, layers, cwd, layers, cwd);
     write_file(path, text);
-    assert_int_equal(run_cmd("build/platsa -q scenario %s -o %s/out.gpkg --csv", path, dir), 0);
+    assert_int_equal(run_cmd("%s -q scenario %s -o %s/out.gpkg --csv", platsa_bin(), path, dir), 0);
     char csv[800];
     snprintf(csv, sizeof csv, "%s/out_scenario_summary.csv", dir);
     assert_int_equal(count_lines(csv), 1 + 1 + 4);
@@ -456,7 +463,7 @@ static void test_cli(void **state)
              "types = grocery\n[scenario X]\nclose = 999\n",
              cwd, cwd, layers, cwd, layers, cwd);
     write_file(path, text);
-    assert_int_equal(run_cmd("build/platsa -q scenario %s -o %s/bad.gpkg 2> %s/err.txt", path, dir, dir), 1);
+    assert_int_equal(run_cmd("%s -q scenario %s -o %s/bad.gpkg 2> %s/err.txt", platsa_bin(), path, dir, dir), 1);
     assert_int_equal(run_cmd("grep -q \"no service with id '999'\" %s/err.txt", dir), 0);
 }
 

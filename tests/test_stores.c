@@ -17,6 +17,13 @@
 #include "../analyses/stores.h"
 #include "support/testutil.h"
 
+/* The platsa binary the CLI tests run ($PLATSA_BIN, e.g. the sanitizer build, or build/platsa). */
+static const char *platsa_bin(void)
+{
+    const char *b = getenv("PLATSA_BIN");
+    return b && *b ? b : "build/platsa";
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -147,7 +154,7 @@ static const char *imported(const char *name, const char *pbf)
     snprintf(path[slot], sizeof path[slot], "build/test-tmp/stores_osm/%s-layers.gpkg", name);
     if (!file_exists(path[slot])) {
         assert_int_equal(run_cmd("mkdir -p build/test-tmp/stores_osm"), 0);
-        assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s --overwrite", pbf, path[slot]), 0);
+        assert_int_equal(run_cmd("%s -q import-osm %s -o %s --overwrite", platsa_bin(), pbf, path[slot]), 0);
     }
     return path[slot];
 }
@@ -466,9 +473,9 @@ static void test_cli_output(void **state)
     const char *dir = fixture_dir();
     char out[700];
     snprintf(out, sizeof out, "%s/stores.gpkg", dir);
-    assert_int_equal(run_cmd("build/platsa -q stores --population %s/population.geojson --age-field age70 "
+    assert_int_equal(run_cmd("%s -q stores --population %s/population.geojson --age-field age70 "
                              "--services %s/services.geojson --roads %s/roads.geojson --municipalities "
-                             "%s/munis.geojson --beyond-km 5,10 --beyond-min 12 -o %s --csv",
+                             "%s/munis.geojson --beyond-km 5,10 --beyond-min 12 -o %s --csv", platsa_bin(),
                              dir, dir, dir, dir, out), 0);
     assert_true(file_exists(out));
     char csv[700];
@@ -496,11 +503,11 @@ static void test_cli_output(void **state)
     assert_non_null(GDALDatasetGetLayerByName(ds, "store_priority_table"));
     GDALClose(ds);
     /* --help documents the options from the table. */
-    assert_int_equal(run_cmd("build/platsa stores --help | grep -q -- '--beyond-min'"), 0);
+    assert_int_equal(run_cmd("%s stores --help | grep -q -- '--beyond-min'", platsa_bin()), 0);
     /* An unknown type is an input error. */
-    assert_int_equal(run_cmd("build/platsa -q stores --population %s/population.geojson --services "
+    assert_int_equal(run_cmd("%s -q stores --population %s/population.geojson --services "
                              "%s/services.geojson --roads %s/roads.geojson --municipalities %s/munis.geojson "
-                             "--type nosuch -o %s/x.gpkg 2>/dev/null",
+                             "--type nosuch -o %s/x.gpkg 2>/dev/null", platsa_bin(),
                              dir, dir, dir, dir, dir), 1);
 }
 
