@@ -354,10 +354,12 @@ static void one_candidate(cov_worker *W, size_t j)
             }
         }
     }
-    qsort(W->buf, n, sizeof *W->buf, cmp_u32);
+    if (n)
+        qsort(W->buf, n, sizeof *W->buf, cmp_u32);
     S->counts[j] = (uint32_t)n;
     S->lists[j] = malloc((n ? n : 1) * sizeof *S->lists[j]);
-    memcpy(S->lists[j], W->buf, n * sizeof *W->buf);
+    if (n)
+        memcpy(S->lists[j], W->buf, n * sizeof *W->buf);
 }
 
 static void *worker_main(void *arg)

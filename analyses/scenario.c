@@ -1122,6 +1122,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
         free(ay);
         free(as);
     }
+    double t_snap = now_s();
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc_new->id, svc_new->n);
     uint32_t *src_of_svc = pl_malloc((svc_new->n ? svc_new->n : 1) * sizeof *src_of_svc);
     work W;
@@ -1135,6 +1136,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
     A.touched = pl_malloc((n ? n : 1) * sizeof *A.touched);
     uint32_t *affected = pl_malloc((n ? n : 1) * sizeof *affected);
     double vmax = INFINITY;
+    double t_index = now_s(), t_lists = 0, t_forward = 0, t_cutoff = 0, t_added = 0;
     for (int t = 0; rc == PL_OK && t < r->n_types; t++) {
         const pl_access_type *bt = &B->types[t];
         pl_access_type *at = &r->types[t];
@@ -1171,6 +1173,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
             const pl_label *l3 = base->lab3[t * 2 + M];
             pl_label *o = M ? at->by_time : at->by_dist;
             size_t na = 0;
+            double ta = now_s();
             for (size_t c = 0; c < n_old; c++) {
                 pl_label keep[3];
                 int nk = 0, valid = 0;
@@ -1191,8 +1194,12 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
             }
             for (size_t c = n_old; c < n; c++)
                 affected[na++] = (uint32_t)c;
+            double tb = now_s();
             for (size_t i = 0; i < na; i++)
                 nearest2_forward(&W, graph, &r->cell_snap[affected[i]], src, &X, M, &o[(size_t)affected[i] * 2]);
+            double tc = now_s();
+            t_lists += tb - ta;
+            t_forward += tc - tb;
             wk.units_searched += (long)na;
             /* Added services of the type: bounded reverse searches. */
             for (size_t i = 0; i < svc_new->n; i++) {
@@ -1221,10 +1228,16 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
                     if (lb <= v2)
                         cutoff = v2;
                 }
-                if (cutoff == 0)
+                double td = now_s();
+                t_cutoff += td - tc;
+                if (cutoff == 0) {
+                    tc = now_s();
                     continue;
+                }
                 wk.added_searches++;
                 wk.units_improved += add_source(&W, &A, graph, &U, r->cell_snap, S, src_of_svc[i], M, cutoff, o);
+                tc = now_s();
+                t_added += tc - td;
             }
         }
         svc_index_free(&X);
@@ -1246,8 +1259,13 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
         pl_access_result_free(r);
         return rc;
     }
+    double t_fin = now_s();
     pl_access_finish(ctx, pop_new, svc_new, munis, params, r);
     wk.seconds = now_s() - t0;
+    if (ctx->verbose)
+        pl_info(ctx, "scenario timing: snapping %.3f s, indexes %.3f s, label lists %.3f s, unit searches %.3f s, "
+                "cutoffs %.3f s, added-service searches %.3f s, summaries %.3f s",
+                t_snap - t0, t_index - t_snap, t_lists, t_forward, t_cutoff, t_added, now_s() - t_fin);
     if (work_out)
         *work_out = wk;
     *out = r;
