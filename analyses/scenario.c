@@ -23,6 +23,14 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU seconds of this thread (the phase timings under -v; wall time varies on a shared machine). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* ---------- the scenario file ---------- */
 
 typedef struct ini_state {
@@ -437,6 +445,9 @@ pl_roads *pl_scenario_roads(const pl_roads *roads, const int64_t *remove, size_t
 
 /* ---------- baseline with k = 3 labels ---------- */
 
+static struct pl_scenario_cache *cache_build(const pl_graph *g, const pl_roads *roads, const pl_access_result *r);
+static void cache_free(struct pl_scenario_cache *c);
+
 void pl_scenario_base_free(pl_scenario_base *b)
 {
     if (!b)
@@ -445,6 +456,7 @@ void pl_scenario_base_free(pl_scenario_base *b)
         for (int i = 0; i < 2 * b->r->n_types; i++)
             free(b->lab3[i]);
     free(b->lab3);
+    cache_free(b->cache);
     pl_access_result_free(b->r);
     free(b);
 }
@@ -492,6 +504,7 @@ int pl_scenario_baseline(pl_ctx *ctx, const pl_population *pop, const pl_service
         return rc;
     }
     pl_access_finish(ctx, pop, svc, munis, params, r);
+    b->cache = cache_build(graph, roads, r);
     *out = b;
     return PL_OK;
 }
@@ -638,10 +651,12 @@ static inline void relax(work *W, uint32_t v, double p, double q, uint32_t pred)
     }
 }
 
-/* Services of one type attached to nodes they can be reached from: entry (source << 1) | end. */
+/* Services of one type attached to nodes they can be reached from, as sorted keys
+ * (node << 32) | (source << 1) | end; and by edge. Sorted arrays, not node-sized tables:
+ * a scenario builds them for a few thousand services on a graph of millions of nodes. */
 typedef struct svc_index {
-    uint32_t *begin;       /* n_nodes + 1 */
-    uint32_t *ent;
+    uint64_t *node_ent;
+    size_t n_node_ent;
     uint64_t *on_edge;     /* (edge << 32) | source, sorted */
     size_t n_on_edge;
 } svc_index;
@@ -652,42 +667,42 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* First index of keys[0..n) with key >= k. */
+static size_t lower_bound_u64(const uint64_t *keys, size_t n, uint64_t k)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (keys[mid] < k)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static void svc_index_build(svc_index *X, const pl_graph *g, const pl_snap *src, uint32_t n_src)
 {
-    X->begin = pl_calloc((size_t)g->n_nodes + 1, sizeof *X->begin);
+    X->node_ent = pl_malloc(((size_t)n_src * 2 + 1) * sizeof *X->node_ent);
     X->on_edge = pl_malloc((n_src ? n_src : 1) * sizeof *X->on_edge);
-    X->n_on_edge = 0;
+    X->n_node_ent = X->n_on_edge = 0;
     for (uint32_t s = 0; s < n_src; s++) {
         if (!usable(g, &src[s]))
             continue;
         if (src[s].from_a)
-            X->begin[src[s].node_a + 1]++;
+            X->node_ent[X->n_node_ent++] = ((uint64_t)src[s].node_a << 32) | ((uint64_t)s << 1);
         if (src[s].from_b)
-            X->begin[src[s].node_b + 1]++;
+            X->node_ent[X->n_node_ent++] = ((uint64_t)src[s].node_b << 32) | ((uint64_t)s << 1) | 1;
         if (src[s].edge != NONE32)
             X->on_edge[X->n_on_edge++] = ((uint64_t)src[s].edge << 32) | s;
     }
-    for (uint32_t v = 0; v < g->n_nodes; v++)
-        X->begin[v + 1] += X->begin[v];
-    X->ent = pl_malloc(((size_t)X->begin[g->n_nodes] + 1) * sizeof *X->ent);
-    uint32_t *fill = pl_malloc(((size_t)g->n_nodes + 1) * sizeof *fill);
-    memcpy(fill, X->begin, ((size_t)g->n_nodes + 1) * sizeof *fill);
-    for (uint32_t s = 0; s < n_src; s++) {
-        if (!usable(g, &src[s]))
-            continue;
-        if (src[s].from_a)
-            X->ent[fill[src[s].node_a]++] = s << 1;
-        if (src[s].from_b)
-            X->ent[fill[src[s].node_b]++] = (s << 1) | 1;
-    }
-    free(fill);
+    qsort(X->node_ent, X->n_node_ent, sizeof *X->node_ent, cmp_u64);
     qsort(X->on_edge, X->n_on_edge, sizeof *X->on_edge, cmp_u64);
 }
 
 static void svc_index_free(svc_index *X)
 {
-    free(X->begin);
-    free(X->ent);
+    free(X->node_ent);
     free(X->on_edge);
 }
 
@@ -748,9 +763,10 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
         W->done[u] = W->cur;
         W->settled++;
         double p = W->p[u], q = W->q[u];
-        for (uint32_t k = X->begin[u]; k < X->begin[u + 1]; k++) {
-            uint32_t s = X->ent[k] >> 1;
-            int end = (int)(X->ent[k] & 1);
+        for (size_t k = lower_bound_u64(X->node_ent, X->n_node_ent, (uint64_t)u << 32);
+             k < X->n_node_ent && (uint32_t)(X->node_ent[k] >> 32) == u; k++) {
+            uint32_t s = (uint32_t)X->node_ent[k] >> 1;
+            int end = (int)(X->node_ent[k] & 1);
             double cp = (p + part_p(&src[s], end, M)) + acc_p(&src[s], M);
             double cq = (q + part_q(&src[s], end, M)) + acc_q(&src[s], M);
             int found = 0;
@@ -845,15 +861,22 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
     }
 }
 
-/* Units attached to nodes they can travel to: entry (unit << 1) | end; and by edge. */
+/* Units attached to nodes they can travel to: entry (unit << 1) | end, as a node table for
+ * the baseline's units (built once) and sorted keys (node << 32) | entry for added housing;
+ * and by edge. */
 typedef struct unit_index {
     uint32_t *begin, *ent;
     uint64_t *on_edge;
     size_t n_on_edge;
+    uint64_t *x_node;      /* added units */
+    size_t n_x_node;
+    uint64_t *x_edge;
+    size_t n_x_edge;
 } unit_index;
 
 static void unit_index_build(unit_index *U, const pl_graph *g, const pl_snap *cells, size_t n)
 {
+    memset(U, 0, sizeof *U);
     U->begin = pl_calloc((size_t)g->n_nodes + 1, sizeof *U->begin);
     U->on_edge = pl_malloc((n ? n : 1) * sizeof *U->on_edge);
     U->n_on_edge = 0;
@@ -884,11 +907,37 @@ static void unit_index_build(unit_index *U, const pl_graph *g, const pl_snap *ce
     qsort(U->on_edge, U->n_on_edge, sizeof *U->on_edge, cmp_u64);
 }
 
+/* The added units c0..n-1 (replaces earlier ones). */
+static void unit_index_extra(unit_index *U, const pl_graph *g, const pl_snap *cells, size_t c0, size_t n)
+{
+    free(U->x_node);
+    free(U->x_edge);
+    size_t m = n > c0 ? n - c0 : 0;
+    U->x_node = pl_malloc((2 * m + 1) * sizeof *U->x_node);
+    U->x_edge = pl_malloc((m + 1) * sizeof *U->x_edge);
+    U->n_x_node = U->n_x_edge = 0;
+    for (size_t c = c0; c < n; c++) {
+        if (!usable(g, &cells[c]))
+            continue;
+        if (cells[c].to_a)
+            U->x_node[U->n_x_node++] = ((uint64_t)cells[c].node_a << 32) | ((uint64_t)c << 1);
+        if (cells[c].to_b)
+            U->x_node[U->n_x_node++] = ((uint64_t)cells[c].node_b << 32) | ((uint64_t)c << 1) | 1;
+        if (cells[c].edge != NONE32)
+            U->x_edge[U->n_x_edge++] = ((uint64_t)cells[c].edge << 32) | c;
+    }
+    qsort(U->x_node, U->n_x_node, sizeof *U->x_node, cmp_u64);
+    qsort(U->x_edge, U->n_x_edge, sizeof *U->x_edge, cmp_u64);
+}
+
 static void unit_index_free(unit_index *U)
 {
     free(U->begin);
     free(U->ent);
     free(U->on_edge);
+    free(U->x_node);
+    free(U->x_edge);
+    memset(U, 0, sizeof *U);
 }
 
 /* Enters label l (source s) into a unit's two labels when it belongs there. */
@@ -918,6 +967,35 @@ typedef struct add_scratch {
     size_t n_touched;
     uint32_t cur;
 } add_scratch;
+
+static inline void offer_unit(add_scratch *A, uint32_t c, double cp, double cq)
+{
+    if (A->stamp[c] != A->cur) {
+        A->stamp[c] = A->cur;
+        A->bp[c] = cp;
+        A->bq[c] = cq;
+        A->touched[A->n_touched++] = c;
+    } else if (pq_less(cp, cq, A->bp[c], A->bq[c])) {
+        A->bp[c] = cp;
+        A->bq[c] = cq;
+    }
+}
+
+/* Units on edge e of a sorted (edge << 32) | unit list: along the edge from S. */
+static void same_edge_units(add_scratch *A, const uint64_t *list, size_t n, const pl_snap *cells, const pl_snap *S, int M,
+                            double cutoff)
+{
+    double sap = acc_p(S, M), saq = acc_q(S, M);
+    for (size_t i = lower_bound_u64(list, n, (uint64_t)S->edge << 32); i < n && (list[i] >> 32) == S->edge; i++) {
+        uint32_t c = (uint32_t)list[i];
+        double p, q;
+        if (!along_edge(&cells[c], S, M, &p, &q))
+            continue;
+        double cp = (sap + p) + acc_p(&cells[c], M), cq = (saq + q) + acc_q(&cells[c], M);
+        if (cp <= cutoff)
+            offer_unit(A, c, cp, cq);
+    }
+}
 
 /* One added source: a reverse search from it bounded by `cutoff`; every unit it reaches gets
  * its best (p, q) over both ends and the same edge, as the multi-source search combines them. */
@@ -951,18 +1029,19 @@ static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_in
             int end = (int)(U->ent[k] & 1);
             double cp = (p + part_p(&cells[c], end, M)) + acc_p(&cells[c], M);
             double cq = (q + part_q(&cells[c], end, M)) + acc_q(&cells[c], M);
-            if (!(cp <= cutoff))
-                continue;
-            if (A->stamp[c] != A->cur) {
-                A->stamp[c] = A->cur;
-                A->bp[c] = cp;
-                A->bq[c] = cq;
-                A->touched[A->n_touched++] = c;
-            } else if (pq_less(cp, cq, A->bp[c], A->bq[c])) {
-                A->bp[c] = cp;
-                A->bq[c] = cq;
-            }
+            if (cp <= cutoff)
+                offer_unit(A, c, cp, cq);
         }
+        if (U->n_x_node)
+            for (size_t k = lower_bound_u64(U->x_node, U->n_x_node, (uint64_t)u << 32);
+                 k < U->n_x_node && (uint32_t)(U->x_node[k] >> 32) == u; k++) {
+                uint32_t c = (uint32_t)U->x_node[k] >> 1;
+                int end = (int)(U->x_node[k] & 1);
+                double cp = (p + part_p(&cells[c], end, M)) + acc_p(&cells[c], M);
+                double cq = (q + part_q(&cells[c], end, M)) + acc_q(&cells[c], M);
+                if (cp <= cutoff)
+                    offer_unit(A, c, cp, cq);
+            }
         for (uint32_t a = g->in_begin[u]; a < g->in_begin[u + 1]; a++) {
             const pl_rev_arc *arc = &g->in_arc[a];
             double np = p + (M == PL_METRIC_DISTANCE ? arc->len_m : arc->time_s);
@@ -974,33 +1053,8 @@ static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_in
     }
     /* Units on the source's own edge. */
     if (S->edge != NONE32) {
-        uint64_t key = (uint64_t)S->edge << 32;
-        size_t lo = 0, hi = U->n_on_edge;
-        while (lo < hi) {
-            size_t mid = (lo + hi) / 2;
-            if (U->on_edge[mid] < key)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        for (size_t i = lo; i < U->n_on_edge && (U->on_edge[i] >> 32) == S->edge; i++) {
-            uint32_t c = (uint32_t)U->on_edge[i];
-            double p, q;
-            if (!along_edge(&cells[c], S, M, &p, &q))
-                continue;
-            double cp = (sap + p) + acc_p(&cells[c], M), cq = (saq + q) + acc_q(&cells[c], M);
-            if (!(cp <= cutoff))
-                continue;
-            if (A->stamp[c] != A->cur) {
-                A->stamp[c] = A->cur;
-                A->bp[c] = cp;
-                A->bq[c] = cq;
-                A->touched[A->n_touched++] = c;
-            } else if (pq_less(cp, cq, A->bp[c], A->bq[c])) {
-                A->bp[c] = cp;
-                A->bq[c] = cq;
-            }
-        }
+        same_edge_units(A, U->on_edge, U->n_on_edge, cells, S, M, cutoff);
+        same_edge_units(A, U->x_edge, U->n_x_edge, cells, S, M, cutoff);
     }
     long improved = 0;
     for (size_t i = 0; i < A->n_touched; i++) {
@@ -1009,6 +1063,227 @@ static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_in
         improved += merge2(&lab[(size_t)c * 2], &l, M);
     }
     return improved;
+}
+
+/* ---------- what scenarios keep from the baseline ---------- */
+
+struct pl_scenario_cache {
+    work W;                    /* node-sized search arrays */
+    unit_index U;              /* the baseline's units by node */
+    double vmax;               /* highest speed on arcs and the baseline's access legs, m/s */
+    /* Edge grid: edges by the squares their vertices' bounding box covers. */
+    double gx0, gy0, gcell;
+    int64_t gnx, gny;
+    uint32_t *gbegin, *gedge;
+    uint32_t *estamp, ecur;
+};
+
+static double max_speed(const pl_graph *g, const pl_snap *cells, size_t n, const pl_snap *src, size_t ns);
+
+static void edge_bbox(const pl_graph *g, const pl_roads *roads, uint32_t e, double *x0, double *y0, double *x1,
+                      double *y1)
+{
+    *x0 = *y0 = INFINITY;
+    *x1 = *y1 = -INFINITY;
+    for (uint32_t v = g->edge_v0[e]; v <= g->edge_v1[e]; v++) {
+        *x0 = fmin(*x0, roads->vx[v]);
+        *x1 = fmax(*x1, roads->vx[v]);
+        *y0 = fmin(*y0, roads->vy[v]);
+        *y1 = fmax(*y1, roads->vy[v]);
+    }
+}
+
+static struct pl_scenario_cache *cache_build(const pl_graph *g, const pl_roads *roads, const pl_access_result *r)
+{
+    struct pl_scenario_cache *c = pl_calloc(1, sizeof *c);
+    work_init(&c->W, g->n_nodes);
+    unit_index_build(&c->U, g, r->cell_snap, r->n_cells);
+    c->vmax = max_speed(g, r->cell_snap, r->n_cells, r->svc_snap, r->n_svc);
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY;
+    for (uint32_t e = 0; e < g->n_edges; e++) {
+        double a, b, cc, d;
+        edge_bbox(g, roads, e, &a, &b, &cc, &d);
+        x0 = fmin(x0, a);
+        y0 = fmin(y0, b);
+        x1 = fmax(x1, cc);
+        y1 = fmax(y1, d);
+    }
+    if (!(x1 >= x0))
+        x0 = y0 = x1 = y1 = 0;
+    c->gcell = 1000;
+    double w = x1 - x0 + 1, h = y1 - y0 + 1;
+    while ((w / c->gcell + 1) * (h / c->gcell + 1) > 16e6)
+        c->gcell *= 2;
+    c->gx0 = x0;
+    c->gy0 = y0;
+    c->gnx = (int64_t)(w / c->gcell) + 1;
+    c->gny = (int64_t)(h / c->gcell) + 1;
+    size_t ncell = (size_t)(c->gnx * c->gny);
+    c->gbegin = pl_calloc(ncell + 1, sizeof *c->gbegin);
+    for (int pass = 0; pass < 2; pass++) {
+        uint32_t *fill = NULL;
+        if (pass == 1) {
+            for (size_t i = 0; i < ncell; i++)
+                c->gbegin[i + 1] += c->gbegin[i];
+            c->gedge = pl_malloc(((size_t)c->gbegin[ncell] + 1) * sizeof *c->gedge);
+            fill = pl_malloc((ncell + 1) * sizeof *fill);
+            memcpy(fill, c->gbegin, (ncell + 1) * sizeof *fill);
+        }
+        for (uint32_t e = 0; e < g->n_edges; e++) {
+            double a, b, cc, d;
+            edge_bbox(g, roads, e, &a, &b, &cc, &d);
+            int64_t ix0 = (int64_t)((a - x0) / c->gcell), ix1 = (int64_t)((cc - x0) / c->gcell);
+            int64_t iy0 = (int64_t)((b - y0) / c->gcell), iy1 = (int64_t)((d - y0) / c->gcell);
+            for (int64_t iy = iy0; iy <= iy1; iy++)
+                for (int64_t ix = ix0; ix <= ix1; ix++) {
+                    size_t cell = (size_t)(iy * c->gnx + ix);
+                    if (pass == 0)
+                        c->gbegin[cell + 1]++;
+                    else
+                        c->gedge[fill[cell]++] = e;
+                }
+        }
+        free(fill);
+    }
+    c->estamp = pl_calloc(g->n_edges ? g->n_edges : 1, sizeof *c->estamp);
+    return c;
+}
+
+static void cache_free(struct pl_scenario_cache *c)
+{
+    if (!c)
+        return;
+    work_free(&c->W);
+    unit_index_free(&c->U);
+    free(c->gbegin);
+    free(c->gedge);
+    free(c->estamp);
+    free(c);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Attaches new places exactly as pl_graph_snap on the whole graph does, without its index of
+ * every road segment: pl_graph_snap runs on a view of the graph holding only the edges whose
+ * bounding box comes within R of a place (the edges keep their relative order, so equal
+ * distances are still won by the same segment). An answer on the main network (a component of
+ * at least min_component_nodes) no farther than R is then the whole graph's answer: every
+ * segment nearer than it is in the view. Other places go through pl_graph_snap on the whole
+ * graph. */
+static int snap_new_places(pl_ctx *ctx, struct pl_scenario_cache *C, const pl_graph *g, const pl_roads *roads,
+                           const double *x, const double *y, size_t n, const pl_snap_opts *so, pl_snap *out,
+                           pl_error *err)
+{
+    if (n == 0)
+        return PL_OK;
+    double R = fmax(2000.0, 2 * so->max_snap_m);
+    if (++C->ecur == 0) {
+        memset(C->estamp, 0, (g->n_edges ? g->n_edges : 1) * sizeof *C->estamp);
+        C->ecur = 1;
+    }
+    size_t m = 0, cap = 1024;
+    uint32_t *sub = pl_malloc(cap * sizeof *sub);
+    for (size_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]) || !isfinite(y[i]))
+            continue;
+        int64_t ix0 = (int64_t)floor((x[i] - R - C->gx0) / C->gcell), ix1 = (int64_t)floor((x[i] + R - C->gx0) / C->gcell);
+        int64_t iy0 = (int64_t)floor((y[i] - R - C->gy0) / C->gcell), iy1 = (int64_t)floor((y[i] + R - C->gy0) / C->gcell);
+        ix0 = ix0 < 0 ? 0 : ix0;
+        iy0 = iy0 < 0 ? 0 : iy0;
+        ix1 = ix1 >= C->gnx ? C->gnx - 1 : ix1;
+        iy1 = iy1 >= C->gny ? C->gny - 1 : iy1;
+        for (int64_t iy = iy0; iy <= iy1; iy++)
+            for (int64_t ix = ix0; ix <= ix1; ix++) {
+                size_t cell = (size_t)(iy * C->gnx + ix);
+                for (uint32_t k = C->gbegin[cell]; k < C->gbegin[cell + 1]; k++) {
+                    uint32_t e = C->gedge[k];
+                    if (C->estamp[e] == C->ecur)
+                        continue;
+                    C->estamp[e] = C->ecur;
+                    if (m == cap) {
+                        cap *= 2;
+                        sub = pl_realloc(sub, cap * sizeof *sub);
+                    }
+                    sub[m++] = e;
+                }
+            }
+    }
+    int rc = PL_OK;
+    uint8_t *redo = pl_calloc(n, 1);
+    size_t n_redo = n;
+    if (m > 0) {
+        qsort(sub, m, sizeof *sub, cmp_u32);
+        pl_graph v = *g;
+        v.n_edges = (uint32_t)m;
+        v.edge_a = pl_malloc(m * sizeof *v.edge_a);
+        v.edge_b = pl_malloc(m * sizeof *v.edge_b);
+        v.edge_road = pl_malloc(m * sizeof *v.edge_road);
+        v.edge_v0 = pl_malloc(m * sizeof *v.edge_v0);
+        v.edge_v1 = pl_malloc(m * sizeof *v.edge_v1);
+        v.edge_len_m = pl_malloc(m * sizeof *v.edge_len_m);
+        v.edge_time_s = pl_malloc(m * sizeof *v.edge_time_s);
+        v.edge_dir = pl_malloc(m);
+        for (size_t k = 0; k < m; k++) {
+            uint32_t e = sub[k];
+            v.edge_a[k] = g->edge_a[e];
+            v.edge_b[k] = g->edge_b[e];
+            v.edge_road[k] = g->edge_road[e];
+            v.edge_v0[k] = g->edge_v0[e];
+            v.edge_v1[k] = g->edge_v1[e];
+            v.edge_len_m[k] = g->edge_len_m[e];
+            v.edge_time_s[k] = g->edge_time_s[e];
+            v.edge_dir[k] = g->edge_dir[e];
+        }
+        int quiet = ctx->quiet;
+        ctx->quiet = 1;  /* its counts of fragments passed over are the whole graph's business */
+        rc = pl_graph_snap(ctx, &v, roads, x, y, n, so, out, err);
+        ctx->quiet = quiet;
+        n_redo = 0;
+        for (size_t i = 0; rc == PL_OK && i < n; i++) {
+            pl_snap *s = &out[i];
+            int ok = s->status != PL_SNAP_NONE && s->edge < m && s->access_m <= 0.999 * R &&
+                     g->component_nodes[g->component[s->node_a]] >= so->min_component_nodes;
+            if (ok)
+                s->edge = sub[s->edge];
+            else
+                redo[i] = 1, n_redo++;
+        }
+        free(v.edge_a);
+        free(v.edge_b);
+        free(v.edge_road);
+        free(v.edge_v0);
+        free(v.edge_v1);
+        free(v.edge_len_m);
+        free(v.edge_time_s);
+        free(v.edge_dir);
+    } else {
+        memset(redo, 1, n);
+    }
+    if (rc == PL_OK && n_redo > 0) {
+        double *rx = pl_malloc(n_redo * sizeof *rx), *ry = pl_malloc(n_redo * sizeof *ry);
+        pl_snap *rs = pl_malloc(n_redo * sizeof *rs);
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++)
+            if (redo[i]) {
+                rx[k] = x[i];
+                ry[k++] = y[i];
+            }
+        rc = pl_graph_snap(ctx, g, roads, rx, ry, n_redo, so, rs, err);
+        k = 0;
+        for (size_t i = 0; rc == PL_OK && i < n; i++)
+            if (redo[i])
+                out[i] = rs[k++];
+        free(rx);
+        free(ry);
+        free(rs);
+    }
+    free(redo);
+    free(sub);
+    return rc;
 }
 
 static int in_region(const char *code, const char *region)
@@ -1039,7 +1314,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, pl_access_result **out, pl_scenario_work *work_out, pl_error *err)
 {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_now();
     *out = NULL;
     const pl_access_result *B = base->r;
     const pl_access_params *params = &base->params;
@@ -1065,32 +1340,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
     int rc = PL_OK;
-    if (n > n_old) {
-        /* New units: the loaders' municipality rules and the same snapping, on just them. */
-        pl_population add = *pop_new;
-        add.n = n - n_old;
-        add.id += n_old;
-        add.x += n_old;
-        add.y += n_old;
-        add.pop += n_old;
-        if (add.age_pop)
-            add.age_pop += n_old;
-        if (add.muni_code)
-            add.muni_code += n_old;
-        if (add.geom)
-            add.geom += n_old;
-        r->n_outside_muni += pl_assign_municipalities(ctx, &add, munis, r->cell_muni + n_old);
-        rc = pl_graph_snap(ctx, graph, roads, add.x, add.y, add.n, &so, r->cell_snap + n_old, err);
-    }
-    for (size_t c = 0; c < n; c++) {
-        long m = r->cell_muni[c];
-        r->cell_in_region[c] = (uint8_t)in_region(m >= 0 ? munis->code[m] : NULL, params->region);
-        if (r->cell_in_region[c]) {
-            r->pop_total += pop_new->pop[c];
-            r->age_total += pop_new->age_pop ? pop_new->age_pop[c] : 0;
-        }
-    }
-    /* Services: the baseline's snaps, new ones snapped. */
+    /* Services: the baseline's snaps; new ones below. */
     r->n_svc = svc_new->n;
     r->svc_snap = pl_malloc((svc_new->n ? svc_new->n : 1) * sizeof *r->svc_snap);
     uint8_t *is_new = pl_calloc(svc_new->n ? svc_new->n : 1, 1);
@@ -1104,31 +1354,65 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
     size_t n_added = 0;
     for (size_t i = 0; i < svc_new->n; i++)
         n_added += is_new[i];
-    if (rc == PL_OK && n_added) {
-        double *ax = pl_malloc(n_added * sizeof *ax), *ay = pl_malloc(n_added * sizeof *ay);
-        pl_snap *as = pl_malloc(n_added * sizeof *as);
+    if (n > n_old) {
+        /* New units: the loaders' municipality rules, on just them. */
+        pl_population add = *pop_new;
+        add.n = n - n_old;
+        add.id += n_old;
+        add.x += n_old;
+        add.y += n_old;
+        add.pop += n_old;
+        if (add.age_pop)
+            add.age_pop += n_old;
+        if (add.muni_code)
+            add.muni_code += n_old;
+        if (add.geom)
+            add.geom += n_old;
+        r->n_outside_muni += pl_assign_municipalities(ctx, &add, munis, r->cell_muni + n_old);
+    }
+    /* New units and new services attached in one call (one spatial index), as a full run
+     * attaches each place: independently of the others. */
+    size_t n_new_places = (n - n_old) + n_added;
+    if (n_new_places) {
+        double *px = pl_malloc(n_new_places * sizeof *px), *py = pl_malloc(n_new_places * sizeof *py);
+        pl_snap *ps = pl_malloc(n_new_places * sizeof *ps);
         size_t k = 0;
+        for (size_t c = n_old; c < n; c++) {
+            px[k] = pop_new->x[c];
+            py[k++] = pop_new->y[c];
+        }
         for (size_t i = 0; i < svc_new->n; i++)
             if (is_new[i]) {
-                ax[k] = svc_new->x[i];
-                ay[k++] = svc_new->y[i];
+                px[k] = svc_new->x[i];
+                py[k++] = svc_new->y[i];
             }
-        rc = pl_graph_snap(ctx, graph, roads, ax, ay, n_added, &so, as, err);
+        rc = snap_new_places(ctx, base->cache, graph, roads, px, py, n_new_places, &so, ps, err);
         k = 0;
+        for (size_t c = n_old; c < n; c++)
+            r->cell_snap[c] = ps[k++];
         for (size_t i = 0; i < svc_new->n; i++)
             if (is_new[i])
-                r->svc_snap[i] = as[k++];
-        free(ax);
-        free(ay);
-        free(as);
+                r->svc_snap[i] = ps[k++];
+        free(px);
+        free(py);
+        free(ps);
     }
-    double t_snap = now_s();
+    for (size_t c = 0; c < n; c++) {
+        long m = r->cell_muni[c];
+        r->cell_in_region[c] = (uint8_t)in_region(m >= 0 ? munis->code[m] : NULL, params->region);
+        if (r->cell_in_region[c]) {
+            r->pop_total += pop_new->pop[c];
+            r->age_total += pop_new->age_pop ? pop_new->age_pop[c] : 0;
+        }
+    }
+    double t_snap = cpu_now();
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc_new->id, svc_new->n);
     uint32_t *src_of_svc = pl_malloc((svc_new->n ? svc_new->n : 1) * sizeof *src_of_svc);
-    work W;
-    work_init(&W, graph->n_nodes);
-    unit_index U = {0};
-    unit_index_build(&U, graph, r->cell_snap, n);
+    struct pl_scenario_cache *CC = base->cache;
+    work *Wp = &CC->W;
+    unit_index *Up = &CC->U;
+    uint64_t settled0 = Wp->settled;
+    unit_index_extra(Up, graph, r->cell_snap, n_old, n);
     add_scratch A = {0};
     A.stamp = pl_calloc(n ? n : 1, sizeof *A.stamp);
     A.bp = pl_malloc((n ? n : 1) * sizeof *A.bp);
@@ -1136,7 +1420,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
     A.touched = pl_malloc((n ? n : 1) * sizeof *A.touched);
     uint32_t *affected = pl_malloc((n ? n : 1) * sizeof *affected);
     double vmax = INFINITY;
-    double t_index = now_s(), t_lists = 0, t_forward = 0, t_cutoff = 0, t_added = 0;
+    double t_index = cpu_now(), t_lists = 0, t_forward = 0, t_cutoff = 0, t_added = 0;
     for (int t = 0; rc == PL_OK && t < r->n_types; t++) {
         const pl_access_type *bt = &B->types[t];
         pl_access_type *at = &r->types[t];
@@ -1173,7 +1457,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
             const pl_label *l3 = base->lab3[t * 2 + M];
             pl_label *o = M ? at->by_time : at->by_dist;
             size_t na = 0;
-            double ta = now_s();
+            double ta = cpu_now();
             for (size_t c = 0; c < n_old; c++) {
                 pl_label keep[3];
                 int nk = 0, valid = 0;
@@ -1194,10 +1478,10 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
             }
             for (size_t c = n_old; c < n; c++)
                 affected[na++] = (uint32_t)c;
-            double tb = now_s();
+            double tb = cpu_now();
             for (size_t i = 0; i < na; i++)
-                nearest2_forward(&W, graph, &r->cell_snap[affected[i]], src, &X, M, &o[(size_t)affected[i] * 2]);
-            double tc = now_s();
+                nearest2_forward(Wp, graph, &r->cell_snap[affected[i]], src, &X, M, &o[(size_t)affected[i] * 2]);
+            double tc = cpu_now();
             t_lists += tb - ta;
             t_forward += tc - tb;
             wk.units_searched += (long)na;
@@ -1208,8 +1492,16 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
                 const pl_snap *S = &r->svc_snap[i];
                 if (!usable(graph, S))
                     continue;
-                if (M == 1 && !isfinite(vmax))
-                    vmax = max_speed(graph, r->cell_snap, n, r->svc_snap, svc_new->n);
+                if (M == 1 && !isfinite(vmax)) {
+                    /* The baseline's, and the new places' access legs. */
+                    vmax = CC->vmax;
+                    for (size_t k = n_old; k < n; k++)
+                        if (r->cell_snap[k].access_s > 0)
+                            vmax = fmax(vmax, 1.01 * r->cell_snap[k].access_m / r->cell_snap[k].access_s);
+                    for (size_t k = 0; k < svc_new->n; k++)
+                        if (is_new[k] && r->svc_snap[k].access_s > 0)
+                            vmax = fmax(vmax, 1.01 * r->svc_snap[k].access_m / r->svc_snap[k].access_s);
+                }
                 /* Cutoff: the largest second-nearest value among units of the source's road
                  * component that could get it (straight line no longer than that value). */
                 uint32_t comp = graph->component[S->node_a];
@@ -1228,15 +1520,15 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
                     if (lb <= v2)
                         cutoff = v2;
                 }
-                double td = now_s();
+                double td = cpu_now();
                 t_cutoff += td - tc;
                 if (cutoff == 0) {
-                    tc = now_s();
+                    tc = cpu_now();
                     continue;
                 }
                 wk.added_searches++;
-                wk.units_improved += add_source(&W, &A, graph, &U, r->cell_snap, S, src_of_svc[i], M, cutoff, o);
-                tc = now_s();
+                wk.units_improved += add_source(Wp, &A, graph, Up, r->cell_snap, S, src_of_svc[i], M, cutoff, o);
+                tc = cpu_now();
                 t_added += tc - td;
             }
         }
@@ -1249,9 +1541,8 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
     free(A.bp);
     free(A.bq);
     free(A.touched);
-    unit_index_free(&U);
-    wk.nodes_settled = W.settled;
-    work_free(&W);
+    unit_index_extra(Up, graph, r->cell_snap, 0, 0);
+    wk.nodes_settled = Wp->settled - settled0;
     free(src_of_svc);
     free(order);
     free(is_new);
@@ -1259,13 +1550,13 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
         pl_access_result_free(r);
         return rc;
     }
-    double t_fin = now_s();
+    double t_fin = cpu_now();
     pl_access_finish(ctx, pop_new, svc_new, munis, params, r);
     wk.seconds = now_s() - t0;
     if (ctx->verbose)
-        pl_info(ctx, "scenario timing: snapping %.3f s, indexes %.3f s, label lists %.3f s, unit searches %.3f s, "
+        pl_info(ctx, "scenario CPU: snapping %.3f s, indexes %.3f s, label lists %.3f s, unit searches %.3f s, "
                 "cutoffs %.3f s, added-service searches %.3f s, summaries %.3f s",
-                t_snap - t0, t_index - t_snap, t_lists, t_forward, t_cutoff, t_added, now_s() - t_fin);
+                t_snap - c0, t_index - t_snap, t_lists, t_forward, t_cutoff, t_added, cpu_now() - t_fin);
     if (work_out)
         *work_out = wk;
     *out = r;

@@ -78,8 +78,12 @@ extern const char pl_scenario_summary[];
 /* ---------- compute on arrays ---------- */
 
 /* The baseline: an access result (k = 2 labels, stats) and k = 3 labels per type. */
+struct pl_scenario_cache;
+
 typedef struct pl_scenario_base {
     pl_access_result *r;
+    struct pl_scenario_cache *cache; /* node-sized work arrays, the units' node index and an edge
+                                        grid for attaching new places, kept between scenarios */
     pl_label **lab3;              /* [t * 2 + metric]: n_cells * 3 labels (metric 0 distance, 1 time) */
     pl_access_params params;
     int types[PL_MAX_TYPES];

@@ -109,6 +109,12 @@ static void assert_same_result(const pl_access_result *a, const pl_access_result
 {
     assert_int_equal(a->n_cells, b->n_cells);
     assert_int_equal(a->n_types, b->n_types);
+    assert_int_equal(a->n_svc, b->n_svc);
+    for (size_t i = 0; i < a->n_svc; i++)
+        if (a->svc_snap[i].edge != b->svc_snap[i].edge || a->svc_snap[i].a_len_m != b->svc_snap[i].a_len_m ||
+            a->svc_snap[i].access_m != b->svc_snap[i].access_m)
+            fail_msg("%s: service %zu attached differently (edge %u / %u)", what, i, a->svc_snap[i].edge,
+                     b->svc_snap[i].edge);
     for (int t = 0; t < a->n_types; t++) {
         const pl_access_type *x = &a->types[t], *y = &b->types[t];
         assert_int_equal(x->n_services, y->n_services);
@@ -127,6 +133,10 @@ static void assert_same_result(const pl_access_result *a, const pl_access_result
         }
     }
     for (size_t c = 0; c < a->n_cells; c++) {
+        const pl_snap *x = &a->cell_snap[c], *y = &b->cell_snap[c];
+        if (x->edge != y->edge || x->node_a != y->node_a || x->node_b != y->node_b || x->a_len_m != y->a_len_m ||
+            x->access_m != y->access_m || x->status != y->status || x->to_a != y->to_a || x->from_b != y->from_b)
+            fail_msg("%s: unit %zu attached differently (edge %u / %u)", what, c, x->edge, y->edge);
         assert_int_equal(a->cell_muni[c], b->cell_muni[c]);
         assert_int_equal(a->service_level[c], b->service_level[c]);
     }
@@ -227,8 +237,9 @@ static void check_random_scenario(fixture *f, const int *types, int n_types, int
     char pids[64][16];
     for (int k = 0; k < n_pop; k++) {
         size_t c = (size_t)(uniform() * f->pop->n);
-        hp.x[k] = f->pop->x[c] + 200 * (uniform() - 0.5);
-        hp.y[k] = f->pop->y[c] + 200 * (uniform() - 0.5);
+        double spread = k % 4 == 3 ? 6000 : 200;  /* some far from any road: attached through the fallback */
+        hp.x[k] = f->pop->x[c] + spread * (uniform() - 0.5);
+        hp.y[k] = f->pop->y[c] + spread * (uniform() - 0.5);
         hp.pop[k] = floor(10 + 100 * uniform());
         snprintf(pids[k], sizeof pids[k], "h%d", k);
         hp.id[k] = pids[k];
