@@ -13,7 +13,8 @@
  * municipalities. Deterministic (splitmix64, --seed).
  *
  * usage: bench_stores [--gpkg FILE] [--nodes N] [--units U] [--stores S] [--candidates C]
- *                     [--add N] [--min MIN] [--threads T] [--seed S] */
+ *                     [--add N] [--min MIN] [--threads T] [--seed S] [--lp]
+ * --lp also solves the LP relaxation with GLPK for an upper bound on the optimum (slow). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -331,7 +332,7 @@ int main(int argc, char **argv)
 {
     long n_nodes = 2000000, n_units = 250000, n_stores = 6000, n_cand = 20000, n_add = 50;
     double min_threshold = 10;
-    int threads = 2;
+    int threads = 2, lp = 0;
     uint64_t seed = 20240601;
     const char *gpkg = NULL;
     for (int i = 1; i < argc; i++) {
@@ -351,11 +352,13 @@ int main(int argc, char **argv)
             min_threshold = atof(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--lp"))
+            lp = 1;
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: %s [--gpkg FILE] [--nodes N] [--units U] [--stores S] [--candidates C] [--add N] "
-                            "[--min MIN] [--threads T] [--seed S]\n", argv[0]);
+                            "[--min MIN] [--threads T] [--seed S] [--lp]\n", argv[0]);
             return 1;
         }
     }
@@ -480,6 +483,13 @@ int main(int argc, char **argv)
         g.n, g.value, pop_unc, ob, ob > 0 ? 100 * (ob - g.value) / ob : 0.0);
     stopwatch t_cov = {t_sets.w + t_inst.w + t_greedy.w, t_sets.c + t_inst.c + t_greedy.c};
     row("coverage: N new hubs from the candidates, total", t_cov, "goal < 10 s (N = %ld)", n_add);
+    if (lp) {
+        t0 = sw_start();
+        double bound = pl_mclp_lp_bound(&I, (uint32_t)n_add, 600);
+        stopwatch t_lp = sw_stop(t0);
+        row("coverage: LP relaxation bound (GLPK)", t_lp, "(bound %.0f: greedy within %.2f %% of the optimum)", bound,
+            bound > 0 ? 100 * (bound - g.value) / bound : 0.0);
+    }
     pl_cover_solution_free(&g);
     pl_cover_instance_free(&I);
     free(rep);
