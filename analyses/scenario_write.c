@@ -14,15 +14,21 @@
 
 const char pl_scenario_usage[] = "platsa scenario FILE.ini -o OUT.gpkg [--overwrite] [--csv]";
 const char pl_scenario_summary[] =
-    "Runs what-if scenarios against a baseline access run: close services (close = ID, ...), add\n"
-    "services (add = FILE[:LAYER]), add housing (add_population = FILE[:LAYER]), remove or add roads\n"
-    "(remove_roads = ID, ... / add_roads = FILE). The file has a [baseline] section with the inputs\n"
-    "of `platsa access` and one [scenario NAME] section per scenario; see sample-data/scenarios/.\n"
-    "Closures and additions are recomputed incrementally (only the residents they touch are\n"
-    "searched again; the result equals a full re-run); road changes re-run the analysis.\n"
+    "Runs what-if scenarios against a baseline access run. The file (INI) has a [baseline] section\n"
+    "with the inputs of `platsa access` (population, services, roads, municipalities, types, mode,\n"
+    "bands_km, bands_min, region, ...; paths relative to the file) and one [scenario NAME] section\n"
+    "per scenario with any of:\n"
+    "  close = ID, ID            services closed (by id)\n"
+    "  add = FILE[:LAYER]        new services;  add_service = ID; TYPE; X; Y[; NAME]  one new service\n"
+    "  add_population = FILE     new housing;   add_housing = ID; RESIDENTS; X; Y[; AGE]  one point\n"
+    "  remove_roads = ID, ID     roads closed;  add_roads = FILE  new road lines\n"
+    "  description = TEXT\n"
+    "Coordinates are in the working CRS (EPSG:3006). Closures, new services and new housing are\n"
+    "recomputed incrementally (only the residents they touch are searched again; the result equals\n"
+    "a full re-run); road changes re-run the analysis. Examples: sample-data/scenarios/*.ini.\n"
     "Layers: scenario_cells_<name> (each scenario's access per unit), delta_cells (units whose\n"
     "distance or time changes, with band changes), delta_municipalities (residents crossing each\n"
-    "band, both ways, per municipality; CSV), scenario_summary (all scenarios side by side; CSV).";
+    "band bound, both ways, per municipality; CSV), scenario_summary (all scenarios side by side; CSV).";
 
 const pl_option pl_scenario_options[] = {
     {"output", 'o', PL_OPT_STRING, offsetof(pl_scenario_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
