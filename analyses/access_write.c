@@ -460,15 +460,18 @@ int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in,
         }
         return PL_OK;
     }
-    for (int t = 0; t < st->n; t++) {
-        if (!st->t[t].rsp)
-            continue;
-        for (size_t s = 0; s < in->svc->n; s++)
-            if (pl_service_types_counts_for(st, t, in->svc->type[s])) {
-                types[(*n_types)++] = t;
-                break;
-            }
-    }
+    /* Group types first (e.g. grocery of any assortment, the RSP headline), then the rest,
+     * each in registry order; the first type gives the maps their default style. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int t = 0; t < st->n; t++) {
+            if (!st->t[t].rsp || (pass == 0) != (st->t[t].n_includes > 0))
+                continue;
+            for (size_t s = 0; s < in->svc->n; s++)
+                if (pl_service_types_counts_for(st, t, in->svc->type[s])) {
+                    types[(*n_types)++] = t;
+                    break;
+                }
+        }
     if (*n_types == 0)
         return pl_error_set(err, PL_EINPUT, "%s: no service maps to an RSP service type; check --type-field or give --types",
                             in->svc->source ? in->svc->source : o->services);

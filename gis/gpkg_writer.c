@@ -1075,6 +1075,14 @@ static int end_transaction(pl_gpkg *g)
     return GDALDatasetCommitTransaction(g->ds);
 }
 
+static int has_aliases(const pl_gpkg_layer *l)
+{
+    for (int i = 0; i < l->n_fields; i++)
+        if (l->fields[i].alias_sv && *l->fields[i].alias_sv)
+            return 1;
+    return 0;
+}
+
 static int check_style(const pl_gpkg *g, const char *name, int spatial, const pl_field_def *fields, int n_fields,
                        const pl_style *st, pl_error *err)
 {
@@ -1225,6 +1233,20 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
             free_layer(l);
             return NULL;
         }
+    } else if (!spatial && has_aliases(l)) {
+        /* Attribute tables: QGIS 3.22 with GDAL 3.6 ignores gpkg_data_columns, but it does load a
+         * default layer_styles row with f_geometry_column '' (checked with QGIS 3.22.16), so an
+         * alias-only style gives summary tables their Swedish column names too. */
+        l->style_name = pl_strdup(name);
+        l->style_name[strlen(l->style_name) > STYLE_NAME_MAX ? STYLE_NAME_MAX : strlen(l->style_name)] = '\0';
+        char *aliases = make_aliases(l);
+        sbuf q = {0};
+        sb_puts(&q, "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+                    "<qgis version=\"3.22.16-Bia\xc5\x82owie\xc5\xbc" "a\" styleCategories=\"Fields\">\n  <aliases>\n");
+        sb_puts(&q, aliases);
+        sb_puts(&q, "\n  </aliases>\n</qgis>\n");
+        free(aliases);
+        l->qml = q.s;
     }
     g->layers = pl_realloc(g->layers, ((size_t)g->n_layers + 1) * sizeof *g->layers);
     g->layers[g->n_layers++] = l;

@@ -26,8 +26,27 @@ run access --population $M/population.gpkg:population --services "$OUT/monaco-la
   --bands-km 0.5,1,2,5 --bands-min 2,5,10,15 --within 1 \
   -o "$OUT/monaco-access.gpkg" --overwrite --csv
 
+echo "== Region Örebro län: real SCB population (250 m split of the 1 km squares), SYNTHETIC roads and stores"
+run synth --size M --cells 250m --data sample-data/orebro -o "$OUT/orebro-region.gpkg" --overwrite
+R="$OUT/orebro-region.gpkg"
+run access --population "$R:population" --services "$R:services" --roads "$R:roads" \
+  --municipalities "$R:municipalities" --localities "$R:localities" --classify \
+  -o "$OUT/orebro-access.gpkg" --overwrite --csv
+run classify --population "$R:population" --localities "$R:localities" --roads "$R:roads" \
+  --municipalities "$R:municipalities" -o "$OUT/orebro-classify.gpkg" --overwrite --csv
+
+echo "== Map report for decision makers"
+run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite
+run report "$OUT/sodermalm-access.gpkg" -o "$OUT/sodermalm-report" --overwrite
+
+echo
+echo "Grocery stores (any assortment) per kommun, Örebro län, by car (synthetic stores and roads):"
+T="$OUT/orebro-access_access_municipalities_table.csv"
+cols=$(head -n 1 "$T" | tr ',' '\n' | grep -n -E '^(kommun|namn|pop|grocery_mean_km|grocery_mean_min|grocery_pop_min_over_45)$' | cut -d: -f1 | paste -sd, -)
+cut -d, -f"$cols" "$T"
 echo
 echo "Summary per municipality (Södermalm, walking):"
 cut -d, -f1-3,5-9 "$OUT/sodermalm-access_access_municipalities_table.csv"
 echo
 echo "Open $OUT/*.gpkg in QGIS: the layers come styled, with Swedish field names."
+echo "Open $OUT/orebro-report/index.html in a browser for the map report."
