@@ -283,7 +283,7 @@ static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_servic
     }
 }
 
-int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
                       pl_error *err)
@@ -323,9 +323,10 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
     int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
-    pl_snap *svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *svc_snap);
+    r->n_svc = svc->n;
+    r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
     if (rc == PL_OK)
-        rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, svc_snap, err);
+        rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -339,24 +340,61 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
         if (at->n_services == 0)
             pl_warn(ctx, "type-without-services", "no service of type '%s' in the data; every unit is unreachable for it",
                     st->t[at->type].key);
-        if (pl_progress(ctx, (double)t / params->n_types, "searching services")) {
-            rc = pl_error_set(err, PL_EINPUT, "cancelled");
-            break;
-        }
-        rc = search_type(ctx, graph, svc_snap, r->cell_snap, pop->n, at, err);
     }
-    pl_progress(ctx, 1.0, "searching services");
     free(order);
-    free(svc_snap);
     if (rc != PL_OK) {
         pl_access_result_free(r);
         return rc;
     }
+    *out = r;
+    return PL_OK;
+}
+
+int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err)
+{
+    pl_access_type *at = &r->types[t];
+    free(at->by_dist);
+    free(at->by_time);
+    at->by_dist = at->by_time = NULL;
+    return search_type(ctx, graph, r->svc_snap, r->cell_snap, r->n_cells, at, err);
+}
+
+void pl_access_finish(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_municipalities *munis, const pl_access_params *params, pl_access_result *r)
+{
+    free(r->muni_stats);
+    free(r->total_stats);
+    memset(r->service_level, 0, (pop->n ? pop->n : 1) * sizeof *r->service_level);
     for (size_t c = 0; c < pop->n; c++)
         for (int t = 0; t < r->n_types; t++)
             if (r->types[t].by_dist[c * 2].dist_m <= params->within_km * 1000.0)
                 r->service_level[c]++;
     compute_stats(ctx, pop, svc, munis, r);
+}
+
+int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
+                      const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
+                      pl_error *err)
+{
+    *out = NULL;
+    pl_access_result *r = NULL;
+    int rc = pl_access_prepare(ctx, pop, svc, st, munis, roads, graph, params, &r, err);
+    if (rc != PL_OK)
+        return rc;
+    for (int t = 0; rc == PL_OK && t < r->n_types; t++) {
+        if (pl_progress(ctx, (double)t / params->n_types, "searching services")) {
+            rc = pl_error_set(err, PL_EINPUT, "cancelled");
+            break;
+        }
+        rc = pl_access_search_type(ctx, graph, r, t, err);
+    }
+    pl_progress(ctx, 1.0, "searching services");
+    if (rc != PL_OK) {
+        pl_access_result_free(r);
+        return rc;
+    }
+    pl_access_finish(ctx, pop, svc, munis, params, r);
     *out = r;
     return PL_OK;
 }
@@ -377,5 +415,6 @@ void pl_access_result_free(pl_access_result *r)
     free(r->service_level);
     free(r->muni_stats);
     free(r->total_stats);
+    free(r->svc_snap);
     free(r);
 }

@@ -10,16 +10,7 @@
 #include "classify.h"
 #include "fields.h"
 
-typedef struct access_inputs {
-    pl_service_types *types;
-    pl_municipalities *munis;
-    pl_population *pop;
-    pl_services *svc;
-    pl_roads *roads;
-    pl_graph *graph;
-    pl_localities *localities;          /* --classify only */
-    pl_classify_result *classes;        /* --classify only */
-} access_inputs;
+typedef pl_access_inputs access_inputs;
 
 /* ---------- access_cells ---------- */
 
@@ -403,7 +394,7 @@ static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_r
 
 /* ---------- pipeline ---------- */
 
-static void free_inputs(pl_ctx *ctx, access_inputs *in)
+void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in)
 {
     pl_classify_result_free(in->classes);
     pl_localities_free(ctx, in->localities);
@@ -416,7 +407,7 @@ static void free_inputs(pl_ctx *ctx, access_inputs *in)
     pl_service_types_free(in->types);
 }
 
-static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, access_inputs *in, pl_error *err)
+int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err)
 {
     pl_load_opts lo = {.assume_crs = o->assume_crs};
     in->types = pl_service_types_load(ctx, o->service_types_file, err);
@@ -448,7 +439,8 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, access_inputs *in, 
 }
 
 /* The types to analyse: those asked for, else every RSP type with at least one service. */
-static int resolve_types(const pl_access_opts *o, const access_inputs *in, int *types, int *n_types, pl_error *err)
+int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in, int *types, int *n_types,
+                            pl_error *err)
 {
     *n_types = 0;
     const pl_service_types *st = in->types;
@@ -555,10 +547,10 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
     gopts.cache_path = o->graph_cache;
     access_inputs in = {0};
-    int rc = load_inputs(ctx, o, &in, err);
+    int rc = pl_access_load_inputs(ctx, o, &in, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
-        rc = resolve_types(o, &in, types, &n_types, err);
+        rc = pl_access_resolve_types(o, &in, types, &n_types, err);
     if (rc == PL_OK) {
         pl_progress(ctx, 0.0, "building road graph");
         in.graph = pl_graph_build(ctx, in.roads, &gopts, err);
@@ -580,6 +572,6 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r->n_cells, r->pop_total,
                 r->n_types, o->output);
     pl_access_result_free(r);
-    free_inputs(ctx, &in);
+    pl_access_free_inputs(ctx, &in);
     return rc;
 }
