@@ -42,6 +42,18 @@ run access --population "$R:population" --services "$R:services" --roads "$R:roa
 run classify --population "$R:population" --localities "$R:localities" --roads "$R:roads" \
   --municipalities "$R:municipalities" -o "$OUT/orebro-classify.gpkg" --overwrite --csv
 
+echo "== Region Örebro län: which grocery stores are critical (residents pushed beyond 30 min / 10 km if one closes)"
+run stores --population "$R:population" --services "$R:services" --roads "$R:roads" \
+  --municipalities "$R:municipalities" -o "$OUT/orebro-stores.gpkg" --overwrite --csv
+
+echo "== Region Örebro län: pharmacy hubs within 15 minutes; 3 new hubs at tätorter covering the most people"
+run coverage --population "$R:population" --hubs "$R:services" --types pharmacy --roads "$R:roads" \
+  --municipalities "$R:municipalities" --min 15 --add 3 --candidates "localities:$R:localities" \
+  -o "$OUT/orebro-coverage.gpkg" --overwrite --csv
+
+echo "== Monaco: what-if scenarios (store closures, a new store, new housing, a closed road)"
+run scenario sample-data/scenarios/monaco-grocery.ini -o "$OUT/monaco-scenarios.gpkg" --overwrite --csv
+
 echo "== Map report for decision makers"
 run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite
 run report "$OUT/sodermalm-access.gpkg" -o "$OUT/sodermalm-report" --overwrite
@@ -51,6 +63,11 @@ echo "Grocery stores (any assortment) per kommun, Örebro län, by car (syntheti
 T="$OUT/orebro-access_access_municipalities_table.csv"
 cols=$(head -n 1 "$T" | tr ',' '\n' | grep -n -E '^(kommun|namn|pop|grocery_mean_km|grocery_mean_min|grocery_pop_min_over_45)$' | cut -d: -f1 | paste -sd, -)
 cut -d, -f"$cols" "$T"
+echo
+echo "The five most critical grocery stores, Örebro län:"
+T="$OUT/orebro-stores_store_priority_table.csv"
+cols=$(head -n 1 "$T" | tr ',' '\n' | grep -n -E '^(rank|name|kommun_namn|pop_nearest|pop_beyond_10km|pop_beyond_30min|added_person_km|next_store_km)$' | cut -d: -f1 | paste -sd, -)
+head -n 6 "$T" | cut -d, -f"$cols"
 echo
 echo "Summary per municipality (Södermalm, walking):"
 cut -d, -f1-3,5-9 "$OUT/sodermalm-access_access_municipalities_table.csv"
