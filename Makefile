@@ -31,7 +31,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 PLATSA := $(BUILD)/platsa
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan demo clean bench tests-build sample-data test-qgis test-report-browser
+.PHONY: all deps test test-asan test-pgrouting demo clean bench tests-build sample-data test-qgis test-report-browser
 .SECONDARY:
 
 all: $(PLATSA)
@@ -119,6 +119,18 @@ test-report-browser: demo
 	$(call apt_install,$(BROWSER_PACKAGES))
 	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
 	@sh tests/report_browser.sh $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
+
+# Cross-check of shortest distances and fastest times against pgRouting's pgr_dijkstraCost on a
+# throw-away PostgreSQL cluster the script starts (installs postgresql-15-pgrouting if missing):
+# the Stockholm drive network (car), Monaco (car) and Södermalm (walk) from the demo's imports.
+test-pgrouting: demo
+	@fail=0; \
+	for spec in "$${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp car" \
+	            "$(DEMO_OUT)/monaco-layers.gpkg:roads car" "$(DEMO_OUT)/sodermalm-layers.gpkg:roads walk"; do \
+	  set -- $$spec; echo "== pgRouting vs platsa: $$1 ($$2)"; \
+	  PLATSA=$(PLATSA) sh tests/pgrouting_check.sh "$$1" "$$2" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
+	  tail -n 2 $(BUILD)/pgrouting.log; \
+	done; [ $$fail -eq 0 ]
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 test-asan: deps
