@@ -7,6 +7,7 @@
 #include "report.h"
 
 #include "../gis/map_render.h"
+#include "../gis/strbuf.h"
 
 #include <gdal.h>
 #include <ogr_api.h>
@@ -20,7 +21,6 @@
 #include <limits.h>
 #include <signal.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,62 +57,6 @@ const pl_option pl_report_options[] = {
 };
 
 /* ------------------------------------------------------------------ strings */
-
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        b->s = pl_realloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    char *tmp = pl_malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_add(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-/* HTML text and attribute escaping. */
-static void sb_html(sbuf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': sb_puts(b, "&amp;"); break;
-        case '<': sb_puts(b, "&lt;"); break;
-        case '>': sb_puts(b, "&gt;"); break;
-        case '"': sb_puts(b, "&quot;"); break;
-        case '\'': sb_puts(b, "&#39;"); break;
-        default: sb_add(b, s, 1);
-        }
-    }
-}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -401,10 +345,10 @@ static void parse_metadata(analysis *a, const char *text)
         }
     }
     if (json_object_object_get_ex(root, "libraries", &v) && json_object_is_type(v, json_type_object)) {
-        sbuf b = {0};
+        pl_strbuf b = {0};
         json_object_object_foreach(v, key, val)
         {
-            sb_printf(&b, "%s%s %s", b.n ? ", " : "", key, val ? json_object_get_string(val) : "?");
+            pl_sb_printf(&b, "%s%s %s", b.n ? ", " : "", key, val ? json_object_get_string(val) : "?");
         }
         a->libraries = b.s;
     }
@@ -925,7 +869,7 @@ static void file_name_for(char *buf, size_t size, int seq, const char *layer)
 
 /* One map figure: renders, writes the PNG, appends the <figure>. A layer without a stored
  * style is skipped with a note rather than failing the report. */
-static int map_figure(report *r, const layer_info *l, sbuf *html, pl_error *err)
+static int map_figure(report *r, const layer_info *l, pl_strbuf *html, pl_error *err)
 {
     pl_error e2 = {0};
     pl_map_style style;
@@ -988,28 +932,28 @@ static int map_figure(report *r, const layer_info *l, sbuf *html, pl_error *err)
         rc = write_file(r, fname, png, png_len, err);
         if (rc == PL_OK) {
             int w = r->o->width > 0 ? r->o->width : 1100, h = r->o->height > 0 ? r->o->height : 800;
-            sb_puts(html, "<figure class=\"map\">\n<img src=\"");
-            sb_html(html, fname);
-            sb_printf(html, "\" width=\"%d\" height=\"%d\" alt=\"", w, h);
-            sb_puts(html, "Karta: ");
-            sb_html(html, title);
+            pl_sb_puts(html, "<figure class=\"map\">\n<img src=\"");
+            pl_sb_html(html, fname);
+            pl_sb_printf(html, "\" width=\"%d\" height=\"%d\" alt=\"", w, h);
+            pl_sb_puts(html, "Karta: ");
+            pl_sb_html(html, title);
             if (field_alias) {
-                sb_puts(html, " – ");
-                sb_html(html, field_alias);
+                pl_sb_puts(html, " – ");
+                pl_sb_html(html, field_alias);
             }
-            sb_puts(html, "\">\n<figcaption><strong>");
-            sb_html(html, title);
-            sb_puts(html, "</strong>");
+            pl_sb_puts(html, "\">\n<figcaption><strong>");
+            pl_sb_html(html, title);
+            pl_sb_puts(html, "</strong>");
             if (field_alias) {
-                sb_puts(html, " – ");
-                sb_html(html, field_alias);
+                pl_sb_puts(html, " – ");
+                pl_sb_html(html, field_alias);
             }
             char nf[64];
             pl_map_format_number(nf, sizeof nf, (double)info.legend_features, 0);
-            sb_printf(html, ". %s objekt i kartan. Färgerna följer lagrets standardstil i "
-                            "GeoPackage-filen (samma som i QGIS). Lager: <code>", nf);
-            sb_html(html, l->name);
-            sb_puts(html, "</code>.</figcaption>\n</figure>\n");
+            pl_sb_printf(html, ". %s objekt i kartan. Färgerna följer lagrets standardstil i "
+                               "GeoPackage-filen (samma som i QGIS). Lager: <code>", nf);
+            pl_sb_html(html, l->name);
+            pl_sb_puts(html, "</code>.</figcaption>\n</figure>\n");
         }
     }
     free(png);
@@ -1045,7 +989,7 @@ static const char *col_with_prefix(const layer_info *l, const char *prefix)
     return NULL;
 }
 
-static void html_table(report *r, const layer_info *l, const table_spec *t, sbuf *html, const char *total_col)
+static void html_table(report *r, const layer_info *l, const table_spec *t, pl_strbuf *html, const char *total_col)
 {
     char sql[8192];
     size_t o = (size_t)snprintf(sql, sizeof sql, "SELECT ");
@@ -1063,27 +1007,27 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, sbuf
         pl_warn(r->ctx, "report-table", "%s: cannot read: %s", l->name, sqlite3_errmsg(r->db));
         return;
     }
-    sb_puts(html, "<div class=\"tablewrap\"><table>\n<caption>");
-    sb_html(html, t->caption);
-    sb_puts(html, "</caption>\n<thead><tr>");
+    pl_sb_puts(html, "<div class=\"tablewrap\"><table>\n<caption>");
+    pl_sb_html(html, t->caption);
+    pl_sb_puts(html, "</caption>\n<thead><tr>");
     for (int i = 0; i < t->n; i++) {
         const char *h = alias_of(l, t->cols[i]);
         if (t->strip_prefix[0] && starts_with(h, t->strip_prefix))
             h += strlen(t->strip_prefix);
-        sb_printf(html, "<th scope=\"col\">");
+        pl_sb_printf(html, "<th scope=\"col\">");
         /* Capitalise the first letter after stripping (ASCII only; Swedish headings start so). */
         if (h[0] >= 'a' && h[0] <= 'z') {
             char c = (char)(h[0] - 32);
-            sb_add(html, &c, 1);
-            sb_html(html, h + 1);
+            pl_sb_add(html, &c, 1);
+            pl_sb_html(html, h + 1);
         } else {
-            sb_html(html, h);
+            pl_sb_html(html, h);
         }
-        sb_puts(html, "</th>");
+        pl_sb_puts(html, "</th>");
     }
-    sb_puts(html, "</tr></thead>\n<tbody>\n");
+    pl_sb_puts(html, "</tr></thead>\n<tbody>\n");
     int rows = 0, shown = 0;
-    sbuf total = {0};
+    pl_strbuf total = {0};
     while (sqlite3_step(st) == SQLITE_ROW) {
         rows++;
         int is_total = 0;
@@ -1097,33 +1041,33 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, sbuf
         }
         if (!is_total && r->o->max_rows > 0 && shown >= r->o->max_rows)
             continue;
-        sbuf *dst = is_total ? &total : html;
-        sb_puts(dst, is_total ? "<tr class=\"total\">" : "<tr>");
+        pl_strbuf *dst = is_total ? &total : html;
+        pl_sb_puts(dst, is_total ? "<tr class=\"total\">" : "<tr>");
         for (int i = 0; i < t->n; i++) {
             char v[256];
             format_value(v, sizeof v, st, i, t->cols[i]);
             int num = sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT ||
                       sqlite3_column_type(st, i) == SQLITE_NULL;
-            sb_puts(dst, i == 0 ? "<th scope=\"row\">" : num ? "<td class=\"num\">" : "<td>");
-            sb_html(dst, v);
-            sb_puts(dst, i == 0 ? "</th>" : "</td>");
+            pl_sb_puts(dst, i == 0 ? "<th scope=\"row\">" : num ? "<td class=\"num\">" : "<td>");
+            pl_sb_html(dst, v);
+            pl_sb_puts(dst, i == 0 ? "</th>" : "</td>");
         }
-        sb_puts(dst, "</tr>\n");
+        pl_sb_puts(dst, "</tr>\n");
         if (!is_total)
             shown++;
     }
     sqlite3_finalize(st);
-    sb_puts(html, "</tbody>\n");
+    pl_sb_puts(html, "</tbody>\n");
     if (total.s) {
-        sb_puts(html, "<tfoot>\n");
-        sb_puts(html, total.s);
-        sb_puts(html, "</tfoot>\n");
+        pl_sb_puts(html, "<tfoot>\n");
+        pl_sb_puts(html, total.s);
+        pl_sb_puts(html, "</tfoot>\n");
         free(total.s);
     }
-    sb_puts(html, "</table></div>\n");
+    pl_sb_puts(html, "</table></div>\n");
     if (shown < rows - (total_col ? 1 : 0))
-        sb_printf(html, "<p class=\"note\">Visar %d av %d rader; hela tabellen finns i GeoPackage-filen (lager "
-                        "<code>%s</code>).</p>\n", shown, rows - 1, l->name);
+        pl_sb_printf(html, "<p class=\"note\">Visar %d av %d rader; hela tabellen finns i GeoPackage-filen (lager "
+                           "<code>%s</code>).</p>\n", shown, rows - 1, l->name);
 }
 
 /* The label of a service type: the alias prefix before ": " of one of its columns. */
@@ -1137,7 +1081,7 @@ static void type_label(const layer_info *l, const char *col, char *buf, size_t s
         snprintf(buf, size, "%s", col);
 }
 
-static void tables_for(report *r, const layer_info *l, sbuf *html)
+static void tables_for(report *r, const layer_info *l, pl_strbuf *html)
 {
     const char *first = has_col(l, "namn") ? "namn" : has_col(l, "kommun") ? "kommun" : NULL;
     const char *total_col = first;
@@ -1206,23 +1150,23 @@ static int stmt_col(sqlite3_stmt *st, const char *name)
 }
 
 /* A heading without the service type prefix, first letter capitalised (ASCII). */
-static void short_heading(sbuf *html, const layer_info *l, const char *col, const char *type_prefix)
+static void short_heading(pl_strbuf *html, const layer_info *l, const char *col, const char *type_prefix)
 {
     const char *h = alias_of(l, col);
     if (type_prefix[0] && starts_with(h, type_prefix))
         h += strlen(type_prefix);
     if (h[0] >= 'a' && h[0] <= 'z') {
         char c = (char)(h[0] - 32);
-        sb_add(html, &c, 1);
-        sb_html(html, h + 1);
+        pl_sb_add(html, &c, 1);
+        pl_sb_html(html, h + 1);
     } else {
-        sb_html(html, h);
+        pl_sb_html(html, h);
     }
 }
 
 /* Key figures from a summary table's total row: the population, then one line per service
  * type (access) or one box per share (other analyses). */
-static void key_figures(report *r, const layer_info *l, sbuf *html)
+static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
 {
     char qt[600];
     quote_ident(qt, sizeof qt, l->name);
@@ -1237,14 +1181,14 @@ static void key_figures(report *r, const layer_info *l, sbuf *html)
         sqlite3_finalize(st);
         return;
     }
-    sbuf boxes = {0}, rows = {0};
+    pl_strbuf boxes = {0}, rows = {0};
     int n = sqlite3_column_count(st);
     char v[128];
     int pi = stmt_col(st, "pop");
     if (pi >= 0) {
         format_value(v, sizeof v, st, pi, "pop");
-        sb_printf(&boxes, "<div class=\"kf\"><span class=\"v\">%s</span><span class=\"k\">invånare i "
-                          "analysen</span></div>\n", v);
+        pl_sb_printf(&boxes, "<div class=\"kf\"><span class=\"v\">%s</span><span class=\"k\">invånare i "
+                             "analysen</span></div>\n", v);
     }
     /* Access: one row per service type. */
     const char *over_col = NULL, *over_min_col = NULL;
@@ -1256,9 +1200,9 @@ static void key_figures(report *r, const layer_info *l, sbuf *html)
         char k[200], col[300], lab[256];
         snprintf(k, sizeof k, "%.*s", (int)(strlen(name) - strlen("_mean_km")), name);
         type_label(l, name, lab, sizeof lab);
-        sb_puts(&rows, "<tr><th scope=\"row\">");
-        sb_html(&rows, lab);
-        sb_puts(&rows, "</th>");
+        pl_sb_puts(&rows, "<tr><th scope=\"row\">");
+        pl_sb_html(&rows, lab);
+        pl_sb_puts(&rows, "</th>");
         char prefix_km[300], prefix_min[300];
         snprintf(prefix_km, sizeof prefix_km, "%s_share_km_over_", k);
         snprintf(prefix_min, sizeof prefix_min, "%s_share_min_over_", k);
@@ -1285,18 +1229,18 @@ static void key_figures(report *r, const layer_info *l, sbuf *html)
                 snprintf(v, sizeof v, "–");
             else
                 format_value(v, sizeof v, st, ci, cols[c]);
-            sb_puts(&rows, "<td class=\"num\">");
-            sb_html(&rows, v);
-            sb_puts(&rows, "</td>");
+            pl_sb_puts(&rows, "<td class=\"num\">");
+            pl_sb_html(&rows, v);
+            pl_sb_puts(&rows, "</td>");
         }
         int ui = stmt_col(st, col);
         if (ui >= 0)
             format_value(v, sizeof v, st, ui, col);
         else
             snprintf(v, sizeof v, "–");
-        sb_puts(&rows, "<td class=\"num\">");
-        sb_html(&rows, v);
-        sb_puts(&rows, "</td></tr>\n");
+        pl_sb_puts(&rows, "<td class=\"num\">");
+        pl_sb_html(&rows, v);
+        pl_sb_puts(&rows, "</td></tr>\n");
     }
     if (!rows.s) {
         for (int i = 0; i < n; i++) {
@@ -1304,36 +1248,36 @@ static void key_figures(report *r, const layer_info *l, sbuf *html)
             if (!starts_with(name, "share_") || sqlite3_column_type(st, i) == SQLITE_NULL)
                 continue;
             format_value(v, sizeof v, st, i, name);
-            sb_puts(&boxes, "<div class=\"kf\"><span class=\"v\">");
-            sb_html(&boxes, v);
-            sb_puts(&boxes, "</span><span class=\"k\">");
-            sb_html(&boxes, alias_of(l, name));
-            sb_puts(&boxes, "</span></div>\n");
+            pl_sb_puts(&boxes, "<div class=\"kf\"><span class=\"v\">");
+            pl_sb_html(&boxes, v);
+            pl_sb_puts(&boxes, "</span><span class=\"k\">");
+            pl_sb_html(&boxes, alias_of(l, name));
+            pl_sb_puts(&boxes, "</span></div>\n");
         }
     }
     sqlite3_finalize(st);
     if (boxes.s) {
-        sb_puts(html, "<div class=\"keyfigures\">\n");
-        sb_puts(html, boxes.s);
-        sb_puts(html, "</div>\n");
+        pl_sb_puts(html, "<div class=\"keyfigures\">\n");
+        pl_sb_puts(html, boxes.s);
+        pl_sb_puts(html, "</div>\n");
     }
     if (rows.s) {
-        sb_puts(html, "<div class=\"tablewrap\"><table class=\"summary\">\n<caption>Sammanfattning per "
-                      "servicetyp, hela analysområdet</caption>\n<thead><tr><th scope=\"col\">Servicetyp</th>"
-                      "<th scope=\"col\">Antal</th><th scope=\"col\">Medelavstånd (km)</th>"
-                      "<th scope=\"col\">Medelrestid (min)</th><th scope=\"col\">");
+        pl_sb_puts(html, "<div class=\"tablewrap\"><table class=\"summary\">\n<caption>Sammanfattning per "
+                         "servicetyp, hela analysområdet</caption>\n<thead><tr><th scope=\"col\">Servicetyp</th>"
+                         "<th scope=\"col\">Antal</th><th scope=\"col\">Medelavstånd (km)</th>"
+                         "<th scope=\"col\">Medelrestid (min)</th><th scope=\"col\">");
         if (over_col)
             short_heading(html, l, over_col, first_prefix);
         else
-            sb_puts(html, "Andel längst bort (km)");
-        sb_puts(html, "</th><th scope=\"col\">");
+            pl_sb_puts(html, "Andel längst bort (km)");
+        pl_sb_puts(html, "</th><th scope=\"col\">");
         if (over_min_col)
             short_heading(html, l, over_min_col, first_prefix);
         else
-            sb_puts(html, "Andel längst bort (min)");
-        sb_puts(html, "</th><th scope=\"col\">Ej nåbar</th></tr></thead>\n<tbody>\n");
-        sb_puts(html, rows.s);
-        sb_puts(html, "</tbody></table></div>\n");
+            pl_sb_puts(html, "Andel längst bort (min)");
+        pl_sb_puts(html, "</th><th scope=\"col\">Ej nåbar</th></tr></thead>\n<tbody>\n");
+        pl_sb_puts(html, rows.s);
+        pl_sb_puts(html, "</tbody></table></div>\n");
     }
     free(boxes.s);
     free(rows.s);
@@ -1386,13 +1330,13 @@ static void size_text(char *buf, size_t size, long long bytes)
     }
 }
 
-static void run_section(const analysis *a, sbuf *html)
+static void run_section(const analysis *a, pl_strbuf *html)
 {
-    sb_puts(html, "<h3>Parametrar</h3>\n<dl class=\"params\">\n");
+    pl_sb_puts(html, "<h3>Parametrar</h3>\n<dl class=\"params\">\n");
     for (int i = 0; i < a->n_params; i++) {
-        sb_puts(html, "<dt>");
-        sb_html(html, param_label(a->params[i].name));
-        sb_puts(html, "</dt><dd>");
+        pl_sb_puts(html, "<dt>");
+        pl_sb_html(html, param_label(a->params[i].name));
+        pl_sb_puts(html, "</dt><dd>");
         const char *v = a->params[i].value;
         if (strcmp(a->params[i].name, "mode") == 0)
             v = mode_label(v);
@@ -1403,64 +1347,64 @@ static void run_section(const analysis *a, sbuf *html)
         if (strcmp(a->params[i].name, "population_total") == 0) {
             char n[64];
             pl_map_format_number(n, sizeof n, atof(v), 0);
-            sb_html(html, n);
+            pl_sb_html(html, n);
         } else {
-            sb_html(html, v);
+            pl_sb_html(html, v);
         }
-        sb_puts(html, "</dd>\n");
+        pl_sb_puts(html, "</dd>\n");
     }
     if (a->work_crs) {
-        sb_puts(html, "<dt>Arbetskoordinatsystem</dt><dd>");
-        sb_html(html, a->work_crs);
-        sb_puts(html, "</dd>\n");
+        pl_sb_puts(html, "<dt>Arbetskoordinatsystem</dt><dd>");
+        pl_sb_html(html, a->work_crs);
+        pl_sb_puts(html, "</dd>\n");
     }
-    sb_puts(html, "</dl>\n");
+    pl_sb_puts(html, "</dl>\n");
     if (a->n_inputs > 0) {
-        sb_puts(html, "<h3>Indata</h3>\n<div class=\"tablewrap\"><table>\n<thead><tr><th scope=\"col\">Fil</th>"
-                      "<th scope=\"col\">Storlek</th><th scope=\"col\" style=\"text-align:left\">SHA-256 "
-                      "(kontrollsumma)</th></tr></thead>\n<tbody>\n");
+        pl_sb_puts(html, "<h3>Indata</h3>\n<div class=\"tablewrap\"><table>\n<thead><tr><th scope=\"col\">Fil</th>"
+                         "<th scope=\"col\">Storlek</th><th scope=\"col\" style=\"text-align:left\">SHA-256 "
+                         "(kontrollsumma)</th></tr></thead>\n<tbody>\n");
         for (int i = 0; i < a->n_inputs; i++) {
             char sz[80];
             size_text(sz, sizeof sz, a->inputs[i].size);
-            sb_puts(html, "<tr><td class=\"path\"><code>");
-            sb_html(html, a->inputs[i].path);
-            sb_puts(html, "</code></td><td class=\"num\">");
-            sb_html(html, sz);
-            sb_puts(html, "</td><td><code title=\"");
-            sb_html(html, a->inputs[i].sha256 ? a->inputs[i].sha256 : "");
-            sb_puts(html, "\">");
+            pl_sb_puts(html, "<tr><td class=\"path\"><code>");
+            pl_sb_html(html, a->inputs[i].path);
+            pl_sb_puts(html, "</code></td><td class=\"num\">");
+            pl_sb_html(html, sz);
+            pl_sb_puts(html, "</td><td><code title=\"");
+            pl_sb_html(html, a->inputs[i].sha256 ? a->inputs[i].sha256 : "");
+            pl_sb_puts(html, "\">");
             if (a->inputs[i].sha256)
-                sb_printf(html, "%.16s…", a->inputs[i].sha256);
+                pl_sb_printf(html, "%.16s…", a->inputs[i].sha256);
             else
-                sb_puts(html, "–");
-            sb_puts(html, "</code></td></tr>\n");
+                pl_sb_puts(html, "–");
+            pl_sb_puts(html, "</code></td></tr>\n");
         }
-        sb_puts(html, "</tbody></table></div>\n");
+        pl_sb_puts(html, "</tbody></table></div>\n");
     }
-    sb_puts(html, "<dl class=\"params\">\n");
+    pl_sb_puts(html, "<dl class=\"params\">\n");
     if (a->command_line) {
-        sb_puts(html, "<dt>Kommando</dt><dd><code>");
-        sb_html(html, a->command_line);
-        sb_puts(html, "</code></dd>\n");
+        pl_sb_puts(html, "<dt>Kommando</dt><dd><code>");
+        pl_sb_html(html, a->command_line);
+        pl_sb_puts(html, "</code></dd>\n");
     }
     if (a->created) {
         char t[128];
         time_text(t, sizeof t, a->created);
-        sb_puts(html, "<dt>Körd</dt><dd>");
-        sb_html(html, t);
-        sb_puts(html, "</dd>\n");
+        pl_sb_puts(html, "<dt>Körd</dt><dd>");
+        pl_sb_html(html, t);
+        pl_sb_puts(html, "</dd>\n");
     }
     if (a->version) {
-        sb_puts(html, "<dt>Program</dt><dd>platsa ");
-        sb_html(html, a->version);
+        pl_sb_puts(html, "<dt>Program</dt><dd>platsa ");
+        pl_sb_html(html, a->version);
         if (a->libraries) {
-            sb_puts(html, " (");
-            sb_html(html, a->libraries);
-            sb_puts(html, ")");
+            pl_sb_puts(html, " (");
+            pl_sb_html(html, a->libraries);
+            pl_sb_puts(html, ")");
         }
-        sb_puts(html, "</dd>\n");
+        pl_sb_puts(html, "</dd>\n");
     }
-    sb_puts(html, "</dl>\n");
+    pl_sb_puts(html, "</dl>\n");
 }
 
 /* The spatial layers of an analysis in map order: municipality maps first. */
@@ -1479,7 +1423,7 @@ static int map_order(const report *r, int an, const layer_info **out, int max)
     return n;
 }
 
-static int build_page(report *r, sbuf *html, pl_error *err)
+static int build_page(report *r, pl_strbuf *html, pl_error *err)
 {
     char title[512];
     if (r->o->title)
@@ -1491,46 +1435,46 @@ static int build_page(report *r, sbuf *html, pl_error *err)
     const char *base = strrchr(r->o->input, '/');
     base = base ? base + 1 : r->o->input;
 
-    sb_puts(html, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    sb_printf(html, "<meta name=\"generator\" content=\"platsa %s\">\n<title>", PLATSA_VERSION);
-    sb_html(html, title);
-    sb_puts(html, "</title>\n<style>\n");
-    sb_puts(html, CSS);
-    sb_puts(html, "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>");
-    sb_html(html, title);
-    sb_puts(html, "</h1>\n<p class=\"lead\">Underlag: <code>");
-    sb_html(html, base);
-    sb_puts(html, "</code>");
+    pl_sb_puts(html, "<!DOCTYPE html>\n<html lang=\"sv\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    pl_sb_printf(html, "<meta name=\"generator\" content=\"platsa %s\">\n<title>", PLATSA_VERSION);
+    pl_sb_html(html, title);
+    pl_sb_puts(html, "</title>\n<style>\n");
+    pl_sb_puts(html, CSS);
+    pl_sb_puts(html, "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>");
+    pl_sb_html(html, title);
+    pl_sb_puts(html, "</h1>\n<p class=\"lead\">Underlag: <code>");
+    pl_sb_html(html, base);
+    pl_sb_puts(html, "</code>");
     if (r->an[0].created) {
         char t[128];
         time_text(t, sizeof t, r->an[0].created);
-        sb_puts(html, " \xc2\xb7 körd ");
-        sb_html(html, t);
+        pl_sb_puts(html, " \xc2\xb7 körd ");
+        pl_sb_html(html, t);
     }
-    sb_puts(html, " \xc2\xb7 rapport skapad med platsa " PLATSA_VERSION "</p>\n</header>\n");
+    pl_sb_puts(html, " \xc2\xb7 rapport skapad med platsa " PLATSA_VERSION "</p>\n</header>\n");
 
-    sb_puts(html, "<nav><strong>Innehåll</strong><ul>\n");
+    pl_sb_puts(html, "<nav><strong>Innehåll</strong><ul>\n");
     for (int a = 0; a < r->n_an; a++) {
-        sb_printf(html, "<li><a href=\"#analys-%d\">", a + 1);
-        sb_html(html, analysis_title(r->an[a].key));
-        sb_puts(html, "</a></li>\n");
+        pl_sb_printf(html, "<li><a href=\"#analys-%d\">", a + 1);
+        pl_sb_html(html, analysis_title(r->an[a].key));
+        pl_sb_puts(html, "</a></li>\n");
     }
-    sb_puts(html, "<li><a href=\"#korning\">Om körningen</a></li>\n</ul></nav>\n");
+    pl_sb_puts(html, "<li><a href=\"#korning\">Om körningen</a></li>\n</ul></nav>\n");
 
     for (int a = 0; a < r->n_an; a++) {
-        sb_printf(html, "<section id=\"analys-%d\">\n<h2>", a + 1);
-        sb_html(html, analysis_title(r->an[a].key));
-        sb_puts(html, "</h2>\n");
+        pl_sb_printf(html, "<section id=\"analys-%d\">\n<h2>", a + 1);
+        pl_sb_html(html, analysis_title(r->an[a].key));
+        pl_sb_puts(html, "</h2>\n");
         if (strcmp(r->an[a].key, "access") == 0) {
             const char *mode = param_of(&r->an[a], "mode");
-            sb_printf(html, "<p>Avstånd och restid längs vägnätet (%s) från "
-                            "varje befolkningsruta till närmaste service. Kommunvärdena är "
-                            "befolkningsviktade.</p>\n", mode_label(mode ? mode : "car"));
+            pl_sb_printf(html, "<p>Avstånd och restid längs vägnätet (%s) från "
+                               "varje befolkningsruta till närmaste service. Kommunvärdena är "
+                               "befolkningsviktade.</p>\n", mode_label(mode ? mode : "car"));
         } else if (strcmp(r->an[a].key, "classify") == 0) {
-            sb_puts(html, "<p>Tillväxtverkets indelning efter restid med bil till närmaste "
-                          "tätort med minst 3&#160;000 invånare: tätort, tätortsnära "
-                          "landsbygd och landsbygd avlägset belägen.</p>\n");
+            pl_sb_puts(html, "<p>Tillväxtverkets indelning efter restid med bil till närmaste "
+                             "tätort med minst 3&#160;000 invånare: tätort, tätortsnära "
+                             "landsbygd och landsbygd avlägset belägen.</p>\n");
         }
         /* Key figures from the first attribute table with a total row. */
         for (int i = 0; i < r->n_layers; i++)
@@ -1541,7 +1485,7 @@ static int build_page(report *r, sbuf *html, pl_error *err)
         const layer_info *maps[64];
         int n_maps = map_order(r, a, maps, 64);
         if (n_maps > 0)
-            sb_puts(html, "<h3>Kartor</h3>\n");
+            pl_sb_puts(html, "<h3>Kartor</h3>\n");
         for (int m = 0; m < n_maps; m++) {
             int rc = map_figure(r, maps[m], html, err);
             if (rc != PL_OK)
@@ -1553,28 +1497,28 @@ static int build_page(report *r, sbuf *html, pl_error *err)
             if (l->analysis != a || l->spatial)
                 continue;
             if (!any_table)
-                sb_puts(html, "<h3>Tabeller</h3>\n");
+                pl_sb_puts(html, "<h3>Tabeller</h3>\n");
             any_table = 1;
             tables_for(r, l, html);
         }
-        sb_puts(html, "</section>\n");
+        pl_sb_puts(html, "</section>\n");
     }
 
-    sb_puts(html, "<section id=\"korning\">\n<h2>Om körningen</h2>\n");
+    pl_sb_puts(html, "<section id=\"korning\">\n<h2>Om körningen</h2>\n");
     for (int a = 0; a < r->n_an; a++) {
         if (r->n_an > 1) {
-            sb_puts(html, "<h3>");
-            sb_html(html, analysis_title(r->an[a].key));
-            sb_puts(html, "</h3>\n");
+            pl_sb_puts(html, "<h3>");
+            pl_sb_html(html, analysis_title(r->an[a].key));
+            pl_sb_puts(html, "</h3>\n");
         }
         run_section(&r->an[a], html);
     }
-    sb_puts(html, "<p class=\"note\">Resultaten ligger i GeoPackage-filen med en standardstil per lager: "
-                  "öppna den i QGIS så visas kartorna med samma färger och svenska "
-                  "fältnamn.</p>\n</section>\n");
-    sb_puts(html, "<footer>Kartdata: ");
-    sb_html(html, r->attribution);
-    sb_puts(html, ". Rapporten är skapad med platsa " PLATSA_VERSION ".</footer>\n</main>\n</body>\n</html>\n");
+    pl_sb_puts(html, "<p class=\"note\">Resultaten ligger i GeoPackage-filen med en standardstil per lager: "
+                     "öppna den i QGIS så visas kartorna med samma färger och svenska "
+                     "fältnamn.</p>\n</section>\n");
+    pl_sb_puts(html, "<footer>Kartdata: ");
+    pl_sb_html(html, r->attribution);
+    pl_sb_puts(html, ". Rapporten är skapad med platsa " PLATSA_VERSION ".</footer>\n</main>\n</body>\n</html>\n");
     return PL_OK;
 }
 
@@ -1622,7 +1566,7 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
         make_attribution(&r);
         rc = make_tmpdir(&r, err);
     }
-    sbuf html = {0};
+    pl_strbuf html = {0};
     if (rc == PL_OK) {
         pl_progress(ctx, 0.0, "report");
         rc = build_page(&r, &html, err);

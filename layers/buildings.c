@@ -1,7 +1,6 @@
 /* Buildings, green areas and trees with their optional attributes (see buildings.h). */
 #include "buildings.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -74,30 +73,6 @@ static char *field_name(const pl_vector *v, int i)
     return pl_strdup(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), i)));
 }
 
-/* A number >= 0 or NAN (null; warning `null_key`); error for text or negative values. */
-static int read_nonneg(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_f, const char *flag,
-                       const char *null_key, double *out, pl_error *err)
-{
-    *out = NAN;
-    if (field < 0)
-        return PL_OK;
-    const char *raw;
-    double d;
-    int r = pl_field_number(f, field, &d, &raw);
-    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
-    if (r == 1) {
-        pl_warn(ctx, null_key, "%s: %s has no value in field '%s'; left unknown", v->label,
-                pl_feature_label(v, f, id_f), fname);
-        return PL_OK;
-    }
-    if (r < 0 || d < 0)
-        return pl_error_set(err, PL_EINPUT, "%s: %s: value '%s' in field '%s' is not a number >= 0; fix the value "
-                            "or choose another field with --%s", v->label, pl_feature_label(v, f, id_f), raw, fname,
-                            flag);
-    *out = d;
-    return PL_OK;
-}
-
 /* ---------- buildings ---------- */
 
 pl_buildings *pl_buildings_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, const pl_buildings_opts *bo,
@@ -128,23 +103,17 @@ pl_buildings *pl_buildings_load(pl_ctx *ctx, const char *spec, const pl_load_opt
     b->pop_field = field_name(v, pop_f);
     b->dwellings_field = field_name(v, dw_f);
     size_t cap = 0;
-    pl_read_stats st = {0};
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POLYGON, "reading buildings");
     OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading buildings", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POLYGON, NULL, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *g;
+    int more;
+    while ((more = pl_reader_next(&rd, &f, &g, NULL, err)) > 0) {
         double pop, dw;
-        if (read_nonneg(ctx, v, f, pop_f, id_f, "pop-field", "building-population-null", &pop, err) != PL_OK ||
-            read_nonneg(ctx, v, f, dw_f, id_f, "dwellings-field", "building-dwellings-null", &dw, err) != PL_OK) {
+        if (pl_field_value(ctx, v, f, pop_f, id_f, "pop-field", "building-population-null", "unknown", 1, &pop,
+                           err) != PL_OK ||
+            pl_field_value(ctx, v, f, dw_f, id_f, "dwellings-field", "building-dwellings-null", "unknown", 1, &dw,
+                           err) != PL_OK) {
             GEOSGeom_destroy_r(ctx->geos, g);
             OGR_F_Destroy(f);
             goto fail;
@@ -164,8 +133,10 @@ pl_buildings *pl_buildings_load(pl_ctx *ctx, const char *spec, const pl_load_opt
         b->n++;
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (b->n == 0) {
-        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
+        pl_layer_nothing_loaded(v, &rd.st, ACCEPT, err);
         goto fail;
     }
     pl_vector_close(v);
@@ -219,20 +190,12 @@ pl_green_areas *pl_green_areas_load(pl_ctx *ctx, const char *spec, const pl_load
     g->has_public = pub_f >= 0;
     g->public_field = field_name(v, pub_f);
     size_t cap = 0;
-    pl_read_stats st = {0};
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POLYGON, "reading green areas");
     OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading green areas", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        GEOSGeometry *geom = pl_layer_read_geometry(ctx, v, f, PL_FAM_POLYGON, NULL, &st);
-        if (!geom) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *geom;
+    int more;
+    while ((more = pl_reader_next(&rd, &f, &geom, NULL, err)) > 0) {
         if (pl_grow_cap(&cap, g->n + 1)) {
             g->geom = pl_realloc(g->geom, cap * sizeof *g->geom);
             g->id = pl_realloc(g->id, cap * sizeof *g->id);
@@ -249,8 +212,10 @@ pl_green_areas *pl_green_areas_load(pl_ctx *ctx, const char *spec, const pl_load
         g->n++;
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (g->n == 0) {
-        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
+        pl_layer_nothing_loaded(v, &rd.st, ACCEPT, err);
         goto fail;
     }
     pl_vector_close(v);
@@ -302,35 +267,22 @@ pl_trees *pl_trees_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, c
     t->has_crown = crown_f >= 0;
     t->crown_field = field_name(v, crown_f);
     size_t cap = 0;
-    pl_read_stats st = {0};
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POINT | PL_FAM_POLYGON, "reading trees");
     OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading trees", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        int fam = 0;
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POINT | PL_FAM_POLYGON, &fam, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *g;
+    int fam = 0, more;
+    while ((more = pl_reader_next(&rd, &f, &g, &fam, err)) > 0) {
         double x = 0, y = 0;
-        int ok;
-        if (fam == PL_FAM_POLYGON) {
-            ok = pl_representative_point(ctx, g, &x, &y) == 0;
-        } else {
-            ok = GEOSGeomGetX_r(ctx->geos, g, &x) == 1 && GEOSGeomGetY_r(ctx->geos, g, &y) == 1;
-        }
+        int ok = pl_feature_xy(ctx, g, fam, &x, &y) == 0;
         GEOSGeom_destroy_r(ctx->geos, g);
         if (!ok) {
             OGR_F_Destroy(f);
             continue;
         }
         double crown;
-        if (read_nonneg(ctx, v, f, crown_f, id_f, "crown-field", "tree-crown-null", &crown, err) != PL_OK) {
+        if (pl_field_value(ctx, v, f, crown_f, id_f, "crown-field", "tree-crown-null", "unknown", 1, &crown, err) !=
+            PL_OK) {
             OGR_F_Destroy(f);
             goto fail;
         }
@@ -347,8 +299,10 @@ pl_trees *pl_trees_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, c
         t->n++;
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (t->n == 0) {
-        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
+        pl_layer_nothing_loaded(v, &rd.st, ACCEPT, err);
         goto fail;
     }
     pl_vector_close(v);
