@@ -258,6 +258,14 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         pl_vector_close(v);
         return NULL;
     }
+    /* Distances, speeds and areas are computed in the working CRS's units: metres only. */
+    if (!OSRIsProjected(v->work_srs) || fabs(OSRGetLinearUnits(v->work_srs, NULL) - 1.0) > 1e-12) {
+        pl_error_set(err, PL_EINPUT, "working CRS '%s' is %s, not projected in metres; use --crs with a projected "
+                     "CRS such as EPSG:3006 (SWEREF 99 TM)", ctx->work_crs,
+                     OSRIsGeographic(v->work_srs) ? "geographic (degrees)" : "not in metres");
+        pl_vector_close(v);
+        return NULL;
+    }
     if (OGR_L_GetGeomType(layer) == wkbNone)
         return v;  /* attribute table: nothing to reproject */
     OGRSpatialReferenceH src = OGR_L_GetSpatialRef(layer);

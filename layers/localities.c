@@ -97,6 +97,8 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
         l->name[k] = name ? name : pl_strdup(l->code[k]);
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (l->n == 0) {
         pl_layer_nothing_loaded(v, &st, ACCEPT, err);
         goto fail;

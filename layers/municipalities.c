@@ -77,6 +77,8 @@ pl_municipalities *pl_municipalities_load(pl_ctx *ctx, const char *spec, const p
         m->n++;
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (m->n == 0) {
         pl_layer_nothing_loaded(v, &st, ACCEPT, err);
         goto fail;

@@ -95,6 +95,8 @@ pl_polygons *pl_polygons_load(pl_ctx *ctx, const char *spec, const char *role, c
         p->n++;
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (p->n == 0) {
         pl_layer_nothing_loaded(v, &st, accept, err);
         goto fail;
@@ -181,6 +183,8 @@ pl_points *pl_points_load(pl_ctx *ctx, const char *spec, const char *role, const
         p->n++;
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (p->n == 0) {
         pl_layer_nothing_loaded(v, &st, accept, err);
         goto fail;

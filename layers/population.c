@@ -237,6 +237,8 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
         rows[n++] = r;
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, (long)n, err) != PL_OK)
+        goto done;
     if (n == 0) {
         pl_error_set(err, PL_EINPUT, "%s: the table is empty (0 rows); check the file", v->label);
         goto done;
@@ -399,6 +401,8 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
         push(&b, id, x, y, pop, age, code, g);
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (p->n == 0) {
         pl_layer_nothing_loaded(v, &st, ACCEPT, err);
         goto fail;

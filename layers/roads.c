@@ -34,6 +34,8 @@
  * graph once and a place on it can go both ways. */
 #include "layers.h"
 #include "../gis/vector.h"
+#include "internal.h"
+#include "road_values.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -515,7 +517,7 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     long long total = OGR_L_GetFeatureCount(v->layer, 0), done = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         done++;
         if ((done & 0x3fff) == 0 && total > 0)
             pl_progress(ctx, (double)done / (double)total, "reading roads");
@@ -555,6 +557,11 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     free(b.dup_hash);
     free(b.dup_line);
     pl_roads *r = b.r;
+    if (pl_layer_read_failed(v, (long)done, err) != PL_OK) {
+        pl_roads_free(r);
+        pl_vector_close(v);
+        return NULL;
+    }
     if (b.n_dups)
         pl_info(ctx, "%s: %zu two-way lines were copies of another (a directed export such as OSMnx's writes each "
                 "two-way street twice); each street kept once", v->label, b.n_dups);
@@ -568,4 +575,21 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     pl_info(ctx, "%s: %zu road lines, %zu vertices", v->label, r->n, r->first_vertex[r->n]);
     pl_vector_close(v);
     return r;
+}
+
+/* ---------- the value parsers, for tests and fuzzing (road_values.h) ---------- */
+
+double pl_roads_parse_speed(const char *text)
+{
+    return parse_speed(text ? text : "");
+}
+
+int pl_roads_parse_oneway(const char *text, int geofabrik)
+{
+    return parse_oneway(text ? text : "", geofabrik);
+}
+
+int pl_roads_parse_class(const char *text, int *skip_not_built)
+{
+    return parse_class(text ? text : "", skip_not_built);
 }
