@@ -1043,7 +1043,8 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         goto fail;
     }
     if (!S_ISDIR(st.st_mode)) {
-        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder", path, g->dir);
+        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder; give an output path in an existing folder", path,
+                     g->dir);
         goto fail;
     }
     if (access(g->dir, W_OK | X_OK) != 0) {
