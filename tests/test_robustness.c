@@ -469,6 +469,28 @@ static void test_damaged_geopackage_page(void **state)
                           "platsa info");
 }
 
+static void test_damaged_buildings_population_command(void **state)
+{
+    (void)state;
+    /* platsa population read the buildings up to the damage and spread the residents over
+     * those only, with exit 0. */
+    const char *damaged = in_path("layers_damaged.gpkg");
+    assert_int_equal(run_cmd("cp sample-data/sodermalm/layers.gpkg %s && head -c 4096 /dev/zero | tr '\\0' '\\245' | "
+                             "dd of=%s bs=4096 seek=40 count=1 conv=notrunc 2>/dev/null", damaged, damaged), 0);
+    char errp[1400];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s -q population --areas sample-data/sodermalm/statistikomraden.gpkg --buildings %s:buildings "
+                     "-o %s/out.gpkg --overwrite 2> %s", platsa_bin(), damaged, out_dir, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    assert_string_equal(last_stderr, "platsa population: layers_damaged.gpkg:buildings: reading stopped after 13 "
+                                     "features: In GetNextRawFeature(): sqlite3_step() : database disk image is "
+                                     "malformed; the file is damaged or truncated: repair or export it again (e.g. "
+                                     "with ogr2ogr) and check it with platsa info\n");
+    assert_int_equal(rc, 1);
+    assert_output_untouched();
+}
+
 static void test_bad_service_types_file(void **state)
 {
     (void)state;
@@ -694,6 +716,7 @@ int main(void)
         cmocka_unit_test(test_missing_input_file),
         cmocka_unit_test(test_truncated_geopackage),
         cmocka_unit_test(test_damaged_geopackage_page),
+        cmocka_unit_test(test_damaged_buildings_population_command),
         cmocka_unit_test(test_bad_service_types_file),
         cmocka_unit_test(test_bad_option_values),
         cmocka_unit_test(test_existing_output_needs_overwrite),
