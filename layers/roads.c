@@ -26,7 +26,8 @@
  *           "ferry" marks a ferry.
  *   id      the --id field, else osm_id, osmid, id; else the feature id.
  * MultiLineStrings are split into parts; consecutive repeated vertices are dropped; lines
- * with fewer than two distinct vertices are skipped with a counted warning.
+ * with fewer than two distinct vertices are skipped with a counted warning, and so are lines
+ * with a coordinate that is not a number or huge (geometry-bad-coordinates).
  *
  * Directed exports (OSMnx writes a two-way street as two records, u->v and v->u, with
  * reversed geometry and oneway=0): a two-way line whose geometry equals, vertex for vertex
@@ -413,13 +414,22 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
 static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f, OGRGeometryH part, const attrs *a)
 {
     int np = OGR_G_GetPointCount(part);
+    /* Like every loader (layers.h, geometry-bad-coordinates): a line with a coordinate that is
+     * not a number or huge (beyond 1e8 m) is skipped whole, not joined across the bad vertex. */
+    for (int i = 0; i < np; i++) {
+        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        if (!isfinite(x) || !isfinite(y) || fabs(x) > 1e8 || fabs(y) > 1e8) {
+            pl_warn(ctx, "geometry-bad-coordinates", "%s: feature %lld has coordinates that are not numbers, are "
+                    "huge or cannot be transformed to %s; skipped", v->label, (long long)OGR_F_GetFID(f),
+                    ctx->work_crs);
+            return;
+        }
+    }
     pl_roads *r = b->r;
     builder_reserve(b, 1, (size_t)(np > 0 ? np : 0));
     size_t base = r->first_vertex[r->n], n = 0;
     for (int i = 0; i < np; i++) {
         double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
-        if (!isfinite(x) || !isfinite(y))
-            continue;
         if (n && r->vx[base + n - 1] == x && r->vy[base + n - 1] == y)
             continue;
         r->vx[base + n] = x;

@@ -113,6 +113,12 @@ static void make_inputs(void)
     geojson("roads.geojson", CRS3006,
             "{\"type\":\"Feature\",\"properties\":{\"id\":1,\"highway\":\"tertiary\",\"maxspeed\":\"50\"},"
             "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],[510000,6500000]]}}");
+    /* A second road running off to 1e300 m. */
+    geojson("roads_huge.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"maxspeed\":\"50\"},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],[510000,6500000]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\"},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[510000,6500000],[1e300,6500000]]}}");
     char f[2048];
     snprintf(f, sizeof f, "%s,%s", point("\"id\":\"10\",\"type\":\"supermarket\",\"name\":\"Store A\"", "502000,6500010"),
              point("\"id\":\"30\",\"type\":\"fuel\",\"name\":\"Fuel\"", "509000,6500010"));
@@ -382,6 +388,16 @@ static void test_nan_and_huge_coordinates_skipped(void **state)
     snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/coords.gpkg 'SELECT group_concat(cell_id) FROM access_cells')\" = "
              "'c0,c5'", ok_dir);
     assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
+static void test_road_with_huge_coordinate_skipped(void **state)
+{
+    (void)state;
+    /* Roads used to keep such lines (and to join lines across a NaN vertex). */
+    run_spec r = {.roads = "roads_huge.geojson"};
+    expect_accepted(r, "roads_huge.gpkg", "roads_huge.geojson:roads_huge: feature 1 has coordinates that are not "
+                                          "numbers, are huge or cannot be transformed to EPSG:3006; skipped");
+    assert_string_equal(cell_value("roads_huge.gpkg", "grocery_full_km", "c0"), "2.11");
 }
 
 static void test_wrong_geometry_type(void **state)
@@ -708,6 +724,7 @@ int main(void)
         cmocka_unit_test(test_empty_layer),
         cmocka_unit_test(test_self_intersecting_polygon_repaired),
         cmocka_unit_test(test_nan_and_huge_coordinates_skipped),
+        cmocka_unit_test(test_road_with_huge_coordinate_skipped),
         cmocka_unit_test(test_wrong_geometry_type),
         cmocka_unit_test(test_mixed_polygons_and_points_population),
         cmocka_unit_test(test_missing_field),
