@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gdal.h>
@@ -27,6 +28,7 @@
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
 
+#include "../gis/gpkg_writer.h"
 #include "support/testutil.h"
 
 #define PL_FUZZ_NO_MAIN
@@ -647,6 +649,58 @@ static void test_disk_full_tmpfs(void **state)
     free(content);
 }
 
+/* ---------- stale temporary files ---------- */
+
+/* pl_gpkg_create removes ".NAME.tmp-PID*" files of dead processes for its own output only,
+ * with the writer's own suffixes only, and never those of a live process. */
+static void test_stale_temp_files_removed(void **state)
+{
+    (void)state;
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/stale", root);
+    assert_int_equal(run_cmd("mkdir -p %s", dir), 0);
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    static const char *const removed[] = {"", "-journal", "-wal", "-shm", "-2", "-2-journal",
+                                          "-access_municipalities_table.csv", NULL};
+    static const char *const kept[] = {".bak", "-x.gpkg", "-notes.txt", NULL};
+    char path[1400];
+    for (int i = 0; removed[i]; i++) {
+        snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%ld%s", dir, (long)dead, removed[i]);
+        write_text(path, "stale");
+    }
+    for (int i = 0; kept[i]; i++) {
+        snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%ld%s", dir, (long)dead, kept[i]);
+        write_text(path, "not ours");
+    }
+    snprintf(path, sizeof path, "%s/.y.gpkg.tmp-%ld", dir, (long)dead);  /* another output's */
+    write_text(path, "other output");
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-1", dir);  /* PID 1 is alive */
+    write_text(path, "live process");
+
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[1400];
+    snprintf(out, sizeof out, "%s/x.gpkg", dir);
+    pl_gpkg *g = pl_gpkg_create(ctx, out, NULL, &err);
+    assert_non_null(g);
+    pl_gpkg_abort(g);
+    pl_ctx_free(ctx);
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "ls -A %s | sed 's/%ld/PID/' | sort | tr '\\n' ' '", dir, (long)dead);
+    FILE *p = popen(cmd, "r");
+    char list[1024] = "";
+    size_t n = fread(list, 1, sizeof list - 1, p);
+    list[n] = '\0';
+    pclose(p);
+    assert_string_equal(list, ".x.gpkg.tmp-1 .x.gpkg.tmp-PID-notes.txt .x.gpkg.tmp-PID-x.gpkg .x.gpkg.tmp-PID.bak "
+                              ".y.gpkg.tmp-PID ");
+}
+
 /* ---------- fuzz corpora and regressions, through the fuzz targets' entry functions ---------- */
 
 static int replay_dir(const char *dir, int (*entry)(const uint8_t *, size_t))
@@ -741,6 +795,7 @@ int main(void)
         cmocka_unit_test(test_output_folder_not_writable),
         cmocka_unit_test(test_disk_full_file_size_limit),
         cmocka_unit_test(test_disk_full_tmpfs),
+        cmocka_unit_test(test_stale_temp_files_removed),
         cmocka_unit_test(test_fuzz_service_types_replay),
         cmocka_unit_test(test_fuzz_osm_tags_replay),
         cmocka_unit_test(test_fuzz_layers_replay),
