@@ -70,6 +70,12 @@ static int read_count(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field,
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s is negative (%s) in field '%s'; fix the value or choose "
                             "another field with --%s", v->label, pl_feature_label(v, f, id_field), what, raw,
                             fname, flag);
+    /* More people than on Earth in one unit: an id, an area or a broken value, and a total
+     * that would overflow. */
+    if (d > 1e10)
+        return pl_error_set(err, PL_EINPUT, "%s: %s: %s %s in field '%s' is not a number of residents (more than "
+                            "on Earth); fix the value or choose another field with --%s", v->label,
+                            pl_feature_label(v, f, id_field), what, raw, fname, flag);
     *out = d;
     return PL_OK;
 }

@@ -136,12 +136,19 @@ static void make_inputs(void)
     snprintf(f, sizeof f, "%s,%s", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"),
              point("\"id\":\"c5\",\"pop\":\"många\"", "505000,6500100"));
     geojson("population_text.geojson", CRS3006, f);
+    /* An SCB square id where the population should be. */
+    snprintf(f, sizeof f, "%s", point("\"id\":\"c0\",\"pop\":6590006600000", "500000,6500100"));
+    geojson("population_huge.geojson", CRS3006, f);
     geojson("population_empty.geojson", CRS3006, "");
     /* A point and a square in one layer. */
     snprintf(f, sizeof f, "%s,{\"type\":\"Feature\",\"properties\":{\"id\":\"sq\",\"pop\":50},\"geometry\":{\"type\":"
              "\"Polygon\",\"coordinates\":[[[504500,6500050],[505500,6500050],[505500,6501000],[504500,6501000],"
              "[504500,6500050]]]}}", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"));
     geojson("population_mixed.geojson", CRS3006, f);
+    /* Two x columns (crashed GDAL's CSV driver), and both lon/lat and x/y (mixed x with lat). */
+    write_text(in_path("population_dup_x.csv"), "id,x,x,y,pop\nc0,500000,1,6500100,100\n");
+    write_text(in_path("population_two_pairs.csv"), "id,lon,lat,x,y,pop\nc0,15.0,58.6,500000,6500100,100\n"
+                                                     "c5,15.2,58.7,505000,6500100,50\n");
     write_text(in_path("population_nocrs.csv"), "id,x,y,pop\nc0,500000,6500100,100\nc5,505000,6500100,50\n");
     geojson("munis.geojson", CRS3006,
             "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0101\",\"KnNamn\":\"Västra\"},\"geometry\":{\"type\":"
@@ -360,6 +367,29 @@ static void test_no_crs_refused_then_assumed(void **state)
 
 /* ---------- layers ---------- */
 
+static void test_csv_repeated_coordinate_column(void **state)
+{
+    (void)state;
+    /* Crashed inside GDAL (found by fuzz_layers: regressions/layers/crash-9dacfafe...). */
+    run_spec r = {.pop = "population_dup_x.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_refused(&r, 1, "population_dup_x.csv: column 'x' appears 2 times; rename or remove the extra ones (the "
+                          "coordinates are read from one x/y or lon/lat pair of columns)");
+}
+
+static void test_csv_two_coordinate_pairs(void **state)
+{
+    (void)state;
+    /* x/y for a projected --assume-crs: the same distances as the GeoJSON population. */
+    run_spec r = {.pop = "population_two_pairs.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_accepted(r, "pairs_xy.gpkg", NULL);
+    assert_string_equal(cell_value("pairs_xy.gpkg", "grocery_full_km", "c0"), "2.11");
+    assert_string_equal(cell_value("pairs_xy.gpkg", "road_m", "c5"), "100.0");
+    /* lon/lat for a geographic one: other places, far from the road. */
+    r.extra = "--assume-crs EPSG:4326";
+    expect_accepted(r, "pairs_lonlat.gpkg", "2 of 2 places are more than 1000 m from the nearest road; attached "
+                                            "anyway");
+}
+
 static void test_empty_layer(void **state)
 {
     (void)state;
@@ -443,6 +473,10 @@ static void test_non_numeric_field(void **state)
     run_spec r = {.pop = "population_text.geojson"};
     expect_refused(&r, 1, "population_text.geojson:population_text: feature 1 (id c5): population 'många' in field "
                           "'pop' is not a number; fix the value or choose another field with --pop-field");
+    r.pop = "population_huge.geojson";
+    expect_refused(&r, 1, "population_huge.geojson:population_huge: feature 0 (id c0): population 6590006600000 in "
+                          "field 'pop' is not a number of residents (more than on Earth); fix the value or choose "
+                          "another field with --pop-field");
 }
 
 static void test_non_utf8_names(void **state)
@@ -775,6 +809,8 @@ int main(void)
         cmocka_unit_test(test_geographic_working_crs_refused),
         cmocka_unit_test(test_layer_in_wgs84_reprojected),
         cmocka_unit_test(test_no_crs_refused_then_assumed),
+        cmocka_unit_test(test_csv_repeated_coordinate_column),
+        cmocka_unit_test(test_csv_two_coordinate_pairs),
         cmocka_unit_test(test_empty_layer),
         cmocka_unit_test(test_self_intersecting_polygon_repaired),
         cmocka_unit_test(test_nan_and_huge_coordinates_skipped),
