@@ -281,9 +281,12 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             ok = OCTTransform(tr, 5, xs5, ys5, NULL) && OCTTransform(tr, 1, &cx, &cy, NULL);
             CPLPopErrorHandler();
         }
+        /* Like every loader: corners that are not numbers or huge (a typo in y_sw) are skipped. */
+        for (int k = 0; ok && k < 5; k++)
+            ok = isfinite(xs5[k]) && isfinite(ys5[k]) && fabs(xs5[k]) <= 1e8 && fabs(ys5[k]) <= 1e8;
         if (!ok) {
-            pl_warn(ctx, "geometry-bad-coordinates", "%s: square %s cannot be transformed to %s; skipped",
-                    v->label, rows[i].id, ctx->work_crs);
+            pl_warn(ctx, "geometry-bad-coordinates", "%s: square %s has coordinates that are not numbers, are huge "
+                    "or cannot be transformed to %s; skipped", v->label, rows[i].id, ctx->work_crs);
             free(rows[i].id);
             free(rows[i].code);
             continue;

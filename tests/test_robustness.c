@@ -149,6 +149,10 @@ static void make_inputs(void)
     write_text(in_path("population_dup_x.csv"), "id,x,x,y,pop\nc0,500000,1,6500100,100\n");
     write_text(in_path("population_two_pairs.csv"), "id,lon,lat,x,y,pop\nc0,15.0,58.6,500000,6500100,100\n"
                                                      "c5,15.2,58.7,505000,6500100,50\n");
+    /* An SCB grid table with a typo in y_sw (found by fuzz_layers). */
+    write_text(in_path("grid_typo.csv"), "\"rut_id\",\"x_sw\",\"y_sw\",\"pop\",\"kn_kod\"\n"
+                                         "\"5000006500000\",500000,6500000,33,\"0101\"\n"
+                                         "\"5050006500000\",505000,6500000000,26,\"0101\"\n");
     write_text(in_path("population_nocrs.csv"), "id,x,y,pop\nc0,500000,6500100,100\nc5,505000,6500100,50\n");
     geojson("munis.geojson", CRS3006,
             "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0101\",\"KnNamn\":\"Västra\"},\"geometry\":{\"type\":"
@@ -419,6 +423,19 @@ static void test_nan_and_huge_coordinates_skipped(void **state)
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/coords.gpkg 'SELECT group_concat(cell_id) FROM access_cells')\" = "
              "'c0,c5'", ok_dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
+static void test_grid_table_coordinate_typo(void **state)
+{
+    (void)state;
+    /* The square was placed 6,500,000 km north and analysed (found by fuzz_layers). */
+    run_spec r = {.pop = "grid_typo.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_accepted(r, "grid_typo.gpkg", "grid_typo.csv:grid_typo: square 5050006500000 has coordinates that are not "
+                                         "numbers, are huge or cannot be transformed to EPSG:3006; skipped");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/grid_typo.gpkg 'SELECT group_concat(cell_id) FROM access_cells')\" "
+             "= 5000006500000", ok_dir);
     assert_int_equal(run_cmd("%s", cmd), 0);
 }
 
@@ -814,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_empty_layer),
         cmocka_unit_test(test_self_intersecting_polygon_repaired),
         cmocka_unit_test(test_nan_and_huge_coordinates_skipped),
+        cmocka_unit_test(test_grid_table_coordinate_typo),
         cmocka_unit_test(test_road_with_huge_coordinate_skipped),
         cmocka_unit_test(test_wrong_geometry_type),
         cmocka_unit_test(test_mixed_polygons_and_points_population),
