@@ -31,7 +31,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 PLATSA := $(BUILD)/platsa
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan test-pgrouting demo clean bench tests-build sample-data test-qgis test-report-browser
+.PHONY: all deps test test-asan test-pgrouting demo clean bench tests-build sample-data test-qgis test-report-browser fuzz fuzz-build
 .SECONDARY:
 
 all: $(PLATSA)
@@ -138,6 +138,29 @@ test-asan: deps
 	  EXTRA_CFLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" tests-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  PLATSA_BIN=build-asan/platsa sh tests/run_tests.sh $(TEST_SRC:tests/%.c=build-asan/tests/%)
+
+# Fuzzing with libFuzzer (clang): the targets tests/fuzz/fuzz_*.c are built with ASan + UBSan
+# into build-fuzz/ and each runs for FUZZ_SECONDS on a scratch copy of its seed corpus
+# (tests/fuzz/corpus/NAME). Crashing inputs are saved in tests/fuzz/regressions/NAME/, which
+# tests/test_robustness.c replays in `make test`. FUZZ_TARGETS picks targets by NAME.
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS  := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_SRC     := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/fuzz_%.c=%)
+# libFuzzer's runtime is in libclang-rt-14-dev, only recommended by Debian 12's clang.
+FUZZ_DEB_PACKAGES := clang libclang-rt-14-dev
+
+fuzz:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(FUZZ_DEB_PACKAGES)"
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) EXTRA_CFLAGS="$(FUZZ_CFLAGS)" fuzz-build
+	@sh tests/fuzz/run_fuzz.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libplatsa.a
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libplatsa.a $(LDLIBS)
 
 clean:
 	rm -rf $(BUILD) build-asan $(DEMO_OUT)

@@ -124,7 +124,11 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
             pl_gpkg_set_int(l, class_col, in->classes->cls[c]);
             pl_gpkg_set_text(l, class_col + 1, pl_class_name_sv(in->classes->cls[c]));
         }
-        pl_gpkg_set_geos(l, in->pop->geom[c]);
+        /* A layer of both polygons and points is written as points (representative points). */
+        if (in->pop->is_polygon)
+            pl_gpkg_set_geos(l, in->pop->geom[c]);
+        else
+            pl_gpkg_set_xy(l, in->pop->x[c], in->pop->y[c]);
         rc = pl_gpkg_row_end(l, err);
     }
     free(cols);
@@ -170,7 +174,11 @@ static int write_service_level(pl_gpkg *g, const access_inputs *in, const pl_acc
         pl_gpkg_set_int(l, 4, r->n_types);
         for (int t = 0; t < r->n_types; t++)
             pl_gpkg_set_int(l, 5 + t, r->types[t].by_dist[c * 2].dist_m <= within_km * 1000.0);
-        pl_gpkg_set_geos(l, in->pop->geom[c]);
+        /* A layer of both polygons and points is written as points (representative points). */
+        if (in->pop->is_polygon)
+            pl_gpkg_set_geos(l, in->pop->geom[c]);
+        else
+            pl_gpkg_set_xy(l, in->pop->x[c], in->pop->y[c]);
         rc = pl_gpkg_row_end(l, err);
     }
     pl_fields_free(&fl);

@@ -299,7 +299,10 @@ static int write_cells(pl_gpkg *g, const pl_population *pop, const pl_localities
         pl_gpkg_set_real(l, 5, isfinite(r->time_min[c]) ? r->time_min[c] : NAN);
         pl_gpkg_set_text(l, 6, r->locality[c] >= 0 ? loc->name[r->locality[c]] : NULL);
         pl_gpkg_set_int(l, 7, r->inside_locality[c]);
-        pl_gpkg_set_geos(l, pop->geom[c]);
+        if (pop->is_polygon)
+            pl_gpkg_set_geos(l, pop->geom[c]);
+        else
+            pl_gpkg_set_xy(l, pop->x[c], pop->y[c]);  /* points, or a layer mixing polygons and points */
         rc = pl_gpkg_row_end(l, err);
     }
     return rc;

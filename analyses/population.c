@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "../gis/vector.h"
+#include "../layers/internal.h"
 
 const pl_option pl_population_options[] = {
     {"areas", 'a', PL_OPT_STRING, offsetof(pl_population_opts, areas), "FILE[:LAYER]", NULL,
@@ -173,7 +174,9 @@ pl_dasy_areas *pl_dasy_areas_load(pl_ctx *ctx, const char *spec, const char *pop
     OGRFeatureH f;
     OGR_L_ResetReading(v->layer);
     int failed = 0;
-    while (!failed && (f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    long n_read = 0;
+    while (!failed && (f = pl_layer_next(v)) != NULL) {
+        n_read++;
         double pop = 0;
         if (pl_vector_get_number(f, fpop, &pop) != 0) {
             if (OGR_F_IsFieldSetAndNotNull(f, fpop)) {
@@ -209,6 +212,8 @@ pl_dasy_areas *pl_dasy_areas_load(pl_ctx *ctx, const char *spec, const char *pop
         }
         OGR_F_Destroy(f);
     }
+    if (!failed && pl_layer_read_failed(v, n_read, err) != PL_OK)
+        failed = 1;
     pl_vector_close(v);
     if (failed) {
         pl_dasy_areas_free(ctx, a);
@@ -264,7 +269,9 @@ pl_dasy_buildings *pl_dasy_buildings_load(pl_ctx *ctx, const char *spec, const c
     size_t c1 = 0, c2 = 0, c3 = 0, c4 = 0;
     OGRFeatureH f;
     OGR_L_ResetReading(v->layer);
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    long n_read = 0;
+    while ((f = pl_layer_next(v)) != NULL) {
+        n_read++;
         GEOSGeometry *g = feature_polygon(ctx, v, f, "building-skipped");
         if (g) {
             double w = NAN;
@@ -286,6 +293,11 @@ pl_dasy_buildings *pl_dasy_buildings_load(pl_ctx *ctx, const char *spec, const c
             b->n++;
         }
         OGR_F_Destroy(f);
+    }
+    if (pl_layer_read_failed(v, n_read, err) != PL_OK) {
+        pl_vector_close(v);
+        pl_dasy_buildings_free(ctx, b);
+        return NULL;
     }
     pl_vector_close(v);
     return b;

@@ -5,6 +5,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Messages are one line whatever the data they quote: control characters (a newline or a
+ * terminal escape inside a quoted field value) become spaces. */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = ' ';
+}
+
 int pl_error_set(pl_error *err, pl_status code, const char *fmt, ...)
 {
     if (err) {
@@ -12,6 +21,7 @@ int pl_error_set(pl_error *err, pl_status code, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        one_line(err->msg);
         err->code = code;
     }
     return (int)code;
@@ -75,6 +85,7 @@ void pl_warn(pl_ctx *ctx, const char *key, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(w->first_msg, sizeof w->first_msg, fmt, ap);
         va_end(ap);
+        one_line(w->first_msg);
         if (ctx->echo_warnings && !ctx->quiet)
             fprintf(stderr, "warning: %s\n", w->first_msg);
     }

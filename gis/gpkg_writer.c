@@ -39,7 +39,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -362,6 +365,37 @@ static const char *gdal_msg(void)
     return m && *m ? m : "unknown GDAL error";
 }
 
+/* The likely cause of a write failure, as the fix the user needs: a full disk (less than
+ * 1 MiB left in the output folder's file system) or the file size limit (ulimit -f) that a
+ * temporary file has reached (to within 1 MiB). Appended to write errors, which SQLite
+ * reports only as "disk I/O error", or worse as a table missing after a failed write. */
+static void add_io_hint(const pl_gpkg *g, char *msg, size_t size)
+{
+    size_t used = strlen(msg);
+    if (used + 1 >= size || strstr(msg, "; the disk") || strstr(msg, "; the file size limit"))
+        return;
+    struct statvfs vfs;
+    if (statvfs(g->dir, &vfs) == 0 && (unsigned long long)vfs.f_bavail * vfs.f_frsize < 1024ULL * 1024ULL) {
+        snprintf(msg + used, size - used, "; the disk holding '%s' is full (%llu kB free): free some space or "
+                 "write the output to another folder", g->dir,
+                 (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024ULL);
+        return;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return;
+    int n = (int)g->n_temps;
+    for (int k = 0; k < n && k < MAX_TEMPS; k++) {
+        struct stat st;
+        if (stat(g->temps[k], &st) == 0 && (unsigned long long)st.st_size + 1024ULL * 1024ULL >=
+                                               (unsigned long long)rl.rlim_cur) {
+            snprintf(msg + used, size - used, "; the file size limit (ulimit -f) of %llu bytes was reached: "
+                     "raise it or write a smaller output", (unsigned long long)rl.rlim_cur);
+            return;
+        }
+    }
+}
+
 /* Records a sticky failure: later calls and commit report it, commit removes everything. */
 static int fail(pl_gpkg *g, pl_error *err, pl_status code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -372,6 +406,8 @@ static int fail(pl_gpkg *g, pl_error *err, pl_status code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (code == PL_EINTERNAL)
+        add_io_hint(g, msg, sizeof msg);
     if (!g->failed) {
         g->failed = 1;
         pl_error_set(&g->fail_err, code, "%s", msg);
@@ -671,6 +707,59 @@ static int make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *
 
 /* ------------------------------------------------------------------ create */
 
+/* Is `rest` (what follows ".BASE.tmp-PID" in a file name) one of the writer's own
+ * suffixes: "", "-K" (a second output of the same process), then "", "-journal", "-wal",
+ * "-shm" or "-TABLE.csv"? */
+static int temp_suffix(const char *rest)
+{
+    if (rest[0] == '-' && isdigit((unsigned char)rest[1])) {
+        rest++;
+        while (isdigit((unsigned char)*rest))
+            rest++;
+    }
+    if (!*rest || !strcmp(rest, "-journal") || !strcmp(rest, "-wal") || !strcmp(rest, "-shm"))
+        return 1;
+    size_t n = strlen(rest);
+    return rest[0] == '-' && n > 5 && !strcmp(rest + n - 4, ".csv") && !memchr(rest, '.', n - 4) &&
+           !strchr(rest, '/');
+}
+
+/* Removes the temporary files of earlier runs writing the same output that died without
+ * cleaning up (SIGKILL, a crash, power loss): ".BASE.tmp-PID..." in the output folder whose
+ * process PID no longer exists. Files of live processes (or of PIDs we cannot judge) are
+ * left alone. Returns how many files were removed. */
+static long remove_stale_temps(const char *dir, const char *base)
+{
+    char prefix[PATH_MAX];
+    int plen = snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
+    if (plen <= 0 || plen >= (int)sizeof prefix)
+        return 0;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    long removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, (size_t)plen) != 0 || !isdigit((unsigned char)e->d_name[plen]))
+            continue;
+        char *end = NULL;
+        errno = 0;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (errno || pid <= 0 || pid == (long)getpid() || !temp_suffix(end))
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[PATH_MAX];
+        struct stat st;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
+}
+
 static void path_split(const char *path, char **dir, char **base)
 {
     const char *slash = strrchr(path, '/');
@@ -866,7 +955,8 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         goto fail;
     }
     if (!S_ISDIR(st.st_mode)) {
-        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder", path, g->dir);
+        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder; give an output path in an existing folder", path,
+                     g->dir);
         goto fail;
     }
     if (access(g->dir, W_OK | X_OK) != 0) {
@@ -892,6 +982,11 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
             goto fail;
         }
     }
+
+    long stale = remove_stale_temps(g->dir, base);
+    if (stale > 0)
+        pl_info(ctx, "%s: removed %ld temporary file%s left by an earlier run that was killed", path, stale,
+                stale == 1 ? "" : "s");
 
     if (registry_add(g) != 0) {
         pl_error_set(err, PL_EINTERNAL, "%s: more than %d outputs open at once", path, MAX_OPEN_OUTPUTS);
@@ -934,8 +1029,14 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     }
     gdal_enter(g);
     g->ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
-    if (!g->ds)
-        pl_error_set(err, PL_EINTERNAL, "%s: cannot create temporary file %s: %s", path, tmp, gdal_msg());
+    if (!g->ds) {
+        char msg[sizeof err->msg];
+        if (snprintf(msg, sizeof msg, "%s: cannot create temporary file %s: %s", path, tmp, gdal_msg()) >=
+            (int)sizeof msg)
+            msg[sizeof msg - 1] = '\0';  /* truncated: still one line */
+        add_io_hint(g, msg, sizeof msg);
+        pl_error_set(err, PL_EINTERNAL, "%s", msg);
+    }
     gdal_leave();
     if (!g->ds)
         goto fail;

@@ -85,10 +85,13 @@ static int set_value(const pl_option *o, void *opts, const char *value, pl_error
     case PL_OPT_FLAG:
         *(int *)field = 1;
         return PL_OK;
-    case PL_OPT_DOUBLES:
-        if (pl_parse_doubles(value, (pl_doubles *)field, err) != PL_OK)
-            return pl_error_set(err, PL_EINPUT, "--%s: %s", o->name, err->msg);
+    case PL_OPT_DOUBLES: {
+        /* The list's own message is copied first: err->msg cannot be both source and target. */
+        pl_error list_err = {0};
+        if (pl_parse_doubles(value, (pl_doubles *)field, &list_err) != PL_OK)
+            return pl_error_set(err, PL_EINPUT, "--%s: %s", o->name, list_err.msg);
         return PL_OK;
+    }
     case PL_OPT_STRINGS:
         return add_strings((pl_strings *)field, value, err);
     }

@@ -98,9 +98,94 @@ static const char *const csv_open_options[] = {
     NULL,
 };
 
+/* CSV coordinate columns: platsa picks one x/y pair itself and names exactly those two
+ * columns. GDAL 3.6's CSV driver crashes (KEEP_GEOM_COLUMNS=NO) when two columns match the
+ * X or Y names ("x,x,y"), and pairs the x of one pair with the y of another when a file has
+ * two ("lon,x,lat,y" gave POINT (x lat)). Among several pairs, the one fitting the assumed
+ * CRS wins (lon/lat for a geographic CRS, x/y for a projected one), else the first. */
+typedef struct coord_pair {
+    const char *x, *y;
+    int geographic;
+} coord_pair;
+
+static const coord_pair coord_pairs[] = {
+    {"x", "y", 0},           {"lon", "lat", 1},         {"long", "lat", 1},
+    {"lng", "lat", 1},       {"longitude", "latitude", 1}, {"lon", "latitude", 1},
+    {"longitude", "lat", 1}, {"easting", "northing", 0}, {"x_koord", "y_koord", 0},
+    {"xkoord", "ykoord", 0}, {"ostkoordinat", "nordkoordinat", 0}, {"e", "n", 0},
+};
+
+typedef struct csv_options {
+    char x[160], y[160];
+    const char *list[5];
+} csv_options;
+
+static int count_field(OGRFeatureDefnH defn, const char *name)
+{
+    int n = 0;
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++)
+        n += strcasecmp(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), name) == 0;
+    return n;
+}
+
+/* Fills o for a CSV file. Returns PL_OK, or PL_EINPUT (err set) when a coordinate column
+ * name appears twice. assume_geographic: 1 / 0 / -1 unknown. */
+static int csv_geometry_options(const char *file, int assume_geographic, csv_options *o, pl_error *err)
+{
+    memset(o, 0, sizeof *o);
+    int k = 0;
+    static const char *const only_csv[] = {"CSV", NULL};
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, only_csv, NULL, NULL);
+    CPLPopErrorHandler();
+    OGRFeatureDefnH defn = ds && GDALDatasetGetLayerCount(ds) > 0
+                               ? OGR_L_GetLayerDefn(GDALDatasetGetLayer(ds, 0)) : NULL;
+    int rc = PL_OK;
+    if (defn) {
+        const coord_pair *chosen = NULL;
+        for (size_t i = 0; i < sizeof coord_pairs / sizeof coord_pairs[0] && rc == PL_OK; i++) {
+            const coord_pair *p = &coord_pairs[i];
+            int nx = count_field(defn, p->x), ny = count_field(defn, p->y);
+            if (nx > 1 || ny > 1)
+                rc = pl_error_set(err, PL_EINPUT, "%s: column '%s' appears %d times; rename or remove the extra "
+                                  "ones (the coordinates are read from one x/y or lon/lat pair of columns)",
+                                  pl_basename(file), nx > 1 ? p->x : p->y, nx > 1 ? nx : ny);
+            else if (nx == 1 && ny == 1 &&
+                     (!chosen || (chosen->geographic != assume_geographic && p->geographic == assume_geographic)))
+                chosen = p;
+        }
+        if (rc == PL_OK && chosen) {
+            snprintf(o->x, sizeof o->x, "X_POSSIBLE_NAMES=%s", chosen->x);
+            snprintf(o->y, sizeof o->y, "Y_POSSIBLE_NAMES=%s", chosen->y);
+            o->list[k++] = o->x;
+            o->list[k++] = o->y;
+        }
+    }
+    if (ds)
+        GDALClose(ds);
+    if (!defn) {  /* not readable as CSV here: GDAL's own open reports it */
+        o->list[k++] = csv_open_options[0];
+        o->list[k++] = csv_open_options[1];
+    }
+    o->list[k++] = csv_open_options[2];
+    o->list[k++] = csv_open_options[3];
+    o->list[k] = NULL;
+    return rc;
+}
+
 const char *const *pl_vector_default_open_options(const char *file)
 {
-    return has_csv_extension(file) ? csv_open_options : NULL;
+    static csv_options o;
+    if (!has_csv_extension(file))
+        return NULL;
+    pl_error ignored;
+    if (csv_geometry_options(file, -1, &o, &ignored) != PL_OK) {
+        /* Repeated coordinate columns: no x/y geometry (the loaders report the error). */
+        o.list[0] = csv_open_options[2];
+        o.list[1] = csv_open_options[3];
+        o.list[2] = NULL;
+    }
+    return o.list;
 }
 
 /* Suggests a CRS from a layer's extent, for the "no CRS" message. */
@@ -213,10 +298,21 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         pl_error_set(err, PL_EINPUT, "%s: %s file not found (%s); check the path", file, role, strerror(errno));
         return NULL;
     }
+    const char *const *open_options = o && o->open_options ? o->open_options : NULL;
+    csv_options csv;
+    if (!open_options && has_csv_extension(file)) {
+        int geographic = -1;
+        OGRSpatialReferenceH a = o && o->assume_crs ? srs_from_user(o->assume_crs) : NULL;
+        if (a) {
+            geographic = OSRIsGeographic(a) ? 1 : 0;
+            OSRDestroySpatialReference(a);
+        }
+        if (csv_geometry_options(file, geographic, &csv, err) != PL_OK)
+            return NULL;
+        open_options = csv.list;
+    }
     CPLPushErrorHandler(CPLQuietErrorHandler);
     CPLErrorReset();
-    const char *const *open_options = o && o->open_options ? o->open_options
-                                      : has_csv_extension(file) ? csv_open_options : NULL;
     GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, open_options, NULL);
     CPLPopErrorHandler();
     if (!ds) {
@@ -255,6 +351,14 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
     v->work_srs = srs_from_user(ctx->work_crs);
     if (!v->work_srs) {
         pl_error_set(err, PL_EINPUT, "working CRS '%s' is not a known CRS; use --crs EPSG:n", ctx->work_crs);
+        pl_vector_close(v);
+        return NULL;
+    }
+    /* Distances, speeds and areas are computed in the working CRS's units: metres only. */
+    if (!OSRIsProjected(v->work_srs) || fabs(OSRGetLinearUnits(v->work_srs, NULL) - 1.0) > 1e-12) {
+        pl_error_set(err, PL_EINPUT, "working CRS '%s' is %s, not projected in metres; use --crs with a projected "
+                     "CRS such as EPSG:3006 (SWEREF 99 TM)", ctx->work_crs,
+                     OSRIsGeographic(v->work_srs) ? "geographic (degrees)" : "not in metres");
         pl_vector_close(v);
         return NULL;
     }

@@ -125,9 +125,22 @@ pl_vector *pl_layer_open(pl_ctx *ctx, const char *spec, const pl_load_opts *o, c
 OGRFeatureH pl_layer_next(const pl_vector *v)
 {
     CPLPushErrorHandler(CPLQuietErrorHandler);
+    CPLErrorReset();
     OGRFeatureH f = OGR_L_GetNextFeature(v->layer);
     CPLPopErrorHandler();
     return f;
+}
+
+int pl_layer_read_failed(const pl_vector *v, long features_read, pl_error *err)
+{
+    if (CPLGetLastErrorType() < CE_Failure)
+        return PL_OK;
+    char why[512];
+    snprintf(why, sizeof why, "%s", CPLGetLastErrorMsg());
+    CPLErrorReset();
+    return pl_error_set(err, PL_EINPUT, "%s: reading stopped after %ld features: %s; the file is damaged or "
+                        "truncated: repair or export it again (e.g. with ogr2ogr) and check it with platsa info",
+                        v->label, features_read, why[0] ? why : "read error");
 }
 
 const char *pl_feature_label(const pl_vector *v, OGRFeatureH f, int id_field)
@@ -552,7 +565,8 @@ int pl_reader_next(pl_feature_reader *r, OGRFeatureH *f, GEOSGeometry **g, int *
             return 1;
         OGR_F_Destroy(*f);
     }
-    return 0;
+    /* The end of the layer, or a read that stopped early (a damaged or truncated file). */
+    return pl_layer_read_failed(r->v, r->i, err) == PL_OK ? 0 : -1;
 }
 
 int pl_feature_xy(pl_ctx *ctx, const GEOSGeometry *g, int family, double *x, double *y)

@@ -28,6 +28,11 @@ int pl_layer_check(pl_vector *v, const char *role, int accept, const char *accep
  * off stderr: loaders report problems through pl_warn. */
 OGRFeatureH pl_layer_next(const pl_vector *v);
 
+/* After a pl_layer_next loop: fails (PL_EINPUT, naming the layer) when the loop ended on a
+ * read error (a damaged or truncated file) instead of the end of the layer, so a loader
+ * never returns part of a layer as if it were all of it. */
+int pl_layer_read_failed(const pl_vector *v, long features_read, pl_error *err);
+
 /* Per-load counters for the messages at the end. */
 typedef struct pl_read_stats {
     long features, used;

@@ -70,6 +70,12 @@ static int read_count(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field,
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s is negative (%s) in field '%s'; fix the value or choose "
                             "another field with --%s", v->label, pl_feature_label(v, f, id_field), what, raw,
                             fname, flag);
+    /* More people than on Earth in one unit: an id, an area or a broken value, and a total
+     * that would overflow. */
+    if (d > 1e10)
+        return pl_error_set(err, PL_EINPUT, "%s: %s: %s %s in field '%s' is not a number of residents (more than "
+                            "on Earth); fix the value or choose another field with --%s", v->label,
+                            pl_feature_label(v, f, id_field), what, raw, fname, flag);
     *out = d;
     return PL_OK;
 }
@@ -237,6 +243,8 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
         rows[n++] = r;
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, (long)n, err) != PL_OK)
+        goto done;
     if (n == 0) {
         pl_error_set(err, PL_EINPUT, "%s: the table is empty (0 rows); check the file", v->label);
         goto done;
@@ -273,9 +281,12 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             ok = OCTTransform(tr, 5, xs5, ys5, NULL) && OCTTransform(tr, 1, &cx, &cy, NULL);
             CPLPopErrorHandler();
         }
+        /* Like every loader: corners that are not numbers or huge (a typo in y_sw) are skipped. */
+        for (int k = 0; ok && k < 5; k++)
+            ok = isfinite(xs5[k]) && isfinite(ys5[k]) && fabs(xs5[k]) <= 1e8 && fabs(ys5[k]) <= 1e8;
         if (!ok) {
-            pl_warn(ctx, "geometry-bad-coordinates", "%s: square %s cannot be transformed to %s; skipped",
-                    v->label, rows[i].id, ctx->work_crs);
+            pl_warn(ctx, "geometry-bad-coordinates", "%s: square %s has coordinates that are not numbers, are huge "
+                    "or cannot be transformed to %s; skipped", v->label, rows[i].id, ctx->work_crs);
             free(rows[i].id);
             free(rows[i].code);
             continue;
@@ -399,6 +410,8 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
         push(&b, id, x, y, pop, age, code, g);
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (p->n == 0) {
         pl_layer_nothing_loaded(v, &st, ACCEPT, err);
         goto fail;

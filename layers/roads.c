@@ -26,7 +26,8 @@
  *           "ferry" marks a ferry.
  *   id      the --id field, else osm_id, osmid, id; else the feature id.
  * MultiLineStrings are split into parts; consecutive repeated vertices are dropped; lines
- * with fewer than two distinct vertices are skipped with a counted warning.
+ * with fewer than two distinct vertices are skipped with a counted warning, and so are lines
+ * with a coordinate that is not a number or huge (geometry-bad-coordinates).
  *
  * Directed exports (OSMnx writes a two-way street as two records, u->v and v->u, with
  * reversed geometry and oneway=0): a two-way line whose geometry equals, vertex for vertex
@@ -34,6 +35,8 @@
  * graph once and a place on it can go both ways. */
 #include "layers.h"
 #include "../gis/vector.h"
+#include "internal.h"
+#include "road_values.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -411,13 +414,22 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
 static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f, OGRGeometryH part, const attrs *a)
 {
     int np = OGR_G_GetPointCount(part);
+    /* Like every loader (layers.h, geometry-bad-coordinates): a line with a coordinate that is
+     * not a number or huge (beyond 1e8 m) is skipped whole, not joined across the bad vertex. */
+    for (int i = 0; i < np; i++) {
+        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        if (!isfinite(x) || !isfinite(y) || fabs(x) > 1e8 || fabs(y) > 1e8) {
+            pl_warn(ctx, "geometry-bad-coordinates", "%s: feature %lld has coordinates that are not numbers, are "
+                    "huge or cannot be transformed to %s; skipped", v->label, (long long)OGR_F_GetFID(f),
+                    ctx->work_crs);
+            return;
+        }
+    }
     pl_roads *r = b->r;
     builder_reserve(b, 1, (size_t)(np > 0 ? np : 0));
     size_t base = r->first_vertex[r->n], n = 0;
     for (int i = 0; i < np; i++) {
         double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
-        if (!isfinite(x) || !isfinite(y))
-            continue;
         if (n && r->vx[base + n - 1] == x && r->vy[base + n - 1] == y)
             continue;
         r->vx[base + n] = x;
@@ -515,7 +527,7 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     long long total = OGR_L_GetFeatureCount(v->layer, 0), done = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+    while ((f = pl_layer_next(v)) != NULL) {
         done++;
         if ((done & 0x3fff) == 0 && total > 0)
             pl_progress(ctx, (double)done / (double)total, "reading roads");
@@ -555,6 +567,11 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     free(b.dup_hash);
     free(b.dup_line);
     pl_roads *r = b.r;
+    if (pl_layer_read_failed(v, (long)done, err) != PL_OK) {
+        pl_roads_free(r);
+        pl_vector_close(v);
+        return NULL;
+    }
     if (b.n_dups)
         pl_info(ctx, "%s: %zu two-way lines were copies of another (a directed export such as OSMnx's writes each "
                 "two-way street twice); each street kept once", v->label, b.n_dups);
@@ -568,4 +585,21 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     pl_info(ctx, "%s: %zu road lines, %zu vertices", v->label, r->n, r->first_vertex[r->n]);
     pl_vector_close(v);
     return r;
+}
+
+/* ---------- the value parsers, for tests and fuzzing (road_values.h) ---------- */
+
+double pl_roads_parse_speed(const char *text)
+{
+    return parse_speed(text ? text : "");
+}
+
+int pl_roads_parse_oneway(const char *text, int geofabrik)
+{
+    return parse_oneway(text ? text : "", geofabrik);
+}
+
+int pl_roads_parse_class(const char *text, int *skip_not_built)
+{
+    return parse_class(text ? text : "", skip_not_built);
 }

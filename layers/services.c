@@ -170,6 +170,8 @@ pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_ty
         s->raw_type[k] = raw;
         OGR_F_Destroy(f);
     }
+    if (pl_layer_read_failed(v, i, err) != PL_OK)
+        goto fail;
     if (skipped_unknown) {
         /* One message naming every unknown value with its count, counted per feature. */
         qsort(unknown, n_unknown, sizeof *unknown, unknown_cmp);

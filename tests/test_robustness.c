@@ -1,0 +1,859 @@
+/* Robustness: bad inputs through the CLI (`platsa access`), and replay of the fuzz corpora.
+ *
+ * Bad inputs (tests/BAD_INPUTS.md lists them): each refused case asserts the exit code, the
+ * exact one-line error (stderr with -q is that line only), that no output, temporary file or
+ * CSV twin appears and that an existing output is byte-identical afterwards. Each accepted
+ * case asserts exit 0 and the exact counted warning.
+ *
+ * Fuzz replay: every seed (tests/fuzz/corpus/NAME/) and every saved crash
+ * (tests/fuzz/regressions/NAME/) goes through the fuzz target's own entry function
+ * (tests/fuzz/fuzz_NAME.c, built here with gcc and without libFuzzer), properties included. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_error.h>
+
+#include "../gis/gpkg_writer.h"
+#include "support/testutil.h"
+
+#define PL_FUZZ_NO_MAIN
+#include "fuzz/fuzz_layers.c"
+#include "fuzz/fuzz_options.c"
+#include "fuzz/fuzz_osm_tags.c"
+#include "fuzz/fuzz_service_types.c"
+
+/* build/test-tmp/robustness/{in,out,ref,ok} */
+static char root[1024], in_dir[1100], out_dir[1100], ref_dir[1100], ok_dir[1100];
+
+static const char *platsa_bin(void)
+{
+    const char *b = getenv("PLATSA_BIN");
+    return b && *b ? b : "build/platsa";
+}
+
+/* ---------- files ---------- */
+
+static const char *in_path(const char *name)
+{
+    static char buf[4][1400];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(buf[k], sizeof buf[k], "%s/%s", in_dir, name);
+    return buf[k];
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return strdup("");
+    char *s = NULL;
+    size_t n = 0, cap = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF) {
+        if (n + 2 > cap) {
+            cap = cap ? 2 * cap : 4096;
+            s = realloc(s, cap);
+        }
+        s[n++] = (char)c;
+    }
+    fclose(f);
+    if (!s)
+        return strdup("");
+    s[n] = '\0';
+    return s;
+}
+
+#define CRS3006 "\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+
+static void geojson(const char *name, const char *crs, const char *features)
+{
+    char *text = malloc(strlen(features) + 512);
+    sprintf(text, "{\"type\":\"FeatureCollection\",%s\"features\":[%s]}", crs, features);
+    write_text(in_path(name), text);
+    free(text);
+}
+
+static const char *POINT_FEATURE = "{\"type\":\"Feature\",\"properties\":{%s},\"geometry\":{\"type\":\"Point\","
+                                   "\"coordinates\":[%s]}}";
+
+static char *point(const char *props, const char *xy)
+{
+    static char buf[8][512];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(buf[k], sizeof buf[k], POINT_FEATURE, props, xy);
+    return buf[k];
+}
+
+/* The good inputs (the test_access fixture, shortened), in EPSG:3006 unless said. */
+static void make_inputs(void)
+{
+    geojson("roads.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"id\":1,\"highway\":\"tertiary\",\"maxspeed\":\"50\"},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],[510000,6500000]]}}");
+    /* A second road running off to 1e300 m. */
+    geojson("roads_huge.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"maxspeed\":\"50\"},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],[510000,6500000]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\"},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[510000,6500000],[1e300,6500000]]}}");
+    char f[2048];
+    snprintf(f, sizeof f, "%s,%s", point("\"id\":\"10\",\"type\":\"supermarket\",\"name\":\"Store A\"", "502000,6500010"),
+             point("\"id\":\"30\",\"type\":\"fuel\",\"name\":\"Fuel\"", "509000,6500010"));
+    geojson("services.geojson", CRS3006, f);
+    /* The same services in WGS 84 (GeoJSON without a crs member): reprojected on load. */
+    snprintf(f, sizeof f, "%s,%s",
+             point("\"id\":\"10\",\"type\":\"supermarket\",\"name\":\"Store A\"", "15.0344529234615,58.6403821412586"),
+             point("\"id\":\"30\",\"type\":\"fuel\",\"name\":\"Fuel\"", "15.1550378444865,58.6402933681849"));
+    geojson("services_wgs84.geojson", "", f);
+    snprintf(f, sizeof f, "%s,%s", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"),
+             point("\"id\":\"c5\",\"pop\":50", "505000,6500100"));
+    geojson("population.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s,%s", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"),
+             point("\"id\":\"c5\",\"pop\":\"många\"", "505000,6500100"));
+    geojson("population_text.geojson", CRS3006, f);
+    /* An SCB square id where the population should be. */
+    snprintf(f, sizeof f, "%s", point("\"id\":\"c0\",\"pop\":6590006600000", "500000,6500100"));
+    geojson("population_huge.geojson", CRS3006, f);
+    geojson("population_empty.geojson", CRS3006, "");
+    /* A point and a square in one layer. */
+    snprintf(f, sizeof f, "%s,{\"type\":\"Feature\",\"properties\":{\"id\":\"sq\",\"pop\":50},\"geometry\":{\"type\":"
+             "\"Polygon\",\"coordinates\":[[[504500,6500050],[505500,6500050],[505500,6501000],[504500,6501000],"
+             "[504500,6500050]]]}}", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"));
+    geojson("population_mixed.geojson", CRS3006, f);
+    /* Two x columns (crashed GDAL's CSV driver), and both lon/lat and x/y (mixed x with lat). */
+    write_text(in_path("population_dup_x.csv"), "id,x,x,y,pop\nc0,500000,1,6500100,100\n");
+    write_text(in_path("population_two_pairs.csv"), "id,lon,lat,x,y,pop\nc0,15.0,58.6,500000,6500100,100\n"
+                                                     "c5,15.2,58.7,505000,6500100,50\n");
+    /* An SCB grid table with a typo in y_sw (found by fuzz_layers). */
+    write_text(in_path("grid_typo.csv"), "\"rut_id\",\"x_sw\",\"y_sw\",\"pop\",\"kn_kod\"\n"
+                                         "\"5000006500000\",500000,6500000,33,\"0101\"\n"
+                                         "\"5050006500000\",505000,6500000000,26,\"0101\"\n");
+    write_text(in_path("population_nocrs.csv"), "id,x,y,pop\nc0,500000,6500100,100\nc5,505000,6500100,50\n");
+    geojson("munis.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0101\",\"KnNamn\":\"Västra\"},\"geometry\":{\"type\":"
+            "\"Polygon\",\"coordinates\":[[[499000,6499000],[511000,6499000],[511000,6501000],[499000,6501000],"
+            "[499000,6499000]]]}}");
+    /* The ring crosses itself at (499400, 6501000). */
+    geojson("munis_selfcross.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"KnKod\":\"0101\",\"KnNamn\":\"Västra\"},\"geometry\":{\"type\":"
+            "\"Polygon\",\"coordinates\":[[[499000,6499000],[511000,6499000],[511000,6501000],[498000,6501000],"
+            "[499500,6501500],[499000,6499000]]]}}");
+    /* Latin-1 names, as Excel writes a CSV. */
+    write_text(in_path("services_latin1.csv"), "id,x,y,type,name\n10,502000,6500010,supermarket,ICA N\xe4ra\n"
+                                               "30,509000,6500010,fuel,Bensinmack \xc5s\n");
+    write_text(in_path("bad_types.ini"), "[bakery]\nvalues = bageri\nbands_km = 5, 2\n");
+
+    /* Population points with NaN, huge and infinite coordinates (GeoJSON cannot hold NaN). */
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    assert_non_null(drv);
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = GDALCreate(drv, in_path("population_coords.gpkg"), 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 3006);
+    OGRLayerH l = GDALDatasetCreateLayer(ds, "population", srs, wkbPoint, NULL);
+    OSRDestroySpatialReference(srs);
+    OGRFieldDefnH fd = OGR_Fld_Create("id", OFTString);
+    OGR_L_CreateField(l, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    fd = OGR_Fld_Create("pop", OFTInteger);
+    OGR_L_CreateField(l, fd, TRUE);
+    OGR_Fld_Destroy(fd);
+    const double xs[] = {500000, NAN, 1e300, INFINITY, 505000};
+    const char *ids[] = {"c0", "nan", "huge", "inf", "c5"};
+    for (int i = 0; i < 5; i++) {
+        OGRFeatureH feat = OGR_F_Create(OGR_L_GetLayerDefn(l));
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(g, 0, xs[i], 6500100);
+        OGR_F_SetGeometryDirectly(feat, g);
+        OGR_F_SetFieldString(feat, 0, ids[i]);
+        OGR_F_SetFieldInteger(feat, 1, 10 * (i + 1));
+        assert_int_equal(OGR_L_CreateFeature(l, feat), OGRERR_NONE);
+        OGR_F_Destroy(feat);
+    }
+    GDALClose(ds);
+    CPLPopErrorHandler();
+
+    /* A real GeoPackage cut in half, and one with a damaged page (page 20 of 70 overwritten). */
+    assert_int_equal(run_cmd("f=sample-data/sodermalm/population.gpkg; head -c $(( $(stat -c %%s $f) / 2 )) $f > %s",
+                             in_path("population_half.gpkg")), 0);
+    assert_int_equal(run_cmd("cp sample-data/sodermalm/population.gpkg %s && "
+                             "head -c 4096 /dev/zero | tr '\\0' '\\245' | "
+                             "dd of=%s bs=4096 seek=20 count=1 conv=notrunc 2>/dev/null",
+                             in_path("population_damaged.gpkg"), in_path("population_damaged.gpkg")), 0);
+}
+
+/* ---------- running platsa ---------- */
+
+typedef struct run_spec {
+    const char *pop, *svc, *roads, *munis;  /* file names in in/; NULL = the good one */
+    const char *extra;                      /* more arguments */
+    const char *output;                     /* NULL = out/out.gpkg --overwrite */
+    const char *prefix;                     /* shell prefix (ulimit ...); NULL = none */
+} run_spec;
+
+static char *last_stderr;
+
+static int run_access(const run_spec *r, int quiet)
+{
+    char out[1400];
+    snprintf(out, sizeof out, "%s/out.gpkg --overwrite", out_dir);
+    char errp[1400];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s %s %s access --population %s --services %s --roads %s --municipalities %s %s -o %s "
+                     "> /dev/null 2> %s",
+                     r->prefix ? r->prefix : "", platsa_bin(), quiet ? "-q" : "", in_path(r->pop ? r->pop : "population.geojson"),
+                     in_path(r->svc ? r->svc : "services.geojson"), in_path(r->roads ? r->roads : "roads.geojson"),
+                     in_path(r->munis ? r->munis : "munis.geojson"), r->extra ? r->extra : "",
+                     r->output ? r->output : out, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    return rc;
+}
+
+/* Only out.gpkg in out/, with the bytes of ref/out.gpkg. */
+static void assert_output_untouched(void)
+{
+    DIR *d = opendir(out_dir);
+    assert_non_null(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, "out.gpkg"))
+            continue;
+        fail_msg("unexpected file left in the output folder: %s", e->d_name);
+    }
+    closedir(d);
+    assert_int_equal(run_cmd("cmp -s %s/out.gpkg %s/out.gpkg", out_dir, ref_dir), 0);
+}
+
+/* A refused run: exit code, exactly one error line, the existing output untouched. */
+static void expect_refused(const run_spec *r, int code, const char *message)
+{
+    int rc = run_access(r, 1);
+    char want[4096];
+    snprintf(want, sizeof want, "platsa access: %s\n", message);
+    if (strcmp(last_stderr, want) != 0)
+        fail_msg("stderr:\n%s\nwanted:\n%s", last_stderr, want);
+    assert_int_equal(rc, code);
+    assert_output_untouched();
+}
+
+/* An accepted run (output ok/NAME): exit 0 and the warning line in stderr. */
+static void expect_accepted(run_spec r, const char *name, const char *warning)
+{
+    char out[1400];
+    snprintf(out, sizeof out, "%s/%s", ok_dir, name);
+    r.output = out;
+    int rc = run_access(&r, 0);
+    if (rc != 0)
+        fail_msg("exit %d, stderr:\n%s", rc, last_stderr);
+    if (warning) {
+        char want[2048];
+        snprintf(want, sizeof want, "\nwarning: %s\n", warning);
+        if (!strstr(last_stderr, want))
+            fail_msg("stderr:\n%s\nlacks the line:\n%s", last_stderr, want + 1);
+    } else {
+        assert_null(strstr(last_stderr, "warning:"));
+    }
+    assert_true(file_exists(out));
+}
+
+/* One value of the output's access_cells, by cell id. */
+static char *cell_value(const char *name, const char *column, const char *cell)
+{
+    static char buf[256];
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s/%s \"SELECT %s FROM access_cells WHERE cell_id = '%s'\"", ok_dir, name,
+             column, cell);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    buf[0] = '\0';
+    if (!fgets(buf, sizeof buf, p))
+        buf[0] = '\0';
+    pclose(p);
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    snprintf(root, sizeof root, "%s", scratch_dir("robustness"));
+    snprintf(in_dir, sizeof in_dir, "%s/in", root);
+    snprintf(out_dir, sizeof out_dir, "%s/out", root);
+    snprintf(ref_dir, sizeof ref_dir, "%s/ref", root);
+    snprintf(ok_dir, sizeof ok_dir, "%s/ok", root);
+    if (run_cmd("mkdir -p %s %s %s %s", in_dir, out_dir, ref_dir, ok_dir) != 0)
+        return -1;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(last_stderr);
+    return 0;
+}
+
+/* The reference output every refused run must leave alone (a real result of a good run). */
+static void test_good_run_makes_reference(void **state)
+{
+    (void)state;
+    make_inputs();
+    run_spec r = {0};
+    assert_int_equal(run_access(&r, 1), 0);
+    assert_string_equal(last_stderr, "");
+    assert_int_equal(run_cmd("cp %s/out.gpkg %s/out.gpkg", out_dir, ref_dir), 0);
+    assert_output_untouched();
+}
+
+/* ---------- CRS ---------- */
+
+static void test_geographic_working_crs_refused(void **state)
+{
+    (void)state;
+    run_spec r = {.extra = "--crs EPSG:4326"};
+    expect_refused(&r, 1, "working CRS 'EPSG:4326' is geographic (degrees), not projected in metres; use --crs with a "
+                          "projected CRS such as EPSG:3006 (SWEREF 99 TM)");
+    r.extra = "--crs EPSG:999999";
+    expect_refused(&r, 1, "working CRS 'EPSG:999999' is not a known CRS; use --crs EPSG:n");
+}
+
+static void test_layer_in_wgs84_reprojected(void **state)
+{
+    (void)state;
+    run_spec r = {.svc = "services_wgs84.geojson"};
+    expect_accepted(r, "wgs84.gpkg", NULL);
+    r.svc = NULL;
+    expect_accepted(r, "sweref.gpkg", NULL);
+    /* Same distances as with the services in SWEREF 99 TM: 100 m + 2,000 m + 10 m. */
+    assert_string_equal(cell_value("wgs84.gpkg", "grocery_full_km", "c0"), "2.11");
+    assert_string_equal(cell_value("sweref.gpkg", "grocery_full_km", "c0"), "2.11");
+    assert_string_equal(cell_value("wgs84.gpkg", "fuel_km", "c5"), "4.11");
+}
+
+static void test_no_crs_refused_then_assumed(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "population_nocrs.csv"};
+    expect_refused(&r, 1, "population_nocrs.csv:population_nocrs: layer has no CRS; give it one with --assume-crs "
+                          "EPSG:n (the coordinates look like SWEREF 99 TM: EPSG:3006)");
+    r.extra = "--assume-crs EPSG:3006";
+    expect_accepted(r, "assumed.gpkg", NULL);
+    assert_string_equal(cell_value("assumed.gpkg", "grocery_full_km", "c0"), "2.11");
+}
+
+/* ---------- layers ---------- */
+
+static void test_csv_repeated_coordinate_column(void **state)
+{
+    (void)state;
+    /* Crashed inside GDAL (found by fuzz_layers: regressions/layers/crash-9dacfafe...). */
+    run_spec r = {.pop = "population_dup_x.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_refused(&r, 1, "population_dup_x.csv: column 'x' appears 2 times; rename or remove the extra ones (the "
+                          "coordinates are read from one x/y or lon/lat pair of columns)");
+}
+
+static void test_csv_two_coordinate_pairs(void **state)
+{
+    (void)state;
+    /* x/y for a projected --assume-crs: the same distances as the GeoJSON population. */
+    run_spec r = {.pop = "population_two_pairs.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_accepted(r, "pairs_xy.gpkg", NULL);
+    assert_string_equal(cell_value("pairs_xy.gpkg", "grocery_full_km", "c0"), "2.11");
+    assert_string_equal(cell_value("pairs_xy.gpkg", "road_m", "c5"), "100.0");
+    /* lon/lat for a geographic one: other places, far from the road. */
+    r.extra = "--assume-crs EPSG:4326";
+    expect_accepted(r, "pairs_lonlat.gpkg", "2 of 2 places are more than 1000 m from the nearest road; attached "
+                                            "anyway");
+}
+
+static void test_empty_layer(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "population_empty.geojson"};
+    expect_refused(&r, 1, "population_empty.geojson:population_empty: the layer is empty (0 features); check the "
+                          "file or choose another layer with FILE:LAYER");
+}
+
+static void test_self_intersecting_polygon_repaired(void **state)
+{
+    (void)state;
+    run_spec r = {.munis = "munis_selfcross.geojson"};
+    expect_accepted(r, "selfcross.gpkg", "munis_selfcross.geojson:munis_selfcross: feature 0 was an invalid polygon "
+                                         "(Self-intersection[499400 6501000]); repaired with MakeValid");
+    assert_string_equal(cell_value("selfcross.gpkg", "kommun", "c5"), "0101");
+}
+
+static void test_nan_and_huge_coordinates_skipped(void **state)
+{
+    (void)state;
+    /* A GeoPackage stores a point of NaN coordinates as the empty point: no geometry. */
+    run_spec r = {.pop = "population_coords.gpkg"};
+    expect_accepted(r, "coords.gpkg", "population_coords.gpkg:population: feature 2 has no geometry; skipped");
+    assert_non_null(strstr(last_stderr, "\nwarning: geometry-bad-coordinates: 2 times, e.g. population_coords.gpkg:"
+                                        "population: feature 3 has coordinates that are not numbers, are huge or "
+                                        "cannot be transformed to EPSG:3006; skipped\n"));
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/coords.gpkg 'SELECT group_concat(cell_id) FROM access_cells')\" = "
+             "'c0,c5'", ok_dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
+static void test_grid_table_coordinate_typo(void **state)
+{
+    (void)state;
+    /* The square was placed 6,500,000 km north and analysed (found by fuzz_layers). */
+    run_spec r = {.pop = "grid_typo.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_accepted(r, "grid_typo.gpkg", "grid_typo.csv:grid_typo: square 5050006500000 has coordinates that are not "
+                                         "numbers, are huge or cannot be transformed to EPSG:3006; skipped");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/grid_typo.gpkg 'SELECT group_concat(cell_id) FROM access_cells')\" "
+             "= 5000006500000", ok_dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
+static void test_road_with_huge_coordinate_skipped(void **state)
+{
+    (void)state;
+    /* Roads used to keep such lines (and to join lines across a NaN vertex). */
+    run_spec r = {.roads = "roads_huge.geojson"};
+    expect_accepted(r, "roads_huge.gpkg", "roads_huge.geojson:roads_huge: feature 1 has coordinates that are not "
+                                          "numbers, are huge or cannot be transformed to EPSG:3006; skipped");
+    assert_string_equal(cell_value("roads_huge.gpkg", "grocery_full_km", "c0"), "2.11");
+}
+
+static void test_wrong_geometry_type(void **state)
+{
+    (void)state;
+    run_spec r = {.roads = "population.geojson"};
+    expect_refused(&r, 1, "population.geojson:population: roads must be lines, this layer holds Point; give the road "
+                          "network layer");
+    run_spec p = {.pop = "roads.geojson"};
+    expect_refused(&p, 1, "roads.geojson:roads: the layer holds lines (Line String), which cannot be used as "
+                          "population; give polygons (grid squares, DeSO, statistical areas) or points with a "
+                          "population field");
+}
+
+static void test_mixed_polygons_and_points_population(void **state)
+{
+    (void)state;
+    /* Used to fail with exit 2 writing a polygon into the point layer; now points. */
+    run_spec r = {.pop = "population_mixed.geojson"};
+    expect_accepted(r, "mixed.gpkg", NULL);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/mixed.gpkg \"SELECT geometry_type_name FROM gpkg_geometry_columns "
+             "WHERE table_name = 'access_cells'\")\" = POINT", ok_dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+    assert_string_equal(cell_value("mixed.gpkg", "pop", "sq"), "50.0");
+}
+
+/* ---------- fields ---------- */
+
+static void test_missing_field(void **state)
+{
+    (void)state;
+    run_spec r = {.extra = "--pop-field Beftot"};
+    expect_refused(&r, 1, "population.geojson:population: field 'Beftot' not found; fields are: id, pop; use "
+                          "--pop-field");
+}
+
+static void test_non_numeric_field(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "population_text.geojson"};
+    expect_refused(&r, 1, "population_text.geojson:population_text: feature 1 (id c5): population 'många' in field "
+                          "'pop' is not a number; fix the value or choose another field with --pop-field");
+    r.pop = "population_huge.geojson";
+    expect_refused(&r, 1, "population_huge.geojson:population_huge: feature 0 (id c0): population 6590006600000 in "
+                          "field 'pop' is not a number of residents (more than on Earth); fix the value or choose "
+                          "another field with --pop-field");
+}
+
+static void test_non_utf8_names(void **state)
+{
+    (void)state;
+    run_spec r = {.svc = "services_latin1.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_accepted(r, "latin1.gpkg", "text-not-utf8: 2 times, e.g. services_latin1.csv:services_latin1: feature 1: "
+                                      "field 'name' is not UTF-8; read as Windows-1252 (add a .cpg file or convert "
+                                      "the file to UTF-8)");
+    assert_string_equal(cell_value("latin1.gpkg", "grocery_full_name", "c0"), "ICA Nära");
+    assert_string_equal(cell_value("latin1.gpkg", "fuel_name", "c0"), "Bensinmack Ås");
+}
+
+static void test_missing_input_file(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "no_such_file.gpkg"};
+    char want[2048];
+    snprintf(want, sizeof want, "%s: population file not found (No such file or directory); check the path",
+             in_path("no_such_file.gpkg"));
+    expect_refused(&r, 1, want);
+}
+
+/* ---------- damaged files ---------- */
+
+static void test_truncated_geopackage(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "population_half.gpkg"};
+    expect_refused(&r, 1, "population_half.gpkg: not a readable vector dataset (database disk image is malformed); "
+                          "give a GeoPackage, shapefile, GeoJSON, CSV or other GDAL vector file");
+}
+
+static void test_damaged_geopackage_page(void **state)
+{
+    (void)state;
+    /* Used to load 99 of the 121 units silently, with exit 0. */
+    run_spec r = {.pop = "population_damaged.gpkg"};
+    expect_refused(&r, 1, "population_damaged.gpkg:population: reading stopped after 99 features: In "
+                          "GetNextRawFeature(): sqlite3_step() : database disk image is malformed; the file is "
+                          "damaged or truncated: repair or export it again (e.g. with ogr2ogr) and check it with "
+                          "platsa info");
+}
+
+static void test_damaged_buildings_population_command(void **state)
+{
+    (void)state;
+    /* platsa population read the buildings up to the damage and spread the residents over
+     * those only, with exit 0. */
+    const char *damaged = in_path("layers_damaged.gpkg");
+    assert_int_equal(run_cmd("cp sample-data/sodermalm/layers.gpkg %s && head -c 4096 /dev/zero | tr '\\0' '\\245' | "
+                             "dd of=%s bs=4096 seek=40 count=1 conv=notrunc 2>/dev/null", damaged, damaged), 0);
+    char errp[1400];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s -q population --areas sample-data/sodermalm/statistikomraden.gpkg --buildings %s:buildings "
+                     "-o %s/out.gpkg --overwrite 2> %s", platsa_bin(), damaged, out_dir, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    assert_string_equal(last_stderr, "platsa population: layers_damaged.gpkg:buildings: reading stopped after 13 "
+                                     "features: In GetNextRawFeature(): sqlite3_step() : database disk image is "
+                                     "malformed; the file is damaged or truncated: repair or export it again (e.g. "
+                                     "with ogr2ogr) and check it with platsa info\n");
+    assert_int_equal(rc, 1);
+    assert_output_untouched();
+}
+
+static void test_bad_service_types_file(void **state)
+{
+    (void)state;
+    char extra[1400], want[2048];
+    snprintf(extra, sizeof extra, "--service-types %s", in_path("bad_types.ini"));
+    snprintf(want, sizeof want, "%s:3: bands_km '5, 2' in [bakery] is not an increasing list of positive numbers",
+             in_path("bad_types.ini"));
+    run_spec r = {.extra = extra};
+    expect_refused(&r, 1, want);
+}
+
+static void test_bad_option_values(void **state)
+{
+    (void)state;
+    run_spec r = {.extra = "--within abc"};
+    expect_refused(&r, 1, "--within: 'abc' is not a number");
+    /* Used to print "--bands-km: --bands-km:  a comma-separated list of numbers". */
+    r.extra = "--bands-km 1,x";
+    expect_refused(&r, 1, "--bands-km: '1,x' is not a comma-separated list of numbers");
+    r.extra = "--mode boat";
+    expect_refused(&r, 1, "--mode 'boat': use car, bike or walk");
+}
+
+/* ---------- the output ---------- */
+
+static void test_existing_output_needs_overwrite(void **state)
+{
+    (void)state;
+    char out[1400], want[2048];
+    snprintf(out, sizeof out, "%s/out.gpkg", out_dir);
+    snprintf(want, sizeof want, "%s: exists; use --overwrite to replace it", out);
+    run_spec r = {.output = out};
+    expect_refused(&r, 1, want);
+}
+
+static void test_output_is_an_input(void **state)
+{
+    (void)state;
+    char out[1400], want[4096];
+    snprintf(out, sizeof out, "%s --overwrite", in_path("population.geojson"));
+    snprintf(want, sizeof want, "%s: is also the input '%s'; choose another output file", in_path("population.geojson"),
+             in_path("population.geojson"));
+    run_spec r = {.output = out};
+    expect_refused(&r, 1, want);
+    assert_int_equal(run_cmd("grep -q '\"c5\"' %s", in_path("population.geojson")), 0);
+}
+
+static void test_output_folder_not_writable(void **state)
+{
+    (void)state;
+    run_spec r = {.output = "/etc/passwd/x.gpkg"};
+    expect_refused(&r, 1, "/etc/passwd/x.gpkg: '/etc/passwd' is not a folder; give an output path in an existing "
+                          "folder");
+    char out[1400], want[4096];
+    snprintf(out, sizeof out, "%s/no_such_folder/x.gpkg", out_dir);
+    snprintf(want, sizeof want, "%s: folder '%s/no_such_folder' does not exist (No such file or directory); create it "
+             "first", out, out_dir);
+    r.output = out;
+    expect_refused(&r, 1, want);
+    /* A read-only file system refuses even root; needs a mount (root, no container restriction). */
+    char ro[1100];
+    snprintf(ro, sizeof ro, "%s/readonly", root);
+    assert_int_equal(run_cmd("mkdir -p %s", ro), 0);
+    if (mount("tmpfs", ro, "tmpfs", MS_RDONLY, "size=64k") != 0) {
+        print_message("  (read-only folder case skipped: cannot mount a tmpfs here)\n");
+        return;
+    }
+    snprintf(out, sizeof out, "%s/x.gpkg", ro);
+    snprintf(want, sizeof want, "%s: folder '%s' is not writable (Read-only file system); choose another output "
+             "folder", out, ro);
+    r.output = out;
+    expect_refused(&r, 1, want);
+    umount(ro);
+}
+
+/* Disk full: exit 2 (an I/O failure on our side, not bad input), the cause and the fix named,
+ * no partial output, the existing output untouched. */
+static void check_disk_full_message(const char *out, const char *hint_start, const char *hint_end)
+{
+    char head[1400];
+    snprintf(head, sizeof head, "platsa access: %s", out);
+    if (strncmp(last_stderr, head, strlen(head)) != 0 || !strstr(last_stderr, hint_start))
+        fail_msg("stderr:\n%s", last_stderr);
+    size_t n = strlen(last_stderr), e = strlen(hint_end);
+    assert_true(n > e && strcmp(last_stderr + n - e, hint_end) == 0);
+    assert_ptr_equal(strchr(last_stderr, '\n'), last_stderr + n - 1);  /* one line */
+}
+
+static void test_disk_full_file_size_limit(void **state)
+{
+    (void)state;
+    /* RLIMIT_FSIZE with SIGXFSZ ignored: writes past 100 blocks fail with EFBIG. */
+    run_spec r = {.prefix = "trap '' XFSZ; ulimit -f 100;"};
+    assert_int_equal(run_access(&r, 1), 2);
+    char out[1400];
+    snprintf(out, sizeof out, "%s/out.gpkg", out_dir);
+    check_disk_full_message(out, "; the file size limit (ulimit -f) of ",
+                            " bytes was reached: raise it or write a smaller output\n");
+    assert_output_untouched();
+}
+
+static void test_disk_full_tmpfs(void **state)
+{
+    (void)state;
+    char full[1100];
+    snprintf(full, sizeof full, "%s/full", root);
+    assert_int_equal(run_cmd("mkdir -p %s", full), 0);
+    if (mount("tmpfs", full, "tmpfs", 0, "size=64k") != 0) {
+        print_message("  (tmpfs case skipped: cannot mount a tmpfs here; the ulimit case covers disk full)\n");
+        return;
+    }
+    char old[1200], out[1400];
+    snprintf(old, sizeof old, "%s/o.gpkg", full);
+    write_text(old, "results of an earlier run\n");
+    snprintf(out, sizeof out, "%s --overwrite", old);
+    run_spec r = {.output = out};
+    int rc = run_access(&r, 1);
+    char *left = NULL;
+    if (rc == 2) {
+        char cmd[1600];
+        snprintf(cmd, sizeof cmd, "ls -A %s", full);
+        FILE *p = popen(cmd, "r");
+        char buf[512] = "";
+        size_t n = fread(buf, 1, sizeof buf - 1, p);
+        buf[n] = '\0';
+        pclose(p);
+        left = strdup(buf);
+    }
+    char *content = read_text(old);
+    umount(full);
+    assert_int_equal(rc, 2);
+    char hint[1600];
+    snprintf(hint, sizeof hint, "; the disk holding '%s' is full (", full);
+    check_disk_full_message(old, hint, " kB free): free some space or write the output to another folder\n");
+    assert_string_equal(left, "o.gpkg\n");
+    assert_string_equal(content, "results of an earlier run\n");
+    free(left);
+    free(content);
+}
+
+/* ---------- stale temporary files ---------- */
+
+/* pl_gpkg_create removes ".NAME.tmp-PID*" files of dead processes for its own output only,
+ * with the writer's own suffixes only, and never those of a live process. */
+static void test_stale_temp_files_removed(void **state)
+{
+    (void)state;
+    char dir[1100];
+    snprintf(dir, sizeof dir, "%s/stale", root);
+    assert_int_equal(run_cmd("mkdir -p %s", dir), 0);
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    static const char *const removed[] = {"", "-journal", "-wal", "-shm", "-2", "-2-journal",
+                                          "-access_municipalities_table.csv", NULL};
+    static const char *const kept[] = {".bak", "-x.gpkg", "-notes.txt", NULL};
+    char path[1400];
+    for (int i = 0; removed[i]; i++) {
+        snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%ld%s", dir, (long)dead, removed[i]);
+        write_text(path, "stale");
+    }
+    for (int i = 0; kept[i]; i++) {
+        snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%ld%s", dir, (long)dead, kept[i]);
+        write_text(path, "not ours");
+    }
+    snprintf(path, sizeof path, "%s/.y.gpkg.tmp-%ld", dir, (long)dead);  /* another output's */
+    write_text(path, "other output");
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-1", dir);  /* PID 1 is alive */
+    write_text(path, "live process");
+
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[1400];
+    snprintf(out, sizeof out, "%s/x.gpkg", dir);
+    pl_gpkg *g = pl_gpkg_create(ctx, out, NULL, &err);
+    assert_non_null(g);
+    pl_gpkg_abort(g);
+    pl_ctx_free(ctx);
+    char cmd[1600];
+    snprintf(cmd, sizeof cmd, "ls -A %s | sed 's/%ld/PID/' | sort | tr '\\n' ' '", dir, (long)dead);
+    FILE *p = popen(cmd, "r");
+    char list[1024] = "";
+    size_t n = fread(list, 1, sizeof list - 1, p);
+    list[n] = '\0';
+    pclose(p);
+    assert_string_equal(list, ".x.gpkg.tmp-1 .x.gpkg.tmp-PID-notes.txt .x.gpkg.tmp-PID-x.gpkg .x.gpkg.tmp-PID.bak "
+                              ".y.gpkg.tmp-PID ");
+}
+
+/* ---------- fuzz corpora and regressions, through the fuzz targets' entry functions ---------- */
+
+static int replay_dir(const char *dir, int (*entry)(const uint8_t *, size_t))
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[2048];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        uint8_t *data = malloc((size_t)st.st_size + 1);
+        size_t size = fread(data, 1, (size_t)st.st_size, f);
+        fclose(f);
+        pl_fuzz_input_name = path;
+        entry(data, size);
+        free(data);
+        n++;
+    }
+    closedir(d);
+    pl_fuzz_input_name = "(none)";
+    return n;
+}
+
+static void replay(const char *name, int (*entry)(const uint8_t *, size_t))
+{
+    char dir[2048];
+    snprintf(dir, sizeof dir, "%s/tests/fuzz/corpus/%s", PLATSA_SOURCE_DIR, name);
+    int seeds = replay_dir(dir, entry);
+    snprintf(dir, sizeof dir, "%s/tests/fuzz/regressions/%s", PLATSA_SOURCE_DIR, name);
+    int crashes = replay_dir(dir, entry);
+    print_message("  fuzz_%s: %d seeds, %d saved crashes replayed\n", name, seeds, crashes);
+    assert_true(seeds > 0);
+}
+
+static void test_fuzz_service_types_replay(void **state)
+{
+    (void)state;
+    replay("service_types", pl_fuzz_service_types);
+}
+
+static void test_fuzz_osm_tags_replay(void **state)
+{
+    (void)state;
+    replay("osm_tags", pl_fuzz_osm_tags);
+}
+
+static void test_fuzz_layers_replay(void **state)
+{
+    (void)state;
+    replay("layers", pl_fuzz_layers);
+}
+
+static void test_fuzz_options_replay(void **state)
+{
+    (void)state;
+    replay("options", pl_fuzz_options);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_good_run_makes_reference),
+        cmocka_unit_test(test_geographic_working_crs_refused),
+        cmocka_unit_test(test_layer_in_wgs84_reprojected),
+        cmocka_unit_test(test_no_crs_refused_then_assumed),
+        cmocka_unit_test(test_csv_repeated_coordinate_column),
+        cmocka_unit_test(test_csv_two_coordinate_pairs),
+        cmocka_unit_test(test_empty_layer),
+        cmocka_unit_test(test_self_intersecting_polygon_repaired),
+        cmocka_unit_test(test_nan_and_huge_coordinates_skipped),
+        cmocka_unit_test(test_grid_table_coordinate_typo),
+        cmocka_unit_test(test_road_with_huge_coordinate_skipped),
+        cmocka_unit_test(test_wrong_geometry_type),
+        cmocka_unit_test(test_mixed_polygons_and_points_population),
+        cmocka_unit_test(test_missing_field),
+        cmocka_unit_test(test_non_numeric_field),
+        cmocka_unit_test(test_non_utf8_names),
+        cmocka_unit_test(test_missing_input_file),
+        cmocka_unit_test(test_truncated_geopackage),
+        cmocka_unit_test(test_damaged_geopackage_page),
+        cmocka_unit_test(test_damaged_buildings_population_command),
+        cmocka_unit_test(test_bad_service_types_file),
+        cmocka_unit_test(test_bad_option_values),
+        cmocka_unit_test(test_existing_output_needs_overwrite),
+        cmocka_unit_test(test_output_is_an_input),
+        cmocka_unit_test(test_output_folder_not_writable),
+        cmocka_unit_test(test_disk_full_file_size_limit),
+        cmocka_unit_test(test_disk_full_tmpfs),
+        cmocka_unit_test(test_stale_temp_files_removed),
+        cmocka_unit_test(test_fuzz_service_types_replay),
+        cmocka_unit_test(test_fuzz_osm_tags_replay),
+        cmocka_unit_test(test_fuzz_layers_replay),
+        cmocka_unit_test(test_fuzz_options_replay),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
