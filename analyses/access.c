@@ -2,8 +2,12 @@
 #include "access.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ids.h"
 #include "units.h"
@@ -147,21 +151,119 @@ static void setup_bands(pl_access_type *at, const pl_service_type *st, const pl_
     }
 }
 
-static int search_type(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, const pl_snap *cell_snap,
-                       size_t n_cells, pl_access_type *at, pl_error *err)
+static double now_s(void)
 {
-    pl_snap *sources = pl_malloc((at->n_services ? at->n_services : 1) * sizeof *sources);
-    for (uint32_t s = 0; s < at->n_services; s++)
-        sources[s] = svc_snap[at->service_index[s]];
-    at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
-    at->by_time = pl_malloc(n_cells * 2 * sizeof *at->by_time);
-    pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
-    int rc = pl_graph_nearest_k(ctx, graph, sources, at->n_services, cell_snap, n_cells, &so, at->by_dist, err);
-    if (rc == PL_OK) {
-        so.metric = PL_METRIC_TIME;
-        rc = pl_graph_nearest_k(ctx, graph, sources, at->n_services, cell_snap, n_cells, &so, at->by_time, err);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---------- searches: one per type and metric, on up to 2 threads ---------- */
+
+/* The searches of different types and metrics are independent (each writes its own
+ * output array, the graph and snaps are read only), so they run on worker threads; every
+ * search is the same single-threaded pl_graph_nearest_k call as before, so the results are
+ * bit for bit those of a serial run. Threads: PLATSA_THREADS if set (1 = serial), else
+ * the online cores, at most 2: each running k=2 search holds 64 bytes per node (188 MB on
+ * the national network), so more threads would cost memory for little gain on the
+ * memory-bound search. */
+typedef struct search_job {
+    pl_ctx *ctx;                 /* progress and cancellation: used by the calling thread only */
+    const pl_graph *graph;
+    const pl_snap *cell_snap;
+    size_t n_cells;
+    pl_access_type *types;
+    pl_snap **sources;           /* per type */
+    int n_tasks;                 /* n_types * 2: task i = type i / 2, metric i % 2 */
+    atomic_int next;
+    atomic_int done;
+    atomic_int failed;
+    int *rc;                     /* per task */
+    pl_error *errs;              /* per task */
+} search_job;
+
+static void run_tasks(search_job *J, int reporter)
+{
+    for (;;) {
+        if (atomic_load(&J->failed))
+            return;
+        int i = atomic_fetch_add(&J->next, 1);
+        if (i >= J->n_tasks)
+            return;
+        pl_access_type *at = &J->types[i / 2];
+        pl_search_opts so = {.metric = i % 2 ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
+        pl_label *out = i % 2 ? at->by_time : at->by_dist;
+        J->rc[i] = pl_graph_nearest_k(NULL, J->graph, J->sources[i / 2], at->n_services, J->cell_snap, J->n_cells,
+                                      &so, out, &J->errs[i]);
+        int done = atomic_fetch_add(&J->done, 1) + 1;
+        if (J->rc[i] != PL_OK)
+            atomic_store(&J->failed, 1);
+        if (reporter && pl_progress(J->ctx, (double)done / J->n_tasks, "searching services")) {
+            J->rc[i] = pl_error_set(&J->errs[i], PL_EINPUT, "cancelled");
+            atomic_store(&J->failed, 1);
+        }
     }
-    free(sources);
+}
+
+static void *search_worker(void *arg)
+{
+    run_tasks(arg, 0);
+    return NULL;
+}
+
+static int search_threads(int n_tasks)
+{
+    const char *env = getenv("PLATSA_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (!env || !*env)
+        n = n > 2 ? 2 : n;
+    n = n < 1 ? 1 : n > 64 ? 64 : n;
+    return n > n_tasks ? (n_tasks > 0 ? n_tasks : 1) : (int)n;
+}
+
+static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, const pl_snap *cell_snap,
+                      size_t n_cells, pl_access_type *types, int n_types, pl_error *err)
+{
+    search_job J = {.ctx = ctx, .graph = graph, .cell_snap = cell_snap, .n_cells = n_cells, .types = types,
+                    .n_tasks = 2 * n_types};
+    atomic_init(&J.next, 0);
+    atomic_init(&J.done, 0);
+    atomic_init(&J.failed, 0);
+    J.sources = pl_calloc((size_t)n_types, sizeof *J.sources);
+    J.rc = pl_calloc((size_t)J.n_tasks, sizeof *J.rc);
+    J.errs = pl_calloc((size_t)J.n_tasks, sizeof *J.errs);
+    for (int t = 0; t < n_types; t++) {
+        pl_access_type *at = &types[t];
+        J.sources[t] = pl_malloc((at->n_services ? at->n_services : 1) * sizeof **J.sources);
+        for (uint32_t s = 0; s < at->n_services; s++)
+            J.sources[t][s] = svc_snap[at->service_index[s]];
+        at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
+        at->by_time = pl_malloc(n_cells * 2 * sizeof *at->by_time);
+    }
+    int n_threads = search_threads(J.n_tasks);
+    pthread_t *tid = pl_calloc((size_t)n_threads, sizeof *tid);
+    int started = 0;
+    for (int i = 1; i < n_threads; i++)
+        if (pthread_create(&tid[i], NULL, search_worker, &J) == 0)
+            started++;
+        else
+            break;
+    run_tasks(&J, 1);  /* this thread works too, and reports progress */
+    for (int i = 1; i <= started; i++)
+        pthread_join(tid[i], NULL);
+    int rc = PL_OK;
+    for (int i = 0; i < J.n_tasks && rc == PL_OK; i++)
+        if (J.rc[i] != PL_OK) {
+            rc = J.rc[i];
+            if (err)
+                *err = J.errs[i];
+        }
+    for (int t = 0; t < n_types; t++)
+        free(J.sources[t]);
+    free(J.sources);
+    free(J.rc);
+    free(J.errs);
+    free(tid);
     return rc;
 }
 
@@ -322,10 +424,13 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     pl_snap_opts_default(&so);
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
+    double t0 = now_s();
     int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
     pl_snap *svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *svc_snap);
     if (rc == PL_OK)
         rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, svc_snap, err);
+    r->t_snap_s = now_s() - t0;
+    t0 = now_s();
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -339,24 +444,26 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
         if (at->n_services == 0)
             pl_warn(ctx, "type-without-services", "no service of type '%s' in the data; every unit is unreachable for it",
                     st->t[at->type].key);
-        if (pl_progress(ctx, (double)t / params->n_types, "searching services")) {
-            rc = pl_error_set(err, PL_EINPUT, "cancelled");
-            break;
-        }
-        rc = search_type(ctx, graph, svc_snap, r->cell_snap, pop->n, at, err);
     }
+    if (rc == PL_OK && pl_progress(ctx, 0.0, "searching services"))
+        rc = pl_error_set(err, PL_EINPUT, "cancelled");
+    if (rc == PL_OK)
+        rc = search_all(ctx, graph, svc_snap, r->cell_snap, pop->n, r->types, params->n_types, err);
     pl_progress(ctx, 1.0, "searching services");
     free(order);
     free(svc_snap);
+    r->t_search_s = now_s() - t0;
     if (rc != PL_OK) {
         pl_access_result_free(r);
         return rc;
     }
+    t0 = now_s();
     for (size_t c = 0; c < pop->n; c++)
         for (int t = 0; t < r->n_types; t++)
             if (r->types[t].by_dist[c * 2].dist_m <= params->within_km * 1000.0)
                 r->service_level[c]++;
     compute_stats(ctx, pop, svc, munis, r);
+    r->t_stats_s = now_s() - t0;
     *out = r;
     return PL_OK;
 }

@@ -75,6 +75,7 @@ typedef struct pl_access_result {
                                     reported cells have pop > 0 */
     pl_access_stats *total_stats;/* n_types: all reported cells */
     int has_age;
+    double t_snap_s, t_search_s, t_stats_s; /* wall-clock seconds of the stages (platsa -v prints them) */
 } pl_access_result;
 
 typedef struct pl_access_params {

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../gis/gpkg_writer.h"
 #include "access.h"
@@ -542,8 +543,16 @@ static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_o
     return rc;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
+    double t_start = now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     pl_graph_opts gopts;
@@ -556,12 +565,15 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
         rc = resolve_types(o, &in, types, &n_types, err);
+    t_load = now_s() - t0;
+    t0 = now_s();
     if (rc == PL_OK) {
         pl_progress(ctx, 0.0, "building road graph");
         in.graph = pl_graph_build(ctx, in.roads, &gopts, err);
         rc = in.graph ? PL_OK : err->code;
         pl_progress(ctx, 1.0, "building road graph");
     }
+    t_graph = now_s() - t0;
     pl_access_result *r = NULL;
     if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
@@ -569,13 +581,21 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
     }
+    t0 = now_s();
     if (rc == PL_OK && o->classify)
         rc = classify_cells(ctx, o, &gopts, &in, err);
+    t_classify = now_s() - t0;
+    t0 = now_s();
     if (rc == PL_OK)
         rc = write_output(ctx, o, command_line, &in, r, err);
+    t_write = now_s() - t0;
     if (rc == PL_OK)
         pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r->n_cells, r->pop_total,
                 r->n_types, o->output);
+    if (rc == PL_OK && ctx->verbose)  /* one line, read by bench/run_bench.sh */
+        pl_info(ctx, "timings (s): load %.3f graph %.3f%s snap %.3f search %.3f summaries %.3f classify %.3f "
+                "write %.3f total %.3f", t_load, t_graph, in.graph && in.graph->from_cache ? " (cache)" : "",
+                r->t_snap_s, r->t_search_s, r->t_stats_s, t_classify, t_write, now_s() - t_start);
     pl_access_result_free(r);
     free_inputs(ctx, &in);
     return rc;
