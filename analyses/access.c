@@ -158,6 +158,13 @@ static double now_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* ---------- searches: one per type and metric, on up to 2 threads ---------- */
 
 /* The searches of different types and metrics are independent (each writes its own
@@ -424,13 +431,15 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     pl_snap_opts_default(&so);
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
     pl_snap *svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *svc_snap);
     if (rc == PL_OK)
         rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, svc_snap, err);
     r->t_snap_s = now_s() - t0;
+    r->c_snap_s = cpu_s() - c0;
     t0 = now_s();
+    c0 = cpu_s();
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -453,17 +462,20 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     free(order);
     free(svc_snap);
     r->t_search_s = now_s() - t0;
+    r->c_search_s = cpu_s() - c0;
     if (rc != PL_OK) {
         pl_access_result_free(r);
         return rc;
     }
     t0 = now_s();
+    c0 = cpu_s();
     for (size_t c = 0; c < pop->n; c++)
         for (int t = 0; t < r->n_types; t++)
             if (r->types[t].by_dist[c * 2].dist_m <= params->within_km * 1000.0)
                 r->service_level[c]++;
     compute_stats(ctx, pop, svc, munis, r);
     r->t_stats_s = now_s() - t0;
+    r->c_stats_s = cpu_s() - c0;
     *out = r;
     return PL_OK;
 }

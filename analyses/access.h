@@ -76,6 +76,7 @@ typedef struct pl_access_result {
     pl_access_stats *total_stats;/* n_types: all reported cells */
     int has_age;
     double t_snap_s, t_search_s, t_stats_s; /* wall-clock seconds of the stages (platsa -v prints them) */
+    double c_snap_s, c_search_s, c_stats_s; /* CPU seconds of the stages, all threads */
 } pl_access_result;
 
 typedef struct pl_access_params {

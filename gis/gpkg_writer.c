@@ -344,6 +344,7 @@ struct pl_gpkg_layer {
     char *style_name;
     char *qml;                 /* generated at layer_add; NULL for PL_STYLE_NONE */
     OGRFeatureH feat;          /* row being built */
+    GEOSWKBWriter *wkb_writer; /* pl_gpkg_set_geos's, created on first use */
     char row_err[512];
     long long n_rows;
     FILE *csv;
@@ -797,6 +798,8 @@ static void free_layer(pl_gpkg_layer *l)
         OGR_F_Destroy(l->feat);
     if (l->csv)
         fclose(l->csv);
+    if (l->wkb_writer)
+        GEOSWKBWriter_destroy_r(l->g->ctx->geos, l->wkb_writer);
     for (int f = 0; f < l->n_fields; f++) {
         free((char *)l->fields[f].name);
         free((char *)l->fields[f].alias_sv);
@@ -940,7 +943,17 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         r->spec = pl_strdup(opts->inputs[i]);
         r->file = pl_strdup(file);
         r->size = -1;
-        if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
+        /* The same file given twice (one GeoPackage with several input layers) is hashed once. */
+        int same = -1;
+        struct stat sa, sb;
+        for (int k = 0; k < i && same < 0; k++)
+            if (g->inputs[k].size >= 0 && stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 &&
+                sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+                same = k;
+        if (same >= 0) {
+            memcpy(r->sha256, g->inputs[same].sha256, sizeof r->sha256);
+            r->size = g->inputs[same].size;
+        } else if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
             r->sha256[0] = '\0';
             r->size = -1;
         }
@@ -1024,6 +1037,19 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     g->ds = GDALCreate(drv, tmp, 0, 0, 0, GDT_Unknown, NULL);
     if (!g->ds)
         pl_error_set(err, PL_EINTERNAL, "%s: cannot create temporary file %s: %s", path, tmp, gdal_msg());
+    else {
+        /* The file is a temporary one, renamed into place only after a successful close and
+         * an fsync (pl_gpkg_commit), and removed on any failure: a crash mid-write loses
+         * nothing that a journal could save, so no rollback journal and no sync per commit.
+         * A larger page cache (64 MiB) keeps the spatial index build in memory. */
+        static const char *const pragmas[] = {"PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
+                                              "PRAGMA cache_size = -65536"};
+        for (size_t k = 0; k < sizeof pragmas / sizeof pragmas[0]; k++) {
+            OGRLayerH res = GDALDatasetExecuteSQL(g->ds, pragmas[k], NULL, NULL);
+            if (res)
+                GDALDatasetReleaseResultSet(g->ds, res);
+        }
+    }
     gdal_leave();
     if (!g->ds)
         goto fail;
@@ -1413,16 +1439,17 @@ void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom)
     if (!geom)
         return;  /* NULL geometry */
     GEOSContextHandle_t h = l->g->ctx->geos;
-    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
-    if (!w) {
-        row_error(l, "GEOS cannot create a WKB writer");
-        return;
+    if (!l->wkb_writer) {  /* one per layer, kept until the layer is freed */
+        l->wkb_writer = GEOSWKBWriter_create_r(h);
+        if (!l->wkb_writer) {
+            row_error(l, "GEOS cannot create a WKB writer");
+            return;
+        }
+        GEOSWKBWriter_setOutputDimension_r(h, l->wkb_writer, 2);
+        GEOSWKBWriter_setByteOrder_r(h, l->wkb_writer, GEOS_WKB_NDR);
     }
-    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
-    GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_NDR);
     size_t size = 0;
-    unsigned char *wkb = GEOSWKBWriter_write_r(h, w, geom, &size);
-    GEOSWKBWriter_destroy_r(h, w);
+    unsigned char *wkb = GEOSWKBWriter_write_r(h, l->wkb_writer, geom, &size);
     if (!wkb) {
         row_error(l, "GEOS cannot write the geometry as WKB");
         return;
@@ -1503,6 +1530,12 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
             g->in_tx = 1;
     }
     if (rc == PL_OK) {
+        /* Every field is given (unset ones as NULL, which is what an omitted column stores):
+         * GDAL then keeps one prepared INSERT per layer instead of preparing a new one each
+         * time the set of given fields changes from one row to the next. */
+        for (int i = 0; i < l->n_fields; i++)
+            if (!OGR_F_IsFieldSet(l->feat, i))
+                OGR_F_SetFieldNull(l->feat, i);
         OGR_F_SetFID(l->feat, OGRNullFID);
         if (OGR_L_CreateFeature(l->lyr, l->feat) != OGRERR_NONE)
             rc = fail(g, err, PL_EINTERNAL, "%s:%s: feature %lld: cannot write: %s", g->path, l->name,
