@@ -11,8 +11,7 @@ note 10_routing "## Routing notes"
 note 10_routing ""
 if [ -x "$BENCH_DIR/bench_routing" ]; then
   echo "routing: distance, anchor, 5 runs"
-  "$BENCH_DIR/bench_routing" --runs 5 --cache "$OUT_DIR/routing-graph.cache" | tee -a "$R" >"$OUT_DIR/routing-distance.txt"
-  rm -f "$OUT_DIR/routing-graph.cache"
+  "$BENCH_DIR/bench_routing" --runs 5 | tee -a "$R" >"$OUT_DIR/routing-distance.txt"
   echo "routing: time, anchor, 5 runs"
   "$BENCH_DIR/bench_routing" --runs 5 --metric time | tee -a "$R" >"$OUT_DIR/routing-time.txt"
   for metric in distance time; do

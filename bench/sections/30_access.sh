@@ -38,7 +38,7 @@ access_run() { # SIZE CELLS RUNS [cache]
   done
   for key in load graph snap search summaries write; do
     eval "v=\$st_$key"
-    row="$row $v ($(awk -v a="$v" -v b="$tot" 'BEGIN { printf "%.0f %%", b > 0 ? 100 * a / b : 0 }')) |"
+    row="$row $v ($(awk -v a="$v" -v b="$tot" 'BEGIN { printf "%.0f %%", (b > 0 ? 100 * a / b : 0) }')) |"
   done
   # reorder: the total goes last
   row=$(echo "$row" | awk -F'|' '{ printf "|%s|%s|%s|%s|", $2, $3, $4, $5; for (i = 7; i <= 12; i++) printf "%s|", $i; printf "%s|", $6 }')
