@@ -38,10 +38,11 @@ def report(d, theirs, mask=None):
     rel = diff / np.maximum(np.abs(o[fin]), 1e-9)
     differ = int(np.sum(rel > 1e-6)) + reach_mismatch
     max_abs = float(diff.max()) if len(diff) else 0.0
-    line = "n=%d compared=%d max_abs_m=%.6g differ=%d unreachable_mismatch=%d missing=%d" % (
-        n, int(mask.sum()), max_abs, differ, reach_mismatch, n - int(mask.sum()))
+    max_rel = float(rel.max()) if len(rel) else 0.0
+    line = "n=%d compared=%d max_abs_m=%.6g max_rel=%.3g differ=%d unreachable_mismatch=%d missing=%d" % (
+        n, int(mask.sum()), max_abs, max_rel, differ, reach_mismatch, n - int(mask.sum()))
     if differ:
-        idx = np.nonzero(mask)[0][np.isfinite(o) & np.isfinite(t)][rel > 1e-6][:3]
+        idx = np.nonzero(mask)[0][np.isfinite(o) & np.isfinite(t)][np.argsort(-rel)[:3]]
         line += " e.g. " + ", ".join("origin %d: platsa %.3f peer %.3f" % (i, ours[i], theirs[i]) for i in idx)
     print(line)
     return line

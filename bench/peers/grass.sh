@@ -19,9 +19,9 @@ cat >"$TMP/run.sh" <<SH
 set -e
 now() { date +%s.%N; }
 t0=\$(now)
-v.in.ogr -o --quiet input="$DIR/roads.gpkg" layer=roads output=roads type=line
-v.in.ascii --quiet input="$TMP/origins.txt" output=origins separator=pipe x=1 y=2 cat=3
-v.in.ascii --quiet input="$TMP/facilities.txt" output=facilities separator=pipe x=1 y=2 cat=3
+v.in.ogr -o -t --quiet input="$DIR/roads.gpkg" layer=roads output=roads type=line
+v.in.ascii -t --quiet input="$TMP/origins.txt" output=origins separator=pipe x=1 y=2 cat=3
+v.in.ascii -t --quiet input="$TMP/facilities.txt" output=facilities separator=pipe x=1 y=2 cat=3
 v.net --quiet input=roads points=origins output=net1 operation=connect threshold=1 arc_layer=1 node_layer=2
 v.net --quiet input=net1 points=facilities output=net2 operation=connect threshold=1 arc_layer=1 node_layer=3
 t1=\$(now)

@@ -67,7 +67,7 @@ cat >"$TMP/p.qgs" <<'QGS'
 </qgis>
 QGS
 t1=$(now)
-/usr/bin/time -f "%M" -o "$TMP/peak" qgis_process.bin run native:shortestpathlayertopoint "--PROJECT_PATH=$TMP/p.qgs" -- \
+/usr/bin/time -f "%M" -o "$TMP/peak" qgis_process.bin run native:shortestpathlayertopoint "--PROJECT_PATH=$TMP/p.qgs" --ELLIPSOID=NONE -- \
   "INPUT=$TMP/net.gpkg|layername=net" STRATEGY=1 SPEED_FIELD=speed DEFAULT_SPEED=3.6 DEFAULT_DIRECTION=2 \
   TOLERANCE=0 "START_POINTS=$TMP/origins.gpkg|layername=origins" "END_POINT=$END [EPSG:3006]" \
   "OUTPUT=$TMP/paths.gpkg" >"$TMP/log" 2>&1 || { tail -5 "$TMP/log"; exit 0; }
