@@ -4,14 +4,17 @@
 # Debian packages the build, tests and demo need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev \
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data libspatialite-dev \
-    libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev
+    libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev \
+    libcairo2-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev
 
 BUILD   := build
 CC      ?= gcc
-PKGS    := gdal geos proj spatialite inih libcrypto
+PKGS    := gdal geos proj spatialite inih libcrypto cairo libxml-2.0 json-c
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# GLPK (exact maximal covering / set covering in platsa coverage) ships no .pc file.
+LDLIBS  += -lglpk
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(wildcard gis/*.c layers/*.c analyses/*.c)
@@ -28,7 +31,7 @@ TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 PLATSA := $(BUILD)/platsa
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan demo clean bench tests-build sample-data
+.PHONY: all deps test test-asan test-pgrouting demo clean bench tests-build sample-data test-qgis test-report-browser
 .SECONDARY:
 
 all: $(PLATSA)
@@ -46,10 +49,11 @@ deps:
 
 $(BUILD)/libplatsa.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 $(PLATSA): $(CLI_OBJ) $(BUILD)/libplatsa.a
-	$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -58,7 +62,8 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a $(LDLIBS) $(TEST_LDLIBS)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(TEST_SUPPORT_OBJ) $(BUILD)/libplatsa.a $(LDLIBS) $(TEST_LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
@@ -81,6 +86,51 @@ sample-data: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)
+
+# Big packages only their own targets need (kept out of DEB_PACKAGES).
+QGIS_PACKAGES    := python3-qgis
+BROWSER_PACKAGES := chromium
+
+# $(call apt_install,PACKAGES): installs those missing, as `deps` does.
+define apt_install
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make $@: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+$(BUILD)/tests/qgis/sample_gpkg: tests/qgis/sample_gpkg.c $(BUILD)/libplatsa.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DSAMPLE_MAIN -MMD -MP -o $@ $< $(BUILD)/libplatsa.a $(LDLIBS)
+
+# Real QGIS opens every layer of demo-output/*.gpkg (or GPKGS="a.gpkg b.gpkg") and samples.
+test-qgis: demo
+	$(call apt_install,$(QGIS_PACKAGES))
+	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
+	@sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
+
+# Headless Chromium opens a report made by `platsa report` and checks its images loaded.
+test-report-browser: demo
+	$(call apt_install,$(BROWSER_PACKAGES))
+	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
+	@sh tests/report_browser.sh $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
+
+# Cross-check of shortest distances and fastest times against pgRouting's pgr_dijkstraCost on a
+# throw-away PostgreSQL cluster the script starts (installs postgresql-15-pgrouting if missing):
+# the Stockholm drive network (car), Monaco (car) and Södermalm (walk) from the demo's imports.
+test-pgrouting: demo
+	@fail=0; \
+	for spec in "$${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp car" \
+	            "$(DEMO_OUT)/monaco-layers.gpkg:roads car" "$(DEMO_OUT)/sodermalm-layers.gpkg:roads walk"; do \
+	  set -- $$spec; echo "== pgRouting vs platsa: $$1 ($$2)"; \
+	  PLATSA=$(PLATSA) sh tests/pgrouting_check.sh "$$1" "$$2" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
+	  tail -n 2 $(BUILD)/pgrouting.log; \
+	done; [ $$fail -eq 0 ]
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 test-asan: deps

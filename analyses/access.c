@@ -151,6 +151,24 @@ static void setup_bands(pl_access_type *at, const pl_service_type *st, const pl_
     }
 }
 
+static int search_type(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, const pl_snap *cell_snap,
+                       size_t n_cells, pl_access_type *at, pl_error *err)
+{
+    pl_snap *sources = pl_malloc((at->n_services ? at->n_services : 1) * sizeof *sources);
+    for (uint32_t s = 0; s < at->n_services; s++)
+        sources[s] = svc_snap[at->service_index[s]];
+    at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
+    at->by_time = pl_malloc(n_cells * 2 * sizeof *at->by_time);
+    pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
+    int rc = pl_graph_nearest_k(ctx, graph, sources, at->n_services, cell_snap, n_cells, &so, at->by_dist, err);
+    if (rc == PL_OK) {
+        so.metric = PL_METRIC_TIME;
+        rc = pl_graph_nearest_k(ctx, graph, sources, at->n_services, cell_snap, n_cells, &so, at->by_time, err);
+    }
+    free(sources);
+    return rc;
+}
+
 static double now_s(void)
 {
     struct timespec ts;
@@ -392,7 +410,7 @@ static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_servic
     }
 }
 
-int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
                       pl_error *err)
@@ -433,13 +451,12 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
         so.max_snap_m = params->max_snap_m;
     double t0 = now_s(), c0 = cpu_s();
     int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
-    pl_snap *svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *svc_snap);
+    r->n_svc = svc->n;
+    r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
     if (rc == PL_OK)
-        rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, svc_snap, err);
+        rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
     r->t_snap_s = now_s() - t0;
     r->c_snap_s = cpu_s() - c0;
-    t0 = now_s();
-    c0 = cpu_s();
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -454,13 +471,54 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
             pl_warn(ctx, "type-without-services", "no service of type '%s' in the data; every unit is unreachable for it",
                     st->t[at->type].key);
     }
-    if (rc == PL_OK && pl_progress(ctx, 0.0, "searching services"))
+    free(order);
+    if (rc != PL_OK) {
+        pl_access_result_free(r);
+        return rc;
+    }
+    *out = r;
+    return PL_OK;
+}
+
+int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err)
+{
+    pl_access_type *at = &r->types[t];
+    free(at->by_dist);
+    free(at->by_time);
+    at->by_dist = at->by_time = NULL;
+    return search_type(ctx, graph, r->svc_snap, r->cell_snap, r->n_cells, at, err);
+}
+
+void pl_access_finish(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_municipalities *munis, const pl_access_params *params, pl_access_result *r)
+{
+    free(r->muni_stats);
+    free(r->total_stats);
+    memset(r->service_level, 0, (pop->n ? pop->n : 1) * sizeof *r->service_level);
+    for (size_t c = 0; c < pop->n; c++)
+        for (int t = 0; t < r->n_types; t++)
+            if (r->types[t].by_dist[c * 2].dist_m <= params->within_km * 1000.0)
+                r->service_level[c]++;
+    compute_stats(ctx, pop, svc, munis, r);
+}
+
+int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
+                      const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
+                      pl_error *err)
+{
+    *out = NULL;
+    pl_access_result *r = NULL;
+    int rc = pl_access_prepare(ctx, pop, svc, st, munis, roads, graph, params, &r, err);
+    if (rc != PL_OK)
+        return rc;
+    /* Every type's two searches at once, on up to 2 threads (search_all). */
+    double t0 = now_s(), c0 = cpu_s();
+    if (pl_progress(ctx, 0.0, "searching services"))
         rc = pl_error_set(err, PL_EINPUT, "cancelled");
     if (rc == PL_OK)
-        rc = search_all(ctx, graph, svc_snap, r->cell_snap, pop->n, r->types, params->n_types, err);
+        rc = search_all(ctx, graph, r->svc_snap, r->cell_snap, r->n_cells, r->types, r->n_types, err);
     pl_progress(ctx, 1.0, "searching services");
-    free(order);
-    free(svc_snap);
     r->t_search_s = now_s() - t0;
     r->c_search_s = cpu_s() - c0;
     if (rc != PL_OK) {
@@ -469,11 +527,7 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     }
     t0 = now_s();
     c0 = cpu_s();
-    for (size_t c = 0; c < pop->n; c++)
-        for (int t = 0; t < r->n_types; t++)
-            if (r->types[t].by_dist[c * 2].dist_m <= params->within_km * 1000.0)
-                r->service_level[c]++;
-    compute_stats(ctx, pop, svc, munis, r);
+    pl_access_finish(ctx, pop, svc, munis, params, r);
     r->t_stats_s = now_s() - t0;
     r->c_stats_s = cpu_s() - c0;
     *out = r;
@@ -496,5 +550,6 @@ void pl_access_result_free(pl_access_result *r)
     free(r->service_level);
     free(r->muni_stats);
     free(r->total_stats);
+    free(r->svc_snap);
     free(r);
 }

@@ -75,6 +75,8 @@ typedef struct pl_access_result {
                                     reported cells have pop > 0 */
     pl_access_stats *total_stats;/* n_types: all reported cells */
     int has_age;
+    size_t n_svc;                /* services given (all types) */
+    pl_snap *svc_snap;           /* how each service (pl_services order) attached to the roads */
     double t_snap_s, t_search_s, t_stats_s; /* wall-clock seconds of the stages (platsa -v prints them) */
     double c_snap_s, c_search_s, c_stats_s; /* CPU seconds of the stages, all threads */
 } pl_access_result;
@@ -97,6 +99,22 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
                       pl_error *err);
 void pl_access_result_free(pl_access_result *r);
 
+/* ---- The steps of pl_access_compute, for analyses that build on its labels (store
+ * vulnerability, scenarios, coverage). pl_access_compute = prepare, search every type, finish. ---- */
+
+/* Everything before the searches: municipality of each cell, region filter, totals, the
+ * snapping of cells (cell_snap) and services (svc_snap), each type's bands and
+ * service_index. Labels (by_dist, by_time) are left NULL. */
+int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
+                      const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
+                      pl_error *err);
+/* The k = 2 searches (distance and time) of type slot t, as pl_access_compute runs them. */
+int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err);
+/* Service level and summaries (muni_stats, total_stats) from the labels; replaces earlier ones. */
+void pl_access_finish(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                      const pl_municipalities *munis, const pl_access_params *params, pl_access_result *r);
+
 /* Statistics of reported cells grouped by group[cell] (0..n_groups-1; negative = skipped):
  * out has n_groups x n_types entries, [g * n_types + t]. n_services is left 0. */
 void pl_access_group_stats(const pl_access_result *r, const pl_population *pop, const long *group, size_t n_groups,
@@ -108,6 +126,27 @@ int pl_band_index(double value, const double *bounds, int n_bounds);
 
 /* Weighted median of values (NaN values skipped); order of values is not changed. */
 double pl_weighted_median(const double *values, const double *weights, size_t n);
+
+/* The loaded inputs of an access run (pl_access_run's pipeline, shared with the analyses
+ * built on it). pl_access_load_inputs loads service types, municipalities, population,
+ * services and roads as `platsa access` does (the graph is left to the caller);
+ * pl_access_free_inputs frees whatever is set, graph included. */
+typedef struct pl_access_inputs {
+    pl_service_types *types;
+    pl_municipalities *munis;
+    pl_population *pop;
+    pl_services *svc;
+    pl_roads *roads;
+    pl_graph *graph;
+    pl_localities *localities;          /* --classify only */
+    struct pl_classify_result *classes; /* --classify only */
+} pl_access_inputs;
+
+int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err);
+void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in);
+/* The types to analyse: o->types, else every RSP type with at least one service. */
+int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in, int *types, int *n_types,
+                            pl_error *err);
 
 /* Load, compute and write: what the CLI calls. */
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *opts, const char *command_line, pl_error *err);

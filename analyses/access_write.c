@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include <pthread.h>
 #include <time.h>
 
@@ -26,16 +27,7 @@ static double cpu_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-typedef struct access_inputs {
-    pl_service_types *types;
-    pl_municipalities *munis;
-    pl_population *pop;
-    pl_services *svc;
-    pl_roads *roads;
-    pl_graph *graph;
-    pl_localities *localities;          /* --classify only */
-    pl_classify_result *classes;        /* --classify only */
-} access_inputs;
+typedef pl_access_inputs access_inputs;
 
 /* ---------- access_cells ---------- */
 
@@ -419,7 +411,7 @@ static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_r
 
 /* ---------- pipeline ---------- */
 
-static void free_inputs(pl_ctx *ctx, access_inputs *in)
+void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in)
 {
     pl_classify_result_free(in->classes);
     pl_localities_free(ctx, in->localities);
@@ -442,6 +434,7 @@ typedef struct roads_job {
     const char *spec;
     pl_load_opts lo;
     pl_graph_opts gopts;
+    int build;                   /* also build the graph */
     pl_roads *roads;
     pl_graph *graph;
     int rc;
@@ -456,7 +449,7 @@ static void *roads_thread(void *arg)
     J->roads = pl_roads_load(J->ctx, J->spec, &J->lo, &J->err);
     J->t_roads = now_s() - t0;
     J->rc = J->roads ? PL_OK : J->err.code;
-    if (J->rc == PL_OK) {
+    if (J->rc == PL_OK && J->build) {
         t0 = now_s();
         J->graph = pl_graph_build(J->ctx, J->roads, &J->gopts, &J->err);
         J->rc = J->graph ? PL_OK : J->err.code;
@@ -482,12 +475,15 @@ static void merge_warnings(pl_ctx *to, const pl_ctx *from)
     }
 }
 
+/* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph). */
 static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts, access_inputs *in,
                        double *t_load, double *t_graph, pl_error *err)
 {
     double t0 = now_s();
     pl_load_opts lo = {.assume_crs = o->assume_crs};
-    roads_job J = {.spec = o->roads, .lo = lo, .gopts = *gopts};
+    roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
+    if (gopts)
+        J.gopts = *gopts;
     J.ctx = pl_ctx_new();
     J.ctx->quiet = ctx->quiet;
     J.ctx->verbose = ctx->verbose;
@@ -546,8 +542,15 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     return rc;
 }
 
+int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err)
+{
+    double t_load, t_graph;
+    return load_inputs(ctx, o, NULL, in, &t_load, &t_graph, err);
+}
+
 /* The types to analyse: those asked for, else every RSP type with at least one service. */
-static int resolve_types(const pl_access_opts *o, const access_inputs *in, int *types, int *n_types, pl_error *err)
+int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in, int *types, int *n_types,
+                            pl_error *err)
 {
     *n_types = 0;
     const pl_service_types *st = in->types;
@@ -567,15 +570,18 @@ static int resolve_types(const pl_access_opts *o, const access_inputs *in, int *
         }
         return PL_OK;
     }
-    for (int t = 0; t < st->n; t++) {
-        if (!st->t[t].rsp)
-            continue;
-        for (size_t s = 0; s < in->svc->n; s++)
-            if (pl_service_types_counts_for(st, t, in->svc->type[s])) {
-                types[(*n_types)++] = t;
-                break;
-            }
-    }
+    /* Group types first (e.g. grocery of any assortment, the RSP headline), then the rest,
+     * each in registry order; the first type gives the maps their default style. */
+    for (int pass = 0; pass < 2; pass++)
+        for (int t = 0; t < st->n; t++) {
+            if (!st->t[t].rsp || (pass == 0) != (st->t[t].n_includes > 0))
+                continue;
+            for (size_t s = 0; s < in->svc->n; s++)
+                if (pl_service_types_counts_for(st, t, in->svc->type[s])) {
+                    types[(*n_types)++] = t;
+                    break;
+                }
+        }
     if (*n_types == 0)
         return pl_error_set(err, PL_EINPUT, "%s: no service maps to an RSP service type; check --type-field or give --types",
                             in->svc->source ? in->svc->source : o->services);
@@ -656,7 +662,7 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
-        rc = resolve_types(o, &in, types, &n_types, err);
+        rc = pl_access_resolve_types(o, &in, types, &n_types, err);
     c_load = cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
     c_graph = 0;
     pl_access_result *r = NULL;
@@ -690,6 +696,6 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                 "total %.3f", c_load, c_graph, r->c_snap_s, r->c_search_s, r->c_stats_s, c_classify, c_write,
                 cpu_s() - c_start);
     pl_access_result_free(r);
-    free_inputs(ctx, &in);
+    pl_access_free_inputs(ctx, &in);
     return rc;
 }

@@ -14,6 +14,7 @@
  * place in pl_gpkg_commit. */
 #include "gpkg_writer.h"
 #include "share.h"
+#include "strbuf.h"
 #include "vector.h"
 
 #include <gdal.h>
@@ -51,95 +52,6 @@
 #define STYLE_NAME_MAX 30      /* layer_styles.styleName is TEXT(30) in QGIS's schema */
 
 /* ------------------------------------------------------------------ small helpers */
-
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *s, size_t n)
-{
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->n + n + 1)
-            cap *= 2;
-        b->s = pl_realloc(b->s, cap);
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, n);
-    b->n += n;
-    b->s[b->n] = '\0';
-}
-
-static void sb_puts(sbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    char tmp[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sb_add(b, tmp, (size_t)n);
-        return;
-    }
-    char *big = pl_malloc((size_t)n + 1);
-    va_start(ap, fmt);
-    vsnprintf(big, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    sb_add(b, big, (size_t)n);
-    free(big);
-}
-
-/* XML attribute/text escaping. */
-static void sb_xml(sbuf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': sb_puts(b, "&amp;"); break;
-        case '<': sb_puts(b, "&lt;"); break;
-        case '>': sb_puts(b, "&gt;"); break;
-        case '"': sb_puts(b, "&quot;"); break;
-        case '\'': sb_puts(b, "&apos;"); break;
-        default: sb_add(b, s, 1);
-        }
-    }
-}
-
-/* JSON string literal (quoted); NULL becomes null. UTF-8 passes through. */
-static void sb_json(sbuf *b, const char *s)
-{
-    if (!s) {
-        sb_puts(b, "null");
-        return;
-    }
-    sb_puts(b, "\"");
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"')
-            sb_puts(b, "\\\"");
-        else if (c == '\\')
-            sb_puts(b, "\\\\");
-        else if (c == '\n')
-            sb_puts(b, "\\n");
-        else if (c == '\t')
-            sb_puts(b, "\\t");
-        else if (c == '\r')
-            sb_puts(b, "\\r");
-        else if (c < 0x20)
-            sb_printf(b, "\\u%04x", c);
-        else
-            sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
 
 /* Numbers are always written with '.' whatever LC_NUMERIC the program runs under. */
 static locale_t c_locale(void)
@@ -188,11 +100,11 @@ static char *read_file(const char *path)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    sbuf b = {0};
+    pl_strbuf b = {0};
     char chunk[8192];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        sb_add(&b, chunk, n);
+        pl_sb_add(&b, chunk, n);
     int bad = ferror(f);
     fclose(f);
     if (bad) {
@@ -201,7 +113,7 @@ static char *read_file(const char *path)
         return NULL;
     }
     if (!b.s)
-        sb_puts(&b, "");
+        pl_sb_puts(&b, "");
     return b.s;
 }
 
@@ -510,7 +422,7 @@ static int flat_kind(OGRwkbGeometryType t)
 static char *subst(const char *tpl, const char *const *keys, const char *const *vals, int n,
                    char *bad, size_t bad_size)
 {
-    sbuf b = {0};
+    pl_strbuf b = {0};
     const char *p = tpl;
     while (*p) {
         if (strncmp(p, "<!-- platsa", 11) == 0) {
@@ -539,16 +451,16 @@ static char *subst(const char *tpl, const char *const *keys, const char *const *
                     free(b.s);
                     return NULL;
                 }
-                sb_puts(&b, vals[found]);
+                pl_sb_puts(&b, vals[found]);
                 p = q + 1;
                 continue;
             }
         }
-        sb_add(&b, p, 1);
+        pl_sb_add(&b, p, 1);
         p++;
     }
     if (!b.s)
-        sb_puts(&b, "");
+        pl_sb_puts(&b, "");
     return b.s;
 }
 
@@ -602,30 +514,30 @@ static char *make_symbol(const char *tpl, const char *name, rgb c, char *bad, si
     return subst(tpl, keys, vals, 2, bad, bad_size);
 }
 
-/* "&quot;field&quot;" style quoting happens in sb_xml; here the QGIS expression form. */
-static void quoted_identifier(sbuf *b, const char *name)
+/* "&quot;field&quot;" style quoting happens in pl_sb_xml; here the QGIS expression form. */
+static void quoted_identifier(pl_strbuf *b, const char *name)
 {
-    sb_puts(b, "\"");
+    pl_sb_puts(b, "\"");
     for (const char *p = name; *p; p++) {
         if (*p == '"')
-            sb_puts(b, "\"\"");
+            pl_sb_puts(b, "\"\"");
         else
-            sb_add(b, p, 1);
+            pl_sb_add(b, p, 1);
     }
-    sb_puts(b, "\"");
+    pl_sb_puts(b, "\"");
 }
 
 static char *make_aliases(const pl_gpkg_layer *l)
 {
-    sbuf b = {0};
+    pl_strbuf b = {0};
     /* QGIS's OGR provider shows the FID column "fid" as field 0. */
-    sb_puts(&b, "    <alias field=\"fid\" index=\"0\" name=\"\"/>");
+    pl_sb_puts(&b, "    <alias field=\"fid\" index=\"0\" name=\"\"/>");
     for (int i = 0; i < l->n_fields; i++) {
-        sb_printf(&b, "\n    <alias field=\"");
-        sb_xml(&b, l->fields[i].name);
-        sb_printf(&b, "\" index=\"%d\" name=\"", i + 1);
-        sb_xml(&b, l->fields[i].alias_sv ? l->fields[i].alias_sv : "");
-        sb_puts(&b, "\"/>");
+        pl_sb_printf(&b, "\n    <alias field=\"");
+        pl_sb_xml(&b, l->fields[i].name);
+        pl_sb_printf(&b, "\" index=\"%d\" name=\"", i + 1);
+        pl_sb_xml(&b, l->fields[i].alias_sv ? l->fields[i].alias_sv : "");
+        pl_sb_puts(&b, "\"/>");
     }
     return b.s;
 }
@@ -665,7 +577,7 @@ static int make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *
     char geom_type[8];
     snprintf(geom_type, sizeof geom_type, "%d", kind);
     char *aliases = make_aliases(l);
-    sbuf attr = {0}, ranges = {0}, symbols = {0};
+    pl_strbuf attr = {0}, ranges = {0}, symbols = {0};
     char *source = NULL, *qml = NULL;
     char *s0 = NULL, *s1 = NULL, *s2 = NULL;
     int ok = 1;
@@ -682,9 +594,9 @@ static int make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *
             open_upper = st->breaks[k - 1] * 10.0;
         char sent[64];
         fmt_double(sent, sizeof sent, sentinel);
-        sb_puts(&attr, "coalesce(");
+        pl_sb_puts(&attr, "coalesce(");
         quoted_identifier(&attr, st->field);
-        sb_printf(&attr, ", %s)", sent);
+        pl_sb_printf(&attr, ", %s)", sent);
 
         int n_classes = k + 1;
         for (int i = 0; i <= k + 1 && ok; i++) {
@@ -714,24 +626,24 @@ static int make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *
             fmt_double(his, sizeof his, hi);
             snprintf(name, sizeof name, "%d", i);
             if (i > 0)
-                sb_puts(&ranges, "\n");
-            sb_printf(&ranges, "      <range symbol=\"%d\" lower=\"%s\" upper=\"%s\" label=\"", i, los, his);
-            sb_xml(&ranges, label);
-            sb_puts(&ranges, "\" render=\"true\"/>");
+                pl_sb_puts(&ranges, "\n");
+            pl_sb_printf(&ranges, "      <range symbol=\"%d\" lower=\"%s\" upper=\"%s\" label=\"", i, los, his);
+            pl_sb_xml(&ranges, label);
+            pl_sb_puts(&ranges, "\" render=\"true\"/>");
             char *sym = make_symbol(sym_tpl, name, c, bad, sizeof bad);
             if (!sym) {
                 ok = 0;
                 break;
             }
-            sb_puts(&symbols, sym);
+            pl_sb_puts(&symbols, sym);
             free(sym);
             if (i == 0)
                 source = make_symbol(sym_tpl, "0", c, bad, sizeof bad);
         }
         if (ok && source) {
             const char *keys[] = {"ATTR", "RANGES", "SYMBOLS", "SOURCE_SYMBOL", "ALIASES", "GEOMETRY_TYPE"};
-            sbuf ax = {0};
-            sb_xml(&ax, attr.s);
+            pl_strbuf ax = {0};
+            pl_sb_xml(&ax, attr.s);
             const char *vals[] = {ax.s, ranges.s, symbols.s, source, aliases, geom_type};
             qml = subst(doc_tpl, keys, vals, 6, bad, sizeof bad);
             free(ax.s);
@@ -742,8 +654,8 @@ static int make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *
         s2 = s1 ? make_symbol(sym_tpl, "2", GREY, bad, sizeof bad) : NULL;
         source = s2 ? make_symbol(sym_tpl, "0", PASS_GREEN, bad, sizeof bad) : NULL;
         if (source) {
-            sbuf ax = {0};
-            sb_xml(&ax, st->field);
+            pl_strbuf ax = {0};
+            pl_sb_xml(&ax, st->field);
             const char *keys[] = {"ATTR", "SYMBOL_PASS", "SYMBOL_FAIL", "SYMBOL_NULL", "SOURCE_SYMBOL",
                                   "ALIASES", "GEOMETRY_TYPE"};
             const char *vals[] = {ax.s, s0, s1, s2, source, aliases, geom_type};
@@ -1251,6 +1163,14 @@ static void stop_worker(pl_gpkg *g, int discard)
     pthread_cond_destroy(&g->cv_get);
 }
 
+static int has_aliases(const pl_gpkg_layer *l)
+{
+    for (int i = 0; i < l->n_fields; i++)
+        if (l->fields[i].alias_sv && *l->fields[i].alias_sv)
+            return 1;
+    return 0;
+}
+
 static int check_style(const pl_gpkg *g, const char *name, int spatial, const pl_field_def *fields, int n_fields,
                        const pl_style *st, pl_error *err)
 {
@@ -1401,6 +1321,21 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
             free_layer(l);
             return NULL;
         }
+    } else if (!spatial && has_aliases(l)) {
+        /* Attribute tables: QGIS 3.22 with GDAL 3.6 ignores gpkg_data_columns, but it does load a
+         * default layer_styles row with f_geometry_column '' (checked with QGIS 3.22.16), so an
+         * alias-only style gives summary tables their Swedish column names too. */
+        l->style_name = pl_strdup(name);
+        l->style_name[strlen(l->style_name) > STYLE_NAME_MAX ? STYLE_NAME_MAX : strlen(l->style_name)] = '\0';
+        char *aliases = make_aliases(l);
+        pl_strbuf q = {0};
+        pl_sb_puts(&q, "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+                       "<qgis version=\"3.22.16-Bia\xc5\x82owie\xc5\xbc" "a\" styleCategories=\"Fields\">\n"
+                       "  <aliases>\n");
+        pl_sb_puts(&q, aliases);
+        pl_sb_puts(&q, "\n  </aliases>\n</qgis>\n");
+        free(aliases);
+        l->qml = q.s;
     }
     g->layers = pl_realloc(g->layers, ((size_t)g->n_layers + 1) * sizeof *g->layers);
     g->layers[g->n_layers++] = l;
@@ -1795,54 +1730,54 @@ static int write_layer_styles(pl_gpkg *g, pl_error *err)
     return PL_OK;
 }
 
-static void metadata_json(const pl_gpkg *g, sbuf *b)
+static void metadata_json(const pl_gpkg *g, pl_strbuf *b)
 {
     PJ_INFO pj = proj_info();
-    sb_puts(b, "{\n  \"tool\": \"platsa\",\n  \"version\": ");
-    sb_json(b, PLATSA_VERSION);
-    sb_puts(b, ",\n  \"created\": ");
-    sb_json(b, g->ts_iso);
-    sb_puts(b, ",\n  \"command_line\": ");
-    sb_json(b, g->command_line);
-    sb_puts(b, ",\n  \"libraries\": {\n    \"gdal\": ");
-    sb_json(b, GDALVersionInfo("RELEASE_NAME"));
-    sb_puts(b, ",\n    \"geos\": ");
-    sb_json(b, GEOSversion());
-    sb_puts(b, ",\n    \"proj\": ");
-    sb_json(b, pj.version);
-    sb_puts(b, ",\n    \"sqlite\": ");
-    sb_json(b, sqlite3_libversion());
-    sb_puts(b, "\n  },\n  \"work_crs\": ");
-    sb_json(b, g->ctx->work_crs);
-    sb_puts(b, ",\n  \"inputs\": [");
+    pl_sb_puts(b, "{\n  \"tool\": \"platsa\",\n  \"version\": ");
+    pl_sb_json(b, PLATSA_VERSION);
+    pl_sb_puts(b, ",\n  \"created\": ");
+    pl_sb_json(b, g->ts_iso);
+    pl_sb_puts(b, ",\n  \"command_line\": ");
+    pl_sb_json(b, g->command_line);
+    pl_sb_puts(b, ",\n  \"libraries\": {\n    \"gdal\": ");
+    pl_sb_json(b, GDALVersionInfo("RELEASE_NAME"));
+    pl_sb_puts(b, ",\n    \"geos\": ");
+    pl_sb_json(b, GEOSversion());
+    pl_sb_puts(b, ",\n    \"proj\": ");
+    pl_sb_json(b, pj.version);
+    pl_sb_puts(b, ",\n    \"sqlite\": ");
+    pl_sb_json(b, sqlite3_libversion());
+    pl_sb_puts(b, "\n  },\n  \"work_crs\": ");
+    pl_sb_json(b, g->ctx->work_crs);
+    pl_sb_puts(b, ",\n  \"inputs\": [");
     for (int i = 0; i < g->n_inputs; i++) {
         const input_rec *r = &g->inputs[i];
-        sb_puts(b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
-        sb_json(b, r->spec);
+        pl_sb_puts(b, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+        pl_sb_json(b, r->spec);
         if (strcmp(r->file, r->spec) != 0) {
-            sb_puts(b, ", \"file\": ");
-            sb_json(b, r->file);
+            pl_sb_puts(b, ", \"file\": ");
+            pl_sb_json(b, r->file);
         }
         if (r->size >= 0)
-            sb_printf(b, ", \"size_bytes\": %lld, \"sha256\": \"%s\"}", r->size, r->sha256);
+            pl_sb_printf(b, ", \"size_bytes\": %lld, \"sha256\": \"%s\"}", r->size, r->sha256);
         else
-            sb_puts(b, ", \"size_bytes\": null, \"sha256\": null}");
+            pl_sb_puts(b, ", \"size_bytes\": null, \"sha256\": null}");
     }
-    sb_puts(b, g->n_inputs ? "\n  ],\n  \"parameters\": {" : "],\n  \"parameters\": {");
+    pl_sb_puts(b, g->n_inputs ? "\n  ],\n  \"parameters\": {" : "],\n  \"parameters\": {");
     for (int i = 0; i < g->n_params; i++) {
-        sb_puts(b, i ? ",\n    " : "\n    ");
-        sb_json(b, g->params[i].name);
-        sb_puts(b, ": ");
-        sb_json(b, g->params[i].value);
+        pl_sb_puts(b, i ? ",\n    " : "\n    ");
+        pl_sb_json(b, g->params[i].name);
+        pl_sb_puts(b, ": ");
+        pl_sb_json(b, g->params[i].value);
     }
-    sb_puts(b, g->n_params ? "\n  },\n  \"layers\": [" : "},\n  \"layers\": [");
+    pl_sb_puts(b, g->n_params ? "\n  },\n  \"layers\": [" : "},\n  \"layers\": [");
     for (int i = 0; i < g->n_layers; i++) {
         const pl_gpkg_layer *l = g->layers[i];
-        sb_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        sb_json(b, l->name);
-        sb_printf(b, ", \"rows\": %lld}", l->n_rows);
+        pl_sb_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        pl_sb_json(b, l->name);
+        pl_sb_printf(b, ", \"rows\": %lld}", l->n_rows);
     }
-    sb_puts(b, g->n_layers ? "\n  ]\n}\n" : "]\n}\n");
+    pl_sb_puts(b, g->n_layers ? "\n  ]\n}\n" : "]\n}\n");
 }
 
 static int sql_exec(pl_gpkg *g, sqlite3 *db, const char *sql, pl_error *err)
@@ -1967,7 +1902,7 @@ static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
         if (rc == 0)
             rc = add_extension(g, db, "gpkg_metadata_reference", "gpkg_metadata",
                                "http://www.geopackage.org/spec120/#extension_metadata", err);
-        sbuf json = {0};
+        pl_strbuf json = {0};
         metadata_json(g, &json);
         sqlite3_stmt *st = NULL;
         if (rc == 0 && sqlite3_prepare_v2(db,

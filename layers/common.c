@@ -462,6 +462,29 @@ int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw)
     return 0;
 }
 
+int pl_field_value(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_f, const char *flag,
+                   const char *null_key, const char *left, int nonneg, double *out, pl_error *err)
+{
+    *out = NAN;
+    if (field < 0)
+        return PL_OK;
+    const char *raw;
+    double d = NAN;
+    int r = pl_field_number(f, field, &d, &raw);
+    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
+    if (r == 1) {
+        pl_warn(ctx, null_key, "%s: %s has no value in field '%s'; left %s", v->label, pl_feature_label(v, f, id_f),
+                fname, left);
+        return PL_OK;
+    }
+    if (r < 0 || (nonneg && d < 0))
+        return pl_error_set(err, PL_EINPUT, "%s: %s: value '%s' in field '%s' is not a number%s; fix the value or "
+                            "choose another field with --%s", v->label, pl_feature_label(v, f, id_f), raw, fname,
+                            nonneg ? " >= 0" : "", flag);
+    *out = d;
+    return PL_OK;
+}
+
 int pl_field_require_numeric(const pl_vector *v, int field, const char *flag, pl_error *err)
 {
     OGRFieldDefnH fd = OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field);
@@ -507,6 +530,36 @@ int pl_layer_progress(pl_ctx *ctx, const pl_vector *v, long i, long n, const cha
     if (pl_progress(ctx, (double)i / (double)n, stage))
         return pl_error_set(err, PL_EINPUT, "%s: cancelled while %s", v->label, stage);
     return PL_OK;
+}
+
+void pl_reader_start(pl_feature_reader *r, pl_ctx *ctx, const pl_vector *v, int accept, const char *stage)
+{
+    *r = (pl_feature_reader){.ctx = ctx, .v = v, .accept = accept, .stage = stage};
+    r->total = (long)OGR_L_GetFeatureCount(v->layer, FALSE);
+    OGR_L_ResetReading(v->layer);
+}
+
+int pl_reader_next(pl_feature_reader *r, OGRFeatureH *f, GEOSGeometry **g, int *family, pl_error *err)
+{
+    while ((*f = pl_layer_next(r->v)) != NULL) {
+        if (pl_layer_progress(r->ctx, r->v, r->i++, r->total, r->stage, err) != PL_OK) {
+            OGR_F_Destroy(*f);
+            *f = NULL;
+            return -1;
+        }
+        *g = pl_layer_read_geometry(r->ctx, r->v, *f, r->accept, family, &r->st);
+        if (*g)
+            return 1;
+        OGR_F_Destroy(*f);
+    }
+    return 0;
+}
+
+int pl_feature_xy(pl_ctx *ctx, const GEOSGeometry *g, int family, double *x, double *y)
+{
+    if (family == PL_FAM_POLYGON)
+        return pl_representative_point(ctx, g, x, y);
+    return GEOSGeomGetX_r(ctx->geos, g, x) == 1 && GEOSGeomGetY_r(ctx->geos, g, y) == 1 ? 0 : -1;
 }
 
 int pl_pop_field_auto(const pl_vector *v)

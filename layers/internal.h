@@ -42,6 +42,29 @@ typedef struct pl_read_stats {
 GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int accept, int *family,
                                      pl_read_stats *st);
 
+/* The feature loop every loader repeated: all features in order with a progress report
+ * per `stage` ("reading trees"), each geometry read by pl_layer_read_geometry (the
+ * features it skips are skipped here, counted in st). */
+typedef struct pl_feature_reader {
+    pl_ctx *ctx;
+    const pl_vector *v;
+    int accept;
+    const char *stage;
+    long total, i;
+    pl_read_stats st;
+} pl_feature_reader;
+
+/* Rewinds v's layer for reading. */
+void pl_reader_start(pl_feature_reader *r, pl_ctx *ctx, const pl_vector *v, int accept, const char *stage);
+
+/* The next feature with a usable geometry: 1 with *f, *g (both the caller's to free) and
+ * *family (may be NULL) set; 0 at the end; -1 when cancelled (err set). */
+int pl_reader_next(pl_feature_reader *r, OGRFeatureH *f, GEOSGeometry **g, int *family, pl_error *err);
+
+/* A point-like feature's location: a point as it is, a polygon's representative point
+ * (pl_representative_point). Returns 0 on success. */
+int pl_feature_xy(pl_ctx *ctx, const GEOSGeometry *g, int family, double *x, double *y);
+
 /* Error for a load that produced nothing from a non-empty layer. Returns PL_EINPUT. */
 int pl_layer_nothing_loaded(const pl_vector *v, const pl_read_stats *st, const char *accept_text, pl_error *err);
 
@@ -58,6 +81,12 @@ char *pl_field_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, i
 
 /* Reads a number: 0 = ok, 1 = null/empty, -1 = not a number (text in *raw, static). */
 int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw);
+
+/* An optional numeric attribute of the generic loaders: NAN when field < 0 or null (the null
+ * is a counted warning `null_key`: "... has no value in field 'F'; left <left>"); an error
+ * naming --flag for text that is not a number and, when nonneg, for a negative value. */
+int pl_field_value(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_f, const char *flag,
+                   const char *null_key, const char *left, int nonneg, double *out, pl_error *err);
 
 /* Fails unless the field's type can hold numbers (integer, real, or text to parse). */
 int pl_field_require_numeric(const pl_vector *v, int field, const char *flag, pl_error *err);

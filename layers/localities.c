@@ -43,21 +43,12 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
     pl_localities *l = pl_calloc(1, sizeof *l);
     l->source = pl_strdup(v->label);
     size_t cap = 0;
-    pl_read_stats st = {0};
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POINT | PL_FAM_POLYGON, "reading localities");
     OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading localities", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        int fam = 0;
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POINT | PL_FAM_POLYGON, &fam, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *g;
+    int fam = 0, more;
+    while ((more = pl_reader_next(&rd, &f, &g, &fam, err)) > 0) {
         double pop = 0, x = 0, y = 0;
         const char *raw;
         int r = pl_field_number(f, pop_f, &pop, &raw);
@@ -97,8 +88,10 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
         l->name[k] = name ? name : pl_strdup(l->code[k]);
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (l->n == 0) {
-        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
+        pl_layer_nothing_loaded(v, &rd.st, ACCEPT, err);
         goto fail;
     }
     pl_vector_close(v);

@@ -40,22 +40,13 @@ pl_municipalities *pl_municipalities_load(pl_ctx *ctx, const char *spec, const p
     pl_municipalities *m = pl_calloc(1, sizeof *m);
     m->source = pl_strdup(v->label);
     size_t cap = 0;
-    pl_read_stats st = {0};
     int padded = 0;
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE);
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POLYGON, "reading municipalities");
     OGRFeatureH f;
-    long i = 0;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading municipalities", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POLYGON, NULL, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *g;
+    int more;
+    while ((more = pl_reader_next(&rd, &f, &g, NULL, err)) > 0) {
         char *code = pl_field_code(ctx, v, f, code_f, 0, &padded);
         if (!code) {
             pl_error_set(err, PL_EINPUT, "%s: %s has no %s; give every area a code or use --code-field",
@@ -77,8 +68,10 @@ pl_municipalities *pl_municipalities_load(pl_ctx *ctx, const char *spec, const p
         m->n++;
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (m->n == 0) {
-        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
+        pl_layer_nothing_loaded(v, &rd.st, ACCEPT, err);
         goto fail;
     }
     m->prepared = pl_calloc(m->n, sizeof *m->prepared);

@@ -2,7 +2,6 @@
  * with an optional numeric value field. */
 #include "internal.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,23 +33,7 @@ static pl_vector *open_generic(pl_ctx *ctx, const char *spec, const char *role, 
 /* NAN for null (warning value-null); error for text that is not a number. */
 static int read_value(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_f, double *out, pl_error *err)
 {
-    *out = NAN;
-    if (field < 0)
-        return PL_OK;
-    const char *raw;
-    int r = pl_field_number(f, field, out, &raw);
-    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
-    if (r == 1) {
-        *out = NAN;
-        pl_warn(ctx, "value-null", "%s: %s has no value in field '%s'; left empty", v->label,
-                pl_feature_label(v, f, id_f), fname);
-        return PL_OK;
-    }
-    if (r < 0)
-        return pl_error_set(err, PL_EINPUT, "%s: %s: value '%s' in field '%s' is not a number; fix the value or "
-                            "choose another field with --value-field", v->label, pl_feature_label(v, f, id_f), raw,
-                            fname);
-    return PL_OK;
+    return pl_field_value(ctx, v, f, field, id_f, "value-field", "value-null", "empty", 0, out, err);
 }
 
 pl_polygons *pl_polygons_load(pl_ctx *ctx, const char *spec, const char *role, const pl_load_opts *o, pl_error *err)
@@ -64,20 +47,12 @@ pl_polygons *pl_polygons_load(pl_ctx *ctx, const char *spec, const char *role, c
     pl_polygons *p = pl_calloc(1, sizeof *p);
     p->source = pl_strdup(v->label);
     size_t cap = 0;
-    pl_read_stats st = {0};
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POLYGON, "reading polygons");
     OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading polygons", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POLYGON, NULL, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *g;
+    int more;
+    while ((more = pl_reader_next(&rd, &f, &g, NULL, err)) > 0) {
         double value;
         if (read_value(ctx, v, f, value_f, id_f, &value, err) != PL_OK) {
             GEOSGeom_destroy_r(ctx->geos, g);
@@ -95,8 +70,10 @@ pl_polygons *pl_polygons_load(pl_ctx *ctx, const char *spec, const char *role, c
         p->n++;
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (p->n == 0) {
-        pl_layer_nothing_loaded(v, &st, accept, err);
+        pl_layer_nothing_loaded(v, &rd.st, accept, err);
         goto fail;
     }
     pl_vector_close(v);
@@ -134,21 +111,12 @@ pl_points *pl_points_load(pl_ctx *ctx, const char *spec, const char *role, const
     pl_points *p = pl_calloc(1, sizeof *p);
     p->source = pl_strdup(v->label);
     size_t cap = 0;
-    pl_read_stats st = {0};
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
+    pl_feature_reader rd;
+    pl_reader_start(&rd, ctx, v, PL_FAM_POINT | PL_FAM_POLYGON, "reading points");
     OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading points", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        int fam = 0;
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POINT | PL_FAM_POLYGON, &fam, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
+    GEOSGeometry *g;
+    int fam = 0, more;
+    while ((more = pl_reader_next(&rd, &f, &g, &fam, err)) > 0) {
         double x = 0, y = 0, value;
         int ok;
         if (fam == PL_FAM_POLYGON) {
@@ -181,8 +149,10 @@ pl_points *pl_points_load(pl_ctx *ctx, const char *spec, const char *role, const
         p->n++;
         OGR_F_Destroy(f);
     }
+    if (more < 0)
+        goto fail;
     if (p->n == 0) {
-        pl_layer_nothing_loaded(v, &st, accept, err);
+        pl_layer_nothing_loaded(v, &rd.st, accept, err);
         goto fail;
     }
     pl_vector_close(v);

@@ -81,4 +81,23 @@ $OGR "$M/areas.gpkg" "$TMP/monaco-layers.gpkg" -nln areas -nlt MULTIPOLYGON \
 "$PLATSA" -q population --areas "$M/areas.gpkg" --buildings "$TMP/monaco-layers.gpkg:buildings" \
     --all-buildings -o "$M/population.gpkg" --overwrite
 
+# ---------- orebro/: the real inputs `platsa synth --size M` reads, cut to Örebro län ----------
+# SCB 1 km squares of län 18, the län's kommuner and the län itself, the tätorter of län 18
+# and its neighbours (for roads to the neighbouring towns), and the OSM pharmacies.
+# Same folder layout as ../shared/real-data, so the demo runs `platsa synth --data sample-data/orebro`.
+O="$OUT/orebro"
+rm -rf "$O"
+mkdir -p "$O/scb-population-grid-1km-2024" "$O/scb-admin-boundaries" "$O/scb-tatorter-2020" \
+    "$O/osm-sweden-health-facilities-hotosm-2020"
+GRID="$REAL/scb-population-grid-1km-2024/scb_befolkning_1km_2024_sverige.csv"
+{ head -n 1 "$GRID"; grep -E '^"?[0-9]+"?,[0-9]+,[0-9]+,[0-9]+,"?18[0-9][0-9]"?,' "$GRID"; } \
+    > "$O/scb-population-grid-1km-2024/scb_befolkning_1km_2024_sverige.csv"
+ADMIN="$O/scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg"
+$OGR "$ADMIN" "$REAL/scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg" kommuner -where "LnKod = '18'"
+$OGR -update "$ADMIN" "$REAL/scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg" lan -where "LnKod = '18'"
+$OGR "$O/scb-tatorter-2020/scb_tatorter_2020_points.gpkg" "$REAL/scb-tatorter-2020/scb_tatorter_2020_points.gpkg" \
+    -where "lan_code IN ('18','17','19','20','04','05','14','03')"
+$OGR "$O/osm-sweden-health-facilities-hotosm-2020/hotosm_swe_health_facilities_2020.gpkg" \
+    "$REAL/osm-sweden-health-facilities-hotosm-2020/hotosm_swe_health_facilities_2020.gpkg" -where "amenity = 'pharmacy'"
+
 du -sh "$OUT"

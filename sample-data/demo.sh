@@ -19,6 +19,13 @@ run access --population $S/population.gpkg:population --services "$OUT/sodermalm
   --mode walk --bands-km 0.25,0.5,1,2 --bands-min 3,5,10,20 --within 0.5 \
   -o "$OUT/sodermalm-access.gpkg" --overwrite --csv
 
+echo "== Södermalm: 3-30-300 (trees in view, canopy per statistical area, walking distance to parks)"
+L="$OUT/sodermalm-layers.gpkg"
+run green --buildings "$L:buildings" --population $S/population.gpkg:population --trees "$L:trees" \
+  --canopy "$L:canopy" --green-areas "$L:green_areas" --roads "$L:roads" \
+  --neighbourhoods $S/statistikomraden.gpkg --municipalities $S/kommuner.gpkg \
+  -o "$OUT/sodermalm-green.gpkg" --overwrite --csv
+
 echo "== Monaco (synthetic population): car access to groceries, fuel, pharmacies and cash"
 run import-osm $M/monaco.osm.pbf -o "$OUT/monaco-layers.gpkg" --overwrite
 run access --population $M/population.gpkg:population --services "$OUT/monaco-layers.gpkg:services" \
@@ -26,8 +33,44 @@ run access --population $M/population.gpkg:population --services "$OUT/monaco-la
   --bands-km 0.5,1,2,5 --bands-min 2,5,10,15 --within 1 \
   -o "$OUT/monaco-access.gpkg" --overwrite --csv
 
+echo "== Region Örebro län: real SCB population (250 m split of the 1 km squares), SYNTHETIC roads and stores"
+run synth --size M --cells 250m --data sample-data/orebro -o "$OUT/orebro-region.gpkg" --overwrite
+R="$OUT/orebro-region.gpkg"
+run access --population "$R:population" --services "$R:services" --roads "$R:roads" \
+  --municipalities "$R:municipalities" --localities "$R:localities" --classify \
+  -o "$OUT/orebro-access.gpkg" --overwrite --csv
+run classify --population "$R:population" --localities "$R:localities" --roads "$R:roads" \
+  --municipalities "$R:municipalities" -o "$OUT/orebro-classify.gpkg" --overwrite --csv
+
+echo "== Region Örebro län: which grocery stores are critical (residents pushed beyond 30 min / 10 km if one closes)"
+run stores --population "$R:population" --services "$R:services" --roads "$R:roads" \
+  --municipalities "$R:municipalities" -o "$OUT/orebro-stores.gpkg" --overwrite --csv
+
+echo "== Region Örebro län: pharmacy hubs within 15 minutes; 3 new hubs at tätorter covering the most people"
+run coverage --population "$R:population" --hubs "$R:services" --types pharmacy --roads "$R:roads" \
+  --municipalities "$R:municipalities" --min 15 --add 3 --candidates "localities:$R:localities" \
+  -o "$OUT/orebro-coverage.gpkg" --overwrite --csv
+
+echo "== Monaco: what-if scenarios (store closures, a new store, new housing, a closed road)"
+run scenario sample-data/scenarios/monaco-grocery.ini -o "$OUT/monaco-scenarios.gpkg" --overwrite --csv
+
+echo "== Map report for decision makers"
+run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite
+run report "$OUT/sodermalm-access.gpkg" -o "$OUT/sodermalm-report" --overwrite
+
+echo
+echo "Grocery stores (any assortment) per kommun, Örebro län, by car (synthetic stores and roads):"
+T="$OUT/orebro-access_access_municipalities_table.csv"
+cols=$(head -n 1 "$T" | tr ',' '\n' | grep -n -E '^(kommun|namn|pop|grocery_mean_km|grocery_mean_min|grocery_pop_min_over_45)$' | cut -d: -f1 | paste -sd, -)
+cut -d, -f"$cols" "$T"
+echo
+echo "The five most critical grocery stores, Örebro län:"
+T="$OUT/orebro-stores_store_priority_table.csv"
+cols=$(head -n 1 "$T" | tr ',' '\n' | grep -n -E '^(rank|name|kommun_namn|pop_nearest|pop_beyond_10km|pop_beyond_30min|added_person_km|next_store_km)$' | cut -d: -f1 | paste -sd, -)
+head -n 6 "$T" | cut -d, -f"$cols"
 echo
 echo "Summary per municipality (Södermalm, walking):"
 cut -d, -f1-3,5-9 "$OUT/sodermalm-access_access_municipalities_table.csv"
 echo
 echo "Open $OUT/*.gpkg in QGIS: the layers come styled, with Swedish field names."
+echo "Open $OUT/orebro-report/index.html in a browser for the map report."

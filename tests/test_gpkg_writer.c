@@ -419,15 +419,19 @@ static void test_layer_styles_match_qgis_lookup(void **state)
     sqlite3_finalize(st);
     assert_int_equal(n, 13);
 
-    /* One row per styled layer, none for the attribute table. */
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM layer_styles"), 2);
+    /* One row per styled layer, and an alias-only row for the attribute table (QGIS 3.22 loads it
+     * with f_geometry_column '' and shows the Swedish column names; it ignores gpkg_data_columns). */
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM layer_styles"), 3);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM layer_styles WHERE f_table_catalog = '' AND "
                                  "f_table_schema = '' AND f_table_name = 'rutor' AND f_geometry_column = 'geom' "
                                  "AND useAsDefault = 1"), 1);
     assert_int_equal(sql_int(db, "SELECT count(*) FROM layer_styles WHERE f_table_catalog = '' AND "
                                  "f_table_schema = '' AND f_table_name = 'apotek' AND f_geometry_column = 'geom' "
                                  "AND useAsDefault = 1"), 1);
-    assert_int_equal(sql_int(db, "SELECT count(*) FROM layer_styles WHERE f_table_name = 'kommuner'"), 0);
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM layer_styles WHERE f_table_name = 'kommuner' AND "
+                                 "f_geometry_column = '' AND useAsDefault = 1 AND "
+                                 "styleQML LIKE '%styleCategories=\"Fields\"%' AND styleQML LIKE '%<aliases>%' AND "
+                                 "styleQML NOT LIKE '%renderer-v2%'"), 1);
     assert_sql_text(db, "SELECT styleName FROM layer_styles WHERE f_table_name = 'rutor'", "platsa avstånd");
     assert_sql_text(db, "SELECT update_time FROM layer_styles WHERE f_table_name = 'rutor'", TS_GPKG);
     assert_sql_text(db, "SELECT styleSLD FROM layer_styles WHERE f_table_name = 'apotek'", "");

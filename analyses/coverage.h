@@ -1,0 +1,142 @@
+/* Service-hub coverage and optimal new hubs (platsa coverage).
+ *
+ * Coverage: a population unit is covered when its nearest hub (existing service point) is
+ * within the threshold (--km along the roads, or --min travel time), the same measure as
+ * `platsa access`. Uncovered units are reported per municipality and gathered into
+ * clusters: units whose representative points lie within --cluster-m of each other
+ * (straight line, transitively: single-linkage), so a cluster is a connected patch of
+ * uncovered settlement.
+ *
+ * New hubs (--add N, --target-share S): candidate sites (a points layer, tätorter, or
+ * graph nodes sampled on a grid) each cover the uncovered units within the threshold of
+ * them. Coverage sets come from one bounded search per candidate over the reverse graph
+ * (the resident travels to the hub), pruned by a lower bound: one multi-source search
+ * from all uncovered units gives every node its distance from the nearest uncovered unit,
+ * h(v); a node with h(v) + d(v -> candidate) > threshold can lead to no coverable unit.
+ * The labels are the ones pl_graph_nearest_k would give with the candidate as a source.
+ * Units with identical covering-candidate sets are merged into one row (weight = their
+ * population) and candidates with identical sets are merged into one column.
+ *
+ * Maximal covering (MCLP, existing hubs fixed): choose N candidates covering the most
+ * uncovered population. Lazy greedy (guarantee 1 - 1/e) always; exact with GLPK
+ * (glp_intopt, the greedy solution as the first incumbent) when the merged instance is
+ * small enough, else the LP relaxation as an upper bound. Set covering: the fewest new
+ * hubs that bring the covered share to the target, greedy and exact when small. */
+#ifndef PLATSA_ANALYSES_COVERAGE_H
+#define PLATSA_ANALYSES_COVERAGE_H
+
+#include "access.h"
+
+/* ---------- the combinatorial problem (tests call these directly) ---------- */
+
+/* Candidates (columns) x rows (merged units, weight = population): column j covers rows
+ * rows[begin[j] .. begin[j+1]-1] (ascending). */
+typedef struct pl_cover_instance {
+    uint32_t n_cand, n_rows;
+    double *weight;               /* n_rows */
+    uint64_t *begin;              /* n_cand + 1 */
+    uint32_t *rows;
+} pl_cover_instance;
+
+typedef struct pl_cover_solution {
+    uint32_t n;                   /* chosen columns */
+    uint32_t *chosen;             /* in selection order (greedy) or ranked by marginal gain (exact) */
+    double *marginal;             /* weight each adds given the ones before it */
+    double value;                 /* total weight covered */
+    int status;                   /* PL_COVER_* */
+    double bound;                 /* upper bound on the optimum (MCLP) or lower bound on the count (set cover) */
+    double seconds;
+} pl_cover_solution;
+
+enum {
+    PL_COVER_HEURISTIC = 0,       /* greedy */
+    PL_COVER_OPTIMAL = 1,         /* proven optimal by GLPK */
+    PL_COVER_TIME_LIMIT = 2,      /* GLPK stopped at the time limit: best found, bound from the tree */
+    PL_COVER_INFEASIBLE = 3       /* set cover: the target cannot be reached with every candidate */
+};
+
+/* Lazy greedy for max coverage with at most n_pick columns (stops early when nothing more
+ * can be covered). Ties: lower column index. */
+void pl_mclp_greedy(const pl_cover_instance *I, uint32_t n_pick, pl_cover_solution *out);
+/* Upper bound on the optimum from submodularity, given a solution S:
+ * f(S) + sum of the n_pick largest marginal gains with respect to S. */
+double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *S);
+/* Exact MCLP with GLPK (binary x_j, y_i <= sum x_j, sum x_j <= n_pick, max sum w_i y_i).
+ * warm (may be NULL) is offered as the first incumbent. time_limit_s <= 0: none. */
+int pl_mclp_exact(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *warm, double time_limit_s,
+                  pl_cover_solution *out, pl_error *err);
+/* LP relaxation optimum of the MCLP (upper bound); NAN when GLPK fails or the time limit hits. */
+double pl_mclp_lp_bound(const pl_cover_instance *I, uint32_t n_pick, double time_limit_s);
+
+/* Set covering: fewest columns whose rows weigh at least `need`. Greedy adds the largest
+ * marginal gain until reached (status INFEASIBLE and every useful column when it cannot be). */
+void pl_setcover_greedy(const pl_cover_instance *I, double need, pl_cover_solution *out);
+int pl_setcover_exact(const pl_cover_instance *I, double need, const pl_cover_solution *warm, double time_limit_s,
+                      pl_cover_solution *out, pl_error *err);
+
+void pl_cover_solution_free(pl_cover_solution *s);
+void pl_cover_instance_free(pl_cover_instance *I);
+/* Weight covered by a set of columns. */
+double pl_cover_value(const pl_cover_instance *I, const uint32_t *cols, uint32_t n);
+
+/* ---------- coverage on the road graph ---------- */
+
+typedef struct pl_coverage_opts {
+    pl_access_opts base;          /* population, services (hubs), roads, municipalities, output, mode, region... */
+    double km, min;               /* threshold: exactly one > 0 */
+    const char *candidates;       /* FILE[:LAYER], localities:FILE[:LAYER], or "roads" */
+    double candidate_spacing;     /* roads: one node per square of this side (m) */
+    const char *fixed_type;       /* hubs file without a type field: every point is this type */
+    int add;                      /* N new hubs (MCLP) */
+    double target_share;          /* set covering target (0..1], 0 = none */
+    double cluster_m;
+    const char *method;           /* auto | greedy | exact */
+    int exact_max_candidates, exact_max_rows;
+    double time_limit;            /* seconds for GLPK */
+    int threads;
+} pl_coverage_opts;
+
+extern const pl_option pl_coverage_options[];
+extern const char pl_coverage_usage[];
+extern const char pl_coverage_summary[];
+
+/* Candidate sites, already attached to the graph. */
+typedef struct pl_candidates {
+    size_t n;
+    double *x, *y;
+    char **id, **name;
+    pl_snap *snap;
+} pl_candidates;
+
+void pl_candidates_free(pl_candidates *c);
+/* Graph nodes thinned to one per square of `spacing` metres (the node nearest the square's
+ * centre; squares in row order), as candidates attached exactly at the node. */
+pl_candidates *pl_candidates_from_graph(const pl_graph *g, double spacing);
+
+typedef struct pl_coverage_params {
+    pl_metric metric;
+    double threshold;             /* metres or seconds */
+    int threads;                  /* coverage-set searches in parallel (1 or more) */
+} pl_coverage_params;
+
+/* Coverage sets: for each candidate the cells (indices into cell_snap) among `cells`
+ * within the threshold of it. out_begin (n_cand+1) / out_cells (ascending) are allocated. */
+int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, const uint32_t *cells, size_t n_cells,
+                     const pl_candidates *cand, const pl_coverage_params *p, uint64_t **out_begin,
+                     uint32_t **out_cells, pl_error *err);
+
+/* Builds the merged instance from coverage sets over cells with weights; cell_row (may be
+ * NULL, indexed like the sets' cell ids, size n_total_cells) gets each cell's row or
+ * UINT32_MAX; col_of_cand (n_cand) the merged column of each candidate or UINT32_MAX when
+ * it covers nothing; rep_cand (n_cols) the first candidate of each column. */
+void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_t *cells, const double *cell_weight,
+                             size_t n_total_cells, pl_cover_instance *I, uint32_t *cell_row, uint32_t *col_of_cand,
+                             uint32_t **rep_cand);
+
+/* Single-linkage clusters of points within dist_m: cluster id per point (0.. in order of
+ * first appearance), returns the number of clusters. */
+uint32_t pl_cluster_points(const double *x, const double *y, size_t n, double dist_m, uint32_t *cluster);
+
+int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *opts, const char *command_line, pl_error *err);
+
+#endif

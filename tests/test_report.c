@@ -1,0 +1,663 @@
+/* Map report: Swedish number formatting, QML style parsing and class lookup, cairo maps
+ * (size, not blank, legend colours in the image and on the map), the HTML report (only
+ * local files, table values, headings, parameters), atomic and safe replacement, the CLI. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cairo.h>
+#include <gdal.h>
+#include <sqlite3.h>
+
+#include "../analyses/report.h"
+#include "../gis/ctx.h"
+#include "../gis/map_render.h"
+#include "support/testutil.h"
+
+#include "qgis/sample_gpkg.c"
+
+#define NBSP "\xc2\xa0"
+
+static char g_dir[4096];
+static char g_gpkg[4200];
+
+/* ------------------------------------------------------------------ helpers */
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    fclose(f);
+    s[got] = '\0';
+    return s;
+}
+
+typedef struct mem_reader {
+    const unsigned char *p;
+    size_t left;
+} mem_reader;
+
+static cairo_status_t read_mem(void *closure, unsigned char *data, unsigned int len)
+{
+    mem_reader *r = closure;
+    if (len > r->left)
+        return CAIRO_STATUS_READ_ERROR;
+    memcpy(data, r->p, len);
+    r->p += len;
+    r->left -= len;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+static cairo_surface_t *decode_png(const unsigned char *png, size_t len)
+{
+    mem_reader r = {png, len};
+    cairo_surface_t *s = cairo_image_surface_create_from_png_stream(read_mem, &r);
+    assert_int_equal(cairo_surface_status(s), CAIRO_STATUS_SUCCESS);
+    return s;
+}
+
+static void pixel(cairo_surface_t *s, int x, int y, int *r, int *g, int *b)
+{
+    cairo_surface_flush(s);
+    const unsigned char *d = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    uint32_t v = *(const uint32_t *)(d + (size_t)y * (size_t)stride + (size_t)x * 4);
+    *r = (int)((v >> 16) & 255);
+    *g = (int)((v >> 8) & 255);
+    *b = (int)(v & 255);
+}
+
+static int near(int a, int b)
+{
+    return abs(a - b) <= 2;
+}
+
+static long count_colour(cairo_surface_t *s, int x0, int y0, int w, int h, pl_rgba c)
+{
+    int cr = (int)lround(c.r * 255), cg = (int)lround(c.g * 255), cb = (int)lround(c.b * 255);
+    long n = 0;
+    for (int y = y0; y < y0 + h; y++)
+        for (int x = x0; x < x0 + w; x++) {
+            int r, g, b;
+            pixel(s, x, y, &r, &g, &b);
+            n += near(r, cr) && near(g, cg) && near(b, cb);
+        }
+    return n;
+}
+
+static double sql_double(const char *gpkg, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(gpkg, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    double v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Every src="..." and href="..." of the page: a data: URI, a #fragment, or a file in dir. */
+static void assert_local_references(const char *html, const char *dir, int *n_images)
+{
+    *n_images = 0;
+    const char *attrs[] = {"src=\"", "href=\""};
+    for (int a = 0; a < 2; a++) {
+        for (const char *p = strstr(html, attrs[a]); p; p = strstr(p + 1, attrs[a])) {
+            const char *v = p + strlen(attrs[a]);
+            const char *e = strchr(v, '"');
+            assert_non_null(e);
+            char ref[1024];
+            snprintf(ref, sizeof ref, "%.*s", (int)(e - v), v);
+            if (ref[0] == '#' || strncmp(ref, "data:", 5) == 0)
+                continue;
+            if (strstr(ref, "://") || ref[0] == '/' || strstr(ref, ".."))
+                fail_msg("reference outside the report folder: %s", ref);
+            char path[8192];
+            snprintf(path, sizeof path, "%s/%s", dir, ref);
+            if (!file_exists(path))
+                fail_msg("the page references %s, which is not in %s", ref, dir);
+            if (a == 0)
+                (*n_images)++;
+        }
+    }
+}
+
+static int count_entries(const char *dir, const char *containing)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (strstr(e->d_name, containing))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    snprintf(g_dir, sizeof g_dir, "%s", scratch_dir("report"));
+    snprintf(g_gpkg, sizeof g_gpkg, "%s/sample.gpkg", g_dir);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    int rc = sample_gpkg_write(ctx, g_gpkg, 0, &err);
+    pl_ctx_free(ctx);
+    if (rc != PL_OK) {
+        fprintf(stderr, "sample: %s\n", err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ numbers */
+
+static void test_format_number(void **state)
+{
+    (void)state;
+    char b[64];
+    pl_map_format_number(b, sizeof b, 12345, 0);
+    assert_string_equal(b, "12" NBSP "345");
+    pl_map_format_number(b, sizeof b, 1234567.26, 1);
+    assert_string_equal(b, "1" NBSP "234" NBSP "567,3");  /* rounded to 1 decimal */
+    pl_map_format_number(b, sizeof b, 4.5, 1);
+    assert_string_equal(b, "4,5");
+    pl_map_format_number(b, sizeof b, 10.0, 2);
+    assert_string_equal(b, "10");  /* trailing zeros dropped */
+    pl_map_format_number(b, sizeof b, 999, 0);
+    assert_string_equal(b, "999");
+    pl_map_format_number(b, sizeof b, -2500.5, 1);
+    assert_string_equal(b, "-2" NBSP "500,5");
+    pl_map_format_number(b, sizeof b, -0.01, 1);
+    assert_string_equal(b, "0");
+    pl_map_format_number(b, sizeof b, NAN, 1);
+    assert_string_equal(b, "\xe2\x80\x93");
+}
+
+/* ------------------------------------------------------------------ styles */
+
+static void test_style_graduated(void **state)
+{
+    (void)state;
+    pl_error err = {0};
+    char *qml = pl_map_style_qml(g_gpkg, "access_cells", &err);
+    assert_non_null(qml);
+    pl_map_style s;
+    assert_int_equal(pl_map_style_parse(qml, &s, &err), PL_OK);
+    free(qml);
+    assert_int_equal(s.kind, PL_MAP_GRADUATED);
+    assert_string_equal(s.renderer_type, "graduatedSymbol");
+    assert_string_equal(s.field, "apotek_km");
+    assert_true(s.has_null_value);
+    assert_true(s.null_value == -1.0);
+    assert_int_equal(s.n_classes, 5);  /* 3 breaks, open class, NULL class */
+    assert_string_equal(s.classes[0].label, "0–2 km");
+    assert_string_equal(s.classes[3].label, "> 10 km");
+    assert_string_equal(s.classes[4].label, "ej nåbar");
+    /* The writer's access ramp: green first, red open class, grey NULL. */
+    assert_int_equal((int)lround(s.classes[0].sym.color.r * 255), 26);
+    assert_int_equal((int)lround(s.classes[0].sym.color.g * 255), 150);
+    assert_int_equal((int)lround(s.classes[3].sym.color.r * 255), 215);
+    assert_int_equal((int)lround(s.classes[4].sym.color.g * 255), 190);
+    assert_int_equal(s.classes[0].sym.kind, PL_SYM_FILL);
+    assert_true(fabs(s.classes[0].sym.outline_mm - 0.1) < 1e-9);
+    /* QGIS's lookup: lower <= v <= upper, first match. */
+    assert_int_equal(pl_map_style_class_for(&s, 0, 0.0, NULL), 0);
+    assert_int_equal(pl_map_style_class_for(&s, 0, 2.0, NULL), 0);
+    assert_int_equal(pl_map_style_class_for(&s, 0, 2.01, NULL), 1);
+    assert_int_equal(pl_map_style_class_for(&s, 0, 10.0, NULL), 2);
+    assert_int_equal(pl_map_style_class_for(&s, 0, 250.0, NULL), 3);
+    assert_int_equal(pl_map_style_class_for(&s, 1, NAN, NULL), 4);  /* NULL -> coalesce sentinel */
+    assert_int_equal(pl_map_style_class_for(&s, 0, -7.0, NULL), -1);
+    pl_map_style_free(&s);
+}
+
+static void test_style_categorized(void **state)
+{
+    (void)state;
+    pl_error err = {0};
+    char *qml = pl_map_style_qml(g_gpkg, "service_points", &err);
+    assert_non_null(qml);
+    pl_map_style s;
+    assert_int_equal(pl_map_style_parse(qml, &s, &err), PL_OK);
+    free(qml);
+    assert_int_equal(s.kind, PL_MAP_CATEGORIZED);
+    assert_string_equal(s.field, "rsp_stod");
+    assert_false(s.has_null_value);
+    assert_int_equal(s.n_classes, 3);
+    assert_int_equal(s.classes[0].sym.kind, PL_SYM_MARKER);
+    assert_int_equal(pl_map_style_class_for(&s, 0, 1, "1"), 0);
+    assert_int_equal(pl_map_style_class_for(&s, 0, 0, "0"), 1);
+    assert_int_equal(pl_map_style_class_for(&s, 1, NAN, NULL), 2);  /* catch-all "" takes NULL */
+    assert_int_equal(pl_map_style_class_for(&s, 0, 7, "7"), 2);    /* and other values */
+    assert_string_equal(s.classes[1].label, "uppfyller inte");
+    pl_map_style_free(&s);
+}
+
+static void test_style_errors(void **state)
+{
+    (void)state;
+    pl_error err = {0};
+    pl_map_style s;
+    assert_int_equal(pl_map_style_parse("<qgis><renderer-v2", &s, &err), PL_EINPUT);
+    assert_int_equal(pl_map_style_parse("<qgis><renderer-v2 type=\"heatmapRenderer\"/></qgis>", &s, &err),
+                     PL_EINPUT);
+    assert_non_null(strstr(err.msg, "heatmapRenderer"));
+    assert_int_equal(pl_map_style_parse("<qgis><renderer-v2 type=\"graduatedSymbol\" attr=\"&quot;a&quot; * 2\">"
+                                        "<ranges/></renderer-v2></qgis>", &s, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "attribute"));
+    /* A class whose symbol is missing. */
+    assert_int_equal(pl_map_style_parse("<qgis><renderer-v2 type=\"categorizedSymbol\" attr=\"x\"><categories>"
+                                        "<category symbol=\"9\" value=\"1\" label=\"a\"/></categories><symbols/>"
+                                        "</renderer-v2></qgis>", &s, &err), PL_EINPUT);
+    /* An attribute table's stored style carries only its aliases: nothing to map. */
+    char *q = pl_map_style_qml(g_gpkg, "access_municipalities_table", &err);
+    assert_non_null(q);
+    assert_non_null(strstr(q, "<aliases>"));
+    assert_int_equal(pl_map_style_parse(q, &s, &err), PL_EINPUT);
+    free(q);
+    q = pl_map_style_qml(g_gpkg, "no_such_layer", &err);
+    assert_null(q);
+    assert_non_null(strstr(err.msg, "no_such_layer"));
+}
+
+/* ------------------------------------------------------------------ maps */
+
+static void test_render_map(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    pl_error err = {0};
+    char *qml = pl_map_style_qml(g_gpkg, "access_cells", &err);
+    pl_map_style s;
+    assert_int_equal(pl_map_style_parse(qml, &s, &err), PL_OK);
+    free(qml);
+    pl_map_layer layers[] = {
+        {.path = g_gpkg, .layer = "access_cells", .style = &s, .legend = 1, .extent = 1},
+        {.path = g_gpkg, .layer = "access_municipalities", .legend = 1, .legend_label = "Kommungräns"},
+    };
+    pl_map_opts o = {.width = 900, .height = 700, .title = "Tillgänglighet per ruta", .legend_title = "Apotek",
+                     .attribution = "© OpenStreetMap-bidragsgivare (ODbL); SCB (CC0)"};
+    unsigned char *png = NULL;
+    size_t len = 0;
+    pl_map_info info;
+    assert_int_equal(pl_map_render_png(ctx, layers, 2, &o, &png, &len, &info, &err), PL_OK);
+    assert_true(len > 1000);
+    assert_memory_equal(png, "\x89PNG", 4);
+    cairo_surface_t *img = decode_png(png, len);
+    assert_int_equal(cairo_image_surface_get_width(img), 900);
+    assert_int_equal(cairo_image_surface_get_height(img), 700);
+
+    /* Not blank: most of the map frame is painted by cells (not white, not the frame tone). */
+    long painted = 0, total = 0;
+    for (int y = info.frame_y + 2; y < info.frame_y + info.frame_h - 2; y += 3)
+        for (int x = info.frame_x + 2; x < info.frame_x + info.frame_w - 2; x += 3) {
+            int r, g, b;
+            pixel(img, x, y, &r, &g, &b);
+            total++;
+            painted += !(r > 240 && g > 240 && b > 240);
+        }
+    assert_true(painted > total / 4);
+
+    /* Every class has a legend swatch in its colour, and the classes with features appear
+     * on the map in the same colour. */
+    assert_int_equal(info.n_legend, 5);
+    long features = 0;
+    for (int k = 0; k < info.n_legend; k++) {
+        int c = info.legend_class[k];
+        int x = info.legend_x + info.swatch_size / 2, y = info.legend_y + k * info.legend_step + info.swatch_size / 2;
+        int r, g, b;
+        pixel(img, x, y, &r, &g, &b);
+        pl_rgba want = s.classes[c].sym.color;
+        if (!near(r, (int)lround(want.r * 255)) || !near(g, (int)lround(want.g * 255)) ||
+            !near(b, (int)lround(want.b * 255)))
+            fail_msg("legend swatch %d (%s) is %d,%d,%d", k, s.classes[c].label, r, g, b);
+        features += info.per_class[c];
+        if (info.per_class[c] > 0)
+            assert_true(count_colour(img, info.frame_x, info.frame_y, info.frame_w, info.frame_h, want) > 20);
+    }
+    long cells = (long)sql_double(g_gpkg, "SELECT count(*) FROM access_cells");
+    assert_int_equal(features, cells);
+    assert_true(info.per_class[4] > 0);  /* NULL cells drawn grey */
+    /* 1 km cells at this scale: metres per pixel is a few hundred. */
+    assert_true(info.metres_per_pixel > 50 && info.metres_per_pixel < 200);
+    cairo_surface_destroy(img);
+    free(png);
+    pl_map_style_free(&s);
+    pl_ctx_free(ctx);
+}
+
+static void test_render_errors(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    pl_error err = {0};
+    unsigned char *png = NULL;
+    size_t len = 0;
+    pl_map_layer table = {.path = g_gpkg, .layer = "access_municipalities_table"};
+    assert_int_equal(pl_map_render_png(ctx, &table, 1, NULL, &png, &len, NULL, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "attribute table"));
+    pl_map_layer missing = {.path = g_gpkg, .layer = "nope"};
+    assert_int_equal(pl_map_render_png(ctx, &missing, 1, NULL, &png, &len, NULL, &err), PL_EINPUT);
+    pl_map_layer ok = {.path = g_gpkg, .layer = "access_cells"};
+    pl_map_opts tiny = {.width = 50, .height = 50};
+    assert_int_equal(pl_map_render_png(ctx, &ok, 1, &tiny, &png, &len, NULL, &err), PL_EINPUT);
+    /* A style on a field the layer lacks. */
+    pl_map_style s;
+    char *qml = pl_map_style_qml(g_gpkg, "access_cells", &err);
+    assert_int_equal(pl_map_style_parse(qml, &s, &err), PL_OK);
+    free(qml);
+    pl_map_layer wrong = {.path = g_gpkg, .layer = "service_points", .style = &s};
+    assert_int_equal(pl_map_render_png(ctx, &wrong, 1, NULL, &png, &len, NULL, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "apotek_km"));
+    assert_null(png);
+    pl_map_style_free(&s);
+    pl_ctx_free(ctx);
+}
+
+/* ------------------------------------------------------------------ report */
+
+static void test_report_html(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[4300];
+    snprintf(out, sizeof out, "%s/rapport", g_dir);
+    pl_report_opts o = {.input = g_gpkg, .output = out, .width = 900, .height = 650};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    char index[4400];
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    int n_img = 0;
+    assert_local_references(html, out, &n_img);
+    assert_int_equal(n_img, 3);  /* municipalities, cells, points */
+    assert_int_equal(count_entries(out, ".png"), 3);
+    assert_non_null(strstr(html, "<html lang=\"sv\">"));
+    assert_null(strstr(html, "http://"));
+    assert_null(strstr(html, "https://"));
+    /* Maps in the order planners read them: municipalities first. */
+    char *m1 = strstr(html, "karta-01-access_municipalities.png");
+    char *m2 = strstr(html, "karta-02-access_cells.png");
+    assert_non_null(m1);
+    assert_non_null(m2);
+    assert_true(m1 < m2);
+    /* The table: Swedish headings (type prefix stripped), values formatted Swedish style. */
+    assert_non_null(strstr(html, "<caption>Tillgänglighet per kommun (tabell): Apotek</caption>"));
+    assert_non_null(strstr(html, ">Medelavstånd (km)</th>"));
+    assert_non_null(strstr(html, ">Andel över 10 km</th>"));
+    assert_non_null(strstr(html, ">Kommun</th>"));
+    char want[128], num[64];
+    double pop = sql_double(g_gpkg, "SELECT pop FROM access_municipalities_table WHERE kommun = 'totalt'");
+    assert_true(pop >= 10000);
+    pl_map_format_number(num, sizeof num, pop, 0);
+    snprintf(want, sizeof want, "<td class=\"num\">%s</td>", num);
+    assert_non_null(strstr(html, want));
+    assert_non_null(strstr(num, NBSP));
+    double share = sql_double(g_gpkg, "SELECT apotek_share_km_over_10 FROM access_municipalities_table "
+                                      "WHERE kommun = '9904'");
+    pl_map_format_number(num, sizeof num, share * 100, 1);
+    if (!strchr(num, ','))
+        strcat(num, ",0");
+    snprintf(want, sizeof want, "%s" NBSP "%%", num);
+    assert_non_null(strstr(html, want));
+    double mean = sql_double(g_gpkg, "SELECT apotek_mean_km FROM access_municipalities_table WHERE kommun = '9902'");
+    pl_map_format_number(num, sizeof num, mean, 1);
+    if (!strchr(num, ','))
+        strcat(num, ",0");  /* tables keep one decimal */
+    snprintf(want, sizeof want, "<td class=\"num\">%s</td>", num);
+    assert_non_null(strstr(html, want));
+    /* The total row closes the table. */
+    assert_non_null(strstr(html, "<tfoot>\n<tr class=\"total\"><th scope=\"row\">Alla analyserade</th>"));
+    /* Every municipality is a row. */
+    for (int i = 0; i < S_N_MUNI; i++) {
+        snprintf(want, sizeof want, "<th scope=\"row\">%s</th>", S_TOWNS[i].name);
+        assert_non_null(strstr(html, want));
+    }
+    /* Run parameters and attribution. */
+    assert_non_null(strstr(html, "<dt>Färdsätt</dt><dd>bil</dd>"));
+    assert_non_null(strstr(html, "sample_gpkg (platsa test sample)"));
+    assert_non_null(strstr(html, "2024-05-01 kl. 12:00 UTC"));
+    assert_non_null(strstr(html, "OpenStreetMap"));
+    assert_non_null(strstr(html, "SCB"));
+    free(html);
+    /* No temporary folder left beside it. */
+    assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
+    pl_ctx_free(ctx);
+}
+
+static void test_report_replace(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[4300], path[4400];
+    snprintf(out, sizeof out, "%s/ersatt", g_dir);
+    pl_report_opts o = {.input = g_gpkg, .output = out, .width = 600, .height = 450, .max_rows = 2};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    snprintf(path, sizeof path, "%s/index.html", out);
+    char *html = slurp(path);
+    assert_non_null(strstr(html, "Visar 2 av 5 rader"));
+    assert_non_null(strstr(html, "Alla analyserade"));  /* the total row is always shown */
+    free(html);
+    /* Exists: refused without --overwrite, nothing touched. */
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "--overwrite"));
+    /* With --overwrite the old report is replaced as a whole (a stale file disappears). */
+    snprintf(path, sizeof path, "%s/stale.png", out);
+    FILE *f = fopen(path, "w");
+    fputs("old", f);
+    fclose(f);
+    o.overwrite = 1;
+    o.title = "Ny rubrik";
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    assert_false(file_exists(path));
+    snprintf(path, sizeof path, "%s/index.html", out);
+    html = slurp(path);
+    assert_non_null(strstr(html, "<h1>Ny rubrik</h1>"));
+    free(html);
+    assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
+
+    /* A folder platsa did not write is never replaced. */
+    char other[4300];
+    snprintf(other, sizeof other, "%s/egna-filer", g_dir);
+    mkdir(other, 0755);
+    snprintf(path, sizeof path, "%s/viktig.txt", other);
+    f = fopen(path, "w");
+    fputs("keep", f);
+    fclose(f);
+    pl_report_opts o2 = {.input = g_gpkg, .output = other, .overwrite = 1};
+    assert_int_equal(pl_report_run(ctx, &o2, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "not a platsa report"));
+    assert_true(file_exists(path));
+    /* An empty existing folder is fine. */
+    char empty[4300];
+    snprintf(empty, sizeof empty, "%s/tom", g_dir);
+    mkdir(empty, 0755);
+    pl_report_opts o3 = {.input = g_gpkg, .output = empty, .width = 600, .height = 450};
+    assert_int_equal(pl_report_run(ctx, &o3, &err), PL_OK);
+    snprintf(path, sizeof path, "%s/index.html", empty);
+    assert_true(file_exists(path));
+    pl_ctx_free(ctx);
+}
+
+static void test_report_failures_leave_nothing(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[4300], bad[4300];
+    snprintf(out, sizeof out, "%s/misslyckad", g_dir);
+    /* Maps too small: fails after the temporary folder exists; nothing may be left. */
+    pl_report_opts o = {.input = g_gpkg, .output = out, .width = 100, .height = 100};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_EINPUT);
+    assert_false(file_exists(out));
+    assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
+    /* Not a GeoPackage. */
+    snprintf(bad, sizeof bad, "%s/inte.gpkg", g_dir);
+    FILE *f = fopen(bad, "w");
+    fputs("hello", f);
+    fclose(f);
+    pl_report_opts o2 = {.input = bad, .output = out};
+    assert_int_equal(pl_report_run(ctx, &o2, &err), PL_EINPUT);
+    pl_report_opts o3 = {.input = "/nonexistent/x.gpkg", .output = out};
+    assert_int_equal(pl_report_run(ctx, &o3, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "/nonexistent/x.gpkg"));
+    /* Output folder's parent missing. */
+    pl_report_opts o4 = {.input = g_gpkg, .output = "/nonexistent-dir/rapport"};
+    assert_int_equal(pl_report_run(ctx, &o4, &err), PL_EINPUT);
+    assert_false(file_exists(out));
+    pl_ctx_free(ctx);
+}
+
+/* Legend labels for planners: class names, percentages, whole counts. */
+static void test_report_legend_labels(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char path[4300];
+    snprintf(path, sizeof path, "%s/labels.gpkg", g_dir);
+    pl_gpkg_opts go = {.overwrite = 1, .timestamp = "2024-05-01T12:00:00Z"};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &go, &err);
+    assert_non_null(g);
+    pl_gpkg_add_parameter(g, "analysis", "classify");
+    static const pl_field_def cf[] = {
+        {"class", PL_FIELD_INT, "Klass", NULL},
+        {"class_name", PL_FIELD_TEXT, "Klassnamn", NULL},
+        {"share_remote_rural", PL_FIELD_REAL, "Andel i landsbygd avlägset belägen", NULL},
+        {"service_level", PL_FIELD_INT, "Antal servicetyper", NULL},
+    };
+    static const double cb[] = {1, 2}, sb[] = {0.05, 0.1, 0.25, 0.5}, lb[] = {0, 1, 2};
+    pl_style cs = {PL_STYLE_GRADUATED, "class", cb, 2, "", "klass", "access", NULL};
+    pl_style ss = {PL_STYLE_GRADUATED, "share_remote_rural", sb, 4, "", "andel", "access", NULL};
+    pl_style ls = {PL_STYLE_GRADUATED, "service_level", lb, 3, "typer", "nivå", "green", NULL};
+    pl_gpkg_layer *lc = pl_gpkg_layer_add(g, "classify_cells", 6, NULL, cf, 4, &cs, &err);
+    pl_gpkg_layer *lm = pl_gpkg_layer_add(g, "classify_municipalities", 6, NULL, cf, 4, &ss, &err);
+    pl_gpkg_layer *ll = pl_gpkg_layer_add(g, "service_level", 6, NULL, cf, 4, &ls, &err);
+    assert_non_null(lc);
+    assert_non_null(lm);
+    assert_non_null(ll);
+    static const char *names[] = {"tätort", "tätortsnära landsbygd", "landsbygd avlägset belägen"};
+    for (int i = 0; i < 3; i++) {
+        char wkt[200];
+        snprintf(wkt, sizeof wkt, "POLYGON((%d 6500000,%d 6500000,%d 6501000,%d 6501000,%d 6500000))",
+                 500000 + i * 1000, 501000 + i * 1000, 501000 + i * 1000, 500000 + i * 1000, 500000 + i * 1000);
+        GEOSGeometry *sq = GEOSGeomFromWKT_r(ctx->geos, wkt);
+        pl_gpkg_layer *ls3[] = {lc, lm, ll};
+        for (int k = 0; k < 3; k++) {
+            pl_gpkg_row_begin(ls3[k]);
+            pl_gpkg_set_int(ls3[k], 0, i + 1);
+            pl_gpkg_set_text(ls3[k], 1, names[i]);
+            pl_gpkg_set_real(ls3[k], 2, 0.2 * i);
+            pl_gpkg_set_int(ls3[k], 3, i);
+            pl_gpkg_set_geos(ls3[k], sq);
+            assert_int_equal(pl_gpkg_row_end(ls3[k], &err), PL_OK);
+        }
+        GEOSGeom_destroy_r(ctx->geos, sq);
+    }
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+
+    pl_map_style s;
+    assert_int_equal(pl_report_layer_style(path, "classify_cells", &s, &err), PL_OK);
+    assert_int_equal(s.n_classes, 4);
+    assert_string_equal(s.classes[0].label, "tätort");
+    assert_string_equal(s.classes[1].label, "tätortsnära landsbygd");
+    assert_string_equal(s.classes[2].label, "landsbygd avlägset belägen");
+    assert_string_equal(s.classes[3].label, "ej nåbar");  /* the NULL class keeps its label */
+    pl_map_style_free(&s);
+
+    assert_int_equal(pl_report_layer_style(path, "classify_municipalities", &s, &err), PL_OK);
+    assert_string_equal(s.classes[0].label, "0–5" NBSP "%");
+    assert_string_equal(s.classes[2].label, "10–25" NBSP "%");
+    assert_string_equal(s.classes[4].label, "> 50" NBSP "%");
+    pl_map_style_free(&s);
+
+    assert_int_equal(pl_report_layer_style(path, "service_level", &s, &err), PL_OK);
+    assert_int_equal(s.n_classes, 5);
+    assert_string_equal(s.classes[0].label, "0 typer");
+    assert_string_equal(s.classes[1].label, "1 typer");
+    assert_string_equal(s.classes[2].label, "2 typer");
+    assert_string_equal(s.classes[3].label, "≥ 3 typer");
+    assert_string_equal(s.classes[4].label, "uppgift saknas");
+    pl_map_style_free(&s);
+
+    /* The report of this file: its title and maps. */
+    char out[4400];
+    snprintf(out, sizeof out, "%s/labels-rapport", g_dir);
+    pl_report_opts o = {.input = path, .output = out, .width = 600, .height = 450};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    assert_int_equal(count_entries(out, ".png"), 3);
+    char index[4500];
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(strstr(html, "<h1>Territoriell klassificering (tätort – landsbygd)</h1>"));
+    free(html);
+    pl_ctx_free(ctx);
+}
+
+static void test_cli(void **state)
+{
+    (void)state;
+    assert_int_equal(run_cmd("build/platsa report --help | grep -q -- '--overwrite'"), 0);
+    assert_int_equal(run_cmd("build/platsa report > /dev/null 2>&1"), 1);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s/cli' --width 700 --height 500", g_gpkg, g_dir), 0);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/cli/index.html", g_dir);
+    assert_true(file_exists(path));
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s/cli' 2>/dev/null", g_gpkg, g_dir), 1);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s/cli' --width x 2>/dev/null", g_gpkg, g_dir), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_format_number),
+        cmocka_unit_test(test_style_graduated),
+        cmocka_unit_test(test_style_categorized),
+        cmocka_unit_test(test_style_errors),
+        cmocka_unit_test(test_render_map),
+        cmocka_unit_test(test_render_errors),
+        cmocka_unit_test(test_report_html),
+        cmocka_unit_test(test_report_replace),
+        cmocka_unit_test(test_report_failures_leave_nothing),
+        cmocka_unit_test(test_report_legend_labels),
+        cmocka_unit_test(test_cli),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, NULL);
+    /* Font caches of cairo and fontconfig, so LeakSanitizer (make test-asan) sees only ours.
+     * FcFini is looked up at run time: the test does not link fontconfig itself. */
+    cairo_debug_reset_static_data();
+    void (*fc_fini)(void) = (void (*)(void))dlsym(RTLD_DEFAULT, "FcFini");
+    if (fc_fini)
+        fc_fini();
+    return failed;
+}
