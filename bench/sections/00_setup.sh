@@ -21,7 +21,7 @@ grid_args() {
 }
 for gsize in $GRIDS; do
   d=$WORK/grid-$gsize
-  if [ ! -f "$d/meta.txt" ] || [ ! -f "$d/roads.gpkg" ] || [ "$BENCH_DIR/bench_routing" -nt "$d/meta.txt" ]; then
+  if [ ! -f "$d/meta.txt" ] || [ ! -f "$d/roads.gpkg" ] || [ bench/bench_routing.c -nt "$d/meta.txt" ]; then
     echo "bench: exporting the $gsize grid workload to $d"
     mkdir -p "$d"
     "$BENCH_DIR/bench_routing" $(grid_args "$gsize") --runs 1 --k 1 --export "$d" >"$d/export.log"
