@@ -21,9 +21,17 @@ rm -rf "$OUT_DIR/notes" "$RESULTS"
 . bench/lib.sh
 BENCH_T0=$(date +%s)
 BENCH_LOAD_START=$(load_now)
+note zz_load "## Load during the run"
+note zz_load ""
+note zz_load "1-minute load average when each section started (2 cores; other work shares them) and its minutes:"
+note zz_load ""
 for section in bench/sections/*.sh; do
-  echo "== $(basename "$section" .sh) (load $(load_now)) =="
+  name=$(basename "$section" .sh)
+  l0=$(load_now)
+  t0=$(date +%s)
+  echo "== $name (load $l0) =="
   . "$section"
+  note zz_load "- $name: load $l0 at the start, $(( ($(date +%s) - t0 + 30) / 60 )) min"
 done
 BENCH_LOAD_END=$(load_now)
 BENCH_MINUTES=$(( ($(date +%s) - BENCH_T0 + 59) / 60 ))
