@@ -2,8 +2,12 @@
 #include "access.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ids.h"
 #include "units.h"
@@ -165,6 +169,129 @@ static int search_type(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sn
     return rc;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---------- searches: one per type and metric, on up to 2 threads ---------- */
+
+/* The searches of different types and metrics are independent (each writes its own
+ * output array, the graph and snaps are read only), so they run on worker threads; every
+ * search is the same single-threaded pl_graph_nearest_k call as before, so the results are
+ * bit for bit those of a serial run. Threads: PLATSA_THREADS if set (1 = serial), else
+ * the online cores, at most 2: each running k=2 search holds 64 bytes per node (188 MB on
+ * the national network), so more threads would cost memory for little gain on the
+ * memory-bound search. */
+typedef struct search_job {
+    pl_ctx *ctx;                 /* progress and cancellation: used by the calling thread only */
+    const pl_graph *graph;
+    const pl_snap *cell_snap;
+    size_t n_cells;
+    pl_access_type *types;
+    pl_snap **sources;           /* per type */
+    int n_tasks;                 /* n_types * 2: task i = type i / 2, metric i % 2 */
+    atomic_int next;
+    atomic_int done;
+    atomic_int failed;
+    int *rc;                     /* per task */
+    pl_error *errs;              /* per task */
+} search_job;
+
+static void run_tasks(search_job *J, int reporter)
+{
+    for (;;) {
+        if (atomic_load(&J->failed))
+            return;
+        int i = atomic_fetch_add(&J->next, 1);
+        if (i >= J->n_tasks)
+            return;
+        pl_access_type *at = &J->types[i / 2];
+        pl_search_opts so = {.metric = i % 2 ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
+        pl_label *out = i % 2 ? at->by_time : at->by_dist;
+        J->rc[i] = pl_graph_nearest_k(NULL, J->graph, J->sources[i / 2], at->n_services, J->cell_snap, J->n_cells,
+                                      &so, out, &J->errs[i]);
+        int done = atomic_fetch_add(&J->done, 1) + 1;
+        if (J->rc[i] != PL_OK)
+            atomic_store(&J->failed, 1);
+        if (reporter && pl_progress(J->ctx, (double)done / J->n_tasks, "searching services")) {
+            J->rc[i] = pl_error_set(&J->errs[i], PL_EINPUT, "cancelled");
+            atomic_store(&J->failed, 1);
+        }
+    }
+}
+
+static void *search_worker(void *arg)
+{
+    run_tasks(arg, 0);
+    return NULL;
+}
+
+static int search_threads(int n_tasks)
+{
+    const char *env = getenv("PLATSA_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (!env || !*env)
+        n = n > 2 ? 2 : n;
+    n = n < 1 ? 1 : n > 64 ? 64 : n;
+    return n > n_tasks ? (n_tasks > 0 ? n_tasks : 1) : (int)n;
+}
+
+static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, const pl_snap *cell_snap,
+                      size_t n_cells, pl_access_type *types, int n_types, pl_error *err)
+{
+    search_job J = {.ctx = ctx, .graph = graph, .cell_snap = cell_snap, .n_cells = n_cells, .types = types,
+                    .n_tasks = 2 * n_types};
+    atomic_init(&J.next, 0);
+    atomic_init(&J.done, 0);
+    atomic_init(&J.failed, 0);
+    J.sources = pl_calloc((size_t)n_types, sizeof *J.sources);
+    J.rc = pl_calloc((size_t)J.n_tasks, sizeof *J.rc);
+    J.errs = pl_calloc((size_t)J.n_tasks, sizeof *J.errs);
+    for (int t = 0; t < n_types; t++) {
+        pl_access_type *at = &types[t];
+        J.sources[t] = pl_malloc((at->n_services ? at->n_services : 1) * sizeof **J.sources);
+        for (uint32_t s = 0; s < at->n_services; s++)
+            J.sources[t][s] = svc_snap[at->service_index[s]];
+        at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
+        at->by_time = pl_malloc(n_cells * 2 * sizeof *at->by_time);
+    }
+    int n_threads = search_threads(J.n_tasks);
+    pthread_t *tid = pl_calloc((size_t)n_threads, sizeof *tid);
+    int started = 0;
+    for (int i = 1; i < n_threads; i++)
+        if (pthread_create(&tid[i], NULL, search_worker, &J) == 0)
+            started++;
+        else
+            break;
+    run_tasks(&J, 1);  /* this thread works too, and reports progress */
+    for (int i = 1; i <= started; i++)
+        pthread_join(tid[i], NULL);
+    int rc = PL_OK;
+    for (int i = 0; i < J.n_tasks && rc == PL_OK; i++)
+        if (J.rc[i] != PL_OK) {
+            rc = J.rc[i];
+            if (err)
+                *err = J.errs[i];
+        }
+    for (int t = 0; t < n_types; t++)
+        free(J.sources[t]);
+    free(J.sources);
+    free(J.rc);
+    free(J.errs);
+    free(tid);
+    return rc;
+}
+
 static void add_to_stats(pl_access_stats *st, const pl_access_type *at, double pop, double age, double km,
                          double min)
 {
@@ -322,11 +449,14 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     pl_snap_opts_default(&so);
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
+    double t0 = now_s(), c0 = cpu_s();
     int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
     r->n_svc = svc->n;
     r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
     if (rc == PL_OK)
         rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
+    r->t_snap_s = now_s() - t0;
+    r->c_snap_s = cpu_s() - c0;
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -382,19 +512,24 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     int rc = pl_access_prepare(ctx, pop, svc, st, munis, roads, graph, params, &r, err);
     if (rc != PL_OK)
         return rc;
-    for (int t = 0; rc == PL_OK && t < r->n_types; t++) {
-        if (pl_progress(ctx, (double)t / params->n_types, "searching services")) {
-            rc = pl_error_set(err, PL_EINPUT, "cancelled");
-            break;
-        }
-        rc = pl_access_search_type(ctx, graph, r, t, err);
-    }
+    /* Every type's two searches at once, on up to 2 threads (search_all). */
+    double t0 = now_s(), c0 = cpu_s();
+    if (pl_progress(ctx, 0.0, "searching services"))
+        rc = pl_error_set(err, PL_EINPUT, "cancelled");
+    if (rc == PL_OK)
+        rc = search_all(ctx, graph, r->svc_snap, r->cell_snap, r->n_cells, r->types, r->n_types, err);
     pl_progress(ctx, 1.0, "searching services");
+    r->t_search_s = now_s() - t0;
+    r->c_search_s = cpu_s() - c0;
     if (rc != PL_OK) {
         pl_access_result_free(r);
         return rc;
     }
+    t0 = now_s();
+    c0 = cpu_s();
     pl_access_finish(ctx, pop, svc, munis, params, r);
+    r->t_stats_s = now_s() - t0;
+    r->c_stats_s = cpu_s() - c0;
     *out = r;
     return PL_OK;
 }

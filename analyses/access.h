@@ -77,6 +77,8 @@ typedef struct pl_access_result {
     int has_age;
     size_t n_svc;                /* services given (all types) */
     pl_snap *svc_snap;           /* how each service (pl_services order) attached to the roads */
+    double t_snap_s, t_search_s, t_stats_s; /* wall-clock seconds of the stages (platsa -v prints them) */
+    double c_snap_s, c_search_s, c_stats_s; /* CPU seconds of the stages, all threads */
 } pl_access_result;
 
 typedef struct pl_access_params {

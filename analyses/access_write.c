@@ -5,10 +5,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+#include <time.h>
+
 #include "../gis/gpkg_writer.h"
 #include "access.h"
 #include "classify.h"
 #include "fields.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 typedef pl_access_inputs access_inputs;
 
@@ -415,35 +432,128 @@ void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in)
     pl_service_types_free(in->types);
 }
 
-int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err)
+/* The roads and their graph are read and built on a second thread while the population,
+ * services and municipalities are read (the two take about the same time on the national
+ * data). The thread has its own context (GEOS handle, warnings); its warnings are added to
+ * the caller's after the join, in the order a serial run gives (roads after the other
+ * inputs), and its info lines go to stderr as they happen. */
+typedef struct roads_job {
+    pl_ctx *ctx;                 /* the thread's own */
+    const char *spec;
+    pl_load_opts lo;
+    pl_graph_opts gopts;
+    int build;                   /* also build the graph */
+    pl_roads *roads;
+    pl_graph *graph;
+    int rc;
+    pl_error err;
+    double t_roads, t_graph;     /* wall seconds of the two steps */
+} roads_job;
+
+static void *roads_thread(void *arg)
 {
+    roads_job *J = arg;
+    double t0 = now_s();
+    J->roads = pl_roads_load(J->ctx, J->spec, &J->lo, &J->err);
+    J->t_roads = now_s() - t0;
+    J->rc = J->roads ? PL_OK : J->err.code;
+    if (J->rc == PL_OK && J->build) {
+        t0 = now_s();
+        J->graph = pl_graph_build(J->ctx, J->roads, &J->gopts, &J->err);
+        J->rc = J->graph ? PL_OK : J->err.code;
+        J->t_graph = now_s() - t0;
+    }
+    return NULL;
+}
+
+static void merge_warnings(pl_ctx *to, const pl_ctx *from)
+{
+    for (size_t i = 0; i < from->n_warnings; i++) {
+        const pl_warning *w = &from->warnings[i];
+        if (w->count <= 0)
+            continue;
+        long have = pl_warn_count(to, w->key);
+        int echo = to->echo_warnings;
+        to->echo_warnings = 0;  /* the thread has echoed it already */
+        pl_warn(to, w->key, "%s", w->first_msg);
+        to->echo_warnings = echo;
+        for (size_t k = 0; k < to->n_warnings; k++)
+            if (strcmp(to->warnings[k].key, w->key) == 0)
+                to->warnings[k].count = have + w->count;
+    }
+}
+
+/* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph). */
+static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts, access_inputs *in,
+                       double *t_load, double *t_graph, pl_error *err)
+{
+    double t0 = now_s();
     pl_load_opts lo = {.assume_crs = o->assume_crs};
+    roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
+    if (gopts)
+        J.gopts = *gopts;
+    J.ctx = pl_ctx_new();
+    J.ctx->quiet = ctx->quiet;
+    J.ctx->verbose = ctx->verbose;
+    J.ctx->echo_warnings = ctx->echo_warnings;
+    memcpy(J.ctx->work_crs, ctx->work_crs, sizeof J.ctx->work_crs);
+    pthread_t tid;
+    int threaded = pthread_create(&tid, NULL, roads_thread, &J) == 0;
+    if (!threaded)  /* no thread to be had: the same work, in turn */
+        roads_thread(&J);
+    int rc = PL_OK;
     in->types = pl_service_types_load(ctx, o->service_types_file, err);
     if (!in->types)
-        return err->code;
+        rc = err->code;
     pl_progress(ctx, 0.0, "loading inputs");
-    pl_load_opts mo = lo;
-    mo.code_field = o->muni_code_field;
-    mo.name_field = o->muni_name_field;
-    in->munis = pl_municipalities_load(ctx, o->municipalities, &mo, err);
-    if (!in->munis)
-        return err->code;
-    pl_load_opts po = lo;
-    po.value_field = o->pop_field;
-    po.age_field = o->age_field;
-    in->pop = pl_population_load(ctx, o->population, &po, err);
-    if (!in->pop)
-        return err->code;
-    pl_load_opts so = lo;
-    so.type_field = o->type_field;
-    in->svc = pl_services_load(ctx, o->services, in->types, &so, err);
-    if (!in->svc)
-        return err->code;
-    in->roads = pl_roads_load(ctx, o->roads, &lo, err);
-    if (!in->roads)
-        return err->code;
-    pl_progress(ctx, 1.0, "loading inputs");
-    return PL_OK;
+    if (rc == PL_OK) {
+        pl_load_opts mo = lo;
+        mo.code_field = o->muni_code_field;
+        mo.name_field = o->muni_name_field;
+        in->munis = pl_municipalities_load(ctx, o->municipalities, &mo, err);
+        if (!in->munis)
+            rc = err->code;
+    }
+    if (rc == PL_OK) {
+        pl_load_opts po = lo;
+        po.value_field = o->pop_field;
+        po.age_field = o->age_field;
+        in->pop = pl_population_load(ctx, o->population, &po, err);
+        if (!in->pop)
+            rc = err->code;
+    }
+    if (rc == PL_OK) {
+        pl_load_opts so = lo;
+        so.type_field = o->type_field;
+        in->svc = pl_services_load(ctx, o->services, in->types, &so, err);
+        if (!in->svc)
+            rc = err->code;
+    }
+    double t_main = now_s() - t0;
+    if (threaded)
+        pthread_join(tid, NULL);
+    merge_warnings(ctx, J.ctx);
+    pl_ctx_free(J.ctx);
+    in->roads = J.roads;
+    in->graph = J.graph;
+    if (rc == PL_OK && J.rc != PL_OK) {
+        rc = J.rc;
+        *err = J.err;
+    }
+    /* The critical path: reading (the longer of the two threads' reads), then what is left. */
+    *t_load = t_main > J.t_roads ? t_main : J.t_roads;
+    *t_graph = now_s() - t0 - *t_load;
+    if (*t_graph < 0)
+        *t_graph = 0;
+    if (rc == PL_OK)
+        pl_progress(ctx, 1.0, "loading inputs");
+    return rc;
+}
+
+int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err)
+{
+    double t_load, t_graph;
+    return load_inputs(ctx, o, NULL, in, &t_load, &t_graph, err);
 }
 
 /* The types to analyse: those asked for, else every RSP type with at least one service. */
@@ -547,6 +657,8 @@ static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_o
 
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
+    double t_start = now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
+    double c_start = cpu_s(), c0 = c_start, c_load = 0, c_graph = 0, c_classify = 0, c_write = 0;
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     pl_graph_opts gopts;
@@ -555,16 +667,12 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
     gopts.cache_path = o->graph_cache;
     access_inputs in = {0};
-    int rc = pl_access_load_inputs(ctx, o, &in, err);
+    int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
         rc = pl_access_resolve_types(o, &in, types, &n_types, err);
-    if (rc == PL_OK) {
-        pl_progress(ctx, 0.0, "building road graph");
-        in.graph = pl_graph_build(ctx, in.roads, &gopts, err);
-        rc = in.graph ? PL_OK : err->code;
-        pl_progress(ctx, 1.0, "building road graph");
-    }
+    c_load = cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
+    c_graph = 0;
     pl_access_result *r = NULL;
     if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
@@ -572,13 +680,29 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
     }
+    t0 = now_s();
+    c0 = cpu_s();
     if (rc == PL_OK && o->classify)
         rc = classify_cells(ctx, o, &gopts, &in, err);
+    t_classify = now_s() - t0;
+    c_classify = cpu_s() - c0;
+    t0 = now_s();
+    c0 = cpu_s();
     if (rc == PL_OK)
         rc = write_output(ctx, o, command_line, &in, r, err);
+    t_write = now_s() - t0;
+    c_write = cpu_s() - c0;
     if (rc == PL_OK)
         pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r->n_cells, r->pop_total,
                 r->n_types, o->output);
+    if (rc == PL_OK && ctx->verbose)  /* one line, read by bench/run_bench.sh */
+        pl_info(ctx, "timings (s): load %.3f graph %.3f%s snap %.3f search %.3f summaries %.3f classify %.3f "
+                "write %.3f total %.3f", t_load, t_graph, in.graph && in.graph->from_cache ? " (cache)" : "",
+                r->t_snap_s, r->t_search_s, r->t_stats_s, t_classify, t_write, now_s() - t_start);
+    if (rc == PL_OK && ctx->verbose)
+        pl_info(ctx, "cpu (s): load %.3f graph %.3f snap %.3f search %.3f summaries %.3f classify %.3f write %.3f "
+                "total %.3f", c_load, c_graph, r->c_snap_s, r->c_search_s, r->c_stats_s, c_classify, c_write,
+                cpu_s() - c_start);
     pl_access_result_free(r);
     pl_access_free_inputs(ctx, &in);
     return rc;

@@ -12,7 +12,21 @@
  *                      [--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree]
  * --compare-strtree also times the nearest segment through a GEOS STRtree (the choice
  * documented for pl_graph_snap). --roads runs the same searches on a real network instead,
- * with facilities and origins at random road vertices moved up to 50 m. */
+ * with facilities and origins at random road vertices moved up to 50 m.
+ *
+ * Peers (bench/peers/) and the end-to-end run:
+ *   --export DIR   also writes the workload to files: DIR/roads.gpkg (the lines, layer roads,
+ *                  field highway), DIR/facilities.csv and DIR/origins.csv (x,y), the graph
+ *                  platsa built (DIR/edges.csv: source,target,length; nodes 1..N), how the
+ *                  facilities attach (DIR/super.csv: node,cost — the zero-or-more-cost edges of
+ *                  a virtual super source, node 0 — so a single-source search from node 0 is the
+ *                  multi-source search), how the origins attach (DIR/origins_snap.csv: node_a,
+ *                  cost_a,node_b,cost_b,access, an origin's distance is min(d(a)+cost_a,
+ *                  d(b)+cost_b)+access) and platsa's nearest distances (DIR/platsa_k1.csv), and
+ *                  DIR/meta.txt (counts).
+ *   --e2e DIR      the end-to-end run from those files: load DIR/roads.gpkg, read the places,
+ *                  build the graph (or read --cache), snap, search k=1, write DIR/e2e_k1.csv;
+ *                  prints each stage's seconds. Time it from outside (/usr/bin/time -v). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +36,10 @@
 #include <time.h>
 
 #include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+#include <cpl_string.h>
 
 #include "../gis/graph.h"
 #include "../gis/roads.h"
@@ -152,6 +170,227 @@ static void add_line(lines *L, uint32_t a, uint32_t b)
     L->n++;
 }
 
+/* ---- export of the workload for the peers, and the end-to-end run ---- */
+static int write_xy(const char *dir, const char *name, const double *x, const double *y, long n)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "x,y\n");
+    for (long i = 0; i < n; i++)
+        fprintf(f, "%.17g,%.17g\n", x[i], y[i]);
+    return fclose(f);
+}
+
+static long read_xy(const char *dir, const char *name, double **x, double **y)
+{
+    char path[4096], line[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long n = 0, cap = 1 << 16;
+    *x = pl_malloc((size_t)cap * sizeof **x);
+    *y = pl_malloc((size_t)cap * sizeof **y);
+    if (!fgets(line, sizeof line, f)) { /* header */
+        fclose(f);
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (n == cap) {
+            cap *= 2;
+            *x = pl_realloc(*x, (size_t)cap * sizeof **x);
+            *y = pl_realloc(*y, (size_t)cap * sizeof **y);
+        }
+        char *end;
+        (*x)[n] = strtod(line, &end);
+        (*y)[n] = strtod(end + 1, NULL);
+        n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static int write_roads_gpkg(const pl_roads *r, const char *path)
+{
+    GDALAllRegister();
+    CPLSetConfigOption("OGR_SQLITE_SYNCHRONOUS", "OFF");
+    GDALDriverH drv = GDALGetDriverByName("GPKG");
+    remove(path);
+    GDALDatasetH ds = GDALCreate(drv, path, 0, 0, 0, GDT_Unknown, NULL);
+    if (!ds)
+        return -1;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 3006);
+    char **lco = CSLSetNameValue(NULL, "GEOMETRY_NAME", "geom");
+    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "roads", srs, wkbLineString, lco);
+    CSLDestroy(lco);
+    OGRFieldDefnH fd = OGR_Fld_Create("highway", OFTString);
+    OGR_L_CreateField(lyr, fd, FALSE);
+    OGR_Fld_Destroy(fd);
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(lyr));
+    GDALDatasetStartTransaction(ds, FALSE);
+    int rc = 0;
+    for (size_t e = 0; e < r->n && rc == 0; e++) {
+        OGRGeometryH g = OGR_G_CreateGeometry(wkbLineString);
+        for (size_t v = r->first_vertex[e]; v < r->first_vertex[e + 1]; v++)
+            OGR_G_AddPoint_2D(g, r->vx[v], r->vy[v]);
+        OGR_F_SetGeometryDirectly(f, g);
+        OGR_F_SetFieldString(f, 0, pl_road_class_name((pl_road_class)r->road_class[e]));
+        OGR_F_SetFID(f, OGRNullFID);
+        rc = OGR_L_CreateFeature(lyr, f) == OGRERR_NONE ? 0 : -1;
+        if ((e + 1) % 500000 == 0) {
+            GDALDatasetCommitTransaction(ds);
+            GDALDatasetStartTransaction(ds, FALSE);
+        }
+    }
+    GDALDatasetCommitTransaction(ds);
+    OGR_F_Destroy(f);
+    OSRDestroySpatialReference(srs);
+    GDALClose(ds);
+    return rc;
+}
+
+static int export_workload(const char *dir, const pl_graph *g, const pl_roads *r, const double *fx, const double *fy,
+                           long n_fac, const double *ox, const double *oy, long n_orig, const pl_snap *fs,
+                           const pl_snap *os, const pl_label *k1)
+{
+    char path[4096];
+    if (write_xy(dir, "facilities.csv", fx, fy, n_fac) || write_xy(dir, "origins.csv", ox, oy, n_orig))
+        return -1;
+    snprintf(path, sizeof path, "%s/edges.csv", dir);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f, "source,target,length\n");
+    for (uint32_t e = 0; e < g->n_edges; e++) /* the grid is two-way everywhere */
+        fprintf(f, "%u,%u,%.17g\n", g->edge_a[e] + 1, g->edge_b[e] + 1, (double)g->edge_len_m[e]);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/super.csv", dir);
+    f = fopen(path, "w");
+    fprintf(f, "node,cost\n");
+    for (long i = 0; i < n_fac; i++) {
+        const pl_snap *s = &fs[i];
+        if (s->status == PL_SNAP_NONE)
+            continue;
+        if (s->from_a)
+            fprintf(f, "%u,%.17g\n", s->node_a + 1, (double)s->access_m + s->a_len_m);
+        if (s->from_b && s->node_b != s->node_a)
+            fprintf(f, "%u,%.17g\n", s->node_b + 1, (double)s->access_m + s->b_len_m);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/origins_snap.csv", dir);
+    f = fopen(path, "w");
+    fprintf(f, "node_a,cost_a,node_b,cost_b,access\n");
+    long at_node = 0;
+    for (long i = 0; i < n_orig; i++) {
+        const pl_snap *s = &os[i];
+        if (s->status == PL_SNAP_NONE) {
+            fprintf(f, "0,inf,0,inf,inf\n");
+            continue;
+        }
+        at_node += s->access_m == 0 && (s->a_len_m == 0 || s->b_len_m == 0);
+        fprintf(f, "%u,%.17g,%u,%.17g,%.17g\n", s->node_a + 1, s->to_a ? (double)s->a_len_m : INFINITY,
+                s->node_b + 1, s->to_b ? (double)s->b_len_m : INFINITY, (double)s->access_m);
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "%s/platsa_k1.csv", dir);
+    f = fopen(path, "w");
+    fprintf(f, "dist_m\n");
+    for (long i = 0; i < n_orig; i++)
+        fprintf(f, "%.17g\n", k1[i].dist_m);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/meta.txt", dir);
+    f = fopen(path, "w");
+    fprintf(f, "nodes %u\nedges %u\nfacilities %ld\norigins %ld\norigins_at_node %ld\n", g->n_nodes, g->n_edges,
+            n_fac, n_orig, at_node);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/roads.gpkg", dir);
+    return write_roads_gpkg(r, path);
+}
+
+/* The end-to-end run: files in, nearest distances out. */
+static int run_e2e(const char *dir, const char *cache, const char *mode_name)
+{
+    double (*now)(void) = now_s;
+    double t_all = now(), t0 = now();
+    GDALAllRegister();
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char path[4096];
+    snprintf(path, sizeof path, "%s/roads.gpkg:roads", dir);
+    pl_roads *r = pl_roads_load(ctx, path, NULL, &err);
+    if (!r) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    double *fx, *fy, *ox, *oy;
+    long n_fac = read_xy(dir, "facilities.csv", &fx, &fy), n_orig = read_xy(dir, "origins.csv", &ox, &oy);
+    if (n_fac < 0 || n_orig < 0) {
+        fprintf(stderr, "%s: facilities.csv or origins.csv missing (run with --export first)\n", dir);
+        return 1;
+    }
+    double t_load = now() - t0;
+    t0 = now();
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    pl_mode_from_name(mode_name, &go.mode);
+    go.cache_path = cache;
+    pl_graph *g = pl_graph_build(ctx, r, &go, &err);
+    if (!g) {
+        fprintf(stderr, "%s\n", err.msg);
+        return 1;
+    }
+    double t_build = now() - t0;
+    t0 = now();
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_snap *fs = pl_malloc((size_t)n_fac * sizeof *fs), *os = pl_malloc((size_t)n_orig * sizeof *os);
+    pl_graph_snap(ctx, g, r, fx, fy, (size_t)n_fac, &so, fs, &err);
+    pl_graph_snap(ctx, g, r, ox, oy, (size_t)n_orig, &so, os, &err);
+    double t_snap = now() - t0;
+    t0 = now();
+    pl_label *out = pl_malloc((size_t)n_orig * sizeof *out);
+    pl_search_opts sopts = {.metric = PL_METRIC_DISTANCE, .k = 1, .cutoff = INFINITY};
+    pl_graph_nearest_k(ctx, g, fs, (uint32_t)n_fac, os, (size_t)n_orig, &sopts, out, &err);
+    double t_search = now() - t0;
+    t0 = now();
+    snprintf(path, sizeof path, "%s/e2e_k1.csv", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "dist_m\n");
+    double sum = 0;
+    long reach = 0;
+    for (long i = 0; i < n_orig; i++) {
+        fprintf(f, "%.17g\n", out[i].dist_m);
+        if (isfinite(out[i].dist_m)) {
+            sum += out[i].dist_m;
+            reach++;
+        }
+    }
+    fclose(f);
+    double t_write = now() - t0;
+    printf("e2e: %zu roads, %u nodes, %ld facilities, %ld origins%s\n", r->n, g->n_nodes, n_fac, n_orig,
+           g->from_cache ? ", graph from cache" : "");
+    printf("e2e stages (s): load %.3f graph %.3f snap %.3f search %.3f write %.3f total %.3f\n", t_load, t_build,
+           t_snap, t_search, t_write, now() - t_all);
+    printf("e2e: reached %ld of %ld origins, mean nearest %.1f m, peak MB %.0f\n", reach, n_orig,
+           reach ? sum / reach : 0, peak_rss_mb());
+    free(out);
+    free(fs);
+    free(os);
+    free(fx);
+    free(fy);
+    free(ox);
+    free(oy);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     long n_target = 2000000, runs = 5, n_fac = 3000, n_orig = 400000;
@@ -159,7 +398,7 @@ int main(int argc, char **argv)
     pl_metric metric = PL_METRIC_DISTANCE;
     const char *cache = NULL;
     int k_only = 0, strtree = 0;
-    const char *roads_spec = NULL, *mode_name = "car";
+    const char *roads_spec = NULL, *mode_name = "car", *export_dir = NULL, *e2e_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--nodes") && i + 1 < argc)
             n_target = atol(argv[++i]);
@@ -183,15 +422,21 @@ int main(int argc, char **argv)
             k_only = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cache") && i + 1 < argc)
             cache = argv[++i];
+        else if (!strcmp(argv[i], "--export") && i + 1 < argc)
+            export_dir = argv[++i];
+        else if (!strcmp(argv[i], "--e2e") && i + 1 < argc)
+            e2e_dir = argv[++i];
         else {
             fprintf(stderr, "usage: %s [--nodes N] [--runs R] [--seed S] [--facilities F] [--origins O] "
                             "[--metric distance|time] [--cache FILE] [--k 1|2] [--compare-strtree] [--roads FILE[:LAYER] "
-                            "[--mode car|bike|walk]]\n", argv[0]);
+                            "[--mode car|bike|walk]] [--export DIR | --e2e DIR]\n", argv[0]);
             return 1;
         }
     }
     if (runs < 1)
         runs = 1;
+    if (e2e_dir)
+        return run_e2e(e2e_dir, cache, mode_name);
     rng ^= seed * 0x9e3779b97f4a7c15ULL;
 
     pl_ctx *ctx = pl_ctx_new();
@@ -370,6 +615,7 @@ int main(int argc, char **argv)
     printf("\n%-6s %9s %9s %9s %11s %11s %12s %9s %7s %8s\n", "search", "median s", "min s", "cpu s", "labels",
            "scans", "bucket ops", "ns/label", "goal s", "peak MB");
     pl_label *out = pl_malloc((size_t)n_orig * 3 * sizeof *out);
+    pl_label *k1 = export_dir ? pl_malloc((size_t)n_orig * sizeof *k1) : NULL;
     double goals[4] = {0, 0.6, 1.5, 0};
     for (int k = 1; k <= 2; k++) {
         if (k_only && k != k_only)
@@ -399,9 +645,24 @@ int main(int argc, char **argv)
                 reach++;
             }
         printf("         reached %zu of %ld origins, mean nearest %.1f m\n", reach, n_orig, reach ? sum / reach : 0);
+        if (k == 1 && k1)
+            memcpy(k1, out, (size_t)n_orig * sizeof *k1);
         free(times);
         free(cpus);
     }
+    if (export_dir) {
+        if (!k1 || (k_only && k_only != 1)) {
+            fprintf(stderr, "--export needs the k=1 search (leave out --k 2)\n");
+            return 1;
+        }
+        double te = now_s();
+        if (export_workload(export_dir, g, r, fx, fy, n_fac, ox, oy, n_orig, fs, os, k1) != 0) {
+            fprintf(stderr, "%s: export failed\n", export_dir);
+            return 1;
+        }
+        printf("exported the workload to %s in %.1f s\n", export_dir, now_s() - te);
+    }
+    free(k1);
     free(out);
     free(fs);
     free(os);

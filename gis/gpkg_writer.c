@@ -33,6 +33,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 #include <unistd.h>
 
 #define DEFAULT_BATCH_ROWS 50000
+#define QUEUE_ROWS 1024        /* rows handed to the writer thread and not yet inserted */
 #define MAX_OPEN_OUTPUTS 32
 #define MAX_TEMPS 40           /* per output: the GeoPackage, its 3 SQLite side files, CSV twins */
 #define OPEN_CLASS_UPPER 1e12  /* upper value of the open last graduated class */
@@ -259,6 +261,9 @@ struct pl_gpkg_layer {
     char *style_name;
     char *qml;                 /* generated at layer_add; NULL for PL_STYLE_NONE */
     OGRFeatureH feat;          /* row being built */
+    GEOSWKBWriter *wkb_writer; /* pl_gpkg_set_geos's, created on first use */
+    OGRFeatureDefnH defn;      /* the GDAL layer's, taken once (the writer thread uses the layer) */
+    long long n_inserted;      /* rows the writer has inserted (its own count, for messages) */
     char row_err[512];
     long long n_rows;
     FILE *csv;
@@ -290,6 +295,20 @@ struct pl_gpkg {
     int failed;
     pl_error fail_err;
     int slot;           /* index in the registry, -1 when not registered */
+    /* Rows are inserted by a writer thread (see pl_gpkg_row_end): a bounded queue of
+     * finished features, guarded by mu. Only the writer touches ds while it runs; every
+     * other use of ds first waits until the queue is empty and the writer idle (drain). */
+    int worker_on;
+    pthread_t worker;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_put, cv_get;
+    struct qentry {
+        pl_gpkg_layer *l;
+        OGRFeatureH f;
+    } q[QUEUE_ROWS];
+    int q_head, q_n, q_busy, q_stop, q_discard;
+    int async_failed;   /* the writer's first failure, handed to fail() by drain */
+    pl_error async_err;
     /* Temporary files, unlinked by abort and by pl_gpkg_cleanup_all (signal path):
      * a path is complete before n_temps counts it. */
     volatile sig_atomic_t n_temps;
@@ -798,6 +817,8 @@ static void free_layer(pl_gpkg_layer *l)
         OGR_F_Destroy(l->feat);
     if (l->csv)
         fclose(l->csv);
+    if (l->wkb_writer)
+        GEOSWKBWriter_destroy_r(l->g->ctx->geos, l->wkb_writer);
     for (int f = 0; f < l->n_fields; f++) {
         free((char *)l->fields[f].name);
         free((char *)l->fields[f].alias_sv);
@@ -839,10 +860,14 @@ static void free_gpkg(pl_gpkg *g)
 }
 
 /* Closes GDAL and CSV handles, removes every temporary file, frees g. */
+static void stop_worker(pl_gpkg *g, int discard);
+static int drain(pl_gpkg *g, pl_error *err);
+
 static void discard(pl_gpkg *g)
 {
     if (!g)
         return;
+    stop_worker(g, 1);
     for (int i = 0; i < g->n_layers; i++) {
         pl_gpkg_layer *l = g->layers[i];
         if (l->feat) {
@@ -941,7 +966,17 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         r->spec = pl_strdup(opts->inputs[i]);
         r->file = pl_strdup(file);
         r->size = -1;
-        if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
+        /* The same file given twice (one GeoPackage with several input layers) is hashed once. */
+        int same = -1;
+        struct stat sa, sb;
+        for (int k = 0; k < i && same < 0; k++)
+            if (g->inputs[k].size >= 0 && stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 &&
+                sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+                same = k;
+        if (same >= 0) {
+            memcpy(r->sha256, g->inputs[same].sha256, sizeof r->sha256);
+            r->size = g->inputs[same].size;
+        } else if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
             r->sha256[0] = '\0';
             r->size = -1;
         }
@@ -1036,6 +1071,18 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
             msg[sizeof msg - 1] = '\0';  /* truncated: still one line */
         add_io_hint(g, msg, sizeof msg);
         pl_error_set(err, PL_EINTERNAL, "%s", msg);
+    } else {
+        /* The file is a temporary one, renamed into place only after a successful close and
+         * an fsync (pl_gpkg_commit), and removed on any failure: a crash mid-write loses
+         * nothing that a journal could save, so no rollback journal and no sync per commit.
+         * A larger page cache (64 MiB) keeps the spatial index build in memory. */
+        static const char *const pragmas[] = {"PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
+                                              "PRAGMA cache_size = -65536"};
+        for (size_t k = 0; k < sizeof pragmas / sizeof pragmas[0]; k++) {
+            OGRLayerH res = GDALDatasetExecuteSQL(g->ds, pragmas[k], NULL, NULL);
+            if (res)
+                GDALDatasetReleaseResultSet(g->ds, res);
+        }
     }
     gdal_leave();
     if (!g->ds)
@@ -1057,6 +1104,10 @@ void pl_gpkg_set_batch_rows(pl_gpkg *g, long n)
 
 const char *pl_gpkg_temp_path(const pl_gpkg *g)
 {
+    /* Whoever asks is about to look into the file: the rows handed over so far are inserted
+     * first (g is only const to the caller; the writer's queue is internal state). */
+    if (g && g->worker_on)
+        drain((pl_gpkg *)g, NULL);
     return g && g->n_temps > 0 ? g->temps[0] : NULL;
 }
 
@@ -1086,6 +1137,130 @@ static int end_transaction(pl_gpkg *g)
     g->in_tx = 0;
     g->tx_rows = 0;
     return GDALDatasetCommitTransaction(g->ds);
+}
+
+/* ------------------------------------------------------------------ writer thread */
+
+/* Inserts one finished row and frees it. Runs on the writer thread (or on the caller's
+ * when no thread could be started), between gdal_enter and gdal_leave. 0 or -1 (e set). */
+static int insert_row(pl_gpkg *g, pl_gpkg_layer *l, OGRFeatureH f, pl_error *e)
+{
+    int rc = 0;
+    if (!g->in_tx) {
+        if (GDALDatasetStartTransaction(g->ds, FALSE) != OGRERR_NONE)
+            rc = -1, pl_error_set(e, PL_EINTERNAL, "%s: cannot start a transaction: %s", g->path, gdal_msg());
+        else
+            g->in_tx = 1;
+    }
+    if (rc == 0) {
+        l->n_inserted++;
+        if (OGR_L_CreateFeature(l->lyr, f) != OGRERR_NONE) {
+            pl_error_set(e, PL_EINTERNAL, "%s:%s: feature %lld: cannot write: %s", g->path, l->name, l->n_inserted,
+                         gdal_msg());
+            rc = -1;
+        }
+    }
+    if (rc == 0 && ++g->tx_rows >= g->batch_rows && end_transaction(g) != OGRERR_NONE) {
+        pl_error_set(e, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+        rc = -1;
+    }
+    OGR_F_Destroy(f);
+    return rc;
+}
+
+/* The writer thread: takes all queued rows at once and inserts them, so building the next
+ * rows (values, geometry conversion) overlaps with GDAL and SQLite inserting these. */
+static void *writer_main(void *arg)
+{
+    pl_gpkg *g = arg;
+    struct qentry *batch = pl_malloc(QUEUE_ROWS * sizeof *batch);
+    pthread_mutex_lock(&g->mu);
+    for (;;) {
+        while (g->q_n == 0 && !g->q_stop)
+            pthread_cond_wait(&g->cv_get, &g->mu);
+        if (g->q_n == 0)
+            break;
+        int n = g->q_n;
+        for (int i = 0; i < n; i++)
+            batch[i] = g->q[(g->q_head + i) % QUEUE_ROWS];
+        g->q_head = (g->q_head + n) % QUEUE_ROWS;
+        g->q_n = 0;
+        g->q_busy = 1;
+        int skip = g->async_failed || g->q_discard;
+        pthread_cond_broadcast(&g->cv_put);
+        pthread_mutex_unlock(&g->mu);
+        pl_error e = {0};
+        int bad = 0;
+        gdal_enter(g);
+        for (int i = 0; i < n; i++) {
+            if (skip || bad)
+                OGR_F_Destroy(batch[i].f);
+            else
+                bad = insert_row(g, batch[i].l, batch[i].f, &e) != 0;
+        }
+        gdal_leave();
+        pthread_mutex_lock(&g->mu);
+        if (bad && !g->async_failed) {
+            g->async_failed = 1;
+            g->async_err = e;
+        }
+        g->q_busy = 0;
+        pthread_cond_broadcast(&g->cv_put);
+    }
+    pthread_mutex_unlock(&g->mu);
+    free(batch);
+    return NULL;
+}
+
+static void start_worker(pl_gpkg *g)
+{
+    if (g->worker_on)
+        return;
+    pthread_mutex_init(&g->mu, NULL);
+    pthread_cond_init(&g->cv_put, NULL);
+    pthread_cond_init(&g->cv_get, NULL);
+    g->q_head = g->q_n = g->q_busy = g->q_stop = g->q_discard = 0;
+    if (pthread_create(&g->worker, NULL, writer_main, g) == 0) {
+        g->worker_on = 1;
+    } else {  /* no thread: rows are inserted by the caller */
+        pthread_mutex_destroy(&g->mu);
+        pthread_cond_destroy(&g->cv_put);
+        pthread_cond_destroy(&g->cv_get);
+    }
+}
+
+/* Waits until every queued row is inserted; hands a writer failure to fail(). */
+static int drain(pl_gpkg *g, pl_error *err)
+{
+    if (!g->worker_on)
+        return PL_OK;
+    pthread_mutex_lock(&g->mu);
+    while (g->q_n > 0 || g->q_busy)
+        pthread_cond_wait(&g->cv_put, &g->mu);
+    int failed = g->async_failed;
+    pl_error e = g->async_err;
+    pthread_mutex_unlock(&g->mu);
+    if (failed && !g->failed)
+        return fail(g, err, e.code, "%s", e.msg);
+    return g->failed ? sticky(g, err) : PL_OK;
+}
+
+/* Ends the writer thread: after the queue is inserted, or (discard) dropping what is queued. */
+static void stop_worker(pl_gpkg *g, int discard)
+{
+    if (!g->worker_on)
+        return;
+    pthread_mutex_lock(&g->mu);
+    g->q_stop = 1;
+    if (discard)
+        g->q_discard = 1;
+    pthread_cond_broadcast(&g->cv_get);
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->worker, NULL);
+    g->worker_on = 0;
+    pthread_mutex_destroy(&g->mu);
+    pthread_cond_destroy(&g->cv_put);
+    pthread_cond_destroy(&g->cv_get);
 }
 
 static int has_aliases(const pl_gpkg_layer *l)
@@ -1306,7 +1481,9 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
         fputc('\n', l->csv);
     }
 
-    /* The GDAL layer. */
+    /* The GDAL layer (the writer thread idle first: only one thread uses the dataset). */
+    if (drain(g, err) != PL_OK)
+        return NULL;
     gdal_enter(g);
     int rc = PL_OK;
     if (end_transaction(g) != OGRERR_NONE)
@@ -1338,6 +1515,8 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
                       gdal_msg());
         OGR_Fld_Destroy(fd);
     }
+    if (rc == PL_OK)
+        l->defn = OGR_L_GetLayerDefn(l->lyr);
     gdal_leave();
     return rc == PL_OK ? l : NULL;
 }
@@ -1361,7 +1540,7 @@ void pl_gpkg_row_begin(pl_gpkg_layer *l)
         return;
     if (l->feat)
         OGR_F_Destroy(l->feat);
-    l->feat = OGR_F_Create(OGR_L_GetLayerDefn(l->lyr));
+    l->feat = OGR_F_Create(l->defn);
     l->row_err[0] = '\0';
 }
 
@@ -1449,16 +1628,17 @@ void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom)
     if (!geom)
         return;  /* NULL geometry */
     GEOSContextHandle_t h = l->g->ctx->geos;
-    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
-    if (!w) {
-        row_error(l, "GEOS cannot create a WKB writer");
-        return;
+    if (!l->wkb_writer) {  /* one per layer, kept until the layer is freed */
+        l->wkb_writer = GEOSWKBWriter_create_r(h);
+        if (!l->wkb_writer) {
+            row_error(l, "GEOS cannot create a WKB writer");
+            return;
+        }
+        GEOSWKBWriter_setOutputDimension_r(h, l->wkb_writer, 2);
+        GEOSWKBWriter_setByteOrder_r(h, l->wkb_writer, GEOS_WKB_NDR);
     }
-    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
-    GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_NDR);
     size_t size = 0;
-    unsigned char *wkb = GEOSWKBWriter_write_r(h, w, geom, &size);
-    GEOSWKBWriter_destroy_r(h, w);
+    unsigned char *wkb = GEOSWKBWriter_write_r(h, l->wkb_writer, geom, &size);
     if (!wkb) {
         row_error(l, "GEOS cannot write the geometry as WKB");
         return;
@@ -1530,34 +1710,48 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
         return fail(g, err, PL_EINTERNAL, "%s:%s: pl_gpkg_row_end without pl_gpkg_row_begin", g->path, l->name);
     if (l->row_err[0])
         return fail(g, err, PL_EINTERNAL, "%s:%s: feature %lld: %s", g->path, l->name, l->n_rows + 1, l->row_err);
-    int rc = PL_OK;
-    gdal_enter(g);
-    if (!g->in_tx) {
-        if (GDALDatasetStartTransaction(g->ds, FALSE) != OGRERR_NONE)
-            rc = fail(g, err, PL_EINTERNAL, "%s: cannot start a transaction: %s", g->path, gdal_msg());
-        else
-            g->in_tx = 1;
+    if (g->worker_on) {  /* a failure of rows inserted earlier fails this one too */
+        pthread_mutex_lock(&g->mu);
+        int failed = g->async_failed;
+        pl_error e = g->async_err;
+        pthread_mutex_unlock(&g->mu);
+        if (failed)
+            return fail(g, err, e.code, "%s", e.msg);
     }
-    if (rc == PL_OK) {
-        OGR_F_SetFID(l->feat, OGRNullFID);
-        if (OGR_L_CreateFeature(l->lyr, l->feat) != OGRERR_NONE)
-            rc = fail(g, err, PL_EINTERNAL, "%s:%s: feature %lld: cannot write: %s", g->path, l->name,
-                      l->n_rows + 1, gdal_msg());
-    }
-    if (rc == PL_OK && l->csv) {
+    /* Every field is given (unset ones as NULL, which is what an omitted column stores):
+     * GDAL then keeps one prepared INSERT per layer instead of preparing a new one each
+     * time the set of given fields changes from one row to the next. */
+    for (int i = 0; i < l->n_fields; i++)
+        if (!OGR_F_IsFieldSet(l->feat, i))
+            OGR_F_SetFieldNull(l->feat, i);
+    OGR_F_SetFID(l->feat, OGRNullFID);
+    if (l->csv) {
         csv_row(l);
         if (ferror(l->csv))
-            rc = fail(g, err, PL_EINTERNAL, "%s: cannot write %s: %s", g->path, l->csv_final, strerror(errno));
+            return fail(g, err, PL_EINTERNAL, "%s: cannot write %s: %s", g->path, l->csv_final, strerror(errno));
     }
-    if (rc == PL_OK) {
-        l->n_rows++;
-        if (++g->tx_rows >= g->batch_rows && end_transaction(g) != OGRERR_NONE)
-            rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
-    }
-    gdal_leave();
-    OGR_F_Destroy(l->feat);
+    l->n_rows++;
+    OGRFeatureH f = l->feat;
     l->feat = NULL;
-    return rc;
+    /* The row goes to the writer thread, which inserts it while the caller builds the next
+     * ones; a failure to insert is reported by a later pl_gpkg_row_end or by pl_gpkg_commit
+     * (the output fails either way). Without a thread the row is inserted here. */
+    start_worker(g);
+    if (g->worker_on) {
+        pthread_mutex_lock(&g->mu);
+        while (g->q_n == QUEUE_ROWS)
+            pthread_cond_wait(&g->cv_put, &g->mu);
+        g->q[(g->q_head + g->q_n) % QUEUE_ROWS] = (struct qentry){l, f};
+        g->q_n++;
+        pthread_cond_signal(&g->cv_get);
+        pthread_mutex_unlock(&g->mu);
+        return PL_OK;
+    }
+    pl_error e = {0};
+    gdal_enter(g);
+    int bad = insert_row(g, l, f, &e) != 0;
+    gdal_leave();
+    return bad ? fail(g, err, e.code, "%s", e.msg) : PL_OK;
 }
 
 /* ------------------------------------------------------------------ commit */
@@ -1867,6 +2061,12 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
         discard(g);
         return rc;
     }
+    int drc = drain(g, err);
+    if (drc != PL_OK) {
+        discard(g);
+        return drc;
+    }
+    stop_worker(g, 0);
     gdal_enter(g);
     int rc = PL_OK;
     for (int i = 0; i < g->n_layers; i++) {

@@ -76,10 +76,12 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
                                  pl_error *err);
 
 /* Row building: begin, set values by field index, set geometry, end.
- * Unset fields are NULL. Rows are written in batched transactions. A single geometry
- * in a multi layer (Polygon into MultiPolygon) is promoted; any other mismatch, a bad
- * field index or a write error fails the row AND the output: pl_gpkg_commit then
- * reports that first error and leaves nothing behind. */
+ * Unset fields are NULL. Rows are written in batched transactions, by a writer thread:
+ * pl_gpkg_row_end hands the finished row over and returns while the caller builds the
+ * next one. A single geometry in a multi layer (Polygon into MultiPolygon) is promoted;
+ * any other mismatch or a bad field index fails the row AND the output at once; a write
+ * error (e.g. a full disk) fails the output and is reported by the next pl_gpkg_row_end
+ * or by pl_gpkg_commit, which then reports that first error and leaves nothing behind. */
 void pl_gpkg_row_begin(pl_gpkg_layer *l);
 void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v);
 void pl_gpkg_set_real(pl_gpkg_layer *l, int field, double v);   /* NaN is written as NULL */
@@ -118,7 +120,8 @@ int pl_gpkg_sha256_file(const char *path, char hex[65], long long *size);
 /* Rows per transaction (default 50000; n < 1 restores the default). For tests and tuning. */
 void pl_gpkg_set_batch_rows(pl_gpkg *g, long n);
 
-/* The temporary file the GeoPackage is written to until commit (for diagnostics and tests). */
+/* The temporary file the GeoPackage is written to until commit (for diagnostics and tests);
+ * waits until the rows handed over so far are inserted. */
 const char *pl_gpkg_temp_path(const pl_gpkg *g);
 
 #endif
