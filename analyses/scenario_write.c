@@ -476,7 +476,6 @@ static int write_summary(pl_gpkg *g, const pl_access_inputs *in, const pl_access
     pl_fields_add(&fl, "roads_added", PL_FIELD_INT, "Nya vägar", NULL);
     pl_fields_add(&fl, "method", PL_FIELD_TEXT, "Beräkning", "incremental or full re-run (road changes)");
     pl_fields_add(&fl, "units_searched", PL_FIELD_INT, "Rutor sökta på nytt", NULL);
-    pl_fields_add(&fl, "seconds", PL_FIELD_REAL, "Sekunder", NULL);
     pl_fields_add(&fl, "pop", PL_FIELD_REAL, "Befolkning", NULL);
     char name[128], alias[256], tok[32];
     for (int t = 0; t < base->n_types; t++) {
@@ -524,10 +523,10 @@ static int write_summary(pl_gpkg *g, const pl_access_inputs *in, const pl_access
             pl_gpkg_set_text(l, 8, s->full ? "full re-run (roads changed)" : "incremental");
             if (!s->full)
                 pl_gpkg_set_int(l, 9, s->work.units_searched);
-            pl_gpkg_set_real(l, 10, round_to(s->seconds, 1000));
+            /* Run times go to the log, not the table: the same inputs give the same table bytes. */
         }
-        pl_gpkg_set_real(l, 11, people(r->pop_total));
-        int f = 12;
+        pl_gpkg_set_real(l, 10, people(r->pop_total));
+        int f = 11;
         for (int t = 0; t < r->n_types; t++) {
             const pl_access_type *at = &r->types[t];
             pl_gpkg_set_int(l, f++, at->n_services);
