@@ -450,11 +450,14 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
     double t0 = now_s(), c0 = cpu_s();
-    int rc = pl_graph_snap(ctx, graph, roads, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
+    so.threads = search_threads(2);
+    pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
+    int rc = pl_graph_snap_indexed(ctx, snap_index, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
     r->n_svc = svc->n;
     r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
     if (rc == PL_OK)
-        rc = pl_graph_snap(ctx, graph, roads, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
+        rc = pl_graph_snap_indexed(ctx, snap_index, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
+    pl_snap_index_free(snap_index);
     r->t_snap_s = now_s() - t0;
     r->c_snap_s = cpu_s() - c0;
     /* Services in id order, so equal distances are won by the lower id. */

@@ -143,6 +143,10 @@ typedef struct pl_access_inputs {
 } pl_access_inputs;
 
 int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err);
+/* The same, with the graph too (in->graph), through gopts->cache_path when set (see
+ * layers/network.h: a warm cache skips reading the roads file and building the graph). */
+int pl_access_load_inputs_graph(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts,
+                                pl_access_inputs *in, pl_error *err);
 void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in);
 /* The types to analyse: o->types, else every RSP type with at least one service. */
 int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in, int *types, int *n_types,

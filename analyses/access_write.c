@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../gis/gpkg_writer.h"
+#include "../layers/network.h"
 #include "access.h"
 #include "classify.h"
 #include "fields.h"
@@ -453,34 +454,18 @@ typedef struct roads_job {
 static void *roads_thread(void *arg)
 {
     roads_job *J = arg;
+    if (J->build) {
+        pl_network_stats ns;
+        J->rc = pl_network_load(J->ctx, J->spec, &J->lo, &J->gopts, &J->roads, &J->graph, &ns, &J->err);
+        J->t_roads = ns.roads_s;
+        J->t_graph = ns.graph_s;
+        return NULL;
+    }
     double t0 = now_s();
     J->roads = pl_roads_load(J->ctx, J->spec, &J->lo, &J->err);
     J->t_roads = now_s() - t0;
     J->rc = J->roads ? PL_OK : J->err.code;
-    if (J->rc == PL_OK && J->build) {
-        t0 = now_s();
-        J->graph = pl_graph_build(J->ctx, J->roads, &J->gopts, &J->err);
-        J->rc = J->graph ? PL_OK : J->err.code;
-        J->t_graph = now_s() - t0;
-    }
     return NULL;
-}
-
-static void merge_warnings(pl_ctx *to, const pl_ctx *from)
-{
-    for (size_t i = 0; i < from->n_warnings; i++) {
-        const pl_warning *w = &from->warnings[i];
-        if (w->count <= 0)
-            continue;
-        long have = pl_warn_count(to, w->key);
-        int echo = to->echo_warnings;
-        to->echo_warnings = 0;  /* the thread has echoed it already */
-        pl_warn(to, w->key, "%s", w->first_msg);
-        to->echo_warnings = echo;
-        for (size_t k = 0; k < to->n_warnings; k++)
-            if (strcmp(to->warnings[k].key, w->key) == 0)
-                to->warnings[k].count = have + w->count;
-    }
 }
 
 /* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph). */
@@ -492,11 +477,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
     if (gopts)
         J.gopts = *gopts;
-    J.ctx = pl_ctx_new();
-    J.ctx->quiet = ctx->quiet;
-    J.ctx->verbose = ctx->verbose;
-    J.ctx->echo_warnings = ctx->echo_warnings;
-    memcpy(J.ctx->work_crs, ctx->work_crs, sizeof J.ctx->work_crs);
+    J.ctx = pl_ctx_new_child(ctx);
     pthread_t tid;
     int threaded = pthread_create(&tid, NULL, roads_thread, &J) == 0;
     if (!threaded)  /* no thread to be had: the same work, in turn */
@@ -532,7 +513,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     double t_main = now_s() - t0;
     if (threaded)
         pthread_join(tid, NULL);
-    merge_warnings(ctx, J.ctx);
+    pl_ctx_merge_warnings(ctx, J.ctx);
     pl_ctx_free(J.ctx);
     in->roads = J.roads;
     in->graph = J.graph;
@@ -554,6 +535,16 @@ int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs
 {
     double t_load, t_graph;
     return load_inputs(ctx, o, NULL, in, &t_load, &t_graph, err);
+}
+
+int pl_access_load_inputs_graph(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts,
+                                pl_access_inputs *in, pl_error *err)
+{
+    double t_load, t_graph;
+    pl_progress(ctx, 0.0, "loading inputs and building road graph");
+    int rc = load_inputs(ctx, o, gopts, in, &t_load, &t_graph, err);
+    pl_progress(ctx, 1.0, "loading inputs and building road graph");
+    return rc;
 }
 
 /* The types to analyse: those asked for, else every RSP type with at least one service. */

@@ -1,5 +1,6 @@
 /* Territorial classification by car travel time to the nearest large tätort. */
 #include "classify.h"
+#include "../layers/network.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -178,9 +179,11 @@ int pl_classify_compute(pl_ctx *ctx, const pl_population *pop, const pl_localiti
     pl_snap *loc_snap = pl_malloc(n_large * sizeof *loc_snap);
     pl_snap *cell_snap = pl_malloc((pop->n ? pop->n : 1) * sizeof *cell_snap);
     pl_label *labels = pl_malloc((pop->n ? pop->n : 1) * sizeof *labels);
-    int rc = pl_graph_snap(ctx, car_graph, roads, lx, ly, n_large, &so, loc_snap, err);
+    pl_snap_index *snap_index = pl_snap_index_new(car_graph, roads, so.min_component_nodes);
+    int rc = pl_graph_snap_indexed(ctx, snap_index, lx, ly, n_large, &so, loc_snap, err);
     if (rc == PL_OK)
-        rc = pl_graph_snap(ctx, car_graph, roads, pop->x, pop->y, pop->n, &so, cell_snap, err);
+        rc = pl_graph_snap_indexed(ctx, snap_index, pop->x, pop->y, pop->n, &so, cell_snap, err);
+    pl_snap_index_free(snap_index);
     pl_search_opts search = {.metric = PL_METRIC_TIME, .k = 1, .cutoff = INFINITY};
     if (rc == PL_OK)
         rc = pl_graph_nearest_k(ctx, car_graph, loc_snap, n_large, cell_snap, pop->n, &search, labels, err);
@@ -383,16 +386,15 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
     pl_municipalities *munis = pl_municipalities_load(ctx, o->municipalities, &lo, err);
     pl_population *pop = munis ? pl_population_load(ctx, o->population, &po, err) : NULL;
     pl_localities *loc = pop ? pl_localities_load(ctx, o->localities, &llo, err) : NULL;
-    pl_roads *roads = loc ? pl_roads_load(ctx, o->roads, &lo, err) : NULL;
+    pl_roads *roads = NULL;
     pl_graph *graph = NULL;
-    int rc = roads ? PL_OK : err->code;
+    int rc = loc ? PL_OK : err->code;
     if (rc == PL_OK) {
         pl_graph_opts go;
         pl_graph_opts_default(&go);
         go.mode = PL_MODE_CAR;
         go.cache_path = o->graph_cache;
-        graph = pl_graph_build(ctx, roads, &go, err);
-        rc = graph ? PL_OK : err->code;
+        rc = pl_network_load(ctx, o->roads, &lo, &go, &roads, &graph, NULL, err);
     }
     pl_classify_result *r = NULL;
     if (rc == PL_OK) {

@@ -6,6 +6,7 @@
 
 #include "../gis/gpkg_writer.h"
 #include "../gis/vector.h"
+#include "../layers/network.h"
 #include "fields.h"
 #include "green_internal.h"
 
@@ -424,14 +425,12 @@ static int load_all(pl_ctx *ctx, const pl_green_opts *o, green_loaded *L, pl_err
     if (o->roads && !o->green_areas)
         pl_info(ctx, "--roads serve rule 300 only; without --green-areas they are not read");
     if (o->roads && o->green_areas) {
-        if (!(L->roads = pl_roads_load(ctx, o->roads, &lo, err)))
-            return err->code;
         pl_graph_opts go;
         pl_graph_opts_default(&go);
         go.mode = PL_MODE_WALK;
         go.cache_path = o->graph_cache;
-        pl_progress(ctx, 0.0, "building walking graph");
-        if (!(L->graph = pl_graph_build(ctx, L->roads, &go, err)))
+        pl_progress(ctx, 0.0, "reading roads and building walking graph");
+        if (pl_network_load(ctx, o->roads, &lo, &go, &L->roads, &L->graph, NULL, err) != PL_OK)
             return err->code;
     }
     pl_progress(ctx, 1.0, "loading inputs");

@@ -814,16 +814,10 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     }
     gopts.cache_path = o->graph_cache;
     pl_access_inputs in = {0};
-    rc = pl_access_load_inputs(ctx, b, &in, err);
+    rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
         rc = pl_access_resolve_types(b, &in, types, &n_types, err);
-    if (rc == PL_OK) {
-        pl_progress(ctx, 0.0, "building road graph");
-        in.graph = pl_graph_build(ctx, in.roads, &gopts, err);
-        rc = in.graph ? PL_OK : err->code;
-        pl_progress(ctx, 1.0, "building road graph");
-    }
     pl_scenario_base *base = NULL;
     double t_base = now_s();
     if (rc == PL_OK) {

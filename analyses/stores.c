@@ -589,7 +589,7 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
     if (rc != PL_OK)
         return rc;
     pl_access_inputs in = {0};
-    rc = pl_access_load_inputs(ctx, b, &in, err);
+    rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int type = -1;
     if (rc == PL_OK) {
         type = pl_service_types_find(in.types, o->type);
@@ -598,12 +598,6 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
         if (type < 0)
             rc = pl_error_set(err, PL_EINPUT, "--type '%s': no such service type; see platsa info --service-types",
                               o->type);
-    }
-    if (rc == PL_OK) {
-        pl_progress(ctx, 0.0, "building road graph");
-        in.graph = pl_graph_build(ctx, in.roads, &gopts, err);
-        rc = in.graph ? PL_OK : err->code;
-        pl_progress(ctx, 1.0, "building road graph");
     }
     pl_stores_result *r = NULL;
     if (rc == PL_OK) {

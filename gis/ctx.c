@@ -52,6 +52,16 @@ pl_ctx *pl_ctx_new(void)
     return ctx;
 }
 
+pl_ctx *pl_ctx_new_child(const pl_ctx *parent)
+{
+    pl_ctx *c = pl_ctx_new();
+    c->quiet = parent->quiet;
+    c->verbose = parent->verbose;
+    c->echo_warnings = parent->echo_warnings;
+    memcpy(c->work_crs, parent->work_crs, sizeof c->work_crs);
+    return c;
+}
+
 void pl_ctx_free(pl_ctx *ctx)
 {
     if (!ctx)
@@ -89,6 +99,26 @@ void pl_warn(pl_ctx *ctx, const char *key, const char *fmt, ...)
         if (ctx->echo_warnings && !ctx->quiet)
             fprintf(stderr, "warning: %s\n", w->first_msg);
     }
+}
+
+void pl_warn_add(pl_ctx *ctx, const char *key, long count, const char *msg, int echo)
+{
+    if (count <= 0)
+        return;
+    pl_warning *w = warning_slot(ctx, key);
+    if (w->count == 0) {
+        snprintf(w->first_msg, sizeof w->first_msg, "%s", msg ? msg : "");
+        one_line(w->first_msg);
+        if (echo && ctx->echo_warnings && !ctx->quiet)
+            fprintf(stderr, "warning: %s\n", w->first_msg);
+    }
+    w->count += count;
+}
+
+void pl_ctx_merge_warnings(pl_ctx *to, const pl_ctx *from)
+{
+    for (size_t i = 0; from && i < from->n_warnings; i++)
+        pl_warn_add(to, from->warnings[i].key, from->warnings[i].count, from->warnings[i].first_msg, 0);
 }
 
 long pl_warn_count(const pl_ctx *ctx, const char *key)

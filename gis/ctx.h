@@ -56,10 +56,19 @@ typedef struct pl_ctx {
 /* Creates a context with GEOS initialised and work_crs "EPSG:3006". */
 pl_ctx *pl_ctx_new(void);
 void pl_ctx_free(pl_ctx *ctx);
+/* A context with the parent's settings (quiet, verbose, echo, working CRS), its own GEOS
+ * handle and no warnings yet: for a worker thread, or to keep one step's warnings apart
+ * (merge them back with pl_ctx_merge_warnings). No progress callback. */
+pl_ctx *pl_ctx_new_child(const pl_ctx *parent);
 
 /* Counted warning; key groups warnings of one kind. */
 void pl_warn(pl_ctx *ctx, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Adds `count` warnings of one kind at once (replaying a cache's, merging another
+ * context's); msg is kept as the example when the kind is new, and printed then if echo. */
+void pl_warn_add(pl_ctx *ctx, const char *key, long count, const char *msg, int echo);
+/* Adds every warning of `from` to `to` (a worker thread's context; already echoed there). */
+void pl_ctx_merge_warnings(pl_ctx *to, const pl_ctx *from);
 /* How many warnings of this kind were issued (0 if none). */
 long pl_warn_count(const pl_ctx *ctx, const char *key);
 /* Total of all warnings. */

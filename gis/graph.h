@@ -106,10 +106,27 @@ typedef struct pl_graph {
 
     uint64_t input_hash;           /* hash of the roads arrays and build options */
     int from_cache;                /* 1 when read from the cache file */
+    void *cache_map;               /* when set, the arrays live in this private mapping of the
+                                      cache file (pl_graph_free unmaps it instead of freeing them) */
+    size_t cache_map_size;
 } pl_graph;
 
 pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *opts, pl_error *err);
 void pl_graph_free(pl_graph *g);
+/* The one-line summary (nodes, arcs, edges, components, islands) as an info line. */
+void pl_graph_info(const pl_ctx *ctx, const pl_graph *g);
+
+/* Bump when the build logic changes: it is part of every cache key. */
+#define PL_GRAPH_BUILD_VERSION 2u
+
+/* Network cache file: the roads arrays, one mode's graph and the counted warnings of
+ * loading those roads, under a key the caller computes (layers/network.c keys it on the
+ * roads file's identity and the options). Read: 1 with *roads and *graph set (the
+ * caller's) and the saved warnings replayed into ctx; 0 when the file is missing, of
+ * another key or version, or damaged (an info line says which). */
+int pl_network_cache_read(pl_ctx *ctx, const char *path, uint64_t key, pl_roads **roads, pl_graph **graph);
+int pl_network_cache_write(pl_ctx *ctx, const char *path, uint64_t key, const pl_roads *roads,
+                           const pl_graph *graph, const pl_ctx *roads_warnings, pl_error *err);
 
 /* A place attached to the graph at its projected point on the nearest eligible edge. */
 typedef enum {
@@ -137,6 +154,7 @@ typedef struct pl_snap_opts {
                                       is within max_snap_m (default 50) */
     double access_speed_kmh;       /* speed of the access leg; <= 0 (default): the mode's
                                       access speed, pl_mode_access_speed_kmh */
+    int threads;                   /* threads for the places (default 1); the answers are the same */
 } pl_snap_opts;
 
 /* Access-leg speed: walk 5, bike 16, car 30 km/h. For car the leg from a place to the
@@ -158,6 +176,15 @@ void pl_snap_opts_default(pl_snap_opts *o);
  * same segments (no GEOS geometry per segment, no callbacks), with the same distances. */
 int pl_graph_snap(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const double *x,
                   const double *y, size_t n, const pl_snap_opts *opts, pl_snap *out, pl_error *err);
+
+/* The segment index pl_graph_snap builds each time, kept for several calls on one graph
+ * (cells, then services, then candidates): same answers, one build. It refers to g and
+ * roads, which must outlive it; min_component_nodes must equal the options' of each call. */
+typedef struct pl_snap_index pl_snap_index;
+pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint32_t min_component_nodes);
+void pl_snap_index_free(pl_snap_index *ix);
+int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x, const double *y, size_t n,
+                          const pl_snap_opts *opts, pl_snap *out, pl_error *err);
 
 /* One label of a k-nearest answer. source = index into the sources array, or UINT32_MAX
  * when fewer than k sources are reachable (then dist/time are INFINITY). */

@@ -11,8 +11,6 @@
 #include <strings.h>
 #include <sys/mman.h>
 
-/* Bump when the build logic changes: it is part of the cache hash. */
-#define GRAPH_BUILD_VERSION 2u
 
 const char *pl_mode_name(pl_mode m)
 {
@@ -185,7 +183,7 @@ uint64_t pl_hash_bytes(uint64_t h, const void *data, size_t n)
 static uint64_t inputs_hash(const pl_roads *roads, const pl_graph_opts *o)
 {
     uint64_t h = 0x706c617473616772ULL; /* "platsagr" */
-    uint32_t head[4] = {GRAPH_BUILD_VERSION, (uint32_t)o->mode, (uint32_t)(o->node_intersections != 0), 0};
+    uint32_t head[4] = {PL_GRAPH_BUILD_VERSION, (uint32_t)o->mode, (uint32_t)(o->node_intersections != 0), 0};
     h = pl_hash_bytes(h, head, sizeof head);
     double d[2] = {o->snap_tolerance_m, o->ferry_speed_kmh};
     h = pl_hash_bytes(h, d, sizeof d);
@@ -716,18 +714,28 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
                 pl_warn(ctx, "graph-cache", "%s", cerr.msg);
         }
     }
+    pl_graph_info(ctx, g);
+    return g;
+}
+
+void pl_graph_info(const pl_ctx *ctx, const pl_graph *g)
+{
     uint32_t island_nodes = g->n_nodes - (g->n_components ? g->component_nodes[0] : 0);
     pl_info(ctx, "graph (%s): %u nodes, %u arcs, %u edges, %u components; %u islands with %u nodes (%.1f%%) "
             "outside the largest", pl_mode_name(g->mode), g->n_nodes, g->n_arcs, g->n_edges, g->n_components,
             g->n_components ? g->n_components - 1 : 0, island_nodes,
             g->n_nodes ? 100.0 * island_nodes / g->n_nodes : 0.0);
-    return g;
 }
 
 void pl_graph_free(pl_graph *g)
 {
     if (!g)
         return;
+    if (g->cache_map) {
+        munmap(g->cache_map, g->cache_map_size);
+        free(g);
+        return;
+    }
     free(g->node_x);
     free(g->node_y);
     free(g->out_begin);

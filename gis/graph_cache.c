@@ -1,6 +1,11 @@
-/* Graph cache file: header (magic, format version, byte-order mark, inputs hash, counts),
- * the arrays in a fixed order, and a closing magic. Written to a temporary file and
- * renamed, so a reader never sees half a file. */
+/* Graph cache file: header (magic, format version, byte-order mark, key, counts), then
+ * optionally the roads arrays, the graph arrays, the counted warnings of loading the roads,
+ * the roads' source label, and a closing magic. Written to a temporary file and renamed, so
+ * a reader never sees half a file.
+ *
+ * Two users: pl_graph_build (graph only, keyed on a hash of the roads arrays) and the
+ * network cache (roads + graph, keyed by layers/network.c on the roads file's identity,
+ * so that a warm run reads neither the roads file nor rebuilds the graph). */
 #include "graph.h"
 #include "graph_internal.h"
 
@@ -8,18 +13,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "PLGRAPH1"
-#define CACHE_END "PLGREND1"
-#define CACHE_VERSION 1u
+#define CACHE_MAGIC "PLGRAPH3"
+#define CACHE_END "PLGREND3"
+#define CACHE_VERSION 3u
+#define SECTION_ALIGN 4096u  /* sections start on a page: each is mapped on its own */
+#define ARRAY_ALIGN 64u
 
 typedef struct cache_header {
     char magic[8];
     uint32_t version;
-    uint32_t byte_order; /* 0x01020304 as written */
-    uint64_t hash;
-    uint32_t mode, n_nodes, n_arcs, n_edges, n_components, reserved;
+    uint32_t byte_order;  /* 0x01020304 as written */
+    uint64_t key;         /* what the caller looks the file up by */
+    uint64_t input_hash;  /* pl_graph.input_hash */
+    uint32_t mode, n_nodes, n_arcs, n_edges, n_components, has_roads;
+    uint64_t n_roads, n_vertices;
+    uint32_t n_warnings, source_len;
+    uint64_t roads_off, roads_len, graph_off, graph_len, tail_off, file_size;
 } cache_header;
 
 typedef struct arr {
@@ -28,7 +41,7 @@ typedef struct arr {
     size_t count;
 } arr;
 
-static size_t list_arrays(pl_graph *g, arr *a)
+static size_t list_graph_arrays(pl_graph *g, arr *a)
 {
     size_t n = g->n_nodes, m = g->n_arcs, e = g->n_edges, c = g->n_components, k = 0;
     a[k++] = (arr){(void **)&g->node_x, sizeof(double), n};
@@ -53,51 +66,227 @@ static size_t list_arrays(pl_graph *g, arr *a)
     return k;
 }
 
-pl_graph *pl_graph_cache_read(pl_ctx *ctx, const char *path, uint64_t hash)
+static size_t list_road_arrays(pl_roads *r, size_t n_vertices, arr *a)
+{
+    size_t n = r->n, k = 0;
+    _Static_assert(sizeof(size_t) == 8, "the cache stores size_t offsets as 64-bit");
+    a[k++] = (arr){(void **)&r->first_vertex, sizeof(size_t), n + 1};
+    a[k++] = (arr){(void **)&r->vx, sizeof(double), n_vertices};
+    a[k++] = (arr){(void **)&r->vy, sizeof(double), n_vertices};
+    a[k++] = (arr){(void **)&r->id, sizeof(int64_t), n};
+    a[k++] = (arr){(void **)&r->road_class, sizeof(uint8_t), n};
+    a[k++] = (arr){(void **)&r->speed_kmh, sizeof(float), n};
+    a[k++] = (arr){(void **)&r->oneway, sizeof(int8_t), n};
+    a[k++] = (arr){(void **)&r->flags, sizeof(uint8_t), n};
+    a[k++] = (arr){(void **)&r->layer, sizeof(int8_t), n};
+    return k;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t to)
+{
+    return (v + to - 1) / to * to;
+}
+
+/* Bytes of a section holding these arrays, each starting on ARRAY_ALIGN. */
+static uint64_t section_len(const arr *a, size_t k)
+{
+    uint64_t off = 0;
+    for (size_t i = 0; i < k; i++)
+        off = align_up(off, ARRAY_ALIGN) + a[i].count * a[i].elem;
+    return align_up(off, SECTION_ALIGN);
+}
+
+/* Points the arrays into a mapped section. */
+static void place_arrays(unsigned char *base, arr *a, size_t k)
+{
+    uint64_t off = 0;
+    for (size_t i = 0; i < k; i++) {
+        off = align_up(off, ARRAY_ALIGN);
+        *a[i].ptr = base + off;
+        off += a[i].count * a[i].elem;
+    }
+}
+
+static int write_zeros(FILE *f, uint64_t n)
+{
+    static const unsigned char zeros[ARRAY_ALIGN];
+    while (n > 0) {
+        size_t step = n > sizeof zeros ? sizeof zeros : (size_t)n;
+        if (fwrite(zeros, 1, step, f) != step)
+            return 0;
+        n -= step;
+    }
+    return 1;
+}
+
+static int write_section(FILE *f, const arr *a, size_t k)
+{
+    uint64_t off = 0;
+    for (size_t i = 0; i < k; i++) {
+        uint64_t at = align_up(off, ARRAY_ALIGN);
+        if (!write_zeros(f, at - off))
+            return 0;
+        if (a[i].count && fwrite(*a[i].ptr, a[i].elem, a[i].count, f) != a[i].count)
+            return 0;
+        off = at + a[i].count * a[i].elem;
+    }
+    return write_zeros(f, align_up(off, SECTION_ALIGN) - off);
+}
+
+/* Maps one section privately (copy on write), its pages read in at once. NULL on failure. */
+static void *map_section(int fd, uint64_t off, uint64_t len)
+{
+    if (len == 0)
+        len = SECTION_ALIGN;  /* never happens with a header-checked file; keeps mmap valid */
+    void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)off);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* A saved counted warning: key, count and first message, replayed on a hit. */
+typedef struct saved_warning {
+    char key[96];
+    int64_t count;
+    uint32_t msg_len;
+} saved_warning;
+
+static int read_warnings(FILE *f, uint32_t n, pl_ctx *replay_into)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        saved_warning w;
+        if (fread(&w, sizeof w, 1, f) != 1 || w.msg_len >= 1024)
+            return 0;
+        char msg[1024];
+        if (w.msg_len && fread(msg, 1, w.msg_len, f) != w.msg_len)
+            return 0;
+        msg[w.msg_len] = '\0';
+        w.key[sizeof w.key - 1] = '\0';
+        if (replay_into && w.count > 0)
+            pl_warn_add(replay_into, w.key, (long)w.count, msg, 0);
+    }
+    return 1;
+}
+
+static int write_warnings(FILE *f, const pl_ctx *from)
+{
+    for (size_t i = 0; from && i < from->n_warnings; i++) {
+        saved_warning w;
+        memset(&w, 0, sizeof w);
+        snprintf(w.key, sizeof w.key, "%s", from->warnings[i].key);
+        w.count = from->warnings[i].count;
+        w.msg_len = (uint32_t)strnlen(from->warnings[i].first_msg, sizeof from->warnings[i].first_msg - 1);
+        if (fwrite(&w, sizeof w, 1, f) != 1 ||
+            (w.msg_len && fwrite(from->warnings[i].first_msg, 1, w.msg_len, f) != w.msg_len))
+            return 0;
+    }
+    return 1;
+}
+
+/* Opens path and checks magic, version and key; NULL (with an info line) when it does not fit. */
+static FILE *open_checked(pl_ctx *ctx, const char *path, uint64_t key, cache_header *h)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
-    cache_header h;
-    if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, CACHE_MAGIC, 8) != 0 || h.version != CACHE_VERSION ||
-        h.byte_order != 0x01020304u) {
+    if (fread(h, sizeof *h, 1, f) != 1 || memcmp(h->magic, CACHE_MAGIC, 8) != 0 || h->version != CACHE_VERSION ||
+        h->byte_order != 0x01020304u) {
         pl_info(ctx, "graph cache %s: not a platsa graph cache of this version; rebuilding", path);
         fclose(f);
         return NULL;
     }
-    if (h.hash != hash) {
+    if (h->key != key) {
         pl_info(ctx, "graph cache %s: made from other roads or options; rebuilding", path);
         fclose(f);
         return NULL;
     }
+    return f;
+}
+
+static pl_graph *graph_from_header(const cache_header *h)
+{
     pl_graph *g = pl_calloc(1, sizeof *g);
-    g->mode = (pl_mode)h.mode;
-    g->n_nodes = h.n_nodes;
-    g->n_arcs = h.n_arcs;
-    g->n_edges = h.n_edges;
-    g->n_components = h.n_components;
-    g->input_hash = h.hash;
-    arr a[32];
-    size_t k = list_arrays(g, a);
-    int ok = 1;
-    for (size_t i = 0; i < k; i++) {
-        *a[i].ptr = pl_big_alloc(a[i].count ? a[i].count * a[i].elem : 1);
-        if (a[i].count && fread(*a[i].ptr, a[i].elem, a[i].count, f) != a[i].count)
-            ok = 0;
-    }
-    char end[8];
-    if (!ok || fread(end, 8, 1, f) != 1 || memcmp(end, CACHE_END, 8) != 0) {
-        pl_info(ctx, "graph cache %s: truncated or damaged; rebuilding", path);
-        pl_graph_free(g);
-        g = NULL;
-    }
-    fclose(f);
+    g->mode = (pl_mode)h->mode;
+    g->n_nodes = h->n_nodes;
+    g->n_arcs = h->n_arcs;
+    g->n_edges = h->n_edges;
+    g->n_components = h->n_components;
+    g->input_hash = h->input_hash;
     return g;
 }
 
-int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *gc, const char *path, pl_error *err)
+/* The tail (warnings, source, end magic) is read first: a truncated or damaged file is
+ * refused before anything is mapped. */
+static int read_all(pl_ctx *ctx, const char *path, uint64_t key, int want_roads, pl_roads **roads_out,
+                    pl_graph **graph_out, pl_ctx *replay_into)
 {
-    (void)ctx;
+    cache_header h;
+    FILE *f = open_checked(ctx, path, key, &h);
+    if (!f)
+        return 0;
+    if (want_roads && !h.has_roads) {
+        pl_info(ctx, "graph cache %s: holds no roads; rebuilding", path);
+        fclose(f);
+        return 0;
+    }
+    struct stat st;
+    int ok = fstat(fileno(f), &st) == 0 && (uint64_t)st.st_size == h.file_size &&
+             fseeko(f, (off_t)h.tail_off, SEEK_SET) == 0;
+    pl_ctx *scratch = pl_ctx_new_child(ctx);  /* warnings are replayed only once all is read */
+    ok = ok && read_warnings(f, h.n_warnings, scratch);
+    char *source = pl_malloc((size_t)h.source_len + 1);
+    ok = ok && (h.source_len == 0 || fread(source, 1, h.source_len, f) == h.source_len);
+    source[h.source_len] = '\0';
+    char end[8];
+    ok = ok && fread(end, 8, 1, f) == 1 && memcmp(end, CACHE_END, 8) == 0;
+    pl_roads *r = NULL;
+    pl_graph *g = NULL;
+    arr a[32];
+    if (ok && want_roads) {
+        r = pl_calloc(1, sizeof *r);
+        r->n = (size_t)h.n_roads;
+        size_t k = list_road_arrays(r, (size_t)h.n_vertices, a);
+        ok = section_len(a, k) == h.roads_len && (r->cache_map = map_section(fileno(f), h.roads_off, h.roads_len));
+        if (ok) {
+            r->cache_map_size = (size_t)h.roads_len;
+            place_arrays(r->cache_map, a, k);
+        }
+    }
+    if (ok) {
+        g = graph_from_header(&h);
+        size_t k = list_graph_arrays(g, a);
+        ok = section_len(a, k) == h.graph_len && (g->cache_map = map_section(fileno(f), h.graph_off, h.graph_len));
+        if (ok) {
+            g->cache_map_size = (size_t)h.graph_len;
+            place_arrays(g->cache_map, a, k);
+        }
+    }
+    fclose(f);
+    if (!ok) {
+        pl_info(ctx, "graph cache %s: truncated or damaged; rebuilding", path);
+        pl_graph_free(g);
+        pl_roads_free(r);
+        free(source);
+        pl_ctx_free(scratch);
+        return 0;
+    }
+    if (replay_into)
+        for (size_t i = 0; i < scratch->n_warnings; i++)
+            pl_warn_add(replay_into, scratch->warnings[i].key, scratch->warnings[i].count,
+                        scratch->warnings[i].first_msg, 1);
+    pl_ctx_free(scratch);
+    g->from_cache = 1;
+    if (r) {
+        r->source = source;
+        *roads_out = r;
+    } else {
+        free(source);
+    }
+    *graph_out = g;
+    return 1;
+}
+
+static int write_all(const char *path, uint64_t key, const pl_roads *roads, const pl_graph *gc,
+                     const pl_ctx *warnings, pl_error *err)
+{
     char tmp[4200];
     snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
@@ -109,19 +298,44 @@ int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *gc, const char *path, pl_e
     memcpy(h.magic, CACHE_MAGIC, 8);
     h.version = CACHE_VERSION;
     h.byte_order = 0x01020304u;
-    h.hash = gc->input_hash;
+    h.key = key;
+    h.input_hash = gc->input_hash;
     h.mode = (uint32_t)gc->mode;
     h.n_nodes = gc->n_nodes;
     h.n_arcs = gc->n_arcs;
     h.n_edges = gc->n_edges;
     h.n_components = gc->n_components;
-    pl_graph g = *gc; /* list_arrays takes addresses of the fields */
-    arr a[32];
-    size_t k = list_arrays(&g, a);
-    int ok = fwrite(&h, sizeof h, 1, f) == 1;
-    for (size_t i = 0; ok && i < k; i++)
-        if (a[i].count && fwrite(*a[i].ptr, a[i].elem, a[i].count, f) != a[i].count)
-            ok = 0;
+    const char *source = roads && roads->source ? roads->source : "";
+    h.source_len = roads ? (uint32_t)strlen(source) : 0;
+    h.n_warnings = roads && warnings ? (uint32_t)warnings->n_warnings : 0;
+    arr ra[32], ga[32];
+    size_t rk = 0;
+    pl_roads r;
+    if (roads) {
+        h.has_roads = 1;
+        h.n_roads = roads->n;
+        h.n_vertices = roads->first_vertex[roads->n];
+        r = *roads;  /* list_road_arrays takes addresses of the fields */
+        rk = list_road_arrays(&r, (size_t)h.n_vertices, ra);
+    }
+    pl_graph g = *gc;
+    size_t gk = list_graph_arrays(&g, ga);
+    h.roads_off = align_up(sizeof h, SECTION_ALIGN);
+    h.roads_len = roads ? section_len(ra, rk) : 0;
+    h.graph_off = h.roads_off + h.roads_len;
+    h.graph_len = section_len(ga, gk);
+    h.tail_off = h.graph_off + h.graph_len;
+    h.file_size = h.tail_off + 8;
+    for (size_t i = 0; i < h.n_warnings; i++)
+        h.file_size += sizeof(saved_warning) +
+                       strnlen(warnings->warnings[i].first_msg, sizeof warnings->warnings[i].first_msg - 1);
+    h.file_size += h.source_len;
+    int ok = fwrite(&h, sizeof h, 1, f) == 1 && write_zeros(f, h.roads_off - sizeof h);
+    if (ok && roads)
+        ok = write_section(f, ra, rk);
+    ok = ok && write_section(f, ga, gk);
+    ok = ok && write_warnings(f, h.n_warnings ? warnings : NULL);
+    ok = ok && (h.source_len == 0 || fwrite(source, 1, h.source_len, f) == h.source_len);
     ok = ok && fwrite(CACHE_END, 8, 1, f) == 1;
     ok = (fclose(f) == 0) && ok;
     if (!ok || rename(tmp, path) != 0) {
@@ -131,4 +345,30 @@ int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *gc, const char *path, pl_e
                             strerror(e));
     }
     return PL_OK;
+}
+
+pl_graph *pl_graph_cache_read(pl_ctx *ctx, const char *path, uint64_t hash)
+{
+    pl_graph *g = NULL;
+    return read_all(ctx, path, hash, 0, NULL, &g, NULL) ? g : NULL;
+}
+
+int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *g, const char *path, pl_error *err)
+{
+    (void)ctx;
+    return write_all(path, g->input_hash, NULL, g, NULL, err);
+}
+
+int pl_network_cache_read(pl_ctx *ctx, const char *path, uint64_t key, pl_roads **roads, pl_graph **graph)
+{
+    *roads = NULL;
+    *graph = NULL;
+    return read_all(ctx, path, key, 1, roads, graph, ctx);
+}
+
+int pl_network_cache_write(pl_ctx *ctx, const char *path, uint64_t key, const pl_roads *roads,
+                           const pl_graph *graph, const pl_ctx *roads_warnings, pl_error *err)
+{
+    (void)ctx;
+    return write_all(path, key, roads, graph, roads_warnings, err);
 }

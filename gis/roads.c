@@ -2,6 +2,7 @@
 #include "roads.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <strings.h>
 
@@ -70,6 +71,12 @@ void pl_roads_free(pl_roads *r)
 {
     if (!r)
         return;
+    if (r->cache_map) {
+        munmap(r->cache_map, r->cache_map_size);
+        free(r->source);
+        free(r);
+        return;
+    }
     free(r->first_vertex);
     free(r->vx);
     free(r->vy);

@@ -37,6 +37,9 @@ typedef struct pl_roads {
     uint8_t *flags;           /* PL_ROAD_* */
     int8_t *layer;            /* OSM layer tag, 0 default */
     char *source;             /* "file:layer", for messages */
+    void *cache_map;          /* when set, the arrays live in this private mapping of a graph
+                                 cache file (pl_roads_free unmaps it instead of freeing them) */
+    size_t cache_map_size;
 } pl_roads;
 
 /* Road class name <-> enum ("motorway", "residential", ...), OSM highway values, case-

@@ -781,6 +781,60 @@ static void test_property_random_graphs(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Snapping on several threads, and through one index kept for several calls, gives the
+ * same answers as pl_graph_snap on one thread. */
+static void test_snap_threads_and_index(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    rng_state = 0x1234567ULL;
+    enum { SIDE = 40 };
+    tline *L = calloc(2 * SIDE * SIDE, sizeof *L);
+    int nl = 0;
+    for (int i = 0; i < SIDE; i++)
+        for (int j = 0; j < SIDE; j++) {
+            double x = i * 100.0 + (double)(rnd() % 20), y = j * 100.0 + (double)(rnd() % 20);
+            if (i + 1 < SIDE)
+                L[nl++] = (tline){2, {x, y, x + 100, y}, R_RES, 0, 0, 0, 0};
+            if (j + 1 < SIDE && rnd() % 3)
+                L[nl++] = (tline){2, {x, y, x, y + 100}, R_RES, 0, (int)(rnd() % 3) - 1, 0, 0};
+        }
+    pl_roads *r = mk_roads(L, nl);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    size_t n = 20000;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = (double)(rnd() % 4400) - 200;
+        y[i] = (double)(rnd() % 4400) - 200;
+    }
+    pl_snap *one = calloc(n, sizeof *one), *many = calloc(n, sizeof *many), *half = calloc(n, sizeof *half);
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_error err = {0};
+    assert_int_equal(pl_graph_snap(ctx, g, r, x, y, n, &so, one, &err), PL_OK);
+    so.threads = 3;
+    pl_snap_index *ix = pl_snap_index_new(g, r, so.min_component_nodes);
+    assert_int_equal(pl_graph_snap_indexed(ctx, ix, x, y, n, &so, many, &err), PL_OK);
+    assert_int_equal(pl_graph_snap_indexed(ctx, ix, x, y, n / 2, &so, half, &err), PL_OK);
+    assert_memory_equal(one, many, n * sizeof *one);
+    assert_memory_equal(one, half, n / 2 * sizeof *one);
+    long far = pl_warn_count(ctx, "snap-too-far");
+    assert_true(far == 0);
+    /* An index made for other options is refused. */
+    so.min_component_nodes = 7;
+    assert_int_equal(pl_graph_snap_indexed(ctx, ix, x, y, n, &so, many, &err), PL_EINTERNAL);
+    pl_snap_index_free(ix);
+    free(one);
+    free(many);
+    free(half);
+    free(x);
+    free(y);
+    free(L);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -795,6 +849,7 @@ int main(void)
         cmocka_unit_test(test_distinct_through_nodes),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_property_random_graphs),
+        cmocka_unit_test(test_snap_threads_and_index),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
