@@ -299,11 +299,60 @@ static void test_helpers(void **state)
     assert_true(pl_id_compare("007", "7") == 0);
 }
 
+/* The weighted median (a selection, not a sort) equals a sorted scan's answer: random
+ * values with many ties, integer and fractional weights, NaN values skipped. */
+static int cmp_pair(const void *a, const void *b)
+{
+    double x = ((const double *)a)[0], y = ((const double *)b)[0];
+    return (x > y) - (x < y);
+}
+
+static void test_weighted_median_property(void **state)
+{
+    (void)state;
+    uint64_t rng = 88172645463325252ULL;
+#define NEXT() (rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17, rng)
+    for (int round = 0; round < 2000; round++) {
+        size_t n = 1 + NEXT() % 300;
+        double *v = malloc(n * sizeof *v), *w = malloc(n * sizeof *w), *pairs = malloc(2 * n * sizeof *pairs);
+        int levels = 1 + (int)(NEXT() % 40);
+        size_t m = 0;
+        double total = 0;
+        for (size_t i = 0; i < n; i++) {
+            v[i] = NEXT() % 17 == 0 ? NAN : (double)(NEXT() % (uint64_t)levels) * 0.25;
+            w[i] = round % 2 ? (double)(NEXT() % 1000) / 7.0 : (double)(NEXT() % 5);
+            if (isfinite(v[i]) && w[i] > 0) {
+                pairs[2 * m] = v[i];
+                pairs[2 * m + 1] = w[i];
+                total += w[i];
+                m++;
+            }
+        }
+        qsort(pairs, m, 2 * sizeof *pairs, cmp_pair);
+        double want = NAN, acc = 0;
+        for (size_t i = 0; i < m; i++) {
+            acc += pairs[2 * i + 1];
+            if (acc >= total / 2) {
+                want = pairs[2 * i];
+                break;
+            }
+        }
+        double got = pl_weighted_median(v, w, n);
+        if (!(got == want || (isnan(got) && isnan(want))))
+            fail_msg("round %d: median %.17g, sorted scan %.17g", round, got, want);
+        free(v);
+        free(w);
+        free(pairs);
+    }
+#undef NEXT
+}
+
 int main(void)
 {
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_helpers),
+        cmocka_unit_test(test_weighted_median_property),
         cmocka_unit_test(test_distances_on_a_straight_road),
         cmocka_unit_test(test_population_totals_and_bands),
         cmocka_unit_test(test_region_keeps_services_outside),
