@@ -2,6 +2,7 @@
  * pruned by the distance from the nearest uncovered unit), the merged instance, and
  * single-linkage clusters of uncovered units. */
 #include "coverage.h"
+#include "../gis/min_heap.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -110,50 +111,6 @@ static int cmp_u64_for_coverage(const void *a, const void *b)
 
 /* ---------- searches ---------- */
 
-typedef struct hent {
-    double p;
-    uint32_t v;
-} hent;
-
-typedef struct heap {
-    hent *h;
-    size_t n, cap;
-} heap;
-
-static void hpush(heap *H, double p, uint32_t v)
-{
-    if (H->n == H->cap) {
-        H->cap = H->cap ? 2 * H->cap : 1024;
-        H->h = pl_realloc(H->h, H->cap * sizeof *H->h);
-    }
-    size_t i = H->n++;
-    while (i > 0 && H->h[(i - 1) / 2].p > p) {
-        H->h[i] = H->h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    H->h[i] = (hent){p, v};
-}
-
-static hent hpop(heap *H)
-{
-    hent top = H->h[0], last = H->h[--H->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= H->n)
-            break;
-        if (c + 1 < H->n && H->h[c + 1].p < H->h[c].p)
-            c++;
-        if (!(H->h[c].p < last.p))
-            break;
-        H->h[i] = H->h[c];
-        i = c;
-    }
-    if (H->n)
-        H->h[i] = last;
-    return top;
-}
-
 static inline double part_p(const pl_snap *s, int end, int M)
 {
     return end ? (M == PL_METRIC_DISTANCE ? s->b_len_m : s->b_time_s) : (M == PL_METRIC_DISTANCE ? s->a_len_m : s->a_time_s);
@@ -209,7 +166,7 @@ static void lower_bounds(cov_shared *S, const uint32_t *cells, size_t n_cells)
     double *d = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *d);
     for (uint32_t v = 0; v < g->n_nodes; v++)
         d[v] = INFINITY;
-    heap H = {0};
+    pl_min_heap H = {0};
     double limit = S->T + S->tol;
     for (size_t i = 0; i < n_cells; i++) {
         const pl_snap *c = &S->cell_snap[cells[i]];
@@ -222,13 +179,13 @@ static void lower_bounds(cov_shared *S, const uint32_t *cells, size_t n_cells)
             double p = acc_p(c, M) + part_p(c, end, M);
             if (p <= limit && p < d[v]) {
                 d[v] = p;
-                hpush(&H, p, v);
+                pl_heap_push(&H, p, v);
             }
         }
     }
     const float *w = M == PL_METRIC_DISTANCE ? g->arc_len_m : g->arc_time_s;
     while (H.n) {
-        hent e = hpop(&H);
+        pl_heap_entry e = pl_heap_pop(&H);
         if (e.p > d[e.v])
             continue;
         for (uint32_t a = g->out_begin[e.v]; a < g->out_begin[e.v + 1]; a++) {
@@ -236,7 +193,7 @@ static void lower_bounds(cov_shared *S, const uint32_t *cells, size_t n_cells)
             uint32_t u = g->arc_head[a];
             if (np <= limit && np < d[u]) {
                 d[u] = np;
-                hpush(&H, np, u);
+                pl_heap_push(&H, np, u);
             }
         }
     }
@@ -255,7 +212,7 @@ typedef struct cov_worker {
     double *dist;
     uint32_t *dstamp, *done;
     uint32_t *cstamp;
-    heap H;
+    pl_min_heap H;
     uint32_t *buf;
     size_t buf_cap;
 } cov_worker;
@@ -300,11 +257,11 @@ static void one_candidate(cov_worker *W, size_t j)
             if (W->dstamp[v] != stamp || p < W->dist[v]) {
                 W->dstamp[v] = stamp;
                 W->dist[v] = p;
-                hpush(&W->H, p, v);
+                pl_heap_push(&W->H, p, v);
             }
         }
         while (W->H.n) {
-            hent e = hpop(&W->H);
+            pl_heap_entry e = pl_heap_pop(&W->H);
             uint32_t v = e.v;
             if (W->done[v] == stamp || e.p > W->dist[v])
                 continue;
@@ -327,7 +284,7 @@ static void one_candidate(cov_worker *W, size_t j)
                 if (W->dstamp[u] != stamp || np < W->dist[u]) {
                     W->dstamp[u] = stamp;
                     W->dist[u] = np;
-                    hpush(&W->H, np, u);
+                    pl_heap_push(&W->H, np, u);
                 }
             }
         }

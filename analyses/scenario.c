@@ -1,6 +1,7 @@
 /* Scenarios: the scenario file, the k = 3 baseline, combined inputs, and the incremental
  * recomputation of closures and additions (see scenario.h). */
 #include "scenario.h"
+#include "../gis/min_heap.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -551,56 +552,12 @@ static int along_edge(const pl_snap *t, const pl_snap *s, int M, double *p, doub
 static inline int pq_less(double p, double q, double bp, double bq) { return p < bp || (p == bp && q < bq); }
 static inline int ps_less(double p, uint32_t s, double bp, uint32_t bs) { return p < bp || (p == bp && s < bs); }
 
-typedef struct hent {
-    double p;
-    uint32_t v;
-} hent;
-
-typedef struct heap {
-    hent *h;
-    size_t n, cap;
-} heap;
-
-static void hpush(heap *H, double p, uint32_t v)
-{
-    if (H->n == H->cap) {
-        H->cap = H->cap ? 2 * H->cap : 1024;
-        H->h = pl_realloc(H->h, H->cap * sizeof *H->h);
-    }
-    size_t i = H->n++;
-    while (i > 0 && H->h[(i - 1) / 2].p > p) {
-        H->h[i] = H->h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    H->h[i] = (hent){p, v};
-}
-
-static hent hpop(heap *H)
-{
-    hent top = H->h[0], last = H->h[--H->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= H->n)
-            break;
-        if (c + 1 < H->n && H->h[c + 1].p < H->h[c].p)
-            c++;
-        if (!(H->h[c].p < last.p))
-            break;
-        H->h[i] = H->h[c];
-        i = c;
-    }
-    if (H->n)
-        H->h[i] = last;
-    return top;
-}
-
 /* Node-indexed work arrays reused by every search (stamped, never cleared). */
 typedef struct work {
     double *p, *q;
     uint32_t *stamp, *done, *pred;
     uint32_t cur;
-    heap H;
+    pl_min_heap H;
     uint64_t settled;
 } work;
 
@@ -647,7 +604,7 @@ static inline void relax(work *W, uint32_t v, double p, double q, uint32_t pred)
         W->q[v] = q;
         W->pred[v] = pred;
         if (push)
-            hpush(&W->H, p, v);
+            pl_heap_push(&W->H, p, v);
     }
 }
 
@@ -754,7 +711,7 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
     /* Best two distinct sources by the search's sums: stop when the heap passes the second. */
     double second = INFINITY;
     while (W->H.n) {
-        hent e = hpop(&W->H);
+        pl_heap_entry e = pl_heap_pop(&W->H);
         uint32_t u = e.v;
         if (W->done[u] == W->cur || e.p > W->p[u])
             continue;
@@ -1017,7 +974,7 @@ static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_in
             relax(W, v, p, q, NONE32);
     }
     while (W->H.n) {
-        hent e = hpop(&W->H);
+        pl_heap_entry e = pl_heap_pop(&W->H);
         uint32_t u = e.v;
         if (W->done[u] == W->cur || e.p > W->p[u])
             continue;
