@@ -35,7 +35,7 @@ const pl_option pl_scenario_options[] = {
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, overwrite), NULL, NULL, "replace an existing output", 0},
     {"csv", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, csv), NULL, NULL, "also write the tables as CSV", 0},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_scenario_opts, graph_cache), "FILE", NULL,
-     "reuse the baseline road graph between runs", 0},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
     {"no-cells", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, no_cells), NULL, NULL,
      "skip the per-scenario access cell layers (delta_cells and the tables are still written)", 0},
     PL_OPT_END,
