@@ -17,6 +17,17 @@ void pl_snap_opts_default(pl_snap_opts *o)
     o->threads = 1;
 }
 
+/* The caller's options, or the defaults when it gave none. */
+static pl_snap_opts snap_opts_or_default(const pl_snap_opts *opts)
+{
+    pl_snap_opts o;
+    if (opts)
+        o = *opts;
+    else
+        pl_snap_opts_default(&o);
+    return o;
+}
+
 typedef struct seg_grid {
     double minx, miny, cell;
     int64_t nx, ny;
@@ -348,11 +359,7 @@ static uint32_t *cell_order(const seg_grid *G, const double *x, const double *y,
 int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x, const double *y, size_t n,
                           const pl_snap_opts *opts, pl_snap *out, pl_error *err)
 {
-    pl_snap_opts o;
-    if (opts)
-        o = *opts;
-    else
-        pl_snap_opts_default(&o);
+    pl_snap_opts o = snap_opts_or_default(opts);
     if (!ix)
         return pl_error_set(err, PL_EINTERNAL, "pl_graph_snap_indexed: no index");
     if (ix->min_component_nodes != o.min_component_nodes)
@@ -402,11 +409,7 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
 int pl_graph_snap(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const double *x, const double *y, size_t n,
                   const pl_snap_opts *opts, pl_snap *out, pl_error *err)
 {
-    pl_snap_opts o;
-    if (opts)
-        o = *opts;
-    else
-        pl_snap_opts_default(&o);
+    pl_snap_opts o = snap_opts_or_default(opts);
     if (!g || !roads)
         return pl_error_set(err, PL_EINTERNAL, "pl_graph_snap: no graph or roads");
     pl_snap_index *ix = pl_snap_index_new(g, roads, o.min_component_nodes);
