@@ -42,6 +42,50 @@ static int hash_ends(int fd, off_t size, uint64_t *h)
     return ok;
 }
 
+/* Identity of one file (size, modification time, inode, device, first and last 64 KiB);
+ * a file that is not there hashes as absent. Returns 0 when it is there but unreadable. */
+static int hash_file(const char *path, uint64_t *h)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *h = hash_str(*h, "\x02" "absent");
+        return 1;
+    }
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    int64_t id[5] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec,
+                     (int64_t)st.st_ino, (int64_t)st.st_dev};
+    *h = pl_hash_bytes(*h, id, sizeof id);
+    int ok = hash_ends(fd, st.st_size, h);
+    close(fd);
+    return ok;
+}
+
+/* The files beside the roads file that hold part of its data: a shapefile's attributes
+ * (.dbf), index and CRS, and SQLite's write-ahead log and journal, where a GeoPackage open
+ * in QGIS keeps its edits until the next checkpoint. Any of them changing renews the key. */
+static int hash_sidecars(const char *real, uint64_t *h)
+{
+    static const char *const replace_ext[] = {".dbf", ".shx", ".prj", ".cpg", ".DBF", ".SHX", ".PRJ", ".CPG"};
+    static const char *const append[] = {"-wal", "-journal"};
+    char side[PATH_MAX + 16];
+    const char *dot = strrchr(real, '.');
+    const char *slash = strrchr(real, '/');
+    size_t stem = dot && (!slash || dot > slash) ? (size_t)(dot - real) : strlen(real);
+    int ok = 1;
+    for (size_t i = 0; ok && i < sizeof replace_ext / sizeof *replace_ext; i++) {
+        snprintf(side, sizeof side, "%.*s%s", (int)stem, real, replace_ext[i]);
+        if (strcmp(side, real) != 0)
+            ok = hash_file(side, h);
+    }
+    for (size_t i = 0; ok && i < sizeof append / sizeof *append; i++) {
+        snprintf(side, sizeof side, "%s%s", real, append[i]);
+        ok = hash_file(side, h);
+    }
+    return ok;
+}
+
 int pl_network_cache_key(const pl_ctx *ctx, const char *spec, const pl_load_opts *lo, const pl_graph_opts *go,
                          uint64_t *key)
 {
@@ -50,20 +94,12 @@ int pl_network_cache_key(const pl_ctx *ctx, const char *spec, const pl_load_opts
     struct stat st;
     if (!realpath(file, real) || stat(real, &st) != 0 || !S_ISREG(st.st_mode))
         return 0;
-    int fd = open(real, O_RDONLY);
-    if (fd < 0)
-        return 0;
     uint64_t h = 0x706c617473616e65ULL; /* "platsane" */
-    uint32_t versions[3] = {PL_GRAPH_BUILD_VERSION, PL_ROADS_LOADER_VERSION, 1u};
+    uint32_t versions[3] = {PL_GRAPH_BUILD_VERSION, PL_ROADS_LOADER_VERSION, 2u};
     h = pl_hash_bytes(h, versions, sizeof versions);
     h = hash_str(h, PLATSA_VERSION);
     h = hash_str(h, real);
-    int64_t id[5] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec, (int64_t)st.st_mtim.tv_nsec,
-                     (int64_t)st.st_ino, (int64_t)st.st_dev};
-    h = pl_hash_bytes(h, id, sizeof id);
-    int ok = hash_ends(fd, st.st_size, &h);
-    close(fd);
-    if (!ok)
+    if (!hash_file(real, &h) || !hash_sidecars(real, &h))
         return 0;
     h = hash_str(h, lo && lo->layer ? lo->layer : layer);
     h = hash_str(h, lo ? lo->assume_crs : NULL);

@@ -4,7 +4,9 @@
  * With a cache (pl_graph_opts.cache_path), the file is looked up by a key made of the
  * roads file's identity — its absolute path, size, modification time (ns), inode and the
  * first and last 64 KiB of its bytes (a GeoPackage's first page holds SQLite's change
- * counter, so any write to it changes the key) — the layer, the load options, the working
+ * counter, so any write to it changes the key), the same of the files beside it that hold
+ * part of its data (a shapefile's .dbf/.shx/.prj/.cpg, SQLite's -wal and -journal, where a
+ * GeoPackage open in QGIS keeps edits until a checkpoint) — the layer, the load options, the working
  * CRS, the graph options and the loader and builder versions. A warm run then reads
  * neither the roads file nor rebuilds the graph; a changed file, option or version makes
  * a new cache. Sources without a file (a database connection) fall back to the graph-only

@@ -12,15 +12,18 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <errno.h>
 #include <gdal.h>
+#include <gdal_utils.h>
 
 #include "../layers/network.h"
 #include "support/testutil.h"
 
-static char roads_path[512], cache_path[512];
+static char roads_path[800], cache_path[512];
 
-/* Three streets and one proposed road (a counted "roads-not-built" warning). */
-static void write_roads(const char *path, double x_end)
+/* Three streets (the tertiary one signed `speed` km/h) and one proposed road (a counted
+ * "roads-not-built" warning). */
+static void write_roads_speed(const char *path, double x_end, int speed)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
@@ -33,13 +36,18 @@ static void write_roads(const char *path, double x_end)
             "{\"type\":\"Feature\",\"properties\":{\"highway\":\"residential\",\"osm_id\":2,\"oneway\":\"yes\"},"
             "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500100,6499900],[500100,6500000],"
             "[500100,6500100]]}},\n"
-            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"osm_id\":3,\"maxspeed\":\"70\"},"
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"osm_id\":3,\"maxspeed\":\"%d\"},"
             "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500100,6500100],[500400,6500300]]}},\n"
             "{\"type\":\"Feature\",\"properties\":{\"highway\":\"proposed\",\"osm_id\":4},"
             "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500400,6500300],[500900,6500300]]}}\n"
             "]}\n",
-            x_end);
+            x_end, speed);
     fclose(f);
+}
+
+static void write_roads(const char *path, double x_end)
+{
+    write_roads_speed(path, x_end, 70);
 }
 
 static int setup(void **state)
@@ -201,6 +209,73 @@ static void test_damaged_cache(void **state)
     pl_ctx_free(ctx);
 }
 
+/* The file's data as GDAL translates it to a shapefile in dir (roads.shp, .dbf, ...). */
+static void write_roads_shapefile(const char *dir, int speed)
+{
+    char src[600], dst[600];
+    snprintf(src, sizeof src, "%s/src.geojson", dir);
+    snprintf(dst, sizeof dst, "%s/roads.shp", dir);
+    write_roads_speed(src, 500200, speed);
+    GDALDatasetH in = GDALOpenEx(src, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(in);
+    char *argv[] = {"-f", "ESRI Shapefile", NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    GDALDatasetH out = GDALVectorTranslate(dst, NULL, 1, &in, o, NULL);
+    assert_non_null(out);
+    GDALClose(out);
+    GDALVectorTranslateOptionsFree(o);
+    GDALClose(in);
+}
+
+static float speed_of(const pl_roads *r, int64_t id)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->id[i] == id)
+            return r->speed_kmh[i];
+    fail_msg("road %lld not loaded", (long long)id);
+    return 0;
+}
+
+/* A shapefile whose attributes alone change (a speed edited in the .dbf, the .shp untouched)
+ * misses the cache: the files beside the roads file are part of its identity. */
+static void test_sidecar_change_misses(void **state)
+{
+    (void)state;
+    char dir_a[600], dir_b[600], dbf_a[700], dbf_b[700], saved[800];
+    const char *base = scratch_dir("network-shp");
+    snprintf(dir_a, sizeof dir_a, "%s/a", base);
+    snprintf(dir_b, sizeof dir_b, "%s/b", base);
+    assert_int_equal(mkdir(dir_a, 0755) == 0 || errno == EEXIST, 1);
+    assert_int_equal(mkdir(dir_b, 0755) == 0 || errno == EEXIST, 1);
+    write_roads_shapefile(dir_a, 70);
+    write_roads_shapefile(dir_b, 30);
+    snprintf(saved, sizeof saved, "%s", roads_path);
+    snprintf(roads_path, sizeof roads_path, "%s/roads.shp", dir_a);
+    remove(cache_path);
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r;
+    pl_graph *g;
+    pl_network_stats st;
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_true(speed_of(r, 3) == 70.0f);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 1);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    snprintf(dbf_a, sizeof dbf_a, "%s/roads.dbf", dir_a);
+    snprintf(dbf_b, sizeof dbf_b, "%s/roads.dbf", dir_b);
+    assert_int_equal(rename(dbf_b, dbf_a), 0);
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 0);
+    assert_true(speed_of(r, 3) == 30.0f);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+    snprintf(roads_path, sizeof roads_path, "%s", saved);
+}
+
 /* No file behind the spec: no identity key (the graph-only cache is used instead). */
 static void test_no_file_no_key(void **state)
 {
@@ -226,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_changes_miss),
         cmocka_unit_test(test_damaged_cache),
         cmocka_unit_test(test_no_file_no_key),
+        cmocka_unit_test(test_sidecar_change_misses),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
