@@ -154,7 +154,7 @@ int pl_gpkg_blob_from_wkb(pl_blob *out, const unsigned char *wkb, size_t n, int3
     int any = pl_wkb_envelope(wkb, n, &e, &type);
     if (any < 0 || wkb[0] != 1)
         return -1;
-    int wrap = wrap_multi && type == wrap_multi - 3;
+    int wrap = wrap_multi && type != wrap_multi && type <= 3;  /* single types only */
     /* GDAL writes no envelope for a point (it is the point) nor for empty geometries. */
     int with_env = any && (type != 1 || wrap);
     size_t head = 8 + (with_env ? 32 : 0), pre = wrap ? 9 : 0;

@@ -29,8 +29,8 @@ int pl_blob_reserve(pl_blob *b, size_t n);
 int pl_wkb_envelope(const unsigned char *wkb, size_t n, pl_envelope *env, int *type);
 
 /* Writes the blob for `wkb` (as scanned by pl_wkb_envelope) to out (replacing its
- * contents). `wrap_multi` (4, 5 or 6, or 0) wraps a single Point/LineString/Polygon
- * into a one-part Multi* of that type. The WKB must be little-endian (GEOS's and GDAL's
+ * contents). `wrap_multi` (4..7, or 0) wraps a single Point/LineString/Polygon into a
+ * one-part geometry of that multi or collection type. The WKB must be little-endian (GEOS's and GDAL's
  * NDR output). Returns 0, or -1 when the WKB is malformed or big-endian. env/empty
  * receive the envelope and whether the geometry is empty. */
 int pl_gpkg_blob_from_wkb(pl_blob *out, const unsigned char *wkb, size_t n, int32_t srs_id, int wrap_multi,

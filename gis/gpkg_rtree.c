@@ -105,6 +105,14 @@ static int triggers(sqlite3 *db, const char *t, const char *c, const char *r)
     return rc;
 }
 
+int pl_gpkg_extensions_table(sqlite3 *db)
+{
+    return sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,"
+                            "extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,"
+                            "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+                        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 int pl_gpkg_rtree_build(sqlite3 *db, const char *table, const char *geom_col, const pl_rtree_list *l)
 {
     char *rt = sqlite3_mprintf("rtree_%s_%s", table, geom_col);
@@ -116,11 +124,8 @@ int pl_gpkg_rtree_build(sqlite3 *db, const char *table, const char *geom_col, co
         rc = fill(db, rt, l);
     if (rc == 0)
         rc = triggers(db, table, geom_col, rt);
-    if (rc == 0)  /* GDAL's DDL, for files where GDAL had no extension to register */
-        rc = sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,"
-                              "extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,"
-                              "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
-                          NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+    if (rc == 0)
+        rc = pl_gpkg_extensions_table(db);
     if (rc == 0)
         rc = exec_owned(db, sqlite3_mprintf(
             "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "

@@ -26,6 +26,10 @@ typedef struct pl_rtree_list {
 int pl_rtree_list_add(pl_rtree_list *l, int64_t fid, const pl_envelope *e);
 void pl_rtree_list_free(pl_rtree_list *l);
 
+/* gpkg_extensions with GDAL's DDL unless it exists (GDAL makes it only when it registers
+ * an extension itself, so an attribute-only output has none). 0 or -1. */
+int pl_gpkg_extensions_table(sqlite3 *db);
+
 /* Creates rtree_<table>_<geom_col>, fills it from l, then adds the spec's triggers and the
  * gpkg_extensions row. Runs in the caller's transaction. 0, or -1 with sqlite3_errmsg(db)
  * telling why. */

@@ -2214,6 +2214,10 @@ static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
      * stays in a 64 MiB page cache. */
     int rc = sql_exec(g, db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; "
                       "BEGIN", err);
+    if (rc == 0 && pl_gpkg_extensions_table(db) != 0) {
+        fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, sqlite3_errmsg(db));
+        rc = -1;
+    }
     if (rc == 0)
         rc = write_layer_index_and_counts(g, db, err);
 
