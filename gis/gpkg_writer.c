@@ -268,6 +268,8 @@ typedef struct row_val {
 /* A finished row handed to the writer thread: one allocation, values then texts then
  * the geometry blob. */
 typedef struct qrow {
+    struct qrow *next;  /* in the pool of free rows */
+    size_t cap;         /* bytes allocated */
     pl_gpkg_layer *l;
     size_t txt_n, geom_n;
     int geom_empty;
@@ -343,6 +345,7 @@ struct pl_gpkg {
     pthread_mutex_t mu;
     pthread_cond_t cv_put, cv_get;
     struct qrow *q[QUEUE_ROWS];
+    struct qrow *pool;  /* inserted rows kept for reuse: no malloc/free per row across threads */
     int q_head, q_n, q_busy, q_stop, q_discard;
     int async_failed;   /* the writer's first failure, handed to fail() by drain */
     pl_error async_err;
@@ -874,6 +877,8 @@ static void free_layer(pl_gpkg_layer *l)
     free(l);
 }
 
+static void pool_free(pl_gpkg *g);
+
 static void free_gpkg(pl_gpkg *g)
 {
     if (!g)
@@ -891,6 +896,7 @@ static void free_gpkg(pl_gpkg *g)
         free(g->params[i].value);
     }
     free(g->params);
+    pool_free(g);
     if (g->srs)
         OSRDestroySpatialReference(g->srs);
     free(g->path);
@@ -1287,8 +1293,41 @@ static int insert_row(pl_gpkg *g, qrow *r, pl_error *e)
         pl_error_set(e, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, db_msg(g));
         rc = -1;
     }
-    free(r);
     return rc;
+}
+
+/* Returns a chain of rows (linked by next) to the pool. */
+static void pool_put(pl_gpkg *g, qrow *first, qrow *last)
+{
+    if (!first)
+        return;
+    if (g->worker_on)
+        pthread_mutex_lock(&g->mu);
+    last->next = g->pool;
+    g->pool = first;
+    if (g->worker_on)
+        pthread_mutex_unlock(&g->mu);
+}
+
+static qrow *pool_get(pl_gpkg *g)
+{
+    if (g->worker_on)
+        pthread_mutex_lock(&g->mu);
+    qrow *r = g->pool;
+    if (r)
+        g->pool = r->next;
+    if (g->worker_on)
+        pthread_mutex_unlock(&g->mu);
+    return r;
+}
+
+static void pool_free(pl_gpkg *g)
+{
+    while (g->pool) {
+        qrow *r = g->pool;
+        g->pool = r->next;
+        free(r);
+    }
 }
 
 /* The writer thread: takes all queued rows at once and inserts them, so building the next
@@ -1315,12 +1354,13 @@ static void *writer_main(void *arg)
         pl_error e = {0};
         int bad = 0;
         for (int i = 0; i < n; i++) {
-            if (skip || bad)
-                free(batch[i]);
-            else
+            if (!skip && !bad)
                 bad = insert_row(g, batch[i], &e) != 0;
+            batch[i]->next = i + 1 < n ? batch[i + 1] : NULL;
         }
         pthread_mutex_lock(&g->mu);
+        batch[n - 1]->next = g->pool;
+        g->pool = batch[0];
         if (bad && !g->async_failed) {
             g->async_failed = 1;
             g->async_err = e;
@@ -1931,7 +1971,14 @@ static void csv_row(pl_gpkg_layer *l)
 static qrow *pack_row(pl_gpkg_layer *l)
 {
     size_t vals = (size_t)l->n_fields * sizeof(row_val);
-    qrow *r = pl_malloc(sizeof *r + vals + l->txt.n + l->geom.n);
+    size_t need = sizeof(qrow) + vals + l->txt.n + l->geom.n;
+    qrow *r = pool_get(l->g);
+    if (!r || r->cap < need) {
+        size_t cap = need < 4096 ? 4096 : need + need / 4;
+        r = pl_realloc(r, cap);
+        r->cap = cap;
+    }
+    r->next = NULL;
     r->l = l;
     r->txt_n = l->txt.n;
     r->geom_n = l->geom.n;
@@ -1989,6 +2036,7 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
     }
     pl_error e = {0};
     int bad = insert_row(g, r, &e) != 0;
+    pool_put(g, r, r);
     return bad ? fail(g, err, e.code, "%s", e.msg) : PL_OK;
 }
 
