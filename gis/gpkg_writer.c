@@ -250,6 +250,7 @@ typedef struct input_rec {
     char *file;       /* file part of the spec */
     long long size;   /* -1 when not a regular file */
     char sha256[65];  /* "" when not hashed */
+    int same;         /* index of an earlier input that is the same file, or -1 */
 } input_rec;
 
 typedef struct param_rec {
@@ -337,6 +338,8 @@ struct pl_gpkg {
     int failed;
     pl_error fail_err;
     int slot;           /* index in the registry, -1 when not registered */
+    pthread_t hasher;   /* hashes the inputs (hash_inputs) while rows are written */
+    int hasher_on;
     /* Rows are inserted by a writer thread (see pl_gpkg_row_end): a bounded queue of
      * finished features, guarded by mu. Only the writer touches ds while it runs; every
      * other use of ds first waits until the queue is empty and the writer idle (drain). */
@@ -879,10 +882,13 @@ static void free_layer(pl_gpkg_layer *l)
 
 static void pool_free(pl_gpkg *g);
 
+static void hash_join(pl_gpkg *g);
+
 static void free_gpkg(pl_gpkg *g)
 {
     if (!g)
         return;
+    hash_join(g);  /* it reads g->inputs */
     for (int i = 0; i < g->n_layers; i++)
         free_layer(g->layers[i]);
     free(g->layers);
@@ -942,6 +948,30 @@ static void discard(pl_gpkg *g)
         unlink(g->temps[k]);
     registry_remove(g);
     free_gpkg(g);
+}
+
+/* Size and SHA-256 of every input (on the hasher thread). */
+static void *hash_inputs(void *arg)
+{
+    pl_gpkg *g = arg;
+    for (int i = 0; i < g->n_inputs; i++) {
+        input_rec *r = &g->inputs[i];
+        if (r->same >= 0) {
+            memcpy(r->sha256, g->inputs[r->same].sha256, sizeof r->sha256);
+            r->size = g->inputs[r->same].size;
+        } else if (pl_gpkg_sha256_file(r->file, r->sha256, &r->size) != 0) {
+            r->sha256[0] = '\0';
+            r->size = -1;
+        }
+    }
+    return NULL;
+}
+
+static void hash_join(pl_gpkg *g)
+{
+    if (g->hasher_on)
+        pthread_join(g->hasher, NULL);
+    g->hasher_on = 0;
 }
 
 pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err)
@@ -1014,20 +1044,19 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         r->file = pl_strdup(file);
         r->size = -1;
         /* The same file given twice (one GeoPackage with several input layers) is hashed once. */
-        int same = -1;
+        r->same = -1;
         struct stat sa, sb;
-        for (int k = 0; k < i && same < 0; k++)
-            if (g->inputs[k].size >= 0 && stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 &&
-                sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
-                same = k;
-        if (same >= 0) {
-            memcpy(r->sha256, g->inputs[same].sha256, sizeof r->sha256);
-            r->size = g->inputs[same].size;
-        } else if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
-            r->sha256[0] = '\0';
-            r->size = -1;
-        }
+        for (int k = 0; k < i && r->same < 0; k++)
+            if (stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 && sa.st_dev == sb.st_dev &&
+                sa.st_ino == sb.st_ino)
+                r->same = k;
     }
+    /* Hashing a large input takes seconds: it runs beside the rows being written and is
+     * joined before the metadata is (pl_gpkg_commit) or the output dropped. */
+    if (pthread_create(&g->hasher, NULL, hash_inputs, g) == 0)
+        g->hasher_on = 1;
+    else
+        hash_inputs(g);
 
     /* The folder. */
     struct stat st;
@@ -2424,6 +2453,7 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
             rc = fail(g, err, PL_EINTERNAL, "%s: cannot finish the GeoPackage: %s", g->path, gdal_msg());
     }
     gdal_leave();
+    hash_join(g);  /* the metadata records the inputs' hashes */
     if (rc == PL_OK && write_sqlite_extras(g, err) != 0)
         rc = g->fail_err.code ? g->fail_err.code : PL_EINTERNAL;
     for (int i = 0; rc == PL_OK && i < g->n_layers; i++) {
