@@ -1,6 +1,7 @@
 /* The GeoPackage R-tree spatial index extension (gpkg_rtree_index) for one feature
- * table, bulk-filled from envelopes collected while the rows were inserted, instead of
- * one trigger call per row. Table, triggers and gpkg_extensions row are those GDAL 3.6
+ * table, bulk-loaded (a packed Sort-Tile-Recursive tree written straight into SQLite's
+ * R*-tree shadow tables) from envelopes collected while the rows were inserted, instead
+ * of one trigger call per row. Table, triggers and gpkg_extensions row are those GDAL 3.6
  * writes (the GeoPackage 1.2 spec's), so GDAL and QGIS use the index as their own. */
 #ifndef PLATSA_GIS_GPKG_RTREE_H
 #define PLATSA_GIS_GPKG_RTREE_H

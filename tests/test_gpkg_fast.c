@@ -295,6 +295,7 @@ static void test_rtree_contents_and_spatial_filter(void **state)
     const int n = 40;
     assert_int_equal(write_grid(ctx, path, n, 333, &err), PL_OK);
     assert_int_equal(sql_int(path, "SELECT count(*) FROM rtree_cells_geom"), n * n);
+    assert_int_equal(sql_int(path, "SELECT rtreecheck('rtree_cells_geom') = 'ok'"), 1);  /* SQLite's own check */
     /* Every entry holds its own cell (the R-tree's floats are rounded outward). */
     assert_int_equal(sql_int(path, "SELECT count(*) FROM cells c JOIN rtree_cells_geom r ON r.id = c.fid "
                                    "WHERE r.minx <= 500000 + 250 * ((c.fid - 1) % 40) "
@@ -459,6 +460,18 @@ static void test_same_rows_same_bytes(void **state)
     pl_error err = {0};
     assert_int_equal(write_grid(ctx, a, 60, 1000, &err), PL_OK);
     assert_int_equal(write_grid(ctx, b, 60, 1000, &err), PL_OK);
+    /* 3,600 entries: a three-level packed tree, checked by SQLite and against a plain scan. */
+    assert_int_equal(sql_int(a, "SELECT rtreecheck('rtree_cells_geom') = 'ok'"), 1);
+    assert_int_equal(sql_int(a, "SELECT count(*) FROM rtree_cells_geom_node"), 1 + 2 + 71);
+    for (int q = 0; q < 5; q++) {
+        char sql[600];
+        double x = 500000 + 1700.0 * q, y = 6500000 + 2300.0 * q;
+        snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM rtree_cells_geom WHERE minx <= %.1f AND maxx >= %.1f "
+                 "AND miny <= %.1f AND maxy >= %.1f) = (SELECT count(*) FROM rtree_cells_geom WHERE id > 0 AND "
+                 "+minx <= %.1f AND +maxx >= %.1f AND +miny <= %.1f AND +maxy >= %.1f)",
+                 x + 900, x, y + 400, y, x + 900, x, y + 400, y);
+        assert_int_equal(sql_int(a, sql), 1);
+    }
     size_t na = 0, nb = 0;
     char *sa = slurp(a, &na), *sb = slurp(b, &nb);
     assert_int_equal(na, nb);
