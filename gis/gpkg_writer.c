@@ -2254,10 +2254,11 @@ static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
             rc = pl_gpkg_rtree_build(db, l->name, "geom", &l->rtree);
             pl_rtree_list_free(&l->rtree);  /* memory back before the metadata */
             if (rc == 0 && has_extent) {
-                sqlite3_bind_double(ext, 1, e.minx);
-                sqlite3_bind_double(ext, 2, e.maxx);
-                sqlite3_bind_double(ext, 3, e.miny);
-                sqlite3_bind_double(ext, 4, e.maxy);
+                /* As GDAL does: SQLite's "%.18g" text (16 significant digits), which the
+                 * column's REAL affinity reads back, so the stored extent is GDAL's bit for bit. */
+                const double v[4] = {e.minx, e.maxx, e.miny, e.maxy};
+                for (int k = 0; k < 4; k++)
+                    sqlite3_bind_text(ext, k + 1, sqlite3_mprintf("%.18g", v[k]), -1, sqlite3_free);
                 sqlite3_bind_text(ext, 5, l->name, -1, SQLITE_STATIC);
                 rc = sqlite3_step(ext) == SQLITE_DONE ? 0 : -1;
                 sqlite3_reset(ext);
