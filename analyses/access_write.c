@@ -102,7 +102,13 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "access_cells", geom_type, "Tillgänglighet per ruta", fl.defs, fl.n,
                                          &style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
-    char band[64];
+    /* Band labels made once per type, not per row. */
+    pl_band_labels *lab_km = pl_calloc((size_t)r->n_types + 1, sizeof *lab_km);
+    pl_band_labels *lab_min = pl_calloc((size_t)r->n_types + 1, sizeof *lab_min);
+    for (int t = 0; t < r->n_types; t++) {
+        pl_band_labels_init(&lab_km[t], r->types[t].bands_km, r->types[t].n_bands_km, "km");
+        pl_band_labels_init(&lab_min[t], r->types[t].bands_min, r->types[t].n_bands_min, "min");
+    }
     for (size_t c = 0; rc == PL_OK && c < r->n_cells; c++) {
         if (!r->cell_in_region[c])
             continue;
@@ -131,12 +137,10 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
             }
             if (tm[0].source != UINT32_MAX)
                 pl_gpkg_set_text(l, col->id_time, in->svc->id[at->service_index[tm[0].source]]);
-            pl_band_label(band, sizeof band, at->bands_km, at->n_bands_km,
-                          pl_band_index(km_of(&d[0]), at->bands_km, at->n_bands_km), "km");
-            pl_gpkg_set_text(l, col->band_km, band);
-            pl_band_label(band, sizeof band, at->bands_min, at->n_bands_min,
-                          pl_band_index(min_of(&tm[0]), at->bands_min, at->n_bands_min), "min");
-            pl_gpkg_set_text(l, col->band_min, band);
+            pl_gpkg_set_text(l, col->band_km, pl_band_labels_get(&lab_km[t],
+                             pl_band_index(km_of(&d[0]), at->bands_km, at->n_bands_km)));
+            pl_gpkg_set_text(l, col->band_min, pl_band_labels_get(&lab_min[t],
+                             pl_band_index(min_of(&tm[0]), at->bands_min, at->n_bands_min)));
         }
         if (class_col >= 0) {
             pl_gpkg_set_int(l, class_col, in->classes->cls[c]);
@@ -149,6 +153,12 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
             pl_gpkg_set_xy(l, in->pop->x[c], in->pop->y[c]);
         rc = pl_gpkg_row_end(l, err);
     }
+    for (int t = 0; t < r->n_types; t++) {
+        pl_band_labels_free(&lab_km[t]);
+        pl_band_labels_free(&lab_min[t]);
+    }
+    free(lab_km);
+    free(lab_min);
     free(cols);
     pl_fields_free(&fl);
     return rc;

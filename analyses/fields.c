@@ -56,3 +56,30 @@ void pl_band_label(char *buf, size_t size, const double *bounds, int n, int i, c
     else
         snprintf(buf, size, "%g–%g %s", i ? bounds[i - 1] : 0.0, bounds[i], unit);
 }
+
+void pl_band_labels_init(pl_band_labels *bl, const double *bounds, int n, const char *unit)
+{
+    bl->n = n < 0 ? 0 : n;
+    bl->s = pl_calloc((size_t)bl->n + 2, sizeof *bl->s);
+    char buf[128];
+    for (int i = 0; i <= bl->n + 1; i++) {
+        if (bl->n == 0 && i == 0)
+            buf[0] = '\0';  /* no bands: no "> last" label to make */
+        else
+            pl_band_label(buf, sizeof buf, bounds, bl->n, i, unit);
+        bl->s[i] = pl_strdup(buf);
+    }
+}
+
+const char *pl_band_labels_get(const pl_band_labels *bl, int i)
+{
+    return bl->s[i < 0 || i > bl->n ? bl->n + 1 : i];
+}
+
+void pl_band_labels_free(pl_band_labels *bl)
+{
+    for (int i = 0; bl->s && i <= bl->n + 1; i++)
+        free(bl->s[i]);
+    free(bl->s);
+    bl->s = NULL;
+}

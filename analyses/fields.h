@@ -22,4 +22,15 @@ void pl_band_token(char *buf, size_t size, double bound);
 /* Human label of band i of n bounds, e.g. "0–5 km", "> 30 km"; i == n+1 gives "ej nåbar". */
 void pl_band_label(char *buf, size_t size, const double *bounds, int n, int i, const char *unit);
 
+/* Every label of a band list, made once (formatting them per row was a measurable part of
+ * writing large outputs): get(i) is pl_band_label's text for band index i. */
+typedef struct pl_band_labels {
+    char **s;   /* n + 2 labels: bands 0..n, then "ej nåbar" */
+    int n;
+} pl_band_labels;
+
+void pl_band_labels_init(pl_band_labels *bl, const double *bounds, int n, const char *unit);
+const char *pl_band_labels_get(const pl_band_labels *bl, int i);
+void pl_band_labels_free(pl_band_labels *bl);
+
 #endif

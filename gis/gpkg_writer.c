@@ -1,6 +1,10 @@
 /* GeoPackage writer: see gpkg_writer.h.
  *
- * Layers and rows go through GDAL/OGR (GPKG driver), which also creates the
+ * Layers (tables, gpkg_contents, gpkg_geometry_columns, gpkg_spatial_ref_sys) are
+ * created through GDAL/OGR (GPKG driver); rows are inserted with SQLite directly on
+ * GDAL's own connection (one prepared INSERT per layer, geometry blobs from
+ * gpkg_blob.c), which is several times faster than OGR features; the spatial indexes
+ * are bulk-filled at commit (gpkg_rtree.c). GDAL also creates the
  * `layer_styles` table exactly the way QGIS's own QgsOgrProviderMetadata::saveStyle
  * does (an OGR attributes layer with FID "id" and the same fields), so QGIS finds the
  * styles with its loadStyle query:
@@ -13,6 +17,8 @@
  * Everything is written to a temporary file in the output folder and renamed into
  * place in pl_gpkg_commit. */
 #include "gpkg_writer.h"
+#include "gpkg_blob.h"
+#include "gpkg_rtree.h"
 #include "share.h"
 #include "strbuf.h"
 #include "vector.h"
@@ -244,11 +250,38 @@ typedef struct input_rec {
     char *file;       /* file part of the spec */
     long long size;   /* -1 when not a regular file */
     char sha256[65];  /* "" when not hashed */
+    int same;         /* index of an earlier input that is the same file, or -1 */
 } input_rec;
 
 typedef struct param_rec {
     char *name, *value;
 } param_rec;
+
+/* A field value of the row being built. */
+enum { VAL_NULL, VAL_INT, VAL_REAL, VAL_TEXT };
+typedef struct row_val {
+    int kind;
+    int64_t i;
+    double d;
+    size_t off;   /* VAL_TEXT: offset of the NUL-terminated text */
+} row_val;
+
+/* A finished row handed to the writer thread: one allocation, values then texts then
+ * the geometry blob. */
+typedef struct qrow {
+    struct qrow *next;  /* in the pool of free rows */
+    size_t cap;         /* bytes allocated */
+    pl_gpkg_layer *l;
+    size_t txt_n, geom_n;
+    int geom_empty;
+    pl_envelope env;
+    row_val v[];
+} qrow;
+
+static const char *qrow_text(const qrow *r, int n_fields)
+{
+    return (const char *)(r->v + n_fields);
+}
 
 struct pl_gpkg_layer {
     pl_gpkg *g;
@@ -260,9 +293,18 @@ struct pl_gpkg_layer {
     pl_style_kind style_kind;
     char *style_name;
     char *qml;                 /* generated at layer_add; NULL for PL_STYLE_NONE */
-    OGRFeatureH feat;          /* row being built */
+    int in_row;                /* between pl_gpkg_row_begin and pl_gpkg_row_end */
+    struct row_val *vals;      /* the row being built: one value per field */
+    pl_blob txt;               /* its text values, NUL-terminated, at vals[i].off */
+    pl_blob geom;              /* its geometry blob (geom.n == 0: NULL geometry) */
+    pl_blob wkb;               /* scratch WKB for promoted geometries */
+    int geom_empty;
+    pl_envelope env;
     GEOSWKBWriter *wkb_writer; /* pl_gpkg_set_geos's, created on first use */
-    OGRFeatureDefnH defn;      /* the GDAL layer's, taken once (the writer thread uses the layer) */
+    int srs_id;                /* gpkg_geometry_columns.srs_id GDAL chose */
+    /* Writer-thread state: */
+    sqlite3_stmt *ins;         /* INSERT INTO the layer's table, prepared on first row */
+    pl_rtree_list rtree;       /* envelopes of the inserted geometries, for the index */
     long long n_inserted;      /* rows the writer has inserted (its own count, for messages) */
     char row_err[512];
     long long n_rows;
@@ -277,6 +319,7 @@ struct pl_gpkg {
     char *dir;          /* folder of the output */
     char *stem;         /* basename without .gpkg */
     GDALDatasetH ds;
+    sqlite3 *db;        /* GDAL's connection to ds: rows are inserted on it (one writer at a time) */
     OGRSpatialReferenceH srs;
     int overwrite, csv;
     char *command_line;
@@ -295,6 +338,8 @@ struct pl_gpkg {
     int failed;
     pl_error fail_err;
     int slot;           /* index in the registry, -1 when not registered */
+    pthread_t hasher;   /* hashes the inputs (hash_inputs) while rows are written */
+    int hasher_on;
     /* Rows are inserted by a writer thread (see pl_gpkg_row_end): a bounded queue of
      * finished features, guarded by mu. Only the writer touches ds while it runs; every
      * other use of ds first waits until the queue is empty and the writer idle (drain). */
@@ -302,10 +347,8 @@ struct pl_gpkg {
     pthread_t worker;
     pthread_mutex_t mu;
     pthread_cond_t cv_put, cv_get;
-    struct qentry {
-        pl_gpkg_layer *l;
-        OGRFeatureH f;
-    } q[QUEUE_ROWS];
+    struct qrow *q[QUEUE_ROWS];
+    struct qrow *pool;  /* inserted rows kept for reuse: no malloc/free per row across threads */
     int q_head, q_n, q_busy, q_stop, q_discard;
     int async_failed;   /* the writer's first failure, handed to fail() by drain */
     pl_error async_err;
@@ -813,8 +856,12 @@ static int same_as_input(const pl_gpkg *g, const char *path)
 
 static void free_layer(pl_gpkg_layer *l)
 {
-    if (l->feat)
-        OGR_F_Destroy(l->feat);
+    sqlite3_finalize(l->ins);
+    free(l->vals);
+    pl_blob_free(&l->txt);
+    pl_blob_free(&l->geom);
+    pl_blob_free(&l->wkb);
+    pl_rtree_list_free(&l->rtree);
     if (l->csv)
         fclose(l->csv);
     if (l->wkb_writer)
@@ -833,10 +880,15 @@ static void free_layer(pl_gpkg_layer *l)
     free(l);
 }
 
+static void pool_free(pl_gpkg *g);
+
+static void hash_join(pl_gpkg *g);
+
 static void free_gpkg(pl_gpkg *g)
 {
     if (!g)
         return;
+    hash_join(g);  /* it reads g->inputs */
     for (int i = 0; i < g->n_layers; i++)
         free_layer(g->layers[i]);
     free(g->layers);
@@ -850,6 +902,7 @@ static void free_gpkg(pl_gpkg *g)
         free(g->params[i].value);
     }
     free(g->params);
+    pool_free(g);
     if (g->srs)
         OSRDestroySpatialReference(g->srs);
     free(g->path);
@@ -870,10 +923,9 @@ static void discard(pl_gpkg *g)
     stop_worker(g, 1);
     for (int i = 0; i < g->n_layers; i++) {
         pl_gpkg_layer *l = g->layers[i];
-        if (l->feat) {
-            OGR_F_Destroy(l->feat);
-            l->feat = NULL;
-        }
+        l->in_row = 0;
+        sqlite3_finalize(l->ins);  /* before GDALClose: open statements keep SQLite from closing */
+        l->ins = NULL;
         if (l->csv) {
             fclose(l->csv);
             l->csv = NULL;
@@ -886,7 +938,8 @@ static void discard(pl_gpkg *g)
     if (g->ds) {
         CPLPushErrorHandler(CPLQuietErrorHandler);
         if (g->in_tx)
-            GDALDatasetRollbackTransaction(g->ds);
+            sqlite3_exec(g->db, "ROLLBACK", NULL, NULL, NULL);
+        g->in_tx = 0;
         GDALClose(g->ds);
         CPLPopErrorHandler();
         g->ds = NULL;
@@ -895,6 +948,30 @@ static void discard(pl_gpkg *g)
         unlink(g->temps[k]);
     registry_remove(g);
     free_gpkg(g);
+}
+
+/* Size and SHA-256 of every input (on the hasher thread). */
+static void *hash_inputs(void *arg)
+{
+    pl_gpkg *g = arg;
+    for (int i = 0; i < g->n_inputs; i++) {
+        input_rec *r = &g->inputs[i];
+        if (r->same >= 0) {
+            memcpy(r->sha256, g->inputs[r->same].sha256, sizeof r->sha256);
+            r->size = g->inputs[r->same].size;
+        } else if (pl_gpkg_sha256_file(r->file, r->sha256, &r->size) != 0) {
+            r->sha256[0] = '\0';
+            r->size = -1;
+        }
+    }
+    return NULL;
+}
+
+static void hash_join(pl_gpkg *g)
+{
+    if (g->hasher_on)
+        pthread_join(g->hasher, NULL);
+    g->hasher_on = 0;
 }
 
 pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err)
@@ -967,20 +1044,19 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         r->file = pl_strdup(file);
         r->size = -1;
         /* The same file given twice (one GeoPackage with several input layers) is hashed once. */
-        int same = -1;
+        r->same = -1;
         struct stat sa, sb;
-        for (int k = 0; k < i && same < 0; k++)
-            if (g->inputs[k].size >= 0 && stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 &&
-                sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
-                same = k;
-        if (same >= 0) {
-            memcpy(r->sha256, g->inputs[same].sha256, sizeof r->sha256);
-            r->size = g->inputs[same].size;
-        } else if (pl_gpkg_sha256_file(file, r->sha256, &r->size) != 0) {
-            r->sha256[0] = '\0';
-            r->size = -1;
-        }
+        for (int k = 0; k < i && r->same < 0; k++)
+            if (stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 && sa.st_dev == sb.st_dev &&
+                sa.st_ino == sb.st_ino)
+                r->same = k;
     }
+    /* Hashing a large input takes seconds: it runs beside the rows being written and is
+     * joined before the metadata is (pl_gpkg_commit) or the output dropped. */
+    if (pthread_create(&g->hasher, NULL, hash_inputs, g) == 0)
+        g->hasher_on = 1;
+    else
+        hash_inputs(g);
 
     /* The folder. */
     struct stat st;
@@ -1083,6 +1159,12 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
             if (res)
                 GDALDatasetReleaseResultSet(g->ds, res);
         }
+        g->db = GDALGetInternalHandle(g->ds, "SQLITE_HANDLE");
+        if (!g->db) {
+            pl_error_set(err, PL_EINTERNAL, "%s: this GDAL does not share its SQLite connection", path);
+            GDALClose(g->ds);
+            g->ds = NULL;
+        }
     }
     gdal_leave();
     if (!g->ds)
@@ -1130,50 +1212,159 @@ void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value)
 
 /* ------------------------------------------------------------------ layers */
 
+/* Rows are inserted in our own transactions on GDAL's connection, always ended before
+ * GDAL itself uses it again (layer creation, styles, close). */
 static int end_transaction(pl_gpkg *g)
 {
     if (!g->in_tx)
         return OGRERR_NONE;
     g->in_tx = 0;
     g->tx_rows = 0;
-    return GDALDatasetCommitTransaction(g->ds);
+    return sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? OGRERR_NONE : OGRERR_FAILURE;
+}
+
+static const char *db_msg(const pl_gpkg *g)
+{
+    return g->db ? sqlite3_errmsg(g->db) : "no database";
 }
 
 /* ------------------------------------------------------------------ writer thread */
 
-/* Inserts one finished row and frees it. Runs on the writer thread (or on the caller's
- * when no thread could be started), between gdal_enter and gdal_leave. 0 or -1 (e set). */
-static int insert_row(pl_gpkg *g, pl_gpkg_layer *l, OGRFeatureH f, pl_error *e)
+/* INSERT INTO "layer" ("geom", "f1", ...) VALUES (?, ...): the fid is SQLite's rowid. */
+static int prepare_insert(pl_gpkg *g, pl_gpkg_layer *l)
 {
+    pl_strbuf b = {0};
+    int spatial = l->gtype != wkbNone;
+    pl_sb_puts(&b, "INSERT INTO ");
+    quoted_identifier(&b, l->name);
+    pl_sb_puts(&b, " (");
+    if (spatial)
+        pl_sb_puts(&b, "\"geom\"");
+    for (int i = 0; i < l->n_fields; i++) {
+        if (i || spatial)
+            pl_sb_puts(&b, ", ");
+        quoted_identifier(&b, l->fields[i].name);
+    }
+    pl_sb_puts(&b, ") VALUES (");
+    for (int i = 0; i < l->n_fields + spatial; i++)
+        pl_sb_puts(&b, i ? ", ?" : "?");
+    if (!spatial && l->n_fields == 0) {  /* a table with only its fid */
+        free(b.s);
+        b = (pl_strbuf){0};
+        pl_sb_puts(&b, "INSERT INTO ");
+        quoted_identifier(&b, l->name);
+        pl_sb_puts(&b, " DEFAULT VALUES");
+    } else {
+        pl_sb_puts(&b, ")");
+    }
+    int rc = sqlite3_prepare_v2(g->db, b.s, -1, &l->ins, NULL) == SQLITE_OK ? 0 : -1;
+    free(b.s);
+    return rc;
+}
+
+static void bind_row(pl_gpkg_layer *l, const qrow *r)
+{
+    sqlite3_stmt *st = l->ins;
+    int k = 1;
+    if (l->gtype != wkbNone) {
+        const unsigned char *blob = (const unsigned char *)qrow_text(r, l->n_fields) + r->txt_n;
+        if (r->geom_n)
+            sqlite3_bind_blob(st, k, blob, (int)r->geom_n, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, k);
+        k++;
+    }
+    const char *txt = qrow_text(r, l->n_fields);
+    for (int i = 0; i < l->n_fields; i++, k++) {
+        const row_val *v = &r->v[i];
+        switch (v->kind) {
+        case VAL_INT: sqlite3_bind_int64(st, k, v->i); break;
+        case VAL_REAL: sqlite3_bind_double(st, k, v->d); break;
+        case VAL_TEXT: sqlite3_bind_text(st, k, txt + v->off, -1, SQLITE_STATIC); break;
+        default: sqlite3_bind_null(st, k); break;
+        }
+    }
+}
+
+/* Inserts one finished row and frees it. Runs on the writer thread (or on the caller's
+ * when no thread could be started). 0 or -1 (e set). */
+static int insert_row(pl_gpkg *g, qrow *r, pl_error *e)
+{
+    pl_gpkg_layer *l = r->l;
     int rc = 0;
     if (!g->in_tx) {
-        if (GDALDatasetStartTransaction(g->ds, FALSE) != OGRERR_NONE)
-            rc = -1, pl_error_set(e, PL_EINTERNAL, "%s: cannot start a transaction: %s", g->path, gdal_msg());
+        if (sqlite3_exec(g->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            rc = -1, pl_error_set(e, PL_EINTERNAL, "%s: cannot start a transaction: %s", g->path, db_msg(g));
         else
             g->in_tx = 1;
     }
+    if (rc == 0 && !l->ins && prepare_insert(g, l) != 0) {
+        pl_error_set(e, PL_EINTERNAL, "%s:%s: cannot prepare the insert: %s", g->path, l->name, db_msg(g));
+        rc = -1;
+    }
     if (rc == 0) {
         l->n_inserted++;
-        if (OGR_L_CreateFeature(l->lyr, f) != OGRERR_NONE) {
+        bind_row(l, r);
+        int src = sqlite3_step(l->ins);
+        if (src != SQLITE_DONE) {
             pl_error_set(e, PL_EINTERNAL, "%s:%s: feature %lld: cannot write: %s", g->path, l->name, l->n_inserted,
-                         gdal_msg());
+                         db_msg(g));
+            rc = -1;
+        }
+        sqlite3_reset(l->ins);
+        if (rc == 0 && r->geom_n && !r->geom_empty &&
+                   pl_rtree_list_add(&l->rtree, sqlite3_last_insert_rowid(g->db), &r->env) != 0) {
+            pl_error_set(e, PL_EINTERNAL, "%s:%s: out of memory for the spatial index", g->path, l->name);
             rc = -1;
         }
     }
     if (rc == 0 && ++g->tx_rows >= g->batch_rows && end_transaction(g) != OGRERR_NONE) {
-        pl_error_set(e, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+        pl_error_set(e, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, db_msg(g));
         rc = -1;
     }
-    OGR_F_Destroy(f);
     return rc;
 }
 
+/* Returns a chain of rows (linked by next) to the pool. */
+static void pool_put(pl_gpkg *g, qrow *first, qrow *last)
+{
+    if (!first)
+        return;
+    if (g->worker_on)
+        pthread_mutex_lock(&g->mu);
+    last->next = g->pool;
+    g->pool = first;
+    if (g->worker_on)
+        pthread_mutex_unlock(&g->mu);
+}
+
+static qrow *pool_get(pl_gpkg *g)
+{
+    if (g->worker_on)
+        pthread_mutex_lock(&g->mu);
+    qrow *r = g->pool;
+    if (r)
+        g->pool = r->next;
+    if (g->worker_on)
+        pthread_mutex_unlock(&g->mu);
+    return r;
+}
+
+static void pool_free(pl_gpkg *g)
+{
+    while (g->pool) {
+        qrow *r = g->pool;
+        g->pool = r->next;
+        free(r);
+    }
+}
+
 /* The writer thread: takes all queued rows at once and inserts them, so building the next
- * rows (values, geometry conversion) overlaps with GDAL and SQLite inserting these. */
+ * rows (values, geometry conversion) overlaps with SQLite inserting these. */
 static void *writer_main(void *arg)
 {
     pl_gpkg *g = arg;
-    struct qentry *batch = pl_malloc(QUEUE_ROWS * sizeof *batch);
+    qrow **batch = pl_malloc(QUEUE_ROWS * sizeof *batch);
     pthread_mutex_lock(&g->mu);
     for (;;) {
         while (g->q_n == 0 && !g->q_stop)
@@ -1191,15 +1382,14 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&g->mu);
         pl_error e = {0};
         int bad = 0;
-        gdal_enter(g);
         for (int i = 0; i < n; i++) {
-            if (skip || bad)
-                OGR_F_Destroy(batch[i].f);
-            else
-                bad = insert_row(g, batch[i].l, batch[i].f, &e) != 0;
+            if (!skip && !bad)
+                bad = insert_row(g, batch[i], &e) != 0;
+            batch[i]->next = i + 1 < n ? batch[i + 1] : NULL;
         }
-        gdal_leave();
         pthread_mutex_lock(&g->mu);
+        batch[n - 1]->next = g->pool;
+        g->pool = batch[0];
         if (bad && !g->async_failed) {
             g->async_failed = 1;
             g->async_err = e;
@@ -1325,6 +1515,29 @@ static void csv_text(FILE *f, const char *s)
         fputc(*s, f);
     }
     fputc('"', f);
+}
+
+/* The table GDAL made exists, and (spatial layers) the srs_id GDAL gave it for the blobs. */
+static int layer_check_table(pl_gpkg *g, pl_gpkg_layer *l, pl_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+    const char *sql = l->gtype == wkbNone
+        ? "SELECT 0 FROM gpkg_contents WHERE table_name = ?1 AND EXISTS "
+          "(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)"
+        : "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = ?1 AND EXISTS "
+          "(SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)";
+    if (sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, l->name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            l->srs_id = sqlite3_column_int(st, 0);
+            found = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    if (!found)
+        return fail(g, err, PL_EINTERNAL, "%s:%s: GDAL did not create the table: %s", g->path, l->name, db_msg(g));
+    return PL_OK;
 }
 
 pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, const char *title,
@@ -1487,13 +1700,14 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
     gdal_enter(g);
     int rc = PL_OK;
     if (end_transaction(g) != OGRERR_NONE)
-        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, db_msg(g));
     char **lco = NULL;
     if (rc == PL_OK) {
         lco = CSLSetNameValue(lco, "FID", "fid");
         if (spatial) {
             lco = CSLSetNameValue(lco, "GEOMETRY_NAME", "geom");
-            lco = CSLSetNameValue(lco, "SPATIAL_INDEX", "YES");
+            /* Built by pl_gpkg_commit from the rows' envelopes (gpkg_rtree.c). */
+            lco = CSLSetNameValue(lco, "SPATIAL_INDEX", "NO");
         } else {
             lco = CSLSetNameValue(lco, "ASPATIAL_VARIANT", "GPKG_ATTRIBUTES");
         }
@@ -1515,9 +1729,14 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
                       gdal_msg());
         OGR_Fld_Destroy(fd);
     }
-    if (rc == PL_OK)
-        l->defn = OGR_L_GetLayerDefn(l->lyr);
+    /* GDAL creates the table lazily: make it exist now, since rows go in with SQLite. */
+    if (rc == PL_OK && OGR_L_SyncToDisk(l->lyr) != OGRERR_NONE)
+        rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create layer: %s", g->path, name, gdal_msg());
     gdal_leave();
+    if (rc == PL_OK)
+        rc = layer_check_table(g, l, err);
+    if (rc == PL_OK)
+        l->vals = pl_calloc((size_t)n_fields + 1, sizeof *l->vals);
     return rc == PL_OK ? l : NULL;
 }
 
@@ -1538,9 +1757,12 @@ void pl_gpkg_row_begin(pl_gpkg_layer *l)
 {
     if (!l || !l->lyr)
         return;
-    if (l->feat)
-        OGR_F_Destroy(l->feat);
-    l->feat = OGR_F_Create(l->defn);
+    for (int i = 0; i < l->n_fields; i++)
+        l->vals[i].kind = VAL_NULL;
+    l->txt.n = 0;
+    l->geom.n = 0;
+    l->geom_empty = 0;
+    l->in_row = 1;
     l->row_err[0] = '\0';
 }
 
@@ -1548,7 +1770,7 @@ static int row_field_ok(pl_gpkg_layer *l, int field)
 {
     if (!l)
         return 0;
-    if (!l->feat) {
+    if (!l->in_row) {
         row_error(l, "value set outside pl_gpkg_row_begin/pl_gpkg_row_end");
         return 0;
     }
@@ -1559,6 +1781,23 @@ static int row_field_ok(pl_gpkg_layer *l, int field)
     return 1;
 }
 
+/* Values are stored as the field's type, the way OGR converts a value set on a field. */
+static void store_int(pl_gpkg_layer *l, int field, int64_t v)
+{
+    row_val *rv = &l->vals[field];
+    if (l->fields[field].type == PL_FIELD_REAL) {
+        rv->kind = VAL_REAL;
+        rv->d = (double)v;
+    } else if (l->fields[field].type == PL_FIELD_TEXT) {
+        char num[32];
+        snprintf(num, sizeof num, "%lld", (long long)v);
+        pl_gpkg_set_text(l, field, num);
+    } else {
+        rv->kind = VAL_INT;
+        rv->i = v;
+    }
+}
+
 void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v)
 {
     if (!row_field_ok(l, field))
@@ -1567,66 +1806,134 @@ void pl_gpkg_set_int(pl_gpkg_layer *l, int field, int64_t v)
         row_error(l, "value %lld does not fit the 32-bit field '%s'", (long long)v, l->fields[field].name);
         return;
     }
-    OGR_F_SetFieldInteger64(l->feat, field, (GIntBig)v);
+    store_int(l, field, v);
 }
 
 void pl_gpkg_set_real(pl_gpkg_layer *l, int field, double v)
 {
     if (!row_field_ok(l, field))
         return;
-    if (isnan(v))
-        OGR_F_SetFieldNull(l->feat, field);
-    else
-        OGR_F_SetFieldDouble(l->feat, field, v);
+    row_val *rv = &l->vals[field];
+    if (isnan(v)) {
+        rv->kind = VAL_NULL;
+    } else if (l->fields[field].type == PL_FIELD_REAL) {
+        rv->kind = VAL_REAL;
+        rv->d = v;
+    } else if (l->fields[field].type == PL_FIELD_TEXT) {
+        char num[64];
+        locale_t loc = c_locale(), old = loc ? uselocale(loc) : (locale_t)0;
+        snprintf(num, sizeof num, "%.16g", v);  /* OGR's format for a real set on a text field */
+        if (loc)
+            uselocale(old);
+        pl_gpkg_set_text(l, field, num);
+    } else {  /* OGR truncates (and clamps) a real set on an integer field */
+        double lo = l->fields[field].type == PL_FIELD_INT ? INT32_MIN : -9.2233720368547758e18;
+        double hi = l->fields[field].type == PL_FIELD_INT ? INT32_MAX : 9.2233720368547748e18;
+        rv->kind = VAL_INT;
+        rv->i = v < lo ? (int64_t)lo : v > hi ? (int64_t)hi : (int64_t)v;
+    }
 }
 
 void pl_gpkg_set_text(pl_gpkg_layer *l, int field, const char *v)
 {
     if (!row_field_ok(l, field))
         return;
-    if (!v)
-        OGR_F_SetFieldNull(l->feat, field);
-    else
-        OGR_F_SetFieldString(l->feat, field, v);
+    row_val *rv = &l->vals[field];
+    if (!v) {
+        rv->kind = VAL_NULL;
+        return;
+    }
+    if (l->fields[field].type != PL_FIELD_TEXT) {  /* numbers given as text: as OGR parses them */
+        if (l->fields[field].type == PL_FIELD_REAL) {
+            rv->kind = VAL_REAL;
+            rv->d = strtod(v, NULL);
+        } else {
+            rv->kind = VAL_INT;
+            rv->i = strtoll(v, NULL, 10);
+        }
+        return;
+    }
+    size_t n = strlen(v) + 1;
+    if (pl_blob_reserve(&l->txt, l->txt.n + n) != 0) {
+        row_error(l, "out of memory");
+        return;
+    }
+    memcpy(l->txt.b + l->txt.n, v, n);
+    rv->kind = VAL_TEXT;
+    rv->off = l->txt.n;
+    l->txt.n += n;
 }
 
-/* Takes ownership of geom; promotes single to multi types to fit the layer. */
-static void set_ogr_geometry(pl_gpkg_layer *l, OGRGeometryH geom)
+/* The WKB type a geometry of flat type `have` is written as in the layer: the layer's own
+ * type, a promotion of a single to its multi type (or into a collection), or -1. */
+static int target_type(const pl_gpkg_layer *l, int have)
 {
-    OGRwkbGeometryType want = wkbFlatten(l->gtype);
-    OGRwkbGeometryType have = wkbFlatten(OGR_G_GetGeometryType(geom));
-    if (want != wkbUnknown && have != want) {
-        int promotable = (want == wkbMultiPoint && have == wkbPoint) ||
-                         (want == wkbMultiLineString && have == wkbLineString) ||
-                         (want == wkbMultiPolygon && have == wkbPolygon) ||
-                         (want == wkbGeometryCollection);
-        if (promotable)
-            geom = OGR_G_ForceTo(geom, want, NULL);
-        if (!promotable || !geom || wkbFlatten(OGR_G_GetGeometryType(geom)) != want) {
-            row_error(l, "a %s geometry does not fit the layer's type %s", OGRGeometryTypeToName(have),
-                      OGRGeometryTypeToName(want));
-            if (geom)
-                OGR_G_DestroyGeometry(geom);
+    int want = (int)wkbFlatten(l->gtype);
+    if (want == wkbUnknown || have == want)
+        return have;
+    if ((want == wkbMultiPoint && have == wkbPoint) || (want == wkbMultiLineString && have == wkbLineString) ||
+        (want == wkbMultiPolygon && have == wkbPolygon) || want == wkbGeometryCollection)
+        return want;
+    return -1;
+}
+
+/* Encodes little-endian WKB as the row's geometry blob, promoting it to the layer's type. */
+static void set_wkb(pl_gpkg_layer *l, const unsigned char *wkb, size_t n)
+{
+    int have = 0;
+    if (pl_wkb_envelope(wkb, n, NULL, &have) < 0 || wkb[0] != 1) {
+        row_error(l, "the geometry's WKB is malformed");
+        return;
+    }
+    int want = target_type(l, have);
+    if (want < 0) {
+        row_error(l, "a %s geometry does not fit the layer's type %s", OGRGeometryTypeToName((OGRwkbGeometryType)have),
+                  OGRGeometryTypeToName(wkbFlatten(l->gtype)));
+        return;
+    }
+    int wrap = 0;
+    if (want != have && have >= wkbMultiPoint) {
+        /* A multi geometry into a collection: the same parts under the collection's code. */
+        if (pl_blob_reserve(&l->wkb, n) != 0) {
+            row_error(l, "out of memory");
             return;
         }
+        memcpy(l->wkb.b, wkb, n);
+        l->wkb.b[1] = wkbGeometryCollection;
+        l->wkb.b[2] = l->wkb.b[3] = l->wkb.b[4] = 0;
+        wkb = l->wkb.b;
+    } else if (want != have) {
+        wrap = want;
     }
-    OGR_F_SetGeometryDirectly(l->feat, geom);
+    if (pl_gpkg_blob_from_wkb(&l->geom, wkb, n, l->srs_id, wrap, &l->env, &l->geom_empty) != 0) {
+        l->geom.n = 0;
+        row_error(l, "cannot encode the geometry");
+    }
+}
+
+static int geometry_ok(pl_gpkg_layer *l)
+{
+    if (!l)
+        return 0;
+    if (!l->in_row) {
+        row_error(l, "geometry set outside pl_gpkg_row_begin/pl_gpkg_row_end");
+        return 0;
+    }
+    if (l->gtype == wkbNone) {
+        row_error(l, "attribute table rows have no geometry");
+        return 0;
+    }
+    return 1;
 }
 
 void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom)
 {
-    if (!l)
+    if (!geometry_ok(l))
         return;
-    if (!l->feat) {
-        row_error(l, "geometry set outside pl_gpkg_row_begin/pl_gpkg_row_end");
-        return;
-    }
-    if (l->gtype == wkbNone) {
-        row_error(l, "attribute table rows have no geometry");
+    if (!geom) {
+        l->geom.n = 0;  /* NULL geometry */
         return;
     }
-    if (!geom)
-        return;  /* NULL geometry */
     GEOSContextHandle_t h = l->g->ctx->geos;
     if (!l->wkb_writer) {  /* one per layer, kept until the layer is freed */
         l->wkb_writer = GEOSWKBWriter_create_r(h);
@@ -1643,31 +1950,23 @@ void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom)
         row_error(l, "GEOS cannot write the geometry as WKB");
         return;
     }
-    OGRGeometryH og = NULL;
-    OGRErr e = OGR_G_CreateFromWkbEx(wkb, NULL, &og, size);
+    set_wkb(l, wkb, size);
     GEOSFree_r(h, wkb);
-    if (e != OGRERR_NONE || !og) {
-        row_error(l, "GDAL cannot read the geometry's WKB");
-        return;
-    }
-    set_ogr_geometry(l, og);
+}
+
+static void put_le64(unsigned char *p, double v)
+{
+    memcpy(p, &v, 8);  /* little-endian host, as everywhere platsa runs (see gpkg_blob.c) */
 }
 
 void pl_gpkg_set_xy(pl_gpkg_layer *l, double x, double y)
 {
-    if (!l)
+    if (!geometry_ok(l))
         return;
-    if (!l->feat) {
-        row_error(l, "geometry set outside pl_gpkg_row_begin/pl_gpkg_row_end");
-        return;
-    }
-    if (l->gtype == wkbNone) {
-        row_error(l, "attribute table rows have no geometry");
-        return;
-    }
-    OGRGeometryH p = OGR_G_CreateGeometry(wkbPoint);
-    OGR_G_SetPoint_2D(p, 0, x, y);
-    set_ogr_geometry(l, p);
+    unsigned char wkb[21] = {1, wkbPoint, 0, 0, 0};
+    put_le64(wkb + 5, x);
+    put_le64(wkb + 13, y);
+    set_wkb(l, wkb, sizeof wkb);
 }
 
 static void csv_row(pl_gpkg_layer *l)
@@ -1675,28 +1974,52 @@ static void csv_row(pl_gpkg_layer *l)
     for (int i = 0; i < l->n_fields; i++) {
         if (i)
             fputc(',', l->csv);
-        if (!OGR_F_IsFieldSetAndNotNull(l->feat, i))
-            continue;
-        switch (l->fields[i].type) {
-        case PL_FIELD_INT:
-        case PL_FIELD_INT64:
-            fprintf(l->csv, "%lld", (long long)OGR_F_GetFieldAsInteger64(l->feat, i));
+        const row_val *v = &l->vals[i];
+        switch (v->kind) {
+        case VAL_INT:
+            fprintf(l->csv, "%lld", (long long)v->i);
             break;
-        case PL_FIELD_REAL: {
-            double v = OGR_F_GetFieldAsDouble(l->feat, i);
-            if (isfinite(v)) {
+        case VAL_REAL:
+            if (isfinite(v->d)) {
                 char num[64];
-                fmt_double(num, sizeof num, v);
+                fmt_double(num, sizeof num, v->d);
                 fputs(num, l->csv);
             }
             break;
-        }
-        case PL_FIELD_TEXT:
-            csv_text(l->csv, OGR_F_GetFieldAsString(l->feat, i));
+        case VAL_TEXT:
+            csv_text(l->csv, (const char *)l->txt.b + v->off);
+            break;
+        default:
             break;
         }
     }
     fputc('\n', l->csv);
+}
+
+/* The finished row as one allocation for the writer thread. */
+static qrow *pack_row(pl_gpkg_layer *l)
+{
+    size_t vals = (size_t)l->n_fields * sizeof(row_val);
+    size_t need = sizeof(qrow) + vals + l->txt.n + l->geom.n;
+    qrow *r = pool_get(l->g);
+    if (!r || r->cap < need) {
+        size_t cap = need < 4096 ? 4096 : need + need / 4;
+        r = pl_realloc(r, cap);
+        r->cap = cap;
+    }
+    r->next = NULL;
+    r->l = l;
+    r->txt_n = l->txt.n;
+    r->geom_n = l->geom.n;
+    r->geom_empty = l->geom_empty;
+    r->env = l->env;
+    memcpy(r->v, l->vals, vals);
+    char *data = (char *)(r->v + l->n_fields);
+    if (l->txt.n)
+        memcpy(data, l->txt.b, l->txt.n);
+    if (l->geom.n)
+        memcpy(data + l->txt.n, l->geom.b, l->geom.n);
+    return r;
 }
 
 int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
@@ -1706,8 +2029,9 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
     pl_gpkg *g = l->g;
     if (g->failed)
         return sticky(g, err);
-    if (!l->feat)
+    if (!l->in_row)
         return fail(g, err, PL_EINTERNAL, "%s:%s: pl_gpkg_row_end without pl_gpkg_row_begin", g->path, l->name);
+    l->in_row = 0;
     if (l->row_err[0])
         return fail(g, err, PL_EINTERNAL, "%s:%s: feature %lld: %s", g->path, l->name, l->n_rows + 1, l->row_err);
     if (g->worker_on) {  /* a failure of rows inserted earlier fails this one too */
@@ -1718,21 +2042,13 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
         if (failed)
             return fail(g, err, e.code, "%s", e.msg);
     }
-    /* Every field is given (unset ones as NULL, which is what an omitted column stores):
-     * GDAL then keeps one prepared INSERT per layer instead of preparing a new one each
-     * time the set of given fields changes from one row to the next. */
-    for (int i = 0; i < l->n_fields; i++)
-        if (!OGR_F_IsFieldSet(l->feat, i))
-            OGR_F_SetFieldNull(l->feat, i);
-    OGR_F_SetFID(l->feat, OGRNullFID);
     if (l->csv) {
         csv_row(l);
         if (ferror(l->csv))
             return fail(g, err, PL_EINTERNAL, "%s: cannot write %s: %s", g->path, l->csv_final, strerror(errno));
     }
     l->n_rows++;
-    OGRFeatureH f = l->feat;
-    l->feat = NULL;
+    qrow *r = pack_row(l);
     /* The row goes to the writer thread, which inserts it while the caller builds the next
      * ones; a failure to insert is reported by a later pl_gpkg_row_end or by pl_gpkg_commit
      * (the output fails either way). Without a thread the row is inserted here. */
@@ -1741,16 +2057,15 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
         pthread_mutex_lock(&g->mu);
         while (g->q_n == QUEUE_ROWS)
             pthread_cond_wait(&g->cv_put, &g->mu);
-        g->q[(g->q_head + g->q_n) % QUEUE_ROWS] = (struct qentry){l, f};
+        g->q[(g->q_head + g->q_n) % QUEUE_ROWS] = r;
         g->q_n++;
         pthread_cond_signal(&g->cv_get);
         pthread_mutex_unlock(&g->mu);
         return PL_OK;
     }
     pl_error e = {0};
-    gdal_enter(g);
-    int bad = insert_row(g, l, f, &e) != 0;
-    gdal_leave();
+    int bad = insert_row(g, r, &e) != 0;
+    pool_put(g, r, r);
     return bad ? fail(g, err, e.code, "%s", e.msg) : PL_OK;
 }
 
@@ -1920,6 +2235,49 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
         sqlite3_bind_null(st, i);
 }
 
+/* What GDAL would have written had it inserted the rows: per spatial layer the R-tree index
+ * and the gpkg_contents extent, per layer the gpkg_ogr_contents feature count. */
+static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
+{
+    sqlite3_stmt *ext = NULL, *cnt = NULL;
+    int rc = 0;
+    if (sqlite3_prepare_v2(db, "UPDATE gpkg_contents SET min_x = ?, max_x = ?, min_y = ?, max_y = ? "
+                               "WHERE lower(table_name) = lower(?)", -1, &ext, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
+                           -1, &cnt, NULL) != SQLITE_OK)
+        rc = -1;
+    for (int i = 0; rc == 0 && i < g->n_layers; i++) {
+        pl_gpkg_layer *l = g->layers[i];
+        if (l->gtype != wkbNone) {
+            int has_extent = l->rtree.n > 0;  /* else GDAL leaves the extent NULL */
+            pl_envelope e = l->rtree.extent;
+            rc = pl_gpkg_rtree_build(db, l->name, "geom", &l->rtree);
+            pl_rtree_list_free(&l->rtree);  /* memory back before the metadata */
+            if (rc == 0 && has_extent) {
+                /* As GDAL does: SQLite's "%.18g" text (16 significant digits), which the
+                 * column's REAL affinity reads back, so the stored extent is GDAL's bit for bit. */
+                const double v[4] = {e.minx, e.maxx, e.miny, e.maxy};
+                for (int k = 0; k < 4; k++)
+                    sqlite3_bind_text(ext, k + 1, sqlite3_mprintf("%.18g", v[k]), -1, sqlite3_free);
+                sqlite3_bind_text(ext, 5, l->name, -1, SQLITE_STATIC);
+                rc = sqlite3_step(ext) == SQLITE_DONE ? 0 : -1;
+                sqlite3_reset(ext);
+            }
+        }
+        if (rc == 0) {
+            sqlite3_bind_int64(cnt, 1, l->n_inserted);
+            sqlite3_bind_text(cnt, 2, l->name, -1, SQLITE_STATIC);
+            rc = sqlite3_step(cnt) == SQLITE_DONE ? 0 : -1;
+            sqlite3_reset(cnt);
+        }
+    }
+    if (rc != 0)
+        fail(g, err, PL_EINTERNAL, "%s: cannot write the spatial index: %s", g->path, sqlite3_errmsg(db));
+    sqlite3_finalize(ext);
+    sqlite3_finalize(cnt);
+    return rc;
+}
+
 /* gpkg_data_columns (schema extension) and gpkg_metadata (metadata extension). */
 static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
 {
@@ -1930,7 +2288,16 @@ static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
         sqlite3_close(db);
         return -1;
     }
-    int rc = sql_exec(g, db, "BEGIN", err);
+    /* The temporary file needs no journal (see pl_gpkg_create); the spatial index build
+     * stays in a 64 MiB page cache. */
+    int rc = sql_exec(g, db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; "
+                      "BEGIN", err);
+    if (rc == 0 && pl_gpkg_extensions_table(db) != 0) {
+        fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, sqlite3_errmsg(db));
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = write_layer_index_and_counts(g, db, err);
 
     int any_columns = 0;
     for (int i = 0; i < g->n_layers; i++)
@@ -2069,24 +2436,25 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
     stop_worker(g, 0);
     gdal_enter(g);
     int rc = PL_OK;
-    for (int i = 0; i < g->n_layers; i++) {
-        if (g->layers[i]->feat) {
-            OGR_F_Destroy(g->layers[i]->feat);
-            g->layers[i]->feat = NULL;
-        }
-    }
     if (end_transaction(g) != OGRERR_NONE)
-        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, gdal_msg());
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, db_msg(g));
+    for (int i = 0; i < g->n_layers; i++) {  /* before GDALClose, which cannot close with them open */
+        g->layers[i]->in_row = 0;
+        sqlite3_finalize(g->layers[i]->ins);
+        g->layers[i]->ins = NULL;
+    }
     if (rc == PL_OK)
         rc = write_layer_styles(g, err);
     if (rc == PL_OK) {
         CPLErrorReset();
-        GDALClose(g->ds);  /* builds the deferred RTree spatial indexes */
+        GDALClose(g->ds);
         g->ds = NULL;
+        g->db = NULL;
         if (CPLGetLastErrorType() >= CE_Failure)
             rc = fail(g, err, PL_EINTERNAL, "%s: cannot finish the GeoPackage: %s", g->path, gdal_msg());
     }
     gdal_leave();
+    hash_join(g);  /* the metadata records the inputs' hashes */
     if (rc == PL_OK && write_sqlite_extras(g, err) != 0)
         rc = g->fail_err.code ? g->fail_err.code : PL_EINTERNAL;
     for (int i = 0; rc == PL_OK && i < g->n_layers; i++) {

@@ -1,0 +1,294 @@
+/* GeoPackage R-tree spatial index: see gpkg_rtree.h. */
+#include "gpkg_rtree.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pl_rtree_list_add(pl_rtree_list *l, int64_t fid, const pl_envelope *e)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 4096;
+        pl_rtree_entry *v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    if (l->n == 0) {
+        l->extent = *e;
+    } else {
+        if (e->minx < l->extent.minx) l->extent.minx = e->minx;
+        if (e->maxx > l->extent.maxx) l->extent.maxx = e->maxx;
+        if (e->miny < l->extent.miny) l->extent.miny = e->miny;
+        if (e->maxy > l->extent.maxy) l->extent.maxy = e->maxy;
+    }
+    l->v[l->n++] = (pl_rtree_entry){fid, *e};
+    return 0;
+}
+
+void pl_rtree_list_free(pl_rtree_list *l)
+{
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+static int exec_owned(sqlite3 *db, char *sql)
+{
+    if (!sql)
+        return -1;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    sqlite3_free(sql);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ bulk load
+ *
+ * Inserting a million envelopes one by one into SQLite's R*-tree costs as much as
+ * inserting the rows themselves. The tree is instead packed bottom-up (Sort-Tile-Recursive)
+ * and its shadow tables written directly, in the format of SQLite's rtree.c: node blobs of
+ * the size SQLite chose for the root (2-byte depth in the root, 2-byte cell count, cells of a
+ * big-endian 64-bit id and four big-endian float32 minx, maxx, miny, maxy), %_rowid mapping
+ * each entry to its leaf, %_parent each non-root node to its parent; node 1 is the root.
+ * Coordinates are rounded outward to float32 exactly as rtree.c's rtreeValueDown/Up do. */
+
+typedef struct rt_ent {
+    int64_t id;   /* fid (leaves) or child node number */
+    float box[4]; /* minx, maxx, miny, maxy */
+} rt_ent;
+
+static float value_down(double d)
+{
+    float f = (float)d;
+    if (f > d)
+        f = (float)(d * (d < 0 ? 1.0 + 1.0 / 8388608.0 : 1.0 - 1.0 / 8388608.0));
+    return f;
+}
+
+static float value_up(double d)
+{
+    float f = (float)d;
+    if (f < d)
+        f = (float)(d * (d < 0 ? 1.0 - 1.0 / 8388608.0 : 1.0 + 1.0 / 8388608.0));
+    return f;
+}
+
+/* Sort keys: box centres, ties by id so the tree (and the file) is deterministic. */
+static int cmp_axis(const rt_ent *a, const rt_ent *b, int axis)
+{
+    float ca = a->box[2 * axis] + a->box[2 * axis + 1], cb = b->box[2 * axis] + b->box[2 * axis + 1];
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+static int cmp_x(const void *a, const void *b) { return cmp_axis(a, b, 0); }
+static int cmp_y(const void *a, const void *b) { return cmp_axis(a, b, 1); }
+
+static void put_be(unsigned char *p, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+typedef struct rt_writer {
+    sqlite3_stmt *node, *rowid, *parent;
+    unsigned char *blob;
+    int node_size, max_cells;
+    int64_t next_node;
+} rt_writer;
+
+static int step_reset(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Writes one node of cells e[0..n-1] as node `no` (depth is written only in the root). */
+static int write_node(rt_writer *w, int64_t no, int depth, const rt_ent *e, int n, int leaf)
+{
+    memset(w->blob, 0, (size_t)w->node_size);
+    put_be(w->blob, no == 1 ? (uint64_t)depth : 0, 2);
+    put_be(w->blob + 2, (uint64_t)n, 2);
+    for (int i = 0; i < n; i++) {
+        unsigned char *c = w->blob + 4 + 24 * i;
+        put_be(c, (uint64_t)e[i].id, 8);
+        for (int k = 0; k < 4; k++) {
+            uint32_t bits;
+            memcpy(&bits, &e[i].box[k], 4);
+            put_be(c + 8 + 4 * k, bits, 4);
+        }
+    }
+    sqlite3_bind_int64(w->node, 1, no);
+    sqlite3_bind_blob(w->node, 2, w->blob, w->node_size, SQLITE_STATIC);
+    if (step_reset(w->node) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        sqlite3_stmt *st = leaf ? w->rowid : w->parent;
+        sqlite3_bind_int64(st, 1, e[i].id);
+        sqlite3_bind_int64(st, 2, no);
+        if (step_reset(st) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Packs one level: e (n entries) into nodes; returns their entries for the level above
+ * in *up (*n_up of them), or writes the root when they fit one node. */
+static int pack_level(rt_writer *w, rt_ent *e, size_t n, int depth, rt_ent **up, size_t *n_up)
+{
+    size_t m = (size_t)w->max_cells;
+    int leaf = depth == 0;
+    *up = NULL;
+    *n_up = 0;
+    if (n <= m)
+        return write_node(w, 1, depth, e, (int)n, leaf);
+    size_t pages = (n + m - 1) / m;
+    size_t slices = (size_t)ceil(sqrt((double)pages));
+    size_t per_slice = slices * m;
+    qsort(e, n, sizeof *e, cmp_x);
+    for (size_t s0 = 0; s0 < n; s0 += per_slice)
+        qsort(e + s0, n - s0 < per_slice ? n - s0 : per_slice, sizeof *e, cmp_y);
+    rt_ent *parents = malloc(pages * sizeof *parents);
+    if (!parents)
+        return -1;
+    for (size_t p = 0; p < pages; p++) {
+        const rt_ent *c = e + p * m;
+        int k = (int)(n - p * m < m ? n - p * m : m);
+        rt_ent *pe = &parents[p];
+        pe->id = w->next_node++;
+        memcpy(pe->box, c[0].box, sizeof pe->box);
+        for (int i = 1; i < k; i++) {
+            if (c[i].box[0] < pe->box[0]) pe->box[0] = c[i].box[0];
+            if (c[i].box[1] > pe->box[1]) pe->box[1] = c[i].box[1];
+            if (c[i].box[2] < pe->box[2]) pe->box[2] = c[i].box[2];
+            if (c[i].box[3] > pe->box[3]) pe->box[3] = c[i].box[3];
+        }
+        if (write_node(w, pe->id, depth, c, k, leaf) != 0) {
+            free(parents);
+            return -1;
+        }
+    }
+    *up = parents;
+    *n_up = pages;
+    return 0;
+}
+
+static int prepare3(sqlite3 *db, sqlite3_stmt **st, const char *fmt, const char *rt)
+{
+    char *sql = sqlite3_mprintf(fmt, rt);
+    int rc = sql && sqlite3_prepare_v2(db, sql, -1, st, NULL) == SQLITE_OK ? 0 : -1;
+    sqlite3_free(sql);
+    return rc;
+}
+
+static int bulk_load(sqlite3 *db, const char *rt, const pl_rtree_list *l)
+{
+    if (l->n == 0)
+        return 0;  /* the empty root CREATE VIRTUAL TABLE wrote is the whole tree */
+    rt_writer w = {0};
+    sqlite3_stmt *size = NULL;
+    int rc = prepare3(db, &size, "SELECT length(data) FROM \"%w_node\" WHERE nodeno = 1", rt);
+    if (rc == 0 && sqlite3_step(size) == SQLITE_ROW)
+        w.node_size = sqlite3_column_int(size, 0);
+    sqlite3_finalize(size);
+    w.max_cells = (w.node_size - 4) / 24;
+    if (rc != 0 || w.max_cells < 4)
+        return -1;
+    rc |= prepare3(db, &w.node, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?, ?)", rt);
+    rc |= prepare3(db, &w.rowid, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?, ?)", rt);
+    rc |= prepare3(db, &w.parent, "INSERT INTO \"%w_parent\" (nodeno, parentnode) VALUES (?, ?)", rt);
+    rt_ent *e = rc == 0 ? malloc(l->n * sizeof *e) : NULL;
+    w.blob = rc == 0 ? malloc((size_t)w.node_size) : NULL;
+    if (!e || !w.blob)
+        rc = -1;
+    size_t n = l->n;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const pl_envelope *v = &l->v[i].e;
+        e[i] = (rt_ent){l->v[i].fid, {value_down(v->minx), value_up(v->maxx), value_down(v->miny), value_up(v->maxy)}};
+    }
+    w.next_node = 2;
+    for (int depth = 0; rc == 0 && e; depth++) {
+        rt_ent *up = NULL;
+        rc = pack_level(&w, e, n, depth, &up, &n);
+        free(e);
+        e = up;
+    }
+    free(e);
+    free(w.blob);
+    sqlite3_finalize(w.node);
+    sqlite3_finalize(w.rowid);
+    sqlite3_finalize(w.parent);
+    return rc;
+}
+
+/* The triggers GDAL 3.6 creates (GeoPackage 1.2 Annex F.3), with fid column "fid". */
+static int triggers(sqlite3 *db, const char *t, const char *c, const char *r)
+{
+    const char *i = "fid";
+    int rc = exec_owned(db, sqlite3_mprintf(
+        "CREATE TRIGGER \"%w_insert\" AFTER INSERT ON \"%w\" WHEN (new.\"%w\" NOT NULL AND NOT ST_IsEmpty(NEW.\"%w\")) "
+        "BEGIN INSERT OR REPLACE INTO \"%w\" VALUES (NEW.\"%w\",ST_MinX(NEW.\"%w\"), ST_MaxX(NEW.\"%w\"),"
+        "ST_MinY(NEW.\"%w\"), ST_MaxY(NEW.\"%w\")); END",
+        r, t, c, c, r, i, c, c, c, c));
+    if (rc == 0)
+        rc = exec_owned(db, sqlite3_mprintf(
+            "CREATE TRIGGER \"%w_update1\" AFTER UPDATE OF \"%w\" ON \"%w\" WHEN OLD.\"%w\" = NEW.\"%w\" AND "
+            "(NEW.\"%w\" NOTNULL AND NOT ST_IsEmpty(NEW.\"%w\")) BEGIN INSERT OR REPLACE INTO \"%w\" VALUES "
+            "(NEW.\"%w\",ST_MinX(NEW.\"%w\"), ST_MaxX(NEW.\"%w\"),ST_MinY(NEW.\"%w\"), ST_MaxY(NEW.\"%w\")); END",
+            r, c, t, i, i, c, c, r, i, c, c, c, c));
+    if (rc == 0)
+        rc = exec_owned(db, sqlite3_mprintf(
+            "CREATE TRIGGER \"%w_update2\" AFTER UPDATE OF \"%w\" ON \"%w\" WHEN OLD.\"%w\" = NEW.\"%w\" AND "
+            "(NEW.\"%w\" ISNULL OR ST_IsEmpty(NEW.\"%w\")) BEGIN DELETE FROM \"%w\" WHERE id = OLD.\"%w\"; END",
+            r, c, t, i, i, c, c, r, i));
+    if (rc == 0)
+        rc = exec_owned(db, sqlite3_mprintf(
+            "CREATE TRIGGER \"%w_update3\" AFTER UPDATE ON \"%w\" WHEN OLD.\"%w\" != NEW.\"%w\" AND "
+            "(NEW.\"%w\" NOTNULL AND NOT ST_IsEmpty(NEW.\"%w\")) BEGIN DELETE FROM \"%w\" WHERE id = OLD.\"%w\"; "
+            "INSERT OR REPLACE INTO \"%w\" VALUES (NEW.\"%w\",ST_MinX(NEW.\"%w\"), ST_MaxX(NEW.\"%w\"),"
+            "ST_MinY(NEW.\"%w\"), ST_MaxY(NEW.\"%w\")); END",
+            r, t, i, i, c, c, r, i, r, i, c, c, c, c));
+    if (rc == 0)
+        rc = exec_owned(db, sqlite3_mprintf(
+            "CREATE TRIGGER \"%w_update4\" AFTER UPDATE ON \"%w\" WHEN OLD.\"%w\" != NEW.\"%w\" AND "
+            "(NEW.\"%w\" ISNULL OR ST_IsEmpty(NEW.\"%w\")) BEGIN DELETE FROM \"%w\" WHERE id IN "
+            "(OLD.\"%w\", NEW.\"%w\"); END",
+            r, t, i, i, c, c, r, i, i));
+    if (rc == 0)
+        rc = exec_owned(db, sqlite3_mprintf(
+            "CREATE TRIGGER \"%w_delete\" AFTER DELETE ON \"%w\" WHEN old.\"%w\" NOT NULL BEGIN DELETE FROM \"%w\" "
+            "WHERE id = OLD.\"%w\"; END",
+            r, t, c, r, i));
+    return rc;
+}
+
+int pl_gpkg_extensions_table(sqlite3 *db)
+{
+    return sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT,column_name TEXT,"
+                            "extension_name TEXT NOT NULL,definition TEXT NOT NULL,scope TEXT NOT NULL,"
+                            "CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))",
+                        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int pl_gpkg_rtree_build(sqlite3 *db, const char *table, const char *geom_col, const pl_rtree_list *l)
+{
+    char *rt = sqlite3_mprintf("rtree_%s_%s", table, geom_col);
+    if (!rt)
+        return -1;
+    int rc = exec_owned(db, sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\" USING rtree(id, minx, maxx, miny, maxy)",
+                                            rt));
+    if (rc == 0)
+        rc = bulk_load(db, rt, l);
+    if (rc == 0)
+        rc = triggers(db, table, geom_col, rt);
+    if (rc == 0)
+        rc = pl_gpkg_extensions_table(db);
+    if (rc == 0)
+        rc = exec_owned(db, sqlite3_mprintf(
+            "INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) "
+            "VALUES ('%q', '%q', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', "
+            "'write-only')", table, geom_col));
+    sqlite3_free(rt);
+    return rc;
+}

@@ -1,0 +1,499 @@
+/* The writer's direct SQLite path: geometry blobs byte-equal to GDAL's own, the bulk-built
+ * R-tree (contents and spatial filters through OGR), empty layers, attribute-only
+ * outputs, a write error mid-way, and identical bytes from identical runs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <sqlite3.h>
+
+#include "../gis/ctx.h"
+#include "../gis/gpkg_blob.h"
+#include "../gis/gpkg_writer.h"
+#include "support/testutil.h"
+
+#define TS "2024-05-01T12:00:00Z"
+
+/* ------------------------------------------------------------------ helpers */
+
+static long long sql_int(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("SQL failed: %s: %s", sql, sqlite3_errmsg(db));
+    long long v = -999;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -998 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+static pl_ctx *quiet_ctx(void)
+{
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    return ctx;
+}
+
+static GEOSGeometry *wkt(pl_ctx *ctx, const char *text)
+{
+    GEOSWKTReader *r = GEOSWKTReader_create_r(ctx->geos);
+    GEOSGeometry *g = GEOSWKTReader_read_r(ctx->geos, r, text);
+    GEOSWKTReader_destroy_r(ctx->geos, r);
+    assert_non_null(g);
+    return g;
+}
+
+static const pl_field_def CELL_FIELDS[] = {
+    {"cell_id", PL_FIELD_TEXT, "Ruta", NULL},
+    {"pop", PL_FIELD_REAL, "Befolkning", NULL},
+    {"level", PL_FIELD_INT, NULL, NULL},
+};
+
+/* n x n square cells of 250 m (cell k at column k % n, row k / n), as MultiPolygons. */
+static int write_grid(pl_ctx *ctx, const char *path, int n, long batch, pl_error *err)
+{
+    pl_gpkg_opts o = {.overwrite = 1, .timestamp = TS};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &o, err);
+    if (!g)
+        return err->code;
+    pl_gpkg_set_batch_rows(g, batch);
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "cells", 6, "Rutor", CELL_FIELDS, 3, NULL, err);
+    if (!l) {
+        pl_gpkg_abort(g);
+        return err->code;
+    }
+    int rc = PL_OK;
+    for (int k = 0; k < n * n && rc == PL_OK; k++) {
+        double x = 500000 + 250.0 * (k % n), y = 6500000 + 250.0 * (k / n);
+        char text[256], id[32];
+        snprintf(text, sizeof text, "POLYGON((%g %g,%g %g,%g %g,%g %g,%g %g))", x, y, x + 250, y, x + 250, y + 250,
+                 x, y + 250, x, y);
+        snprintf(id, sizeof id, "c%d", k);
+        GEOSGeometry *p = wkt(ctx, text);
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, id);
+        pl_gpkg_set_real(l, 1, k % 7 ? k * 0.5 : NAN);
+        pl_gpkg_set_int(l, 2, k % 5);
+        pl_gpkg_set_geos(l, p);
+        GEOSGeom_destroy_r(ctx->geos, p);
+        rc = pl_gpkg_row_end(l, err);
+    }
+    if (rc != PL_OK) {
+        pl_gpkg_abort(g);
+        return rc;
+    }
+    return pl_gpkg_commit(g, err);
+}
+
+/* ------------------------------------------------------------------ blobs */
+
+/* GDAL's own blob for a WKT: written through OGR into a scratch GeoPackage. */
+static void gdal_blob(const char *dir, const char *text, unsigned char *out, size_t *n, int *srs_id)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/gdal.gpkg", dir);
+    unlink(path);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 3006);
+    OGRLayerH l = GDALDatasetCreateLayer(ds, "t", srs, wkbUnknown, NULL);
+    OSRDestroySpatialReference(srs);
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+    OGRGeometryH geom = NULL;
+    char *p = (char *)text;
+    assert_int_equal(OGR_G_CreateFromWkt(&p, NULL, &geom), OGRERR_NONE);
+    OGR_F_SetGeometryDirectly(f, geom);
+    assert_int_equal(OGR_L_CreateFeature(l, f), OGRERR_NONE);
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+    sqlite3 *db = NULL;
+    sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT geom, (SELECT srs_id FROM gpkg_geometry_columns) FROM t", -1,
+                                        &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    *n = (size_t)sqlite3_column_bytes(st, 0);
+    assert_true(*n < 4096);
+    memcpy(out, sqlite3_column_blob(st, 0), *n);
+    *srs_id = sqlite3_column_int(st, 1);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void test_blob_equals_gdal(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "POINT (674500.5 6580500.25)",
+        "LINESTRING (0 0,10 5,-3 7)",
+        "POLYGON ((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 2))",
+        "MULTIPOLYGON (((0 0,1 0,1 1,0 0)),((5 5,6 5,6 -6,5 5)))",
+        "MULTIPOINT ((1 2),(3 -4))",
+        "POLYGON EMPTY",
+        "MULTIPOLYGON EMPTY",
+        "POINT EMPTY",
+    };
+    const char *dir = scratch_dir("gpkg_fast/blob");
+    pl_ctx *ctx = quiet_ctx();
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(ctx->geos);
+    GEOSWKBWriter_setByteOrder_r(ctx->geos, w, GEOS_WKB_NDR);
+    GEOSWKBWriter_setOutputDimension_r(ctx->geos, w, 2);
+    pl_blob b = {0};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned char want[4096];
+        size_t want_n = 0;
+        int srs_id = 0;
+        gdal_blob(dir, cases[i], want, &want_n, &srs_id);
+        GEOSGeometry *g = wkt(ctx, cases[i]);
+        size_t n = 0;
+        unsigned char *wkb = GEOSWKBWriter_write_r(ctx->geos, w, g, &n);
+        pl_envelope env;
+        int empty = -1;
+        assert_int_equal(pl_gpkg_blob_from_wkb(&b, wkb, n, srs_id, 0, &env, &empty), 0);
+        assert_int_equal(empty, strstr(cases[i], "EMPTY") != NULL);
+        if (b.n != want_n || memcmp(b.b, want, want_n) != 0) {
+            /* An empty point's NaN payload may differ in bits; the header must not. */
+            if (!(strcmp(cases[i], "POINT EMPTY") == 0 && b.n == want_n && memcmp(b.b, want, 13) == 0))
+                fail_msg("blob of %s differs from GDAL's (%zu vs %zu bytes)", cases[i], b.n, want_n);
+        }
+        GEOSFree_r(ctx->geos, wkb);
+        GEOSGeom_destroy_r(ctx->geos, g);
+    }
+    pl_blob_free(&b);
+    GEOSWKBWriter_destroy_r(ctx->geos, w);
+    pl_ctx_free(ctx);
+}
+
+static void test_blob_envelope_and_malformed(void **state)
+{
+    (void)state;
+    /* LINESTRING (1 5, -2 7) */
+    unsigned char ls[9 + 32] = {1, 2, 0, 0, 0, 2, 0, 0, 0};
+    double c[4] = {1, 5, -2, 7};
+    memcpy(ls + 9, c, sizeof c);
+    pl_envelope e;
+    int type = 0;
+    assert_int_equal(pl_wkb_envelope(ls, sizeof ls, &e, &type), 1);
+    assert_int_equal(type, 2);
+    assert_true(e.minx == -2 && e.maxx == 1 && e.miny == 5 && e.maxy == 7);
+    assert_int_equal(pl_wkb_envelope(ls, sizeof ls - 1, &e, &type), -1);  /* truncated */
+    unsigned char bad[9] = {1, 99, 0, 0, 0, 0, 0, 0, 0};
+    assert_int_equal(pl_wkb_envelope(bad, sizeof bad, &e, &type), -1);
+    unsigned char huge[9] = {1, 2, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f};  /* claims 2^31 points */
+    assert_int_equal(pl_wkb_envelope(huge, sizeof huge, &e, &type), -1);
+    /* A polygon wrapped into a MultiPolygon reads back through the multi header. */
+    pl_blob b = {0};
+    assert_int_equal(pl_gpkg_blob_from_wkb(&b, ls, sizeof ls, 3006, 5, &e, NULL), 0);
+    assert_int_equal(b.n, 8 + 32 + 9 + sizeof ls);
+    assert_int_equal(b.b[3], 0x03);           /* little-endian, XY envelope */
+    assert_int_equal(b.b[8 + 32 + 1], 5);     /* MultiLineString */
+    assert_int_equal(b.b[8 + 32 + 5], 1);     /* one part */
+    pl_blob_free(&b);
+}
+
+/* Geometries of every kind through the writer, read back by OGR as WKT. */
+static void test_geometries_read_back_by_gdal(void **state)
+{
+    (void)state;
+    static const char *const cases[] = {
+        "POINT (1 2)", "MULTIPOLYGON (((0 0,1 0,1 1,0 0)))", "POLYGON ((0 0,10 0,10 10,0 0))",
+        "LINESTRING (0 0,1 1)", "POLYGON EMPTY", NULL,
+    };
+    const char *dir = scratch_dir("gpkg_fast/readback");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/g.gpkg", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_gpkg_opts o = {.timestamp = TS};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &o, &err);
+    assert_non_null(g);
+    pl_gpkg_layer *any = pl_gpkg_layer_add(g, "any", 0 /* wkbUnknown */, NULL, NULL, 0, NULL, &err);
+    pl_gpkg_layer *multi = pl_gpkg_layer_add(g, "multi", 6, NULL, NULL, 0, NULL, &err);
+    assert_non_null(any);
+    assert_non_null(multi);
+    int n = sizeof cases / sizeof cases[0];
+    for (int i = 0; i < n; i++) {
+        pl_gpkg_row_begin(any);
+        if (cases[i]) {
+            GEOSGeometry *geom = wkt(ctx, cases[i]);
+            pl_gpkg_set_geos(any, geom);
+            GEOSGeom_destroy_r(ctx->geos, geom);
+        }
+        assert_int_equal(pl_gpkg_row_end(any, &err), PL_OK);
+    }
+    GEOSGeometry *poly = wkt(ctx, "POLYGON ((0 0,10 0,10 10,0 0))");
+    pl_gpkg_row_begin(multi);
+    pl_gpkg_set_geos(multi, poly);
+    GEOSGeom_destroy_r(ctx->geos, poly);
+    assert_int_equal(pl_gpkg_row_end(multi, &err), PL_OK);
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "any");
+    assert_int_equal(OGR_L_GetFeatureCount(l, 1), n);
+    for (int i = 0; i < n; i++) {
+        OGRFeatureH f = OGR_L_GetFeature(l, i + 1);
+        assert_non_null(f);
+        OGRGeometryH geom = OGR_F_GetGeometryRef(f);
+        if (!cases[i]) {
+            assert_null(geom);
+        } else {
+            char *text = NULL;
+            assert_non_null(geom);
+            OGR_G_ExportToIsoWkt(geom, &text);
+            if (strcmp(text, cases[i]) != 0)
+                fail_msg("read back %s, wrote %s", text, cases[i]);
+            CPLFree(text);
+        }
+        OGR_F_Destroy(f);
+    }
+    OGRFeatureH f = OGR_L_GetFeature(GDALDatasetGetLayerByName(ds, "multi"), 1);
+    char *text = NULL;
+    OGR_G_ExportToIsoWkt(OGR_F_GetGeometryRef(f), &text);
+    assert_string_equal(text, "MULTIPOLYGON (((0 0,10 0,10 10,0 0)))");
+    CPLFree(text);
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+    /* Only non-empty geometries are indexed (as GDAL's triggers do). */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM rtree_any_geom"), 4);
+    assert_int_equal(sql_int(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'any'"), n);
+    pl_ctx_free(ctx);
+}
+
+/* ------------------------------------------------------------------ R-tree */
+
+static void test_rtree_contents_and_spatial_filter(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/rtree");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/grid.gpkg", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    const int n = 40;
+    assert_int_equal(write_grid(ctx, path, n, 333, &err), PL_OK);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM rtree_cells_geom"), n * n);
+    assert_int_equal(sql_int(path, "SELECT rtreecheck('rtree_cells_geom') = 'ok'"), 1);  /* SQLite's own check */
+    /* Every entry holds its own cell (the R-tree's floats are rounded outward). */
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM cells c JOIN rtree_cells_geom r ON r.id = c.fid "
+                                   "WHERE r.minx <= 500000 + 250 * ((c.fid - 1) % 40) "
+                                   "AND r.maxx >= 500250 + 250 * ((c.fid - 1) % 40) "
+                                   "AND r.miny <= 6500000 + 250 * ((c.fid - 1) / 40) "
+                                   "AND r.maxy >= 6500250 + 250 * ((c.fid - 1) / 40) "
+                                   "AND r.maxx - r.minx < 251"), n * n);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM gpkg_extensions WHERE table_name = 'cells' AND "
+                                   "column_name = 'geom' AND extension_name = 'gpkg_rtree_index'"), 1);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+                                   "name LIKE 'rtree_cells_geom_%'"), 6);
+    assert_int_equal(sql_int(path, "SELECT CAST(min_x AS INTEGER) + CAST(max_y AS INTEGER) FROM gpkg_contents "
+                                   "WHERE table_name = 'cells'"), 500000 + 6500000 + 250 * n);
+
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "cells");
+    OGRLayerH has = GDALDatasetExecuteSQL(ds, "SELECT HasSpatialIndex('cells', 'geom')", NULL, NULL);
+    assert_non_null(has);
+    OGRFeatureH hf = OGR_L_GetNextFeature(has);
+    assert_int_equal(OGR_F_GetFieldAsInteger(hf, 0), 1);
+    OGR_F_Destroy(hf);
+    GDALDatasetReleaseResultSet(ds, has);
+    /* Columns 3..5 and rows 10..11 fully inside, touching cells around them too. */
+    OGR_L_SetSpatialFilterRect(l, 500000 + 250 * 3 + 1, 6500000 + 250 * 10 + 1, 500000 + 250 * 6 - 1,
+                               6500000 + 250 * 12 - 1);
+    assert_int_equal(OGR_L_GetFeatureCount(l, 1), 3 * 2);
+    OGR_L_SetSpatialFilterRect(l, 0, 0, 10, 10);
+    assert_int_equal(OGR_L_GetFeatureCount(l, 1), 0);
+    OGR_L_SetSpatialFilter(l, NULL);
+    OGREnvelope e;
+    assert_int_equal(OGR_L_GetExtent(l, &e, 0), OGRERR_NONE);
+    assert_true(e.MinX == 500000 && e.MaxX == 500000 + 250.0 * n && e.MaxY == 6500000 + 250.0 * n);
+    GDALClose(ds);
+    pl_ctx_free(ctx);
+}
+
+/* ------------------------------------------------------------------ special outputs */
+
+static void test_empty_layer(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/empty");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/empty.gpkg", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_gpkg_opts o = {.timestamp = TS};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &o, &err);
+    assert_non_null(g);
+    pl_style st = {.kind = PL_STYLE_SINGLE};
+    assert_non_null(pl_gpkg_layer_add(g, "nothing", 6, "Tomt", CELL_FIELDS, 3, &st, &err));
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "nothing");
+    assert_non_null(l);
+    assert_int_equal(OGR_L_GetFeatureCount(l, 1), 0);
+    assert_int_equal(OGR_FD_GetFieldCount(OGR_L_GetLayerDefn(l)), 3);
+    GDALClose(ds);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM rtree_nothing_geom"), 0);
+    assert_int_equal(sql_int(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'nothing'"), 0);
+    assert_int_equal(sql_int(path, "SELECT min_x FROM gpkg_contents WHERE table_name = 'nothing'"), -998);
+    pl_ctx_free(ctx);
+}
+
+static void test_attribute_only_output(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/attributes");
+    char path[4200], csv[4300];
+    snprintf(path, sizeof path, "%s/tab.gpkg", dir);
+    snprintf(csv, sizeof csv, "%s/tab_summary.csv", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_gpkg_opts o = {.timestamp = TS, .csv = 1};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &o, &err);
+    assert_non_null(g);
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "summary", 100, "Sammanfattning", CELL_FIELDS, 3, NULL, &err);
+    assert_non_null(l);
+    for (int i = 0; i < 3; i++) {
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, i == 1 ? "a,\"b\"" : "x");
+        pl_gpkg_set_real(l, 1, i * 0.1);
+        if (i != 2)
+            pl_gpkg_set_int(l, 2, -i);
+        assert_int_equal(pl_gpkg_row_end(l, &err), PL_OK);
+    }
+    if (pl_gpkg_commit(g, &err) != PL_OK)
+        fail_msg("commit: %s", err.msg);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM summary"), 3);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM summary WHERE level IS NULL"), 1);
+    assert_int_equal(sql_int(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'summary'"), 3);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM gpkg_contents WHERE data_type = 'attributes' AND "
+                                   "table_name = 'summary'"), 1);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_int_equal(OGR_L_GetFeatureCount(GDALDatasetGetLayerByName(ds, "summary"), 1), 3);
+    GDALClose(ds);
+    FILE *f = fopen(csv, "r");
+    assert_non_null(f);
+    char buf[512] = {0};
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[got] = '\0';
+    assert_string_equal(buf, "cell_id,pop,level\nx,0,0\n\"a,\"\"b\"\"\",0.1,-1\nx,0.2,\n");
+    pl_ctx_free(ctx);
+}
+
+/* ------------------------------------------------------------------ errors, determinism */
+
+/* The file size limit reached mid-way (as a full disk would fail the writes): the output
+ * fails, says why, and leaves nothing behind. Run in a child: the limit is per process. */
+static void test_write_error_leaves_nothing(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/full");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/full.gpkg", dir);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);  /* writes past the limit fail with EFBIG instead */
+        struct rlimit rl = {512 * 1024, 512 * 1024};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        pl_ctx *ctx = quiet_ctx();
+        pl_error err = {0};
+        int rc = write_grid(ctx, path, 200, 5000, &err);
+        int ok_msg = strstr(err.msg, "full.gpkg") != NULL;
+        pl_ctx_free(ctx);
+        _exit(rc == PL_OK ? 10 : !ok_msg ? 11 : 0);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    char cmd[4400];
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s')\"", dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)len);
+    *n = fread(s, 1, (size_t)len, f);
+    fclose(f);
+    return s;
+}
+
+static void test_same_rows_same_bytes(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/determinism");
+    char a[4200], b[4200];
+    snprintf(a, sizeof a, "%s/a.gpkg", dir);
+    snprintf(b, sizeof b, "%s/b.gpkg", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    assert_int_equal(write_grid(ctx, a, 60, 1000, &err), PL_OK);
+    assert_int_equal(write_grid(ctx, b, 60, 1000, &err), PL_OK);
+    /* 3,600 entries: a three-level packed tree, checked by SQLite and against a plain scan. */
+    assert_int_equal(sql_int(a, "SELECT rtreecheck('rtree_cells_geom') = 'ok'"), 1);
+    assert_int_equal(sql_int(a, "SELECT count(*) FROM rtree_cells_geom_node"), 1 + 2 + 71);
+    for (int q = 0; q < 5; q++) {
+        char sql[600];
+        double x = 500000 + 1700.0 * q, y = 6500000 + 2300.0 * q;
+        snprintf(sql, sizeof sql, "SELECT (SELECT count(*) FROM rtree_cells_geom WHERE minx <= %.1f AND maxx >= %.1f "
+                 "AND miny <= %.1f AND maxy >= %.1f) = (SELECT count(*) FROM rtree_cells_geom WHERE id > 0 AND "
+                 "+minx <= %.1f AND +maxx >= %.1f AND +miny <= %.1f AND +maxy >= %.1f)",
+                 x + 900, x, y + 400, y, x + 900, x, y + 400, y);
+        assert_int_equal(sql_int(a, sql), 1);
+    }
+    size_t na = 0, nb = 0;
+    char *sa = slurp(a, &na), *sb = slurp(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(sa, sb, na);
+    free(sa);
+    free(sb);
+    pl_ctx_free(ctx);
+}
+
+int main(void)
+{
+    GDALAllRegister();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blob_equals_gdal),
+        cmocka_unit_test(test_blob_envelope_and_malformed),
+        cmocka_unit_test(test_geometries_read_back_by_gdal),
+        cmocka_unit_test(test_rtree_contents_and_spatial_filter),
+        cmocka_unit_test(test_empty_layer),
+        cmocka_unit_test(test_attribute_only_output),
+        cmocka_unit_test(test_write_error_leaves_nothing),
+        cmocka_unit_test(test_same_rows_same_bytes),
+    };
+    return cmocka_run_group_tests_name("gpkg_fast", tests, NULL, NULL);
+}
