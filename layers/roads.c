@@ -37,6 +37,8 @@
 #include "../gis/vector.h"
 #include "internal.h"
 #include "road_values.h"
+#include "batch_reader.h"
+#include "wkb.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -288,13 +290,9 @@ static int dup_check(builder *b, const double *x, const double *y, size_t n, uin
     return 0;
 }
 
-static const char *field_str(OGRFeatureH f, int i, char *buf, size_t size)
+static const char *field_str(const pl_row *f, int i, char *buf, size_t size)
 {
-    buf[0] = '\0';
-    if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i))
-        return buf;
-    snprintf(buf, size, "%s", OGR_F_GetFieldAsString(f, i));
-    return buf;
+    return pl_row_str(f, i, buf, size);
 }
 
 /* Attributes of one feature. Returns 0 when the feature is to be skipped. */
@@ -307,7 +305,7 @@ typedef struct attrs {
     int64_t id;
 } attrs;
 
-static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatureH f, attrs *a)
+static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl_row *f, attrs *a)
 {
     char buf[512], val[128];
     memset(a, 0, sizeof *a);
@@ -317,7 +315,7 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
         int c = parse_class(field_str(f, F->cls, buf, sizeof buf), &skip);
         if (skip) {
             pl_warn(ctx, "roads-not-built", "%s: feature %lld: class '%s' is not a built road; skipped", v->label,
-                    (long long)OGR_F_GetFID(f), buf);
+                    (long long)pl_row_fid(f), buf);
             return 0;
         }
         a->cls = c;
@@ -399,7 +397,7 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
         if (end != val)
             a->layer = l < -5 ? -5 : l > 5 ? 5 : (int)l;
     }
-    a->id = OGR_F_GetFID(f);
+    a->id = pl_row_fid(f);
     if (F->id >= 0) {
         first_of(field_str(f, F->id, buf, sizeof buf), val, sizeof val);
         char *end;
@@ -411,17 +409,16 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
 }
 
 /* Adds one line part (already in the working CRS). */
-static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f, OGRGeometryH part, const attrs *a)
+static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, const double *px, const double *py,
+                     int np, const attrs *a)
 {
-    int np = OGR_G_GetPointCount(part);
     /* Like every loader (layers.h, geometry-bad-coordinates): a line with a coordinate that is
      * not a number or huge (beyond 1e8 m) is skipped whole, not joined across the bad vertex. */
     for (int i = 0; i < np; i++) {
-        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        double x = px[i], y = py[i];
         if (!isfinite(x) || !isfinite(y) || fabs(x) > 1e8 || fabs(y) > 1e8) {
             pl_warn(ctx, "geometry-bad-coordinates", "%s: feature %lld has coordinates that are not numbers, are "
-                    "huge or cannot be transformed to %s; skipped", v->label, (long long)OGR_F_GetFID(f),
-                    ctx->work_crs);
+                    "huge or cannot be transformed to %s; skipped", v->label, fid, ctx->work_crs);
             return;
         }
     }
@@ -429,7 +426,7 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
     builder_reserve(b, 1, (size_t)(np > 0 ? np : 0));
     size_t base = r->first_vertex[r->n], n = 0;
     for (int i = 0; i < np; i++) {
-        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        double x = px[i], y = py[i];
         if (n && r->vx[base + n - 1] == x && r->vy[base + n - 1] == y)
             continue;
         r->vx[base + n] = x;
@@ -438,7 +435,7 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
     }
     if (n < 2) {
         pl_warn(ctx, "roads-short", "%s: feature %lld: line with fewer than two distinct vertices; skipped", v->label,
-                (long long)OGR_F_GetFID(f));
+                fid);
         return;
     }
     if (a->oneway == 0 && dup_check(b, r->vx + base, r->vy + base, n, (uint32_t)r->n)) {
@@ -453,6 +450,188 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
     r->oneway[i] = (int8_t)a->oneway;
     r->flags[i] = a->flags;
     r->layer[i] = (int8_t)a->layer;
+}
+
+/* add_part for an OGR line. */
+static void add_ogr_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, OGRGeometryH part,
+                         const attrs *a, pl_wkb *tmp)
+{
+    int np = OGR_G_GetPointCount(part);
+    tmp->n_pts = 0;
+    if (np > 0 && (size_t)np > tmp->cap_pts) {
+        tmp->cap_pts = (size_t)np;
+        tmp->x = pl_realloc(tmp->x, tmp->cap_pts * sizeof *tmp->x);
+        tmp->y = pl_realloc(tmp->y, tmp->cap_pts * sizeof *tmp->y);
+        tmp->z = pl_realloc(tmp->z, tmp->cap_pts * sizeof *tmp->z);
+    }
+    for (int i = 0; i < np; i++) {
+        tmp->x[i] = OGR_G_GetX(part, i);
+        tmp->y[i] = OGR_G_GetY(part, i);
+    }
+    add_part(ctx, b, v, fid, tmp->x, tmp->y, np, a);
+}
+
+/* The lines of one feature's geometry g (NULL: empty, missing or not reprojected), which
+ * is the caller's. */
+static void add_ogr_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, OGRGeometryH g,
+                             const attrs *a, pl_wkb *tmp)
+{
+    if (!g) {
+        pl_warn(ctx, "roads-no-geometry", "%s: feature %lld: empty geometry or failed reprojection; skipped",
+                v->label, fid);
+        return;
+    }
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString) {
+        add_ogr_part(ctx, b, v, fid, g, a, tmp);
+    } else if (t == wkbMultiLineString || t == wkbGeometryCollection) {
+        int nparts = OGR_G_GetGeometryCount(g);
+        for (int i = 0; i < nparts; i++) {
+            OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
+            if (wkbFlatten(OGR_G_GetGeometryType(part)) == wkbLineString)
+                add_ogr_part(ctx, b, v, fid, part, a, tmp);
+            else
+                pl_warn(ctx, "roads-not-line", "%s: feature %lld: a %s part is not a line; skipped", v->label,
+                        fid, OGR_G_GetGeometryName(part));
+        }
+    } else {
+        pl_warn(ctx, "roads-not-line", "%s: feature %lld: %s is not a line; skipped", v->label, fid,
+                OGR_G_GetGeometryName(g));
+    }
+}
+
+/* The old reader: feature by feature through OGR. Returns PL_OK or an error (err set). */
+static int read_features(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done, pl_error *err)
+{
+    long long total = OGR_L_GetFeatureCount(v->layer, 0);
+    pl_wkb tmp = {0};
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = pl_layer_next(v)) != NULL) {
+        ++*done;
+        if ((*done & 0x3fff) == 0 && total > 0)
+            pl_progress(ctx, (double)*done / (double)total, "reading roads");
+        pl_row row = {.f = f};
+        attrs a;
+        if (read_attrs(ctx, v, F, &row, &a)) {
+            OGRGeometryH g = pl_vector_geometry(v, f);
+            add_ogr_geometry(ctx, b, v, (long long)OGR_F_GetFID(f), g, &a, &tmp);
+            if (g)
+                OGR_G_DestroyGeometry(g);
+        }
+        OGR_F_Destroy(f);
+    }
+    pl_wkb_free(&tmp);
+    return pl_layer_read_failed(v, (long)*done, err);
+}
+
+/* A batch row's geometry: lines straight from the WKB (reprojected in one call per
+ * feature); any other shape through OGR as the old reader does. */
+static void add_wkb_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, const uint8_t *wkb,
+                             size_t len, const attrs *a, pl_wkb *w, int **ok, size_t *ok_cap)
+{
+    if (wkb && pl_wkb_parse(w, wkb, len) == 0 && (w->type == PL_WKB_LINE || w->type == PL_WKB_MULTILINE)) {
+        if (v->to_work) {
+            if (pl_grow_cap(ok_cap, w->n_pts))
+                *ok = pl_realloc(*ok, *ok_cap * sizeof **ok);
+            /* OGR_G_Transform: every point must transform (z is 0 for 2D lines) */
+            int all = OCTTransformEx(v->to_work, (int)w->n_pts, w->x, w->y, w->z, *ok);
+            for (size_t i = 0; all && i < w->n_pts; i++)
+                all = (*ok)[i] != 0;
+            if (!all) {
+                add_ogr_geometry(ctx, b, v, fid, NULL, a, w);
+                return;
+            }
+        }
+        for (size_t k = 0; k < w->n_parts; k++)
+            add_part(ctx, b, v, fid, w->x + w->part_start[k], w->y + w->part_start[k],
+                     (int)(w->part_start[k + 1] - w->part_start[k]), a);
+        return;
+    }
+    OGRGeometryH g = NULL;
+    if (wkb && OGR_G_CreateFromWkb(wkb, NULL, &g, (int)len) != OGRERR_NONE)
+        g = NULL;
+    if (g && (OGR_G_IsEmpty(g) || (v->to_work && OGR_G_Transform(g, v->to_work) != OGRERR_NONE))) {
+        OGR_G_DestroyGeometry(g);
+        g = NULL;
+    }
+    pl_wkb tmp = {0};
+    add_ogr_geometry(ctx, b, v, fid, g, a, &tmp);
+    pl_wkb_free(&tmp);
+    if (g)
+        OGR_G_DestroyGeometry(g);
+}
+
+/* The batch reader. Returns PL_OK, or 1 when the layer must be read feature by feature
+ * (not supported here, or a read error: the old reader then reports it as before). */
+static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done)
+{
+    const int wanted[] = {F->cls, F->speed, F->oneway, F->access, F->motor_vehicle, F->motorcar, F->foot,
+                          F->bicycle, F->bridge, F->tunnel, F->layer, F->indoor, F->route, F->junction,
+                          F->oneway_bicycle, F->motorroad, F->id, F->car, F->bike};
+    pl_batch_reader br;
+    if (pl_batch_open(&br, v, wanted, (int)(sizeof wanted / sizeof wanted[0])) != 0)
+        return 1;
+    long long total = OGR_L_GetFeatureCount(v->layer, 0);
+    pl_wkb w = {0};
+    int *ok = NULL;
+    size_t ok_cap = 0;
+    int rc;
+    while ((rc = pl_batch_next(&br)) == 1) {
+        for (long i = 0; i < br.n_rows; i++) {
+            ++*done;
+            if ((*done & 0x3fff) == 0 && total > 0)
+                pl_progress(ctx, (double)*done / (double)total, "reading roads");
+            pl_row row = {.b = &br, .i = i};
+            attrs a;
+            if (!read_attrs(ctx, v, F, &row, &a))
+                continue;
+            size_t len = 0;
+            const uint8_t *wkb = pl_batch_wkb(&br, i, &len);
+            add_wkb_geometry(ctx, b, v, (long long)pl_batch_fid(&br, i), wkb, len, &a, &w, &ok, &ok_cap);
+        }
+    }
+    pl_wkb_free(&w);
+    free(ok);
+    pl_batch_close(&br);
+    /* A stream that ended early without an error would be part of the layer. */
+    if (rc == 0 && OGR_L_GetFeatureCount(v->layer, 1) != *done)
+        rc = -1;
+    return rc == 0 ? PL_OK : 1;
+}
+
+static void builder_init(builder *b, const pl_vector *v)
+{
+    memset(b, 0, sizeof *b);
+    b->r = pl_calloc(1, sizeof *b->r);
+    b->r->first_vertex = pl_calloc(1, sizeof *b->r->first_vertex);
+    b->r->source = pl_strdup(v->label);
+    builder_reserve(b, 1, 2);
+}
+
+static void builder_free(builder *b)
+{
+    free(b->dup_hash);
+    free(b->dup_line);
+    b->dup_hash = NULL;
+    b->dup_line = NULL;
+}
+
+/* Reads all lines: batches when the layer allows, else (or after a read error) feature by
+ * feature. Returns PL_OK or an error. */
+static int read_roads(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done, pl_error *err)
+{
+    pl_ctx *bctx = pl_batch_ctx(ctx);
+    builder_init(b, v);
+    int rc = read_batches(bctx, v, F, b, done);
+    pl_batch_ctx_end(ctx, bctx, rc == PL_OK);
+    if (rc == PL_OK)
+        return PL_OK;
+    builder_free(b);
+    pl_roads_free(b->r);
+    builder_init(b, v);
+    *done = 0;
+    return read_features(ctx, v, F, b, done, err);
 }
 
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
@@ -519,55 +698,12 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
                 "'other' (%.0f km/h by car)", v->label, pl_road_default_speed_kmh(PL_ROAD_OTHER));
 
     builder b;
-    memset(&b, 0, sizeof b);
-    b.r = pl_calloc(1, sizeof *b.r);
-    b.r->first_vertex = pl_calloc(1, sizeof *b.r->first_vertex);
-    b.r->source = pl_strdup(v->label);
-    builder_reserve(&b, 1, 2);
-    long long total = OGR_L_GetFeatureCount(v->layer, 0), done = 0;
-    OGR_L_ResetReading(v->layer);
-    OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        done++;
-        if ((done & 0x3fff) == 0 && total > 0)
-            pl_progress(ctx, (double)done / (double)total, "reading roads");
-        attrs a;
-        if (!read_attrs(ctx, v, &F, f, &a)) {
-            OGR_F_Destroy(f);
-            continue;
-        }
-        OGRGeometryH g = pl_vector_geometry(v, f);
-        if (!g) {
-            pl_warn(ctx, "roads-no-geometry", "%s: feature %lld: empty geometry or failed reprojection; skipped",
-                    v->label, (long long)OGR_F_GetFID(f));
-            OGR_F_Destroy(f);
-            continue;
-        }
-        OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-        if (t == wkbLineString) {
-            add_part(ctx, &b, v, f, g, &a);
-        } else if (t == wkbMultiLineString || t == wkbGeometryCollection) {
-            int nparts = OGR_G_GetGeometryCount(g);
-            for (int i = 0; i < nparts; i++) {
-                OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
-                if (wkbFlatten(OGR_G_GetGeometryType(part)) == wkbLineString)
-                    add_part(ctx, &b, v, f, part, &a);
-                else
-                    pl_warn(ctx, "roads-not-line", "%s: feature %lld: a %s part is not a line; skipped", v->label,
-                            (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(part));
-            }
-        } else {
-            pl_warn(ctx, "roads-not-line", "%s: feature %lld: %s is not a line; skipped", v->label,
-                    (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(g));
-        }
-        OGR_G_DestroyGeometry(g);
-        OGR_F_Destroy(f);
-    }
+    long long done = 0;
+    int rc = read_roads(ctx, v, &F, &b, &done, err);
     pl_progress(ctx, 1.0, "reading roads");
-    free(b.dup_hash);
-    free(b.dup_line);
+    builder_free(&b);
     pl_roads *r = b.r;
-    if (pl_layer_read_failed(v, (long)done, err) != PL_OK) {
+    if (rc != PL_OK) {
         pl_roads_free(r);
         pl_vector_close(v);
         return NULL;
