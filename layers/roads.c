@@ -46,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 /* ---------- value parsing ---------- */
 
@@ -179,15 +180,38 @@ typedef struct fields {
     int geofabrik_oneway; /* the oneway field uses F/T/B */
 } fields;
 
+/* A kept two-way line: its geometry hash and line + 1 (0: empty slot), side by side so a
+ * probe is one cache miss. */
+typedef struct dup_slot {
+    uint64_t hash;
+    uint32_t line1;
+} dup_slot;
+
 typedef struct builder {
     pl_roads *r;
     size_t cap_lines, cap_vertices;
     /* two-way duplicate detection: open addressing over canonical geometry hashes */
-    uint64_t *dup_hash;
-    uint32_t *dup_line;
+    dup_slot *dup;        /* calloc'd: untouched slots cost no memory */
     size_t dup_cap, dup_used;
     size_t n_dups;
+    /* batch reads: two-way lines kept with their hashes, copies removed at the end
+     * (dedup_deferred): sorting beats a probe per line into a table of a few hundred MB */
+    int deferred;
+    dup_slot *two_way;
+    size_t n_two_way, cap_two_way;
 } builder;
+
+/* Asks for transparent huge pages on a big array: millions of lines fault in and miss the
+ * TLB far less (a third of a large load went to page faults). Only advice. */
+static void want_huge_pages(void *p, size_t bytes)
+{
+    const uintptr_t page = 4096;
+    if (bytes < ((size_t)4 << 20))
+        return;
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (e > a)
+        madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
 
 static void builder_reserve(builder *b, size_t lines, size_t vertices)
 {
@@ -204,6 +228,8 @@ static void builder_reserve(builder *b, size_t lines, size_t vertices)
         r->flags = pl_realloc(r->flags, cap);
         r->layer = pl_realloc(r->layer, cap);
         b->cap_lines = cap;
+        want_huge_pages(r->first_vertex, (cap + 1) * sizeof *r->first_vertex);
+        want_huge_pages(r->id, cap * sizeof *r->id);
     }
     size_t nv = r->first_vertex[r->n];
     if (nv + vertices > b->cap_vertices) {
@@ -213,6 +239,8 @@ static void builder_reserve(builder *b, size_t lines, size_t vertices)
         r->vx = pl_realloc(r->vx, cap * sizeof *r->vx);
         r->vy = pl_realloc(r->vy, cap * sizeof *r->vy);
         b->cap_vertices = cap;
+        want_huge_pages(r->vx, cap * sizeof *r->vx);
+        want_huge_pages(r->vy, cap * sizeof *r->vy);
     }
 }
 
@@ -253,39 +281,137 @@ static int same_geometry(const pl_roads *r, uint32_t line, const double *x, cons
     return fwd || rev;
 }
 
+/* Sorts one bucket of two-way lines by hash, then line (insertion sort: buckets are small). */
+static void sort_bucket(dup_slot *e, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        dup_slot t = e[i];
+        size_t j = i;
+        while (j > 0 && (e[j - 1].hash > t.hash || (e[j - 1].hash == t.hash && e[j - 1].line1 > t.line1))) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = t;
+    }
+}
+
+/* Marks in drop[] the lines of one run of equal hashes (in line order) that copy an earlier
+ * kept line of the run: what dup_check decides line by line. */
+static size_t mark_copies(const pl_roads *r, const dup_slot *e, size_t n, uint8_t *drop)
+{
+    size_t dropped = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint32_t li = e[i].line1;
+        size_t f = r->first_vertex[li], m = r->first_vertex[li + 1] - f;
+        for (size_t k = 0; k < i; k++)
+            if (!drop[e[k].line1] && same_geometry(r, e[k].line1, r->vx + f, r->vy + f, m)) {
+                drop[li] = 1;
+                dropped++;
+                break;
+            }
+    }
+    return dropped;
+}
+
+/* Removes the marked lines, keeping the order of the rest. */
+static void compact_lines(pl_roads *r, const uint8_t *drop)
+{
+    size_t out = 0, vout = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t f = r->first_vertex[i], m = r->first_vertex[i + 1] - f;
+        if (drop[i])
+            continue;
+        memmove(r->vx + vout, r->vx + f, m * sizeof *r->vx);
+        memmove(r->vy + vout, r->vy + f, m * sizeof *r->vy);
+        r->first_vertex[out] = vout;
+        r->id[out] = r->id[i];
+        r->road_class[out] = r->road_class[i];
+        r->speed_kmh[out] = r->speed_kmh[i];
+        r->oneway[out] = r->oneway[i];
+        r->flags[out] = r->flags[i];
+        r->layer[out] = r->layer[i];
+        vout += m;
+        out++;
+    }
+    r->first_vertex[out] = vout;
+    r->n = out;
+}
+
+/* The deferred duplicate check: two-way lines bucketed by the top bits of their hash (a
+ * stable counting sort, so line order holds within a bucket), each bucket sorted, and in
+ * each run of equal hashes a line that copies an earlier kept one dropped. */
+static void dedup_deferred(builder *b)
+{
+    size_t m = b->n_two_way;
+    if (m < 2)
+        return;
+    int bits = 1;
+    while (bits < 24 && ((size_t)1 << bits) < m / 4)
+        bits++;
+    size_t nb = (size_t)1 << bits;
+    size_t *start = pl_calloc(nb + 1, sizeof *start);
+    for (size_t i = 0; i < m; i++)
+        start[(b->two_way[i].hash >> (64 - bits)) + 1]++;
+    for (size_t k = 0; k < nb; k++)
+        start[k + 1] += start[k];
+    dup_slot *sorted = pl_malloc(m * sizeof *sorted);
+    for (size_t i = 0; i < m; i++)
+        sorted[start[b->two_way[i].hash >> (64 - bits)]++] = b->two_way[i];
+    uint8_t *drop = pl_calloc(b->r->n + 1, 1);
+    /* start[k] is now the end of bucket k */
+    for (size_t k = 0, from = 0; k < nb; from = start[k], k++) {
+        size_t to = start[k];
+        sort_bucket(sorted + from, to - from);
+        for (size_t i = from; i < to;) {
+            size_t j = i + 1;
+            while (j < to && sorted[j].hash == sorted[i].hash)
+                j++;
+            if (j - i > 1)
+                b->n_dups += mark_copies(b->r, sorted + i, j - i, drop);
+            i = j;
+        }
+    }
+    if (b->n_dups)
+        compact_lines(b->r, drop);
+    free(drop);
+    free(sorted);
+    free(start);
+}
+
+/* Rehashes the duplicate table into cap slots (a power of two). Whether a line is a copy
+ * does not depend on the table's size: all lines of one hash are on its probe run. */
+static void dup_grow(builder *b, size_t cap)
+{
+    dup_slot *old = b->dup;
+    size_t old_cap = b->dup_cap;
+    b->dup = pl_calloc(cap, sizeof *b->dup);
+    want_huge_pages(b->dup, cap * sizeof *b->dup);
+    b->dup_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].line1) {
+            size_t j = (size_t)(old[i].hash >> 7) & (cap - 1);
+            while (b->dup[j].line1)
+                j = (j + 1) & (cap - 1);
+            b->dup[j] = old[i];
+        }
+    free(old);
+}
+
 /* Returns 1 if this two-way geometry duplicates one already kept (then it is dropped);
  * otherwise remembers it as line `line`. */
 static int dup_check(builder *b, const double *x, const double *y, size_t n, uint32_t line)
 {
-    if (2 * (b->dup_used + 1) > b->dup_cap) {
-        size_t old_cap = b->dup_cap;
-        uint64_t *oh = b->dup_hash;
-        uint32_t *ol = b->dup_line;
-        b->dup_cap = old_cap ? 2 * old_cap : 4096;
-        b->dup_hash = pl_malloc(b->dup_cap * sizeof *b->dup_hash);
-        b->dup_line = pl_malloc(b->dup_cap * sizeof *b->dup_line);
-        for (size_t i = 0; i < b->dup_cap; i++)
-            b->dup_line[i] = UINT32_MAX;
-        for (size_t i = 0; i < old_cap; i++)
-            if (ol[i] != UINT32_MAX) {
-                size_t j = (size_t)(oh[i] >> 7) & (b->dup_cap - 1);
-                while (b->dup_line[j] != UINT32_MAX)
-                    j = (j + 1) & (b->dup_cap - 1);
-                b->dup_hash[j] = oh[i];
-                b->dup_line[j] = ol[i];
-            }
-        free(oh);
-        free(ol);
-    }
+    if (2 * (b->dup_used + 1) > b->dup_cap)
+        dup_grow(b, b->dup_cap ? 2 * b->dup_cap : 4096);
     uint64_t h = geom_hash(x, y, n, canon_reversed(x, y, n));
     size_t j = (size_t)(h >> 7) & (b->dup_cap - 1);
-    while (b->dup_line[j] != UINT32_MAX) {
-        if (b->dup_hash[j] == h && same_geometry(b->r, b->dup_line[j], x, y, n))
+    while (b->dup[j].line1) {
+        if (b->dup[j].hash == h && same_geometry(b->r, b->dup[j].line1 - 1, x, y, n))
             return 1;
         j = (j + 1) & (b->dup_cap - 1);
     }
-    b->dup_hash[j] = h;
-    b->dup_line[j] = line;
+    b->dup[j].hash = h;
+    b->dup[j].line1 = line + 1;
     b->dup_used++;
     return 0;
 }
@@ -304,6 +430,21 @@ typedef struct attrs {
     int layer;
     int64_t id;
 } attrs;
+
+/* The id: the id field's first number, else the feature id. */
+static int64_t read_id(const fields *F, const pl_row *f)
+{
+    char buf[512], val[128];
+    int64_t id = pl_row_fid(f);
+    if (F->id >= 0) {
+        first_of(field_str(f, F->id, buf, sizeof buf), val, sizeof val);
+        char *end;
+        long long n = strtoll(val, &end, 10);
+        if (end != val)
+            id = n;
+    }
+    return id;
+}
 
 static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl_row *f, attrs *a)
 {
@@ -397,14 +538,121 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl
         if (end != val)
             a->layer = l < -5 ? -5 : l > 5 ? 5 : (int)l;
     }
-    a->id = pl_row_fid(f);
-    if (F->id >= 0) {
-        first_of(field_str(f, F->id, buf, sizeof buf), val, sizeof val);
-        char *end;
-        long long id = strtoll(val, &end, 10);
-        if (end != val)
-            a->id = id;
+    a->id = read_id(F, f);
+    return 1;
+}
+
+/* ---------- batch rows: attributes memoised by their values ---------- */
+
+/* Road attributes repeat (a few classes, speeds, 0/1 flags): read_attrs depends only on the
+ * fields' texts, so rows whose field values are equal share its result. The key holds the
+ * values exactly (integers and reals as numbers, text as bytes), a finer key than the texts
+ * read_attrs sees, so a hit is never wrong. */
+enum { ATTR_SLOTS = 4096, ATTR_KEY_MAX = 480 };
+
+typedef struct attr_slot {
+    uint64_t hash;
+    uint16_t len;
+    uint8_t used, skip;
+    attrs a;
+    uint8_t key[ATTR_KEY_MAX];
+} attr_slot;
+
+typedef struct attr_cache {
+    attr_slot *slots;
+    int fields[18];
+    int n_fields;
+    uint8_t key[ATTR_KEY_MAX];
+} attr_cache;
+
+static void attr_cache_init(attr_cache *c, const fields *F)
+{
+    const int all[] = {F->cls,     F->speed,  F->oneway, F->access, F->motor_vehicle, F->motorcar,
+                       F->foot,    F->bicycle, F->bridge, F->tunnel, F->layer,         F->indoor,
+                       F->route,   F->junction, F->oneway_bicycle, F->motorroad, F->car, F->bike};
+    c->n_fields = 0;
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (all[k] >= 0)
+            c->fields[c->n_fields++] = all[k];
+    c->slots = pl_calloc(ATTR_SLOTS, sizeof *c->slots);
+}
+
+/* The row's key in c->key; its length, or 0 when too long to keep. */
+static size_t attr_key(attr_cache *c, const pl_row *row)
+{
+    pl_batch_reader *br = row->b;
+    size_t n = 0;
+    for (int k = 0; k < c->n_fields; k++) {
+        int fld = c->fields[k];
+        if (n + 13 > ATTR_KEY_MAX)
+            return 0;
+        if (pl_batch_null(br, fld, row->i)) {
+            c->key[n++] = 0;
+        } else if (pl_batch_is_int(br, fld) || pl_batch_is_real(br, fld)) {
+            int is_int = pl_batch_is_int(br, fld);
+            int64_t iv = is_int ? pl_batch_int(br, fld, row->i) : 0;
+            double dv = is_int ? 0 : pl_batch_real(br, fld, row->i);
+            c->key[n++] = is_int ? 1 : 2;
+            memcpy(c->key + n, is_int ? (const void *)&iv : (const void *)&dv, 8);
+            n += 8;
+        } else {
+            size_t len;
+            const char *t = pl_batch_text(br, fld, row->i, &len);
+            if (n + 5 + len > ATTR_KEY_MAX)
+                return 0;
+            uint32_t l32 = (uint32_t)len;
+            c->key[n++] = 3;
+            memcpy(c->key + n, &l32, 4);
+            memcpy(c->key + n + 4, t, len);
+            n += 4 + len;
+        }
     }
+    return n ? n : 0;
+}
+
+static uint64_t key_hash(const uint8_t *k, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 0x100000001b3ULL;
+    return h ^ (h >> 32);
+}
+
+/* read_id for a batch row: an integer id column is its value (what strtoll would read from
+ * its text). */
+static int64_t batch_id(const fields *F, const pl_row *row)
+{
+    if (F->id >= 0 && pl_batch_is_int(row->b, F->id) && !pl_batch_null(row->b, F->id, row->i))
+        return pl_batch_int(row->b, F->id, row->i);
+    return read_id(F, row);
+}
+
+/* read_attrs for a batch row, through the cache. */
+static int batch_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, attr_cache *c, const pl_row *row, attrs *a)
+{
+    size_t n = attr_key(c, row);
+    if (n == 0)
+        return read_attrs(ctx, v, F, row, a);
+    uint64_t h = key_hash(c->key, n);
+    attr_slot *sl = &c->slots[h & (ATTR_SLOTS - 1)];
+    if (!(sl->used && sl->hash == h && sl->len == n && memcmp(sl->key, c->key, n) == 0)) {
+        int keep = read_attrs(ctx, v, F, row, a);
+        sl->used = 1;
+        sl->hash = h;
+        sl->len = (uint16_t)n;
+        memcpy(sl->key, c->key, n);
+        sl->skip = !keep;
+        sl->a = *a;
+        return keep;
+    }
+    if (sl->skip) {
+        char buf[512];
+        pl_warn(ctx, "roads-not-built", "%s: feature %lld: class '%s' is not a built road; skipped", v->label,
+                (long long)pl_row_fid(row), field_str(row, F->cls, buf, sizeof buf));
+        return 0;
+    }
+    *a = sl->a;
+    a->id = batch_id(F, row);
     return 1;
 }
 
@@ -438,7 +686,12 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid,
                 fid);
         return;
     }
-    if (a->oneway == 0 && dup_check(b, r->vx + base, r->vy + base, n, (uint32_t)r->n)) {
+    if (a->oneway == 0 && b->deferred) {
+        if (pl_grow_cap(&b->cap_two_way, b->n_two_way + 1))
+            b->two_way = pl_realloc(b->two_way, b->cap_two_way * sizeof *b->two_way);
+        uint64_t h = geom_hash(r->vx + base, r->vy + base, n, canon_reversed(r->vx + base, r->vy + base, n));
+        b->two_way[b->n_two_way++] = (dup_slot){h, (uint32_t)r->n}; /* line1: the line itself here */
+    } else if (a->oneway == 0 && dup_check(b, r->vx + base, r->vy + base, n, (uint32_t)r->n)) {
         b->n_dups++;
         return;
     }
@@ -573,18 +826,31 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, 
     if (pl_batch_open(&br, v, wanted, (int)(sizeof wanted / sizeof wanted[0])) != 0)
         return 1;
     long long total = OGR_L_GetFeatureCount(v->layer, 0);
+    b->deferred = 1;
+    attr_cache cache;
+    attr_cache_init(&cache, F);
     pl_wkb w = {0};
     int *ok = NULL;
     size_t ok_cap = 0;
     int rc;
+    /* arrays sized once (every feature a line; vertices as the first batch goes): growing
+     * them copied hundreds of MB */
+    if (total > 0)
+        builder_reserve(b, (size_t)total, 0);
+    int sized = 0;
     while ((rc = pl_batch_next(&br)) == 1) {
+        if (!sized && *done > 0 && total > *done) {
+            double per_line = (double)b->r->first_vertex[b->r->n] / (double)*done;
+            builder_reserve(b, 0, (size_t)(per_line * 1.05 * (double)(total - *done)) + 1024);
+            sized = 1;
+        }
         for (long i = 0; i < br.n_rows; i++) {
             ++*done;
             if ((*done & 0x3fff) == 0 && total > 0)
                 pl_progress(ctx, (double)*done / (double)total, "reading roads");
             pl_row row = {.b = &br, .i = i};
             attrs a;
-            if (!read_attrs(ctx, v, F, &row, &a))
+            if (!batch_attrs(ctx, v, F, &cache, &row, &a))
                 continue;
             size_t len = 0;
             const uint8_t *wkb = pl_batch_wkb(&br, i, &len);
@@ -593,10 +859,13 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, 
     }
     pl_wkb_free(&w);
     free(ok);
+    free(cache.slots);
     pl_batch_close(&br);
     /* A stream that ended early without an error would be part of the layer. */
     if (rc == 0 && OGR_L_GetFeatureCount(v->layer, 1) != *done)
         rc = -1;
+    if (rc == 0)
+        dedup_deferred(b);
     return rc == 0 ? PL_OK : 1;
 }
 
@@ -611,10 +880,10 @@ static void builder_init(builder *b, const pl_vector *v)
 
 static void builder_free(builder *b)
 {
-    free(b->dup_hash);
-    free(b->dup_line);
-    b->dup_hash = NULL;
-    b->dup_line = NULL;
+    free(b->dup);
+    b->dup = NULL;
+    free(b->two_way);
+    b->two_way = NULL;
 }
 
 /* Reads all lines: batches when the layer allows, else (or after a read error) feature by

@@ -230,6 +230,12 @@ static void test_roads_variants(void **state)
     assert_true(compare_roads(ogr_copy(dir, "z.gpkg", src, "-dim XYZ")) > 100);
     assert_true(compare_roads(ogr_copy(dir, "zm.gpkg", src, "-dim XYZM -t_srs EPSG:4326")) > 100);
     assert_true(compare_roads(ogr_copy(dir, "multi.gpkg", src, "-nlt MULTILINESTRING")) > 100);
+    /* OSMnx's directed export (two-way streets twice) through the batch reader */
+    const char *shp = real_data("osm-stockholm-drive-network-fmm/edges.shp");
+    if (file_exists(shp)) {
+        assert_true(compare_roads(ogr_copy(dir, "osmnx.gpkg", shp, "")) > 500);
+        assert_true(compare_roads(ogr_copy(dir, "osmnx_3006.gpkg", shp, "-t_srs EPSG:3006")) > 500);
+    }
     const char *csv = write_text(dir, "bad.csv", BAD_ROADS_CSV);
     assert_true(compare_roads(ogr_copy(dir, "bad.gpkg", csv, "-a_srs EPSG:3006 -nln roads -nlt GEOMETRY")) > 3);
     assert_true(compare_roads(ogr_copy(dir, "bad_wgs84.gpkg", csv, "-skipfailures -s_srs EPSG:3006 -t_srs EPSG:4326 -nln roads "
