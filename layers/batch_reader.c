@@ -20,31 +20,90 @@ int pl_batch_disabled(void)
     return e && strcmp(e, "feature") == 0;
 }
 
+/* Readers open in any thread (access loads roads in a thread of its own while population
+ * loads), and the global GDAL error handler they share while any is open. */
+enum { MAX_READERS = 16 };
+static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
+static pl_batch_reader *readers[MAX_READERS];
+static int n_readers;
+static CPLErrorHandler old_handler;
+
+static void set_error_locked(pl_batch_reader *r, const char *msg)
+{
+    if (!r->error[0])
+        snprintf(r->error, sizeof r->error, "%s", msg && *msg ? msg : "read error");
+}
+
+static void set_error(pl_batch_reader *r, const char *msg)
+{
+    pthread_mutex_lock(&readers_lock);
+    set_error_locked(r, msg);
+    pthread_mutex_unlock(&readers_lock);
+}
+
+static int has_error(pl_batch_reader *r)
+{
+    pthread_mutex_lock(&readers_lock);
+    int e = r->error[0] != 0;
+    pthread_mutex_unlock(&readers_lock);
+    return e;
+}
+
 /* Collects GDAL's errors while a batch is read: the per-feature path reads with a quiet
  * handler too, and fails the load on an error (pl_layer_read_failed). */
 static void CPL_STDCALL quiet_collect(CPLErr cls, CPLErrorNum no, const char *msg)
 {
     (void)no;
     pl_batch_reader *r = CPLGetErrorHandlerUserData();
-    if (cls >= CE_Failure && r && !r->error[0])
-        snprintf(r->error, sizeof r->error, "%s", msg && *msg ? msg : "read error");
+    if (cls >= CE_Failure && r)
+        set_error(r, msg);
 }
 
 /* The driver may read ahead in a thread of its own (the GeoPackage driver does), whose
- * errors go to the global handler: those are collected too (a failed read, done again the
- * old way), while the reading thread's own errors go where they went before. */
+ * errors go to the global handler. Which reader such a thread serves is unknown, so its
+ * failures count for every open reader (each then reads again the old way: slower, the
+ * same result); errors of the reading threads themselves go where they went before. */
 static void CPL_STDCALL global_collect(CPLErr cls, CPLErrorNum no, const char *msg)
 {
-    pl_batch_reader *r = CPLGetErrorHandlerUserData();
-    if (r && pthread_equal(pthread_self(), r->owner)) {
-        if (r->old_handler)
-            r->old_handler(cls, no, msg);
-        else
-            CPLDefaultErrorHandler(cls, no, msg);
-        return;
+    pthread_mutex_lock(&readers_lock);
+    int own = 0;
+    for (int k = 0; k < n_readers && !own; k++)
+        own = pthread_equal(pthread_self(), readers[k]->owner);
+    if (!own && cls >= CE_Failure)
+        for (int k = 0; k < n_readers; k++)
+            set_error_locked(readers[k], msg);
+    CPLErrorHandler forward = own ? old_handler : NULL;
+    pthread_mutex_unlock(&readers_lock);
+    if (forward)
+        forward(cls, no, msg);
+}
+
+/* Registers r as open; the first installs the global handler. 0 when too many are open. */
+static int readers_add(pl_batch_reader *r)
+{
+    pthread_mutex_lock(&readers_lock);
+    int ok = n_readers < MAX_READERS;
+    if (ok) {
+        if (n_readers == 0)
+            old_handler = CPLSetErrorHandler(global_collect);
+        readers[n_readers++] = r;
     }
-    if (cls >= CE_Failure && r && !r->error[0])
-        snprintf(r->error, sizeof r->error, "%s", msg && *msg ? msg : "read error");
+    pthread_mutex_unlock(&readers_lock);
+    return ok;
+}
+
+/* Unregisters r; the last puts the global handler back. */
+static void readers_remove(pl_batch_reader *r)
+{
+    pthread_mutex_lock(&readers_lock);
+    for (int k = 0; k < n_readers; k++)
+        if (readers[k] == r) {
+            readers[k] = readers[--n_readers];
+            if (n_readers == 0)
+                CPLSetErrorHandler(old_handler);
+            break;
+        }
+    pthread_mutex_unlock(&readers_lock);
 }
 
 /* Only what the per-feature path reads: every other field is ignored, so the driver skips it. */
@@ -135,9 +194,11 @@ int pl_batch_open(pl_batch_reader *r, const pl_vector *v, const int *fields, int
     r->cols = calloc((size_t)r->n_fields + 1, sizeof *r->cols);
     r->scratch = OGR_F_Create(defn);
     r->owner = pthread_self();
-    /* GDAL 3.6 has no getter for the global handler's user data; platsa sets none */
-    r->old_handler = CPLSetErrorHandlerEx(global_collect, r);
-    r->handler_set = 1;
+    if (!readers_add(r)) {
+        pl_batch_close(r);
+        return 1;
+    }
+    r->registered = 1;
     ignore_other_fields(layer, fields, n);
     OGR_L_ResetReading(layer);
     char **opts = CSLSetNameValue(NULL, "INCLUDE_FID", "YES");
@@ -146,7 +207,7 @@ int pl_batch_open(pl_batch_reader *r, const pl_vector *v, const int *fields, int
     int ok = OGR_L_GetArrowStream(layer, &r->stream, opts) && r->stream.get_schema(&r->stream, &r->schema) == 0;
     CPLPopErrorHandler();
     CSLDestroy(opts);
-    if (ok && !r->error[0] && map_columns(r, fields, n) == 0)
+    if (ok && !has_error(r) && map_columns(r, fields, n) == 0)
         return 0;
     pl_batch_close(r);
     return 1;
@@ -158,16 +219,14 @@ int pl_batch_next(pl_batch_reader *r)
         r->batch.release(&r->batch);
     r->have_batch = 0;
     r->n_rows = 0;
-    if (r->error[0])
+    if (has_error(r))
         return -1;
     CPLPushErrorHandlerEx(quiet_collect, r);
     int rc = r->stream.get_next(&r->stream, &r->batch);
     CPLPopErrorHandler();
-    if (rc != 0 && !r->error[0]) {
-        const char *m = r->stream.get_last_error ? r->stream.get_last_error(&r->stream) : NULL;
-        snprintf(r->error, sizeof r->error, "%s", m && *m ? m : "read error");
-    }
-    if (rc != 0 || r->error[0]) {
+    if (rc != 0)
+        set_error(r, r->stream.get_last_error ? r->stream.get_last_error(&r->stream) : NULL);
+    if (rc != 0 || has_error(r)) {
         if (rc == 0 && r->batch.release)
             r->batch.release(&r->batch);
         return -1;
@@ -178,7 +237,7 @@ int pl_batch_next(pl_batch_reader *r)
     }
     r->have_batch = 1;
     if (r->batch.n_children != r->schema.n_children || r->batch.offset != 0) {
-        snprintf(r->error, sizeof r->error, "unexpected batch layout");
+        set_error(r, "unexpected batch layout");
         return -1;
     }
     for (int k = 0; k < r->n_fields; k++)
@@ -203,8 +262,8 @@ void pl_batch_close(pl_batch_reader *r)
         OGR_L_ResetReading(r->v->layer);
     }
     CPLPopErrorHandler();
-    if (r->handler_set)
-        CPLSetErrorHandlerEx(r->old_handler, NULL);
+    if (r->registered)
+        readers_remove(r);
     free(r->cols);
     if (r->scratch)
         OGR_F_Destroy(r->scratch);

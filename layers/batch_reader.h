@@ -32,10 +32,9 @@ typedef struct pl_batch_reader {
     long rows_read;              /* rows of all batches so far */
     char text[64];               /* an integer formatted as text */
     OGRFeatureH scratch;         /* formats reals as OGR does (OGR_F_GetFieldAsString) */
-    char error[512];             /* the first GDAL error while reading */
-    CPLErrorHandler old_handler; /* the global handler, put back by pl_batch_close */
+    char error[512];             /* the first GDAL error while reading (under a lock) */
     pthread_t owner;             /* the thread reading */
-    int handler_set;
+    int registered;              /* in the list of open readers (batch_reader.c) */
 } pl_batch_reader;
 
 /* True when PLATSA_READER=feature asks for the per-feature path. */
