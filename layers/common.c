@@ -2,6 +2,8 @@
  * reading fields with the quirks of Swedish data (codes with leading zeros, cp1252 text,
  * decimal commas). */
 #include "internal.h"
+#include "batch_reader.h"
+#include "wkb.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -145,14 +147,31 @@ int pl_layer_read_failed(const pl_vector *v, long features_read, pl_error *err)
 
 const char *pl_feature_label(const pl_vector *v, OGRFeatureH f, int id_field)
 {
+    pl_row r = {.f = f};
+    return pl_row_label(v, &r, id_field);
+}
+
+/* A field's name, from the layer (as OGR_F_GetFieldDefnRef gives it). */
+static const char *field_name(const pl_vector *v, int field)
+{
+    return OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field));
+}
+
+static OGRFieldType field_type(const pl_vector *v, int field)
+{
+    return OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field));
+}
+
+const char *pl_row_label(const pl_vector *v, const pl_row *r, int id_field)
+{
     static char buf[512];
-    GIntBig fid = OGR_F_GetFID(f);
-    if (id_field >= 0 && OGR_F_IsFieldSetAndNotNull(f, id_field))
-        snprintf(buf, sizeof buf, "feature %" PRId64 " (%s %s)", (int64_t)fid,
-                 OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, id_field)), OGR_F_GetFieldAsString(f, id_field));
+    char value[512];
+    int64_t fid = pl_row_fid(r);
+    if (id_field >= 0 && !pl_row_null(r, id_field))
+        snprintf(buf, sizeof buf, "feature %" PRId64 " (%s %s)", fid, field_name(v, id_field),
+                 pl_row_str(r, id_field, value, sizeof value));
     else
-        snprintf(buf, sizeof buf, "feature %" PRId64, (int64_t)fid);
-    (void)v;
+        snprintf(buf, sizeof buf, "feature %" PRId64, fid);
     return buf;
 }
 
@@ -216,15 +235,15 @@ static GEOSGeometry *polygonal_part(GEOSContextHandle_t h, GEOSGeometry *g)
     return out;
 }
 
-GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int accept, int *family,
-                                     pl_read_stats *st)
+/* pl_layer_read_geometry for geometry g0 (not owned, may be NULL) of row r. */
+static GEOSGeometry *read_ogr_geometry(pl_ctx *ctx, const pl_vector *v, const pl_row *r, OGRGeometryH g0,
+                                       int accept, int *family, pl_read_stats *st)
 {
     GEOSContextHandle_t h = ctx->geos;
     st->features++;
-    OGRGeometryH g0 = OGR_F_GetGeometryRef(f);
     if (!g0 || OGR_G_IsEmpty(g0)) {
         st->null_geom++;
-        pl_warn(ctx, "geometry-null", "%s: %s has no geometry; skipped", v->label, pl_feature_label(v, f, -1));
+        pl_warn(ctx, "geometry-null", "%s: %s has no geometry; skipped", v->label, pl_row_label(v, r, -1));
         return NULL;
     }
     OGRGeometryH g = OGR_G_Clone(g0);
@@ -254,7 +273,7 @@ GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeature
     if (!(fam & accept)) {
         st->wrong_type++;
         pl_warn(ctx, "geometry-wrong-type", "%s: %s is a %s, not one of the geometry types this role takes; "
-                "skipped", v->label, pl_feature_label(v, f, -1), OGRGeometryTypeToName(t));
+                "skipped", v->label, pl_row_label(v, r, -1), OGRGeometryTypeToName(t));
         OGR_G_DestroyGeometry(g);
         return NULL;
     }
@@ -269,7 +288,7 @@ GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeature
     if (!ok) {
         st->bad_coords++;
         pl_warn(ctx, "geometry-bad-coordinates", "%s: %s has coordinates that are not numbers, are huge or "
-                "cannot be transformed to %s; skipped", v->label, pl_feature_label(v, f, -1), ctx->work_crs);
+                "cannot be transformed to %s; skipped", v->label, pl_row_label(v, r, -1), ctx->work_crs);
         OGR_G_DestroyGeometry(g);
         return NULL;
     }
@@ -279,7 +298,7 @@ GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeature
         if (gg)
             GEOSGeom_destroy_r(h, gg);
         st->null_geom++;
-        pl_warn(ctx, "geometry-null", "%s: %s has no geometry; skipped", v->label, pl_feature_label(v, f, -1));
+        pl_warn(ctx, "geometry-null", "%s: %s has no geometry; skipped", v->label, pl_row_label(v, r, -1));
         return NULL;
     }
     if (fam == PL_FAM_POLYGON) {
@@ -295,12 +314,12 @@ GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeature
             if (!gg) {
                 st->invalid_skipped++;
                 pl_warn(ctx, "geometry-invalid-skipped", "%s: %s is an invalid polygon (%s) that cannot be "
-                        "repaired into an area; skipped", v->label, pl_feature_label(v, f, -1),
+                        "repaired into an area; skipped", v->label, pl_row_label(v, r, -1),
                         reason ? reason : "?");
             } else {
                 st->repaired++;
                 pl_warn(ctx, "geometry-invalid-repaired", "%s: %s was an invalid polygon (%s); repaired with "
-                        "MakeValid", v->label, pl_feature_label(v, f, -1), reason ? reason : "?");
+                        "MakeValid", v->label, pl_row_label(v, r, -1), reason ? reason : "?");
             }
             GEOSFree_r(h, reason);
             if (!gg)
@@ -310,13 +329,126 @@ GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeature
         int n = GEOSGetNumGeometries_r(h, gg);
         if (n > 1)
             pl_warn(ctx, "geometry-multipoint", "%s: %s is a MultiPoint of %d points; its first point is used",
-                    v->label, pl_feature_label(v, f, -1), n);
+                    v->label, pl_row_label(v, r, -1), n);
         GEOSGeometry *first = GEOSGeom_clone_r(h, GEOSGetGeometryN_r(h, gg, 0));
         GEOSGeom_destroy_r(h, gg);
         gg = first;
     }
     st->used++;
     return gg;
+}
+
+GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int accept, int *family,
+                                     pl_read_stats *st)
+{
+    pl_row r = {.f = f};
+    return read_ogr_geometry(ctx, v, &r, OGR_F_GetGeometryRef(f), accept, family, st);
+}
+
+/* Whether w is one ring of 5 points, closed, with edges alternately along x and y: a
+ * rectangle of non-zero size, a valid polygon. box gets xmin, ymin, xmax, ymax. */
+static int is_box(const pl_wkb *w, double box[4])
+{
+    if (w->type != PL_WKB_POLYGON || w->n_parts != 1 || w->n_pts != 5)
+        return 0;
+    const double *x = w->x, *y = w->y;
+    if (x[0] != x[4] || y[0] != y[4])
+        return 0;
+    int first_horizontal = y[0] == y[1];
+    for (int k = 0; k < 4; k++) {
+        int horizontal = (k % 2 == 0) == first_horizontal;
+        int ok = horizontal ? (y[k] == y[k + 1] && x[k] != x[k + 1]) : (x[k] == x[k + 1] && y[k] != y[k + 1]);
+        if (!ok)
+            return 0;
+    }
+    box[0] = fmin(x[0], x[2]);
+    box[1] = fmin(y[0], y[2]);
+    box[2] = fmax(x[0], x[2]);
+    box[3] = fmax(y[0], y[2]);
+    return 1;
+}
+
+/* The fast path of pl_row_read_geometry: a point or (multi)polygon straight from WKB,
+ * flattened, reprojected, checked and read into GEOS as read_ogr_geometry does. NULL for
+ * anything that path must decide (nothing counted, no warning given then). */
+static GEOSGeometry *read_wkb_geometry(pl_ctx *ctx, const pl_vector *v, const uint8_t *wkb, size_t len, int accept,
+                                       int *family, pl_geom_scratch *s)
+{
+    pl_wkb *w = &s->wkb;
+    if (pl_wkb_parse(w, wkb, len) != 0 || w->type == PL_WKB_LINE || w->type == PL_WKB_MULTILINE)
+        return NULL;
+    int fam = w->type == PL_WKB_POINT ? PL_FAM_POINT : PL_FAM_POLYGON;
+    if (!(fam & accept))
+        return NULL;
+    for (size_t i = 0; i < w->n_pts; i++)
+        if (!isfinite(w->x[i]) || !isfinite(w->y[i]))
+            return NULL;
+    if (v->to_work) {
+        /* flattened before the transform, as OGR_G_FlattenTo2D then OGR_G_Transform: z = 0 */
+        memset(w->z, 0, w->n_pts * sizeof *w->z);
+        if (pl_grow_cap(&s->ok_cap, w->n_pts))
+            s->ok = pl_realloc(s->ok, s->ok_cap * sizeof *s->ok);
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        int all = OCTTransformEx(v->to_work, (int)w->n_pts, w->x, w->y, w->z, s->ok);
+        CPLPopErrorHandler();
+        for (size_t i = 0; all && i < w->n_pts; i++)
+            all = s->ok[i] != 0;
+        if (!all)
+            return NULL;
+    }
+    for (size_t i = 0; i < w->n_pts; i++)
+        if (!isfinite(w->x[i]) || !isfinite(w->y[i]) || fabs(w->x[i]) > 1e8 || fabs(w->y[i]) > 1e8)
+            return NULL;
+    int box = is_box(w, s->box);
+    size_t n = pl_wkb_write_2d(w, &s->buf, &s->buf_cap);
+    GEOSContextHandle_t h = ctx->geos;
+    if (!s->reader)
+        s->reader = GEOSWKBReader_create_r(h);
+    GEOSGeometry *g = GEOSWKBReader_read_r(h, s->reader, s->buf, n);
+    /* an axis-parallel rectangle (a grid square) is valid: no IsValid for it */
+    if (g && (GEOSisEmpty_r(h, g) != 0 || (fam == PL_FAM_POLYGON && !box && GEOSisValid_r(h, g) != 1))) {
+        GEOSGeom_destroy_r(h, g);
+        g = NULL;
+    }
+    if (g && family)
+        *family = fam;
+    s->is_box = g && box;
+    return g;
+}
+
+GEOSGeometry *pl_row_read_geometry(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int accept, int *family,
+                                   pl_read_stats *st, pl_geom_scratch *s)
+{
+    s->is_box = 0;
+    if (r->f)
+        return read_ogr_geometry(ctx, v, r, OGR_F_GetGeometryRef(r->f), accept, family, st);
+    size_t len = 0;
+    const uint8_t *wkb = pl_batch_wkb(r->b, r->i, &len);
+    GEOSGeometry *g = wkb ? read_wkb_geometry(ctx, v, wkb, len, accept, family, s) : NULL;
+    if (g) {
+        st->features++;
+        st->used++;
+        return g;
+    }
+    /* Everything else as the per-feature path does it, from an OGR geometry of the WKB (a
+     * WKB OGR cannot read is a missing geometry there too). */
+    OGRGeometryH og = NULL;
+    if (wkb && OGR_G_CreateFromWkb(wkb, NULL, &og, (int)len) != OGRERR_NONE)
+        og = NULL;
+    g = read_ogr_geometry(ctx, v, r, og, accept, family, st);
+    if (og)
+        OGR_G_DestroyGeometry(og);
+    return g;
+}
+
+void pl_geom_scratch_free(pl_ctx *ctx, pl_geom_scratch *s)
+{
+    pl_wkb_free(&s->wkb);
+    free(s->ok);
+    free(s->buf);
+    if (s->reader)
+        GEOSWKBReader_destroy_r(ctx->geos, s->reader);
+    memset(s, 0, sizeof *s);
 }
 
 int pl_layer_nothing_loaded(const pl_vector *v, const pl_read_stats *st, const char *accept_text, pl_error *err)
@@ -342,20 +474,52 @@ int pl_layer_nothing_loaded(const pl_vector *v, const pl_read_stats *st, const c
 
 char *pl_field_text(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field)
 {
-    if (field < 0 || !OGR_F_IsFieldSetAndNotNull(f, field))
+    pl_row r = {.f = f};
+    return pl_row_text(ctx, v, &r, field);
+}
+
+/* The whole text of a field (a copy), as OGR_F_GetFieldAsString gives it. */
+static char *row_text_copy(const pl_row *r, int field)
+{
+    if (r->f)
+        return pl_strdup(OGR_F_GetFieldAsString(r->f, field));
+    size_t len;
+    const char *t = pl_batch_text(r->b, field, r->i, &len);
+    char *s = pl_malloc(len + 1);
+    memcpy(s, t, len);
+    s[len] = '\0';
+    return s;
+}
+
+char *pl_row_text(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int field)
+{
+    if (pl_row_null(r, field))
         return NULL;
-    const char *s = OGR_F_GetFieldAsString(f, field);
+    char *s = row_text_copy(r, field);
     if (CPLIsUTF8(s, -1))
-        return pl_strdup(s);
+        return s;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     char *rec = CPLRecode(s, "CP1252", CPL_ENC_UTF8);
     CPLPopErrorHandler();
     pl_warn(ctx, "text-not-utf8", "%s: %s: field '%s' is not UTF-8; read as Windows-1252 (add a .cpg file "
-            "or convert the file to UTF-8)", v->label, pl_feature_label(v, f, -1),
-            OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field)));
+            "or convert the file to UTF-8)", v->label, pl_row_label(v, r, -1), field_name(v, field));
     char *out = pl_strdup(rec ? rec : s);
     CPLFree(rec);
+    free(s);
     return out;
+}
+
+/* A numeric field's value as OGR_F_GetFieldAsInteger64 / OGR_F_GetFieldAsDouble give it. */
+static long long row_int(const pl_row *r, int field)
+{
+    return r->f ? (long long)OGR_F_GetFieldAsInteger64(r->f, field) : (long long)pl_batch_int(r->b, field, r->i);
+}
+
+static double row_double(const pl_row *r, int field)
+{
+    if (r->f)
+        return OGR_F_GetFieldAsDouble(r->f, field);
+    return pl_batch_is_real(r->b, field) ? pl_batch_real(r->b, field, r->i) : (double)pl_batch_int(r->b, field, r->i);
 }
 
 static int all_digits(const char *s)
@@ -370,16 +534,22 @@ static int all_digits(const char *s)
 
 char *pl_field_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int pad, int *warned)
 {
-    if (field < 0 || !OGR_F_IsFieldSetAndNotNull(f, field))
+    pl_row r = {.f = f};
+    return pl_row_code(ctx, v, &r, field, pad, warned);
+}
+
+char *pl_row_code(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int field, int pad, int *warned)
+{
+    if (pl_row_null(r, field))
         return NULL;
-    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
-    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
+    OGRFieldType t = field_type(v, field);
+    const char *fname = field_name(v, field);
     char buf[128];
     long long num = -1;
     if (t == OFTInteger || t == OFTInteger64) {
-        num = (long long)OGR_F_GetFieldAsInteger64(f, field);
+        num = row_int(r, field);
     } else if (t == OFTReal) {
-        double d = OGR_F_GetFieldAsDouble(f, field);
+        double d = row_double(r, field);
         if (isfinite(d) && d == floor(d) && fabs(d) < 1e15)
             num = (long long)d;
     }
@@ -388,7 +558,7 @@ char *pl_field_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, i
         snprintf(buf, sizeof buf, "%lld", num);
         text = pl_strdup(buf);
     } else {
-        text = pl_field_text(ctx, v, f, field);
+        text = pl_row_text(ctx, v, r, field);
         if (!text)
             return NULL;
         char *s = text, *e = text + strlen(text);
@@ -422,24 +592,23 @@ char *pl_field_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, i
     return text;
 }
 
-int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw)
+static int row_number(const pl_row *r, OGRFieldType t, int field, double *out, const char **raw)
 {
     static char rawbuf[256];
     if (raw)
         *raw = rawbuf;
     rawbuf[0] = '\0';
-    if (field < 0 || !OGR_F_IsFieldSetAndNotNull(f, field))
+    if (pl_row_null(r, field))
         return 1;
-    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
     if (t == OFTInteger || t == OFTInteger64 || t == OFTReal) {
-        double d = OGR_F_GetFieldAsDouble(f, field);
-        snprintf(rawbuf, sizeof rawbuf, "%s", OGR_F_GetFieldAsString(f, field));
+        double d = row_double(r, field);
+        pl_row_str(r, field, rawbuf, sizeof rawbuf);
         if (!isfinite(d))
             return -1;
         *out = d;
         return 0;
     }
-    const char *s = OGR_F_GetFieldAsString(f, field);
+    char *s = row_text_copy(r, field);
     snprintf(rawbuf, sizeof rawbuf, "%s", s);
     /* Drop spaces (also no-break spaces, as thousands separators); a lone decimal comma
      * becomes a point: "1 234,5" -> 1234.5. */
@@ -461,6 +630,7 @@ int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw)
         points += *p == '.';
         clean[k++] = (char)*p;
     }
+    free(s);
     clean[k] = '\0';
     if (k == 0)
         return 1;
@@ -473,6 +643,18 @@ int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw)
         return -1;
     *out = d;
     return 0;
+}
+
+int pl_field_number(OGRFeatureH f, int field, double *out, const char **raw)
+{
+    pl_row r = {.f = f};
+    OGRFieldType t = field < 0 ? OFTString : OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, field));
+    return row_number(&r, t, field, out, raw);
+}
+
+int pl_row_number(const pl_vector *v, const pl_row *r, int field, double *out, const char **raw)
+{
+    return row_number(r, field < 0 ? OFTString : field_type(v, field), field, out, raw);
 }
 
 int pl_field_value(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_f, const char *flag,
@@ -510,20 +692,35 @@ int pl_field_require_numeric(const pl_vector *v, int field, const char *flag, pl
 
 char *pl_feature_id(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int id_field)
 {
-    char *s = pl_field_text(ctx, v, f, id_field);
+    pl_row r = {.f = f};
+    return pl_row_id(ctx, v, &r, id_field);
+}
+
+char *pl_row_id(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int id_field)
+{
+    char *s = pl_row_text(ctx, v, r, id_field);
     if (s && *s)
         return s;
     free(s);
     char buf[32];
-    snprintf(buf, sizeof buf, "%" PRId64, (int64_t)OGR_F_GetFID(f));
+    snprintf(buf, sizeof buf, "%" PRId64, pl_row_fid(r));
     return pl_strdup(buf);
 }
 
 int pl_representative_point(pl_ctx *ctx, const GEOSGeometry *g, double *x, double *y)
 {
+    return pl_representative_point_box(ctx, g, NULL, x, y);
+}
+
+int pl_representative_point_box(pl_ctx *ctx, const GEOSGeometry *g, const double *box, double *x, double *y)
+{
     GEOSContextHandle_t h = ctx->geos;
     GEOSGeometry *c = GEOSGetCentroid_r(h, g);
-    if (c && !GEOSisEmpty_r(h, c) && GEOSIntersects_r(h, g, c) != 1) {
+    double cx, cy;
+    /* a centroid strictly inside a rectangle g intersects it: no Intersects needed */
+    int inside = box && c && GEOSGeomGetX_r(h, c, &cx) == 1 && GEOSGeomGetY_r(h, c, &cy) == 1 && cx > box[0] &&
+                 cx < box[2] && cy > box[1] && cy < box[3];
+    if (c && !inside && !GEOSisEmpty_r(h, c) && GEOSIntersects_r(h, g, c) != 1) {
         GEOSGeom_destroy_r(h, c);
         c = GEOSPointOnSurface_r(h, g);
     }
@@ -631,4 +828,58 @@ int pl_pop_field_pick(pl_ctx *ctx, const pl_vector *v, const char *given, const 
     if (f >= 0 && pl_field_require_numeric(v, f, flag, err) != PL_OK)
         return -1;
     return f;
+}
+
+/* ---------- rows: an OGR feature or a batch row (batch_reader.h) ---------- */
+
+int64_t pl_row_fid(const pl_row *r)
+{
+    return r->f ? (int64_t)OGR_F_GetFID(r->f) : pl_batch_fid(r->b, r->i);
+}
+
+int pl_row_null(const pl_row *r, int field)
+{
+    if (field < 0)
+        return 1;
+    return r->f ? !OGR_F_IsFieldSetAndNotNull(r->f, field) : pl_batch_null(r->b, field, r->i);
+}
+
+const char *pl_row_str(const pl_row *r, int field, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (pl_row_null(r, field))
+        return buf;
+    if (r->f) {
+        snprintf(buf, size, "%s", OGR_F_GetFieldAsString(r->f, field));
+        return buf;
+    }
+    size_t len;
+    const char *t = pl_batch_text(r->b, field, r->i, &len);
+    /* OGR's text ends at a NUL byte, if any */
+    len = strnlen(t, len);
+    if (len >= size)
+        len = size - 1;
+    memcpy(buf, t, len);
+    buf[len] = '\0';
+    return buf;
+}
+
+pl_ctx *pl_batch_ctx(pl_ctx *ctx)
+{
+    pl_ctx *b = pl_ctx_new_child(ctx);
+    /* the loader's GEOS handle: geometries made in the batch read outlive this context */
+    GEOS_finish_r(b->geos);
+    b->geos = ctx->geos;
+    b->echo_warnings = 0;
+    b->progress = ctx->progress;
+    b->progress_user = ctx->progress_user;
+    return b;
+}
+
+void pl_batch_ctx_end(pl_ctx *ctx, pl_ctx *bctx, int keep)
+{
+    for (size_t i = 0; keep && i < bctx->n_warnings; i++)
+        pl_warn_add(ctx, bctx->warnings[i].key, bctx->warnings[i].count, bctx->warnings[i].first_msg, 1);
+    bctx->geos = NULL;
+    pl_ctx_free(bctx);
 }

@@ -3,9 +3,41 @@
 #define PLATSA_LAYERS_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <geos_c.h>
 #include "../gis/vector.h"
 #include "layers.h"
+#include "wkb.h"
+
+struct pl_batch_reader;
+
+/* One feature being read: an OGR feature (f), or row i of a batch (b, batch_reader.h). The
+ * pl_row_* helpers give the same values either way. */
+typedef struct pl_row {
+    OGRFeatureH f;
+    struct pl_batch_reader *b;
+    long i;
+} pl_row;
+
+int64_t pl_row_fid(const pl_row *r);
+/* Whether a field is unset or null (always for field < 0). */
+int pl_row_null(const pl_row *r, int field);
+/* The field as OGR_F_GetFieldAsString gives it, copied into buf (cut to size like
+ * snprintf); "" when null. */
+const char *pl_row_str(const pl_row *r, int field, char *buf, size_t size);
+
+/* The pl_feature_label, pl_field_text, pl_field_code, pl_field_number, pl_feature_id of a row. */
+const char *pl_row_label(const pl_vector *v, const pl_row *r, int id_field);
+char *pl_row_text(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int field);
+char *pl_row_code(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int field, int pad, int *warned);
+int pl_row_number(const pl_vector *v, const pl_row *r, int field, double *out, const char **raw);
+char *pl_row_id(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int id_field);
+
+/* A context for a batch read: the loader's settings and progress, its own warnings, so a
+ * batch read that fails (and is redone feature by feature) leaves no trace. */
+pl_ctx *pl_batch_ctx(pl_ctx *ctx);
+/* Ends a batch context: its warnings move to ctx when keep (echoed as pl_warn would). */
+void pl_batch_ctx_end(pl_ctx *ctx, pl_ctx *bctx, int keep);
 
 /* Geometry families a loader accepts (bit set). */
 enum { PL_FAM_POINT = 1, PL_FAM_LINE = 2, PL_FAM_POLYGON = 4 };
@@ -46,6 +78,25 @@ typedef struct pl_read_stats {
  * point of a MultiPoint). */
 GEOSGeometry *pl_layer_read_geometry(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int accept, int *family,
                                      pl_read_stats *st);
+
+/* Buffers reused by pl_row_read_geometry across rows. */
+typedef struct pl_geom_scratch {
+    pl_wkb wkb;
+    int *ok;
+    size_t ok_cap;
+    uint8_t *buf;
+    size_t buf_cap;
+    GEOSWKBReader *reader;
+    int is_box;     /* the last geometry read is an axis-parallel rectangle ... */
+    double box[4];  /* ... with these bounds (xmin, ymin, xmax, ymax) */
+} pl_geom_scratch;
+
+/* pl_layer_read_geometry for a row: a batch row's point or (multi)polygon comes straight
+ * from its WKB (no OGRGeometry), with the same result; anything else, and every case that
+ * warns, goes through the OGR path. */
+GEOSGeometry *pl_row_read_geometry(pl_ctx *ctx, const pl_vector *v, const pl_row *r, int accept, int *family,
+                                   pl_read_stats *st, pl_geom_scratch *s);
+void pl_geom_scratch_free(pl_ctx *ctx, pl_geom_scratch *s);
 
 /* The feature loop every loader repeated: all features in order with a progress report
  * per `stage` ("reading trees"), each geometry read by pl_layer_read_geometry (the
@@ -102,6 +153,10 @@ char *pl_feature_id(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int id_field
 /* Representative point of a (multi)polygon: its centroid when inside, else a point on
  * the surface. Returns 0 on success. */
 int pl_representative_point(pl_ctx *ctx, const GEOSGeometry *g, double *x, double *y);
+
+/* pl_representative_point of a geometry known to be the rectangle box (xmin, ymin, xmax,
+ * ymax), or of any geometry when box is NULL. */
+int pl_representative_point_box(pl_ctx *ctx, const GEOSGeometry *g, const double *box, double *x, double *y);
 
 /* Checks and reports a cancel request from the progress callback. */
 int pl_layer_progress(pl_ctx *ctx, const pl_vector *v, long i, long n, const char *stage, pl_error *err);

@@ -2,6 +2,7 @@
  * residents count; or an SCB grid table (rut_id / x_sw,y_sw columns, no geometry) that
  * becomes squares. */
 #include "internal.h"
+#include "batch_reader.h"
 
 #include <cpl_error.h>
 #include <ctype.h>
@@ -49,33 +50,33 @@ static void push(pop_builder *b, char *id, double x, double y, double pop, doubl
 
 /* A count (population or an age group) of one feature: null -> 0 with a warning; not a
  * number or negative -> error naming the feature. Returns PL_OK or PL_EINPUT. */
-static int read_count(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int field, int id_field, const char *what,
+static int read_count(pl_ctx *ctx, const pl_vector *v, const pl_row *f, int field, int id_field, const char *what,
                       const char *warn_key, const char *flag, double *out, pl_error *err)
 {
     const char *raw;
     double d = 0;
-    int r = pl_field_number(f, field, &d, &raw);
-    const char *fname = OGR_Fld_GetNameRef(OGR_F_GetFieldDefnRef(f, field));
+    int r = pl_row_number(v, f, field, &d, &raw);
+    const char *fname = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field));
     if (r == 1) {
         pl_warn(ctx, warn_key, "%s: %s has no %s (null in field '%s'); counted as 0", v->label,
-                pl_feature_label(v, f, id_field), what, fname);
+                pl_row_label(v, f, id_field), what, fname);
         *out = 0;
         return PL_OK;
     }
     if (r < 0)
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s '%s' in field '%s' is not a number; fix the value or "
-                            "choose another field with --%s", v->label, pl_feature_label(v, f, id_field), what, raw,
+                            "choose another field with --%s", v->label, pl_row_label(v, f, id_field), what, raw,
                             fname, flag);
     if (d < 0)
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s is negative (%s) in field '%s'; fix the value or choose "
-                            "another field with --%s", v->label, pl_feature_label(v, f, id_field), what, raw,
+                            "another field with --%s", v->label, pl_row_label(v, f, id_field), what, raw,
                             fname, flag);
     /* More people than on Earth in one unit: an id, an area or a broken value, and a total
      * that would overflow. */
     if (d > 1e10)
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s %s in field '%s' is not a number of residents (more than "
                             "on Earth); fix the value or choose another field with --%s", v->label,
-                            pl_feature_label(v, f, id_field), what, raw, fname, flag);
+                            pl_row_label(v, f, id_field), what, raw, fname, flag);
     *out = d;
     return PL_OK;
 }
@@ -91,12 +92,12 @@ static int code_like(const char *s)
 
 /* Carried kommun code of a feature. An auto-detected field whose first value is not a
  * code is dropped for the whole load (*field = -1). */
-static char *carried_code(pl_ctx *ctx, const pl_vector *v, OGRFeatureH f, int *field, int given, int *decided,
+static char *carried_code(pl_ctx *ctx, const pl_vector *v, const pl_row *f, int *field, int given, int *decided,
                           int *padded)
 {
     if (*field < 0)
         return NULL;
-    char *c = pl_field_code(ctx, v, f, *field, 4, padded);
+    char *c = pl_row_code(ctx, v, f, *field, 4, padded);
     if (!c || given || *decided)
         return c;
     *decided = 1;
@@ -204,6 +205,7 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             goto done;
         }
         grid_row r = {0};
+        pl_row row = {.f = f};
         char *id = pl_field_text(ctx, v, f, id_f);
         if (x_f >= 0) {
             const char *raw;
@@ -222,10 +224,10 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             OGR_F_Destroy(f);
             goto done;
         }
-        if (read_count(ctx, v, f, pop_f, id_f, "population", "population-null", "pop-field", &r.pop, err) !=
+        if (read_count(ctx, v, &row, pop_f, id_f, "population", "population-null", "pop-field", &r.pop, err) !=
                 PL_OK ||
             (age_f >= 0 &&
-             read_count(ctx, v, f, age_f, id_f, "age-group population", "age-null", "age-field", &r.age, err) !=
+             read_count(ctx, v, &row, age_f, id_f, "age-group population", "age-null", "age-field", &r.age, err) !=
                  PL_OK)) {
             free(id);
             OGR_F_Destroy(f);
@@ -237,7 +239,7 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             id = pl_strdup(buf);
         }
         r.id = id;
-        r.code = carried_code(ctx, v, f, &code_f, code_given, &decided, &padded);
+        r.code = carried_code(ctx, v, &row, &code_f, code_given, &decided, &padded);
         if (pl_grow_cap(&cap, n + 1))
             rows = pl_realloc(rows, cap * sizeof *rows);
         rows[n++] = r;
@@ -320,6 +322,136 @@ done:
 
 /* ---------- spatial layers ---------- */
 
+typedef struct pop_load {
+    int pop_f, age_f, id_f, code_f, code_given;
+    int padded, decided;
+    pop_builder b;
+    pl_read_stats st;
+    pl_geom_scratch scratch;
+} pop_load;
+
+static void pop_load_init(pop_load *L, const pl_vector *v)
+{
+    L->padded = L->decided = 0;
+    memset(&L->st, 0, sizeof L->st);
+    memset(&L->scratch, 0, sizeof L->scratch);
+    pl_population *p = pl_calloc(1, sizeof *p);
+    p->source = pl_strdup(v->label);
+    L->b = (pop_builder){p, 0, L->age_f >= 0, 0};
+}
+
+/* One feature of a spatial layer. Returns PL_OK or PL_EINPUT (err set). */
+static int add_row(pl_ctx *ctx, const pl_vector *v, pop_load *L, const pl_row *f, pl_error *err)
+{
+    int fam = 0;
+    GEOSGeometry *g = pl_row_read_geometry(ctx, v, f, PL_FAM_POLYGON | PL_FAM_POINT, &fam, &L->st, &L->scratch);
+    if (!g)
+        return PL_OK;
+    double pop = 0, age = 0, x = 0, y = 0;
+    if (read_count(ctx, v, f, L->pop_f, L->id_f, "population", "population-null", "pop-field", &pop, err) != PL_OK ||
+        (L->age_f >= 0 && read_count(ctx, v, f, L->age_f, L->id_f, "age-group population", "age-null", "age-field",
+                                     &age, err) != PL_OK)) {
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return PL_EINPUT;
+    }
+    if (fam == PL_FAM_POINT) {
+        GEOSGeomGetX_r(ctx->geos, g, &x);
+        GEOSGeomGetY_r(ctx->geos, g, &y);
+    } else if (pl_representative_point_box(ctx, g, L->scratch.is_box ? L->scratch.box : NULL, &x, &y) != 0) {
+        pl_warn(ctx, "geometry-invalid-skipped", "%s: %s has no point inside it; skipped", v->label,
+                pl_row_label(v, f, L->id_f));
+        GEOSGeom_destroy_r(ctx->geos, g);
+        return PL_OK;
+    }
+    if (fam == PL_FAM_POLYGON)
+        L->b.n_polygons++;
+    char *id = pl_row_id(ctx, v, f, L->id_f);
+    char *code = carried_code(ctx, v, f, &L->code_f, L->code_given, &L->decided, &L->padded);
+    push(&L->b, id, x, y, pop, age, code, g);
+    return PL_OK;
+}
+
+/* The per-feature reader. Returns PL_OK or an error. */
+static int read_features(pl_ctx *ctx, pl_vector *v, pop_load *L, pl_error *err)
+{
+    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = pl_layer_next(v)) != NULL) {
+        pl_row row = {.f = f};
+        int rc = pl_layer_progress(ctx, v, i++, total, "reading population", err);
+        if (rc == PL_OK)
+            rc = add_row(ctx, v, L, &row, err);
+        OGR_F_Destroy(f);
+        if (rc != PL_OK)
+            return rc;
+    }
+    return pl_layer_read_failed(v, i, err);
+}
+
+enum { READ_BY_FEATURE = -1 };
+
+/* The batch reader: PL_OK, an error that stands (err set: a bad value, a cancel), or
+ * READ_BY_FEATURE when the layer must be read the old way (not supported here, or a read
+ * error, which that way reports as before). */
+static int read_batches(pl_ctx *ctx, pl_vector *v, pop_load *L, pl_error *err)
+{
+    const int wanted[] = {L->pop_f, L->age_f, L->id_f, L->code_f};
+    pl_batch_reader br;
+    if (pl_batch_open(&br, v, wanted, 4) != 0)
+        return READ_BY_FEATURE;
+    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), done = 0;
+    int rc, st = PL_OK;
+    while (st == PL_OK && (rc = pl_batch_next(&br)) == 1)
+        for (long i = 0; st == PL_OK && i < br.n_rows; i++) {
+            pl_row row = {.b = &br, .i = i};
+            st = pl_layer_progress(ctx, v, done++, total, "reading population", err);
+            if (st == PL_OK)
+                st = add_row(ctx, v, L, &row, err);
+        }
+    pl_batch_close(&br);
+    if (st != PL_OK)
+        return st;
+    /* A stream that ended early without an error would be part of the layer. */
+    if (rc == 0 && OGR_L_GetFeatureCount(v->layer, TRUE) != done)
+        rc = -1;
+    return rc == 0 ? PL_OK : READ_BY_FEATURE;
+}
+
+static void pop_load_discard(pl_ctx *ctx, pop_load *L)
+{
+    pl_geom_scratch_free(ctx, &L->scratch);
+    pl_population_free(ctx, L->b.p);
+    L->b.p = NULL;
+}
+
+/* All features of a spatial population layer: batches when the layer allows, else feature
+ * by feature. */
+static pl_population *read_population(pl_ctx *ctx, pl_vector *v, pop_load *L, pl_error *err)
+{
+    pop_load start = *L;
+    pl_ctx *bctx = pl_batch_ctx(ctx);
+    pop_load_init(L, v);
+    int rc = read_batches(bctx, v, L, err);
+    pl_batch_ctx_end(ctx, bctx, rc != READ_BY_FEATURE);
+    if (rc == READ_BY_FEATURE) {
+        pop_load_discard(ctx, L);
+        *L = start;
+        pop_load_init(L, v);
+        rc = read_features(ctx, v, L, err);
+    }
+    pl_population *p = L->b.p;
+    if (rc == PL_OK && p->n == 0)
+        rc = pl_layer_nothing_loaded(v, &L->st, ACCEPT, err);
+    if (rc != PL_OK) {
+        pop_load_discard(ctx, L);
+        return NULL;
+    }
+    pl_geom_scratch_free(ctx, &L->scratch);
+    p->is_polygon = L->b.n_polygons == (long)p->n;
+    return p;
+}
+
 pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
 {
     pl_vector_opts vo = {0};
@@ -365,64 +497,10 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
         pl_vector_close(v);
         return NULL;
     }
-    pl_population *p = pl_calloc(1, sizeof *p);
-    p->source = pl_strdup(v->label);
-    pop_builder b = {p, 0, age_f >= 0, 0};
-    pl_read_stats st = {0};
-    int padded = 0, decided = 0;
-    long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
-    OGR_L_ResetReading(v->layer);
-    OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        if (pl_layer_progress(ctx, v, i++, total, "reading population", err) != PL_OK) {
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        int fam = 0;
-        GEOSGeometry *g = pl_layer_read_geometry(ctx, v, f, PL_FAM_POLYGON | PL_FAM_POINT, &fam, &st);
-        if (!g) {
-            OGR_F_Destroy(f);
-            continue;
-        }
-        double pop = 0, age = 0, x = 0, y = 0;
-        if (read_count(ctx, v, f, pop_f, id_f, "population", "population-null", "pop-field", &pop, err) != PL_OK ||
-            (age_f >= 0 &&
-             read_count(ctx, v, f, age_f, id_f, "age-group population", "age-null", "age-field", &age, err) !=
-                 PL_OK)) {
-            GEOSGeom_destroy_r(ctx->geos, g);
-            OGR_F_Destroy(f);
-            goto fail;
-        }
-        if (fam == PL_FAM_POINT) {
-            GEOSGeomGetX_r(ctx->geos, g, &x);
-            GEOSGeomGetY_r(ctx->geos, g, &y);
-        } else if (pl_representative_point(ctx, g, &x, &y) != 0) {
-            pl_warn(ctx, "geometry-invalid-skipped", "%s: %s has no point inside it; skipped", v->label,
-                    pl_feature_label(v, f, id_f));
-            GEOSGeom_destroy_r(ctx->geos, g);
-            OGR_F_Destroy(f);
-            continue;
-        }
-        if (fam == PL_FAM_POLYGON)
-            b.n_polygons++;
-        char *id = pl_feature_id(ctx, v, f, id_f);
-        char *code = carried_code(ctx, v, f, &code_f, code_given, &decided, &padded);
-        push(&b, id, x, y, pop, age, code, g);
-        OGR_F_Destroy(f);
-    }
-    if (pl_layer_read_failed(v, i, err) != PL_OK)
-        goto fail;
-    if (p->n == 0) {
-        pl_layer_nothing_loaded(v, &st, ACCEPT, err);
-        goto fail;
-    }
-    p->is_polygon = b.n_polygons == (long)p->n;
+    pop_load L = {.pop_f = pop_f, .age_f = age_f, .id_f = id_f, .code_f = code_f, .code_given = code_given};
+    pl_population *p = read_population(ctx, v, &L, err);
     pl_vector_close(v);
     return p;
-fail:
-    pl_vector_close(v);
-    pl_population_free(ctx, p);
-    return NULL;
 }
 
 void pl_population_free(pl_ctx *ctx, pl_population *p)

@@ -37,6 +37,8 @@
 #include "../gis/vector.h"
 #include "internal.h"
 #include "road_values.h"
+#include "batch_reader.h"
+#include "wkb.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -44,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 /* ---------- value parsing ---------- */
 
@@ -177,15 +180,38 @@ typedef struct fields {
     int geofabrik_oneway; /* the oneway field uses F/T/B */
 } fields;
 
+/* A kept two-way line: its geometry hash and line + 1 (0: empty slot), side by side so a
+ * probe is one cache miss. */
+typedef struct dup_slot {
+    uint64_t hash;
+    uint32_t line1;
+} dup_slot;
+
 typedef struct builder {
     pl_roads *r;
     size_t cap_lines, cap_vertices;
     /* two-way duplicate detection: open addressing over canonical geometry hashes */
-    uint64_t *dup_hash;
-    uint32_t *dup_line;
+    dup_slot *dup;        /* calloc'd: untouched slots cost no memory */
     size_t dup_cap, dup_used;
     size_t n_dups;
+    /* batch reads: two-way lines kept with their hashes, copies removed at the end
+     * (dedup_deferred): sorting beats a probe per line into a table of a few hundred MB */
+    int deferred;
+    dup_slot *two_way;
+    size_t n_two_way, cap_two_way;
 } builder;
+
+/* Asks for transparent huge pages on a big array: millions of lines fault in and miss the
+ * TLB far less (a third of a large load went to page faults). Only advice. */
+static void want_huge_pages(void *p, size_t bytes)
+{
+    const uintptr_t page = 4096;
+    if (bytes < ((size_t)4 << 20))
+        return;
+    uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + bytes) & ~(page - 1);
+    if (e > a)
+        madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
 
 static void builder_reserve(builder *b, size_t lines, size_t vertices)
 {
@@ -202,6 +228,8 @@ static void builder_reserve(builder *b, size_t lines, size_t vertices)
         r->flags = pl_realloc(r->flags, cap);
         r->layer = pl_realloc(r->layer, cap);
         b->cap_lines = cap;
+        want_huge_pages(r->first_vertex, (cap + 1) * sizeof *r->first_vertex);
+        want_huge_pages(r->id, cap * sizeof *r->id);
     }
     size_t nv = r->first_vertex[r->n];
     if (nv + vertices > b->cap_vertices) {
@@ -211,6 +239,8 @@ static void builder_reserve(builder *b, size_t lines, size_t vertices)
         r->vx = pl_realloc(r->vx, cap * sizeof *r->vx);
         r->vy = pl_realloc(r->vy, cap * sizeof *r->vy);
         b->cap_vertices = cap;
+        want_huge_pages(r->vx, cap * sizeof *r->vx);
+        want_huge_pages(r->vy, cap * sizeof *r->vy);
     }
 }
 
@@ -251,50 +281,144 @@ static int same_geometry(const pl_roads *r, uint32_t line, const double *x, cons
     return fwd || rev;
 }
 
+/* Sorts one bucket of two-way lines by hash, then line (insertion sort: buckets are small). */
+static void sort_bucket(dup_slot *e, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        dup_slot t = e[i];
+        size_t j = i;
+        while (j > 0 && (e[j - 1].hash > t.hash || (e[j - 1].hash == t.hash && e[j - 1].line1 > t.line1))) {
+            e[j] = e[j - 1];
+            j--;
+        }
+        e[j] = t;
+    }
+}
+
+/* Marks in drop[] the lines of one run of equal hashes (in line order) that copy an earlier
+ * kept line of the run: what dup_check decides line by line. */
+static size_t mark_copies(const pl_roads *r, const dup_slot *e, size_t n, uint8_t *drop)
+{
+    size_t dropped = 0;
+    for (size_t i = 1; i < n; i++) {
+        uint32_t li = e[i].line1;
+        size_t f = r->first_vertex[li], m = r->first_vertex[li + 1] - f;
+        for (size_t k = 0; k < i; k++)
+            if (!drop[e[k].line1] && same_geometry(r, e[k].line1, r->vx + f, r->vy + f, m)) {
+                drop[li] = 1;
+                dropped++;
+                break;
+            }
+    }
+    return dropped;
+}
+
+/* Removes the marked lines, keeping the order of the rest. */
+static void compact_lines(pl_roads *r, const uint8_t *drop)
+{
+    size_t out = 0, vout = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t f = r->first_vertex[i], m = r->first_vertex[i + 1] - f;
+        if (drop[i])
+            continue;
+        memmove(r->vx + vout, r->vx + f, m * sizeof *r->vx);
+        memmove(r->vy + vout, r->vy + f, m * sizeof *r->vy);
+        r->first_vertex[out] = vout;
+        r->id[out] = r->id[i];
+        r->road_class[out] = r->road_class[i];
+        r->speed_kmh[out] = r->speed_kmh[i];
+        r->oneway[out] = r->oneway[i];
+        r->flags[out] = r->flags[i];
+        r->layer[out] = r->layer[i];
+        vout += m;
+        out++;
+    }
+    r->first_vertex[out] = vout;
+    r->n = out;
+}
+
+/* The deferred duplicate check: two-way lines bucketed by the top bits of their hash (a
+ * stable counting sort, so line order holds within a bucket), each bucket sorted, and in
+ * each run of equal hashes a line that copies an earlier kept one dropped. */
+static void dedup_deferred(builder *b)
+{
+    size_t m = b->n_two_way;
+    if (m < 2)
+        return;
+    int bits = 1;
+    while (bits < 24 && ((size_t)1 << bits) < m / 4)
+        bits++;
+    size_t nb = (size_t)1 << bits;
+    size_t *start = pl_calloc(nb + 1, sizeof *start);
+    for (size_t i = 0; i < m; i++)
+        start[(b->two_way[i].hash >> (64 - bits)) + 1]++;
+    for (size_t k = 0; k < nb; k++)
+        start[k + 1] += start[k];
+    dup_slot *sorted = pl_malloc(m * sizeof *sorted);
+    for (size_t i = 0; i < m; i++)
+        sorted[start[b->two_way[i].hash >> (64 - bits)]++] = b->two_way[i];
+    uint8_t *drop = pl_calloc(b->r->n + 1, 1);
+    /* start[k] is now the end of bucket k */
+    for (size_t k = 0, from = 0; k < nb; from = start[k], k++) {
+        size_t to = start[k];
+        sort_bucket(sorted + from, to - from);
+        for (size_t i = from; i < to;) {
+            size_t j = i + 1;
+            while (j < to && sorted[j].hash == sorted[i].hash)
+                j++;
+            if (j - i > 1)
+                b->n_dups += mark_copies(b->r, sorted + i, j - i, drop);
+            i = j;
+        }
+    }
+    if (b->n_dups)
+        compact_lines(b->r, drop);
+    free(drop);
+    free(sorted);
+    free(start);
+}
+
+/* Rehashes the duplicate table into cap slots (a power of two). Whether a line is a copy
+ * does not depend on the table's size: all lines of one hash are on its probe run. */
+static void dup_grow(builder *b, size_t cap)
+{
+    dup_slot *old = b->dup;
+    size_t old_cap = b->dup_cap;
+    b->dup = pl_calloc(cap, sizeof *b->dup);
+    want_huge_pages(b->dup, cap * sizeof *b->dup);
+    b->dup_cap = cap;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i].line1) {
+            size_t j = (size_t)(old[i].hash >> 7) & (cap - 1);
+            while (b->dup[j].line1)
+                j = (j + 1) & (cap - 1);
+            b->dup[j] = old[i];
+        }
+    free(old);
+}
+
 /* Returns 1 if this two-way geometry duplicates one already kept (then it is dropped);
  * otherwise remembers it as line `line`. */
 static int dup_check(builder *b, const double *x, const double *y, size_t n, uint32_t line)
 {
-    if (2 * (b->dup_used + 1) > b->dup_cap) {
-        size_t old_cap = b->dup_cap;
-        uint64_t *oh = b->dup_hash;
-        uint32_t *ol = b->dup_line;
-        b->dup_cap = old_cap ? 2 * old_cap : 4096;
-        b->dup_hash = pl_malloc(b->dup_cap * sizeof *b->dup_hash);
-        b->dup_line = pl_malloc(b->dup_cap * sizeof *b->dup_line);
-        for (size_t i = 0; i < b->dup_cap; i++)
-            b->dup_line[i] = UINT32_MAX;
-        for (size_t i = 0; i < old_cap; i++)
-            if (ol[i] != UINT32_MAX) {
-                size_t j = (size_t)(oh[i] >> 7) & (b->dup_cap - 1);
-                while (b->dup_line[j] != UINT32_MAX)
-                    j = (j + 1) & (b->dup_cap - 1);
-                b->dup_hash[j] = oh[i];
-                b->dup_line[j] = ol[i];
-            }
-        free(oh);
-        free(ol);
-    }
+    if (2 * (b->dup_used + 1) > b->dup_cap)
+        dup_grow(b, b->dup_cap ? 2 * b->dup_cap : 4096);
     uint64_t h = geom_hash(x, y, n, canon_reversed(x, y, n));
     size_t j = (size_t)(h >> 7) & (b->dup_cap - 1);
-    while (b->dup_line[j] != UINT32_MAX) {
-        if (b->dup_hash[j] == h && same_geometry(b->r, b->dup_line[j], x, y, n))
+    while (b->dup[j].line1) {
+        if (b->dup[j].hash == h && same_geometry(b->r, b->dup[j].line1 - 1, x, y, n))
             return 1;
         j = (j + 1) & (b->dup_cap - 1);
     }
-    b->dup_hash[j] = h;
-    b->dup_line[j] = line;
+    b->dup[j].hash = h;
+    b->dup[j].line1 = line + 1;
     b->dup_used++;
     return 0;
 }
 
-static const char *field_str(OGRFeatureH f, int i, char *buf, size_t size)
+static const char *field_str(const pl_row *f, int i, char *buf, size_t size)
 {
-    buf[0] = '\0';
-    if (i < 0 || !OGR_F_IsFieldSetAndNotNull(f, i))
-        return buf;
-    snprintf(buf, size, "%s", OGR_F_GetFieldAsString(f, i));
-    return buf;
+    return pl_row_str(f, i, buf, size);
 }
 
 /* Attributes of one feature. Returns 0 when the feature is to be skipped. */
@@ -307,7 +431,22 @@ typedef struct attrs {
     int64_t id;
 } attrs;
 
-static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatureH f, attrs *a)
+/* The id: the id field's first number, else the feature id. */
+static int64_t read_id(const fields *F, const pl_row *f)
+{
+    char buf[512], val[128];
+    int64_t id = pl_row_fid(f);
+    if (F->id >= 0) {
+        first_of(field_str(f, F->id, buf, sizeof buf), val, sizeof val);
+        char *end;
+        long long n = strtoll(val, &end, 10);
+        if (end != val)
+            id = n;
+    }
+    return id;
+}
+
+static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl_row *f, attrs *a)
 {
     char buf[512], val[128];
     memset(a, 0, sizeof *a);
@@ -317,7 +456,7 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
         int c = parse_class(field_str(f, F->cls, buf, sizeof buf), &skip);
         if (skip) {
             pl_warn(ctx, "roads-not-built", "%s: feature %lld: class '%s' is not a built road; skipped", v->label,
-                    (long long)OGR_F_GetFID(f), buf);
+                    (long long)pl_row_fid(f), buf);
             return 0;
         }
         a->cls = c;
@@ -399,29 +538,135 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, OGRFeatu
         if (end != val)
             a->layer = l < -5 ? -5 : l > 5 ? 5 : (int)l;
     }
-    a->id = OGR_F_GetFID(f);
-    if (F->id >= 0) {
-        first_of(field_str(f, F->id, buf, sizeof buf), val, sizeof val);
-        char *end;
-        long long id = strtoll(val, &end, 10);
-        if (end != val)
-            a->id = id;
+    a->id = read_id(F, f);
+    return 1;
+}
+
+/* ---------- batch rows: attributes memoised by their values ---------- */
+
+/* Road attributes repeat (a few classes, speeds, 0/1 flags): read_attrs depends only on the
+ * fields' texts, so rows whose field values are equal share its result. The key holds the
+ * values exactly (integers and reals as numbers, text as bytes), a finer key than the texts
+ * read_attrs sees, so a hit is never wrong. */
+enum { ATTR_SLOTS = 4096, ATTR_KEY_MAX = 480 };
+
+typedef struct attr_slot {
+    uint64_t hash;
+    uint16_t len;
+    uint8_t used, skip;
+    attrs a;
+    uint8_t key[ATTR_KEY_MAX];
+} attr_slot;
+
+typedef struct attr_cache {
+    attr_slot *slots;
+    int fields[18];
+    int n_fields;
+    uint8_t key[ATTR_KEY_MAX];
+} attr_cache;
+
+static void attr_cache_init(attr_cache *c, const fields *F)
+{
+    const int all[] = {F->cls,     F->speed,  F->oneway, F->access, F->motor_vehicle, F->motorcar,
+                       F->foot,    F->bicycle, F->bridge, F->tunnel, F->layer,         F->indoor,
+                       F->route,   F->junction, F->oneway_bicycle, F->motorroad, F->car, F->bike};
+    c->n_fields = 0;
+    for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+        if (all[k] >= 0)
+            c->fields[c->n_fields++] = all[k];
+    c->slots = pl_calloc(ATTR_SLOTS, sizeof *c->slots);
+}
+
+/* The row's key in c->key; its length, or 0 when too long to keep. */
+static size_t attr_key(attr_cache *c, const pl_row *row)
+{
+    pl_batch_reader *br = row->b;
+    size_t n = 0;
+    for (int k = 0; k < c->n_fields; k++) {
+        int fld = c->fields[k];
+        if (n + 13 > ATTR_KEY_MAX)
+            return 0;
+        if (pl_batch_null(br, fld, row->i)) {
+            c->key[n++] = 0;
+        } else if (pl_batch_is_int(br, fld) || pl_batch_is_real(br, fld)) {
+            int is_int = pl_batch_is_int(br, fld);
+            int64_t iv = is_int ? pl_batch_int(br, fld, row->i) : 0;
+            double dv = is_int ? 0 : pl_batch_real(br, fld, row->i);
+            c->key[n++] = is_int ? 1 : 2;
+            memcpy(c->key + n, is_int ? (const void *)&iv : (const void *)&dv, 8);
+            n += 8;
+        } else {
+            size_t len;
+            const char *t = pl_batch_text(br, fld, row->i, &len);
+            if (n + 5 + len > ATTR_KEY_MAX)
+                return 0;
+            uint32_t l32 = (uint32_t)len;
+            c->key[n++] = 3;
+            memcpy(c->key + n, &l32, 4);
+            memcpy(c->key + n + 4, t, len);
+            n += 4 + len;
+        }
     }
+    return n ? n : 0;
+}
+
+static uint64_t key_hash(const uint8_t *k, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ k[i]) * 0x100000001b3ULL;
+    return h ^ (h >> 32);
+}
+
+/* read_id for a batch row: an integer id column is its value (what strtoll would read from
+ * its text). */
+static int64_t batch_id(const fields *F, const pl_row *row)
+{
+    if (F->id >= 0 && pl_batch_is_int(row->b, F->id) && !pl_batch_null(row->b, F->id, row->i))
+        return pl_batch_int(row->b, F->id, row->i);
+    return read_id(F, row);
+}
+
+/* read_attrs for a batch row, through the cache. */
+static int batch_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, attr_cache *c, const pl_row *row, attrs *a)
+{
+    size_t n = attr_key(c, row);
+    if (n == 0)
+        return read_attrs(ctx, v, F, row, a);
+    uint64_t h = key_hash(c->key, n);
+    attr_slot *sl = &c->slots[h & (ATTR_SLOTS - 1)];
+    if (!(sl->used && sl->hash == h && sl->len == n && memcmp(sl->key, c->key, n) == 0)) {
+        int keep = read_attrs(ctx, v, F, row, a);
+        sl->used = 1;
+        sl->hash = h;
+        sl->len = (uint16_t)n;
+        memcpy(sl->key, c->key, n);
+        sl->skip = !keep;
+        sl->a = *a;
+        return keep;
+    }
+    if (sl->skip) {
+        char buf[512];
+        pl_warn(ctx, "roads-not-built", "%s: feature %lld: class '%s' is not a built road; skipped", v->label,
+                (long long)pl_row_fid(row), field_str(row, F->cls, buf, sizeof buf));
+        return 0;
+    }
+    *a = sl->a;
+    a->id = batch_id(F, row);
     return 1;
 }
 
 /* Adds one line part (already in the working CRS). */
-static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f, OGRGeometryH part, const attrs *a)
+static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, const double *px, const double *py,
+                     int np, const attrs *a)
 {
-    int np = OGR_G_GetPointCount(part);
     /* Like every loader (layers.h, geometry-bad-coordinates): a line with a coordinate that is
      * not a number or huge (beyond 1e8 m) is skipped whole, not joined across the bad vertex. */
     for (int i = 0; i < np; i++) {
-        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        double x = px[i], y = py[i];
         if (!isfinite(x) || !isfinite(y) || fabs(x) > 1e8 || fabs(y) > 1e8) {
             pl_warn(ctx, "geometry-bad-coordinates", "%s: feature %lld has coordinates that are not numbers, are "
-                    "huge or cannot be transformed to %s; skipped", v->label, (long long)OGR_F_GetFID(f),
-                    ctx->work_crs);
+                    "huge or cannot be transformed to %s; skipped", v->label, fid, ctx->work_crs);
             return;
         }
     }
@@ -429,7 +674,7 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
     builder_reserve(b, 1, (size_t)(np > 0 ? np : 0));
     size_t base = r->first_vertex[r->n], n = 0;
     for (int i = 0; i < np; i++) {
-        double x = OGR_G_GetX(part, i), y = OGR_G_GetY(part, i);
+        double x = px[i], y = py[i];
         if (n && r->vx[base + n - 1] == x && r->vy[base + n - 1] == y)
             continue;
         r->vx[base + n] = x;
@@ -438,10 +683,15 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
     }
     if (n < 2) {
         pl_warn(ctx, "roads-short", "%s: feature %lld: line with fewer than two distinct vertices; skipped", v->label,
-                (long long)OGR_F_GetFID(f));
+                fid);
         return;
     }
-    if (a->oneway == 0 && dup_check(b, r->vx + base, r->vy + base, n, (uint32_t)r->n)) {
+    if (a->oneway == 0 && b->deferred) {
+        if (pl_grow_cap(&b->cap_two_way, b->n_two_way + 1))
+            b->two_way = pl_realloc(b->two_way, b->cap_two_way * sizeof *b->two_way);
+        uint64_t h = geom_hash(r->vx + base, r->vy + base, n, canon_reversed(r->vx + base, r->vy + base, n));
+        b->two_way[b->n_two_way++] = (dup_slot){h, (uint32_t)r->n}; /* line1: the line itself here */
+    } else if (a->oneway == 0 && dup_check(b, r->vx + base, r->vy + base, n, (uint32_t)r->n)) {
         b->n_dups++;
         return;
     }
@@ -453,6 +703,204 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, OGRFeatureH f,
     r->oneway[i] = (int8_t)a->oneway;
     r->flags[i] = a->flags;
     r->layer[i] = (int8_t)a->layer;
+}
+
+/* add_part for an OGR line. */
+static void add_ogr_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, OGRGeometryH part,
+                         const attrs *a, pl_wkb *tmp)
+{
+    int np = OGR_G_GetPointCount(part);
+    tmp->n_pts = 0;
+    if (np > 0 && (size_t)np > tmp->cap_pts) {
+        tmp->cap_pts = (size_t)np;
+        tmp->x = pl_realloc(tmp->x, tmp->cap_pts * sizeof *tmp->x);
+        tmp->y = pl_realloc(tmp->y, tmp->cap_pts * sizeof *tmp->y);
+        tmp->z = pl_realloc(tmp->z, tmp->cap_pts * sizeof *tmp->z);
+    }
+    for (int i = 0; i < np; i++) {
+        tmp->x[i] = OGR_G_GetX(part, i);
+        tmp->y[i] = OGR_G_GetY(part, i);
+    }
+    add_part(ctx, b, v, fid, tmp->x, tmp->y, np, a);
+}
+
+/* The lines of one feature's geometry g (NULL: empty, missing or not reprojected), which
+ * is the caller's. */
+static void add_ogr_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, OGRGeometryH g,
+                             const attrs *a, pl_wkb *tmp)
+{
+    if (!g) {
+        pl_warn(ctx, "roads-no-geometry", "%s: feature %lld: empty geometry or failed reprojection; skipped",
+                v->label, fid);
+        return;
+    }
+    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+    if (t == wkbLineString) {
+        add_ogr_part(ctx, b, v, fid, g, a, tmp);
+    } else if (t == wkbMultiLineString || t == wkbGeometryCollection) {
+        int nparts = OGR_G_GetGeometryCount(g);
+        for (int i = 0; i < nparts; i++) {
+            OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
+            if (wkbFlatten(OGR_G_GetGeometryType(part)) == wkbLineString)
+                add_ogr_part(ctx, b, v, fid, part, a, tmp);
+            else
+                pl_warn(ctx, "roads-not-line", "%s: feature %lld: a %s part is not a line; skipped", v->label,
+                        fid, OGR_G_GetGeometryName(part));
+        }
+    } else {
+        pl_warn(ctx, "roads-not-line", "%s: feature %lld: %s is not a line; skipped", v->label, fid,
+                OGR_G_GetGeometryName(g));
+    }
+}
+
+/* The old reader: feature by feature through OGR. Returns PL_OK or an error (err set). */
+static int read_features(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done, pl_error *err)
+{
+    long long total = OGR_L_GetFeatureCount(v->layer, 0);
+    pl_wkb tmp = {0};
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = pl_layer_next(v)) != NULL) {
+        ++*done;
+        if ((*done & 0x3fff) == 0 && total > 0)
+            pl_progress(ctx, (double)*done / (double)total, "reading roads");
+        pl_row row = {.f = f};
+        attrs a;
+        if (read_attrs(ctx, v, F, &row, &a)) {
+            OGRGeometryH g = pl_vector_geometry(v, f);
+            add_ogr_geometry(ctx, b, v, (long long)OGR_F_GetFID(f), g, &a, &tmp);
+            if (g)
+                OGR_G_DestroyGeometry(g);
+        }
+        OGR_F_Destroy(f);
+    }
+    pl_wkb_free(&tmp);
+    return pl_layer_read_failed(v, (long)*done, err);
+}
+
+/* A batch row's geometry: lines straight from the WKB (reprojected in one call per
+ * feature); any other shape through OGR as the old reader does. */
+static void add_wkb_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid, const uint8_t *wkb,
+                             size_t len, const attrs *a, pl_wkb *w, int **ok, size_t *ok_cap)
+{
+    if (wkb && pl_wkb_parse(w, wkb, len) == 0 && (w->type == PL_WKB_LINE || w->type == PL_WKB_MULTILINE)) {
+        if (v->to_work) {
+            if (pl_grow_cap(ok_cap, w->n_pts))
+                *ok = pl_realloc(*ok, *ok_cap * sizeof **ok);
+            /* OGR_G_Transform: every point must transform (z is 0 for 2D lines) */
+            int all = OCTTransformEx(v->to_work, (int)w->n_pts, w->x, w->y, w->z, *ok);
+            for (size_t i = 0; all && i < w->n_pts; i++)
+                all = (*ok)[i] != 0;
+            if (!all) {
+                add_ogr_geometry(ctx, b, v, fid, NULL, a, w);
+                return;
+            }
+        }
+        for (size_t k = 0; k < w->n_parts; k++)
+            add_part(ctx, b, v, fid, w->x + w->part_start[k], w->y + w->part_start[k],
+                     (int)(w->part_start[k + 1] - w->part_start[k]), a);
+        return;
+    }
+    OGRGeometryH g = NULL;
+    if (wkb && OGR_G_CreateFromWkb(wkb, NULL, &g, (int)len) != OGRERR_NONE)
+        g = NULL;
+    if (g && (OGR_G_IsEmpty(g) || (v->to_work && OGR_G_Transform(g, v->to_work) != OGRERR_NONE))) {
+        OGR_G_DestroyGeometry(g);
+        g = NULL;
+    }
+    pl_wkb tmp = {0};
+    add_ogr_geometry(ctx, b, v, fid, g, a, &tmp);
+    pl_wkb_free(&tmp);
+    if (g)
+        OGR_G_DestroyGeometry(g);
+}
+
+/* The batch reader. Returns PL_OK, or 1 when the layer must be read feature by feature
+ * (not supported here, or a read error: the old reader then reports it as before). */
+static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done)
+{
+    const int wanted[] = {F->cls, F->speed, F->oneway, F->access, F->motor_vehicle, F->motorcar, F->foot,
+                          F->bicycle, F->bridge, F->tunnel, F->layer, F->indoor, F->route, F->junction,
+                          F->oneway_bicycle, F->motorroad, F->id, F->car, F->bike};
+    pl_batch_reader br;
+    if (pl_batch_open(&br, v, wanted, (int)(sizeof wanted / sizeof wanted[0])) != 0)
+        return 1;
+    long long total = OGR_L_GetFeatureCount(v->layer, 0);
+    b->deferred = 1;
+    attr_cache cache;
+    attr_cache_init(&cache, F);
+    pl_wkb w = {0};
+    int *ok = NULL;
+    size_t ok_cap = 0;
+    int rc;
+    /* arrays sized once (every feature a line; vertices as the first batch goes): growing
+     * them copied hundreds of MB */
+    if (total > 0)
+        builder_reserve(b, (size_t)total, 0);
+    int sized = 0;
+    while ((rc = pl_batch_next(&br)) == 1) {
+        if (!sized && *done > 0 && total > *done) {
+            double per_line = (double)b->r->first_vertex[b->r->n] / (double)*done;
+            builder_reserve(b, 0, (size_t)(per_line * 1.05 * (double)(total - *done)) + 1024);
+            sized = 1;
+        }
+        for (long i = 0; i < br.n_rows; i++) {
+            ++*done;
+            if ((*done & 0x3fff) == 0 && total > 0)
+                pl_progress(ctx, (double)*done / (double)total, "reading roads");
+            pl_row row = {.b = &br, .i = i};
+            attrs a;
+            if (!batch_attrs(ctx, v, F, &cache, &row, &a))
+                continue;
+            size_t len = 0;
+            const uint8_t *wkb = pl_batch_wkb(&br, i, &len);
+            add_wkb_geometry(ctx, b, v, (long long)pl_batch_fid(&br, i), wkb, len, &a, &w, &ok, &ok_cap);
+        }
+    }
+    pl_wkb_free(&w);
+    free(ok);
+    free(cache.slots);
+    pl_batch_close(&br);
+    /* A stream that ended early without an error would be part of the layer. */
+    if (rc == 0 && OGR_L_GetFeatureCount(v->layer, 1) != *done)
+        rc = -1;
+    if (rc == 0)
+        dedup_deferred(b);
+    return rc == 0 ? PL_OK : 1;
+}
+
+static void builder_init(builder *b, const pl_vector *v)
+{
+    memset(b, 0, sizeof *b);
+    b->r = pl_calloc(1, sizeof *b->r);
+    b->r->first_vertex = pl_calloc(1, sizeof *b->r->first_vertex);
+    b->r->source = pl_strdup(v->label);
+    builder_reserve(b, 1, 2);
+}
+
+static void builder_free(builder *b)
+{
+    free(b->dup);
+    b->dup = NULL;
+    free(b->two_way);
+    b->two_way = NULL;
+}
+
+/* Reads all lines: batches when the layer allows, else (or after a read error) feature by
+ * feature. Returns PL_OK or an error. */
+static int read_roads(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done, pl_error *err)
+{
+    pl_ctx *bctx = pl_batch_ctx(ctx);
+    builder_init(b, v);
+    int rc = read_batches(bctx, v, F, b, done);
+    pl_batch_ctx_end(ctx, bctx, rc == PL_OK);
+    if (rc == PL_OK)
+        return PL_OK;
+    builder_free(b);
+    pl_roads_free(b->r);
+    builder_init(b, v);
+    *done = 0;
+    return read_features(ctx, v, F, b, done, err);
 }
 
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
@@ -519,55 +967,12 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
                 "'other' (%.0f km/h by car)", v->label, pl_road_default_speed_kmh(PL_ROAD_OTHER));
 
     builder b;
-    memset(&b, 0, sizeof b);
-    b.r = pl_calloc(1, sizeof *b.r);
-    b.r->first_vertex = pl_calloc(1, sizeof *b.r->first_vertex);
-    b.r->source = pl_strdup(v->label);
-    builder_reserve(&b, 1, 2);
-    long long total = OGR_L_GetFeatureCount(v->layer, 0), done = 0;
-    OGR_L_ResetReading(v->layer);
-    OGRFeatureH f;
-    while ((f = pl_layer_next(v)) != NULL) {
-        done++;
-        if ((done & 0x3fff) == 0 && total > 0)
-            pl_progress(ctx, (double)done / (double)total, "reading roads");
-        attrs a;
-        if (!read_attrs(ctx, v, &F, f, &a)) {
-            OGR_F_Destroy(f);
-            continue;
-        }
-        OGRGeometryH g = pl_vector_geometry(v, f);
-        if (!g) {
-            pl_warn(ctx, "roads-no-geometry", "%s: feature %lld: empty geometry or failed reprojection; skipped",
-                    v->label, (long long)OGR_F_GetFID(f));
-            OGR_F_Destroy(f);
-            continue;
-        }
-        OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
-        if (t == wkbLineString) {
-            add_part(ctx, &b, v, f, g, &a);
-        } else if (t == wkbMultiLineString || t == wkbGeometryCollection) {
-            int nparts = OGR_G_GetGeometryCount(g);
-            for (int i = 0; i < nparts; i++) {
-                OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
-                if (wkbFlatten(OGR_G_GetGeometryType(part)) == wkbLineString)
-                    add_part(ctx, &b, v, f, part, &a);
-                else
-                    pl_warn(ctx, "roads-not-line", "%s: feature %lld: a %s part is not a line; skipped", v->label,
-                            (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(part));
-            }
-        } else {
-            pl_warn(ctx, "roads-not-line", "%s: feature %lld: %s is not a line; skipped", v->label,
-                    (long long)OGR_F_GetFID(f), OGR_G_GetGeometryName(g));
-        }
-        OGR_G_DestroyGeometry(g);
-        OGR_F_Destroy(f);
-    }
+    long long done = 0;
+    int rc = read_roads(ctx, v, &F, &b, &done, err);
     pl_progress(ctx, 1.0, "reading roads");
-    free(b.dup_hash);
-    free(b.dup_line);
+    builder_free(&b);
     pl_roads *r = b.r;
-    if (pl_layer_read_failed(v, (long)done, err) != PL_OK) {
+    if (rc != PL_OK) {
         pl_roads_free(r);
         pl_vector_close(v);
         return NULL;
