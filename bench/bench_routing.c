@@ -41,6 +41,7 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 
+#include "../gis/hugepages.h"
 #include "../gis/graph.h"
 #include "../gis/roads.h"
 #include "../layers/layers.h"
@@ -395,6 +396,7 @@ static int run_e2e(const char *dir, const char *cache, const char *mode_name)
 
 int main(int argc, char **argv)
 {
+    pl_hugepages_reexec(argv);
     long n_target = 2000000, runs = 5, n_fac = 3000, n_orig = 400000;
     uint64_t seed = 20240601;
     pl_metric metric = PL_METRIC_DISTANCE;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../gis/hugepages.h"
 #include "../gis/gpkg_writer.h"
 
 #include "commands.h"
@@ -70,6 +71,7 @@ static void record_command_line(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    pl_hugepages_reexec(argv);
     record_command_line(argc, argv);
     int quiet = 0, verbose = 0, i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {

@@ -133,13 +133,27 @@ static int write_section(FILE *f, const arr *a, size_t k)
     return write_zeros(f, align_up(off, SECTION_ALIGN) - off);
 }
 
-/* Maps one section privately (copy on write), its pages read in at once. NULL on failure. */
+/* Reads one section into fresh memory on 2 MiB pages. Not a mapping of the file: the
+ * searches walk these arrays at random, and file pages are 4 KiB, which made the snapping
+ * and searches of a warm run 1.5-2 times slower than on freshly built arrays. Released with
+ * munmap. NULL on failure. */
 static void *map_section(int fd, uint64_t off, uint64_t len)
 {
     if (len == 0)
         len = SECTION_ALIGN;  /* never happens with a header-checked file; keeps mmap valid */
-    void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_POPULATE, fd, (off_t)off);
-    return p == MAP_FAILED ? NULL : p;
+    void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    madvise(p, (size_t)len, MADV_HUGEPAGE);
+    for (uint64_t done = 0; done < len;) {
+        ssize_t got = pread(fd, (char *)p + done, (size_t)(len - done), (off_t)(off + done));
+        if (got <= 0) {
+            munmap(p, (size_t)len);
+            return NULL;
+        }
+        done += (uint64_t)got;
+    }
+    return p;
 }
 
 /* A saved counted warning: key, count and first message, replayed on a hit. */
