@@ -79,22 +79,6 @@ static void load(pl_ctx *ctx, pl_mode mode, pl_roads **r, pl_graph **g, pl_netwo
         fail_msg("%s", err.msg);
 }
 
-static void assert_same_roads(const pl_roads *a, const pl_roads *b)
-{
-    assert_int_equal(a->n, b->n);
-    size_t nv = a->first_vertex[a->n];
-    assert_memory_equal(a->first_vertex, b->first_vertex, (a->n + 1) * sizeof *a->first_vertex);
-    assert_memory_equal(a->vx, b->vx, nv * sizeof *a->vx);
-    assert_memory_equal(a->vy, b->vy, nv * sizeof *a->vy);
-    assert_memory_equal(a->id, b->id, a->n * sizeof *a->id);
-    assert_memory_equal(a->road_class, b->road_class, a->n);
-    assert_memory_equal(a->speed_kmh, b->speed_kmh, a->n * sizeof *a->speed_kmh);
-    assert_memory_equal(a->oneway, b->oneway, a->n);
-    assert_memory_equal(a->flags, b->flags, a->n);
-    assert_memory_equal(a->layer, b->layer, a->n);
-    assert_string_equal(a->source, b->source);
-}
-
 static void assert_same_graph(const pl_graph *a, const pl_graph *b)
 {
     assert_int_equal(a->n_nodes, b->n_nodes);

@@ -51,22 +51,6 @@ static void assert_same_warnings(const pl_ctx *a, const pl_ctx *b)
     }
 }
 
-static void assert_same_roads(const pl_roads *a, const pl_roads *b)
-{
-    assert_int_equal(a->n, b->n);
-    assert_memory_equal(a->first_vertex, b->first_vertex, (a->n + 1) * sizeof *a->first_vertex);
-    size_t nv = a->first_vertex[a->n];
-    assert_memory_equal(a->vx, b->vx, nv * sizeof *a->vx);
-    assert_memory_equal(a->vy, b->vy, nv * sizeof *a->vy);
-    assert_memory_equal(a->id, b->id, a->n * sizeof *a->id);
-    assert_memory_equal(a->road_class, b->road_class, a->n);
-    assert_memory_equal(a->speed_kmh, b->speed_kmh, a->n * sizeof *a->speed_kmh);
-    assert_memory_equal(a->oneway, b->oneway, a->n);
-    assert_memory_equal(a->flags, b->flags, a->n);
-    assert_memory_equal(a->layer, b->layer, a->n);
-    assert_string_equal(a->source, b->source);
-}
-
 /* Loads spec's roads with both readers; returns the number of lines (-1: both failed alike). */
 static long compare_roads(const char *spec)
 {
@@ -207,17 +191,6 @@ static void test_roads_files(void **state)
     "\"LINESTRING(674000 6578000,674100 6578000)\",residential,30,no\n"                                           \
     "\"POLYGON((0 0,1 0,1 1,0 0))\",residential,30,no\n"
 
-static const char *write_text(const char *dir, const char *name, const char *text)
-{
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 /* GeoPackages the batch reader must read like OGR: reprojected (WGS84), 3D, multi lines,
  * and a layer with null, empty, short, repeated-vertex, huge and NaN geometries. */
 static void test_roads_variants(void **state)
@@ -236,12 +209,12 @@ static void test_roads_variants(void **state)
         assert_true(compare_roads(ogr_copy(dir, "osmnx.gpkg", shp, "")) > 500);
         assert_true(compare_roads(ogr_copy(dir, "osmnx_3006.gpkg", shp, "-t_srs EPSG:3006")) > 500);
     }
-    const char *csv = write_text(dir, "bad.csv", BAD_ROADS_CSV);
+    const char *csv = write_text_file(dir, "bad.csv", BAD_ROADS_CSV);
     assert_true(compare_roads(ogr_copy(dir, "bad.gpkg", csv, "-a_srs EPSG:3006 -nln roads -nlt GEOMETRY")) > 3);
     assert_true(compare_roads(ogr_copy(dir, "bad_wgs84.gpkg", csv, "-skipfailures -s_srs EPSG:3006 -t_srs EPSG:4326 -nln roads "
                                        "-nlt GEOMETRY")) > 3);
     /* A layer that gives no road at all: the same error both ways. */
-    const char *none = write_text(dir, "none.csv", "WKT,highway\n\"LINESTRING(0 0,1 1)\",proposed\n");
+    const char *none = write_text_file(dir, "none.csv", "WKT,highway\n\"LINESTRING(0 0,1 1)\",proposed\n");
     assert_int_equal(compare_roads(ogr_copy(dir, "none.gpkg", none, "-a_srs EPSG:3006 -nln roads")), -1);
 }
 
@@ -299,14 +272,14 @@ static void test_population_variants(void **state)
         assert_true(compare_population(ogr_copy(dir, "deso_multi.gpkg", deso, "-nlt MULTIPOLYGON -dim XYZ"), NULL) >
                     1000);
     }
-    const char *csv = write_text(dir, "bad.csv", BAD_POP_CSV);
+    const char *csv = write_text_file(dir, "bad.csv", BAD_POP_CSV);
     assert_true(compare_population(ogr_copy(dir, "bad.gpkg", csv, "-a_srs EPSG:3006 -nln population -nlt GEOMETRY "
                                             "-oo AUTODETECT_TYPE=YES"), NULL) > 3);
     assert_true(compare_population(ogr_copy(dir, "bad_wgs84.gpkg", csv, "-skipfailures -s_srs EPSG:3006 "
                                             "-t_srs EPSG:4326 -nln population -nlt GEOMETRY -oo AUTODETECT_TYPE=YES"),
                                    NULL) > 3);
     /* text that is not a number: the same error, after the same warnings */
-    const char *text = write_text(dir, "text.csv", "WKT,pop\n\"POINT(674000 6578000)\",\n"
+    const char *text = write_text_file(dir, "text.csv", "WKT,pop\n\"POINT(674000 6578000)\",\n"
                                                    "\"POINT(674000 6578000)\",x12\n");
     assert_int_equal(compare_population(ogr_copy(dir, "text.gpkg", text, "-a_srs EPSG:3006 -nln population"), NULL),
                      -1);

@@ -17,17 +17,6 @@
 #include "../layers/layers.h"
 #include "support/testutil.h"
 
-static const char *write_file(const char *dir, const char *name, const char *text)
-{
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 /* Index of the road with this id, or -1. */
 static long find_id(const pl_roads *r, int64_t id)
 {
@@ -69,7 +58,7 @@ static void test_loader_tags(void **state)
         "{\"type\":\"Feature\",\"properties\":{\"osmid\":\"11\",\"highway\":\"tertiary\",\"maxspeed\":\"SE:urban\"},"
         "\"geometry\":{\"type\":\"MultiLineString\",\"coordinates\":[[[18.1,59.3],[18.11,59.3]],[[18.2,59.3],[18.21,59.3]]]}}"
         "]}";
-    const char *path = write_file(dir, "roads.geojson", json);
+    const char *path = write_text_file(dir, "roads.geojson", json);
     pl_error err = {0};
     pl_load_opts o;
     memset(&o, 0, sizeof o);
@@ -114,7 +103,7 @@ static void test_loader_tags(void **state)
     pl_roads_free(r);
 
     /* Not lines: a clear error. */
-    const char *pts = write_file(dir, "points.geojson",
+    const char *pts = write_text_file(dir, "points.geojson",
                                  "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"
                                  "\"geometry\":{\"type\":\"Point\",\"coordinates\":[18,59]}}]}");
     assert_null(pl_roads_load(ctx, pts, &o, &err));

@@ -28,17 +28,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static const char *write_file(const char *dir, const char *name, const char *text)
-{
-    static char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
-}
-
 static void test_shipped_types(void **state)
 {
     (void)state;
@@ -118,7 +107,7 @@ static void test_user_file_adds_and_overrides(void **state)
 {
     (void)state;
     const char *dir = scratch_dir("service_types_user");
-    const char *path = write_file(dir, "region.ini",
+    const char *path = write_text_file(dir, "region.ini",
                                   "; Region Örebro län\n"
                                   "[pharmacy]\n"
                                   "bands_km = 2, 4\n"
@@ -155,7 +144,7 @@ static void test_user_file_adds_and_overrides(void **state)
     pl_service_types_free(t);
 
     /* values = replaces the shipped list. */
-    path = write_file(dir, "replace.ini", "[pharmacy]\nvalues = apotek\n");
+    path = write_text_file(dir, "replace.ini", "[pharmacy]\nvalues = apotek\n");
     t = pl_service_types_load(ctx, path, &err);
     assert_non_null(t);
     assert_int_equal(pl_service_types_match_value(t, "apotek"), pl_service_types_find(t, "pharmacy"));
@@ -165,7 +154,7 @@ static void test_user_file_adds_and_overrides(void **state)
 
 static void expect_error(const char *dir, const char *name, const char *text, const char *message_fmt)
 {
-    const char *path = write_file(dir, name, text);
+    const char *path = write_text_file(dir, name, text);
     char expected[8192];
     snprintf(expected, sizeof expected, message_fmt, path);
     pl_error err = {0};
@@ -194,7 +183,7 @@ static void test_bad_files(void **state)
     expect_error(dir, "osm.ini", "[fuel]\nosm = amenity\n", "%s:2: osm selector 'amenity' in [fuel] is not key=value");
 
     /* Errors found after reading name both files. */
-    const char *path = write_file(dir, "dup.ini", "[fuel]\nadd_values = kiosk\n");
+    const char *path = write_text_file(dir, "dup.ini", "[fuel]\nadd_values = kiosk\n");
     pl_error err = {0};
     assert_null(pl_service_types_load(ctx, path, &err));
     char shipped[4096];
@@ -204,13 +193,13 @@ static void test_bad_files(void **state)
              "a value can select one type only, remove one", shipped, path);
     assert_string_equal(err.msg, expected);
 
-    path = write_file(dir, "group.ini", "[all]\nincludes = grocery, fuel\n");
+    path = write_text_file(dir, "group.ini", "[all]\nincludes = grocery, fuel\n");
     assert_null(pl_service_types_load(ctx, path, &err));
     snprintf(expected, sizeof expected, "%s + %s: [all] includes 'grocery', which is a group; groups cannot "
              "include groups, list its types instead", shipped, path);
     assert_string_equal(err.msg, expected);
 
-    path = write_file(dir, "missing.ini", "[mine]\nincludes = fuel, nope\n");
+    path = write_text_file(dir, "missing.ini", "[mine]\nincludes = fuel, nope\n");
     assert_null(pl_service_types_load(ctx, path, &err));
     snprintf(expected, sizeof expected, "%s + %s: [mine] includes 'nope', which is not a type; define [nope] or "
              "remove it", shipped, path);
@@ -233,7 +222,7 @@ static void test_long_lines(void **state)
     }
     strcat(text, "\n");
     assert_true(strlen(text) > 600);
-    const char *path = write_file(scratch_dir("service_types_long"), "long.ini", text);
+    const char *path = write_text_file(scratch_dir("service_types_long"), "long.ini", text);
     pl_error err = {0};
     pl_service_types *t = pl_service_types_load(ctx, path, &err);
     assert_non_null(t);

@@ -1,10 +1,16 @@
 #include "testutil.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include "../../gis/roads.h"
 
 const char *real_data(const char *relative)
 {
@@ -42,4 +48,31 @@ int file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+const char *write_text_file(const char *dir, const char *name, const char *text)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+    return path;
+}
+
+void assert_same_roads(const pl_roads *a, const pl_roads *b)
+{
+    assert_int_equal(a->n, b->n);
+    assert_memory_equal(a->first_vertex, b->first_vertex, (a->n + 1) * sizeof *a->first_vertex);
+    size_t nv = a->first_vertex[a->n];
+    assert_memory_equal(a->vx, b->vx, nv * sizeof *a->vx);
+    assert_memory_equal(a->vy, b->vy, nv * sizeof *a->vy);
+    assert_memory_equal(a->id, b->id, a->n * sizeof *a->id);
+    assert_memory_equal(a->road_class, b->road_class, a->n);
+    assert_memory_equal(a->speed_kmh, b->speed_kmh, a->n * sizeof *a->speed_kmh);
+    assert_memory_equal(a->oneway, b->oneway, a->n);
+    assert_memory_equal(a->flags, b->flags, a->n);
+    assert_memory_equal(a->layer, b->layer, a->n);
+    assert_string_equal(a->source, b->source);
 }

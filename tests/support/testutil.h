@@ -15,4 +15,11 @@ int run_cmd(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* True if a file exists. */
 int file_exists(const char *path);
 
+/* Writes text to DIR/NAME (a failed write fails the test); returns the path (static buffer). */
+const char *write_text_file(const char *dir, const char *name, const char *text);
+
+/* Fails the test unless two loads of roads hold the same arrays, byte for byte. */
+struct pl_roads;
+void assert_same_roads(const struct pl_roads *a, const struct pl_roads *b);
+
 #endif
