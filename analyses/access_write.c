@@ -601,7 +601,8 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
                         const pl_access_result *r, pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
-    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs};
+    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs,
+                       .expected_rows = 2 * (long long)r->n_cells /* access_cells, service_level */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
     if (!g)
         return err->code;

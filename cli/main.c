@@ -106,6 +106,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
+    pl_gpkg_process_init();
     GDALAllRegister();
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = quiet;

@@ -61,7 +61,18 @@ typedef struct pl_gpkg_opts {
                                  and refused as output paths */
     const char *timestamp;    /* fixed ISO 8601 time for every timestamp in the file, so the same
                                  inputs give the same bytes (NULL = $SOURCE_DATE_EPOCH if set, else now) */
+    long long expected_rows;  /* rows the caller expects to write in all (0 = unknown): from
+                                 PL_GPKG_LARGE_ROWS on, the file gets 64 KiB SQLite pages, which
+                                 write large tables about a third faster; small outputs keep
+                                 4 KiB pages (every table takes at least one page) */
 } pl_gpkg_opts;
+
+#define PL_GPKG_LARGE_ROWS 100000
+
+/* Process-wide SQLite setting for fast writes; call first in main, before GDAL opens any
+ * file (later it does nothing). SQLite's memory statistics, which take a global lock on
+ * every allocation, are turned off; platsa does not use them. */
+void pl_gpkg_process_init(void);
 
 /* Starts a new output. Fails (PL_EINPUT) when path exists and !overwrite, when path
  * names one of the inputs, or when the folder is not writable. Nothing is created
