@@ -1,5 +1,6 @@
 /* Graph cache file: header (magic, format version, byte-order mark, key, counts), then
- * optionally the roads arrays, the graph arrays, the counted warnings of loading the roads,
+ * optionally the roads arrays, the graph arrays, optionally the graph's snap index (the
+ * segment grids for the default options), the counted warnings of loading the roads,
  * the roads' source label, and a closing magic. Written to a temporary file and renamed, so
  * a reader never sees half a file.
  *
@@ -17,11 +18,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "PLGRAPH3"
-#define CACHE_END "PLGREND3"
-#define CACHE_VERSION 3u
+#define CACHE_MAGIC "PLGRAPH4"
+#define CACHE_END "PLGREND4"
+#define CACHE_VERSION 4u  /* 4: the snap index */
 #define SECTION_ALIGN 4096u  /* sections start on a page: each is mapped on its own */
 #define ARRAY_ALIGN 64u
+
+/* One segment set of the snap index and its grid. */
+typedef struct snap_grid_header {
+    double minx, miny, cell;
+    int64_t nx, ny;
+    uint64_t n_seg, n_cell_seg;
+} snap_grid_header;
 
 typedef struct cache_header {
     char magic[8];
@@ -33,6 +41,9 @@ typedef struct cache_header {
     uint64_t n_roads, n_vertices;
     uint32_t n_warnings, source_len;
     uint64_t roads_off, roads_len, graph_off, graph_len, tail_off, file_size;
+    uint32_t has_snap, snap_min_component;
+    snap_grid_header snap[2];  /* big, small */
+    uint64_t snap_len;         /* the snap section follows the graph's */
 } cache_header;
 
 typedef struct arr {
@@ -79,6 +90,75 @@ static size_t list_road_arrays(pl_roads *r, size_t n_vertices, arr *a)
     a[k++] = (arr){(void **)&r->oneway, sizeof(int8_t), n};
     a[k++] = (arr){(void **)&r->flags, sizeof(uint8_t), n};
     a[k++] = (arr){(void **)&r->layer, sizeof(int8_t), n};
+    return k;
+}
+
+static size_t grid_cells(const pl_seg_grid *G)
+{
+    return G->nseg ? (size_t)(G->nx * G->ny) + 1 : 0;
+}
+
+static size_t list_snap_arrays(pl_snap_index *ix, arr *a)
+{
+    size_t k = 0;
+    pl_seg_set *S[2] = {&ix->big, &ix->small};
+    pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
+    for (int i = 0; i < 2; i++) {
+        size_t nc = grid_cells(G[i]);
+        a[k++] = (arr){(void **)&S[i]->v, sizeof(uint32_t), S[i]->n};
+        a[k++] = (arr){(void **)&S[i]->e, sizeof(uint32_t), S[i]->n};
+        a[k++] = (arr){(void **)&G[i]->begin, sizeof(uint32_t), nc};
+        /* The cell lists; begin is set when listing for writing, read back before placing. */
+        a[k++] = (arr){(void **)&G[i]->seg, sizeof(uint32_t), nc && G[i]->begin ? G[i]->begin[nc - 1] : 0};
+    }
+    return k;
+}
+
+static void snap_to_header(const pl_snap_index *ix, cache_header *h)
+{
+    const pl_seg_set *S[2] = {&ix->big, &ix->small};
+    const pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
+    h->has_snap = 1;
+    h->snap_min_component = ix->min_component_nodes;
+    for (int i = 0; i < 2; i++) {
+        size_t nc = grid_cells(G[i]);
+        h->snap[i] = (snap_grid_header){G[i]->minx, G[i]->miny, G[i]->cell, G[i]->nx, G[i]->ny, S[i]->n,
+                                        nc ? G[i]->begin[nc - 1] : 0};
+    }
+}
+
+/* An index with the header's sizes and no arrays yet; NULL when the sizes do not fit. */
+static pl_snap_index *snap_from_header(const cache_header *h)
+{
+    pl_snap_index *ix = pl_calloc(1, sizeof *ix);
+    ix->min_component_nodes = h->snap_min_component;
+    ix->borrowed = 1; /* the arrays live in the graph's memory */
+    pl_seg_set *S[2] = {&ix->big, &ix->small};
+    pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
+    for (int i = 0; i < 2; i++) {
+        const snap_grid_header *sh = &h->snap[i];
+        if (sh->n_seg >= UINT32_MAX || sh->n_cell_seg >= UINT32_MAX || sh->nx < 0 || sh->ny < 0 ||
+            (sh->n_seg && (sh->nx == 0 || sh->ny == 0 || sh->nx > (int64_t)UINT32_MAX / sh->ny))) {
+            free(ix);
+            return NULL;
+        }
+        S[i]->n = S[i]->cap = (uint32_t)sh->n_seg;
+        G[i]->minx = sh->minx;
+        G[i]->miny = sh->miny;
+        G[i]->cell = sh->cell;
+        G[i]->nx = sh->nx;
+        G[i]->ny = sh->ny;
+        G[i]->nseg = (uint32_t)sh->n_seg;
+    }
+    return ix;
+}
+
+/* The snap arrays as the header gives their sizes (the cell lists by n_cell_seg). */
+static size_t list_snap_arrays_read(pl_snap_index *ix, const cache_header *h, arr *a)
+{
+    size_t k = list_snap_arrays(ix, a);
+    a[3].count = (size_t)h->snap[0].n_cell_seg;
+    a[7].count = (size_t)h->snap[1].n_cell_seg;
     return k;
 }
 
@@ -267,11 +347,30 @@ static int read_all(pl_ctx *ctx, const char *path, uint64_t key, int want_roads,
     if (ok) {
         g = graph_from_header(&h);
         size_t k = list_graph_arrays(g, a);
-        ok = section_len(a, k) == h.graph_len && (g->cache_map = map_section(fileno(f), h.graph_off, h.graph_len));
-        if (ok) {
-            g->cache_map_size = (size_t)h.graph_len;
-            place_arrays(g->cache_map, a, k);
+        ok = section_len(a, k) == h.graph_len;
+        pl_snap_index *ix = NULL;
+        arr sa[8];
+        size_t sk = 0;
+        if (ok && h.has_snap) {
+            ix = snap_from_header(&h);
+            ok = ix && (sk = list_snap_arrays_read(ix, &h, sa), section_len(sa, sk) == h.snap_len);
+        } else {
+            ok = ok && h.snap_len == 0;
         }
+        /* The snap section follows the graph's: one block for both, released with the graph. */
+        ok = ok && (g->cache_map = map_section(fileno(f), h.graph_off, h.graph_len + h.snap_len));
+        if (ok) {
+            g->cache_map_size = (size_t)(h.graph_len + h.snap_len);
+            place_arrays(g->cache_map, a, k);
+            if (ix) {
+                place_arrays((unsigned char *)g->cache_map + h.graph_len, sa, sk);
+                ix->g = g;
+                ix->roads = r;
+                g->snap_index = ix;
+                ix = NULL;
+            }
+        }
+        free(ix);
     }
     fclose(f);
     if (!ok) {
@@ -334,11 +433,20 @@ static int write_all(const char *path, uint64_t key, const pl_roads *roads, cons
     }
     pl_graph g = *gc;
     size_t gk = list_graph_arrays(&g, ga);
+    arr sa[8];
+    size_t sk = 0;
+    pl_snap_index ix;
+    if (gc->snap_index) {
+        ix = *gc->snap_index;
+        snap_to_header(&ix, &h);
+        sk = list_snap_arrays(&ix, sa);
+    }
     h.roads_off = align_up(sizeof h, SECTION_ALIGN);
     h.roads_len = roads ? section_len(ra, rk) : 0;
     h.graph_off = h.roads_off + h.roads_len;
     h.graph_len = section_len(ga, gk);
-    h.tail_off = h.graph_off + h.graph_len;
+    h.snap_len = sk ? section_len(sa, sk) : 0;
+    h.tail_off = h.graph_off + h.graph_len + h.snap_len;
     h.file_size = h.tail_off + 8;
     for (size_t i = 0; i < h.n_warnings; i++)
         h.file_size += sizeof(saved_warning) +
@@ -348,6 +456,7 @@ static int write_all(const char *path, uint64_t key, const pl_roads *roads, cons
     if (ok && roads)
         ok = write_section(f, ra, rk);
     ok = ok && write_section(f, ga, gk);
+    ok = ok && (sk == 0 || write_section(f, sa, sk));
     ok = ok && write_warnings(f, h.n_warnings ? warnings : NULL);
     ok = ok && (h.source_len == 0 || fwrite(source, 1, h.source_len, f) == h.source_len);
     ok = ok && fwrite(CACHE_END, 8, 1, f) == 1;
