@@ -105,6 +105,9 @@ typedef struct pl_graph {
     pl_rev_arc *in_arc;
 
     uint64_t input_hash;           /* hash of the roads arrays and build options */
+    struct pl_snap_index *snap_index; /* the segment index for the default options, kept with
+                                      the graph (pl_graph_keep_snap_index, or read from the cache
+                                      file); pl_snap_index_new shares it; NULL = none */
     int from_cache;                /* 1 when read from the cache file */
     void *cache_map;               /* when set, the arrays live in this private mapping of the
                                       cache file (pl_graph_free unmaps it instead of freeing them) */
@@ -179,12 +182,20 @@ int pl_graph_snap(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const d
 
 /* The segment index pl_graph_snap builds each time, kept for several calls on one graph
  * (cells, then services, then candidates): same answers, one build. It refers to g and
- * roads, which must outlive it; min_component_nodes must equal the options' of each call. */
+ * roads, which must outlive it; min_component_nodes must equal the options' of each call.
+ * When g keeps an index for these options (pl_graph_keep_snap_index, a cache file), the new
+ * one shares its arrays instead of building. */
 typedef struct pl_snap_index pl_snap_index;
 pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint32_t min_component_nodes);
 void pl_snap_index_free(pl_snap_index *ix);
 int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x, const double *y, size_t n,
                           const pl_snap_opts *opts, pl_snap *out, pl_error *err);
+
+/* Builds the index for the default options (pl_snap_opts_default) and keeps it with g
+ * (freed by pl_graph_free): later pl_snap_index_new / pl_graph_snap calls on g with those
+ * options share it instead of building one, and the cache files store it, so that a warm
+ * run does not build it either. roads must be g's. PL_OK, or PL_EINTERNAL without g or roads. */
+int pl_graph_keep_snap_index(pl_graph *g, const pl_roads *roads);
 
 /* One label of a k-nearest answer. source = index into the sources array, or UINT32_MAX
  * when fewer than k sources are reachable (then dist/time are INFINITY). */

@@ -734,6 +734,7 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
         g->input_hash = hash;
         if (o.cache_path && *o.cache_path) {
             pl_error cerr = {0};
+            pl_graph_keep_snap_index(g, roads);  /* stored with it: a warm run does not build it */
             if (pl_graph_cache_write(ctx, g, o.cache_path, &cerr) != PL_OK)
                 pl_warn(ctx, "graph-cache", "%s", cerr.msg);
         }
@@ -755,6 +756,7 @@ void pl_graph_free(pl_graph *g)
 {
     if (!g)
         return;
+    pl_snap_index_free(g->snap_index);
     if (g->cache_map) {
         munmap(g->cache_map, g->cache_map_size);
         free(g);

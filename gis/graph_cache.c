@@ -1,5 +1,6 @@
 /* Graph cache file: header (magic, format version, byte-order mark, key, counts), then
- * optionally the roads arrays, the graph arrays, the counted warnings of loading the roads,
+ * optionally the roads arrays, the graph arrays, optionally the graph's snap index (the
+ * segment grids for the default options), the counted warnings of loading the roads,
  * the roads' source label, and a closing magic. Written to a temporary file and renamed, so
  * a reader never sees half a file.
  *
@@ -17,11 +18,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "PLGRAPH3"
-#define CACHE_END "PLGREND3"
-#define CACHE_VERSION 3u
+#define CACHE_MAGIC "PLGRAPH4"
+#define CACHE_END "PLGREND4"
+#define CACHE_VERSION 4u  /* 4: the snap index */
 #define SECTION_ALIGN 4096u  /* sections start on a page: each is mapped on its own */
 #define ARRAY_ALIGN 64u
+
+/* One segment set of the snap index and its grid. */
+typedef struct snap_grid_header {
+    double minx, miny, cell;
+    int64_t nx, ny;
+    uint64_t n_seg, n_cell_seg;
+} snap_grid_header;
 
 typedef struct cache_header {
     char magic[8];
@@ -33,36 +41,47 @@ typedef struct cache_header {
     uint64_t n_roads, n_vertices;
     uint32_t n_warnings, source_len;
     uint64_t roads_off, roads_len, graph_off, graph_len, tail_off, file_size;
+    uint32_t has_snap, snap_min_component;
+    snap_grid_header snap[2];  /* big, small; their arrays are in the graph's section */
 } cache_header;
+
+static uint64_t align_up(uint64_t v, uint64_t to)
+{
+    return (v + to - 1) / to * to;
+}
 
 typedef struct arr {
     void **ptr;
     size_t elem;
     size_t count;
+    int cold; /* rarely used: mapped from the file, not read (see layout) */
 } arr;
+
+#define HOT 0
+#define COLD 1
 
 static size_t list_graph_arrays(pl_graph *g, arr *a)
 {
     size_t n = g->n_nodes, m = g->n_arcs, e = g->n_edges, c = g->n_components, k = 0;
-    a[k++] = (arr){(void **)&g->node_x, sizeof(double), n};
-    a[k++] = (arr){(void **)&g->node_y, sizeof(double), n};
-    a[k++] = (arr){(void **)&g->out_begin, sizeof(uint32_t), n + 1};
-    a[k++] = (arr){(void **)&g->arc_head, sizeof(uint32_t), m};
-    a[k++] = (arr){(void **)&g->arc_len_m, sizeof(float), m};
-    a[k++] = (arr){(void **)&g->arc_time_s, sizeof(float), m};
-    a[k++] = (arr){(void **)&g->arc_road, sizeof(uint32_t), m};
-    a[k++] = (arr){(void **)&g->component, sizeof(uint32_t), n};
-    a[k++] = (arr){(void **)&g->component_nodes, sizeof(uint32_t), c};
-    a[k++] = (arr){(void **)&g->edge_a, sizeof(uint32_t), e};
-    a[k++] = (arr){(void **)&g->edge_b, sizeof(uint32_t), e};
-    a[k++] = (arr){(void **)&g->edge_road, sizeof(uint32_t), e};
-    a[k++] = (arr){(void **)&g->edge_v0, sizeof(uint32_t), e};
-    a[k++] = (arr){(void **)&g->edge_v1, sizeof(uint32_t), e};
-    a[k++] = (arr){(void **)&g->edge_len_m, sizeof(float), e};
-    a[k++] = (arr){(void **)&g->edge_time_s, sizeof(float), e};
-    a[k++] = (arr){(void **)&g->edge_dir, sizeof(uint8_t), e};
-    a[k++] = (arr){(void **)&g->in_begin, sizeof(uint32_t), n + 1};
-    a[k++] = (arr){(void **)&g->in_arc, sizeof(pl_rev_arc), m};
+    a[k++] = (arr){(void **)&g->node_x, sizeof(double), n, COLD};
+    a[k++] = (arr){(void **)&g->node_y, sizeof(double), n, COLD};
+    a[k++] = (arr){(void **)&g->out_begin, sizeof(uint32_t), n + 1, COLD};
+    a[k++] = (arr){(void **)&g->arc_head, sizeof(uint32_t), m, COLD};
+    a[k++] = (arr){(void **)&g->arc_len_m, sizeof(float), m, COLD};
+    a[k++] = (arr){(void **)&g->arc_time_s, sizeof(float), m, COLD};
+    a[k++] = (arr){(void **)&g->arc_road, sizeof(uint32_t), m, COLD};
+    a[k++] = (arr){(void **)&g->component, sizeof(uint32_t), n, HOT};
+    a[k++] = (arr){(void **)&g->component_nodes, sizeof(uint32_t), c, HOT};
+    a[k++] = (arr){(void **)&g->edge_a, sizeof(uint32_t), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_b, sizeof(uint32_t), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_road, sizeof(uint32_t), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_v0, sizeof(uint32_t), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_v1, sizeof(uint32_t), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_len_m, sizeof(float), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_time_s, sizeof(float), e, HOT};
+    a[k++] = (arr){(void **)&g->edge_dir, sizeof(uint8_t), e, HOT};
+    a[k++] = (arr){(void **)&g->in_begin, sizeof(uint32_t), n + 1, HOT};
+    a[k++] = (arr){(void **)&g->in_arc, sizeof(pl_rev_arc), m, HOT};
     return k;
 }
 
@@ -70,41 +89,127 @@ static size_t list_road_arrays(pl_roads *r, size_t n_vertices, arr *a)
 {
     size_t n = r->n, k = 0;
     _Static_assert(sizeof(size_t) == 8, "the cache stores size_t offsets as 64-bit");
-    a[k++] = (arr){(void **)&r->first_vertex, sizeof(size_t), n + 1};
-    a[k++] = (arr){(void **)&r->vx, sizeof(double), n_vertices};
-    a[k++] = (arr){(void **)&r->vy, sizeof(double), n_vertices};
-    a[k++] = (arr){(void **)&r->id, sizeof(int64_t), n};
-    a[k++] = (arr){(void **)&r->road_class, sizeof(uint8_t), n};
-    a[k++] = (arr){(void **)&r->speed_kmh, sizeof(float), n};
-    a[k++] = (arr){(void **)&r->oneway, sizeof(int8_t), n};
-    a[k++] = (arr){(void **)&r->flags, sizeof(uint8_t), n};
-    a[k++] = (arr){(void **)&r->layer, sizeof(int8_t), n};
+    a[k++] = (arr){(void **)&r->first_vertex, sizeof(size_t), n + 1, COLD};
+    a[k++] = (arr){(void **)&r->vx, sizeof(double), n_vertices, HOT};
+    a[k++] = (arr){(void **)&r->vy, sizeof(double), n_vertices, HOT};
+    a[k++] = (arr){(void **)&r->id, sizeof(int64_t), n, COLD};
+    a[k++] = (arr){(void **)&r->road_class, sizeof(uint8_t), n, HOT};
+    a[k++] = (arr){(void **)&r->speed_kmh, sizeof(float), n, COLD};
+    a[k++] = (arr){(void **)&r->oneway, sizeof(int8_t), n, COLD};
+    a[k++] = (arr){(void **)&r->flags, sizeof(uint8_t), n, HOT};
+    a[k++] = (arr){(void **)&r->layer, sizeof(int8_t), n, HOT};
     return k;
 }
 
-static uint64_t align_up(uint64_t v, uint64_t to)
+static size_t grid_cells(const pl_seg_grid *G)
 {
-    return (v + to - 1) / to * to;
+    return G->nseg ? (size_t)(G->nx * G->ny) + 1 : 0;
 }
 
-/* Bytes of a section holding these arrays, each starting on ARRAY_ALIGN. */
-static uint64_t section_len(const arr *a, size_t k)
+static size_t list_snap_arrays(pl_snap_index *ix, arr *a)
+{
+    size_t k = 0;
+    pl_seg_set *S[2] = {&ix->big, &ix->small};
+    pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
+    for (int i = 0; i < 2; i++) {
+        size_t nc = grid_cells(G[i]);
+        a[k++] = (arr){(void **)&S[i]->v, sizeof(uint32_t), S[i]->n, HOT};
+        a[k++] = (arr){(void **)&S[i]->e, sizeof(uint32_t), S[i]->n, HOT};
+        a[k++] = (arr){(void **)&G[i]->begin, sizeof(uint32_t), nc, HOT};
+        /* The cell lists; begin is set when listing for writing, read back before placing. */
+        a[k++] = (arr){(void **)&G[i]->seg, sizeof(uint32_t), nc && G[i]->begin ? G[i]->begin[nc - 1] : 0, HOT};
+    }
+    return k;
+}
+
+static void snap_to_header(const pl_snap_index *ix, cache_header *h)
+{
+    const pl_seg_set *S[2] = {&ix->big, &ix->small};
+    const pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
+    h->has_snap = 1;
+    h->snap_min_component = ix->min_component_nodes;
+    for (int i = 0; i < 2; i++) {
+        size_t nc = grid_cells(G[i]);
+        h->snap[i] = (snap_grid_header){G[i]->minx, G[i]->miny, G[i]->cell, G[i]->nx, G[i]->ny, S[i]->n,
+                                        nc ? G[i]->begin[nc - 1] : 0};
+    }
+}
+
+/* An index with the header's sizes and no arrays yet; NULL when the sizes do not fit. */
+static pl_snap_index *snap_from_header(const cache_header *h)
+{
+    pl_snap_index *ix = pl_calloc(1, sizeof *ix);
+    ix->min_component_nodes = h->snap_min_component;
+    ix->borrowed = 1; /* the arrays live in the graph's memory */
+    pl_seg_set *S[2] = {&ix->big, &ix->small};
+    pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
+    for (int i = 0; i < 2; i++) {
+        const snap_grid_header *sh = &h->snap[i];
+        if (sh->n_seg >= UINT32_MAX || sh->n_cell_seg >= UINT32_MAX || sh->nx < 0 || sh->ny < 0 ||
+            (sh->n_seg && (sh->nx == 0 || sh->ny == 0 || sh->nx > (int64_t)UINT32_MAX / sh->ny))) {
+            free(ix);
+            return NULL;
+        }
+        S[i]->n = S[i]->cap = (uint32_t)sh->n_seg;
+        G[i]->minx = sh->minx;
+        G[i]->miny = sh->miny;
+        G[i]->cell = sh->cell;
+        G[i]->nx = sh->nx;
+        G[i]->ny = sh->ny;
+        G[i]->nseg = (uint32_t)sh->n_seg;
+    }
+    return ix;
+}
+
+/* The snap arrays as the header gives their sizes (the cell lists by n_cell_seg). */
+static size_t list_snap_arrays_read(pl_snap_index *ix, const cache_header *h, arr *a)
+{
+    size_t k = list_snap_arrays(ix, a);
+    a[3].count = (size_t)h->snap[0].n_cell_seg;
+    a[7].count = (size_t)h->snap[1].n_cell_seg;
+    return k;
+}
+
+
+/* Layout of a section: the hot arrays (those that snapping and searching walk at random)
+ * first, each on ARRAY_ALIGN, then from the next page the cold ones (kept for other uses:
+ * ids, out-arcs, coordinates of nodes). Calls visit(array, offset) in file order and
+ * returns the section's length; *hot_len (optional) gets the page-aligned end of the hot part. */
+static uint64_t layout(arr *a, size_t k, uint64_t *hot_len, void (*visit)(arr *, uint64_t, void *), void *user)
 {
     uint64_t off = 0;
-    for (size_t i = 0; i < k; i++)
-        off = align_up(off, ARRAY_ALIGN) + a[i].count * a[i].elem;
+    for (int cold = 0; cold < 2; cold++) {
+        if (cold) {
+            off = align_up(off, SECTION_ALIGN);
+            if (hot_len)
+                *hot_len = off;
+        }
+        for (size_t i = 0; i < k; i++) {
+            if (a[i].cold != cold)
+                continue;
+            off = align_up(off, ARRAY_ALIGN);
+            if (visit)
+                visit(&a[i], off, user);
+            off += a[i].count * a[i].elem;
+        }
+    }
     return align_up(off, SECTION_ALIGN);
+}
+
+static uint64_t section_len(arr *a, size_t k)
+{
+    return layout(a, k, NULL, NULL, NULL);
+}
+
+static void place_one(arr *a, uint64_t off, void *base)
+{
+    *a->ptr = (unsigned char *)base + off;
 }
 
 /* Points the arrays into a mapped section. */
 static void place_arrays(unsigned char *base, arr *a, size_t k)
 {
-    uint64_t off = 0;
-    for (size_t i = 0; i < k; i++) {
-        off = align_up(off, ARRAY_ALIGN);
-        *a[i].ptr = base + off;
-        off += a[i].count * a[i].elem;
-    }
+    layout(a, k, NULL, place_one, base);
 }
 
 static int write_zeros(FILE *f, uint64_t n)
@@ -119,39 +224,53 @@ static int write_zeros(FILE *f, uint64_t n)
     return 1;
 }
 
-static int write_section(FILE *f, const arr *a, size_t k)
+typedef struct section_writer {
+    FILE *f;
+    uint64_t at; /* bytes of the section written so far */
+    int ok;
+} section_writer;
+
+static void write_one(arr *a, uint64_t off, void *user)
 {
-    uint64_t off = 0;
-    for (size_t i = 0; i < k; i++) {
-        uint64_t at = align_up(off, ARRAY_ALIGN);
-        if (!write_zeros(f, at - off))
-            return 0;
-        if (a[i].count && fwrite(*a[i].ptr, a[i].elem, a[i].count, f) != a[i].count)
-            return 0;
-        off = at + a[i].count * a[i].elem;
-    }
-    return write_zeros(f, align_up(off, SECTION_ALIGN) - off);
+    section_writer *w = user;
+    w->ok = w->ok && write_zeros(w->f, off - w->at);
+    w->ok = w->ok && (a->count == 0 || fwrite(*a->ptr, a->elem, a->count, w->f) == a->count);
+    w->at = off + a->count * a->elem;
 }
 
-/* Reads one section into fresh memory on 2 MiB pages. Not a mapping of the file: the
- * searches walk these arrays at random, and file pages are 4 KiB, which made the snapping
- * and searches of a warm run 1.5-2 times slower than on freshly built arrays. Released with
- * munmap. NULL on failure. */
-static void *map_section(int fd, uint64_t off, uint64_t len)
+static int write_section(FILE *f, arr *a, size_t k)
+{
+    section_writer w = {f, 0, 1};
+    uint64_t len = layout(a, k, NULL, write_one, &w);
+    return w.ok && write_zeros(f, len - w.at);
+}
+
+/* Reads one section into memory: the hot part into fresh memory on 2 MiB pages, not a
+ * mapping of the file (file pages are 4 KiB, and on this kind of virtual machine every
+ * 4 KiB page touched costs a fault: snapping and searches of a warm run were 1.5-2 times
+ * slower on mapped arrays); the cold part is a private mapping of the file in the same
+ * range, read only where used (a warm routing run never touches most of it). Released with
+ * one munmap. NULL on failure. */
+static void *map_section(int fd, uint64_t off, uint64_t len, uint64_t hot_len)
 {
     if (len == 0)
-        len = SECTION_ALIGN;  /* never happens with a header-checked file; keeps mmap valid */
+        len = hot_len = SECTION_ALIGN;  /* never happens with a header-checked file; keeps mmap valid */
     void *p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    madvise(p, (size_t)len, MADV_HUGEPAGE);
-    for (uint64_t done = 0; done < len;) {
-        ssize_t got = pread(fd, (char *)p + done, (size_t)(len - done), (off_t)(off + done));
+    madvise(p, (size_t)hot_len, MADV_HUGEPAGE);
+    for (uint64_t done = 0; done < hot_len;) {
+        ssize_t got = pread(fd, (char *)p + done, (size_t)(hot_len - done), (off_t)(off + done));
         if (got <= 0) {
             munmap(p, (size_t)len);
             return NULL;
         }
         done += (uint64_t)got;
+    }
+    if (len > hot_len && mmap((char *)p + hot_len, (size_t)(len - hot_len), PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_FIXED, fd, (off_t)(off + hot_len)) == MAP_FAILED) {
+        munmap(p, (size_t)len);
+        return NULL;
     }
     return p;
 }
@@ -258,20 +377,39 @@ static int read_all(pl_ctx *ctx, const char *path, uint64_t key, int want_roads,
         r = pl_calloc(1, sizeof *r);
         r->n = (size_t)h.n_roads;
         size_t k = list_road_arrays(r, (size_t)h.n_vertices, a);
-        ok = section_len(a, k) == h.roads_len && (r->cache_map = map_section(fileno(f), h.roads_off, h.roads_len));
+        uint64_t hot = 0;
+        ok = layout(a, k, &hot, NULL, NULL) == h.roads_len &&
+             (r->cache_map = map_section(fileno(f), h.roads_off, h.roads_len, hot));
         if (ok) {
             r->cache_map_size = (size_t)h.roads_len;
             place_arrays(r->cache_map, a, k);
         }
     }
     if (ok) {
+        /* The graph's section holds its snap index too (hot arrays of both first). */
         g = graph_from_header(&h);
         size_t k = list_graph_arrays(g, a);
-        ok = section_len(a, k) == h.graph_len && (g->cache_map = map_section(fileno(f), h.graph_off, h.graph_len));
+        pl_snap_index *ix = NULL;
+        if (h.has_snap) {
+            ix = snap_from_header(&h);
+            ok = ix != NULL;
+            if (ok)
+                k += list_snap_arrays_read(ix, &h, a + k);
+        }
+        uint64_t hot = 0;
+        ok = ok && layout(a, k, &hot, NULL, NULL) == h.graph_len &&
+             (g->cache_map = map_section(fileno(f), h.graph_off, h.graph_len, hot));
         if (ok) {
             g->cache_map_size = (size_t)h.graph_len;
             place_arrays(g->cache_map, a, k);
+            if (ix) {
+                ix->g = g;
+                ix->roads = r;
+                g->snap_index = ix;
+                ix = NULL;
+            }
         }
+        free(ix);
     }
     fclose(f);
     if (!ok) {
@@ -334,6 +472,12 @@ static int write_all(const char *path, uint64_t key, const pl_roads *roads, cons
     }
     pl_graph g = *gc;
     size_t gk = list_graph_arrays(&g, ga);
+    pl_snap_index ix;
+    if (gc->snap_index) {
+        ix = *gc->snap_index;
+        snap_to_header(&ix, &h);
+        gk += list_snap_arrays(&ix, ga + gk);
+    }
     h.roads_off = align_up(sizeof h, SECTION_ALIGN);
     h.roads_len = roads ? section_len(ra, rk) : 0;
     h.graph_off = h.roads_off + h.roads_len;

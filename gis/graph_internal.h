@@ -28,4 +28,32 @@ int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *g, const char *path, pl_er
 /* Whether a road may carry a snapped place (not tunnel, layer >= 0, not indoor, not ferry). */
 int pl_road_snappable(const pl_roads *roads, size_t r);
 
+/* The snap index (graph_snap.c), here so that the cache file can store it. */
+typedef struct pl_seg_set {
+    uint32_t n, cap;
+    uint32_t *v; /* first vertex of the segment (roads vertex index) */
+    uint32_t *e; /* edge */
+} pl_seg_set;
+
+typedef struct pl_seg_grid {
+    double minx, miny, cell;
+    int64_t nx, ny;
+    uint32_t *begin; /* nx*ny+1 */
+    uint32_t *seg;   /* segment ids: index into the set's v/e, begin[nx*ny] of them */
+    uint32_t nseg;
+} pl_seg_grid;
+
+/* The segments of eligible edges, split by component size, each set with its grid. */
+struct pl_snap_index {
+    const pl_graph *g;
+    const pl_roads *roads;
+    uint32_t min_component_nodes;
+    pl_seg_set big, small;
+    pl_seg_grid grid_big, grid_small;
+    int borrowed; /* the arrays belong to another index (the graph's, or the cache file's memory) */
+};
+
+/* The minimum fragment size of the index a graph keeps (pl_snap_opts_default's). */
+uint32_t pl_snap_default_min_component(void);
+
 #endif

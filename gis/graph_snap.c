@@ -8,11 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define DEFAULT_MIN_COMPONENT 50u
+
+uint32_t pl_snap_default_min_component(void)
+{
+    return DEFAULT_MIN_COMPONENT;
+}
+
 void pl_snap_opts_default(pl_snap_opts *o)
 {
     memset(o, 0, sizeof *o);
     o->max_snap_m = 1000.0;
-    o->min_component_nodes = 50;
+    o->min_component_nodes = DEFAULT_MIN_COMPONENT;
     o->access_speed_kmh = 0.0;
     o->threads = 1;
 }
@@ -28,21 +35,7 @@ static pl_snap_opts snap_opts_or_default(const pl_snap_opts *opts)
     return o;
 }
 
-typedef struct seg_grid {
-    double minx, miny, cell;
-    int64_t nx, ny;
-    uint32_t *begin; /* nx*ny+1 */
-    uint32_t *seg;   /* segment ids: index into seg_v/seg_e */
-    uint32_t nseg;
-} seg_grid;
-
-typedef struct seg_set {
-    uint32_t n, cap;
-    uint32_t *v; /* first vertex of the segment (roads vertex index) */
-    uint32_t *e; /* edge */
-} seg_set;
-
-static void seg_push(seg_set *s, uint32_t v, uint32_t e)
+static void seg_push(pl_seg_set *s, uint32_t v, uint32_t e)
 {
     if (s->n == s->cap) {
         s->cap = s->cap ? 2 * s->cap : 1024;
@@ -54,7 +47,7 @@ static void seg_push(seg_set *s, uint32_t v, uint32_t e)
     s->n++;
 }
 
-static void grid_build(seg_grid *G, const seg_set *S, const pl_roads *roads)
+static void grid_build(pl_seg_grid *G, const pl_seg_set *S, const pl_roads *roads)
 {
     memset(G, 0, sizeof *G);
     G->nseg = S->n;
@@ -112,7 +105,7 @@ static void grid_build(seg_grid *G, const seg_set *S, const pl_roads *roads)
     }
 }
 
-static void grid_free(seg_grid *G)
+static void grid_free(pl_seg_grid *G)
 {
     free(G->begin);
     free(G->seg);
@@ -132,7 +125,7 @@ static double seg_dist2(const pl_roads *roads, uint32_t v, double px, double py,
 }
 
 /* Nearest segment within maxd (INFINITY = anywhere); returns its id or PL_NONE. */
-static uint32_t grid_nearest(const seg_grid *G, const seg_set *S, const pl_roads *roads, double px, double py,
+static uint32_t grid_nearest(const pl_seg_grid *G, const pl_seg_set *S, const pl_roads *roads, double px, double py,
                              double maxd, double *d_out, double *t_out)
 {
     if (!G->nseg)
@@ -194,7 +187,7 @@ static uint32_t grid_nearest(const seg_grid *G, const seg_set *S, const pl_roads
     return best;
 }
 
-static void fill_snap(const pl_graph *g, const pl_roads *roads, const seg_set *S, uint32_t s, double t, double d,
+static void fill_snap(const pl_graph *g, const pl_roads *roads, const pl_seg_set *S, uint32_t s, double t, double d,
                       double access_kmh, pl_snap *out)
 {
     uint32_t e = S->e[s], v = S->v[s];
@@ -232,18 +225,28 @@ static void fill_snap(const pl_graph *g, const pl_roads *roads, const seg_set *S
     out->access_s = (float)(d * 3.6 / access_kmh);
 }
 
-/* The segments of eligible edges, split by component size, each set with its grid. */
-struct pl_snap_index {
-    const pl_graph *g;
-    const pl_roads *roads;
-    uint32_t min_component_nodes;
-    seg_set big, small;
-    seg_grid grid_big, grid_small;
-};
+/* The graph's own index when it fits (read from the cache file or kept by
+ * pl_graph_keep_snap_index): a view of its arrays, no build. Only for that graph itself,
+ * not a copy of the struct with other edges (scenario.c makes such views). */
+static pl_snap_index *shared_index(const pl_graph *g, const pl_roads *roads, uint32_t min_component_nodes)
+{
+    const pl_snap_index *kept = g->snap_index;
+    if (!kept || kept->g != g || kept->min_component_nodes != min_component_nodes)
+        return NULL;
+    pl_snap_index *ix = pl_malloc(sizeof *ix);
+    *ix = *kept;
+    ix->g = g;
+    ix->roads = roads;
+    ix->borrowed = 1;
+    return ix;
+}
 
 pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint32_t min_component_nodes)
 {
-    pl_snap_index *ix = pl_calloc(1, sizeof *ix);
+    pl_snap_index *ix = shared_index(g, roads, min_component_nodes);
+    if (ix)
+        return ix;
+    ix = pl_calloc(1, sizeof *ix);
     ix->g = g;
     ix->roads = roads;
     ix->min_component_nodes = min_component_nodes;
@@ -264,6 +267,10 @@ void pl_snap_index_free(pl_snap_index *ix)
 {
     if (!ix)
         return;
+    if (ix->borrowed) {
+        free(ix);
+        return;
+    }
     grid_free(&ix->grid_big);
     grid_free(&ix->grid_small);
     free(ix->big.v);
@@ -334,7 +341,7 @@ static void *snap_slice(void *arg)
 /* The places in the order of their grid cells (row by row), so that consecutive searches
  * touch the same cells, segments and edges: several times faster than scattered input
  * (random places over a national network), and the answers do not depend on the order. */
-static uint32_t *cell_order(const seg_grid *G, const double *x, const double *y, size_t n)
+static uint32_t *cell_order(const pl_seg_grid *G, const double *x, const double *y, size_t n)
 {
     if (n < 2 || n >= UINT32_MAX || !G->nseg)
         return NULL;
@@ -416,4 +423,17 @@ int pl_graph_snap(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const d
     int rc = pl_graph_snap_indexed(ctx, ix, x, y, n, &o, out, err);
     pl_snap_index_free(ix);
     return rc;
+}
+
+int pl_graph_keep_snap_index(pl_graph *g, const pl_roads *roads)
+{
+    if (!g || !roads)
+        return PL_EINTERNAL;
+    uint32_t min = pl_snap_default_min_component();
+    if (g->snap_index && g->snap_index->min_component_nodes == min)
+        return PL_OK;
+    pl_snap_index *ix = pl_snap_index_new(g, roads, min);
+    pl_snap_index_free(g->snap_index);
+    g->snap_index = ix;
+    return PL_OK;
 }

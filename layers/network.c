@@ -158,6 +158,7 @@ int pl_network_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, const
     }
     if (keyed) {
         pl_error cerr = {0};
+        pl_graph_keep_snap_index(*graph, *roads);  /* stored with it: a warm run does not build it */
         if (pl_network_cache_write(ctx, cache, key, *roads, *graph, rctx, &cerr) != PL_OK)
             pl_warn(ctx, "graph-cache", "%s", cerr.msg);
     }

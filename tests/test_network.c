@@ -278,6 +278,130 @@ static void test_no_file_no_key(void **state)
     pl_ctx_free(ctx);
 }
 
+/* A 30 x 30 grid of two-way streets (100 m apart; crossings share a vertex) and a small
+ * loop of three nodes beside it: a main network and a fragment for the snap rules. */
+static void write_grid_roads(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+               "\"urn:ogc:def:crs:EPSG::3006\"}},\"features\":[\n");
+    int id = 1;
+    for (int dir = 0; dir < 2; dir++)
+        for (int i = 0; i < 30; i++) {
+            fprintf(f, "{\"type\":\"Feature\",\"properties\":{\"highway\":\"residential\",\"osm_id\":%d},"
+                       "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[", id++);
+            for (int j = 0; j < 30; j++) {
+                double a = 100.0 * i, b = 100.0 * j + (i % 3) * 7.0 * (j % 2);
+                fprintf(f, "%s[%.1f,%.1f]", j ? "," : "", 500000 + (dir ? b : a), 6500000 + (dir ? a : b));
+            }
+            fprintf(f, "]}},\n");
+        }
+    fprintf(f, "{\"type\":\"Feature\",\"properties\":{\"highway\":\"service\",\"osm_id\":%d},"
+               "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[503150,6501000],[503250,6501000],"
+               "[503200,6501080],[503150,6501000]]}}\n]}\n", id);
+    fclose(f);
+}
+
+static void snap_points(pl_ctx *ctx, const pl_graph *g, const pl_roads *r, uint32_t min_component, pl_snap *out,
+                        size_t n)
+{
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        x[i] = 499800 + (s >> 8) % 3600000 / 1000.0;
+        s = s * 1103515245u + 12345u;
+        y[i] = 6499800 + (s >> 8) % 3400000 / 1000.0;
+    }
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    so.min_component_nodes = min_component;
+    pl_error err = {0};
+    memset(out, 0, n * sizeof *out);
+    assert_int_equal(pl_graph_snap(ctx, g, r, x, y, n, &so, out, &err), PL_OK);
+    free(x);
+    free(y);
+}
+
+/* The snap index read back from the cache gives the same snaps as one built afresh, for
+ * the default options; other options build their own index and match a fresh one too. */
+static void test_cached_snap_index(void **state)
+{
+    (void)state;
+    write_grid_roads(roads_path);
+    remove(cache_path);
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r1, *r2;
+    pl_graph *g1, *g2;
+    pl_network_stats st;
+    load(ctx, PL_MODE_CAR, &r1, &g1, &st);
+    assert_int_equal(st.from_cache, 0);
+    assert_non_null(g1->snap_index);  /* built to be stored */
+    load(ctx, PL_MODE_CAR, &r2, &g2, &st);
+    assert_int_equal(st.from_cache, 1);
+    assert_non_null(g2->snap_index);  /* read back */
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    pl_error err = {0};
+    pl_graph *fresh = pl_graph_build(ctx, r2, &go, &err);  /* keeps no index */
+    assert_non_null(fresh);
+    assert_null(fresh->snap_index);
+    assert_true(fresh->component_nodes[fresh->n_components - 1] < 50);  /* the loop is a fragment */
+    size_t n = 5000;
+    pl_snap *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    for (int round = 0; round < 2; round++) {
+        uint32_t min = round == 0 ? so.min_component_nodes : 2;
+        snap_points(ctx, fresh, r2, min, a, n);
+        snap_points(ctx, g2, r2, min, b, n);
+        snap_points(ctx, g1, r1, min, c, n);
+        assert_memory_equal(a, b, n * sizeof *a);
+        assert_memory_equal(a, c, n * sizeof *a);
+    }
+    free(a);
+    free(b);
+    free(c);
+    pl_graph_free(fresh);
+    pl_graph_free(g1);
+    pl_graph_free(g2);
+    pl_roads_free(r1);
+    pl_roads_free(r2);
+    pl_ctx_free(ctx);
+}
+
+/* A cache of an older format version (here: version 3, before the snap index) is not
+ * misread: it is rebuilt and rewritten in the current format. */
+static void test_old_version_rebuilt(void **state)
+{
+    (void)state;
+    write_roads(roads_path, 500200);
+    remove(cache_path);
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r;
+    pl_graph *g;
+    pl_network_stats st;
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    FILE *f = fopen(cache_path, "r+b");
+    assert_non_null(f);
+    uint32_t v3 = 3;
+    assert_int_equal(fwrite("PLGRAPH3", 8, 1, f), 1);
+    assert_int_equal(fwrite(&v3, sizeof v3, 1, f), 1);
+    fclose(f);
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 0);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 1);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +410,8 @@ int main(void)
         cmocka_unit_test(test_damaged_cache),
         cmocka_unit_test(test_no_file_no_key),
         cmocka_unit_test(test_sidecar_change_misses),
+        cmocka_unit_test(test_cached_snap_index),
+        cmocka_unit_test(test_old_version_rebuilt),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
