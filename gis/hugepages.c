@@ -7,8 +7,6 @@
 #include <unistd.h>
 
 #define HUGETLB_TUNABLE "glibc.malloc.hugetlb"
-/* Set with it (see hugepages.h); a user's own GLIBC_TUNABLES come first and win. */
-#define REUSE_TUNABLES "glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4294967296"
 
 void pl_hugepages_reexec(char **argv)
 {
@@ -22,7 +20,7 @@ void pl_hugepages_reexec(char **argv)
     if (preload && strstr(preload, "vgpreload"))
         return;  /* valgrind's own malloc: nothing to gain, and it follows exec badly */
     char value[4096];
-    int n = snprintf(value, sizeof value, "%s%s" HUGETLB_TUNABLE "=1:" REUSE_TUNABLES, tunables ? tunables : "",
+    int n = snprintf(value, sizeof value, "%s%s" HUGETLB_TUNABLE "=1", tunables ? tunables : "",
                      tunables && *tunables ? ":" : "");
     if (n < 0 || (size_t)n >= sizeof value || setenv("GLIBC_TUNABLES", value, 1) != 0)
         return;
