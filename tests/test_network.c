@@ -79,6 +79,20 @@ static void load(pl_ctx *ctx, pl_mode mode, pl_roads **r, pl_graph **g, pl_netwo
         fail_msg("%s", err.msg);
 }
 
+/* The standard roads file and a cache of it made from scratch (car). */
+static void fresh_cache(pl_ctx *ctx)
+{
+    write_roads(roads_path, 500200);
+    remove(cache_path);
+    pl_roads *r;
+    pl_graph *g;
+    pl_network_stats st;
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 0);
+    pl_graph_free(g);
+    pl_roads_free(r);
+}
+
 static void assert_same_graph(const pl_graph *a, const pl_graph *b)
 {
     assert_int_equal(a->n_nodes, b->n_nodes);
@@ -129,15 +143,11 @@ static void test_warm_equals_cold(void **state)
 static void test_changes_miss(void **state)
 {
     (void)state;
-    write_roads(roads_path, 500200);
-    remove(cache_path);
     pl_ctx *ctx = quiet_ctx();
+    fresh_cache(ctx);
     pl_roads *r;
     pl_graph *g;
     pl_network_stats st;
-    load(ctx, PL_MODE_CAR, &r, &g, &st);
-    pl_graph_free(g);
-    pl_roads_free(r);
     struct stat before;
     assert_int_equal(stat(roads_path, &before), 0);
     write_roads(roads_path, 500300);  /* same length of text */
@@ -166,15 +176,11 @@ static void test_changes_miss(void **state)
 static void test_damaged_cache(void **state)
 {
     (void)state;
-    write_roads(roads_path, 500200);
-    remove(cache_path);
     pl_ctx *ctx = quiet_ctx();
+    fresh_cache(ctx);
     pl_roads *r;
     pl_graph *g;
     pl_network_stats st;
-    load(ctx, PL_MODE_CAR, &r, &g, &st);
-    pl_graph_free(g);
-    pl_roads_free(r);
     struct stat sb;
     assert_int_equal(stat(cache_path, &sb), 0);
     assert_int_equal(truncate(cache_path, sb.st_size - 20), 0);
@@ -376,15 +382,11 @@ static void test_cached_snap_index(void **state)
 static void test_old_version_rebuilt(void **state)
 {
     (void)state;
-    write_roads(roads_path, 500200);
-    remove(cache_path);
     pl_ctx *ctx = quiet_ctx();
+    fresh_cache(ctx);
     pl_roads *r;
     pl_graph *g;
     pl_network_stats st;
-    load(ctx, PL_MODE_CAR, &r, &g, &st);
-    pl_graph_free(g);
-    pl_roads_free(r);
     FILE *f = fopen(cache_path, "r+b");
     assert_non_null(f);
     uint32_t v3 = 3;
