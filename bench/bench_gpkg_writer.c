@@ -39,18 +39,32 @@ static GEOSGeometry *square(GEOSContextHandle_t h, double x, double y)
     return GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, cs), NULL, 0);
 }
 
-static int write_rows(pl_ctx *ctx, const char *out, long n, int m, GEOSGeometry **geoms, pl_error *err)
+/* The two cell layers of platsa access (analyses/access_write.c), with made-up values. */
+enum { ACCESS_TYPES = 7, ACCESS_NAMES = 2000 };
+
+static pl_gpkg_layer *add_layer(pl_gpkg *g, const char *name, const pl_field_type *types, int m, pl_error *err)
 {
     pl_field_def *defs = calloc((size_t)m, sizeof *defs);
     char (*names)[32] = calloc((size_t)m, sizeof *names);
     for (int f = 0; f < m; f++) {
         snprintf(names[f], sizeof names[f], "f%d", f);
         defs[f].name = names[f];
-        defs[f].type = f % 3 == 0 ? PL_FIELD_REAL : f % 3 == 1 ? PL_FIELD_INT : PL_FIELD_TEXT;
+        defs[f].type = types[f];
     }
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, name, 6, name, defs, m, NULL, err);
+    free(defs);
+    free(names);
+    return l;
+}
+
+static int write_rows(pl_ctx *ctx, const char *out, long n, int m, GEOSGeometry **geoms, pl_error *err)
+{
+    pl_field_type *types = calloc((size_t)m, sizeof *types);
+    for (int f = 0; f < m; f++)
+        types[f] = f % 3 == 0 ? PL_FIELD_REAL : f % 3 == 1 ? PL_FIELD_INT : PL_FIELD_TEXT;
     pl_gpkg_opts o = {.overwrite = 1, .timestamp = "2024-05-01T12:00:00Z"};
     pl_gpkg *g = pl_gpkg_create(ctx, out, &o, err);
-    pl_gpkg_layer *l = g ? pl_gpkg_layer_add(g, "cells", 6, "Rutor", defs, m, NULL, err) : NULL;
+    pl_gpkg_layer *l = g ? add_layer(g, "cells", types, m, err) : NULL;
     int rc = l ? PL_OK : PL_EINTERNAL;
     char texts[13][32];  /* made once: formatting is not the writer's cost */
     for (int k = 0; k < 13; k++)
@@ -70,27 +84,8 @@ static int write_rows(pl_ctx *ctx, const char *out, long n, int m, GEOSGeometry 
     }
     if (g)
         rc = rc == PL_OK ? pl_gpkg_commit(g, err) : (pl_gpkg_abort(g), rc);
-    free(defs);
-    free(names);
+    free(types);
     return rc;
-}
-
-/* The two cell layers of platsa access (analyses/access_write.c), with made-up values. */
-enum { ACCESS_TYPES = 7, ACCESS_NAMES = 2000 };
-
-static pl_gpkg_layer *add_layer(pl_gpkg *g, const char *name, const pl_field_type *types, int m, pl_error *err)
-{
-    pl_field_def *defs = calloc((size_t)m, sizeof *defs);
-    char (*names)[32] = calloc((size_t)m, sizeof *names);
-    for (int f = 0; f < m; f++) {
-        snprintf(names[f], sizeof names[f], "f%d", f);
-        defs[f].name = names[f];
-        defs[f].type = types[f];
-    }
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, name, 6, name, defs, m, NULL, err);
-    free(defs);
-    free(names);
-    return l;
 }
 
 static int write_access(pl_ctx *ctx, const char *out, long n, GEOSGeometry **geoms, pl_error *err)

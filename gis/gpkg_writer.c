@@ -1415,17 +1415,11 @@ static int insert_batch(pl_gpkg *g, qrow *const *rows, int n, pl_error *e)
     return 0;
 }
 
-/* Returns a chain of rows (linked by next) to the pool. */
-static void pool_put(pl_gpkg *g, qrow *first, qrow *last)
+/* Returns a row to the pool (no writer thread: nothing else touches it). */
+static void pool_put(pl_gpkg *g, qrow *r)
 {
-    if (!first)
-        return;
-    if (g->worker_on)
-        pthread_mutex_lock(&g->mu);
-    last->next = g->pool;
-    g->pool = first;
-    if (g->worker_on)
-        pthread_mutex_unlock(&g->mu);
+    r->next = g->pool;
+    g->pool = r;
 }
 
 static qrow *pool_get(pl_gpkg *g)
@@ -2192,7 +2186,7 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
     }
     pl_error e = {0};
     int bad = insert_row(g, r, &e) != 0;
-    pool_put(g, r, r);
+    pool_put(g, r);
     return bad ? fail(g, err, e.code, "%s", e.msg) : PL_OK;
 }
 
