@@ -401,6 +401,15 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
 
     for (size_t t = 0; t < n_targets; t++) {
         const pl_snap *T = &targets[t];
+        /* Targets are in any order: fetch the slots of the ones a few places ahead so their
+         * misses overlap (this gather was a quarter of a k=1 search on 2 M nodes). */
+        if (t + PF_DIST < n_targets) {
+            const pl_snap *ahead = &targets[t + PF_DIST];
+            if (ahead->node_a < g->n_nodes)
+                __builtin_prefetch(node_items(&S, ahead->node_a, K));
+            if (ahead->node_b < g->n_nodes)
+                __builtin_prefetch(node_items(&S, ahead->node_b, K));
+        }
         cand best[3];
         int nb = 0;
         if (T->status != PL_SNAP_NONE && T->node_a < g->n_nodes && T->node_b < g->n_nodes) {
