@@ -225,7 +225,8 @@ typedef struct search_job {
     size_t n_cells;
     pl_access_type *types;
     pl_snap **sources;           /* per type */
-    int n_tasks;                 /* n_types * 2: task i = type i / 2, metric i % 2 */
+    int *task_type;              /* task i = type task_type[i / 2], metric i % 2 */
+    int n_tasks;                 /* 2 per searched type (merged groups are not searched) */
     atomic_int next;
     atomic_int done;
     atomic_int failed;
@@ -241,10 +242,11 @@ static void run_tasks(search_job *J, int reporter)
         int i = atomic_fetch_add(&J->next, 1);
         if (i >= J->n_tasks)
             return;
-        pl_access_type *at = &J->types[i / 2];
+        int t = J->task_type[i / 2];
+        pl_access_type *at = &J->types[t];
         pl_search_opts so = {.metric = i % 2 ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
         pl_label *out = i % 2 ? at->by_time : at->by_dist;
-        J->rc[i] = pl_graph_nearest_k(NULL, J->graph, J->sources[i / 2], at->n_services, J->cell_snap, J->n_cells,
+        J->rc[i] = pl_graph_nearest_k(NULL, J->graph, J->sources[t], at->n_services, J->cell_snap, J->n_cells,
                                       &so, out, &J->errs[i]);
         int done = atomic_fetch_add(&J->done, 1) + 1;
         if (J->rc[i] != PL_OK)
@@ -272,17 +274,78 @@ static int search_threads(int n_tasks)
     return n > n_tasks ? (n_tasks > 0 ? n_tasks : 1) : (int)n;
 }
 
-static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, const pl_snap *cell_snap,
-                      size_t n_cells, pl_access_type *types, int n_types, pl_error *err)
+/* The two best of a group per cell, from its members' two best (member_labels[m], sources
+ * numbered in member m's service_index; to_group[m] maps them to the group's numbering).
+ * Members count disjoint sets of services (a service has one type), so the group's k best
+ * are among the members' k best, each with the same metric value as a search over the
+ * group gives: a source that is among a node's k best of the group is among its k best of
+ * its own type, along the same shortest path. Ties go to the lower group number (the
+ * lower id), as in the search. tests/test_access.c compares this with a search. */
+static void merge_group_labels(size_t n_cells, int n_members, pl_label *const *member_labels,
+                               uint32_t *const *to_group, pl_metric metric, pl_label *out)
 {
-    search_job J = {.ctx = ctx, .graph = graph, .cell_snap = cell_snap, .n_cells = n_cells, .types = types,
-                    .n_tasks = 2 * n_types};
+    for (size_t c = 0; c < n_cells; c++) {
+        pl_label best[2] = {{UINT32_MAX, INFINITY, INFINITY}, {UINT32_MAX, INFINITY, INFINITY}};
+        for (int m = 0; m < n_members; m++)
+            for (int j = 0; j < 2; j++) {
+                pl_label l = member_labels[m][c * 2 + j];
+                if (l.source == UINT32_MAX)
+                    continue;
+                l.source = to_group[m][l.source];
+                double p = metric == PL_METRIC_TIME ? l.time_s : l.dist_m;
+                for (int k = 0; k < 2; k++) {
+                    double bp = metric == PL_METRIC_TIME ? best[k].time_s : best[k].dist_m;
+                    if (best[k].source == UINT32_MAX || p < bp || (p == bp && l.source < best[k].source)) {
+                        if (k == 0)
+                            best[1] = best[0];
+                        best[k] = l;
+                        break;
+                    }
+                }
+            }
+        out[c * 2] = best[0];
+        out[c * 2 + 1] = best[1];
+    }
+}
+
+static void merge_group(const pl_access_type *types, pl_access_type *group, size_t n_svc, size_t n_cells)
+{
+    uint32_t *group_number = pl_malloc((n_svc ? n_svc : 1) * sizeof *group_number);
+    for (uint32_t s = 0; s < group->n_services; s++)
+        group_number[group->service_index[s]] = s;
+    pl_label *dist[PL_MAX_INCLUDES], *time[PL_MAX_INCLUDES];
+    uint32_t *to_group[PL_MAX_INCLUDES];
+    for (int m = 0; m < group->n_members; m++) {
+        const pl_access_type *mt = &types[group->member[m]];
+        dist[m] = mt->by_dist;
+        time[m] = mt->by_time;
+        to_group[m] = pl_malloc((mt->n_services ? mt->n_services : 1) * sizeof *to_group[m]);
+        for (uint32_t s = 0; s < mt->n_services; s++)
+            to_group[m][s] = group_number[mt->service_index[s]];
+    }
+    merge_group_labels(n_cells, group->n_members, dist, to_group, PL_METRIC_DISTANCE, group->by_dist);
+    merge_group_labels(n_cells, group->n_members, time, to_group, PL_METRIC_TIME, group->by_time);
+    for (int m = 0; m < group->n_members; m++)
+        free(to_group[m]);
+    free(group_number);
+}
+
+static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, size_t n_svc,
+                      const pl_snap *cell_snap, size_t n_cells, pl_access_type *types, int n_types, pl_error *err)
+{
+    search_job J = {.ctx = ctx, .graph = graph, .cell_snap = cell_snap, .n_cells = n_cells, .types = types};
     atomic_init(&J.next, 0);
     atomic_init(&J.done, 0);
     atomic_init(&J.failed, 0);
+    J.task_type = pl_calloc((size_t)n_types, sizeof *J.task_type);
+    int n_searched = 0;
+    for (int t = 0; t < n_types; t++)
+        if (types[t].n_members == 0)
+            J.task_type[n_searched++] = t;
+    J.n_tasks = 2 * n_searched;
     J.sources = pl_calloc((size_t)n_types, sizeof *J.sources);
-    J.rc = pl_calloc((size_t)J.n_tasks, sizeof *J.rc);
-    J.errs = pl_calloc((size_t)J.n_tasks, sizeof *J.errs);
+    J.rc = pl_calloc((size_t)(J.n_tasks ? J.n_tasks : 1), sizeof *J.rc);
+    J.errs = pl_calloc((size_t)(J.n_tasks ? J.n_tasks : 1), sizeof *J.errs);
     for (int t = 0; t < n_types; t++) {
         pl_access_type *at = &types[t];
         J.sources[t] = pl_malloc((at->n_services ? at->n_services : 1) * sizeof **J.sources);
@@ -309,9 +372,13 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
             if (err)
                 *err = J.errs[i];
         }
+    for (int t = 0; rc == PL_OK && t < n_types; t++)
+        if (types[t].n_members > 0)
+            merge_group(types, &types[t], n_svc, n_cells);
     for (int t = 0; t < n_types; t++)
         free(J.sources[t]);
     free(J.sources);
+    free(J.task_type);
     free(J.rc);
     free(J.errs);
     free(tid);
@@ -436,6 +503,24 @@ static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_servic
     }
 }
 
+/* A group type's members among the analysed types, when every member is analysed. */
+static void find_group_members(const pl_service_types *st, const pl_access_params *params, pl_access_type *at)
+{
+    const pl_service_type *ty = &st->t[at->type];
+    at->n_members = 0;
+    for (int i = 0; i < ty->n_includes; i++) {
+        int found = -1;
+        for (int t = 0; t < params->n_types && found < 0; t++)
+            if (params->types[t] == ty->includes[i])
+                found = t;
+        if (found < 0) {
+            at->n_members = 0;
+            return;
+        }
+        at->member[at->n_members++] = found;
+    }
+}
+
 int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
@@ -500,6 +585,8 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
             pl_warn(ctx, "type-without-services", "no service of type '%s' in the data; every unit is unreachable for it",
                     st->t[at->type].key);
     }
+    for (int t = 0; rc == PL_OK && t < params->n_types; t++)
+        find_group_members(st, params, &r->types[t]);
     free(order);
     if (rc != PL_OK) {
         pl_access_result_free(r);
@@ -546,7 +633,7 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     if (pl_progress(ctx, 0.0, "searching services"))
         rc = pl_error_set(err, PL_EINPUT, "cancelled");
     if (rc == PL_OK)
-        rc = search_all(ctx, graph, r->svc_snap, r->cell_snap, r->n_cells, r->types, r->n_types, err);
+        rc = search_all(ctx, graph, r->svc_snap, r->n_svc, r->cell_snap, r->n_cells, r->types, r->n_types, err);
     pl_progress(ctx, 1.0, "searching services");
     r->t_search_s = now_s() - t0;
     r->c_search_s = cpu_s() - c0;

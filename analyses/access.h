@@ -44,6 +44,11 @@ typedef struct pl_access_type {
     uint32_t *service_index;     /* label source -> index into pl_services (sorted by id) */
     pl_label *by_dist;           /* n_cells*2: nearest and second nearest by distance */
     pl_label *by_time;           /* n_cells*2: nearest and second nearest by time */
+    /* A group type (e.g. grocery = grocery_full + grocery_partial) whose member types are
+     * all analysed too: their indexes in the result's types. Its labels are then merged
+     * from theirs instead of searched (the same answers: see merge_group_labels). */
+    int n_members;
+    int member[PL_MAX_INCLUDES];
 } pl_access_type;
 
 /* Summary of one municipality (or the whole region, or one territorial class) for one type. */

@@ -325,8 +325,77 @@ static void test_incremental_sodermalm(void **state)
 static void test_incremental_monaco(void **state)
 {
     (void)state;
-    const char *types[] = {"grocery", "fuel", "pharmacy", "cash"};
-    check_dataset("monaco", PL_MODE_CAR, types, 4, 20);
+    /* grocery with both its members: the full re-runs merge it from theirs (access.c). */
+    const char *types[] = {"grocery", "fuel", "pharmacy", "cash", "grocery_full", "grocery_partial"};
+    check_dataset("monaco", PL_MODE_CAR, types, 6, 20);
+}
+
+/* A group analysed with all its members is merged from their labels instead of searched:
+ * the labels must equal those of a search over the group's own services, bit for bit. */
+static void check_group_merge(const char *name, pl_mode mode)
+{
+    fixture f;
+    load(&f, name, mode);
+    const char *keys[] = {"grocery_full", "grocery", "grocery_partial", "parcel_post", "parcel_any", "parcel_locker"};
+    int types[6];
+    for (int i = 0; i < 6; i++) {
+        types[i] = pl_service_types_find(f.types, keys[i]);
+        assert_true(types[i] >= 0);
+    }
+    pl_access_params p = {.types = types, .n_types = 6, .mode = mode, .within_km = 1, .max_snap_m = 1000};
+    pl_access_result *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    long compared = 0, second_from_other_member = 0;
+    for (int t = 0; t < 6; t++) {
+        pl_access_type *at = &r->types[t];
+        int group = strcmp(keys[t], "grocery") == 0 || strcmp(keys[t], "parcel_any") == 0;
+        assert_int_equal(at->n_members, group ? 2 : 0);
+        if (!group)
+            continue;
+        size_t bytes = r->n_cells * 2 * sizeof(pl_label);
+        pl_label *merged_dist = malloc(bytes), *merged_time = malloc(bytes);
+        memcpy(merged_dist, at->by_dist, bytes);
+        memcpy(merged_time, at->by_time, bytes);
+        assert_int_equal(pl_access_search_type(f.ctx, f.graph, r, t, &err), PL_OK);
+        for (size_t i = 0; i < r->n_cells * 2; i++)
+            for (int m = 0; m < 2; m++) {
+                const pl_label *x = m ? &merged_time[i] : &merged_dist[i], *y = m ? &at->by_time[i] : &at->by_dist[i];
+                if (x->source != y->source || !same_double(x->dist_m, y->dist_m) || !same_double(x->time_s, y->time_s))
+                    fail_msg("%s %s metric %d unit %zu label %zu: merged %u %.17g m %.17g s, searched %u %.17g m %.17g s",
+                             name, keys[t], m, i / 2, i % 2, x->source, x->dist_m, x->time_s, y->source, y->dist_m,
+                             y->time_s);
+                compared++;
+            }
+        /* The merge has work to do: the two nearest often come from different members. */
+        const pl_access_type *first = &r->types[at->member[0]];
+        for (size_t c = 0; c < r->n_cells; c++) {
+            uint32_t a = at->by_dist[2 * c].source, b = at->by_dist[2 * c + 1].source;
+            if (a == UINT32_MAX || b == UINT32_MAX)
+                continue;
+            int a_first = 0, b_first = 0;
+            for (uint32_t s = 0; s < first->n_services; s++) {
+                a_first |= first->service_index[s] == at->service_index[a];
+                b_first |= first->service_index[s] == at->service_index[b];
+            }
+            second_from_other_member += a_first != b_first;
+        }
+        free(merged_dist);
+        free(merged_time);
+    }
+    print_message("%s: %ld merged group labels equal a search; %ld units have their two nearest from different members\n",
+                  name, compared, second_from_other_member);
+    assert_true(compared > 0 && second_from_other_member > 0);
+    pl_access_result_free(r);
+    free_fixture(&f);
+}
+
+static void test_group_merge(void **state)
+{
+    (void)state;
+    check_group_merge("sodermalm", PL_MODE_WALK);
+    check_group_merge("sodermalm", PL_MODE_CAR);
+    check_group_merge("monaco", PL_MODE_CAR);
 }
 
 static void write_file(const char *path, const char *text)
@@ -485,6 +554,7 @@ int main(void)
         cmocka_unit_test(test_parser),
         cmocka_unit_test(test_incremental_sodermalm),
         cmocka_unit_test(test_incremental_monaco),
+        cmocka_unit_test(test_group_merge),
         cmocka_unit_test(test_cli),
     };
     return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);

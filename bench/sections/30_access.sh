@@ -8,7 +8,7 @@ A=$OUT_DIR/access
 mkdir -p "$A"
 note 30_access "## platsa access: stages"
 note 30_access ""
-note 30_access "Median seconds of each stage (wall clock; in brackets its share of the total), then the median CPU seconds of the whole run (both threads). load = reading the GeoPackage layers; graph = building the road graph (or reading the cache); snap = attaching cells and services to the roads; search = 2 searches (distance, time) x k=2 per service type, on 2 threads; summaries = municipality statistics; write = the output GeoPackage (2 cell layers, municipality layer and table, styles, metadata)."
+note 30_access "Median seconds of each stage (wall clock; in brackets its share of the total), then the median CPU seconds of the whole run (both threads). load = reading the GeoPackage layers; graph = building the road graph (or reading the cache); snap = attaching cells and services to the roads; search = 2 searches (distance, time) x k=2 per service type, on 2 threads (a group type analysed with all its members, grocery = grocery_full + grocery_partial, is merged from their answers: 12 searches for the 7 RSP types); summaries = municipality statistics; write = the output GeoPackage (2 cell layers, municipality layer and table, styles, metadata)."
 note 30_access ""
 note 30_access "| size | cells | units | runs | load | graph | snap | search | summaries | write | total | CPU s | peak MB |"
 note 30_access "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
