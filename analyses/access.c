@@ -236,15 +236,17 @@ typedef struct search_job {
 
 static void run_tasks(search_job *J, int reporter)
 {
+    pl_search_work *work = pl_search_work_new(); /* one per thread, reused by its searches */
     for (;;) {
         if (atomic_load(&J->failed))
-            return;
+            break;
         int i = atomic_fetch_add(&J->next, 1);
         if (i >= J->n_tasks)
-            return;
+            break;
         int t = J->task_type[i / 2];
         pl_access_type *at = &J->types[t];
-        pl_search_opts so = {.metric = i % 2 ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY};
+        pl_search_opts so = {.metric = i % 2 ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY,
+                             .work = work};
         pl_label *out = i % 2 ? at->by_time : at->by_dist;
         J->rc[i] = pl_graph_nearest_k(NULL, J->graph, J->sources[t], at->n_services, J->cell_snap, J->n_cells,
                                       &so, out, &J->errs[i]);
@@ -256,6 +258,7 @@ static void run_tasks(search_job *J, int reporter)
             atomic_store(&J->failed, 1);
         }
     }
+    pl_search_work_free(work);
 }
 
 static void *search_worker(void *arg)

@@ -51,6 +51,33 @@ typedef struct search {
     pl_search_stats st;
 } search;
 
+struct pl_search_work {
+    search S;           /* its bucket vectors keep their capacity between searches */
+    void *items;
+    size_t items_bytes;
+};
+
+pl_search_work *pl_search_work_new(void)
+{
+    return pl_calloc(1, sizeof(pl_search_work));
+}
+
+static void free_buckets(search *S)
+{
+    for (unsigned i = 0; i < NB; i++)
+        free(S->bucket[i].v);
+    free(S->overflow.v);
+}
+
+void pl_search_work_free(pl_search_work *w)
+{
+    if (!w)
+        return;
+    free_buckets(&w->S);
+    free(w->items);
+    free(w);
+}
+
 static inline void vec_push(nodevec *v, uint32_t x)
 {
     if (v->n == v->cap) {
@@ -384,10 +411,22 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
     double cutoff = opts->cutoff > 0 ? opts->cutoff : INFINITY; /* NaN and 0 too: none */
     pl_progress(ctx, 0.0, "searching");
 
-    search *Sp = pl_calloc(1, sizeof *Sp);
-    search S = *Sp;
-    free(Sp);
-    S.items = pl_big_calloc((g->n_nodes ? g->n_nodes : 1) * (size_t)STRIDE(K)); /* all ST_FREE */
+    pl_search_work *own = opts->work ? NULL : pl_search_work_new();
+    pl_search_work *w = opts->work ? opts->work : own;
+    size_t items_bytes = (g->n_nodes ? g->n_nodes : 1) * (size_t)STRIDE(K);
+    if (w->items_bytes < items_bytes) {
+        free(w->items);
+        w->items = pl_big_alloc(items_bytes);
+        w->items_bytes = items_bytes;
+    }
+    memset(w->items, 0, items_bytes); /* all ST_FREE */
+    search S = w->S;                  /* a copy on the stack: the hot fields stay local */
+    for (unsigned i = 0; i < NB; i++)
+        S.bucket[i].n = 0;
+    S.overflow.n = 0;
+    S.pending = 0;
+    memset(&S.st, 0, sizeof S.st);
+    S.items = w->items;
     seed_and_run(&S, g, K, M, sources, n_sources, cutoff);
     pl_progress(ctx, 0.8, "searching");
 
@@ -473,10 +512,8 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
         *opts->stats = S.st;
     }
     free(by_edge);
-    free(S.items);
-    for (unsigned i = 0; i < NB; i++)
-        free(S.bucket[i].v);
-    free(S.overflow.v);
+    w->S = S; /* the bucket vectors, grown or not */
+    pl_search_work_free(own);
     pl_progress(ctx, 1.0, "searching");
     return PL_OK;
 }
