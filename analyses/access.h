@@ -127,6 +127,9 @@ void pl_access_group_stats(const pl_access_result *r, const pl_population *pop, 
 
 /* Band index of a value given ascending upper bounds: 0..n_bands-1 for value <= bound,
  * n_bands for beyond the last, -1 for unreachable (infinite/NaN). */
+/* 1 if the label's distance, rounded to the metre as written, is at most within_km. */
+int pl_access_within(const pl_label *l, double within_km);
+
 int pl_band_index(double value, const double *bounds, int n_bounds);
 
 /* Weighted median of values (NaN values skipped); order of values is not changed. */
