@@ -1952,10 +1952,25 @@ static int view_create(pl_gpkg *g, pl_gpkg_layer *v, const pl_view_column *cols,
     int rc = PL_OK;
     if (end_transaction(g) != OGRERR_NONE)
         rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, db_msg(g));
+    /* A misspelt "column" would otherwise be taken for a string literal (SQLite's double-quoted
+     * string fallback): refuse it here, where the view is made and first used. */
+    int dqs_dml = 1, dqs_ddl = 1;
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DML, -1, &dqs_dml);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DDL, -1, &dqs_ddl);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
     char *create = view_sql(v, v->base, cols, n_cols);
     if (rc == PL_OK && sqlite3_exec(g->db, create, NULL, NULL, NULL) != SQLITE_OK)
         rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create the view: %s", g->path, v->name, db_msg(g));
     free(create);
+    sqlite3_stmt *st = NULL;  /* SQLite resolves a view's columns only when it is used */
+    char *use = sqlite3_mprintf("SELECT * FROM \"%w\"", v->name);
+    if (rc == PL_OK && sqlite3_prepare_v2(g->db, use, -1, &st, NULL) != SQLITE_OK)
+        rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create the view: %s", g->path, v->name, db_msg(g));
+    sqlite3_finalize(st);
+    sqlite3_free(use);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DML, dqs_dml, NULL);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DDL, dqs_ddl, NULL);
     if (rc == PL_OK)
         rc = view_exec(g, "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, "
                           "srs_id) SELECT ?1, 'features', ?2, '', last_change, srs_id FROM gpkg_contents "
