@@ -310,6 +310,7 @@ struct pl_gpkg_layer {
     pl_envelope env;
     GEOSWKBWriter *wkb_writer; /* pl_gpkg_set_geos's, created on first use */
     int srs_id;                /* gpkg_geometry_columns.srs_id GDAL chose */
+    const pl_gpkg_layer *base; /* a view (pl_gpkg_view_add): the table it selects from; NULL: a table */
     /* Writer-thread state: */
     sqlite3_stmt *ins;         /* INSERT INTO the layer's table, prepared on first row */
     sqlite3_stmt *ins_multi;   /* the same for MULTI_ROWS rows at once (NULL: not possible) */
@@ -1659,72 +1660,68 @@ static int layer_check_table(pl_gpkg *g, pl_gpkg_layer *l, pl_error *err)
     return PL_OK;
 }
 
-pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, const char *title,
-                                 const pl_field_def *fields, int n_fields, const pl_style *style,
-                                 pl_error *err)
+/* The checks every new layer (table or view) passes: a free, allowed name and title,
+ * named fields without duplicates, a style that fits the fields. */
+static int check_new_layer(pl_gpkg *g, const char *name, const char *title, int spatial,
+                           const pl_field_def *fields, int n_fields, const pl_style *style, pl_error *err)
 {
-    if (!g) {
-        pl_error_set(err, PL_EINTERNAL, "pl_gpkg_layer_add: no output");
-        return NULL;
-    }
     if (g->failed) {
         sticky(g, err);
-        return NULL;
+        return -1;
     }
     if (!name || !*name) {
         pl_error_set(err, PL_EINTERNAL, "%s: layer without a name", g->path);
-        return NULL;
+        return -1;
     }
     for (const char *c = name; *c; c++) {
         if (*c == '/' || *c == '\\' || (unsigned char)*c < 0x20) {
             pl_error_set(err, PL_EINTERNAL, "%s: layer name '%s' has a slash or control character", g->path, name);
-            return NULL;
+            return -1;
         }
     }
     if (strcasecmp(name, "layer_styles") == 0 || strncasecmp(name, "gpkg_", 5) == 0 ||
         strncasecmp(name, "rtree_", 6) == 0 || strncasecmp(name, "sqlite_", 7) == 0) {
         pl_error_set(err, PL_EINTERNAL, "%s: layer name '%s' is reserved", g->path, name);
-        return NULL;
+        return -1;
     }
     for (int i = 0; i < g->n_layers; i++) {
         const pl_gpkg_layer *o = g->layers[i];
         if (strcasecmp(o->name, name) == 0 || (title && strcasecmp(o->name, title) == 0) ||
             (o->title && (strcasecmp(o->title, name) == 0 || (title && strcasecmp(o->title, title) == 0)))) {
             pl_error_set(err, PL_EINTERNAL, "%s: layer name or title '%s' used twice", g->path, name);
-            return NULL;
+            return -1;
         }
-    }
-    int spatial = geom_type != wkbNone;
-    if (!(geom_type == wkbNone || (geom_type >= wkbUnknown && geom_type <= wkbGeometryCollection))) {
-        pl_error_set(err, PL_EINTERNAL, "%s:%s: unsupported geometry type %d", g->path, name, geom_type);
-        return NULL;
     }
     if (n_fields < 0 || (n_fields > 0 && !fields)) {
         pl_error_set(err, PL_EINTERNAL, "%s:%s: bad field list", g->path, name);
-        return NULL;
+        return -1;
     }
     for (int i = 0; i < n_fields; i++) {
         if (!fields[i].name || !*fields[i].name || strcasecmp(fields[i].name, "fid") == 0 ||
             strcasecmp(fields[i].name, "geom") == 0) {
             pl_error_set(err, PL_EINTERNAL, "%s:%s: field %d has no name or a reserved one (fid, geom)", g->path,
                          name, i);
-            return NULL;
+            return -1;
         }
         for (int k = 0; k < i; k++) {
             if (strcasecmp(fields[k].name, fields[i].name) == 0) {
                 pl_error_set(err, PL_EINTERNAL, "%s:%s: field '%s' defined twice", g->path, name, fields[i].name);
-                return NULL;
+                return -1;
             }
         }
     }
-    if (check_style(g, name, spatial, fields, n_fields, style, err) != PL_OK)
-        return NULL;
+    return check_style(g, name, spatial, fields, n_fields, style, err) == PL_OK ? 0 : -1;
+}
 
+/* A new layer's description: deep copies of its fields, its style name and QML; added to g. */
+static pl_gpkg_layer *new_layer(pl_gpkg *g, const char *name, const char *title, OGRwkbGeometryType gtype,
+                                const pl_field_def *fields, int n_fields, const pl_style *style, pl_error *err)
+{
     pl_gpkg_layer *l = pl_calloc(1, sizeof *l);
     l->g = g;
     l->name = pl_strdup(name);
     l->title = dup_or_null(title);
-    l->gtype = (OGRwkbGeometryType)geom_type;
+    l->gtype = gtype;
     l->csv_slot = -1;
     l->n_fields = n_fields;
     l->fields = pl_calloc((size_t)n_fields + 1, sizeof *l->fields);
@@ -1753,7 +1750,7 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
             free_layer(l);
             return NULL;
         }
-    } else if (!spatial && has_aliases(l)) {
+    } else if (gtype == wkbNone && has_aliases(l)) {
         /* Attribute tables: QGIS 3.22 with GDAL 3.6 ignores gpkg_data_columns, but it does load a
          * default layer_styles row with f_geometry_column '' (checked with QGIS 3.22.16), so an
          * alias-only style gives summary tables their Swedish column names too. */
@@ -1771,6 +1768,27 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
     }
     g->layers = pl_realloc(g->layers, ((size_t)g->n_layers + 1) * sizeof *g->layers);
     g->layers[g->n_layers++] = l;
+    return l;
+}
+
+pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, const char *title,
+                                 const pl_field_def *fields, int n_fields, const pl_style *style,
+                                 pl_error *err)
+{
+    if (!g) {
+        pl_error_set(err, PL_EINTERNAL, "pl_gpkg_layer_add: no output");
+        return NULL;
+    }
+    int spatial = geom_type != wkbNone;
+    if (check_new_layer(g, name, title, spatial, fields, n_fields, style, err) != 0)
+        return NULL;
+    if (!(geom_type == wkbNone || (geom_type >= wkbUnknown && geom_type <= wkbGeometryCollection))) {
+        pl_error_set(err, PL_EINTERNAL, "%s:%s: unsupported geometry type %d", g->path, name, geom_type);
+        return NULL;
+    }
+    pl_gpkg_layer *l = new_layer(g, name, title, (OGRwkbGeometryType)geom_type, fields, n_fields, style, err);
+    if (!l)
+        return NULL;
 
     /* CSV twin of an attribute table. */
     if (g->csv && !spatial) {
@@ -1857,6 +1875,149 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
     if (rc == PL_OK)
         l->vals = pl_calloc((size_t)n_fields + 1, sizeof *l->vals);
     return rc == PL_OK ? l : NULL;
+}
+
+/* ------------------------------------------------------------------ views */
+
+/* The base column whose declared type a view column takes: for a plain column the base's
+ * own, for a computed one any base column of the same field type. */
+static const pl_field_def *type_donor(const pl_gpkg_layer *base, const pl_view_column *c)
+{
+    for (int i = 0; i < base->n_fields; i++) {
+        const pl_field_def *f = &base->fields[i];
+        if (c->sql ? f->type == c->field.type : strcmp(f->name, c->field.name) == 0)
+            return f->type == c->field.type ? f : NULL;
+    }
+    return NULL;
+}
+
+/* CREATE VIEW "name" AS SELECT "fid", "geom", <columns> FROM "base".
+ * GDAL 3.6 takes a view's field types from the declared types SQLite reports for its columns,
+ * and SQLite 3.40 reports one only for a plain column (or a scalar subquery of one); a computed
+ * column would read as String. So a computed column is a scalar subquery whose last SELECT,
+ * the one SQLite types a compound by, is an empty SELECT of a base column of the same type:
+ *   (SELECT <expr> UNION ALL SELECT "<donor>" FROM "<base>" WHERE 0)
+ * which yields <expr> (its first row) with the donor's type. (A compound view, typed by an
+ * empty first SELECT, reads the same, but SQLite materialises it for GDAL's join with the
+ * R-tree: 2.3 s instead of 1 ms for a 10 km square of the 605,490-cell national grid.)
+ * The first column, an integer from base's fid, is the view's fid for GDAL, and base's fid and
+ * geometry let GDAL use base's R-tree for spatial filters on the view. */
+static char *view_sql(const pl_gpkg_layer *v, const pl_gpkg_layer *base, const pl_view_column *cols, int n_cols)
+{
+    pl_strbuf b = {0};
+    pl_sb_puts(&b, "CREATE VIEW ");
+    quoted_identifier(&b, v->name);
+    pl_sb_puts(&b, " AS SELECT \"fid\", \"geom\"");
+    for (int i = 0; i < n_cols; i++) {
+        pl_sb_puts(&b, ", ");
+        if (cols[i].sql) {
+            pl_sb_printf(&b, "(SELECT %s UNION ALL SELECT ", cols[i].sql);
+            quoted_identifier(&b, type_donor(base, &cols[i])->name);
+            pl_sb_puts(&b, " FROM ");
+            quoted_identifier(&b, base->name);
+            pl_sb_puts(&b, " WHERE 0) AS ");
+        }
+        quoted_identifier(&b, cols[i].field.name);
+    }
+    pl_sb_puts(&b, " FROM ");
+    quoted_identifier(&b, base->name);
+    return b.s;
+}
+
+/* Runs `sql` with ?1 = view name, ?2 = identifier, ?3 = base name; it must change one row. */
+static int view_exec(pl_gpkg *g, const char *sql, const pl_gpkg_layer *v, pl_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int ok = sqlite3_prepare_v2(g->db, sql, -1, &st, NULL) == SQLITE_OK;
+    if (ok) {
+        sqlite3_bind_text(st, 1, v->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, v->title ? v->title : v->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, v->base->name, -1, SQLITE_STATIC);
+        ok = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(g->db) == 1;
+    }
+    int rc = ok ? PL_OK : fail(g, err, PL_EINTERNAL, "%s:%s: cannot register the view: %s", g->path, v->name,
+                               db_msg(g));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The view and its gpkg_contents and gpkg_geometry_columns rows, as base's (srs, geometry type,
+ * timestamp; the extent follows at commit). No gpkg_ogr_contents row: GDAL then counts the view's
+ * rows (0.1 s for 605,490), which stays right if base is edited later. */
+static int view_create(pl_gpkg *g, pl_gpkg_layer *v, const pl_view_column *cols, int n_cols, pl_error *err)
+{
+    if (drain(g, err) != PL_OK)
+        return err->code;
+    gdal_enter(g);
+    int rc = PL_OK;
+    if (end_transaction(g) != OGRERR_NONE)
+        rc = fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, db_msg(g));
+    /* A misspelt "column" would otherwise be taken for a string literal (SQLite's double-quoted
+     * string fallback): refuse it here, where the view is made and first used. */
+    int dqs_dml = 1, dqs_ddl = 1;
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DML, -1, &dqs_dml);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DDL, -1, &dqs_ddl);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DML, 0, NULL);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DDL, 0, NULL);
+    char *create = view_sql(v, v->base, cols, n_cols);
+    if (rc == PL_OK && sqlite3_exec(g->db, create, NULL, NULL, NULL) != SQLITE_OK)
+        rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create the view: %s", g->path, v->name, db_msg(g));
+    free(create);
+    sqlite3_stmt *st = NULL;  /* SQLite resolves a view's columns only when it is used */
+    char *use = sqlite3_mprintf("SELECT * FROM \"%w\"", v->name);
+    if (rc == PL_OK && sqlite3_prepare_v2(g->db, use, -1, &st, NULL) != SQLITE_OK)
+        rc = fail(g, err, PL_EINTERNAL, "%s:%s: cannot create the view: %s", g->path, v->name, db_msg(g));
+    sqlite3_finalize(st);
+    sqlite3_free(use);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DML, dqs_dml, NULL);
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_DQS_DDL, dqs_ddl, NULL);
+    if (rc == PL_OK)
+        rc = view_exec(g, "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, "
+                          "srs_id) SELECT ?1, 'features', ?2, '', last_change, srs_id FROM gpkg_contents "
+                          "WHERE table_name = ?3", v, err);
+    if (rc == PL_OK)
+        rc = view_exec(g, "INSERT INTO gpkg_geometry_columns (table_name, column_name, geometry_type_name, srs_id, "
+                          "z, m) SELECT ?1, column_name, geometry_type_name, srs_id, z, m FROM gpkg_geometry_columns "
+                          "WHERE table_name = ?3", v, err);
+    gdal_leave();
+    return rc;
+}
+
+pl_gpkg_layer *pl_gpkg_view_add(pl_gpkg *g, const char *name, const char *title, const pl_gpkg_layer *base,
+                                const pl_view_column *cols, int n_cols, const pl_style *style, pl_error *err)
+{
+    if (!g) {
+        pl_error_set(err, PL_EINTERNAL, "pl_gpkg_view_add: no output");
+        return NULL;
+    }
+    if (!base || base->g != g || base->base || base->gtype == wkbNone) {
+        pl_error_set(err, PL_EINTERNAL, "%s:%s: a view needs a spatial table layer of the same output", g->path,
+                     name ? name : "");
+        return NULL;
+    }
+    if (n_cols < 0 || (n_cols > 0 && !cols)) {
+        pl_error_set(err, PL_EINTERNAL, "%s:%s: bad column list", g->path, name ? name : "");
+        return NULL;
+    }
+    pl_field_def *fields = pl_calloc((size_t)n_cols + 1, sizeof *fields);
+    for (int i = 0; i < n_cols; i++)
+        fields[i] = cols[i].field;
+    pl_gpkg_layer *v = NULL;
+    if (check_new_layer(g, name, title, 1, fields, n_cols, style, err) == 0) {
+        int i = 0;
+        while (i < n_cols && type_donor(base, &cols[i]))
+            i++;
+        if (i < n_cols)
+            pl_error_set(err, PL_EINTERNAL, "%s:%s: column '%s': %s has no column of %s", g->path, name,
+                         fields[i].name, base->name, cols[i].sql ? "its type" : "that name and type");
+        else
+            v = new_layer(g, name, title, base->gtype, fields, n_cols, style, err);
+    }
+    free(fields);
+    if (!v)
+        return NULL;
+    v->base = base;
+    return view_create(g, v, cols, n_cols, err) == PL_OK ? v : NULL;
 }
 
 /* ------------------------------------------------------------------ rows */
@@ -2149,6 +2310,8 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err)
     pl_gpkg *g = l->g;
     if (g->failed)
         return sticky(g, err);
+    if (l->base)
+        return fail(g, err, PL_EINTERNAL, "%s:%s: a view has no rows of its own", g->path, l->name);
     if (!l->in_row)
         return fail(g, err, PL_EINTERNAL, "%s:%s: pl_gpkg_row_end without pl_gpkg_row_begin", g->path, l->name);
     l->in_row = 0;
@@ -2247,7 +2410,7 @@ static int write_layer_styles(pl_gpkg *g, pl_error *err)
         OGR_F_SetFieldString(f, FI("f_table_catalog"), "");
         OGR_F_SetFieldString(f, FI("f_table_schema"), "");
         OGR_F_SetFieldString(f, FI("f_table_name"), l->name);
-        OGR_F_SetFieldString(f, FI("f_geometry_column"), OGR_L_GetGeometryColumn(l->lyr));
+        OGR_F_SetFieldString(f, FI("f_geometry_column"), l->lyr ? OGR_L_GetGeometryColumn(l->lyr) : "geom");
         OGR_F_SetFieldString(f, FI("styleName"), l->style_name);
         OGR_F_SetFieldString(f, FI("styleQML"), l->qml);
         OGR_F_SetFieldString(f, FI("styleSLD"), "");
@@ -2311,7 +2474,11 @@ static void metadata_json(const pl_gpkg *g, pl_strbuf *b)
         const pl_gpkg_layer *l = g->layers[i];
         pl_sb_puts(b, i ? ",\n    {\"name\": " : "\n    {\"name\": ");
         pl_sb_json(b, l->name);
-        pl_sb_printf(b, ", \"rows\": %lld}", l->n_rows);
+        if (l->base) {
+            pl_sb_puts(b, ", \"view_of\": ");
+            pl_sb_json(b, l->base->name);
+        }
+        pl_sb_printf(b, ", \"rows\": %lld}", l->base ? l->base->n_rows : l->n_rows);
     }
     pl_sb_puts(b, g->n_layers ? "\n  ]\n}\n" : "]\n}\n");
 }
@@ -2357,18 +2524,29 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
 }
 
 /* What GDAL would have written had it inserted the rows: per spatial layer the R-tree index
- * and the gpkg_contents extent, per layer the gpkg_ogr_contents feature count. */
+ * and the gpkg_contents extent, per layer the gpkg_ogr_contents feature count. A view gets
+ * its base's extent (bases come first in g->layers). */
 static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
 {
-    sqlite3_stmt *ext = NULL, *cnt = NULL;
+    sqlite3_stmt *ext = NULL, *cnt = NULL, *vext = NULL;
     int rc = 0;
     if (sqlite3_prepare_v2(db, "UPDATE gpkg_contents SET min_x = ?, max_x = ?, min_y = ?, max_y = ? "
                                "WHERE lower(table_name) = lower(?)", -1, &ext, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)",
-                           -1, &cnt, NULL) != SQLITE_OK)
+                           -1, &cnt, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "UPDATE gpkg_contents SET (min_x, max_x, min_y, max_y) = (SELECT min_x, max_x, "
+                               "min_y, max_y FROM gpkg_contents WHERE table_name = ?2) WHERE table_name = ?1",
+                           -1, &vext, NULL) != SQLITE_OK)
         rc = -1;
     for (int i = 0; rc == 0 && i < g->n_layers; i++) {
         pl_gpkg_layer *l = g->layers[i];
+        if (l->base) {
+            sqlite3_bind_text(vext, 1, l->name, -1, SQLITE_STATIC);
+            sqlite3_bind_text(vext, 2, l->base->name, -1, SQLITE_STATIC);
+            rc = sqlite3_step(vext) == SQLITE_DONE ? 0 : -1;
+            sqlite3_reset(vext);
+            continue;
+        }
         if (l->gtype != wkbNone) {
             int has_extent = l->rtree.n > 0;  /* else GDAL leaves the extent NULL */
             pl_envelope e = l->rtree.extent;
@@ -2396,6 +2574,7 @@ static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
         fail(g, err, PL_EINTERNAL, "%s: cannot write the spatial index: %s", g->path, sqlite3_errmsg(db));
     sqlite3_finalize(ext);
     sqlite3_finalize(cnt);
+    sqlite3_finalize(vext);
     return rc;
 }
 

@@ -86,6 +86,23 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
                                  const pl_field_def *fields, int n_fields, const pl_style *style,
                                  pl_error *err);
 
+/* A column of a view layer (pl_gpkg_view_add): its field and the SQLite expression over the
+ * base layer's columns that gives its value. */
+typedef struct pl_view_column {
+    pl_field_def field;
+    const char *sql;   /* NULL: the base layer's column of the same name (and type) */
+} pl_view_column;
+
+/* Adds a spatial layer that is an SQL view over `base`, a spatial table layer of the same
+ * output: base's fid, geometry and rows with the given columns. Nothing is written for it but
+ * the view and its registration (gpkg_contents with base's srs and, at commit, extent;
+ * gpkg_geometry_columns), so it costs no rows. GDAL 3.6, and QGIS through it, reads it as a
+ * feature layer: fid "fid", each field of its type, base's R-tree for spatial filters.
+ * Styles, aliases and metadata as pl_gpkg_layer_add. A computed column needs a base field of
+ * its type (see view_sql in gpkg_writer.c). The view's layer takes no rows. */
+pl_gpkg_layer *pl_gpkg_view_add(pl_gpkg *g, const char *name, const char *title, const pl_gpkg_layer *base,
+                                const pl_view_column *cols, int n_cols, const pl_style *style, pl_error *err);
+
 /* Row building: begin, set values by field index, set geometry, end.
  * Unset fields are NULL. Rows are written in batched transactions, by a writer thread:
  * pl_gpkg_row_end hands the finished row over and returns while the caller builds the

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <gdal.h>
+#include <ogr_api.h>
 
 #include "../analyses/access.h"
 #include "../analyses/classify.h"
@@ -347,6 +348,104 @@ static void test_weighted_median_property(void **state)
 #undef NEXT
 }
 
+/* The written GeoPackage read back with GDAL: service_level (a view over access_cells) lists
+ * like a table, with integer flags that agree with the distances computed here and with
+ * access_cells' service_level (a type is within when its written km, to the metre, is). */
+static void test_service_level_layer_in_gdal(void **state)
+{
+    (void)state;
+    /* --within 3.11: c5's nearest store is 3,110 m away (to within a millimetre), written as
+     * 3.110 km, and so within. */
+    const char *dir = fixture_dir();
+    char pop[600], svc[600], roads[600], munis[600], out[600];
+    snprintf(pop, sizeof pop, "%s/population.geojson", dir);
+    snprintf(svc, sizeof svc, "%s/services.geojson", dir);
+    snprintf(roads, sizeof roads, "%s/roads.geojson", dir);
+    snprintf(munis, sizeof munis, "%s/munis.geojson", dir);
+    snprintf(out, sizeof out, "%s/out.gpkg", dir);
+    char *argv[] = {"access", "-p", pop, "-s", svc, "-r", roads, "-m", munis, "--types", "grocery,fuel",
+                    "--within", "3.11", "-o", out, "--overwrite"};
+    pl_access_opts o;
+    memset(&o, 0, sizeof o);
+    char *pos[1];
+    int npos = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_options_parse(pl_access_options, &o, (int)(sizeof argv / sizeof argv[0]), argv, pos, 0,
+                                      &npos, &err), PL_OK);
+    fixture f;
+    load_fixture(&f);
+    assert_int_equal(pl_access_run(f.ctx, &o, "test", &err), PL_OK);
+    int types[2] = {pl_service_types_find(f.types, "grocery"), pl_service_types_find(f.types, "fuel")};
+    pl_access_params p = {.types = types, .n_types = 2, .mode = PL_MODE_CAR, .within_km = o.within_km,
+                          .max_snap_m = o.max_snap_m};
+    pl_access_result *r = NULL;
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+
+    GDALDatasetH ds = GDALOpenEx(out, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRLayerH cells = GDALDatasetGetLayerByName(ds, "access_cells");
+    OGRLayerH sl = GDALDatasetGetLayerByName(ds, "service_level");
+    assert_non_null(cells);
+    assert_non_null(sl);
+    assert_int_equal(GDALDatasetGetLayerCount(ds), 5);  /* cells, level, municipalities + table, styles */
+    assert_string_equal(OGR_L_GetName(GDALDatasetGetLayer(ds, 1)), "service_level");
+    assert_int_equal(OGR_L_GetFeatureCount(sl, 1), (GIntBig)f.pop->n);
+    assert_string_equal(OGR_L_GetFIDColumn(sl), "fid");
+    assert_int_equal(wkbFlatten(OGR_L_GetGeomType(sl)), wkbPoint);
+    assert_true(OGR_L_TestCapability(sl, OLCFastSpatialFilter));  /* access_cells' R-tree */
+    static const struct {
+        const char *name;
+        OGRFieldType type;
+    } want[] = {{"cell_id", OFTString}, {"kommun", OFTString}, {"pop", OFTReal}, {"service_level", OFTInteger},
+                {"types_total", OFTInteger}, {"grocery_within", OFTInteger}, {"fuel_within", OFTInteger}};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(sl);
+    assert_int_equal(OGR_FD_GetFieldCount(defn), 7);
+    for (int i = 0; i < 7; i++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, i);
+        assert_string_equal(OGR_Fld_GetNameRef(fd), want[i].name);
+        assert_int_equal(OGR_Fld_GetType(fd), want[i].type);
+    }
+    int n = 0, n_within = 0, n_outside = 0;
+    OGRFeatureH ft;
+    OGR_L_ResetReading(sl);
+    while ((ft = OGR_L_GetNextFeature(sl)) != NULL) {
+        long c = cell_index(f.pop, OGR_F_GetFieldAsString(ft, 0));
+        OGRFeatureH cf = OGR_L_GetFeature(cells, OGR_F_GetFID(ft));  /* same fid, same cell */
+        assert_non_null(cf);
+        assert_string_equal(OGR_F_GetFieldAsString(cf, 0), f.pop->id[c]);
+        assert_true(OGR_G_Equals(OGR_F_GetGeometryRef(ft), OGR_F_GetGeometryRef(cf)));
+        assert_true(OGR_F_GetFieldAsDouble(ft, 2) == f.pop->pop[c]);
+        int level = 0;
+        for (int t = 0; t < 2; t++) {
+            double km = round(r->types[t].by_dist[c * 2].dist_m / 1000.0 * 1000) / 1000;  /* as written */
+            int in = km <= o.within_km;
+            assert_int_equal(OGR_F_GetFieldAsInteger(ft, 5 + t), in);
+            level += in;
+            n_within += in;
+            n_outside += !in;
+        }
+        assert_int_equal(OGR_F_GetFieldAsInteger(ft, 3), level);
+        assert_int_equal(OGR_F_GetFieldAsInteger(cf, OGR_F_GetFieldIndex(cf, "service_level")), level);
+        assert_int_equal(OGR_F_GetFieldAsInteger(ft, 4), 2);
+        OGR_F_Destroy(cf);
+        OGR_F_Destroy(ft);
+        n++;
+    }
+    assert_int_equal(n, (int)f.pop->n);
+    assert_true(n_within > 0 && n_outside > 0);
+    /* A spatial filter around c0 finds c0 only, through the index. */
+    OGR_L_SetSpatialFilterRect(sl, X0 - 50, Y0 + 50, X0 + 50, Y0 + 150);
+    ft = OGR_L_GetNextFeature(sl);
+    assert_non_null(ft);
+    assert_string_equal(OGR_F_GetFieldAsString(ft, 0), "c0");
+    OGR_F_Destroy(ft);
+    assert_null(OGR_L_GetNextFeature(sl));
+    GDALClose(ds);
+    pl_access_result_free(r);
+    free_fixture(&f);
+    pl_options_free(pl_access_options, &o);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -357,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_population_totals_and_bands),
         cmocka_unit_test(test_region_keeps_services_outside),
         cmocka_unit_test(test_classify_by_car_time),
+        cmocka_unit_test(test_service_level_layer_in_gdal),
     };
     return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }

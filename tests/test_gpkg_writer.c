@@ -1105,6 +1105,160 @@ static void test_real_data_roundtrip(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ------------------------------------------------------------------ views */
+
+/* A base point layer of 5 rows: id "r0".."r4", n = 10 i, km = 1.5 i (NULL for r4). */
+static pl_gpkg_layer *view_base(pl_gpkg *g, pl_error *err)
+{
+    static const pl_field_def f[] = {{"id", PL_FIELD_TEXT, "Id", NULL}, {"n", PL_FIELD_INT, "Antal", NULL},
+                                     {"km", PL_FIELD_REAL, "Avstånd", NULL}};
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "rutor", 1, "Rutor", f, 3, NULL, err);
+    assert_non_null(l);
+    for (int i = 0; i < 5; i++) {
+        char id[8];
+        snprintf(id, sizeof id, "r%d", i);
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, id);
+        pl_gpkg_set_int(l, 1, 10 * i);
+        pl_gpkg_set_real(l, 2, i < 4 ? 1.5 * i : NAN);
+        pl_gpkg_set_xy(l, 670000 + 1000 * i, 6580000 + 500 * i);
+        assert_int_equal(pl_gpkg_row_end(l, err), PL_OK);
+    }
+    return l;
+}
+
+static const pl_view_column VIEW_COLS[] = {
+    {{"id", PL_FIELD_TEXT, "Ruta", NULL}, NULL},
+    {{"n", PL_FIELD_INT, NULL, NULL}, NULL},
+    {{"inom", PL_FIELD_INT, "Inom 3 km", "1 if km <= 3"}, "coalesce(\"km\" <= 3, 0)"},
+    {{"antal_typer", PL_FIELD_INT, NULL, NULL}, "7"},
+    {{"halva", PL_FIELD_REAL, NULL, NULL}, "\"km\" / 2"},
+    {{"namn", PL_FIELD_TEXT, NULL, NULL}, "'ruta ' || \"id\""},
+};
+
+static void test_view_layer(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_writer/view");
+    char out[4200];
+    snprintf(out, sizeof out, "%s/res.gpkg", dir);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_gpkg_opts o = {.overwrite = 1, .timestamp = "2024-01-01"};
+    pl_gpkg *g = pl_gpkg_create(ctx, out, &o, &err);
+    assert_non_null(g);
+    pl_gpkg_layer *base = view_base(g, &err);
+    /* Refused without spoiling the output: no base, a computed column without a base column of
+     * its type, a plain column the base lacks. */
+    assert_null(pl_gpkg_view_add(g, "v", NULL, NULL, VIEW_COLS, 6, NULL, &err));
+    assert_non_null(strstr(err.msg, "spatial table layer"));
+    pl_view_column big = {{"stor", PL_FIELD_INT64, NULL, NULL}, "1"};
+    assert_null(pl_gpkg_view_add(g, "v", NULL, base, &big, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "column 'stor': rutor has no column of its type"));
+    pl_view_column missing = {{"saknas", PL_FIELD_INT, NULL, NULL}, NULL};
+    assert_null(pl_gpkg_view_add(g, "v", NULL, base, &missing, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "no column of that name and type"));
+    pl_style pf = {.kind = PL_STYLE_PASS_FAIL, .field = "inom"};
+    pl_gpkg_layer *v = pl_gpkg_view_add(g, "nara", "Nära", base, VIEW_COLS, 6, &pf, &err);
+    assert_non_null(v);
+    static const pl_field_def tf[] = {{"x", PL_FIELD_INT, "X", NULL}};
+    assert_non_null(pl_gpkg_layer_add(g, "tabell", 100, NULL, tf, 1, NULL, &err));  /* layers may follow */
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+
+    /* GDAL: a feature layer with the base's fids, geometry, extent and R-tree, typed fields. */
+    GDALDatasetH ds = GDALOpenEx(out, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_string_equal(OGR_L_GetName(GDALDatasetGetLayer(ds, 1)), "nara");  /* right after its base */
+    OGRLayerH bl = GDALDatasetGetLayerByName(ds, "rutor"), vl = GDALDatasetGetLayerByName(ds, "nara");
+    assert_non_null(vl);
+    assert_string_equal(OGR_L_GetFIDColumn(vl), "fid");
+    assert_int_equal(OGR_L_GetGeomType(vl), wkbPoint);
+    assert_true(OGR_L_TestCapability(vl, OLCFastSpatialFilter));
+    assert_int_equal(OGR_L_GetFeatureCount(vl, 1), 5);
+    OGREnvelope eb, ev;
+    assert_int_equal(OGR_L_GetExtent(bl, &eb, 0), OGRERR_NONE);
+    assert_int_equal(OGR_L_GetExtent(vl, &ev, 0), OGRERR_NONE);
+    assert_true(eb.MinX == ev.MinX && eb.MaxX == ev.MaxX && eb.MinY == ev.MinY && eb.MaxY == ev.MaxY);
+    assert_true(ev.MinX == 670000 && ev.MaxY == 6582000);
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(vl);
+    assert_non_null(srs);
+    assert_true(OSRIsSame(srs, OGR_L_GetSpatialRef(bl)));
+    static const OGRFieldType want[] = {OFTString, OFTInteger, OFTInteger, OFTInteger, OFTReal, OFTString};
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(vl);
+    assert_int_equal(OGR_FD_GetFieldCount(defn), 6);
+    for (int i = 0; i < 6; i++) {
+        assert_string_equal(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)), VIEW_COLS[i].field.name);
+        assert_int_equal(OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, i)), want[i]);
+    }
+    OGRFeatureH ft;
+    int i = 0;
+    while ((ft = OGR_L_GetNextFeature(vl)) != NULL) {
+        OGRFeatureH bf = OGR_L_GetFeature(bl, OGR_F_GetFID(ft));
+        assert_non_null(bf);
+        assert_string_equal(OGR_F_GetFieldAsString(ft, 0), OGR_F_GetFieldAsString(bf, 0));
+        assert_true(OGR_G_Equals(OGR_F_GetGeometryRef(ft), OGR_F_GetGeometryRef(bf)));
+        assert_int_equal(OGR_F_GetFieldAsInteger(ft, 1), 10 * i);
+        assert_int_equal(OGR_F_GetFieldAsInteger(ft, 2), i < 4 && 1.5 * i <= 3);  /* NULL km: 0 */
+        assert_int_equal(OGR_F_GetFieldAsInteger(ft, 3), 7);
+        if (i < 4)
+            assert_true(OGR_F_GetFieldAsDouble(ft, 4) == 0.75 * i);
+        else
+            assert_true(OGR_F_IsFieldNull(ft, 4));
+        char want_name[16];
+        snprintf(want_name, sizeof want_name, "ruta r%d", i);
+        assert_string_equal(OGR_F_GetFieldAsString(ft, 5), want_name);
+        OGR_F_Destroy(bf);
+        OGR_F_Destroy(ft);
+        i++;
+    }
+    assert_int_equal(i, 5);
+    OGR_L_SetSpatialFilterRect(vl, 670900, 6580400, 671100, 6580600);  /* r1 only */
+    ft = OGR_L_GetNextFeature(vl);
+    assert_non_null(ft);
+    assert_string_equal(OGR_F_GetFieldAsString(ft, 0), "r1");
+    OGR_F_Destroy(ft);
+    assert_null(OGR_L_GetNextFeature(vl));
+    GDALClose(ds);
+
+    /* As stored: registration, style, aliases and metadata like a table's; no table or R-tree. */
+    sqlite3 *db = open_db(out);
+    assert_sql_text(db, "SELECT type FROM sqlite_master WHERE name = 'nara'", "view");
+    assert_int_equal(sql_int(db, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'rtree_nara%'"), 0);
+    assert_sql_text(db, "SELECT data_type || ' ' || identifier || ' ' || srs_id FROM gpkg_contents "
+                        "WHERE table_name = 'nara'", "features Nära 3006");
+    assert_sql_text(db, "SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = 'nara'", "POINT");
+    assert_sql_text(db, "SELECT styleName || ' ' || f_geometry_column FROM layer_styles WHERE f_table_name = 'nara'",
+                    "nara geom");
+    assert_sql_text(db, "SELECT title FROM gpkg_data_columns WHERE table_name = 'nara' AND column_name = 'inom'",
+                    "Inom 3 km");
+    char *md = sql_text(db, "SELECT metadata FROM gpkg_metadata");
+    assert_non_null(strstr(md, "{\"name\": \"nara\", \"view_of\": \"rutor\", \"rows\": 5}"));
+    free(md);
+    sqlite3_close(db);
+    char *qml = qgis_load_style(out, "nara");
+    assert_non_null(qml);
+    assert_non_null(strstr(qml, "alias field=\"inom\" index=\"3\" name=\"Inom 3 km\""));
+    free(qml);
+
+    /* A view takes no rows; an expression SQLite rejects fails the output. */
+    g = pl_gpkg_create(ctx, out, &o, &err);
+    base = view_base(g, &err);
+    v = pl_gpkg_view_add(g, "nara", NULL, base, VIEW_COLS, 6, NULL, &err);
+    assert_non_null(v);
+    pl_gpkg_row_begin(v);
+    assert_int_equal(pl_gpkg_row_end(v, &err), PL_EINTERNAL);
+    assert_non_null(strstr(err.msg, "a view has no rows of its own"));
+    pl_gpkg_abort(g);
+    g = pl_gpkg_create(ctx, out, &o, &err);
+    base = view_base(g, &err);
+    pl_view_column bad = {{"fel", PL_FIELD_INT, NULL, NULL}, "\"saknas\" + 1"};
+    assert_null(pl_gpkg_view_add(g, "nara", NULL, base, &bad, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "cannot create the view: no such column: saknas"));
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_EINTERNAL);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1124,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_batched_transactions),
         cmocka_unit_test(test_wrong_geometry_fails_the_output),
         cmocka_unit_test(test_style_and_layer_validation),
+        cmocka_unit_test(test_view_layer),
         cmocka_unit_test(test_timestamp_parsing),
         cmocka_unit_test(test_sha256_streams),
         cmocka_unit_test(test_real_data_roundtrip),

@@ -7,7 +7,9 @@ does, and checks what the user would see:
     renderer type, same number of classes as the stored QML), not QGIS's single symbol;
   * field aliases are the Swedish titles of gpkg_data_columns (attribute tables too when
     the GeoPackage has a layer_styles row for them; otherwise reported as a known gap);
-  * a rendered 800x600 PNG of the layer is not blank.
+  * a rendered 800x600 PNG of the layer is not blank;
+  * a layer stored as an SQL view (service_level over access_cells) has every field of its
+    declared type (no computed column falling back to String) and all of its rows.
 
 Usage: check_styles.py [--png-dir DIR] [--strict-table-aliases] GPKG...
 Prints one line per layer and closes with "N passed, N failed"; exit 1 on any failure.
@@ -28,7 +30,7 @@ from qgis.core import (
     QgsMapSettings,
     QgsVectorLayer,
 )
-from qgis.PyQt.QtCore import QSize  # noqa: E402
+from qgis.PyQt.QtCore import QSize, QVariant  # noqa: E402
 from qgis.PyQt.QtGui import QColor, QImage  # noqa: E402
 
 SIZE = (800, 600)
@@ -58,7 +60,11 @@ def stored(gpkg):
                     "SELECT table_name, column_name, title FROM gpkg_data_columns"):
                 if title:
                     aliases.setdefault(t, {})[c] = title
-        return layers, styles, aliases
+        views = {}
+        for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'view'"):
+            views[name] = ({c[1]: c[2] for c in db.execute(f'PRAGMA table_info("{name}")')},
+                           db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0])
+        return layers, styles, aliases, views
     finally:
         db.close()
 
@@ -135,11 +141,35 @@ def colour_seen(c, seen, tol=3):
     return any(abs(c[0] - s[0]) <= tol and abs(c[1] - s[1]) <= tol and abs(c[2] - s[2]) <= tol for s in seen)
 
 
-def check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict_tables):
+# Declared SQLite types of platsa's columns and the QVariant types QGIS gives them.
+QGIS_TYPES = {"MEDIUMINT": ("int",), "INTEGER": ("int", "qlonglong"), "REAL": ("double",), "TEXT": ("QString",)}
+
+
+def check_view(layer, declared, count):
+    """Problems of a layer stored as a view: untyped or mistyped fields, missing rows."""
+    problems = []
+    for f in layer.fields():
+        if f.name() == "fid":
+            continue
+        decl = declared.get(f.name(), "")
+        got = QVariant.typeToName(f.type())
+        if decl.upper() not in QGIS_TYPES:
+            problems.append(f"field {f.name()} has no platsa type (declared {decl!r}, QGIS {got})")
+        elif got not in QGIS_TYPES[decl.upper()]:
+            problems.append(f"field {f.name()} is {got}, declared {decl}")
+    if layer.featureCount() != count:
+        problems.append(f"{layer.featureCount()} features, the view has {count} rows")
+    return problems
+
+
+def check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict_tables, views):
     problems, notes = [], []
     layer = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
     if not layer.isValid():
         return False, "invalid layer"
+    if name in views:
+        problems += check_view(layer, *views[name])
+        notes.append(f"view: {len(layer.fields())} typed fields, {layer.featureCount()} features")
     spatial = data_type == "features"
     style = styles.get(name)
     if spatial:
@@ -229,13 +259,13 @@ def main(argv):
     passed = failed = 0
     try:
         for gpkg in files:
-            layers, styles, aliases = stored(gpkg)
+            layers, styles, aliases, views = stored(gpkg)
             if not layers:
                 print(f"FAIL {gpkg}: no layers")
                 failed += 1
                 continue
             for name, data_type in layers:
-                ok, msg = check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict)
+                ok, msg = check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict, views)
                 print(f"{'PASS' if ok else 'FAIL'} {os.path.basename(gpkg)}:{name}: {msg}", flush=True)
                 if ok:
                     passed += 1
