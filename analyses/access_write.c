@@ -87,23 +87,7 @@ static double km_of(const pl_label *l) { return round_to(l->dist_m / 1000.0, 100
 static double min_of(const pl_label *l) { return round_to(l->time_s / 60.0, 100); }
 static double people(double v) { return round_to(v, 1000); }
 
-/* Is a type within the threshold: its written distance (km, to the metre) at most within_km,
- * the same comparison as the service_level view's <type>_within columns make on the file.
- * (pl_access_finish compares the unrounded dist_m <= within_km * 1000, which counts a distance
- * written as exactly within_km but a fraction of a metre over it as outside: 112 of the
- * 4.2 million distances of the 605,490-cell national benchmark at --within 10.) */
-static int within(const pl_label *l, double within_km) { return km_of(l) <= within_km; }
-
-/* The service level written to access_cells: the number of types within the threshold. */
-static int cell_level(const pl_access_result *r, size_t c, double within_km)
-{
-    int n = 0;
-    for (int t = 0; t < r->n_types; t++)
-        n += within(&r->types[t].by_dist[c * 2], within_km);
-    return n;
-}
-
-static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, double within_km,
+static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
                        pl_gpkg_layer **out, pl_error *err)
 {
     pl_field_list fl = {0};
@@ -139,7 +123,7 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
         const pl_snap *sn = &r->cell_snap[c];
         pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : round_to(sn->access_m, 10));
         pl_gpkg_set_int(l, 5, sn->status != PL_SNAP_OK);
-        pl_gpkg_set_int(l, 6, cell_level(r, c, within_km));
+        pl_gpkg_set_int(l, 6, r->service_level[c]); /* pl_access_within, like the view */
         for (int t = 0; t < r->n_types; t++) {
             const pl_access_type *at = &r->types[t];
             const pl_label *d = &at->by_dist[c * 2], *tm = &at->by_time[c * 2];
@@ -634,7 +618,7 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     snprintf(value, sizeof value, "%.0f", r->pop_total);
     pl_gpkg_add_parameter(g, "population_total", value);
     pl_gpkg_layer *cells = NULL;
-    int rc = write_cells(g, in, r, o->within_km, &cells, err);
+    int rc = write_cells(g, in, r, &cells, err);
     if (rc == PL_OK)
         rc = write_service_level(g, cells, in, r, o->within_km, err);
     if (rc == PL_OK)
