@@ -770,11 +770,12 @@ static void csr_in_part(builder *b, int p)
     compute_components(b->g, pos + n1, pos + 2 * n1);
 }
 
-/* 8-aligned pointer at *off bytes into the scratch block, n bytes reserved. */
+/* n bytes of the scratch block from *off (rounded up to 8 for the 64-bit keys) on. */
 static void *carve(builder *b, size_t *off, size_t n)
 {
+    *off = (*off + 7) & ~(size_t)7;
     void *p = b->scratch + *off;
-    *off += (n + 7) & ~(size_t)7;
+    *off += n;
     return p;
 }
 
