@@ -5,11 +5,13 @@
 #include "graph_internal.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 
 const char *pl_mode_name(pl_mode m)
@@ -220,117 +222,142 @@ static uint64_t hilbert_index(uint32_t x, uint32_t y)
     return d;
 }
 
+/* ---------- threads ---------- */
+
+/* 2 when there is a second core (or PLATSA_THREADS asks for 2 or more), else 1: the build
+ * splits its passes in two, whatever the count, so its result does not depend on it. */
+static int build_threads(void)
+{
+    const char *env = getenv("PLATSA_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 2 ? 2 : 1;
+}
+
+typedef struct builder builder;
+typedef void (*part_fn)(builder *b, int part);
+
+typedef struct part_job {
+    builder *b;
+    part_fn fn;
+} part_job;
+
+static void *part_main(void *arg)
+{
+    part_job *j = arg;
+    j->fn(j->b, 1);
+    return NULL;
+}
+
+/* f0(b, 0) on this thread (the one that may report progress) and f1(b, 1) on a second
+ * thread when there is one, else after f0. */
+static void run_two(builder *b, int threads, part_fn f0, part_fn f1)
+{
+    pthread_t t;
+    part_job j = {b, f1};
+    int started = threads > 1 && pthread_create(&t, NULL, part_main, &j) == 0;
+    f0(b, 0);
+    if (started)
+        pthread_join(t, NULL);
+    else
+        f1(b, 1);
+}
+
+/* The two halves [split[p], split[p+1]) of 0..n, cut where cum (n+1 ascending counts, or
+ * NULL for the identity) reaches half of its total. */
+static void halves(const uint32_t *cum32, const size_t *cum, size_t n, size_t split[3])
+{
+    size_t total = cum ? cum[n] : cum32 ? cum32[n] : n, lo = 0, hi = n;
+    while (lo < hi) { /* first i with cum[i] >= total / 2 */
+        size_t mid = lo + (hi - lo) / 2, c = cum ? cum[mid] : cum32 ? cum32[mid] : mid;
+        if (c < total / 2)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    split[0] = 0;
+    split[1] = lo;
+    split[2] = n;
+}
+
 /* ---------- vertex clustering (grid hash) ---------- */
 
+/* One cluster in the cell (cx, cy): the vertex that made it (its position is the cluster's).
+ * v = PL_NONE: empty. A cell with several clusters has one slot each. */
 typedef struct cell_slot {
-    uint64_t key; /* UINT64_MAX = empty */
-    uint32_t head;
+    uint32_t cx, cy, v;
 } cell_slot;
 
 typedef struct clusterer {
-    double minx, miny, cell, inv_cell, tol2;
+    double minx, miny, cell, inv_cell, tol2, look;
     cell_slot *slots;
-    size_t cap, used;
-    double *x, *y;
-    uint32_t *next;
-    uint32_t n, ncap;
+    size_t cap;
+    const double *vx, *vy;
+    const uint32_t *vnode; /* cluster of each vertex added so far */
+    uint32_t n;
 } clusterer;
 
-static size_t slot_of(const clusterer *c, uint64_t key)
-{
-    uint64_t h = key * 0x9e3779b97f4a7c15ULL;
-    size_t mask = c->cap - 1;
-    size_t i = (size_t)(h >> 20) & mask;
-    while (c->slots[i].key != key && c->slots[i].key != UINT64_MAX)
-        i = (i + 1) & mask;
-    return i;
-}
+/* The cell of (x, y) and the neighbours to look at: cells are at least the tolerance wide,
+ * so a neighbour only when (x, y) is near its side. */
+typedef struct cell_range {
+    int64_t cx, cy;
+    int x0, x1, y0, y1;
+} cell_range;
 
-static void clusterer_grow(clusterer *c)
-{
-    cell_slot *old = c->slots;
-    size_t old_cap = c->cap;
-    c->cap = old_cap ? old_cap * 2 : 1024;
-    c->slots = pl_malloc(c->cap * sizeof *c->slots);
-    for (size_t i = 0; i < c->cap; i++)
-        c->slots[i].key = UINT64_MAX;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i].key != UINT64_MAX)
-            c->slots[slot_of(c, old[i].key)] = old[i];
-    free(old);
-}
-
-/* Room for n points without growing: a table at most half full, and the point arrays. */
-static void clusterer_reserve(clusterer *c, size_t n)
-{
-    size_t cap = 1024;
-    while (cap < 2 * n + 2)
-        cap *= 2;
-    c->cap = cap;
-    c->slots = pl_big_alloc(cap * sizeof *c->slots);
-    for (size_t i = 0; i < cap; i++)
-        c->slots[i].key = UINT64_MAX;
-    c->ncap = (uint32_t)(n > 1024 ? n : 1024);
-    c->x = pl_malloc(c->ncap * sizeof *c->x);
-    c->y = pl_malloc(c->ncap * sizeof *c->y);
-    c->next = pl_malloc(c->ncap * sizeof *c->next);
-}
-
-static uint64_t cell_key(int64_t cx, int64_t cy)
-{
-    return ((uint64_t)(uint32_t)cx << 32) | (uint32_t)cy;
-}
-
-/* Cluster id of (x,y): the nearest cluster within the tolerance, else a new one. */
-static uint32_t clusterer_add(clusterer *c, double x, double y)
+static void cells_near(const clusterer *c, double x, double y, cell_range *k)
 {
     double fx = (x - c->minx) * c->inv_cell, fy = (y - c->miny) * c->inv_cell;
-    int64_t cx = (int64_t)fx, cy = (int64_t)fy;
-    /* Cells are at least the tolerance wide: look at a neighbour only when near its side. */
-    double rx = (fx - (double)cx) * c->cell, ry = (fy - (double)cy) * c->cell;
-    double tol = sqrt(c->tol2);
-    int x0 = rx <= tol ? -1 : 0, x1 = c->cell - rx <= tol ? 1 : 0;
-    int y0 = ry <= tol ? -1 : 0, y1 = c->cell - ry <= tol ? 1 : 0;
+    k->cx = (int64_t)fx;
+    k->cy = (int64_t)fy;
+    double rx = (fx - (double)k->cx) * c->cell, ry = (fy - (double)k->cy) * c->cell;
+    k->x0 = rx <= c->look ? -1 : 0;
+    k->x1 = c->cell - rx <= c->look ? 1 : 0;
+    k->y0 = ry <= c->look ? -1 : 0;
+    k->y1 = c->cell - ry <= c->look ? 1 : 0;
+}
+
+static size_t home_slot(const clusterer *c, uint32_t cx, uint32_t cy)
+{
+    uint64_t h = (((uint64_t)cx << 32) | cy) * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(((unsigned __int128)h * c->cap) >> 64); /* h scaled to 0..cap-1 */
+}
+
+static size_t next_slot(const clusterer *c, size_t s)
+{
+    return s + 1 == c->cap ? 0 : s + 1;
+}
+
+/* Cluster id of vertex v: the nearest cluster within the tolerance (ties: the older), else a
+ * new one. Ids count up in vertex order, so the older cluster is the one of the lower vertex. */
+static uint32_t clusterer_add(clusterer *c, uint32_t v)
+{
+    double x = c->vx[v], y = c->vy[v];
+    cell_range k;
+    cells_near(c, x, y, &k);
     uint32_t best = PL_NONE;
     double bestd = c->tol2;
-    for (int dx = x0; dx <= x1; dx++)
-        for (int dy = y0; dy <= y1; dy++) {
-            if (cx + dx < 0 || cy + dy < 0)
+    for (int dx = k.x0; dx <= k.x1; dx++)
+        for (int dy = k.y0; dy <= k.y1; dy++) {
+            if (k.cx + dx < 0 || k.cy + dy < 0)
                 continue;
-            size_t s = slot_of(c, cell_key(cx + dx, cy + dy));
-            if (c->slots[s].key == UINT64_MAX)
-                continue;
-            for (uint32_t k = c->slots[s].head; k != PL_NONE; k = c->next[k]) {
-                double ddx = c->x[k] - x, ddy = c->y[k] - y, d = ddx * ddx + ddy * ddy;
-                if (d < bestd || (d == bestd && (best == PL_NONE || k < best))) {
+            uint32_t cx = (uint32_t)(k.cx + dx), cy = (uint32_t)(k.cy + dy);
+            for (size_t s = home_slot(c, cx, cy); c->slots[s].v != PL_NONE; s = next_slot(c, s)) {
+                if (c->slots[s].cx != cx || c->slots[s].cy != cy)
+                    continue;
+                uint32_t w = c->slots[s].v;
+                double ddx = c->vx[w] - x, ddy = c->vy[w] - y, d = ddx * ddx + ddy * ddy;
+                if (d < bestd || (d == bestd && (best == PL_NONE || w < best))) {
                     bestd = d;
-                    best = k;
+                    best = w;
                 }
             }
         }
     if (best != PL_NONE)
-        return best;
-    if (c->n == c->ncap) {
-        c->ncap = c->ncap ? c->ncap * 2 : 1024;
-        c->x = pl_realloc(c->x, c->ncap * sizeof *c->x);
-        c->y = pl_realloc(c->y, c->ncap * sizeof *c->y);
-        c->next = pl_realloc(c->next, c->ncap * sizeof *c->next);
-    }
-    uint32_t id = c->n++;
-    c->x[id] = x;
-    c->y[id] = y;
-    if (2 * (c->used + 1) > c->cap)
-        clusterer_grow(c);
-    uint64_t key = cell_key(cx, cy);
-    size_t s = slot_of(c, key);
-    if (c->slots[s].key == UINT64_MAX) {
-        c->slots[s].key = key;
-        c->slots[s].head = PL_NONE;
-        c->used++;
-    }
-    c->next[id] = c->slots[s].head;
-    c->slots[s].head = id;
-    return id;
+        return c->vnode[best];
+    size_t s = home_slot(c, (uint32_t)k.cx, (uint32_t)k.cy);
+    while (c->slots[s].v != PL_NONE)
+        s = next_slot(c, s);
+    c->slots[s] = (cell_slot){(uint32_t)k.cx, (uint32_t)k.cy, v};
+    return c->n++;
 }
 
 /* ---------- junction rule ---------- */
@@ -351,38 +378,264 @@ static int junction_with(const pl_roads *roads, uint32_t a, size_t va, uint32_t 
     return !structure(roads, a) && !structure(roads, b) && same_layer;
 }
 
+
 /* ---------- building ---------- */
 
-typedef struct edge_list {
-    uint32_t n, cap;
-    uint32_t *a, *b, *road, *v0, *v1;
-    float *len, *time;
-    uint8_t *dir;
-} edge_list;
+/* The state of one build. The passes over roads, clusters, nodes and arcs run in two parts,
+ * each on its own range, results concatenated in order: the graph is the same with one or
+ * two threads. Part 0 runs on the calling thread and alone reports progress. */
+struct builder {
+    pl_ctx *ctx;
+    const pl_roads *roads;
+    const pl_graph_opts *o;
+    int threads;
+    size_t nr, nv;
+    double tol;
+    size_t rsplit[3];     /* the roads of each part, balanced on vertices */
+    uint8_t *allowed;     /* per road: open to the mode */
+    double box[2][4];     /* per part: min x, min y, max x, max y of the allowed roads */
+    size_t cand[2];       /* per part: vertices that may become nodes */
+    uint32_t *vnode;      /* per vertex: its cluster (step 1), then its node or PL_NONE (step 2) */
+    char *scratch;        /* the temporaries of every step, one step after the other: first
+                             touches of fresh memory are slow on this VM (~3 ms/MB) */
+    clusterer C;
+    uint64_t *hash;       /* when set: inputs_hash, computed while step 1 runs */
+    /* step 2 */
+    uint32_t *cstart;     /* the vertices of cluster c are occ_*[cstart[c] .. cstart[c+1]-1] */
+    uint32_t *occ_v, *occ_r;
+    uint8_t *is_node;     /* per cluster */
+    size_t csplit[3];
+    uint32_t part_nodes[2];
+    uint32_t *node_vertex; /* per node (before renumbering): the vertex that made its cluster */
+    uint32_t n_nodes;
+    /* step 3 */
+    double minx, miny, extent;
+    size_t nsplit[3];
+    uint64_t *keys;
+    uint32_t *perm;       /* node id before renumbering -> after */
+    /* steps 4 and 5 */
+    pl_graph *g;
+    uint32_t part_edges[2];
+    size_t esplit[3];
+};
 
-static void edge_push(edge_list *E, uint32_t a, uint32_t b, uint32_t road, uint32_t v0, uint32_t v1, double len,
-                      double time, uint8_t dir)
+static uint64_t inputs_hash(const pl_roads *roads, const pl_graph_opts *o);
+
+/* Step 0: the roads open to the mode, their bounding box and the vertices that may be nodes. */
+static void allowed_part(builder *b, int p)
 {
-    if (E->n == E->cap) {
-        E->cap = E->cap ? E->cap * 2 : 1024;
-        E->a = pl_realloc(E->a, E->cap * sizeof *E->a);
-        E->b = pl_realloc(E->b, E->cap * sizeof *E->b);
-        E->road = pl_realloc(E->road, E->cap * sizeof *E->road);
-        E->v0 = pl_realloc(E->v0, E->cap * sizeof *E->v0);
-        E->v1 = pl_realloc(E->v1, E->cap * sizeof *E->v1);
-        E->len = pl_realloc(E->len, E->cap * sizeof *E->len);
-        E->time = pl_realloc(E->time, E->cap * sizeof *E->time);
-        E->dir = pl_realloc(E->dir, E->cap * sizeof *E->dir);
+    const pl_roads *roads = b->roads;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    size_t cand = 0;
+    for (size_t r = b->rsplit[p]; r < b->rsplit[p + 1]; r++) {
+        b->allowed[r] = (uint8_t)pl_graph_road_allowed(roads, r, b->o->mode);
+        if (!b->allowed[r])
+            continue;
+        size_t f = roads->first_vertex[r], e = roads->first_vertex[r + 1];
+        for (size_t v = f; v < e; v++) {
+            if (roads->vx[v] < minx) minx = roads->vx[v];
+            if (roads->vx[v] > maxx) maxx = roads->vx[v];
+            if (roads->vy[v] < miny) miny = roads->vy[v];
+            if (roads->vy[v] > maxy) maxy = roads->vy[v];
+        }
+        cand += b->o->node_intersections ? e - f : (e - f > 1 ? 2 : e - f);
     }
-    uint32_t i = E->n++;
-    E->a[i] = a;
-    E->b[i] = b;
-    E->road[i] = road;
-    E->v0[i] = v0;
-    E->v1[i] = v1;
-    E->len[i] = (float)len;
-    E->time[i] = (float)time;
-    E->dir[i] = dir;
+    b->box[p][0] = minx;
+    b->box[p][1] = miny;
+    b->box[p][2] = maxx;
+    b->box[p][3] = maxy;
+    b->cand[p] = cand;
+}
+
+/* Step 1 (sequential: a vertex joins the clusters of the vertices before it). */
+static void cluster_part(builder *b, int p)
+{
+    (void)p;
+    const pl_roads *roads = b->roads;
+    for (size_t r = 0; r < b->nr; r++) {
+        size_t f = roads->first_vertex[r], e = roads->first_vertex[r + 1];
+        for (size_t v = f; v < e; v++) {
+            if (!b->allowed[r] || (!b->o->node_intersections && v != f && v + 1 != e)) {
+                b->vnode[v] = PL_NONE;
+                continue;
+            }
+            b->vnode[v] = clusterer_add(&b->C, (uint32_t)v);
+        }
+        if ((r & 0xffff) == 0)
+            pl_progress(b->ctx, 0.5 * (double)r / (double)b->nr, "building graph");
+    }
+}
+
+static void hash_part(builder *b, int p)
+{
+    (void)p;
+    if (b->hash)
+        *b->hash = inputs_hash(b->roads, b->o);
+}
+
+/* Step 2 (per cluster): which of its vertices attach to its node (see graph.h). Marks the
+ * others PL_NONE in vnode, and the clusters with a node. */
+static void decide_part(builder *b, int p)
+{
+    const pl_roads *roads = b->roads;
+    uint8_t *attach = NULL;
+    size_t attach_cap = 0;
+#define IS_END(v, r) ((v) == roads->first_vertex[r] || (v) + 1 == roads->first_vertex[(r) + 1])
+    uint32_t nodes = 0;
+    for (size_t c = b->csplit[p]; c < b->csplit[p + 1]; c++) {
+        const uint32_t *occ_v = b->occ_v + b->cstart[c], *occ_r = b->occ_r + b->cstart[c];
+        uint32_t m = b->cstart[c + 1] - b->cstart[c];
+        if (m > attach_cap) {
+            attach_cap = 2 * m;
+            attach = pl_realloc(attach, attach_cap);
+        }
+        int any = 0;
+        for (uint32_t i = 0; i < m; i++) {
+            uint32_t v = occ_v[i], r = occ_r[i];
+            attach[i] = 0;
+            if (IS_END(v, r)) {
+                attach[i] = 1;
+            } else {
+                for (uint32_t j = 0; j < m && !attach[i]; j++) {
+                    if (j == i)
+                        continue;
+                    attach[i] = (uint8_t)junction_with(roads, r, v, occ_r[j], occ_v[j], IS_END(occ_v[j], occ_r[j]));
+                }
+            }
+            any |= attach[i];
+        }
+        b->is_node[c] = (uint8_t)any;
+        nodes += (uint32_t)any;
+        for (uint32_t i = 0; i < m; i++)
+            if (!attach[i])
+                b->vnode[occ_v[i]] = PL_NONE;
+    }
+#undef IS_END
+    free(attach);
+    b->part_nodes[p] = nodes;
+}
+
+/* Step 2, then: node ids in cluster order; vnode from cluster to node. */
+static void number_part(builder *b, int p)
+{
+    uint32_t node = p ? b->part_nodes[0] : 0;
+    for (size_t c = b->csplit[p]; c < b->csplit[p + 1]; c++) {
+        if (!b->is_node[c])
+            continue;
+        for (uint32_t i = b->cstart[c]; i < b->cstart[c + 1]; i++)
+            if (b->vnode[b->occ_v[i]] != PL_NONE)
+                b->vnode[b->occ_v[i]] = node;
+        b->node_vertex[node++] = b->occ_v[b->cstart[c]]; /* the lowest vertex made the cluster */
+    }
+}
+
+/* Step 3: Hilbert keys of the nodes (key << 32 | node). */
+static void hilbert_part(builder *b, int p)
+{
+    double scale = 65535.0 / fmax(b->extent, 1e-9);
+    for (size_t i = b->nsplit[p]; i < b->nsplit[p + 1]; i++) {
+        uint32_t v = b->node_vertex[i];
+        uint32_t hx = (uint32_t)fmin(65535.0, fmax(0.0, (b->roads->vx[v] - b->minx) * scale));
+        uint32_t hy = (uint32_t)fmin(65535.0, fmax(0.0, (b->roads->vy[v] - b->miny) * scale));
+        b->keys[i] = (hilbert_index(hx, hy) << 32) | i;
+    }
+}
+
+/* Sorts keys whose low 32 bits ascend with the index (unique): a stable sort on the high 32
+ * bits gives the full order in two radix passes instead of four. */
+static void sort_high32(uint64_t *keys, uint64_t *tmp, size_t n)
+{
+    size_t *count = pl_malloc(65536 * sizeof *count);
+    for (int shift = 32; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(keys[i] >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(keys[i] >> shift) & 0xffff]++] = keys[i];
+        memcpy(keys, tmp, n * sizeof *keys);
+    }
+    free(count);
+}
+
+static void place_part(builder *b, int p)
+{
+    pl_graph *g = b->g;
+    for (size_t i = b->nsplit[p]; i < b->nsplit[p + 1]; i++) {
+        uint32_t old = (uint32_t)b->keys[i], v = b->node_vertex[old];
+        b->perm[old] = (uint32_t)i;
+        g->node_x[i] = b->roads->vx[v];
+        g->node_y[i] = b->roads->vy[v];
+    }
+}
+
+/* Step 4: the length of a road's piece between vertices prev and v, at least 1 mm (arc costs
+ * must be strictly positive for the searches). */
+static double piece_len(const pl_roads *roads, size_t prev, size_t v)
+{
+    double len = 0;
+    for (size_t w = prev + 1; w <= v; w++)
+        len += hypot(roads->vx[w] - roads->vx[w - 1], roads->vy[w] - roads->vy[w - 1]);
+    return len < 1e-3 ? 1e-3 : len;
+}
+
+/* A piece is an edge unless it is a loop no longer than twice the tolerance. */
+static void count_part(builder *b, int p)
+{
+    const pl_roads *roads = b->roads;
+    uint32_t n = 0;
+    for (size_t r = b->rsplit[p]; r < b->rsplit[p + 1]; r++) {
+        if (!b->allowed[r])
+            continue;
+        size_t f = roads->first_vertex[r], e = roads->first_vertex[r + 1], prev = f;
+        for (size_t v = f + 1; v < e; v++) {
+            if (b->vnode[v] == PL_NONE)
+                continue;
+            if (b->vnode[prev] != b->vnode[v] || piece_len(roads, prev, v) > 2.0 * b->tol)
+                n++;
+            prev = v;
+        }
+    }
+    b->part_edges[p] = n;
+}
+
+static void edges_part(builder *b, int p)
+{
+    const pl_roads *roads = b->roads;
+    pl_graph *g = b->g;
+    uint32_t i = p ? b->part_edges[0] : 0;
+    for (size_t r = b->rsplit[p]; r < b->rsplit[p + 1]; r++) {
+        if (!b->allowed[r])
+            continue;
+        size_t f = roads->first_vertex[r], e = roads->first_vertex[r + 1], prev = f;
+        double sec_per_m = 3.6 / road_speed_kmh(roads, r, b->o);
+        uint8_t dir = road_dir(roads, r, b->o->mode);
+        for (size_t v = f + 1; v < e; v++) {
+            if (b->vnode[v] == PL_NONE)
+                continue;
+            uint32_t a = b->perm[b->vnode[prev]], bb = b->perm[b->vnode[v]];
+            double len = piece_len(roads, prev, v);
+            if (a != bb || len > 2.0 * b->tol) {
+                g->edge_a[i] = a;
+                g->edge_b[i] = bb;
+                g->edge_road[i] = (uint32_t)r;
+                g->edge_v0[i] = (uint32_t)prev;
+                g->edge_v1[i] = (uint32_t)v;
+                g->edge_len_m[i] = (float)len;
+                g->edge_time_s[i] = (float)(len * sec_per_m);
+                g->edge_dir[i] = dir;
+                i++;
+            }
+            prev = v;
+        }
+        if (p == 0 && (r & 0xffff) == 0)
+            pl_progress(b->ctx, 0.5 + 0.4 * (double)r / (double)b->rsplit[1], "building graph");
+    }
 }
 
 static uint32_t uf_find(uint32_t *parent, uint32_t x)
@@ -394,10 +647,10 @@ static uint32_t uf_find(uint32_t *parent, uint32_t x)
     return x;
 }
 
-static void compute_components(pl_graph *g)
+/* parent and size: n_nodes (at least 1) each, temporaries. */
+static void compute_components(pl_graph *g, uint32_t *parent, uint32_t *size)
 {
     uint32_t n = g->n_nodes;
-    uint32_t *parent = pl_malloc((n ? n : 1) * sizeof *parent);
     for (uint32_t i = 0; i < n; i++)
         parent[i] = i;
     for (uint32_t e = 0; e < g->n_edges; e++) {
@@ -412,7 +665,7 @@ static void compute_components(pl_graph *g)
                 parent[ra] = rb;
         }
     }
-    uint32_t *size = pl_calloc(n ? n : 1, sizeof *size);
+    memset(size, 0, (n ? n : 1) * sizeof *size);
     for (uint32_t i = 0; i < n; i++) {
         parent[i] = uf_find(parent, i);
         size[parent[i]]++;
@@ -440,62 +693,211 @@ static void compute_components(pl_graph *g)
     for (uint32_t i = 0; i < n; i++)
         g->component[i] = comp_of_root[parent[i]];
     free(keys);
-    free(size);
-    free(parent);
 }
 
-static void build_csr(pl_graph *g)
+/* Step 5: the arcs leaving each node (part 0), and those entering each node with the
+ * components (part 1). pos: n_nodes + 1 temporaries. */
+static void csr_out(pl_graph *g, uint32_t *pos)
 {
     uint32_t n = g->n_nodes;
     g->out_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->out_begin);
-    g->in_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->in_begin);
-    size_t na = 0;
     for (uint32_t e = 0; e < g->n_edges; e++) {
-        if (g->edge_dir[e] & 1) {
+        if (g->edge_dir[e] & 1)
             g->out_begin[g->edge_a[e] + 1]++;
-            g->in_begin[g->edge_b[e] + 1]++;
-            na++;
-        }
-        if (g->edge_dir[e] & 2) {
+        if (g->edge_dir[e] & 2)
             g->out_begin[g->edge_b[e] + 1]++;
-            g->in_begin[g->edge_a[e] + 1]++;
-            na++;
-        }
     }
-    g->n_arcs = (uint32_t)na;
-    for (uint32_t v = 0; v < n; v++) {
+    for (uint32_t v = 0; v < n; v++)
         g->out_begin[v + 1] += g->out_begin[v];
-        g->in_begin[v + 1] += g->in_begin[v];
-    }
+    size_t na = g->out_begin[n];
     g->arc_head = pl_big_alloc((na ? na : 1) * sizeof *g->arc_head);
     g->arc_len_m = pl_big_alloc((na ? na : 1) * sizeof *g->arc_len_m);
     g->arc_time_s = pl_big_alloc((na ? na : 1) * sizeof *g->arc_time_s);
     g->arc_road = pl_big_alloc((na ? na : 1) * sizeof *g->arc_road);
-    g->in_arc = pl_big_alloc((na ? na : 1) * sizeof *g->in_arc);
-    uint32_t *out_pos = pl_malloc(((size_t)n + 1) * sizeof *out_pos);
-    uint32_t *in_pos = pl_malloc(((size_t)n + 1) * sizeof *in_pos);
-    memcpy(out_pos, g->out_begin, ((size_t)n + 1) * sizeof *out_pos);
-    memcpy(in_pos, g->in_begin, ((size_t)n + 1) * sizeof *in_pos);
+    memcpy(pos, g->out_begin, ((size_t)n + 1) * sizeof *pos);
     for (uint32_t e = 0; e < g->n_edges; e++)
         for (int d = 0; d < 2; d++) {
             if (!(g->edge_dir[e] & (1 << d)))
                 continue;
             uint32_t t = d ? g->edge_b[e] : g->edge_a[e], h = d ? g->edge_a[e] : g->edge_b[e];
-            uint32_t i = out_pos[t]++;
+            uint32_t i = pos[t]++;
             g->arc_head[i] = h;
             g->arc_len_m[i] = g->edge_len_m[e];
             g->arc_time_s[i] = g->edge_time_s[e];
             g->arc_road[i] = g->edge_road[e];
-            uint32_t j = in_pos[h]++;
+        }
+}
+
+static void csr_in(pl_graph *g, uint32_t *pos)
+{
+    uint32_t n = g->n_nodes;
+    g->in_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->in_begin);
+    for (uint32_t e = 0; e < g->n_edges; e++) {
+        if (g->edge_dir[e] & 1)
+            g->in_begin[g->edge_b[e] + 1]++;
+        if (g->edge_dir[e] & 2)
+            g->in_begin[g->edge_a[e] + 1]++;
+    }
+    for (uint32_t v = 0; v < n; v++)
+        g->in_begin[v + 1] += g->in_begin[v];
+    size_t na = g->in_begin[n];
+    g->in_arc = pl_big_alloc((na ? na : 1) * sizeof *g->in_arc);
+    memcpy(pos, g->in_begin, ((size_t)n + 1) * sizeof *pos);
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        for (int d = 0; d < 2; d++) {
+            if (!(g->edge_dir[e] & (1 << d)))
+                continue;
+            uint32_t t = d ? g->edge_b[e] : g->edge_a[e], h = d ? g->edge_a[e] : g->edge_b[e];
+            uint32_t j = pos[h]++;
             g->in_arc[j].tail = t;
             g->in_arc[j].len_m = g->edge_len_m[e];
             g->in_arc[j].time_s = g->edge_time_s[e];
         }
-    free(out_pos);
-    free(in_pos);
 }
 
-static pl_graph *build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *o, pl_error *err)
+static void csr_out_part(builder *b, int p)
+{
+    (void)p;
+    csr_out(b->g, (uint32_t *)b->scratch);
+}
+
+static void csr_in_part(builder *b, int p)
+{
+    (void)p;
+    size_t n1 = (size_t)b->g->n_nodes + 1;
+    uint32_t *pos = (uint32_t *)b->scratch + n1;
+    csr_in(b->g, pos);
+    compute_components(b->g, pos + n1, pos + 2 * n1);
+}
+
+/* n bytes of the scratch block from *off (rounded up to 8 for the 64-bit keys) on. */
+static void *carve(builder *b, size_t *off, size_t n)
+{
+    *off = (*off + 7) & ~(size_t)7;
+    void *p = b->scratch + *off;
+    *off += n;
+    return p;
+}
+
+static pl_graph *empty_graph(builder *b)
+{
+    pl_graph *g = pl_calloc(1, sizeof *g);
+    g->mode = b->o->mode;
+    g->out_begin = pl_calloc(1, sizeof *g->out_begin);
+    g->in_begin = pl_calloc(1, sizeof *g->in_begin);
+    hash_part(b, 1);
+    return g;
+}
+
+/* Steps 0 and 1: returns 0 when no road is open to the mode. */
+static int cluster_vertices(builder *b)
+{
+    const pl_roads *roads = b->roads;
+    halves(NULL, roads->first_vertex, b->nr, b->rsplit);
+    b->allowed = pl_malloc(b->nr ? b->nr : 1);
+    run_two(b, b->threads, allowed_part, allowed_part);
+    b->minx = b->box[1][0] < b->box[0][0] ? b->box[1][0] : b->box[0][0];
+    b->miny = b->box[1][1] < b->box[0][1] ? b->box[1][1] : b->box[0][1];
+    double maxx = b->box[1][2] > b->box[0][2] ? b->box[1][2] : b->box[0][2];
+    double maxy = b->box[1][3] > b->box[0][3] ? b->box[1][3] : b->box[0][3];
+    if (!isfinite(b->minx))
+        return 0;
+    b->extent = fmax(maxx - b->minx, maxy - b->miny);
+    clusterer *C = &b->C;
+    C->minx = b->minx - 1.0;
+    C->miny = b->miny - 1.0;
+    C->cell = fmax(fmax(4.0 * b->tol, (b->extent + 2.0) / 1073741824.0), 1e-6);
+    C->inv_cell = 1.0 / C->cell;
+    C->tol2 = b->tol * b->tol;
+    C->look = sqrt(C->tol2);
+    C->vx = roads->vx;
+    C->vy = roads->vy;
+    /* A table at most half full for every vertex that may become a node: it never grows
+     * (rehashing a national network's table took a sixth of the build). The later steps'
+     * temporaries fit in its block, at most 24 bytes per such vertex. */
+    size_t cand = b->cand[0] + b->cand[1];
+    C->cap = 2 * cand + 2;
+    size_t table = C->cap * sizeof *C->slots, later = 24 * cand + 64;
+    b->scratch = pl_big_alloc(table > later ? table : later);
+    C->slots = (cell_slot *)b->scratch;
+    memset(C->slots, 0xff, table); /* v = PL_NONE: empty */
+    b->vnode = pl_big_alloc((b->nv ? b->nv : 1) * sizeof *b->vnode);
+    C->vnode = b->vnode;
+    run_two(b, b->threads, cluster_part, hash_part);
+    return 1;
+}
+
+/* Step 2: the clusters' vertices, the junction decisions, the node ids. */
+static void make_nodes(builder *b)
+{
+    const pl_roads *roads = b->roads;
+    uint32_t ncl = b->C.n;
+    size_t off = 0;
+    b->node_vertex = carve(b, &off, (size_t)ncl * sizeof *b->node_vertex);
+    b->cstart = carve(b, &off, ((size_t)ncl + 1) * sizeof *b->cstart);
+    memset(b->cstart, 0, ((size_t)ncl + 1) * sizeof *b->cstart);
+    for (size_t v = 0; v < b->nv; v++)
+        if (b->vnode[v] != PL_NONE)
+            b->cstart[b->vnode[v] + 1]++;
+    for (uint32_t c = 0; c < ncl; c++)
+        b->cstart[c + 1] += b->cstart[c];
+    size_t nocc = b->cstart[ncl];
+    b->occ_v = carve(b, &off, nocc * sizeof *b->occ_v);
+    b->occ_r = carve(b, &off, nocc * sizeof *b->occ_r);
+    b->is_node = carve(b, &off, ncl);
+    uint32_t *fill = carve(b, &off, ((size_t)ncl + 1) * sizeof *fill);
+    memcpy(fill, b->cstart, ((size_t)ncl + 1) * sizeof *fill);
+    for (size_t r = 0; r < b->nr; r++)
+        for (size_t v = roads->first_vertex[r]; v < roads->first_vertex[r + 1]; v++)
+            if (b->vnode[v] != PL_NONE) {
+                uint32_t i = fill[b->vnode[v]]++;
+                b->occ_v[i] = (uint32_t)v;
+                b->occ_r[i] = (uint32_t)r;
+            }
+    halves(b->cstart, NULL, ncl, b->csplit);
+    run_two(b, b->threads, decide_part, decide_part);
+    b->n_nodes = b->part_nodes[0] + b->part_nodes[1];
+    run_two(b, b->threads, number_part, number_part);
+}
+
+/* Step 3: nodes renumbered along a Hilbert curve, and their coordinates. */
+static void order_nodes(builder *b)
+{
+    uint32_t n = b->n_nodes;
+    size_t off = (size_t)b->C.n * sizeof *b->node_vertex; /* keeps node_vertex */
+    b->keys = carve(b, &off, (size_t)n * sizeof *b->keys);
+    uint64_t *tmp = carve(b, &off, (size_t)n * sizeof *tmp);
+    b->perm = carve(b, &off, (size_t)n * sizeof *b->perm);
+    halves(NULL, NULL, n, b->nsplit);
+    run_two(b, b->threads, hilbert_part, hilbert_part);
+    sort_high32(b->keys, tmp, n);
+    pl_graph *g = b->g;
+    g->n_nodes = n;
+    g->node_x = pl_malloc((n ? n : 1) * sizeof *g->node_x);
+    g->node_y = pl_malloc((n ? n : 1) * sizeof *g->node_y);
+    run_two(b, b->threads, place_part, place_part);
+}
+
+/* Step 4: edges, the polylines between attached vertices, counted first to size them. */
+static void make_edges(builder *b)
+{
+    pl_graph *g = b->g;
+    run_two(b, b->threads, count_part, count_part);
+    uint32_t ne = b->part_edges[0] + b->part_edges[1];
+    size_t n = ne ? ne : 1;
+    g->n_edges = ne;
+    g->edge_a = pl_malloc(n * sizeof *g->edge_a);
+    g->edge_b = pl_malloc(n * sizeof *g->edge_b);
+    g->edge_road = pl_malloc(n * sizeof *g->edge_road);
+    g->edge_v0 = pl_malloc(n * sizeof *g->edge_v0);
+    g->edge_v1 = pl_malloc(n * sizeof *g->edge_v1);
+    g->edge_len_m = pl_malloc(n * sizeof *g->edge_len_m);
+    g->edge_time_s = pl_malloc(n * sizeof *g->edge_time_s);
+    g->edge_dir = pl_malloc(n);
+    run_two(b, b->threads, edges_part, edges_part);
+}
+
+static pl_graph *build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *o, uint64_t *hash, pl_error *err)
 {
     size_t nr = roads->n, nv = roads->first_vertex[nr];
     if (nv >= UINT32_MAX || nr >= UINT32_MAX) {
@@ -503,208 +905,25 @@ static pl_graph *build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *
                      roads->source ? roads->source : "roads", nr, nv);
         return NULL;
     }
-    double tol = o->snap_tolerance_m > 0 && isfinite(o->snap_tolerance_m) ? o->snap_tolerance_m : 0.0;
-    uint8_t *allowed = pl_malloc(nr ? nr : 1);
-    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
-    for (size_t r = 0; r < nr; r++) {
-        allowed[r] = (uint8_t)pl_graph_road_allowed(roads, r, o->mode);
-        if (!allowed[r])
-            continue;
-        for (size_t v = roads->first_vertex[r]; v < roads->first_vertex[r + 1]; v++) {
-            if (roads->vx[v] < minx) minx = roads->vx[v];
-            if (roads->vx[v] > maxx) maxx = roads->vx[v];
-            if (roads->vy[v] < miny) miny = roads->vy[v];
-            if (roads->vy[v] > maxy) maxy = roads->vy[v];
-        }
-    }
-    pl_graph *g = pl_calloc(1, sizeof *g);
-    g->mode = o->mode;
-    if (!isfinite(minx)) {
+    builder b = {.ctx = ctx, .roads = roads, .o = o, .threads = build_threads(), .nr = nr, .nv = nv, .hash = hash};
+    b.tol = o->snap_tolerance_m > 0 && isfinite(o->snap_tolerance_m) ? o->snap_tolerance_m : 0.0;
+    if (!cluster_vertices(&b)) {
         /* No road open to this mode: an empty graph. */
-        g->out_begin = pl_calloc(1, sizeof *g->out_begin);
-        g->in_begin = pl_calloc(1, sizeof *g->in_begin);
-        free(allowed);
-        return g;
+        free(b.allowed);
+        return empty_graph(&b);
     }
-    double extent = fmax(maxx - minx, maxy - miny);
-    clusterer C = {0};
-    C.minx = minx - 1.0;
-    C.miny = miny - 1.0;
-    C.cell = fmax(fmax(4.0 * tol, (extent + 2.0) / 1073741824.0), 1e-6);
-    C.inv_cell = 1.0 / C.cell;
-    C.tol2 = tol * tol;
-    /* Sized for every vertex that may become a node, so the table never grows (rehashing a
-     * national network's table took a sixth of the build). */
-    size_t candidates = 0;
-    for (size_t r = 0; r < nr; r++)
-        if (allowed[r]) {
-            size_t nvr = roads->first_vertex[r + 1] - roads->first_vertex[r];
-            candidates += o->node_intersections ? nvr : (nvr > 1 ? 2 : nvr);
-        }
-    clusterer_reserve(&C, candidates);
-
-    /* 1. Cluster the vertices that can be nodes. */
-    uint32_t *vnode = pl_malloc((nv ? nv : 1) * sizeof *vnode);
-    for (size_t r = 0; r < nr; r++) {
-        size_t f = roads->first_vertex[r], l = roads->first_vertex[r + 1] - 1;
-        for (size_t v = f; v <= l; v++) {
-            if (!allowed[r] || (!o->node_intersections && v != f && v != l)) {
-                vnode[v] = PL_NONE;
-                continue;
-            }
-            vnode[v] = clusterer_add(&C, roads->vx[v], roads->vy[v]);
-        }
-        if ((r & 0xffff) == 0)
-            pl_progress(ctx, 0.5 * (double)r / (double)nr, "building graph");
-    }
-    free(C.slots);
-    free(C.next);
-
-    /* 2. Decide which vertices attach to their cluster's node. */
-    uint32_t ncl = C.n;
-    uint32_t *cstart = pl_calloc((size_t)ncl + 1, sizeof *cstart);
-    for (size_t v = 0; v < nv; v++)
-        if (vnode[v] != PL_NONE)
-            cstart[vnode[v] + 1]++;
-    for (uint32_t c = 0; c < ncl; c++)
-        cstart[c + 1] += cstart[c];
-    size_t nocc = cstart[ncl];
-    uint32_t *occ_v = pl_malloc((nocc ? nocc : 1) * sizeof *occ_v);
-    uint32_t *occ_r = pl_malloc((nocc ? nocc : 1) * sizeof *occ_r);
-    uint32_t *fill = pl_malloc(((size_t)ncl + 1) * sizeof *fill);
-    memcpy(fill, cstart, ((size_t)ncl + 1) * sizeof *fill);
-    for (size_t r = 0; r < nr; r++)
-        for (size_t v = roads->first_vertex[r]; v < roads->first_vertex[r + 1]; v++)
-            if (vnode[v] != PL_NONE) {
-                uint32_t i = fill[vnode[v]]++;
-                occ_v[i] = (uint32_t)v;
-                occ_r[i] = (uint32_t)r;
-            }
-    free(fill);
-    uint32_t *cnode = pl_malloc(((size_t)ncl ? ncl : 1) * sizeof *cnode);
-    uint8_t *attach = NULL;
-    size_t attach_cap = 0;
-    uint32_t n_nodes = 0;
-#define IS_END(v, r) ((v) == roads->first_vertex[r] || (v) + 1 == roads->first_vertex[(r) + 1])
-    for (uint32_t c = 0; c < ncl; c++) {
-        uint32_t b = cstart[c], e = cstart[c + 1], m = e - b;
-        if (m > attach_cap) {
-            attach_cap = 2 * m;
-            attach = pl_realloc(attach, attach_cap);
-        }
-        int any = 0;
-        for (uint32_t i = 0; i < m; i++) {
-            uint32_t v = occ_v[b + i], r = occ_r[b + i];
-            attach[i] = 0;
-            if (IS_END(v, r)) {
-                attach[i] = 1;
-            } else {
-                for (uint32_t j = 0; j < m && !attach[i]; j++) {
-                    if (j == i)
-                        continue;
-                    uint32_t v2 = occ_v[b + j], r2 = occ_r[b + j];
-                    attach[i] = (uint8_t)junction_with(roads, r, v, r2, v2, IS_END(v2, r2));
-                }
-            }
-            any |= attach[i];
-        }
-        cnode[c] = any ? n_nodes++ : PL_NONE;
-        for (uint32_t i = 0; i < m; i++)
-            vnode[occ_v[b + i]] = attach[i] ? cnode[c] : PL_NONE;
-    }
-#undef IS_END
-    free(attach);
-    free(occ_v);
-    free(occ_r);
-    free(cstart);
-
-    /* 3. Node coordinates and Hilbert renumbering. */
-    double *nx = pl_malloc((n_nodes ? n_nodes : 1) * sizeof *nx);
-    double *ny = pl_malloc((n_nodes ? n_nodes : 1) * sizeof *ny);
-    for (uint32_t c = 0; c < ncl; c++)
-        if (cnode[c] != PL_NONE) {
-            nx[cnode[c]] = C.x[c];
-            ny[cnode[c]] = C.y[c];
-        }
-    free(C.x);
-    free(C.y);
-    free(cnode);
-    uint64_t *keys = pl_malloc((n_nodes ? n_nodes : 1) * sizeof *keys);
-    double scale = 65535.0 / fmax(extent, 1e-9);
-    for (uint32_t i = 0; i < n_nodes; i++) {
-        uint32_t hx = (uint32_t)fmin(65535.0, fmax(0.0, (nx[i] - minx) * scale));
-        uint32_t hy = (uint32_t)fmin(65535.0, fmax(0.0, (ny[i] - miny) * scale));
-        keys[i] = (hilbert_index(hx, hy) << 32) | i;
-    }
-    pl_sort_u64(keys, n_nodes);
-    uint32_t *perm = pl_malloc((n_nodes ? n_nodes : 1) * sizeof *perm);
-    g->n_nodes = n_nodes;
-    g->node_x = pl_malloc((n_nodes ? n_nodes : 1) * sizeof *g->node_x);
-    g->node_y = pl_malloc((n_nodes ? n_nodes : 1) * sizeof *g->node_y);
-    for (uint32_t i = 0; i < n_nodes; i++) {
-        uint32_t old = (uint32_t)keys[i];
-        perm[old] = i;
-        g->node_x[i] = nx[old];
-        g->node_y[i] = ny[old];
-    }
-    free(keys);
-    free(nx);
-    free(ny);
-
-    /* 4. Edges: the polylines between attached vertices. */
-    edge_list E = {0};
-    for (size_t r = 0; r < nr; r++) {
-        if (!allowed[r])
-            continue;
-        size_t f = roads->first_vertex[r], l = roads->first_vertex[r + 1] - 1;
-        double sec_per_m = 3.6 / road_speed_kmh(roads, r, o);
-        uint8_t dir = road_dir(roads, r, o->mode);
-        size_t prev = f;
-        double len = 0;
-        for (size_t v = f + 1; v <= l; v++) {
-            len += hypot(roads->vx[v] - roads->vx[v - 1], roads->vy[v] - roads->vy[v - 1]);
-            if (vnode[v] == PL_NONE)
-                continue;
-            uint32_t a = perm[vnode[prev]], b = perm[vnode[v]];
-            /* Arc costs must be strictly positive for the searches: at least 1 mm. */
-            if (len < 1e-3)
-                len = 1e-3;
-            if (a != b || len > 2.0 * tol)
-                edge_push(&E, a, b, (uint32_t)r, (uint32_t)prev, (uint32_t)v, len, len * sec_per_m, dir);
-            prev = v;
-            len = 0;
-        }
-        if ((r & 0xffff) == 0)
-            pl_progress(ctx, 0.5 + 0.4 * (double)r / (double)nr, "building graph");
-    }
-    free(perm);
-    free(vnode);
-    free(allowed);
-    g->n_edges = E.n;
-    g->edge_a = E.a;
-    g->edge_b = E.b;
-    g->edge_road = E.road;
-    g->edge_v0 = E.v0;
-    g->edge_v1 = E.v1;
-    g->edge_len_m = E.len;
-    g->edge_time_s = E.time;
-    g->edge_dir = E.dir;
-    if (!E.n) {
-        g->edge_a = pl_malloc(sizeof(uint32_t));
-        g->edge_b = pl_malloc(sizeof(uint32_t));
-        g->edge_road = pl_malloc(sizeof(uint32_t));
-        g->edge_v0 = pl_malloc(sizeof(uint32_t));
-        g->edge_v1 = pl_malloc(sizeof(uint32_t));
-        g->edge_len_m = pl_malloc(sizeof(float));
-        g->edge_time_s = pl_malloc(sizeof(float));
-        g->edge_dir = pl_malloc(1);
-    }
-
-    /* 5. CSR arcs both ways and components. */
-    build_csr(g);
-    compute_components(g);
+    b.g = pl_calloc(1, sizeof *b.g);
+    b.g->mode = o->mode;
+    make_nodes(&b);
+    order_nodes(&b);
+    make_edges(&b);
+    free(b.vnode);
+    free(b.allowed);
+    run_two(&b, b.threads, csr_out_part, csr_in_part);
+    b.g->n_arcs = b.g->out_begin[b.g->n_nodes];
+    free(b.scratch);
     pl_progress(ctx, 1.0, "building graph");
-    return g;
+    return b.g;
 }
 
 pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *opts, pl_error *err)
@@ -718,9 +937,11 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
         pl_error_set(err, PL_EINTERNAL, "pl_graph_build: no roads");
         return NULL;
     }
-    uint64_t hash = inputs_hash(roads, &o);
+    int cached = o.cache_path && *o.cache_path;
+    uint64_t hash = 0;
     pl_graph *g = NULL;
-    if (o.cache_path && *o.cache_path) {
+    if (cached) {
+        hash = inputs_hash(roads, &o);
         g = pl_graph_cache_read(ctx, o.cache_path, hash);
         if (g) {
             pl_info(ctx, "graph (%s): read from cache %s", pl_mode_name(o.mode), o.cache_path);
@@ -728,11 +949,11 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
         }
     }
     if (!g) {
-        g = build(ctx, roads, &o, err);
+        g = build(ctx, roads, &o, cached ? NULL : &hash, err);  /* without a cache, hashed alongside */
         if (!g)
             return NULL;
         g->input_hash = hash;
-        if (o.cache_path && *o.cache_path) {
+        if (cached) {
             pl_error cerr = {0};
             pl_graph_keep_snap_index(g, roads);  /* stored with it: a warm run does not build it */
             if (pl_graph_cache_write(ctx, g, o.cache_path, &cerr) != PL_OK)

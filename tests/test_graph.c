@@ -835,6 +835,132 @@ static void test_snap_threads_and_index(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ---------- one thread or two: the same graph ---------- */
+
+static uint32_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(*s >> 33);
+}
+
+static void assert_graphs_equal(const pl_graph *a, const pl_graph *b)
+{
+    assert_int_equal(a->n_nodes, b->n_nodes);
+    assert_int_equal(a->n_arcs, b->n_arcs);
+    assert_int_equal(a->n_edges, b->n_edges);
+    assert_int_equal(a->n_components, b->n_components);
+    assert_true(a->input_hash == b->input_hash);
+    size_t n = a->n_nodes, na = a->n_arcs, ne = a->n_edges;
+    assert_memory_equal(a->node_x, b->node_x, n * sizeof(double));
+    assert_memory_equal(a->node_y, b->node_y, n * sizeof(double));
+    assert_memory_equal(a->out_begin, b->out_begin, (n + 1) * sizeof(uint32_t));
+    assert_memory_equal(a->in_begin, b->in_begin, (n + 1) * sizeof(uint32_t));
+    if (na) {
+        assert_memory_equal(a->arc_head, b->arc_head, na * sizeof(uint32_t));
+        assert_memory_equal(a->arc_len_m, b->arc_len_m, na * sizeof(float));
+        assert_memory_equal(a->arc_time_s, b->arc_time_s, na * sizeof(float));
+        assert_memory_equal(a->arc_road, b->arc_road, na * sizeof(uint32_t));
+        assert_memory_equal(a->in_arc, b->in_arc, na * sizeof(pl_rev_arc));
+    }
+    if (n) {
+        assert_memory_equal(a->component, b->component, n * sizeof(uint32_t));
+        assert_memory_equal(a->component_nodes, b->component_nodes, a->n_components * sizeof(uint32_t));
+    }
+    if (ne) {
+        assert_memory_equal(a->edge_a, b->edge_a, ne * sizeof(uint32_t));
+        assert_memory_equal(a->edge_b, b->edge_b, ne * sizeof(uint32_t));
+        assert_memory_equal(a->edge_road, b->edge_road, ne * sizeof(uint32_t));
+        assert_memory_equal(a->edge_v0, b->edge_v0, ne * sizeof(uint32_t));
+        assert_memory_equal(a->edge_v1, b->edge_v1, ne * sizeof(uint32_t));
+        assert_memory_equal(a->edge_len_m, b->edge_len_m, ne * sizeof(float));
+        assert_memory_equal(a->edge_time_s, b->edge_time_s, ne * sizeof(float));
+        assert_memory_equal(a->edge_dir, b->edge_dir, ne);
+    }
+}
+
+/* The build splits its passes in two (roads, clusters, nodes, arcs); with one thread or two
+ * every array must be the same. Random lines on a 1 m lattice with jitter under the
+ * tolerance (clusters of several vertices, ties), loops, bridges, tunnels, layers, one-ways
+ * and every class, for each mode and with and without intersections. */
+static void test_threads_same_graph(void **state)
+{
+    (void)state;
+    enum { NL = 4000 };
+    tline *L = calloc(NL, sizeof *L);
+    uint64_t seed = 12345;
+    for (int i = 0; i < NL; i++) {
+        L[i].n = 2 + (int)(lcg(&seed) % 7);
+        for (int j = 0; j < L[i].n; j++) {
+            double jx = (double)(lcg(&seed) % 5) * 0.15 - 0.3, jy = (double)(lcg(&seed) % 5) * 0.15 - 0.3;
+            L[i].xy[2 * j] = (double)(lcg(&seed) % 60) + (lcg(&seed) % 3 ? 0.0 : jx);
+            L[i].xy[2 * j + 1] = (double)(lcg(&seed) % 60) + (lcg(&seed) % 3 ? 0.0 : jy);
+        }
+        if (lcg(&seed) % 10 == 0) { /* a loop */
+            L[i].xy[2 * (L[i].n - 1)] = L[i].xy[0];
+            L[i].xy[2 * (L[i].n - 1) + 1] = L[i].xy[1];
+        }
+        L[i].cls = (int)(lcg(&seed) % PL_ROAD_N_CLASSES);
+        L[i].speed = lcg(&seed) % 4 ? (float)(20 + lcg(&seed) % 90) : 0.0f;
+        L[i].oneway = (int)(lcg(&seed) % 5) - 2 > 0 ? 1 : lcg(&seed) % 8 == 0 ? -1 : 0;
+        L[i].flags = (int)(lcg(&seed) & (PL_ROAD_NO_CAR | PL_ROAD_NO_BIKE | PL_ROAD_BRIDGE | PL_ROAD_TUNNEL |
+                                         PL_ROAD_BIKE_BOTH_WAYS)) & (lcg(&seed) % 3 ? 0 : 0xff);
+        L[i].layer = (int)(lcg(&seed) % 3) - 1;
+    }
+    pl_roads *r = mk_roads(L, NL);
+    pl_ctx *ctx = quiet_ctx();
+    const char *old = getenv("PLATSA_THREADS");
+    char *saved = old ? strdup(old) : NULL;
+    for (int mode = 0; mode < 3; mode++)
+        for (int ni = 0; ni < 2; ni++)
+            for (int ti = 0; ti < 3; ti++) {
+                pl_graph_opts o;
+                pl_graph_opts_default(&o);
+                o.mode = (pl_mode)mode;
+                o.node_intersections = ni;
+                o.snap_tolerance_m = ti == 0 ? 0.5 : ti == 1 ? 0.0 : 0.37;
+                pl_error err = {0};
+                setenv("PLATSA_THREADS", "1", 1);
+                pl_graph *g1 = pl_graph_build(ctx, r, &o, &err);
+                setenv("PLATSA_THREADS", "2", 1);
+                pl_graph *g2 = pl_graph_build(ctx, r, &o, &err);
+                assert_non_null(g1);
+                assert_non_null(g2);
+                assert_true(g1->n_edges > 1000);
+                assert_graphs_equal(g1, g2);
+                pl_graph_free(g1);
+                pl_graph_free(g2);
+            }
+    if (saved)
+        setenv("PLATSA_THREADS", saved, 1);
+    else
+        unsetenv("PLATSA_THREADS");
+    free(saved);
+    pl_ctx_free(ctx);
+    pl_roads_free(r);
+    free(L);
+}
+
+/* A vertex as near to two nodes joins the older one (the first line's). */
+static void test_snap_tie_older_node(void **state)
+{
+    (void)state;
+    tline L[] = {
+        {2, {0, 0, 0, 100}, PL_ROAD_RESIDENTIAL, 50, 0, 0, 0},
+        {2, {0.8, 0, 0.8, -100}, PL_ROAD_RESIDENTIAL, 50, 0, 0, 0},
+        {2, {0.4, 0, 50, 0}, PL_ROAD_RESIDENTIAL, 50, 0, 0, 0},
+    };
+    pl_roads *r = mk_roads(L, 3);
+    pl_ctx *ctx = quiet_ctx();
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_edges, 3);
+    uint32_t a = g->edge_a[2];
+    assert_true(g->node_x[a] == 0.0 && g->node_y[a] == 0.0);
+    assert_int_equal(g->n_components, 2); /* the second line stays apart */
+    pl_graph_free(g);
+    pl_ctx_free(ctx);
+    pl_roads_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -850,6 +976,8 @@ int main(void)
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_property_random_graphs),
         cmocka_unit_test(test_snap_threads_and_index),
+        cmocka_unit_test(test_threads_same_graph),
+        cmocka_unit_test(test_snap_tie_older_node),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }
