@@ -281,10 +281,10 @@ static void halves(const uint32_t *cum32, const size_t *cum, size_t n, size_t sp
 
 /* ---------- vertex clustering (grid hash) ---------- */
 
-/* One cluster in the cell (cx, cy): the vertex that made it (its position is the cluster's).
- * v = PL_NONE: empty. A cell with several clusters has one slot each. */
+/* One cluster in the cell (cx, cy); id = PL_NONE: empty. A cell with several clusters has
+ * one slot each. */
 typedef struct cell_slot {
-    uint32_t cx, cy, v;
+    uint32_t cx, cy, id;
 } cell_slot;
 
 typedef struct clusterer {
@@ -292,7 +292,9 @@ typedef struct clusterer {
     cell_slot *slots;
     size_t cap;
     const double *vx, *vy;
-    const uint32_t *vnode; /* cluster of each vertex added so far */
+    double *x, *y; /* per cluster: the position of the vertex that made it (compact: on a
+                      network of 2-vertex lines reading it through the roads' vertex arrays
+                      made step 1 slower, grid-2M) */
     uint32_t n;
 } clusterer;
 
@@ -327,7 +329,7 @@ static size_t next_slot(const clusterer *c, size_t s)
 }
 
 /* Cluster id of vertex v: the nearest cluster within the tolerance (ties: the older), else a
- * new one. Ids count up in vertex order, so the older cluster is the one of the lower vertex. */
+ * new one. */
 static uint32_t clusterer_add(clusterer *c, uint32_t v)
 {
     double x = c->vx[v], y = c->vy[v];
@@ -340,23 +342,25 @@ static uint32_t clusterer_add(clusterer *c, uint32_t v)
             if (k.cx + dx < 0 || k.cy + dy < 0)
                 continue;
             uint32_t cx = (uint32_t)(k.cx + dx), cy = (uint32_t)(k.cy + dy);
-            for (size_t s = home_slot(c, cx, cy); c->slots[s].v != PL_NONE; s = next_slot(c, s)) {
+            for (size_t s = home_slot(c, cx, cy); c->slots[s].id != PL_NONE; s = next_slot(c, s)) {
                 if (c->slots[s].cx != cx || c->slots[s].cy != cy)
                     continue;
-                uint32_t w = c->slots[s].v;
-                double ddx = c->vx[w] - x, ddy = c->vy[w] - y, d = ddx * ddx + ddy * ddy;
-                if (d < bestd || (d == bestd && (best == PL_NONE || w < best))) {
+                uint32_t id = c->slots[s].id;
+                double ddx = c->x[id] - x, ddy = c->y[id] - y, d = ddx * ddx + ddy * ddy;
+                if (d < bestd || (d == bestd && (best == PL_NONE || id < best))) {
                     bestd = d;
-                    best = w;
+                    best = id;
                 }
             }
         }
     if (best != PL_NONE)
-        return c->vnode[best];
+        return best;
     size_t s = home_slot(c, (uint32_t)k.cx, (uint32_t)k.cy);
-    while (c->slots[s].v != PL_NONE)
+    while (c->slots[s].id != PL_NONE)
         s = next_slot(c, s);
-    c->slots[s] = (cell_slot){(uint32_t)k.cx, (uint32_t)k.cy, v};
+    c->slots[s] = (cell_slot){(uint32_t)k.cx, (uint32_t)k.cy, c->n};
+    c->x[c->n] = x;
+    c->y[c->n] = y;
     return c->n++;
 }
 
@@ -813,16 +817,18 @@ static int cluster_vertices(builder *b)
     C->vx = roads->vx;
     C->vy = roads->vy;
     /* A table at most half full for every vertex that may become a node: it never grows
-     * (rehashing a national network's table took a sixth of the build). The later steps'
-     * temporaries fit in its block, at most 24 bytes per such vertex. */
+     * (rehashing a national network's table took a sixth of the build). With the clusters'
+     * positions it is 40 bytes per such vertex; the later steps' temporaries (at most 24)
+     * re-use its block. */
     size_t cand = b->cand[0] + b->cand[1];
     C->cap = 2 * cand + 2;
-    size_t table = C->cap * sizeof *C->slots, later = 24 * cand + 64;
-    b->scratch = pl_big_alloc(table > later ? table : later);
-    C->slots = (cell_slot *)b->scratch;
-    memset(C->slots, 0xff, table); /* v = PL_NONE: empty */
+    size_t table = C->cap * sizeof *C->slots, off = 0;
+    b->scratch = pl_big_alloc(table + 16 * cand + 64);
+    C->slots = carve(b, &off, table);
+    C->x = carve(b, &off, cand * sizeof *C->x);
+    C->y = carve(b, &off, cand * sizeof *C->y);
+    memset(C->slots, 0xff, table); /* id = PL_NONE: empty */
     b->vnode = pl_big_alloc((b->nv ? b->nv : 1) * sizeof *b->vnode);
-    C->vnode = b->vnode;
     run_two(b, b->threads, cluster_part, hash_part);
     return 1;
 }
