@@ -701,18 +701,27 @@ static void compute_components(pl_graph *g, uint32_t *parent, uint32_t *size)
 
 /* Step 5: the arcs leaving each node (part 0), and those entering each node with the
  * components (part 1). pos: n_nodes + 1 temporaries. */
+/* CSR offsets (n_nodes + 1) of the arcs leaving (incoming = 0) or entering each node. */
+static uint32_t *arc_offsets(const pl_graph *g, int incoming)
+{
+    uint32_t n = g->n_nodes;
+    uint32_t *begin = pl_big_calloc(((size_t)n + 1) * sizeof *begin);
+    for (uint32_t e = 0; e < g->n_edges; e++) {
+        uint32_t a = incoming ? g->edge_b[e] : g->edge_a[e], b = incoming ? g->edge_a[e] : g->edge_b[e];
+        if (g->edge_dir[e] & 1)
+            begin[a + 1]++;
+        if (g->edge_dir[e] & 2)
+            begin[b + 1]++;
+    }
+    for (uint32_t v = 0; v < n; v++)
+        begin[v + 1] += begin[v];
+    return begin;
+}
+
 static void csr_out(pl_graph *g, uint32_t *pos)
 {
     uint32_t n = g->n_nodes;
-    g->out_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->out_begin);
-    for (uint32_t e = 0; e < g->n_edges; e++) {
-        if (g->edge_dir[e] & 1)
-            g->out_begin[g->edge_a[e] + 1]++;
-        if (g->edge_dir[e] & 2)
-            g->out_begin[g->edge_b[e] + 1]++;
-    }
-    for (uint32_t v = 0; v < n; v++)
-        g->out_begin[v + 1] += g->out_begin[v];
+    g->out_begin = arc_offsets(g, 0);
     size_t na = g->out_begin[n];
     g->arc_head = pl_big_alloc((na ? na : 1) * sizeof *g->arc_head);
     g->arc_len_m = pl_big_alloc((na ? na : 1) * sizeof *g->arc_len_m);
@@ -735,15 +744,7 @@ static void csr_out(pl_graph *g, uint32_t *pos)
 static void csr_in(pl_graph *g, uint32_t *pos)
 {
     uint32_t n = g->n_nodes;
-    g->in_begin = pl_big_calloc(((size_t)n + 1) * sizeof *g->in_begin);
-    for (uint32_t e = 0; e < g->n_edges; e++) {
-        if (g->edge_dir[e] & 1)
-            g->in_begin[g->edge_b[e] + 1]++;
-        if (g->edge_dir[e] & 2)
-            g->in_begin[g->edge_a[e] + 1]++;
-    }
-    for (uint32_t v = 0; v < n; v++)
-        g->in_begin[v + 1] += g->in_begin[v];
+    g->in_begin = arc_offsets(g, 1);
     size_t na = g->in_begin[n];
     g->in_arc = pl_big_alloc((na ? na : 1) * sizeof *g->in_arc);
     memcpy(pos, g->in_begin, ((size_t)n + 1) * sizeof *pos);
