@@ -400,9 +400,11 @@ struct builder {
     double box[2][4];     /* per part: min x, min y, max x, max y of the allowed roads */
     size_t cand[2];       /* per part: vertices that may become nodes */
     uint32_t *vnode;      /* per vertex: its cluster (step 1), then its node or PL_NONE (step 2) */
+    uint32_t n_clusters;
     char *scratch;        /* the temporaries of every step, one step after the other: first
                              touches of fresh memory are slow on this VM (~3 ms/MB) */
-    clusterer C;
+    clusterer C[2];       /* step 1: C[0] alone, or one per side of split_x (see split_clusters) */
+    double split_x;
     uint64_t *hash;       /* when set: inputs_hash, computed while step 1 runs */
     /* step 2 */
     uint32_t *cstart;     /* the vertices of cluster c are occ_*[cstart[c] .. cstart[c+1]-1] */
@@ -424,6 +426,7 @@ struct builder {
 };
 
 static uint64_t inputs_hash(const pl_roads *roads, const pl_graph_opts *o);
+static void hash_part(builder *b, int p);
 
 /* Step 0: the roads open to the mode, their bounding box and the vertices that may be nodes. */
 static void allowed_part(builder *b, int p)
@@ -463,11 +466,39 @@ static void cluster_part(builder *b, int p)
                 b->vnode[v] = PL_NONE;
                 continue;
             }
-            b->vnode[v] = clusterer_add(&b->C, (uint32_t)v);
+            b->vnode[v] = clusterer_add(&b->C[0], (uint32_t)v);
         }
         if ((r & 0xffff) == 0)
             pl_progress(b->ctx, 0.5 * (double)r / (double)b->nr, "building graph");
     }
+    b->n_clusters = b->C[0].n;
+}
+
+/* Step 1 on two threads: part p clusters, in vertex order, the vertices on its side of
+ * split_x (p = 1: x >= split_x) with a table of its own. No vertex lies within the tolerance
+ * of one on the other side (split_clusters chose split_x so), so each side gets the clusters
+ * the sequential pass gives it; merge_clusters then numbers them as that pass does. vnode
+ * holds the cluster's number in its part, with the part in the top bit. */
+static void cluster_side_part(builder *b, int p)
+{
+    const pl_roads *roads = b->roads;
+    const uint32_t side_bit = p ? 0x80000000u : 0;
+    for (size_t r = 0; r < b->nr; r++) {
+        size_t f = roads->first_vertex[r], e = roads->first_vertex[r + 1];
+        for (size_t v = f; v < e; v++) {
+            if ((roads->vx[v] >= b->split_x) != p)
+                continue;
+            if (!b->allowed[r] || (!b->o->node_intersections && v != f && v + 1 != e)) {
+                b->vnode[v] = PL_NONE;
+                continue;
+            }
+            b->vnode[v] = clusterer_add(&b->C[p], (uint32_t)v) | side_bit;
+        }
+        if (p == 0 && (r & 0xffff) == 0)
+            pl_progress(b->ctx, 0.5 * (double)r / (double)b->nr, "building graph");
+    }
+    if (p == 1)
+        hash_part(b, 1);
 }
 
 static void hash_part(builder *b, int p)
@@ -794,6 +825,110 @@ static pl_graph *empty_graph(builder *b)
     return g;
 }
 
+/* An empty clusterer for up to cand clusters, its table and positions carved from the
+ * scratch block at *off. */
+static void clusterer_init(builder *b, clusterer *C, size_t cand, size_t *off)
+{
+    C->minx = b->minx - 1.0;
+    C->miny = b->miny - 1.0;
+    C->cell = fmax(fmax(4.0 * b->tol, (b->extent + 2.0) / 1073741824.0), 1e-6);
+    C->inv_cell = 1.0 / C->cell;
+    C->tol2 = b->tol * b->tol;
+    C->look = sqrt(C->tol2);
+    C->vx = b->roads->vx;
+    C->vy = b->roads->vy;
+    C->n = 0;
+    C->cap = 2 * cand + 2;
+    size_t table = C->cap * sizeof *C->slots;
+    C->slots = carve(b, off, table);
+    C->x = carve(b, off, cand * sizeof *C->x);
+    C->y = carve(b, off, cand * sizeof *C->y);
+    memset(C->slots, 0xff, table); /* id = PL_NONE: empty */
+}
+
+static int is_candidate(const builder *b, size_t r, size_t v)
+{
+    const pl_roads *roads = b->roads;
+    return b->allowed[r] && (b->o->node_intersections || v == roads->first_vertex[r] ||
+                             v + 1 == roads->first_vertex[r + 1]);
+}
+
+/* Looks for split_x for the two-sided step 1: a vertical strip wider than the tolerance that
+ * no candidate vertex lies in, near the x that halves them (between 30 and 70 %). Counts
+ * candidates per strip-wide bin of x (in the scratch block, before its use). Sets split_x
+ * and each side's candidates; 0 when there is no such strip (then step 1 runs in one pass). */
+static int split_clusters(builder *b, size_t scratch_bytes, double maxx, size_t side_cand[2])
+{
+    const pl_roads *roads = b->roads;
+    size_t cand = b->cand[0] + b->cand[1];
+    double bin = b->tol * 1.001 + 1e-6; /* an empty bin is a gap wider than the tolerance */
+    if (cand < 2 || b->nv >= 0x7fffffffu || !(maxx > b->minx))
+        return 0;
+    size_t max_bins = scratch_bytes / sizeof(uint32_t);
+    if (max_bins > ((size_t)1 << 22))
+        max_bins = (size_t)1 << 22;
+    if (max_bins < 16)
+        return 0;
+    double span = maxx - b->minx;
+    if (span / bin >= (double)(max_bins - 2))
+        bin = span / (double)(max_bins - 2); /* wider bins: an empty one is a wider gap still */
+    size_t nbins = (size_t)(span / bin) + 1;
+    uint32_t *count = (uint32_t *)b->scratch;
+    memset(count, 0, nbins * sizeof *count);
+    for (size_t r = 0; r < b->nr; r++) {
+        if (!b->allowed[r])
+            continue;
+        for (size_t v = roads->first_vertex[r]; v < roads->first_vertex[r + 1]; v++)
+            if (is_candidate(b, r, v)) {
+                size_t k = (size_t)((roads->vx[v] - b->minx) / bin);
+                count[k < nbins ? k : nbins - 1]++;
+            }
+    }
+    /* An empty bin j (not the first or last) splits the candidates into those of the bins
+     * before it and those after; the one nearest an even split wins (ties: the first). */
+    size_t below = 0, best_below = 0, best = 0, lo = cand * 3 / 10, hi = cand * 7 / 10;
+    for (size_t j = 1; j + 1 < nbins; j++) {
+        below += count[j - 1];
+        if (count[j] != 0 || below < lo || below > hi)
+            continue;
+        size_t off_half = below > cand / 2 ? below - cand / 2 : cand / 2 - below;
+        size_t best_off = best_below > cand / 2 ? best_below - cand / 2 : cand / 2 - best_below;
+        if (!best || off_half < best_off) {
+            best = j;
+            best_below = below;
+        }
+    }
+    if (!best)
+        return 0;
+    b->split_x = b->minx + ((double)best + 0.5) * bin;
+    side_cand[0] = best_below;
+    side_cand[1] = cand - best_below;
+    return side_cand[0] > 0 && side_cand[1] > 0;
+}
+
+/* After cluster_side_part: numbers the clusters of both sides in the order the sequential
+ * pass creates them (by the vertex that made each: the first, in vertex order, to join it). */
+static void merge_clusters(builder *b)
+{
+    uint32_t *map[2], next[2] = {0, 0}, n = 0;
+    size_t off = 0; /* the tables are done with: the numbering re-uses their memory */
+    map[0] = carve(b, &off, ((size_t)b->C[0].n + 1) * sizeof *map[0]);
+    map[1] = carve(b, &off, ((size_t)b->C[1].n + 1) * sizeof *map[1]);
+    for (size_t v = 0; v < b->nv; v++) {
+        uint32_t c = b->vnode[v];
+        if (c == PL_NONE)
+            continue;
+        int p = (int)(c >> 31);
+        c &= 0x7fffffffu;
+        if (c == next[p]) {
+            map[p][c] = n++;
+            next[p]++;
+        }
+        b->vnode[v] = map[p][c];
+    }
+    b->n_clusters = n;
+}
+
 /* Steps 0 and 1: returns 0 when no road is open to the mode. */
 static int cluster_vertices(builder *b)
 {
@@ -808,29 +943,26 @@ static int cluster_vertices(builder *b)
     if (!isfinite(b->minx))
         return 0;
     b->extent = fmax(maxx - b->minx, maxy - b->miny);
-    clusterer *C = &b->C;
-    C->minx = b->minx - 1.0;
-    C->miny = b->miny - 1.0;
-    C->cell = fmax(fmax(4.0 * b->tol, (b->extent + 2.0) / 1073741824.0), 1e-6);
-    C->inv_cell = 1.0 / C->cell;
-    C->tol2 = b->tol * b->tol;
-    C->look = sqrt(C->tol2);
-    C->vx = roads->vx;
-    C->vy = roads->vy;
     /* A table at most half full for every vertex that may become a node: it never grows
      * (rehashing a national network's table took a sixth of the build). With the clusters'
      * positions it is 40 bytes per such vertex; the later steps' temporaries (at most 24)
      * re-use its block. */
     size_t cand = b->cand[0] + b->cand[1];
-    C->cap = 2 * cand + 2;
-    size_t table = C->cap * sizeof *C->slots, off = 0;
-    b->scratch = pl_big_alloc(table + 16 * cand + 64);
-    C->slots = carve(b, &off, table);
-    C->x = carve(b, &off, cand * sizeof *C->x);
-    C->y = carve(b, &off, cand * sizeof *C->y);
-    memset(C->slots, 0xff, table); /* id = PL_NONE: empty */
+    size_t bytes = (2 * cand + 4) * sizeof(cell_slot) + 16 * cand + 64;
+    b->scratch = pl_big_alloc(bytes);
     b->vnode = pl_big_alloc((b->nv ? b->nv : 1) * sizeof *b->vnode);
-    run_two(b, b->threads, cluster_part, hash_part);
+    size_t side_cand[2];
+    if (b->threads > 1 && split_clusters(b, bytes, maxx, side_cand)) {
+        size_t off = 0;
+        for (int p = 0; p < 2; p++)
+            clusterer_init(b, &b->C[p], side_cand[p], &off);
+        run_two(b, b->threads, cluster_side_part, cluster_side_part);
+        merge_clusters(b);
+    } else {
+        size_t off = 0;
+        clusterer_init(b, &b->C[0], cand, &off);
+        run_two(b, b->threads, cluster_part, hash_part);
+    }
     return 1;
 }
 
@@ -838,7 +970,7 @@ static int cluster_vertices(builder *b)
 static void make_nodes(builder *b)
 {
     const pl_roads *roads = b->roads;
-    uint32_t ncl = b->C.n;
+    uint32_t ncl = b->n_clusters;
     size_t off = 0;
     b->node_vertex = carve(b, &off, (size_t)ncl * sizeof *b->node_vertex);
     b->cstart = carve(b, &off, ((size_t)ncl + 1) * sizeof *b->cstart);
@@ -871,7 +1003,7 @@ static void make_nodes(builder *b)
 static void order_nodes(builder *b)
 {
     uint32_t n = b->n_nodes;
-    size_t off = (size_t)b->C.n * sizeof *b->node_vertex; /* keeps node_vertex */
+    size_t off = (size_t)b->n_clusters * sizeof *b->node_vertex; /* keeps node_vertex */
     b->keys = carve(b, &off, (size_t)n * sizeof *b->keys);
     uint64_t *tmp = carve(b, &off, (size_t)n * sizeof *tmp);
     b->perm = carve(b, &off, (size_t)n * sizeof *b->perm);
