@@ -256,6 +256,14 @@ typedef struct input_rec {
     int same;         /* index of an earlier input that is the same file, or -1 */
 } input_rec;
 
+/* The inputs' sizes and hashes, computed on their own thread (see pl_gpkg_hashes_start). */
+struct pl_gpkg_hashes {
+    input_rec *inputs;
+    int n;
+    pthread_t thread;
+    int on;             /* the thread runs (joined by hashes_join) */
+};
+
 typedef struct param_rec {
     char *name, *value;
 } param_rec;
@@ -334,7 +342,8 @@ struct pl_gpkg {
     OGRSpatialReferenceH srs;
     int overwrite, csv;
     char *command_line;
-    input_rec *inputs;
+    pl_gpkg_hashes *hashes;
+    input_rec *inputs;  /* hashes->inputs */
     int n_inputs;
     param_rec *params;
     int n_params;
@@ -349,8 +358,6 @@ struct pl_gpkg {
     int failed;
     pl_error fail_err;
     int slot;           /* index in the registry, -1 when not registered */
-    pthread_t hasher;   /* hashes the inputs (hash_inputs) while rows are written */
-    int hasher_on;
     /* Rows are inserted by a writer thread (see pl_gpkg_row_end): a bounded queue of
      * finished features, guarded by mu. Only the writer touches ds while it runs; every
      * other use of ds first waits until the queue is empty and the writer idle (drain). */
@@ -906,23 +913,16 @@ static void free_layer(pl_gpkg_layer *l)
 
 static void pool_free(pl_gpkg *g);
 
-static void hash_join(pl_gpkg *g);
-
 static void free_gpkg(pl_gpkg *g)
 {
     if (!g)
         return;
-    hash_join(g);  /* it reads g->inputs */
     if (g->writeback_fd >= 0)
         close(g->writeback_fd);
     for (int i = 0; i < g->n_layers; i++)
         free_layer(g->layers[i]);
     free(g->layers);
-    for (int i = 0; i < g->n_inputs; i++) {
-        free(g->inputs[i].spec);
-        free(g->inputs[i].file);
-    }
-    free(g->inputs);
+    pl_gpkg_hashes_free(g->hashes);
     for (int i = 0; i < g->n_params; i++) {
         free(g->params[i].name);
         free(g->params[i].value);
@@ -977,15 +977,15 @@ static void discard(pl_gpkg *g)
     free_gpkg(g);
 }
 
-/* Size and SHA-256 of every input (on the hasher thread). */
+/* Size and SHA-256 of every input (on the hashes' thread). */
 static void *hash_inputs(void *arg)
 {
-    pl_gpkg *g = arg;
-    for (int i = 0; i < g->n_inputs; i++) {
-        input_rec *r = &g->inputs[i];
+    pl_gpkg_hashes *h = arg;
+    for (int i = 0; i < h->n; i++) {
+        input_rec *r = &h->inputs[i];
         if (r->same >= 0) {
-            memcpy(r->sha256, g->inputs[r->same].sha256, sizeof r->sha256);
-            r->size = g->inputs[r->same].size;
+            memcpy(r->sha256, h->inputs[r->same].sha256, sizeof r->sha256);
+            r->size = h->inputs[r->same].size;
         } else if (pl_gpkg_sha256_file(r->file, r->sha256, &r->size) != 0) {
             r->sha256[0] = '\0';
             r->size = -1;
@@ -994,11 +994,55 @@ static void *hash_inputs(void *arg)
     return NULL;
 }
 
-static void hash_join(pl_gpkg *g)
+static void hashes_join(pl_gpkg_hashes *h)
 {
-    if (g->hasher_on)
-        pthread_join(g->hasher, NULL);
-    g->hasher_on = 0;
+    if (h && h->on)
+        pthread_join(h->thread, NULL);
+    if (h)
+        h->on = 0;
+}
+
+pl_gpkg_hashes *pl_gpkg_hashes_start(const char *const *inputs)
+{
+    pl_gpkg_hashes *h = pl_calloc(1, sizeof *h);
+    int n_in = 0;
+    while (inputs && inputs[n_in])
+        n_in++;
+    h->inputs = pl_calloc((size_t)n_in + 1, sizeof *h->inputs);
+    for (int i = 0; i < n_in; i++) {
+        input_rec *r = &h->inputs[h->n++];
+        char file[4096], layer[1024];
+        pl_vector_split_spec(inputs[i], file, sizeof file, layer, sizeof layer);
+        r->spec = pl_strdup(inputs[i]);
+        r->file = pl_strdup(file);
+        r->size = -1;
+        /* The same file given twice (one GeoPackage with several input layers) is hashed once. */
+        r->same = -1;
+        struct stat sa, sb;
+        for (int k = 0; k < i && r->same < 0; k++)
+            if (stat(h->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 && sa.st_dev == sb.st_dev &&
+                sa.st_ino == sb.st_ino)
+                r->same = k;
+    }
+    /* Hashing a large input takes seconds: it runs beside what the caller does next. */
+    if (pthread_create(&h->thread, NULL, hash_inputs, h) == 0)
+        h->on = 1;
+    else
+        hash_inputs(h);
+    return h;
+}
+
+void pl_gpkg_hashes_free(pl_gpkg_hashes *h)
+{
+    if (!h)
+        return;
+    hashes_join(h);  /* it reads h->inputs */
+    for (int i = 0; i < h->n; i++) {
+        free(h->inputs[i].spec);
+        free(h->inputs[i].file);
+    }
+    free(h->inputs);
+    free(h);
 }
 
 pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err)
@@ -1007,10 +1051,16 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     if (!opts)
         opts = &no_opts;
     if (!ctx || !path || !*path) {
+        pl_gpkg_hashes_free(opts->hashes);
         pl_error_set(err, PL_EINTERNAL, "pl_gpkg_create: no output path given");
         return NULL;
     }
     pl_gpkg *g = pl_calloc(1, sizeof *g);
+    /* Inputs: file part, size and SHA-256 (streamed), joined before the metadata is
+     * written (pl_gpkg_commit) or the output dropped. */
+    g->hashes = opts->hashes ? opts->hashes : pl_gpkg_hashes_start(opts->inputs);
+    g->inputs = g->hashes->inputs;
+    g->n_inputs = g->hashes->n;
     g->writeback_fd = -1;
     g->ctx = ctx;
     g->slot = -1;
@@ -1058,33 +1108,6 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     g->ts_h = tm.tm_hour;
     g->ts_mi = tm.tm_min;
     g->ts_s = tm.tm_sec;
-
-    /* Inputs: file part, size and SHA-256 (streamed). */
-    int n_in = 0;
-    while (opts->inputs && opts->inputs[n_in])
-        n_in++;
-    g->inputs = pl_calloc((size_t)n_in + 1, sizeof *g->inputs);
-    for (int i = 0; i < n_in; i++) {
-        input_rec *r = &g->inputs[g->n_inputs++];
-        char file[4096], layer[1024];
-        pl_vector_split_spec(opts->inputs[i], file, sizeof file, layer, sizeof layer);
-        r->spec = pl_strdup(opts->inputs[i]);
-        r->file = pl_strdup(file);
-        r->size = -1;
-        /* The same file given twice (one GeoPackage with several input layers) is hashed once. */
-        r->same = -1;
-        struct stat sa, sb;
-        for (int k = 0; k < i && r->same < 0; k++)
-            if (stat(g->inputs[k].file, &sa) == 0 && stat(file, &sb) == 0 && sa.st_dev == sb.st_dev &&
-                sa.st_ino == sb.st_ino)
-                r->same = k;
-    }
-    /* Hashing a large input takes seconds: it runs beside the rows being written and is
-     * joined before the metadata is (pl_gpkg_commit) or the output dropped. */
-    if (pthread_create(&g->hasher, NULL, hash_inputs, g) == 0)
-        g->hasher_on = 1;
-    else
-        hash_inputs(g);
 
     /* The folder. */
     struct stat st;
@@ -2755,7 +2778,7 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
             rc = fail(g, err, PL_EINTERNAL, "%s: cannot finish the GeoPackage: %s", g->path, gdal_msg());
     }
     gdal_leave();
-    hash_join(g);  /* the metadata records the inputs' hashes */
+    hashes_join(g->hashes);  /* the metadata records the inputs' hashes */
     if (rc == PL_OK && write_sqlite_extras(g, err) != 0)
         rc = g->fail_err.code ? g->fail_err.code : PL_EINTERNAL;
     for (int i = 0; rc == PL_OK && i < g->n_layers; i++) {

@@ -53,12 +53,22 @@ typedef struct pl_style {
 typedef struct pl_gpkg pl_gpkg;
 typedef struct pl_gpkg_layer pl_gpkg_layer;
 
+/* The size and SHA-256 of input files, for the output's metadata, computed on a thread of
+ * their own: an analysis can start it where a core would otherwise wait (platsa access:
+ * while the road graph is built) instead of beside the rows being written. Hand it to
+ * pl_gpkg_create (pl_gpkg_opts.hashes), or free it. */
+typedef struct pl_gpkg_hashes pl_gpkg_hashes;
+pl_gpkg_hashes *pl_gpkg_hashes_start(const char *const *inputs);
+void pl_gpkg_hashes_free(pl_gpkg_hashes *h);
+
 typedef struct pl_gpkg_opts {
     int overwrite;            /* replace an existing output (otherwise refused) */
     int csv;                  /* also write attribute tables as CSV beside the GeoPackage */
     const char *command_line; /* recorded in metadata */
     const char *const *inputs;/* input paths, NULL-terminated; recorded with size and SHA-256,
                                  and refused as output paths */
+    pl_gpkg_hashes *hashes;   /* the inputs already being hashed (pl_gpkg_hashes_start), taken
+                                 over by pl_gpkg_create whatever it returns; NULL: inputs */
     const char *timestamp;    /* fixed ISO 8601 time for every timestamp in the file, so the same
                                  inputs give the same bytes (NULL = $SOURCE_DATE_EPOCH if set, else now) */
     long long expected_rows;  /* rows the caller expects to write in all (0 = unknown): from
