@@ -28,13 +28,15 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 TEST_SUPPORT_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/%.o)
 
+# build/platsa is a small launcher (cli/launcher/platsa.c) that starts the engine beside it.
 PLATSA := $(BUILD)/platsa
+ENGINE := $(BUILD)/platsa-engine
 DEMO_OUT := demo-output
 
 .PHONY: all deps test test-asan test-pgrouting demo clean bench tests-build sample-data test-qgis test-report-browser fuzz fuzz-build
 .SECONDARY:
 
-all: $(PLATSA)
+all: $(PLATSA) $(ENGINE)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
@@ -51,9 +53,14 @@ $(BUILD)/libplatsa.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@ && ar rcs $@ $^
 
-$(PLATSA): $(CLI_OBJ) $(BUILD)/libplatsa.a
+$(ENGINE): $(CLI_OBJ) $(BUILD)/libplatsa.a
 	@echo "  LD $@"
 	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
+
+# Linked with libc only: it starts in a millisecond, the engine once (see the launcher).
+$(PLATSA): cli/launcher/platsa.c $(ENGINE)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -o $@ cli/launcher/platsa.c
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)

@@ -30,6 +30,10 @@ pass_fail() {
 
 # timed OUTFILE CMD...: runs CMD under /usr/bin/time -v; appends "wall_s peak_mb" to OUTFILE,
 # CMD's stdout+stderr to OUTFILE.log. Returns CMD's status.
+# Prefix for bench_routing --e2e: started as build/platsa starts its engine, with glibc's
+# 2 MiB-page tunable set from the start (cli/launcher/platsa.c), not by starting itself again.
+ENGINE_ENV="env GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
+
 timed() {
   out=$1
   shift

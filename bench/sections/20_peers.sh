@@ -34,7 +34,7 @@ for gsize in $PEER_SIZES; do
     ps=$(awk '$1 == "k=1" { print $2 }' "$P/platsa-search.txt")
     pmb=$(awk '$1 == "k=1" { print $10 }' "$P/platsa-search.txt")
     : >"$P/platsa-e2e"
-    for i in 1 2 3; do timed "$P/platsa-e2e" "$BENCH_DIR/bench_routing" --e2e "$d"; done
+    for i in 1 2 3; do timed "$P/platsa-e2e" $ENGINE_ENV "$BENCH_DIR/bench_routing" --e2e "$d"; done
     pe=$(field 1 "$P/platsa-e2e" | median)
     pemb=$(field 2 "$P/platsa-e2e" | median)
   fi
