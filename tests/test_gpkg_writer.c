@@ -782,6 +782,44 @@ static void test_folder_not_writable(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Inputs hashed before the output is made (pl_gpkg_hashes_start, as platsa access does while
+ * its graph is built) give the same metadata record; a failed create takes them over too. */
+static void test_hashes_started_early(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_writer/early_hashes");
+    char out[4300];
+    snprintf(out, sizeof out, "%s/res.gpkg", dir);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    const char *inputs[] = {g_input, g_input, NULL};
+    pl_gpkg_opts o = {.inputs = inputs, .hashes = pl_gpkg_hashes_start(inputs)};
+    pl_gpkg *g = pl_gpkg_create(ctx, out, &o, &err);
+    assert_non_null(g);
+    static const pl_field_def f[] = {{"i", PL_FIELD_INT64, NULL, NULL}};
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "tabell", 100 /* wkbNone */, NULL, f, 1, NULL, &err);
+    assert_non_null(l);
+    pl_gpkg_row_begin(l);
+    pl_gpkg_set_int(l, 0, 7);
+    assert_int_equal(pl_gpkg_row_end(l, &err), PL_OK);
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+    sqlite3 *db = open_db(out);
+    char *json = sql_text(db, "SELECT metadata FROM gpkg_metadata");
+    sqlite3_close(db);
+    char want[8400];
+    snprintf(want, sizeof want, "{\"path\": \"%s\", \"size_bytes\": 3, \"sha256\": \"" SHA_ABC "\"}", g_input);
+    const char *first = json ? strstr(json, want) : NULL;
+    if (!first || !strstr(first + 1, want)) /* both inputs: the second is the first's file */
+        fail_msg("metadata lacks %s twice:\n%s", want, json ? json : "(none)");
+    free(json);
+    snprintf(out, sizeof out, "%s/saknas/res.gpkg", dir);
+    o.hashes = pl_gpkg_hashes_start(inputs);
+    assert_null(pl_gpkg_create(ctx, out, &o, &err)); /* no folder: freed (ASan would say) */
+    assert_int_equal(err.code, PL_EINPUT);
+    pl_ctx_free(ctx);
+}
+
 static void test_reproducible_bytes(void **state)
 {
     (void)state;
@@ -1281,6 +1319,7 @@ int main(void)
         cmocka_unit_test(test_view_layer),
         cmocka_unit_test(test_timestamp_parsing),
         cmocka_unit_test(test_sha256_streams),
+        cmocka_unit_test(test_hashes_started_early),
         cmocka_unit_test(test_real_data_roundtrip),
     };
     return cmocka_run_group_tests_name("gpkg_writer", tests, group_setup, NULL);
