@@ -478,11 +478,9 @@ static void *roads_thread(void *arg)
     return NULL;
 }
 
-/* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph).
- * hashes: when not NULL, gets the output's input hashing, started once this thread's reads
- * are done (the roads thread still runs: building a national graph leaves a core idle). */
+/* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph). */
 static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts, access_inputs *in,
-                       double *t_load, double *t_graph, pl_gpkg_hashes **hashes, pl_error *err)
+                       double *t_load, double *t_graph, pl_error *err)
 {
     double t0 = now_s();
     pl_load_opts lo = {.assume_crs = o->assume_crs};
@@ -523,10 +521,6 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
             rc = err->code;
     }
     double t_main = now_s() - t0;
-    if (hashes && rc == PL_OK) {
-        const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
-        *hashes = pl_gpkg_hashes_start(inputs);
-    }
     if (threaded)
         pthread_join(tid, NULL);
     pl_ctx_merge_warnings(ctx, J.ctx);
@@ -550,7 +544,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
 int pl_access_load_inputs(pl_ctx *ctx, const pl_access_opts *o, pl_access_inputs *in, pl_error *err)
 {
     double t_load, t_graph;
-    return load_inputs(ctx, o, NULL, in, &t_load, &t_graph, NULL, err);
+    return load_inputs(ctx, o, NULL, in, &t_load, &t_graph, err);
 }
 
 int pl_access_load_inputs_graph(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts,
@@ -558,7 +552,7 @@ int pl_access_load_inputs_graph(pl_ctx *ctx, const pl_access_opts *o, const pl_g
 {
     double t_load, t_graph;
     pl_progress(ctx, 0.0, "loading inputs and building road graph");
-    int rc = load_inputs(ctx, o, gopts, in, &t_load, &t_graph, NULL, err);
+    int rc = load_inputs(ctx, o, gopts, in, &t_load, &t_graph, err);
     pl_progress(ctx, 1.0, "loading inputs and building road graph");
     return rc;
 }
@@ -678,8 +672,10 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
     gopts.cache_path = o->graph_cache;
     access_inputs in = {0};
-    pl_gpkg_hashes *hashes = NULL;
-    int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, &hashes, err);
+    /* The output records its inputs' hashes: computed from now on, at the lowest priority. */
+    const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
+    pl_gpkg_hashes *hashes = pl_gpkg_hashes_start(inputs);
+    int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
         rc = pl_access_resolve_types(o, &in, types, &n_types, err);

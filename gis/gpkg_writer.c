@@ -994,6 +994,15 @@ static void *hash_inputs(void *arg)
     return NULL;
 }
 
+/* The hashing thread, at the lowest priority (nice 19, this thread only): it takes a core
+ * when one would idle and yields it to the analysis otherwise. Not an idle-only class: that
+ * could wait without end on a machine busy with other work. */
+static void *hash_thread(void *arg)
+{
+    setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
+    return hash_inputs(arg);
+}
+
 static void hashes_join(pl_gpkg_hashes *h)
 {
     if (h && h->on)
@@ -1025,7 +1034,7 @@ pl_gpkg_hashes *pl_gpkg_hashes_start(const char *const *inputs)
                 r->same = k;
     }
     /* Hashing a large input takes seconds: it runs beside what the caller does next. */
-    if (pthread_create(&h->thread, NULL, hash_inputs, h) == 0)
+    if (pthread_create(&h->thread, NULL, hash_thread, h) == 0)
         h->on = 1;
     else
         hash_inputs(h);

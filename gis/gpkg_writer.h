@@ -54,9 +54,9 @@ typedef struct pl_gpkg pl_gpkg;
 typedef struct pl_gpkg_layer pl_gpkg_layer;
 
 /* The size and SHA-256 of input files, for the output's metadata, computed on a thread of
- * their own: an analysis can start it where a core would otherwise wait (platsa access:
- * while the road graph is built) instead of beside the rows being written. Hand it to
- * pl_gpkg_create (pl_gpkg_opts.hashes), or free it. */
+ * their own at the lowest priority: an analysis starts it first thing, so the hashing takes
+ * the moments a core would wait, instead of competing with the rows being written. Hand it
+ * to pl_gpkg_create (pl_gpkg_opts.hashes), or free it. */
 typedef struct pl_gpkg_hashes pl_gpkg_hashes;
 pl_gpkg_hashes *pl_gpkg_hashes_start(const char *const *inputs);
 void pl_gpkg_hashes_free(pl_gpkg_hashes *h);
