@@ -129,15 +129,15 @@ void *pl_big_calloc(size_t n)
     return p;
 }
 
-void pl_sort_u64(uint64_t *keys, size_t n)
+/* Stable LSD radix sort of keys on their 16-bit digits from bit `from` up; tmp holds n keys.
+ * A digit the same in every key is skipped. */
+static void radix_sort_from(uint64_t *keys, uint64_t *tmp, size_t n, int from)
 {
     if (n < 2)
         return;
-    uint64_t *tmp = pl_malloc(n * sizeof *tmp);
     uint64_t *src = keys, *dst = tmp;
     size_t *count = pl_malloc(65536 * sizeof *count);
-    for (int pass = 0; pass < 4; pass++) {
-        int shift = 16 * pass;
+    for (int shift = from; shift < 64; shift += 16) {
         memset(count, 0, 65536 * sizeof *count);
         for (size_t i = 0; i < n; i++)
             count[(src[i] >> shift) & 0xffff]++;
@@ -158,6 +158,14 @@ void pl_sort_u64(uint64_t *keys, size_t n)
     if (src != keys)
         memcpy(keys, src, n * sizeof *keys);
     free(count);
+}
+
+void pl_sort_u64(uint64_t *keys, size_t n)
+{
+    if (n < 2)
+        return;
+    uint64_t *tmp = pl_malloc(n * sizeof *tmp);
+    radix_sort_from(keys, tmp, n, 0);
     free(tmp);
 }
 
@@ -576,28 +584,6 @@ static void hilbert_part(builder *b, int p)
     }
 }
 
-/* Sorts keys whose low 32 bits ascend with the index (unique): a stable sort on the high 32
- * bits gives the full order in two radix passes instead of four. */
-static void sort_high32(uint64_t *keys, uint64_t *tmp, size_t n)
-{
-    size_t *count = pl_malloc(65536 * sizeof *count);
-    for (int shift = 32; shift < 64; shift += 16) {
-        memset(count, 0, 65536 * sizeof *count);
-        for (size_t i = 0; i < n; i++)
-            count[(keys[i] >> shift) & 0xffff]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            tmp[count[(keys[i] >> shift) & 0xffff]++] = keys[i];
-        memcpy(keys, tmp, n * sizeof *keys);
-    }
-    free(count);
-}
-
 static void place_part(builder *b, int p)
 {
     pl_graph *g = b->g;
@@ -1009,7 +995,9 @@ static void order_nodes(builder *b)
     b->perm = carve(b, &off, (size_t)n * sizeof *b->perm);
     halves(NULL, NULL, n, b->nsplit);
     run_two(b, b->threads, hilbert_part, hilbert_part);
-    sort_high32(b->keys, tmp, n);
+    /* The low 32 bits ascend with the index (unique): a stable sort on the high 32 bits
+     * gives the full order in two radix passes instead of four. */
+    radix_sort_from(b->keys, tmp, n, 32);
     pl_graph *g = b->g;
     g->n_nodes = n;
     g->node_x = pl_malloc((n ? n : 1) * sizeof *g->node_x);
