@@ -25,6 +25,7 @@ const pl_option pl_access_options[] = {
     {"services", 's', PL_OPT_STRING, offsetof(pl_access_opts, services), "FILE[:LAYER]", NULL,
      "service points with a type field mapped to service types", 1},
     {"roads", 'r', PL_OPT_STRING, offsetof(pl_access_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1},
+    PL_ROAD_FIELD_OPTIONS(pl_access_opts, road),
     {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_access_opts, municipalities), "FILE[:LAYER]", NULL,
      "municipality polygons (code and name fields auto-detected)", 1},
     {"localities", 0, PL_OPT_STRING, offsetof(pl_access_opts, localities), "FILE[:LAYER]", NULL,

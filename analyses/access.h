@@ -28,6 +28,7 @@ typedef struct pl_access_opts {
     const char *crs, *assume_crs;
     double max_snap_m;
     const char *graph_cache;
+    pl_road_fields road;      /* --road-profile, --class-field, --speed-field, --oneway-field */
     int classify;                /* also split summaries by territorial class (needs localities) */
 } pl_access_opts;
 

@@ -483,7 +483,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
                        double *t_load, double *t_graph, pl_error *err)
 {
     double t0 = now_s();
-    pl_load_opts lo = {.assume_crs = o->assume_crs};
+    pl_load_opts lo = {.assume_crs = o->assume_crs, .road = o->road};
     roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
     if (gopts)
         J.gopts = *gopts;

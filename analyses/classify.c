@@ -247,6 +247,7 @@ const pl_option pl_classify_options[] = {
     {"localities", 'l', PL_OPT_STRING, offsetof(pl_classify_opts, localities), "FILE[:LAYER]", NULL,
      "tätorter (points or polygons with population)", 1},
     {"roads", 'r', PL_OPT_STRING, offsetof(pl_classify_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1},
+    PL_ROAD_FIELD_OPTIONS(pl_classify_opts, road),
     {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_classify_opts, municipalities), "FILE[:LAYER]", NULL,
      "municipality polygons", 1},
     {"output", 'o', PL_OPT_STRING, offsetof(pl_classify_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
@@ -394,7 +395,9 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
         pl_graph_opts_default(&go);
         go.mode = PL_MODE_CAR;
         go.cache_path = o->graph_cache;
-        rc = pl_network_load(ctx, o->roads, &lo, &go, &roads, &graph, NULL, err);
+        pl_load_opts ro = lo;
+        ro.road = o->road;
+        rc = pl_network_load(ctx, o->roads, &ro, &go, &roads, &graph, NULL, err);
     }
     pl_classify_result *r = NULL;
     if (rc == PL_OK) {

@@ -40,6 +40,7 @@ const pl_option pl_coverage_options[] = {
     {"hubs", 's', PL_OPT_STRING, B(services), "FILE[:LAYER]", NULL,
      "existing hubs: service points (filter with --types; --fixed-type for a file without a type field)", 1},
     {"roads", 'r', PL_OPT_STRING, B(roads), "FILE[:LAYER]", NULL, "road lines", 1},
+    PL_ROAD_FIELD_OPTIONS(pl_coverage_opts, base.road),
     {"municipalities", 'm', PL_OPT_STRING, B(municipalities), "FILE[:LAYER]", NULL,
      "municipality polygons (code and name fields auto-detected)", 1},
     {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1},
@@ -196,7 +197,9 @@ static int load(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_error *
     s->svc = pl_services_load(ctx, b->services, s->types, &so, err);
     if (!s->svc)
         return err->code;
-    s->roads = pl_roads_load(ctx, b->roads, &lo, err);
+    pl_load_opts ro = lo;
+    ro.road = b->road;
+    s->roads = pl_roads_load(ctx, b->roads, &ro, err);
     if (!s->roads)
         return err->code;
     return PL_OK;

@@ -41,6 +41,7 @@ const pl_option pl_green_options[] = {
      "square neighbourhoods of this size when no --neighbourhoods (squares with buildings)", 0},
     {"roads", 'r', PL_OPT_STRING, offsetof(pl_green_opts, roads), "FILE[:LAYER]", NULL,
      "roads and paths for walking distances (rule 300); without them, straight-line distance", 0},
+    PL_ROAD_FIELD_OPTIONS(pl_green_opts, road),
     {"water", 'w', PL_OPT_STRING, offsetof(pl_green_opts, water), "FILE[:LAYER]", NULL,
      "water polygons, left out of the neighbourhoods' land area", 0},
     {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_green_opts, municipalities), "FILE[:LAYER]", NULL,

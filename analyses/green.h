@@ -102,6 +102,7 @@ typedef struct pl_green_opts {
     const char *crs, *assume_crs;
     double max_snap_m;
     const char *graph_cache;
+    pl_road_fields road;
 } pl_green_opts;
 
 extern const pl_option pl_green_options[];

@@ -430,7 +430,9 @@ static int load_all(pl_ctx *ctx, const pl_green_opts *o, green_loaded *L, pl_err
         go.mode = PL_MODE_WALK;
         go.cache_path = o->graph_cache;
         pl_progress(ctx, 0.0, "reading roads and building walking graph");
-        if (pl_network_load(ctx, o->roads, &lo, &go, &L->roads, &L->graph, NULL, err) != PL_OK)
+        pl_load_opts ro = lo;
+        ro.road = o->road;
+        if (pl_network_load(ctx, o->roads, &ro, &go, &L->roads, &L->graph, NULL, err) != PL_OK)
             return err->code;
     }
     pl_progress(ctx, 1.0, "loading inputs");

@@ -29,6 +29,7 @@ const pl_option pl_stores_options[] = {
     {"services", 's', PL_OPT_STRING, B(services), "FILE[:LAYER]", NULL,
      "service points with a type field mapped to service types", 1},
     {"roads", 'r', PL_OPT_STRING, B(roads), "FILE[:LAYER]", NULL, "road lines", 1},
+    PL_ROAD_FIELD_OPTIONS(pl_stores_opts, base.road),
     {"municipalities", 'm', PL_OPT_STRING, B(municipalities), "FILE[:LAYER]", NULL,
      "municipality polygons (code and name fields auto-detected)", 1},
     {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1},

@@ -20,6 +20,7 @@ typedef struct route_opts {
     int lonlat;
     const char *crs;
     const char *assume_crs;
+    pl_road_fields road;
     double snap_tolerance;
     int no_intersections;
     double ferry_speed;
@@ -35,6 +36,7 @@ static const pl_option route_options[] = {
     {"roads", 'r', PL_OPT_STRING, offsetof(route_opts, roads), "FILE[:LAYER]", NULL,
      "road lines (OSM/OSMnx export, NVDB-style, Geofabrik shapefile, plain lines)", 1},
     {"layer", 0, PL_OPT_STRING, offsetof(route_opts, layer), "NAME", NULL, "layer of the roads file", 0},
+    PL_ROAD_FIELD_OPTIONS(route_opts, road),
     {"mode", 'm', PL_OPT_STRING, offsetof(route_opts, mode), "car|bike|walk", "car", "travel mode", 0},
     {"from", 0, PL_OPT_DOUBLES, offsetof(route_opts, from), "X,Y", NULL, "start place (working CRS, or --lonlat)", 0},
     {"to", 0, PL_OPT_DOUBLES, offsetof(route_opts, to), "X,Y", NULL, "destination place", 0},
@@ -202,6 +204,7 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     memset(&lo, 0, sizeof lo);
     lo.layer = o.layer;
     lo.assume_crs = o.assume_crs;
+    lo.road = o.road;
     pl_roads *roads = pl_roads_load(ctx, o.roads, &lo, &err);
     if (!roads)
         return cli_fail(argv[0], &err);

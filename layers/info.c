@@ -244,6 +244,11 @@ static void describe_layer(pl_ctx *ctx, const char *file, OGRLayerH layer, int i
     fprintf(out, "    fits: %s\n", pl_info_roles(&v, roles, sizeof roles));
     if (strstr(roles, "services ("))
         describe_service_values(ctx, &v, out);
+    if (strstr(roles, "roads (")) {
+        char profile[2048];
+        pl_road_profile_describe(&v, profile, sizeof profile);
+        fprintf(out, "    road profile: %s\n", profile);
+    }
 }
 
 int pl_info_describe(pl_ctx *ctx, const char *spec, FILE *out, pl_error *err)

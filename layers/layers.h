@@ -58,6 +58,7 @@
 #include "../gis/ctx.h"
 #include "../gis/roads.h"
 #include "service_types.h"
+#include "road_profiles.h"
 
 /* Options common to every loader. */
 typedef struct pl_load_opts {
@@ -70,6 +71,7 @@ typedef struct pl_load_opts {
     const char *age_field;    /* population: optional age-group field such as 70+ */
     const char *type_field;   /* services: type field */
     const char *fixed_type;   /* services: every feature is this type (one file per type) */
+    pl_road_fields road;      /* roads: the road profile and the user's field overrides */
     double grid_size;         /* population from an SCB grid table: square side in metres;
                                  0 = from the ids (the largest of 1000, 500, 250, 100 m that
                                  divides every corner) */

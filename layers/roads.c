@@ -37,6 +37,7 @@
 #include "../gis/vector.h"
 #include "internal.h"
 #include "road_values.h"
+#include "road_profiles.h"
 #include "batch_reader.h"
 #include "wkb.h"
 
@@ -177,8 +178,18 @@ typedef struct fields {
     int cls, speed, oneway, access, motor_vehicle, motorcar, foot, bicycle, bridge, tunnel, layer, indoor, route,
         junction, oneway_bicycle, motorroad, id;
     int car, bike;        /* platsa import-osm's 0/1 access flags per mode */
+    /* road profiles beyond OSM's tags (share/road_profiles.ini: NVDB) */
+    int speed_back, forbid_fwd, forbid_back, forbid_dir, ferry, motorway, car_net;
+    char *const *car_net_values; /* car_net values that mean open to cars */
     int geofabrik_oneway; /* the oneway field uses F/T/B */
 } fields;
+
+/* Every field index of F, for the batch reader and the attribute memo. */
+#define FIELD_LIST(F)                                                                                            \
+    {(F)->cls, (F)->speed, (F)->oneway, (F)->access, (F)->motor_vehicle, (F)->motorcar, (F)->foot, (F)->bicycle, \
+     (F)->bridge, (F)->tunnel, (F)->layer, (F)->indoor, (F)->route, (F)->junction, (F)->oneway_bicycle,          \
+     (F)->motorroad, (F)->car, (F)->bike, (F)->speed_back, (F)->forbid_fwd, (F)->forbid_back, (F)->forbid_dir,   \
+     (F)->ferry, (F)->motorway, (F)->car_net}
 
 /* A kept two-way line: its geometry hash and line + 1 (0: empty slot), side by side so a
  * probe is one cache miss. */
@@ -429,7 +440,11 @@ typedef struct attrs {
     uint8_t flags;
     int layer;
     int64_t id;
+    uint8_t notes;   /* NOTE_*: counted by note_attrs for every feature, memo hits too */
+    float speed_fwd, speed_back;
 } attrs;
+
+enum { NOTE_SPEED_BY_DIRECTION = 1, NOTE_FORBIDDEN_BOTH = 2, NOTE_NOT_CAR_NETWORK = 4 };
 
 /* The id: the id field's first number, else the feature id. */
 static int64_t read_id(const fields *F, const pl_row *f)
@@ -444,6 +459,91 @@ static int64_t read_id(const fields *F, const pl_row *f)
             id = n;
     }
     return id;
+}
+
+/* A flag value that is set: yes/true/1/ja, any other non-zero number, or a text that is
+ * not a no (NVDB's Motorvag may hold "Motorväg"). */
+static int is_set(const char *v)
+{
+    if (!*v || is_no(v) || !strcmp(v, "-1"))
+        return 0;
+    char *end;
+    double d = strtod(v, &end);
+    if (end != v && *end == '\0')
+        return d != 0;
+    return 1;
+}
+
+/* NVDB's backward speed limit: one speed per line, so the lower of two different limits
+ * applies both ways (counted: roads-speed-by-direction). */
+static void speed_backward(attrs *a, float back)
+{
+    a->speed_fwd = a->speed;
+    a->speed_back = back;
+    if (back <= 0 || back == a->speed)
+        return;
+    if (a->speed > 0)
+        a->notes |= NOTE_SPEED_BY_DIRECTION;
+    if (a->speed <= 0 || back < a->speed)
+        a->speed = back;
+}
+
+/* The roles of the NVDB profiles: forbidden directions, ferries, motorways, the car network. */
+static void read_profile_attrs(const fields *F, const pl_row *f, attrs *a)
+{
+    char buf[512], val[128];
+    int fwd = F->forbid_fwd >= 0 && is_set(first_of(field_str(f, F->forbid_fwd, buf, sizeof buf), val, sizeof val));
+    int back = F->forbid_back >= 0 && is_set(first_of(field_str(f, F->forbid_back, buf, sizeof buf), val, sizeof val));
+    if (F->forbid_dir >= 0) {
+        first_of(field_str(f, F->forbid_dir, buf, sizeof buf), val, sizeof val);
+        if (!strcasecmp(val, "med och mot"))
+            fwd = back = 1;
+        else if (!strcasecmp(val, "med"))
+            fwd = 1;
+        else if (!strcasecmp(val, "mot"))
+            back = 1;
+    }
+    if (fwd && back) {
+        a->flags |= PL_ROAD_NO_CAR;
+        a->notes |= NOTE_FORBIDDEN_BOTH;
+    } else if (fwd) {
+        a->oneway = -1;
+    } else if (back) {
+        a->oneway = 1;
+    }
+    if (F->ferry >= 0 && is_set(first_of(field_str(f, F->ferry, buf, sizeof buf), val, sizeof val))) {
+        a->cls = PL_ROAD_FERRY;
+        a->flags |= PL_ROAD_IS_FERRY;
+    }
+    if (F->motorway >= 0 && is_set(first_of(field_str(f, F->motorway, buf, sizeof buf), val, sizeof val))) {
+        a->cls = PL_ROAD_MOTORWAY;
+        a->flags |= PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+    }
+    if (F->car_net >= 0) {
+        first_of(field_str(f, F->car_net, buf, sizeof buf), val, sizeof val);
+        int open = !*val || !F->car_net_values || !F->car_net_values[0];
+        for (int i = 0; !open && F->car_net_values[i]; i++)
+            open = !strcasecmp(val, F->car_net_values[i]);
+        if (!open) {
+            a->flags |= PL_ROAD_NO_CAR;
+            a->notes |= NOTE_NOT_CAR_NETWORK;
+        }
+    }
+}
+
+/* The counted warnings of one feature's attributes (also on attribute memo hits). */
+static void note_attrs(pl_ctx *ctx, const pl_vector *v, long long fid, const attrs *a)
+{
+    if (a->notes & NOTE_SPEED_BY_DIRECTION)
+        pl_warn(ctx, "roads-speed-by-direction", "%s: feature %lld: speed limit %.0f km/h along the line and "
+                "%.0f km/h against it; platsa keeps one speed per line and uses the lower both ways", v->label,
+                fid, a->speed_fwd, a->speed_back);
+    if (a->notes & NOTE_FORBIDDEN_BOTH)
+        pl_warn(ctx, "roads-forbidden-both-ways", "%s: feature %lld: travel is forbidden in both directions; "
+                "the line is closed to cars", v->label, fid);
+    if (a->notes & NOTE_NOT_CAR_NETWORK)
+        pl_warn(ctx, "roads-not-car-network", "%s: feature %lld is not part of the car network (its network "
+                "field is not one of the profile's car_network_values); closed to cars", v->label, fid);
 }
 
 static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl_row *f, attrs *a)
@@ -467,6 +567,8 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl
         a->flags |= PL_ROAD_IS_FERRY;
     if (F->speed >= 0)
         a->speed = (float)parse_speed(field_str(f, F->speed, buf, sizeof buf));
+    if (F->speed_back >= 0)
+        speed_backward(a, (float)parse_speed(field_str(f, F->speed_back, buf, sizeof buf)));
     if (F->oneway >= 0) {
         a->oneway = parse_oneway(field_str(f, F->oneway, buf, sizeof buf), F->geofabrik_oneway);
     }
@@ -512,8 +614,9 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl
                  !strcasecmp(val, "destination"))
             a->flags &= (uint8_t)~mode_flags[k];
     }
-    if (F->motorroad >= 0 && is_yes(first_of(field_str(f, F->motorroad, buf, sizeof buf), val, sizeof val)))
+    if (F->motorroad >= 0 && is_set(first_of(field_str(f, F->motorroad, buf, sizeof buf), val, sizeof val)))
         a->flags |= PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+    read_profile_attrs(F, f, a);
     if (F->oneway_bicycle >= 0 && is_no(first_of(field_str(f, F->oneway_bicycle, buf, sizeof buf), val, sizeof val)))
         a->flags |= PL_ROAD_BIKE_BOTH_WAYS;
     if (F->bridge >= 0) {
@@ -560,16 +663,14 @@ typedef struct attr_slot {
 
 typedef struct attr_cache {
     attr_slot *slots;
-    int fields[18];
+    int fields[32];
     int n_fields;
     uint8_t key[ATTR_KEY_MAX];
 } attr_cache;
 
 static void attr_cache_init(attr_cache *c, const fields *F)
 {
-    const int all[] = {F->cls,     F->speed,  F->oneway, F->access, F->motor_vehicle, F->motorcar,
-                       F->foot,    F->bicycle, F->bridge, F->tunnel, F->layer,         F->indoor,
-                       F->route,   F->junction, F->oneway_bicycle, F->motorroad, F->car, F->bike};
+    const int all[] = FIELD_LIST(F);
     c->n_fields = 0;
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         if (all[k] >= 0)
@@ -767,6 +868,7 @@ static int read_features(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b,
         pl_row row = {.f = f};
         attrs a;
         if (read_attrs(ctx, v, F, &row, &a)) {
+            note_attrs(ctx, v, (long long)OGR_F_GetFID(f), &a);
             OGRGeometryH g = pl_vector_geometry(v, f);
             add_ogr_geometry(ctx, b, v, (long long)OGR_F_GetFID(f), g, &a, &tmp);
             if (g)
@@ -819,9 +921,10 @@ static void add_wkb_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long l
  * (not supported here, or a read error: the old reader then reports it as before). */
 static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done)
 {
-    const int wanted[] = {F->cls, F->speed, F->oneway, F->access, F->motor_vehicle, F->motorcar, F->foot,
-                          F->bicycle, F->bridge, F->tunnel, F->layer, F->indoor, F->route, F->junction,
-                          F->oneway_bicycle, F->motorroad, F->id, F->car, F->bike};
+    const int listed[] = FIELD_LIST(F);
+    int wanted[sizeof listed / sizeof listed[0] + 1];
+    memcpy(wanted, listed, sizeof listed);
+    wanted[sizeof listed / sizeof listed[0]] = F->id;
     pl_batch_reader br;
     if (pl_batch_open(&br, v, wanted, (int)(sizeof wanted / sizeof wanted[0])) != 0)
         return 1;
@@ -852,6 +955,8 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, 
             attrs a;
             if (!batch_attrs(ctx, v, F, &cache, &row, &a))
                 continue;
+            if (a.notes)
+                note_attrs(ctx, v, (long long)pl_batch_fid(&br, i), &a);
             size_t len = 0;
             const uint8_t *wkb = pl_batch_wkb(&br, i, &len);
             add_wkb_geometry(ctx, b, v, (long long)pl_batch_fid(&br, i), wkb, len, &a, &w, &ok, &ok_cap);
@@ -903,6 +1008,79 @@ static int read_roads(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, lo
     return read_features(ctx, v, F, b, done, err);
 }
 
+/* A user's --X-field: it must exist. */
+static int field_given(const pl_vector *v, const char *given, const char *flag, int *index, pl_error *err)
+{
+    if (!given || !*given)
+        return PL_OK;
+    *index = pl_vector_field(v, given);
+    if (*index < 0)
+        return pl_error_set(err, PL_EINPUT, "%s: no field '%s' (from --%s); fields are: %s; check the name",
+                            v->label, given, flag, pl_vector_field_list(v));
+    return PL_OK;
+}
+
+/* The fields of every role, from the road profile the layer fits (or the user names) and the
+ * user's --class-field, --speed-field, --oneway-field. */
+static int pick_fields(pl_ctx *ctx, const pl_vector *v, const pl_load_opts *o, fields *F,
+                       pl_road_profiles **profiles, pl_error *err)
+{
+    const pl_road_fields *rf = o ? &o->road : NULL;
+    const pl_road_profile *pr = pl_road_profile_pick(v, rf, profiles, err);
+    if (!pr)
+        return err && err->code ? (int)err->code : PL_EINPUT;
+#define ROLE(r) pl_vector_field_auto(v, (const char *const *)pr->fields[r])
+    F->cls = ROLE(PL_RF_CLASS);
+    F->speed = ROLE(PL_RF_SPEED);
+    F->oneway = ROLE(PL_RF_ONEWAY);
+    F->access = ROLE(PL_RF_ACCESS);
+    F->motor_vehicle = ROLE(PL_RF_MOTOR_VEHICLE);
+    F->motorcar = ROLE(PL_RF_MOTORCAR);
+    F->foot = ROLE(PL_RF_FOOT);
+    F->bicycle = ROLE(PL_RF_BICYCLE);
+    F->bridge = ROLE(PL_RF_BRIDGE);
+    F->tunnel = ROLE(PL_RF_TUNNEL);
+    F->layer = ROLE(PL_RF_LAYER);
+    F->indoor = ROLE(PL_RF_INDOOR);
+    F->route = ROLE(PL_RF_ROUTE);
+    F->junction = ROLE(PL_RF_JUNCTION);
+    F->oneway_bicycle = ROLE(PL_RF_ONEWAY_BICYCLE);
+    F->motorroad = ROLE(PL_RF_MOTORROAD);
+    F->car = ROLE(PL_RF_CAR);
+    F->bike = ROLE(PL_RF_BIKE);
+    F->speed_back = ROLE(PL_RF_SPEED_BACKWARD);
+    F->forbid_fwd = ROLE(PL_RF_FORBIDDEN_FORWARD);
+    F->forbid_back = ROLE(PL_RF_FORBIDDEN_BACKWARD);
+    F->forbid_dir = ROLE(PL_RF_FORBIDDEN_DIRECTION);
+    F->ferry = ROLE(PL_RF_FERRY);
+    F->motorway = ROLE(PL_RF_MOTORWAY);
+    F->car_net = ROLE(PL_RF_CAR_NETWORK);
+    F->car_net_values = pr->car_network_values;
+#undef ROLE
+    /* a speed the user names is the one speed: no backward limit of the profile beside it */
+    if (rf && rf->speed_field && *rf->speed_field)
+        F->speed_back = -1;
+    if (rf && rf->oneway_field && *rf->oneway_field)
+        F->forbid_fwd = F->forbid_back = F->forbid_dir = -1;
+    if (field_given(v, rf ? rf->class_field : NULL, "class-field", &F->cls, err) != PL_OK ||
+        field_given(v, rf ? rf->speed_field : NULL, "speed-field", &F->speed, err) != PL_OK ||
+        field_given(v, rf ? rf->oneway_field : NULL, "oneway-field", &F->oneway, err) != PL_OK) {
+        pl_road_profiles_free(*profiles);
+        *profiles = NULL;
+        return PL_EINPUT;
+    }
+    F->id = pl_vector_field_pick(v, o ? o->id_field : NULL, (const char *const *)pr->fields[PL_RF_ID], "id-field",
+                                 0, err);
+    if (o && o->id_field && F->id < 0) {
+        pl_road_profiles_free(*profiles);
+        *profiles = NULL;
+        return PL_EINPUT;
+    }
+    if (strcmp(pr->name, "osm") != 0 || (rf && rf->profile))
+        pl_info(ctx, "%s: road profile %s (%s)", v->label, pr->name, pr->description);
+    return PL_OK;
+}
+
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
 {
     pl_vector_opts vo = {.layer = o ? o->layer : NULL, .assume_crs = o ? o->assume_crs : NULL, .role = "roads"};
@@ -917,45 +1095,8 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
         return NULL;
     }
     fields F;
-    static const char *const c_cls[] = {"highway", "fclass", "class", "klass", "vagklass", "vägklass", NULL};
-    static const char *const c_speed[] = {"maxspeed", "hastighet", "speed_kmh", "speed", "maxspeed_kmh", NULL};
-    static const char *const c_oneway[] = {"oneway", "enkelriktad", NULL};
-    static const char *const c_access[] = {"access", NULL};
-    static const char *const c_mv[] = {"motor_vehicle", NULL};
-    static const char *const c_mc[] = {"motorcar", NULL};
-    static const char *const c_foot[] = {"foot", NULL};
-    static const char *const c_bicycle[] = {"bicycle", NULL};
-    static const char *const c_bridge[] = {"bridge", "bro", NULL};
-    static const char *const c_tunnel[] = {"tunnel", NULL};
-    static const char *const c_layer[] = {"layer", NULL};
-    static const char *const c_indoor[] = {"indoor", NULL};
-    static const char *const c_route[] = {"route", NULL};
-    static const char *const c_junction[] = {"junction", NULL};
-    static const char *const c_ob[] = {"oneway:bicycle", "oneway_bicycle", "oneway_bic", NULL};
-    static const char *const c_mr[] = {"motorroad", NULL};
-    static const char *const c_car[] = {"car", NULL};
-    static const char *const c_bike[] = {"bike", NULL};
-    static const char *const c_id[] = {"osm_id", "osmid", "id", NULL};
-    F.cls = pl_vector_field_auto(v, c_cls);
-    F.speed = pl_vector_field_auto(v, c_speed);
-    F.oneway = pl_vector_field_auto(v, c_oneway);
-    F.access = pl_vector_field_auto(v, c_access);
-    F.motor_vehicle = pl_vector_field_auto(v, c_mv);
-    F.motorcar = pl_vector_field_auto(v, c_mc);
-    F.foot = pl_vector_field_auto(v, c_foot);
-    F.bicycle = pl_vector_field_auto(v, c_bicycle);
-    F.bridge = pl_vector_field_auto(v, c_bridge);
-    F.tunnel = pl_vector_field_auto(v, c_tunnel);
-    F.layer = pl_vector_field_auto(v, c_layer);
-    F.indoor = pl_vector_field_auto(v, c_indoor);
-    F.route = pl_vector_field_auto(v, c_route);
-    F.junction = pl_vector_field_auto(v, c_junction);
-    F.oneway_bicycle = pl_vector_field_auto(v, c_ob);
-    F.motorroad = pl_vector_field_auto(v, c_mr);
-    F.car = pl_vector_field_auto(v, c_car);
-    F.bike = pl_vector_field_auto(v, c_bike);
-    F.id = pl_vector_field_pick(v, o ? o->id_field : NULL, c_id, "id-field", 0, err);
-    if (o && o->id_field && F.id < 0) {
+    pl_road_profiles *profiles = NULL;
+    if (pick_fields(ctx, v, o, &F, &profiles, err) != PL_OK) {
         pl_vector_close(v);
         return NULL;
     }
@@ -969,6 +1110,7 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     builder b;
     long long done = 0;
     int rc = read_roads(ctx, v, &F, &b, &done, err);
+    pl_road_profiles_free(profiles);  /* F's car_net_values point into it */
     pl_progress(ctx, 1.0, "reading roads");
     builder_free(&b);
     pl_roads *r = b.r;

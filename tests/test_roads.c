@@ -358,12 +358,141 @@ static void test_stockholm_drive_network(void **state)
     pl_ctx_free(ctx);
 }
 
+
+static const char *platsa_bin(void)
+{
+    const char *b = getenv("PLATSA_BIN");
+    return b && *b ? b : "build/platsa";
+}
+
+/* ---------- road profiles: NVDB's shapes (tests/data/nvdb-shape, hand-checkable) ---------- */
+
+static void test_nvdb_homogenised_profile(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_load_opts o;
+    memset(&o, 0, sizeof o);
+    pl_roads *r = pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_homogeniserad.geojson", &o, &err);
+    assert_non_null(r);
+    assert_int_equal(r->n, 10);
+    long i = find_id(r, 1);
+    assert_int_equal(r->road_class[i], PL_ROAD_SECONDARY);  /* Klass_181 3 */
+    assert_true(r->speed_kmh[i] == 70.0f);
+    assert_int_equal(r->oneway[i], 0);
+    assert_int_equal(r->flags[i], 0);
+    i = find_id(r, 2);                                       /* 50 along, 30 against: the lower */
+    assert_int_equal(r->road_class[i], PL_ROAD_UNCLASSIFIED);
+    assert_true(r->speed_kmh[i] == 30.0f);
+    assert_int_equal(pl_warn_count(ctx, "roads-speed-by-direction"), 1);
+    assert_int_equal(r->oneway[find_id(r, 3)], -1);          /* forbidden along: one-way against */
+    assert_int_equal(r->oneway[find_id(r, 4)], 1);           /* forbidden against: one-way along */
+    i = find_id(r, 5);
+    assert_true(r->flags[i] & PL_ROAD_NO_CAR);               /* forbidden both ways */
+    assert_int_equal(pl_warn_count(ctx, "roads-forbidden-both-ways"), 1);
+    i = find_id(r, 6);
+    assert_int_equal(r->road_class[i], PL_ROAD_FERRY);
+    assert_true(r->flags[i] & PL_ROAD_IS_FERRY);
+    i = find_id(r, 7);
+    assert_int_equal(r->road_class[i], PL_ROAD_MOTORWAY);
+    assert_int_equal(r->flags[i], PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT);
+    i = find_id(r, 8);
+    assert_int_equal(r->road_class[i], PL_ROAD_TRUNK);
+    assert_int_equal(r->flags[i], PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT);
+    i = find_id(r, 9);                                       /* Vagtr_474 2: cycle network */
+    assert_int_equal(r->flags[i], PL_ROAD_NO_CAR);
+    assert_int_equal(pl_warn_count(ctx, "roads-not-car-network"), 1);
+    i = find_id(r, 10);                                      /* no limit: the class default applies */
+    assert_int_equal(r->road_class[i], PL_ROAD_TRACK);
+    assert_true(r->speed_kmh[i] == 0.0f);
+    pl_roads_free(r);
+
+    /* The user's field wins over the profile's: --speed-field B_Hogst_225 alone. */
+    pl_warn_reset(ctx);
+    o.road.speed_field = "b_hogst_225";
+    r = pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_homogeniserad.geojson", &o, &err);
+    assert_non_null(r);
+    assert_true(r->speed_kmh[find_id(r, 2)] == 30.0f);
+    assert_int_equal(pl_warn_count(ctx, "roads-speed-by-direction"), 0);
+    pl_roads_free(r);
+    o.road.speed_field = "F_Hogst_225";
+    r = pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_homogeniserad.geojson", &o, &err);
+    assert_true(r->speed_kmh[find_id(r, 2)] == 50.0f);
+    pl_roads_free(r);
+
+    /* A field that is not there, an unknown profile: refused, naming what to do. */
+    o.road.speed_field = "Hastighet";
+    assert_null(pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_homogeniserad.geojson", &o, &err));
+    assert_int_equal(err.code, PL_EINPUT);
+    assert_non_null(strstr(err.msg, "no field 'Hastighet' (from --speed-field)"));
+    o.road.speed_field = NULL;
+    o.road.profile = "nvbd";
+    assert_null(pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_homogeniserad.geojson", &o, &err));
+    assert_int_equal(err.code, PL_EINPUT);
+    assert_non_null(strstr(err.msg, "--road-profile nvbd: no such profile; profiles are: nvdb, nvdb-dk, osm"));
+
+    /* Forced to the osm profile, the NVDB fields are not read: every line is 'other'. */
+    o.road.profile = "osm";
+    r = pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_homogeniserad.geojson", &o, &err);
+    assert_non_null(r);
+    assert_int_equal(r->road_class[find_id(r, 1)], PL_ROAD_OTHER);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+static void test_nvdb_dk_profile(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_load_opts o;
+    memset(&o, 0, sizeof o);
+    pl_roads *r = pl_roads_load(ctx, "tests/data/nvdb-shape/nvdb_dk_joined.geojson", &o, &err);
+    assert_non_null(r);
+    assert_int_equal(r->n, 5);
+    assert_int_equal(r->road_class[0], PL_ROAD_SECONDARY);
+    assert_true(r->speed_kmh[0] == 70.0f);
+    assert_int_equal(r->oneway[1], 1);   /* RIKTNING Mot: forbidden against */
+    assert_int_equal(r->oneway[2], -1);  /* Med: forbidden along */
+    assert_true(r->flags[3] & PL_ROAD_NO_CAR);
+    assert_int_equal(r->road_class[4], PL_ROAD_FERRY);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* platsa info names the profile and the fields it reads. */
+static void test_info_names_road_profile(void **state)
+{
+    (void)state;
+    const char *out = scratch_dir("roads_info");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "%s info tests/data/nvdb-shape/nvdb_homogeniserad.geojson > %s/info.txt 2>&1",
+             platsa_bin(), out);
+    assert_int_equal(system(cmd), 0);
+    char path[1024], text[8192] = "";
+    snprintf(path, sizeof path, "%s/info.txt", out);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "road profile: nvdb (Trafikverket NVDB, homogenised one-layer export"));
+    assert_non_null(strstr(text, "class Klass_181, speed F_Hogst_225, speed_backward B_Hogst_225"));
+    assert_non_null(strstr(text, "car_network Vagtr_474"));
+}
+
 int main(void)
 {
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_tags),
         cmocka_unit_test(test_stockholm_drive_network),
+        cmocka_unit_test(test_nvdb_homogenised_profile),
+        cmocka_unit_test(test_nvdb_dk_profile),
+        cmocka_unit_test(test_info_names_road_profile),
     };
     return cmocka_run_group_tests_name("roads", tests, NULL, NULL);
 }
