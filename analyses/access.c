@@ -535,6 +535,27 @@ static void find_group_members(const pl_service_types *st, const pl_access_param
     }
 }
 
+/* True when another analysed type is a group that counts `type` (grocery counts grocery_full):
+ * the service level then counts the group once instead of the group and each member. */
+static int included_by_analysed_group(const pl_service_types *st, const pl_access_params *params, int type)
+{
+    for (int t = 0; t < params->n_types; t++) {
+        const pl_service_type *g = &st->t[params->types[t]];
+        for (int i = 0; i < g->n_includes; i++)
+            if (g->includes[i] == type && params->types[t] != type)
+                return 1;
+    }
+    return 0;
+}
+
+int pl_access_level_types(const pl_access_result *r)
+{
+    int n = 0;
+    for (int t = 0; t < r->n_types; t++)
+        n += r->types[t].in_level != 0;
+    return n;
+}
+
 int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
@@ -601,6 +622,8 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     }
     for (int t = 0; rc == PL_OK && t < params->n_types; t++)
         find_group_members(st, params, &r->types[t]);
+    for (int t = 0; rc == PL_OK && t < params->n_types; t++)
+        r->types[t].in_level = !included_by_analysed_group(st, params, params->types[t]);
     free(order);
     if (rc != PL_OK) {
         pl_access_result_free(r);
@@ -627,7 +650,8 @@ void pl_access_finish(pl_ctx *ctx, const pl_population *pop, const pl_services *
     memset(r->service_level, 0, (pop->n ? pop->n : 1) * sizeof *r->service_level);
     for (size_t c = 0; c < pop->n; c++)
         for (int t = 0; t < r->n_types; t++)
-            r->service_level[c] += pl_access_within(&r->types[t].by_dist[c * 2], params->within_km);
+            if (r->types[t].in_level)
+                r->service_level[c] += pl_access_within(&r->types[t].by_dist[c * 2], params->within_km);
     compute_stats(ctx, pop, svc, munis, r);
 }
 

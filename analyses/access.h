@@ -50,6 +50,9 @@ typedef struct pl_access_type {
      * from theirs instead of searched (the same answers: see merge_group_labels). */
     int n_members;
     int member[PL_MAX_INCLUDES];
+    /* Counted in the service level: not when an analysed group includes this type (grocery_full
+     * and grocery_partial count once, as grocery, not three times). See pl_access_level_types. */
+    int in_level;
 } pl_access_type;
 
 /* Summary of one municipality (or the whole region, or one territorial class) for one type. */
@@ -118,6 +121,8 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
 /* The k = 2 searches (distance and time) of type slot t, as pl_access_compute runs them. */
 int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err);
 /* Service level and summaries (muni_stats, total_stats) from the labels; replaces earlier ones. */
+/* How many types the service level counts (types whose in_level is set). */
+int pl_access_level_types(const pl_access_result *r);
 void pl_access_finish(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_municipalities *munis, const pl_access_params *params, pl_access_result *r);
 

@@ -187,7 +187,8 @@ static int write_service_level(pl_gpkg *g, pl_gpkg_layer *cells, const access_in
     snprintf(aliases[3], sizeof aliases[3], "Antal servicetyper inom %g km", within_km);
     cols[3] = (pl_view_column){{"service_level", PL_FIELD_INT, aliases[3],
                                 "number of service types within the threshold"}, NULL};
-    snprintf(sql[4], sizeof sql[4], "%d", r->n_types);
+    int n_level = pl_access_level_types(r);
+    snprintf(sql[4], sizeof sql[4], "%d", n_level);
     cols[4] = (pl_view_column){{"types_total", PL_FIELD_INT, "Antal analyserade servicetyper",
                                 "service types analysed"}, sql[4]};
     for (int t = 0; t < r->n_types; t++) {
@@ -201,9 +202,9 @@ static int write_service_level(pl_gpkg *g, pl_gpkg_layer *cells, const access_in
                                    sql[i]};
     }
     double breaks[PL_MAX_TYPES];
-    for (int i = 0; i < r->n_types && i < PL_MAX_TYPES; i++)
+    for (int i = 0; i < n_level && i < PL_MAX_TYPES; i++)
         breaks[i] = i;  /* one class per count 0..n-1, then "> n-1" = all types */
-    pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, r->n_types, "typer", "platsa servicenivå", "green", NULL};
+    pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, n_level, "typer", "platsa servicenivå", "green", NULL};
     pl_gpkg_layer *l = pl_gpkg_view_add(g, "service_level", "Kombinerad servicenivå per ruta", cells, cols, n, &style,
                                         err);
     free(cols);

@@ -5,6 +5,7 @@
  * Writing: everything goes into a temporary folder beside the target, which is renamed
  * into place at the end (exchanged atomically with an older report when --overwrite). */
 #include "report.h"
+#include "../gis/vector.h"
 
 #include "../gis/map_render.h"
 #include "../gis/strbuf.h"
@@ -93,6 +94,8 @@ typedef struct input_info {
     char *path;
     long long size;            /* -1 unknown */
     char *sha256;
+    char *title;               /* the input layer's own title (REAL / SYNTHETIC ...), or NULL */
+    int synthetic;             /* made by platsa synth: said in headings, captions, credits */
 } input_info;
 
 typedef struct analysis {
@@ -155,6 +158,7 @@ static void free_report(report *r)
         for (int i = 0; i < x->n_inputs; i++) {
             free(x->inputs[i].path);
             free(x->inputs[i].sha256);
+            free(x->inputs[i].title);
         }
         free(x->inputs);
         for (int i = 0; i < x->n_layer_names; i++)
@@ -333,6 +337,9 @@ static void parse_metadata(analysis *a, const char *text)
                            ? (long long)json_object_get_int64(sz)
                            : -1;
             ii->sha256 = json_str(in, "sha256");
+            ii->title = json_str(in, "title");
+            json_object *syn = NULL;
+            ii->synthetic = json_object_object_get_ex(in, "synthetic", &syn) && syn && json_object_get_boolean(syn);
         }
     }
     if (json_object_object_get_ex(root, "layers", &v) && json_object_is_type(v, json_type_array)) {
@@ -400,7 +407,34 @@ static int read_metadata(report *r)
     return PL_OK;
 }
 
-/* Credits from the run's inputs: OpenStreetMap data (ODbL) and SCB statistics (CC0). */
+/* The layer names of an analysis's synthetic inputs ("roads, services"), "" when none. */
+static void synthetic_inputs(const analysis *a, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < a->n_inputs; i++) {
+        if (!a->inputs[i].synthetic)
+            continue;
+        const char *colon = strrchr(a->inputs[i].path, ':');
+        const char *name = colon ? colon + 1 : pl_basename(a->inputs[i].path);
+        if (strstr(buf, name))
+            continue;
+        size_t used = strlen(buf);
+        snprintf(buf + used, size - used, "%s%s", used ? ", " : "", name);
+    }
+}
+
+static int any_synthetic(const report *r)
+{
+    for (int a = 0; a < r->n_an; a++)
+        for (int i = 0; i < r->an[a].n_inputs; i++)
+            if (r->an[a].inputs[i].synthetic)
+                return 1;
+    return 0;
+}
+
+/* Credits from the run's inputs: OpenStreetMap data (ODbL) and SCB statistics (CC0), read from
+ * the input layers' own titles where they have one (platsa synth's say REAL / SYNTHETIC and
+ * the source), else guessed from the paths; synthetic inputs are named first. */
 static void make_attribution(report *r)
 {
     if (r->o->attribution) {
@@ -408,10 +442,26 @@ static void make_attribution(report *r)
         return;
     }
     int osm = 0, scb = 0, other = 0;
+    char synthetic[512] = "";
     for (int a = 0; a < r->n_an; a++) {
+        char names[256];
+        synthetic_inputs(&r->an[a], names, sizeof names);
+        if (names[0] && !strstr(synthetic, names)) {
+            size_t used = strlen(synthetic);
+            snprintf(synthetic + used, sizeof synthetic - used, "%s%s", used ? ", " : "", names);
+        }
         for (int i = 0; i < r->an[a].n_inputs; i++) {
+            const input_info *in = &r->an[a].inputs[i];
+            if (in->title) {
+                int t_osm = strstr(in->title, "OSM") || strstr(in->title, "OpenStreetMap");
+                int t_scb = strstr(in->title, "SCB") != NULL;
+                osm |= t_osm;
+                scb |= t_scb;
+                other |= !t_osm && !t_scb && !in->synthetic;
+                continue;
+            }
             char low[1024];
-            snprintf(low, sizeof low, "%s", r->an[a].inputs[i].path);
+            snprintf(low, sizeof low, "%s", in->path);
             for (char *p = low; *p; p++)
                 *p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
             int is_osm = strstr(low, "osm") || strstr(low, ".pbf") || strstr(low, "openstreetmap") ||
@@ -424,13 +474,19 @@ static void make_attribution(report *r)
             other |= !is_osm && !is_scb;
         }
     }
-    if (!osm && !scb) {
+    if (!osm && !scb && !synthetic[0]) {
         osm = scb = 1;  /* platsa's usual sources */
     }
-    snprintf(r->attribution, sizeof r->attribution, "%s%s%s%s",
+    char real[700];
+    snprintf(real, sizeof real, "%s%s%s%s",
              osm ? "\xc2\xa9 OpenStreetMap-bidragsgivare (ODbL)" : "",
              osm && scb ? "; " : "", scb ? "SCB (CC0)" : "",
              other ? "; övriga källor se indata" : "");
+    if (synthetic[0])
+        snprintf(r->attribution, sizeof r->attribution, "SYNTETISKA data (platsa synth, inte verkliga): %s%s%s",
+                 synthetic, real[0] ? "; " : "", real);
+    else
+        snprintf(r->attribution, sizeof r->attribution, "%s", real);
 }
 
 /* ------------------------------------------------------------------ output files */
@@ -953,7 +1009,15 @@ static int map_figure(report *r, const layer_info *l, pl_strbuf *html, pl_error 
             pl_sb_printf(html, ". %s objekt i kartan. Färgerna följer lagrets standardstil i "
                                "GeoPackage-filen (samma som i QGIS). Lager: <code>", nf);
             pl_sb_html(html, l->name);
-            pl_sb_puts(html, "</code>.</figcaption>\n</figure>\n");
+            pl_sb_puts(html, "</code>.");
+            char syn[512];
+            synthetic_inputs(&r->an[l->analysis], syn, sizeof syn);
+            if (syn[0]) {
+                pl_sb_puts(html, " <strong>SYNTETISKA indata</strong> (");
+                pl_sb_html(html, syn);
+                pl_sb_puts(html, "): inte verkliga förhållanden.");
+            }
+            pl_sb_puts(html, "</figcaption>\n</figure>\n");
         }
     }
     free(png);
@@ -1296,6 +1360,7 @@ static const char CSS[] =
     "nav ul{margin:6px 0 0;padding-left:20px}\n"
     "figure.map{margin:18px 0 28px}figure.map img{max-width:100%;height:auto;border:1px solid #d5d9de}\n"
     "figcaption{font-size:14px;color:#4a4f58;margin-top:6px}\n"
+    ".synthetic{background:#fff3cd;border:2px solid #b8860b;padding:8px 12px}\n"
     ".tablewrap{overflow-x:auto;margin:10px 0 22px}\n"
     "table{border-collapse:collapse;font-size:14px;min-width:60%}\n"
     "caption{text-align:left;font-weight:bold;padding:6px 0;font-size:15px}\n"
@@ -1368,7 +1433,13 @@ static void run_section(const analysis *a, pl_strbuf *html)
             size_text(sz, sizeof sz, a->inputs[i].size);
             pl_sb_puts(html, "<tr><td class=\"path\"><code>");
             pl_sb_html(html, a->inputs[i].path);
-            pl_sb_puts(html, "</code></td><td class=\"num\">");
+            pl_sb_puts(html, "</code>");
+            if (a->inputs[i].title) {
+                pl_sb_puts(html, a->inputs[i].synthetic ? "<br><strong>" : "<br>");
+                pl_sb_html(html, a->inputs[i].title);
+                pl_sb_puts(html, a->inputs[i].synthetic ? "</strong>" : "");
+            }
+            pl_sb_puts(html, "</td><td class=\"num\">");
             pl_sb_html(html, sz);
             pl_sb_puts(html, "</td><td><code title=\"");
             pl_sb_html(html, a->inputs[i].sha256 ? a->inputs[i].sha256 : "");
@@ -1442,6 +1513,8 @@ static int build_page(report *r, pl_strbuf *html, pl_error *err)
     pl_sb_puts(html, "</title>\n<style>\n");
     pl_sb_puts(html, CSS);
     pl_sb_puts(html, "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>");
+    if (any_synthetic(r))
+        pl_sb_puts(html, "SYNTETISKA DATA \xe2\x80\x93 ");
     pl_sb_html(html, title);
     pl_sb_puts(html, "</h1>\n<p class=\"lead\">Underlag: <code>");
     pl_sb_html(html, base);
@@ -1452,7 +1525,14 @@ static int build_page(report *r, pl_strbuf *html, pl_error *err)
         pl_sb_puts(html, " \xc2\xb7 körd ");
         pl_sb_html(html, t);
     }
-    pl_sb_puts(html, " \xc2\xb7 rapport skapad med platsa " PLATSA_VERSION "</p>\n</header>\n");
+    pl_sb_puts(html, " \xc2\xb7 rapport skapad med platsa " PLATSA_VERSION "</p>\n");
+    if (any_synthetic(r)) {
+        pl_sb_puts(html, "<p class=\"synthetic\"><strong>SYNTETISKA DATA.</strong> Delar av underlaget är "
+                         "syntetiska, skapade av platsa synth, och beskriver inte verkligheten: ");
+        pl_sb_html(html, r->attribution);
+        pl_sb_puts(html, ". Siffror och kartor visar metoden, inte faktiska avstånd.</p>\n");
+    }
+    pl_sb_puts(html, "</header>\n");
 
     pl_sb_puts(html, "<nav><strong>Innehåll</strong><ul>\n");
     for (int a = 0; a < r->n_an; a++) {
@@ -1465,6 +1545,13 @@ static int build_page(report *r, pl_strbuf *html, pl_error *err)
     for (int a = 0; a < r->n_an; a++) {
         pl_sb_printf(html, "<section id=\"analys-%d\">\n<h2>", a + 1);
         pl_sb_html(html, analysis_title(r->an[a].key));
+        char syn[512];
+        synthetic_inputs(&r->an[a], syn, sizeof syn);
+        if (syn[0]) {
+            pl_sb_puts(html, " (SYNTETISKA indata: ");
+            pl_sb_html(html, syn);
+            pl_sb_puts(html, ")");
+        }
         pl_sb_puts(html, "</h2>\n");
         if (strcmp(r->an[a].key, "access") == 0) {
             const char *mode = param_of(&r->an[a], "mode");

@@ -1382,6 +1382,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
         const pl_access_type *bt = &B->types[t];
         pl_access_type *at = &r->types[t];
         at->type = bt->type;
+        at->in_level = bt->in_level;
         memcpy(at->bands_km, bt->bands_km, sizeof at->bands_km);
         memcpy(at->bands_min, bt->bands_min, sizeof at->bands_min);
         at->n_bands_km = bt->n_bands_km;

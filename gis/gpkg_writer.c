@@ -978,6 +978,36 @@ static void discard(pl_gpkg *g)
 }
 
 /* Size and SHA-256 of every input (on the hashes' thread). */
+/* The input layer's own title when it is a GeoPackage layer (gpkg_contents.identifier): a
+ * layer made by platsa synth says there whether it is REAL or SYNTHETIC, and the run's
+ * metadata carries that on to reports. Returns 1 with title set, else 0. */
+static int input_layer_title(const input_rec *r, char *title, size_t size)
+{
+    size_t nf = strlen(r->file);
+    const char *layer = strncmp(r->spec, r->file, nf) == 0 && r->spec[nf] == ':' ? r->spec + nf + 1 : NULL;
+    sqlite3 *db = NULL;
+    int found = 0;
+    if (r->size < 0 || sqlite3_open_v2(r->file, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return 0;
+    }
+    sqlite3_stmt *st = NULL;
+    const char *sql = layer ? "SELECT identifier FROM gpkg_contents WHERE table_name = ?1"
+                            : "SELECT identifier FROM gpkg_contents WHERE data_type = 'features' "
+                              "AND (SELECT count(*) FROM gpkg_contents WHERE data_type = 'features') = 1";
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+        if (layer)
+            sqlite3_bind_text(st, 1, layer, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+            snprintf(title, size, "%s", (const char *)sqlite3_column_text(st, 0));
+            found = title[0] != '\0';
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return found;
+}
+
 static void *hash_inputs(void *arg)
 {
     pl_gpkg_hashes *h = arg;
@@ -2488,6 +2518,13 @@ static void metadata_json(const pl_gpkg *g, pl_strbuf *b)
         if (strcmp(r->file, r->spec) != 0) {
             pl_sb_puts(b, ", \"file\": ");
             pl_sb_json(b, r->file);
+        }
+        char title[512];
+        if (input_layer_title(r, title, sizeof title)) {
+            pl_sb_puts(b, ", \"title\": ");
+            pl_sb_json(b, title);
+            if (strstr(title, "SYNTHETIC"))
+                pl_sb_puts(b, ", \"synthetic\": true");
         }
         if (r->size >= 0)
             pl_sb_printf(b, ", \"size_bytes\": %lld, \"sha256\": \"%s\"}", r->size, r->sha256);

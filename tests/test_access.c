@@ -178,6 +178,27 @@ static void test_distances_on_a_straight_road(void **state)
     assert_int_equal(r->service_level[c0], 1);
     assert_int_equal(r->service_level[c10], 2);
     pl_access_result_free(r);
+
+    /* The group and its member analysed together (grocery, grocery_full, fuel): one kind of
+     * service, counted once in the level, not twice (issue: Södermalm's types_total was 5 for 3). */
+    int with_member[3] = {types[0], pl_service_types_find(f.types, "grocery_full"), types[1]};
+    assert_true(with_member[1] >= 0);
+    p.types = with_member;
+    p.n_types = 3;
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    assert_int_equal(pl_access_level_types(r), 2);
+    assert_true(r->types[0].in_level && !r->types[1].in_level && r->types[2].in_level);
+    assert_int_equal(r->service_level[c0], 1);
+    assert_int_equal(r->service_level[c10], 2);
+    /* The member alone (no group analysed) is a kind of its own. */
+    int member_only[2] = {with_member[1], types[1]};
+    pl_access_result_free(r);
+    p.types = member_only;
+    p.n_types = 2;
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    assert_int_equal(pl_access_level_types(r), 2);
+    assert_int_equal(r->service_level[c0], 1);
+    pl_access_result_free(r);
     free_fixture(&f);
 }
 

@@ -445,6 +445,7 @@ static void test_report_html(void **state)
     assert_non_null(strstr(html, "2024-05-01 kl. 12:00 UTC"));
     assert_non_null(strstr(html, "OpenStreetMap"));
     assert_non_null(strstr(html, "SCB"));
+    assert_null(strstr(html, "SYNTETISK"));  /* no input says it is synthetic */
     free(html);
     /* No temporary folder left beside it. */
     assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
@@ -624,6 +625,39 @@ static void test_report_legend_labels(void **state)
     pl_ctx_free(ctx);
 }
 
+
+/* A report on an analysis of platsa synth's layers says SYNTHETIC where a reader looks: the
+ * heading, a banner, each map's caption, the inputs table and the credits; and the output's
+ * metadata records which inputs were synthetic (from their own layer titles). */
+static void test_report_says_synthetic(void **state)
+{
+    (void)state;
+    char region[4300], access[4300], out[4300], index[4400];
+    snprintf(region, sizeof region, "%s/synth-region.gpkg", g_dir);
+    snprintf(access, sizeof access, "%s/synth-access.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/synth-report", g_dir);
+    assert_int_equal(run_cmd("build/platsa -q synth --size S --data sample-data/orebro -o '%s' --overwrite", region), 0);
+    assert_int_equal(run_cmd("build/platsa -q access --population '%s:population' --services '%s:services' "
+                             "--roads '%s:roads' --municipalities '%s:municipalities' --types pharmacy,fuel "
+                             "-o '%s' --overwrite", region, region, region, region, access), 0);
+    assert_int_equal(run_cmd("sqlite3 '%s' \"SELECT metadata FROM gpkg_metadata\" | grep ':roads\\\", ' | "
+                             "grep -q '\\\"title\\\": \\\"SYNTHETIC roads.*\\\"synthetic\\\": true'", access), 0);
+    assert_int_equal(run_cmd("sqlite3 '%s' \"SELECT metadata FROM gpkg_metadata\" | grep ':municipalities\\\", ' | "
+                             "grep -q '\\\"synthetic\\\"'", access), 1);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --overwrite", access, out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    assert_non_null(strstr(html, "<h1>SYNTETISKA DATA \xe2\x80\x93 "));
+    assert_non_null(strstr(html, "<p class=\"synthetic\"><strong>SYNTETISKA DATA.</strong>"));
+    assert_non_null(strstr(html, "(SYNTETISKA indata: services, roads)</h2>"));
+    assert_non_null(strstr(html, "<strong>SYNTETISKA indata</strong> (services, roads)"));
+    assert_non_null(strstr(html, "<footer>Kartdata: SYNTETISKA data (platsa synth, inte verkliga): "
+                                 "services, roads; \xc2\xa9 OpenStreetMap-bidragsgivare (ODbL); SCB (CC0)."));
+    assert_non_null(strstr(html, "<br><strong>SYNTHETIC roads"));
+    free(html);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -650,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_report_replace),
         cmocka_unit_test(test_report_failures_leave_nothing),
         cmocka_unit_test(test_report_legend_labels),
+        cmocka_unit_test(test_report_says_synthetic),
         cmocka_unit_test(test_cli),
     };
     int failed = cmocka_run_group_tests(tests, setup, NULL);
