@@ -11,6 +11,7 @@
 #include "../gis/gpkg_writer.h"
 #include "../layers/network.h"
 #include "access.h"
+#include "access_checks.h"
 #include "classify.h"
 #include "fields.h"
 
@@ -355,6 +356,54 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
     return rc;
 }
 
+/* ---------- data_checks: where the service list looks incomplete ---------- */
+
+static int write_checks(pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
+                        const pl_access_checks *c, pl_error *err)
+{
+    static const pl_field_def defs[] = {
+        {"kontroll", PL_FIELD_TEXT, "Kontroll", "none_in_kommun: no service of the type in the data; "
+                                                "few_for_population: far fewer per resident than the median kommun"},
+        {"kommun", PL_FIELD_TEXT, "Kommunkod", NULL},
+        {"namn", PL_FIELD_TEXT, "Kommun", NULL},
+        {"typ", PL_FIELD_TEXT, "Servicetyp (nyckel)", NULL},
+        {"typ_namn", PL_FIELD_TEXT, "Servicetyp", NULL},
+        {"pop", PL_FIELD_REAL, "Befolkning", NULL},
+        {"antal", PL_FIELD_INT, "Antal i kommunen (i underlaget)", NULL},
+        {"per_st", PL_FIELD_REAL, "Invånare per st.", NULL},
+        {"median_per_st", PL_FIELD_REAL, "Mediankommunens invånare per st.", NULL},
+        {"meddelande", PL_FIELD_TEXT, "Meddelande", NULL},
+    };
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "data_checks", 100, "Datakontroller: kan servicelistan vara ofullständig?",
+                                         defs, (int)(sizeof defs / sizeof defs[0]), NULL, err);
+    if (!l)
+        return err->code ? (int)err->code : PL_EINTERNAL;
+    for (size_t i = 0; i < c->n; i++) {
+        const pl_access_check *k = &c->rows[i];
+        const pl_access_stats *s = &r->muni_stats[k->muni * (size_t)r->n_types + (size_t)k->type_slot];
+        const pl_service_type *ty = &in->types->t[r->types[k->type_slot].type];
+        char msg[1024];
+        pl_access_check_message(k, in->munis, in->types, r, msg, sizeof msg);
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, k->kind);
+        pl_gpkg_set_text(l, 1, in->munis->code[k->muni]);
+        pl_gpkg_set_text(l, 2, in->munis->name[k->muni]);
+        pl_gpkg_set_text(l, 3, ty->key);
+        pl_gpkg_set_text(l, 4, ty->label_sv);
+        pl_gpkg_set_real(l, 5, people(s->pop));
+        pl_gpkg_set_int(l, 6, s->n_services);
+        if (s->n_services > 0)
+            pl_gpkg_set_real(l, 7, round_to(s->pop / (double)s->n_services, 1));
+        if (isfinite(k->reference))
+            pl_gpkg_set_real(l, 8, round_to(k->reference, 1));
+        pl_gpkg_set_text(l, 9, msg);
+        int rc = pl_gpkg_row_end(l, err);
+        if (rc != PL_OK)
+            return rc;
+    }
+    return PL_OK;
+}
+
 /* ---------- access_by_class (long format: municipality x class x type) ---------- */
 
 static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
@@ -628,6 +677,11 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
         rc = write_municipalities(g, in, r, err);
     if (rc == PL_OK && in->classes)
         rc = write_by_class(g, in, r, err);
+    if (rc == PL_OK) {
+        pl_access_checks *checks = pl_access_checks_run(ctx, in->munis, in->types, r);
+        rc = write_checks(g, in, r, checks, err);
+        pl_access_checks_free(checks);
+    }
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;

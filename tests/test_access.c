@@ -14,6 +14,7 @@
 #include <ogr_api.h>
 
 #include "../analyses/access.h"
+#include "../analyses/access_checks.h"
 #include "../analyses/classify.h"
 #include "../analyses/ids.h"
 #include "support/testutil.h"
@@ -408,7 +409,7 @@ static void test_service_level_layer_in_gdal(void **state)
     OGRLayerH sl = GDALDatasetGetLayerByName(ds, "service_level");
     assert_non_null(cells);
     assert_non_null(sl);
-    assert_int_equal(GDALDatasetGetLayerCount(ds), 5);  /* cells, level, municipalities + table, styles */
+    assert_int_equal(GDALDatasetGetLayerCount(ds), 6);  /* cells, level, municipalities + table, data_checks, styles */
     assert_string_equal(OGR_L_GetName(GDALDatasetGetLayer(ds, 1)), "service_level");
     assert_int_equal(OGR_L_GetFeatureCount(sl, 1), (GIntBig)f.pop->n);
     assert_string_equal(OGR_L_GetFIDColumn(sl), "fid");
@@ -467,6 +468,35 @@ static void test_service_level_layer_in_gdal(void **state)
     pl_options_free(pl_access_options, &o);
 }
 
+
+/* Data checks: Västra (0101) has Store A but no fuel station in the data: one row, for fuel;
+ * grocery is in both kommuner, so no row for it. */
+static void test_data_checks(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    int types[2] = {pl_service_types_find(f.types, "grocery"), pl_service_types_find(f.types, "fuel")};
+    pl_access_params p = {.types = types, .n_types = 2, .mode = PL_MODE_CAR, .within_km = 5, .max_snap_m = 1000};
+    pl_access_result *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    pl_warn_reset(f.ctx);
+    pl_access_checks *c = pl_access_checks_run(f.ctx, f.munis, f.types, r);
+    assert_int_equal(c->n, 1);
+    assert_string_equal(c->rows[0].kind, "none_in_kommun");
+    assert_string_equal(f.munis->code[c->rows[0].muni], "0101");
+    assert_int_equal(c->rows[0].type_slot, 1);
+    assert_int_equal(pl_warn_count(f.ctx, "data-check-none-in-kommun"), 1);
+    char msg[1024];
+    pl_access_check_message(&c->rows[0], f.munis, f.types, r, msg, sizeof msg);
+    assert_non_null(strstr(msg, "Västra saknar"));
+    assert_non_null(strstr(msg, "Kontrollera att servicelistan är fullständig"));
+    pl_access_checks_free(c);
+    pl_access_result_free(r);
+    free_fixture(&f);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -478,6 +508,7 @@ int main(void)
         cmocka_unit_test(test_region_keeps_services_outside),
         cmocka_unit_test(test_classify_by_car_time),
         cmocka_unit_test(test_service_level_layer_in_gdal),
+        cmocka_unit_test(test_data_checks),
     };
     return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }
