@@ -115,6 +115,11 @@ static void mark_within_area_circles(pl_ctx *ctx, const pl_population *pop, cons
     free(fill);
 }
 
+static void warn_points_undercount(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc,
+                                   const uint8_t *inside);
+static void mark_squares_holding_points(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc,
+                                        uint8_t *inside);
+
 static void mark_inside(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc, uint8_t *inside)
 {
     GEOSContextHandle_t h = ctx->geos;
@@ -134,8 +139,41 @@ static void mark_inside(pl_ctx *ctx, const pl_population *pop, const pl_localiti
         return;
     }
     mark_within_area_circles(ctx, pop, loc, inside);
-    if (!pop->is_polygon)
-        return;
+    if (pop->is_polygon)
+        mark_squares_holding_points(ctx, pop, loc, inside);
+    warn_points_undercount(ctx, pop, loc, inside);
+}
+
+/* Tätort points stand in for polygons by an equal-area circle: an elongated tätort's residents
+ * outside that circle are not counted as inside (a tester found 34,803 against 60,224 in one
+ * county). Said with the figures, so the planner can judge it or give the polygons. */
+static void warn_points_undercount(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc,
+                                   const uint8_t *inside)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY, in_pop = 0, loc_pop = 0;
+    for (size_t i = 0; i < pop->n; i++) {
+        minx = fmin(minx, pop->x[i]);
+        maxx = fmax(maxx, pop->x[i]);
+        miny = fmin(miny, pop->y[i]);
+        maxy = fmax(maxy, pop->y[i]);
+        if (inside[i])
+            in_pop += pop->pop[i];
+    }
+    for (size_t l = 0; l < loc->n; l++)
+        if (loc->x[l] >= minx && loc->x[l] <= maxx && loc->y[l] >= miny && loc->y[l] <= maxy)
+            loc_pop += loc->pop[l];
+    pl_warn(ctx, "localities-are-points", "%s: tätorter given as points: a unit counts as inside a tätort when it "
+            "lies within the circle of the tätort's area around its point%s; units inside hold %.0f residents, the "
+            "tätorter in their extent report %.0f; give SCB's tätort polygons for exact membership",
+            loc->source ? loc->source : "localities", pop->is_polygon ? " or its square holds the point" : "",
+            in_pop, loc_pop);
+}
+
+/* Population squares that hold a tätort point count as inside it. */
+static void mark_squares_holding_points(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc,
+                                        uint8_t *inside)
+{
+    GEOSContextHandle_t h = ctx->geos;
     GEOSSTRtree *tree = tree_of(h, pop->geom, pop->n);
     for (size_t l = 0; l < loc->n; l++) {
         GEOSGeometry *pt = GEOSGeom_createPointFromXY_r(h, loc->x[l], loc->y[l]);
