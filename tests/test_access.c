@@ -273,6 +273,8 @@ static void test_classify_by_car_time(void **state)
     pl_classify_params p = {.urban_min = 5, .remote_min = 12, .min_locality_pop = 3000, .max_snap_m = 1000};
     pl_classify_result *r = NULL;
     assert_int_equal(pl_classify_compute(f.ctx, f.pop, loc, f.roads, f.graph, &p, &r, &err), PL_OK);
+    /* Points stand in for polygons: said, with the residents inside against the tätorter's own. */
+    assert_int_equal(pl_warn_count(f.ctx, "localities-are-points"), 1);
     long c0 = cell_index(f.pop, "c0"), c5 = cell_index(f.pop, "c5"), c10 = cell_index(f.pop, "c10");
     /* c0 is 100 m from Storby's point: inside its equal-area circle. */
     assert_int_equal(r->inside_locality[c0], 1);
