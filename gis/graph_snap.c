@@ -241,6 +241,22 @@ static pl_snap_index *shared_index(const pl_graph *g, const pl_roads *roads, uin
     return ix;
 }
 
+int pl_road_attachable(const pl_roads *roads, size_t r, pl_mode m)
+{
+    if (r >= roads->n || !pl_road_snappable(roads, r) || !pl_graph_road_allowed(roads, r, m))
+        return 0;
+    if (m != PL_MODE_CAR)
+        return 1;
+    /* No driveway joins a motorway (or its ramps) or a road closed to both pedestrians and
+     * cyclists (motorroad=yes, NVDB motortrafikled/motorväg, trunk access=no +
+     * motor_vehicle=yes): their only way in is a junction, so a home beside one is reached
+     * from the nearest ordinary road. */
+    unsigned fl = roads->flags[r];
+    if (roads->road_class[r] == PL_ROAD_MOTORWAY)
+        return 0;
+    return (fl & (PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT)) != (PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT);
+}
+
 pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint32_t min_component_nodes)
 {
     pl_snap_index *ix = shared_index(g, roads, min_component_nodes);
@@ -252,7 +268,7 @@ pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint3
     ix->min_component_nodes = min_component_nodes;
     for (uint32_t e = 0; e < g->n_edges; e++) {
         uint32_t r = g->edge_road[e];
-        if (!g->edge_dir[e] || r >= roads->n || !pl_road_snappable(roads, r))
+        if (!g->edge_dir[e] || !pl_road_attachable(roads, r, g->mode))
             continue;
         int is_big = g->component_nodes[g->component[g->edge_a[e]]] >= min_component_nodes;
         for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++)

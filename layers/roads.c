@@ -21,6 +21,9 @@
  *           emergency close cars only), motor_vehicle and motorcar (no/private close cars),
  *           foot, bicycle (no closes; yes/designated/permissive reopen), motorroad=yes
  *           (motortrafikled: no bikes, no pedestrians), oneway:bicycle / oneway_bicycle = no.
+ *           NVDB's Motorvag / Motortrafikled (any value but no/0/empty) close a road to bikes
+ *           and pedestrians as motorroad=yes does; such roads carry no places by car either
+ *           (pl_road_attachable: a car enters them at junctions only).
  *   bridge, tunnel  any value but no/false/0/F (OSM "yes", "viaduct", "building_passage",
  *           Geofabrik "T"); layer (integer, default 0); indoor (yes); route=ferry or class
  *           "ferry" marks a ferry.
@@ -176,6 +179,7 @@ static int parse_oneway(const char *raw, int geofabrik)
 typedef struct fields {
     int cls, speed, oneway, access, motor_vehicle, motorcar, foot, bicycle, bridge, tunnel, layer, indoor, route,
         junction, oneway_bicycle, motorroad, id;
+    int motorvag, motortrafikled; /* NVDB: a motorway / motor-traffic road (any value but no) */
     int car, bike;        /* platsa import-osm's 0/1 access flags per mode */
     int geofabrik_oneway; /* the oneway field uses F/T/B */
 } fields;
@@ -514,6 +518,14 @@ static int read_attrs(pl_ctx *ctx, const pl_vector *v, const fields *F, const pl
     }
     if (F->motorroad >= 0 && is_yes(first_of(field_str(f, F->motorroad, buf, sizeof buf), val, sizeof val)))
         a->flags |= PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+    const int nvdb_motor[2] = {F->motorvag, F->motortrafikled};
+    for (int k = 0; k < 2; k++) {
+        if (nvdb_motor[k] < 0)
+            continue;
+        first_of(field_str(f, nvdb_motor[k], buf, sizeof buf), val, sizeof val);
+        if (*val && !is_no(val))
+            a->flags |= PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+    }
     if (F->oneway_bicycle >= 0 && is_no(first_of(field_str(f, F->oneway_bicycle, buf, sizeof buf), val, sizeof val)))
         a->flags |= PL_ROAD_BIKE_BOTH_WAYS;
     if (F->bridge >= 0) {
@@ -560,7 +572,7 @@ typedef struct attr_slot {
 
 typedef struct attr_cache {
     attr_slot *slots;
-    int fields[18];
+    int fields[20];
     int n_fields;
     uint8_t key[ATTR_KEY_MAX];
 } attr_cache;
@@ -569,7 +581,8 @@ static void attr_cache_init(attr_cache *c, const fields *F)
 {
     const int all[] = {F->cls,     F->speed,  F->oneway, F->access, F->motor_vehicle, F->motorcar,
                        F->foot,    F->bicycle, F->bridge, F->tunnel, F->layer,         F->indoor,
-                       F->route,   F->junction, F->oneway_bicycle, F->motorroad, F->car, F->bike};
+                       F->route,   F->junction, F->oneway_bicycle, F->motorroad, F->car, F->bike,
+                       F->motorvag, F->motortrafikled};
     c->n_fields = 0;
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         if (all[k] >= 0)
@@ -821,7 +834,8 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, 
 {
     const int wanted[] = {F->cls, F->speed, F->oneway, F->access, F->motor_vehicle, F->motorcar, F->foot,
                           F->bicycle, F->bridge, F->tunnel, F->layer, F->indoor, F->route, F->junction,
-                          F->oneway_bicycle, F->motorroad, F->id, F->car, F->bike};
+                          F->oneway_bicycle, F->motorroad, F->id, F->car, F->bike, F->motorvag,
+                          F->motortrafikled};
     pl_batch_reader br;
     if (pl_batch_open(&br, v, wanted, (int)(sizeof wanted / sizeof wanted[0])) != 0)
         return 1;
@@ -933,6 +947,8 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     static const char *const c_junction[] = {"junction", NULL};
     static const char *const c_ob[] = {"oneway:bicycle", "oneway_bicycle", "oneway_bic", NULL};
     static const char *const c_mr[] = {"motorroad", NULL};
+    static const char *const c_mvag[] = {"motorvag", "motorväg", NULL};
+    static const char *const c_mtl[] = {"motortrafikled", NULL};
     static const char *const c_car[] = {"car", NULL};
     static const char *const c_bike[] = {"bike", NULL};
     static const char *const c_id[] = {"osm_id", "osmid", "id", NULL};
@@ -952,6 +968,8 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     F.junction = pl_vector_field_auto(v, c_junction);
     F.oneway_bicycle = pl_vector_field_auto(v, c_ob);
     F.motorroad = pl_vector_field_auto(v, c_mr);
+    F.motorvag = pl_vector_field_auto(v, c_mvag);
+    F.motortrafikled = pl_vector_field_auto(v, c_mtl);
     F.car = pl_vector_field_auto(v, c_car);
     F.bike = pl_vector_field_auto(v, c_bike);
     F.id = pl_vector_field_pick(v, o ? o->id_field : NULL, c_id, "id-field", 0, err);
