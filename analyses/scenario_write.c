@@ -822,7 +822,8 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     double t_base = now_s();
     if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = b->within_km,
-                              .region = b->region, .max_snap_m = b->max_snap_m, .bands_km = &b->bands_km,
+                              .region = b->region, .max_snap_m = b->max_snap_m,
+                              .max_service_snap_m = b->max_service_snap_m, .bands_km = &b->bands_km,
                               .bands_min = &b->bands_min};
         rc = pl_scenario_baseline(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &base, err);
     }

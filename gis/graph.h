@@ -135,7 +135,8 @@ int pl_network_cache_write(pl_ctx *ctx, const char *path, uint64_t key, const pl
 typedef enum {
     PL_SNAP_OK = 0,
     PL_SNAP_TOO_FAR = 1,  /* nearest eligible edge beyond max_snap_m (still attached, flagged) */
-    PL_SNAP_NONE = 2      /* no eligible edge at all */
+    PL_SNAP_NONE = 2      /* not attached: no eligible edge at all (access_m infinite), or none
+                             within max_attach_m (access_m = the distance to the nearest) */
 } pl_snap_status;
 
 typedef struct pl_snap {
@@ -158,6 +159,11 @@ typedef struct pl_snap_opts {
     double access_speed_kmh;       /* speed of the access leg; <= 0 (default): the mode's
                                       access speed, pl_mode_access_speed_kmh */
     int threads;                   /* threads for the places (default 1); the answers are the same */
+    double max_attach_m;           /* > 0: a place farther than this from every eligible road is
+                                      left out: status PL_SNAP_NONE, access_m = the distance to the
+                                      nearest (a counted warning, snap-left-out); 0 (default): none */
+    const char *what;              /* the places in warnings ("services"); NULL = "places" */
+    const char *left_out_note;     /* appended to the snap-left-out warning; NULL = none */
 } pl_snap_opts;
 
 /* Access-leg speed: walk 5, bike 16, car 30 km/h. For car the leg from a place to the

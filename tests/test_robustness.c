@@ -390,7 +390,7 @@ static void test_csv_two_coordinate_pairs(void **state)
     assert_string_equal(cell_value("pairs_xy.gpkg", "road_m", "c5"), "100.0");
     /* lon/lat for a geographic one: other places, far from the road. */
     r.extra = "--assume-crs EPSG:4326";
-    expect_accepted(r, "pairs_lonlat.gpkg", "2 of 2 places are more than 1000 m from the nearest road; attached "
+    expect_accepted(r, "pairs_lonlat.gpkg", "2 of 2 population units are more than 1000 m from the nearest road; attached "
                                             "anyway");
 }
 
