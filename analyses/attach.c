@@ -55,6 +55,11 @@ static double metres(float d)
 int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_service_types *st,
                                  const pl_snap *snap, pl_error *err)
 {
+    size_t n_left = 0;
+    for (size_t i = 0; i < svc->n; i++)
+        n_left += snap[i].status == PL_SNAP_NONE;
+    if (!n_left)
+        return PL_OK;
     pl_field_list fl = {0};
     pl_fields_add(&fl, "service_id", PL_FIELD_TEXT, "Service (id)", "the service's id");
     pl_fields_add(&fl, "name", PL_FIELD_TEXT, "Namn", NULL);
@@ -87,6 +92,11 @@ int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_se
 int pl_write_unattached_units(pl_gpkg *g, const pl_population *pop, const pl_snap *snap, const uint8_t *in_region,
                               pl_error *err)
 {
+    size_t n_far = 0;
+    for (size_t c = 0; c < pop->n; c++)
+        n_far += snap[c].status != PL_SNAP_OK && (!in_region || in_region[c]);
+    if (!n_far)
+        return PL_OK;
     pl_field_list fl = {0};
     pl_fields_add(&fl, "cell_id", PL_FIELD_TEXT, "Ruta/område", "population unit id");
     pl_fields_add(&fl, "pop", PL_FIELD_REAL, "Befolkning", "residents");

@@ -55,14 +55,15 @@ size_t pl_attach_leave_out(pl_ctx *ctx, pl_snap *snap, size_t n, double max_m, p
 
 /* The unattached_services layer: every service left out (status PL_SNAP_NONE): id, name,
  * type, raw_type, road_m (distance to the nearest road it may attach to; NULL = none open to
- * the mode), point geometry. Written even when empty. st may be NULL (type left NULL). */
+ * the mode), point geometry. Only written when there is one (an empty
+ * layer would be an empty map in platsa report). st may be NULL (type left NULL). */
 int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_service_types *st,
                                  const pl_snap *snap, pl_error *err);
 
 /* The unattached_units layer: every unit (in_region[c] != 0, or all when in_region is NULL)
  * not attached within --max-snap: cell_id, pop, road_m (NULL = no road open to the mode),
  * attached (1 = attached across the long leg and counted with it; 0 = no road at all,
- * counted as unreachable), the unit's representative point. Written even when empty. */
+ * counted as unreachable), the unit's representative point. Only written when there is one. */
 int pl_write_unattached_units(pl_gpkg *g, const pl_population *pop, const pl_snap *snap, const uint8_t *in_region,
                               pl_error *err);
 
