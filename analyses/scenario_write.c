@@ -8,6 +8,7 @@
 
 #include "../gis/gpkg_writer.h"
 #include "fields.h"
+#include "attach.h"
 #include "scenario.h"
 
 #define NONE32 UINT32_MAX
@@ -867,6 +868,11 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
                 rc = write_delta_munis(g, &in, base->r, sc, file.n_sc, err);
             if (rc == PL_OK)
                 rc = write_summary(g, &in, base->r, sc, file.n_sc, err);
+            /* The baseline's: a scenario's added services left out are in its warnings. */
+            if (rc == PL_OK)
+                rc = pl_write_unattached_units(g, in.pop, base->r->cell_snap, base->r->cell_in_region, err);
+            if (rc == PL_OK)
+                rc = pl_write_unattached_services(g, in.svc, in.types, base->r->svc_snap, err);
             if (rc != PL_OK)
                 pl_gpkg_abort(g);
             else
