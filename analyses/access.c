@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "ids.h"
 #include "units.h"
 
@@ -19,6 +20,7 @@ const char pl_access_summary[] =
     "and second-nearest service of each type, with bands, per-municipality summaries and a combined\n"
     "service level. Services outside --region still count, so a border does not make people look far.";
 
+#define A(field) offsetof(pl_access_opts, field)
 const pl_option pl_access_options[] = {
     {"population", 'p', PL_OPT_STRING, offsetof(pl_access_opts, population), "FILE[:LAYER]", NULL,
      "population units: grid squares (polygons) or points, with a population field", 1},
@@ -61,14 +63,15 @@ const pl_option pl_access_options[] = {
      "working CRS (projected, metres)", 0},
     {"assume-crs", 0, PL_OPT_STRING, offsetof(pl_access_opts, assume_crs), "EPSG:n", NULL,
      "CRS for inputs that have none", 0},
-    {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, max_snap_m), "M", "1000",
-     "places farther than this from any road are flagged", 0},
+    PL_UNIT_ATTACH_OPTIONS(A),
+    PL_SERVICE_ATTACH_OPTIONS(A),
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_access_opts, graph_cache), "FILE", NULL,
      "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
     {"classify", 0, PL_OPT_FLAG, offsetof(pl_access_opts, classify), NULL, NULL,
      "also split summaries by territorial class (needs --localities)", 0},
     PL_OPT_END,
 };
+#undef A
 
 int pl_band_index(double value, const double *bounds, int n_bounds)
 {
@@ -598,9 +601,11 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     double t0 = now_s(), c0 = cpu_s();
     so.threads = search_threads(2);
     pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
+    so.what = "population units";
     int rc = pl_graph_snap_indexed(ctx, snap_index, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
     r->n_svc = svc->n;
     r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
+    pl_attach_service_opts(&so, params->max_service_snap_m);
     if (rc == PL_OK)
         rc = pl_graph_snap_indexed(ctx, snap_index, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
     pl_snap_index_free(snap_index);

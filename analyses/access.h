@@ -26,7 +26,9 @@ typedef struct pl_access_opts {
     const char *pop_field, *age_field, *type_field, *muni_code_field, *muni_name_field;
     const char *service_types_file;
     const char *crs, *assume_crs;
-    double max_snap_m;
+    double max_snap_m;           /* units: flagged and listed beyond it (analyses/attach.h) */
+    double max_service_snap_m;   /* services: left out beyond it */
+    const char *id_field;        /* the population units' id field; NULL = auto */
     const char *graph_cache;
     pl_road_fields road;      /* --road-profile, --class-field, --speed-field, --oneway-field */
     int classify;                /* also split summaries by territorial class (needs localities) */
@@ -99,6 +101,7 @@ typedef struct pl_access_params {
     double within_km;
     const char *region;
     double max_snap_m;
+    double max_service_snap_m;   /* <= 0: PL_MAX_SERVICE_SNAP_DEFAULT */
 } pl_access_params;
 
 /* Computes access for loaded inputs. graph must be built from roads for params->mode. */

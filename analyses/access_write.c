@@ -12,6 +12,7 @@
 #include "../layers/network.h"
 #include "access.h"
 #include "access_checks.h"
+#include "attach.h"
 #include "classify.h"
 #include "fields.h"
 
@@ -533,6 +534,8 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
                        double *t_load, double *t_graph, pl_error *err)
 {
     double t0 = now_s();
+    if (pl_attach_check(o->max_snap_m, o->max_service_snap_m, 1, err) != PL_OK)
+        return err->code;
     pl_load_opts lo = {.assume_crs = o->assume_crs, .road = o->road};
     roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
     if (gopts)
@@ -559,6 +562,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         pl_load_opts po = lo;
         po.value_field = o->pop_field;
         po.age_field = o->age_field;
+        po.id_field = o->id_field;
         in->pop = pl_population_load(ctx, o->population, &po, err);
         if (!in->pop)
             rc = err->code;
@@ -665,6 +669,8 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     pl_gpkg_add_parameter(g, "within_km", value);
     snprintf(value, sizeof value, "%g", o->max_snap_m);
     pl_gpkg_add_parameter(g, "max_snap_m", value);
+    snprintf(value, sizeof value, "%g", o->max_service_snap_m);
+    pl_gpkg_add_parameter(g, "max_service_snap_m", value);
     pl_gpkg_add_parameter(g, "region", o->region ? o->region : "");
     pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
     snprintf(value, sizeof value, "%.0f", r->pop_total);
@@ -682,6 +688,10 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
         rc = write_checks(g, in, r, checks, err);
         pl_access_checks_free(checks);
     }
+    if (rc == PL_OK)
+        rc = pl_write_unattached_units(g, in->pop, r->cell_snap, r->cell_in_region, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_services(g, in->svc, in->types, r->svc_snap, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;
@@ -739,7 +749,8 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     pl_access_result *r = NULL;
     if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
-                              .region = o->region, .max_snap_m = o->max_snap_m, .bands_km = &o->bands_km,
+                              .region = o->region, .max_snap_m = o->max_snap_m,
+                              .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
     }

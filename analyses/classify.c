@@ -1,5 +1,6 @@
 /* Territorial classification by car travel time to the nearest large tätort. */
 #include "classify.h"
+#include "attach.h"
 #include "../layers/network.h"
 
 #include <math.h>
@@ -279,6 +280,7 @@ const char pl_classify_summary[] =
     "(5-45 minutes from a tätort of at least 3,000 residents) and landsbygd avlägset belägen (> 45 min),\n"
     "per population unit and as population per class and municipality.";
 
+#define CL(field) offsetof(pl_classify_opts, field)
 const pl_option pl_classify_options[] = {
     {"population", 'p', PL_OPT_STRING, offsetof(pl_classify_opts, population), "FILE[:LAYER]", NULL,
      "population units (grid squares or points)", 1},
@@ -300,6 +302,7 @@ const pl_option pl_classify_options[] = {
     {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, max_snap_m), "M", "1000",
      "places farther than this from any road are flagged", 0},
     {"pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, pop_field), "FIELD", NULL, "population field", 0},
+    PL_ID_FIELD_OPTION(CL),
     {"locality-pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, locality_pop_field), "FIELD", NULL,
      "tätort population field [auto: pop, bef, ...]", 0},
     {"crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, crs), "EPSG:n", "EPSG:3006", "working CRS", 0},
@@ -309,6 +312,7 @@ const pl_option pl_classify_options[] = {
      "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
     PL_OPT_END,
 };
+#undef CL
 
 /* ---------- writing ---------- */
 
@@ -421,6 +425,7 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
     pl_load_opts lo = {.assume_crs = o->assume_crs};
     pl_load_opts po = lo, llo = lo;
     po.value_field = o->pop_field;
+    po.id_field = o->id_field;
     llo.value_field = o->locality_pop_field;
     pl_municipalities *munis = pl_municipalities_load(ctx, o->municipalities, &lo, err);
     pl_population *pop = munis ? pl_population_load(ctx, o->population, &po, err) : NULL;

@@ -48,6 +48,7 @@ typedef struct pl_classify_opts {
     double urban_min, remote_min, min_locality_pop, max_snap_m;
     const char *pop_field, *locality_pop_field, *crs, *assume_crs, *graph_cache;
     pl_road_fields road;
+    const char *id_field;        /* the population units' id field; NULL = auto */
 } pl_classify_opts;
 
 extern const pl_option pl_classify_options[];

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "../gis/gpkg_writer.h"
+#include "attach.h"
 #include "coverage.h"
 #include "fields.h"
 #include "ids.h"
@@ -82,7 +83,8 @@ const pl_option pl_coverage_options[] = {
      "extra or overriding service types (same format as share/service_types.ini)", 0},
     {"crs", 0, PL_OPT_STRING, B(crs), "EPSG:n", "EPSG:3006", "working CRS (projected, metres)", 0},
     {"assume-crs", 0, PL_OPT_STRING, B(assume_crs), "EPSG:n", NULL, "CRS for inputs that have none", 0},
-    {"max-snap", 0, PL_OPT_DOUBLE, B(max_snap_m), "M", "1000", "places farther than this from any road are flagged", 0},
+    PL_UNIT_ATTACH_OPTIONS(B),
+    PL_SERVICE_ATTACH_OPTIONS(B),
     {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL, "reuse the road graph between runs", 0},
     PL_OPT_END,
 };
@@ -125,6 +127,8 @@ typedef struct cov_state {
     pl_label *hub;                 /* nearest hub per cell */
     uint32_t *hub_service;         /* hub index -> service index */
     uint32_t n_hubs;
+    pl_snap *svc_snap;             /* per service: hubs' attachment (others PL_SNAP_OK), for
+                                      the unattached_services layer */
     uint8_t *covered;
     uint32_t *cluster;             /* per cell, NONE32 if not an uncovered reported unit */
     uint32_t n_clusters;
@@ -154,6 +158,7 @@ static void state_free(pl_ctx *ctx, cov_state *s)
     free(s->cell_snap);
     free(s->hub);
     free(s->hub_service);
+    free(s->svc_snap);
     free(s->covered);
     free(s->cluster);
     free(s->set_begin);
@@ -175,6 +180,8 @@ static void state_free(pl_ctx *ctx, cov_state *s)
 static int load(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_error *err)
 {
     const pl_access_opts *b = &o->base;
+    if (pl_attach_check(b->max_snap_m, b->max_service_snap_m, 1, err) != PL_OK)
+        return err->code;
     pl_load_opts lo = {.assume_crs = b->assume_crs};
     s->types = pl_service_types_load(ctx, b->service_types_file, err);
     if (!s->types)
@@ -188,6 +195,7 @@ static int load(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_error *
     pl_load_opts po = lo;
     po.value_field = b->pop_field;
     po.age_field = b->age_field;
+    po.id_field = b->id_field;
     s->pop = pl_population_load(ctx, b->population, &po, err);
     if (!s->pop)
         return err->code;
@@ -334,6 +342,7 @@ static int existing_coverage(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *
     pl_snap_opts_default(&so);
     if (b->max_snap_m > 0)
         so.max_snap_m = b->max_snap_m;
+    so.what = "population units";
     s->cell_snap = pl_malloc((n ? n : 1) * sizeof *s->cell_snap);
     int rc = pl_graph_snap(ctx, s->graph, s->roads, s->pop->x, s->pop->y, n, &so, s->cell_snap, err);
     if (rc != PL_OK)
@@ -344,9 +353,13 @@ static int existing_coverage(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *
         hx[h] = s->svc->x[s->hub_service[h]];
         hy[h] = s->svc->y[s->hub_service[h]];
     }
+    pl_attach_service_opts(&so, b->max_service_snap_m);
     rc = pl_graph_snap(ctx, s->graph, s->roads, hx, hy, s->n_hubs, &so, hs, err);
     free(hx);
     free(hy);
+    s->svc_snap = pl_calloc(s->svc->n ? s->svc->n : 1, sizeof *s->svc_snap);
+    for (uint32_t h = 0; rc == PL_OK && h < s->n_hubs; h++)
+        s->svc_snap[s->hub_service[h]] = hs[h];
     s->hub = pl_malloc((n ? n : 1) * sizeof *s->hub);
     if (rc == PL_OK) {
         pl_search_opts sopt = {.metric = (pl_metric)s->metric, .k = 1, .cutoff = INFINITY};
@@ -927,6 +940,10 @@ static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *comm
         rc = write_munis(g, s, err);
     if (rc == PL_OK && s->cand)
         rc = write_summary(g, o, s, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_units(g, s->pop, s->cell_snap, s->in_region, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_services(g, s->svc, s->types, s->svc_snap, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;

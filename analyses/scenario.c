@@ -1,6 +1,7 @@
 /* Scenarios: the scenario file, the k = 3 baseline, combined inputs, and the incremental
  * recomputation of closures and additions (see scenario.h). */
 #include "scenario.h"
+#include "attach.h"
 #include "../gis/min_heap.h"
 
 #include <ctype.h>
@@ -158,7 +159,7 @@ static int handler(void *user, const char *section, const char *name, const char
             {"region", &b->region, 0}, {"pop_field", &b->pop_field, 0}, {"age_field", &b->age_field, 0},
             {"type_field", &b->type_field, 0}, {"code_field", &b->muni_code_field, 0},
             {"name_field", &b->muni_name_field, 0}, {"service_types", &b->service_types_file, 1},
-            {"crs", &b->crs, 0}, {"assume_crs", &b->assume_crs, 0},
+            {"crs", &b->crs, 0}, {"assume_crs", &b->assume_crs, 0}, {"id_field", &b->id_field, 0},
         };
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
             if (strcmp(name, keys[k].key) == 0) {
@@ -179,10 +180,12 @@ static int handler(void *user, const char *section, const char *name, const char
             return parse_number(S, name, value, &b->within_km);
         if (strcmp(name, "max_snap") == 0)
             return parse_number(S, name, value, &b->max_snap_m);
+        if (strcmp(name, "max_service_snap") == 0)
+            return parse_number(S, name, value, &b->max_service_snap_m);
         snprintf(S->msg, sizeof S->msg,
                  "[baseline]: unknown key '%s'; use population, services, roads, municipalities, types, mode, "
                  "bands_km, bands_min, within, region, pop_field, age_field, type_field, code_field, name_field, "
-                 "service_types, crs, assume_crs, max_snap",
+                 "service_types, crs, assume_crs, max_snap, max_service_snap, id_field",
                  name);
         return 0;
     }
@@ -253,6 +256,7 @@ int pl_scenario_file_load(const char *path, pl_scenario_file *out, pl_error *err
     out->base.mode = "car";
     out->base.within_km = 10;
     out->base.max_snap_m = 1000;
+    out->base.max_service_snap_m = PL_MAX_SERVICE_SNAP_DEFAULT;
     out->base.crs = "EPSG:3006";
     ini_state S;
     memset(&S, 0, sizeof S);
@@ -1347,6 +1351,9 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
         k = 0;
         for (size_t c = n_old; c < n; c++)
             r->cell_snap[c] = ps[k++];
+        pl_snap *added = ps + (n - n_old);
+        if (rc == PL_OK)
+            pl_attach_leave_out(ctx, added, n_added, params->max_service_snap_m, graph->mode);
         for (size_t i = 0; i < svc_new->n; i++)
             if (is_new[i])
                 r->svc_snap[i] = ps[k++];

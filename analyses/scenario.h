@@ -11,7 +11,7 @@
  *   types = grocery, pharmacy       (default: every RSP type present)
  *   mode = car                      bands_km = 5,10,20,30   bands_min = 10,20,30,45
  *   region, pop_field, age_field, type_field, code_field, name_field, service_types,
- *   crs, assume_crs, max_snap, within (as the access options)
+ *   crs, assume_crs, max_snap, max_service_snap, id_field, within (as the access options)
  *
  *   [scenario Butiken i Ramsberg stänger]
  *   description = free text

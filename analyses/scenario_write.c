@@ -8,6 +8,7 @@
 
 #include "../gis/gpkg_writer.h"
 #include "fields.h"
+#include "attach.h"
 #include "scenario.h"
 
 #define NONE32 UINT32_MAX
@@ -822,7 +823,8 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     double t_base = now_s();
     if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = b->within_km,
-                              .region = b->region, .max_snap_m = b->max_snap_m, .bands_km = &b->bands_km,
+                              .region = b->region, .max_snap_m = b->max_snap_m,
+                              .max_service_snap_m = b->max_service_snap_m, .bands_km = &b->bands_km,
                               .bands_min = &b->bands_min};
         rc = pl_scenario_baseline(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &base, err);
     }
@@ -866,6 +868,11 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
                 rc = write_delta_munis(g, &in, base->r, sc, file.n_sc, err);
             if (rc == PL_OK)
                 rc = write_summary(g, &in, base->r, sc, file.n_sc, err);
+            /* The baseline's: a scenario's added services left out are in its warnings. */
+            if (rc == PL_OK)
+                rc = pl_write_unattached_units(g, in.pop, base->r->cell_snap, base->r->cell_in_region, err);
+            if (rc == PL_OK)
+                rc = pl_write_unattached_services(g, in.svc, in.types, base->r->svc_snap, err);
             if (rc != PL_OK)
                 pl_gpkg_abort(g);
             else

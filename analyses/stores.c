@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../gis/gpkg_writer.h"
+#include "attach.h"
 #include "fields.h"
 #include "ids.h"
 
@@ -58,8 +59,8 @@ const pl_option pl_stores_options[] = {
      "extra or overriding service types (same format as share/service_types.ini)", 0},
     {"crs", 0, PL_OPT_STRING, B(crs), "EPSG:n", "EPSG:3006", "working CRS (projected, metres)", 0},
     {"assume-crs", 0, PL_OPT_STRING, B(assume_crs), "EPSG:n", NULL, "CRS for inputs that have none", 0},
-    {"max-snap", 0, PL_OPT_DOUBLE, B(max_snap_m), "M", "1000",
-     "places farther than this from any road are flagged", 0},
+    PL_UNIT_ATTACH_OPTIONS(B),
+    PL_SERVICE_ATTACH_OPTIONS(B),
     {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL,
      "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
     PL_OPT_END,
@@ -569,6 +570,10 @@ static int write_output(pl_ctx *ctx, const pl_stores_opts *o, const char *comman
     int rc = write_priority(g, in, r, type, err);
     if (rc == PL_OK)
         rc = write_catchments(g, in, r, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_units(g, in->pop, r->access->cell_snap, r->access->cell_in_region, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_services(g, in->svc, in->types, r->access->svc_snap, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;
@@ -603,7 +608,8 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
     pl_stores_result *r = NULL;
     if (rc == PL_OK) {
         pl_stores_params p = {.access = {.mode = gopts.mode, .within_km = 10, .region = b->region,
-                                         .max_snap_m = b->max_snap_m},
+                                         .max_snap_m = b->max_snap_m,
+                                         .max_service_snap_m = b->max_service_snap_m},
                               .type = type,
                               .beyond_km = o->beyond_km,
                               .beyond_min = o->beyond_min};

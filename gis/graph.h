@@ -135,7 +135,8 @@ int pl_network_cache_write(pl_ctx *ctx, const char *path, uint64_t key, const pl
 typedef enum {
     PL_SNAP_OK = 0,
     PL_SNAP_TOO_FAR = 1,  /* nearest eligible edge beyond max_snap_m (still attached, flagged) */
-    PL_SNAP_NONE = 2      /* no eligible edge at all */
+    PL_SNAP_NONE = 2      /* not attached: no eligible edge at all (access_m infinite), or none
+                             within max_attach_m (access_m = the distance to the nearest) */
 } pl_snap_status;
 
 typedef struct pl_snap {
@@ -158,6 +159,11 @@ typedef struct pl_snap_opts {
     double access_speed_kmh;       /* speed of the access leg; <= 0 (default): the mode's
                                       access speed, pl_mode_access_speed_kmh */
     int threads;                   /* threads for the places (default 1); the answers are the same */
+    double max_attach_m;           /* > 0: a place farther than this from every eligible road is
+                                      left out: status PL_SNAP_NONE, access_m = the distance to the
+                                      nearest (a counted warning, snap-left-out); 0 (default): none */
+    const char *what;              /* the places in warnings ("services"); NULL = "places" */
+    const char *left_out_note;     /* appended to the snap-left-out warning; NULL = none */
 } pl_snap_opts;
 
 /* Access-leg speed: walk 5, bike 16, car 30 km/h. For car the leg from a place to the
@@ -167,8 +173,17 @@ double pl_mode_access_speed_kmh(pl_mode m);
 
 void pl_snap_opts_default(pl_snap_opts *o);
 
-/* Attaches n points. Eligible edges exclude tunnels, layer < 0, indoor ways, ferries,
- * and edges closed to the graph's mode. Each point goes to the nearest eligible edge
+/* Whether a place may attach to road r for mode m (the "eligible" roads of the snap index):
+ * open to m (pl_graph_road_allowed), not a tunnel, indoor, below ground (layer < 0) or a
+ * ferry; and for car, not a road a car may only enter at a junction: class motorway (its
+ * _link ramps included), or any road closed to both pedestrians and cyclists while open to
+ * cars (motorroad=yes / motortrafikled, NVDB Motorvag/Motortrafikled, access=no with
+ * motor_vehicle=yes). Bike and walk attach to every road open to them (their graphs have no
+ * motorways, and foot=no / bicycle=no already close a road to them). The same rule holds for
+ * homes and services: a motorway service area's fuel station attaches to its service roads. */
+int pl_road_attachable(const pl_roads *roads, size_t r, pl_mode m);
+
+/* Attaches n points. Eligible edges are those of attachable roads (pl_road_attachable). Each point goes to the nearest eligible edge
  * (its nearest point on the polyline), except that an edge in a component with fewer
  * than min_component_nodes nodes is passed over when an edge of a larger component lies
  * within max_snap_m (a courtyard loop or a garage fragment must not capture the homes

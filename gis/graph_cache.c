@@ -20,7 +20,7 @@
 
 #define CACHE_MAGIC "PLGRAPH4"
 #define CACHE_END "PLGREND4"
-#define CACHE_VERSION 4u  /* 4: the snap index */
+#define CACHE_VERSION 5u  /* 4: the snap index; 5: car index without motorways (pl_road_attachable) */
 #define SECTION_ALIGN 4096u  /* sections start on a page: each is mapped on its own */
 #define ARRAY_ALIGN 64u
 

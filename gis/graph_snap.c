@@ -241,6 +241,22 @@ static pl_snap_index *shared_index(const pl_graph *g, const pl_roads *roads, uin
     return ix;
 }
 
+int pl_road_attachable(const pl_roads *roads, size_t r, pl_mode m)
+{
+    if (r >= roads->n || !pl_road_snappable(roads, r) || !pl_graph_road_allowed(roads, r, m))
+        return 0;
+    if (m != PL_MODE_CAR)
+        return 1;
+    /* No driveway joins a motorway (or its ramps) or a road closed to both pedestrians and
+     * cyclists (motorroad=yes, NVDB motortrafikled/motorväg, trunk access=no +
+     * motor_vehicle=yes): their only way in is a junction, so a home beside one is reached
+     * from the nearest ordinary road. */
+    unsigned fl = roads->flags[r];
+    if (roads->road_class[r] == PL_ROAD_MOTORWAY)
+        return 0;
+    return (fl & (PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT)) != (PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT);
+}
+
 pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint32_t min_component_nodes)
 {
     pl_snap_index *ix = shared_index(g, roads, min_component_nodes);
@@ -252,7 +268,7 @@ pl_snap_index *pl_snap_index_new(const pl_graph *g, const pl_roads *roads, uint3
     ix->min_component_nodes = min_component_nodes;
     for (uint32_t e = 0; e < g->n_edges; e++) {
         uint32_t r = g->edge_road[e];
-        if (!g->edge_dir[e] || r >= roads->n || !pl_road_snappable(roads, r))
+        if (!g->edge_dir[e] || !pl_road_attachable(roads, r, g->mode))
             continue;
         int is_big = g->component_nodes[g->component[g->edge_a[e]]] >= min_component_nodes;
         for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++)
@@ -290,10 +306,10 @@ typedef struct snap_job {
     pl_snap *out;
     const uint32_t *order; /* places to do, by position k in begin..end; NULL = k itself */
     pl_ctx *progress_ctx;  /* NULL on the extra threads */
-    size_t n_total, n_none, n_far, n_moved;
+    size_t n_total, n_none, n_far, n_moved, n_left;
 } snap_job;
 
-static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far, size_t *n_moved)
+static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far, size_t *n_moved, size_t *n_left)
 {
     const pl_snap_index *ix = J->ix;
     const double *x = J->x, *y = J->y;
@@ -320,6 +336,17 @@ static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far,
         fill_snap(ix->g, ix->roads, &ix->small, ss, ts, ds, J->access_kmh, &out[i]);
     else
         fill_snap(ix->g, ix->roads, &ix->big, sb, tb, db, J->access_kmh, &out[i]);
+    if (J->o->max_attach_m > 0 && out[i].access_m > J->o->max_attach_m) {
+        /* Left out: not attached, but the distance to the nearest road is kept for the report. */
+        float d = out[i].access_m;
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].node_a = out[i].node_b = out[i].edge = out[i].road = PL_NONE;
+        out[i].access_m = d;
+        out[i].access_s = INFINITY;
+        out[i].status = PL_SNAP_NONE;
+        (*n_left)++;
+        return;
+    }
     if (out[i].access_m > J->o->max_snap_m) {
         out[i].status = PL_SNAP_TOO_FAR;
         (*n_far)++;
@@ -330,7 +357,7 @@ static void *snap_slice(void *arg)
 {
     snap_job *J = arg;
     for (size_t k = J->begin; k < J->end; k++) {
-        snap_one(J, J->order ? J->order[k] : k, &J->n_none, &J->n_far, &J->n_moved);
+        snap_one(J, J->order ? J->order[k] : k, &J->n_none, &J->n_far, &J->n_moved, &J->n_left);
         if (J->progress_ctx && ((k - J->begin) & 0xffff) == 0)
             pl_progress(J->progress_ctx, (double)(k - J->begin) / (double)(J->end - J->begin + 1),
                         "attaching to roads");
@@ -389,7 +416,7 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
             started[t] = pthread_create(&tid[t], NULL, snap_slice, &jobs[t]) == 0;
     }
     snap_slice(&jobs[0]);
-    size_t n_none = jobs[0].n_none, n_far = jobs[0].n_far, n_moved = jobs[0].n_moved;
+    size_t n_none = jobs[0].n_none, n_far = jobs[0].n_far, n_moved = jobs[0].n_moved, n_left = jobs[0].n_left;
     for (int t = 1; t < n_threads; t++) {
         if (started[t])
             pthread_join(tid[t], NULL);
@@ -398,17 +425,23 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
         n_none += jobs[t].n_none;
         n_far += jobs[t].n_far;
         n_moved += jobs[t].n_moved;
+        n_left += jobs[t].n_left;
     }
     free(order);
     pl_progress(ctx, 1.0, "attaching to roads");
     if (n_moved)
         pl_info(ctx, "snap: %zu of %zu places attached past a nearer fragment (component < %u nodes) to the main "
                 "network", n_moved, n, o.min_component_nodes);
+    const char *what = o.what ? o.what : "places";
     if (n_far)
-        pl_warn(ctx, "snap-too-far", "%zu of %zu places are more than %.0f m from the nearest road; attached anyway",
-                n_far, n, o.max_snap_m);
+        pl_warn(ctx, "snap-too-far", "%zu of %zu %s are more than %.0f m from the nearest road; attached anyway",
+                n_far, n, what, o.max_snap_m);
+    if (n_left)
+        pl_warn(ctx, "snap-left-out", "%zu of %zu %s are more than %.0f m from every road a %s may attach to; left "
+                "out, not attached%s%s", n_left, n, what, o.max_attach_m, pl_mode_name(ix->g->mode),
+                o.left_out_note ? " " : "", o.left_out_note ? o.left_out_note : "");
     if (n_none)
-        pl_warn(ctx, "snap-none", "%zu of %zu places have no road open to %s to attach to", n_none, n,
+        pl_warn(ctx, "snap-none", "%zu of %zu %s have no road open to %s to attach to", n_none, n, what,
                 pl_mode_name(ix->g->mode));
     return PL_OK;
 }

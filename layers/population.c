@@ -452,6 +452,54 @@ static pl_population *read_population(pl_ctx *ctx, pl_vector *v, pop_load *L, pl
     return p;
 }
 
+static int cmp_id_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Unit ids must be unique, or results do not join back to the user's data. */
+static int check_unique_ids(const pl_population *p, const char *label, const char *field, pl_error *err)
+{
+    if (!p || p->n < 2)
+        return PL_OK;
+    const char **by = pl_malloc(p->n * sizeof *by);
+    for (size_t i = 0; i < p->n; i++)
+        by[i] = p->id[i] ? p->id[i] : "";
+    qsort(by, p->n, sizeof *by, cmp_id_ptr);
+    int rc = PL_OK;
+    for (size_t i = 1; i < p->n && rc == PL_OK; i++)
+        if (strcmp(by[i - 1], by[i]) == 0)
+            rc = pl_error_set(err, PL_EINPUT, "%s: unit id '%s' in field '%s' belongs to more than one unit; ids "
+                              "must be unique so that results join back: fix the data or choose another field with "
+                              "--id-field", label, by[i], field);
+    free(by);
+    return rc;
+}
+
+static const char *field_name_of(const pl_vector *v, int f)
+{
+    return OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), f));
+}
+
+/* Says which id field was found (or that none was), then refuses duplicate ids. */
+static pl_population *ids_checked(pl_ctx *ctx, const pl_vector *v, pl_population *p, int id_f, int given,
+                                  pl_error *err)
+{
+    if (!p)
+        return NULL;
+    if (id_f >= 0 && !given)
+        pl_info(ctx, "%s: unit ids from field '%s', kept as cell_id (--id-field to choose another)", v->label,
+                field_name_of(v, id_f));
+    else if (id_f < 0)
+        pl_info(ctx, "%s: no unit id field (rut_id, ruta, deso, desokod, regso, id, ...); units are known by their "
+                "feature id; give --id-field to keep your own ids", v->label);
+    if (id_f >= 0 && check_unique_ids(p, v->label, field_name_of(v, id_f), err) != PL_OK) {
+        pl_population_free(ctx, p);
+        return NULL;
+    }
+    return p;
+}
+
 pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
 {
     pl_vector_opts vo = {0};
@@ -463,8 +511,12 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
         return NULL;
     if (wkbFlatten(OGR_L_GetGeomType(v->layer)) == wkbNone) {
         pl_population *p = NULL;
-        if (is_grid_table(v))
+        if (is_grid_table(v)) {
             p = load_grid(ctx, v, o, err);
+            int grid_id = pl_vector_field_auto(v, pl_cand_grid_id);
+            if (p && grid_id >= 0)
+                p = ids_checked(ctx, v, p, grid_id, 0, err);
+        }
         else
             pl_error_set(err, PL_EINPUT, "%s: a table without geometry, and without SCB grid columns (rut_id, or "
                          "x_sw and y_sw) or coordinate columns (x/y, lon/lat, wkt); fields are: %s; give %s",
@@ -498,7 +550,7 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
         return NULL;
     }
     pop_load L = {.pop_f = pop_f, .age_f = age_f, .id_f = id_f, .code_f = code_f, .code_given = code_given};
-    pl_population *p = read_population(ctx, v, &L, err);
+    pl_population *p = ids_checked(ctx, v, read_population(ctx, v, &L, err), id_f, o && o->id_field, err);
     pl_vector_close(v);
     return p;
 }

@@ -21,6 +21,9 @@
  *           emergency close cars only), motor_vehicle and motorcar (no/private close cars),
  *           foot, bicycle (no closes; yes/designated/permissive reopen), motorroad=yes
  *           (motortrafikled: no bikes, no pedestrians), oneway:bicycle / oneway_bicycle = no.
+ *           NVDB's Motorvag / Motortrafikled (any value but no/0/empty) close a road to bikes
+ *           and pedestrians as motorroad=yes does; such roads carry no places by car either
+ *           (pl_road_attachable: a car enters them at junctions only).
  *   bridge, tunnel  any value but no/false/0/F (OSM "yes", "viaduct", "building_passage",
  *           Geofabrik "T"); layer (integer, default 0); indoor (yes); route=ferry or class
  *           "ferry" marks a ferry.

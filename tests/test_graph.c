@@ -262,6 +262,60 @@ static void test_tunnel_not_snapped(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Attachment by mode (issue #17): a home 24 m from a one-way motorway and 25 m from a
+ * residential street attaches to the street by car; so it does beside a motortrafikled
+ * (trunk closed to pedestrians and cyclists). An ordinary trunk road takes it, and walk
+ * attaches to any road open to walking (foot=no closes one). */
+static int attached_road(pl_ctx *ctx, int near_cls, int near_flags, int near_oneway, pl_mode mode)
+{
+    tline L[] = {{2, {0, 0, 200, 0}, near_cls, 0, near_oneway, near_flags, 0},
+                 {2, {0, 49, 200, 49}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 2);
+    pl_graph *g = build(ctx, r, mode);
+    double pts[] = {100, 24};
+    pl_snap s;
+    snap_pts(ctx, g, r, pts, 1, &s);
+    int road = (int)s.road;
+    if (road == 1)
+        assert_true(fabs(s.access_m - 25) < 1e-4);
+    else
+        assert_true(fabs(s.access_m - 24) < 1e-4);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    return road;
+}
+
+static void test_attachable_by_mode(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    const int motorroad = PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT;
+    assert_int_equal(attached_road(ctx, PL_ROAD_MOTORWAY, 0, 1, PL_MODE_CAR), 1);
+    assert_int_equal(attached_road(ctx, PL_ROAD_MOTORWAY, 0, 0, PL_MODE_CAR), 1);
+    assert_int_equal(attached_road(ctx, PL_ROAD_TRUNK, motorroad, 1, PL_MODE_CAR), 1);
+    assert_int_equal(attached_road(ctx, PL_ROAD_TRUNK, 0, 0, PL_MODE_CAR), 0);
+    assert_int_equal(attached_road(ctx, PL_ROAD_PRIMARY, PL_ROAD_NO_BIKE, 0, PL_MODE_CAR), 0);
+    assert_int_equal(attached_road(ctx, PL_ROAD_TRUNK, 0, 0, PL_MODE_WALK), 0);
+    assert_int_equal(attached_road(ctx, PL_ROAD_TRUNK, PL_ROAD_NO_FOOT, 0, PL_MODE_WALK), 1);
+    assert_int_equal(attached_road(ctx, PL_ROAD_MOTORWAY, 0, 0, PL_MODE_WALK), 1);
+    assert_int_equal(attached_road(ctx, PL_ROAD_TRUNK, 0, 0, PL_MODE_BIKE), 0);
+    assert_int_equal(attached_road(ctx, PL_ROAD_TRUNK, motorroad, 0, PL_MODE_BIKE), 1);
+    /* The rule itself, road by road. */
+    tline L[] = {{2, {0, 0, 1, 0}, PL_ROAD_MOTORWAY, 0, 0, 0, 0},
+                 {2, {0, 0, 1, 0}, PL_ROAD_TRUNK, 0, 0, motorroad, 0},
+                 {2, {0, 0, 1, 0}, PL_ROAD_TRUNK, 0, 0, 0, 0},
+                 {2, {0, 0, 1, 0}, PL_ROAD_RESIDENTIAL, 0, 0, PL_ROAD_NO_FOOT, 0}};
+    pl_roads *r = mk_roads(L, 4);
+    const int car[] = {0, 0, 1, 1}, walk[] = {0, 0, 1, 0}, bike[] = {0, 0, 1, 1};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(pl_road_attachable(r, i, PL_MODE_CAR), car[i]);
+        assert_int_equal(pl_road_attachable(r, i, PL_MODE_WALK), walk[i]);
+        assert_int_equal(pl_road_attachable(r, i, PL_MODE_BIKE), bike[i]);
+    }
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
 /* Two lines sharing an interior vertex: a junction, unless one is a bridge or on
  * another layer; a street ending on another's interior vertex always joins it. */
 static void test_junction_rules(void **state)
@@ -673,7 +727,7 @@ static void test_property_random_graphs(void **state)
         for (size_t i = 0; i < nt; i++) {
             double best = INFINITY;
             for (uint32_t e = 0; e < g->n_edges; e++)
-                for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e]; v++) {
+                for (uint32_t v = g->edge_v0[e]; v < g->edge_v1[e] && pl_road_attachable(r, g->edge_road[e], g->mode); v++) {
                     double x0 = r->vx[v], y0 = r->vy[v], dx = r->vx[v + 1] - x0, dy = r->vy[v + 1] - y0;
                     double l2 = dx * dx + dy * dy, tt = l2 > 0 ? ((xy[2 * i] - x0) * dx + (xy[2 * i + 1] - y0) * dy) / l2 : 0;
                     tt = tt < 0 ? 0 : tt > 1 ? 1 : tt;
@@ -968,6 +1022,7 @@ int main(void)
         cmocka_unit_test(test_three_node_line),
         cmocka_unit_test(test_one_way),
         cmocka_unit_test(test_tunnel_not_snapped),
+        cmocka_unit_test(test_attachable_by_mode),
         cmocka_unit_test(test_junction_rules),
         cmocka_unit_test(test_modes),
         cmocka_unit_test(test_island_unreachable),

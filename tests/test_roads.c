@@ -102,6 +102,27 @@ static void test_loader_tags(void **state)
     assert_true(r->vx[0] > 600000 && r->vx[0] < 700000 && r->vy[0] > 6500000 && r->vy[0] < 6700000);
     pl_roads_free(r);
 
+    /* NVDB-shaped lines without NVDB's coded names (the osm profile reads Motorvag and
+     * Motortrafikled too): a motortrafikled closes a road to bikes and pedestrians, a motorväg is
+     * a motorway; then no place attaches to it by car; 0 / -1 (NVDB's "undefined") / empty leave
+     * it open. */
+    const char *nvdb = write_text_file(dir, "nvdb.geojson",
+        "{\"type\":\"FeatureCollection\",\"features\":["
+        FEAT(1, "\"Klass\":\"1\",\"Motortrafikled\":\"1\",\"Motorvag\":\"\"", "[[18.00,59.30],[18.001,59.30]]") ","
+        FEAT(2, "\"Klass\":\"1\",\"Motortrafikled\":\"-1\",\"Motorvag\":\"1\"", "[[18.001,59.30],[18.002,59.30]]") ","
+        FEAT(3, "\"Klass\":\"1\",\"Motortrafikled\":\"0\",\"Motorvag\":\"\"", "[[18.002,59.30],[18.003,59.30]]")
+        "]}");
+    r = pl_roads_load(ctx, nvdb, &o, &err);
+    assert_non_null(r);
+    assert_int_equal(r->n, 3);
+    for (int64_t id = 1; id <= 3; id++) {
+        i = find_id(r, id);
+        assert_int_equal(r->road_class[i], id == 2 ? PL_ROAD_MOTORWAY : PL_ROAD_TRUNK);
+        assert_int_equal(r->flags[i], id < 3 ? PL_ROAD_NO_BIKE | PL_ROAD_NO_FOOT : 0);
+        assert_int_equal(pl_road_attachable(r, (size_t)i, PL_MODE_CAR), id == 3);
+    }
+    pl_roads_free(r);
+
     /* Not lines: a clear error. */
     const char *pts = write_text_file(dir, "points.geojson",
                                  "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{},"

@@ -167,6 +167,22 @@ static void make_inputs(void)
     write_text(in_path("services_latin1.csv"), "id,x,y,type,name\n10,502000,6500010,supermarket,ICA N\xe4ra\n"
                                                "30,509000,6500010,fuel,Bensinmack \xc5s\n");
     write_text(in_path("bad_types.ini"), "[bakery]\nvalues = bageri\nbands_km = 5, 2\n");
+    /* Attachment (issue #17): a store 50 km north of every road (a national list on a county's
+     * roads), whose leg would put it at the road's west end, beside c0; a unit 5 km off the
+     * roads; units with their own ids (SCB Rut_id, and a duplicate). */
+    snprintf(f, sizeof f, "%s,%s,%s", point("\"id\":\"10\",\"type\":\"supermarket\",\"name\":\"Store A\"", "502000,6500010"),
+             point("\"id\":\"30\",\"type\":\"fuel\",\"name\":\"Fuel\"", "509000,6500010"),
+             point("\"id\":\"99\",\"type\":\"supermarket\",\"name\":\"Far Store\"", "500000,6550000"));
+    geojson("services_far.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s,%s,%s", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"),
+             point("\"id\":\"c5\",\"pop\":50", "505000,6500100"), point("\"id\":\"cfar\",\"pop\":7", "505000,6505000"));
+    geojson("population_far.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s,%s", point("\"Rut_id\":\"5000006500000\",\"kod\":\"A\",\"pop\":100", "500000,6500100"),
+             point("\"Rut_id\":\"5050006500000\",\"kod\":\"B\",\"pop\":50", "505000,6500100"));
+    geojson("population_rutid.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s,%s", point("\"Rut_id\":\"5000006500000\",\"kod\":\"A\",\"pop\":100", "500000,6500100"),
+             point("\"Rut_id\":\"5000006500000\",\"kod\":\"B\",\"pop\":50", "505000,6500100"));
+    geojson("population_dup_ids.geojson", CRS3006, f);
 
     /* Population points with NaN, huge and infinite coordinates (GeoJSON cannot hold NaN). */
     GDALDriverH drv = GDALGetDriverByName("GPKG");
@@ -390,7 +406,7 @@ static void test_csv_two_coordinate_pairs(void **state)
     assert_string_equal(cell_value("pairs_xy.gpkg", "road_m", "c5"), "100.0");
     /* lon/lat for a geographic one: other places, far from the road. */
     r.extra = "--assume-crs EPSG:4326";
-    expect_accepted(r, "pairs_lonlat.gpkg", "2 of 2 places are more than 1000 m from the nearest road; attached "
+    expect_accepted(r, "pairs_lonlat.gpkg", "2 of 2 population units are more than 1000 m from the nearest road; attached "
                                             "anyway");
 }
 
@@ -581,6 +597,96 @@ static void test_bad_option_values(void **state)
     expect_refused(&r, 1, "--bands-km: '1,x' is not a comma-separated list of numbers");
     r.extra = "--mode boat";
     expect_refused(&r, 1, "--mode 'boat': use car, bike or walk");
+}
+
+/* ---------- attachment (issue #17) ---------- */
+
+/* One value from any table of an accepted output. */
+static char *sql_value(const char *name, const char *sql)
+{
+    static char buf[512];
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "sqlite3 %s/%s \"%s\" 2>&1", ok_dir, name, sql);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    buf[0] = '\0';
+    if (!fgets(buf, sizeof buf, p))
+        buf[0] = '\0';
+    pclose(p);
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
+/* A store 50 km from every road is left out of the search (with the default --max-service-snap
+ * 2000): counted in a warning, listed in unattached_services, nobody's nearest or second
+ * nearest. A larger --max-service-snap takes it back. */
+static void test_service_far_from_roads_left_out(void **state)
+{
+    (void)state;
+    run_spec r = {.svc = "services_far.geojson"};
+    expect_accepted(r, "far_service.gpkg", "1 of 3 services are more than 2000 m from every road a car may attach "
+                                           "to; left out, not attached (--max-service-snap): nobody's nearest, listed "
+                                           "in the unattached_services layer");
+    assert_string_equal(sql_value("far_service.gpkg", "SELECT service_id || '|' || name || '|' || type || '|' || "
+                                                      "road_m FROM unattached_services"),
+                        "99|Far Store|grocery_full|50000.0");
+    assert_string_equal(cell_value("far_service.gpkg", "grocery_full_id", "c0"), "10");
+    assert_string_equal(cell_value("far_service.gpkg", "grocery_full_km_2nd", "c0"), "");
+    assert_string_equal(cell_value("far_service.gpkg", "grocery_full_km_2nd", "c5"), "");
+    r.extra = "--max-service-snap 60000";
+    expect_accepted(r, "far_service_kept.gpkg", "1 of 3 services are more than 1000 m from the nearest road; "
+                                                "attached anyway");
+    assert_string_equal(sql_value("far_service_kept.gpkg", "SELECT count(*) FROM gpkg_contents WHERE table_name = "
+                                                           "'unattached_services'"),
+                        "0"); /* the layer is written only when a service is left out */
+    assert_string_equal(cell_value("far_service_kept.gpkg", "grocery_full_km_2nd", "c0"), "50.1");
+    r.extra = "--max-service-snap 0";
+    r.svc = NULL;
+    expect_refused(&r, 1, "--max-service-snap 0: give a distance in metres above 0");
+}
+
+/* A unit beyond --max-snap stays in every summary (attached across its long leg) and is listed
+ * in unattached_units with its own id. */
+static void test_unit_far_from_roads_listed_and_counted(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "population_far.geojson"};
+    expect_accepted(r, "far_unit.gpkg", "1 of 3 population units are more than 1000 m from the nearest road; "
+                                        "attached anyway");
+    assert_string_equal(sql_value("far_unit.gpkg", "SELECT cell_id || '|' || pop || '|' || road_m || '|' || attached "
+                                                   "FROM unattached_units"),
+                        "cfar|7.0|5000.0|1");
+    assert_string_equal(cell_value("far_unit.gpkg", "far_from_road", "cfar"), "1");
+    assert_string_equal(cell_value("far_unit.gpkg", "grocery_full_km", "cfar"), "8.01");
+    assert_string_equal(sql_value("far_unit.gpkg", "SELECT pop FROM access_municipalities_table WHERE kommun = "
+                                                   "'totalt'"),
+                        "157.0");
+}
+
+/* --id-field: found by itself (Rut_id, any case) with an info line, chosen by hand, kept in
+ * every row; duplicate ids refused. */
+static void test_id_field_kept_and_duplicates_refused(void **state)
+{
+    (void)state;
+    run_spec r = {.pop = "population_rutid.geojson"};
+    expect_accepted(r, "rutid.gpkg", NULL);
+    assert_non_null(strstr(last_stderr, "population_rutid.geojson:population_rutid: unit ids from field 'Rut_id', "
+                                        "kept as cell_id (--id-field to choose another)\n"));
+    assert_string_equal(cell_value("rutid.gpkg", "pop", "5050006500000"), "50.0");
+    r.extra = "--id-field kod";
+    expect_accepted(r, "kod.gpkg", NULL);
+    assert_null(strstr(last_stderr, "unit ids from field"));
+    assert_string_equal(cell_value("kod.gpkg", "pop", "B"), "50.0");
+    r.extra = "--id-field nosuch";
+    expect_refused(&r, 1, "population_rutid.geojson:population_rutid: field 'nosuch' not found; fields are: Rut_id, "
+                          "kod, pop; use --id-field");
+    run_spec d = {.pop = "population_dup_ids.geojson"};
+    expect_refused(&d, 1, "population_dup_ids.geojson:population_dup_ids: unit id '5000006500000' in field 'Rut_id' "
+                          "belongs to more than one unit; ids must be unique so that results join back: fix the data "
+                          "or choose another field with --id-field");
+    d.extra = "--id-field kod";
+    d.output = NULL;
+    expect_accepted(d, "dup_kod.gpkg", NULL);
 }
 
 /* ---------- the output ---------- */
@@ -844,6 +950,9 @@ int main(void)
         cmocka_unit_test(test_damaged_buildings_population_command),
         cmocka_unit_test(test_bad_service_types_file),
         cmocka_unit_test(test_bad_option_values),
+        cmocka_unit_test(test_service_far_from_roads_left_out),
+        cmocka_unit_test(test_unit_far_from_roads_listed_and_counted),
+        cmocka_unit_test(test_id_field_kept_and_duplicates_refused),
         cmocka_unit_test(test_existing_output_needs_overwrite),
         cmocka_unit_test(test_output_is_an_input),
         cmocka_unit_test(test_output_folder_not_writable),

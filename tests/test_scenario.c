@@ -449,6 +449,15 @@ static void test_parser(void **state)
     assert_true(f.sc[0].remove_roads[1] == 8);
     assert_int_equal(f.sc[1].n_add_service, 1);
     assert_int_equal(f.sc[1].n_add_housing, 1);
+    assert_true(f.base.max_service_snap_m == 2000); /* the default of --max-service-snap */
+    assert_null(f.base.id_field);
+    pl_scenario_file_free(&f);
+    /* The attachment keys (issue #17), as the access options. */
+    write_file(path, "[baseline]\npopulation = p\nservices = s\nroads = r\nmunicipalities = m\nmax_service_snap = 500\n"
+                     "id_field = Rut_id\n[scenario A]\nclose = 1\n");
+    assert_int_equal(pl_scenario_file_load(path, &f, &err), PL_OK);
+    assert_true(f.base.max_service_snap_m == 500);
+    assert_string_equal(f.base.id_field, "Rut_id");
     pl_scenario_file_free(&f);
     /* Errors name the file and line. */
     write_file(path, "[baseline]\npopulation = p\nservices = s\nroads = r\nmunicipalities = m\n[scenario A]\n"
