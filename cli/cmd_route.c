@@ -20,6 +20,7 @@ typedef struct route_opts {
     int lonlat;
     const char *crs;
     const char *assume_crs;
+    const char *source_field, *target_field;
     double snap_tolerance;
     int no_intersections;
     double ferry_speed;
@@ -43,6 +44,11 @@ static const pl_option route_options[] = {
     {"crs", 0, PL_OPT_STRING, offsetof(route_opts, crs), "EPSG:n", "EPSG:3006", "working CRS (metres)", 0},
     {"assume-crs", 0, PL_OPT_STRING, offsetof(route_opts, assume_crs), "EPSG:n", NULL,
      "CRS of a roads file that has none", 0},
+    {"source-field", 0, PL_OPT_STRING, offsetof(route_opts, source_field), "FIELD", NULL,
+     "topology id of each line's first vertex (with --target-field; default: fields source and target "
+     "when both are integers): lines join where ids are equal, never by position", 0},
+    {"target-field", 0, PL_OPT_STRING, offsetof(route_opts, target_field), "FIELD", NULL,
+     "topology id of each line's last vertex", 0},
     {"snap-tolerance", 0, PL_OPT_DOUBLE, offsetof(route_opts, snap_tolerance), "M", "0.5",
      "line ends closer than this are one node", 0},
     {"no-intersections", 0, PL_OPT_FLAG, offsetof(route_opts, no_intersections), NULL, NULL,
@@ -202,6 +208,8 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     memset(&lo, 0, sizeof lo);
     lo.layer = o.layer;
     lo.assume_crs = o.assume_crs;
+    lo.source_field = o.source_field;
+    lo.target_field = o.target_field;
     pl_roads *roads = pl_roads_load(ctx, o.roads, &lo, &err);
     if (!roads)
         return cli_fail(argv[0], &err);

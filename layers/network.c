@@ -104,6 +104,8 @@ int pl_network_cache_key(const pl_ctx *ctx, const char *spec, const pl_load_opts
     h = hash_str(h, lo && lo->layer ? lo->layer : layer);
     h = hash_str(h, lo ? lo->assume_crs : NULL);
     h = hash_str(h, lo ? lo->id_field : NULL);
+    h = hash_str(h, lo ? lo->source_field : NULL);
+    h = hash_str(h, lo ? lo->target_field : NULL);
     h = hash_str(h, ctx->work_crs);
     uint32_t g32[2] = {(uint32_t)go->mode, (uint32_t)(go->node_intersections != 0)};
     h = pl_hash_bytes(h, g32, sizeof g32);

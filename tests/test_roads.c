@@ -112,6 +112,107 @@ static void test_loader_tags(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ---------- roads that carry topology (source/target) ---------- */
+
+#define TFEAT(id, src, dst, coords)                                                                               \
+    "{\"type\":\"Feature\",\"properties\":{\"osmid\":" #id ",\"highway\":\"footway\",\"source\":" src              \
+    ",\"target\":" dst "},\"geometry\":{\"type\":\"LineString\",\"coordinates\":" coords "}}"
+
+static const char *topo_file(const char *dir, const char *name, const char *features)
+{
+    char json[4096];
+    snprintf(json, sizeof json, "{\"type\":\"FeatureCollection\",\"features\":[%s]}", features);
+    return write_text_file(dir, name, json);
+}
+
+/* source/target read as ids (from GeoJSON through OGR and from a GeoPackage through the batch
+ * reader); a zero-length line with source == target skipped and counted, one with two ids
+ * kept as a connector; the graph joins by ids only. */
+static void test_topology_fields(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    const char *dir = scratch_dir("roads_topology");
+    /* 1 and 2 cross at a shared vertex (not joined: other ids); 3 starts 20 m from 2's end with
+     * 2's target id (joined); 4 is a zero loop; 5 a zero connector from 3's end to 6. */
+    const char *path = topo_file(dir, "topo.geojson",
+        TFEAT(1, "10", "11", "[[18.000,59.30],[18.001,59.30],[18.002,59.30]]") ","
+        TFEAT(2, "12", "13", "[[18.001,59.299],[18.001,59.30],[18.001,59.301]]") ","
+        TFEAT(3, "13", "14", "[[18.0013,59.301],[18.003,59.301]]") ","
+        TFEAT(4, "14", "14", "[[18.003,59.301],[18.003,59.301]]") ","
+        TFEAT(5, "14", "15", "[[18.003,59.301],[18.003,59.301]]") ","
+        TFEAT(6, "15", "16", "[[18.003,59.301],[18.004,59.302]]"));
+    char gpkg[1024];
+    snprintf(gpkg, sizeof gpkg, "%s/topo.gpkg", dir);
+    assert_int_equal(run_cmd("ogr2ogr -f GPKG '%s' '%s' -nln roads >/dev/null 2>&1", gpkg, path), 0);
+    pl_load_opts o;
+    memset(&o, 0, sizeof o);
+    pl_error err = {0};
+    pl_roads *r[2];
+    for (int k = 0; k < 2; k++) {
+        r[k] = pl_roads_load(ctx, k ? gpkg : path, &o, &err);
+        assert_non_null(r[k]);
+        assert_int_equal(r[k]->n, 5);
+        assert_non_null(r[k]->node_source);
+        assert_int_equal(r[k]->node_source[2], 13);
+        assert_int_equal(r[k]->node_target[2], 14);
+        assert_int_equal(r[k]->id[3], 5);
+        assert_int_equal(r[k]->first_vertex[4] - r[k]->first_vertex[3], 2); /* the connector */
+        assert_int_equal(pl_warn_count(ctx, "roads-topology-zero-loop"), k + 1);
+    }
+    free(r[1]->source);
+    r[1]->source = strdup(r[0]->source);
+    assert_same_roads(r[0], r[1]);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_WALK;
+    pl_graph *g = pl_graph_build(ctx, r[0], &go, &err);
+    assert_int_equal(g->n_nodes, 7);        /* ids 10..16 */
+    assert_int_equal(g->n_components, 2);   /* 1 alone; 2, 3, 5, 6 */
+    assert_int_equal(g->component_nodes[0], 5);
+    pl_graph_free(g);
+    pl_roads_free(r[0]);
+    pl_roads_free(r[1]);
+
+    /* --source-field/--target-field: text fields taken when named (auto-detection wants integers). */
+    const char *txt = topo_file(dir, "text.geojson",
+        TFEAT(1, "\"a\"", "\"2\"", "[[18.000,59.30],[18.001,59.30]]"));
+    pl_roads *t = pl_roads_load(ctx, txt, &o, &err);
+    assert_non_null(t);
+    assert_null(t->node_source);
+    pl_roads_free(t);
+    o.source_field = "source";
+    o.target_field = "target";
+    assert_null(pl_roads_load(ctx, txt, &o, &err));
+    assert_int_equal(err.code, PL_EINPUT);
+    assert_non_null(strstr(err.msg, "feature 0: source is not an integer"));
+    o.target_field = NULL;
+    assert_null(pl_roads_load(ctx, txt, &o, &err));
+    assert_non_null(strstr(err.msg, "--source-field and --target-field go together"));
+    memset(&o, 0, sizeof o);
+
+    /* A line without a target id: refused, naming the feature. */
+    const char *bad = topo_file(dir, "null.geojson",
+        TFEAT(1, "1", "2", "[[18.000,59.30],[18.001,59.30]]") ","
+        TFEAT(2, "2", "null", "[[18.001,59.30],[18.002,59.30]]"));
+    snprintf(gpkg, sizeof gpkg, "%s/null.gpkg", dir);
+    assert_int_equal(run_cmd("ogr2ogr -f GPKG '%s' '%s' -nln roads >/dev/null 2>&1", gpkg, bad), 0);
+    for (int k = 0; k < 2; k++) {
+        memset(&err, 0, sizeof err);
+        assert_null(pl_roads_load(ctx, k ? gpkg : bad, &o, &err));
+        assert_int_equal(err.code, PL_EINPUT);
+        assert_non_null(strstr(err.msg, k ? "feature 2: target is empty" : "feature 1: target is empty"));
+    }
+    /* A feature of two lines: one source and target cannot name the ends of both. */
+    const char *multi = topo_file(dir, "multi.geojson",
+        "{\"type\":\"Feature\",\"properties\":{\"source\":1,\"target\":2},\"geometry\":{\"type\":"
+        "\"MultiLineString\",\"coordinates\":[[[18.1,59.3],[18.11,59.3]],[[18.2,59.3],[18.21,59.3]]]}}");
+    assert_null(pl_roads_load(ctx, multi, &o, &err));
+    assert_non_null(strstr(err.msg, "feature 0: 2 lines in one feature"));
+    pl_ctx_free(ctx);
+}
+
 /* ---------- real data: Stockholm drive network (OSMnx) ---------- */
 
 typedef struct ref_graph {
@@ -363,6 +464,7 @@ int main(void)
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_tags),
+        cmocka_unit_test(test_topology_fields),
         cmocka_unit_test(test_stockholm_drive_network),
     };
     return cmocka_run_group_tests_name("roads", tests, NULL, NULL);
