@@ -30,6 +30,7 @@ typedef struct route_opts {
     const char *dump_graph;
     const char *dump_pairs;
     int pairs;
+    int pairs_all;
 } route_opts;
 
 static const pl_option route_options[] = {
@@ -65,8 +66,11 @@ static const pl_option route_options[] = {
      "cross-checks with other routers", 0},
     {"dump-pairs", 0, PL_OPT_STRING, offsetof(route_opts, dump_pairs), "FILE.csv", NULL,
      "write node-to-node shortest distances and fastest times of sampled pairs (source,target,"
-     "length_m,time_s; node ids as in --dump-graph)", 0},
+     "length_m,time_s; node ids as in --dump-graph; then the nodes' coordinates source_x,source_y,"
+     "target_x,target_y and, for roads with topology ids, their ids source_id,target_id)", 0},
     {"pairs", 0, PL_OPT_INT, offsetof(route_opts, pairs), "N", "400", "pairs sampled for --dump-pairs", 0},
+    {"pairs-all", 0, PL_OPT_FLAG, offsetof(route_opts, pairs_all), NULL, NULL,
+     "draw the pairs from every node, not only the largest component's (a topology check)", 0},
     PL_OPT_END,
 };
 
@@ -122,16 +126,37 @@ static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
     return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
 }
 
-static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pairs, pl_error *err)
+/* Per node, the topology id of the line ends at it (roads with ids: every edge is a whole
+ * line, from its source to its target); NULL without ids. */
+static int64_t *node_ids(const pl_graph *g, const pl_roads *roads)
+{
+    if (!roads->node_source)
+        return NULL;
+    int64_t *id = calloc(g->n_nodes ? g->n_nodes : 1, sizeof *id);
+    for (uint32_t e = 0; id && e < g->n_edges; e++) {
+        id[g->edge_a[e]] = roads->node_source[g->edge_road[e]];
+        id[g->edge_b[e]] = roads->node_target[g->edge_road[e]];
+    }
+    return id;
+}
+
+static void print_node(FILE *f, const pl_graph *g, uint32_t v)
+{
+    fprintf(f, ",%.3f,%.3f", g->node_x[v], g->node_y[v]);
+}
+
+static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const char *path, int n_pairs,
+                      int all, pl_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
-    fprintf(f, "source,target,length_m,time_s\n");
-    /* Sources and targets drawn (seeded) from the largest component. */
+    int64_t *ids = node_ids(g, roads);
+    fprintf(f, "source,target,length_m,time_s,source_x,source_y,target_x,target_y,source_id,target_id\n");
+    /* Sources and targets drawn (seeded) from the largest component, or from all nodes. */
     uint32_t *main_nodes = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *main_nodes), nm = 0;
     for (uint32_t v = 0; v < g->n_nodes; v++)
-        if (g->component[v] == 0)
+        if (all || g->component[v] == 0)
             main_nodes[nm++] = v;
     int per = (int)ceil(sqrt((double)(n_pairs > 0 ? n_pairs : 1)));
     uint64_t state = 0x2545f4914f6cdd1dULL;
@@ -150,9 +175,17 @@ static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pa
         pl_snap from = node_place(s);
         pl_graph_one_to_many(ctx, g, &from, to, (size_t)per, PL_METRIC_DISTANCE, ld, err);
         pl_graph_one_to_many(ctx, g, &from, to, (size_t)per, PL_METRIC_TIME, lt, err);
-        for (int j = 0; j < per && written < n_pairs; j++, written++)
-            fprintf(f, "%u,%u,%.17g,%.17g\n", s + 1, tv[j] + 1, ld[j].dist_m, lt[j].time_s);
+        for (int j = 0; j < per && written < n_pairs; j++, written++) {
+            fprintf(f, "%u,%u,%.17g,%.17g", s + 1, tv[j] + 1, ld[j].dist_m, lt[j].time_s);
+            print_node(f, g, s);
+            print_node(f, g, tv[j]);
+            if (ids)
+                fprintf(f, ",%lld,%lld\n", (long long)ids[s], (long long)ids[tv[j]]);
+            else
+                fprintf(f, ",,\n");
+        }
     }
+    free(ids);
     free(main_nodes);
     free(to);
     free(tv);
@@ -240,7 +273,7 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     if (o.dump_graph)
         rc = dump_graph(g, o.dump_graph, &err);
     if (rc == PL_OK && o.dump_pairs)
-        rc = dump_pairs(ctx, g, o.dump_pairs, o.pairs, &err);
+        rc = dump_pairs(ctx, g, roads, o.dump_pairs, o.pairs, o.pairs_all, &err);
     if (rc == PL_OK && o.from.n == 2) {
         double x[2] = {o.from.v[0], o.to.v[0]}, y[2] = {o.from.v[1], o.to.v[1]};
         if (o.lonlat)

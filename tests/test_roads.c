@@ -213,6 +213,87 @@ static void test_topology_fields(void **state)
     pl_ctx_free(ctx);
 }
 
+/* A place exactly at node v. */
+static pl_snap at_node(uint32_t v)
+{
+    pl_snap s;
+    memset(&s, 0, sizeof s);
+    s.node_a = s.node_b = v;
+    s.to_a = s.to_b = s.from_a = s.from_b = 1;
+    s.edge = s.road = UINT32_MAX;
+    s.status = PL_SNAP_OK;
+    return s;
+}
+
+static uint32_t node_at(const pl_graph *g, double x, double y)
+{
+    for (uint32_t v = 0; v < g->n_nodes; v++)
+        if (fabs(g->node_x[v] - x) < 0.01 && fabs(g->node_y[v] - y) < 0.01)
+            return v;
+    return UINT32_MAX;
+}
+
+/* The topology fixture (tests/data/topology, also routed by pgRouting in make test-pgrouting):
+ * OSM-like ways with a pedestrian tunnel network (two tunnels sharing an interior node at
+ * layer -1, a street through the same position at layer 0) and a bridge over a street drawn
+ * through a vertex of each; and the same ways split at their shared nodes with source/target.
+ * Joined by position with the junction table, the ways give the same node-to-node walking
+ * distances as the split lines joined by their ids (before the table, the tunnels did not
+ * join: 100-800 m detours). */
+static void test_topology_fixture(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_load_opts o;
+    memset(&o, 0, sizeof o);
+    pl_error err = {0};
+    pl_roads *ids = pl_roads_load(ctx, PLATSA_SOURCE_DIR "/tests/data/topology/roads.geojson", &o, &err);
+    pl_roads *pos = pl_roads_load(ctx, PLATSA_SOURCE_DIR "/tests/data/topology/ways.geojson", &o, &err);
+    assert_non_null(ids);
+    assert_non_null(pos);
+    assert_non_null(ids->node_source);
+    assert_null(pos->node_source);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_WALK;
+    pl_graph *gi = pl_graph_build(ctx, ids, &go, &err), *gp = pl_graph_build(ctx, pos, &go, &err);
+    assert_int_equal(gi->n_nodes, 13);
+    assert_int_equal(gp->n_nodes, gi->n_nodes);
+    assert_int_equal(gp->n_edges, gi->n_edges);
+    assert_int_equal(gi->n_components, 1);
+    assert_int_equal(gp->n_components, 1);
+    uint32_t n = gi->n_nodes;
+    pl_snap *to_i = calloc(n, sizeof *to_i), *to_p = calloc(n, sizeof *to_p);
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t w = node_at(gp, gi->node_x[v], gi->node_y[v]);
+        assert_true(w != UINT32_MAX);
+        to_i[v] = at_node(v);
+        to_p[v] = at_node(w);
+    }
+    pl_label *li = calloc(n, sizeof *li), *lp = calloc(n, sizeof *lp);
+    for (uint32_t v = 0; v < n; v++) {
+        assert_int_equal(pl_graph_one_to_many(ctx, gi, &to_i[v], to_i, n, PL_METRIC_DISTANCE, li, &err), PL_OK);
+        assert_int_equal(pl_graph_one_to_many(ctx, gp, &to_p[v], to_p, n, PL_METRIC_DISTANCE, lp, &err), PL_OK);
+        for (uint32_t w = 0; w < n; w++)
+            assert_true(fabs(li[w].dist_m - lp[w].dist_m) < 1e-3);
+    }
+    /* From the street end of tunnel T1 (node 3, at 674200,6580000) to the foot of the steps
+     * (node 11): through the tunnel junction, 2 x 141.4 m. */
+    uint32_t a = node_at(gi, 674200, 6580000), b = node_at(gi, 674400, 6580000);
+    assert_int_equal(pl_graph_one_to_many(ctx, gi, &to_i[a], &to_i[b], 1, PL_METRIC_DISTANCE, li, &err), PL_OK);
+    assert_true(fabs(li[0].dist_m - 400 * sqrt(0.5)) < 1e-3);
+    free(to_i);
+    free(to_p);
+    free(li);
+    free(lp);
+    pl_graph_free(gi);
+    pl_graph_free(gp);
+    pl_roads_free(ids);
+    pl_roads_free(pos);
+    pl_ctx_free(ctx);
+}
+
 /* ---------- real data: Stockholm drive network (OSMnx) ---------- */
 
 typedef struct ref_graph {
@@ -465,6 +546,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_tags),
         cmocka_unit_test(test_topology_fields),
+        cmocka_unit_test(test_topology_fixture),
         cmocka_unit_test(test_stockholm_drive_network),
     };
     return cmocka_run_group_tests_name("roads", tests, NULL, NULL);
