@@ -25,6 +25,13 @@
  *           Geofabrik "T"); layer (integer, default 0); indoor (yes); route=ferry or class
  *           "ferry" marks a ferry.
  *   id      the --id field, else osm_id, osmid, id; else the feature id.
+ *   source, target  topology ids (integers) of the line's first and last vertex, as pgRouting,
+ *           osm2pgrouting and platsa import-osm write them; taken when both are integer fields
+ *           (or named by --source-field/--target-field): the graph then joins lines where ids
+ *           are equal and nowhere else (gis/graph.h). Every line needs both (an empty or non-
+ *           integer id and a feature of several lines are refused, naming the feature); a
+ *           zero-length line with source == target is skipped and counted, one between two
+ *           ids kept (a connector).
  * MultiLineStrings are split into parts; consecutive repeated vertices are dropped; lines
  * with fewer than two distinct vertices are skipped with a counted warning, and so are lines
  * with a coordinate that is not a number or huge (geometry-bad-coordinates).
