@@ -26,8 +26,8 @@
  *           "ferry" marks a ferry.
  *   id      the --id field, else osm_id, osmid, id; else the feature id.
  *   source, target  topology ids (integers) of the line's first and last vertex, as pgRouting,
- *           osm2pgrouting and platsa import-osm write them; taken when both are integer fields
- *           (or named by --source-field/--target-field): the graph then joins lines where ids
+ *           osm2pgrouting and platsa import-osm write them (else OSMnx's u, v); taken when both
+ *           are integer fields (or named by --source-field/--target-field): the graph joins lines where ids
  *           are equal and nowhere else (gis/graph.h). Every line needs both (an empty or non-
  *           integer id and a feature of several lines are refused, naming the feature); a
  *           zero-length line with source == target is skipped and counted, one between two
@@ -1016,7 +1016,8 @@ static int integer_field(const pl_vector *v, int i)
 
 /* The topology fields: --source-field/--target-field when given (both, existing), else
  * `source` and `target` when both are integer fields (pgRouting, osm2pgrouting, platsa
- * import-osm). Sets F->source/target (-1: none, lines join by position). */
+ * import-osm), else `u` and `v` when both are (OSMnx). Sets F->source/target (-1: none,
+ * lines join by position). */
 static int topology_fields(pl_ctx *ctx, const pl_vector *v, const pl_load_opts *o, fields *F, pl_error *err)
 {
     static const char *const none[] = {NULL};
@@ -1036,8 +1037,13 @@ static int topology_fields(pl_ctx *ctx, const pl_vector *v, const pl_load_opts *
             return PL_EINPUT;
     } else {
         int s = pl_vector_field_auto(v, c_src), t = pl_vector_field_auto(v, c_dst);
-        if (s < 0 || t < 0)
-            return PL_OK;
+        if (s < 0 || t < 0) { /* OSMnx edges: u and v, the node ids of the first and last vertex */
+            static const char *const c_u[] = {"u", NULL}, *const c_v[] = {"v", NULL};
+            s = pl_vector_field_auto(v, c_u);
+            t = pl_vector_field_auto(v, c_v);
+            if (s < 0 || t < 0 || !integer_field(v, s) || !integer_field(v, t))
+                return PL_OK;
+        }
         if (!integer_field(v, s) || !integer_field(v, t)) {
             pl_info(ctx, "%s: fields source/target are not integers: not taken as topology ids; lines are joined "
                     "by position (give --source-field/--target-field to use them)", v->label);

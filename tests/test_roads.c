@@ -416,6 +416,20 @@ static void test_stockholm_drive_network(void **state)
     pl_graph_opts_default(&go);
     pl_graph *g = pl_graph_build(ctx, r, &go, &err);
     assert_non_null(g);
+    /* Joined by OSMnx's u and v (auto-detected), the graph is the one joined by position:
+     * OSMnx's edges meet exactly at its nodes. */
+    assert_non_null(r->node_source);
+    int64_t *keep_s = r->node_source, *keep_t = r->node_target;
+    r->node_source = r->node_target = NULL;
+    pl_graph *gp = pl_graph_build(ctx, r, &go, &err);
+    r->node_source = keep_s;
+    r->node_target = keep_t;
+    assert_int_equal(gp->n_nodes, g->n_nodes);
+    assert_int_equal(gp->n_edges, g->n_edges);
+    assert_memory_equal(gp->edge_a, g->edge_a, g->n_edges * sizeof *g->edge_a);
+    assert_memory_equal(gp->edge_b, g->edge_b, g->n_edges * sizeof *g->edge_b);
+    assert_memory_equal(gp->node_x, g->node_x, g->n_nodes * sizeof *g->node_x);
+    pl_graph_free(gp);
     ref_graph R;
     ref_load(&R, dir);
     fprintf(stderr, "stockholm car graph: %u nodes, %u edges, %u arcs, %u components (largest %u); "
