@@ -417,6 +417,12 @@ pl_roads *pl_scenario_roads(const pl_roads *roads, const int64_t *remove, size_t
     o->oneway = pl_malloc(nl ? nl : 1);
     o->flags = pl_malloc(nl ? nl : 1);
     o->layer = pl_malloc(nl ? nl : 1);
+    /* Topology ids are kept when every part has them (the caller refuses a mix). */
+    int topo = roads->node_source && (!add || add->node_source);
+    if (topo) {
+        o->node_source = pl_malloc((nl ? nl : 1) * sizeof *o->node_source);
+        o->node_target = pl_malloc((nl ? nl : 1) * sizeof *o->node_target);
+    }
     o->source = pl_strdup(roads->source ? roads->source : "roads");
     o->first_vertex[0] = 0;
     size_t removed = 0;
@@ -441,6 +447,10 @@ pl_roads *pl_scenario_roads(const pl_roads *roads, const int64_t *remove, size_t
             o->oneway[j] = r->oneway[i];
             o->flags[j] = r->flags[i];
             o->layer[j] = r->layer[i];
+            if (topo) {
+                o->node_source[j] = r->node_source[i];
+                o->node_target[j] = r->node_target[i];
+            }
         }
     }
     if (n_removed)

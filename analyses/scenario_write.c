@@ -761,6 +761,15 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
         pl_roads *added_roads = NULL;
         for (size_t i = 0; i < d->n_add_roads; i++) {
             pl_roads *a = pl_roads_load(ctx, d->add_roads[i], &lo, err);
+            if (a && (a->node_source != NULL) != (in->roads->node_source != NULL)) {
+                /* One network, one joining rule: ids or positions, not both. */
+                pl_error_set(err, PL_EINPUT, "%s: %s topology ids (source/target) and the network %s %s; give the "
+                             "added roads ids of the network's nodes, or use neither", a->source,
+                             a->node_source ? "has" : "has no", in->roads->source,
+                             in->roads->node_source ? "has them" : "has none");
+                pl_roads_free(a);
+                a = NULL;
+            }
             if (!a) {
                 free(o2n);
                 if (added_roads)

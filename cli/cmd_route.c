@@ -21,6 +21,7 @@ typedef struct route_opts {
     const char *crs;
     const char *assume_crs;
     pl_road_fields road;
+    const char *source_field, *target_field;
     double snap_tolerance;
     int no_intersections;
     double ferry_speed;
@@ -30,6 +31,7 @@ typedef struct route_opts {
     const char *dump_graph;
     const char *dump_pairs;
     int pairs;
+    int pairs_all;
 } route_opts;
 
 static const pl_option route_options[] = {
@@ -45,10 +47,15 @@ static const pl_option route_options[] = {
     {"crs", 0, PL_OPT_STRING, offsetof(route_opts, crs), "EPSG:n", "EPSG:3006", "working CRS (metres)", 0},
     {"assume-crs", 0, PL_OPT_STRING, offsetof(route_opts, assume_crs), "EPSG:n", NULL,
      "CRS of a roads file that has none", 0},
+    {"source-field", 0, PL_OPT_STRING, offsetof(route_opts, source_field), "FIELD", NULL,
+     "topology id of each line's first vertex (with --target-field; default: fields source and target "
+     "when both are integers, else u and v): lines join where ids are equal, never by position", 0},
+    {"target-field", 0, PL_OPT_STRING, offsetof(route_opts, target_field), "FIELD", NULL,
+     "topology id of each line's last vertex", 0},
     {"snap-tolerance", 0, PL_OPT_DOUBLE, offsetof(route_opts, snap_tolerance), "M", "0.5",
-     "line ends closer than this are one node", 0},
+     "vertices closer than this are at one place (joined by the junction table; not used with ids)", 0},
     {"no-intersections", 0, PL_OPT_FLAG, offsetof(route_opts, no_intersections), NULL, NULL,
-     "join lines only at their ends, never at shared interior vertices", 0},
+     "join lines only at their ends, never at shared interior vertices (not used with ids)", 0},
     {"ferry-speed", 0, PL_OPT_DOUBLE, offsetof(route_opts, ferry_speed), "KM/H", "20", "ferry speed", 0},
     {"max-snap", 0, PL_OPT_DOUBLE, offsetof(route_opts, max_snap), "M", "1000",
      "places farther from a road are flagged", 0},
@@ -61,8 +68,11 @@ static const pl_option route_options[] = {
      "cross-checks with other routers", 0},
     {"dump-pairs", 0, PL_OPT_STRING, offsetof(route_opts, dump_pairs), "FILE.csv", NULL,
      "write node-to-node shortest distances and fastest times of sampled pairs (source,target,"
-     "length_m,time_s; node ids as in --dump-graph)", 0},
+     "length_m,time_s; node ids as in --dump-graph; then the nodes' coordinates source_x,source_y,"
+     "target_x,target_y and, for roads with topology ids, their ids source_id,target_id)", 0},
     {"pairs", 0, PL_OPT_INT, offsetof(route_opts, pairs), "N", "400", "pairs sampled for --dump-pairs", 0},
+    {"pairs-all", 0, PL_OPT_FLAG, offsetof(route_opts, pairs_all), NULL, NULL,
+     "draw the pairs from every node, not only the largest component's (a topology check)", 0},
     PL_OPT_END,
 };
 
@@ -118,16 +128,37 @@ static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
     return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
 }
 
-static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pairs, pl_error *err)
+/* Per node, the topology id of the line ends at it (roads with ids: every edge is a whole
+ * line, from its source to its target); NULL without ids. */
+static int64_t *node_ids(const pl_graph *g, const pl_roads *roads)
+{
+    if (!roads->node_source)
+        return NULL;
+    int64_t *id = calloc(g->n_nodes ? g->n_nodes : 1, sizeof *id);
+    for (uint32_t e = 0; id && e < g->n_edges; e++) {
+        id[g->edge_a[e]] = roads->node_source[g->edge_road[e]];
+        id[g->edge_b[e]] = roads->node_target[g->edge_road[e]];
+    }
+    return id;
+}
+
+static void print_node(FILE *f, const pl_graph *g, uint32_t v)
+{
+    fprintf(f, ",%.3f,%.3f", g->node_x[v], g->node_y[v]);
+}
+
+static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const char *path, int n_pairs,
+                      int all, pl_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
         return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
-    fprintf(f, "source,target,length_m,time_s\n");
-    /* Sources and targets drawn (seeded) from the largest component. */
+    int64_t *ids = node_ids(g, roads);
+    fprintf(f, "source,target,length_m,time_s,source_x,source_y,target_x,target_y,source_id,target_id\n");
+    /* Sources and targets drawn (seeded) from the largest component, or from all nodes. */
     uint32_t *main_nodes = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *main_nodes), nm = 0;
     for (uint32_t v = 0; v < g->n_nodes; v++)
-        if (g->component[v] == 0)
+        if (all || g->component[v] == 0)
             main_nodes[nm++] = v;
     int per = (int)ceil(sqrt((double)(n_pairs > 0 ? n_pairs : 1)));
     uint64_t state = 0x2545f4914f6cdd1dULL;
@@ -146,9 +177,17 @@ static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pa
         pl_snap from = node_place(s);
         pl_graph_one_to_many(ctx, g, &from, to, (size_t)per, PL_METRIC_DISTANCE, ld, err);
         pl_graph_one_to_many(ctx, g, &from, to, (size_t)per, PL_METRIC_TIME, lt, err);
-        for (int j = 0; j < per && written < n_pairs; j++, written++)
-            fprintf(f, "%u,%u,%.17g,%.17g\n", s + 1, tv[j] + 1, ld[j].dist_m, lt[j].time_s);
+        for (int j = 0; j < per && written < n_pairs; j++, written++) {
+            fprintf(f, "%u,%u,%.17g,%.17g", s + 1, tv[j] + 1, ld[j].dist_m, lt[j].time_s);
+            print_node(f, g, s);
+            print_node(f, g, tv[j]);
+            if (ids)
+                fprintf(f, ",%lld,%lld\n", (long long)ids[s], (long long)ids[tv[j]]);
+            else
+                fprintf(f, ",,\n");
+        }
     }
+    free(ids);
     free(main_nodes);
     free(to);
     free(tv);
@@ -205,6 +244,8 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     lo.layer = o.layer;
     lo.assume_crs = o.assume_crs;
     lo.road = o.road;
+    lo.source_field = o.source_field;
+    lo.target_field = o.target_field;
     pl_roads *roads = pl_roads_load(ctx, o.roads, &lo, &err);
     if (!roads)
         return cli_fail(argv[0], &err);
@@ -235,7 +276,7 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     if (o.dump_graph)
         rc = dump_graph(g, o.dump_graph, &err);
     if (rc == PL_OK && o.dump_pairs)
-        rc = dump_pairs(ctx, g, o.dump_pairs, o.pairs, &err);
+        rc = dump_pairs(ctx, g, roads, o.dump_pairs, o.pairs, o.pairs_all, &err);
     if (rc == PL_OK && o.from.n == 2) {
         double x[2] = {o.from.v[0], o.to.v[0]}, y[2] = {o.from.v[1], o.to.v[1]};
         if (o.lonlat)

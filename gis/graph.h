@@ -22,31 +22,48 @@ typedef enum { PL_METRIC_DISTANCE = 0, PL_METRIC_TIME = 1 } pl_metric;
 
 typedef struct pl_graph_opts {
     pl_mode mode;
-    double snap_tolerance_m;   /* line endpoints closer than this are one node (default 0.5) */
-    int node_intersections;    /* also join lines where they cross at a shared interior vertex
-                                  (default on: vertices shared by two lines are junctions unless
-                                  either is a bridge/tunnel or they are on different layers) */
+    double snap_tolerance_m;   /* vertices closer than this are at one place (default 0.5); no
+                                  effect on roads with topology ids */
+    int node_intersections;    /* also join lines at shared interior vertices by the table below
+                                  (default on); no effect on roads with topology ids */
     double ferry_speed_kmh;    /* default 20 */
     const char *cache_path;    /* optional graph cache file; NULL = none */
 } pl_graph_opts;
 
 /* How the builder makes nodes and edges (pl_graph_build):
  *  - Only the roads open to the mode take part (see pl_graph_road_allowed).
- *  - Line endpoints closer than snap_tolerance_m are one node (a grid hash with cells of
- *    the tolerance; each vertex joins the nearest existing node within the tolerance,
- *    lines taken in input order). Endpoints always connect, whatever their tags: a bridge
- *    or tunnel ends where it meets the ground network.
- *  - With node_intersections, an interior vertex V of line A is also a junction when a
- *    vertex of another line B lies within the tolerance and
- *      B's vertex is interior too: neither A nor B is a bridge or tunnel, and the layers
- *                                  are equal (a bridge crossing a street that happens to
- *                                  share a vertex with it does not connect);
- *      B's vertex is B's endpoint:  A is not a bridge or tunnel, or A and B have the same
- *                                  layer (a street ending on a road connects; a ramp
- *                                  ending on a viaduct of its own layer connects; a street
- *                                  ending under a bridge does not).
- *    The same line counts as "another line" at a vertex it visits again (loops), except
- *    for consecutive vertices. All vertices attached at one place share one node.
+ *  - Roads without topology ids (node_source NULL): vertices closer than snap_tolerance_m
+ *    are at one place (a grid hash with cells of the tolerance; each vertex joins the
+ *    nearest existing place within the tolerance, lines taken in input order). Without
+ *    node_intersections only line ends take part. Two vertices at one place join by this
+ *    table (END = a line's first or last vertex, INT = any other vertex; street = neither
+ *    bridge nor tunnel; layer = the OSM layer tag, 0 by default):
+ *
+ *      vertex of A    vertex of B                    layers   join   (as OSM data looks)
+ *      END            END, any tags                  any      yes    ways meet at a shared end node;
+ *                                                                    a bridge or tunnel ends where it
+ *                                                                    meets the ground network
+ *      END            INT of a street                same     yes    a T-junction
+ *      END            INT of a street                other    yes    a bridge, tunnel or ramp ending on
+ *                                                                    a street
+ *      END            INT of a bridge/tunnel         same     yes    a tunnel way ending on another
+ *                                                                    tunnel of its layer
+ *      END            INT of a bridge/tunnel         other    no     a street ending under a bridge
+ *                                                                    or above a tunnel
+ *      INT            INT, street/bridge/tunnel      same     yes    ways sharing a node on one layer:
+ *                                                                    streets, two tunnels at -1, two
+ *                                                                    bridges at 1
+ *      INT            INT, any tags                  other    no     a bridge over a street (or a tunnel
+ *                                                                    under it) drawn through a vertex
+ *
+ *    Two vertices of one line join the same way (a line that visits a place again), except
+ *    consecutive ones that are not both ends (a segment shorter than the tolerance). The
+ *    vertices of a place that join, directly or through others, are one node; a node has
+ *    a line end or at least two vertices. A place can hold several nodes: two junctions on
+ *    different layers stacked at one position stay apart.
+ *  - Roads with topology ids (pl_roads.node_source/node_target, the roads layer's
+ *    source/target fields): line ends with equal ids are one node and nothing else joins,
+ *    whatever the positions, tags or tolerance; interior vertices are never nodes.
  *  - Interior vertices that are not junctions are not nodes: an edge is the polyline
  *    between two nodes and its length is the polyline length in metres (working CRS).
  *  - Modes: car takes the road's speed_kmh or its class default, respects oneway, and
@@ -120,7 +137,7 @@ void pl_graph_free(pl_graph *g);
 void pl_graph_info(const pl_ctx *ctx, const pl_graph *g);
 
 /* Bump when the build logic changes: it is part of every cache key. */
-#define PL_GRAPH_BUILD_VERSION 2u
+#define PL_GRAPH_BUILD_VERSION 3u /* 3: the junction table; topology ids */
 
 /* Network cache file: the roads arrays, one mode's graph and the counted warnings of
  * loading those roads, under a key the caller computes (layers/network.c keys it on the

@@ -193,7 +193,8 @@ uint64_t pl_hash_bytes(uint64_t h, const void *data, size_t n)
 static uint64_t inputs_hash(const pl_roads *roads, const pl_graph_opts *o)
 {
     uint64_t h = 0x706c617473616772ULL; /* "platsagr" */
-    uint32_t head[4] = {PL_GRAPH_BUILD_VERSION, (uint32_t)o->mode, (uint32_t)(o->node_intersections != 0), 0};
+    uint32_t head[4] = {PL_GRAPH_BUILD_VERSION, (uint32_t)o->mode, (uint32_t)(o->node_intersections != 0),
+                        (uint32_t)(roads->node_source != NULL)}; /* joined by ids or by positions */
     h = pl_hash_bytes(h, head, sizeof head);
     double d[2] = {o->snap_tolerance_m, o->ferry_speed_kmh};
     h = pl_hash_bytes(h, d, sizeof d);
@@ -207,6 +208,10 @@ static uint64_t inputs_hash(const pl_roads *roads, const pl_graph_opts *o)
     h = pl_hash_bytes(h, roads->oneway, n);
     h = pl_hash_bytes(h, roads->flags, n);
     h = pl_hash_bytes(h, roads->layer, n);
+    if (roads->node_source) {
+        h = pl_hash_bytes(h, roads->node_source, n * sizeof *roads->node_source);
+        h = pl_hash_bytes(h, roads->node_target, n * sizeof *roads->node_target);
+    }
     return h;
 }
 
@@ -379,17 +384,20 @@ static int structure(const pl_roads *roads, uint32_t r)
     return (roads->flags[r] & (PL_ROAD_BRIDGE | PL_ROAD_TUNNEL)) != 0;
 }
 
-/* Interior vertex (road a, vertex va) meets vertex vb of road b (endpoint or not). */
-static int junction_with(const pl_roads *roads, uint32_t a, size_t va, uint32_t b, size_t vb, int b_is_end)
+/* Whether vertex va of road a and vertex vb of road b, at one place, are one junction: the
+ * table in graph.h. Symmetric. */
+static int joins(const pl_roads *roads, uint32_t a, size_t va, int a_end, uint32_t b, size_t vb, int b_end)
 {
-    if (a == b && (va == vb || va + 1 == vb || vb + 1 == va))
-        return 0;
-    int same_layer = roads->layer[a] == roads->layer[b];
-    if (b_is_end)
-        return !structure(roads, a) || same_layer;
-    return !structure(roads, a) && !structure(roads, b) && same_layer;
+    if (a_end && b_end)
+        return 1;
+    if (a == b && (va + 1 == vb || vb + 1 == va))
+        return 0; /* a short segment of one line, not a visit */
+    if (roads->layer[a] == roads->layer[b])
+        return 1;
+    if (a_end == b_end)
+        return 0; /* two interior vertices on different layers: a crossing */
+    return !structure(roads, a_end ? b : a); /* an end on a plain street's interior vertex */
 }
-
 
 /* ---------- building ---------- */
 
@@ -417,7 +425,10 @@ struct builder {
     /* step 2 */
     uint32_t *cstart;     /* the vertices of cluster c are occ_*[cstart[c] .. cstart[c+1]-1] */
     uint32_t *occ_v, *occ_r;
-    uint8_t *is_node;     /* per cluster */
+    uint32_t *occ_g;      /* per occurrence: its node among the cluster's, PL_NONE: not attached */
+    uint32_t *cnodes;     /* per cluster: how many nodes it makes (0, 1, or more when junctions on
+                             different layers share a place) */
+    size_t cand_all;      /* node_vertex has room for this many (every candidate vertex) */
     size_t csplit[3];
     uint32_t part_nodes[2];
     uint32_t *node_vertex; /* per node (before renumbering): the vertex that made its cluster */
@@ -453,7 +464,7 @@ static void allowed_part(builder *b, int p)
             if (roads->vy[v] < miny) miny = roads->vy[v];
             if (roads->vy[v] > maxy) maxy = roads->vy[v];
         }
-        cand += b->o->node_intersections ? e - f : (e - f > 1 ? 2 : e - f);
+        cand += b->o->node_intersections && !roads->node_source ? e - f : (e - f > 1 ? 2 : e - f);
     }
     b->box[p][0] = minx;
     b->box[p][1] = miny;
@@ -509,6 +520,63 @@ static void cluster_side_part(builder *b, int p)
         hash_part(b, 1);
 }
 
+/* An end of a line and its topology id (as an unsigned key: the sort order does not matter,
+ * only equality). */
+typedef struct id_end {
+    uint64_t key;
+    uint32_t v;
+} id_end;
+
+static int id_end_cmp(const void *pa, const void *pb)
+{
+    const id_end *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->v < b->v ? -1 : a->v > b->v;
+}
+
+/* Step 1 for roads that carry topology: the ends of the allowed lines clustered by their ids
+ * (equal ids, one cluster, wherever the vertices lie); interior vertices are never nodes.
+ * Clusters are numbered by their first vertex, as the grid pass numbers them. */
+static void cluster_ids_part(builder *b, int p)
+{
+    (void)p;
+    const pl_roads *roads = b->roads;
+    memset(b->vnode, 0xff, (b->nv ? b->nv : 1) * sizeof *b->vnode);
+    size_t n = 0;
+    for (size_t r = 0; r < b->nr; r++)
+        n += b->allowed[r] ? 2 : 0;
+    id_end *ends = pl_malloc((n ? n : 1) * sizeof *ends);
+    n = 0;
+    for (size_t r = 0; r < b->nr; r++) {
+        if (!b->allowed[r])
+            continue;
+        ends[n++] = (id_end){(uint64_t)roads->node_source[r], (uint32_t)roads->first_vertex[r]};
+        ends[n++] = (id_end){(uint64_t)roads->node_target[r], (uint32_t)(roads->first_vertex[r + 1] - 1)};
+    }
+    pl_progress(b->ctx, 0.1, "building graph");
+    qsort(ends, n, sizeof *ends, id_end_cmp);
+    uint32_t groups = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i == 0 || ends[i].key != ends[i - 1].key)
+            groups++;
+        b->vnode[ends[i].v] = groups - 1;
+    }
+    free(ends);
+    uint32_t *map = pl_malloc((groups ? groups : 1) * sizeof *map), next = 0;
+    memset(map, 0xff, (groups ? groups : 1) * sizeof *map);
+    for (size_t v = 0; v < b->nv; v++) {
+        uint32_t g = b->vnode[v];
+        if (g == PL_NONE)
+            continue;
+        if (map[g] == PL_NONE)
+            map[g] = next++;
+        b->vnode[v] = map[g];
+    }
+    free(map);
+    b->n_clusters = next;
+}
+
 static void hash_part(builder *b, int p)
 {
     (void)p;
@@ -516,59 +584,104 @@ static void hash_part(builder *b, int p)
         *b->hash = inputs_hash(b->roads, b->o);
 }
 
-/* Step 2 (per cluster): which of its vertices attach to its node (see graph.h). Marks the
- * others PL_NONE in vnode, and the clusters with a node. */
+/* Step 2 (per cluster): its vertices grouped into junctions (see graph.h): two vertices
+ * that join are in one group, and so are those joined through others; a group with a line
+ * end or two vertices is a node. Vertices in no node are marked PL_NONE in vnode. */
+static uint32_t group_root(uint32_t *parent, uint32_t i)
+{
+    while (parent[i] != i)
+        i = parent[i] = parent[parent[i]];
+    return i;
+}
+
 static void decide_part(builder *b, int p)
 {
     const pl_roads *roads = b->roads;
-    uint8_t *attach = NULL;
-    size_t attach_cap = 0;
+    uint32_t *parent = NULL, *label = NULL;
+    uint8_t *end = NULL, *worthy = NULL;
+    size_t cap = 0;
 #define IS_END(v, r) ((v) == roads->first_vertex[r] || (v) + 1 == roads->first_vertex[(r) + 1])
     uint32_t nodes = 0;
     for (size_t c = b->csplit[p]; c < b->csplit[p + 1]; c++) {
         const uint32_t *occ_v = b->occ_v + b->cstart[c], *occ_r = b->occ_r + b->cstart[c];
+        uint32_t *occ_g = b->occ_g + b->cstart[c];
         uint32_t m = b->cstart[c + 1] - b->cstart[c];
-        if (m > attach_cap) {
-            attach_cap = 2 * m;
-            attach = pl_realloc(attach, attach_cap);
+        if (m == 1) { /* the common case: a lone vertex is a node when it ends its line */
+            int e1 = IS_END(occ_v[0], occ_r[0]);
+            occ_g[0] = e1 ? 0 : PL_NONE;
+            b->cnodes[c] = (uint32_t)e1;
+            nodes += (uint32_t)e1;
+            if (!e1)
+                b->vnode[occ_v[0]] = PL_NONE;
+            continue;
         }
-        int any = 0;
+        if (m > cap) {
+            cap = 2 * (size_t)m;
+            parent = pl_realloc(parent, cap * sizeof *parent);
+            label = pl_realloc(label, cap * sizeof *label);
+            end = pl_realloc(end, cap);
+            worthy = pl_realloc(worthy, cap);
+        }
         for (uint32_t i = 0; i < m; i++) {
-            uint32_t v = occ_v[i], r = occ_r[i];
-            attach[i] = 0;
-            if (IS_END(v, r)) {
-                attach[i] = 1;
-            } else {
-                for (uint32_t j = 0; j < m && !attach[i]; j++) {
-                    if (j == i)
-                        continue;
-                    attach[i] = (uint8_t)junction_with(roads, r, v, occ_r[j], occ_v[j], IS_END(occ_v[j], occ_r[j]));
-                }
-            }
-            any |= attach[i];
+            parent[i] = i;
+            end[i] = (uint8_t)IS_END(occ_v[i], occ_r[i]);
+            worthy[i] = 0;
+            label[i] = PL_NONE;
         }
-        b->is_node[c] = (uint8_t)any;
-        nodes += (uint32_t)any;
         for (uint32_t i = 0; i < m; i++)
-            if (!attach[i])
+            for (uint32_t j = i + 1; j < m; j++) {
+                uint32_t ri = group_root(parent, i), rj = group_root(parent, j);
+                if (ri == rj || !joins(roads, occ_r[i], occ_v[i], end[i], occ_r[j], occ_v[j], end[j]))
+                    continue;
+                if (ri < rj) /* the lower index roots: the group's first vertex */
+                    parent[rj] = ri;
+                else
+                    parent[ri] = rj;
+                worthy[ri < rj ? ri : rj] = 1; /* two vertices */
+            }
+        uint32_t k = 0;
+        for (uint32_t i = 0; i < m; i++) {
+            uint32_t r = group_root(parent, i);
+            if (end[i])
+                worthy[r] = 1;
+        }
+        for (uint32_t i = 0; i < m; i++) { /* nodes numbered by their first vertex */
+            uint32_t r = group_root(parent, i);
+            if (worthy[r] && label[r] == PL_NONE)
+                label[r] = k++;
+            occ_g[i] = worthy[r] ? label[r] : PL_NONE;
+            if (!worthy[r])
                 b->vnode[occ_v[i]] = PL_NONE;
+        }
+        b->cnodes[c] = k;
+        nodes += k;
     }
 #undef IS_END
-    free(attach);
+    free(parent);
+    free(label);
+    free(end);
+    free(worthy);
     b->part_nodes[p] = nodes;
 }
 
-/* Step 2, then: node ids in cluster order; vnode from cluster to node. */
+/* Step 2, then: node ids in cluster order (within one, by first vertex); vnode from cluster
+ * to node. */
 static void number_part(builder *b, int p)
 {
     uint32_t node = p ? b->part_nodes[0] : 0;
     for (size_t c = b->csplit[p]; c < b->csplit[p + 1]; c++) {
-        if (!b->is_node[c])
+        if (!b->cnodes[c])
             continue;
-        for (uint32_t i = b->cstart[c]; i < b->cstart[c + 1]; i++)
-            if (b->vnode[b->occ_v[i]] != PL_NONE)
-                b->vnode[b->occ_v[i]] = node;
-        b->node_vertex[node++] = b->occ_v[b->cstart[c]]; /* the lowest vertex made the cluster */
+        uint32_t seen = 0;
+        for (uint32_t i = b->cstart[c]; i < b->cstart[c + 1]; i++) {
+            uint32_t g = b->occ_g[i];
+            if (g == PL_NONE)
+                continue;
+            b->vnode[b->occ_v[i]] = node + g;
+            if (g == seen) /* the lowest vertex of the node made it */
+                b->node_vertex[node + seen++] = b->occ_v[i];
+        }
+        node += b->cnodes[c];
     }
 }
 
@@ -935,10 +1048,13 @@ static int cluster_vertices(builder *b)
      * re-use its block. */
     size_t cand = b->cand[0] + b->cand[1];
     size_t bytes = (2 * cand + 4) * sizeof(cell_slot) + 16 * cand + 64;
+    b->cand_all = cand;
     b->scratch = pl_big_alloc(bytes);
     b->vnode = pl_big_alloc((b->nv ? b->nv : 1) * sizeof *b->vnode);
     size_t side_cand[2];
-    if (b->threads > 1 && split_clusters(b, bytes, maxx, side_cand)) {
+    if (b->roads->node_source) {
+        run_two(b, b->threads, cluster_ids_part, hash_part);
+    } else if (b->threads > 1 && split_clusters(b, bytes, maxx, side_cand)) {
         size_t off = 0;
         for (int p = 0; p < 2; p++)
             clusterer_init(b, &b->C[p], side_cand[p], &off);
@@ -958,7 +1074,7 @@ static void make_nodes(builder *b)
     const pl_roads *roads = b->roads;
     uint32_t ncl = b->n_clusters;
     size_t off = 0;
-    b->node_vertex = carve(b, &off, (size_t)ncl * sizeof *b->node_vertex);
+    b->node_vertex = carve(b, &off, b->cand_all * sizeof *b->node_vertex); /* nodes <= vertices */
     b->cstart = carve(b, &off, ((size_t)ncl + 1) * sizeof *b->cstart);
     memset(b->cstart, 0, ((size_t)ncl + 1) * sizeof *b->cstart);
     for (size_t v = 0; v < b->nv; v++)
@@ -969,7 +1085,8 @@ static void make_nodes(builder *b)
     size_t nocc = b->cstart[ncl];
     b->occ_v = carve(b, &off, nocc * sizeof *b->occ_v);
     b->occ_r = carve(b, &off, nocc * sizeof *b->occ_r);
-    b->is_node = carve(b, &off, ncl);
+    b->occ_g = carve(b, &off, nocc * sizeof *b->occ_g);
+    b->cnodes = carve(b, &off, (size_t)ncl * sizeof *b->cnodes);
     uint32_t *fill = carve(b, &off, ((size_t)ncl + 1) * sizeof *fill);
     memcpy(fill, b->cstart, ((size_t)ncl + 1) * sizeof *fill);
     for (size_t r = 0; r < b->nr; r++)
@@ -989,7 +1106,7 @@ static void make_nodes(builder *b)
 static void order_nodes(builder *b)
 {
     uint32_t n = b->n_nodes;
-    size_t off = (size_t)b->n_clusters * sizeof *b->node_vertex; /* keeps node_vertex */
+    size_t off = b->cand_all * sizeof *b->node_vertex; /* keeps node_vertex */
     b->keys = carve(b, &off, (size_t)n * sizeof *b->keys);
     uint64_t *tmp = carve(b, &off, (size_t)n * sizeof *tmp);
     b->perm = carve(b, &off, (size_t)n * sizeof *b->perm);

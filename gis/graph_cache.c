@@ -18,9 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CACHE_MAGIC "PLGRAPH4"
-#define CACHE_END "PLGREND4"
-#define CACHE_VERSION 5u  /* 4: the snap index; 5: car index without motorways (pl_road_attachable) */
+#define CACHE_MAGIC "PLGRAPH6"
+#define CACHE_END "PLGREND6"
+#define CACHE_VERSION 6u  /* 4: the snap index; 5: the roads' topology ids (has_roads = 2); 6: car index
+                             without motorways (pl_road_attachable) */
 #define SECTION_ALIGN 4096u  /* sections start on a page: each is mapped on its own */
 #define ARRAY_ALIGN 64u
 
@@ -85,7 +86,8 @@ static size_t list_graph_arrays(pl_graph *g, arr *a)
     return k;
 }
 
-static size_t list_road_arrays(pl_roads *r, size_t n_vertices, arr *a)
+/* topo: the lines' topology ids are stored too (has_roads = 2 in the header). */
+static size_t list_road_arrays(pl_roads *r, size_t n_vertices, int topo, arr *a)
 {
     size_t n = r->n, k = 0;
     _Static_assert(sizeof(size_t) == 8, "the cache stores size_t offsets as 64-bit");
@@ -98,6 +100,10 @@ static size_t list_road_arrays(pl_roads *r, size_t n_vertices, arr *a)
     a[k++] = (arr){(void **)&r->oneway, sizeof(int8_t), n, COLD};
     a[k++] = (arr){(void **)&r->flags, sizeof(uint8_t), n, HOT};
     a[k++] = (arr){(void **)&r->layer, sizeof(int8_t), n, HOT};
+    if (topo) {
+        a[k++] = (arr){(void **)&r->node_source, sizeof(int64_t), n, COLD};
+        a[k++] = (arr){(void **)&r->node_target, sizeof(int64_t), n, COLD};
+    }
     return k;
 }
 
@@ -376,7 +382,7 @@ static int read_all(pl_ctx *ctx, const char *path, uint64_t key, int want_roads,
     if (ok && want_roads) {
         r = pl_calloc(1, sizeof *r);
         r->n = (size_t)h.n_roads;
-        size_t k = list_road_arrays(r, (size_t)h.n_vertices, a);
+        size_t k = list_road_arrays(r, (size_t)h.n_vertices, h.has_roads == 2, a);
         uint64_t hot = 0;
         ok = layout(a, k, &hot, NULL, NULL) == h.roads_len &&
              (r->cache_map = map_section(fileno(f), h.roads_off, h.roads_len, hot));
@@ -464,11 +470,11 @@ static int write_all(const char *path, uint64_t key, const pl_roads *roads, cons
     size_t rk = 0;
     pl_roads r;
     if (roads) {
-        h.has_roads = 1;
+        h.has_roads = roads->node_source ? 2 : 1;
         h.n_roads = roads->n;
         h.n_vertices = roads->first_vertex[roads->n];
         r = *roads;  /* list_road_arrays takes addresses of the fields */
-        rk = list_road_arrays(&r, (size_t)h.n_vertices, ra);
+        rk = list_road_arrays(&r, (size_t)h.n_vertices, roads->node_source != NULL, ra);
     }
     pl_graph g = *gc;
     size_t gk = list_graph_arrays(&g, ga);

@@ -86,6 +86,8 @@ void pl_roads_free(pl_roads *r)
     free(r->oneway);
     free(r->flags);
     free(r->layer);
+    free(r->node_source);
+    free(r->node_target);
     free(r->source);
     free(r);
 }

@@ -36,6 +36,10 @@ typedef struct pl_roads {
     int8_t *oneway;           /* 0 both ways, 1 along digitised direction, -1 against */
     uint8_t *flags;           /* PL_ROAD_* */
     int8_t *layer;            /* OSM layer tag, 0 default */
+    int64_t *node_source;     /* topology ids of each line's first and last vertex (the roads */
+    int64_t *node_target;     /* layer's source/target fields, pgRouting style), or both NULL:
+                                 when set, lines join exactly where ids are equal and nowhere
+                                 else (graph.h) */
     char *source;             /* "file:layer", for messages */
     void *cache_map;          /* when set, the arrays live in this private mapping of a graph
                                  cache file (pl_roads_free unmaps it instead of freeing them) */

@@ -65,6 +65,8 @@ typedef struct pl_load_opts {
     const char *layer;        /* layer name; NULL = from "FILE:LAYER" or the only/first fitting layer */
     const char *assume_crs;   /* CRS for sources that have none, e.g. "EPSG:3006"; NULL = refuse */
     const char *id_field;     /* NULL = auto-detect, else feature id */
+    const char *source_field; /* roads: topology id fields of each line's first and last vertex */
+    const char *target_field; /*   (both or neither; NULL = `source`/`target` when integer) */
     const char *name_field;
     const char *code_field;   /* municipality code (municipalities; carried code elsewhere) */
     const char *value_field;  /* the numeric field of the role: population, etc. */

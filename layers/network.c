@@ -105,6 +105,8 @@ int pl_network_cache_key(const pl_ctx *ctx, const char *spec, const pl_load_opts
     h = hash_str(h, lo ? lo->assume_crs : NULL);
     h = hash_str(h, lo ? lo->id_field : NULL);
     h = pl_road_fields_hash(lo ? &lo->road : NULL, h);
+    h = hash_str(h, lo ? lo->source_field : NULL);
+    h = hash_str(h, lo ? lo->target_field : NULL);
     h = hash_str(h, ctx->work_crs);
     uint32_t g32[2] = {(uint32_t)go->mode, (uint32_t)(go->node_intersections != 0)};
     h = pl_hash_bytes(h, g32, sizeof g32);

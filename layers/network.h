@@ -18,7 +18,7 @@
 #include "../gis/graph.h"
 
 /* Bump when pl_roads_load gives different arrays for the same file: part of the cache key. */
-#define PL_ROADS_LOADER_VERSION 1u
+#define PL_ROADS_LOADER_VERSION 2u /* 2: topology ids */
 
 typedef struct pl_network_stats {
     double roads_s, graph_s;  /* wall seconds reading the roads and building the graph (0 on a hit) */

@@ -28,6 +28,13 @@
  *           Geofabrik "T"); layer (integer, default 0); indoor (yes); route=ferry or class
  *           "ferry" marks a ferry.
  *   id      the --id field, else osm_id, osmid, id; else the feature id.
+ *   source, target  topology ids (integers) of the line's first and last vertex, as pgRouting,
+ *           osm2pgrouting and platsa import-osm write them (else OSMnx's u, v); taken when both
+ *           are integer fields (or named by --source-field/--target-field): the graph joins lines where ids
+ *           are equal and nowhere else (gis/graph.h). Every line needs both (an empty or non-
+ *           integer id and a feature of several lines are refused, naming the feature); a
+ *           zero-length line with source == target is skipped and counted, one between two
+ *           ids kept (a connector).
  * MultiLineStrings are split into parts; consecutive repeated vertices are dropped; lines
  * with fewer than two distinct vertices are skipped with a counted warning, and so are lines
  * with a coordinate that is not a number or huge (geometry-bad-coordinates).
@@ -45,6 +52,7 @@
 #include "wkb.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +188,7 @@ static int parse_oneway(const char *raw, int geofabrik)
 typedef struct fields {
     int cls, speed, oneway, access, motor_vehicle, motorcar, foot, bicycle, bridge, tunnel, layer, indoor, route,
         junction, oneway_bicycle, motorroad, id;
+    int source, target;   /* topology ids of the line's first and last vertex, or -1 */
     int car, bike;        /* platsa import-osm's 0/1 access flags per mode */
     /* road profiles beyond OSM's tags (share/road_profiles.ini: NVDB) */
     int speed_back, forbid_fwd, forbid_back, forbid_dir, ferry, motorway, car_net;
@@ -213,6 +222,11 @@ typedef struct builder {
     int deferred;
     dup_slot *two_way;
     size_t n_two_way, cap_two_way;
+    /* topology ids (fields source/target): the first refusal ends the read */
+    int topo;
+    int failed;
+    pl_error *err;
+    size_t n_zero_loops;
 } builder;
 
 /* Asks for transparent huge pages on a big array: millions of lines fault in and miss the
@@ -241,6 +255,10 @@ static void builder_reserve(builder *b, size_t lines, size_t vertices)
         r->oneway = pl_realloc(r->oneway, cap);
         r->flags = pl_realloc(r->flags, cap);
         r->layer = pl_realloc(r->layer, cap);
+        if (b->topo) {
+            r->node_source = pl_realloc(r->node_source, cap * sizeof *r->node_source);
+            r->node_target = pl_realloc(r->node_target, cap * sizeof *r->node_target);
+        }
         b->cap_lines = cap;
         want_huge_pages(r->first_vertex, (cap + 1) * sizeof *r->first_vertex);
         want_huge_pages(r->id, cap * sizeof *r->id);
@@ -344,6 +362,10 @@ static void compact_lines(pl_roads *r, const uint8_t *drop)
         r->oneway[out] = r->oneway[i];
         r->flags[out] = r->flags[i];
         r->layer[out] = r->layer[i];
+        if (r->node_source) {
+            r->node_source[out] = r->node_source[i];
+            r->node_target[out] = r->node_target[i];
+        }
         vout += m;
         out++;
     }
@@ -445,6 +467,7 @@ typedef struct attrs {
     int64_t id;
     uint8_t notes;   /* NOTE_*: counted by note_attrs for every feature, memo hits too */
     float speed_fwd, speed_back;
+    int64_t source, target; /* topology ids (builder.topo), set per row after the cached part */
 } attrs;
 
 enum { NOTE_SPEED_BY_DIRECTION = 1, NOTE_FORBIDDEN_BOTH = 2, NOTE_NOT_CAR_NETWORK = 4 };
@@ -785,6 +808,18 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid,
         r->vy[base + n] = y;
         n++;
     }
+    if (n == 1 && b->topo && a->source != a->target) {
+        /* A connector of no length between two ids: kept (1 mm in the graph), as pgRouting
+         * keeps such an edge; dropping it would split the network at that place. */
+        r->vx[base + 1] = r->vx[base];
+        r->vy[base + 1] = r->vy[base];
+        n = 2;
+    } else if (n < 2 && b->topo && np > 0) {
+        pl_warn(ctx, "roads-topology-zero-loop", "%s: feature %lld: source and target are both %lld and the line "
+                "has no length; skipped", v->label, fid, (long long)a->source);
+        b->n_zero_loops++;
+        return;
+    }
     if (n < 2) {
         pl_warn(ctx, "roads-short", "%s: feature %lld: line with fewer than two distinct vertices; skipped", v->label,
                 fid);
@@ -807,6 +842,22 @@ static void add_part(pl_ctx *ctx, builder *b, const pl_vector *v, long long fid,
     r->oneway[i] = (int8_t)a->oneway;
     r->flags[i] = a->flags;
     r->layer[i] = (int8_t)a->layer;
+    if (b->topo) {
+        r->node_source[i] = a->source;
+        r->node_target[i] = a->target;
+    }
+}
+
+/* Refuses a feature of several lines when the roads carry topology: one source and one
+ * target cannot name the ends of each. Returns 1 when refused. */
+static int topo_parts_refused(builder *b, const pl_vector *v, long long fid, size_t parts)
+{
+    if (!b->topo || parts <= 1)
+        return 0;
+    pl_error_set(b->err, PL_EINPUT, "%s: feature %lld: %zu lines in one feature with one source and target; "
+                 "split it into single lines, each with the ids of its ends", v->label, fid, parts);
+    b->failed = 1;
+    return 1;
 }
 
 /* add_part for an OGR line. */
@@ -843,6 +894,8 @@ static void add_ogr_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long l
         add_ogr_part(ctx, b, v, fid, g, a, tmp);
     } else if (t == wkbMultiLineString || t == wkbGeometryCollection) {
         int nparts = OGR_G_GetGeometryCount(g);
+        if (topo_parts_refused(b, v, fid, (size_t)(nparts > 0 ? nparts : 0)))
+            return;
         for (int i = 0; i < nparts; i++) {
             OGRGeometryH part = OGR_G_GetGeometryRef(g, i);
             if (wkbFlatten(OGR_G_GetGeometryType(part)) == wkbLineString)
@@ -855,6 +908,40 @@ static void add_ogr_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long l
         pl_warn(ctx, "roads-not-line", "%s: feature %lld: %s is not a line; skipped", v->label, fid,
                 OGR_G_GetGeometryName(g));
     }
+}
+
+/* The row's topology ids into a; 0 (b->err set, b->failed) when either is empty or not an
+ * integer: lines without ids cannot be joined to the others, and guessing by position would
+ * mix two rules in one network. */
+static int read_topo(builder *b, const pl_vector *v, const fields *F, const pl_row *row, attrs *a)
+{
+    if (!b->topo)
+        return 1;
+    const int fld[2] = {F->source, F->target};
+    int64_t *out[2] = {&a->source, &a->target};
+    for (int k = 0; k < 2; k++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), fld[k]));
+        if (row->b && pl_batch_is_int(row->b, fld[k]) && !pl_batch_null(row->b, fld[k], row->i)) {
+            *out[k] = pl_batch_int(row->b, fld[k], row->i);
+            continue;
+        }
+        char buf[128];
+        const char *t = pl_row_null(row, fld[k]) ? "" : field_str(row, fld[k], buf, sizeof buf);
+        char *end;
+        errno = 0;
+        long long n = *t ? strtoll(t, &end, 10) : 0;
+        if (!*t || *end || errno) {
+            pl_error_set(b->err, PL_EINPUT, "%s: feature %lld: %s %s; every line needs integer %s and %s ids of its "
+                         "ends (or remove both fields to join lines by position)", v->label,
+                         (long long)pl_row_fid(row), name, *t ? "is not an integer" : "is empty",
+                         OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), F->source)),
+                         OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), F->target)));
+            b->failed = 1;
+            return 0;
+        }
+        *out[k] = n;
+    }
+    return 1;
 }
 
 /* The old reader: feature by feature through OGR. Returns PL_OK or an error (err set). */
@@ -870,7 +957,7 @@ static int read_features(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b,
             pl_progress(ctx, (double)*done / (double)total, "reading roads");
         pl_row row = {.f = f};
         attrs a;
-        if (read_attrs(ctx, v, F, &row, &a)) {
+        if (read_attrs(ctx, v, F, &row, &a) && read_topo(b, v, F, &row, &a)) {
             note_attrs(ctx, v, (long long)OGR_F_GetFID(f), &a);
             OGRGeometryH g = pl_vector_geometry(v, f);
             add_ogr_geometry(ctx, b, v, (long long)OGR_F_GetFID(f), g, &a, &tmp);
@@ -878,8 +965,12 @@ static int read_features(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b,
                 OGR_G_DestroyGeometry(g);
         }
         OGR_F_Destroy(f);
+        if (b->failed)
+            break;
     }
     pl_wkb_free(&tmp);
+    if (b->failed)
+        return PL_EINPUT;
     return pl_layer_read_failed(v, (long)*done, err);
 }
 
@@ -901,6 +992,8 @@ static void add_wkb_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long l
                 return;
             }
         }
+        if (topo_parts_refused(b, v, fid, w->n_parts))
+            return;
         for (size_t k = 0; k < w->n_parts; k++)
             add_part(ctx, b, v, fid, w->x + w->part_start[k], w->y + w->part_start[k],
                      (int)(w->part_start[k + 1] - w->part_start[k]), a);
@@ -925,9 +1018,11 @@ static void add_wkb_geometry(pl_ctx *ctx, builder *b, const pl_vector *v, long l
 static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done)
 {
     const int listed[] = FIELD_LIST(F);
-    int wanted[sizeof listed / sizeof listed[0] + 1];
+    int wanted[sizeof listed / sizeof listed[0] + 3];
     memcpy(wanted, listed, sizeof listed);
     wanted[sizeof listed / sizeof listed[0]] = F->id;
+    wanted[sizeof listed / sizeof listed[0] + 1] = F->source;
+    wanted[sizeof listed / sizeof listed[0] + 2] = F->target;
     pl_batch_reader br;
     if (pl_batch_open(&br, v, wanted, (int)(sizeof wanted / sizeof wanted[0])) != 0)
         return 1;
@@ -960,15 +1055,23 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, 
                 continue;
             if (a.notes)
                 note_attrs(ctx, v, (long long)pl_batch_fid(&br, i), &a);
+            if (!read_topo(b, v, F, &row, &a))
+                break;
             size_t len = 0;
             const uint8_t *wkb = pl_batch_wkb(&br, i, &len);
             add_wkb_geometry(ctx, b, v, (long long)pl_batch_fid(&br, i), wkb, len, &a, &w, &ok, &ok_cap);
+            if (b->failed)
+                break;
         }
+        if (b->failed)
+            break;
     }
     pl_wkb_free(&w);
     free(ok);
     free(cache.slots);
     pl_batch_close(&br);
+    if (b->failed)
+        return 2;
     /* A stream that ended early without an error would be part of the layer. */
     if (rc == 0 && OGR_L_GetFeatureCount(v->layer, 1) != *done)
         rc = -1;
@@ -977,9 +1080,11 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, 
     return rc == 0 ? PL_OK : 1;
 }
 
-static void builder_init(builder *b, const pl_vector *v)
+static void builder_init(builder *b, const pl_vector *v, const fields *F, pl_error *err)
 {
     memset(b, 0, sizeof *b);
+    b->topo = F->source >= 0 && F->target >= 0;
+    b->err = err;
     b->r = pl_calloc(1, sizeof *b->r);
     b->r->first_vertex = pl_calloc(1, sizeof *b->r->first_vertex);
     b->r->source = pl_strdup(v->label);
@@ -999,14 +1104,16 @@ static void builder_free(builder *b)
 static int read_roads(pl_ctx *ctx, pl_vector *v, const fields *F, builder *b, long long *done, pl_error *err)
 {
     pl_ctx *bctx = pl_batch_ctx(ctx);
-    builder_init(b, v);
+    builder_init(b, v, F, err);
     int rc = read_batches(bctx, v, F, b, done);
     pl_batch_ctx_end(ctx, bctx, rc == PL_OK);
     if (rc == PL_OK)
         return PL_OK;
+    if (rc == 2)
+        return PL_EINPUT; /* a refused feature (err set) */
     builder_free(b);
     pl_roads_free(b->r);
-    builder_init(b, v);
+    builder_init(b, v, F, err);
     *done = 0;
     return read_features(ctx, v, F, b, done, err);
 }
@@ -1084,6 +1191,56 @@ static int pick_fields(pl_ctx *ctx, const pl_vector *v, const pl_load_opts *o, f
     return PL_OK;
 }
 
+static int integer_field(const pl_vector *v, int i)
+{
+    OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), i));
+    return t == OFTInteger || t == OFTInteger64;
+}
+
+/* The topology fields: --source-field/--target-field when given (both, existing), else
+ * `source` and `target` when both are integer fields (pgRouting, osm2pgrouting, platsa
+ * import-osm), else `u` and `v` when both are (OSMnx). Sets F->source/target (-1: none,
+ * lines join by position). */
+static int topology_fields(pl_ctx *ctx, const pl_vector *v, const pl_load_opts *o, fields *F, pl_error *err)
+{
+    static const char *const none[] = {NULL};
+    static const char *const c_src[] = {"source", NULL};
+    static const char *const c_dst[] = {"target", NULL};
+    const char *gs = o ? o->source_field : NULL, *gt = o ? o->target_field : NULL;
+    F->source = F->target = -1;
+    if (gs || gt) {
+        if (!gs || !gt)
+            return pl_error_set(err, PL_EINPUT, "%s: --source-field and --target-field go together; give both",
+                                v->label);
+        F->source = pl_vector_field_pick(v, gs, none, "source-field", 1, err);
+        if (F->source < 0)
+            return PL_EINPUT;
+        F->target = pl_vector_field_pick(v, gt, none, "target-field", 1, err);
+        if (F->target < 0)
+            return PL_EINPUT;
+    } else {
+        int s = pl_vector_field_auto(v, c_src), t = pl_vector_field_auto(v, c_dst);
+        if (s < 0 || t < 0) { /* OSMnx edges: u and v, the node ids of the first and last vertex */
+            static const char *const c_u[] = {"u", NULL}, *const c_v[] = {"v", NULL};
+            s = pl_vector_field_auto(v, c_u);
+            t = pl_vector_field_auto(v, c_v);
+            if (s < 0 || t < 0 || !integer_field(v, s) || !integer_field(v, t))
+                return PL_OK;
+        }
+        if (!integer_field(v, s) || !integer_field(v, t)) {
+            pl_info(ctx, "%s: fields source/target are not integers: not taken as topology ids; lines are joined "
+                    "by position (give --source-field/--target-field to use them)", v->label);
+            return PL_OK;
+        }
+        F->source = s;
+        F->target = t;
+    }
+    pl_info(ctx, "%s: lines joined by their topology ids (fields %s, %s), not by position", v->label,
+            OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), F->source)),
+            OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), F->target)));
+    return PL_OK;
+}
+
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
 {
     pl_vector_opts vo = {.layer = o ? o->layer : NULL, .assume_crs = o ? o->assume_crs : NULL, .role = "roads"};
@@ -1100,6 +1257,11 @@ pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl
     fields F;
     pl_road_profiles *profiles = NULL;
     if (pick_fields(ctx, v, o, &F, &profiles, err) != PL_OK) {
+        pl_vector_close(v);
+        return NULL;
+    }
+    if (topology_fields(ctx, v, o, &F, err) != PL_OK) {
+        pl_road_profiles_free(profiles);
         pl_vector_close(v);
         return NULL;
     }

@@ -13,6 +13,17 @@
 #   started on a Unix socket in a temporary folder and removed on exit.
 # Prints "N passed, N failed" (one check per pair and metric); exit 0 when all agree,
 # 77 when it cannot run here.
+#
+# Roads that carry topology (integer fields source and target, as pgRouting, osm2pgrouting and
+# platsa import-osm write them): pgRouting routes the layer's OWN lines by those ids (lengths
+# of the geometries in EPSG:3006 by SpatiaLite, walk mode: every line both ways, without
+# motorways and foot=no; other modes: the check above), not platsa's graph, so the topology is checked too: platsa's node-
+# to-node walking distances (nodes drawn from every component) must equal pgRouting's to the
+# centimetre, and agree on which pairs are unreachable. With COORDS=FILE:LAYER, the same
+# network without ids (the OSM ways before splitting) is routed by platsa too, its lines
+# joined by position (the junction table in gis/graph.h), its nodes matched to the ids by
+# position: the same distances again.
+#   sh tests/pgrouting_check.sh tests/data/topology/roads.geojson walk   (with COORDS=...ways.geojson)
 set -eu
 ROADS=${1:-${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp}
 MODE=${2:-car}
@@ -40,6 +51,15 @@ if [ "$(id -u)" -eq 0 ]; then
   AS_PG="runuser -u postgres --"
 fi
 PORT=54329
+SPLIT_FILE=$ROADS SPLIT_LAYER=
+if [ ! -e "$ROADS" ] && [ -e "${ROADS%:*}" ]; then SPLIT_FILE=${ROADS%:*} SPLIT_LAYER=${ROADS##*:}; fi
+ALL=-al; [ -z "$SPLIT_LAYER" ] || ALL=
+INFO=$(ogrinfo -so -ro $ALL "$SPLIT_FILE" $SPLIT_LAYER 2>/dev/null || true)
+[ -n "$SPLIT_LAYER" ] || SPLIT_LAYER=$(echo "$INFO" | sed -n 's/^Layer name: //p' | head -n 1)
+TOPO=0  # walk mode only (every line both ways); other modes get the check of platsa's graph
+if [ "$MODE" = walk ] && echo "$INFO" | grep -Eq '^source: Integer' && echo "$INFO" | grep -Eq '^target: Integer'; then
+  TOPO=1
+fi
 cleanup() {
   $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$TMP"
@@ -48,6 +68,66 @@ trap cleanup EXIT INT TERM
 $AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
 $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
   -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off" start >/dev/null
+
+if [ "$TOPO" = 1 ]; then
+  GEOM=$(echo "$INFO" | sed -n 's/^Geometry Column = //p' | head -n 1)
+  G="ST_Transform(\"${GEOM:-GEOMETRY}\", 3006)"
+  WHERE="1"
+  echo "$INFO" | grep -q '^highway:' && WHERE="$WHERE AND coalesce(highway, '') NOT IN ('motorway', 'motorway_link')"
+  echo "$INFO" | grep -q '^foot:' && WHERE="$WHERE AND coalesce(CAST(foot AS TEXT), '') NOT IN ('0', 'no')"
+  ogr2ogr -f CSV "$TMP/lines.csv" "$SPLIT_FILE" -dialect SQLite \
+    -sql "SELECT source, target, ST_Length($G) AS length FROM \"$SPLIT_LAYER\" WHERE $WHERE"
+  ogr2ogr -f CSV "$TMP/ends.csv" "$SPLIT_FILE" -dialect SQLite \
+    -sql "SELECT source AS id, ST_X(ST_StartPoint($G)) AS x, ST_Y(ST_StartPoint($G)) AS y FROM \"$SPLIT_LAYER\"
+          UNION SELECT target, ST_X(ST_EndPoint($G)), ST_Y(ST_EndPoint($G)) FROM \"$SPLIT_LAYER\""
+  "$PLATSA" -q route --roads "$ROADS" --mode walk --dump-pairs "$TMP/pairs.csv" --pairs "$PAIRS" --pairs-all >/dev/null
+  : > "$TMP/pairs_coords.csv"
+  if [ -n "${COORDS:-}" ]; then
+    "$PLATSA" -q route --roads "$COORDS" --mode walk --dump-pairs "$TMP/pairs_coords.csv" --pairs "$PAIRS" \
+      --pairs-all >/dev/null
+  fi
+  psql -X -q -h "$TMP" -p "$PORT" -U postgres -v ON_ERROR_STOP=1 -At -F ' ' <<SQL >"$TMP/result.txt"
+SET client_min_messages = warning;
+CREATE EXTENSION pgrouting CASCADE;
+CREATE TABLE l (source bigint, target bigint, length float8);
+\copy l FROM '$TMP/lines.csv' CSV HEADER
+CREATE TABLE ends (id bigint, x float8, y float8);
+\copy ends FROM '$TMP/ends.csv' CSV HEADER
+CREATE TABLE pp (source bigint, target bigint, length_m float8, time_s float8, sx float8, sy float8,
+                 tx float8, ty float8, source_id bigint, target_id bigint);
+\copy pp FROM '$TMP/pairs.csv' CSV HEADER
+CREATE TABLE pc (LIKE pp);
+\copy pc FROM '$TMP/pairs_coords.csv' CSV HEADER
+-- the coordinate graph's nodes take the id of the line end at their position (to 1 cm)
+CREATE TABLE p AS
+  SELECT 'ids' AS run, source_id AS s, target_id AS t, length_m AS ours FROM pp
+  UNION ALL
+  SELECT 'coords', (SELECT min(id) FROM ends WHERE abs(ends.x - pc.sx) < 0.01 AND abs(ends.y - pc.sy) < 0.01),
+         (SELECT min(id) FROM ends WHERE abs(ends.x - pc.tx) < 0.01 AND abs(ends.y - pc.ty) < 0.01), length_m FROM pc;
+CREATE TABLE r AS SELECT * FROM pgr_dijkstraCost(
+  'SELECT row_number() OVER () AS id, source, target, length AS cost, length AS reverse_cost FROM l',
+  'SELECT DISTINCT s AS source, t AS target FROM p WHERE s IS NOT NULL AND t IS NOT NULL AND s <> t', true);
+WITH d AS (
+  SELECT p.run, p.s, p.t, p.ours, CASE WHEN p.s = p.t THEN 0 ELSE r.agg_cost END AS theirs
+  FROM p LEFT JOIN r ON r.start_vid = p.s AND r.end_vid = p.t)
+SELECT CASE WHEN s IS NOT NULL AND t IS NOT NULL
+             AND ((ours = 'Infinity' AND theirs IS NULL)
+                  OR (theirs IS NOT NULL AND ours <> 'Infinity' AND abs(ours - theirs) <= 0.01)) THEN 1 ELSE 0 END,
+       run, coalesce(s::text, 'no-id'), coalesce(t::text, 'no-id'), ours, coalesce(theirs::text, 'unreachable'),
+       CASE WHEN theirs IS NOT NULL AND ours <> 'Infinity' THEN abs(ours - theirs) ELSE 0 END
+FROM d;
+SQL
+  awk '
+    { n++; runs[$2]++; if ($1 == 1) ok++; else { bad++; if (bad <= 10) printf "disagree (%s): %s -> %s: platsa %s m, pgRouting %s\n", $2, $3, $4, $5, $6 } }
+    $5 != "Infinity" && $7 + 0 > worst { worst = $7 + 0 }
+    $5 == "Infinity" { unreachable++ }
+    END {
+      printf "pgRouting topology check: %d pairs by ids, %d by position, %d unreachable in both, worst difference %.3g m\n", runs["ids"], runs["coords"], unreachable, worst
+      printf "%d passed, %d failed\n", ok, bad
+      exit bad > 0 || n == 0
+    }' "$TMP/result.txt"
+  exit $?
+fi
 
 "$PLATSA" -q route --roads "$ROADS" --mode "$MODE" --dump-graph "$TMP/edges.csv" \
   --dump-pairs "$TMP/pairs.csv" --pairs "$PAIRS" >/dev/null
@@ -58,7 +138,8 @@ CREATE EXTENSION pgrouting CASCADE;
 CREATE TABLE e (id bigint, source bigint, target bigint, length float8, reverse_length float8,
                 time float8, reverse_time float8);
 \copy e FROM '$TMP/edges.csv' CSV HEADER
-CREATE TABLE p (source bigint, target bigint, length_m float8, time_s float8);
+CREATE TABLE p (source bigint, target bigint, length_m float8, time_s float8, sx float8, sy float8,
+                tx float8, ty float8, source_id bigint, target_id bigint);
 \copy p FROM '$TMP/pairs.csv' CSV HEADER
 CREATE TABLE rd AS SELECT * FROM pgr_dijkstraCost(
   'SELECT id, source, target, length AS cost, reverse_length AS reverse_cost FROM e',

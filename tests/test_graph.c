@@ -318,6 +318,8 @@ static void test_attachable_by_mode(void **state)
 
 /* Two lines sharing an interior vertex: a junction, unless one is a bridge or on
  * another layer; a street ending on another's interior vertex always joins it. */
+/* Two lines sharing an interior vertex: a junction, unless on another layer; a street
+ * ending on another's interior vertex always joins it. */
 static void test_junction_rules(void **state)
 {
     (void)state;
@@ -330,12 +332,15 @@ static void test_junction_rules(void **state)
     assert_int_equal(g->n_components, 1);
     pl_graph_free(g);
 
+    /* A bridge on the street's layer through its vertex shares an OSM node with it: joined
+     * (was not joined before the junction table; a bridge over a street is on another layer). */
     r->flags[1] = PL_ROAD_BRIDGE;
     g = build(ctx, r, PL_MODE_CAR);
-    assert_int_equal(g->n_nodes, 4);
-    assert_int_equal(g->n_edges, 2);
-    assert_int_equal(g->n_components, 2);
+    assert_int_equal(g->n_nodes, 5);
+    assert_int_equal(g->n_edges, 4);
+    assert_int_equal(g->n_components, 1);
     pl_graph_free(g);
+    r->flags[1] = 0;
 
     r->flags[1] = 0;
     r->layer[1] = 1;
@@ -384,6 +389,176 @@ static void test_junction_rules(void **state)
     assert_int_equal(g->n_components, 2);
     assert_int_equal(g->component_nodes[0], 3);
     assert_int_equal(g->component_nodes[1], 2);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* ---------- the junction table (graph.h), one test per row ---------- */
+
+/* A crossing: two 3-vertex lines through (100, 0), A along x, B along y; or, with b_ends,
+ * B a 2-vertex line ending at (100, 0) (a T); or, with both_end, A ending there too. */
+static int joined(int a_flags, int a_layer, int b_flags, int b_layer, int shape)
+{
+    tline X[] = {{3, {0, 0, 100, 0, 200, 0}, PL_ROAD_FOOTWAY, 0, 0, a_flags, a_layer},
+                 {3, {100, -100, 100, 0, 100, 100}, PL_ROAD_FOOTWAY, 0, 0, b_flags, b_layer}};
+    if (shape >= 1) { /* B ends at A's middle vertex */
+        X[1].n = 2;
+        X[1].xy[0] = 100, X[1].xy[1] = 100, X[1].xy[2] = 100, X[1].xy[3] = 0;
+    }
+    if (shape == 2) { /* A ends there too */
+        X[0].n = 2;
+        X[0].xy[2] = 100, X[0].xy[3] = 0;
+    }
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r = mk_roads(X, 2);
+    pl_graph *g = build(ctx, r, PL_MODE_WALK);
+    int one = g->n_components == 1;
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+    return one;
+}
+
+enum { CROSS = 0, T_END = 1, END_END = 2 };
+#define BR PL_ROAD_BRIDGE
+#define TU PL_ROAD_TUNNEL
+
+/* END - END, any tags, any layers: joined (ways meet at a shared end node). */
+static void test_junction_end_end(void **state)
+{
+    (void)state;
+    assert_true(joined(0, 0, 0, 0, END_END));
+    assert_true(joined(0, 0, BR, 1, END_END));   /* a bridge ends on the ground */
+    assert_true(joined(TU, -1, 0, 0, END_END));  /* a tunnel mouth */
+    assert_true(joined(TU, -1, BR, 1, END_END));
+}
+
+/* END of B on an INTERIOR vertex of street A, same layer: a T-junction. */
+static void test_junction_end_street_same_layer(void **state)
+{
+    (void)state;
+    assert_true(joined(0, 0, 0, 0, T_END));
+    assert_true(joined(0, 1, BR, 1, T_END));
+}
+
+/* END of B on an INTERIOR vertex of street A, other layer: joined (a bridge, tunnel or ramp
+ * ending on a street). */
+static void test_junction_end_street_other_layer(void **state)
+{
+    (void)state;
+    assert_true(joined(0, 0, BR, 1, T_END));
+    assert_true(joined(0, 0, TU, -1, T_END));
+    assert_true(joined(0, 0, 0, 1, T_END));
+}
+
+/* END of B on an INTERIOR vertex of a bridge/tunnel A on B's layer: joined (a tunnel way
+ * ending on another tunnel; a ramp ending on a viaduct of its layer). */
+static void test_junction_end_structure_same_layer(void **state)
+{
+    (void)state;
+    assert_true(joined(TU, -1, TU, -1, T_END));
+    assert_true(joined(TU, -1, 0, -1, T_END));
+    assert_true(joined(BR, 1, 0, 1, T_END));
+}
+
+/* END of B on an INTERIOR vertex of a bridge/tunnel A on another layer: not joined (a street
+ * ending under a bridge or above a tunnel). */
+static void test_junction_end_structure_other_layer(void **state)
+{
+    (void)state;
+    assert_false(joined(BR, 1, 0, 0, T_END));
+    assert_false(joined(TU, -1, 0, 0, T_END));
+    assert_false(joined(TU, -1, TU, -2, T_END));
+}
+
+/* INTERIOR - INTERIOR on one layer: joined, streets, bridges and tunnels alike (the
+ * pedestrian tunnel network: two tunnels at -1 sharing a node). */
+static void test_junction_interior_same_layer(void **state)
+{
+    (void)state;
+    assert_true(joined(0, 0, 0, 0, CROSS));
+    assert_true(joined(TU, -1, TU, -1, CROSS));
+    assert_true(joined(BR, 1, BR, 1, CROSS));
+    assert_true(joined(TU, -1, 0, -1, CROSS));
+    assert_true(joined(BR, 0, 0, 0, CROSS));
+}
+
+/* INTERIOR - INTERIOR on different layers: not joined (a bridge over a street drawn through
+ * one of its vertices). */
+static void test_junction_interior_other_layer(void **state)
+{
+    (void)state;
+    assert_false(joined(BR, 1, 0, 0, CROSS));
+    assert_false(joined(TU, -1, 0, 0, CROSS));
+    assert_false(joined(0, 1, 0, 0, CROSS));
+    assert_false(joined(TU, -1, BR, 1, CROSS));
+}
+
+/* Two junctions stacked at one position (two tunnels crossing at -1 under two streets
+ * crossing at 0, all through the same point) are two nodes, not one. */
+static void test_junction_stacked(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    tline X[] = {{3, {0, 0, 100, 0, 200, 0}, PL_ROAD_FOOTWAY, 0, 0, 0, 0},
+                 {3, {100, -100, 100, 0, 100, 100}, PL_ROAD_FOOTWAY, 0, 0, 0, 0},
+                 {3, {0, -100, 100, 0, 200, 100}, PL_ROAD_FOOTWAY, 0, 0, TU, -1},
+                 {3, {0, 100, 100, 0, 200, -100}, PL_ROAD_FOOTWAY, 0, 0, TU, -1}};
+    pl_roads *r = mk_roads(X, 4);
+    pl_graph *g = build(ctx, r, PL_MODE_WALK);
+    assert_int_equal(g->n_nodes, 10);
+    assert_int_equal(g->n_edges, 8);
+    assert_int_equal(g->n_components, 2);
+    assert_int_equal(g->component_nodes[0], 5);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+/* ---------- roads that carry topology (source/target ids) ---------- */
+
+static void set_ids(pl_roads *r, const int64_t *src, const int64_t *dst)
+{
+    r->node_source = malloc(r->n * sizeof *r->node_source);
+    r->node_target = malloc(r->n * sizeof *r->node_target);
+    memcpy(r->node_source, src, r->n * sizeof *src);
+    memcpy(r->node_target, dst, r->n * sizeof *dst);
+}
+
+/* Ends join exactly where ids are equal: never by position (ends at one place with other
+ * ids stay apart, ends 50 m apart with one id join), never at interior vertices. */
+static void test_topology_ids(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    /* A crossing of two streets at a shared interior vertex, and C from A's end. */
+    tline X[] = {{3, {0, 0, 100, 0, 200, 0}, R_RES, 0, 0, 0, 0},
+                 {3, {100, -100, 100, 0, 100, 100}, R_RES, 0, 0, 0, 0},
+                 {2, {200, 0, 300, 0}, R_RES, 0, 0, 0, 0},
+                 {2, {350, 0, 400, 0}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(X, 4);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR); /* by positions: A, B, C one piece, D alone */
+    assert_int_equal(g->n_components, 2);
+    pl_graph_free(g);
+    /* C starts where A ends but has another id; D starts 50 m from C's end with its id. */
+    const int64_t src[] = {1, 3, 5, 7}, dst[] = {2, 4, 6, 6};
+    set_ids(r, src, dst);
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 7);
+    assert_int_equal(g->n_edges, 4);
+    assert_int_equal(g->n_components, 3); /* A; B; C + D */
+    pl_graph_free(g);
+    /* A's end takes C's start id: now they join (id 2 at both). */
+    r->node_source[2] = 2;
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 6);
+    assert_int_equal(g->n_components, 2);
+    pl_graph_free(g);
+    /* A loop: one id at both ends, one node. */
+    r->node_source[1] = 4;
+    g = build(ctx, r, PL_MODE_CAR);
+    assert_int_equal(g->n_nodes, 5);
     pl_graph_free(g);
     pl_roads_free(r);
     pl_ctx_free(ctx);
@@ -592,6 +767,21 @@ static void test_cache(void **state)
     o.mode = PL_MODE_WALK;
     pl_graph *g4 = pl_graph_build(ctx, r, &o, &err);
     assert_int_equal(g4->from_cache, 0);
+    /* Topology ids make another key (joined by ids, not positions), and so do other ids. */
+    const int64_t src[] = {1, 3}, dst[] = {2, 4};
+    set_ids(r, src, dst);
+    pl_graph *g5 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g5->from_cache, 0);
+    assert_int_equal(g5->n_components, 2);
+    pl_graph *g6 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g6->from_cache, 1);
+    r->node_target[1] = 2;
+    pl_graph *g7 = pl_graph_build(ctx, r, &o, &err);
+    assert_int_equal(g7->from_cache, 0);
+    assert_int_equal(g7->n_components, 1);
+    pl_graph_free(g5);
+    pl_graph_free(g6);
+    pl_graph_free(g7);
     pl_graph_free(g1);
     pl_graph_free(g2);
     pl_graph_free(g3);
@@ -984,6 +1174,27 @@ static void test_threads_same_graph(void **state)
                 pl_graph_free(g1);
                 pl_graph_free(g2);
             }
+    /* With topology ids (a small pool, so that ends share them) the same. */
+    r->node_source = malloc(NL * sizeof *r->node_source);
+    r->node_target = malloc(NL * sizeof *r->node_target);
+    for (int i = 0; i < NL; i++) {
+        r->node_source[i] = (int64_t)(lcg(&seed) % 3000) - 1000;
+        r->node_target[i] = (int64_t)(lcg(&seed) % 3000) - 1000;
+    }
+    for (int mode = 0; mode < 3; mode++) {
+        pl_graph_opts o;
+        pl_graph_opts_default(&o);
+        o.mode = (pl_mode)mode;
+        pl_error err = {0};
+        setenv("PLATSA_THREADS", "1", 1);
+        pl_graph *g1 = pl_graph_build(ctx, r, &o, &err);
+        setenv("PLATSA_THREADS", "2", 1);
+        pl_graph *g2 = pl_graph_build(ctx, r, &o, &err);
+        assert_true(g1->n_edges > 1000);
+        assert_graphs_equal(g1, g2);
+        pl_graph_free(g1);
+        pl_graph_free(g2);
+    }
     if (saved)
         setenv("PLATSA_THREADS", saved, 1);
     else
@@ -1024,6 +1235,15 @@ int main(void)
         cmocka_unit_test(test_tunnel_not_snapped),
         cmocka_unit_test(test_attachable_by_mode),
         cmocka_unit_test(test_junction_rules),
+        cmocka_unit_test(test_junction_end_end),
+        cmocka_unit_test(test_junction_end_street_same_layer),
+        cmocka_unit_test(test_junction_end_street_other_layer),
+        cmocka_unit_test(test_junction_end_structure_same_layer),
+        cmocka_unit_test(test_junction_end_structure_other_layer),
+        cmocka_unit_test(test_junction_interior_same_layer),
+        cmocka_unit_test(test_junction_interior_other_layer),
+        cmocka_unit_test(test_junction_stacked),
+        cmocka_unit_test(test_topology_ids),
         cmocka_unit_test(test_modes),
         cmocka_unit_test(test_island_unreachable),
         cmocka_unit_test(test_same_edge_k_and_ties),

@@ -138,6 +138,48 @@ static void test_warm_equals_cold(void **state)
     pl_ctx_free(c2);
 }
 
+/* Roads with topology ids: the ids come back from the network cache (has_roads = 2), the warm
+ * graph equals the cold one, and a scenario-style rebuild from the cached roads joins by ids. */
+static void test_warm_topology_ids(void **state)
+{
+    (void)state;
+    char text[8192];
+    FILE *in = fopen(PLATSA_SOURCE_DIR "/tests/data/topology/roads.geojson", "r");
+    assert_non_null(in);
+    size_t n = fread(text, 1, sizeof text - 1, in);
+    fclose(in);
+    text[n] = '\0';
+    FILE *out = fopen(roads_path, "w");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+    remove(cache_path);
+    pl_ctx *c1 = quiet_ctx(), *c2 = quiet_ctx();
+    pl_roads *r1, *r2;
+    pl_graph *g1, *g2;
+    pl_network_stats s1, s2;
+    load(c1, PL_MODE_WALK, &r1, &g1, &s1);
+    load(c2, PL_MODE_WALK, &r2, &g2, &s2);
+    assert_int_equal(s1.from_cache, 0);
+    assert_int_equal(s2.from_cache, 1);
+    assert_non_null(r2->node_source);
+    assert_same_roads(r1, r2);
+    assert_same_graph(g1, g2);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_WALK;
+    pl_error err = {0};
+    pl_graph *g3 = pl_graph_build(c2, r2, &go, &err);
+    assert_same_graph(g1, g3);
+    pl_graph_free(g1);
+    pl_graph_free(g2);
+    pl_graph_free(g3);
+    pl_roads_free(r1);
+    pl_roads_free(r2);
+    pl_ctx_free(c1);
+    pl_ctx_free(c2);
+}
+
 /* Any change of the file (here: one coordinate, same size, same modification time) or of
  * the mode misses the cache and rebuilds from the file. */
 static void test_changes_miss(void **state)
@@ -408,6 +450,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warm_equals_cold),
+        cmocka_unit_test(test_warm_topology_ids),
         cmocka_unit_test(test_changes_miss),
         cmocka_unit_test(test_damaged_cache),
         cmocka_unit_test(test_no_file_no_key),

@@ -133,6 +133,188 @@ static void test_loader_tags(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ---------- roads that carry topology (source/target) ---------- */
+
+#define TFEAT(id, src, dst, coords)                                                                               \
+    "{\"type\":\"Feature\",\"properties\":{\"osmid\":" #id ",\"highway\":\"footway\",\"source\":" src              \
+    ",\"target\":" dst "},\"geometry\":{\"type\":\"LineString\",\"coordinates\":" coords "}}"
+
+static const char *topo_file(const char *dir, const char *name, const char *features)
+{
+    char json[4096];
+    snprintf(json, sizeof json, "{\"type\":\"FeatureCollection\",\"features\":[%s]}", features);
+    return write_text_file(dir, name, json);
+}
+
+/* source/target read as ids (from GeoJSON through OGR and from a GeoPackage through the batch
+ * reader); a zero-length line with source == target skipped and counted, one with two ids
+ * kept as a connector; the graph joins by ids only. */
+static void test_topology_fields(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    const char *dir = scratch_dir("roads_topology");
+    /* 1 and 2 cross at a shared vertex (not joined: other ids); 3 starts 20 m from 2's end with
+     * 2's target id (joined); 4 is a zero loop; 5 a zero connector from 3's end to 6. */
+    const char *path = topo_file(dir, "topo.geojson",
+        TFEAT(1, "10", "11", "[[18.000,59.30],[18.001,59.30],[18.002,59.30]]") ","
+        TFEAT(2, "12", "13", "[[18.001,59.299],[18.001,59.30],[18.001,59.301]]") ","
+        TFEAT(3, "13", "14", "[[18.0013,59.301],[18.003,59.301]]") ","
+        TFEAT(4, "14", "14", "[[18.003,59.301],[18.003,59.301]]") ","
+        TFEAT(5, "14", "15", "[[18.003,59.301],[18.003,59.301]]") ","
+        TFEAT(6, "15", "16", "[[18.003,59.301],[18.004,59.302]]"));
+    char gpkg[1024];
+    snprintf(gpkg, sizeof gpkg, "%s/topo.gpkg", dir);
+    assert_int_equal(run_cmd("ogr2ogr -f GPKG '%s' '%s' -nln roads >/dev/null 2>&1", gpkg, path), 0);
+    pl_load_opts o;
+    memset(&o, 0, sizeof o);
+    pl_error err = {0};
+    pl_roads *r[2];
+    for (int k = 0; k < 2; k++) {
+        r[k] = pl_roads_load(ctx, k ? gpkg : path, &o, &err);
+        assert_non_null(r[k]);
+        assert_int_equal(r[k]->n, 5);
+        assert_non_null(r[k]->node_source);
+        assert_int_equal(r[k]->node_source[2], 13);
+        assert_int_equal(r[k]->node_target[2], 14);
+        assert_int_equal(r[k]->id[3], 5);
+        assert_int_equal(r[k]->first_vertex[4] - r[k]->first_vertex[3], 2); /* the connector */
+        assert_int_equal(pl_warn_count(ctx, "roads-topology-zero-loop"), k + 1);
+    }
+    free(r[1]->source);
+    r[1]->source = strdup(r[0]->source);
+    assert_same_roads(r[0], r[1]);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_WALK;
+    pl_graph *g = pl_graph_build(ctx, r[0], &go, &err);
+    assert_int_equal(g->n_nodes, 7);        /* ids 10..16 */
+    assert_int_equal(g->n_components, 2);   /* 1 alone; 2, 3, 5, 6 */
+    assert_int_equal(g->component_nodes[0], 5);
+    pl_graph_free(g);
+    pl_roads_free(r[0]);
+    pl_roads_free(r[1]);
+
+    /* --source-field/--target-field: text fields taken when named (auto-detection wants integers). */
+    const char *txt = topo_file(dir, "text.geojson",
+        TFEAT(1, "\"a\"", "\"2\"", "[[18.000,59.30],[18.001,59.30]]"));
+    pl_roads *t = pl_roads_load(ctx, txt, &o, &err);
+    assert_non_null(t);
+    assert_null(t->node_source);
+    pl_roads_free(t);
+    o.source_field = "source";
+    o.target_field = "target";
+    assert_null(pl_roads_load(ctx, txt, &o, &err));
+    assert_int_equal(err.code, PL_EINPUT);
+    assert_non_null(strstr(err.msg, "feature 0: source is not an integer"));
+    o.target_field = NULL;
+    assert_null(pl_roads_load(ctx, txt, &o, &err));
+    assert_non_null(strstr(err.msg, "--source-field and --target-field go together"));
+    memset(&o, 0, sizeof o);
+
+    /* A line without a target id: refused, naming the feature. */
+    const char *bad = topo_file(dir, "null.geojson",
+        TFEAT(1, "1", "2", "[[18.000,59.30],[18.001,59.30]]") ","
+        TFEAT(2, "2", "null", "[[18.001,59.30],[18.002,59.30]]"));
+    snprintf(gpkg, sizeof gpkg, "%s/null.gpkg", dir);
+    assert_int_equal(run_cmd("ogr2ogr -f GPKG '%s' '%s' -nln roads >/dev/null 2>&1", gpkg, bad), 0);
+    for (int k = 0; k < 2; k++) {
+        memset(&err, 0, sizeof err);
+        assert_null(pl_roads_load(ctx, k ? gpkg : bad, &o, &err));
+        assert_int_equal(err.code, PL_EINPUT);
+        assert_non_null(strstr(err.msg, k ? "feature 2: target is empty" : "feature 1: target is empty"));
+    }
+    /* A feature of two lines: one source and target cannot name the ends of both. */
+    const char *multi = topo_file(dir, "multi.geojson",
+        "{\"type\":\"Feature\",\"properties\":{\"source\":1,\"target\":2},\"geometry\":{\"type\":"
+        "\"MultiLineString\",\"coordinates\":[[[18.1,59.3],[18.11,59.3]],[[18.2,59.3],[18.21,59.3]]]}}");
+    assert_null(pl_roads_load(ctx, multi, &o, &err));
+    assert_non_null(strstr(err.msg, "feature 0: 2 lines in one feature"));
+    pl_ctx_free(ctx);
+}
+
+/* A place exactly at node v. */
+static pl_snap at_node(uint32_t v)
+{
+    pl_snap s;
+    memset(&s, 0, sizeof s);
+    s.node_a = s.node_b = v;
+    s.to_a = s.to_b = s.from_a = s.from_b = 1;
+    s.edge = s.road = UINT32_MAX;
+    s.status = PL_SNAP_OK;
+    return s;
+}
+
+static uint32_t node_at(const pl_graph *g, double x, double y)
+{
+    for (uint32_t v = 0; v < g->n_nodes; v++)
+        if (fabs(g->node_x[v] - x) < 0.01 && fabs(g->node_y[v] - y) < 0.01)
+            return v;
+    return UINT32_MAX;
+}
+
+/* The topology fixture (tests/data/topology, also routed by pgRouting in make test-pgrouting):
+ * OSM-like ways with a pedestrian tunnel network (two tunnels sharing an interior node at
+ * layer -1, a street through the same position at layer 0) and a bridge over a street drawn
+ * through a vertex of each; and the same ways split at their shared nodes with source/target.
+ * Joined by position with the junction table, the ways give the same node-to-node walking
+ * distances as the split lines joined by their ids (before the table, the tunnels did not
+ * join: 100-800 m detours). */
+static void test_topology_fixture(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_load_opts o;
+    memset(&o, 0, sizeof o);
+    pl_error err = {0};
+    pl_roads *ids = pl_roads_load(ctx, PLATSA_SOURCE_DIR "/tests/data/topology/roads.geojson", &o, &err);
+    pl_roads *pos = pl_roads_load(ctx, PLATSA_SOURCE_DIR "/tests/data/topology/ways.geojson", &o, &err);
+    assert_non_null(ids);
+    assert_non_null(pos);
+    assert_non_null(ids->node_source);
+    assert_null(pos->node_source);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_WALK;
+    pl_graph *gi = pl_graph_build(ctx, ids, &go, &err), *gp = pl_graph_build(ctx, pos, &go, &err);
+    assert_int_equal(gi->n_nodes, 13);
+    assert_int_equal(gp->n_nodes, gi->n_nodes);
+    assert_int_equal(gp->n_edges, gi->n_edges);
+    assert_int_equal(gi->n_components, 1);
+    assert_int_equal(gp->n_components, 1);
+    uint32_t n = gi->n_nodes;
+    pl_snap *to_i = calloc(n, sizeof *to_i), *to_p = calloc(n, sizeof *to_p);
+    for (uint32_t v = 0; v < n; v++) {
+        uint32_t w = node_at(gp, gi->node_x[v], gi->node_y[v]);
+        assert_true(w != UINT32_MAX);
+        to_i[v] = at_node(v);
+        to_p[v] = at_node(w);
+    }
+    pl_label *li = calloc(n, sizeof *li), *lp = calloc(n, sizeof *lp);
+    for (uint32_t v = 0; v < n; v++) {
+        assert_int_equal(pl_graph_one_to_many(ctx, gi, &to_i[v], to_i, n, PL_METRIC_DISTANCE, li, &err), PL_OK);
+        assert_int_equal(pl_graph_one_to_many(ctx, gp, &to_p[v], to_p, n, PL_METRIC_DISTANCE, lp, &err), PL_OK);
+        for (uint32_t w = 0; w < n; w++)
+            assert_true(fabs(li[w].dist_m - lp[w].dist_m) < 1e-3);
+    }
+    /* From the street end of tunnel T1 (node 3, at 674200,6580000) to the foot of the steps
+     * (node 11): through the tunnel junction, 2 x 141.4 m. */
+    uint32_t a = node_at(gi, 674200, 6580000), b = node_at(gi, 674400, 6580000);
+    assert_int_equal(pl_graph_one_to_many(ctx, gi, &to_i[a], &to_i[b], 1, PL_METRIC_DISTANCE, li, &err), PL_OK);
+    assert_true(fabs(li[0].dist_m - 400 * sqrt(0.5)) < 1e-3);
+    free(to_i);
+    free(to_p);
+    free(li);
+    free(lp);
+    pl_graph_free(gi);
+    pl_graph_free(gp);
+    pl_roads_free(ids);
+    pl_roads_free(pos);
+    pl_ctx_free(ctx);
+}
+
 /* ---------- real data: Stockholm drive network (OSMnx) ---------- */
 
 typedef struct ref_graph {
@@ -255,6 +437,20 @@ static void test_stockholm_drive_network(void **state)
     pl_graph_opts_default(&go);
     pl_graph *g = pl_graph_build(ctx, r, &go, &err);
     assert_non_null(g);
+    /* Joined by OSMnx's u and v (auto-detected), the graph is the one joined by position:
+     * OSMnx's edges meet exactly at its nodes. */
+    assert_non_null(r->node_source);
+    int64_t *keep_s = r->node_source, *keep_t = r->node_target;
+    r->node_source = r->node_target = NULL;
+    pl_graph *gp = pl_graph_build(ctx, r, &go, &err);
+    r->node_source = keep_s;
+    r->node_target = keep_t;
+    assert_int_equal(gp->n_nodes, g->n_nodes);
+    assert_int_equal(gp->n_edges, g->n_edges);
+    assert_memory_equal(gp->edge_a, g->edge_a, g->n_edges * sizeof *g->edge_a);
+    assert_memory_equal(gp->edge_b, g->edge_b, g->n_edges * sizeof *g->edge_b);
+    assert_memory_equal(gp->node_x, g->node_x, g->n_nodes * sizeof *g->node_x);
+    pl_graph_free(gp);
     ref_graph R;
     ref_load(&R, dir);
     fprintf(stderr, "stockholm car graph: %u nodes, %u edges, %u arcs, %u components (largest %u); "
@@ -510,6 +706,8 @@ int main(void)
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loader_tags),
+        cmocka_unit_test(test_topology_fields),
+        cmocka_unit_test(test_topology_fixture),
         cmocka_unit_test(test_stockholm_drive_network),
         cmocka_unit_test(test_nvdb_homogenised_profile),
         cmocka_unit_test(test_nvdb_dk_profile),

@@ -115,6 +115,23 @@ static void make_inputs(void)
     geojson("roads.geojson", CRS3006,
             "{\"type\":\"Feature\",\"properties\":{\"id\":1,\"highway\":\"tertiary\",\"maxspeed\":\"50\"},"
             "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],[510000,6500000]]}}");
+    /* Roads with topology ids (source/target): one without a target id; a zero-length loop; a
+     * feature of two lines. */
+    geojson("roads_topo_null.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"source\":1,\"target\":2},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"source\":2,\"target\":null},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[505000,6500000],[510000,6500000]]}}");
+    geojson("roads_topo_loop.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"maxspeed\":\"50\",\"source\":1,"
+            "\"target\":2},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[500000,6500000],[505000,6500000],"
+            "[510000,6500000]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"source\":2,\"target\":2},"
+            "\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[510000,6500000],[510000,6500000]]}}");
+    geojson("roads_topo_multi.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"source\":1,\"target\":2},"
+            "\"geometry\":{\"type\":\"MultiLineString\",\"coordinates\":[[[500000,6500000],[505000,6500000]],"
+            "[[505000,6500000],[510000,6500000]]]}}");
     /* A second road running off to 1e300 m. */
     geojson("roads_huge.geojson", CRS3006,
             "{\"type\":\"Feature\",\"properties\":{\"highway\":\"tertiary\",\"maxspeed\":\"50\"},"
@@ -463,6 +480,23 @@ static void test_road_with_huge_coordinate_skipped(void **state)
     expect_accepted(r, "roads_huge.gpkg", "roads_huge.geojson:roads_huge: feature 1 has coordinates that are not "
                                           "numbers, are huge or cannot be transformed to EPSG:3006; skipped");
     assert_string_equal(cell_value("roads_huge.gpkg", "grocery_full_km", "c0"), "2.11");
+}
+
+/* Roads that carry topology (source/target): a line without ids or a feature of several lines
+ * is refused naming the feature; a zero-length line from an id to itself is skipped, counted. */
+static void test_road_topology_ids(void **state)
+{
+    (void)state;
+    run_spec r = {.roads = "roads_topo_null.geojson"};
+    expect_refused(&r, 1, "roads_topo_null.geojson:roads_topo_null: feature 1: target is empty; every line needs "
+                          "integer source and target ids of its ends (or remove both fields to join lines by position)");
+    run_spec m = {.roads = "roads_topo_multi.geojson"};
+    expect_refused(&m, 1, "roads_topo_multi.geojson:roads_topo_multi: feature 0: 2 lines in one feature with one "
+                          "source and target; split it into single lines, each with the ids of its ends");
+    run_spec l = {.roads = "roads_topo_loop.geojson"};
+    expect_accepted(l, "roads_topo_loop.gpkg", "roads_topo_loop.geojson:roads_topo_loop: feature 1: source and "
+                                               "target are both 2 and the line has no length; skipped");
+    assert_string_equal(cell_value("roads_topo_loop.gpkg", "grocery_full_km", "c0"), "2.11");
 }
 
 static void test_wrong_geometry_type(void **state)
@@ -939,6 +973,7 @@ int main(void)
         cmocka_unit_test(test_nan_and_huge_coordinates_skipped),
         cmocka_unit_test(test_grid_table_coordinate_typo),
         cmocka_unit_test(test_road_with_huge_coordinate_skipped),
+        cmocka_unit_test(test_road_topology_ids),
         cmocka_unit_test(test_wrong_geometry_type),
         cmocka_unit_test(test_mixed_polygons_and_points_population),
         cmocka_unit_test(test_missing_field),

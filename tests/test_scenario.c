@@ -556,11 +556,90 @@ static void test_cli(void **state)
     assert_int_equal(run_cmd("grep -q \"no service with id '999'\" %s/err.txt", dir), 0);
 }
 
+/* A closed road on a network with topology ids: the rest keeps its ids (the scenario's graph
+ * is joined by them too); added lines without ids keep none (scenario_write refuses that mix). */
+static void test_scenario_roads_keep_ids(void **state)
+{
+    (void)state;
+    pl_roads *r = calloc(1, sizeof *r);
+    r->n = 3;
+    r->first_vertex = calloc(4, sizeof *r->first_vertex);
+    r->vx = calloc(6, sizeof *r->vx);
+    r->vy = calloc(6, sizeof *r->vy);
+    r->id = calloc(3, sizeof *r->id);
+    r->road_class = calloc(3, 1);
+    r->speed_kmh = calloc(3, sizeof *r->speed_kmh);
+    r->oneway = calloc(3, 1);
+    r->flags = calloc(3, 1);
+    r->layer = calloc(3, 1);
+    r->node_source = calloc(3, sizeof *r->node_source);
+    r->node_target = calloc(3, sizeof *r->node_target);
+    r->source = strdup("t");
+    for (int i = 0; i < 3; i++) {
+        r->first_vertex[i + 1] = (size_t)(2 * i + 2);
+        r->vx[2 * i + 1] = 100;
+        r->id[i] = 10 + i;
+        r->node_source[i] = 100 + i;
+        r->node_target[i] = 200 + i;
+    }
+    int64_t closed = 11;
+    size_t removed = 0;
+    pl_roads *o = pl_scenario_roads(r, &closed, 1, NULL, &removed);
+    assert_int_equal(removed, 1);
+    assert_int_equal(o->n, 2);
+    assert_non_null(o->node_source);
+    assert_true(o->node_source[1] == 102 && o->node_target[1] == 202);
+    pl_roads_free(o);
+    pl_roads *plain = calloc(1, sizeof *plain);
+    *plain = *r;
+    plain->node_source = plain->node_target = NULL;
+    o = pl_scenario_roads(r, NULL, 0, plain, NULL);
+    assert_null(o->node_source);
+    assert_int_equal(o->n, 6);
+    pl_roads_free(o);
+    free(plain);
+    pl_roads_free(r);
+}
+
+/* A scenario adding roads without topology ids to a network with them: refused (one network,
+ * one joining rule). */
+static void test_scenario_add_roads_mixed_topology(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("scenario_topology");
+    const char *crs = "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+                      "\"urn:ogc:def:crs:EPSG::3006\"}},\"features\":[";
+    char text[2048], path[1024];
+    snprintf(text, sizeof text, "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"c1\",\"pop\":10},\"geometry\":"
+             "{\"type\":\"Point\",\"coordinates\":[674000,6580010]}}]}", crs);
+    write_text_file(dir, "pop.geojson", text);
+    snprintf(text, sizeof text, "%s{\"type\":\"Feature\",\"properties\":{\"id\":\"s1\",\"type\":\"supermarket\"},"
+             "\"geometry\":{\"type\":\"Point\",\"coordinates\":[674500,6580010]}}]}", crs);
+    write_text_file(dir, "svc.geojson", text);
+    snprintf(text, sizeof text, "%s{\"type\":\"Feature\",\"properties\":{\"kommunkod\":\"0180\",\"kommunnamn\":"
+             "\"Test\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[673000,6579000],[676000,6579000],"
+             "[676000,6582000],[673000,6582000],[673000,6579000]]]}}]}", crs);
+    write_text_file(dir, "mun.geojson", text);
+    snprintf(text, sizeof text,
+             "[baseline]\nmunicipalities = mun.geojson\npopulation = pop.geojson\nservices = svc.geojson\n"
+             "roads = %s/tests/data/topology/roads.geojson\ntypes = grocery\nmode = walk\n"
+             "[scenario Ny väg]\nadd_roads = %s/tests/data/topology/ways.geojson\n",
+             PLATSA_SOURCE_DIR, PLATSA_SOURCE_DIR);
+    snprintf(path, sizeof path, "%s", write_text_file(dir, "t.ini", text));
+    assert_int_equal(run_cmd("%s -q scenario %s -o %s/out.gpkg 2> %s/err.txt", platsa_bin(), path, dir, dir), 1);
+    assert_int_equal(run_cmd("grep -qx \"platsa scenario: ways.geojson:ways: has no topology ids (source/target) and "
+                             "the network roads.geojson:roads has them; give the added roads ids of the network's "
+                             "nodes, or use neither\" %s/err.txt", dir), 0);
+    assert_false(file_exists("build/test-tmp/scenario_topology/out.gpkg"));
+}
+
 int main(void)
 {
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parser),
+        cmocka_unit_test(test_scenario_roads_keep_ids),
+        cmocka_unit_test(test_scenario_add_roads_mixed_topology),
         cmocka_unit_test(test_incremental_sodermalm),
         cmocka_unit_test(test_incremental_monaco),
         cmocka_unit_test(test_group_merge),

@@ -74,5 +74,10 @@ void assert_same_roads(const pl_roads *a, const pl_roads *b)
     assert_memory_equal(a->oneway, b->oneway, a->n);
     assert_memory_equal(a->flags, b->flags, a->n);
     assert_memory_equal(a->layer, b->layer, a->n);
+    assert_int_equal(a->node_source != NULL, b->node_source != NULL);
+    if (a->node_source) {
+        assert_memory_equal(a->node_source, b->node_source, a->n * sizeof *a->node_source);
+        assert_memory_equal(a->node_target, b->node_target, a->n * sizeof *a->node_target);
+    }
     assert_string_equal(a->source, b->source);
 }
