@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../analyses/report.h"
+#include "../gis/commit.h"
 #include "../gis/gpkg_writer.h"
 #include "commands.h"
 
@@ -13,6 +14,7 @@ static void on_signal(int sig)
 {
     pl_report_cleanup_all();
     pl_gpkg_cleanup_all();
+    pl_commit_cleanup_all();
     signal(sig, SIG_DFL);
     raise(sig);
 }

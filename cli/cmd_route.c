@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../gis/commit.h"
 #include "../gis/graph.h"
 #include "../gis/options.h"
 #include "../layers/layers.h"
@@ -100,11 +101,8 @@ static pl_snap node_place(uint32_t v)
     return s;
 }
 
-static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
+static void dump_graph(const pl_graph *g, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
     fprintf(f, "id,source,target,length,reverse_length,time,reverse_time\n");
     for (uint32_t e = 0; e < g->n_edges; e++) {
         int fw = g->edge_dir[e] & 1, bw = (g->edge_dir[e] & 2) != 0;
@@ -113,14 +111,10 @@ static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
                 fw ? g->edge_len_m[e] : -1.0, bw ? g->edge_len_m[e] : -1.0, fw ? g->edge_time_s[e] : -1.0,
                 bw ? g->edge_time_s[e] : -1.0);
     }
-    return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
 }
 
-static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pairs, pl_error *err)
+static void dump_pairs(pl_ctx *ctx, const pl_graph *g, FILE *f, int n_pairs, pl_error *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
     fprintf(f, "source,target,length_m,time_s\n");
     /* Sources and targets drawn (seeded) from the largest component. */
     uint32_t *main_nodes = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *main_nodes), nm = 0;
@@ -152,7 +146,42 @@ static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const char *path, int n_pa
     free(tv);
     free(ld);
     free(lt);
-    return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
+}
+
+/* --dump-graph and --dump-pairs: both complete in temporaries, then renamed into place
+ * together (an existing dump is replaced; an input never). */
+static int write_dumps(pl_ctx *ctx, const pl_graph *g, const route_opts *o, pl_error *err)
+{
+    pl_commit *set = pl_commit_new();
+    int rc = PL_OK;
+    FILE *f = o->dump_graph ? pl_commit_temp_open(set, o->dump_graph, err) : NULL;
+    if (o->dump_graph && !f)
+        rc = err->code;
+    if (f)
+        dump_graph(g, f);
+    f = rc == PL_OK && o->dump_pairs ? pl_commit_temp_open(set, o->dump_pairs, err) : NULL;
+    if (rc == PL_OK && o->dump_pairs && !f)
+        rc = err->code;
+    if (f)
+        dump_pairs(ctx, g, f, o->pairs, err);
+    if (rc == PL_OK)
+        rc = pl_commit_run(set, err);
+    pl_commit_free(set);
+    return rc;
+}
+
+/* The dump paths, checked before the graph is built. */
+static int check_dumps(const route_opts *o, pl_error *err)
+{
+    const char *inputs[] = {o->roads, o->cache, NULL};
+    const char *dumps[] = {o->dump_graph, o->dump_pairs};
+    for (int i = 0; i < 2; i++)
+        if (dumps[i] && pl_commit_check_path(dumps[i], 1, inputs, "give a .csv file name", err) != PL_OK)
+            return err->code;
+    if (o->dump_graph && o->dump_pairs && strcmp(o->dump_graph, o->dump_pairs) == 0)
+        return pl_error_set(err, PL_EINPUT, "--dump-graph and --dump-pairs are both '%s'; give two file names",
+                            o->dump_graph);
+    return PL_OK;
 }
 
 static void print_snap(const char *what, double x, double y, const pl_snap *s, const pl_roads *r)
@@ -197,6 +226,10 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     go.node_intersections = !o.no_intersections;
     go.ferry_speed_kmh = o.ferry_speed;
     go.cache_path = o.cache;
+    if (check_dumps(&o, &err) != PL_OK) {
+        pl_options_free(route_options, &o);
+        return cli_fail(argv[0], &err);
+    }
 
     pl_load_opts lo;
     memset(&lo, 0, sizeof lo);
@@ -229,10 +262,8 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     if (g->from_cache)
         printf("cache:       read from %s\n", o.cache);
     rc = PL_OK;
-    if (o.dump_graph)
-        rc = dump_graph(g, o.dump_graph, &err);
-    if (rc == PL_OK && o.dump_pairs)
-        rc = dump_pairs(ctx, g, o.dump_pairs, o.pairs, &err);
+    if (o.dump_graph || o.dump_pairs)
+        rc = write_dumps(ctx, g, &o, &err);
     if (rc == PL_OK && o.from.n == 2) {
         double x[2] = {o.from.v[0], o.to.v[0]}, y[2] = {o.from.v[1], o.to.v[1]};
         if (o.lonlat)

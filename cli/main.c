@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../gis/commit.h"
 #include "../gis/hugepages.h"
 #include "../gis/gpkg_writer.h"
 
@@ -40,6 +41,7 @@ int cli_fail(const char *cmd, const pl_error *err)
 static void on_signal(int sig)
 {
     pl_gpkg_cleanup_all();
+    pl_commit_cleanup_all();
     signal(sig, SIG_DFL);
     raise(sig);
 }

@@ -635,6 +635,35 @@ static void test_output_folder_not_writable(void **state)
     umount(ro);
 }
 
+/* A CSV twin's path is a folder (issue #18): refused before any work with exit 1, the fix
+ * named, the old GeoPackage byte-identical, the folder and its file untouched, no temporary
+ * left. (Before: the GeoPackage was renamed into place, then the twin's rename failed: exit 2
+ * and the old output lost.) The bad services file shows that the check comes first. */
+static void test_csv_twin_path_is_a_folder(void **state)
+{
+    (void)state;
+    char twin_dir[1200], out[1400], want[4096];
+    snprintf(twin_dir, sizeof twin_dir, "%s/twin", root);
+    assert_int_equal(run_cmd("rm -rf %s && mkdir -p %s/out_access_municipalities_table.csv && "
+                             "echo mine > %s/out_access_municipalities_table.csv/notes.txt && "
+                             "cp %s/out.gpkg %s/out.gpkg", twin_dir, twin_dir, twin_dir, ref_dir, twin_dir), 0);
+    snprintf(out, sizeof out, "%s/out.gpkg --overwrite", twin_dir);
+    snprintf(want, sizeof want, "platsa access: %s/out_access_municipalities_table.csv: is a folder; move that folder "
+             "away or choose another output name (the CSV twins are named after it)\n", twin_dir);
+    static const char *const svc[] = {"services.geojson", "services_latin1.csv"};
+    for (int k = 0; k < 2; k++) {
+        run_spec r = {.output = out, .extra = "--csv", .svc = svc[k]};
+        int rc = run_access(&r, 1);
+        if (strcmp(last_stderr, want) != 0)
+            fail_msg("stderr:\n%s\nwanted:\n%s", last_stderr, want);
+        assert_int_equal(rc, 1);
+        assert_int_equal(run_cmd("cmp -s %s/out.gpkg %s/out.gpkg", twin_dir, ref_dir), 0);
+        assert_int_equal(run_cmd("test \"$(ls -A %s | tr '\\n' ' ')\" = 'out.gpkg out_access_municipalities_table.csv ' "
+                                 "&& test \"$(cat %s/out_access_municipalities_table.csv/notes.txt)\" = mine",
+                                 twin_dir, twin_dir), 0);
+    }
+}
+
 /* Disk full: exit 2 (an I/O failure on our side, not bad input), the cause and the fix named,
  * no partial output, the existing output untouched. */
 static void check_disk_full_message(const char *out, const char *hint_start, const char *hint_end)
@@ -845,6 +874,7 @@ int main(void)
         cmocka_unit_test(test_bad_service_types_file),
         cmocka_unit_test(test_bad_option_values),
         cmocka_unit_test(test_existing_output_needs_overwrite),
+        cmocka_unit_test(test_csv_twin_path_is_a_folder),
         cmocka_unit_test(test_output_is_an_input),
         cmocka_unit_test(test_output_folder_not_writable),
         cmocka_unit_test(test_disk_full_file_size_limit),
