@@ -5,6 +5,7 @@
 
 #include "../analyses/report.h"
 #include "../gis/commit.h"
+#include "../gis/map_render.h"
 #include "../gis/gpkg_writer.h"
 #include "commands.h"
 
@@ -40,6 +41,7 @@ int cmd_report(pl_ctx *ctx, int argc, char **argv)
         signal(SIGHUP, on_signal);
         o.input = pos[0];
         rc = pl_report_run(ctx, &o, &err);
+        pl_map_render_shutdown();  /* cairo and fontconfig caches: nothing for LeakSanitizer to report */
     }
     pl_options_free(pl_report_options, &o);
     return rc == PL_OK ? PL_OK : cli_fail(argv[0], &err);
