@@ -664,6 +664,44 @@ static void test_csv_twin_path_is_a_folder(void **state)
     }
 }
 
+/* route --dump-graph/--dump-pairs: checked before the graph is built (a folder, the roads
+ * input), written to temporaries and renamed into place together. */
+static void test_route_dump_paths(void **state)
+{
+    (void)state;
+    char d[1200], errp[1400];
+    snprintf(d, sizeof d, "%s/dumps", root);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    assert_int_equal(run_cmd("rm -rf %s && mkdir -p %s/pairs.csv && echo old > %s/edges.csv", d, d, d), 0);
+    const char *roads = in_path("roads.geojson");
+    char roads_copy[1400];
+    snprintf(roads_copy, sizeof roads_copy, "%s", roads);
+    int rc = run_cmd("%s -q route --roads %s --dump-graph %s/edges.csv --dump-pairs %s/pairs.csv > /dev/null 2> %s",
+                     platsa_bin(), roads_copy, d, d, errp);
+    char *msg = read_text(errp), want[4096];
+    snprintf(want, sizeof want, "platsa route: %s/pairs.csv: is a folder; give a .csv file name\n", d);
+    assert_string_equal(msg, want);
+    free(msg);
+    assert_int_equal(rc, 1);
+    assert_int_equal(run_cmd("test \"$(cat %s/edges.csv)\" = old && test \"$(ls -A %s | tr '\\n' ' ')\" = "
+                             "'edges.csv pairs.csv '", d, d), 0);
+    assert_int_equal(run_cmd("cp %s %s/roads-before", roads_copy, root), 0);
+    rc = run_cmd("%s -q route --roads %s --dump-graph %s > /dev/null 2> %s", platsa_bin(), roads_copy, roads_copy,
+                 errp);
+    msg = read_text(errp);
+    snprintf(want, sizeof want, "platsa route: %s: is also the input '%s'; choose another output file\n", roads_copy,
+             roads_copy);
+    assert_string_equal(msg, want);
+    free(msg);
+    assert_int_equal(rc, 1);
+    assert_int_equal(run_cmd("cmp -s %s %s/roads-before", roads_copy, root), 0);
+    assert_int_equal(run_cmd("rmdir %s/pairs.csv && %s -q route --roads %s --dump-graph %s/edges.csv --dump-pairs "
+                             "%s/pairs.csv --pairs 4 > /dev/null 2> %s", d, platsa_bin(), roads_copy, d, d, errp), 0);
+    assert_int_equal(run_cmd("head -1 %s/edges.csv | grep -q '^id,source' && head -1 %s/pairs.csv | grep -q "
+                             "'^source,target' && test \"$(ls -A %s | tr '\\n' ' ')\" = 'edges.csv pairs.csv '", d, d, d),
+                     0);
+}
+
 /* Disk full: exit 2 (an I/O failure on our side, not bad input), the cause and the fix named,
  * no partial output, the existing output untouched. */
 static void check_disk_full_message(const char *out, const char *hint_start, const char *hint_end)
@@ -875,6 +913,7 @@ int main(void)
         cmocka_unit_test(test_bad_option_values),
         cmocka_unit_test(test_existing_output_needs_overwrite),
         cmocka_unit_test(test_csv_twin_path_is_a_folder),
+        cmocka_unit_test(test_route_dump_paths),
         cmocka_unit_test(test_output_is_an_input),
         cmocka_unit_test(test_output_folder_not_writable),
         cmocka_unit_test(test_disk_full_file_size_limit),
