@@ -666,6 +666,8 @@ static void split_target(const char *output, char *parent, size_t psize, char *b
     }
 }
 
+static int remove_report_dir(const char *old);
+
 static int make_tmpdir(report *r, pl_error *err)
 {
     char parent[PATH_MAX], base[NAME_MAX + 1];
@@ -677,7 +679,7 @@ static int make_tmpdir(report *r, pl_error *err)
         return pl_error_set(err, PL_EINPUT, "%s: folder '%s' is not writable (%s)", r->o->output, parent,
                             strerror(errno));
     /* ".BASE.tmp-PID" folders of reports whose process died (SIGKILL, a crash). */
-    long stale = pl_commit_remove_stale(parent, base, NULL, 1);
+    long stale = pl_commit_remove_stale(parent, base, NULL, remove_report_dir);
     if (stale > 0)
         pl_info(r->ctx, "%s: removed %ld temporary folder%s left by an earlier run that was killed", r->o->output,
                 stale, stale == 1 ? "" : "s");
@@ -708,12 +710,17 @@ static void fsync_dir(const char *dir)
     }
 }
 
-/* Removes the old report (moved to `old`): the files its marker lists and the marker, then
- * the folder; whatever else is there stays, with a warning. */
-static void remove_old_report(report *r, const char *old)
+/* Removes a report folder platsa wrote: the files its marker lists and the marker (a folder
+ * without a marker, a report killed while written: files named as platsa names them), then
+ * the folder. Whatever else is there stays, and so does the folder (-1). */
+static int remove_report_dir(const char *old)
 {
     int legacy = 0;
     char *list = read_manifest(old, &legacy);
+    char marker[PATH_MAX + 64];
+    snprintf(marker, sizeof marker, "%s/%s", old, PL_REPORT_MARKER);
+    if (!list && access(marker, F_OK) != 0)
+        legacy = 1;
     DIR *d = opendir(old);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
@@ -729,7 +736,13 @@ static void remove_old_report(report *r, const char *old)
     if (d)
         closedir(d);
     free(list);
-    if (rmdir(old) != 0)
+    return rmdir(old);
+}
+
+/* The old report, moved to `old` by the swap. */
+static void remove_old_report(report *r, const char *old)
+{
+    if (remove_report_dir(old) != 0)
         pl_warn(r->ctx, "report-old-left", "%s: the previous report's folder, now %s, still holds files platsa did "
                 "not write; they were left there", r->o->output, old);
 }

@@ -94,28 +94,8 @@ void pl_commit_cleanup_all(void)
 
 /* ------------------------------------------------------------------ stale temporaries */
 
-/* A folder of plain files: its files, then itself. A folder holding a folder is left. */
-static int remove_flat(const char *path)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return -1;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(d)) != NULL) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        char p[PATH_MAX];
-        struct stat st;
-        if (snprintf(p, sizeof p, "%s/%s", path, e->d_name) >= (int)sizeof p || lstat(p, &st) != 0 ||
-            S_ISDIR(st.st_mode) || unlink(p) != 0)
-            rc = -1;
-    }
-    closedir(d);
-    return rc == 0 ? rmdir(path) : -1;
-}
-
-long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest), int flat_dirs)
+long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
+                            int (*remove_dir)(const char *path))
 {
     char prefix[PATH_MAX];
     int plen = snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
@@ -151,7 +131,7 @@ long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const
         struct stat st;
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path || lstat(path, &st) != 0)
             continue;
-        if (S_ISREG(st.st_mode) ? unlink(path) == 0 : flat_dirs && S_ISDIR(st.st_mode) && remove_flat(path) == 0)
+        if (S_ISREG(st.st_mode) ? unlink(path) == 0 : remove_dir && S_ISDIR(st.st_mode) && remove_dir(path) == 0)
             removed++;
     }
     closedir(d);
@@ -211,7 +191,7 @@ FILE *pl_commit_temp_open(pl_commit *c, const char *final, pl_error *err)
     dir_of(final, dir, sizeof dir);
     const char *slash = strrchr(final, '/');
     const char *base = slash ? slash + 1 : final;
-    pl_commit_remove_stale(dir, base, NULL, 0);
+    pl_commit_remove_stale(dir, base, NULL, NULL);
     int len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", dir, base, (long)getpid());
     for (int k = 1; len > 0 && len < (int)sizeof tmp && access(tmp, F_OK) == 0 && k < 1000; k++)
         len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld-%d", dir, base, (long)getpid(), k);

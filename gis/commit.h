@@ -50,11 +50,12 @@ void pl_commit_fail_rename_at(pl_commit *c, int k);
 
 /* Removes what dead processes left of their temporaries for the output `base` in `dir`:
  * entries ".BASE.tmp-PID[-K]REST[-old]" whose PID no longer exists (kill(pid, 0): ESRCH),
- * where `ours` accepts REST (NULL: only an empty REST). Regular files are unlinked; with
- * `flat_dirs`, folders too (their files, then the folder; a folder holding a subfolder is
- * left). Entries of live processes, or whose PID cannot be judged, are left alone.
- * Returns how many entries were removed. */
-long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest), int flat_dirs);
+ * where `ours` accepts REST (NULL: only an empty REST). Regular files are unlinked; folders
+ * are handed to `remove_dir` (returns 0 when it removed the folder; NULL: folders are left),
+ * which knows what in them the process wrote. Entries of live processes, or whose PID cannot
+ * be judged, are left alone. Returns how many entries were removed. */
+long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
+                            int (*remove_dir)(const char *path));
 
 /* Removes the temporaries of pl_commit_temp_open still open. Only unlink() of precomputed
  * paths: callable from a signal handler. */

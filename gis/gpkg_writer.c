@@ -825,7 +825,7 @@ static int temp_suffix(const char *rest)
  * left alone. Returns how many files were removed. */
 static long remove_stale_temps(const char *dir, const char *base)
 {
-    return pl_commit_remove_stale(dir, base, temp_suffix, 0);
+    return pl_commit_remove_stale(dir, base, temp_suffix, NULL);
 }
 
 /* What to do when a CSV twin's path is a folder. */

@@ -701,6 +701,18 @@ static void test_report_killed_then_rerun(void **state)
     snprintf(live, sizeof live, "%s/.dödad.tmp-1", g_dir);
     assert_int_equal(mkdir(live, 0755), 0);
     write_text_file(live, "index.html", "live");
+    /* A dead process's folder holding a file platsa does not write: only platsa's files go. */
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    char dead_dir[4400], keep[4500];
+    snprintf(dead_dir, sizeof dead_dir, "%s/.dödad.tmp-%ld", g_dir, (long)dead);
+    assert_int_equal(mkdir(dead_dir, 0755), 0);
+    write_text_file(dead_dir, "index.html", "platsa's");
+    write_text_file(dead_dir, "egen.txt", "a user's");
+    snprintf(keep, sizeof keep, "%s/egen.txt", dead_dir);
     /* Large maps: the run takes long enough to be caught writing. */
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -729,8 +741,11 @@ static void test_report_killed_then_rerun(void **state)
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s' --width 600 --height 450", platsa_bin(), g_gpkg, out), 0);
     assert_false(file_exists(tmp));
     assert_true(file_exists(live));
-    assert_int_equal(count_entries(g_dir, ".dödad.tmp-"), 1);
-    assert_int_equal(run_cmd("rm -r '%s'", live), 0);
+    assert_true(file_exists(keep));
+    snprintf(keep, sizeof keep, "%s/index.html", dead_dir);
+    assert_false(file_exists(keep));
+    assert_int_equal(count_entries(g_dir, ".dödad.tmp-"), 2);
+    assert_int_equal(run_cmd("rm -r '%s' '%s'", live, dead_dir), 0);
 }
 
 int main(void)

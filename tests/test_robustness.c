@@ -783,7 +783,8 @@ static void test_stale_temp_files_removed(void **state)
         _exit(0);
     assert_int_equal(waitpid(dead, NULL, 0), dead);
     static const char *const removed[] = {"", "-journal", "-wal", "-shm", "-2", "-2-journal",
-                                          "-access_municipalities_table.csv", NULL};
+                                          "-access_municipalities_table.csv", "-old",
+                                          "-access_municipalities_table.csv-old", NULL};
     static const char *const kept[] = {".bak", "-x.gpkg", "-notes.txt", NULL};
     char path[1400];
     for (int i = 0; removed[i]; i++) {
