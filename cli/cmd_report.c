@@ -13,6 +13,8 @@
  * ever replaced by the final rename, so it stays untouched). */
 static void on_signal(int sig)
 {
+    if (pl_commit_defer_signal(sig))
+        return;
     pl_report_cleanup_all();
     pl_gpkg_cleanup_all();
     pl_commit_cleanup_all();

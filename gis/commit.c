@@ -92,6 +92,22 @@ void pl_commit_cleanup_all(void)
             unlink(g_reg_path[i]);
 }
 
+/* ------------------------------------------------------------------ signals during the renames */
+
+/* The calling thread blocks the signals during the renames; another thread may still take a
+ * process-directed one, so the handler asks here and returns: the signal is raised again
+ * when the renames are over. */
+static volatile sig_atomic_t g_committing = 0;
+static volatile sig_atomic_t g_pending_sig = 0;
+
+int pl_commit_defer_signal(int sig)
+{
+    if (!g_committing)
+        return 0;
+    g_pending_sig = sig;
+    return 1;
+}
+
 /* ------------------------------------------------------------------ stale temporaries */
 
 long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
@@ -294,6 +310,7 @@ int pl_commit_run(pl_commit *c, pl_error *err)
     sigaddset(&block, SIGTERM);
     sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
+    g_committing = 1;
     for (int i = 0; i < c->n; i++) {
         entry *e = &c->e[i];
         e->backup[0] = '\0';
@@ -325,7 +342,13 @@ int pl_commit_run(pl_commit *c, pl_error *err)
             unlink(c->e[i].backup);
         c->e[i].backup[0] = '\0';
     }
+    g_committing = 0;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (g_pending_sig) {  /* taken by another thread meanwhile: now the handler may run */
+        int sig = g_pending_sig;
+        g_pending_sig = 0;
+        raise(sig);
+    }
     if (failed >= 0) {
         if (lost)
             return pl_error_set(err, PL_EINTERNAL, "%s: cannot rename %s into place: %s; %s could not be restored "

@@ -57,6 +57,11 @@ void pl_commit_fail_rename_at(pl_commit *c, int k);
 long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
                             int (*remove_dir)(const char *path));
 
+/* For a SIGINT/SIGTERM/SIGHUP handler, first thing: 1 when a commit set is between its first
+ * and last rename (on any thread), in which case the signal is noted and raised again as
+ * soon as the set is complete or restored, and the handler must return at once. */
+int pl_commit_defer_signal(int sig);
+
 /* Removes the temporaries of pl_commit_temp_open still open. Only unlink() of precomputed
  * paths: callable from a signal handler. */
 void pl_commit_cleanup_all(void);
