@@ -737,8 +737,13 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
     gopts.cache_path = o->graph_cache;
     access_inputs in = {0};
-    /* The output records its inputs' hashes: computed from now on, at the lowest priority. */
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
+    /* Every file of the run checked before the work (the CSV twins too). */
+    const char *twins[] = {"access_municipalities_table", o->classify ? "access_by_class" : NULL, NULL};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = inputs};
+    if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
+        return err->code;
+    /* The output records its inputs' hashes: computed from now on, at the lowest priority. */
     pl_gpkg_hashes *hashes = pl_gpkg_hashes_start(inputs);
     int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, err);
     int types[PL_MAX_TYPES], n_types = 0;

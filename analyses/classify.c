@@ -422,6 +422,11 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
 {
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
+    const char *check_inputs[] = {o->population, o->localities, o->roads, o->municipalities, NULL};
+    const char *twins[] = {"classify_municipalities_table", NULL};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = check_inputs};
+    if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
+        return err->code;
     pl_load_opts lo = {.assume_crs = o->assume_crs};
     pl_load_opts po = lo, llo = lo;
     po.value_field = o->pop_field;

@@ -900,16 +900,22 @@ static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state 
     return rc;
 }
 
+/* The candidates' file (NULL: none, or the roads). */
+static const char *candidates_file(const pl_coverage_opts *o)
+{
+    if (!o->candidates || strcmp(o->candidates, "roads") == 0)
+        return NULL;
+    return strchr(o->candidates, ':') && (strncmp(o->candidates, "localities:", 11) == 0 ||
+                                          strncmp(o->candidates, "tatorter:", 9) == 0)
+               ? strchr(o->candidates, ':') + 1
+               : o->candidates;
+}
+
 static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_line, const cov_state *s,
                         pl_error *err)
 {
     const pl_access_opts *b = &o->base;
-    const char *cand_file = NULL;
-    if (o->candidates && strcmp(o->candidates, "roads") != 0)
-        cand_file = strchr(o->candidates, ':') && (strncmp(o->candidates, "localities:", 11) == 0 ||
-                                                   strncmp(o->candidates, "tatorter:", 9) == 0)
-                        ? strchr(o->candidates, ':') + 1
-                        : o->candidates;
+    const char *cand_file = candidates_file(o);
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, cand_file, NULL};
     pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv, .command_line = command_line, .inputs = inputs};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
@@ -964,6 +970,11 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
         return pl_error_set(err, PL_EINPUT, "--add/--target-share need --candidates (FILE, localities:FILE or roads)");
     if (strcmp(o->method, "auto") && strcmp(o->method, "greedy") && strcmp(o->method, "exact"))
         return pl_error_set(err, PL_EINPUT, "--method '%s': use auto, greedy or exact", o->method);
+    const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, candidates_file(o), NULL};
+    const char *twins[] = {"coverage_municipalities_table", o->candidates ? "coverage_summary" : NULL, NULL};
+    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};
+    if (pl_gpkg_check_output(b->output, &check, twins, err) != PL_OK)
+        return err->code;
     if (b->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", b->crs);
     pl_graph_opts gopts;

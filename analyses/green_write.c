@@ -468,6 +468,19 @@ int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, 
     kinds[o->green_kinds.n] = NULL;
     p.green_kinds = o->green_kinds.n ? kinds : NULL;
 
+    /* Every file of the run checked before the work (the CSV twin too). */
+    const char *specs_in[] = {o->buildings, o->population, o->trees, o->canopy, o->green_areas,
+                              o->neighbourhoods, o->roads, o->water, o->municipalities, o->localities};
+    const char *check_inputs[sizeof specs_in / sizeof specs_in[0] + 1];
+    int n_check = 0;
+    for (size_t i = 0; i < sizeof specs_in / sizeof specs_in[0]; i++)
+        if (specs_in[i])
+            check_inputs[n_check++] = specs_in[i];
+    check_inputs[n_check] = NULL;
+    const char *twins[] = {"green_summary", NULL};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = check_inputs};
+    if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
+        return err->code;
     green_loaded L = {0};
     int rc = load_all(ctx, o, &L, err);
     pl_green_result *r = NULL;

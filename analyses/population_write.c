@@ -28,6 +28,10 @@ int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *comm
 {
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
+    const char *check_inputs[] = {o->areas, o->buildings, NULL};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .inputs = check_inputs};
+    if (pl_gpkg_check_output(o->output, &check, NULL, err) != PL_OK)
+        return err->code;
     pl_dasy_areas *a = pl_dasy_areas_load(ctx, o->areas, o->pop_field, o->id_field, o->assume_crs, err);
     if (!a)
         return err ? (int)err->code : PL_EINPUT;

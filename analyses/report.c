@@ -7,6 +7,7 @@
 #include "report.h"
 #include "../gis/vector.h"
 
+#include "../gis/commit.h"
 #include "../gis/map_render.h"
 #include "../gis/strbuf.h"
 
@@ -548,7 +549,8 @@ static int write_file(report *r, const char *name, const void *data, size_t len,
     return PL_OK;
 }
 
-/* Removes the files of a flat folder, then the folder. */
+/* Removes the files of a flat folder, then the folder. Only for the report's own temporary
+ * folder, which holds nothing but what write_file put there. */
 static int remove_flat_dir(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -580,7 +582,99 @@ static int is_empty_dir(const char *dir)
     return n == 0;
 }
 
-/* Checks the target before any work: returns PL_OK when it may be written. */
+/* The marker is also the report's manifest: its first line says what the folder is, then
+ * "files:" and the name of every file platsa wrote into it, one a line. --overwrite replaces
+ * a folder only when it holds nothing else. */
+#define MARKER_HEAD "platsa report folder: replaced as a whole by 'platsa report --overwrite'\n"
+#define MARKER_FILES "files:\n"
+
+/* The files the marker of `folder` lists (newline-separated, NUL-terminated; free it), or
+ * NULL when it has none. A marker of an older platsa, without the list: NULL, and
+ * *legacy = 1. */
+static char *read_manifest(const char *folder, int *legacy)
+{
+    *legacy = 0;
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", folder, PL_REPORT_MARKER);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    pl_strbuf sb = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && sb.n < (1u << 20))
+        pl_sb_add(&sb, buf, n);
+    fclose(f);
+    if (!sb.s || strncmp(sb.s, MARKER_HEAD, strlen(MARKER_HEAD)) != 0) {
+        free(sb.s);
+        return NULL;
+    }
+    const char *list = sb.s + strlen(MARKER_HEAD);
+    if (strncmp(list, MARKER_FILES, strlen(MARKER_FILES)) != 0) {
+        *legacy = 1;
+        free(sb.s);
+        return NULL;
+    }
+    char *out = pl_strdup(list + strlen(MARKER_FILES));
+    free(sb.s);
+    return out;
+}
+
+/* Is `name` one of the lines of `list`? */
+static int listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = nl ? nl + 1 : NULL;
+    }
+    return 0;
+}
+
+/* A name an older platsa's report (marker without a file list) had: index.html,
+ * karta-NN-LAYER.png. */
+static int legacy_name(const char *name)
+{
+    size_t n = strlen(name);
+    return strcmp(name, "index.html") == 0 ||
+           (strncmp(name, "karta-", 6) == 0 && n > 13 && name[6] >= '0' && name[6] <= '9' && name[7] >= '0' &&
+            name[7] <= '9' && name[8] == '-' && strcmp(name + n - 4, ".png") == 0 && !strchr(name, '/'));
+}
+
+/* The first entry of `folder` that platsa did not write (a copy in `found`), or 0 when
+ * every entry is the marker or listed in it (or, for a legacy marker, named as platsa
+ * names its files). */
+static int foreign_entry(const char *folder, const char *list, char *found, size_t size)
+{
+    DIR *d = opendir(folder);
+    if (!d) {
+        snprintf(found, size, "(unreadable folder: %s)", strerror(errno));
+        return 1;
+    }
+    struct dirent *e;
+    int bad = 0;
+    while (!bad && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") || !strcmp(e->d_name, PL_REPORT_MARKER))
+            continue;
+        char p[PATH_MAX + 256];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", folder, e->d_name);
+        int ours = lstat(p, &st) == 0 && S_ISREG(st.st_mode) && (list ? listed(list, e->d_name) : legacy_name(e->d_name));
+        if (!ours) {
+            snprintf(found, size, "%s", e->d_name);
+            bad = 1;
+        }
+    }
+    closedir(d);
+    return bad;
+}
+
+/* Checks the target before any work: returns PL_OK when it may be written. An existing
+ * folder is replaced only with --overwrite and only when platsa made it and it holds
+ * nothing platsa did not write: a user's file in it is never deleted. */
 static int check_target(const pl_report_opts *o, pl_error *err)
 {
     struct stat st;
@@ -590,41 +684,61 @@ static int check_target(const pl_report_opts *o, pl_error *err)
         return pl_error_set(err, PL_EINPUT, "%s: exists and is not a folder; choose another output folder", o->output);
     if (is_empty_dir(o->output))
         return PL_OK;
-    char marker[PATH_MAX + 64];
-    snprintf(marker, sizeof marker, "%s/%s", o->output, PL_REPORT_MARKER);
-    if (access(marker, F_OK) != 0)
-        return pl_error_set(err, PL_EINPUT, "%s: exists and is not a platsa report; choose another output folder",
-                            o->output);
+    int legacy = 0;
+    char *list = read_manifest(o->output, &legacy);
+    if (!list && !legacy)
+        return pl_error_set(err, PL_EINPUT, "%s: exists and is not a platsa report (no %s file in it); choose "
+                            "another output folder", o->output, PL_REPORT_MARKER);
+    int rc = PL_OK;
+    char found[NAME_MAX + 64];
     if (!o->overwrite)
-        return pl_error_set(err, PL_EINPUT, "%s: exists; use --overwrite to replace it", o->output);
-    return PL_OK;
+        rc = pl_error_set(err, PL_EINPUT, "%s: exists; use --overwrite to replace it", o->output);
+    else if (foreign_entry(o->output, list, found, sizeof found))
+        rc = pl_error_set(err, PL_EINPUT, "%s: holds '%s', which platsa did not write; move it out of the folder "
+                          "or choose another output folder (--overwrite replaces only what platsa wrote)",
+                          o->output, found);
+    free(list);
+    return rc;
 }
 
-static int make_tmpdir(report *r, pl_error *err)
+/* The folder and name of the target (no trailing slashes). */
+static void split_target(const char *output, char *parent, size_t psize, char *base, size_t bsize)
 {
-    char parent[PATH_MAX], base[NAME_MAX + 1];
     char path[PATH_MAX];
-    snprintf(path, sizeof path, "%s", r->o->output);
+    snprintf(path, sizeof path, "%s", output);
     size_t n = strlen(path);
     while (n > 1 && path[n - 1] == '/')
         path[--n] = '\0';
     char *slash = strrchr(path, '/');
     if (!slash) {
-        snprintf(parent, sizeof parent, ".");
-        snprintf(base, sizeof base, "%s", path);
+        snprintf(parent, psize, ".");
+        snprintf(base, bsize, "%s", path);
     } else {
-        snprintf(base, sizeof base, "%s", slash + 1);
+        snprintf(base, bsize, "%s", slash + 1);
         if (slash == path)
-            snprintf(parent, sizeof parent, "/");
+            snprintf(parent, psize, "/");
         else
-            snprintf(parent, sizeof parent, "%.*s", (int)(slash - path), path);
+            snprintf(parent, psize, "%.*s", (int)(slash - path), path);
     }
+}
+
+static int remove_report_dir(const char *old);
+
+static int make_tmpdir(report *r, pl_error *err)
+{
+    char parent[PATH_MAX], base[NAME_MAX + 1];
+    split_target(r->o->output, parent, sizeof parent, base, sizeof base);
     struct stat st;
     if (stat(parent, &st) != 0 || !S_ISDIR(st.st_mode))
         return pl_error_set(err, PL_EINPUT, "%s: folder '%s' does not exist; create it first", r->o->output, parent);
     if (access(parent, W_OK | X_OK) != 0)
         return pl_error_set(err, PL_EINPUT, "%s: folder '%s' is not writable (%s)", r->o->output, parent,
                             strerror(errno));
+    /* ".BASE.tmp-PID" folders of reports whose process died (SIGKILL, a crash). */
+    long stale = pl_commit_remove_stale(parent, base, NULL, remove_report_dir);
+    if (stale > 0)
+        pl_info(r->ctx, "%s: removed %ld temporary folder%s left by an earlier run that was killed", r->o->output,
+                stale, stale == 1 ? "" : "s");
     for (int k = 0; k < 1000; k++) {
         int len = k ? snprintf(r->tmpdir, sizeof r->tmpdir, "%s/.%s.tmp-%ld-%d", parent, base, (long)getpid(), k)
                     : snprintf(r->tmpdir, sizeof r->tmpdir, "%s/.%s.tmp-%ld", parent, base, (long)getpid());
@@ -652,6 +766,43 @@ static void fsync_dir(const char *dir)
     }
 }
 
+/* Removes a report folder platsa wrote: the files its marker lists and the marker (a folder
+ * without a marker, a report killed while written: files named as platsa names them), then
+ * the folder. Whatever else is there stays, and so does the folder (-1). */
+static int remove_report_dir(const char *old)
+{
+    int legacy = 0;
+    char *list = read_manifest(old, &legacy);
+    char marker[PATH_MAX + 64];
+    snprintf(marker, sizeof marker, "%s/%s", old, PL_REPORT_MARKER);
+    if (!list && access(marker, F_OK) != 0)
+        legacy = 1;
+    DIR *d = opendir(old);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        int ours = !strcmp(e->d_name, PL_REPORT_MARKER) || (list ? listed(list, e->d_name) : legacy && legacy_name(e->d_name));
+        char p[PATH_MAX + 256];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", old, e->d_name);
+        if (ours && lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+            unlink(p);
+    }
+    if (d)
+        closedir(d);
+    free(list);
+    return rmdir(old);
+}
+
+/* The old report, moved to `old` by the swap. */
+static void remove_old_report(report *r, const char *old)
+{
+    if (remove_report_dir(old) != 0)
+        pl_warn(r->ctx, "report-old-left", "%s: the previous report's folder, now %s, still holds files platsa did "
+                "not write; they were left there", r->o->output, old);
+}
+
 /* Renames the finished temporary folder into place. */
 static int publish(report *r, pl_error *err)
 {
@@ -671,12 +822,28 @@ static int publish(report *r, pl_error *err)
         r->tmpdir[0] = '\0';
         return PL_OK;
     }
-    /* Swap atomically with the old report, then remove the old one (now at tmpdir). */
-    if (renameat2(AT_FDCWD, r->tmpdir, AT_FDCWD, r->o->output, RENAME_EXCHANGE) != 0)
+    /* Swap atomically with the old report, then remove the old one (now at tmpdir). A file
+     * system without RENAME_EXCHANGE: the old one is renamed away first, then the new one in
+     * (and the old one back if that fails). */
+    char old[PATH_MAX];
+    if (renameat2(AT_FDCWD, r->tmpdir, AT_FDCWD, r->o->output, RENAME_EXCHANGE) == 0) {
+        snprintf(old, sizeof old, "%s", r->tmpdir);
+    } else if (errno == EINVAL || errno == ENOSYS || errno == ENOTSUP) {
+        if (snprintf(old, sizeof old, "%s-old", r->tmpdir) >= (int)sizeof old)
+            return pl_error_set(err, PL_EINPUT, "%s: path too long", r->o->output);
+        if (rename(r->o->output, old) != 0)
+            return pl_error_set(err, PL_EINTERNAL, "%s: cannot move the old report aside: %s", r->o->output,
+                                strerror(errno));
+        if (rename(r->tmpdir, r->o->output) != 0) {
+            int e = errno;
+            rename(old, r->o->output);
+            return pl_error_set(err, PL_EINTERNAL, "%s: cannot rename %s into place: %s; the old report was kept",
+                                r->o->output, r->tmpdir, strerror(e));
+        }
+    } else {
         return pl_error_set(err, PL_EINTERNAL, "%s: cannot replace the old report: %s", r->o->output, strerror(errno));
-    if (remove_flat_dir(r->tmpdir) != 0)
-        pl_warn(r->ctx, "report-old-left", "%s: the previous report could not be removed completely from %s",
-                r->o->output, r->tmpdir);
+    }
+    remove_old_report(r, old);
     r->tmpdir[0] = '\0';
     return PL_OK;
 }
@@ -1660,9 +1827,15 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
     }
     if (rc == PL_OK)
         rc = write_file(&r, "index.html", html.s, html.n, err);
-    if (rc == PL_OK) {
-        static const char marker[] = "platsa report folder: replaced as a whole by 'platsa report --overwrite'\n";
-        rc = write_file(&r, PL_REPORT_MARKER, marker, sizeof marker - 1, err);
+    if (rc == PL_OK) {  /* last: the manifest of everything written above */
+        pl_strbuf marker = {0};
+        pl_sb_puts(&marker, MARKER_HEAD MARKER_FILES);
+        for (int i = 0; i < r.n_files; i++) {
+            pl_sb_puts(&marker, r.files[i]);
+            pl_sb_puts(&marker, "\n");
+        }
+        rc = write_file(&r, PL_REPORT_MARKER, marker.s, marker.n, err);
+        free(marker.s);
     }
     if (rc == PL_OK)
         rc = publish(&r, err);

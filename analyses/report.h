@@ -6,8 +6,9 @@
  * (legend, north arrow, scale bar, attribution), the municipality summary tables with
  * Swedish headings and Swedish number formatting, and the run's parameters and inputs.
  *
- * The folder is written to a temporary folder beside the target and renamed into place,
- * so a reader never sees half a report. This module does all of the report's file writing. */
+ * The folder is written to a temporary folder beside the target (".NAME.tmp-PID", removed
+ * by the next run if the process is killed) and renamed into place, so a reader never sees
+ * half a report. This module does all of the report's file writing. */
 #ifndef PLATSA_ANALYSES_REPORT_H
 #define PLATSA_ANALYSES_REPORT_H
 
@@ -43,8 +44,8 @@ int pl_report_layer_style(const char *gpkg, const char *layer, pl_map_style *out
  * handler: only unlink/rmdir of precomputed paths). */
 void pl_report_cleanup_all(void);
 
-/* Name of the marker file a report folder carries (so --overwrite only ever replaces a
- * folder platsa wrote). */
+/* Name of the marker file a report folder carries: it lists every file platsa wrote into
+ * the folder, and --overwrite replaces only a folder that has it and holds nothing else. */
 #define PL_REPORT_MARKER ".platsa-report"
 
 #endif

@@ -814,6 +814,15 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
         return rc;
     }
     pl_access_opts *b = &file.base;
+    {
+        const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
+        const char *twins[] = {"delta_municipalities", "scenario_summary", NULL};
+        pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = inputs};
+        if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK) {
+            pl_scenario_file_free(&file);
+            return err->code;
+        }
+    }
     if (b->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", b->crs);
     pl_graph_opts gopts;

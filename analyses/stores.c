@@ -594,6 +594,11 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
     int rc = check_thresholds(&o->beyond_km, &o->beyond_min, err);
     if (rc != PL_OK)
         return rc;
+    const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, NULL};
+    const char *twins[] = {"store_priority_table", NULL};
+    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};
+    if (pl_gpkg_check_output(b->output, &check, twins, err) != PL_OK)
+        return err->code;
     pl_access_inputs in = {0};
     rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int type = -1;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "../analyses/report.h"
+#include "../gis/commit.h"
+#include "../gis/map_render.h"
 #include "../gis/gpkg_writer.h"
 #include "commands.h"
 
@@ -11,8 +13,11 @@
  * ever replaced by the final rename, so it stays untouched). */
 static void on_signal(int sig)
 {
+    if (pl_commit_defer_signal(sig))
+        return;
     pl_report_cleanup_all();
     pl_gpkg_cleanup_all();
+    pl_commit_cleanup_all();
     signal(sig, SIG_DFL);
     raise(sig);
 }
@@ -38,6 +43,7 @@ int cmd_report(pl_ctx *ctx, int argc, char **argv)
         signal(SIGHUP, on_signal);
         o.input = pos[0];
         rc = pl_report_run(ctx, &o, &err);
+        pl_map_render_shutdown();  /* cairo and fontconfig caches: nothing for LeakSanitizer to report */
     }
     pl_options_free(pl_report_options, &o);
     return rc == PL_OK ? PL_OK : cli_fail(argv[0], &err);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../gis/commit.h"
 #include "../gis/graph.h"
 #include "../gis/options.h"
 #include "../layers/layers.h"
@@ -112,11 +113,8 @@ static pl_snap node_place(uint32_t v)
     return s;
 }
 
-static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
+static void dump_graph(const pl_graph *g, FILE *f)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
     fprintf(f, "id,source,target,length,reverse_length,time,reverse_time\n");
     for (uint32_t e = 0; e < g->n_edges; e++) {
         int fw = g->edge_dir[e] & 1, bw = (g->edge_dir[e] & 2) != 0;
@@ -125,7 +123,6 @@ static int dump_graph(const pl_graph *g, const char *path, pl_error *err)
                 fw ? g->edge_len_m[e] : -1.0, bw ? g->edge_len_m[e] : -1.0, fw ? g->edge_time_s[e] : -1.0,
                 bw ? g->edge_time_s[e] : -1.0);
     }
-    return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
 }
 
 /* Per node, the topology id of the line ends at it (roads with ids: every edge is a whole
@@ -147,12 +144,9 @@ static void print_node(FILE *f, const pl_graph *g, uint32_t v)
     fprintf(f, ",%.3f,%.3f", g->node_x[v], g->node_y[v]);
 }
 
-static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const char *path, int n_pairs,
-                      int all, pl_error *err)
+static void dump_pairs(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, FILE *f, int n_pairs, int all,
+                       pl_error *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return pl_error_set(err, PL_EINPUT, "%s: cannot write; check the folder", path);
     int64_t *ids = node_ids(g, roads);
     fprintf(f, "source,target,length_m,time_s,source_x,source_y,target_x,target_y,source_id,target_id\n");
     /* Sources and targets drawn (seeded) from the largest component, or from all nodes. */
@@ -193,7 +187,42 @@ static int dump_pairs(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, con
     free(tv);
     free(ld);
     free(lt);
-    return fclose(f) == 0 ? PL_OK : pl_error_set(err, PL_EINPUT, "%s: write failed", path);
+}
+
+/* --dump-graph and --dump-pairs: both complete in temporaries, then renamed into place
+ * together (an existing dump is replaced; an input never). */
+static int write_dumps(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const route_opts *o, pl_error *err)
+{
+    pl_commit *set = pl_commit_new();
+    int rc = PL_OK;
+    FILE *f = o->dump_graph ? pl_commit_temp_open(set, o->dump_graph, err) : NULL;
+    if (o->dump_graph && !f)
+        rc = err->code;
+    if (f)
+        dump_graph(g, f);
+    f = rc == PL_OK && o->dump_pairs ? pl_commit_temp_open(set, o->dump_pairs, err) : NULL;
+    if (rc == PL_OK && o->dump_pairs && !f)
+        rc = err->code;
+    if (f)
+        dump_pairs(ctx, g, roads, f, o->pairs, o->pairs_all, err);
+    if (rc == PL_OK)
+        rc = pl_commit_run(set, err);
+    pl_commit_free(set);
+    return rc;
+}
+
+/* The dump paths, checked before the graph is built. */
+static int check_dumps(const route_opts *o, pl_error *err)
+{
+    const char *inputs[] = {o->roads, o->cache, NULL};
+    const char *dumps[] = {o->dump_graph, o->dump_pairs};
+    for (int i = 0; i < 2; i++)
+        if (dumps[i] && pl_commit_check_path(dumps[i], 1, inputs, "give a .csv file name", err) != PL_OK)
+            return err->code;
+    if (o->dump_graph && o->dump_pairs && strcmp(o->dump_graph, o->dump_pairs) == 0)
+        return pl_error_set(err, PL_EINPUT, "--dump-graph and --dump-pairs are both '%s'; give two file names",
+                            o->dump_graph);
+    return PL_OK;
 }
 
 static void print_snap(const char *what, double x, double y, const pl_snap *s, const pl_roads *r)
@@ -238,6 +267,10 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     go.node_intersections = !o.no_intersections;
     go.ferry_speed_kmh = o.ferry_speed;
     go.cache_path = o.cache;
+    if (check_dumps(&o, &err) != PL_OK) {
+        pl_options_free(route_options, &o);
+        return cli_fail(argv[0], &err);
+    }
 
     pl_load_opts lo;
     memset(&lo, 0, sizeof lo);
@@ -273,10 +306,8 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     if (g->from_cache)
         printf("cache:       read from %s\n", o.cache);
     rc = PL_OK;
-    if (o.dump_graph)
-        rc = dump_graph(g, o.dump_graph, &err);
-    if (rc == PL_OK && o.dump_pairs)
-        rc = dump_pairs(ctx, g, roads, o.dump_pairs, o.pairs, o.pairs_all, &err);
+    if (o.dump_graph || o.dump_pairs)
+        rc = write_dumps(ctx, g, roads, &o, &err);
     if (rc == PL_OK && o.from.n == 2) {
         double x[2] = {o.from.v[0], o.to.v[0]}, y[2] = {o.from.v[1], o.to.v[1]};
         if (o.lonlat)

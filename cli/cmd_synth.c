@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "../analyses/synth.h"
+#include "../gis/gpkg_writer.h"
 #include "commands.h"
 
 static double now_s(void)
@@ -38,6 +39,11 @@ int cmd_synth(pl_ctx *ctx, int argc, char **argv)
     }
     pl_synth_opts o;
     if (rc != PL_OK || pl_synth_opts_from_cli(&c, &o, &err) != PL_OK) {
+        pl_options_free(pl_synth_option_table, &c);
+        return cli_fail(argv[0], &err);
+    }
+    pl_gpkg_opts check = {.overwrite = c.overwrite};
+    if (pl_gpkg_check_output(c.output, &check, NULL, &err) != PL_OK) {  /* before minutes of generating */
         pl_options_free(pl_synth_option_table, &c);
         return cli_fail(argv[0], &err);
     }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../gis/commit.h"
 #include "../gis/hugepages.h"
 #include "../gis/gpkg_writer.h"
 
@@ -39,7 +40,10 @@ int cli_fail(const char *cmd, const pl_error *err)
  * is only replaced by rename at commit, so it stays untouched), then die by the signal. */
 static void on_signal(int sig)
 {
+    if (pl_commit_defer_signal(sig))  /* an output's files are being renamed: after that */
+        return;
     pl_gpkg_cleanup_all();
+    pl_commit_cleanup_all();
     signal(sig, SIG_DFL);
     raise(sig);
 }

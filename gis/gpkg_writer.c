@@ -17,6 +17,7 @@
  * Everything is written to a temporary file in the output folder and renamed into
  * place in pl_gpkg_commit. */
 #include "gpkg_writer.h"
+#include "commit.h"
 #include "gpkg_blob.h"
 #include "gpkg_rtree.h"
 #include "share.h"
@@ -381,6 +382,14 @@ struct pl_gpkg {
     volatile sig_atomic_t n_temps;
     char temps[MAX_TEMPS][PATH_MAX];
 };
+
+/* Tests: rename number k of the next commits fails (pl_gpkg_fail_rename_at); -1 none. */
+static int g_fail_rename_at = -1;
+
+void pl_gpkg_fail_rename_at(int k)
+{
+    g_fail_rename_at = k;
+}
 
 /* Open outputs, for pl_gpkg_cleanup_all. */
 static pl_gpkg *volatile g_registry[MAX_OPEN_OUTPUTS];
@@ -799,16 +808,10 @@ void pl_gpkg_process_init(void)
 }
 
 
-/* Is `rest` (what follows ".BASE.tmp-PID" in a file name) one of the writer's own
- * suffixes: "", "-K" (a second output of the same process), then "", "-journal", "-wal",
- * "-shm" or "-TABLE.csv"? */
+/* Is `rest` (what follows ".BASE.tmp-PID[-K]" in a file name, without a commit's "-old") one
+ * of the writer's own suffixes: "", "-journal", "-wal", "-shm" or "-TABLE.csv"? */
 static int temp_suffix(const char *rest)
 {
-    if (rest[0] == '-' && isdigit((unsigned char)rest[1])) {
-        rest++;
-        while (isdigit((unsigned char)*rest))
-            rest++;
-    }
     if (!*rest || !strcmp(rest, "-journal") || !strcmp(rest, "-wal") || !strcmp(rest, "-shm"))
         return 1;
     size_t n = strlen(rest);
@@ -822,34 +825,17 @@ static int temp_suffix(const char *rest)
  * left alone. Returns how many files were removed. */
 static long remove_stale_temps(const char *dir, const char *base)
 {
-    char prefix[PATH_MAX];
-    int plen = snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
-    if (plen <= 0 || plen >= (int)sizeof prefix)
-        return 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    long removed = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, (size_t)plen) != 0 || !isdigit((unsigned char)e->d_name[plen]))
-            continue;
-        char *end = NULL;
-        errno = 0;
-        long pid = strtol(e->d_name + plen, &end, 10);
-        if (errno || pid <= 0 || pid == (long)getpid() || !temp_suffix(end))
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        char path[PATH_MAX];
-        struct stat st;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
-            continue;
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
-            removed++;
-    }
-    closedir(d);
-    return removed;
+    return pl_commit_remove_stale(dir, base, temp_suffix, NULL);
+}
+
+/* What to do when a CSV twin's path is a folder. */
+#define TWIN_FOLDER_FIX "move that folder away or choose another output name (the CSV twins are named after it)"
+
+/* The CSV twin of table `name`: OUT_DIR/<stem>_<name>.csv. */
+static int twin_path(char *buf, size_t size, const char *dir, const char *stem, const char *name)
+{
+    int n = snprintf(buf, size, "%s/%s_%s.csv", dir, stem, name);
+    return n > 0 && n < (int)size ? 0 : -1;
 }
 
 static void path_split(const char *path, char **dir, char **base)
@@ -1082,6 +1068,32 @@ void pl_gpkg_hashes_free(pl_gpkg_hashes *h)
     }
     free(h->inputs);
     free(h);
+}
+
+int pl_gpkg_check_output(const char *path, const pl_gpkg_opts *opts, const char *const *csv_tables, pl_error *err)
+{
+    if (!path || !*path)
+        return pl_error_set(err, PL_EINPUT, "no output file given (-o FILE.gpkg)");
+    int overwrite = opts && opts->overwrite;
+    const char *const *inputs = opts ? opts->inputs : NULL;
+    int rc = pl_commit_check_path(path, overwrite, inputs, "give a .gpkg file name", err);
+    if (rc != PL_OK || !opts || !opts->csv || !csv_tables)
+        return rc;
+    char *dir = NULL, *base = NULL;
+    path_split(path, &dir, &base);
+    size_t bl = strlen(base);
+    if (bl > 5 && strcasecmp(base + bl - 5, ".gpkg") == 0)
+        base[bl - 5] = '\0';
+    for (int i = 0; rc == PL_OK && csv_tables[i]; i++) {
+        char twin[PATH_MAX];
+        if (twin_path(twin, sizeof twin, dir, base, csv_tables[i]) != 0)
+            rc = pl_error_set(err, PL_EINPUT, "%s:%s: CSV path too long", path, csv_tables[i]);
+        else
+            rc = pl_commit_check_path(twin, overwrite, inputs, TWIN_FOLDER_FIX, err);
+    }
+    free(dir);
+    free(base);
+    return rc;
 }
 
 pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err)
@@ -1855,9 +1867,9 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
     /* CSV twin of an attribute table. */
     if (g->csv && !spatial) {
         char final[PATH_MAX], tmp[PATH_MAX];
-        int n1 = snprintf(final, sizeof final, "%s/%s_%s.csv", g->dir, g->stem, name);
+        int n1 = twin_path(final, sizeof final, g->dir, g->stem, name);
         int n2 = snprintf(tmp, sizeof tmp, "%s-%s.csv", g->temps[0], name);  /* unique like the GeoPackage's */
-        if (n1 <= 0 || n2 <= 0 || n1 >= (int)sizeof final || n2 >= (int)sizeof tmp) {
+        if (n1 != 0 || n2 <= 0 || n2 >= (int)sizeof tmp) {
             pl_error_set(err, PL_EINPUT, "%s:%s: CSV path too long", g->path, name);
             return NULL;
         }
@@ -1867,6 +1879,10 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
             if (in >= 0) {
                 fail(g, err, PL_EINPUT, "%s: is also the input '%s'; choose another output file", final,
                      g->inputs[in].spec);
+                return NULL;
+            }
+            if (S_ISDIR(st.st_mode)) {
+                fail(g, err, PL_EINPUT, "%s: is a folder; %s", final, TWIN_FOLDER_FIX);
                 return NULL;
             }
             if (!g->overwrite) {
@@ -2839,14 +2855,19 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
     }
     if (rc == PL_OK && fsync_path(g->temps[0], 0) != 0)
         rc = fail(g, err, PL_EINTERNAL, "%s: cannot flush %s: %s", g->path, g->temps[0], strerror(errno));
-    if (rc == PL_OK && rename(g->temps[0], g->path) != 0)
-        rc = fail(g, err, PL_EINTERNAL, "%s: cannot rename %s into place: %s", g->path, g->temps[0],
-                  strerror(errno));
-    for (int i = 0; rc == PL_OK && i < g->n_layers; i++) {
-        pl_gpkg_layer *l = g->layers[i];
-        if (l->csv_slot >= 0 && rename(g->temps[l->csv_slot], l->csv_final) != 0)
-            rc = fail(g, err, PL_EINTERNAL, "%s: cannot rename %s into place: %s", g->path, l->csv_final,
-                      strerror(errno));
+    /* Every file of the output is complete and on disk: all are renamed into place, or none. */
+    if (rc == PL_OK) {
+        pl_commit *set = pl_commit_new();
+        pl_commit_add(set, g->temps[0], g->path);
+        for (int i = 0; i < g->n_layers; i++)
+            if (g->layers[i]->csv_slot >= 0 && g->layers[i]->csv_final)
+                pl_commit_add(set, g->temps[g->layers[i]->csv_slot], g->layers[i]->csv_final);
+        if (g_fail_rename_at >= 0)
+            pl_commit_fail_rename_at(set, g_fail_rename_at);
+        pl_error cerr = {0};
+        if (pl_commit_run(set, &cerr) != PL_OK)
+            rc = fail(g, err, cerr.code, "%s", cerr.msg);
+        pl_commit_free(set);
     }
     if (rc != PL_OK) {
         discard(g);

@@ -84,6 +84,15 @@ typedef struct pl_gpkg_opts {
  * every allocation, are turned off; platsa does not use them. */
 void pl_gpkg_process_init(void);
 
+/* Checks, before any work, that a run may write `path` and, with opts->csv, the CSV twins
+ * of the attribute tables named in `csv_tables` (NULL-terminated; the ones the run will add):
+ * each one's folder exists and is writable, none is a folder or one of opts->inputs, and one
+ * that exists only with opts->overwrite. The same refusals pl_gpkg_create and
+ * pl_gpkg_layer_add make, but made before the computing and for every file of the run at
+ * once, so a bad twin path costs nothing and replaces nothing. PL_EINPUT, one line. */
+int pl_gpkg_check_output(const char *path, const pl_gpkg_opts *opts, const char *const *csv_tables,
+                         pl_error *err);
+
 /* Starts a new output. Fails (PL_EINPUT) when path exists and !overwrite, when path
  * names one of the inputs, or when the folder is not writable. Nothing is created
  * at `path` until pl_gpkg_commit. */
@@ -132,7 +141,9 @@ int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err);
 void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value);
 
 /* Finishes everything (spatial indexes, styles, aliases, metadata, CSV), closes and
- * renames into place. Frees g whatever the outcome; on failure nothing is left behind.
+ * renames into place: the GeoPackage and its CSV twins are all complete and flushed to
+ * disk before the first rename, then renamed as one commit set (gis/commit.h), so a failed
+ * commit leaves every old output file as it was. Frees g whatever the outcome; on failure nothing is left behind.
  * Styles go to `layer_styles` as QGIS's own "save style to datasource" writes them
  * (QML from share/styles templates, useAsDefault 1, f_table_catalog/schema ''), aliases
  * to gpkg_data_columns (title = alias_sv) and into the QML <aliases>, run metadata (JSON:
@@ -157,6 +168,10 @@ int pl_gpkg_sha256_file(const char *path, char hex[65], long long *size);
 
 /* Rows per transaction (default 50000; n < 1 restores the default). For tests and tuning. */
 void pl_gpkg_set_batch_rows(pl_gpkg *g, long n);
+
+/* For tests: rename number k (0 = the GeoPackage, then its CSV twins) of every later commit
+ * fails as with an I/O error (-1: none). */
+void pl_gpkg_fail_rename_at(int k);
 
 /* The temporary file the GeoPackage is written to until commit (for diagnostics and tests);
  * waits until the rows handed over so far are inserted. */

@@ -5,6 +5,7 @@
  * in a projected working CRS in metres, so the scale bar is true). */
 #include "map_render.h"
 
+#include <fontconfig/fontconfig.h>
 #include <cairo.h>
 #include <gdal.h>
 #include <ogr_api.h>
@@ -1238,4 +1239,10 @@ out:
     free(ds);
     free(ly);
     return rc;
+}
+
+void pl_map_render_shutdown(void)
+{
+    cairo_debug_reset_static_data();  /* first: cairo's font cache holds fontconfig patterns */
+    FcFini();
 }

@@ -108,4 +108,9 @@ int pl_map_render_png(pl_ctx *ctx, const pl_map_layer *layers, int n_layers, con
  * separator, decimal comma), with at most `decimals` decimals and trailing zeros removed. */
 void pl_map_format_number(char *buf, size_t size, double v, int decimals);
 
+/* Releases cairo's and fontconfig's process-wide caches (fonts, patterns), so leak checkers
+ * see only real leaks. Call once at exit, after the last rendering; harmless when nothing
+ * was rendered. */
+void pl_map_render_shutdown(void);
+
 #endif

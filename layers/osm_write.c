@@ -256,6 +256,10 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
 
 int pl_osm_import(pl_ctx *ctx, const pl_osm_import_opts *o, pl_error *err)
 {
+    const char *inputs[] = {o->input, NULL};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .inputs = inputs};
+    if (pl_gpkg_check_output(o->output, &check, NULL, err) != PL_OK)  /* before reading the extract */
+        return err->code;
     pl_osm_data *d = pl_osm_read(ctx, o->input, &o->read, err);
     if (!d)
         return err ? (int)err->code : PL_EINPUT;

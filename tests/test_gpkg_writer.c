@@ -27,6 +27,7 @@
 #include <spatialite.h>
 
 #include "../gis/ctx.h"
+#include "../gis/commit.h"
 #include "../gis/gpkg_writer.h"
 #include "../gis/vector.h"
 #include "support/testutil.h"
@@ -720,6 +721,171 @@ static void test_abort_and_cleanup_leave_nothing(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ------------------------------------------------------------------ all-or-nothing commit */
+
+static void assert_file_text(const char *dir, const char *name, const char *want)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *got = slurp(path, NULL);
+    if (!got || strcmp(got, want) != 0)
+        fail_msg("%s: holds '%s', wanted '%s'", path, got ? got : "(missing)", want);
+    free(got);
+}
+
+/* A GeoPackage with two attribute tables (CSV twins res_tabell.csv, res_tabell2.csv). */
+static pl_gpkg *twin_output(pl_ctx *ctx, const char *out, pl_error *err)
+{
+    pl_gpkg_opts o = {.overwrite = 1, .csv = 1, .timestamp = "2024-01-01"};
+    pl_gpkg *g = tiny_output(ctx, out, &o, err);
+    assert_non_null(g);
+    static const pl_field_def f[] = {{"n", PL_FIELD_INT, NULL, NULL}};
+    static const char *const tables[] = {"tabell", "tabell2"};
+    for (int k = 0; k < 2; k++) {
+        pl_gpkg_layer *t = pl_gpkg_layer_add(g, tables[k], 100, NULL, f, 1, NULL, err);
+        assert_non_null(t);
+        pl_gpkg_row_begin(t);
+        pl_gpkg_set_int(t, 0, 7 + k);
+        assert_int_equal(pl_gpkg_row_end(t, err), PL_OK);
+    }
+    return g;
+}
+
+/* The old GeoPackage and twin, and no other file but `extra` (NULL: none). */
+static void assert_old_outputs(const char *dir, const char *extra)
+{
+    assert_file_text(dir, "res.gpkg", "old GeoPackage");
+    assert_file_text(dir, "res_tabell.csv", "old twin");
+    char names[2048];
+    int n = list_dir(dir, names, sizeof names);
+    if (n != 2 + (extra != NULL) || (extra && !strstr(names, extra)))
+        fail_msg("expected res.gpkg, res_tabell.csv%s%s only; found: %s", extra ? ", " : "", extra ? extra : "",
+                 names);
+}
+
+/* A GeoPackage and its CSV twins are renamed as one set: a rename that fails after the
+ * GeoPackage's (the second or the third) undoes the ones before, and a twin path that turned
+ * into a folder after the run began refuses the set before anything is renamed. */
+static void test_commit_all_or_nothing(void **state)
+{
+    (void)state;
+    const char *sd = scratch_dir("gpkg_writer/commit");
+    char dir[4200], out[4300], twin2[4300];
+    snprintf(dir, sizeof dir, "%s", sd);
+    snprintf(out, sizeof out, "%s/res.gpkg", dir);
+    snprintf(twin2, sizeof twin2, "%s/res_tabell2.csv", dir);
+    write_text(out, "old GeoPackage");
+    char old_twin[4300];
+    snprintf(old_twin, sizeof old_twin, "%s/res_tabell.csv", dir);
+    write_text(old_twin, "old twin");
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+
+    for (int at = 1; at <= 2; at++) {
+        pl_gpkg *g = twin_output(ctx, out, &err);
+        pl_gpkg_fail_rename_at(at);
+        int rc = pl_gpkg_commit(g, &err);
+        pl_gpkg_fail_rename_at(-1);
+        assert_int_equal(rc, PL_EINTERNAL);
+        if (!strstr(err.msg, "cannot rename") || !strstr(err.msg, "; nothing was replaced"))
+            fail_msg("rename %d: %s", at, err.msg);
+        assert_old_outputs(dir, NULL);
+    }
+
+    /* The third file's path became a folder while the run worked. */
+    pl_gpkg *g = twin_output(ctx, out, &err);
+    assert_int_equal(mkdir(twin2, 0755), 0);
+    write_text_file(twin2, "user.txt", "a user's file");
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_EINPUT);
+    char want[4500];
+    snprintf(want, sizeof want, "%s: is a folder; move it away or write the output to another folder (nothing was "
+             "replaced)", twin2);
+    assert_string_equal(err.msg, want);
+    assert_old_outputs(dir, "res_tabell2.csv");
+
+    /* Checked before any work, with the fix named. */
+    pl_gpkg_opts o = {.overwrite = 1, .csv = 1};
+    static const char *const tables[] = {"tabell", "tabell2", NULL};
+    assert_int_equal(pl_gpkg_check_output(out, &o, tables, &err), PL_EINPUT);
+    snprintf(want, sizeof want, "%s: is a folder; move that folder away or choose another output name (the CSV "
+             "twins are named after it)", twin2);
+    assert_string_equal(err.msg, want);
+    /* ... and by pl_gpkg_layer_add, for a caller that did not check first. */
+    o.timestamp = "2024-01-01";
+    g = tiny_output(ctx, out, &o, &err);
+    static const pl_field_def f[] = {{"n", PL_FIELD_INT, NULL, NULL}};
+    assert_non_null(pl_gpkg_layer_add(g, "tabell", 100, NULL, f, 1, NULL, &err));
+    assert_null(pl_gpkg_layer_add(g, "tabell2", 100, NULL, f, 1, NULL, &err));
+    assert_string_equal(err.msg, want);
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_EINPUT);
+    assert_old_outputs(dir, "res_tabell2.csv");
+    assert_int_equal(run_cmd("rm -r '%s'", twin2), 0);
+    o.csv = 0;
+    assert_int_equal(pl_gpkg_check_output(out, &o, tables, &err), PL_OK);  /* no twins without --csv */
+
+    /* All three replaced when nothing fails. */
+    g = twin_output(ctx, out, &err);
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+    assert_file_text(dir, "res_tabell.csv", "n\n7\n");
+    assert_file_text(dir, "res_tabell2.csv", "n\n8\n");
+    char names[2048];
+    assert_int_equal(list_dir(dir, names, sizeof names), 3);
+    pl_ctx_free(ctx);
+}
+
+/* The commit set itself: temporaries of pl_commit_temp_open, a failing rename undone (an
+ * old file back, a new file removed), a successful set, the signal path. */
+static void test_commit_set(void **state)
+{
+    (void)state;
+    const char *sd = scratch_dir("gpkg_writer/commit_set");
+    char dir[4200], a[4300], b[4300], c[4300], names[2048];
+    snprintf(dir, sizeof dir, "%s", sd);
+    snprintf(a, sizeof a, "%s/a.csv", dir);
+    snprintf(b, sizeof b, "%s/b.csv", dir);
+    snprintf(c, sizeof c, "%s/c.csv", dir);
+    write_text(a, "old a");
+    write_text(c, "old c");
+    pl_error err = {0};
+    for (int at = 1; at <= 2; at++) {
+        pl_commit *set = pl_commit_new();
+        const char *finals[] = {a, b, c};
+        for (int k = 0; k < 3; k++) {
+            FILE *f = pl_commit_temp_open(set, finals[k], &err);
+            assert_non_null(f);
+            fprintf(f, "new %d", k);
+        }
+        assert_int_equal(list_dir(dir, names, sizeof names), 5);
+        pl_commit_fail_rename_at(set, at);
+        assert_int_equal(pl_commit_run(set, &err), PL_EINTERNAL);
+        assert_non_null(strstr(err.msg, "; nothing was replaced"));
+        pl_commit_free(set);
+        assert_file_text(dir, "a.csv", "old a");
+        assert_file_text(dir, "c.csv", "old c");
+        assert_false(file_exists(b));
+        if (list_dir(dir, names, sizeof names) != 2)
+            fail_msg("rename %d: left %s", at, names);
+    }
+    pl_commit *set = pl_commit_new();
+    FILE *f = pl_commit_temp_open(set, b, &err);
+    fputs("new b", f);
+    pl_commit_cleanup_all();  /* the signal path */
+    assert_int_equal(list_dir(dir, names, sizeof names), 2);
+    pl_commit_free(set);
+    set = pl_commit_new();
+    f = pl_commit_temp_open(set, a, &err);
+    fputs("new a", f);
+    f = pl_commit_temp_open(set, b, &err);
+    fputs("new b", f);
+    assert_int_equal(pl_commit_run(set, &err), PL_OK);
+    pl_commit_free(set);
+    assert_file_text(dir, "a.csv", "new a");
+    assert_file_text(dir, "b.csv", "new b");
+    assert_file_text(dir, "c.csv", "old c");
+    assert_int_equal(list_dir(dir, names, sizeof names), 3);
+}
+
 static void test_output_equal_to_input_refused(void **state)
 {
     (void)state;
@@ -1310,6 +1476,8 @@ int main(void)
         cmocka_unit_test(test_spatialite_independent_check),
         cmocka_unit_test(test_existing_output_refused),
         cmocka_unit_test(test_abort_and_cleanup_leave_nothing),
+        cmocka_unit_test(test_commit_all_or_nothing),
+        cmocka_unit_test(test_commit_set),
         cmocka_unit_test(test_output_equal_to_input_refused),
         cmocka_unit_test(test_folder_not_writable),
         cmocka_unit_test(test_reproducible_bytes),

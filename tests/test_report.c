@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cairo.h>
@@ -139,6 +141,12 @@ static void assert_local_references(const char *html, const char *dir, int *n_im
                 (*n_images)++;
         }
     }
+}
+
+static const char *platsa_bin(void)
+{
+    const char *b = getenv("PLATSA_BIN");
+    return b && *b ? b : "build/platsa";
 }
 
 static int count_entries(const char *dir, const char *containing)
@@ -470,13 +478,39 @@ static void test_report_replace(void **state)
     /* Exists: refused without --overwrite, nothing touched. */
     assert_int_equal(pl_report_run(ctx, &o, &err), PL_EINPUT);
     assert_non_null(strstr(err.msg, "--overwrite"));
-    /* With --overwrite the old report is replaced as a whole (a stale file disappears). */
-    snprintf(path, sizeof path, "%s/stale.png", out);
+    /* A user's own file in the report folder (issue #18): --overwrite refuses, naming it,
+     * and the file and the old report stay. */
+    snprintf(path, sizeof path, "%s/mina-anteckningar.txt", out);
     FILE *f = fopen(path, "w");
-    fputs("old", f);
+    fputs("mine", f);
     fclose(f);
     o.overwrite = 1;
     o.title = "Ny rubrik";
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_EINPUT);
+    char want[4600];
+    snprintf(want, sizeof want, "%s: holds 'mina-anteckningar.txt', which platsa did not write; move it out of the "
+             "folder or choose another output folder (--overwrite replaces only what platsa wrote)", out);
+    assert_string_equal(err.msg, want);
+    char *kept = slurp(path);
+    assert_string_equal(kept, "mine");
+    free(kept);
+    snprintf(path, sizeof path, "%s/index.html", out);
+    html = slurp(path);
+    assert_null(strstr(html, "Ny rubrik"));
+    free(html);
+    assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
+    /* A file with the name of a map but not listed in the marker is a user's file too. */
+    assert_int_equal(run_cmd("mv '%s/mina-anteckningar.txt' '%s/karta-09-egen.png'", out, out), 0);
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "holds 'karta-09-egen.png', which platsa did not write"));
+    assert_int_equal(run_cmd("rm '%s/karta-09-egen.png'", out), 0);
+    /* With --overwrite a report platsa made is replaced as a whole: a file the marker lists
+     * (an older report's map) goes with it. */
+    snprintf(path, sizeof path, "%s/karta-09-gammal.png", out);
+    f = fopen(path, "w");
+    fputs("old", f);
+    fclose(f);
+    assert_int_equal(run_cmd("echo karta-09-gammal.png >> '%s/%s'", out, PL_REPORT_MARKER), 0);
     assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
     assert_false(file_exists(path));
     snprintf(path, sizeof path, "%s/index.html", out);
@@ -497,6 +531,19 @@ static void test_report_replace(void **state)
     assert_int_equal(pl_report_run(ctx, &o2, &err), PL_EINPUT);
     assert_non_null(strstr(err.msg, "not a platsa report"));
     assert_true(file_exists(path));
+    /* A marker of an older platsa (no file list): its own names are replaced, nothing else. */
+    char legacy[4300];
+    snprintf(legacy, sizeof legacy, "%s/gammal-rapport", g_dir);
+    assert_int_equal(run_cmd("mkdir -p '%s' && cd '%s' && echo old > index.html && echo old > karta-01-x.png && "
+                             "printf \"platsa report folder: replaced as a whole by 'platsa report --overwrite'\\n\" "
+                             "> %s && echo mine > egen.txt", legacy, legacy, PL_REPORT_MARKER), 0);
+    pl_report_opts o4 = {.input = g_gpkg, .output = legacy, .overwrite = 1, .width = 600, .height = 450};
+    assert_int_equal(pl_report_run(ctx, &o4, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "holds 'egen.txt', which platsa did not write"));
+    assert_int_equal(run_cmd("rm '%s/egen.txt'", legacy), 0);
+    assert_int_equal(pl_report_run(ctx, &o4, &err), PL_OK);
+    snprintf(path, sizeof path, "%s/karta-01-x.png", legacy);
+    assert_false(file_exists(path));
     /* An empty existing folder is fine. */
     char empty[4300];
     snprintf(empty, sizeof empty, "%s/tom", g_dir);
@@ -661,14 +708,78 @@ static void test_report_says_synthetic(void **state)
 static void test_cli(void **state)
 {
     (void)state;
-    assert_int_equal(run_cmd("build/platsa report --help | grep -q -- '--overwrite'"), 0);
-    assert_int_equal(run_cmd("build/platsa report > /dev/null 2>&1"), 1);
-    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s/cli' --width 700 --height 500", g_gpkg, g_dir), 0);
+    const char *bin = platsa_bin();
+    assert_int_equal(run_cmd("%s report --help | grep -q -- '--overwrite'", bin), 0);
+    assert_int_equal(run_cmd("%s report > /dev/null 2>&1", bin), 1);
+    /* Exit 0 with nothing on stderr: under ASan (make test-asan) a leak of cairo's or
+     * fontconfig's caches would make it exit 1. */
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --width 700 --height 500 2> '%s/cli.err' && "
+                             "! test -s '%s/cli.err'", bin, g_gpkg, g_dir, g_dir, g_dir), 0);
     char path[4400];
     snprintf(path, sizeof path, "%s/cli/index.html", g_dir);
     assert_true(file_exists(path));
-    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s/cli' 2>/dev/null", g_gpkg, g_dir), 1);
-    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s/cli' --width x 2>/dev/null", g_gpkg, g_dir), 1);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' 2>/dev/null", bin, g_gpkg, g_dir), 1);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --width x 2>/dev/null", bin, g_gpkg, g_dir), 1);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --overwrite 2> '%s/cli.err' && ! test -s '%s/cli.err'",
+                             bin, g_gpkg, g_dir, g_dir, g_dir), 0);
+}
+
+/* A report killed with SIGKILL leaves its temporary folder ".NAME.tmp-PID"; the next report
+ * to the same target removes it (its PID is gone), but never one of a live process. */
+static void test_report_killed_then_rerun(void **state)
+{
+    (void)state;
+    char out[4300], live[4400];
+    snprintf(out, sizeof out, "%s/dödad", g_dir);
+    /* A live process's temporary folder (PID 1 always runs) stays. */
+    snprintf(live, sizeof live, "%s/.dödad.tmp-1", g_dir);
+    assert_int_equal(mkdir(live, 0755), 0);
+    write_text_file(live, "index.html", "live");
+    /* A dead process's folder holding a file platsa does not write: only platsa's files go. */
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    waitpid(dead, NULL, 0);
+    char dead_dir[4400], keep[4500];
+    snprintf(dead_dir, sizeof dead_dir, "%s/.dödad.tmp-%ld", g_dir, (long)dead);
+    assert_int_equal(mkdir(dead_dir, 0755), 0);
+    write_text_file(dead_dir, "index.html", "platsa's");
+    write_text_file(dead_dir, "egen.txt", "a user's");
+    snprintf(keep, sizeof keep, "%s/egen.txt", dead_dir);
+    /* Large maps: the run takes long enough to be caught writing. */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", "exec \"$0\" -q report \"$1\" -o \"$2\" --width 4000 --height 3000",
+              platsa_bin(), g_gpkg, out, (char *)NULL);
+        _exit(127);
+    }
+    char tmp[4400], first[4500];
+    snprintf(tmp, sizeof tmp, "%s/.dödad.tmp-%ld", g_dir, (long)pid);
+    snprintf(first, sizeof first, "%s/karta-01-access_municipalities.png", tmp);
+    int seen = 0;
+    for (int i = 0; i < 60000 && !seen; i++) {  /* up to 60 s */
+        seen = file_exists(first);
+        if (!seen)
+            usleep(1000);
+    }
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    if (!seen)
+        fail_msg("the report's temporary folder %s never appeared", tmp);
+    assert_true(WIFSIGNALED(status));
+    assert_true(file_exists(tmp));   /* SIGKILL cannot be caught: it stays */
+    assert_false(file_exists(out));  /* and nothing is published */
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s' --width 600 --height 450", platsa_bin(), g_gpkg, out), 0);
+    assert_false(file_exists(tmp));
+    assert_true(file_exists(live));
+    assert_true(file_exists(keep));
+    snprintf(keep, sizeof keep, "%s/index.html", dead_dir);
+    assert_false(file_exists(keep));
+    assert_int_equal(count_entries(g_dir, ".dödad.tmp-"), 2);
+    assert_int_equal(run_cmd("rm -r '%s' '%s'", live, dead_dir), 0);
 }
 
 int main(void)
@@ -686,6 +797,7 @@ int main(void)
         cmocka_unit_test(test_report_legend_labels),
         cmocka_unit_test(test_report_says_synthetic),
         cmocka_unit_test(test_cli),
+        cmocka_unit_test(test_report_killed_then_rerun),
     };
     int failed = cmocka_run_group_tests(tests, setup, NULL);
     /* Font caches of cairo and fontconfig, so LeakSanitizer (make test-asan) sees only ours.

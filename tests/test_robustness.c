@@ -775,6 +775,73 @@ static void test_output_folder_not_writable(void **state)
     umount(ro);
 }
 
+/* A CSV twin's path is a folder (issue #18): refused before any work with exit 1, the fix
+ * named, the old GeoPackage byte-identical, the folder and its file untouched, no temporary
+ * left. (Before: the GeoPackage was renamed into place, then the twin's rename failed: exit 2
+ * and the old output lost.) The bad services file shows that the check comes first. */
+static void test_csv_twin_path_is_a_folder(void **state)
+{
+    (void)state;
+    char twin_dir[1200], out[1400], want[4096];
+    snprintf(twin_dir, sizeof twin_dir, "%s/twin", root);
+    assert_int_equal(run_cmd("rm -rf %s && mkdir -p %s/out_access_municipalities_table.csv && "
+                             "echo mine > %s/out_access_municipalities_table.csv/notes.txt && "
+                             "cp %s/out.gpkg %s/out.gpkg", twin_dir, twin_dir, twin_dir, ref_dir, twin_dir), 0);
+    snprintf(out, sizeof out, "%s/out.gpkg --overwrite", twin_dir);
+    snprintf(want, sizeof want, "platsa access: %s/out_access_municipalities_table.csv: is a folder; move that folder "
+             "away or choose another output name (the CSV twins are named after it)\n", twin_dir);
+    static const char *const svc[] = {"services.geojson", "services_latin1.csv"};
+    for (int k = 0; k < 2; k++) {
+        run_spec r = {.output = out, .extra = "--csv", .svc = svc[k]};
+        int rc = run_access(&r, 1);
+        if (strcmp(last_stderr, want) != 0)
+            fail_msg("stderr:\n%s\nwanted:\n%s", last_stderr, want);
+        assert_int_equal(rc, 1);
+        assert_int_equal(run_cmd("cmp -s %s/out.gpkg %s/out.gpkg", twin_dir, ref_dir), 0);
+        assert_int_equal(run_cmd("test \"$(ls -A %s | tr '\\n' ' ')\" = 'out.gpkg out_access_municipalities_table.csv ' "
+                                 "&& test \"$(cat %s/out_access_municipalities_table.csv/notes.txt)\" = mine",
+                                 twin_dir, twin_dir), 0);
+    }
+}
+
+/* route --dump-graph/--dump-pairs: checked before the graph is built (a folder, the roads
+ * input), written to temporaries and renamed into place together. */
+static void test_route_dump_paths(void **state)
+{
+    (void)state;
+    char d[1200], errp[1400];
+    snprintf(d, sizeof d, "%s/dumps", root);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    assert_int_equal(run_cmd("rm -rf %s && mkdir -p %s/pairs.csv && echo old > %s/edges.csv", d, d, d), 0);
+    const char *roads = in_path("roads.geojson");
+    char roads_copy[1400];
+    snprintf(roads_copy, sizeof roads_copy, "%s", roads);
+    int rc = run_cmd("%s -q route --roads %s --dump-graph %s/edges.csv --dump-pairs %s/pairs.csv > /dev/null 2> %s",
+                     platsa_bin(), roads_copy, d, d, errp);
+    char *msg = read_text(errp), want[4096];
+    snprintf(want, sizeof want, "platsa route: %s/pairs.csv: is a folder; give a .csv file name\n", d);
+    assert_string_equal(msg, want);
+    free(msg);
+    assert_int_equal(rc, 1);
+    assert_int_equal(run_cmd("test \"$(cat %s/edges.csv)\" = old && test \"$(ls -A %s | tr '\\n' ' ')\" = "
+                             "'edges.csv pairs.csv '", d, d), 0);
+    assert_int_equal(run_cmd("cp %s %s/roads-before", roads_copy, root), 0);
+    rc = run_cmd("%s -q route --roads %s --dump-graph %s > /dev/null 2> %s", platsa_bin(), roads_copy, roads_copy,
+                 errp);
+    msg = read_text(errp);
+    snprintf(want, sizeof want, "platsa route: %s: is also the input '%s'; choose another output file\n", roads_copy,
+             roads_copy);
+    assert_string_equal(msg, want);
+    free(msg);
+    assert_int_equal(rc, 1);
+    assert_int_equal(run_cmd("cmp -s %s %s/roads-before", roads_copy, root), 0);
+    assert_int_equal(run_cmd("rmdir %s/pairs.csv && %s -q route --roads %s --dump-graph %s/edges.csv --dump-pairs "
+                             "%s/pairs.csv --pairs 4 > /dev/null 2> %s", d, platsa_bin(), roads_copy, d, d, errp), 0);
+    assert_int_equal(run_cmd("head -1 %s/edges.csv | grep -q '^id,source' && head -1 %s/pairs.csv | grep -q "
+                             "'^source,target' && test \"$(ls -A %s | tr '\\n' ' ')\" = 'edges.csv pairs.csv '", d, d, d),
+                     0);
+}
+
 /* Disk full: exit 2 (an I/O failure on our side, not bad input), the cause and the fix named,
  * no partial output, the existing output untouched. */
 static void check_disk_full_message(const char *out, const char *hint_start, const char *hint_end)
@@ -856,7 +923,8 @@ static void test_stale_temp_files_removed(void **state)
         _exit(0);
     assert_int_equal(waitpid(dead, NULL, 0), dead);
     static const char *const removed[] = {"", "-journal", "-wal", "-shm", "-2", "-2-journal",
-                                          "-access_municipalities_table.csv", NULL};
+                                          "-access_municipalities_table.csv", "-old",
+                                          "-access_municipalities_table.csv-old", NULL};
     static const char *const kept[] = {".bak", "-x.gpkg", "-notes.txt", NULL};
     char path[1400];
     for (int i = 0; removed[i]; i++) {
@@ -989,6 +1057,8 @@ int main(void)
         cmocka_unit_test(test_unit_far_from_roads_listed_and_counted),
         cmocka_unit_test(test_id_field_kept_and_duplicates_refused),
         cmocka_unit_test(test_existing_output_needs_overwrite),
+        cmocka_unit_test(test_csv_twin_path_is_a_folder),
+        cmocka_unit_test(test_route_dump_paths),
         cmocka_unit_test(test_output_is_an_input),
         cmocka_unit_test(test_output_folder_not_writable),
         cmocka_unit_test(test_disk_full_file_size_limit),
