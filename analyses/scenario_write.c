@@ -31,13 +31,13 @@ const char pl_scenario_summary[] =
     "band bound, both ways, per municipality; CSV), scenario_summary (all scenarios side by side; CSV).";
 
 const pl_option pl_scenario_options[] = {
-    {"output", 'o', PL_OPT_STRING, offsetof(pl_scenario_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, overwrite), NULL, NULL, "replace an existing output", 0},
-    {"csv", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, csv), NULL, NULL, "also write the tables as CSV", 0},
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_scenario_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"csv", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, csv), NULL, NULL, "also write the tables as CSV", 0, PL_NO_RANGE},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_scenario_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_NO_RANGE},
     {"no-cells", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, no_cells), NULL, NULL,
-     "skip the per-scenario access cell layers (delta_cells and the tables are still written)", 0},
+     "skip the per-scenario access cell layers (delta_cells and the tables are still written)", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 

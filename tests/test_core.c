@@ -19,12 +19,12 @@ typedef struct demo_opts {
 } demo_opts;
 
 static const pl_option demo_table[] = {
-    {"output", 'o', PL_OPT_STRING, offsetof(demo_opts, out), "FILE", NULL, "output", 1},
-    {"max-snap", 0, PL_OPT_DOUBLE, offsetof(demo_opts, max_snap), "M", "1000", "snap", 0},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(demo_opts, overwrite), NULL, NULL, "replace", 0},
-    {"k", 0, PL_OPT_INT, offsetof(demo_opts, k), "N", "2", "k", 0},
-    {"bands-km", 0, PL_OPT_DOUBLES, offsetof(demo_opts, bands), "KM,...", "5,10,20,30", "bands", 0},
-    {"types", 0, PL_OPT_STRINGS, offsetof(demo_opts, types), "T,...", "grocery,fuel", "types", 0},
+    {"output", 'o', PL_OPT_STRING, offsetof(demo_opts, out), "FILE", NULL, "output", 1, PL_NO_RANGE},
+    {"max-snap", 0, PL_OPT_DOUBLE, offsetof(demo_opts, max_snap), "M", "1000", "snap", 0, PL_NO_RANGE},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(demo_opts, overwrite), NULL, NULL, "replace", 0, PL_NO_RANGE},
+    {"k", 0, PL_OPT_INT, offsetof(demo_opts, k), "N", "2", "k", 0, PL_NO_RANGE},
+    {"bands-km", 0, PL_OPT_DOUBLES, offsetof(demo_opts, bands), "KM,...", "5,10,20,30", "bands", 0, PL_NO_RANGE},
+    {"types", 0, PL_OPT_STRINGS, offsetof(demo_opts, types), "T,...", "grocery,fuel", "types", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 
