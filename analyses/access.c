@@ -65,7 +65,7 @@ const pl_option pl_access_options[] = {
     {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, max_snap_m), "M", "1000",
      "places farther than this from any road are flagged", 0, PL_GT(0)},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_access_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_NO_RANGE},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     {"classify", 0, PL_OPT_FLAG, offsetof(pl_access_opts, classify), NULL, NULL,
      "also split summaries by territorial class (needs --localities)", 0, PL_NO_RANGE},
     PL_OPT_END,

@@ -267,7 +267,7 @@ const pl_option pl_classify_options[] = {
     {"assume-crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, assume_crs), "EPSG:n", NULL,
      "CRS for inputs that have none", 0, PL_NO_RANGE},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_classify_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_NO_RANGE},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     PL_OPT_END,
 };
 

@@ -84,7 +84,7 @@ const pl_option pl_coverage_options[] = {
     {"crs", 0, PL_OPT_STRING, B(crs), "EPSG:n", "EPSG:3006", "working CRS (projected, metres)", 0, PL_NO_RANGE},
     {"assume-crs", 0, PL_OPT_STRING, B(assume_crs), "EPSG:n", NULL, "CRS for inputs that have none", 0, PL_NO_RANGE},
     {"max-snap", 0, PL_OPT_DOUBLE, B(max_snap_m), "M", "1000", "places farther than this from any road are flagged", 0, PL_GT(0)},
-    {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL, "reuse the road graph between runs", 0, PL_NO_RANGE},
+    {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL, "reuse the road graph between runs", 0, PL_OUTPUT_PATH},
     PL_OPT_END,
 };
 #undef B

@@ -101,7 +101,7 @@ const pl_option pl_green_options[] = {
     {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_green_opts, max_snap_m), "M", "1000",
      "homes and entries farther than this from any path are flagged", 0, PL_GT(0)},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_green_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the walking graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_NO_RANGE},
+     "keep the roads and the walking graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     PL_OPT_END,
 };
 

@@ -2,10 +2,12 @@
  * recomputation of closures and additions (see scenario.h). */
 #include "scenario.h"
 #include "../gis/min_heap.h"
+#include "../gis/vector.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +45,10 @@ typedef struct ini_state {
     int in_baseline;
     long current;                 /* scenario index, -1 none */
     int seen_baseline;
+    char **sections;              /* every section's whole name, in file order (check_sections) */
+    size_t n_sections, next_section;
+    char last_cut[64];            /* the name inih last gave (cut to 49 bytes) */
+    const char *section;          /* its whole name */
 } ini_state;
 
 static char *keep(pl_scenario_file *f, const char *s)
@@ -146,8 +152,19 @@ static int handler(void *user, const char *section, const char *name, const char
     ini_state *S = user;
     pl_scenario_file *f = S->f;
     S->line++;
+    /* The whole name: the next listed section that inih's cut name begins. */
+    if (!S->section || strcmp(section, S->last_cut) != 0) {
+        snprintf(S->last_cut, sizeof S->last_cut, "%s", section);
+        S->section = section;
+        for (size_t i = S->next_section; i < S->n_sections; i++)
+            if (strncmp(S->sections[i], section, strlen(section)) == 0) {
+                S->section = S->sections[i];
+                S->next_section = i + 1;
+                break;
+            }
+    }
     char sec[512];
-    snprintf(sec, sizeof sec, "%s", section);
+    snprintf(sec, sizeof sec, "%s", S->section);
     char *s = trim(sec);
     if (strcmp(s, "baseline") == 0) {
         S->seen_baseline = 1;
@@ -247,22 +264,119 @@ static int handler(void *user, const char *section, const char *name, const char
     return 0;
 }
 
+/* inih keeps only the first 49 bytes of a section name (MAX_SECTION 50): the handler gets
+ * the whole name from check_sections' list instead. Longer than this is refused. */
+#define SECTION_NAME_MAX 200
+#define INIH_SECTION_CUT 49
+
+/* A section's identity: "baseline", or "scenario NAME" with NAME trimmed. */
+static void section_key(const char *inside, char *key, size_t size)
+{
+    char buf[SECTION_NAME_MAX + 2];
+    snprintf(buf, sizeof buf, "%s", inside);
+    char *s = trim(buf);
+    if (strncmp(s, "scenario", 8) == 0 && (s[8] == ' ' || s[8] == '\t'))
+        snprintf(key, size, "scenario %s", trim(s + 8));
+    else
+        snprintf(key, size, "%s", s);
+}
+
+/* Section headers, before inih reads the file: each closed by ']', a name inih keeps
+ * whole, and no section twice (inih would merge the two silently). */
+static int check_sections(ini_state *S, const char *path, pl_error *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return pl_error_set(err, PL_EINPUT, "%s: cannot read the scenario file (%s)", path, strerror(errno));
+    typedef struct { char key[SECTION_NAME_MAX + 16]; long line; } seen_sec;
+    seen_sec *seen = NULL;
+    size_t n_seen = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = PL_OK;
+    while (rc == PL_OK && getline(&line, &cap, fp) >= 0) {
+        lineno++;
+        char *s = line;
+        if (lineno == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+            s += 3;  /* UTF-8 BOM, as inih */
+        s = trim(s);
+        if (*s != '[')
+            continue;
+        char *close = strchr(s, ']');
+        if (!close) {
+            rc = pl_error_set(err, PL_EINPUT, "%s:%ld: section header without ']'; write [baseline] or [scenario "
+                              "NAME]", path, lineno);
+            break;
+        }
+        size_t len = (size_t)(close - s - 1);
+        if (len > SECTION_NAME_MAX) {
+            rc = pl_error_set(err, PL_EINPUT, "%s:%ld: the section name '[%.24s...' is %zu characters long; at most "
+                              "%d between the brackets: give the scenario a shorter name", path, lineno, s + 1, len,
+                              SECTION_NAME_MAX);
+            break;
+        }
+        *close = '\0';
+        seen_sec cur = {.line = lineno};
+        section_key(s + 1, cur.key, sizeof cur.key);
+        for (size_t i = 0; i < n_seen && rc == PL_OK; i++)
+            if (strcmp(seen[i].key, cur.key) == 0)
+                rc = pl_error_set(err, PL_EINPUT, "%s: [%s] appears twice, on lines %ld and %ld; merge them into "
+                                  "one section or give each scenario its own name", path, cur.key, seen[i].line,
+                                  lineno);
+        /* inih tells sections apart by their first 49 bytes only. */
+        for (size_t i = 0; i < S->n_sections && rc == PL_OK; i++)
+            if (len >= INIH_SECTION_CUT && strncmp(S->sections[i], s + 1, INIH_SECTION_CUT) == 0)
+                rc = pl_error_set(err, PL_EINPUT, "%s: the sections on lines %ld and %ld begin with the same %d "
+                                  "characters; make the names differ sooner", path, seen[i].line, lineno,
+                                  INIH_SECTION_CUT);
+        seen = pl_realloc(seen, (n_seen + 1) * sizeof *seen);
+        seen[n_seen++] = cur;
+        S->sections = pl_realloc(S->sections, (S->n_sections + 1) * sizeof *S->sections);
+        S->sections[S->n_sections++] = pl_strdup(s + 1);
+    }
+    free(line);
+    free(seen);
+    fclose(fp);
+    return rc;
+}
+
 int pl_scenario_file_load(const char *path, pl_scenario_file *out, pl_error *err)
 {
     memset(out, 0, sizeof *out);
     out->base.mode = "car";
     out->base.within_km = 10;
+    if (pl_input_path_check(path, "scenario", err) != PL_OK)
+        return err->code;
     out->base.max_snap_m = 1000;
     out->base.crs = "EPSG:3006";
     ini_state S;
     memset(&S, 0, sizeof S);
+    int rc = check_sections(&S, path, err);
     S.f = out;
     S.path = path;
     S.current = -1;
     const char *slash = strrchr(path, '/');
     if (slash)
         snprintf(S.dir, sizeof S.dir, "%.*s", (int)(slash - path), path);
-    int rc = ini_parse(path, handler, &S);
+    /* Lines of any length: a heap line buffer that grows (as layers/service_types.c). */
+    bool old_stack = ini_use_stack, old_realloc = ini_allow_realloc;
+    int old_max = ini_max_line;
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = 1 << 16;
+    if (rc == PL_OK)
+        rc = ini_parse(path, handler, &S);
+    else
+        rc = -3;
+    ini_use_stack = old_stack;
+    ini_allow_realloc = old_realloc;
+    ini_max_line = old_max;
+    for (size_t i = 0; i < S.n_sections; i++)
+        free(S.sections[i]);
+    free(S.sections);
+    if (rc == -3)
+        return err->code;
     if (rc < 0)
         return pl_error_set(err, PL_EINPUT, "%s: cannot read the scenario file (%s)", path,
                             rc == -1 ? strerror(errno) : "out of memory");

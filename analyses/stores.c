@@ -60,7 +60,7 @@ const pl_option pl_stores_options[] = {
     {"max-snap", 0, PL_OPT_DOUBLE, B(max_snap_m), "M", "1000",
      "places farther than this from any road are flagged", 0, PL_GT(0)},
     {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_NO_RANGE},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     PL_OPT_END,
 };
 #undef B

@@ -53,7 +53,7 @@ static const pl_option route_options[] = {
     {"min-component", 0, PL_OPT_INT, offsetof(route_opts, min_component), "NODES", "50",
      "pass over road fragments smaller than this when the main network is within --max-snap", 0, PL_GE(0)},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(route_opts, cache), "FILE", NULL,
-     "graph cache file: read when it matches the roads, else written", 0, PL_NO_RANGE},
+     "graph cache file: read when it matches the roads, else written", 0, PL_OUTPUT_PATH},
     {"dump-graph", 0, PL_OPT_STRING, offsetof(route_opts, dump_graph), "FILE.csv", NULL,
      "write the edges (id,source,target,length,reverse_length,time,reverse_time; -1 = closed) for "
      "cross-checks with other routers", 0, PL_OUTPUT_PATH},

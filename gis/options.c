@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const pl_option *find_long(const pl_option *t, const char *name, size_t len)
 {
@@ -175,6 +176,11 @@ static int check_output_path(const pl_option *o, const char *path, pl_error *err
         p += n;
         p += strspn(p, "/");
     }
+    /* Replacing a FIFO or a device by rename (or writing into one) is never what was meant. */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return pl_error_set(err, PL_EINPUT, "--%s %s: it exists and is not a regular file (a FIFO, device or "
+                            "socket); give a file name", o->name, path);
     return PL_OK;
 }
 

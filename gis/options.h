@@ -37,7 +37,8 @@ enum {
     PL_R_MIN_EXCL = 1u << 2,   /* value > min */
     PL_R_MAX = 1u << 3,        /* value <= max */
     PL_R_INCREASING = 1u << 4, /* list: strictly increasing (no duplicates) */
-    PL_R_OUTPUT = 1u << 5      /* string: an output path (not empty, room for temporary names) */
+    PL_R_OUTPUT = 1u << 5      /* string: a path platsa writes (not empty, room for temporary names,
+                                  not an existing FIFO or device) */
 };
 
 typedef struct pl_range {
