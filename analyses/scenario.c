@@ -147,6 +147,23 @@ static int parse_number(ini_state *S, const char *name, const char *value, doubl
     return 1;
 }
 
+/* A [baseline] number checked against the range of the access option it sets (the same
+ * table platsa access parses with), e.g. "within -5: must be > 0". */
+static int baseline_in_range(ini_state *S, const char *key, const char *flag)
+{
+    for (const pl_option *o = pl_access_options; o->name; o++) {
+        if (strcmp(o->name, flag) != 0)
+            continue;
+        pl_error e = {0};
+        if (pl_option_check(o, &S->f->base, &e) == PL_OK)
+            return 1;
+        size_t skip = strncmp(e.msg, "--", 2) == 0 ? 2 + strlen(flag) : 0;
+        snprintf(S->msg, sizeof S->msg, "%s%s", key, e.msg + skip);
+        return 0;
+    }
+    return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     ini_state *S = user;
@@ -190,12 +207,12 @@ static int handler(void *user, const char *section, const char *name, const char
                 snprintf(S->msg, sizeof S->msg, "%s: %s", name, e.msg);
                 return 0;
             }
-            return 1;
+            return baseline_in_range(S, name, name[6] == 'k' ? "bands-km" : "bands-min");
         }
         if (strcmp(name, "within") == 0)
-            return parse_number(S, name, value, &b->within_km);
+            return parse_number(S, name, value, &b->within_km) && baseline_in_range(S, name, "within");
         if (strcmp(name, "max_snap") == 0)
-            return parse_number(S, name, value, &b->max_snap_m);
+            return parse_number(S, name, value, &b->max_snap_m) && baseline_in_range(S, name, "max-snap");
         snprintf(S->msg, sizeof S->msg,
                  "[baseline]: unknown key '%s'; use population, services, roads, municipalities, types, mode, "
                  "bands_km, bands_min, within, region, pop_field, age_field, type_field, code_field, name_field, "

@@ -593,6 +593,7 @@ static void test_bad_option_values(void **state)
 /* Runs `platsa ARGS` (without -q: progress or info lines before the error would show). */
 static int run_platsa(const char *args)
 {
+    run_cmd("rm -rf %s/new.gpkg %s/report", out_dir, out_dir);  /* a wrongly accepted run of an earlier case */
     char errp[1400];
     snprintf(errp, sizeof errp, "%s/stderr.txt", root);
     int rc = run_cmd("timeout 60 %s %s > /dev/null 2> %s", platsa_bin(), args, errp);
@@ -629,14 +630,17 @@ static void expect_cli_refused_q(const char *command, const char *args, const ch
 /* The good inputs of each command, with the output out/new.gpkg (must never appear). */
 static const char *inputs_of(const char *command)
 {
-    static char buf[4][6000];
+    static char buf[4][8000];
     static int k;
     k = (k + 1) % 4;
-    const char *pop = in_path("population.geojson"), *roads = in_path("roads.geojson"),
-               *munis = in_path("munis.geojson"), *svc = in_path("services.geojson");
+    char pop[1400], roads[1400], munis[1400], svc[1400], loc[1400];  /* in_path has 4 buffers */
+    snprintf(pop, sizeof pop, "%s", in_path("population.geojson"));
+    snprintf(roads, sizeof roads, "%s", in_path("roads.geojson"));
+    snprintf(munis, sizeof munis, "%s", in_path("munis.geojson"));
+    snprintf(svc, sizeof svc, "%s", in_path("services.geojson"));
+    snprintf(loc, sizeof loc, "%s", in_path("localities.geojson"));
     if (!strcmp(command, "classify"))
-        snprintf(buf[k], sizeof buf[k], "-p %s -l %s -r %s -m %s -o %s/new.gpkg", pop, in_path("localities.geojson"),
-                 roads, munis, out_dir);
+        snprintf(buf[k], sizeof buf[k], "-p %s -l %s -r %s -m %s -o %s/new.gpkg", pop, loc, roads, munis, out_dir);
     else if (!strcmp(command, "coverage"))
         snprintf(buf[k], sizeof buf[k], "-p %s --hubs %s -r %s -m %s -o %s/new.gpkg", pop, svc, roads, munis, out_dir);
     else
@@ -809,10 +813,15 @@ static void test_scenario_file_refusals(void **state)
     snprintf(path, sizeof path, "%s", in_path("scenario.ini"));
     snprintf(args, sizeof args, "%s -o %s/new.gpkg", path, out_dir);
 
-    snprintf(text, sizeof text, "%s[scenario A]\nclose = 10\n[scenario B]\nclose = 30\n[scenario A]\nclose = 30\n",
-             base);
+    /* One after the other: inih gives no sign of the second header, the two were merged. */
+    snprintf(text, sizeof text, "%s[scenario A]\nclose = 10\n[scenario A]\nclose = 30\n", base);
     write_text(path, text);
-    snprintf(want, sizeof want, "%s: [scenario A] appears twice, on lines 6 and 10; merge them into one section or "
+    snprintf(want, sizeof want, "%s: [scenario A] appears twice, on lines 6 and 8; merge them into one section or "
+             "give each scenario its own name", path);
+    expect_cli_refused("scenario", args, want);
+    snprintf(text, sizeof text, "%s[baseline]\nwithin = 5\n[scenario A]\nclose = 10\n", base);
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s: [baseline] appears twice, on lines 1 and 6; merge them into one section or "
              "give each scenario its own name", path);
     expect_cli_refused("scenario", args, want);
 
@@ -828,6 +837,12 @@ static void test_scenario_file_refusals(void **state)
     write_text(path, text);
     snprintf(want, sizeof want, "%s: the sections on lines 6 and 8 begin with the same 49 characters; make the names "
              "differ sooner", path);
+    expect_cli_refused("scenario", args, want);
+
+    /* [baseline] numbers: the ranges of the access options they set. */
+    snprintf(text, sizeof text, "%swithin = -5\n", base);
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s:6: within -5: must be > 0", path);
     expect_cli_refused("scenario", args, want);
 
     /* remove_roads with an id no road has: refused like close= with an unknown service. */
