@@ -775,6 +775,13 @@ static void test_non_regular_inputs_refused(void **state)
     snprintf(args, sizeof args, "%s -o %s/new.gpkg", fifo, out_dir);
     snprintf(want, sizeof want, "%s: scenario file is a FIFO (named pipe); give a regular file or folder", fifo);
     expect_cli_refused("scenario", args, want);
+    snprintf(args, sizeof args, "-r %s", fifo);
+    snprintf(want, sizeof want, "%s: roads file is a FIFO (named pipe); give a regular file or folder", fifo);
+    expect_cli_refused_q("route", args, want);
+    snprintf(args, sizeof args, "%s --graph-cache %s", inputs_of("access"), fifo);
+    snprintf(want, sizeof want, "--graph-cache %s: it exists and is not a regular file (a FIFO, device or socket); "
+             "give a file name", fifo);
+    expect_cli_refused("access", args, want);
     /* ... and as an output: never replaced by rename. */
     snprintf(args, sizeof args, "-p %s -s %s -r %s -m %s -o %s --overwrite", in_path("population.geojson"),
              in_path("services.geojson"), in_path("roads.geojson"), in_path("munis.geojson"), fifo);
