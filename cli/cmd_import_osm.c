@@ -26,7 +26,7 @@ static const pl_option table[] = {
     {"tree-row-spacing", 0, PL_OPT_DOUBLE, offsetof(import_cli, tree_row_spacing), "M", "10",
      "one tree every M metres along natural=tree_row", 0, PL_GT(0)},
     {"default-crown", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_crown), "M", "3",
-     "crown radius of a tree with neither diameter_crown nor height", 0, PL_IN(0, 50)},
+     "crown radius of a tree with neither diameter_crown nor height", 0, PL_GT_LE(0, 50)},
     {"default-levels", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_levels), "N", "3",
      "storeys of an untagged building other than houses/sheds (floor area = footprint x levels)", 0, PL_GT(0)},
     {"admin-level", 0, PL_OPT_INT, offsetof(import_cli, admin_level), "N", "7",
