@@ -363,7 +363,7 @@ int pl_scenario_file_load(const char *path, pl_scenario_file *out, pl_error *err
     memset(out, 0, sizeof *out);
     out->base.mode = "car";
     out->base.within_km = 10;
-    if (pl_input_path_check(path, "scenario", err) != PL_OK)
+    if (pl_input_text_file_check(path, "scenario", err) != PL_OK)
         return err->code;
     out->base.max_snap_m = 1000;
     out->base.crs = "EPSG:3006";

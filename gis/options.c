@@ -96,8 +96,12 @@ static int set_value(const pl_option *o, void *opts, const char *value, pl_error
             return pl_error_set(err, PL_EINPUT, "--%s: %s", o->name, list_err.msg);
         return PL_OK;
     }
-    case PL_OPT_STRINGS:
-        return add_strings((pl_strings *)field, value, err);
+    case PL_OPT_STRINGS: {
+        pl_error list_err = {0};
+        if (add_strings((pl_strings *)field, value, &list_err) != PL_OK)
+            return pl_error_set(err, PL_EINPUT, "--%s: %s", o->name, list_err.msg);
+        return PL_OK;
+    }
     }
     return pl_error_set(err, PL_EINTERNAL, "unknown option kind");
 }

@@ -339,6 +339,16 @@ int pl_input_path_check(const char *file, const char *role, pl_error *err)
     return PL_OK;
 }
 
+int pl_input_text_file_check(const char *file, const char *role, pl_error *err)
+{
+    if (pl_input_path_check(file, role, err) != PL_OK)
+        return err->code;
+    struct stat st;
+    if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+        return pl_error_set(err, PL_EINPUT, "%s: %s file is a folder; give the file itself", file, role);
+    return PL_OK;
+}
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err)
 {
     if (GDALGetDriverCount() == 0)

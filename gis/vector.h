@@ -34,6 +34,10 @@ typedef struct pl_vector_opts {
  * PL_OK, or PL_EINPUT with a one-line message. */
 int pl_input_path_check(const char *file, const char *role, pl_error *err);
 
+/* The same for a text file platsa reads itself (service types, scenario): a folder is
+ * refused too. */
+int pl_input_text_file_check(const char *file, const char *role, pl_error *err);
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err);
 void pl_vector_close(pl_vector *v);
 

@@ -284,7 +284,7 @@ static int handler(void *user, const char *section, const char *name, const char
 
 static int parse_file(parse_state *st, const char *path, pl_error *err)
 {
-    if (pl_input_path_check(path, "service types", err) != PL_OK)
+    if (pl_input_text_file_check(path, "service types", err) != PL_OK)
         return err->code;
     st->msg[0] = '\0';
     st->last_section[0] = st->last_name[0] = '\0';

@@ -103,6 +103,17 @@ static void test_options_errors(void **state)
     assert_string_equal(err.msg, "unknown option '--nope'; see --help");
     pl_options_free(demo_table, &o);
 
+    /* Too many list items: the message names the flag. */
+    memset(&o, 0, sizeof o);
+    char many[200] = "t";
+    for (int i = 1; i <= PL_MAX_LIST; i++)
+        strcat(many, ",t");
+    char *too_many[] = {"demo", "-o", "x", "--types", many};
+    assert_int_equal(pl_options_parse(demo_table, &o, 5, too_many, pos, 1, &npos, &err), PL_EINPUT);
+    assert_int_equal(strncmp(err.msg, "--types: 't,t,", 14), 0);
+    assert_non_null(strstr(err.msg, "': at most 32 values"));
+    pl_options_free(demo_table, &o);
+
     memset(&o, 0, sizeof o);
     char *help[] = {"demo", "--help"};
     assert_int_equal(pl_options_parse(demo_table, &o, 2, help, pos, 1, &npos, &err), -1);

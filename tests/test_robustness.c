@@ -782,6 +782,10 @@ static void test_non_regular_inputs_refused(void **state)
     snprintf(want, sizeof want, "--graph-cache %s: it exists and is not a regular file (a FIFO, device or socket); "
              "give a file name", fifo);
     expect_cli_refused("access", args, want);
+    /* A folder where platsa reads a text file itself (was read as an empty file). */
+    snprintf(args, sizeof args, "%s --service-types %s", inputs_of("access"), in_dir);
+    snprintf(want, sizeof want, "%s: service types file is a folder; give the file itself", in_dir);
+    expect_cli_refused_q("access", args, want);
     /* ... and as an output: never replaced by rename. */
     snprintf(args, sizeof args, "-p %s -s %s -r %s -m %s -o %s --overwrite", in_path("population.geojson"),
              in_path("services.geojson"), in_path("roads.geojson"), in_path("munis.geojson"), fifo);
