@@ -192,6 +192,16 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
         pl_error_set(&err, PL_EINPUT, "--from and --to go together, each as X,Y");
         return cli_fail(argv[0], &err);
     }
+    /* With --lonlat the places are degrees: checked now, not after the graph is built. */
+    for (int k = 0; o.lonlat && k < 2; k++) {
+        const pl_doubles *p = k ? &o.to : &o.from;
+        if (p->n == 2 && !(fabs(p->v[0]) <= 180 && fabs(p->v[1]) <= 90)) {
+            pl_error_set(&err, PL_EINPUT, "--%s %g,%g: with --lonlat give longitude,latitude in degrees "
+                         "(-180..180, -90..90)", k ? "to" : "from", p->v[0], p->v[1]);
+            pl_options_free(route_options, &o);
+            return cli_fail(argv[0], &err);
+        }
+    }
     snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o.crs);
     go.snap_tolerance_m = o.snap_tolerance;
     go.node_intersections = !o.no_intersections;

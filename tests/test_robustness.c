@@ -709,6 +709,10 @@ static void test_option_ranges_other_commands(void **state)
     snprintf(args, sizeof args, "%s -o %s/new.gpkg --from 1,2 --to 3", in_path("roads.geojson"), out_dir);
     snprintf(args, sizeof args, "-r %s --from 1,2 --to 3", in_path("roads.geojson"));
     expect_cli_refused("route", args, "--to: give 2 numbers separated by commas (got 1)");
+    /* Used to build the graph, then fail with "cannot transform inf,inf". */
+    snprintf(args, sizeof args, "-r %s --lonlat --from 500000,6500000 --to 15,58", in_path("roads.geojson"));
+    expect_cli_refused("route", args, "--from 500000,6.5e+06: with --lonlat give longitude,latitude in degrees "
+                                      "(-180..180, -90..90)");
     snprintf(args, sizeof args, "%s -o '' --admin-level 7", in_path("roads.geojson"));
     expect_cli_refused("import-osm", args, "--output: empty file name; give the output's name");
 }
