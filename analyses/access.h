@@ -24,6 +24,7 @@ typedef struct pl_access_opts {
     double within_km;            /* threshold for the combined service level */
     const char *region;          /* municipality (4 digits) or county (2 digits) code; NULL = all */
     const char *pop_field, *age_field, *type_field, *muni_code_field, *muni_name_field;
+    const char *locality_pop_field;   /* population field of --localities */
     const char *service_types_file;
     const char *crs, *assume_crs;
     double max_snap_m;           /* units: flagged and listed beyond it (analyses/attach.h) */

@@ -705,7 +705,7 @@ static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_o
 {
     if (!o->localities)
         return pl_error_set(err, PL_EINPUT, "--classify needs --localities (tätorter with population)");
-    pl_load_opts lo = {.assume_crs = o->assume_crs};
+    pl_load_opts lo = {.assume_crs = o->assume_crs, .value_field = o->locality_pop_field};
     in->localities = pl_localities_load(ctx, o->localities, &lo, err);
     if (!in->localities)
         return err->code;

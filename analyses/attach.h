@@ -26,11 +26,11 @@
 #define PL_ID_FIELD_OPTION(OFF)                                                                                \
     {"id-field", 0, PL_OPT_STRING, OFF(id_field), "FIELD", NULL,                                               \
      "the population units' own id, kept as cell_id in every output row; duplicates are refused [auto: "       \
-     "rut_id, ruta, deso, desokod, regso, regsokod, nyckelkod, id, kod, ...; else the feature id]", 0}
+     "rut_id, ruta, deso, desokod, regso, regsokod, nyckelkod, id, kod, ...; else the feature id]", 0, PL_NO_RANGE}
 #define PL_UNIT_ATTACH_OPTIONS(OFF)                                                                            \
     {"max-snap", 0, PL_OPT_DOUBLE, OFF(max_snap_m), "M", "1000",                                               \
      "population units farther than this from every road they may attach to are still attached and counted, " \
-     "flagged far_from_road and listed in the unattached_units layer", 0},                                     \
+     "flagged far_from_road and listed in the unattached_units layer", 0, PL_GT(0)},                                     \
     PL_ID_FIELD_OPTION(OFF)
 
 /* The service option: OFF(max_service_snap_m). */
@@ -39,7 +39,7 @@
      "services farther than this from every road they may attach to are left out of the search, counted in a " \
      "warning and listed in the unattached_services layer (2000 m: twice --max-snap's 1000, as a service's "   \
      "point, often a geocoded address, is less exact than a unit's; beyond it the service lies off the given " \
-     "roads, e.g. outside the county they cover)", 0}
+     "roads, e.g. outside the county they cover)", 0, PL_GT(0)}
 
 /* PL_EINPUT with a one-line message unless max_snap_m and max_service_snap_m are > 0
  * (max_service_snap_m < 0 is not checked when check_service is 0). */

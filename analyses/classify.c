@@ -283,33 +283,33 @@ const char pl_classify_summary[] =
 #define CL(field) offsetof(pl_classify_opts, field)
 const pl_option pl_classify_options[] = {
     {"population", 'p', PL_OPT_STRING, offsetof(pl_classify_opts, population), "FILE[:LAYER]", NULL,
-     "population units (grid squares or points)", 1},
+     "population units (grid squares or points)", 1, PL_NO_RANGE},
     {"localities", 'l', PL_OPT_STRING, offsetof(pl_classify_opts, localities), "FILE[:LAYER]", NULL,
-     "tätorter (points or polygons with population)", 1},
-    {"roads", 'r', PL_OPT_STRING, offsetof(pl_classify_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1},
+     "tätorter (points or polygons with population)", 1, PL_NO_RANGE},
+    {"roads", 'r', PL_OPT_STRING, offsetof(pl_classify_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1, PL_NO_RANGE},
     PL_ROAD_FIELD_OPTIONS(pl_classify_opts, road),
     {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_classify_opts, municipalities), "FILE[:LAYER]", NULL,
-     "municipality polygons", 1},
-    {"output", 'o', PL_OPT_STRING, offsetof(pl_classify_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, overwrite), NULL, NULL, "replace an existing output", 0},
-    {"csv", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, csv), NULL, NULL, "also write the tables as CSV", 0},
+     "municipality polygons", 1, PL_NO_RANGE},
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_classify_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"csv", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, csv), NULL, NULL, "also write the tables as CSV", 0, PL_NO_RANGE},
     {"urban-min", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, urban_min), "MIN", "5",
-     "closer than this to a large tätort counts as tätort", 0},
+     "closer than this to a large tätort counts as tätort", 0, PL_GT(0)},
     {"remote-min", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, remote_min), "MIN", "45",
-     "farther than this is remote rural", 0},
+     "farther than this is remote rural", 0, PL_GT(0)},
     {"min-locality-pop", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, min_locality_pop), "N", "3000",
-     "smallest tätort that counts as a destination", 0},
+     "smallest tätort that counts as a destination", 0, PL_GE(0)},
     {"max-snap", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, max_snap_m), "M", "1000",
-     "places farther than this from any road are flagged", 0},
-    {"pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, pop_field), "FIELD", NULL, "population field", 0},
+     "places farther than this from any road are flagged", 0, PL_GT(0)},
+    {"pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, pop_field), "FIELD", NULL, "population field", 0, PL_NO_RANGE},
     PL_ID_FIELD_OPTION(CL),
     {"locality-pop-field", 0, PL_OPT_STRING, offsetof(pl_classify_opts, locality_pop_field), "FIELD", NULL,
-     "tätort population field [auto: pop, bef, ...]", 0},
-    {"crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, crs), "EPSG:n", "EPSG:3006", "working CRS", 0},
+     "tätort population field [auto: pop, bef, ...]", 0, PL_NO_RANGE},
+    {"crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, crs), "EPSG:n", "EPSG:3006", "working CRS", 0, PL_NO_RANGE},
     {"assume-crs", 0, PL_OPT_STRING, offsetof(pl_classify_opts, assume_crs), "EPSG:n", NULL,
-     "CRS for inputs that have none", 0},
+     "CRS for inputs that have none", 0, PL_NO_RANGE},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_classify_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     PL_OPT_END,
 };
 #undef CL
@@ -418,8 +418,18 @@ static int write_municipalities(pl_gpkg *g, const pl_population *pop, const pl_m
     return rc;
 }
 
+int pl_classify_check_opts(const pl_classify_opts *o, pl_error *err)
+{
+    if (!(o->urban_min < o->remote_min))
+        return pl_error_set(err, PL_EINPUT, "--urban-min %g must be less than --remote-min %g (near-urban rural lies "
+                            "between them)", o->urban_min, o->remote_min);
+    return PL_OK;
+}
+
 int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err)
 {
+    if (pl_classify_check_opts(o, err) != PL_OK)
+        return err->code;
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     const char *check_inputs[] = {o->population, o->localities, o->roads, o->municipalities, NULL};
@@ -432,6 +442,7 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
     po.value_field = o->pop_field;
     po.id_field = o->id_field;
     llo.value_field = o->locality_pop_field;
+    llo.value_flag = "locality-pop-field";
     pl_municipalities *munis = pl_municipalities_load(ctx, o->municipalities, &lo, err);
     pl_population *pop = munis ? pl_population_load(ctx, o->population, &po, err) : NULL;
     pl_localities *loc = pop ? pl_localities_load(ctx, o->localities, &llo, err) : NULL;

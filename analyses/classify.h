@@ -55,6 +55,9 @@ extern const pl_option pl_classify_options[];
 extern const char pl_classify_usage[];
 extern const char pl_classify_summary[];
 
+/* Rules between options, checked right after parsing (before any input is read). */
+int pl_classify_check_opts(const pl_classify_opts *o, pl_error *err);
+
 int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err);
 
 #endif

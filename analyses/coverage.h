@@ -137,6 +137,10 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
  * first appearance), returns the number of clusters. */
 uint32_t pl_cluster_points(const double *x, const double *y, size_t n, double dist_m, uint32_t *cluster);
 
+/* Rules between options (--km or --min, --candidates for --add...), checked right after
+ * parsing, before any input is read. */
+int pl_coverage_check_opts(const pl_coverage_opts *o, pl_error *err);
+
 int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *opts, const char *command_line, pl_error *err);
 
 #endif

@@ -37,55 +37,57 @@ const char pl_coverage_summary[] =
 #define C(field) offsetof(pl_coverage_opts, field)
 const pl_option pl_coverage_options[] = {
     {"population", 'p', PL_OPT_STRING, B(population), "FILE[:LAYER]", NULL,
-     "population units: grid squares (polygons) or points, with a population field", 1},
+     "population units: grid squares (polygons) or points, with a population field", 1, PL_NO_RANGE},
     {"hubs", 's', PL_OPT_STRING, B(services), "FILE[:LAYER]", NULL,
-     "existing hubs: service points (filter with --types; --fixed-type for a file without a type field)", 1},
-    {"roads", 'r', PL_OPT_STRING, B(roads), "FILE[:LAYER]", NULL, "road lines", 1},
+     "existing hubs: service points (filter with --types; --fixed-type for a file without a type field)", 1, PL_NO_RANGE},
+    {"roads", 'r', PL_OPT_STRING, B(roads), "FILE[:LAYER]", NULL, "road lines", 1, PL_NO_RANGE},
     PL_ROAD_FIELD_OPTIONS(pl_coverage_opts, base.road),
     {"municipalities", 'm', PL_OPT_STRING, B(municipalities), "FILE[:LAYER]", NULL,
-     "municipality polygons (code and name fields auto-detected)", 1},
-    {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1},
-    {"overwrite", 0, PL_OPT_FLAG, B(overwrite), NULL, NULL, "replace an existing output", 0},
-    {"csv", 0, PL_OPT_FLAG, B(csv), NULL, NULL, "also write the tables as CSV beside the GeoPackage", 0},
-    {"km", 0, PL_OPT_DOUBLE, C(km), "KM", NULL, "coverage threshold: road distance in km", 0},
-    {"min", 0, PL_OPT_DOUBLE, C(min), "MIN", NULL, "coverage threshold: travel time in minutes", 0},
+     "municipality polygons (code and name fields auto-detected)", 1, PL_NO_RANGE},
+    {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
+    {"overwrite", 0, PL_OPT_FLAG, B(overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"csv", 0, PL_OPT_FLAG, B(csv), NULL, NULL, "also write the tables as CSV beside the GeoPackage", 0, PL_NO_RANGE},
+    {"km", 0, PL_OPT_DOUBLE, C(km), "KM", NULL, "coverage threshold: road distance in km", 0, PL_GT(0)},
+    {"min", 0, PL_OPT_DOUBLE, C(min), "MIN", NULL, "coverage threshold: travel time in minutes", 0, PL_GT(0)},
     {"types", 't', PL_OPT_STRINGS, B(types), "TYPE,...", NULL,
-     "hub service types [default: every service in the hubs file]", 0},
+     "hub service types [default: every service in the hubs file]", 0, PL_NO_RANGE},
     {"fixed-type", 0, PL_OPT_STRING, C(fixed_type), "TYPE", NULL,
-     "every point of the hubs file is of this type (a file without a type field)", 0},
-    {"mode", 0, PL_OPT_STRING, B(mode), "car|bike|walk", "car", "travel mode", 0},
-    {"add", 0, PL_OPT_INT, C(add), "N", "0", "choose N new hubs covering the most uncovered residents", 0},
+     "every point of the hubs file is of this type (a file without a type field)", 0, PL_NO_RANGE},
+    {"mode", 0, PL_OPT_STRING, B(mode), "car|bike|walk", "car", "travel mode", 0, PL_NO_RANGE},
+    {"add", 0, PL_OPT_INT, C(add), "N", "0", "choose N new hubs covering the most uncovered residents", 0, PL_GE(0)},
     {"candidates", 0, PL_OPT_STRING, C(candidates), "C", NULL,
-     "candidate sites: FILE[:LAYER] (points), localities:FILE[:LAYER] (tätorter), or roads", 0},
+     "candidate sites: FILE[:LAYER] (points), localities:FILE[:LAYER] (tätorter), or roads", 0, PL_NO_RANGE},
     {"candidate-spacing", 0, PL_OPT_DOUBLE, C(candidate_spacing), "M", "1000",
-     "--candidates roads: one road node per square of this side", 0},
+     "--candidates roads: one road node per square of this side", 0, PL_GT(0)},
     {"target-share", 0, PL_OPT_DOUBLE, C(target_share), "S", NULL,
-     "set covering: fewest new hubs to cover this share of the residents (e.g. 0.99)", 0},
+     "set covering: fewest new hubs to cover this share of the residents (e.g. 0.99)", 0, PL_GT_LE(0, 1)},
     {"cluster-m", 0, PL_OPT_DOUBLE, C(cluster_m), "M", "1500",
-     "uncovered units closer than this (straight line) belong to one cluster", 0},
+     "uncovered units closer than this (straight line) belong to one cluster", 0, PL_GE(0)},
     {"method", 0, PL_OPT_STRING, C(method), "auto|greedy|exact", "auto",
      "auto: exact with GLPK when the instance is small enough, else greedy with the LP relaxation as "
-     "an upper bound; greedy: greedy only (fastest); exact: GLPK whatever the size (--time-limit)", 0},
+     "an upper bound; greedy: greedy only (fastest); exact: GLPK whatever the size (--time-limit)", 0, PL_NO_RANGE},
     {"exact-max-candidates", 0, PL_OPT_INT, C(exact_max_candidates), "N", "2000",
-     "largest instance solved exactly: distinct candidate columns", 0},
+     "largest instance solved exactly: distinct candidate columns", 0, PL_GE(0)},
     {"exact-max-rows", 0, PL_OPT_INT, C(exact_max_rows), "N", "50000",
-     "largest instance solved exactly: distinct rows (units merged by identical coverage)", 0},
-    {"time-limit", 0, PL_OPT_DOUBLE, C(time_limit), "S", "60", "time limit for GLPK, seconds", 0},
-    {"threads", 0, PL_OPT_INT, C(threads), "N", "0", "coverage-set searches in parallel [0: one per core, at most 8]", 0},
+     "largest instance solved exactly: distinct rows (units merged by identical coverage)", 0, PL_GE(0)},
+    {"time-limit", 0, PL_OPT_DOUBLE, C(time_limit), "S", "60", "time limit for GLPK, seconds", 0, PL_GT(0)},
+    {"threads", 0, PL_OPT_INT, C(threads), "N", "0", "coverage-set searches in parallel [0: one per core, at most 8]", 0, PL_IN(0, 256)},
     {"region", 0, PL_OPT_STRING, B(region), "CODE", NULL,
-     "report only this municipality (4 digits) or county (2 digits)", 0},
-    {"pop-field", 0, PL_OPT_STRING, B(pop_field), "FIELD", NULL, "population field [auto]", 0},
-    {"age-field", 0, PL_OPT_STRING, B(age_field), "FIELD", NULL, "age-group population field, e.g. 70+", 0},
-    {"type-field", 0, PL_OPT_STRING, B(type_field), "FIELD", NULL, "service type field of the hubs [auto]", 0},
-    {"code-field", 0, PL_OPT_STRING, B(muni_code_field), "FIELD", NULL, "municipality code field [auto]", 0},
-    {"name-field", 0, PL_OPT_STRING, B(muni_name_field), "FIELD", NULL, "municipality name field [auto]", 0},
+     "report only this municipality (4 digits) or county (2 digits)", 0, PL_NO_RANGE},
+    {"pop-field", 0, PL_OPT_STRING, B(pop_field), "FIELD", NULL, "population field [auto]", 0, PL_NO_RANGE},
+    {"locality-pop-field", 0, PL_OPT_STRING, B(locality_pop_field), "FIELD", NULL,
+     "population field of --candidates localities:FILE [auto]", 0, PL_NO_RANGE},
+    {"age-field", 0, PL_OPT_STRING, B(age_field), "FIELD", NULL, "age-group population field, e.g. 70+", 0, PL_NO_RANGE},
+    {"type-field", 0, PL_OPT_STRING, B(type_field), "FIELD", NULL, "service type field of the hubs [auto]", 0, PL_NO_RANGE},
+    {"code-field", 0, PL_OPT_STRING, B(muni_code_field), "FIELD", NULL, "municipality code field [auto]", 0, PL_NO_RANGE},
+    {"name-field", 0, PL_OPT_STRING, B(muni_name_field), "FIELD", NULL, "municipality name field [auto]", 0, PL_NO_RANGE},
     {"service-types", 0, PL_OPT_STRING, B(service_types_file), "FILE.ini", NULL,
-     "extra or overriding service types (same format as share/service_types.ini)", 0},
-    {"crs", 0, PL_OPT_STRING, B(crs), "EPSG:n", "EPSG:3006", "working CRS (projected, metres)", 0},
-    {"assume-crs", 0, PL_OPT_STRING, B(assume_crs), "EPSG:n", NULL, "CRS for inputs that have none", 0},
+     "extra or overriding service types (same format as share/service_types.ini)", 0, PL_NO_RANGE},
+    {"crs", 0, PL_OPT_STRING, B(crs), "EPSG:n", "EPSG:3006", "working CRS (projected, metres)", 0, PL_NO_RANGE},
+    {"assume-crs", 0, PL_OPT_STRING, B(assume_crs), "EPSG:n", NULL, "CRS for inputs that have none", 0, PL_NO_RANGE},
     PL_UNIT_ATTACH_OPTIONS(B),
     PL_SERVICE_ATTACH_OPTIONS(B),
-    {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL, "reuse the road graph between runs", 0},
+    {"graph-cache", 0, PL_OPT_STRING, B(graph_cache), "FILE", NULL, "reuse the road graph between runs", 0, PL_OUTPUT_PATH},
     PL_OPT_END,
 };
 #undef B
@@ -216,7 +218,7 @@ static int load(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_error *
 static int load_candidates(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_error *err)
 {
     const char *spec = o->candidates;
-    pl_load_opts lo = {.assume_crs = o->base.assume_crs};
+    pl_load_opts lo = {.assume_crs = o->base.assume_crs, .value_field = o->base.locality_pop_field};
     if (strcmp(spec, "roads") == 0) {
         s->cand = pl_candidates_from_graph(s->graph, o->candidate_spacing);
         return PL_OK;
@@ -957,9 +959,8 @@ static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *comm
     return pl_gpkg_commit(g, err);
 }
 
-int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_line, pl_error *err)
+int pl_coverage_check_opts(const pl_coverage_opts *o, pl_error *err)
 {
-    const pl_access_opts *b = &o->base;
     if ((o->km > 0) == (o->min > 0))
         return pl_error_set(err, PL_EINPUT, "give the coverage threshold as either --km or --min (one of them)");
     if (o->add < 0)
@@ -970,6 +971,14 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
         return pl_error_set(err, PL_EINPUT, "--add/--target-share need --candidates (FILE, localities:FILE or roads)");
     if (strcmp(o->method, "auto") && strcmp(o->method, "greedy") && strcmp(o->method, "exact"))
         return pl_error_set(err, PL_EINPUT, "--method '%s': use auto, greedy or exact", o->method);
+    return PL_OK;
+}
+
+int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_line, pl_error *err)
+{
+    const pl_access_opts *b = &o->base;
+    if (pl_coverage_check_opts(o, err) != PL_OK)
+        return err->code;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, candidates_file(o), NULL};
     const char *twins[] = {"coverage_municipalities_table", o->candidates ? "coverage_summary" : NULL, NULL};
     pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};

@@ -97,6 +97,7 @@ typedef struct pl_green_opts {
     double min_green_ha, min_green_width_m, max_green_m, entry_spacing_m;
     int include_private, all_buildings;
     pl_strings green_kinds;
+    const char *locality_pop_field;   /* population field of --localities */
     const char *id_field, *residential_field, *pop_field, *dwellings_field, *crown_field, *public_field,
         *kind_field, *nbh_id_field;
     const char *crs, *assume_crs;

@@ -27,7 +27,9 @@ struct pl_canopy_raster {
 
 int pl_is_raster(const char *path)
 {
-    if (!path)
+    pl_error e = {0};
+    /* Not a file GDAL may open (a FIFO would block it): the vector loader says why. */
+    if (!path || pl_input_path_check(path, "canopy", &e) != PL_OK)
         return 0;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     GDALDatasetH v = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);

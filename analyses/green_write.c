@@ -420,7 +420,9 @@ static int load_all(pl_ctx *ctx, const pl_green_opts *o, green_loaded *L, pl_err
         return err->code;
     if (o->municipalities && !(L->munis = pl_municipalities_load(ctx, o->municipalities, &lo, err)))
         return err->code;
-    if (o->localities && !(L->localities = pl_localities_load(ctx, o->localities, &lo, err)))
+    pl_load_opts llo = lo;
+    llo.value_field = o->locality_pop_field;
+    if (o->localities && !(L->localities = pl_localities_load(ctx, o->localities, &llo, err)))
         return err->code;
     if (o->roads && !o->green_areas)
         pl_info(ctx, "--roads serve rule 300 only; without --green-areas they are not read");

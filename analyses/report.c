@@ -44,17 +44,17 @@ const char pl_report_summary[] =
 
 const pl_option pl_report_options[] = {
     {"output", 'o', PL_OPT_STRING, offsetof(pl_report_opts, output), "FOLDER", NULL,
-     "report folder to create (index.html + maps)", 1},
+     "report folder to create (index.html + maps)", 1, PL_OUTPUT_PATH},
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_report_opts, overwrite), NULL, NULL,
-     "replace an existing report folder that platsa wrote", 0},
-    {"width", 0, PL_OPT_INT, offsetof(pl_report_opts, width), "PX", "1100", "map width in pixels", 0},
-    {"height", 0, PL_OPT_INT, offsetof(pl_report_opts, height), "PX", "800", "map height in pixels", 0},
+     "replace an existing report folder that platsa wrote", 0, PL_NO_RANGE},
+    {"width", 0, PL_OPT_INT, offsetof(pl_report_opts, width), "PX", "1100", "map width in pixels", 0, PL_IN(100, 10000)},
+    {"height", 0, PL_OPT_INT, offsetof(pl_report_opts, height), "PX", "800", "map height in pixels", 0, PL_IN(100, 10000)},
     {"title", 0, PL_OPT_STRING, offsetof(pl_report_opts, title), "TEXT", NULL,
-     "page title [from the analyses]", 0},
+     "page title [from the analyses]", 0, PL_NO_RANGE},
     {"attribution", 0, PL_OPT_STRING, offsetof(pl_report_opts, attribution), "TEXT", NULL,
-     "data credit line on the maps [from the run's inputs]", 0},
+     "data credit line on the maps [from the run's inputs]", 0, PL_NO_RANGE},
     {"max-rows", 0, PL_OPT_INT, offsetof(pl_report_opts, max_rows), "N", "0",
-     "rows per table, 0 = all", 0},
+     "rows per table, 0 = all", 0, PL_GE(0)},
     PL_OPT_END,
 };
 

@@ -3,10 +3,12 @@
 #include "scenario.h"
 #include "attach.h"
 #include "../gis/min_heap.h"
+#include "../gis/vector.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdbool.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +46,10 @@ typedef struct ini_state {
     int in_baseline;
     long current;                 /* scenario index, -1 none */
     int seen_baseline;
+    char **sections;              /* every section's whole name, in file order (check_sections) */
+    size_t n_sections, next_section;
+    char last_cut[64];            /* the name inih last gave (cut to 49 bytes) */
+    const char *section;          /* its whole name */
 } ini_state;
 
 static char *keep(pl_scenario_file *f, const char *s)
@@ -142,13 +148,41 @@ static int parse_number(ini_state *S, const char *name, const char *value, doubl
     return 1;
 }
 
+/* A [baseline] number checked against the range of the access option it sets (the same
+ * table platsa access parses with), e.g. "within -5: must be > 0". */
+static int baseline_in_range(ini_state *S, const char *key, const char *flag)
+{
+    for (const pl_option *o = pl_access_options; o->name; o++) {
+        if (strcmp(o->name, flag) != 0)
+            continue;
+        pl_error e = {0};
+        if (pl_option_check(o, &S->f->base, &e) == PL_OK)
+            return 1;
+        size_t skip = strncmp(e.msg, "--", 2) == 0 ? 2 + strlen(flag) : 0;
+        snprintf(S->msg, sizeof S->msg, "%s%s", key, e.msg + skip);
+        return 0;
+    }
+    return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     ini_state *S = user;
     pl_scenario_file *f = S->f;
     S->line++;
+    /* The whole name: the next listed section that inih's cut name begins. */
+    if (!S->section || strcmp(section, S->last_cut) != 0) {
+        snprintf(S->last_cut, sizeof S->last_cut, "%s", section);
+        S->section = section;
+        for (size_t i = S->next_section; i < S->n_sections; i++)
+            if (strncmp(S->sections[i], section, strlen(section)) == 0) {
+                S->section = S->sections[i];
+                S->next_section = i + 1;
+                break;
+            }
+    }
     char sec[512];
-    snprintf(sec, sizeof sec, "%s", section);
+    snprintf(sec, sizeof sec, "%s", S->section);
     char *s = trim(sec);
     if (strcmp(s, "baseline") == 0) {
         S->seen_baseline = 1;
@@ -174,14 +208,15 @@ static int handler(void *user, const char *section, const char *name, const char
                 snprintf(S->msg, sizeof S->msg, "%s: %s", name, e.msg);
                 return 0;
             }
-            return 1;
+            return baseline_in_range(S, name, name[6] == 'k' ? "bands-km" : "bands-min");
         }
         if (strcmp(name, "within") == 0)
-            return parse_number(S, name, value, &b->within_km);
+            return parse_number(S, name, value, &b->within_km) && baseline_in_range(S, name, "within");
         if (strcmp(name, "max_snap") == 0)
-            return parse_number(S, name, value, &b->max_snap_m);
+            return parse_number(S, name, value, &b->max_snap_m) && baseline_in_range(S, name, "max-snap");
         if (strcmp(name, "max_service_snap") == 0)
-            return parse_number(S, name, value, &b->max_service_snap_m);
+            return parse_number(S, name, value, &b->max_service_snap_m) &&
+                   baseline_in_range(S, name, "max-service-snap");
         snprintf(S->msg, sizeof S->msg,
                  "[baseline]: unknown key '%s'; use population, services, roads, municipalities, types, mode, "
                  "bands_km, bands_min, within, region, pop_field, age_field, type_field, code_field, name_field, "
@@ -250,23 +285,120 @@ static int handler(void *user, const char *section, const char *name, const char
     return 0;
 }
 
+/* inih keeps only the first 49 bytes of a section name (MAX_SECTION 50): the handler gets
+ * the whole name from check_sections' list instead. Longer than this is refused. */
+#define SECTION_NAME_MAX 200
+#define INIH_SECTION_CUT 49
+
+/* A section's identity: "baseline", or "scenario NAME" with NAME trimmed. */
+static void section_key(const char *inside, char *key, size_t size)
+{
+    char buf[SECTION_NAME_MAX + 2];
+    snprintf(buf, sizeof buf, "%s", inside);
+    char *s = trim(buf);
+    if (strncmp(s, "scenario", 8) == 0 && (s[8] == ' ' || s[8] == '\t'))
+        snprintf(key, size, "scenario %s", trim(s + 8));
+    else
+        snprintf(key, size, "%s", s);
+}
+
+/* Section headers, before inih reads the file: each closed by ']', a name inih keeps
+ * whole, and no section twice (inih would merge the two silently). */
+static int check_sections(ini_state *S, const char *path, pl_error *err)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return pl_error_set(err, PL_EINPUT, "%s: cannot read the scenario file (%s)", path, strerror(errno));
+    typedef struct { char key[SECTION_NAME_MAX + 16]; long line; } seen_sec;
+    seen_sec *seen = NULL;
+    size_t n_seen = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    long lineno = 0;
+    int rc = PL_OK;
+    while (rc == PL_OK && getline(&line, &cap, fp) >= 0) {
+        lineno++;
+        char *s = line;
+        if (lineno == 1 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF)
+            s += 3;  /* UTF-8 BOM, as inih */
+        s = trim(s);
+        if (*s != '[')
+            continue;
+        char *close = strchr(s, ']');
+        if (!close) {
+            rc = pl_error_set(err, PL_EINPUT, "%s:%ld: section header without ']'; write [baseline] or [scenario "
+                              "NAME]", path, lineno);
+            break;
+        }
+        size_t len = (size_t)(close - s - 1);
+        if (len > SECTION_NAME_MAX) {
+            rc = pl_error_set(err, PL_EINPUT, "%s:%ld: the section name '[%.24s...' is %zu characters long; at most "
+                              "%d between the brackets: give the scenario a shorter name", path, lineno, s + 1, len,
+                              SECTION_NAME_MAX);
+            break;
+        }
+        *close = '\0';
+        seen_sec cur = {.line = lineno};
+        section_key(s + 1, cur.key, sizeof cur.key);
+        for (size_t i = 0; i < n_seen && rc == PL_OK; i++)
+            if (strcmp(seen[i].key, cur.key) == 0)
+                rc = pl_error_set(err, PL_EINPUT, "%s: [%s] appears twice, on lines %ld and %ld; merge them into "
+                                  "one section or give each scenario its own name", path, cur.key, seen[i].line,
+                                  lineno);
+        /* inih tells sections apart by their first 49 bytes only. */
+        for (size_t i = 0; i < S->n_sections && rc == PL_OK; i++)
+            if (len >= INIH_SECTION_CUT && strncmp(S->sections[i], s + 1, INIH_SECTION_CUT) == 0)
+                rc = pl_error_set(err, PL_EINPUT, "%s: the sections on lines %ld and %ld begin with the same %d "
+                                  "characters; make the names differ sooner", path, seen[i].line, lineno,
+                                  INIH_SECTION_CUT);
+        seen = pl_realloc(seen, (n_seen + 1) * sizeof *seen);
+        seen[n_seen++] = cur;
+        S->sections = pl_realloc(S->sections, (S->n_sections + 1) * sizeof *S->sections);
+        S->sections[S->n_sections++] = pl_strdup(s + 1);
+    }
+    free(line);
+    free(seen);
+    fclose(fp);
+    return rc;
+}
+
 int pl_scenario_file_load(const char *path, pl_scenario_file *out, pl_error *err)
 {
     memset(out, 0, sizeof *out);
     out->base.mode = "car";
     out->base.within_km = 10;
+    if (pl_input_text_file_check(path, "scenario", err) != PL_OK)
+        return err->code;
     out->base.max_snap_m = 1000;
     out->base.max_service_snap_m = PL_MAX_SERVICE_SNAP_DEFAULT;
     out->base.crs = "EPSG:3006";
     ini_state S;
     memset(&S, 0, sizeof S);
+    int rc = check_sections(&S, path, err);
     S.f = out;
     S.path = path;
     S.current = -1;
     const char *slash = strrchr(path, '/');
     if (slash)
         snprintf(S.dir, sizeof S.dir, "%.*s", (int)(slash - path), path);
-    int rc = ini_parse(path, handler, &S);
+    /* Lines of any length: a heap line buffer that grows (as layers/service_types.c). */
+    bool old_stack = ini_use_stack, old_realloc = ini_allow_realloc;
+    int old_max = ini_max_line;
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = 1 << 16;
+    if (rc == PL_OK)
+        rc = ini_parse(path, handler, &S);
+    else
+        rc = -3;
+    ini_use_stack = old_stack;
+    ini_allow_realloc = old_realloc;
+    ini_max_line = old_max;
+    for (size_t i = 0; i < S.n_sections; i++)
+        free(S.sections[i]);
+    free(S.sections);
+    if (rc == -3)
+        return err->code;
     if (rc < 0)
         return pl_error_set(err, PL_EINPUT, "%s: cannot read the scenario file (%s)", path,
                             rc == -1 ? strerror(errno) : "out of memory");

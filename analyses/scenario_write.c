@@ -32,13 +32,13 @@ const char pl_scenario_summary[] =
     "band bound, both ways, per municipality; CSV), scenario_summary (all scenarios side by side; CSV).";
 
 const pl_option pl_scenario_options[] = {
-    {"output", 'o', PL_OPT_STRING, offsetof(pl_scenario_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, overwrite), NULL, NULL, "replace an existing output", 0},
-    {"csv", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, csv), NULL, NULL, "also write the tables as CSV", 0},
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_scenario_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"csv", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, csv), NULL, NULL, "also write the tables as CSV", 0, PL_NO_RANGE},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_scenario_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0},
+     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     {"no-cells", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, no_cells), NULL, NULL,
-     "skip the per-scenario access cell layers (delta_cells and the tables are still written)", 0},
+     "skip the per-scenario access cell layers (delta_cells and the tables are still written)", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 
@@ -691,6 +691,46 @@ static int added_housing(pl_ctx *ctx, const pl_scenario_def *d, const pl_access_
     return PL_OK;
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* remove_roads ids that no road has are refused, as close= refuses unknown services (they
+ * used to be ignored: the scenario then changed nothing and said nothing). */
+static int check_remove_roads(const pl_scenario_def *d, const pl_roads *roads, pl_error *err)
+{
+    size_t n = d->n_remove_roads;
+    if (n == 0)
+        return PL_OK;
+    int64_t *ids = pl_malloc(n * sizeof *ids);
+    memcpy(ids, d->remove_roads, n * sizeof *ids);
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    uint8_t *found = pl_calloc(n, 1);
+    for (size_t i = 0; i < roads->n; i++) {
+        int64_t *hit = bsearch(&roads->id[i], ids, n, sizeof *ids, cmp_i64);
+        if (hit)
+            found[hit - ids] = 1;
+    }
+    char list[512] = "";
+    size_t used = 0, missing = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (found[k] || (k > 0 && ids[k] == ids[k - 1] && !found[k - 1]))
+            continue;
+        if (++missing <= 10 && used < sizeof list)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%lld", used ? ", " : "", (long long)ids[k]);
+    }
+    int rc = PL_OK;
+    if (missing)
+        rc = pl_error_set(err, PL_EINPUT, "[scenario %s]: remove_roads: no road with id %s%s in %s; use the ids of "
+                          "the roads' id field", d->name, list, missing > 10 ? ", ..." : "",
+                          roads->source ? roads->source : "the roads");
+    free(found);
+    free(ids);
+    return rc;
+}
+
 static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_access_inputs *in,
                           const pl_scenario_base *base, const pl_graph_opts *gopts, scen *s, pl_error *err)
 {
@@ -713,6 +753,10 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
             return pl_error_set(err, PL_EINPUT, "[scenario %s]: close: no service with id '%s' in %s", d->name,
                                 d->close[i], in->svc->source ? in->svc->source : "the services");
         }
+    }
+    if (check_remove_roads(d, in->roads, err) != PL_OK) {
+        free(closed);
+        return err->code;
     }
     for (size_t i = 0; i < d->n_add; i++) {
         pl_load_opts so = lo;

@@ -100,17 +100,17 @@ void pl_synth_cell_id(int32_t x_sw, int32_t y_sw, char out[16])
 /* ---------- CLI option table ---------- */
 const pl_option pl_synth_option_table[] = {
     {"size", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, size), "S|M|L", "S",
-     "S = one kommun (Örebro 1880), M = one län (Örebro län 18), L = all of Sweden", 0},
+     "S = one kommun (Örebro 1880), M = one län (Örebro län 18), L = all of Sweden", 0, PL_NO_RANGE},
     {"seed", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, seed), "N", "1",
-     "random seed (unsigned 64-bit); the same seed gives the same file, byte for byte", 0},
-    {"output", 'o', PL_OPT_STRING, offsetof(pl_synth_cli_opts, output), "FILE", NULL, "output GeoPackage", 1},
+     "random seed (unsigned 64-bit); the same seed gives the same file, byte for byte", 0, PL_NO_RANGE},
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_synth_cli_opts, output), "FILE", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"cells", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, cells), "1km|250m", "1km",
-     "population cells: the real SCB 1 km squares, or a synthetic split into 250 m cells", 0},
+     "population cells: the real SCB 1 km squares, or a synthetic split into 250 m cells", 0, PL_NO_RANGE},
     {"region", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, region), "CODE", NULL,
-     "kommun code for S (default 1880), län code for M (default 18)", 0},
+     "kommun code for S (default 1880), län code for M (default 18)", 0, PL_NO_RANGE},
     {"data", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, data), "DIR", NULL,
-     "folder with the real data sets (default: $PLATSA_SHARED/real-data or ../shared/real-data)", 0},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_synth_cli_opts, overwrite), NULL, NULL, "replace an existing output", 0},
+     "folder with the real data sets (default: $PLATSA_SHARED/real-data or ../shared/real-data)", 0, PL_NO_RANGE},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_synth_cli_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 

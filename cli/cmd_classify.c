@@ -18,6 +18,8 @@ int cmd_classify(pl_ctx *ctx, int argc, char **argv)
         return 0;
     }
     if (rc == PL_OK)
+        rc = pl_classify_check_opts(&o, &err);
+    if (rc == PL_OK)
         rc = pl_classify_run(ctx, &o, cli_command_line(), &err);
     pl_options_free(pl_classify_options, &o);
     return rc == PL_OK ? 0 : cli_fail("classify", &err);

@@ -19,6 +19,8 @@ int cmd_coverage(pl_ctx *ctx, int argc, char **argv)
         return 0;
     }
     if (rc == PL_OK)
+        rc = pl_coverage_check_opts(&o, &err);
+    if (rc == PL_OK)
         rc = pl_coverage_run(ctx, &o, cli_command_line(), &err);
     pl_options_free(pl_coverage_options, &o);
     return rc == PL_OK ? 0 : cli_fail("coverage", &err);

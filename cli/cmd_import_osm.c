@@ -19,20 +19,20 @@ typedef struct import_cli {
 } import_cli;
 
 static const pl_option table[] = {
-    {"output", 'o', PL_OPT_STRING, offsetof(import_cli, output), "FILE.gpkg", NULL, "output GeoPackage", 1},
+    {"output", 'o', PL_OPT_STRING, offsetof(import_cli, output), "FILE.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"crs", 0, PL_OPT_STRING, offsetof(import_cli, crs), "EPSG:n", "EPSG:3006",
-     "output CRS (projected, metres)", 0},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(import_cli, overwrite), NULL, NULL, "replace an existing output", 0},
+     "output CRS (projected, metres)", 0, PL_NO_RANGE},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(import_cli, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"tree-row-spacing", 0, PL_OPT_DOUBLE, offsetof(import_cli, tree_row_spacing), "M", "10",
-     "one tree every M metres along natural=tree_row", 0},
+     "one tree every M metres along natural=tree_row", 0, PL_GT(0)},
     {"default-crown", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_crown), "M", "3",
-     "crown radius of a tree with neither diameter_crown nor height", 0},
+     "crown radius of a tree with neither diameter_crown nor height", 0, PL_GT_LE(0, 50)},
     {"default-levels", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_levels), "N", "3",
-     "storeys of an untagged building other than houses/sheds (floor area = footprint x levels)", 0},
+     "storeys of an untagged building other than houses/sheds (floor area = footprint x levels)", 0, PL_GT(0)},
     {"admin-level", 0, PL_OPT_INT, offsetof(import_cli, admin_level), "N", "7",
-     "boundary=administrative level written as municipalities (7 = Swedish kommun)", 0},
+     "boundary=administrative level written as municipalities (7 = Swedish kommun)", 0, PL_IN(1, 11)},
     {"service-types", 0, PL_OPT_STRING, offsetof(import_cli, service_types), "FILE", NULL,
-     "a region's service types, read over share/service_types.ini: their osm selectors pick the services", 0},
+     "a region's service types, read over share/service_types.ini: their osm selectors pick the services", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 

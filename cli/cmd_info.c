@@ -16,9 +16,9 @@ typedef struct info_opts {
 
 static const pl_option info_table[] = {
     {"types", 0, PL_OPT_FLAG, offsetof(info_opts, list_types), NULL, NULL,
-     "list the service types (shipped, plus --service-types) with their values and bands", 0},
+     "list the service types (shipped, plus --service-types) with their values and bands", 0, PL_NO_RANGE},
     {"service-types", 0, PL_OPT_STRING, offsetof(info_opts, service_types), "FILE", NULL,
-     "a region's service types file read over the shipped one (see share/service_types.ini)", 0},
+     "a region's service types file read over the shipped one (see share/service_types.ini)", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 
@@ -43,8 +43,13 @@ int cmd_info(pl_ctx *ctx, int argc, char **argv)
         pl_options_free(info_table, &o);
         return PL_OK;
     }
-    if (rc != PL_OK)
+    if (rc == PL_EINPUT && n_files == MAX_FILES && strncmp(err.msg, "unexpected argument", 19) == 0)
+        pl_error_set(&err, PL_EINPUT, "too many files: at most %d at once; run platsa info again for the rest",
+                     MAX_FILES);
+    if (rc != PL_OK) {
+        pl_options_free(info_table, &o);
         return cli_fail(argv[0], &err);
+    }
     if (n_files == 0 && !o.list_types && !o.service_types) {
         pl_error_set(&err, PL_EINPUT, "give at least one FILE (or --types); see --help");
         return cli_fail(argv[0], &err);

@@ -37,43 +37,43 @@ typedef struct route_opts {
 
 static const pl_option route_options[] = {
     {"roads", 'r', PL_OPT_STRING, offsetof(route_opts, roads), "FILE[:LAYER]", NULL,
-     "road lines (OSM/OSMnx export, NVDB-style, Geofabrik shapefile, plain lines)", 1},
-    {"layer", 0, PL_OPT_STRING, offsetof(route_opts, layer), "NAME", NULL, "layer of the roads file", 0},
+     "road lines (OSM/OSMnx export, NVDB-style, Geofabrik shapefile, plain lines)", 1, PL_NO_RANGE},
+    {"layer", 0, PL_OPT_STRING, offsetof(route_opts, layer), "NAME", NULL, "layer of the roads file", 0, PL_NO_RANGE},
     PL_ROAD_FIELD_OPTIONS(route_opts, road),
-    {"mode", 'm', PL_OPT_STRING, offsetof(route_opts, mode), "car|bike|walk", "car", "travel mode", 0},
-    {"from", 0, PL_OPT_DOUBLES, offsetof(route_opts, from), "X,Y", NULL, "start place (working CRS, or --lonlat)", 0},
-    {"to", 0, PL_OPT_DOUBLES, offsetof(route_opts, to), "X,Y", NULL, "destination place", 0},
+    {"mode", 'm', PL_OPT_STRING, offsetof(route_opts, mode), "car|bike|walk", "car", "travel mode", 0, PL_NO_RANGE},
+    {"from", 0, PL_OPT_DOUBLES, offsetof(route_opts, from), "X,Y", NULL, "start place (working CRS, or --lonlat)", 0, PL_TUPLE(2)},
+    {"to", 0, PL_OPT_DOUBLES, offsetof(route_opts, to), "X,Y", NULL, "destination place", 0, PL_TUPLE(2)},
     {"lonlat", 0, PL_OPT_FLAG, offsetof(route_opts, lonlat), NULL, NULL,
-     "--from/--to are WGS 84 longitude,latitude", 0},
-    {"crs", 0, PL_OPT_STRING, offsetof(route_opts, crs), "EPSG:n", "EPSG:3006", "working CRS (metres)", 0},
+     "--from/--to are WGS 84 longitude,latitude", 0, PL_NO_RANGE},
+    {"crs", 0, PL_OPT_STRING, offsetof(route_opts, crs), "EPSG:n", "EPSG:3006", "working CRS (metres)", 0, PL_NO_RANGE},
     {"assume-crs", 0, PL_OPT_STRING, offsetof(route_opts, assume_crs), "EPSG:n", NULL,
-     "CRS of a roads file that has none", 0},
+     "CRS of a roads file that has none", 0, PL_NO_RANGE},
     {"source-field", 0, PL_OPT_STRING, offsetof(route_opts, source_field), "FIELD", NULL,
      "topology id of each line's first vertex (with --target-field; default: fields source and target "
-     "when both are integers, else u and v): lines join where ids are equal, never by position", 0},
+     "when both are integers, else u and v): lines join where ids are equal, never by position", 0, PL_NO_RANGE},
     {"target-field", 0, PL_OPT_STRING, offsetof(route_opts, target_field), "FIELD", NULL,
-     "topology id of each line's last vertex", 0},
+     "topology id of each line's last vertex", 0, PL_NO_RANGE},
     {"snap-tolerance", 0, PL_OPT_DOUBLE, offsetof(route_opts, snap_tolerance), "M", "0.5",
-     "vertices closer than this are at one place (joined by the junction table; not used with ids)", 0},
+     "vertices closer than this are at one place (joined by the junction table; not used with ids)", 0, PL_GE(0)},
     {"no-intersections", 0, PL_OPT_FLAG, offsetof(route_opts, no_intersections), NULL, NULL,
-     "join lines only at their ends, never at shared interior vertices (not used with ids)", 0},
-    {"ferry-speed", 0, PL_OPT_DOUBLE, offsetof(route_opts, ferry_speed), "KM/H", "20", "ferry speed", 0},
+     "join lines only at their ends, never at shared interior vertices (not used with ids)", 0, PL_NO_RANGE},
+    {"ferry-speed", 0, PL_OPT_DOUBLE, offsetof(route_opts, ferry_speed), "KM/H", "20", "ferry speed", 0, PL_GT(0)},
     {"max-snap", 0, PL_OPT_DOUBLE, offsetof(route_opts, max_snap), "M", "1000",
-     "places farther from a road are flagged", 0},
+     "places farther from a road are flagged", 0, PL_GT(0)},
     {"min-component", 0, PL_OPT_INT, offsetof(route_opts, min_component), "NODES", "50",
-     "pass over road fragments smaller than this when the main network is within --max-snap", 0},
+     "pass over road fragments smaller than this when the main network is within --max-snap", 0, PL_GE(0)},
     {"graph-cache", 0, PL_OPT_STRING, offsetof(route_opts, cache), "FILE", NULL,
-     "graph cache file: read when it matches the roads, else written", 0},
+     "graph cache file: read when it matches the roads, else written", 0, PL_OUTPUT_PATH},
     {"dump-graph", 0, PL_OPT_STRING, offsetof(route_opts, dump_graph), "FILE.csv", NULL,
      "write the edges (id,source,target,length,reverse_length,time,reverse_time; -1 = closed) for "
-     "cross-checks with other routers", 0},
+     "cross-checks with other routers", 0, PL_OUTPUT_PATH},
     {"dump-pairs", 0, PL_OPT_STRING, offsetof(route_opts, dump_pairs), "FILE.csv", NULL,
      "write node-to-node shortest distances and fastest times of sampled pairs (source,target,"
      "length_m,time_s; node ids as in --dump-graph; then the nodes' coordinates source_x,source_y,"
-     "target_x,target_y and, for roads with topology ids, their ids source_id,target_id)", 0},
-    {"pairs", 0, PL_OPT_INT, offsetof(route_opts, pairs), "N", "400", "pairs sampled for --dump-pairs", 0},
+     "target_x,target_y and, for roads with topology ids, their ids source_id,target_id)", 0, PL_OUTPUT_PATH},
+    {"pairs", 0, PL_OPT_INT, offsetof(route_opts, pairs), "N", "400", "pairs sampled for --dump-pairs", 0, PL_GE(1)},
     {"pairs-all", 0, PL_OPT_FLAG, offsetof(route_opts, pairs_all), NULL, NULL,
-     "draw the pairs from every node, not only the largest component's (a topology check)", 0},
+     "draw the pairs from every node, not only the largest component's (a topology check)", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 
@@ -261,6 +261,16 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     if ((o.from.n != 0 || o.to.n != 0) && (o.from.n != 2 || o.to.n != 2)) {
         pl_error_set(&err, PL_EINPUT, "--from and --to go together, each as X,Y");
         return cli_fail(argv[0], &err);
+    }
+    /* With --lonlat the places are degrees: checked now, not after the graph is built. */
+    for (int k = 0; o.lonlat && k < 2; k++) {
+        const pl_doubles *p = k ? &o.to : &o.from;
+        if (p->n == 2 && !(fabs(p->v[0]) <= 180 && fabs(p->v[1]) <= 90)) {
+            pl_error_set(&err, PL_EINPUT, "--%s %g,%g: with --lonlat give longitude,latitude in degrees "
+                         "(-180..180, -90..90)", k ? "to" : "from", p->v[0], p->v[1]);
+            pl_options_free(route_options, &o);
+            return cli_fail(argv[0], &err);
+        }
     }
     snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o.crs);
     go.snap_tolerance_m = o.snap_tolerance;

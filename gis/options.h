@@ -28,6 +28,43 @@ typedef struct pl_strings {
     char *v[PL_MAX_LIST];   /* owned copies */
 } pl_strings;
 
+/* Range of an option's values, checked by pl_options_parse as each value is read (before any
+ * work) and shown in --help. Every numeric option has one: PL_R_ANY says "any finite
+ * number" on purpose; tests/test_core.c fails on a numeric option without a range. */
+enum {
+    PL_R_ANY = 1u << 0,        /* any finite number, deliberately */
+    PL_R_MIN = 1u << 1,        /* value >= min */
+    PL_R_MIN_EXCL = 1u << 2,   /* value > min */
+    PL_R_MAX = 1u << 3,        /* value <= max */
+    PL_R_INCREASING = 1u << 4, /* list: strictly increasing (no duplicates) */
+    PL_R_OUTPUT = 1u << 5      /* string: a path platsa writes (not empty, room for temporary names,
+                                  not an existing FIFO or device) */
+};
+
+typedef struct pl_range {
+    unsigned flags;
+    double min, max;
+    int min_n, max_n;          /* list length bounds (0: none beyond PL_MAX_LIST) */
+} pl_range;
+
+#define PL_NO_RANGE {0, 0, 0, 0, 0}   /* strings and flags */
+#define PL_ANY_NUMBER {PL_R_ANY, 0, 0, 0, 0}
+#define PL_GE(a) {PL_R_MIN, (a), 0, 0, 0}
+#define PL_GT(a) {PL_R_MIN_EXCL, (a), 0, 0, 0}
+#define PL_IN(a, b) {PL_R_MIN | PL_R_MAX, (a), (b), 0, 0}
+#define PL_GT_LE(a, b) {PL_R_MIN_EXCL | PL_R_MAX, (a), (b), 0, 0}
+/* A list of thresholds: each > a, strictly increasing, at most n of them. */
+#define PL_INCREASING_GT(a, n) {PL_R_MIN_EXCL | PL_R_INCREASING, (a), 0, 1, (n)}
+/* A list of n values, each > a (any order). */
+#define PL_LIST_GT(a, n) {PL_R_MIN_EXCL, (a), 0, 1, (n)}
+/* Exactly n numbers, any values (coordinates). */
+#define PL_TUPLE(n) {PL_R_ANY, 0, 0, (n), (n)}
+#define PL_OUTPUT_PATH {PL_R_OUTPUT, 0, 0, 0, 0}
+
+/* Longest last component of an output path: NAME_MAX less room for the writer's temporary
+ * and CSV-twin names (".NAME.tmp-PID-K-TABLE.csv"). */
+#define PL_OUTPUT_NAME_MAX 180
+
 typedef struct pl_option {
     const char *name;        /* long name without dashes, e.g. "bands-km" */
     char short_name;         /* 0 for none */
@@ -37,10 +74,22 @@ typedef struct pl_option {
     const char *default_str; /* shown in --help and applied before parsing; NULL = none */
     const char *help;
     int required;
+    pl_range range;          /* numeric options (and output paths): allowed values */
 } pl_option;
 
 /* Sentinel closing every table. */
-#define PL_OPT_END { NULL, 0, PL_OPT_STRING, 0, NULL, NULL, NULL, 0 }
+#define PL_OPT_END { NULL, 0, PL_OPT_STRING, 0, NULL, NULL, NULL, 0, {0, 0, 0, 0, 0} }
+
+/* Is this option numeric (its values need a range)? */
+int pl_option_is_numeric(const pl_option *o);
+
+/* Checks one option's current value(s) in opts against its range; PL_OK or PL_EINPUT with
+ * a message naming the flag. */
+int pl_option_check(const pl_option *o, const void *opts, pl_error *err);
+
+/* The range as shown in --help, e.g. "> 0", "0..100", "each > 0, increasing, at most 12";
+ * "" when none. */
+void pl_option_range_text(const pl_option *o, char *buf, size_t size);
 
 /* Applies defaults, then parses argv[1..argc-1] (argv[0] is the command name).
  * Non-option arguments are collected in positional (pointers into argv; at most max_pos).

@@ -286,6 +286,69 @@ void pl_srs_describe(OGRSpatialReferenceH srs, const char *work_crs, char *buf, 
     OSRDestroySpatialReference(s);
 }
 
+static const char *file_kind(mode_t m)
+{
+    return S_ISFIFO(m) ? "a FIFO (named pipe)" : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+           : S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+/* A shapefile's sidecar (".dbf") in either case; 1 when present. */
+static int has_sidecar(const char *shp, const char *ext)
+{
+    char p[4200];
+    size_t n = strlen(shp);
+    if (n < 4 || n + 1 > sizeof p)
+        return 1;
+    memcpy(p, shp, n - 4);
+    for (int upper = 0; upper < 2; upper++) {
+        for (int i = 0; i < 4; i++)
+            p[n - 4 + i] = upper ? (char)toupper((unsigned char)ext[i]) : ext[i];
+        p[n] = '\0';
+        struct stat st;
+        if (stat(p, &st) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+int pl_input_path_check(const char *file, const char *role, pl_error *err)
+{
+    if (!file || !*file)
+        return pl_error_set(err, PL_EINPUT, "%s: empty file name; give the file's path", role);
+    if (strncmp(file, "PG:", 3) == 0 || strncmp(file, "/vsi", 4) == 0)
+        return PL_OK;
+    struct stat st;
+    if (stat(file, &st) != 0)
+        return pl_error_set(err, PL_EINPUT, "%s: %s file not found (%s); check the path", file, role,
+                            strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return PL_OK;
+    if (!S_ISREG(st.st_mode))
+        return pl_error_set(err, PL_EINPUT, "%s: %s file is %s; give a regular file or folder", file,
+                            role, file_kind(st.st_mode));
+    size_t n = strlen(file);
+    if (n > 4 && strcasecmp(file + n - 4, ".shp") == 0)
+        for (int k = 0; k < 2; k++) {
+            const char *ext = k ? ".shx" : ".dbf";
+            if (!has_sidecar(file, ext))
+                return pl_error_set(err, PL_EINPUT, "%s: the shapefile's %s file (%s) is missing; copy "
+                                    "%.*s%s beside the .shp (a shapefile is the .shp, .shx and .dbf together)",
+                                    pl_basename(file), ext, k ? "its index" : "its attribute table",
+                                    (int)(strlen(pl_basename(file)) - 4), pl_basename(file), ext);
+        }
+    return PL_OK;
+}
+
+int pl_input_text_file_check(const char *file, const char *role, pl_error *err)
+{
+    if (pl_input_path_check(file, role, err) != PL_OK)
+        return err->code;
+    struct stat st;
+    if (stat(file, &st) == 0 && S_ISDIR(st.st_mode))
+        return pl_error_set(err, PL_EINPUT, "%s: %s file is a folder; give the file itself", file, role);
+    return PL_OK;
+}
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err)
 {
     if (GDALGetDriverCount() == 0)
@@ -293,11 +356,8 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
     char file[4096], layer_name[512];
     pl_vector_split_spec(spec, file, sizeof file, layer_name, sizeof layer_name);
     const char *role = o && o->role ? o->role : "input";
-    struct stat st;
-    if (strncmp(file, "PG:", 3) != 0 && stat(file, &st) != 0) {
-        pl_error_set(err, PL_EINPUT, "%s: %s file not found (%s); check the path", file, role, strerror(errno));
+    if (pl_input_path_check(file, role, err) != PL_OK)
         return NULL;
-    }
     const char *const *open_options = o && o->open_options ? o->open_options : NULL;
     csv_options csv;
     if (!open_options && has_csv_extension(file)) {

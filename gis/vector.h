@@ -27,6 +27,17 @@ typedef struct pl_vector_opts {
     const char *const *open_options;  /* GDAL open options; NULL = defaults (for CSV: X/Y/WKT columns) */
 } pl_vector_opts;
 
+/* Checks an input path before anything opens or reads it: it exists, is a regular file or
+ * a folder (a FIFO, device or socket would block or never end), and a shapefile has its
+ * .dbf and .shx beside it. role names the input in the message ("population", "OSM
+ * extract"...). GDAL connection strings (PG:) and /vsi paths are left to GDAL.
+ * PL_OK, or PL_EINPUT with a one-line message. */
+int pl_input_path_check(const char *file, const char *role, pl_error *err);
+
+/* The same for a text file platsa reads itself (service types, scenario): a folder is
+ * refused too. */
+int pl_input_text_file_check(const char *file, const char *role, pl_error *err);
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err);
 void pl_vector_close(pl_vector *v);
 

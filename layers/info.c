@@ -257,8 +257,11 @@ int pl_info_describe(pl_ctx *ctx, const char *spec, FILE *out, pl_error *err)
         GDALAllRegister();
     char file[4096], layer_name[512];
     pl_vector_split_spec(spec, file, sizeof file, layer_name, sizeof layer_name);
-    if (strncmp(file, "PG:", 3) != 0 && access(file, R_OK) != 0)
-        return pl_error_set(err, PL_EINPUT, "%s: file not found or not readable; check the path", file);
+    if (pl_input_path_check(file, "input", err) != PL_OK)
+        return err->code;
+    if (strncmp(file, "PG:", 3) != 0 && strncmp(file, "/vsi", 4) != 0 && access(file, R_OK) != 0)
+        return pl_error_set(err, PL_EINPUT, "%s: file not readable (%s); check its permissions", file,
+                            strerror(errno));
     CPLPushErrorHandler(CPLQuietErrorHandler);
     GDALDatasetH ds = GDALOpenEx(file, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
                                  pl_vector_default_open_options(file), NULL);

@@ -70,6 +70,8 @@ typedef struct pl_load_opts {
     const char *name_field;
     const char *code_field;   /* municipality code (municipalities; carried code elsewhere) */
     const char *value_field;  /* the numeric field of the role: population, etc. */
+    const char *value_flag;   /* the command's flag for value_field, named in messages;
+                                 NULL = the role's usual one (localities: locality-pop-field) */
     const char *age_field;    /* population: optional age-group field such as 70+ */
     const char *type_field;   /* services: type field */
     const char *fixed_type;   /* services: every feature is this type (one file per type) */

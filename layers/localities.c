@@ -25,7 +25,8 @@ pl_localities *pl_localities_load(pl_ctx *ctx, const char *spec, const pl_load_o
     pl_vector *v = pl_layer_open(ctx, spec, o, "localities", PL_FAM_POINT | PL_FAM_POLYGON, ACCEPT, err);
     if (!v)
         return NULL;
-    int pop_f = pl_pop_field_pick(ctx, v, o ? o->value_field : NULL, "pop-field", err);
+    int pop_f = pl_pop_field_pick(ctx, v, o ? o->value_field : NULL,
+                                   o && o->value_flag ? o->value_flag : "locality-pop-field", err);
     int code_f = pop_f < 0 ? -1
                            : pl_vector_field_find(v, o ? o->code_field : NULL, pl_cand_loc_code, "locality code",
                                                   "code-field", 0, err);

@@ -799,10 +799,8 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
     }
     const char *file = pl_basename(path);
     struct stat st;
-    if (stat(path, &st) != 0) {
-        pl_error_set(err, PL_EINPUT, "%s: OSM extract not found; check the path", path);
+    if (pl_input_path_check(path, "OSM extract", err) != PL_OK)
         return NULL;
-    }
     if (!ends_with(path, ".pbf") && !ends_with(path, ".osm")) {
         pl_error_set(err, PL_EINPUT, "%s: not an OSM extract; give a .osm.pbf or .osm file (GDAL's OSM driver "
                      "needs one of these extensions)", file);

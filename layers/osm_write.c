@@ -266,6 +266,20 @@ int pl_osm_import(pl_ctx *ctx, const pl_osm_import_opts *o, pl_error *err)
     pl_info(ctx, "%s: %zu roads, %zu services, %zu green areas, %zu trees, %zu canopy polygons, %zu buildings, "
             "%zu municipalities", d->source, d->n_roads, d->n_services, d->n_green, d->n_trees, d->n_canopy,
             d->n_buildings, d->n_municipalities);
+    /* An empty extract, or one whose features all fell outside the working CRS, used to be
+     * written as a GeoPackage of empty layers with exit 0. */
+    size_t total = d->n_roads + d->n_services + d->n_green + d->n_trees + d->n_canopy + d->n_buildings +
+                   d->n_municipalities;
+    if (total == 0) {
+        int rc = pl_error_set(err, PL_EINPUT, "%s: nothing in the extract: no roads, services, green areas, trees, "
+                              "buildings or municipalities (an empty extract, or one outside the area of --crs %s?); "
+                              "check it with platsa info", d->source, ctx->work_crs);
+        pl_osm_data_free(ctx, d);
+        return rc;
+    }
+    if (d->n_roads == 0)
+        pl_warn(ctx, "osm-no-roads", "%s: no roads in the extract; the roads layer is empty (access, classify and "
+                "scenario need roads)", d->source);
     int rc = pl_osm_write(ctx, d, o, err);
     pl_osm_data_free(ctx, d);
     return rc;

@@ -51,13 +51,13 @@ typedef struct pl_road_fields {
     {"road-profile", 0, PL_OPT_STRING, offsetof(T, M.profile), "NAME|FILE.ini", NULL,                          \
      "which fields of the roads give class, speed and direction: nvdb (Trafikverket's homogenised export), "   \
      "nvdb-dk (NVDB per-attribute layers joined on RLID), osm, or a file in share/road_profiles.ini's format " \
-     "[default: the profile whose fields the roads layer has; else osm]", 0},                                 \
+     "[default: the profile whose fields the roads layer has; else osm]", 0, PL_NO_RANGE},                                 \
     {"class-field", 0, PL_OPT_STRING, offsetof(T, M.class_field), "FIELD", NULL,                             \
-     "road class field (OSM highway value or funktionell vägklass 0-9) [default: the profile's]", 0},         \
+     "road class field (OSM highway value or funktionell vägklass 0-9) [default: the profile's]", 0, PL_NO_RANGE},         \
     {"speed-field", 0, PL_OPT_STRING, offsetof(T, M.speed_field), "FIELD", NULL,                             \
-     "speed limit field, km/h [default: the profile's]", 0},                                                   \
+     "speed limit field, km/h [default: the profile's]", 0, PL_NO_RANGE},                                                   \
     {"oneway-field", 0, PL_OPT_STRING, offsetof(T, M.oneway_field), "FIELD", NULL,                           \
-     "one-way field (yes/1 along the line, -1 against, no/0 both ways) [default: the profile's]", 0}
+     "one-way field (yes/1 along the line, -1 against, no/0 both ways) [default: the profile's]", 0, PL_NO_RANGE}
 
 /* Reads a profiles file (NULL: the shipped share/road_profiles.ini). */
 pl_road_profiles *pl_road_profiles_load(const char *path, pl_error *err);

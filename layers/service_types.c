@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "../gis/share.h"
+#include "../gis/vector.h"
 
 /* ---------- normalisation ---------- */
 
@@ -103,6 +104,7 @@ static int list_contains(const char *list, const char *norm)
     return 0;
 }
 
+/* 0, -1 (not an increasing list of positive numbers) or -2 (more than PL_MAX_BANDS). */
 static int parse_bands(const char *text, double *out, int *n)
 {
     int k = 0;
@@ -113,8 +115,10 @@ static int parse_bands(const char *text, double *out, int *n)
         char *end;
         errno = 0;
         double v = strtod(p, &end);
-        if (end == p || errno || !isfinite(v) || v <= 0 || k == PL_MAX_BANDS)
+        if (end == p || errno || !isfinite(v) || v <= 0)
             return -1;
+        if (k == PL_MAX_BANDS)
+            return -2;
         if (k > 0 && v <= out[k - 1])
             return -1;
         out[k++] = v;
@@ -176,6 +180,25 @@ static int fail(parse_state *st, const char *fmt, const char *a, const char *b)
     return 0;
 }
 
+/* A bands line parse_bands refused (rc != 0): the message in st; returns 1 when refused. */
+static int bands_failed(parse_state *st, const char *key, const char *value, const char *section, int rc)
+{
+    if (rc == 0)
+        return 0;
+    if (!st->msg[0]) {
+        char where[300] = "";
+        if (section[0])
+            snprintf(where, sizeof where, " in [%.280s]", section);
+        if (rc == -2)
+            snprintf(st->msg, sizeof st->msg, "%s%s: at most %d bands; give fewer thresholds", key, where,
+                     PL_MAX_BANDS);
+        else
+            snprintf(st->msg, sizeof st->msg, "%s '%.200s'%s is not an increasing list of positive numbers", key,
+                     value, where);
+    }
+    return 1;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
     parse_state *st = user;
@@ -188,13 +211,13 @@ static int handler(void *user, const char *section, const char *name, const char
         return fail(st, "'%s' comes before any [type] section; start with [key]%s", name, "");
     if (strcmp(section, "defaults") == 0) {
         if (strcmp(name, "bands_km") == 0) {
-            if (parse_bands(value, st->def_km, &st->n_def_km) != 0)
-                return fail(st, "bands_km '%s' is not an increasing list of positive numbers%s", value, "");
+            if (bands_failed(st, "bands_km", value, "", parse_bands(value, st->def_km, &st->n_def_km)))
+                return 0;
             return 1;
         }
         if (strcmp(name, "bands_min") == 0) {
-            if (parse_bands(value, st->def_min, &st->n_def_min) != 0)
-                return fail(st, "bands_min '%s' is not an increasing list of positive numbers%s", value, "");
+            if (bands_failed(st, "bands_min", value, "", parse_bands(value, st->def_min, &st->n_def_min)))
+                return 0;
             return 1;
         }
         return fail(st, "unknown key '%s' in [defaults]; keys there are bands_km, bands_min%s", name, "");
@@ -240,11 +263,11 @@ static int handler(void *user, const char *section, const char *name, const char
             st->includes_raw[i] = pl_strdup(value);
         }
     } else if (strcmp(name, "bands_km") == 0) {
-        if (parse_bands(value, ty->bands_km, &ty->n_bands_km) != 0)
-            return fail(st, "bands_km '%s' in [%s] is not an increasing list of positive numbers", value, section);
+        if (bands_failed(st, "bands_km", value, section, parse_bands(value, ty->bands_km, &ty->n_bands_km)))
+            return 0;
     } else if (strcmp(name, "bands_min") == 0) {
-        if (parse_bands(value, ty->bands_min, &ty->n_bands_min) != 0)
-            return fail(st, "bands_min '%s' in [%s] is not an increasing list of positive numbers", value, section);
+        if (bands_failed(st, "bands_min", value, section, parse_bands(value, ty->bands_min, &ty->n_bands_min)))
+            return 0;
     } else if (strcmp(name, "rsp") == 0) {
         if (!strcmp(value, "1") || !strcasecmp(value, "yes") || !strcasecmp(value, "true"))
             ty->rsp = 1;
@@ -261,6 +284,8 @@ static int handler(void *user, const char *section, const char *name, const char
 
 static int parse_file(parse_state *st, const char *path, pl_error *err)
 {
+    if (pl_input_text_file_check(path, "service types", err) != PL_OK)
+        return err->code;
     st->msg[0] = '\0';
     st->last_section[0] = st->last_name[0] = '\0';
     /* Lines of any length: a heap line buffer that grows (Debian's inih exposes these). */

@@ -93,7 +93,7 @@ static void test_admin_boundaries(void **state)
                                  "fa_regioner; use FILE:LAYER");
     free(out);
     out = describe("no/such/file.gpkg", PL_EINPUT, &err);
-    assert_string_equal(err.msg, "no/such/file.gpkg: file not found or not readable; check the path");
+    assert_string_equal(err.msg, "no/such/file.gpkg: input file not found (No such file or directory); check the path");
     free(out);
 }
 

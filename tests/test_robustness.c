@@ -200,6 +200,11 @@ static void make_inputs(void)
     snprintf(f, sizeof f, "%s,%s", point("\"Rut_id\":\"5000006500000\",\"kod\":\"A\",\"pop\":100", "500000,6500100"),
              point("\"Rut_id\":\"5000006500000\",\"kod\":\"B\",\"pop\":50", "505000,6500100"));
     geojson("population_dup_ids.geojson", CRS3006, f);
+    write_text(in_path("many_bands.ini"), "[bakery]\nvalues = bageri\nbands_km = 1,2,3,4,5,6,7,8,9,10,11,12,13\n");
+    snprintf(f, sizeof f, "%s", point("\"name\":\"Mitt\",\"pop\":5000", "505000,6500100"));
+    geojson("localities.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s", point("\"name\":\"Mitt\"", "505000,6500100"));
+    geojson("localities_nopop.geojson", CRS3006, f);
 
     /* Population points with NaN, huge and infinite coordinates (GeoJSON cannot hold NaN). */
     GDALDriverH drv = GDALGetDriverByName("GPKG");
@@ -676,7 +681,7 @@ static void test_service_far_from_roads_left_out(void **state)
     assert_string_equal(cell_value("far_service_kept.gpkg", "grocery_full_km_2nd", "c0"), "50.1");
     r.extra = "--max-service-snap 0";
     r.svc = NULL;
-    expect_refused(&r, 1, "--max-service-snap 0: give a distance in metres above 0");
+    expect_refused(&r, 1, "--max-service-snap 0: must be > 0");
 }
 
 /* A unit beyond --max-snap stays in every summary (attached across its long leg) and is listed
@@ -721,6 +726,288 @@ static void test_id_field_kept_and_duplicates_refused(void **state)
     d.extra = "--id-field kod";
     d.output = NULL;
     expect_accepted(d, "dup_kod.gpkg", NULL);
+}
+
+/* ---------- options and small input files, refused before any work ---------- */
+
+/* Runs `platsa ARGS` (without -q: progress or info lines before the error would show). */
+static int run_platsa(const char *args)
+{
+    run_cmd("rm -rf %s/new.gpkg %s/report", out_dir, out_dir);  /* a wrongly accepted run of an earlier case */
+    char errp[1400];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("timeout 60 %s %s > /dev/null 2> %s", platsa_bin(), args, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    return rc;
+}
+
+/* Refused with exit 1 and exactly the one line "platsa COMMAND: message" (nothing printed
+ * before it: no input was read), no output written, the reference output untouched. */
+static void expect_refused_cmd(int quiet, const char *command, const char *args, const char *message)
+{
+    char cmd[8192], want[8192];
+    snprintf(cmd, sizeof cmd, "%s%s %s", quiet ? "-q " : "", command, args);
+    int rc = run_platsa(cmd);
+    snprintf(want, sizeof want, "platsa %s: %s\n", command, message);
+    if (strcmp(last_stderr, want) != 0)
+        fail_msg("platsa %s\nstderr:\n%s\nwanted:\n%s", cmd, last_stderr, want);
+    assert_int_equal(rc, 1);
+    assert_output_untouched();
+}
+
+static void expect_cli_refused(const char *command, const char *args, const char *message)
+{
+    expect_refused_cmd(0, command, args, message);
+}
+
+/* The same, with -q: for a refusal made as the input is opened (others may be read first). */
+static void expect_cli_refused_q(const char *command, const char *args, const char *message)
+{
+    expect_refused_cmd(1, command, args, message);
+}
+
+/* The good inputs of each command, with the output out/new.gpkg (must never appear). */
+static const char *inputs_of(const char *command)
+{
+    static char buf[4][8000];
+    static int k;
+    k = (k + 1) % 4;
+    char pop[1400], roads[1400], munis[1400], svc[1400], loc[1400];  /* in_path has 4 buffers */
+    snprintf(pop, sizeof pop, "%s", in_path("population.geojson"));
+    snprintf(roads, sizeof roads, "%s", in_path("roads.geojson"));
+    snprintf(munis, sizeof munis, "%s", in_path("munis.geojson"));
+    snprintf(svc, sizeof svc, "%s", in_path("services.geojson"));
+    snprintf(loc, sizeof loc, "%s", in_path("localities.geojson"));
+    if (!strcmp(command, "classify"))
+        snprintf(buf[k], sizeof buf[k], "-p %s -l %s -r %s -m %s -o %s/new.gpkg", pop, loc, roads, munis, out_dir);
+    else if (!strcmp(command, "coverage"))
+        snprintf(buf[k], sizeof buf[k], "-p %s --hubs %s -r %s -m %s -o %s/new.gpkg", pop, svc, roads, munis, out_dir);
+    else
+        snprintf(buf[k], sizeof buf[k], "-p %s -s %s -r %s -m %s -o %s/new.gpkg", pop, svc, roads, munis, out_dir);
+    return buf[k];
+}
+
+static void refused_with(const char *command, const char *options, const char *message)
+{
+    char args[8192];
+    snprintf(args, sizeof args, "%s %s", inputs_of(command), options);
+    expect_cli_refused(command, args, message);
+}
+
+static void test_option_ranges_access(void **state)
+{
+    (void)state;
+    refused_with("access", "--within -5", "--within -5: must be > 0");
+    refused_with("access", "--max-snap -1", "--max-snap -1: must be > 0");
+    /* Bands: used to run the whole computation first (21 s on the national data), then exit 2
+     * with a message that did not name the flag; now refused before any input is read (the
+     * exact stderr above: no progress line). */
+    refused_with("access", "--bands-km -1,2", "--bands-km: -1: each value must be > 0");
+    refused_with("access", "--bands-km 10,5,20", "--bands-km: 5 after 10: give the values in increasing order");
+    refused_with("access", "--bands-km 5,5,10", "--bands-km: 5 is given twice; give each value once, in increasing "
+                                                "order");
+    refused_with("access", "--bands-min 1,2,3,4,5,6,7,8,9,10,11,12,13", "--bands-min: at most 12 values (got 13)");
+    /* Output names: usage errors (exit 1), not internal ones. */
+    char o[1400];
+    snprintf(o, sizeof o, "-p %s -s %s -r %s -m %s", in_path("population.geojson"), in_path("services.geojson"),
+             in_path("roads.geojson"), in_path("munis.geojson"));
+    char args[4096];
+    snprintf(args, sizeof args, "%s -o ''", o);
+    expect_cli_refused("access", args, "--output: empty file name; give the output's name");
+    char name[300];
+    memset(name, 'n', 250);
+    memcpy(name + 250, ".gpkg", 6);
+    snprintf(args, sizeof args, "%s -o %s/%s", o, out_dir, name);
+    expect_cli_refused("access", args, "--output: the name 'nnnnnnnnnnnnnnnnnnnnnnnn...' is 255 characters long; at "
+                                       "most 180 for an output (room for its temporary names)");
+    /* The range shows in --help. */
+    assert_int_equal(run_cmd("%s access --help | grep -q -- '--within KM .*(> 0) \\[default: 10\\]'", platsa_bin()), 0);
+    assert_int_equal(run_cmd("%s access --help | grep -q -- '--bands-km .*(each > 0, increasing, at most 12)'",
+                             platsa_bin()), 0);
+}
+
+static void test_option_ranges_other_commands(void **state)
+{
+    (void)state;
+    /* A rule between two options: checked right after parsing. */
+    refused_with("classify", "--urban-min 60 --remote-min 10", "--urban-min 60 must be less than --remote-min 10 "
+                                                               "(near-urban rural lies between them)");
+    refused_with("classify", "--min-locality-pop -5", "--min-locality-pop -5: must be >= 0");
+    refused_with("coverage", "--km 5 --cluster-m -10", "--cluster-m -10: must be >= 0");
+    refused_with("coverage", "--km 5 --threads -4", "--threads -4: must be within 0..256");
+    /* Used to give silently one candidate. */
+    refused_with("coverage", "--km 5 --add 1 --candidates roads --candidate-spacing 0",
+                 "--candidate-spacing 0: must be > 0");
+    refused_with("coverage", "--km 5 --add 1 --candidates roads --candidate-spacing -100",
+                 "--candidate-spacing -100: must be > 0");
+    /* Used to say "give either --km or --min". */
+    refused_with("coverage", "--km -1", "--km -1: must be > 0");
+    char args[4096];
+    snprintf(args, sizeof args, "--width 0 %s/out.gpkg -o %s/report", ref_dir, out_dir);
+    expect_cli_refused("report", args, "--width 0: must be within 100..10000");
+    snprintf(args, sizeof args, "%s -o %s/new.gpkg --from 1,2 --to 3", in_path("roads.geojson"), out_dir);
+    snprintf(args, sizeof args, "-r %s --from 1,2 --to 3", in_path("roads.geojson"));
+    expect_cli_refused("route", args, "--to: give 2 numbers separated by commas (got 1)");
+    /* Used to build the graph, then fail with "cannot transform inf,inf". */
+    snprintf(args, sizeof args, "-r %s --lonlat --from 500000,6500000 --to 15,58", in_path("roads.geojson"));
+    expect_cli_refused("route", args, "--from 500000,6.5e+06: with --lonlat give longitude,latitude in degrees "
+                                      "(-180..180, -90..90)");
+    snprintf(args, sizeof args, "%s -o '' --admin-level 7", in_path("roads.geojson"));
+    expect_cli_refused("import-osm", args, "--output: empty file name; give the output's name");
+}
+
+static void test_messages_name_the_right_flag(void **state)
+{
+    (void)state;
+    char args[8192], want[4096];
+    /* classify's localities: the flag is --locality-pop-field (--pop-field is the population's). */
+    snprintf(args, sizeof args, "-p %s -l %s -r %s -m %s -o %s/new.gpkg", in_path("population.geojson"),
+             in_path("localities_nopop.geojson"), in_path("roads.geojson"), in_path("munis.geojson"), out_dir);
+    int rc = run_platsa(strcat(strcpy(want, "-q classify "), args));
+    assert_int_equal(rc, 1);
+    if (!strstr(last_stderr, "; fields are: name; use --locality-pop-field\n"))
+        fail_msg("stderr:\n%s", last_stderr);
+    assert_output_untouched();
+    /* stores: the service types are listed by platsa info --types. */
+    snprintf(args, sizeof args, "-q stores %s --type nope", inputs_of("stores"));
+    assert_int_equal(run_platsa(args), 1);
+    assert_string_equal(last_stderr, "platsa stores: --type 'nope': no such service type; see platsa info --types\n");
+    assert_output_untouched();
+    /* More than 12 bands in a service types file. */
+    snprintf(want, sizeof want, "%s", in_path("many_bands.ini"));
+    snprintf(args, sizeof args, "%s --service-types %s", inputs_of("access"), want);
+    snprintf(want, sizeof want, "%s:3: bands_km in [bakery]: at most 12 bands; give fewer thresholds",
+             in_path("many_bands.ini"));
+    expect_cli_refused_q("access", args, want);
+    /* info with more than 64 files. */
+    char *many = malloc(70 * 1200);
+    many[0] = '\0';
+    for (int i = 0; i < 65; i++)
+        strcat(strcat(many, " "), in_path("population.geojson"));
+    assert_int_equal(run_platsa(strcat(strcpy(args, "info"), many)), 1);
+    free(many);
+    assert_string_equal(last_stderr, "platsa info: too many files: at most 64 at once; run platsa info again for the "
+                                     "rest\n");
+    /* A shapefile without its .dbf (used to say "fields are: (none)"). */
+    assert_int_equal(run_cmd("cd %s && rm -f nodbf.* && ogr2ogr -q -f 'ESRI Shapefile' nodbf.shp population.geojson && "
+                             "rm nodbf.dbf", in_dir), 0);
+    snprintf(args, sizeof args, "-p %s -s %s -r %s -m %s -o %s/new.gpkg", in_path("nodbf.shp"),
+             in_path("services.geojson"), in_path("roads.geojson"), in_path("munis.geojson"), out_dir);
+    expect_cli_refused_q("access", args, "nodbf.shp: the shapefile's .dbf file (its attribute table) is missing; copy "
+                                       "nodbf.dbf beside the .shp (a shapefile is the .shp, .shx and .dbf together)");
+}
+
+/* A FIFO (or device) given as an input used to block platsa forever inside GDAL. */
+static void test_non_regular_inputs_refused(void **state)
+{
+    (void)state;
+    char fifo[1400];
+    snprintf(fifo, sizeof fifo, "%s", in_path("pipe.gpkg"));
+    unlink(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    char args[8192], want[4096];
+    snprintf(want, sizeof want, "%s: input file is a FIFO (named pipe); give a regular file or folder", fifo);
+    expect_cli_refused("info", fifo, want);
+    snprintf(args, sizeof args, "-p %s -s %s -r %s -m %s -o %s/new.gpkg", fifo, in_path("services.geojson"),
+             in_path("roads.geojson"), in_path("munis.geojson"), out_dir);
+    snprintf(want, sizeof want, "%s: population file is a FIFO (named pipe); give a regular file or folder", fifo);
+    expect_cli_refused_q("access", args, want);
+    snprintf(args, sizeof args, "%s --service-types %s", inputs_of("access"), fifo);
+    snprintf(want, sizeof want, "%s: service types file is a FIFO (named pipe); give a regular file or folder", fifo);
+    expect_cli_refused_q("access", args, want);
+    snprintf(args, sizeof args, "%s -o %s/new.gpkg", fifo, out_dir);
+    snprintf(want, sizeof want, "%s: scenario file is a FIFO (named pipe); give a regular file or folder", fifo);
+    expect_cli_refused("scenario", args, want);
+    snprintf(args, sizeof args, "-r %s", fifo);
+    snprintf(want, sizeof want, "%s: roads file is a FIFO (named pipe); give a regular file or folder", fifo);
+    expect_cli_refused_q("route", args, want);
+    snprintf(args, sizeof args, "%s --graph-cache %s", inputs_of("access"), fifo);
+    snprintf(want, sizeof want, "--graph-cache %s: it exists and is not a regular file (a FIFO, device or socket); "
+             "give a file name", fifo);
+    expect_cli_refused("access", args, want);
+    /* A folder where platsa reads a text file itself (was read as an empty file). */
+    snprintf(args, sizeof args, "%s --service-types %s", inputs_of("access"), in_dir);
+    snprintf(want, sizeof want, "%s: service types file is a folder; give the file itself", in_dir);
+    expect_cli_refused_q("access", args, want);
+    /* ... and as an output: never replaced by rename. */
+    snprintf(args, sizeof args, "-p %s -s %s -r %s -m %s -o %s --overwrite", in_path("population.geojson"),
+             in_path("services.geojson"), in_path("roads.geojson"), in_path("munis.geojson"), fifo);
+    snprintf(want, sizeof want, "--output %s: it exists and is not a regular file (a FIFO, device or socket); give a "
+             "file name", fifo);
+    expect_cli_refused("access", args, want);
+    struct stat st;
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    unlink(fifo);
+}
+
+static void test_import_osm_empty_extract(void **state)
+{
+    (void)state;
+    write_text(in_path("empty.osm"), "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<osm version=\"0.6\" "
+                                     "generator=\"t\">\n</osm>\n");
+    char args[4096];
+    snprintf(args, sizeof args, "-q import-osm %s -o %s/new.gpkg", in_path("empty.osm"), out_dir);
+    assert_int_equal(run_platsa(args), 1);
+    assert_string_equal(last_stderr, "platsa import-osm: empty.osm: nothing in the extract: no roads, services, green "
+                                     "areas, trees, buildings or municipalities (an empty extract, or one outside the "
+                                     "area of --crs EPSG:3006?); check it with platsa info\n");
+    assert_output_untouched();
+}
+
+/* Scenario files: a section twice, a section name longer than inih keeps, unknown road ids. */
+static void test_scenario_file_refusals(void **state)
+{
+    (void)state;
+    char base[6000], text[12000], args[4096], want[4096];
+    /* Paths in a scenario file are relative to its folder (in/). */
+    snprintf(base, sizeof base, "[baseline]\npopulation = population.geojson\nservices = services.geojson\n"
+             "roads = roads.geojson\nmunicipalities = munis.geojson\n");
+    char path[1400];
+    snprintf(path, sizeof path, "%s", in_path("scenario.ini"));
+    snprintf(args, sizeof args, "%s -o %s/new.gpkg", path, out_dir);
+
+    /* One after the other: inih gives no sign of the second header, the two were merged. */
+    snprintf(text, sizeof text, "%s[scenario A]\nclose = 10\n[scenario A]\nclose = 30\n", base);
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s: [scenario A] appears twice, on lines 6 and 8; merge them into one section or "
+             "give each scenario its own name", path);
+    expect_cli_refused("scenario", args, want);
+    snprintf(text, sizeof text, "%s[baseline]\nwithin = 5\n[scenario A]\nclose = 10\n", base);
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s: [baseline] appears twice, on lines 1 and 6; merge them into one section or "
+             "give each scenario its own name", path);
+    expect_cli_refused("scenario", args, want);
+
+    snprintf(text, sizeof text, "%s[scenario %03000d]\nclose = 10\n", base, 7);
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s:6: the section name '[scenario 000000000000000...' is 3009 characters long; at "
+             "most 200 between the brackets: give the scenario a shorter name", path);
+    expect_cli_refused("scenario", args, want);
+
+    /* Names longer than inih's 49 bytes are kept whole (were cut, and two such merged). */
+    snprintf(text, sizeof text, "%s[scenario %s one]\nclose = 10\n[scenario %s two]\nclose = 30\n", base,
+             "a scenario name well over forty-nine bytes long", "a scenario name well over forty-nine bytes long");
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s: the sections on lines 6 and 8 begin with the same 49 characters; make the names "
+             "differ sooner", path);
+    expect_cli_refused("scenario", args, want);
+
+    /* [baseline] numbers: the ranges of the access options they set. */
+    snprintf(text, sizeof text, "%swithin = -5\n", base);
+    write_text(path, text);
+    snprintf(want, sizeof want, "%s:6: within -5: must be > 0", path);
+    expect_cli_refused("scenario", args, want);
+
+    /* remove_roads with an id no road has: refused like close= with an unknown service. */
+    snprintf(text, sizeof text, "%s[scenario Vägar]\nremove_roads = 1, 999, 4711\n", base);
+    write_text(path, text);
+    snprintf(args, sizeof args, "-q scenario %s -o %s/new.gpkg", path, out_dir);
+    assert_int_equal(run_platsa(args), 1);
+    assert_string_equal(last_stderr, "platsa scenario: [scenario Vägar]: remove_roads: no road with id 999, 4711 in "
+                                     "roads.geojson:roads; use the ids of the roads' id field\n");
+    assert_output_untouched();
 }
 
 /* ---------- the output ---------- */
@@ -1056,6 +1343,12 @@ int main(void)
         cmocka_unit_test(test_service_far_from_roads_left_out),
         cmocka_unit_test(test_unit_far_from_roads_listed_and_counted),
         cmocka_unit_test(test_id_field_kept_and_duplicates_refused),
+        cmocka_unit_test(test_option_ranges_access),
+        cmocka_unit_test(test_option_ranges_other_commands),
+        cmocka_unit_test(test_messages_name_the_right_flag),
+        cmocka_unit_test(test_non_regular_inputs_refused),
+        cmocka_unit_test(test_import_osm_empty_extract),
+        cmocka_unit_test(test_scenario_file_refusals),
         cmocka_unit_test(test_existing_output_needs_overwrite),
         cmocka_unit_test(test_csv_twin_path_is_a_folder),
         cmocka_unit_test(test_route_dump_paths),

@@ -206,7 +206,7 @@ static void test_bad_files(void **state)
     assert_string_equal(err.msg, expected);
 
     assert_null(pl_service_types_load(ctx, "no/such/types.ini", &err));
-    assert_string_equal(err.msg, "no/such/types.ini: cannot open the service types file (No such file or directory); "
+    assert_string_equal(err.msg, "no/such/types.ini: service types file not found (No such file or directory); "
                                  "check the path");
 }
 
