@@ -129,10 +129,10 @@ test-report-browser: demo
 
 # Cross-check of shortest distances and fastest times against pgRouting's pgr_dijkstraCost on a
 # throw-away PostgreSQL cluster the script starts (installs postgresql-15-pgrouting if missing):
-# the Stockholm drive network (car), Monaco (car) and Södermalm (walk) from the demo's imports.
+# the Stockholm drive network in tests/data (car), Monaco (car) and Södermalm (walk) from the demo's imports.
 test-pgrouting: demo
 	@fail=0; \
-	for spec in "$${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp car" \
+	for spec in "tests/data/osm-stockholm-drive-network-fmm/edges.shp car" \
 	            "$(DEMO_OUT)/monaco-layers.gpkg:roads car" "$(DEMO_OUT)/sodermalm-layers.gpkg:roads walk"; do \
 	  set -- $$spec; echo "== pgRouting vs platsa: $$1 ($$2)"; \
 	  PLATSA=$(PLATSA) sh tests/pgrouting_check.sh "$$1" "$$2" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
