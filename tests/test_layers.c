@@ -1,4 +1,4 @@
-/* Loaders on real Swedish data (../shared/real-data) and on small bad inputs made here. */
+/* Loaders on the real Swedish data extracts in tests/data and on small bad inputs made here. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -138,12 +138,18 @@ static const char *sample(const char *rel)
     return path;
 }
 
-static const char *synth_m(void)
+/* A synthetic region on the tests/data extracts (Örebro kommun, 250 m cells: about 38,000 roads and
+ * 5,900 cells), made once per run by platsa synth; returns its path. */
+static const char *synth_s(void)
 {
-    const char *p = getenv("PLATSA_BENCHDATA");
     static char path[4096];
-    snprintf(path, sizeof path, "%s/synth_M_250m.gpkg", p ? p : "/work/benchdata");
-    return file_exists(path) ? path : NULL;
+    if (!path[0]) {
+        const char *bin = getenv("PLATSA_BIN") && *getenv("PLATSA_BIN") ? getenv("PLATSA_BIN") : "build/platsa";
+        snprintf(path, sizeof path, "%s/synth_S_250m.gpkg", scratch_dir("reader_synth"));
+        assert_int_equal(run_cmd("%s -q synth --size S --cells 250m --data %s -o %s > /dev/null", bin, real_data(""),
+                                 path), 0);
+    }
+    return path;
 }
 
 /* A copy of src made with ogr2ogr options, in dir; returns its path (static). */
@@ -162,11 +168,8 @@ static void test_roads_files(void **state)
     snprintf(spec, sizeof spec, "%s:roads", sample("sodermalm/layers.gpkg"));
     assert_true(compare_roads(spec) > 100);
     assert_true(compare_roads(real_data("osm-stockholm-drive-network-fmm/edges.shp")) > 500);
-    const char *m = synth_m();
-    if (m) {
-        snprintf(spec, sizeof spec, "%s:roads", m);
-        assert_true(compare_roads(spec) > 1000);
-    }
+    snprintf(spec, sizeof spec, "%s:roads", synth_s());
+    assert_true(compare_roads(spec) > 1000);
 }
 
 /* Lines of every kind the loaders meet, good and bad (null, empty, not a line, repeated
@@ -230,11 +233,8 @@ static void test_population_files(void **state)
     snprintf(spec, sizeof spec, "%s:pop1km_01_stockholm",
              real_data("scb-population-grid-1km-2024/scb_befolkning_1km_2024_utvalda_lan.gpkg"));
     assert_int_equal(compare_population(spec, NULL), 360);
-    const char *m = synth_m();
-    if (m) {
-        snprintf(spec, sizeof spec, "%s:population", m);
-        assert_true(compare_population(spec, NULL) > 1000);
-    }
+    snprintf(spec, sizeof spec, "%s:population", synth_s());
+    assert_true(compare_population(spec, NULL) > 1000);
 }
 
 /* Population polygons and points reprojected, 3D, as multi polygons, and with null,
