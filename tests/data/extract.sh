@@ -13,6 +13,12 @@ D=tests/data
 # Fixed timestamps in the GeoPackages, so the same inputs give the same bytes.
 OGR="ogr2ogr --config OGR_CURRENT_DATE 2023-11-14T22:13:20Z"
 
+# Empties an extract folder but keeps its PROVENANCE.md (written by hand, not by this script).
+fresh_dir() {
+  mkdir -p "$1"
+  find "$1" -type f ! -name PROVENANCE.md -delete
+}
+
 # GeoJSON written one feature per line: keep the header, the features whose line matches the
 # extended regular expression $3, and the closing lines (the last kept feature loses its comma).
 geojson_lines() {
@@ -26,7 +32,7 @@ geojson_lines() {
 # Örebro and Västmanland are what `platsa synth --size S|M` (Örebro kommun, Örebro län) reads in
 # tests/test_synth.c: the kommuner of both make one landmass with the towns Örebro and Västerås.
 A=$D/scb-admin-boundaries
-rm -rf "$A" && mkdir -p "$A"
+fresh_dir "$A"
 SRC=$REAL/scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg
 $OGR -f GPKG "$A/sweden_admin_scb_sweref99tm.gpkg" "$SRC" kommuner -where "LnKod IN ('01','09','18','19')"
 $OGR -f GPKG -update "$A/sweden_admin_scb_sweref99tm.gpkg" "$SRC" lan -where "LnKod IN ('01','09','18','19')"
@@ -42,7 +48,7 @@ geojson_lines "$REAL/scb-admin-boundaries/swe-maps-lan.geojson" "$A/swe-maps-lan
 
 # ---------- scb-tatorter-2020: the tätorter of the same four län ----------
 T=$D/scb-tatorter-2020
-rm -rf "$T" && mkdir -p "$T"
+fresh_dir "$T"
 $OGR -f GPKG "$T/scb_tatorter_2020_points.gpkg" "$REAL/scb-tatorter-2020/scb_tatorter_2020_points.gpkg" \
     -where "lan_code IN ('01','09','18','19')"
 
@@ -50,7 +56,7 @@ $OGR -f GPKG "$T/scb_tatorter_2020_points.gpkg" "$REAL/scb-tatorter-2020/scb_tat
 # CSV: the header and the rows of Örebro län (18, for synth), Stockholm (0180, the densest
 # squares), Värmdö (0120, an archipelago, for synth) and Gotland (09, an island), copied as text.
 G=$D/scb-population-grid-1km-2024
-rm -rf "$G" && mkdir -p "$G"
+fresh_dir "$G"
 GRID=$REAL/scb-population-grid-1km-2024/scb_befolkning_1km_2024_sverige.csv
 { head -n 1 "$GRID"; grep -E '^[^,]*,[^,]*,[^,]*,[^,]*,"?(18[0-9][0-9]|0180|0120|09[0-9][0-9])"?,' "$GRID"; } \
     > "$G/scb_befolkning_1km_2024_sverige.csv"
@@ -72,7 +78,7 @@ box pop1km_24_vasterbotten 750000 7075000
 
 # ---------- scb-deso-stockholms-lan-population: Sundbyberg (0183) and Solna (0184) ----------
 S=$D/scb-deso-stockholms-lan-population
-rm -rf "$S" && mkdir -p "$S"
+fresh_dir "$S"
 $OGR -f GPKG "$S/deso_2018_stockholms_lan_befolkning.gpkg" \
     "$REAL/scb-deso-stockholms-lan-population/deso_2018_stockholms_lan_befolkning.gpkg" -where "kommun IN ('0183','0184')"
 jq -c '.features |= map(select(.properties.kommun == "0183" or .properties.kommun == "0184"))' \
@@ -83,7 +89,7 @@ jq -c '.features |= map(select(.properties.kommun == "0183" or .properties.kommu
 # Stockholm: the statistical areas around the Södermalm OSM extract (osm-stockholm-valhalla),
 # Göteborg and Malmö: the first 40 features.
 C=$D/swedish-city-districts
-rm -rf "$C" && mkdir -p "$C"
+fresh_dir "$C"
 CSRC=$REAL/swedish-city-districts/swedish_city_districts.gpkg
 $OGR -f GPKG "$C/swedish_city_districts.gpkg" "$CSRC" stockholm_statistikomraden \
     -spat 18.04 59.305 18.09 59.325 -spat_srs EPSG:4326
@@ -92,7 +98,7 @@ $OGR -f GPKG -update "$C/swedish_city_districts.gpkg" "$CSRC" malmo_delomraden -
 
 # ---------- osm-sweden-health-facilities-hotosm-2020: the facilities in the same four län ----------
 H=$D/osm-sweden-health-facilities-hotosm-2020
-rm -rf "$H" && mkdir -p "$H"
+fresh_dir "$H"
 HSRC=$REAL/osm-sweden-health-facilities-hotosm-2020
 $OGR -f GPKG "$H/hotosm_swe_health_facilities_2020.gpkg" "$HSRC/hotosm_swe_health_facilities_2020.gpkg" \
     -where "substr(kn_kod, 1, 2) IN ('01','09','18','19')"
@@ -107,7 +113,7 @@ rm -f "$H/ids.tmp"
 # The original DBF fields are 80 characters wide (1.2 MB); RESIZE=YES shrinks them to the
 # longest value; every record and value is kept.
 N=$D/osm-stockholm-drive-network-fmm
-rm -rf "$N" && mkdir -p "$N"
+fresh_dir "$N"
 for f in edges nodes; do
   $OGR -f "ESRI Shapefile" "$N/$f.shp" "$REAL/osm-stockholm-drive-network-fmm/$f.shp" -lco RESIZE=YES -lco ENCODING=UTF-8
   cp "$REAL/osm-stockholm-drive-network-fmm/$f.cpg" "$N/$f.cpg"
@@ -118,10 +124,10 @@ done
 # stockholm.osm.pbf and monaco.osm.pbf are in sample-data/ (byte-identical copies); the tests
 # read them there.
 O=$D/osm-monaco-amager-osrm
-rm -rf "$O" && mkdir -p "$O"
+fresh_dir "$O"
 cp "$REAL/osm-monaco-amager-osrm/amager.osm.pbf" "$O/"
 L=$D/osm-lund-oslo-otp
-rm -rf "$L" && mkdir -p "$L"
+fresh_dir "$L"
 cp "$REAL/osm-lund-oslo-otp/lund-station-sweden.osm.pbf" "$REAL/osm-lund-oslo-otp/skoyen.osm.pbf" "$L/"
 # The eastern Oslo street network (1 MB): a 1.5 x 1 km box of it, complete ways.
 osmium extract --overwrite -s complete_ways -b 10.78,59.905,10.805,59.915 \
