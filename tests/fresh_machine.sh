@@ -29,10 +29,16 @@ cleanup() {
   umount "$root/proc" 2>/dev/null || true
   umount "$root/dev" 2>/dev/null || true
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
 
 cleanup
-rm -rf "$root"
+# Never delete through a mount (the host's /dev is bound into the old root).
+if grep -q " $root/" /proc/mounts; then
+  echo "fresh_machine.sh: something is still mounted under $root; unmount it first" >&2
+  exit 2
+fi
+rm -rf --one-file-system "$root"
 cp -a "$base" "$root"
 git clone -q "$repo" "$root/root/platsa"
 echo "== clone of $repo at $(git -C "$root/root/platsa" log -1 --format='%h (%s)' | cut -c1-80)"
