@@ -129,7 +129,7 @@ test-report-browser: demo
 
 # Cross-check of shortest distances and fastest times against pgRouting's pgr_dijkstraCost on a
 # throw-away PostgreSQL cluster the script starts (installs postgresql-15-pgrouting if missing):
-# the Stockholm drive network (car), Monaco (car) and Södermalm (walk) from the demo's imports, and
+# the Stockholm drive network in tests/data (car), Monaco (car) and Södermalm (walk) from the demo's imports, and
 # the topology fixture (tests/data/topology: a pedestrian tunnel network, a bridge over a street)
 # as a GeoPackage: pgRouting routes its split lines by their source/target ids, platsa routes them
 # by the ids and the unsplit ways by position (roads with source/target: see the script).
@@ -138,7 +138,7 @@ test-pgrouting: demo
 	ogr2ogr -f GPKG $(BUILD)/topology.gpkg tests/data/topology/roads.geojson -nln roads && \
 	ogr2ogr -update -f GPKG $(BUILD)/topology.gpkg tests/data/topology/ways.geojson -nln ways
 	@fail=0; \
-	for spec in "$${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp car" \
+	for spec in "tests/data/osm-stockholm-drive-network-fmm/edges.shp car" \
 	            "$(DEMO_OUT)/monaco-layers.gpkg:roads car" "$(DEMO_OUT)/sodermalm-layers.gpkg:roads walk" \
 	            "$(BUILD)/topology.gpkg:roads walk $(BUILD)/topology.gpkg:ways"; do \
 	  set -- $$spec; echo "== pgRouting vs platsa: $$1 ($$2)"; \

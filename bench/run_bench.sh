@@ -9,6 +9,8 @@
 # At the end the table is printed and written, with the notes, to BENCHMARKS.md (a full
 # run) or to build/bench-results/BENCHMARKS.md (a quick run, so it does not replace the
 # committed full results). Inputs are generated once and cached in bench/work/ (gitignored).
+# Unlike `make test`, the benchmarks need the full real data outside the repository: the synthetic
+# regions (platsa synth, up to all of Sweden) read $PLATSA_SHARED/real-data or ../shared/real-data.
 set -e
 PLATSA=${1:-build/platsa}
 BENCH_DIR=$(dirname "$PLATSA")/bench

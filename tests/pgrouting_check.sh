@@ -6,7 +6,7 @@
 # to 1e-6 relative, and agree on which pairs are unreachable.
 #
 # usage: sh tests/pgrouting_check.sh [ROADS [MODE [PAIRS]]]
-#   ROADS defaults to the Stockholm drive network in ../shared/real-data, MODE to car,
+#   ROADS defaults to the Stockholm drive network in tests/data, MODE to car,
 #   PAIRS to 400. Run from the repository root after `make`. Not part of `make test`:
 #   it needs PostgreSQL 15 with pgRouting (apt-get install postgresql-15-pgrouting; the
 #   script installs it when run as root and it is missing). A throw-away cluster is
@@ -25,7 +25,7 @@
 # position: the same distances again.
 #   sh tests/pgrouting_check.sh tests/data/topology/roads.geojson walk   (with COORDS=...ways.geojson)
 set -eu
-ROADS=${1:-${PLATSA_SHARED:-../shared}/real-data/osm-stockholm-drive-network-fmm/edges.shp}
+ROADS=${1:-tests/data/osm-stockholm-drive-network-fmm/edges.shp}
 MODE=${2:-car}
 PAIRS=${3:-400}
 PLATSA=${PLATSA:-build/platsa}

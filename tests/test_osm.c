@@ -331,7 +331,7 @@ static void test_service_mapping_registry(void **state)
     pl_osm_read_opts o;
     pl_osm_read_opts_default(&o);
     o.service_types = &reg;
-    pl_osm_data *d = pl_osm_read(ctx, real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), &o, &err);
+    pl_osm_data *d = pl_osm_read(ctx, SODERMALM_PBF, &o, &err);
     assert_non_null(d);
     assert_int_equal(d->n_services, 2);
     assert_int_equal(pl_osm_count_services(d, "grocery_full"), 2);
@@ -342,12 +342,13 @@ static void test_service_mapping_registry(void **state)
 
 /* ---------- real extracts ---------- */
 
+/* REL: under tests/data, or a path from the repository root (sample-data/...). */
 static pl_osm_data *read_extract(pl_ctx *ctx, const char *rel)
 {
     pl_error err = {0};
     pl_osm_read_opts o;
     pl_osm_read_opts_default(&o);
-    pl_osm_data *d = pl_osm_read(ctx, real_data(rel), &o, &err);
+    pl_osm_data *d = pl_osm_read(ctx, strncmp(rel, "sample-data/", 12) ? real_data(rel) : rel, &o, &err);
     if (!d)
         fail_msg("%s: %s", rel, err.msg);
     return d;
@@ -388,7 +389,7 @@ static void test_sodermalm(void **state)
 {
     (void)state;
     pl_ctx *ctx = quiet_ctx();
-    pl_osm_data *d = read_extract(ctx, "osm-stockholm-valhalla/stockholm.osm.pbf");
+    pl_osm_data *d = read_extract(ctx, SODERMALM_PBF);
     /* 185 ways with highway=* (osmium; footway 94, residential 40, steps 23, pedestrian 8,
      * cycleway 8, service 7, tertiary 4, living_street 1), minus 2 pedestrian squares with
      * area=yes that GDAL puts in multipolygons. */
@@ -440,7 +441,7 @@ static void test_monaco(void **state)
 {
     (void)state;
     pl_ctx *ctx = quiet_ctx();
-    pl_osm_data *d = read_extract(ctx, "osm-monaco-amager-osrm/monaco.osm.pbf");
+    pl_osm_data *d = read_extract(ctx, MONACO_PBF);
     /* GDAL interleaved lines with a routable highway value, plus 1 route=ferry way. */
     assert_int_equal(d->n_roads, 2898);
     assert_int_equal(count_roads(d, "ferry"), 1);
@@ -493,7 +494,7 @@ static void test_monaco_admin_level_8(void **state)
     pl_osm_read_opts o;
     pl_osm_read_opts_default(&o);
     o.admin_level = 8;
-    pl_osm_data *d = pl_osm_read(ctx, real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), &o, &err);
+    pl_osm_data *d = pl_osm_read(ctx, MONACO_PBF, &o, &err);
     assert_non_null(d);
     /* Monaco (relation 2220322) and the French communes complete in the extract. */
     assert_int_equal(d->n_municipalities, 4);
@@ -534,11 +535,11 @@ static void test_amager_clipped(void **state)
 static void test_every_real_extract_imports(void **state)
 {
     (void)state;
-    const char *files[] = {"osm-stockholm-valhalla/stockholm.osm.pbf", "osm-monaco-amager-osrm/monaco.osm.pbf",
+    const char *files[] = {SODERMALM_PBF, MONACO_PBF,
                            "osm-monaco-amager-osrm/amager.osm.pbf", "osm-lund-oslo-otp/lund-station-sweden.osm.pbf",
                            "osm-lund-oslo-otp/skoyen.osm.pbf", "osm-lund-oslo-otp/oslo-east-filtered.osm.pbf", NULL};
-    /* The folders hold exactly these PBF files (checked here so a new one is not forgotten). */
-    assert_int_equal(run_cmd("test $(ls %s/../*/*.osm.pbf | wc -l) -eq 6", real_data("osm-stockholm-valhalla")), 0);
+    /* tests/data and sample-data hold exactly these PBF files (checked here so a new one is not forgotten). */
+    assert_int_equal(run_cmd("test $(ls %s*/*.osm.pbf sample-data/*/*.osm.pbf | wc -l) -eq 6", real_data("")), 0);
     for (int i = 0; files[i]; i++) {
         pl_ctx *ctx = quiet_ctx();
         pl_osm_data *d = read_extract(ctx, files[i]);
@@ -706,7 +707,7 @@ static void test_bad_inputs(void **state)
     assert_null(pl_osm_read(ctx, "no/such/file.osm.pbf", NULL, &err));
     assert_int_equal(err.code, PL_EINPUT);
     assert_non_null(strstr(err.msg, "not found"));
-    assert_null(pl_osm_read(ctx, real_data("osm-stockholm-valhalla/PROVENANCE.md"), NULL, &err));
+    assert_null(pl_osm_read(ctx, real_data("osm-monaco-amager-osrm/PROVENANCE.md"), NULL, &err));
     assert_int_equal(err.code, PL_EINPUT);
     assert_non_null(strstr(err.msg, ".osm.pbf"));
     /* A file named .pbf that is not one. */
@@ -721,13 +722,13 @@ static void test_bad_inputs(void **state)
     assert_int_equal(err.code, PL_EINPUT);
     /* A truncated extract is an error, not a partial import. */
     snprintf(path, sizeof path, "%s/truncated.osm.pbf", dir);
-    assert_int_equal(run_cmd("head -c 900000 %s > %s", real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), path), 0);
+    assert_int_equal(run_cmd("head -c 900000 %s > %s", MONACO_PBF, path), 0);
     assert_null(pl_osm_read(ctx, path, NULL, &err));
     assert_int_equal(err.code, PL_EINPUT);
     assert_non_null(strstr(err.msg, "complete"));
     /* A geographic working CRS is refused: lengths and areas need metres. */
     snprintf(ctx->work_crs, sizeof ctx->work_crs, "EPSG:4326");
-    assert_null(pl_osm_read(ctx, real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), NULL, &err));
+    assert_null(pl_osm_read(ctx, SODERMALM_PBF, NULL, &err));
     assert_int_equal(err.code, PL_EINPUT);
     assert_non_null(strstr(err.msg, "metres"));
     pl_ctx_free(ctx);

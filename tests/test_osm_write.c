@@ -70,7 +70,7 @@ static void test_import_sodermalm_gpkg(void **state)
     const char *dir = scratch_dir("osm_write");
     char out[4200];
     snprintf(out, sizeof out, "%s/layers.gpkg", dir);
-    pl_osm_import_opts o = {.input = real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), .output = out};
+    pl_osm_import_opts o = {.input = SODERMALM_PBF, .output = out};
     char input[4200];
     snprintf(input, sizeof input, "%s", o.input);
     o.input = input;
@@ -131,7 +131,7 @@ static void test_population_gpkg(void **state)
     snprintf(areas, sizeof areas, "%s:stockholm_statistikomraden",
              real_data("swedish-city-districts/swedish_city_districts.gpkg"));
     char input[4200];
-    snprintf(input, sizeof input, "%s", real_data("osm-stockholm-valhalla/stockholm.osm.pbf"));
+    snprintf(input, sizeof input, "%s", SODERMALM_PBF);
     pl_osm_import_opts io = {.input = input, .output = layers};
     pl_osm_read_opts_default(&io.read);
     pl_error err = {0};
@@ -145,11 +145,13 @@ static void test_population_gpkg(void **state)
         fail_msg("%s", err.msg);
     GDALDatasetH ds = GDALOpenEx(out, GDAL_OF_VECTOR, NULL, NULL, NULL);
     assert_non_null(ds);
-    /* 121 building points + one point for each of the 399 populated areas without a building. */
-    assert_int_equal(layer_count(ds, "population"), 121 + 399);
+    /* The 51 areas of the extract around Södermalm: ogrinfo -dialect sqlite -sql "select count(*),
+     * sum(pop_2016), sum(pop_2016 > 0) from stockholm_statistikomraden": 51, 118811, 50. 121 building
+     * points + one point for each of the 50 - 6 populated areas without a building. */
+    assert_int_equal(layer_count(ds, "population"), 121 + 44);
     assert_int_equal(layer_count(ds, "buildings"), 121);
-    assert_int_equal(layer_count(ds, "areas"), 419);
-    assert_true(fabs(sql_double(ds, "SELECT SUM(pop) FROM population") - 932630.0) < 1e-6);
+    assert_int_equal(layer_count(ds, "areas"), 51);
+    assert_true(fabs(sql_double(ds, "SELECT SUM(pop) FROM population") - 118811.0) < 1e-6);
     /* Per area, what the points hold equals the input (1e-9). */
     assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM areas a WHERE ABS(a.pop - (SELECT SUM(p.pop) FROM "
                                   "population p WHERE p.area_id = a.area_id)) > 1e-9"), 0);
@@ -168,14 +170,14 @@ static void test_cli(void **state)
     assert_int_equal(run_cmd("build/platsa import-osm --help | grep -q 'maxspeed_kmh'"), 0);
     assert_int_equal(run_cmd("build/platsa population --help | grep -q -- '--pop-field'"), 0);
     assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/m.gpkg --admin-level 8",
-                             real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), d), 0);
+                             MONACO_PBF, d), 0);
     assert_int_equal(run_cmd("test \"$(ogrinfo -q -sql 'SELECT COUNT(*) FROM municipalities' %s/m.gpkg | "
                              "grep -o '= [0-9]*')\" = '= 4'", d), 0);
     /* The CLI maps services with share/service_types.ini. It leaves out Södermalm's 3 shop=kiosk
      * and 1 amenity=bureau_de_change (osmium-counted nodes): a kiosk is not a grocery store and a
      * bureau de change is not a basic payment service in the RSP sense. */
     assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/s.gpkg",
-                             real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), d), 0);
+                             SODERMALM_PBF, d), 0);
     assert_int_equal(run_cmd("test \"$(ogrinfo -q -sql \"SELECT COUNT(*) FROM services WHERE type = "
                              "'grocery_partial'\" %s/s.gpkg | grep -o '= [0-9]*')\" = '= 2'", d), 0);
     assert_int_equal(run_cmd("test \"$(ogrinfo -q -sql 'SELECT COUNT(*) FROM services' %s/s.gpkg | "
@@ -184,7 +186,7 @@ static void test_cli(void **state)
     assert_int_equal(run_cmd("printf '[bakery]\\nlabel_sv = Bageri\\nlabel_en = Bakery\\nvalues = bageri\\n"
                              "osm = shop=bakery\\n' > %s/extra.ini", d), 0);
     assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/b.gpkg --service-types %s/extra.ini",
-                             real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), d, d), 0);
+                             SODERMALM_PBF, d, d), 0);
     assert_int_equal(run_cmd("ogrinfo -q -sql \"SELECT COUNT(*) FROM services WHERE type = 'bakery'\" %s/b.gpkg | "
                              "grep -q '= [1-9]'", d), 0);
     /* Amager: imported, the clipped extract's warnings summarised on stderr. */
@@ -195,7 +197,7 @@ static void test_cli(void **state)
     assert_int_equal(run_cmd("build/platsa import-osm %s/missing.osm.pbf -o %s/x.gpkg 2>/dev/null", d, d), 1);
     assert_int_equal(run_cmd("build/platsa import-osm -o %s/x.gpkg 2>/dev/null", d), 1);
     assert_int_equal(run_cmd("build/platsa import-osm %s -o %s/x.gpkg --crs EPSG:4326 2>/dev/null",
-                             real_data("osm-stockholm-valhalla/stockholm.osm.pbf"), d), 1);
+                             SODERMALM_PBF, d), 1);
     assert_int_equal(run_cmd("build/platsa population --areas %s/m.gpkg:municipalities --buildings "
                              "%s/m.gpkg:buildings -o %s/p.gpkg 2>/dev/null", d, d, d), 1); /* no population field */
     assert_false(file_exists("build/test-tmp/osm_cli/x.gpkg"));
@@ -211,7 +213,7 @@ static void test_loaders_read_outputs(void **state)
     char d[4200], spec[4300];
     snprintf(d, sizeof d, "%s", dir);
     assert_int_equal(run_cmd("build/platsa -q import-osm %s -o %s/m.gpkg --admin-level 8",
-                             real_data("osm-monaco-amager-osrm/monaco.osm.pbf"), d), 0);
+                             MONACO_PBF, d), 0);
     pl_error err = {0};
     snprintf(spec, sizeof spec, "%s/m.gpkg:roads", d);
     pl_roads *r = pl_roads_load(ctx, spec, NULL, &err);

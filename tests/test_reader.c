@@ -138,12 +138,18 @@ static const char *sample(const char *rel)
     return path;
 }
 
-static const char *synth_m(void)
+/* A synthetic region on the tests/data extracts (Örebro kommun, 250 m cells: about 38,000 roads and
+ * 5,900 cells), made once per run by platsa synth; returns its path. */
+static const char *synth_s(void)
 {
-    const char *p = getenv("PLATSA_BENCHDATA");
     static char path[4096];
-    snprintf(path, sizeof path, "%s/synth_M_250m.gpkg", p ? p : "/work/benchdata");
-    return file_exists(path) ? path : NULL;
+    if (!path[0]) {
+        const char *bin = getenv("PLATSA_BIN") && *getenv("PLATSA_BIN") ? getenv("PLATSA_BIN") : "build/platsa";
+        snprintf(path, sizeof path, "%s/synth_S_250m.gpkg", scratch_dir("reader_synth"));
+        assert_int_equal(run_cmd("%s -q synth --size S --cells 250m --data %s -o %s > /dev/null", bin, real_data(""),
+                                 path), 0);
+    }
+    return path;
 }
 
 /* A copy of src made with ogr2ogr options, in dir; returns its path (static). */
@@ -161,14 +167,9 @@ static void test_roads_files(void **state)
     char spec[4200];
     snprintf(spec, sizeof spec, "%s:roads", sample("sodermalm/layers.gpkg"));
     assert_true(compare_roads(spec) > 100);
-    const char *shp = real_data("osm-stockholm-drive-network-fmm/edges.shp");
-    if (file_exists(shp))
-        assert_true(compare_roads(shp) > 500);
-    const char *m = synth_m();
-    if (m) {
-        snprintf(spec, sizeof spec, "%s:roads", m);
-        assert_true(compare_roads(spec) > 1000);
-    }
+    assert_true(compare_roads(real_data("osm-stockholm-drive-network-fmm/edges.shp")) > 500);
+    snprintf(spec, sizeof spec, "%s:roads", synth_s());
+    assert_true(compare_roads(spec) > 1000);
 }
 
 /* Lines of every kind the loaders meet, good and bad (null, empty, not a line, repeated
@@ -205,10 +206,8 @@ static void test_roads_variants(void **state)
     assert_true(compare_roads(ogr_copy(dir, "multi.gpkg", src, "-nlt MULTILINESTRING")) > 100);
     /* OSMnx's directed export (two-way streets twice) through the batch reader */
     const char *shp = real_data("osm-stockholm-drive-network-fmm/edges.shp");
-    if (file_exists(shp)) {
-        assert_true(compare_roads(ogr_copy(dir, "osmnx.gpkg", shp, "")) > 500);
-        assert_true(compare_roads(ogr_copy(dir, "osmnx_3006.gpkg", shp, "-t_srs EPSG:3006")) > 500);
-    }
+    assert_true(compare_roads(ogr_copy(dir, "osmnx.gpkg", shp, "")) > 500);
+    assert_true(compare_roads(ogr_copy(dir, "osmnx_3006.gpkg", shp, "-t_srs EPSG:3006")) > 500);
     const char *csv = write_text_file(dir, "bad.csv", BAD_ROADS_CSV);
     assert_true(compare_roads(ogr_copy(dir, "bad.gpkg", csv, "-a_srs EPSG:3006 -nln roads -nlt GEOMETRY")) > 3);
     assert_true(compare_roads(ogr_copy(dir, "bad_wgs84.gpkg", csv, "-skipfailures -s_srs EPSG:3006 -t_srs EPSG:4326 -nln roads "
@@ -228,19 +227,14 @@ static void test_population_files(void **state)
     assert_true(compare_population(spec, NULL) > 100);
     pl_load_opts o = {.value_field = "weight", .id_field = "building_id"};
     assert_true(compare_population(spec, &o) > 100);
-    const char *deso = real_data("scb-deso-stockholms-lan-population/deso_2018_stockholms_lan_befolkning.gpkg");
-    if (file_exists(deso))
-        assert_true(compare_population(deso, NULL) > 1000);
-    const char *grid = real_data("scb-population-grid-1km-2024/scb_befolkning_1km_2024_utvalda_lan.gpkg");
-    if (file_exists(grid)) {
-        snprintf(spec, sizeof spec, "%s:pop1km_01_stockholm", grid);
-        assert_true(compare_population(spec, NULL) > 1000);
-    }
-    const char *m = synth_m();
-    if (m) {
-        snprintf(spec, sizeof spec, "%s:population", m);
-        assert_true(compare_population(spec, NULL) > 1000);
-    }
+    /* The tests/data extracts: 69 DeSO areas, 360 grid squares (ogrinfo -so). */
+    assert_int_equal(compare_population(real_data("scb-deso-stockholms-lan-population/"
+                                                  "deso_2018_stockholms_lan_befolkning.gpkg"), NULL), 69);
+    snprintf(spec, sizeof spec, "%s:pop1km_01_stockholm",
+             real_data("scb-population-grid-1km-2024/scb_befolkning_1km_2024_utvalda_lan.gpkg"));
+    assert_int_equal(compare_population(spec, NULL), 360);
+    snprintf(spec, sizeof spec, "%s:population", synth_s());
+    assert_true(compare_population(spec, NULL) > 1000);
 }
 
 /* Population polygons and points reprojected, 3D, as multi polygons, and with null,
@@ -267,11 +261,9 @@ static void test_population_variants(void **state)
     snprintf(src, sizeof src, "%s population", sample("sodermalm/population.gpkg"));
     assert_true(compare_population(ogr_copy(dir, "wgs84.gpkg", src, "-t_srs EPSG:4326"), NULL) > 100);
     const char *deso = real_data("scb-deso-stockholms-lan-population/deso_2018_stockholms_lan_befolkning.gpkg");
-    if (file_exists(deso)) {
-        assert_true(compare_population(ogr_copy(dir, "deso_wgs84.gpkg", deso, "-t_srs EPSG:4326"), NULL) > 1000);
-        assert_true(compare_population(ogr_copy(dir, "deso_multi.gpkg", deso, "-nlt MULTIPOLYGON -dim XYZ"), NULL) >
-                    1000);
-    }
+    assert_int_equal(compare_population(ogr_copy(dir, "deso_wgs84.gpkg", deso, "-t_srs EPSG:4326"), NULL), 69);
+    assert_int_equal(compare_population(ogr_copy(dir, "deso_multi.gpkg", deso, "-nlt MULTIPOLYGON -dim XYZ"), NULL),
+                     69);
     const char *csv = write_text_file(dir, "bad.csv", BAD_POP_CSV);
     assert_true(compare_population(ogr_copy(dir, "bad.gpkg", csv, "-a_srs EPSG:3006 -nln population -nlt GEOMETRY "
                                             "-oo AUTODETECT_TYPE=YES"), NULL) > 3);

@@ -420,10 +420,6 @@ static void test_stockholm_drive_network(void **state)
     snprintf(dir, sizeof dir, "%.3900s", real_data("osm-stockholm-drive-network-fmm"));
     char edges[4200];
     snprintf(edges, sizeof edges, "%s/edges.shp", dir);
-    if (!file_exists(edges)) {
-        fprintf(stderr, "skipping: %s not found\n", edges);
-        skip();
-    }
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = 1;
     pl_error err = {0};

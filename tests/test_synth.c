@@ -1,5 +1,6 @@
 /* platsa synth: determinism, real totals, coverage by roads, connectivity, service ratios.
- * Uses the real data in ../shared/real-data. The L size is not run here (see bench/). */
+ * Uses the real-data extracts in tests/data (Örebro and Västmanland län, Värmdö; see their
+ * PROVENANCE.md). The L size is not run here (see bench/). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -578,10 +579,10 @@ static void test_cli_says_what_is_synthetic(void **state)
     const char *bin = getenv("PLATSA_BIN") && *getenv("PLATSA_BIN") ? getenv("PLATSA_BIN") : "build/platsa";
     char dir[4096];
     snprintf(dir, sizeof dir, "%s", scratch_dir("synth_cli"));
-    assert_int_equal(run_cmd("%s -q synth --size S --seed 5 -o '%s/x.gpkg' > '%s/out.txt'", bin, dir, dir), 0);
+    assert_int_equal(run_cmd("%s -q synth --size S --seed 5 --data %s -o '%s/x.gpkg' > '%s/out.txt'", bin, real_data(""), dir, dir), 0);
     assert_int_equal(run_cmd("grep -q 'roads and all services except pharmacies are SYNTHETIC' '%s/out.txt'", dir), 0);
     assert_int_equal(run_cmd("grep -q 'peak memory' '%s/out.txt'", dir), 0);
-    assert_int_equal(run_cmd("%s -q synth --size S -o '%s/x.gpkg' 2> '%s/err.txt'", bin, dir, dir), 1);
+    assert_int_equal(run_cmd("%s -q synth --size S --data %s -o '%s/x.gpkg' 2> '%s/err.txt'", bin, real_data(""), dir, dir), 1);
     assert_int_equal(run_cmd("grep -q 'exists' '%s/err.txt'", dir), 0);
     assert_int_equal(run_cmd("%s -q synth --size Q -o '%s/y.gpkg' 2>/dev/null", bin, dir), 1);
 }

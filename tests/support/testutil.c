@@ -15,8 +15,10 @@
 const char *real_data(const char *relative)
 {
     static char path[4096];
-    const char *shared = getenv("PLATSA_SHARED");
-    snprintf(path, sizeof path, "%s/real-data/%s", shared && *shared ? shared : "../shared", relative);
+    /* The tests run from the repository root; the compiled-in source folder is the fallback. */
+    struct stat st;
+    const char *root = stat("tests/data", &st) == 0 ? "." : PLATSA_SOURCE_DIR;
+    snprintf(path, sizeof path, "%s/tests/data/%s", root, relative);
     return path;
 }
 

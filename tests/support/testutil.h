@@ -2,9 +2,14 @@
 #ifndef PLATSA_TESTUTIL_H
 #define PLATSA_TESTUTIL_H
 
-/* Path to a file under ../shared/real-data (or $PLATSA_SHARED/real-data).
- * Returns a static buffer, overwritten by the next call. */
+/* Path to a file of the real-data extracts in tests/data/ (same folder names as the full
+ * originals; see the PROVENANCE.md of each folder). Returns a static buffer, overwritten by the next call. */
 const char *real_data(const char *relative);
+
+/* The two full OSM extracts that sample-data/ ships (byte-identical to the originals of
+ * osm-stockholm-valhalla and osm-monaco-amager-osrm): tests read them there, from the repository root. */
+#define SODERMALM_PBF "sample-data/sodermalm/stockholm.osm.pbf"
+#define MONACO_PBF "sample-data/monaco/monaco.osm.pbf"
 
 /* A fresh empty scratch folder under build/test-tmp/NAME; returns a static buffer. */
 const char *scratch_dir(const char *name);
