@@ -1,4 +1,5 @@
 #include "vector.h"
+#include "crs_check.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -286,6 +287,96 @@ void pl_srs_describe(OGRSpatialReferenceH srs, const char *work_crs, char *buf, 
     OSRDestroySpatialReference(s);
 }
 
+/* Coordinates beyond 1e8 (or not numbers) are skipped by every loader with a warning. */
+static int extent_usable(const double box[4])
+{
+    for (int i = 0; i < 4; i++)
+        if (!(fabs(box[i]) <= 1e8))
+            return 0;
+    return 1;
+}
+
+/* The extent of the features whose own extent is usable: a scan, only for a layer whose
+ * extent holds a huge or NaN coordinate. An empty result leaves box unusable (NaN). */
+static void extent_without_huge(OGRLayerH layer, double box[4])
+{
+    box[0] = box[1] = INFINITY;
+    box[2] = box[3] = -INFINITY;
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGREnvelope e;
+        if (g && !OGR_G_IsEmpty(g)) {
+            OGR_G_GetEnvelope(g, &e);
+            const double b[4] = {e.MinX, e.MinY, e.MaxX, e.MaxY};
+            if (extent_usable(b)) {
+                box[0] = fmin(box[0], b[0]);
+                box[1] = fmin(box[1], b[1]);
+                box[2] = fmax(box[2], b[2]);
+                box[3] = fmax(box[3], b[3]);
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    OGR_L_ResetReading(layer);
+    if (!(box[0] <= box[2]))
+        box[0] = box[1] = box[2] = box[3] = NAN;
+}
+
+/* The extent failed the area-of-use check: a look at each feature (its envelope's centre)
+ * tells the whole layer in another CRS (no feature inside: refused with area_err, the
+ * layer's message) from a few stray features (a point at 0,0 among Swedish ones: warned
+ * and counted, one warning each, used where they are). Features that are no place at all
+ * are left to the loaders, which skip them with a warning. On success box becomes the
+ * extent of the features inside. Only on this failing path: one read of the layer. */
+static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src, double box[4],
+                            const pl_error *area_err, pl_error *err)
+{
+    pl_crs_area *a = pl_crs_area_new(src);
+    double in[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    enum { MAX_STRAY = 64 };  /* the count is exact; the warnings name the first ones */
+    long n_in = 0, n_out = 0;
+    long long stray_fid[MAX_STRAY];
+    double stray_x[MAX_STRAY], stray_y[MAX_STRAY];
+    OGR_L_ResetReading(v->layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(v->layer)) != NULL) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        OGREnvelope e;
+        if (g && !OGR_G_IsEmpty(g)) {
+            OGR_G_GetEnvelope(g, &e);
+            double x = (e.MinX + e.MaxX) / 2, y = (e.MinY + e.MaxY) / 2;
+            int t = fabs(x) <= 1e8 && fabs(y) <= 1e8 ? pl_crs_area_test(a, x, y) : -1;
+            if (t == 1) {
+                n_in++;
+                in[0] = fmin(in[0], e.MinX);
+                in[1] = fmin(in[1], e.MinY);
+                in[2] = fmax(in[2], e.MaxX);
+                in[3] = fmax(in[3], e.MaxY);
+            } else if (t == 0 && n_out++ < MAX_STRAY) {
+                stray_fid[n_out - 1] = (long long)OGR_F_GetFID(f);
+                stray_x[n_out - 1] = x;
+                stray_y[n_out - 1] = y;
+            }
+        }
+        OGR_F_Destroy(f);
+    }
+    OGR_L_ResetReading(v->layer);
+    int rc = PL_OK;
+    if (n_out > 0 && n_in == 0) {
+        rc = pl_error_set(err, PL_EINPUT, "%s", area_err->msg);
+    } else {
+        for (long k = 0; k < n_out; k++) {
+            long j = k < MAX_STRAY ? k : MAX_STRAY - 1;
+            pl_crs_area_feature_warn(ctx, a, v->label, stray_fid[j], stray_x[j], stray_y[j]);
+        }
+        memcpy(box, in, sizeof in);
+    }
+    pl_crs_area_free(a);
+    return rc;
+}
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err)
 {
     if (GDALGetDriverCount() == 0)
@@ -399,6 +490,22 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
             pl_error_set(err, PL_EINPUT, "%s: cannot transform its CRS to %s; check the .prj or use --assume-crs",
                          v->label, ctx->work_crs);
         }
+    }
+    /* Coordinates that cannot be in their CRS, or a working CRS that stretches distances
+     * over them: refused before anything is computed (the extent only, sampled). */
+    OGREnvelope env;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr env_rc = failed ? OGRERR_FAILURE : OGR_L_GetExtent(layer, &env, TRUE);
+    CPLPopErrorHandler();
+    if (env_rc == OGRERR_NONE) {
+        double box[4] = {env.MinX, env.MinY, env.MaxX, env.MaxY};
+        if (!extent_usable(box))
+            extent_without_huge(layer, box);
+        pl_error area_err = {0};
+        if (pl_crs_check_area(src_trad, v->crs_assumed, box, v->label, &area_err) != PL_OK)
+            failed = features_in_area(ctx, v, src_trad, box, &area_err, err) != PL_OK;
+        if (!failed)
+            failed = pl_crs_check_scale(ctx, src_trad, box, v->label, err) != PL_OK;
     }
     OSRDestroySpatialReference(src_trad);
     if (assumed)

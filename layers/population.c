@@ -3,6 +3,7 @@
  * becomes squares. */
 #include "internal.h"
 #include "batch_reader.h"
+#include "../gis/crs_check.h"
 
 #include <cpl_error.h>
 #include <ctype.h>
@@ -67,6 +68,17 @@ static int read_count(pl_ctx *ctx, const pl_vector *v, const pl_row *f, int fiel
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s '%s' in field '%s' is not a number; fix the value or "
                             "choose another field with --%s", v->label, pl_row_label(v, f, id_field), what, raw,
                             fname, flag);
+    /* "0180": a count has no leading zero, a code (kommun, DeSO) has. */
+    if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field)) == OFTString) {
+        char text[64];
+        const char *t = pl_row_str(f, field, text, sizeof text);
+        while (*t == ' ')
+            t++;
+        if (t[0] == '0' && isdigit((unsigned char)t[1]))
+            return pl_error_set(err, PL_EINPUT, "%s: %s: %s '%s' in field '%s' has a leading zero: a code, not a "
+                                "count of residents; choose the population field with --%s (%s)", v->label,
+                                pl_row_label(v, f, id_field), what, t, fname, flag, pl_pop_better_fields(v, field));
+    }
     if (d < 0)
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s is negative (%s) in field '%s'; fix the value or choose "
                             "another field with --%s", v->label, pl_row_label(v, f, id_field), what, raw,
@@ -153,6 +165,22 @@ typedef struct grid_row {
     char *id, *code;
 } grid_row;
 
+/* The population values of a grid table (pl_pop_values_check); size 0: not known yet. */
+static int grid_values_check(const pl_vector *v, int pop_f, const grid_row *rows, size_t n, double size,
+                             pl_error *err)
+{
+    if (size <= 0)
+        return PL_OK;
+    double *pop = pl_malloc((n ? n : 1) * sizeof *pop), total = 0;
+    for (size_t i = 0; i < n; i++) {
+        pop[i] = rows[i].pop;
+        total += pop[i];
+    }
+    int rc = pl_pop_values_check(v, pop_f, pop, n, total, (double)n * size * size, "pop-field", err);
+    free(pop);
+    return rc;
+}
+
 static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o, pl_error *err)
 {
     static const char *const xs[] = {"x_sw", "xsw", "x_ll", NULL}, *const ys[] = {"y_sw", "ysw", "y_ll", NULL};
@@ -190,7 +218,6 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
     OGRCoordinateTransformationH tr = NULL;
     if (!OSRIsSame(src, v->work_srs) && !pl_srs_equivalent(src, v->work_srs))
         tr = OCTNewCoordinateTransformation(src, v->work_srs);
-    OSRDestroySpatialReference(src);
 
     grid_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -251,7 +278,21 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
         pl_error_set(err, PL_EINPUT, "%s: the table is empty (0 rows); check the file", v->label);
         goto done;
     }
+    /* The corners' extent against the grid's CRS and the working CRS (crs_check.h). */
+    double env[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++) {
+        if (!(fabs(rows[i].x) <= 1e8 && fabs(rows[i].y) <= 1e8))
+            continue;  /* skipped below with a warning */
+        env[0] = fmin(env[0], rows[i].x);
+        env[1] = fmin(env[1], rows[i].y);
+        env[2] = fmax(env[2], rows[i].x);
+        env[3] = fmax(env[3], rows[i].y);
+    }
+    if (pl_crs_check_extent(ctx, src, o && o->assume_crs, env, v->label, err) != PL_OK)
+        goto done;
     double size = o && o->grid_size > 0 ? o->grid_size : 0;
+    if (grid_values_check(v, pop_f, rows, n, size, err) != PL_OK)
+        goto done;
     if (size <= 0) {
         static const double sizes[] = {1000, 500, 250, 100};
         for (size_t s = 0; s < 4 && size <= 0; s++) {
@@ -267,6 +308,8 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             goto done;
         }
         pl_info(ctx, "%s: %zu SCB grid squares of %.0f m", v->label, n, size);
+        if (grid_values_check(v, pop_f, rows, n, size, err) != PL_OK)
+            goto done;
     }
     p = pl_calloc(1, sizeof *p);
     p->source = pl_strdup(v->label);
@@ -317,6 +360,7 @@ done:
     free(rows);
     if (tr)
         OCTDestroyCoordinateTransformation(tr);
+    OSRDestroySpatialReference(src);
     return p;
 }
 
@@ -449,6 +493,16 @@ static pl_population *read_population(pl_ctx *ctx, pl_vector *v, pop_load *L, pl
     }
     pl_geom_scratch_free(ctx, &L->scratch);
     p->is_polygon = L->b.n_polygons == (long)p->n;
+    double area = 0;
+    for (size_t i = 0; p->is_polygon && i < p->n; i++) {
+        double a = 0;
+        if (GEOSArea_r(ctx->geos, p->geom[i], &a) == 1)
+            area += a;
+    }
+    if (pl_pop_values_check(v, L->pop_f, p->pop, p->n, p->total_pop, area, "pop-field", err) != PL_OK) {
+        pop_load_discard(ctx, L);
+        return NULL;
+    }
     return p;
 }
 
