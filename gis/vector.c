@@ -325,8 +325,8 @@ static void extent_without_huge(OGRLayerH layer, double box[4])
 }
 
 /* The extent failed the area-of-use check: a look at each feature (its envelope's centre)
- * tells the whole layer in another CRS (no feature inside: refused with area_err, the
- * layer's message) from a few stray features (a point at 0,0 among Swedish ones: warned
+ * tells the whole layer in another CRS (no feature inside, or none a place at all: refused
+ * with area_err, the layer's message) from a few stray features (a point at 0,0 among Swedish ones: warned
  * and counted, one warning each, used where they are). Features that are no place at all
  * are left to the loaders, which skip them with a warning. On success box becomes the
  * extent of the features inside. Only on this failing path: one read of the layer. */
@@ -336,7 +336,7 @@ static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src,
     pl_crs_area *a = pl_crs_area_new(src);
     double in[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
     enum { MAX_STRAY = 64 };  /* the count is exact; the warnings name the first ones */
-    long n_in = 0, n_out = 0;
+    long n_in = 0, n_out = 0, n_none = 0;
     long long stray_fid[MAX_STRAY];
     double stray_x[MAX_STRAY], stray_y[MAX_STRAY];
     OGR_L_ResetReading(v->layer);
@@ -354,7 +354,9 @@ static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src,
                 in[1] = fmin(in[1], e.MinY);
                 in[2] = fmax(in[2], e.MaxX);
                 in[3] = fmax(in[3], e.MaxY);
-            } else if (t == 0 && n_out++ < MAX_STRAY) {
+            } else if (t < 0) {
+                n_none++;
+            } else if (n_out++ < MAX_STRAY) {
                 stray_fid[n_out - 1] = (long long)OGR_F_GetFID(f);
                 stray_x[n_out - 1] = x;
                 stray_y[n_out - 1] = y;
@@ -364,7 +366,7 @@ static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src,
     }
     OGR_L_ResetReading(v->layer);
     int rc = PL_OK;
-    if (n_out > 0 && n_in == 0) {
+    if (n_in == 0 && (n_out > 0 || n_none > 0)) {
         rc = pl_error_set(err, PL_EINPUT, "%s", area_err->msg);
     } else {
         for (long k = 0; k < n_out; k++) {
