@@ -203,6 +203,13 @@ static void make_inputs(void)
         }
         geojson("population_sequence.geojson", CRS3006, many);
     }
+    /* Population squares, the second 60 % over the first; a grid table with a square twice. */
+    geojson("population_overlap.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"A\",\"pop\":100},\"geometry\":{\"type\":\"Polygon\","
+            "\"coordinates\":[[[500000,6500000],[501000,6500000],[501000,6501000],[500000,6501000],[500000,6500000]]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"B\",\"pop\":80},\"geometry\":{\"type\":\"Polygon\","
+            "\"coordinates\":[[[500400,6500000],[501400,6500000],[501400,6501000],[500400,6501000],[500400,6500000]]]}}");
+    write_text(in_path("grid_twice.csv"), "rut_id,pop\n5000006500000,33\n5050006500000,26\n5000006500000,33\n");
     /* An SCB grid table whose "pop" is the square's easting. */
     write_text(in_path("grid_easting.csv"), "rut_id,pop\n5002506500000,500250\n5005006500000,500500\n");
     /* Three services with id 42 (two types at one place and one elsewhere), and one node
@@ -658,6 +665,22 @@ static void test_population_field_not_counts(void **state)
                           "field)");
 }
 
+static void test_overlapping_population_units(void **state)
+{
+    (void)state;
+    /* Residents of the overlap were counted twice. */
+    run_spec r = {.pop = "population_overlap.geojson"};
+    expect_refused(&r, 1, "population_overlap.geojson:population_overlap: units A and B overlap (600000 m2, 60 % of "
+                          "the smaller one), 1 pair of units overlap in all; the residents of an overlap would be "
+                          "counted twice: give units that do not overlap (no square or area twice, one grid size, one "
+                          "version of the areas)");
+    r = (run_spec){.pop = "grid_twice.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_refused(&r, 1, "grid_twice.csv:grid_twice: units 5000006500000 and 5000006500000 overlap (1000000 m2, 100 % "
+                          "of the smaller one), 1 pair of units overlap in all; the residents of an overlap would be "
+                          "counted twice: give units that do not overlap (no square or area twice, one grid size, one "
+                          "version of the areas)");
+}
+
 static void test_duplicate_service_ids(void **state)
 {
     (void)state;
@@ -681,7 +704,7 @@ static void test_population_command_overlapping_areas(void **state)
                      "[%d,6500000]]]}}";
     char a[600], b[600], c[600], f[2048];
     snprintf(a, sizeof a, sq, "A", 100, 500000, 501000, 501000, 500000, 500000);
-    snprintf(b, sizeof b, sq, "B", 80, 500500, 501500, 501500, 500500, 500500);  /* half over A */
+    snprintf(b, sizeof b, sq, "B", 80, 500400, 501400, 501400, 500400, 500400);  /* 60 % over A, 40 % over C */
     snprintf(c, sizeof c, sq, "C", 60, 501000, 502000, 502000, 501000, 501000);  /* touches A */
     snprintf(f, sizeof f, "%s,%s,%s", a, b, c);
     geojson("areas_overlap.geojson", CRS3006, f);
@@ -697,7 +720,7 @@ static void test_population_command_overlapping_areas(void **state)
     free(last_stderr);
     last_stderr = read_text(errp);
     assert_string_equal(last_stderr, "platsa population: areas_overlap.geojson:areas_overlap: areas A and B overlap "
-                                     "(500000 m2, 50 % of the smaller one), 2 pairs of areas overlap in all; the "
+                                     "(600000 m2, 60 % of the smaller one), 1 pair of areas overlap in all; the "
                                      "residents of an overlap would be counted twice: give areas that do not overlap "
                                      "(not the same layer twice, one version of the areas)\n");
     assert_int_equal(rc, 1);
@@ -1037,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_coordinates_outside_crs_area),
         cmocka_unit_test(test_scenario_inline_lonlat),
         cmocka_unit_test(test_population_field_not_counts),
+        cmocka_unit_test(test_overlapping_population_units),
         cmocka_unit_test(test_duplicate_service_ids),
         cmocka_unit_test(test_population_command_overlapping_areas),
         cmocka_unit_test(test_bad_service_types_file),
