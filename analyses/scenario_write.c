@@ -714,21 +714,26 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
     pl_load_opts lo = {.assume_crs = b->assume_crs};
     uint8_t *closed = pl_calloc(in->svc->n ? in->svc->n : 1, 1);
     for (size_t i = 0; i < d->n_close; i++) {
-        int found = 0;
+        int found = 0, one_place = 1;
+        size_t first = 0;
         for (size_t k = 0; k < in->svc->n; k++)
             if (strcmp(in->svc->id[k], d->close[i]) == 0) {
-                found++;
+                if (found++ == 0)
+                    first = k;
+                else if (in->svc->x[k] != in->svc->x[first] || in->svc->y[k] != in->svc->y[first])
+                    one_place = 0;
                 if (!closed[k])
                     s->n_closed++;
                 closed[k] = 1;
             }
-        /* One id, several services (several services files numbered alike): closing all of
-         * them is not what close = ID says. */
-        if (found > 1) {
+        /* One id, services at several places (files numbered alike): closing all of them is
+         * not what close = ID says. One place with several types (import-osm's fuel station
+         * with a shop) closes as a whole. */
+        if (found > 1 && !one_place) {
             free(closed);
-            return pl_error_set(err, PL_EINPUT, "[scenario %s]: close = %s matches %d services in %s; an id must name "
-                                "one service: give the services unique ids", d->name, d->close[i], found,
-                                in->svc->source ? in->svc->source : "the services");
+            return pl_error_set(err, PL_EINPUT, "[scenario %s]: close = %s matches %d services at different places in "
+                                "%s; an id must name one place: give the services unique ids", d->name, d->close[i],
+                                found, in->svc->source ? in->svc->source : "the services");
         }
         if (!found) {
             free(closed);

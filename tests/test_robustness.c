@@ -638,6 +638,27 @@ static void test_scenario_inline_lonlat(void **state)
     assert_output_untouched();
 }
 
+/* close = ID on one place with two types (import-osm's fuel station with a shop): both close. */
+static void test_scenario_close_one_place(void **state)
+{
+    (void)state;
+    char ini[1400], errp[1400], text[4096];
+    snprintf(ini, sizeof ini, "%s", in_path("one_place.ini"));
+    snprintf(text, sizeof text, "[baseline]\npopulation = population.geojson\nservices = services_one_node.geojson\n"
+             "roads = roads.geojson\nmunicipalities = munis.geojson\n\n[scenario Macken stänger]\nclose = 7\n");
+    write_text(ini, text);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s -q scenario %s -o %s/one_place.gpkg --overwrite 2> %s", platsa_bin(), ini, ok_dir, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    assert_string_equal(last_stderr, "");
+    assert_int_equal(rc, 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/one_place.gpkg \"SELECT services_closed FROM scenario_summary "
+             "WHERE scenario = 'Macken stänger'\")\" = 2", ok_dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
 static void test_population_field_not_counts(void **state)
 {
     (void)state;
@@ -1059,6 +1080,7 @@ int main(void)
         cmocka_unit_test(test_working_crs_distorting_distances),
         cmocka_unit_test(test_coordinates_outside_crs_area),
         cmocka_unit_test(test_scenario_inline_lonlat),
+        cmocka_unit_test(test_scenario_close_one_place),
         cmocka_unit_test(test_population_field_not_counts),
         cmocka_unit_test(test_overlapping_population_units),
         cmocka_unit_test(test_duplicate_service_ids),
