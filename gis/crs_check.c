@@ -117,7 +117,25 @@ pl_crs_area *pl_crs_area_new(OGRSpatialReferenceH src)
     if (wgs)
         OSRDestroySpatialReference(wgs);
     const char *name = NULL;
-    if (OSRGetAreaOfUse(a->src, &a->box[0], &a->box[1], &a->box[2], &a->box[3], &name) && a->box[0] > -1000) {
+    int has = OSRGetAreaOfUse(a->src, &a->box[0], &a->box[1], &a->box[2], &a->box[3], &name) && a->box[0] > -1000;
+    OGRSpatialReferenceH known = NULL;
+    if (!has) {  /* a code but no area in the file's definition (GeoJSON's WGS 84); an "unnamed"
+                  * SWEREF 99 TM .prj is checked as the working CRS (pl_vector_open); OSRFindMatches
+                  * for others costs 0.5 s a layer */
+        const char *auth = OSRGetAuthorityName(a->src, NULL), *code = OSRGetAuthorityCode(a->src, NULL);
+        if (auth && code && !strcmp(auth, "EPSG")) {  /* a code but no area in the file's definition */
+            char text[32];
+            snprintf(text, sizeof text, "EPSG:%.16s", code);
+            known = srs_new(text);
+            if (known && !(OSRGetAreaOfUse(known, &a->box[0], &a->box[1], &a->box[2], &a->box[3], &name) &&
+                           a->box[0] > -1000)) {
+                OSRDestroySpatialReference(known);
+                known = NULL;
+            }
+        }
+        has = known != NULL;
+    }
+    if (has) {
         snprintf(a->name, sizeof a->name, "%s", name ? name : "?");
         size_t len = strlen(a->name);
         if (len > 0 && a->name[len - 1] == '.')  /* EPSG's "Sweden - onshore and offshore." */
@@ -126,7 +144,9 @@ pl_crs_area *pl_crs_area_new(OGRSpatialReferenceH src)
         a->box[0] = -180, a->box[1] = -90, a->box[2] = 180, a->box[3] = 90;
         snprintf(a->name, sizeof a->name, "the Earth");
     }
-    crs_name(a->src, a->crs, sizeof a->crs);
+    crs_name(known ? known : a->src, a->crs, sizeof a->crs);
+    if (known)
+        OSRDestroySpatialReference(known);
     return a;
 }
 

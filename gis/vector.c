@@ -518,12 +518,17 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         env_rc = OGRERR_NONE;
     }
     CPLPopErrorHandler();
+    /* An "unnamed" .prj equivalent to the working CRS (SCB's Kommun_Sweref99TM.prj) has no
+     * registered area: checked as the working CRS, the same numbers. */
+    OGRSpatialReferenceH check_srs = src_trad;
+    if (!OSRGetAuthorityCode(src_trad, NULL) && pl_srs_equivalent(src_trad, v->work_srs))
+        check_srs = v->work_srs;
     if (env_rc == OGRERR_NONE) {
         pl_error area_err = {0};
-        if (pl_crs_check_area(src_trad, v->crs_assumed, box, v->label, &area_err) != PL_OK)
-            failed = features_in_area(ctx, v, src_trad, box, &area_err, err) != PL_OK;
+        if (pl_crs_check_area(check_srs, v->crs_assumed, box, v->label, &area_err) != PL_OK)
+            failed = features_in_area(ctx, v, check_srs, box, &area_err, err) != PL_OK;
         if (!failed)
-            failed = pl_crs_check_scale(ctx, src_trad, box, v->label, err) != PL_OK;
+            failed = pl_crs_check_scale(ctx, check_srs, box, v->label, err) != PL_OK;
     }
     OSRDestroySpatialReference(src_trad);
     if (assumed)

@@ -607,7 +607,7 @@ static void test_coordinates_outside_crs_area(void **state)
                           "longitude/latitude; give its real CRS with --assume-crs EPSG:4326");
     r = (run_spec){.svc = "services_sweref_as_wgs84.geojson"};
     expect_refused(&r, 1, "services_sweref_as_wgs84.geojson:services_sweref_as_wgs84: coordinates (505500, 6500010) "
-                          "lie outside EPSG:4326's area of use (the Earth); they look like SWEREF 99 TM; give the layer "
+                          "lie outside EPSG:4326's area of use (World); they look like SWEREF 99 TM; give the layer "
                           "its real CRS (EPSG:3006, e.g. ogr2ogr -a_srs EPSG:3006)");
     /* One stray feature: warned, counted, used where it is. */
     r = (run_spec){.pop = "population_stray.geojson"};
