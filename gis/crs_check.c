@@ -226,11 +226,11 @@ static int area_error(const pl_crs_area *a, int assumed, const double env[4], do
                         label, x, y, a->crs, a->name, hint, fix);
 }
 
-void pl_crs_area_feature_warn(pl_ctx *ctx, const pl_crs_area *a, const char *label, long long fid, double x,
+void pl_crs_area_feature_warn(pl_ctx *ctx, const pl_crs_area *a, const char *label, const char *what, double x,
                               double y)
 {
-    pl_warn(ctx, "outside-crs-area", "%s: feature %lld at (%.10g, %.10g) lies outside %s's area of use (%s); used "
-            "where it is: check its coordinates", label, fid, x, y, a->crs, a->name);
+    pl_warn(ctx, "outside-crs-area", "%s: %s at (%.10g, %.10g) lies outside %s's area of use (%s); used where it "
+            "is: check its coordinates", label, what, x, y, a->crs, a->name);
 }
 
 /* The 5 x 5 sample points of env, in the CRS (x, y) and in lon/lat. */

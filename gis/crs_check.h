@@ -42,8 +42,8 @@ pl_crs_area *pl_crs_area_new(OGRSpatialReferenceH src);
 /* 1 within the area of use (with the margin), 0 outside, -1 no place (cannot be transformed:
  * the loaders skip such features with a warning). */
 int pl_crs_area_test(const pl_crs_area *a, double x, double y);
-/* One counted warning (key outside-crs-area) for a stray feature. */
-void pl_crs_area_feature_warn(pl_ctx *ctx, const pl_crs_area *a, const char *label, long long fid, double x,
+/* One counted warning (key outside-crs-area) for a stray feature (`what`: "feature 9"). */
+void pl_crs_area_feature_warn(pl_ctx *ctx, const pl_crs_area *a, const char *label, const char *what, double x,
                               double y);
 void pl_crs_area_free(pl_crs_area *a);
 

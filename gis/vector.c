@@ -373,7 +373,9 @@ static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src,
     } else {
         for (long k = 0; k < n_out; k++) {
             long j = k < MAX_STRAY ? k : MAX_STRAY - 1;
-            pl_crs_area_feature_warn(ctx, a, v->label, stray_fid[j], stray_x[j], stray_y[j]);
+            char what[48];
+            snprintf(what, sizeof what, "feature %lld", stray_fid[j]);
+            pl_crs_area_feature_warn(ctx, a, v->label, what, stray_x[j], stray_y[j]);
         }
         memcpy(box, in, sizeof in);
     }

@@ -397,6 +397,42 @@ static int grid_values_check(const pl_vector *v, int pop_f, const grid_row *rows
     return rc;
 }
 
+/* The squares' corners against the grid's CRS and the working CRS (crs_check.h), as
+ * pl_vector_open does for a layer: the extent's sample first; when it fails, corner by
+ * corner (a typo in one y_sw: that square is warned about and skipped later as no place,
+ * or used where it is; no square inside: refused). */
+static int grid_crs_check(pl_ctx *ctx, const pl_vector *v, OGRSpatialReferenceH src, int assumed,
+                          const grid_row *rows, size_t n, double env[4], pl_error *err)
+{
+    pl_error area_err = {0};
+    if (pl_crs_check_area(src, assumed, env, v->label, &area_err) == PL_OK)
+        return pl_crs_check_scale(ctx, src, env, v->label, err);
+    pl_crs_area *a = pl_crs_area_new(src);
+    double in[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    long n_in = 0;
+    for (size_t i = 0; i < n; i++) {
+        int t = fabs(rows[i].x) <= 1e8 && fabs(rows[i].y) <= 1e8 ? pl_crs_area_test(a, rows[i].x, rows[i].y) : -1;
+        if (t == 1) {
+            n_in++;
+            in[0] = fmin(in[0], rows[i].x);
+            in[1] = fmin(in[1], rows[i].y);
+            in[2] = fmax(in[2], rows[i].x);
+            in[3] = fmax(in[3], rows[i].y);
+        }
+    }
+    for (size_t i = 0; n_in > 0 && i < n; i++)
+        if (fabs(rows[i].x) <= 1e8 && fabs(rows[i].y) <= 1e8 && pl_crs_area_test(a, rows[i].x, rows[i].y) == 0)
+        {
+            char what[96];
+            snprintf(what, sizeof what, "square %.60s", rows[i].id);
+            pl_crs_area_feature_warn(ctx, a, v->label, what, rows[i].x, rows[i].y);
+        }
+    pl_crs_area_free(a);
+    if (n_in == 0)
+        return pl_error_set(err, PL_EINPUT, "%s", area_err.msg);
+    return pl_crs_check_scale(ctx, src, in, v->label, err);
+}
+
 static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o, pl_error *err)
 {
     static const char *const xs[] = {"x_sw", "xsw", "x_ll", NULL}, *const ys[] = {"y_sw", "ysw", "y_ll", NULL};
@@ -504,7 +540,7 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
         env[2] = fmax(env[2], rows[i].x);
         env[3] = fmax(env[3], rows[i].y);
     }
-    if (pl_crs_check_extent(ctx, src, o && o->assume_crs, env, v->label, err) != PL_OK)
+    if (grid_crs_check(ctx, v, src, 1, rows, n, env, err) != PL_OK)  /* fixed with --assume-crs */
         goto done;
     double size = o && o->grid_size > 0 ? o->grid_size : 0;
     if (grid_values_check(v, pop_f, rows, n, size, err) != PL_OK)

@@ -177,6 +177,8 @@ static void make_inputs(void)
     snprintf(f, sizeof f, "%s,%s", point("\"id\":\"10\",\"type\":\"supermarket\"", "502000,6500010"),
              point("\"id\":\"30\",\"type\":\"fuel\"", "509000,6500010"));
     geojson("services_sweref_as_wgs84.geojson", "", f);
+    /* An SCB grid table (read as SWEREF 99 TM) with lon/lat corners. */
+    write_text(in_path("grid_lonlat.csv"), "rut_id,x_sw,y_sw,pop\nc0,15,58,10\nc1,16,58,12\n");
     /* One stray point at (0, 0) among good ones. */
     snprintf(f, sizeof f, "%s,%s,%s", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"),
              point("\"id\":\"c5\",\"pop\":50", "505000,6500100"), point("\"id\":\"zero\",\"pop\":5", "0,0"));
@@ -609,6 +611,10 @@ static void test_coordinates_outside_crs_area(void **state)
     expect_refused(&r, 1, "services_sweref_as_wgs84.geojson:services_sweref_as_wgs84: coordinates (505500, 6500010) "
                           "lie outside EPSG:4326's area of use (World); they look like SWEREF 99 TM; give the layer "
                           "its real CRS (EPSG:3006, e.g. ogr2ogr -a_srs EPSG:3006)");
+    r = (run_spec){.pop = "grid_lonlat.csv"};
+    expect_refused(&r, 1, "grid_lonlat.csv:grid_lonlat: coordinates (15.5, 58) lie outside EPSG:3006's area of use "
+                          "(Sweden - onshore and offshore); they look like longitude/latitude; give its real CRS with "
+                          "--assume-crs EPSG:4326");
     /* One stray feature: warned, counted, used where it is. */
     r = (run_spec){.pop = "population_stray.geojson"};
     expect_accepted(r, "stray.gpkg", "population_stray.geojson:population_stray: feature 2 at (0, 0) lies outside "
