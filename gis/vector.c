@@ -328,8 +328,8 @@ static void extent_without_huge(OGRLayerH layer, double box[4], long max)
 
 /* The extent failed the area-of-use check: a look at each feature (its envelope's centre)
  * tells the whole layer in another CRS (no feature inside, or none a place at all: refused
- * with area_err, the layer's message) from a few stray features (a point at 0,0 among Swedish ones: warned
- * and counted, one warning each, used where they are). Features that are no place at all
+ * with area_err, the layer's message) from a few stray features (a point at 0,0 among
+ * Swedish ones: warned and counted, one warning each, used where they are). Features that are no place at all
  * are left to the loaders, which skip them with a warning. On success box becomes the
  * extent of the features inside. Only on this failing path: one read of the layer. */
 static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src, double box[4],
@@ -381,6 +381,43 @@ static int features_in_area(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src,
     }
     pl_crs_area_free(a);
     return rc;
+}
+
+/* The CRS checks of crs_check.h on an opened layer in CRS src. Returns PL_OK or PL_EINPUT. */
+static int layer_crs_checks(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src, pl_error *err)
+{
+    OGRLayerH layer = v->layer;
+    /* The extent as the driver has it cheaply (GeoPackage, shapefile, GeoJSON); for others
+     * (a CSV would be read once more: 1.8 s for 600 000 rows) that of the first
+     * EXTENT_SAMPLE features, which shows a layer in the wrong CRS as well. A huge or NaN
+     * coordinate in the extent (skipped by the loaders): the extent without it. */
+    enum { EXTENT_SAMPLE = 10000 };
+    OGREnvelope env;
+    double box[4] = {NAN, NAN, NAN, NAN};
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    int fast = OGR_L_TestCapability(layer, OLCFastGetExtent) ||
+               (OGR_L_TestCapability(layer, OLCFastFeatureCount) &&
+                OGR_L_GetFeatureCount(layer, FALSE) <= EXTENT_SAMPLE);
+    int have = 1;
+    if (!fast)
+        extent_without_huge(layer, box, EXTENT_SAMPLE);
+    else if ((have = OGR_L_GetExtent(layer, &env, TRUE) == OGRERR_NONE)) {
+        box[0] = env.MinX, box[1] = env.MinY, box[2] = env.MaxX, box[3] = env.MaxY;
+        if (!extent_usable(box))
+            extent_without_huge(layer, box, LONG_MAX);
+    }
+    CPLPopErrorHandler();
+    if (!have)
+        return PL_OK;  /* an empty layer: the loaders say so */
+    /* An "unnamed" .prj equivalent to the working CRS (SCB's Kommun_Sweref99TM.prj) has no
+     * registered area: checked as the working CRS, the same numbers. */
+    if (!OSRGetAuthorityCode(src, NULL) && pl_srs_equivalent(src, v->work_srs))
+        src = v->work_srs;
+    pl_error area_err = {0};
+    if (pl_crs_check_area(src, v->crs_assumed, box, v->label, &area_err) != PL_OK &&
+        features_in_area(ctx, v, src, box, &area_err, err) != PL_OK)
+        return PL_EINPUT;
+    return pl_crs_check_scale(ctx, src, box, v->label, err);
 }
 
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err)
@@ -498,40 +535,9 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
         }
     }
     /* Coordinates that cannot be in their CRS, or a working CRS that stretches distances
-     * over them: refused before anything is computed (the extent only, sampled). */
-    OGREnvelope env;
-    /* The extent as the driver has it cheaply (GeoPackage, shapefile, GeoJSON); for others
-     * (a CSV would be read once more: 1.8 s for 600 000 rows) that of the first
-     * EXTENT_SAMPLE features, which shows a layer in the wrong CRS as well. A huge or NaN
-     * coordinate in the extent (skipped by the loaders): the extent without it. */
-    enum { EXTENT_SAMPLE = 10000 };
-    OGRErr env_rc = OGRERR_FAILURE;
-    double box[4] = {NAN, NAN, NAN, NAN};
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    int fast = OGR_L_TestCapability(layer, OLCFastGetExtent) ||
-               (OGR_L_TestCapability(layer, OLCFastFeatureCount) &&
-                OGR_L_GetFeatureCount(layer, FALSE) <= EXTENT_SAMPLE);
-    if (!failed && fast && (env_rc = OGR_L_GetExtent(layer, &env, TRUE)) == OGRERR_NONE) {
-        box[0] = env.MinX, box[1] = env.MinY, box[2] = env.MaxX, box[3] = env.MaxY;
-        if (!extent_usable(box))
-            extent_without_huge(layer, box, LONG_MAX);
-    } else if (!failed && !fast) {
-        extent_without_huge(layer, box, EXTENT_SAMPLE);
-        env_rc = OGRERR_NONE;
-    }
-    CPLPopErrorHandler();
-    /* An "unnamed" .prj equivalent to the working CRS (SCB's Kommun_Sweref99TM.prj) has no
-     * registered area: checked as the working CRS, the same numbers. */
-    OGRSpatialReferenceH check_srs = src_trad;
-    if (!OSRGetAuthorityCode(src_trad, NULL) && pl_srs_equivalent(src_trad, v->work_srs))
-        check_srs = v->work_srs;
-    if (env_rc == OGRERR_NONE) {
-        pl_error area_err = {0};
-        if (pl_crs_check_area(check_srs, v->crs_assumed, box, v->label, &area_err) != PL_OK)
-            failed = features_in_area(ctx, v, check_srs, box, &area_err, err) != PL_OK;
-        if (!failed)
-            failed = pl_crs_check_scale(ctx, check_srs, box, v->label, err) != PL_OK;
-    }
+     * over them: refused before anything is computed. */
+    if (!failed)
+        failed = layer_crs_checks(ctx, v, src_trad, err) != PL_OK;
     OSRDestroySpatialReference(src_trad);
     if (assumed)
         OSRDestroySpatialReference(assumed);
