@@ -96,11 +96,13 @@ static int pick_pop_field(const pl_vector *v, const char *given, pl_error *err)
 {
     static const char *const candidates[] = {"pop", "population", "befolkning", "folkmangd", "folkmängd",
                                              "invanare", "invånare", "antal_invanare", NULL};
-    if (given)
-        return pl_vector_field_pick(v, given, NULL, "pop-field", 1, err);
+    if (given) {
+        int f = pl_vector_field_pick(v, given, NULL, "pop-field", 1, err);
+        return f >= 0 && pl_pop_field_check(v, f, "pop-field", err) != PL_OK ? -1 : f;
+    }
     int i = pl_vector_field_auto(v, candidates);
     if (i >= 0)
-        return i;
+        return pl_pop_field_check(v, i, "pop-field", err) != PL_OK ? -1 : i;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(v->layer);
     int found = -1, n_found = 0;
     char names[1024] = "";
@@ -116,7 +118,7 @@ static int pick_pop_field(const pl_vector *v, const char *given, pl_error *err)
         }
     }
     if (n_found == 1)
-        return found;
+        return pl_pop_field_check(v, found, "pop-field", err) != PL_OK ? -1 : found;
     if (n_found > 1)
         pl_error_set(err, PL_EINPUT, "%s: several population fields (%s); choose one with --pop-field", v->label,
                      names);
@@ -146,6 +148,82 @@ static char *feature_id(OGRFeatureH f, int field)
 
 #define GROW(arr, cap, n) \
     do { if ((n) == (cap)) { (cap) = (cap) ? 2 * (cap) : 64; (arr) = pl_realloc((arr), (cap) * sizeof *(arr)); } } while (0)
+
+typedef struct overlap_scan {
+    size_t self;
+    size_t *hits, n_hits, cap;
+} overlap_scan;
+
+static void collect_later(void *item, void *user)
+{
+    overlap_scan *o = user;
+    size_t j = (size_t)(uintptr_t)item - 1;
+    if (j <= o->self)
+        return;
+    if (o->n_hits == o->cap) {
+        o->cap = o->cap ? 2 * o->cap : 16;
+        o->hits = pl_realloc(o->hits, o->cap * sizeof *o->hits);
+    }
+    o->hits[o->n_hits++] = j;
+}
+
+/* Areas that overlap would have their shared residents counted twice (the same layer given
+ * twice, two DeSO versions in one file). Overlaps above PL_DASY_OVERLAP_TOLERANCE of the
+ * smaller area are refused, naming the first pair and the count; slivers of digitised
+ * borders below it are fine. STRtree candidates, a prepared-geometry test, and an
+ * intersection only for pairs that meet. */
+static int areas_overlap(pl_ctx *ctx, const pl_dasy_areas *a, pl_error *err)
+{
+    GEOSContextHandle_t h = ctx->geos;
+    GEOSSTRtree *tree = GEOSSTRtree_create_r(h, 10);
+    double *area = pl_calloc(a->n, sizeof *area);
+    for (size_t i = 0; i < a->n; i++) {
+        GEOSSTRtree_insert_r(h, tree, a->geom[i], (void *)(uintptr_t)(i + 1));
+        GEOSArea_r(h, a->geom[i], &area[i]);
+    }
+    long pairs = 0;
+    size_t fi = 0, fj = 0;
+    double f_area = 0;
+    overlap_scan o = {0};
+    for (size_t i = 0; i < a->n; i++) {
+        o.self = i;
+        o.n_hits = 0;
+        GEOSSTRtree_query_r(h, tree, a->geom[i], collect_later, &o);
+        if (o.n_hits == 0)
+            continue;
+        const GEOSPreparedGeometry *prep = GEOSPrepare_r(h, a->geom[i]);
+        for (size_t k = 0; k < o.n_hits; k++) {
+            size_t j = o.hits[k];
+            if (GEOSPreparedIntersects_r(h, prep, a->geom[j]) != 1)
+                continue;
+            GEOSGeometry *x = GEOSIntersection_r(h, a->geom[i], a->geom[j]);
+            double ax = 0;
+            if (x) {
+                GEOSArea_r(h, x, &ax);
+                GEOSGeom_destroy_r(h, x);
+            }
+            if (ax > PL_DASY_OVERLAP_TOLERANCE * fmin(area[i], area[j]) && ax > 0) {
+                if (pairs++ == 0) {
+                    fi = i;
+                    fj = j;
+                    f_area = ax;
+                }
+            }
+        }
+        GEOSPreparedGeom_destroy_r(h, prep);
+    }
+    free(o.hits);
+    GEOSSTRtree_destroy_r(h, tree);
+    int rc = PL_OK;
+    if (pairs > 0)
+        rc = pl_error_set(err, PL_EINPUT, "%s: areas %s and %s overlap (%.0f m2, %.0f %% of the smaller one), %ld "
+                          "pair%s of areas overlap in all; the residents of an overlap would be counted twice: give "
+                          "areas that do not overlap (not the same layer twice, one version of the areas)",
+                          a->source, a->id[fi], a->id[fj], f_area,
+                          100 * f_area / fmin(area[fi], area[fj]), pairs, pairs == 1 ? "" : "s");
+    free(area);
+    return rc;
+}
 
 pl_dasy_areas *pl_dasy_areas_load(pl_ctx *ctx, const char *spec, const char *pop_field, const char *id_field,
                                   const char *assume_crs, pl_error *err)
@@ -214,7 +292,18 @@ pl_dasy_areas *pl_dasy_areas_load(pl_ctx *ctx, const char *spec, const char *pop
     }
     if (!failed && pl_layer_read_failed(v, n_read, err) != PL_OK)
         failed = 1;
+    if (!failed && a->n > 0) {
+        double area = 0;
+        for (size_t i = 0; i < a->n; i++) {
+            double ai = 0;
+            if (GEOSArea_r(ctx->geos, a->geom[i], &ai) == 1)
+                area += ai;
+        }
+        failed = pl_pop_values_check(v, fpop, a->pop, a->n, a->total, area, "pop-field", err) != PL_OK;
+    }
     pl_vector_close(v);
+    if (!failed && a->n > 0)
+        failed = areas_overlap(ctx, a, err) != PL_OK;
     if (failed) {
         pl_dasy_areas_free(ctx, a);
         return NULL;

@@ -2,7 +2,8 @@
  * is distributed over the residential buildings inside it, in proportion to their floor area.
  *
  * - A building belongs to the area that contains its point on surface (GEOSPointOnSurface);
- *   where areas overlap, to the first such area in the file. Buildings in no area get nothing.
+ *   areas that overlap by more than PL_DASY_OVERLAP_TOLERANCE of the smaller one are refused
+ *   (their residents would be counted twice). Buildings in no area get nothing.
  * - Weight: the building's floor area (field floor_area_m2 written by import-osm, or
  *   --weight-field), else its footprint area.
  * - Residential: field `residential` (0/1, yes/no) when present, else every building counts.
@@ -18,6 +19,11 @@
  * method); with --polygons also layer `buildings` (the footprints with their `pop`, for maps). */
 #ifndef PLATSA_ANALYSES_POPULATION_H
 #define PLATSA_ANALYSES_POPULATION_H
+
+/* 50 % of the smaller area, as PL_UNIT_OVERLAP_TOLERANCE (layers/internal.h): above the
+ * overlaps of generalised boundaries (up to 15 % in real DeSO data), below an area given
+ * twice (100 %) or most pairs of two versions of the areas. */
+#define PL_DASY_OVERLAP_TOLERANCE 0.5
 
 #include <stddef.h>
 #include <geos_c.h>

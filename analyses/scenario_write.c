@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../gis/crs_check.h"
 #include "../gis/gpkg_writer.h"
 #include "fields.h"
 #include "attach.h"
@@ -575,7 +576,8 @@ static int number(const char *s, double *v)
 }
 
 /* Inline services of a scenario (add_service = ID; TYPE; X; Y[; NAME]). */
-static int inline_services(const pl_scenario_def *d, const pl_service_types *st, pl_services **out, pl_error *err)
+static int inline_services(pl_ctx *ctx, const pl_scenario_def *d, const pl_service_types *st, pl_services **out,
+                           pl_error *err)
 {
     *out = NULL;
     if (d->n_add_service == 0)
@@ -603,6 +605,12 @@ static int inline_services(const pl_scenario_def *d, const pl_service_types *st,
                                 "[scenario %s]: add_service = %s: give ID; TYPE; X; Y[; NAME] with a known service type "
                                 "and coordinates in the working CRS",
                                 d->name, d->add_service[i]);
+        }
+        char what[1200];
+        snprintf(what, sizeof what, "[scenario %s]: add_service = %s", d->name, d->add_service[i]);
+        if (pl_crs_check_work_point(ctx, x, y, what, err) != PL_OK) {
+            pl_services_free(s);
+            return err->code;
         }
         s->x[s->n] = x;
         s->y[s->n] = y;
@@ -670,6 +678,13 @@ static int added_housing(pl_ctx *ctx, const pl_scenario_def *d, const pl_access_
                                 "[scenario %s]: add_housing = %s: give ID; RESIDENTS; X; Y[; AGE_GROUP] (numbers, "
                                 "coordinates in the working CRS)",
                                 d->name, d->add_housing[k]);
+        }
+        char what[1200];
+        snprintf(what, sizeof what, "[scenario %s]: add_housing = %s", d->name, d->add_housing[k]);
+        if (pl_crs_check_work_point(ctx, x, y, what, err) != PL_OK) {
+            p->n = i;
+            pl_population_free(ctx, p);
+            return err->code;
         }
         p->id[i] = pl_strdup(f[0]);
         p->x[i] = x;
@@ -740,14 +755,27 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
     pl_load_opts lo = {.assume_crs = b->assume_crs};
     uint8_t *closed = pl_calloc(in->svc->n ? in->svc->n : 1, 1);
     for (size_t i = 0; i < d->n_close; i++) {
-        int found = 0;
+        int found = 0, one_place = 1;
+        size_t first = 0;
         for (size_t k = 0; k < in->svc->n; k++)
             if (strcmp(in->svc->id[k], d->close[i]) == 0) {
-                found = 1;
+                if (found++ == 0)
+                    first = k;
+                else if (in->svc->x[k] != in->svc->x[first] || in->svc->y[k] != in->svc->y[first])
+                    one_place = 0;
                 if (!closed[k])
                     s->n_closed++;
                 closed[k] = 1;
             }
+        /* One id, services at several places (files numbered alike): closing all of them is
+         * not what close = ID says. One place with several types (import-osm's fuel station
+         * with a shop) closes as a whole. */
+        if (found > 1 && !one_place) {
+            free(closed);
+            return pl_error_set(err, PL_EINPUT, "[scenario %s]: close = %s matches %d services at different places in "
+                                "%s; an id must name one place: give the services unique ids", d->name, d->close[i],
+                                found, in->svc->source ? in->svc->source : "the services");
+        }
         if (!found) {
             free(closed);
             return pl_error_set(err, PL_EINPUT, "[scenario %s]: close: no service with id '%s' in %s", d->name,
@@ -774,7 +802,7 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
         }
     }
     pl_services *inl = NULL;
-    int rc0 = inline_services(d, in->types, &inl, err);
+    int rc0 = inline_services(ctx, d, in->types, &inl, err);
     if (rc0 == PL_OK && inl) {
         if (!s->added)
             s->added = inl;

@@ -809,6 +809,166 @@ int pl_pop_field_auto(const pl_vector *v)
     return pl_vector_field_auto(v, pop_weak);
 }
 
+/* A lower-case copy of name split into tokens at anything not a letter or digit. */
+static int name_tokens(const char *name, char tok[][48], int max)
+{
+    int n = 0;
+    size_t k = 0;
+    for (const char *c = name;; c++) {
+        int word = *c && (isalnum((unsigned char)*c) || (unsigned char)*c >= 0x80);
+        if (word && k < 47) {
+            tok[n][k++] = (char)tolower((unsigned char)*c);
+        } else if (!word && k) {
+            tok[n][k] = '\0';
+            k = 0;
+            if (++n == max)
+                break;
+        }
+        if (!*c)
+            break;
+    }
+    return n;
+}
+
+static int starts(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+static int ends(const char *s, const char *p)
+{
+    size_t a = strlen(s), b = strlen(p);
+    return a >= b && strcmp(s + a - b, p) == 0;
+}
+
+/* A token of a population field's name: pop, bef..., folk..., inv..., antal, total... */
+static int pop_token(const char *t)
+{
+    static const char *const pre[] = {"pop", "bef", "folk", "inv", "antal", "total", "resid", "people", "person",
+                                      "boende", NULL};
+    for (int i = 0; pre[i]; i++)
+        if (starts(t, pre[i]))
+            return 1;
+    return 0;
+}
+
+int pl_pop_name_idlike(const char *name)
+{
+    static const char *const ids[] = {"id", "kod", "code", "rut", "ruta", "nr", "nummer", "fid", "gid", "uid",
+                                      "objectid", "deso", "regso", "kommun", "kn", "ln", "lan", "nyckel", NULL};
+    char tok[8][48];
+    int n = name_tokens(name, tok, 8), idlike = 0;
+    for (int i = 0; i < n; i++) {
+        if (pop_token(tok[i]))
+            return 0;
+        for (int k = 0; ids[k] && !idlike; k++)
+            idlike = strcmp(tok[i], ids[k]) == 0;
+        idlike = idlike || (strlen(tok[i]) > 3 && (ends(tok[i], "id") || ends(tok[i], "kod") || ends(tok[i], "code")));
+    }
+    return idlike;
+}
+
+int pl_pop_values_idlike(const double *pop, size_t n)
+{
+    if (n < 10)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (pop[i] != floor(pop[i]))
+            return 0;
+        lo = fmin(lo, pop[i]);
+        hi = fmax(hi, pop[i]);
+    }
+    /* consecutive whole numbers (an id 1..n, or a run from any start): then all distinct? */
+    if (hi - lo != (double)(n - 1))
+        return 0;
+    uint8_t *seen = pl_calloc(n, 1);
+    int distinct = 1;
+    for (size_t i = 0; i < n && distinct; i++) {
+        size_t k = (size_t)(pop[i] - lo);
+        distinct = !seen[k];
+        seen[k] = 1;
+    }
+    free(seen);
+    return distinct;
+}
+
+int pl_pop_density_implausible(double total, double area_m2)
+{
+    return area_m2 > 0 && total > 1000 && total / (area_m2 / 1e6) > PL_POP_MAX_DENSITY;
+}
+
+const char *pl_pop_better_fields(const pl_vector *v, int except)
+{
+    static char buf[600];
+    char names[500] = "", numeric[500] = "";
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(v->layer);
+    for (int k = 0; k < OGR_FD_GetFieldCount(defn); k++) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(defn, k);
+        OGRFieldType t = OGR_Fld_GetType(fd);
+        const char *name = OGR_Fld_GetNameRef(fd);
+        if (k == except || !(t == OFTInteger || t == OFTInteger64 || t == OFTReal) || pl_pop_name_idlike(name))
+            continue;
+        char tok[8][48];
+        int n = name_tokens(name, tok, 8), popish = 0;
+        for (int i = 0; i < n && !popish; i++)
+            popish = pop_token(tok[i]);
+        char *list = popish ? names : numeric;
+        size_t used = strlen(list);
+        if (used < sizeof names - 60)
+            snprintf(list + used, sizeof names - used, "%s%s", used ? ", " : "", name);
+    }
+    if (names[0])
+        snprintf(buf, sizeof buf, "fields that look like population: %s", names);
+    else if (numeric[0])
+        snprintf(buf, sizeof buf, "no field looks like population; numeric fields: %s", numeric);
+    else
+        snprintf(buf, sizeof buf, "the layer has no other numeric field");
+    return buf;
+}
+
+/* Formats that type their fields: a text field there is text. CSV, GeoJSON and
+ * spreadsheets hold numbers as text too; their values are checked one by one. */
+static int typed_format(const pl_vector *v)
+{
+    GDALDriverH d = v->ds ? GDALGetDatasetDriver(v->ds) : NULL;
+    const char *name = d ? GDALGetDriverShortName(d) : "";
+    static const char *const untyped[] = {"CSV", "GeoJSON", "GeoJSONSeq", "ODS", "XLSX", "XLS", NULL};
+    for (int i = 0; untyped[i]; i++)
+        if (!strcmp(name, untyped[i]))
+            return 0;
+    return 1;
+}
+
+int pl_pop_field_check(const pl_vector *v, int f, const char *flag, pl_error *err)
+{
+    OGRFieldDefnH fd = OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), f);
+    const char *name = OGR_Fld_GetNameRef(fd);
+    if (OGR_Fld_GetType(fd) == OFTString && typed_format(v))
+        return pl_error_set(err, PL_EINPUT, "%s: population field '%s' is a text field, not a count of residents; "
+                            "choose a numeric field with --%s (%s)", v->label, name, flag,
+                            pl_pop_better_fields(v, f));
+    if (pl_pop_name_idlike(name))
+        return pl_error_set(err, PL_EINPUT, "%s: population field '%s' is named like an id or a code, not a count "
+                            "of residents; choose the population field with --%s (%s)", v->label, name, flag,
+                            pl_pop_better_fields(v, f));
+    return PL_OK;
+}
+
+int pl_pop_values_check(const pl_vector *v, int f, const double *pop, size_t n, double total, double area_m2,
+                        const char *flag, pl_error *err)
+{
+    const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), f));
+    if (pl_pop_values_idlike(pop, n))
+        return pl_error_set(err, PL_EINPUT, "%s: population field '%s' holds the %zu consecutive whole numbers %.0f "
+                            "to %.0f, one per unit: an id, not residents; choose the population field with --%s "
+                            "(%s)", v->label, name, n, total / (double)n - (double)(n - 1) / 2,
+                            total / (double)n + (double)(n - 1) / 2, flag, pl_pop_better_fields(v, f));
+    if (pl_pop_density_implausible(total, area_m2))
+        return pl_error_set(err, PL_EINPUT, "%s: population field '%s' gives %.0f residents on %.3g km2 (%.0f per "
+                            "km2, more than any city: platsa accepts %.0f); it is not a count of residents: choose "
+                            "the population field with --%s (%s)", v->label, name, total, area_m2 / 1e6,
+                            total / (area_m2 / 1e6), PL_POP_MAX_DENSITY, flag, pl_pop_better_fields(v, f));
+    return PL_OK;
+}
+
 int pl_pop_field_pick(pl_ctx *ctx, const pl_vector *v, const char *given, const char *flag, pl_error *err)
 {
     int f;
@@ -825,7 +985,7 @@ int pl_pop_field_pick(pl_ctx *ctx, const pl_vector *v, const char *given, const 
         pl_info(ctx, "%s: population from field '%s'", v->label,
                 OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), f)));
     }
-    if (f >= 0 && pl_field_require_numeric(v, f, flag, err) != PL_OK)
+    if (f >= 0 && (pl_field_require_numeric(v, f, flag, err) != PL_OK || pl_pop_field_check(v, f, flag, err) != PL_OK))
         return -1;
     return f;
 }

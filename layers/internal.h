@@ -172,6 +172,33 @@ int pl_pop_field_auto(const pl_vector *v);
  * the fields and `flag` when none. Also checks the field type is numeric. */
 int pl_pop_field_pick(pl_ctx *ctx, const pl_vector *v, const char *given, const char *flag, pl_error *err);
 
+/* Population fields that are not counts of residents (issue #18): a text field in a format
+ * that types its fields, a name like an id or a code (rut_id, kommunkod, objectid; not when
+ * it also reads like population: grid_pop), values that are consecutive whole numbers one
+ * per unit (n >= 10: an id), or more than PL_POP_MAX_DENSITY residents per km2 over the
+ * polygons: 5 a square metre. Units may be building footprints (Södermalm's: 100 000 per
+ * km2 of footprint; a 30-storey tower at 30 m2 a person: 1 000 000; Södermalm's floor area
+ * per footprint, a weight some take as the value: 3 900 000), while an x coordinate on a
+ * 250 m square gives 10 million and a 13-digit id far more. */
+#define PL_POP_MAX_DENSITY 5000000.0
+int pl_pop_name_idlike(const char *name);
+int pl_pop_values_idlike(const double *pop, size_t n);
+int pl_pop_density_implausible(double total, double area_m2);
+/* "fields that look like population: a, b" (or the numeric fields) except field `except`. */
+const char *pl_pop_better_fields(const pl_vector *v, int except);
+/* Name and type of the chosen field; PL_OK or PL_EINPUT naming better fields. */
+int pl_pop_field_check(const pl_vector *v, int f, const char *flag, pl_error *err);
+/* The loaded values (total = their sum; area_m2 = the polygons' area, 0 for points). */
+int pl_pop_values_check(const pl_vector *v, int f, const double *pop, size_t n, double total, double area_m2,
+                        const char *flag, pl_error *err);
+
+/* Population polygons overlapping by more than this share of the smaller one are refused:
+ * the same people in two units (a unit twice: 100 %; a 250 m square inside a 1 km one:
+ * 100 %; two versions of the areas). 50 %: generalised boundaries overlap their neighbours
+ * without counting anyone twice (SCB's DeSO 2018 of Stockholms län as simplified for a web
+ * map: 461 pairs, up to 15 % of the smaller one). */
+#define PL_UNIT_OVERLAP_TOLERANCE 0.5
+
 /* Field-name candidates shared by loaders and `platsa info`. */
 extern const char *const pl_cand_muni_code[];
 extern const char *const pl_cand_muni_name[];

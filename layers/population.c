@@ -3,10 +3,12 @@
  * becomes squares. */
 #include "internal.h"
 #include "batch_reader.h"
+#include "../gis/crs_check.h"
 
 #include <cpl_error.h>
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +69,17 @@ static int read_count(pl_ctx *ctx, const pl_vector *v, const pl_row *f, int fiel
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s '%s' in field '%s' is not a number; fix the value or "
                             "choose another field with --%s", v->label, pl_row_label(v, f, id_field), what, raw,
                             fname, flag);
+    /* "0180": a count has no leading zero, a code (kommun, DeSO) has. */
+    if (OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), field)) == OFTString) {
+        char text[64];
+        const char *t = pl_row_str(f, field, text, sizeof text);
+        while (*t == ' ')
+            t++;
+        if (t[0] == '0' && isdigit((unsigned char)t[1]))
+            return pl_error_set(err, PL_EINPUT, "%s: %s: %s '%s' in field '%s' has a leading zero: a code, not a "
+                                "count of residents; choose the population field with --%s (%s)", v->label,
+                                pl_row_label(v, f, id_field), what, t, fname, flag, pl_pop_better_fields(v, field));
+    }
     if (d < 0)
         return pl_error_set(err, PL_EINPUT, "%s: %s: %s is negative (%s) in field '%s'; fix the value or choose "
                             "another field with --%s", v->label, pl_row_label(v, f, id_field), what, raw,
@@ -111,6 +124,221 @@ static char *carried_code(pl_ctx *ctx, const pl_vector *v, const pl_row *f, int 
     return NULL;
 }
 
+/* ---------- overlapping units ---------- */
+
+static int by_double(const void *a, const void *b);
+
+/* Buckets of units by an int64 key: open addressing, each slot the head of a chain of
+ * entries (next[]). Linear in the number of entries: no sort of a national grid. */
+typedef struct bucket_table {
+    int64_t *keys;
+    int64_t *head;  /* -1: empty slot */
+    int64_t *next;
+    uint32_t *unit;
+    size_t mask, n, cap;
+} bucket_table;
+
+static void buckets_init(bucket_table *t, size_t expected)
+{
+    size_t size = 64;
+    while (size < 2 * expected)
+        size *= 2;
+    t->keys = pl_malloc(size * sizeof *t->keys);
+    t->head = pl_malloc(size * sizeof *t->head);
+    for (size_t i = 0; i < size; i++)
+        t->head[i] = -1;
+    t->mask = size - 1;
+    t->n = 0;
+    t->cap = expected ? expected : 1;
+    t->next = pl_malloc(t->cap * sizeof *t->next);
+    t->unit = pl_malloc(t->cap * sizeof *t->unit);
+}
+
+static void buckets_free(bucket_table *t)
+{
+    free(t->keys);
+    free(t->head);
+    free(t->next);
+    free(t->unit);
+}
+
+static void buckets_grow(bucket_table *t)
+{
+    bucket_table g;
+    buckets_init(&g, 2 * (t->mask + 1));
+    g.cap = t->cap;
+    free(g.next);
+    free(g.unit);
+    g.next = t->next;
+    g.unit = t->unit;
+    g.n = t->n;
+    for (size_t s = 0; s <= t->mask; s++)
+        if (t->head[s] >= 0) {
+            size_t h = (size_t)((uint64_t)t->keys[s] * 0x9E3779B97F4A7C15ull >> 20) & g.mask;
+            while (g.head[h] >= 0)
+                h = (h + 1) & g.mask;
+            g.keys[h] = t->keys[s];
+            g.head[h] = t->head[s];
+        }
+    free(t->keys);
+    free(t->head);
+    *t = g;
+}
+
+static void buckets_add(bucket_table *t, int64_t key, uint32_t unit)
+{
+    if (t->n == t->cap) {
+        t->cap *= 2;
+        t->next = pl_realloc(t->next, t->cap * sizeof *t->next);
+        t->unit = pl_realloc(t->unit, t->cap * sizeof *t->unit);
+    }
+    if (2 * (t->n + 1) > t->mask + 1)
+        buckets_grow(t);
+    size_t h = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ull >> 20) & t->mask;
+    while (t->head[h] >= 0 && t->keys[h] != key)
+        h = (h + 1) & t->mask;
+    t->keys[h] = key;
+    t->unit[t->n] = unit;
+    t->next[t->n] = t->head[h];
+    t->head[h] = (int64_t)t->n++;
+}
+
+static int64_t bucket_key(int64_t bx, int64_t by)
+{
+    return (int64_t)((uint64_t)(bx + ((int64_t)1 << 30)) << 32 | (uint64_t)(by + ((int64_t)1 << 30)));
+}
+
+/* The common case fast: every unit within one bucket (an aligned grid of one size) and no
+ * two in the same one, told by a bitmap over the buckets' extent (a national 250 m grid:
+ * 2 MB), without the table. 0 when it cannot tell. */
+static int single_buckets_apart(const double *env, size_t n, double cs)
+{
+    int64_t bx0 = INT64_MAX, by0 = INT64_MAX, bx1 = INT64_MIN, by1 = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        const double *e = env + 4 * i;
+        int64_t x0 = (int64_t)floor((e[0] + 0.01) / cs), x1 = (int64_t)floor((e[2] - 0.01) / cs);
+        int64_t y0 = (int64_t)floor((e[1] + 0.01) / cs), y1 = (int64_t)floor((e[3] - 0.01) / cs);
+        if (x0 != x1 || y0 != y1)
+            return 0;
+        bx0 = x0 < bx0 ? x0 : bx0;
+        bx1 = x0 > bx1 ? x0 : bx1;
+        by0 = y0 < by0 ? y0 : by0;
+        by1 = y0 > by1 ? y0 : by1;
+    }
+    uint64_t nx = (uint64_t)(bx1 - bx0 + 1), ny = (uint64_t)(by1 - by0 + 1);
+    if (nx > ((uint64_t)1 << 28) / ny)
+        return 0;
+    uint8_t *bits = pl_calloc((size_t)((nx * ny + 7) / 8), 1);
+    int apart = 1;
+    for (size_t i = 0; i < n && apart; i++) {
+        const double *e = env + 4 * i;
+        uint64_t k = (uint64_t)((int64_t)floor((e[0] + 0.01) / cs) - bx0) * ny +
+                     (uint64_t)((int64_t)floor((e[1] + 0.01) / cs) - by0);
+        apart = !(bits[k / 8] & (1u << (k % 8)));
+        bits[k / 8] |= (uint8_t)(1u << (k % 8));
+    }
+    free(bits);
+    return apart;
+}
+
+/* Population polygons that overlap (a square or an area twice, two versions of the areas,
+ * grids of two sizes) count their shared residents twice: refused when the overlap is
+ * above PL_UNIT_OVERLAP_TOLERANCE of the smaller unit. Cheap for a national grid: env
+ * (xmin, ymin, xmax, ymax per unit) and box (an axis-parallel rectangle) come from the
+ * read; the units go into buckets of about their median size (one bucket for an aligned
+ * square); only units sharing a bucket are compared, rectangles by their envelopes, other
+ * polygons by a GEOS intersection. */
+static int units_overlap(pl_ctx *ctx, const char *label, const pl_population *p, const double *env,
+                         const uint8_t *box, pl_error *err)
+{
+    size_t n = p->n;
+    if (!p->is_polygon || !env || n < 2 || n > UINT32_MAX)
+        return PL_OK;
+    /* the median of up to 4097 sizes spread over the units */
+    size_t ns = n < 4097 ? n : 4097;
+    double *size = pl_malloc(ns * sizeof *size);
+    for (size_t k = 0; k < ns; k++) {
+        const double *e = env + 4 * (k * (n - 1) / (ns > 1 ? ns - 1 : 1));
+        size[k] = fmax(e[2] - e[0], e[3] - e[1]);
+    }
+    qsort(size, ns, sizeof *size, by_double);
+    double cs = fmax(size[ns / 2], 1.0);  /* metres; bucket numbers stay within 31 bits */
+    free(size);
+    if (single_buckets_apart(env, n, cs))
+        return PL_OK;
+    /* Each unit in the buckets its envelope (shrunk by 1 cm: neighbours that only touch
+     * stay apart) covers; a unit over a million buckets goes in its first one only. */
+    bucket_table t;
+    buckets_init(&t, n);
+    uint8_t *one = pl_malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        const double *e = env + 4 * i;
+        int64_t x0 = (int64_t)floor((e[0] + 0.01) / cs), x1 = (int64_t)floor((e[2] - 0.01) / cs);
+        int64_t y0 = (int64_t)floor((e[1] + 0.01) / cs), y1 = (int64_t)floor((e[3] - 0.01) / cs);
+        one[i] = x1 < x0 || y1 < y0 || (x1 - x0 + 1) * (y1 - y0 + 1) > 1000000;
+        if (one[i])
+            x1 = x0, y1 = y0;
+        for (int64_t bx = x0; bx <= x1; bx++)
+            for (int64_t by = y0; by <= y1; by++)
+                buckets_add(&t, bucket_key(bx, by), (uint32_t)i);
+    }
+    long pairs = 0;
+    size_t fi = 0, fj = 0;
+    double f_area = 0, f_small = 1;
+    for (size_t s = 0; s <= t.mask; s++) {
+        if (t.head[s] < 0 || t.next[t.head[s]] < 0)
+            continue;  /* empty, or one unit */
+        int64_t bx = (int64_t)((uint64_t)t.keys[s] >> 32) - ((int64_t)1 << 30);
+        int64_t by = (int64_t)((uint64_t)t.keys[s] & 0xffffffffu) - ((int64_t)1 << 30);
+        for (int64_t a = t.head[s]; a >= 0; a = t.next[a])
+            for (int64_t b = t.next[a]; b >= 0; b = t.next[b]) {
+                size_t i = t.unit[a], j = t.unit[b];
+                const double *ei = env + 4 * i, *ej = env + 4 * j;
+                double w = fmin(ei[2], ej[2]) - fmax(ei[0], ej[0]), h = fmin(ei[3], ej[3]) - fmax(ei[1], ej[1]);
+                if (!(w > 0 && h > 0))
+                    continue;
+                /* a pair is judged once: in the bucket of its envelopes' overlap's lower-left
+                 * corner (or in the one bucket of a unit kept to one) */
+                double ox = fmax(ei[0], ej[0]) + 0.01, oy = fmax(ei[1], ej[1]) + 0.01;
+                if (!one[i] && !one[j] && ((int64_t)floor(ox / cs) != bx || (int64_t)floor(oy / cs) != by))
+                    continue;
+                double ai = (ei[2] - ei[0]) * (ei[3] - ei[1]), aj = (ej[2] - ej[0]) * (ej[3] - ej[1]);
+                double shared = w * h;
+                if (!(box[i] && box[j])) {
+                    GEOSGeometry *x = GEOSIntersection_r(ctx->geos, p->geom[i], p->geom[j]);
+                    shared = 0;
+                    if (x) {
+                        GEOSArea_r(ctx->geos, x, &shared);
+                        GEOSGeom_destroy_r(ctx->geos, x);
+                    }
+                    GEOSArea_r(ctx->geos, p->geom[i], &ai);
+                    GEOSArea_r(ctx->geos, p->geom[j], &aj);
+                }
+                if (shared > 0 && shared > PL_UNIT_OVERLAP_TOLERANCE * fmin(ai, aj) && pairs++ == 0) {
+                    fi = i < j ? i : j;
+                    fj = i < j ? j : i;
+                    f_area = shared;
+                    f_small = fmin(ai, aj);
+                }
+            }
+    }
+    buckets_free(&t);
+    free(one);
+    if (pairs == 0)
+        return PL_OK;
+    return pl_error_set(err, PL_EINPUT, "%s: units %s and %s overlap (%.0f m2, %.0f %% of the smaller one), %ld "
+                        "pair%s of units overlap in all; the residents of an overlap would be counted twice: give "
+                        "units that do not overlap (no square or area twice, one grid size, one version of the "
+                        "areas)", label, p->id[fi], p->id[fj], f_area, 100 * f_area / f_small, pairs,
+                        pairs == 1 ? "" : "s");
+}
+
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* ---------- SCB grid tables ---------- */
 
 static int grid_field(const pl_vector *v, const char *const *names)
@@ -153,6 +381,58 @@ typedef struct grid_row {
     char *id, *code;
 } grid_row;
 
+/* The population values of a grid table (pl_pop_values_check); size 0: not known yet. */
+static int grid_values_check(const pl_vector *v, int pop_f, const grid_row *rows, size_t n, double size,
+                             pl_error *err)
+{
+    if (size <= 0)
+        return PL_OK;
+    double *pop = pl_malloc((n ? n : 1) * sizeof *pop), total = 0;
+    for (size_t i = 0; i < n; i++) {
+        pop[i] = rows[i].pop;
+        total += pop[i];
+    }
+    int rc = pl_pop_values_check(v, pop_f, pop, n, total, (double)n * size * size, "pop-field", err);
+    free(pop);
+    return rc;
+}
+
+/* The squares' corners against the grid's CRS and the working CRS (crs_check.h), as
+ * pl_vector_open does for a layer: the extent's sample first; when it fails, corner by
+ * corner (a typo in one y_sw: that square is warned about and skipped later as no place,
+ * or used where it is; no square inside: refused). */
+static int grid_crs_check(pl_ctx *ctx, const pl_vector *v, OGRSpatialReferenceH src, int assumed,
+                          const grid_row *rows, size_t n, double env[4], pl_error *err)
+{
+    pl_error area_err = {0};
+    if (pl_crs_check_area(src, assumed, env, v->label, &area_err) == PL_OK)
+        return pl_crs_check_scale(ctx, src, env, v->label, err);
+    pl_crs_area *a = pl_crs_area_new(src);
+    double in[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    long n_in = 0;
+    for (size_t i = 0; i < n; i++) {
+        int t = fabs(rows[i].x) <= 1e8 && fabs(rows[i].y) <= 1e8 ? pl_crs_area_test(a, rows[i].x, rows[i].y) : -1;
+        if (t == 1) {
+            n_in++;
+            in[0] = fmin(in[0], rows[i].x);
+            in[1] = fmin(in[1], rows[i].y);
+            in[2] = fmax(in[2], rows[i].x);
+            in[3] = fmax(in[3], rows[i].y);
+        }
+    }
+    for (size_t i = 0; n_in > 0 && i < n; i++)
+        if (fabs(rows[i].x) <= 1e8 && fabs(rows[i].y) <= 1e8 && pl_crs_area_test(a, rows[i].x, rows[i].y) == 0)
+        {
+            char what[96];
+            snprintf(what, sizeof what, "square %.60s", rows[i].id);
+            pl_crs_area_feature_warn(ctx, a, v->label, what, rows[i].x, rows[i].y);
+        }
+    pl_crs_area_free(a);
+    if (n_in == 0)
+        return pl_error_set(err, PL_EINPUT, "%s", area_err.msg);
+    return pl_crs_check_scale(ctx, src, in, v->label, err);
+}
+
 static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o, pl_error *err)
 {
     static const char *const xs[] = {"x_sw", "xsw", "x_ll", NULL}, *const ys[] = {"y_sw", "ysw", "y_ll", NULL};
@@ -190,7 +470,6 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
     OGRCoordinateTransformationH tr = NULL;
     if (!OSRIsSame(src, v->work_srs) && !pl_srs_equivalent(src, v->work_srs))
         tr = OCTNewCoordinateTransformation(src, v->work_srs);
-    OSRDestroySpatialReference(src);
 
     grid_row *rows = NULL;
     size_t n = 0, cap = 0;
@@ -251,7 +530,21 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
         pl_error_set(err, PL_EINPUT, "%s: the table is empty (0 rows); check the file", v->label);
         goto done;
     }
+    /* The corners' extent against the grid's CRS and the working CRS (crs_check.h). */
+    double env[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (size_t i = 0; i < n; i++) {
+        if (!(fabs(rows[i].x) <= 1e8 && fabs(rows[i].y) <= 1e8))
+            continue;  /* skipped below with a warning */
+        env[0] = fmin(env[0], rows[i].x);
+        env[1] = fmin(env[1], rows[i].y);
+        env[2] = fmax(env[2], rows[i].x);
+        env[3] = fmax(env[3], rows[i].y);
+    }
+    if (grid_crs_check(ctx, v, src, 1, rows, n, env, err) != PL_OK)  /* fixed with --assume-crs */
+        goto done;
     double size = o && o->grid_size > 0 ? o->grid_size : 0;
+    if (grid_values_check(v, pop_f, rows, n, size, err) != PL_OK)
+        goto done;
     if (size <= 0) {
         static const double sizes[] = {1000, 500, 250, 100};
         for (size_t s = 0; s < 4 && size <= 0; s++) {
@@ -267,12 +560,16 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             goto done;
         }
         pl_info(ctx, "%s: %zu SCB grid squares of %.0f m", v->label, n, size);
+        if (grid_values_check(v, pop_f, rows, n, size, err) != PL_OK)
+            goto done;
     }
     p = pl_calloc(1, sizeof *p);
     p->source = pl_strdup(v->label);
     p->is_polygon = 1;
     pop_builder b = {p, 0, age_f >= 0, 0};
     GEOSContextHandle_t h = ctx->geos;
+    double *uenv = pl_malloc(4 * n * sizeof *uenv);  /* for units_overlap */
+    uint8_t *box = pl_malloc(n);
     for (size_t i = 0; i < n; i++) {
         double xs5[5] = {rows[i].x, rows[i].x + size, rows[i].x + size, rows[i].x, rows[i].x};
         double ys5[5] = {rows[i].y, rows[i].y, rows[i].y + size, rows[i].y + size, rows[i].y};
@@ -298,6 +595,12 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
             GEOSCoordSeq_setXY_r(h, cs, k, xs5[k], ys5[k]);
         GEOSGeometry *ring = GEOSGeom_createLinearRing_r(h, cs);
         GEOSGeometry *poly = GEOSGeom_createPolygon_r(h, ring, NULL, 0);
+        double *e = uenv + 4 * p->n;
+        e[0] = fmin(fmin(xs5[0], xs5[1]), fmin(xs5[2], xs5[3]));
+        e[1] = fmin(fmin(ys5[0], ys5[1]), fmin(ys5[2], ys5[3]));
+        e[2] = fmax(fmax(xs5[0], xs5[1]), fmax(xs5[2], xs5[3]));
+        e[3] = fmax(fmax(ys5[0], ys5[1]), fmax(ys5[2], ys5[3]));
+        box[p->n] = tr == NULL;
         push(&b, rows[i].id, cx, cy, rows[i].pop, rows[i].age, rows[i].code, poly);
     }
     if (p->n == 0) {
@@ -305,7 +608,12 @@ static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o
                      ctx->work_crs);
         pl_population_free(ctx, p);
         p = NULL;
+    } else if (units_overlap(ctx, v->label, p, uenv, box, err) != PL_OK) {  /* a square twice */
+        pl_population_free(ctx, p);
+        p = NULL;
     }
+    free(uenv);
+    free(box);
     free(rows);
     rows = NULL;
     n = 0;
@@ -317,6 +625,7 @@ done:
     free(rows);
     if (tr)
         OCTDestroyCoordinateTransformation(tr);
+    OSRDestroySpatialReference(src);
     return p;
 }
 
@@ -328,6 +637,9 @@ typedef struct pop_load {
     pop_builder b;
     pl_read_stats st;
     pl_geom_scratch scratch;
+    double *env;   /* per unit: envelope (xmin, ymin, xmax, ymax), for units_overlap */
+    uint8_t *box;  /* per unit: an axis-parallel rectangle */
+    size_t env_cap;
 } pop_load;
 
 static void pop_load_init(pop_load *L, const pl_vector *v)
@@ -335,6 +647,9 @@ static void pop_load_init(pop_load *L, const pl_vector *v)
     L->padded = L->decided = 0;
     memset(&L->st, 0, sizeof L->st);
     memset(&L->scratch, 0, sizeof L->scratch);
+    L->env = NULL;
+    L->box = NULL;
+    L->env_cap = 0;
     pl_population *p = pl_calloc(1, sizeof *p);
     p->source = pl_strdup(v->label);
     L->b = (pop_builder){p, 0, L->age_f >= 0, 0};
@@ -363,8 +678,20 @@ static int add_row(pl_ctx *ctx, const pl_vector *v, pop_load *L, const pl_row *f
         GEOSGeom_destroy_r(ctx->geos, g);
         return PL_OK;
     }
-    if (fam == PL_FAM_POLYGON)
+    if (fam == PL_FAM_POLYGON) {
         L->b.n_polygons++;
+        size_t k = L->b.p->n;  /* the index push gives this unit */
+        if (pl_grow_cap(&L->env_cap, k + 1)) {
+            L->env = pl_realloc(L->env, 4 * L->env_cap * sizeof *L->env);
+            L->box = pl_realloc(L->box, L->env_cap);
+        }
+        double *e = L->env + 4 * k;
+        L->box[k] = L->scratch.is_box != 0;
+        if (L->box[k])
+            memcpy(e, L->scratch.box, sizeof L->scratch.box);
+        else
+            GEOSGeom_getExtent_r(ctx->geos, g, &e[0], &e[1], &e[2], &e[3]);
+    }
     char *id = pl_row_id(ctx, v, f, L->id_f);
     char *code = carried_code(ctx, v, f, &L->code_f, L->code_given, &L->decided, &L->padded);
     push(&L->b, id, x, y, pop, age, code, g);
@@ -421,6 +748,10 @@ static int read_batches(pl_ctx *ctx, pl_vector *v, pop_load *L, pl_error *err)
 static void pop_load_discard(pl_ctx *ctx, pop_load *L)
 {
     pl_geom_scratch_free(ctx, &L->scratch);
+    free(L->env);
+    free(L->box);
+    L->env = NULL;
+    L->box = NULL;
     pl_population_free(ctx, L->b.p);
     L->b.p = NULL;
 }
@@ -449,6 +780,23 @@ static pl_population *read_population(pl_ctx *ctx, pl_vector *v, pop_load *L, pl
     }
     pl_geom_scratch_free(ctx, &L->scratch);
     p->is_polygon = L->b.n_polygons == (long)p->n;
+    double area = 0;
+    for (size_t i = 0; p->is_polygon && i < p->n; i++) {
+        const double *e = L->env + 4 * i;
+        double a = (e[2] - e[0]) * (e[3] - e[1]);
+        if (!L->box[i] && GEOSArea_r(ctx->geos, p->geom[i], &a) != 1)
+            a = 0;
+        area += a;
+    }
+    if (pl_pop_values_check(v, L->pop_f, p->pop, p->n, p->total_pop, area, "pop-field", err) != PL_OK ||
+        units_overlap(ctx, v->label, p, L->env, L->box, err) != PL_OK) {
+        pop_load_discard(ctx, L);
+        return NULL;
+    }
+    free(L->env);
+    free(L->box);
+    L->env = NULL;
+    L->box = NULL;
     return p;
 }
 

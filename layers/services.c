@@ -2,8 +2,11 @@
  * service type registry from a type field, or all of one fixed type. */
 #include "internal.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+static int duplicate_ids(const pl_vector *v, const pl_services *s, const int64_t *fids, int id_f, pl_error *err);
 
 static const char *ACCEPT = "points (or polygons) of services";
 
@@ -93,6 +96,8 @@ pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_ty
     unknown_value *unknown = NULL;
     size_t n_unknown = 0;
     long skipped_unknown = 0, skipped_missing = 0;
+    int64_t *fids = NULL;  /* feature id of each service, for the duplicate-id message */
+    size_t fid_cap = 0;
     long total = (long)OGR_L_GetFeatureCount(v->layer, FALSE), i = 0;
     OGR_L_ResetReading(v->layer);
     OGRFeatureH f;
@@ -165,6 +170,9 @@ pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_ty
         s->y[k] = y;
         s->type[k] = type;
         s->id[k] = pl_feature_id(ctx, v, f, id_f);
+        if (pl_grow_cap(&fid_cap, s->n))
+            fids = pl_realloc(fids, fid_cap * sizeof *fids);
+        fids[k] = (int64_t)OGR_F_GetFID(f);
         char *name = pl_field_text(ctx, v, f, name_f);
         s->name[k] = name ? name : pl_strdup("");
         s->raw_type[k] = raw;
@@ -202,18 +210,96 @@ pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_ty
         }
         goto fail;
     }
+    if (id_f >= 0 && duplicate_ids(v, s, fids, id_f, err) != PL_OK)
+        goto fail;
+    free(fids);
     for (size_t k = 0; k < n_unknown; k++)
         free(unknown[k].value);
     free(unknown);
     pl_vector_close(v);
     return s;
 fail:
+    free(fids);
     for (size_t k = 0; k < n_unknown; k++)
         free(unknown[k].value);
     free(unknown);
     pl_vector_close(v);
     pl_services_free(s);
     return NULL;
+}
+
+static const char *const *sort_ids;
+
+static int by_id(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_ids[i], sort_ids[j]);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* Several rows, one id: fine when they are one place offering several types (import-osm
+ * writes a fuel station with a shop as two rows of one node: closing it closes both), i.e.
+ * the same point and no type twice. */
+static int one_place(const pl_services *s, const size_t *idx, size_t n)
+{
+    for (size_t a = 0; a < n; a++)
+        for (size_t b = a + 1; b < n; b++)
+            if (s->x[idx[a]] != s->x[idx[b]] || s->y[idx[a]] != s->y[idx[b]] ||
+                s->type[idx[a]] == s->type[idx[b]])
+                return 0;
+    return 1;
+}
+
+/* Refuses two services with one id (other than one_place): an id names one service (a
+ * scenario's close = ID, the outputs' service_id). Refused rather than renumbered:
+ * new ids would silently change what the user's ids mean, and which of the four stores
+ * "42" is would be a guess.
+ * Returns PL_OK or PL_EINPUT naming the first repeated id and its features. */
+static int duplicate_ids(const pl_vector *v, const pl_services *s, const int64_t *fids, int id_f, pl_error *err)
+{
+    size_t n = s->n;
+    size_t *order = pl_malloc((n ? n : 1) * sizeof *order);
+    for (size_t k = 0; k < n; k++)
+        order[k] = k;
+    sort_ids = (const char *const *)s->id;
+    qsort(order, n, sizeof *order, by_id);
+    /* the repeated id met first in the file */
+    size_t best = n, best_run = 0, n_dup_ids = 0;
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && strcmp(s->id[order[a]], s->id[order[b]]) == 0)
+            b++;
+        if (b - a > 1 && !one_place(s, order + a, b - a)) {
+            n_dup_ids++;
+            if (best == n || order[a] < order[best]) {
+                best = a;
+                best_run = b - a;
+            }
+        }
+        a = b;
+    }
+    int rc = PL_OK;
+    if (best < n) {
+        char list[400] = "";
+        for (size_t k = 0; k < best_run; k++) {
+            size_t used = strlen(list);
+            if (used > sizeof list - 40) {
+                snprintf(list + used, sizeof list - used, ", ...");
+                break;
+            }
+            snprintf(list + used, sizeof list - used, "%s%" PRId64, k ? ", " : "", fids[order[best + k]]);
+        }
+        const char *fname = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(v->layer), id_f));
+        char more[96] = "";
+        if (n_dup_ids > 1)
+            snprintf(more, sizeof more, " (and %zu more ids are repeated)", n_dup_ids - 1);
+        rc = pl_error_set(err, PL_EINPUT, "%s: service id '%s' in field '%s' is used by %zu features at different "
+                          "places or of one type (features %s)%s; ids must be unique, a scenario's close = ID "
+                          "closes one service: fix the ids, or rename field '%s' so platsa numbers the features itself",
+                          v->label, s->id[order[best]], fname, best_run, list, more, fname);
+    }
+    free(order);
+    return rc;
 }
 
 void pl_services_append(pl_services *a, const pl_services *b)

@@ -14,6 +14,7 @@
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
 
+#include "../layers/internal.h"
 #include "../layers/layers.h"
 #include "support/testutil.h"
 
@@ -853,9 +854,19 @@ static void test_missing_and_bad_fields(void **state)
     fx_add(&f, SQ1, "a", "12");
     fx_add(&f, SQ2, "b", "abc");
     fx_close(&f);
+    /* A text field of a GeoPackage (which types its fields) holds codes, not counts (#18). */
     assert_null(pl_population_load(ctx, fx_path("values.gpkg"), NULL, &err));
-    assert_string_equal(err.msg, "values.gpkg:rutor: feature 2 (Ruta b): population 'abc' in field 'Beftot' is not a "
-                                 "number; fix the value or choose another field with --pop-field");
+    assert_string_equal(err.msg, "values.gpkg:rutor: population field 'Beftot' is a text field, not a count of "
+                                 "residents; choose a numeric field with --pop-field (the layer has no other numeric "
+                                 "field)");
+    /* Text values in GeoJSON (untyped, like CSV): each must be a number. */
+    f = fx_create("GeoJSON", "values.geojson", "rutor", 3006, wkbPolygon, "Ruta:S,Beftot:S");
+    fx_add(&f, SQ1, "a", "12");
+    fx_add(&f, SQ2, "b", "abc");
+    fx_close(&f);
+    assert_null(pl_population_load(ctx, fx_path("values.geojson"), NULL, &err));
+    assert_string_equal(err.msg, "values.geojson:rutor: feature 1 (Ruta b): population 'abc' in field 'Beftot' is not "
+                                 "a number; fix the value or choose another field with --pop-field");
     f = fx_create("GPKG", "negative.gpkg", "rutor", 3006, wkbPolygon, "Ruta:S,Beftot:I");
     fx_add(&f, SQ1, "a", "12");
     fx_add(&f, SQ2, "b", "-5");
@@ -863,19 +874,19 @@ static void test_missing_and_bad_fields(void **state)
     assert_null(pl_population_load(ctx, fx_path("negative.gpkg"), NULL, &err));
     assert_string_equal(err.msg, "negative.gpkg:rutor: feature 2 (Ruta b): population is negative (-5) in field "
                                  "'Beftot'; fix the value or choose another field with --pop-field");
-    f = fx_create("GPKG", "nulls.gpkg", "rutor", 3006, wkbPolygon, "Ruta:S,Beftot:S");
+    f = fx_create("GeoJSON", "nulls.geojson", "rutor", 3006, wkbPolygon, "Ruta:S,Beftot:S");
     fx_add(&f, SQ1, "a", "1 234,5");
     fx_add(&f, SQ2, "b", NULL);
     fx_add(&f, SQ3, "c", " 7 ");
     fx_close(&f);
     pl_warn_reset(ctx);
-    pl_population *p = pl_population_load(ctx, fx_path("nulls.gpkg"), NULL, &err);
+    pl_population *p = pl_population_load(ctx, fx_path("nulls.geojson"), NULL, &err);
     assert_non_null(p);
     assert_int_equal(p->n, 3);
     assert_true(p->pop[0] == 1234.5 && p->pop[1] == 0 && p->pop[2] == 7);
     assert_int_equal(pl_warn_count(ctx, "population-null"), 1);
-    assert_string_equal(ctx->warnings[0].first_msg, "nulls.gpkg:rutor: feature 2 (Ruta b) has no population (null in "
-                                                    "field 'Beftot'); counted as 0");
+    assert_string_equal(ctx->warnings[0].first_msg, "nulls.geojson:rutor: feature 1 (Ruta b) has no population (null "
+                                                    "in field 'Beftot'); counted as 0");
     assert_string_equal(p->id[1], "b");
     pl_population_free(ctx, p);
 
@@ -1261,6 +1272,39 @@ static void test_cancel(void **state)
     assert_string_equal(err.msg, "scb_tatorter_2020_points.gpkg:tatorter_2020: cancelled while reading localities");
 }
 
+/* Population fields that are no counts of residents (issue #18). */
+static void test_population_field_rules(void **state)
+{
+    (void)state;
+    /* names */
+    const char *idlike[] = {"id", "rut_id", "RUTID", "objectid", "kommunkod", "deso_kod", "Kod", "code", "kn_kod",
+                            "fid", "regso", "nr"};
+    for (size_t i = 0; i < sizeof idlike / sizeof *idlike; i++)
+        if (!pl_pop_name_idlike(idlike[i]))
+            fail_msg("'%s' should read as an id", idlike[i]);
+    const char *popish[] = {"pop", "beftot", "Beftotalt", "pop_2023", "grid_pop", "befolkning", "invanare", "totalt",
+                            "antal", "folkmangd", "value", "kvinnor"};
+    for (size_t i = 0; i < sizeof popish / sizeof *popish; i++)
+        if (pl_pop_name_idlike(popish[i]))
+            fail_msg("'%s' should not read as an id", popish[i]);
+    /* values: consecutive whole numbers one per unit (from any start, any order) */
+    double v[20];
+    for (int i = 0; i < 20; i++)
+        v[i] = 1000 + (i * 7) % 20;
+    assert_true(pl_pop_values_idlike(v, 20));
+    assert_false(pl_pop_values_idlike(v, 9));  /* too few to tell */
+    v[3] = v[4];                               /* a repeat: counts */
+    assert_false(pl_pop_values_idlike(v, 20));
+    for (int i = 0; i < 20; i++)
+        v[i] = 1 + i + 0.5;
+    assert_false(pl_pop_values_idlike(v, 20));
+    /* density: 30 000 on 1 km2 (a dense city) is fine; 13 digits on a 250 m square is not */
+    assert_false(pl_pop_density_implausible(30000, 1e6));
+    assert_false(pl_pop_density_implausible(600, 100));  /* small totals: no judgement */
+    assert_true(pl_pop_density_implausible(6740006580000.0, 62500));
+    assert_true(pl_pop_density_implausible(674000, 62500));  /* an x coordinate on a 250 m square */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1286,6 +1330,7 @@ int main(void)
         cmocka_unit_test(test_grid_tables),
         cmocka_unit_test(test_localities_and_points),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_population_field_rules),
     };
     return cmocka_run_group_tests_name("layers", tests, setup, teardown);
 }

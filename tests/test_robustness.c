@@ -206,6 +206,62 @@ static void make_inputs(void)
     snprintf(f, sizeof f, "%s", point("\"name\":\"Mitt\"", "505000,6500100"));
     geojson("localities_nopop.geojson", CRS3006, f);
 
+    /* Issue #18. Longitude/latitude in a layer labelled SWEREF 99 TM; the same in a CSV given
+     * --assume-crs EPSG:3006; SWEREF 99 TM metres in a GeoJSON without crs (WGS 84). */
+    snprintf(f, sizeof f, "%s,%s", point("\"id\":\"c0\",\"pop\":100", "15.0310,58.6394"),
+             point("\"id\":\"c5\",\"pop\":50", "15.1185,58.6402"));
+    geojson("population_lonlat_3006.geojson", CRS3006, f);
+    write_text(in_path("population_lonlat.csv"), "id,lon,lat,pop\nc0,15.0310,58.6394,100\nc5,15.1185,58.6402,50\n");
+    snprintf(f, sizeof f, "%s,%s", point("\"id\":\"10\",\"type\":\"supermarket\"", "502000,6500010"),
+             point("\"id\":\"30\",\"type\":\"fuel\"", "509000,6500010"));
+    geojson("services_sweref_as_wgs84.geojson", "", f);
+    /* An SCB grid table (read as SWEREF 99 TM) with lon/lat corners. */
+    write_text(in_path("grid_lonlat.csv"), "rut_id,x_sw,y_sw,pop\nc0,15,58,10\nc1,16,58,12\n");
+    /* One stray point at (0, 0) among good ones. */
+    snprintf(f, sizeof f, "%s,%s,%s", point("\"id\":\"c0\",\"pop\":100", "500000,6500100"),
+             point("\"id\":\"c5\",\"pop\":50", "505000,6500100"), point("\"id\":\"zero\",\"pop\":5", "0,0"));
+    geojson("population_stray.geojson", CRS3006, f);
+    /* Population fields that are no counts: a kommun code as text in a GeoPackage (next to
+     * the real count), a code with a leading zero, 12 consecutive ids. */
+    write_text(in_path("population_codes.csv"), "id,x,y,kod,beftot\nc0,500000,6500100,0180,100\n"
+                                                  "c5,505000,6500100,0180,50\n");
+    assert_int_equal(run_cmd("ogr2ogr -f GPKG %s %s -a_srs EPSG:3006 -nln population -oo X_POSSIBLE_NAMES=x "
+                             "-oo Y_POSSIBLE_NAMES=y -sql \"SELECT id, kod AS pop, CAST(beftot AS integer) AS beftot "
+                             "FROM population_codes\"", in_path("population_text_field.gpkg"),
+                             in_path("population_codes.csv")), 0);
+    snprintf(f, sizeof f, "%s,%s", point("\"id\":\"c0\",\"pop\":\"0180\"", "500000,6500100"),
+             point("\"id\":\"c5\",\"pop\":\"0180\"", "505000,6500100"));
+    geojson("population_leading_zero.geojson", CRS3006, f);
+    {
+        char many[8192] = "";
+        for (int i = 0; i < 12; i++) {
+            char xy[64], props[64];
+            snprintf(xy, sizeof xy, "%d,6500100", 500000 + 400 * i);
+            snprintf(props, sizeof props, "\"id\":\"u%d\",\"antal\":%d,\"bef\":%d", i, 101 + (i * 5) % 12, 10 + i % 3);
+            size_t used = strlen(many);
+            snprintf(many + used, sizeof many - used, "%s%s", i ? "," : "", point(props, xy));
+        }
+        geojson("population_sequence.geojson", CRS3006, many);
+    }
+    /* Population squares, the second 60 % over the first; a grid table with a square twice. */
+    geojson("population_overlap.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"A\",\"pop\":100},\"geometry\":{\"type\":\"Polygon\","
+            "\"coordinates\":[[[500000,6500000],[501000,6500000],[501000,6501000],[500000,6501000],[500000,6500000]]]}},"
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"B\",\"pop\":80},\"geometry\":{\"type\":\"Polygon\","
+            "\"coordinates\":[[[500400,6500000],[501400,6500000],[501400,6501000],[500400,6501000],[500400,6500000]]]}}");
+    write_text(in_path("grid_twice.csv"), "rut_id,pop\n5000006500000,33\n5050006500000,26\n5000006500000,33\n");
+    /* An SCB grid table whose "pop" is the square's easting. */
+    write_text(in_path("grid_easting.csv"), "rut_id,pop\n5002506500000,500250\n5005006500000,500500\n");
+    /* Three services with id 42 (two types at one place and one elsewhere), and one node
+     * with two types (import-osm writes a fuel station with a shop so). */
+    snprintf(f, sizeof f, "%s,%s,%s", point("\"id\":\"42\",\"type\":\"supermarket\"", "502000,6500010"),
+             point("\"id\":\"42\",\"type\":\"fuel\"", "509000,6500010"),
+             point("\"id\":\"42\",\"type\":\"supermarket\"", "505000,6500010"));
+    geojson("services_dup_ids.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s,%s", point("\"osm_id\":7,\"type\":\"supermarket\"", "509000,6500010"),
+             point("\"osm_id\":7,\"type\":\"fuel\"", "509000,6500010"));
+    geojson("services_one_node.geojson", CRS3006, f);
+
     /* Population points with NaN, huge and infinite coordinates (GeoJSON cannot hold NaN). */
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     assert_non_null(drv);
@@ -570,6 +626,191 @@ static void test_missing_input_file(void **state)
     snprintf(want, sizeof want, "%s: population file not found (No such file or directory); check the path",
              in_path("no_such_file.gpkg"));
     expect_refused(&r, 1, want);
+}
+
+/* ---------- issue #18: inputs that gave wrong answers ---------- */
+
+static void test_working_crs_distorting_distances(void **state)
+{
+    (void)state;
+    /* Web Mercator doubled every distance in Sweden; the Swiss grid is 2.2 % off here. */
+    run_spec r = {.extra = "--crs EPSG:3857"};
+    expect_refused(&r, 1, "munis.geojson:munis: the working CRS EPSG:3857 stretches distances by up to 92.2 % over "
+                          "this layer (longitude 14.98 to 15.19, latitude 58.63 to 58.65; platsa accepts 1 %); use "
+                          "--crs EPSG:3006 (SWEREF 99 TM)");
+    r.extra = "--crs EPSG:2056";
+    expect_refused(&r, 1, "munis.geojson:munis: the working CRS EPSG:2056 stretches distances by up to 2.2 % over "
+                          "this layer (longitude 14.98 to 15.19, latitude 58.63 to 58.65; platsa accepts 1 %); use "
+                          "--crs EPSG:3006 (SWEREF 99 TM)");
+    /* A SWEREF 99 local zone far from its meridian (18 45' E, 3.8 degrees east): accepted, the
+     * same distances to 1 %. */
+    r.extra = "--crs EPSG:3011";
+    expect_accepted(r, "local_zone.gpkg", NULL);
+    double km = atof(cell_value("local_zone.gpkg", "grocery_full_km", "c0"));
+    assert_true(fabs(km - 2.11) / 2.11 < 0.01);
+}
+
+static void test_coordinates_outside_crs_area(void **state)
+{
+    (void)state;
+    /* Gave 6,613 km walks with exit 0. */
+    run_spec r = {.pop = "population_lonlat_3006.geojson"};
+    expect_refused(&r, 1, "population_lonlat_3006.geojson:population_lonlat_3006: coordinates (15.07475, 58.6398) lie "
+                          "outside EPSG:3006's area of use (Sweden - onshore and offshore); they look like "
+                          "longitude/latitude; give the layer its real CRS (EPSG:4326, e.g. ogr2ogr -a_srs EPSG:4326)");
+    r = (run_spec){.pop = "population_lonlat.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_refused(&r, 1, "population_lonlat.csv:population_lonlat: coordinates (15.07475, 58.6398) lie outside "
+                          "EPSG:3006's area of use (Sweden - onshore and offshore); they look like "
+                          "longitude/latitude; give its real CRS with --assume-crs EPSG:4326");
+    r = (run_spec){.svc = "services_sweref_as_wgs84.geojson"};
+    expect_refused(&r, 1, "services_sweref_as_wgs84.geojson:services_sweref_as_wgs84: coordinates (505500, 6500010) "
+                          "lie outside EPSG:4326's area of use (World); they look like SWEREF 99 TM; give the layer "
+                          "its real CRS (EPSG:3006, e.g. ogr2ogr -a_srs EPSG:3006)");
+    r = (run_spec){.pop = "grid_lonlat.csv"};
+    expect_refused(&r, 1, "grid_lonlat.csv:grid_lonlat: coordinates (15.5, 58) lie outside EPSG:3006's area of use "
+                          "(Sweden - onshore and offshore); they look like longitude/latitude; give its real CRS with "
+                          "--assume-crs EPSG:4326");
+    /* One stray feature: warned, counted, used where it is. */
+    r = (run_spec){.pop = "population_stray.geojson"};
+    expect_accepted(r, "stray.gpkg", "population_stray.geojson:population_stray: feature 2 at (0, 0) lies outside "
+                                     "EPSG:3006's area of use (Sweden - onshore and offshore); used where it is: "
+                                     "check its coordinates");
+}
+
+static void test_scenario_inline_lonlat(void **state)
+{
+    (void)state;
+    char ini[1400], errp[1400];
+    snprintf(ini, sizeof ini, "%s", in_path("lonlat.ini"));
+    char text[4096];
+    snprintf(text, sizeof text, "[baseline]\npopulation = population.geojson\nservices = services.geojson\n"
+             "roads = roads.geojson\nmunicipalities = munis.geojson\n\n[scenario Ny butik]\n"
+             "add_service = new; supermarket; 15.0344; 58.6404; Ny\n");
+    write_text(ini, text);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s -q scenario %s -o %s/out.gpkg --overwrite 2> %s", platsa_bin(), ini, out_dir, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    assert_string_equal(last_stderr, "platsa scenario: [scenario Ny butik]: add_service = new; supermarket; 15.0344; "
+                                     "58.6404; Ny: coordinates (15.0344, 58.6404) lie outside EPSG:3006's area of use "
+                                     "(Sweden - onshore and offshore); they look like longitude/latitude; give X; Y "
+                                     "in the working CRS EPSG:3006\n");
+    assert_int_equal(rc, 1);
+    assert_output_untouched();
+}
+
+/* close = ID on one place with two types (import-osm's fuel station with a shop): both close. */
+static void test_scenario_close_one_place(void **state)
+{
+    (void)state;
+    char ini[1400], errp[1400], text[4096];
+    snprintf(ini, sizeof ini, "%s", in_path("one_place.ini"));
+    snprintf(text, sizeof text, "[baseline]\npopulation = population.geojson\nservices = services_one_node.geojson\n"
+             "roads = roads.geojson\nmunicipalities = munis.geojson\n\n[scenario Macken stänger]\nclose = 7\n");
+    write_text(ini, text);
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s -q scenario %s -o %s/one_place.gpkg --overwrite 2> %s", platsa_bin(), ini, ok_dir, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    assert_string_equal(last_stderr, "");
+    assert_int_equal(rc, 0);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "test \"$(sqlite3 %s/one_place.gpkg \"SELECT services_closed FROM scenario_summary "
+             "WHERE scenario = 'Macken stänger'\")\" = 2", ok_dir);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+}
+
+static void test_population_field_not_counts(void **state)
+{
+    (void)state;
+    /* A kommun code summed as residents (170,628,310 of them). */
+    run_spec r = {.pop = "population_text_field.gpkg"};
+    expect_refused(&r, 1, "population_text_field.gpkg:population: population field 'pop' is a text field, not a count "
+                          "of residents; choose a numeric field with --pop-field (fields that look like population: "
+                          "beftot)");
+    r = (run_spec){.pop = "population_leading_zero.geojson"};
+    expect_refused(&r, 1, "population_leading_zero.geojson:population_leading_zero: feature 0 (id c0): population "
+                          "'0180' in field 'pop' has a leading zero: a code, not a count of residents; choose the "
+                          "population field with --pop-field (the layer has no other numeric field)");
+    r = (run_spec){.extra = "--pop-field id"};
+    expect_refused(&r, 1, "population.geojson:population: population field 'id' is named like an id or a code, not a "
+                          "count of residents; choose the population field with --pop-field (fields that look like "
+                          "population: pop)");
+    r = (run_spec){.pop = "population_sequence.geojson", .extra = "--pop-field antal"};
+    expect_refused(&r, 1, "population_sequence.geojson:population_sequence: population field 'antal' holds the 12 "
+                          "consecutive whole numbers 101 to 112, one per unit: an id, not residents; choose the "
+                          "population field with --pop-field (fields that look like population: bef)");
+    r = (run_spec){.pop = "grid_easting.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_refused(&r, 1, "grid_easting.csv:grid_easting: population field 'pop' gives 1000750 residents on 0.125 "
+                          "km2 (8006000 per km2, more than any city: platsa accepts 5000000); it is not a count of "
+                          "residents: choose the population field with --pop-field (the layer has no other numeric "
+                          "field)");
+}
+
+static void test_overlapping_population_units(void **state)
+{
+    (void)state;
+    /* Residents of the overlap were counted twice. */
+    run_spec r = {.pop = "population_overlap.geojson"};
+    expect_refused(&r, 1, "population_overlap.geojson:population_overlap: units A and B overlap (600000 m2, 60 % of "
+                          "the smaller one), 1 pair of units overlap in all; the residents of an overlap would be "
+                          "counted twice: give units that do not overlap (no square or area twice, one grid size, one "
+                          "version of the areas)");
+    r = (run_spec){.pop = "grid_twice.csv", .extra = "--assume-crs EPSG:3006"};
+    expect_refused(&r, 1, "grid_twice.csv:grid_twice: units 5000006500000 and 5000006500000 overlap (1000000 m2, 100 % "
+                          "of the smaller one), 1 pair of units overlap in all; the residents of an overlap would be "
+                          "counted twice: give units that do not overlap (no square or area twice, one grid size, one "
+                          "version of the areas)");
+}
+
+static void test_duplicate_service_ids(void **state)
+{
+    (void)state;
+    /* close = 42 closed every one of them. */
+    run_spec r = {.svc = "services_dup_ids.geojson"};
+    expect_refused(&r, 1, "services_dup_ids.geojson:services_dup_ids: service id '42' in field 'id' is used by 3 "
+                          "features at different places or of one type (features 0, 1, 2); ids must be unique, a "
+                          "scenario's close = ID closes one service: fix the ids, or rename field 'id' so platsa "
+                          "numbers the features itself");
+    /* One place with two types under one id: accepted. */
+    r.svc = "services_one_node.geojson";
+    expect_accepted(r, "one_node.gpkg", NULL);
+}
+
+static void test_population_command_overlapping_areas(void **state)
+{
+    (void)state;
+    /* Doubled the total, with a warning about something else. */
+    const char *sq = "{\"type\":\"Feature\",\"properties\":{\"id\":\"%s\",\"pop\":%d},\"geometry\":"
+                     "{\"type\":\"Polygon\",\"coordinates\":[[[%d,6500000],[%d,6500000],[%d,6501000],[%d,6501000],"
+                     "[%d,6500000]]]}}";
+    char a[600], b[600], c[600], f[2048];
+    snprintf(a, sizeof a, sq, "A", 100, 500000, 501000, 501000, 500000, 500000);
+    snprintf(b, sizeof b, sq, "B", 80, 500400, 501400, 501400, 500400, 500400);  /* 60 % over A, 40 % over C */
+    snprintf(c, sizeof c, sq, "C", 60, 501000, 502000, 502000, 501000, 501000);  /* touches A */
+    snprintf(f, sizeof f, "%s,%s,%s", a, b, c);
+    geojson("areas_overlap.geojson", CRS3006, f);
+    snprintf(f, sizeof f, "%s,%s", a, c);
+    geojson("areas_ok.geojson", CRS3006, f);
+    geojson("buildings.geojson", CRS3006,
+            "{\"type\":\"Feature\",\"properties\":{\"id\":\"h1\"},\"geometry\":{\"type\":\"Polygon\","
+            "\"coordinates\":[[[500600,6500100],[500700,6500100],[500700,6500200],[500600,6500200],[500600,6500100]]]}}");
+    char errp[1400];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    int rc = run_cmd("%s -q population --areas %s --buildings %s -o %s/out.gpkg --overwrite 2> %s", platsa_bin(),
+                     in_path("areas_overlap.geojson"), in_path("buildings.geojson"), out_dir, errp);
+    free(last_stderr);
+    last_stderr = read_text(errp);
+    assert_string_equal(last_stderr, "platsa population: areas_overlap.geojson:areas_overlap: areas A and B overlap "
+                                     "(600000 m2, 60 % of the smaller one), 1 pair of areas overlap in all; the "
+                                     "residents of an overlap would be counted twice: give areas that do not overlap "
+                                     "(not the same layer twice, one version of the areas)\n");
+    assert_int_equal(rc, 1);
+    assert_output_untouched();
+    /* Areas that only touch: fine. */
+    rc = run_cmd("%s -q population --areas %s --buildings %s -o %s/areas_ok.gpkg --overwrite 2> %s", platsa_bin(),
+                 in_path("areas_ok.geojson"), in_path("buildings.geojson"), ok_dir, errp);
+    assert_int_equal(rc, 0);
 }
 
 /* ---------- damaged files ---------- */
@@ -1338,6 +1579,14 @@ int main(void)
         cmocka_unit_test(test_truncated_geopackage),
         cmocka_unit_test(test_damaged_geopackage_page),
         cmocka_unit_test(test_damaged_buildings_population_command),
+        cmocka_unit_test(test_working_crs_distorting_distances),
+        cmocka_unit_test(test_coordinates_outside_crs_area),
+        cmocka_unit_test(test_scenario_inline_lonlat),
+        cmocka_unit_test(test_scenario_close_one_place),
+        cmocka_unit_test(test_population_field_not_counts),
+        cmocka_unit_test(test_overlapping_population_units),
+        cmocka_unit_test(test_duplicate_service_ids),
+        cmocka_unit_test(test_population_command_overlapping_areas),
         cmocka_unit_test(test_bad_service_types_file),
         cmocka_unit_test(test_bad_option_values),
         cmocka_unit_test(test_service_far_from_roads_left_out),
