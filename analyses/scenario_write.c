@@ -813,6 +813,12 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
         return pl_error_set(err, PL_EINPUT, "%s: [baseline] mode '%s': use car, bike or walk", path, b->mode);
     }
     gopts.cache_path = o->graph_cache;
+    const char *cache_inputs[] = {path, b->population, b->services, b->roads, b->municipalities, b->localities,
+                                  b->service_types_file};
+    if (pl_graph_cache_check_path(o->graph_cache, cache_inputs, 7, &o->output, 1, err) != PL_OK) {
+        pl_scenario_file_free(&file);
+        return err->code;
+    }
     pl_access_inputs in = {0};
     rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int types[PL_MAX_TYPES], n_types = 0;

@@ -588,6 +588,10 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
     int rc = check_thresholds(&o->beyond_km, &o->beyond_min, err);
     if (rc != PL_OK)
         return rc;
+    const char *cache_inputs[] = {b->population, b->services, b->roads, b->municipalities, b->localities,
+                                  b->service_types_file};
+    if (pl_graph_cache_check_path(b->graph_cache, cache_inputs, 6, &b->output, 1, err) != PL_OK)
+        return err->code;
     pl_access_inputs in = {0};
     rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int type = -1;

@@ -416,9 +416,39 @@ static int temp_add(pl_gpkg *g, const char *path)
     return n;
 }
 
+/* Temporary files of other writers (the graph cache), removed by pl_gpkg_cleanup_all too.
+ * A slot's path is complete before its flag is set, and the flag is cleared before the
+ * slot is reused. */
+#define MAX_LOOSE_TEMPS 8
+static char g_loose[MAX_LOOSE_TEMPS][PATH_MAX];
+static volatile sig_atomic_t g_loose_on[MAX_LOOSE_TEMPS];
+
+int pl_temp_register(const char *path)
+{
+    if (!path || strlen(path) >= PATH_MAX)
+        return -1;
+    for (int i = 0; i < MAX_LOOSE_TEMPS; i++) {
+        if (!g_loose_on[i]) {
+            snprintf(g_loose[i], sizeof g_loose[i], "%s", path);
+            g_loose_on[i] = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void pl_temp_unregister(int slot)
+{
+    if (slot >= 0 && slot < MAX_LOOSE_TEMPS)
+        g_loose_on[slot] = 0;
+}
+
 void pl_gpkg_cleanup_all(void)
 {
     /* Only unlink() of precomputed paths: callable from a signal handler's exit path. */
+    for (int i = 0; i < MAX_LOOSE_TEMPS; i++)
+        if (g_loose_on[i])
+            unlink(g_loose[i]);
     for (int i = 0; i < MAX_OPEN_OUTPUTS; i++) {
         pl_gpkg *g = g_registry[i];
         if (!g)
@@ -826,6 +856,12 @@ static long remove_stale_temps(const char *dir, const char *base)
     int plen = snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
     if (plen <= 0 || plen >= (int)sizeof prefix)
         return 0;
+    return pl_temp_remove_stale(dir, prefix, temp_suffix);
+}
+
+long pl_temp_remove_stale(const char *dir, const char *prefix, int (*suffix_ok)(const char *rest))
+{
+    int plen = (int)strlen(prefix);
     DIR *d = opendir(dir);
     if (!d)
         return 0;
@@ -837,7 +873,7 @@ static long remove_stale_temps(const char *dir, const char *base)
         char *end = NULL;
         errno = 0;
         long pid = strtol(e->d_name + plen, &end, 10);
-        if (errno || pid <= 0 || pid == (long)getpid() || !temp_suffix(end))
+        if (errno || pid <= 0 || pid == (long)getpid() || !suffix_ok(end))
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
             continue;
