@@ -197,6 +197,10 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
     go.node_intersections = !o.no_intersections;
     go.ferry_speed_kmh = o.ferry_speed;
     go.cache_path = o.cache;
+    const char *cache_inputs[] = {o.roads};
+    const char *cache_outputs[] = {o.dump_graph, o.dump_pairs};
+    if (pl_graph_cache_check_path(o.cache, cache_inputs, 1, cache_outputs, 2, &err) != PL_OK)
+        return cli_fail(argv[0], &err);
 
     pl_load_opts lo;
     memset(&lo, 0, sizeof lo);
