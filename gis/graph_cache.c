@@ -725,19 +725,30 @@ static const char *check_graph(const pl_graph *g, const pl_roads *r)
     return NULL;
 }
 
-static const char *check_snap(const pl_snap_index *ix, const pl_graph *g)
+static const char *check_snap(const pl_snap_index *ix, const pl_graph *g, const pl_roads *r)
 {
     const pl_seg_set *S[2] = {&ix->big, &ix->small};
     const pl_seg_grid *G[2] = {&ix->grid_big, &ix->grid_small};
     for (int i = 0; i < 2; i++) {
+        double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
         for (uint32_t s = 0; s < S[i]->n; s++) {
-            uint32_t e = S[i]->e[s];
-            if (e >= g->n_edges || S[i]->v[s] < g->edge_v0[e] || S[i]->v[s] >= g->edge_v1[e])
+            uint32_t e = S[i]->e[s], v = S[i]->v[s];
+            if (e >= g->n_edges || v < g->edge_v0[e] || v >= g->edge_v1[e])
                 return "bad snap segments";
+            minx = fmin(minx, fmin(r->vx[v], r->vx[v + 1]));
+            maxx = fmax(maxx, fmax(r->vx[v], r->vx[v + 1]));
+            miny = fmin(miny, fmin(r->vy[v], r->vy[v + 1]));
+            maxy = fmax(maxy, fmax(r->vy[v], r->vy[v + 1]));
         }
         size_t nc = grid_cells(G[i]);
         if (!nc)
             continue;
+        /* The grid covers its segments exactly as built (graph_snap.c grid_build): a grid
+         * moved away from them would send every search over rings of empty cells. */
+        double qx = fmax(maxx - minx, 1.0) / G[i]->cell, qy = fmax(maxy - miny, 1.0) / G[i]->cell;
+        if (G[i]->minx != minx || G[i]->miny != miny || !(qx < 1e15 && qy < 1e15) ||
+            G[i]->nx != (int64_t)qx + 1 || G[i]->ny != (int64_t)qy + 1)
+            return "bad snap grid";
         const uint32_t *b = G[i]->begin;
         if (b[0] != 0)
             return "bad snap grid cells";
@@ -848,7 +859,7 @@ static const char *read_body(int fd, const cache_header *h, const pl_roads *call
     if (!why && ix) {
         ix->g = c->graph;
         ix->roads = c->roads;
-        why = check_snap(ix, c->graph);
+        why = check_snap(ix, c->graph, r);
     }
     if (ix && !why) {
         c->graph->snap_index = ix;
