@@ -673,9 +673,17 @@ static int csr_ok(const uint32_t *begin, uint32_t n, uint32_t total)
     return 1;
 }
 
+/* A cost as the builder makes them: finite, not negative, and far below what a search's
+ * sums and buckets could overflow on (1e12 s is 30,000 years). */
 static int cost_ok(float c)
 {
-    return isfinite(c) && c >= 0;
+    return isfinite(c) && c >= 0 && c < 1e12f;
+}
+
+/* A coordinate as the loaders accept them (layers/roads.c: beyond 1e8 m a line is skipped). */
+static int coord_ok(double v)
+{
+    return isfinite(v) && fabs(v) <= 1e8;
 }
 
 static const char *check_roads(const pl_roads *r, uint64_t n_vertices)
@@ -686,11 +694,11 @@ static const char *check_roads(const pl_roads *r, uint64_t n_vertices)
         if (r->first_vertex[i + 1] < r->first_vertex[i] + 2 || r->first_vertex[i + 1] > n_vertices)
             return "bad road vertex offsets";
         if (r->road_class[i] >= PL_ROAD_N_CLASSES || r->oneway[i] < -1 || r->oneway[i] > 1 ||
-            !isfinite(r->speed_kmh[i]) || r->speed_kmh[i] < 0)
+            !(r->speed_kmh[i] >= 0 && r->speed_kmh[i] <= 300)) /* the loader's range (road_values.h) */
             return "bad road attributes";
     }
     for (uint64_t v = 0; v < n_vertices; v++)
-        if (!isfinite(r->vx[v]) || !isfinite(r->vy[v]))
+        if (!coord_ok(r->vx[v]) || !coord_ok(r->vy[v]))
             return "bad road vertices";
     return NULL;
 }
@@ -703,7 +711,7 @@ static const char *check_graph(const pl_graph *g, const pl_roads *r)
     if (!csr_ok(g->out_begin, n, m) || !csr_ok(g->in_begin, n, m))
         return "bad arc offsets";
     for (uint32_t v = 0; v < n; v++)
-        if (!isfinite(g->node_x[v]) || !isfinite(g->node_y[v]) || g->component[v] >= g->n_components)
+        if (!coord_ok(g->node_x[v]) || !coord_ok(g->node_y[v]) || g->component[v] >= g->n_components)
             return "bad nodes";
     for (uint32_t c = 0; c < g->n_components; c++)
         if (g->component_nodes[c] > n)
