@@ -829,10 +829,13 @@ static void test_graph_cache_path_every_command(void **state)
     char ini[1400];
     snprintf(ini, sizeof ini, "%s/scenario.ini", in_dir);
     write_text(ini, "[baseline]\npopulation = population.geojson\nservices = services.geojson\nroads = roads.geojson\n"
-                    "municipalities = munis.geojson\nmode = car\n\n[scenario A]\nclose = 10\n");
+                    "municipalities = munis.geojson\nmode = car\n\n[scenario A]\nclose = 10\n\n[scenario B]\n"
+                    "add_roads = new_roads.geojson\n");
+    /* A scenario's own file too. */
+    assert_int_equal(run_cmd("cp %s %s", in_path("roads.geojson"), in_path("new_roads.geojson")), 0);
     const char *pop = in_path("population.geojson"), *svc = in_path("services.geojson");
     const char *roads = in_path("roads.geojson"), *munis = in_path("munis.geojson");
-    char cmds[6][4096];
+    char cmds[7][4096];
     snprintf(cmds[0], sizeof cmds[0], "route --roads %s --graph-cache %s", roads, roads);
     snprintf(cmds[1], sizeof cmds[1], "classify --population %s --localities %s --roads %s --municipalities %s "
              "-o %s/c.gpkg --graph-cache %s", pop, pop, roads, munis, ok_dir, roads);
@@ -843,25 +846,30 @@ static void test_graph_cache_path_every_command(void **state)
     snprintf(cmds[4], sizeof cmds[4], "green --buildings %s --green-areas %s --roads %s -o %s/g.gpkg --graph-cache %s",
              munis, munis, roads, ok_dir, roads);
     snprintf(cmds[5], sizeof cmds[5], "scenario %s -o %s/sc.gpkg --graph-cache %s", ini, ok_dir, roads);
+    snprintf(cmds[6], sizeof cmds[6], "scenario %s -o %s/sc.gpkg --graph-cache %s", ini, ok_dir,
+             in_path("new_roads.geojson"));
     char *before = read_text(roads);
     char errp[1400];
     snprintf(errp, sizeof errp, "%s/stderr.txt", root);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         int rc = run_cmd("%s -q %s > /dev/null 2> %s", platsa_bin(), cmds[i], errp);
         char *err = read_text(errp);
-        char name[32], want[2048];
+        char name[32], want[3000], cache[1400], input[1400];
         sscanf(cmds[i], "%31s", name);
+        snprintf(cache, sizeof cache, "%s", i == 6 ? in_path("new_roads.geojson") : roads);
+        snprintf(input, sizeof input, "%s", cache); /* the scenario file's own, resolved beside it */
         snprintf(want, sizeof want, "platsa %s: graph cache %s: is also the input '%s'; give --graph-cache a file of "
-                 "its own (e.g. roads.plcache)\n", name, roads, roads);
+                 "its own (e.g. roads.plcache)\n", name, cache, input);
         if (strcmp(err, want) != 0 || rc != 1)
             fail_msg("platsa %s: exit %d, stderr:\n%s\nwanted exit 1 and:\n%s", name, rc, err, want);
         free(err);
-        char *after = read_text(roads);
+        char *after = read_text(cache);
         assert_string_equal(after, before);
         free(after);
     }
     free(before);
     remove(ini);
+    remove(in_path("new_roads.geojson"));
 }
 
 /* The access_cells rows of an output in ok/, as text. */
