@@ -576,20 +576,25 @@ int pl_graph_cache_check_path(const char *cache, const char *const *inputs, size
 
 /* ------------------------------------------------------------------ reading */
 
-/* Reads a section into fresh memory on 2 MiB pages (on this kind of virtual machine every
- * 4 KiB page of a file mapping touched costs a fault: snapping and searches of a warm run
- * were 1.5-2 times slower on mapped arrays), feeding the body checksum as it goes. The
- * whole section is read: the checksum needs every byte anyway. *size gets the mapping's
- * size (released with one munmap). NULL on failure. */
-static void *read_section(int fd, uint64_t off, uint64_t len, XXH3_state_t *sum, size_t *size)
+/* Reads a section: the hot part (the arrays snapping and searching walk at random) into
+ * fresh memory on 2 MiB pages, not a mapping of the file (file pages are 4 KiB, and on this
+ * kind of virtual machine every 4 KiB page touched costs a fault: snapping and searches of
+ * a warm run were 1.5-2 times slower on mapped arrays); the cold part as a private mapping
+ * of the file in the same range, populated at once (the checksum and the checks read every
+ * byte: fresh memory for it would first be cleared, which took more time than the rest of
+ * the read). The body checksum is fed in file order. Released with one munmap; *size gets
+ * its size. NULL on failure. The caller has checked that the file is long enough. */
+static void *read_section(int fd, uint64_t off, uint64_t len, uint64_t hot_len, XXH3_state_t *sum, size_t *size)
 {
     size_t n = len ? (size_t)len : SECTION_ALIGN; /* an empty section still gets a valid mapping */
+    if (!len)
+        hot_len = 0;
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
-    madvise(p, n, MADV_HUGEPAGE);
-    for (uint64_t done = 0; done < len;) {
-        uint64_t want = len - done > (8u << 20) ? (8u << 20) : len - done; /* summed while in cache */
+    madvise(p, (size_t)hot_len, MADV_HUGEPAGE);
+    for (uint64_t done = 0; done < hot_len;) {
+        uint64_t want = hot_len - done > (8u << 20) ? (8u << 20) : hot_len - done; /* summed while in cache */
         ssize_t got = pread(fd, (char *)p + done, (size_t)want, (off_t)(off + done));
         if (got <= 0) {
             munmap(p, n);
@@ -597,6 +602,19 @@ static void *read_section(int fd, uint64_t off, uint64_t len, XXH3_state_t *sum,
         }
         XXH3_64bits_update(sum, (char *)p + done, (size_t)got);
         done += (uint64_t)got;
+    }
+    if (len > hot_len) {
+        /* Populated read-only (a writable private mapping would be populated by copying every
+         * page), then made writable like the rest: a page is copied only if written. */
+        char *cold = (char *)p + hot_len;
+        size_t cold_len = (size_t)(len - hot_len);
+        if (mmap(cold, cold_len, PROT_READ, MAP_PRIVATE | MAP_FIXED | MAP_POPULATE, fd, (off_t)(off + hot_len)) ==
+                MAP_FAILED ||
+            mprotect(cold, cold_len, PROT_READ | PROT_WRITE) != 0) {
+            munmap(p, n);
+            return NULL;
+        }
+        XXH3_64bits_update(sum, cold, cold_len);
     }
     *size = n;
     return p;
@@ -743,10 +761,14 @@ static const char *check_snap(const pl_snap_index *ix, const pl_graph *g, const 
             uint32_t e = S[i]->e[s], v = S[i]->v[s];
             if (e >= g->n_edges || v < g->edge_v0[e] || v >= g->edge_v1[e])
                 return "bad snap segments";
-            minx = fmin(minx, fmin(r->vx[v], r->vx[v + 1]));
-            maxx = fmax(maxx, fmax(r->vx[v], r->vx[v + 1]));
-            miny = fmin(miny, fmin(r->vy[v], r->vy[v + 1]));
-            maxy = fmax(maxy, fmax(r->vy[v], r->vy[v + 1]));
+            /* Plain comparisons (the coordinates are finite): fmin/fmax are calls here. */
+            for (uint32_t w = v; w <= v + 1; w++) {
+                double x = r->vx[w], y = r->vy[w];
+                minx = x < minx ? x : minx;
+                maxx = x > maxx ? x : maxx;
+                miny = y < miny ? y : miny;
+                maxy = y > maxy ? y : maxy;
+            }
         }
         size_t nc = grid_cells(G[i]);
         if (!nc)
@@ -814,9 +836,11 @@ static const char *read_body(int fd, const cache_header *h, const pl_roads *call
         c->roads = pl_calloc(1, sizeof *c->roads);
         c->roads->n = (size_t)h->n_roads;
         size_t k = list_road_arrays(c->roads, (size_t)h->n_vertices, a);
-        if (section_len(a, k) != h->roads_len)
+        uint64_t hot = 0;
+        if (layout(a, k, &hot, NULL, NULL) != h->roads_len)
             why = "bad roads section size";
-        else if (!(c->roads->cache_map = read_section(fd, h->roads_off, h->roads_len, sum, &c->roads->cache_map_size)))
+        else if (!(c->roads->cache_map = read_section(fd, h->roads_off, h->roads_len, hot, sum,
+                                                      &c->roads->cache_map_size)))
             why = "cannot read the roads section";
         else
             place_arrays(c->roads->cache_map, a, k);
@@ -833,9 +857,10 @@ static const char *read_body(int fd, const cache_header *h, const pl_roads *call
             else
                 why = "bad snap grid";
         }
-        if (!why && section_len(a, k) != h->graph_len)
+        uint64_t hot = 0;
+        if (!why && layout(a, k, &hot, NULL, NULL) != h->graph_len)
             why = "bad graph section size";
-        else if (!why && !(c->graph->cache_map = read_section(fd, h->graph_off, h->graph_len, sum,
+        else if (!why && !(c->graph->cache_map = read_section(fd, h->graph_off, h->graph_len, hot, sum,
                                                                &c->graph->cache_map_size)))
             why = "cannot read the graph section";
         else if (!why)
