@@ -736,6 +736,10 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     if (pl_mode_from_name(o->mode, &gopts.mode) != PL_OK)
         return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
     gopts.cache_path = o->graph_cache;
+    const char *cache_inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities,
+                                  o->service_types_file};
+    if (pl_graph_cache_check_path(o->graph_cache, cache_inputs, 6, &o->output, 1, err) != PL_OK)
+        return err->code;
     access_inputs in = {0};
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
     /* Every file of the run checked before the work (the CSV twins too). */

@@ -437,6 +437,9 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
     pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = check_inputs};
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
+    const char *cache_inputs[] = {o->population, o->localities, o->roads, o->municipalities};
+    if (pl_graph_cache_check_path(o->graph_cache, cache_inputs, 4, &o->output, 1, err) != PL_OK)
+        return err->code;
     pl_load_opts lo = {.assume_crs = o->assume_crs};
     pl_load_opts po = lo, llo = lo;
     po.value_field = o->pop_field;

@@ -991,6 +991,12 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
     if (pl_mode_from_name(b->mode, &gopts.mode) != PL_OK)
         return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", b->mode);
     gopts.cache_path = b->graph_cache;
+    const char *cache_inputs[] = {b->population, b->services, b->roads, b->municipalities, b->service_types_file,
+                                  o->candidates, o->candidates ? strchr(o->candidates, ':') : NULL};
+    if (cache_inputs[6])
+        cache_inputs[6]++; /* localities:FILE */
+    if (pl_graph_cache_check_path(b->graph_cache, cache_inputs, 7, &b->output, 1, err) != PL_OK)
+        return err->code;
     cov_state s;
     memset(&s, 0, sizeof s);
     s.ctx = ctx;

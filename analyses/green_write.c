@@ -448,6 +448,11 @@ int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, 
     if (!o->trees && !o->canopy && !o->green_areas)
         return pl_error_set(err, PL_EINPUT, "nothing to measure: give --trees (rules 3 and 30), --canopy (30) "
                             "and/or --green-areas (300)");
+    const char *cache_inputs[] = {o->buildings, o->population, o->trees, o->canopy, o->green_areas,
+                                  o->neighbourhoods, o->roads, o->water, o->municipalities, o->localities};
+    if (pl_graph_cache_check_path(o->graph_cache, cache_inputs, sizeof cache_inputs / sizeof *cache_inputs,
+                                  &o->output, 1, err) != PL_OK)
+        return err->code;
     pl_green_params p;
     pl_green_params_default(&p);
     p.view_distance_m = o->view_distance_m;

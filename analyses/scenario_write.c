@@ -904,6 +904,31 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
         return pl_error_set(err, PL_EINPUT, "%s: [baseline] mode '%s': use car, bike or walk", path, b->mode);
     }
     gopts.cache_path = o->graph_cache;
+    /* The cache may be none of the files: the scenario file, the baseline's, the scenarios' own. */
+    size_t n_in = 7;
+    for (size_t k = 0; k < file.n_sc; k++)
+        n_in += file.sc[k].n_add + file.sc[k].n_add_population + file.sc[k].n_add_roads;
+    const char **cache_inputs = pl_malloc(n_in * sizeof *cache_inputs);
+    const char *base_files[] = {path, b->population, b->services, b->roads, b->municipalities, b->localities,
+                                b->service_types_file};
+    n_in = 0;
+    for (size_t i = 0; i < sizeof base_files / sizeof *base_files; i++)
+        cache_inputs[n_in++] = base_files[i];
+    for (size_t k = 0; k < file.n_sc; k++) {
+        const pl_scenario_def *d = &file.sc[k];
+        for (size_t i = 0; i < d->n_add; i++)
+            cache_inputs[n_in++] = d->add[i];
+        for (size_t i = 0; i < d->n_add_population; i++)
+            cache_inputs[n_in++] = d->add_population[i];
+        for (size_t i = 0; i < d->n_add_roads; i++)
+            cache_inputs[n_in++] = d->add_roads[i];
+    }
+    rc = pl_graph_cache_check_path(o->graph_cache, cache_inputs, n_in, &o->output, 1, err);
+    free(cache_inputs);
+    if (rc != PL_OK) {
+        pl_scenario_file_free(&file);
+        return rc;
+    }
     pl_access_inputs in = {0};
     rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int types[PL_MAX_TYPES], n_types = 0;

@@ -599,6 +599,10 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
     pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};
     if (pl_gpkg_check_output(b->output, &check, twins, err) != PL_OK)
         return err->code;
+    const char *cache_inputs[] = {b->population, b->services, b->roads, b->municipalities, b->localities,
+                                  b->service_types_file};
+    if (pl_graph_cache_check_path(b->graph_cache, cache_inputs, 6, &b->output, 1, err) != PL_OK)
+        return err->code;
     pl_access_inputs in = {0};
     rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
     int type = -1;

@@ -281,6 +281,10 @@ int cmd_route(pl_ctx *ctx, int argc, char **argv)
         pl_options_free(route_options, &o);
         return cli_fail(argv[0], &err);
     }
+    const char *cache_inputs[] = {o.roads};
+    const char *cache_outputs[] = {o.dump_graph, o.dump_pairs};
+    if (pl_graph_cache_check_path(o.cache, cache_inputs, 1, cache_outputs, 2, &err) != PL_OK)
+        return cli_fail(argv[0], &err);
 
     pl_load_opts lo;
     memset(&lo, 0, sizeof lo);

@@ -425,9 +425,39 @@ static int temp_add(pl_gpkg *g, const char *path)
     return n;
 }
 
+/* Temporary files of other writers (the graph cache), removed by pl_gpkg_cleanup_all too.
+ * A slot's path is complete before its flag is set, and the flag is cleared before the
+ * slot is reused. */
+#define MAX_LOOSE_TEMPS 8
+static char g_loose[MAX_LOOSE_TEMPS][PATH_MAX];
+static volatile sig_atomic_t g_loose_on[MAX_LOOSE_TEMPS];
+
+int pl_temp_register(const char *path)
+{
+    if (!path || strlen(path) >= PATH_MAX)
+        return -1;
+    for (int i = 0; i < MAX_LOOSE_TEMPS; i++) {
+        if (!g_loose_on[i]) {
+            snprintf(g_loose[i], sizeof g_loose[i], "%s", path);
+            g_loose_on[i] = 1;
+            return i;
+        }
+    }
+    return -1;
+}
+
+void pl_temp_unregister(int slot)
+{
+    if (slot >= 0 && slot < MAX_LOOSE_TEMPS)
+        g_loose_on[slot] = 0;
+}
+
 void pl_gpkg_cleanup_all(void)
 {
     /* Only unlink() of precomputed paths: callable from a signal handler's exit path. */
+    for (int i = 0; i < MAX_LOOSE_TEMPS; i++)
+        if (g_loose_on[i])
+            unlink(g_loose[i]);
     for (int i = 0; i < MAX_OPEN_OUTPUTS; i++) {
         pl_gpkg *g = g_registry[i];
         if (!g)
@@ -836,6 +866,35 @@ static int twin_path(char *buf, size_t size, const char *dir, const char *stem, 
 {
     int n = snprintf(buf, size, "%s/%s_%s.csv", dir, stem, name);
     return n > 0 && n < (int)size ? 0 : -1;
+}
+
+long pl_temp_remove_stale(const char *dir, const char *prefix, int (*suffix_ok)(const char *rest))
+{
+    int plen = (int)strlen(prefix);
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    long removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, prefix, (size_t)plen) != 0 || !isdigit((unsigned char)e->d_name[plen]))
+            continue;
+        char *end = NULL;
+        errno = 0;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (errno || pid <= 0 || pid == (long)getpid() || !suffix_ok(end))
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[PATH_MAX];
+        struct stat st;
+        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
+            continue;
+        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
+            removed++;
+    }
+    closedir(d);
+    return removed;
 }
 
 static void path_split(const char *path, char **dir, char **base)

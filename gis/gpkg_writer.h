@@ -159,6 +159,18 @@ void pl_gpkg_abort(pl_gpkg *g);
  * signal handler's exit path (the CLI installs one for SIGINT/SIGTERM). */
 void pl_gpkg_cleanup_all(void);
 
+/* A temporary file of another writer (the graph cache) that pl_gpkg_cleanup_all removes
+ * as well: register the complete path before creating the file, unregister once it is
+ * renamed or removed. Returns the slot, or -1 when all slots are taken (then the file is
+ * not removed on a signal). */
+int pl_temp_register(const char *path);
+void pl_temp_unregister(int slot);
+
+/* Removes files DIR/PREFIX<PID><rest> of dead processes (kill(PID, 0) fails with ESRCH)
+ * whose <rest> suffix_ok accepts: the temporaries of runs killed by SIGKILL or a crash.
+ * Regular files only; returns how many were removed. */
+long pl_temp_remove_stale(const char *dir, const char *prefix, int (*suffix_ok)(const char *rest));
+
 /* --- Additions (compatible refinements) --- */
 
 /* Streams a file through SHA-256 (OpenSSL EVP). Fills hex (64 lowercase hex digits + NUL)

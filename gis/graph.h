@@ -143,10 +143,22 @@ void pl_graph_info(const pl_ctx *ctx, const pl_graph *g);
  * loading those roads, under a key the caller computes (layers/network.c keys it on the
  * roads file's identity and the options). Read: 1 with *roads and *graph set (the
  * caller's) and the saved warnings replayed into ctx; 0 when the file is missing, of
- * another key or version, or damaged (an info line says which). */
+ * another key or version (an info line says which), or damaged (a counted warning,
+ * graph-cache-damaged: checksums, counts, offsets and every index array are checked). */
 int pl_network_cache_read(pl_ctx *ctx, const char *path, uint64_t key, pl_roads **roads, pl_graph **graph);
 int pl_network_cache_write(pl_ctx *ctx, const char *path, uint64_t key, const pl_roads *roads,
                            const pl_graph *graph, const pl_ctx *roads_warnings, pl_error *err);
+
+/* Whether `cache` may be used as a graph cache file (--graph-cache) by a run reading the
+ * input specs inputs[0..n_inputs-1] (FILE or FILE:LAYER; NULL entries skipped) and writing
+ * outputs[0..n_outputs-1] (NULL entries skipped). Every command calls it before any work. Refused (PL_EINPUT, a
+ * one-line message saying what to do): a path that exists and is not a regular file
+ * (folder, device, FIFO, socket), a regular file that does not start with a platsa graph
+ * cache's magic (of any format version: those are replaced), a file that is one of the
+ * inputs or the output (same device and inode when it exists, else the same resolved
+ * path), a path in a folder that does not exist. PL_OK for NULL or "" (no cache). */
+int pl_graph_cache_check_path(const char *cache, const char *const *inputs, size_t n_inputs,
+                              const char *const *outputs, size_t n_outputs, pl_error *err);
 
 /* A place attached to the graph at its projected point on the nearest eligible edge. */
 typedef enum {

@@ -1186,7 +1186,7 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
     pl_graph *g = NULL;
     if (cached) {
         hash = inputs_hash(roads, &o);
-        g = pl_graph_cache_read(ctx, o.cache_path, hash);
+        g = pl_graph_cache_read(ctx, o.cache_path, hash, roads);
         if (g) {
             pl_info(ctx, "graph (%s): read from cache %s", pl_mode_name(o.mode), o.cache_path);
             g->from_cache = 1;
@@ -1200,7 +1200,7 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
         if (cached) {
             pl_error cerr = {0};
             pl_graph_keep_snap_index(g, roads);  /* stored with it: a warm run does not build it */
-            if (pl_graph_cache_write(ctx, g, o.cache_path, &cerr) != PL_OK)
+            if (pl_graph_cache_write(ctx, g, roads, o.cache_path, &cerr) != PL_OK)
                 pl_warn(ctx, "graph-cache", "%s", cerr.msg);
         }
     }

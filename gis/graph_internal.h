@@ -20,10 +20,15 @@ void pl_sort_u64(uint64_t *keys, size_t n);
 /* 64-bit hash of a byte range, chained from h. */
 uint64_t pl_hash_bytes(uint64_t h, const void *data, size_t n);
 
-/* Reads/writes the graph cache; read returns NULL when the file is missing, stale or
- * damaged (the caller rebuilds). */
-pl_graph *pl_graph_cache_read(pl_ctx *ctx, const char *path, uint64_t hash);
-int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *g, const char *path, pl_error *err);
+/* Reads/writes the graph cache of g built from roads (its counts are stored and checked);
+ * read returns NULL when the file is missing, stale or damaged (the caller rebuilds;
+ * damage is a counted warning, graph-cache-damaged). */
+pl_graph *pl_graph_cache_read(pl_ctx *ctx, const char *path, uint64_t hash, const pl_roads *roads);
+int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, const char *path, pl_error *err);
+
+/* For the fuzz target only: 0 skips the checksums, so that damaged bodies reach the
+ * structure checks (which must hold on their own). Default 1. */
+void pl_graph_cache_verify_sums(int on);
 
 /* Whether a road may carry a snapped place (not tunnel, layer >= 0, not indoor, not ferry). */
 int pl_road_snappable(const pl_roads *roads, size_t r);

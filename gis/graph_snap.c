@@ -146,15 +146,18 @@ static uint32_t grid_nearest(const pl_seg_grid *G, const pl_seg_set *S, const pl
     for (int64_t r = r0; r <= rmax; r++) {
         /* Cells at Chebyshev distance r from (cx,cy). */
         int64_t y_lo = cy - r, y_hi = cy + r;
-        for (int64_t y = y_lo; y <= y_hi; y++) {
-            if (y < 0 || y >= G->ny)
-                continue;
+        /* Only the rows inside the grid (a place far outside would loop over 2r+1 rows). */
+        int64_t y_from = y_lo < 0 ? 0 : y_lo, y_to = y_hi >= G->ny ? G->ny - 1 : y_hi;
+        for (int64_t y = y_from; y <= y_to; y++) {
             int full_row = (y == y_lo || y == y_hi);
             int64_t step = full_row ? 1 : 2 * r;
             if (step == 0)
                 step = 1;
-            for (int64_t x = cx - r; x <= cx + r; x += step) {
-                if (x < 0 || x >= G->nx)
+            int64_t x_from = cx - r;
+            if (full_row && x_from < 0)
+                x_from = 0; /* a full row: only its columns inside the grid */
+            for (int64_t x = x_from; x <= cx + r && x < G->nx; x += step) {
+                if (x < 0)
                     continue;
                 size_t c = (size_t)(y * G->nx + x);
                 for (uint32_t k = G->begin[c]; k < G->begin[c + 1]; k++) {

@@ -10,7 +10,9 @@
  * CRS, the graph options and the loader and builder versions. A warm run then reads
  * neither the roads file nor rebuilds the graph; a changed file, option or version makes
  * a new cache. Sources without a file (a database connection) fall back to the graph-only
- * cache of pl_graph_build, keyed on the roads arrays. */
+ * cache of pl_graph_build, keyed on the roads arrays. A damaged cache file is never used:
+ * a counted warning (graph-cache-damaged) and a rebuild (gis/graph_cache.c checks it). The
+ * caller checks the cache path first (pl_graph_cache_check_path). */
 #ifndef PLATSA_LAYERS_NETWORK_H
 #define PLATSA_LAYERS_NETWORK_H
 

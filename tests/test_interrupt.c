@@ -6,7 +6,11 @@
  * The input is a synthetic grid (generated here, in EPSG:3006 CSVs): GRID x GRID road nodes
  * 100 m apart, one population point per square, services spread over it, one municipality.
  * The signal is sent once the temporary file ".out.gpkg.tmp-PID" appears in the output
- * folder, that is while the output is being written. */
+ * folder, that is while the output is being written.
+ *
+ * The same for the graph cache (--graph-cache): a signal while its temporary NAME.tmpPID is
+ * being written (the write paused by PLATSA_CACHE_WRITE_PAUSE_MS, a test hook) leaves no
+ * temporary and no cache; after SIGKILL the next run using the cache removes it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -127,7 +131,8 @@ static int count_files(const char *prefix)
     return n;
 }
 
-static pid_t start_access(const char *log)
+/* cache: NULL, or a --graph-cache file in the folder (its write paused for pause_ms). */
+static pid_t start_access_cache(const char *log, const char *cache, int pause_ms)
 {
     char out[4200], logp[4200], pop[4200], svc[4200], roads[4200], munis[4200];
     path_in(out, sizeof out, "out.gpkg");
@@ -150,12 +155,23 @@ static pid_t start_access(const char *log)
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
+        char cachep[4200], pause[32];
+        if (cache) {
+            path_in(cachep, sizeof cachep, cache);
+            snprintf(pause, sizeof pause, "%d", pause_ms);
+            setenv("PLATSA_CACHE_WRITE_PAUSE_MS", pause, 1);
+        }
         execl(platsa_bin(), platsa_bin(), "access", "--population", pop, "--services", svc, "--roads", roads,
               "--municipalities", munis, "--assume-crs", "EPSG:3006", "--csv", "--overwrite", "-o", out,
-              (char *)NULL);
+              cache ? "--graph-cache" : (char *)NULL, cachep, (char *)NULL);
         _exit(127);
     }
     return pid;
+}
+
+static pid_t start_access(const char *log)
+{
+    return start_access_cache(log, NULL, 0);
 }
 
 static void sleep_ms(long ms)
@@ -164,12 +180,11 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-/* Waits until the run's temporary GeoPackage exists (then it is writing the output).
- * Returns 0, or -1 when the process ended first or after 300 s. */
-static int wait_for_temp(pid_t pid)
+/* Waits until the file name (in the folder) exists. Returns 0, or -1 when the process
+ * ended first or after 300 s. */
+static int wait_for_file(pid_t pid, const char *name)
 {
-    char tmp[4200], name[256];
-    snprintf(name, sizeof name, ".out.gpkg.tmp-%ld", (long)pid);
+    char tmp[4200];
     path_in(tmp, sizeof tmp, name);
     for (int i = 0; i < 60000; i++) {
         if (access(tmp, F_OK) == 0)
@@ -184,6 +199,14 @@ static int wait_for_temp(pid_t pid)
     return -1;
 }
 
+/* Waits until the run's temporary GeoPackage exists (then it is writing the output). */
+static int wait_for_temp(pid_t pid)
+{
+    char name[256];
+    snprintf(name, sizeof name, ".out.gpkg.tmp-%ld", (long)pid);
+    return wait_for_file(pid, name);
+}
+
 static void print_log(const char *log)
 {
     char p[4200];
@@ -195,6 +218,11 @@ static void print_log(const char *log)
     while (fgets(line, sizeof line, f))
         print_message("  | %s", line);
     fclose(f);
+}
+
+static void remove_cache_files(void)
+{
+    assert_int_equal(run_cmd("rm -f %s/g.plcache*", dir), 0);
 }
 
 /* Interrupts a run with sig while it writes; returns the temporary files left. */
@@ -265,6 +293,64 @@ static void test_sigkill_then_rerun(void **state)
     assert_int_equal(count_files("out_access_municipalities_table.csv"), 1);
 }
 
+/* ---------- the graph cache's temporary file ---------- */
+
+/* Interrupts a run with sig while it writes its graph cache (paused there for 20 s, so the
+ * signal lands inside the write); returns the cache temporaries left. No cache appears. */
+static int interrupt_cache_write(int sig, const char *log)
+{
+    remove_cache_files();
+    pid_t pid = start_access_cache(log, "g.plcache", 20000);
+    char name[256];
+    snprintf(name, sizeof name, "g.plcache.tmp%ld", (long)pid);
+    if (wait_for_file(pid, name) != 0) {
+        print_log(log);
+        fail_msg("no temporary cache file appeared");
+    }
+    assert_int_equal(kill(pid, sig), 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != sig) {
+        print_log(log);
+        fail_msg("platsa did not die by signal %d (status 0x%x)", sig, status);
+    }
+    assert_int_equal(count_files("g.plcache.tmp"), sig == SIGKILL ? 1 : 0);
+    assert_int_equal(count_files("g.plcache"), count_files("g.plcache.tmp"));  /* no cache renamed into place */
+    return count_files("g.plcache.tmp");
+}
+
+static void test_cache_write_sigterm(void **state)
+{
+    (void)state;
+    assert_int_equal(interrupt_cache_write(SIGTERM, "cache-sigterm.log"), 0);
+}
+
+static void test_cache_write_sigint(void **state)
+{
+    (void)state;
+    assert_int_equal(interrupt_cache_write(SIGINT, "cache-sigint.log"), 0);
+}
+
+/* SIGKILL: the temporary stays; the next run using the cache removes it and says so. */
+static void test_cache_write_sigkill_then_rerun(void **state)
+{
+    (void)state;
+    assert_int_equal(interrupt_cache_write(SIGKILL, "cache-sigkill.log"), 1);
+    pid_t pid = start_access_cache("cache-rerun.log", "g.plcache", 0);
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        print_log("cache-rerun.log");
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_int_equal(count_files("g.plcache.tmp"), 0);
+    assert_int_equal(count_files("g.plcache"), 1);
+    char logp[4200];
+    path_in(logp, sizeof logp, "cache-rerun.log");
+    assert_int_equal(run_cmd("grep -q 'g.plcache: removed 1 temporary file left by an earlier run that was killed' %s",
+                             logp), 0);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -280,6 +366,9 @@ int main(void)
         cmocka_unit_test(test_sigterm),
         cmocka_unit_test(test_sighup),
         cmocka_unit_test(test_sigkill_then_rerun),
+        cmocka_unit_test(test_cache_write_sigterm),
+        cmocka_unit_test(test_cache_write_sigint),
+        cmocka_unit_test(test_cache_write_sigkill_then_rerun),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -16,10 +16,16 @@
 #include <gdal.h>
 #include <gdal_utils.h>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../gis/graph_internal.h"
 #include "../layers/network.h"
 #include "support/testutil.h"
 
-static char roads_path[800], cache_path[512];
+static char roads_path[800], cache_path[512], net_dir[512];
 
 /* Three streets (the tertiary one signed `speed` km/h) and one proposed road (a counted
  * "roads-not-built" warning). */
@@ -55,6 +61,7 @@ static int setup(void **state)
     (void)state;
     GDALAllRegister();
     const char *dir = scratch_dir("network");
+    snprintf(net_dir, sizeof net_dir, "%s", dir);
     snprintf(roads_path, sizeof roads_path, "%s/roads.geojson", dir);
     snprintf(cache_path, sizeof cache_path, "%s/net.cache", dir);
     return 0;
@@ -446,6 +453,307 @@ static void test_old_version_rebuilt(void **state)
     pl_ctx_free(ctx);
 }
 
+
+/* ---------- damaged caches, stale temporaries, the path check ---------- */
+
+static void copy_file(const char *from, const char *to)
+{
+    assert_int_equal(run_cmd("cp '%s' '%s'", from, to), 0);
+}
+
+static int same_bytes(const char *a, const char *b)
+{
+    return run_cmd("cmp -s '%s' '%s'", a, b) == 0;
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return (long)st.st_size;
+}
+
+static void overwrite_bytes(const char *path, long off, int byte, size_t n)
+{
+    int fd = open(path, O_WRONLY);
+    assert_true(fd >= 0);
+    unsigned char *buf = malloc(n);
+    memset(buf, byte, n);
+    assert_int_equal(pwrite(fd, buf, n, off), (ssize_t)n);
+    free(buf);
+    close(fd);
+}
+
+static void flip_byte(const char *path, long off)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, off, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, off, SEEK_SET);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+}
+
+static uint64_t header_u64(const char *path, long off)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    uint64_t v = 0;
+    fseek(f, off, SEEK_SET);
+    assert_int_equal(fread(&v, sizeof v, 1, f), 1);
+    fclose(f);
+    return v;
+}
+
+/* Header offsets of the format (gis/graph_cache.c cache_header). */
+#define H_ROADS_LEN 88
+#define H_GRAPH_OFF 96
+#define H_GRAPH_LEN 104
+
+typedef enum { FLIP_BYTES, ZERO_BLOCK, TRUNCATE_HALF, FLIP_HEADER, FF_GRAPH_NO_SUMS, FF_ROADS_NO_SUMS } damage;
+
+static void damage_cache(const char *path, damage d)
+{
+    long size = file_size(path);
+    uint64_t graph_off = header_u64(path, H_GRAPH_OFF);
+    switch (d) {
+    case FLIP_BYTES:
+        for (long off = 4096 + 17; off < size - 16; off += size / 7)
+            flip_byte(path, off);
+        break;
+    case ZERO_BLOCK:
+        overwrite_bytes(path, (size / 2) & ~4095L, 0, 4096);
+        break;
+    case TRUNCATE_HALF:
+        assert_int_equal(truncate(path, size / 2), 0);
+        break;
+    case FLIP_HEADER:
+        flip_byte(path, 40); /* n_arcs */
+        break;
+    case FF_GRAPH_NO_SUMS: /* the first arrays of the graph section: caught by the structure checks alone */
+        overwrite_bytes(path, (long)graph_off, 0xff, 4096);
+        break;
+    case FF_ROADS_NO_SUMS:
+        overwrite_bytes(path, 4096, 0xff, 4096);
+        break;
+    }
+}
+
+/* Every kind of damage: a counted warning naming the file, the graph rebuilt from the roads
+ * (the same as one built without a cache, snaps too), the cache rewritten whole; with the
+ * checksums off (as the fuzz target runs), the structure checks alone catch it. */
+static void test_damaged_body_rebuilt(void **state)
+{
+    (void)state;
+    write_grid_roads(roads_path);
+    remove(cache_path);
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r0, *r, *rw;
+    pl_graph *g0, *g, *gw;
+    pl_network_stats st;
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    pl_error err = {0};
+    assert_int_equal(pl_network_load(ctx, roads_path, NULL, &go, &r0, &g0, &st, &err), PL_OK); /* no cache */
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 0);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    char good[600];
+    snprintf(good, sizeof good, "%s.good", cache_path);
+    copy_file(cache_path, good);
+    size_t n = 2000;
+    pl_snap *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b);
+    snap_points(ctx, g0, r0, pl_snap_default_min_component(), a, n);
+    for (damage d = FLIP_BYTES; d <= FF_ROADS_NO_SUMS; d++) {
+        copy_file(good, cache_path);
+        damage_cache(cache_path, d);
+        pl_graph_cache_verify_sums(d < FF_GRAPH_NO_SUMS);
+        pl_ctx *c = quiet_ctx();
+        load(c, PL_MODE_CAR, &r, &g, &st);
+        pl_graph_cache_verify_sums(1);
+        print_message("  damage %d: %s\n", (int)d, c->n_warnings ? c->warnings[0].first_msg : "(no warning)");
+        assert_int_equal(st.from_cache, 0);
+        assert_int_equal(c->n_warnings, 1);
+        assert_string_equal(c->warnings[0].key, "graph-cache-damaged");
+        assert_non_null(strstr(c->warnings[0].first_msg, cache_path));
+        assert_same_graph(g0, g);
+        snap_points(c, g, r, pl_snap_default_min_component(), b, n);
+        assert_memory_equal(a, b, n * sizeof *a);
+        assert_true(same_bytes(cache_path, good)); /* rewritten whole */
+        load(c, PL_MODE_CAR, &rw, &gw, &st);       /* and read again */
+        assert_int_equal(st.from_cache, 1);
+        assert_int_equal(c->n_warnings, 1);
+        pl_graph_free(gw);
+        pl_roads_free(rw);
+        pl_graph_free(g);
+        pl_roads_free(r);
+        pl_ctx_free(c);
+    }
+    free(a);
+    free(b);
+    remove(good);
+    pl_graph_free(g0);
+    pl_roads_free(r0);
+    pl_ctx_free(ctx);
+}
+
+/* The graph-only cache (pl_graph_build with cache_path, for sources without a file) is
+ * checked the same way: a zeroed block is a warning and a rebuild. */
+static void test_graph_only_cache_damaged(void **state)
+{
+    (void)state;
+    write_grid_roads(roads_path);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_roads *r = pl_roads_load(ctx, roads_path, NULL, &err);
+    assert_non_null(r);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    pl_graph *g0 = pl_graph_build(ctx, r, &go, &err);
+    go.cache_path = cache_path;
+    remove(cache_path);
+    pl_graph *g = pl_graph_build(ctx, r, &go, &err);
+    assert_int_equal(g->from_cache, 0);
+    pl_graph_free(g);
+    damage_cache(cache_path, ZERO_BLOCK);
+    pl_ctx *c = quiet_ctx();
+    g = pl_graph_build(c, r, &go, &err);
+    assert_non_null(g);
+    assert_int_equal(g->from_cache, 0);
+    assert_int_equal(pl_warn_total(c), 1);
+    assert_string_equal(c->warnings[0].key, "graph-cache-damaged");
+    assert_same_graph(g0, g);
+    pl_graph_free(g);
+    g = pl_graph_build(c, r, &go, &err);
+    assert_int_equal(g->from_cache, 1);
+    assert_same_graph(g0, g);
+    pl_graph_free(g);
+    pl_graph_free(g0);
+    pl_roads_free(r);
+    pl_ctx_free(c);
+    pl_ctx_free(ctx);
+}
+
+/* A process id that no longer runs (a child that has exited and been reaped). */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    assert_int_equal(kill(pid, 0), -1);
+    return pid;
+}
+
+/* NAME.tmpPID of a dead process is removed by the next run using the cache; a live
+ * process's temporary and other names are left alone. */
+static void test_stale_cache_temp_removed(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    fresh_cache(ctx);
+    char dead[700], live[700], other[700];
+    snprintf(dead, sizeof dead, "%s.tmp%ld", cache_path, (long)dead_pid());
+    snprintf(live, sizeof live, "%s.tmp%ld", cache_path, (long)getppid());
+    snprintf(other, sizeof other, "%s.tmp%ldx", cache_path, (long)dead_pid());
+    const char *files[] = {dead, live, other};
+    for (int i = 0; i < 3; i++) {
+        FILE *f = fopen(files[i], "w");
+        assert_non_null(f);
+        fputs("partial cache\n", f);
+        fclose(f);
+    }
+    pl_roads *r;
+    pl_graph *g;
+    pl_network_stats st;
+    load(ctx, PL_MODE_CAR, &r, &g, &st);
+    assert_int_equal(st.from_cache, 1);
+    assert_false(file_exists(dead));
+    assert_true(file_exists(live));
+    assert_true(file_exists(other));
+    remove(live);
+    remove(other);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
+static void check_cache_path(const char *cache, const char *const *in, size_t n_in, const char *out, const char *want)
+{
+    pl_error err = {0};
+    const char *outs[] = {out};
+    int rc = pl_graph_cache_check_path(cache, in, n_in, outs, 1, &err);
+    if (!want) {
+        if (rc != PL_OK)
+            fail_msg("%s refused: %s", cache, err.msg);
+        return;
+    }
+    if (rc != PL_EINPUT)
+        fail_msg("%s accepted, wanted '%s'", cache, want);
+    if (!strstr(err.msg, want))
+        fail_msg("message '%s' lacks '%s'", err.msg, want);
+    assert_null(strchr(err.msg, '\n'));
+}
+
+/* The one check every command makes: what may be a cache path. */
+static void test_cache_path_check(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    fresh_cache(ctx);
+    pl_ctx_free(ctx);
+    const char *dir = net_dir;
+    char in_gpkg[700], spec[800], out[700], out_alias[800], text[700], empty[700], old[700], fifo[700], nodir[700];
+    snprintf(in_gpkg, sizeof in_gpkg, "%s/in.gpkg", dir);
+    snprintf(spec, sizeof spec, "%s:roads", in_gpkg);
+    snprintf(out, sizeof out, "%s/result.gpkg", dir);
+    snprintf(out_alias, sizeof out_alias, "%s/./../network/./result.gpkg", dir);
+    snprintf(text, sizeof text, "%s/notes.txt", dir);
+    snprintf(empty, sizeof empty, "%s/empty", dir);
+    snprintf(old, sizeof old, "%s/old.plcache", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(nodir, sizeof nodir, "%s/no/such/x.plcache", dir);
+    copy_file(roads_path, in_gpkg);
+    FILE *f = fopen(text, "w");
+    fputs("my notes\n", f);
+    fclose(f);
+    fclose(fopen(empty, "w"));
+    f = fopen(old, "w");
+    fputs("PLGRAPH3 and whatever an old version wrote", f);
+    fclose(f);
+    remove(fifo);
+    assert_int_equal(mkfifo(fifo, 0644), 0);
+    const char *inputs[] = {NULL, spec, roads_path};
+    check_cache_path(NULL, inputs, 3, out, NULL);
+    check_cache_path("", inputs, 3, out, NULL);
+    check_cache_path(cache_path, inputs, 3, out, NULL);          /* a cache of this version */
+    check_cache_path(old, inputs, 3, out, NULL);                 /* of an older one: replaced */
+    check_cache_path(out_alias, inputs, 3, NULL, NULL);          /* absent, nothing else there */
+    check_cache_path(in_gpkg, inputs, 3, out, "is also the input");
+    check_cache_path(roads_path, inputs, 3, out, "is also the input");
+    check_cache_path(out_alias, inputs, 3, out, "is also the output"); /* absent: by resolved path */
+    copy_file(roads_path, out);
+    check_cache_path(out_alias, inputs, 3, out, "is also the output"); /* existing: by inode */
+    check_cache_path(text, inputs, 3, out, "is not a platsa graph cache");
+    check_cache_path(empty, inputs, 3, out, "is not a platsa graph cache");
+    check_cache_path(dir, inputs, 3, out, "is a folder, not a regular file");
+    check_cache_path("/dev/null", inputs, 3, out, "is a character device, not a regular file");
+    check_cache_path(fifo, inputs, 3, out, "is a FIFO (named pipe), not a regular file");
+    check_cache_path(nodir, inputs, 3, out, "does not exist");
+    /* A symbolic link to an input is that input. */
+    char link[700];
+    snprintf(link, sizeof link, "%s/link.plcache", dir);
+    remove(link);
+    assert_int_equal(symlink("in.gpkg", link), 0); /* relative to the link's folder */
+    check_cache_path(link, inputs, 3, out, "is also the input");
+    const char *const files[] = {text, empty, old, fifo, link, in_gpkg, out};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++)
+        remove(files[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +765,10 @@ int main(void)
         cmocka_unit_test(test_sidecar_change_misses),
         cmocka_unit_test(test_cached_snap_index),
         cmocka_unit_test(test_old_version_rebuilt),
+        cmocka_unit_test(test_damaged_body_rebuilt),
+        cmocka_unit_test(test_graph_only_cache_damaged),
+        cmocka_unit_test(test_stale_cache_temp_removed),
+        cmocka_unit_test(test_cache_path_check),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

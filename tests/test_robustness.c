@@ -36,6 +36,7 @@
 #include "fuzz/fuzz_options.c"
 #include "fuzz/fuzz_osm_tags.c"
 #include "fuzz/fuzz_service_types.c"
+#include "fuzz/fuzz_graph_cache.c"
 
 /* build/test-tmp/robustness/{in,out,ref,ok} */
 static char root[1024], in_dir[1100], out_dir[1100], ref_dir[1100], ok_dir[1100];
@@ -1488,6 +1489,208 @@ static void test_stale_temp_files_removed(void **state)
                               ".y.gpkg.tmp-PID ");
 }
 
+
+/* ---------- the graph cache (--graph-cache) ---------- */
+
+/* A cache path that is an input, the output, a file platsa did not write, a folder or a
+ * device is refused before any work, and the file is left as it was. */
+static void test_graph_cache_path_refused(void **state)
+{
+    (void)state;
+    assert_int_equal(run_cmd("ogr2ogr -f GPKG %s %s && cp %s %s.orig", in_path("roads.gpkg"), in_path("roads.geojson"),
+                             in_path("roads.gpkg"), in_path("roads.gpkg")), 0);
+    write_text(in_path("notes.txt"), "my notes, not a cache\n");
+    char extra[1400], want[4096];
+    /* An input GeoPackage (before: overwritten by the cache, exit 0). */
+    snprintf(extra, sizeof extra, "--graph-cache %s", in_path("roads.gpkg"));
+    snprintf(want, sizeof want, "graph cache %s: is also the input '%s'; give --graph-cache a file of its own (e.g. "
+             "roads.plcache)", in_path("roads.gpkg"), in_path("roads.gpkg"));
+    run_spec r = {.roads = "roads.gpkg", .extra = extra};
+    expect_refused(&r, 1, want);
+    assert_int_equal(run_cmd("cmp -s %s %s.orig", in_path("roads.gpkg"), in_path("roads.gpkg")), 0);
+    /* Another input, as FILE:LAYER. */
+    snprintf(extra, sizeof extra, "--graph-cache %s", in_path("population.geojson"));
+    snprintf(want, sizeof want, "graph cache %s: is also the input '%s'; give --graph-cache a file of its own (e.g. "
+             "roads.plcache)", in_path("population.geojson"), in_path("population.geojson"));
+    r = (run_spec){.extra = extra};
+    expect_refused(&r, 1, want);
+    assert_int_equal(run_cmd("grep -q '\"c5\"' %s", in_path("population.geojson")), 0);
+    /* The output. */
+    snprintf(extra, sizeof extra, "--graph-cache %s/out.gpkg", out_dir);
+    snprintf(want, sizeof want, "graph cache %s/out.gpkg: is also the output '%s/out.gpkg'; give --graph-cache a file "
+             "of its own (e.g. roads.plcache)", out_dir, out_dir);
+    expect_refused(&r, 1, want);
+    /* The output not yet there, named another way (same resolved path). */
+    char out[1400];
+    snprintf(out, sizeof out, "%s/new.gpkg", ok_dir);
+    snprintf(extra, sizeof extra, "--graph-cache %s/../ok/./new.gpkg", ok_dir);
+    snprintf(want, sizeof want, "graph cache %s/../ok/./new.gpkg: is also the output '%s'; give --graph-cache a file "
+             "of its own (e.g. roads.plcache)", ok_dir, out);
+    r.output = out;
+    expect_refused(&r, 1, want);
+    assert_false(file_exists(out));
+    r.output = NULL;
+    /* A file platsa did not write. */
+    snprintf(extra, sizeof extra, "--graph-cache %s", in_path("notes.txt"));
+    snprintf(want, sizeof want, "graph cache %s: exists and is not a platsa graph cache, so it is left untouched; give "
+             "--graph-cache a new file name, or remove that file", in_path("notes.txt"));
+    expect_refused(&r, 1, want);
+    char *notes = read_text(in_path("notes.txt"));
+    assert_string_equal(notes, "my notes, not a cache\n");
+    free(notes);
+    /* A folder (before: "write failed (Is a directory); check disk space"), a device, a FIFO. */
+    snprintf(extra, sizeof extra, "--graph-cache %s", in_dir);
+    snprintf(want, sizeof want, "graph cache %s: is a folder, not a regular file; give --graph-cache a file path (e.g. "
+             "roads.plcache)", in_dir);
+    expect_refused(&r, 1, want);
+    r.extra = "--graph-cache /dev/null";
+    /* devices and FIFOs are refused already when the options are read (PL_OUTPUT_PATH) */
+    expect_refused(&r, 1, "--graph-cache /dev/null: it exists and is not a regular file (a FIFO, device or socket); "
+                          "give a file name");
+    char fifo[1200];
+    snprintf(fifo, sizeof fifo, "%s/cache.fifo", root);
+    remove(fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    snprintf(extra, sizeof extra, "--graph-cache %s", fifo);
+    snprintf(want, sizeof want, "--graph-cache %s: it exists and is not a regular file (a FIFO, device or socket); "
+             "give a file name", fifo);
+    r.extra = extra;
+    expect_refused(&r, 1, want);
+    remove(fifo);
+}
+
+/* Every command with --graph-cache makes the same check before any work. */
+static void test_graph_cache_path_every_command(void **state)
+{
+    (void)state;
+    char ini[1400];
+    snprintf(ini, sizeof ini, "%s/scenario.ini", in_dir);
+    write_text(ini, "[baseline]\npopulation = population.geojson\nservices = services.geojson\nroads = roads.geojson\n"
+                    "municipalities = munis.geojson\nmode = car\n\n[scenario A]\nclose = 10\n\n[scenario B]\n"
+                    "add_roads = new_roads.geojson\n");
+    /* A scenario's own file too. */
+    assert_int_equal(run_cmd("cp %s %s", in_path("roads.geojson"), in_path("new_roads.geojson")), 0);
+    const char *pop = in_path("population.geojson"), *svc = in_path("services.geojson");
+    const char *roads = in_path("roads.geojson"), *munis = in_path("munis.geojson");
+    char cmds[7][4096];
+    snprintf(cmds[0], sizeof cmds[0], "route --roads %s --graph-cache %s", roads, roads);
+    snprintf(cmds[1], sizeof cmds[1], "classify --population %s --localities %s --roads %s --municipalities %s "
+             "-o %s/c.gpkg --graph-cache %s", pop, pop, roads, munis, ok_dir, roads);
+    snprintf(cmds[2], sizeof cmds[2], "stores --population %s --services %s --roads %s --municipalities %s "
+             "-o %s/s.gpkg --graph-cache %s", pop, svc, roads, munis, ok_dir, roads);
+    snprintf(cmds[3], sizeof cmds[3], "coverage --population %s --hubs %s --roads %s --municipalities %s --km 5 "
+             "-o %s/v.gpkg --graph-cache %s", pop, svc, roads, munis, ok_dir, roads);
+    snprintf(cmds[4], sizeof cmds[4], "green --buildings %s --green-areas %s --roads %s -o %s/g.gpkg --graph-cache %s",
+             munis, munis, roads, ok_dir, roads);
+    snprintf(cmds[5], sizeof cmds[5], "scenario %s -o %s/sc.gpkg --graph-cache %s", ini, ok_dir, roads);
+    snprintf(cmds[6], sizeof cmds[6], "scenario %s -o %s/sc.gpkg --graph-cache %s", ini, ok_dir,
+             in_path("new_roads.geojson"));
+    char *before = read_text(roads);
+    char errp[1400];
+    snprintf(errp, sizeof errp, "%s/stderr.txt", root);
+    for (int i = 0; i < 7; i++) {
+        int rc = run_cmd("%s -q %s > /dev/null 2> %s", platsa_bin(), cmds[i], errp);
+        char *err = read_text(errp);
+        char name[32], want[3000], cache[1400], input[1400];
+        sscanf(cmds[i], "%31s", name);
+        snprintf(cache, sizeof cache, "%s", i == 6 ? in_path("new_roads.geojson") : roads);
+        snprintf(input, sizeof input, "%s", cache); /* the scenario file's own, resolved beside it */
+        snprintf(want, sizeof want, "platsa %s: graph cache %s: is also the input '%s'; give --graph-cache a file of "
+                 "its own (e.g. roads.plcache)\n", name, cache, input);
+        if (strcmp(err, want) != 0 || rc != 1)
+            fail_msg("platsa %s: exit %d, stderr:\n%s\nwanted exit 1 and:\n%s", name, rc, err, want);
+        free(err);
+        char *after = read_text(cache);
+        assert_string_equal(after, before);
+        free(after);
+    }
+    free(before);
+    remove(ini);
+    remove(in_path("new_roads.geojson"));
+}
+
+/* The access_cells rows of an output in ok/, as text. */
+static char *cells_of(const char *name)
+{
+    char errp[1400], cmd[3000];
+    snprintf(errp, sizeof errp, "%s/cells.txt", root);
+    snprintf(cmd, sizeof cmd, "sqlite3 %s/%s \"SELECT * FROM access_cells ORDER BY cell_id\" > %s", ok_dir, name,
+             errp);
+    assert_int_equal(run_cmd("%s", cmd), 0);
+    return read_text(errp);
+}
+
+/* A damaged cache (bytes flipped, a block zeroed, cut short, a header byte changed): exit 0,
+ * a counted warning naming the file, the cache rebuilt (byte-identical to a fresh one) and
+ * the same answers as a run without a cache (before: a crash, or wrong answers with exit 0). */
+static void test_graph_cache_damaged_rebuilt(void **state)
+{
+    (void)state;
+    char cache[1400], good[1400], extra[1600], warn[2048];
+    snprintf(cache, sizeof cache, "%s/net.plcache", ok_dir);
+    snprintf(good, sizeof good, "%s/net.plcache.good", root);
+    remove(cache);
+    run_spec r = {0};
+    expect_accepted(r, "nocache.gpkg", NULL);
+    snprintf(extra, sizeof extra, "--overwrite --graph-cache %s", cache);
+    r.extra = extra;
+    expect_accepted(r, "cold.gpkg", NULL);
+    expect_accepted(r, "warm.gpkg", NULL);
+    assert_int_equal(run_cmd("cp %s %s", cache, good), 0);
+    char *want = cells_of("nocache.gpkg");
+    char *got = cells_of("warm.gpkg");
+    assert_string_equal(got, want);
+    free(got);
+    static const struct {
+        const char *how, *why;
+    } damage[] = {
+        {"printf '\\125\\252' | dd of=%s bs=1 seek=9001 conv=notrunc", "checksum mismatch"},
+        {"dd if=/dev/zero of=%s bs=4096 seek=2 count=1 conv=notrunc", "checksum mismatch"},
+        {"truncate -s 10000 %s", "truncated or bad offsets"},
+        {"printf '\\377' | dd of=%s bs=1 seek=44 conv=notrunc", "header checksum mismatch"},
+    };
+    for (size_t i = 0; i < sizeof damage / sizeof *damage; i++) {
+        char cmd[2000];
+        snprintf(cmd, sizeof cmd, damage[i].how, cache);
+        assert_int_equal(run_cmd("cp %s %s && %s 2>/dev/null", good, cache, cmd), 0);
+        assert_int_not_equal(run_cmd("cmp -s %s %s", good, cache), 0);
+        snprintf(warn, sizeof warn, "graph cache %s: damaged (%s); not used, rebuilt from the roads", cache,
+                 damage[i].why);
+        expect_accepted(r, "damaged.gpkg", warn);
+        got = cells_of("damaged.gpkg");
+        assert_string_equal(got, want);
+        free(got);
+        assert_int_equal(run_cmd("cmp -s %s %s", good, cache), 0);
+    }
+    free(want);
+    remove(good);
+}
+
+/* NAME.tmpPID of a run that was killed (its PID gone) is removed by the next run using the
+ * cache; one of a live process stays. */
+static void test_graph_cache_stale_temp_removed(void **state)
+{
+    (void)state;
+    pid_t dead = fork();
+    assert_true(dead >= 0);
+    if (dead == 0)
+        _exit(0);
+    assert_int_equal(waitpid(dead, NULL, 0), dead);
+    char cache[1400], stale[1500], live[1500], extra[1600];
+    snprintf(cache, sizeof cache, "%s/stale.plcache", ok_dir);
+    snprintf(stale, sizeof stale, "%s.tmp%ld", cache, (long)dead);
+    snprintf(live, sizeof live, "%s.tmp1", cache); /* PID 1 is alive */
+    write_text(stale, "half a cache");
+    write_text(live, "being written");
+    snprintf(extra, sizeof extra, "--graph-cache %s", cache);
+    run_spec r = {.extra = extra};
+    expect_accepted(r, "stale.gpkg", NULL);
+    assert_false(file_exists(stale));
+    assert_true(file_exists(live));
+    assert_true(file_exists(cache));
+    remove(live);
+}
+
 /* ---------- fuzz corpora and regressions, through the fuzz targets' entry functions ---------- */
 
 static int replay_dir(const char *dir, int (*entry)(const uint8_t *, size_t))
@@ -1555,6 +1758,25 @@ static void test_fuzz_options_replay(void **state)
     replay("options", pl_fuzz_options);
 }
 
+static void test_fuzz_graph_cache_replay(void **state)
+{
+    (void)state;
+    replay("graph_cache", pl_fuzz_graph_cache);
+}
+
+/* The graph_cache seeds are caches of the current format (a format change must regenerate
+ * them, or the fuzzer would start from files the reader refuses at the version check):
+ * written afresh, they are byte for byte the stored ones. */
+static void test_fuzz_graph_cache_seeds_current(void **state)
+{
+    (void)state;
+    char dir[1400];
+    snprintf(dir, sizeof dir, "%s/seeds", root);
+    assert_int_equal(run_cmd("rm -rf %s && mkdir -p %s", dir, dir), 0);
+    assert_int_equal(pl_fuzz_graph_cache_write_seeds(dir), 0);
+    assert_int_equal(run_cmd("diff -r %s %s/tests/fuzz/corpus/graph_cache", dir, PLATSA_SOURCE_DIR), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1606,10 +1828,16 @@ int main(void)
         cmocka_unit_test(test_disk_full_file_size_limit),
         cmocka_unit_test(test_disk_full_tmpfs),
         cmocka_unit_test(test_stale_temp_files_removed),
+        cmocka_unit_test(test_graph_cache_path_refused),
+        cmocka_unit_test(test_graph_cache_path_every_command),
+        cmocka_unit_test(test_graph_cache_damaged_rebuilt),
+        cmocka_unit_test(test_graph_cache_stale_temp_removed),
         cmocka_unit_test(test_fuzz_service_types_replay),
         cmocka_unit_test(test_fuzz_osm_tags_replay),
         cmocka_unit_test(test_fuzz_layers_replay),
         cmocka_unit_test(test_fuzz_options_replay),
+        cmocka_unit_test(test_fuzz_graph_cache_replay),
+        cmocka_unit_test(test_fuzz_graph_cache_seeds_current),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
