@@ -1,5 +1,6 @@
-/* OpenStreetMap import: an .osm.pbf / .osm extract read through GDAL's OSM driver (with
- * platsa's share/osmconf.ini, open option CONFIG_FILE) into platsa's input layers.
+/* OpenStreetMap import: an .osm.pbf / .osm extract into platsa's input layers. The roads (and
+ * tree rows) are read with readosm keeping OSM node identity (layers/osm_roads.c); the other
+ * layers through GDAL's OSM driver (with platsa's share/osmconf.ini, open option CONFIG_FILE).
  *
  *   pl_osm_read    reads and maps the extract into in-memory arrays (pl_osm_data), in the
  *                  working CRS (ctx->work_crs, a projected CRS in metres);
@@ -7,8 +8,13 @@
  *   pl_osm_import  does both (what `platsa import-osm` calls).
  *
  * Layers and fields (the names are what the loaders read):
- *   roads          LineString. osm_id, name, highway (road class: motorway ... steps, or
- *                  'ferry' for route=ferry ways), length_m (geodesic, WGS84 ellipsoid),
+ *   roads          LineString, one row per piece of a way: ways are split at every node used
+ *                  by two or more road ways (or twice by one way) and at their ends, so ways
+ *                  that share a node meet at a piece end and ways that only cross (a bridge
+ *                  over a road) do not. source, target (Integer64): OSM ids of the first and
+ *                  last node of the piece. osm_id (the way), name, highway (road class:
+ *                  motorway ... steps, or 'ferry' for route=ferry ways), length_m (geodesic,
+ *                  WGS84 ellipsoid),
  *                  maxspeed_kmh (parsed maxspeed; NULL = unknown, class default applies),
  *                  maxspeed_tag (the raw tag), oneway (1 along the way, -1 against, 0 both;
  *                  implied 1 for highway=motorway and junction=roundabout|circular), car, bike,
@@ -147,7 +153,8 @@ const char *pl_osm_type_name(pl_osm_type t);
 
 typedef struct pl_osm_road {
     GEOSGeometry *geom;      /* LineString, working CRS */
-    int64_t osm_id;
+    int64_t osm_id;          /* the way */
+    int64_t source, target;  /* OSM ids of the first and last node */
     char *name;              /* may be NULL */
     const char *highway;     /* class name (static) */
     double length_m;
