@@ -119,10 +119,7 @@ static int tick(rd_state *s)
     if (now >= 0 && s->rchar0 >= 0 && s->file_size > 0)
         frac = (double)(now - s->rchar0) / (double)s->file_size;
     frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
-    char stage[96];
-    snprintf(stage, sizeof stage, "reading OSM roads (%zu M nodes, %zu road ways)", s->n_nodes / 1000000,
-             s->n_ways);
-    if (pl_progress(s->ctx, 0.5 * frac, stage)) {
+    if (pl_progress(s->ctx, 0.5 * frac, "reading OSM roads")) {
         s->cancelled = 1;
         return 1;
     }
