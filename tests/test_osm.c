@@ -805,9 +805,10 @@ static void test_topology(void **state)
     }
     assert_string_equal(t[2]->highway, "primary"); /* primary_link -> primary */
     assert_int_equal(t[3]->oneway, 1);
-    /* 4. The ferry with both nodes at one point is skipped, counted. */
+    /* 4. The ferry with both nodes at one point is skipped, counted; so is a way repeating one node. */
     assert_int_equal(pieces_of(d, 1008), 0);
-    assert_int_equal(pl_warn_count(ctx, "osm-zero-length"), 1);
+    assert_int_equal(pieces_of(d, 1014), 0);
+    assert_int_equal(pl_warn_count(ctx, "osm-zero-length"), 2);
     /* 5. Node 999 is missing: the runs on either side are kept; 1010 keeps one node: dropped. */
     assert_int_equal(pieces_of(d, 1009), 2);
     assert_non_null(find_piece(d, 1009, 40, 41));
@@ -825,7 +826,7 @@ static void test_topology(void **state)
     assert_non_null(find_piece(d, 1012, 53, 51));
     assert_int_equal(pieces_of(d, 1013), 0);
     assert_int_equal(d->n_roads, 15);
-    assert_int_equal(pl_warn_total(ctx), 3);
+    assert_int_equal(pl_warn_total(ctx), 4);
     pl_osm_data_free(ctx, d);
     pl_ctx_free(ctx);
 }
