@@ -151,8 +151,11 @@ void pl_osm_read_opts_default(pl_osm_read_opts *o);
 typedef enum { PL_OSM_NODE, PL_OSM_WAY, PL_OSM_RELATION } pl_osm_type;
 const char *pl_osm_type_name(pl_osm_type t);
 
+/* Road pieces keep their vertices in one array of the data (road_xy: x, y pairs in the
+ * working CRS), not as GEOS geometries: a national import has millions of them. */
 typedef struct pl_osm_road {
-    GEOSGeometry *geom;      /* LineString, working CRS */
+    size_t xy0;              /* first vertex: road_xy[2 * xy0], road_xy[2 * xy0 + 1] */
+    uint32_t n_xy;           /* vertices (>= 2) */
     int64_t osm_id;          /* the way */
     int64_t source, target;  /* OSM ids of the first and last node */
     char *name;              /* may be NULL */
@@ -223,6 +226,7 @@ typedef struct pl_osm_municipality {
 
 typedef struct pl_osm_data {
     PL_OSM_ARRAY(pl_osm_road, roads);
+    PL_OSM_ARRAY(double, road_xy);   /* vertices of the roads, x y x y ... (working CRS) */
     PL_OSM_ARRAY(pl_osm_service, services);
     PL_OSM_ARRAY(pl_osm_green, green);
     PL_OSM_ARRAY(pl_osm_tree, trees);
@@ -235,6 +239,9 @@ typedef struct pl_osm_data {
 
 pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *o, pl_error *err);
 void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d);
+
+/* Road i as a new GEOS LineString (the caller destroys it); NULL on failure. */
+GEOSGeometry *pl_osm_road_geom(pl_ctx *ctx, const pl_osm_data *d, size_t i);
 
 /* Services of one type key. */
 size_t pl_osm_count_services(const pl_osm_data *d, const char *type);

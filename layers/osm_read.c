@@ -914,7 +914,6 @@ void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->n_roads; i++) {
-        GEOSGeom_destroy_r(ctx->geos, d->roads[i].geom);
         free(d->roads[i].name);
         free(d->roads[i].maxspeed_tag);
     }
@@ -936,6 +935,7 @@ void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d)
         free(d->municipalities[i].name);
     }
     free(d->roads);
+    free(d->road_xy);
     free(d->services);
     free(d->green);
     free(d->trees);
@@ -944,6 +944,13 @@ void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d)
     free(d->municipalities);
     free(d->source);
     free(d);
+}
+
+GEOSGeometry *pl_osm_road_geom(pl_ctx *ctx, const pl_osm_data *d, size_t i)
+{
+    const pl_osm_road *r = &d->roads[i];
+    GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(ctx->geos, d->road_xy + 2 * r->xy0, r->n_xy, 0, 0);
+    return cs ? GEOSGeom_createLineString_r(ctx->geos, cs) : NULL;
 }
 
 size_t pl_osm_count_services(const pl_osm_data *d, const char *type)

@@ -462,8 +462,6 @@ static void project_road_nodes(rd_state *s, OGRCoordinateTransformationH ct, roa
 typedef struct piece_buf {
     size_t *idx;               /* road node indices of the piece */
     size_t n, cap;
-    double *xy;
-    size_t cap_xy;
 } piece_buf;
 
 /* Appends the piece (>= 2 nodes) as a road; returns 1 if kept, 0 if of zero length. */
@@ -486,15 +484,18 @@ static int emit_piece(rd_state *s, const road_way *rw, const road_nodes *rn, pie
                 "point (zero length); skipped", s->file, rw->id, src, tgt);
         return 0;
     }
-    GROW(pb->xy, 0, pb->cap_xy, 2 * pb->n);
+    /* Vertices are counted in pairs in road_xy (n_road_xy = doubles). */
+    GROW(d->road_xy, d->n_road_xy, d->cap_road_xy, 2 * pb->n);
+    size_t xy0 = d->n_road_xy / 2;
     for (size_t i = 0; i < pb->n; i++) {
-        pb->xy[2 * i] = rn->x[pb->idx[i]];
-        pb->xy[2 * i + 1] = rn->y[pb->idx[i]];
+        d->road_xy[d->n_road_xy++] = rn->x[pb->idx[i]];
+        d->road_xy[d->n_road_xy++] = rn->y[pb->idx[i]];
     }
     GROW(d->roads, d->n_roads, d->cap_roads, 1);
     pl_osm_road *r = &d->roads[d->n_roads++];
     memset(r, 0, sizeof *r);
-    r->geom = make_line(s->ctx, pb->xy, pb->n);
+    r->xy0 = xy0;
+    r->n_xy = (uint32_t)pb->n;
     r->osm_id = rw->id;
     r->source = src;
     r->target = tgt;
@@ -660,14 +661,12 @@ int pl_osm_read_lines(pl_ctx *ctx, const char *path, const char *file, const cha
         if ((w & 0xFFFF) == 0xFFFF && pl_progress(ctx, 0.5 + 0.5 * (double)w / (double)s.n_ways,
                                                   "splitting roads at shared nodes")) {
             free(pb.idx);
-            free(pb.xy);
             road_nodes_free(&rn);
             state_free(&s);
             return pl_error_set(err, PL_EINPUT, "cancelled");
         }
     }
     free(pb.idx);
-    free(pb.xy);
     size_t n_split = rn.n_split;
     road_nodes_free(&rn);
 

@@ -2,6 +2,7 @@
  * default styles), and pl_osm_import = read + write. */
 #include "osm.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -155,7 +156,13 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
         pl_gpkg_set_int(l, 13, r->indoor);
         pl_gpkg_set_int(l, 14, r->source);
         pl_gpkg_set_int(l, 15, r->target);
-        pl_gpkg_set_geos(l, r->geom);
+        GEOSGeometry *line = pl_osm_road_geom(ctx, d, i);
+        if (!line) {
+            pl_error_set(err, PL_EINTERNAL, "roads: way %" PRId64 ": cannot make its line", r->osm_id);
+            FAIL();
+        }
+        pl_gpkg_set_geos(l, line);
+        GEOSGeom_destroy_r(ctx->geos, line);
         END_ROW();
     }
 

@@ -745,14 +745,10 @@ static size_t pieces_of(const pl_osm_data *d, int64_t way)
 }
 
 /* Ends of a piece are its first and last vertex: the node ids must sit at those coordinates. */
-static void assert_end_at(pl_ctx *ctx, const pl_osm_road *r, int first, double x, double y)
+static void assert_end_at(const pl_osm_data *d, const pl_osm_road *r, int first, double x, double y)
 {
-    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, r->geom);
-    unsigned n = 0;
-    GEOSCoordSeq_getSize_r(ctx->geos, cs, &n);
-    double px, py;
-    GEOSCoordSeq_getXY_r(ctx->geos, cs, first ? 0 : n - 1, &px, &py);
-    assert_true(fabs(px - x) < 1e-6 && fabs(py - y) < 1e-6);
+    const double *xy = d->road_xy + 2 * (r->xy0 + (first ? 0 : r->n_xy - 1));
+    assert_true(fabs(xy[0] - x) < 1e-6 && fabs(xy[1] - y) < 1e-6);
 }
 
 /* tests/data/osm_topology.osm: ways are split at shared nodes (and only there), every piece
@@ -777,14 +773,14 @@ static void test_topology(void **state)
     assert_string_equal(b->name, "Korsgatan");
     assert_true(fabs(a->length_m - 56.9) < 0.5 && fabs(b->length_m - 56.9) < 0.5); /* 0.001 deg of lon at 59.3 N */
     /* The shared id sits at the common vertex of the pieces. */
-    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(ctx->geos, a->geom);
-    unsigned n = 0;
+    assert_int_equal(a->n_xy, 2);
+    GEOSGeometry *line = pl_osm_road_geom(ctx, d, (size_t)(a - d->roads));
+    assert_int_equal(GEOSGeomGetNumPoints_r(ctx->geos, line), 2);
     double x2, y2;
-    GEOSCoordSeq_getSize_r(ctx->geos, cs, &n);
-    assert_int_equal(n, 2);
-    GEOSCoordSeq_getXY_r(ctx->geos, cs, 1, &x2, &y2);
-    assert_end_at(ctx, b, 1, x2, y2);
-    assert_end_at(ctx, find_piece(d, 1002, 4, 2), 0, x2, y2);
+    GEOSCoordSeq_getXY_r(ctx->geos, GEOSGeom_getCoordSeq_r(ctx->geos, line), 1, &x2, &y2);
+    GEOSGeom_destroy_r(ctx->geos, line);
+    assert_end_at(d, b, 1, x2, y2);
+    assert_end_at(d, find_piece(d, 1002, 4, 2), 0, x2, y2);
     /* 2. The bridge crosses the street: a vertex of each at the same point (nodes 15, 16), but
      * no common node, so neither is split and they share no id. */
     const pl_osm_road *bridge = find_piece(d, 1003, 10, 11), *street = find_piece(d, 1004, 12, 13);
@@ -793,7 +789,7 @@ static void test_topology(void **state)
     assert_int_equal(pieces_of(d, 1003), 1);
     assert_int_equal(pieces_of(d, 1004), 1);
     assert_true(bridge->bridge == 1 && bridge->layer == 1 && street->bridge == 0 && street->layer == 0);
-    assert_int_equal(GEOSGeomGetNumPoints_r(ctx->geos, bridge->geom), 3);
+    assert_int_equal(bridge->n_xy, 3);
     /* 3. The tunnel network on layer -1: 1005 is split at 21 (1006 leaves there); 1007 starts at
      * 1005's end 22. */
     assert_int_equal(pieces_of(d, 1005), 2);
@@ -822,7 +818,7 @@ static void test_topology(void **state)
     assert_non_null(find_piece(d, 1011, 50, 51));
     const pl_osm_road *loop = find_piece(d, 1011, 51, 50);
     assert_non_null(loop);
-    assert_int_equal(GEOSGeomGetNumPoints_r(ctx->geos, loop->geom), 3);
+    assert_int_equal(loop->n_xy, 3);
     assert_non_null(find_piece(d, 1012, 53, 51));
     assert_int_equal(pieces_of(d, 1013), 0);
     assert_int_equal(d->n_roads, 15);
