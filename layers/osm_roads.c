@@ -549,7 +549,9 @@ static void split_way(rd_state *s, const road_way *rw, const road_nodes *rn, pie
     }
     if (present < rw->n_refs)
         warn_missing(s, rw->id, present, rw->n_refs, pieces > 0);
-    else if (pieces == 0) /* one node, or the same node repeated */
+    else if (pieces == 0 && rw->n_refs < 2) /* as GDAL: a way of one node (cut so by the extract) */
+        warn_missing(s, rw->id, present, rw->n_refs, 0);
+    else if (pieces == 0) /* the same node repeated */
         pl_warn(s->ctx, "osm-zero-length", "%s: way %" PRId64 ": all its nodes are node %" PRId64 " (zero length); "
                 "skipped", s->file, rw->id, UNKEY(s->refs[rw->ref0]));
     (void)kept;

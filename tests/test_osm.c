@@ -503,9 +503,9 @@ static void test_monaco(void **state)
     assert_int_equal(d->n_municipalities, 1);
     assert_string_equal(d->municipalities[0].name, "Nice");
     /* Ways cut to 1 node (osmium getid: e.g. way 4978333) and the relations that use them:
-     * 20 in GDAL's debug messages over all ways; 17 among the ways platsa maps (the other 3
-     * are lines platsa does not read, which GDAL no longer resolves). */
-    assert_int_equal(pl_warn_count(ctx, "osm-way-dropped"), 17);
+     * 20, as in GDAL's debug messages; 3 are highway ways (e.g. 156571105), now counted by the
+     * readosm road reader, the 17 others by GDAL. */
+    assert_int_equal(pl_warn_count(ctx, "osm-way-dropped"), 20);
     assert_int_equal(pl_warn_count(ctx, "osm-incomplete-multipolygon"), 3);
     pl_osm_data_free(ctx, d);
     pl_ctx_free(ctx);
@@ -539,9 +539,10 @@ static void test_amager_clipped(void **state)
     pl_osm_data *d = read_extract(ctx, "osm-monaco-amager-osrm/amager.osm.pbf");
     /* ogrinfo --config CPL_DEBUG OSM: 2 relations with missing ways; 133 ways with missing
      * nodes. 86 of them are road ways, warned by the readosm road reader (a way is cut where
-     * nodes are missing: the runs of >= 2 present nodes are kept); of the other 47, GDAL
-     * reports the 9 it resolves for the points/multipolygons layers (lines platsa does not map,
-     * such as fences and streams, are no longer reported). Together 62 kept, 33 dropped. */
+     * nodes are missing: the runs of >= 2 present nodes are kept). Of the other 47, GDAL
+     * reports the 9 it resolves for the points/multipolygons layers; the 38 lines platsa does
+     * not map (coastline, railway, untagged relation members) are no longer read, so no longer
+     * reported. Together 62 kept, 33 dropped. */
     assert_int_equal(pl_warn_count(ctx, "osm-incomplete-multipolygon"), 2);
     assert_int_equal(pl_warn_count(ctx, "osm-way-missing-nodes"), 62);
     assert_int_equal(pl_warn_count(ctx, "osm-way-dropped"), 33);
