@@ -5,11 +5,11 @@
 DEB_PACKAGES := gcc make pkg-config libc6-dev \
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data libspatialite-dev \
     libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev \
-    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev libxxhash-dev
+    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev libxxhash-dev libreadosm-dev
 
 BUILD   := build
 CC      ?= gcc
-PKGS    := gdal geos proj spatialite inih libcrypto cairo fontconfig libxml-2.0 json-c libxxhash
+PKGS    := gdal geos proj spatialite inih libcrypto cairo fontconfig libxml-2.0 json-c libxxhash readosm
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm

@@ -32,4 +32,9 @@ mem=$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)
     cat "$f"
     echo
   done
+  # Measured by hand (bench/osm_import_bench.sh runs for most of an hour): kept as written.
+  if [ -f bench/BENCHMARKS.osm_import.md ]; then
+    cat bench/BENCHMARKS.osm_import.md
+    echo
+  fi
 } >"$MD"

@@ -37,12 +37,17 @@ static const pl_option table[] = {
 };
 
 static const char *const summary =
-    "Reads an OpenStreetMap extract (.osm.pbf or .osm) with GDAL's OSM driver and platsa's\n"
-    "share/osmconf.ini, and writes the layers the other commands read:\n"
+    "Reads an OpenStreetMap extract (.osm.pbf or .osm): the roads with readosm, keeping OSM node\n"
+    "ids, the rest with GDAL's OSM driver and platsa's share/osmconf.ini; writes the layers the\n"
+    "other commands read:\n"
     "\n"
-    "  roads           lines: osm_id, name, highway (motorway, trunk, primary, secondary, tertiary,\n"
-    "                  unclassified, residential, living_street, service, track, pedestrian, footway,\n"
-    "                  cycleway, path, steps; 'ferry' for route=ferry), length_m, maxspeed_kmh (parsed:\n"
+    "  roads           lines, one per piece of a way: a way is cut at every node that two or more\n"
+    "                  road ways use (or one uses twice) and at its ends; source, target: the OSM\n"
+    "                  node ids of the piece's first and last vertex (ways that only cross, as at\n"
+    "                  a bridge, share no id); osm_id, name, highway (motorway, trunk, primary,\n"
+    "                  secondary, tertiary, unclassified, residential, living_street, service,\n"
+    "                  track, pedestrian, footway, cycleway, path, steps; 'ferry' for route=ferry),\n"
+    "                  length_m, maxspeed_kmh (parsed:\n"
     "                  \"50\", \"30 mph\", SE:urban 50, SE:rural 70, SE:motorway 110, walk 7; NULL when\n"
     "                  unknown, with a counted warning when not understood), maxspeed_tag, oneway (1, -1,\n"
     "                  0; implied for motorways and roundabouts), car, bike, foot (0/1 from access,\n"
@@ -70,7 +75,8 @@ static const char *const summary =
     "                  admin_level\n"
     "\n"
     "Clipped extracts are imported with counted warnings (relations with missing members, ways\n"
-    "with missing nodes, polygons that cannot be repaired).";
+    "with missing nodes: cut there, polygons that cannot be repaired). Zero-length road pieces are\n"
+    "skipped with a counted warning; an extract without roads is refused.";
 
 int cmd_import_osm(pl_ctx *ctx, int argc, char **argv)
 {

@@ -1,5 +1,6 @@
-/* OpenStreetMap import: an .osm.pbf / .osm extract read through GDAL's OSM driver (with
- * platsa's share/osmconf.ini, open option CONFIG_FILE) into platsa's input layers.
+/* OpenStreetMap import: an .osm.pbf / .osm extract into platsa's input layers. The roads (and
+ * tree rows) are read with readosm keeping OSM node identity (layers/osm_roads.c); the other
+ * layers through GDAL's OSM driver (with platsa's share/osmconf.ini, open option CONFIG_FILE).
  *
  *   pl_osm_read    reads and maps the extract into in-memory arrays (pl_osm_data), in the
  *                  working CRS (ctx->work_crs, a projected CRS in metres);
@@ -7,8 +8,13 @@
  *   pl_osm_import  does both (what `platsa import-osm` calls).
  *
  * Layers and fields (the names are what the loaders read):
- *   roads          LineString. osm_id, name, highway (road class: motorway ... steps, or
- *                  'ferry' for route=ferry ways), length_m (geodesic, WGS84 ellipsoid),
+ *   roads          LineString, one row per piece of a way: ways are split at every node used
+ *                  by two or more road ways (or twice by one way) and at their ends, so ways
+ *                  that share a node meet at a piece end and ways that only cross (a bridge
+ *                  over a road) do not. source, target (Integer64): OSM ids of the first and
+ *                  last node of the piece. osm_id (the way), name, highway (road class:
+ *                  motorway ... steps, or 'ferry' for route=ferry ways), length_m (geodesic,
+ *                  WGS84 ellipsoid),
  *                  maxspeed_kmh (parsed maxspeed; NULL = unknown, class default applies),
  *                  maxspeed_tag (the raw tag), oneway (1 along the way, -1 against, 0 both;
  *                  implied 1 for highway=motorway and junction=roundabout|circular), car, bike,
@@ -145,9 +151,13 @@ void pl_osm_read_opts_default(pl_osm_read_opts *o);
 typedef enum { PL_OSM_NODE, PL_OSM_WAY, PL_OSM_RELATION } pl_osm_type;
 const char *pl_osm_type_name(pl_osm_type t);
 
+/* Road pieces keep their vertices in one array of the data (road_xy: x, y pairs in the
+ * working CRS), not as GEOS geometries: a national import has millions of them. */
 typedef struct pl_osm_road {
-    GEOSGeometry *geom;      /* LineString, working CRS */
-    int64_t osm_id;
+    size_t xy0;              /* first vertex: road_xy[2 * xy0], road_xy[2 * xy0 + 1] */
+    uint32_t n_xy;           /* vertices (>= 2) */
+    int64_t osm_id;          /* the way */
+    int64_t source, target;  /* OSM ids of the first and last node */
     char *name;              /* may be NULL */
     const char *highway;     /* class name (static) */
     double length_m;
@@ -216,6 +226,7 @@ typedef struct pl_osm_municipality {
 
 typedef struct pl_osm_data {
     PL_OSM_ARRAY(pl_osm_road, roads);
+    PL_OSM_ARRAY(double, road_xy);   /* vertices of the roads, x y x y ... (working CRS) */
     PL_OSM_ARRAY(pl_osm_service, services);
     PL_OSM_ARRAY(pl_osm_green, green);
     PL_OSM_ARRAY(pl_osm_tree, trees);
@@ -228,6 +239,9 @@ typedef struct pl_osm_data {
 
 pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *o, pl_error *err);
 void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d);
+
+/* Road i as a new GEOS LineString (the caller destroys it); NULL on failure. */
+GEOSGeometry *pl_osm_road_geom(pl_ctx *ctx, const pl_osm_data *d, size_t i);
 
 /* Services of one type key. */
 size_t pl_osm_count_services(const pl_osm_data *d, const char *type);

@@ -1,22 +1,24 @@
-/* Reading an OSM extract through GDAL's OSM driver and mapping its features to platsa's
- * layers (see osm.h for the layers and fields).
+/* Reading an OSM extract and mapping its features to platsa's layers (see osm.h for the
+ * layers and fields). The roads and tree rows come from layers/osm_roads.c (readosm, with OSM
+ * node ids); everything else from GDAL's OSM driver, read here.
  *
  * The driver is opened with platsa's share/osmconf.ini (open option CONFIG_FILE) and read
  * with GDALDatasetGetNextFeature, the interleaved reading the driver needs for .pbf files.
- * Only the points, lines and multipolygons layers are built ("SET interest_layers").
+ * Only the points and multipolygons layers are built ("SET interest_layers"): the lines are
+ * osm_roads.c's.
  *
  * Clipped extracts: the driver silently drops multipolygon/boundary relations with a member
  * way missing, and keeps ways with only the nodes present. It says so only in CPLDebug
  * messages, so while reading platsa turns on CPL_DEBUG=OSM for this thread and counts those
  * messages as warnings: osm-incomplete-multipolygon (relation skipped), osm-way-missing-nodes
  * (a line kept with the nodes present), osm-way-dropped (a way with fewer than 2 nodes
- * present). They cover every way and relation of the extract, not only the mapped ones. */
-#include "osm.h"
+ * present). They cover every way and relation of the extract, not only the mapped ones,
+ * except the ways osm_roads.c read (it warns for those itself). */
+#include "osm_internal.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal.h>
-#include <geodesic.h>
 #include <inttypes.h>
 #include <math.h>
 #include <ogr_api.h>
@@ -141,6 +143,7 @@ static char *dup_or_null(const char *s)
 typedef struct osm_diag {
     pl_ctx *ctx;
     const char *file;
+    const pl_osm_lines *lines;   /* ways already warned about by osm_roads.c */
     char last_error[512];
 } osm_diag;
 
@@ -159,12 +162,15 @@ static void CPL_STDCALL osm_error_handler(CPLErr cls, CPLErrorNum no, const char
                     "(the extract is clipped; use a larger or referentially complete extract)",
                     d->file, id);
         else if ((p = strstr(msg, "For way ")) && sscanf(p, "For way %lld, got only %lld nodes instead of %lld", &id,
-                                                          &a, &b) == 3)
-            pl_warn(d->ctx, "osm-way-missing-nodes",
-                    "%s: way %lld: only %lld of its %lld nodes are in the extract; kept with those nodes",
-                    d->file, id, a, b);
-        else if ((p = strstr(msg, "Way ")) && strstr(p, "Discarding it") && sscanf(p, "Way %lld with %lld", &id, &a) == 2)
-            pl_warn(d->ctx, "osm-way-dropped", "%s: way %lld: %lld node(s) in the extract; dropped", d->file, id, a);
+                                                          &a, &b) == 3) {
+            if (!d->lines || !pl_osm_lines_has_way(d->lines, id))
+                pl_warn(d->ctx, "osm-way-missing-nodes",
+                        "%s: way %lld: only %lld of its %lld nodes are in the extract; kept with those nodes",
+                        d->file, id, a, b);
+        } else if ((p = strstr(msg, "Way ")) && strstr(p, "Discarding it") && sscanf(p, "Way %lld with %lld", &id, &a) == 2) {
+            if (!d->lines || !pl_osm_lines_has_way(d->lines, id))
+                pl_warn(d->ctx, "osm-way-dropped", "%s: way %lld: %lld node(s) in the extract; dropped", d->file, id, a);
+        }
         return;
     }
     if (cls >= CE_Failure)
@@ -183,7 +189,6 @@ typedef struct reader {
     const pl_osm_read_opts *o;
     pl_osm_data *d;
     OGRCoordinateTransformationH to_work;
-    struct geod_geodesic geod;
     const char *file;
     /* area services waiting for the node/area de-duplication: index and polygon */
     size_t *area_service, n_area_service, cap_area_service;
@@ -192,19 +197,6 @@ typedef struct reader {
     GEOSGeometry **residential_arr;
     size_t n_residential, cap_residential;
 } reader;
-
-static double geodesic_length(reader *r, OGRGeometryH g)
-{
-    int n = OGR_G_GetPointCount(g);
-    double total = 0;
-    for (int i = 1; i < n; i++) {
-        double s12 = 0;
-        geod_inverse(&r->geod, OGR_G_GetY(g, i - 1), OGR_G_GetX(g, i - 1), OGR_G_GetY(g, i), OGR_G_GetX(g, i), &s12,
-                     NULL, NULL);
-        total += s12;
-    }
-    return total;
-}
 
 /* The feature's geometry in the working CRS as GEOS (NULL when empty or not transformable). */
 static GEOSGeometry *work_geom(reader *r, OGRGeometryH src, int64_t id, const char *what)
@@ -331,25 +323,26 @@ static void add_services(reader *r, const feat *ft, int64_t id, pl_osm_type type
     }
 }
 
-static void add_tree(reader *r, const feat *ft, int64_t id, double x, double y, int from_row)
+static void add_tree(reader *r, const char *diameter_crown, const char *height, int64_t id, double x, double y,
+                     int from_row)
 {
     pl_osm_tree *t = PUSH(r->d, trees);
     t->x = x;
     t->y = y;
     t->osm_id = id;
     t->from_row = from_row;
-    t->crown_radius_m = pl_osm_crown_radius(tag(ft, "diameter_crown"), tag(ft, "height"), r->o->default_crown_m,
-                                            &t->crown_from);
+    t->crown_radius_m = pl_osm_crown_radius(diameter_crown, height, r->o->default_crown_m, &t->crown_from);
     double h;
-    t->height_m = pl_osm_parse_length_m(tag(ft, "height"), &h) == 0 ? h : NAN;
-    const char *dc = tag(ft, "diameter_crown");
+    t->height_m = pl_osm_parse_length_m(height, &h) == 0 ? h : NAN;
+    const char *dc = diameter_crown;
     if (dc && strcmp(t->crown_from, "diameter_crown") != 0)
         pl_warn(r->ctx, "osm-tag-unparsed", "%s: tree %" PRId64 ": diameter_crown '%s' not understood; ignored", r->file,
                 id, dc);
 }
 
 /* natural=tree_row: one tree per spacing metres, at the middle of equal pieces. */
-static void add_tree_row(reader *r, const feat *ft, int64_t id, const GEOSGeometry *line)
+static void add_tree_row(reader *r, const char *diameter_crown, const char *height, int64_t id,
+                         const GEOSGeometry *line)
 {
     double len = 0;
     if (GEOSLength_r(r->ctx->geos, line, &len) != 1 || !(len > 0))
@@ -361,7 +354,7 @@ static void add_tree_row(reader *r, const feat *ft, int64_t id, const GEOSGeomet
         GEOSGeometry *p = GEOSInterpolate_r(r->ctx->geos, line, ((double)i + 0.5) * len / (double)n);
         double x, y;
         if (p && GEOSGeomGetX_r(r->ctx->geos, p, &x) == 1 && GEOSGeomGetY_r(r->ctx->geos, p, &y) == 1)
-            add_tree(r, ft, id, x, y, 1);
+            add_tree(r, diameter_crown, height, id, x, y, 1);
         if (p)
             GEOSGeom_destroy_r(r->ctx->geos, p);
     }
@@ -389,65 +382,7 @@ static void map_point(reader *r, const feat *ft)
     if (n_services)
         add_services(r, ft, id, PL_OSM_NODE, x, y, NULL);
     if (is_tree)
-        add_tree(r, ft, id, x, y, 0);
-}
-
-static void map_line(reader *r, const feat *ft)
-{
-    int64_t id = parse_id(field_text(ft->f, ft->lf->osm_id));
-    const char *highway = tag(ft, "highway");
-    int ferry = tag_is(ft, "route", "ferry");
-    int road = ferry || pl_osm_road_included(highway);
-    int tree_row = tag_is(ft, "natural", "tree_row");
-    if (!road && !tree_row)
-        return;
-    OGRGeometryH src = OGR_F_GetGeometryRef(ft->f);
-    GEOSGeometry *g = work_geom(r, src, id, "way");
-    if (!g)
-        return;
-    if (tree_row)
-        add_tree_row(r, ft, id, g);
-    if (!road) {
-        GEOSGeom_destroy_r(r->ctx->geos, g);
-        return;
-    }
-    pl_osm_road *rd = PUSH(r->d, roads);
-    rd->geom = g;
-    rd->osm_id = id;
-    rd->name = dup_or_null(tag(ft, "name"));
-    const char *cls_tag = ferry ? "ferry" : highway;
-    rd->highway = pl_osm_road_class(cls_tag);
-    rd->length_m = geodesic_length(r, src);
-    const char *ms = tag(ft, "maxspeed");
-    rd->maxspeed_tag = dup_or_null(ms);
-    double kmh = NAN;
-    int speed_rc = pl_osm_parse_maxspeed(ms, &kmh);
-    if (speed_rc == PL_OSM_SPEED_BAD)
-        pl_warn(r->ctx, "osm-maxspeed-unparsed",
-                "%s: way %" PRId64 ": maxspeed '%s' not understood; left NULL (the class default speed applies)",
-                r->file, id, ms);
-    rd->maxspeed_kmh = speed_rc == PL_OSM_SPEED_OK ? kmh : NAN;
-    int dir = 0;
-    const char *ow = tag(ft, "oneway");
-    if (pl_osm_parse_oneway(ow, highway, tag(ft, "junction"), &dir) != 0)
-        pl_warn(r->ctx, "osm-oneway-unparsed", "%s: way %" PRId64 ": oneway '%s' not understood; both ways assumed",
-                r->file, id, ow);
-    rd->oneway = (int8_t)dir;
-    pl_osm_access_tags at = {
-        .highway = cls_tag, .access = tag(ft, "access"), .vehicle = tag(ft, "vehicle"),
-        .motor_vehicle = tag(ft, "motor_vehicle"), .motorcar = tag(ft, "motorcar"), .bicycle = tag(ft, "bicycle"),
-        .foot = tag(ft, "foot"), .motorroad = tag(ft, "motorroad"),
-    };
-    int car, bike, foot;
-    pl_osm_access(&at, &car, &bike, &foot);
-    rd->car = (int8_t)car;
-    rd->bike = (int8_t)bike;
-    rd->foot = (int8_t)foot;
-    const char *bridge = tag(ft, "bridge"), *tunnel = tag(ft, "tunnel"), *indoor = tag(ft, "indoor");
-    rd->bridge = (int8_t)(bridge && strcmp(bridge, "no") != 0);
-    rd->tunnel = (int8_t)(tunnel && strcmp(tunnel, "no") != 0);
-    rd->indoor = (int8_t)((indoor && strcmp(indoor, "no") != 0) || (highway && !strcmp(highway, "corridor")));
-    rd->layer = (int8_t)pl_osm_parse_layer(tag(ft, "layer"));
+        add_tree(r, tag(ft, "diameter_crown"), tag(ft, "height"), id, x, y, 0);
 }
 
 static const char *green_kind(const feat *ft)
@@ -599,7 +534,7 @@ static void map_polygon(reader *r, const feat *ft)
     if (tree_row) {
         GEOSGeometry *ring = GEOSBoundary_r(ctx->geos, g);
         if (ring) {
-            add_tree_row(r, ft, id, ring);
+            add_tree_row(r, tag(ft, "diameter_crown"), tag(ft, "height"), id, ring);
             GEOSGeom_destroy_r(ctx->geos, ring);
         }
     }
@@ -783,6 +718,24 @@ static OGRSpatialReferenceH srs_traditional(const char *text)
     return s;
 }
 
+/* The closed_ways_are_polygons list of osmconf.ini (malloc'd; NULL when absent). */
+static char *closed_ways_are_polygons(const char *conf)
+{
+    FILE *f = fopen(conf, "r");
+    if (!f)
+        return NULL;
+    char line[4096];
+    char *out = NULL;
+    const char *key = "closed_ways_are_polygons=";
+    while (!out && fgets(line, sizeof line, f))
+        if (!strncmp(line, key, strlen(key))) {
+            line[strcspn(line, "\r\n")] = '\0';
+            out = pl_strdup(line + strlen(key));
+        }
+    fclose(f);
+    return out;
+}
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);
@@ -833,7 +786,36 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
         return NULL;
     }
 
-    osm_diag diag = {.ctx = ctx, .file = file};
+    /* The roads first, with readosm: it also refuses a file that is not OSM, or truncated. */
+    pl_osm_data *d = pl_calloc(1, sizeof *d);
+    d->source = pl_strdup(file);
+    reader r = {.ctx = ctx, .o = opts, .file = file, .d = d};
+    pl_osm_lines lines = {0};
+    OGRSpatialReferenceH wgs84 = srs_traditional("EPSG:4326");
+    r.to_work = wgs84 ? OCTNewCoordinateTransformation(wgs84, work) : NULL;
+    if (wgs84)
+        OSRDestroySpatialReference(wgs84);
+    if (!r.to_work) {
+        pl_error_set(err, PL_EINPUT, "%s: cannot transform WGS84 to %s", file, ctx->work_crs);
+        pl_osm_data_free(ctx, d);
+        OSRDestroySpatialReference(work);
+        return NULL;
+    }
+    char *closed_keys = closed_ways_are_polygons(conf);
+    int lrc = pl_osm_read_lines(ctx, path, file, closed_keys, r.to_work, d, &lines, err);
+    free(closed_keys);
+    if (lrc == PL_OK && d->n_roads == 0)
+        lrc = pl_error_set(err, PL_EINPUT, "%s: no roads in the extract (no highway=* or route=ferry way with nodes "
+                           "in the file); check that the extract is not empty and covers the area", file);
+    if (lrc != PL_OK) {
+        pl_osm_data_free(ctx, d);
+        pl_osm_lines_free(ctx, &lines);
+        OCTDestroyCoordinateTransformation(r.to_work);
+        OSRDestroySpatialReference(work);
+        return NULL;
+    }
+
+    osm_diag diag = {.ctx = ctx, .file = file, .lines = &lines};
     char *saved_debug = NULL;
     const char *prev = CPLGetThreadLocalConfigOption("CPL_DEBUG", NULL);
     if (prev)
@@ -846,45 +828,25 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
     const char *open_opts[] = {conf_opt, NULL};
     const char *drivers[] = {"OSM", NULL};
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, drivers, open_opts, NULL);
-    pl_osm_data *d = NULL;
-    reader r = {.ctx = ctx, .o = opts, .file = file};
     if (!ds) {
         pl_error_set(err, PL_EINPUT, "%s: GDAL's OSM driver cannot read it (%s); check that it is an OSM PBF/XML file",
                      file, diag.last_error[0] ? diag.last_error : "unknown error");
-        goto done;
+        goto fail;
     }
     OGRLayerH lpoints = GDALDatasetGetLayerByName(ds, "points");
-    OGRLayerH llines = GDALDatasetGetLayerByName(ds, "lines");
     OGRLayerH lpolys = GDALDatasetGetLayerByName(ds, "multipolygons");
-    if (!lpoints || !llines || !lpolys) {
-        pl_error_set(err, PL_EINTERNAL, "%s: the OSM driver did not give the points/lines/multipolygons layers", file);
-        goto done;
+    if (!lpoints || !lpolys) {
+        pl_error_set(err, PL_EINTERNAL, "%s: the OSM driver did not give the points/multipolygons layers", file);
+        goto fail;
     }
-    OGRLayerH sql = GDALDatasetExecuteSQL(ds, "SET interest_layers = points,lines,multipolygons", NULL, NULL);
+    OGRLayerH sql = GDALDatasetExecuteSQL(ds, "SET interest_layers = points,multipolygons", NULL, NULL);
     if (sql)
         GDALDatasetReleaseResultSet(ds, sql);
-    layer_fields fpoints, flines, fpolys;
+    layer_fields fpoints, fpolys;
     layer_fields_init(lpoints, &fpoints);
-    layer_fields_init(llines, &flines);
     layer_fields_init(lpolys, &fpolys);
     check_registry_keys(ctx, opts->service_types, lpoints, lpolys, file);
 
-    OGRSpatialReferenceH src = OGR_L_GetSpatialRef(lpoints);
-    if (src) {
-        OGRSpatialReferenceH s = OSRClone(src);
-        OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-        r.to_work = OCTNewCoordinateTransformation(s, work);
-        OSRDestroySpatialReference(s);
-    }
-    if (!r.to_work) {
-        pl_error_set(err, PL_EINPUT, "%s: cannot transform WGS84 to %s", file, ctx->work_crs);
-        goto done;
-    }
-    geod_init(&r.geod, 6378137.0, 1.0 / 298.257223563);
-
-    d = pl_calloc(1, sizeof *d);
-    d->source = pl_strdup(file);
-    r.d = d;
     pl_progress(ctx, 0.0, "reading OSM");
     OGRLayerH layer = NULL;
     double pct = 0;
@@ -895,9 +857,6 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
         if (layer == lpoints) {
             ft.lf = &fpoints;
             map_point(&r, &ft);
-        } else if (layer == llines) {
-            ft.lf = &flines;
-            map_line(&r, &ft);
         } else if (layer == lpolys) {
             ft.lf = &fpolys;
             map_polygon(&r, &ft);
@@ -905,27 +864,31 @@ pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *
         OGR_F_Destroy(f);
         if (++count % 2000 == 0 && pl_progress(ctx, pct * 0.95, "reading OSM")) {
             pl_error_set(err, PL_EINPUT, "cancelled");
-            pl_osm_data_free(ctx, d);
-            d = NULL;
-            goto done;
+            goto fail;
         }
     }
     if (diag.last_error[0] && (count == 0 || strstr(diag.last_error, "parsing"))) {
         /* Nothing read, or the file is truncated/corrupt: a partial import would mislead. */
         pl_error_set(err, PL_EINPUT, "%s: GDAL's OSM driver failed: %s; check that the file is complete", file,
                      diag.last_error);
-        pl_osm_data_free(ctx, d);
-        d = NULL;
-        goto done;
+        goto fail;
     }
     if (diag.last_error[0])
         pl_warn(ctx, "osm-gdal-error", "%s: GDAL: %s", file, diag.last_error);
+    for (size_t i = 0; i < lines.n_rows; i++)
+        add_tree_row(&r, lines.rows[i].diameter_crown, lines.rows[i].height, lines.rows[i].osm_id,
+                     lines.rows[i].line);
     classify_residential(&r);
     merge_duplicate_services(&r);
     canopy_from_trees(&r);
     pl_progress(ctx, 1.0, "reading OSM");
+    goto done;
 
+fail:
+    pl_osm_data_free(ctx, d);
+    d = NULL;
 done:
+    pl_osm_lines_free(ctx, &lines);
     CPLPopErrorHandler();
     CPLSetThreadLocalConfigOption("CPL_DEBUG", saved_debug);
     free(saved_debug);
@@ -949,7 +912,6 @@ void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->n_roads; i++) {
-        GEOSGeom_destroy_r(ctx->geos, d->roads[i].geom);
         free(d->roads[i].name);
         free(d->roads[i].maxspeed_tag);
     }
@@ -971,6 +933,7 @@ void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d)
         free(d->municipalities[i].name);
     }
     free(d->roads);
+    free(d->road_xy);
     free(d->services);
     free(d->green);
     free(d->trees);
@@ -979,6 +942,13 @@ void pl_osm_data_free(pl_ctx *ctx, pl_osm_data *d)
     free(d->municipalities);
     free(d->source);
     free(d);
+}
+
+GEOSGeometry *pl_osm_road_geom(pl_ctx *ctx, const pl_osm_data *d, size_t i)
+{
+    const pl_osm_road *r = &d->roads[i];
+    GEOSCoordSequence *cs = GEOSCoordSeq_copyFromBuffer_r(ctx->geos, d->road_xy + 2 * r->xy0, r->n_xy, 0, 0);
+    return cs ? GEOSGeom_createLineString_r(ctx->geos, cs) : NULL;
 }
 
 size_t pl_osm_count_services(const pl_osm_data *d, const char *type)

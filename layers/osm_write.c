@@ -2,6 +2,7 @@
  * default styles), and pl_osm_import = read + write. */
 #include "osm.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +30,9 @@ static const pl_field_def road_fields[] = {
     {"tunnel", PL_FIELD_INT, "Tunnel", "1 in a tunnel"},
     {"layer", PL_FIELD_INT, "Nivå", "OSM layer (-5..5), 0 at ground level"},
     {"indoor", PL_FIELD_INT, "Inomhus", "1 indoors (corridors, indoor=yes)"},
+    {"source", PL_FIELD_INT64, "Från nod", "OSM node id of the first vertex (ways are split at every node they "
+     "share with another road way, and at their ends)"},
+    {"target", PL_FIELD_INT64, "Till nod", "OSM node id of the last vertex"},
 };
 
 static const pl_field_def service_fields[] = {
@@ -150,7 +154,15 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
         pl_gpkg_set_int(l, 11, r->tunnel);
         pl_gpkg_set_int(l, 12, r->layer);
         pl_gpkg_set_int(l, 13, r->indoor);
-        pl_gpkg_set_geos(l, r->geom);
+        pl_gpkg_set_int(l, 14, r->source);
+        pl_gpkg_set_int(l, 15, r->target);
+        GEOSGeometry *line = pl_osm_road_geom(ctx, d, i);
+        if (!line) {
+            pl_error_set(err, PL_EINTERNAL, "roads: way %" PRId64 ": cannot make its line", r->osm_id);
+            FAIL();
+        }
+        pl_gpkg_set_geos(l, line);
+        GEOSGeom_destroy_r(ctx->geos, line);
         END_ROW();
     }
 

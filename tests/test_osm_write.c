@@ -84,7 +84,8 @@ static void test_import_sodermalm_gpkg(void **state)
 
     GDALDatasetH ds = GDALOpenEx(out, GDAL_OF_VECTOR, NULL, NULL, NULL);
     assert_non_null(ds);
-    assert_int_equal(layer_count(ds, "roads"), 183);
+    assert_int_equal(layer_count(ds, "roads"), 323); /* 183 ways split at shared nodes and ends */
+    assert_int_equal(sql_long(ds, "SELECT COUNT(DISTINCT osm_id) FROM roads"), 183);
     assert_int_equal(layer_count(ds, "services"), 8);
     assert_int_equal(layer_count(ds, "green_areas"), 15);
     assert_int_equal(layer_count(ds, "trees"), 23);
@@ -92,12 +93,16 @@ static void test_import_sodermalm_gpkg(void **state)
     assert_int_equal(layer_count(ds, "buildings"), 121);
     assert_int_equal(layer_count(ds, "municipalities"), -1); /* none in the extract: no layer */
     static const char *const road_fields[] = {"osm_id", "highway", "length_m", "maxspeed_kmh", "oneway", "car",
-                                              "bike", "foot", "bridge", "tunnel", "layer", "indoor", NULL};
+                                              "bike", "foot", "bridge", "tunnel", "layer", "indoor", "source",
+                                              "target", NULL};
     static const char *const service_fields[] = {"osm_id", "osm_type", "name", "type", "raw_tag", NULL};
     static const char *const green_fields[] = {"kind", "name", "area_ha", "access", "public", NULL};
     static const char *const tree_fields[] = {"source", "crown_radius_m", "crown_from", NULL};
     static const char *const building_fields[] = {"levels", "residential", "floor_area_m2", "height_m", NULL};
     assert_fields(ds, "roads", road_fields);
+    OGRFeatureDefnH rd = OGR_L_GetLayerDefn(GDALDatasetGetLayerByName(ds, "roads"));
+    assert_int_equal(OGR_Fld_GetType(OGR_FD_GetFieldDefn(rd, OGR_FD_GetFieldIndex(rd, "source"))), OFTInteger64);
+    assert_int_equal(OGR_Fld_GetType(OGR_FD_GetFieldDefn(rd, OGR_FD_GetFieldIndex(rd, "target"))), OFTInteger64);
     assert_fields(ds, "services", service_fields);
     assert_fields(ds, "green_areas", green_fields);
     assert_fields(ds, "trees", tree_fields);
@@ -105,8 +110,12 @@ static void test_import_sodermalm_gpkg(void **state)
     assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM services WHERE type = 'grocery_full'"), 2);
     assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM green_areas WHERE kind = 'park'"), 9);
     /* 43 ways tagged maxspeed=30 (osmium), no other maxspeed values in the extract. */
-    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM roads WHERE maxspeed_kmh = 30"), 43);
-    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM roads WHERE maxspeed_kmh IS NULL"), 140);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(DISTINCT osm_id) FROM roads WHERE maxspeed_kmh = 30"), 43);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(DISTINCT osm_id) FROM roads WHERE maxspeed_kmh IS NULL"), 140);
+    /* Topology fields: Integer64 node ids, set on every piece; pieces of a way chain end to start. */
+    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM roads WHERE source IS NULL OR target IS NULL"), 0);
+    assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM roads a JOIN roads b ON b.fid = a.fid + 1 "
+                                  "AND b.osm_id = a.osm_id WHERE b.source <> a.target"), 0);
     /* Swedish aliases and one style per layer. */
     assert_int_equal(sql_long(ds, "SELECT COUNT(*) FROM gpkg_data_columns WHERE table_name = 'roads' AND "
                                   "column_name = 'maxspeed_kmh' AND title = 'Hastighetsgräns (km/h)'"), 1);
@@ -218,7 +227,7 @@ static void test_loaders_read_outputs(void **state)
     snprintf(spec, sizeof spec, "%s/m.gpkg:roads", d);
     pl_roads *r = pl_roads_load(ctx, spec, NULL, &err);
     assert_non_null(r);
-    assert_int_equal(r->n, 2898);
+    assert_int_equal(r->n, 5331); /* 2898 ways split at shared nodes and ends */
     size_t ferries = 0;
     for (size_t i = 0; i < r->n; i++)
         ferries += r->road_class[i] == PL_ROAD_FERRY;

@@ -1192,9 +1192,9 @@ static void test_import_osm_empty_extract(void **state)
     char args[4096];
     snprintf(args, sizeof args, "-q import-osm %s -o %s/new.gpkg", in_path("empty.osm"), out_dir);
     assert_int_equal(run_platsa(args), 1);
-    assert_string_equal(last_stderr, "platsa import-osm: empty.osm: nothing in the extract: no roads, services, green "
-                                     "areas, trees, buildings or municipalities (an empty extract, or one outside the "
-                                     "area of --crs EPSG:3006?); check it with platsa info\n");
+    assert_string_equal(last_stderr, "platsa import-osm: empty.osm: no roads in the extract (no highway=* or "
+                                     "route=ferry way with nodes in the file); check that the extract is not empty and "
+                                     "covers the area\n");
     assert_output_untouched();
 }
 
