@@ -395,7 +395,8 @@ static void count_road_nodes(rd_state *s, road_nodes *rn)
     /* Every ref once, a way's two ends once more: a key met twice or more is a split point. */
     size_t n = s->n_refs + 2 * s->n_ways;
     uint64_t *keys = pl_malloc((n ? n : 1) * sizeof *keys);
-    memcpy(keys, s->refs, s->n_refs * sizeof *keys);
+    if (s->n_refs)  /* an extract without road ways has no refs array at all */
+        memcpy(keys, s->refs, s->n_refs * sizeof *keys);
     size_t k = s->n_refs;
     for (size_t w = 0; w < s->n_ways; w++) {
         const road_way *rw = &s->ways[w];
