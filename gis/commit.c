@@ -117,6 +117,13 @@ long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const
     int plen = snprintf(prefix, sizeof prefix, ".%s.tmp-", base);
     if (plen <= 0 || plen >= (int)sizeof prefix)
         return 0;
+    return pl_temp_remove_stale(dir, prefix, ours, remove_dir);
+}
+
+long pl_temp_remove_stale(const char *dir, const char *prefix, int (*ours)(const char *rest),
+                          int (*remove_dir)(const char *path))
+{
+    int plen = (int)strlen(prefix);
     DIR *d = opendir(dir);
     if (!d)
         return 0;

@@ -56,6 +56,10 @@ void pl_commit_fail_rename_at(pl_commit *c, int k);
  * be judged, are left alone. Returns how many entries were removed. */
 long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
                             int (*remove_dir)(const char *path));
+/* The same for any naming: entries "PREFIX<PID>[-K]REST[-old]" (the graph cache's
+ * "NAME.tmp<PID>"). */
+long pl_temp_remove_stale(const char *dir, const char *prefix, int (*ours)(const char *rest),
+                          int (*remove_dir)(const char *path));
 
 /* For a SIGINT/SIGTERM/SIGHUP handler, first thing: 1 when a commit set is between its first
  * and last rename (on any thread), in which case the signal is noted and raised again as

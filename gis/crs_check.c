@@ -1,4 +1,5 @@
 #include "crs_check.h"
+#include "vector.h"
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -9,20 +10,6 @@
 #include <string.h>
 
 enum { GRID = 5, NS = GRID * GRID };
-
-static OGRSpatialReferenceH srs_new(const char *text)
-{
-    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
-    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    OGRErr e = OSRSetFromUserInput(s, text);
-    CPLPopErrorHandler();
-    if (e != OGRERR_NONE) {
-        OSRDestroySpatialReference(s);
-        return NULL;
-    }
-    return s;
-}
 
 /* The projection alone as a PROJ string (no datum shift: PROJ 9.1's proj_factors refuses
  * some projected CRSs such as EPSG:3006, and the shift does not change the scale). */
@@ -78,7 +65,7 @@ static double scale_error_srs(OGRSpatialReferenceH work, const double *lon, cons
 
 double pl_crs_scale_error(const char *crs, const double *lon, const double *lat, int n)
 {
-    OGRSpatialReferenceH s = srs_new(crs);
+    OGRSpatialReferenceH s = pl_srs_from_user(crs);
     if (!s)
         return -1;
     double e = scale_error_srs(s, lon, lat, n);
@@ -110,7 +97,7 @@ pl_crs_area *pl_crs_area_new(OGRSpatialReferenceH src)
     pl_crs_area *a = pl_calloc(1, sizeof *a);
     a->src = OSRClone(src);
     OSRSetAxisMappingStrategy(a->src, OAMS_TRADITIONAL_GIS_ORDER);
-    OGRSpatialReferenceH wgs = srs_new("EPSG:4326");
+    OGRSpatialReferenceH wgs = pl_srs_from_user("EPSG:4326");
     CPLPushErrorHandler(CPLQuietErrorHandler);
     a->to_lonlat = wgs ? OCTNewCoordinateTransformation(a->src, wgs) : NULL;
     CPLPopErrorHandler();
@@ -126,7 +113,7 @@ pl_crs_area *pl_crs_area_new(OGRSpatialReferenceH src)
         if (auth && code && !strcmp(auth, "EPSG")) {  /* a code but no area in the file's definition */
             char text[32];
             snprintf(text, sizeof text, "EPSG:%.16s", code);
-            known = srs_new(text);
+            known = pl_srs_from_user(text);
             if (known && !(OSRGetAreaOfUse(known, &a->box[0], &a->box[1], &a->box[2], &a->box[3], &name) &&
                            a->box[0] > -1000)) {
                 OSRDestroySpatialReference(known);
@@ -309,7 +296,7 @@ int pl_crs_check_scale(pl_ctx *ctx, OGRSpatialReferenceH src, const double env[4
     double x[NS], y[NS], lon[NS], lat[NS];
     samples(a, env, x, y, lon, lat);
     pl_crs_area_free(a);
-    OGRSpatialReferenceH work = srs_new(ctx->work_crs);
+    OGRSpatialReferenceH work = pl_srs_from_user(ctx->work_crs);
     if (!work)
         return PL_OK;  /* pl_vector_open reports an unknown working CRS */
     double worst = scale_error_srs(work, lon, lat, NS);
@@ -347,7 +334,7 @@ int pl_crs_check_extent(pl_ctx *ctx, OGRSpatialReferenceH src, int src_assumed, 
 
 int pl_crs_check_work_point(pl_ctx *ctx, double x, double y, const char *what, pl_error *err)
 {
-    OGRSpatialReferenceH work = srs_new(ctx->work_crs);
+    OGRSpatialReferenceH work = pl_srs_from_user(ctx->work_crs);
     if (!work)
         return PL_OK;
     pl_crs_area *a = pl_crs_area_new(work);

@@ -868,35 +868,6 @@ static int twin_path(char *buf, size_t size, const char *dir, const char *stem, 
     return n > 0 && n < (int)size ? 0 : -1;
 }
 
-long pl_temp_remove_stale(const char *dir, const char *prefix, int (*suffix_ok)(const char *rest))
-{
-    int plen = (int)strlen(prefix);
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    long removed = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, prefix, (size_t)plen) != 0 || !isdigit((unsigned char)e->d_name[plen]))
-            continue;
-        char *end = NULL;
-        errno = 0;
-        long pid = strtol(e->d_name + plen, &end, 10);
-        if (errno || pid <= 0 || pid == (long)getpid() || !suffix_ok(end))
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        char path[PATH_MAX];
-        struct stat st;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path)
-            continue;
-        if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && unlink(path) == 0)
-            removed++;
-    }
-    closedir(d);
-    return removed;
-}
-
 static void path_split(const char *path, char **dir, char **base)
 {
     const char *slash = strrchr(path, '/');

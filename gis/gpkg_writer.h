@@ -166,10 +166,7 @@ void pl_gpkg_cleanup_all(void);
 int pl_temp_register(const char *path);
 void pl_temp_unregister(int slot);
 
-/* Removes files DIR/PREFIX<PID><rest> of dead processes (kill(PID, 0) fails with ESRCH)
- * whose <rest> suffix_ok accepts: the temporaries of runs killed by SIGKILL or a crash.
- * Regular files only; returns how many were removed. */
-long pl_temp_remove_stale(const char *dir, const char *prefix, int (*suffix_ok)(const char *rest));
+/* Stale temporaries of dead processes: pl_temp_remove_stale (commit.h). */
 
 /* --- Additions (compatible refinements) --- */
 

@@ -15,6 +15,7 @@
  * so that a warm run reads neither the roads file nor rebuilds the graph). */
 #include "graph.h"
 #include "graph_internal.h"
+#include "commit.h"
 #include "gpkg_writer.h"
 #include "vector.h"
 
@@ -354,7 +355,7 @@ static void remove_stale_cache_temps(const pl_ctx *ctx, const char *path)
         return;
     if (snprintf(prefix, sizeof prefix, "%s.tmp", base) >= (int)sizeof prefix)
         return;
-    long n = pl_temp_remove_stale(dir, prefix, cache_temp_suffix);
+    long n = pl_temp_remove_stale(dir, prefix, cache_temp_suffix, NULL);
     if (n > 0 && ctx)
         pl_info(ctx, "graph cache %s: removed %ld temporary file%s left by an earlier run that was killed", path, n,
                 n == 1 ? "" : "s");

@@ -69,7 +69,7 @@ static OGRLayerH pick_layer(GDALDatasetH ds, const char *wanted, const char *fil
     return GDALDatasetGetLayer(ds, 0);
 }
 
-static OGRSpatialReferenceH srs_from_user(const char *text)
+OGRSpatialReferenceH pl_srs_from_user(const char *text)
 {
     OGRSpatialReferenceH s = OSRNewSpatialReference(NULL);
     OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
@@ -496,7 +496,7 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
     csv_options csv;
     if (!open_options && has_csv_extension(file)) {
         int geographic = -1;
-        OGRSpatialReferenceH a = o && o->assume_crs ? srs_from_user(o->assume_crs) : NULL;
+        OGRSpatialReferenceH a = o && o->assume_crs ? pl_srs_from_user(o->assume_crs) : NULL;
         if (a) {
             geographic = OSRIsGeographic(a) ? 1 : 0;
             OSRDestroySpatialReference(a);
@@ -542,7 +542,7 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
     snprintf(label, sizeof label, "%s:%s", pl_basename(file), OGR_L_GetName(layer));
     v->label = pl_strdup(label);
 
-    v->work_srs = srs_from_user(ctx->work_crs);
+    v->work_srs = pl_srs_from_user(ctx->work_crs);
     if (!v->work_srs) {
         pl_error_set(err, PL_EINPUT, "working CRS '%s' is not a known CRS; use --crs EPSG:n", ctx->work_crs);
         pl_vector_close(v);
@@ -572,7 +572,7 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
             pl_vector_close(v);
             return NULL;
         }
-        assumed = srs_from_user(o->assume_crs);
+        assumed = pl_srs_from_user(o->assume_crs);
         if (!assumed) {
             pl_error_set(err, PL_EINPUT, "--assume-crs '%s' is not a known CRS; use EPSG:n", o->assume_crs);
             pl_vector_close(v);

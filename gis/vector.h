@@ -44,6 +44,10 @@ void pl_vector_close(pl_vector *v);
 /* Splits "FILE:LAYER" when FILE exists and LAYER is a name (not a Windows drive or URL). */
 void pl_vector_split_spec(const char *spec, char *file, size_t file_size, char *layer, size_t layer_size);
 
+/* A CRS from user text ("EPSG:3006", WKT, PROJ), traditional GIS axis order (x = east),
+ * or NULL when GDAL cannot read it; the caller destroys it. */
+OGRSpatialReferenceH pl_srs_from_user(const char *text);
+
 /* Field index by name (case-insensitive), -1 if absent. */
 int pl_vector_field(const pl_vector *v, const char *name);
 /* First field whose name matches one of the NULL-terminated candidates (case-insensitive). */

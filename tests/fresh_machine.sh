@@ -1,7 +1,7 @@
 #!/bin/sh
 # Proves the README's two commands on a bare Debian 12, from a plain clone with nothing beside it:
 #   1. a minimal Debian 12 root: debootstrap --variant=minbase bookworm (made once in BASE, then copied)
-#   2. git clone of this repository (its checked-out commit) into ROOT/root/platsa; no ../shared
+#   2. git clone of this repository (its checked-out commit) into ROOT/root/platsa; nothing beside it
 #   3. in a chroot (with /proc and /dev mounted), with a clean environment:
 #        apt-get update && apt-get install -y make && make demo
 #        make test
