@@ -11,13 +11,13 @@ BUILD   := build
 CC      ?= gcc
 PKGS    := gdal geos proj spatialite inih libcrypto cairo fontconfig libxml-2.0 json-c libxxhash readosm
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -I$(CURDIR) -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 # GLPK (exact maximal covering / set covering in platsa coverage) ships no .pc file.
 LDLIBS  += -lglpk
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-LIB_SRC  := $(wildcard gis/*.c layers/*.c analyses/*.c)
+LIB_SRC  := $(wildcard gis/*.c layers/*.c analyses/*/*.c)
 CLI_SRC  := $(wildcard cli/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

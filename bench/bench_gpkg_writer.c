@@ -18,9 +18,9 @@
 
 #include <gdal.h>
 
-#include "../gis/ctx.h"
-#include "../gis/gpkg_writer.h"
-#include "../gis/hugepages.h"
+#include "gis/ctx.h"
+#include "gis/gpkg_writer.h"
+#include "gis/hugepages.h"
 
 static double now_s(void)
 {
@@ -39,7 +39,7 @@ static GEOSGeometry *square(GEOSContextHandle_t h, double x, double y)
     return GEOSGeom_createPolygon_r(h, GEOSGeom_createLinearRing_r(h, cs), NULL, 0);
 }
 
-/* The two cell layers of platsa access (analyses/access_write.c), with made-up values. */
+/* The two cell layers of platsa access (analyses/access/access_write.c), with made-up values. */
 enum { ACCESS_TYPES = 7, ACCESS_NAMES = 2000 };
 
 static pl_gpkg_layer *add_layer(pl_gpkg *g, const char *name, const pl_field_type *types, int m, pl_error *err)

@@ -24,9 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../analyses/green.h"
-#include "../gis/graph.h"
-#include "../gis/roads.h"
+#include "analyses/green/green.h"
+#include "gis/graph.h"
+#include "gis/roads.h"
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
 static uint64_t next_u64(void)

@@ -13,8 +13,8 @@
 
 #include <gdal.h>
 
-#include "../gis/roads.h"
-#include "../layers/layers.h"
+#include "gis/roads.h"
+#include "layers/layers.h"
 
 static double now(void)
 {

@@ -41,11 +41,11 @@
 #include <cpl_conv.h>
 #include <cpl_string.h>
 
-#include "../gis/hugepages.h"
-#include "../gis/graph.h"
-#include "../gis/roads.h"
-#include "../layers/layers.h"
-#include "../layers/network.h"
+#include "gis/hugepages.h"
+#include "gis/graph.h"
+#include "gis/roads.h"
+#include "layers/layers.h"
+#include "layers/network.h"
 
 /* ---- optional comparison: nearest segment through a GEOS STRtree ---- */
 typedef struct seg_ref {

@@ -27,9 +27,9 @@
 
 #include <gdal.h>
 
-#include "../analyses/coverage.h"
-#include "../analyses/scenario.h"
-#include "../analyses/stores.h"
+#include "analyses/coverage/coverage.h"
+#include "analyses/scenario/scenario.h"
+#include "analyses/stores/stores.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 static uint64_t next_u64(void)

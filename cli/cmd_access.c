@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/access.h"
+#include "analyses/access/access.h"
 #include "commands.h"
 
 int cmd_access(pl_ctx *ctx, int argc, char **argv)

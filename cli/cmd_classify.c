@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/classify.h"
+#include "analyses/classify/classify.h"
 #include "commands.h"
 
 int cmd_classify(pl_ctx *ctx, int argc, char **argv)

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/coverage.h"
+#include "analyses/coverage/coverage.h"
 #include "commands.h"
 
 int cmd_coverage(pl_ctx *ctx, int argc, char **argv)

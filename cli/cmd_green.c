@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/green.h"
+#include "analyses/green/green.h"
 #include "commands.h"
 
 int cmd_green(pl_ctx *ctx, int argc, char **argv)

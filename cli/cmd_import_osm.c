@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../gis/options.h"
-#include "../layers/osm.h"
+#include "gis/options.h"
+#include "layers/osm.h"
 #include "commands.h"
 
 typedef struct import_cli {

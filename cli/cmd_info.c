@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../gis/options.h"
-#include "../layers/layers.h"
+#include "gis/options.h"
+#include "layers/layers.h"
 #include "commands.h"
 
 #define MAX_FILES 64

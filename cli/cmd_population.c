@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/population.h"
-#include "../gis/options.h"
+#include "analyses/population/population.h"
+#include "gis/options.h"
 #include "commands.h"
 
 static const char *const summary =

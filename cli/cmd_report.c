@@ -3,10 +3,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/report.h"
-#include "../gis/commit.h"
-#include "../gis/map_render.h"
-#include "../gis/gpkg_writer.h"
+#include "analyses/report/report.h"
+#include "gis/commit.h"
+#include "gis/map_render.h"
+#include "gis/gpkg_writer.h"
 #include "commands.h"
 
 /* Interrupted: the report's temporary folder goes too (the old report, if any, is only

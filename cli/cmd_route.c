@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/commit.h"
-#include "../gis/graph.h"
-#include "../gis/options.h"
-#include "../layers/layers.h"
+#include "gis/commit.h"
+#include "gis/graph.h"
+#include "gis/options.h"
+#include "layers/layers.h"
 #include "commands.h"
 
 typedef struct route_opts {

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/scenario.h"
+#include "analyses/scenario/scenario.h"
 #include "commands.h"
 
 int cmd_scenario(pl_ctx *ctx, int argc, char **argv)

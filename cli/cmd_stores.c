@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../analyses/stores.h"
+#include "analyses/stores/stores.h"
 #include "commands.h"
 
 int cmd_stores(pl_ctx *ctx, int argc, char **argv)

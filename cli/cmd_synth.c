@@ -5,8 +5,8 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "../analyses/synth.h"
-#include "../gis/gpkg_writer.h"
+#include "analyses/synth/synth.h"
+#include "gis/gpkg_writer.h"
 #include "commands.h"
 
 static double now_s(void)

@@ -3,7 +3,7 @@
 #ifndef PLATSA_CLI_COMMANDS_H
 #define PLATSA_CLI_COMMANDS_H
 
-#include "../gis/ctx.h"
+#include "gis/ctx.h"
 
 typedef int (*pl_command_fn)(pl_ctx *ctx, int argc, char **argv);
 

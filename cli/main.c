@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../gis/commit.h"
-#include "../gis/hugepages.h"
-#include "../gis/gpkg_writer.h"
+#include "gis/commit.h"
+#include "gis/hugepages.h"
+#include "gis/gpkg_writer.h"
 
 #include "commands.h"
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <cpl_error.h>
 #include <ogr_recordbatch.h>
-#include "../gis/vector.h"
+#include "gis/vector.h"
 
 typedef struct pl_batch_col {
     char fmt;                    /* Arrow format: 'i' int32, 'l' int64, 's' int16, 'g' double, 'u'/'U' text */

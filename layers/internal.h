@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <geos_c.h>
-#include "../gis/vector.h"
+#include "gis/vector.h"
 #include "layers.h"
 #include "wkb.h"
 

@@ -55,8 +55,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <geos_c.h>
-#include "../gis/ctx.h"
-#include "../gis/roads.h"
+#include "gis/ctx.h"
+#include "gis/roads.h"
 #include "service_types.h"
 #include "road_profiles.h"
 

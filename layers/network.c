@@ -1,7 +1,7 @@
 /* Roads + graph through the network cache (rules in network.h). */
 #include "network.h"
-#include "../gis/graph_internal.h"
-#include "../gis/vector.h"
+#include "gis/graph_internal.h"
+#include "gis/vector.h"
 
 #include <fcntl.h>
 #include <limits.h>

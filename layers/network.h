@@ -17,7 +17,7 @@
 #define PLATSA_LAYERS_NETWORK_H
 
 #include "layers.h"
-#include "../gis/graph.h"
+#include "gis/graph.h"
 
 /* Bump when pl_roads_load gives different arrays for the same file: part of the cache key. */
 #define PL_ROADS_LOADER_VERSION 2u /* 2: topology ids */

@@ -42,7 +42,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <geos_c.h>
-#include "../gis/ctx.h"
+#include "gis/ctx.h"
 #include "service_types.h"
 
 /* ---------- tag parsing: pure functions on tag text (NULL = tag absent) ---------- */

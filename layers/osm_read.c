@@ -29,8 +29,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "../gis/share.h"
-#include "../gis/vector.h"
+#include "gis/share.h"
+#include "gis/vector.h"
 
 void pl_osm_read_opts_default(pl_osm_read_opts *o)
 {

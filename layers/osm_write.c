@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../gis/gpkg_writer.h"
+#include "gis/gpkg_writer.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 

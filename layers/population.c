@@ -3,7 +3,7 @@
  * becomes squares. */
 #include "internal.h"
 #include "batch_reader.h"
-#include "../gis/crs_check.h"
+#include "gis/crs_check.h"
 
 #include <cpl_error.h>
 #include <ctype.h>

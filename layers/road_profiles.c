@@ -10,8 +10,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "../gis/share.h"
-#include "../gis/vector.h"
+#include "gis/share.h"
+#include "gis/vector.h"
 
 static const char *const role_names[PL_RF_N] = {
     "class", "speed", "speed_backward", "oneway", "forbidden_forward", "forbidden_backward",

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../gis/ctx.h"
+#include "gis/ctx.h"
 
 struct pl_vector;
 

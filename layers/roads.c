@@ -44,7 +44,7 @@
  * in either direction, a two-way line already read is dropped, so each street is in the
  * graph once and a place on it can go both ways. */
 #include "layers.h"
-#include "../gis/vector.h"
+#include "gis/vector.h"
 #include "internal.h"
 #include "road_values.h"
 #include "road_profiles.h"

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../gis/share.h"
-#include "../gis/vector.h"
+#include "gis/share.h"
+#include "gis/vector.h"
 
 /* ---------- normalisation ---------- */
 

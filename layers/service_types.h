@@ -6,7 +6,7 @@
 #define PLATSA_LAYERS_SERVICE_TYPES_H
 
 #include <stdio.h>
-#include "../gis/ctx.h"
+#include "gis/ctx.h"
 
 #define PL_MAX_TYPES 64
 #define PL_MAX_INCLUDES 8

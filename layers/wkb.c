@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/ctx.h"
+#include "gis/ctx.h"
 
 typedef struct cursor {
     const uint8_t *p, *end;

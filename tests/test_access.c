@@ -13,10 +13,10 @@
 #include <gdal.h>
 #include <ogr_api.h>
 
-#include "../analyses/access.h"
-#include "../analyses/access_checks.h"
-#include "../analyses/classify.h"
-#include "../analyses/ids.h"
+#include "analyses/access/access.h"
+#include "analyses/access/access_checks.h"
+#include "analyses/classify/classify.h"
+#include "analyses/common/ids.h"
 #include "support/testutil.h"
 
 static void write_file(const char *path, const char *text)

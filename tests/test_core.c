@@ -15,18 +15,18 @@
 
 #include <ogr_srs_api.h>
 
-#include "../gis/crs_check.h"
-#include "../gis/ctx.h"
-#include "../gis/options.h"
-#include "../analyses/access.h"
-#include "../analyses/classify.h"
-#include "../analyses/coverage.h"
-#include "../analyses/green.h"
-#include "../analyses/population.h"
-#include "../analyses/report.h"
-#include "../analyses/scenario.h"
-#include "../analyses/stores.h"
-#include "../analyses/synth.h"
+#include "gis/crs_check.h"
+#include "gis/ctx.h"
+#include "gis/options.h"
+#include "analyses/access/access.h"
+#include "analyses/classify/classify.h"
+#include "analyses/coverage/coverage.h"
+#include "analyses/green/green.h"
+#include "analyses/population/population.h"
+#include "analyses/report/report.h"
+#include "analyses/scenario/scenario.h"
+#include "analyses/stores/stores.h"
+#include "analyses/synth/synth.h"
 
 /* The tables that live in cli/ (static there): the command files themselves, with the two
  * functions of cli/main.c they call. */

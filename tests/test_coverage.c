@@ -14,7 +14,7 @@
 
 #include <gdal.h>
 
-#include "../analyses/coverage.h"
+#include "analyses/coverage/coverage.h"
 #include "support/testutil.h"
 
 /* The platsa binary the CLI tests run ($PLATSA_BIN, e.g. the sanitizer build, or build/platsa). */

@@ -23,9 +23,9 @@
 #include <cpl_error.h>
 #include <sqlite3.h>
 
-#include "../gis/ctx.h"
-#include "../gis/gpkg_blob.h"
-#include "../gis/gpkg_writer.h"
+#include "gis/ctx.h"
+#include "gis/gpkg_blob.h"
+#include "gis/gpkg_writer.h"
 #include "support/testutil.h"
 
 #define TS "2024-05-01T12:00:00Z"

@@ -26,10 +26,10 @@
 #include <sqlite3.h>
 #include <spatialite.h>
 
-#include "../gis/ctx.h"
-#include "../gis/commit.h"
-#include "../gis/gpkg_writer.h"
-#include "../gis/vector.h"
+#include "gis/ctx.h"
+#include "gis/commit.h"
+#include "gis/gpkg_writer.h"
+#include "gis/vector.h"
 #include "support/testutil.h"
 
 /* libxml2 is linked (through SpatiaLite's libraries) but its headers are not on the

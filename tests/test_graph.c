@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/graph.h"
-#include "../gis/roads.h"
+#include "gis/graph.h"
+#include "gis/roads.h"
 
 /* ---------- building pl_roads by hand ---------- */
 

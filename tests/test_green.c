@@ -15,9 +15,9 @@
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
-#include "../analyses/green.h"
-#include "../analyses/green_geom.h"
-#include "../layers/buildings.h"
+#include "analyses/green/green.h"
+#include "analyses/green/green_geom.h"
+#include "layers/buildings.h"
 #include "support/testutil.h"
 
 /* Fixtures are in EPSG:3006, local coordinates offset by (X0, Y0). */

@@ -10,7 +10,7 @@
 
 #include <gdal.h>
 
-#include "../layers/layers.h"
+#include "layers/layers.h"
 #include "support/testutil.h"
 
 static pl_ctx *ctx;

@@ -14,8 +14,8 @@
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
 
-#include "../layers/internal.h"
-#include "../layers/layers.h"
+#include "layers/internal.h"
+#include "layers/layers.h"
 #include "support/testutil.h"
 
 static pl_ctx *ctx;

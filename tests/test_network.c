@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../gis/graph_internal.h"
-#include "../layers/network.h"
+#include "gis/graph_internal.h"
+#include "layers/network.h"
 #include "support/testutil.h"
 
 static char roads_path[800], cache_path[512], net_dir[512];

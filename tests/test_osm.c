@@ -20,8 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/ctx.h"
-#include "../layers/osm.h"
+#include "gis/ctx.h"
+#include "layers/osm.h"
 #include "support/testutil.h"
 
 /* ---------- parsers ---------- */

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyses/population.h"
-#include "../gis/ctx.h"
-#include "../layers/layers.h"
-#include "../layers/osm.h"
+#include "analyses/population/population.h"
+#include "gis/ctx.h"
+#include "layers/layers.h"
+#include "layers/osm.h"
 #include "support/testutil.h"
 
 static long layer_count(GDALDatasetH ds, const char *name)

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyses/population.h"
-#include "../gis/ctx.h"
-#include "../layers/osm.h"
+#include "analyses/population/population.h"
+#include "gis/ctx.h"
+#include "layers/osm.h"
 #include "support/testutil.h"
 
 static GEOSGeometry *square(pl_ctx *ctx, double x0, double y0, double size)

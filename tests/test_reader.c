@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../layers/layers.h"
-#include "../layers/batch_reader.h"
-#include "../layers/wkb.h"
+#include "layers/layers.h"
+#include "layers/batch_reader.h"
+#include "layers/wkb.h"
 #include "support/testutil.h"
 
 /* A load's outcome: the error text and the warnings, for comparing the two readers. */

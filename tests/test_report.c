@@ -22,9 +22,9 @@
 #include <gdal.h>
 #include <sqlite3.h>
 
-#include "../analyses/report.h"
-#include "../gis/ctx.h"
-#include "../gis/map_render.h"
+#include "analyses/report/report.h"
+#include "gis/ctx.h"
+#include "gis/map_render.h"
 #include "support/testutil.h"
 
 #include "qgis/sample_gpkg.c"

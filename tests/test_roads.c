@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/graph.h"
-#include "../layers/layers.h"
+#include "gis/graph.h"
+#include "layers/layers.h"
 #include "support/testutil.h"
 
 /* Index of the road with this id, or -1. */

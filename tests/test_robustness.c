@@ -28,7 +28,7 @@
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
 
-#include "../gis/gpkg_writer.h"
+#include "gis/gpkg_writer.h"
 #include "support/testutil.h"
 
 #define PL_FUZZ_NO_MAIN

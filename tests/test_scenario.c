@@ -16,7 +16,7 @@
 
 #include <gdal.h>
 
-#include "../analyses/scenario.h"
+#include "analyses/scenario/scenario.h"
 #include "support/testutil.h"
 
 /* The platsa binary the CLI tests run ($PLATSA_BIN, e.g. the sanitizer build, or build/platsa). */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../layers/service_types.h"
+#include "layers/service_types.h"
 #include "support/testutil.h"
 
 static pl_ctx *ctx;

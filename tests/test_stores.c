@@ -13,8 +13,8 @@
 
 #include <gdal.h>
 
-#include "../analyses/ids.h"
-#include "../analyses/stores.h"
+#include "analyses/common/ids.h"
+#include "analyses/stores/stores.h"
 #include "support/testutil.h"
 
 /* The platsa binary the CLI tests run ($PLATSA_BIN, e.g. the sanitizer build, or build/platsa). */

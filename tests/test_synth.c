@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analyses/synth.h"
-#include "../gis/ctx.h"
-#include "../gis/graph.h"
-#include "../layers/layers.h"
+#include "analyses/synth/synth.h"
+#include "gis/ctx.h"
+#include "gis/graph.h"
+#include "layers/layers.h"
 #include "support/testutil.h"
 
 typedef struct fixture {

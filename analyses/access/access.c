@@ -9,9 +9,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "attach.h"
-#include "ids.h"
-#include "units.h"
+#include "analyses/common/attach.h"
+#include "analyses/common/ids.h"
+#include "analyses/common/units.h"
 
 const char pl_access_usage[] =
     "platsa access --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";

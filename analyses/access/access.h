@@ -8,10 +8,10 @@
 #ifndef PLATSA_ANALYSES_ACCESS_H
 #define PLATSA_ANALYSES_ACCESS_H
 
-#include "../gis/ctx.h"
-#include "../gis/graph.h"
-#include "../gis/options.h"
-#include "../layers/layers.h"
+#include "gis/ctx.h"
+#include "gis/graph.h"
+#include "gis/options.h"
+#include "layers/layers.h"
 
 /* Everything `platsa access` takes; declared once in pl_access_options (gives --help). */
 typedef struct pl_access_opts {

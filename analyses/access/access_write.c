@@ -8,13 +8,13 @@
 #include <pthread.h>
 #include <time.h>
 
-#include "../gis/gpkg_writer.h"
-#include "../layers/network.h"
+#include "gis/gpkg_writer.h"
+#include "layers/network.h"
 #include "access.h"
 #include "access_checks.h"
-#include "attach.h"
-#include "classify.h"
-#include "fields.h"
+#include "analyses/common/attach.h"
+#include "analyses/classify/classify.h"
+#include "analyses/common/fields.h"
 
 static double now_s(void)
 {

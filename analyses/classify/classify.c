@@ -1,16 +1,16 @@
 /* Territorial classification by car travel time to the nearest large tätort. */
 #include "classify.h"
-#include "attach.h"
-#include "../layers/network.h"
+#include "analyses/common/attach.h"
+#include "layers/network.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/gpkg_writer.h"
-#include "fields.h"
-#include "units.h"
+#include "gis/gpkg_writer.h"
+#include "analyses/common/fields.h"
+#include "analyses/common/units.h"
 
 const char *pl_class_name_sv(int cls)
 {

@@ -10,10 +10,10 @@
 #ifndef PLATSA_ANALYSES_CLASSIFY_H
 #define PLATSA_ANALYSES_CLASSIFY_H
 
-#include "../gis/ctx.h"
-#include "../gis/graph.h"
-#include "../gis/options.h"
-#include "../layers/layers.h"
+#include "gis/ctx.h"
+#include "gis/graph.h"
+#include "gis/options.h"
+#include "layers/layers.h"
 
 enum { PL_CLASS_URBAN = 1, PL_CLASS_NEAR_URBAN_RURAL = 2, PL_CLASS_REMOTE_RURAL = 3, PL_N_CLASSES = 3 };
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fields.h"
-#include "../layers/service_types.h"
+#include "layers/service_types.h"
 
 int pl_attach_check(double max_snap_m, double max_service_snap_m, int check_service, pl_error *err)
 {

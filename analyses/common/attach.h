@@ -13,10 +13,10 @@
 #define PLATSA_ANALYSES_ATTACH_H
 
 #include <stdint.h>
-#include "../gis/gpkg_writer.h"
-#include "../gis/graph.h"
-#include "../gis/options.h"
-#include "../layers/layers.h"
+#include "gis/gpkg_writer.h"
+#include "gis/graph.h"
+#include "gis/options.h"
+#include "layers/layers.h"
 
 /* The default of --max-service-snap, metres. */
 #define PL_MAX_SERVICE_SNAP_DEFAULT 2000.0

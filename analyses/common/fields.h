@@ -2,7 +2,7 @@
 #ifndef PLATSA_ANALYSES_FIELDS_H
 #define PLATSA_ANALYSES_FIELDS_H
 
-#include "../gis/gpkg_writer.h"
+#include "gis/gpkg_writer.h"
 
 typedef struct pl_field_list {
     pl_field_def *defs;

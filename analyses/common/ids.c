@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/ctx.h"
+#include "gis/ctx.h"
 
 static int is_integer(const char *s)
 {

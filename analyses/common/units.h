@@ -2,7 +2,7 @@
 #ifndef PLATSA_ANALYSES_UNITS_H
 #define PLATSA_ANALYSES_UNITS_H
 
-#include "../layers/layers.h"
+#include "layers/layers.h"
 
 /* Municipality index of every unit: the carried code when it names a known municipality
  * (SCB grid squares carry kn_kod, and the generalised polygons miss coastal squares), else

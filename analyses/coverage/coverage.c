@@ -2,7 +2,7 @@
  * pruned by the distance from the nearest uncovered unit), the merged instance, and
  * single-linkage clusters of uncovered units. */
 #include "coverage.h"
-#include "../gis/min_heap.h"
+#include "gis/min_heap.h"
 
 #include <math.h>
 #include <pthread.h>

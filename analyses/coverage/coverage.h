@@ -25,7 +25,7 @@
 #ifndef PLATSA_ANALYSES_COVERAGE_H
 #define PLATSA_ANALYSES_COVERAGE_H
 
-#include "access.h"
+#include "analyses/access/access.h"
 
 /* ---------- the combinatorial problem (tests call these directly) ---------- */
 

@@ -7,12 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../gis/gpkg_writer.h"
-#include "attach.h"
+#include "gis/gpkg_writer.h"
+#include "analyses/common/attach.h"
 #include "coverage.h"
-#include "fields.h"
-#include "ids.h"
-#include "units.h"
+#include "analyses/common/fields.h"
+#include "analyses/common/ids.h"
+#include "analyses/common/units.h"
 
 #define NONE32 UINT32_MAX
 

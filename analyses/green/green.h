@@ -78,11 +78,11 @@
 #define PLATSA_ANALYSES_GREEN_H
 
 #include <stdint.h>
-#include "../gis/ctx.h"
-#include "../gis/graph.h"
-#include "../gis/options.h"
-#include "../layers/buildings.h"
-#include "../layers/layers.h"
+#include "gis/ctx.h"
+#include "gis/graph.h"
+#include "gis/options.h"
+#include "layers/buildings.h"
+#include "layers/layers.h"
 
 /* Everything `platsa green` takes; declared once in pl_green_options (gives --help). */
 typedef struct pl_green_opts {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/vector.h"
+#include "gis/vector.h"
 #include "green_internal.h"
 
 /* ---------- raster canopy ---------- */

@@ -4,10 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/gpkg_writer.h"
-#include "../gis/vector.h"
-#include "../layers/network.h"
-#include "fields.h"
+#include "gis/gpkg_writer.h"
+#include "gis/vector.h"
+#include "layers/network.h"
+#include "analyses/common/fields.h"
 #include "green_internal.h"
 
 static double round_to(double v, double per_unit)

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../gis/vector.h"
-#include "../layers/internal.h"
+#include "gis/vector.h"
+#include "layers/internal.h"
 
 const pl_option pl_population_options[] = {
     {"areas", 'a', PL_OPT_STRING, offsetof(pl_population_opts, areas), "FILE[:LAYER]", NULL,

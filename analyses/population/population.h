@@ -27,8 +27,8 @@
 
 #include <stddef.h>
 #include <geos_c.h>
-#include "../gis/ctx.h"
-#include "../gis/options.h"
+#include "gis/ctx.h"
+#include "gis/options.h"
 
 typedef enum {
     PL_DASY_NONE = 0,          /* area without population (nothing to distribute) */

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../gis/gpkg_writer.h"
-#include "../gis/vector.h"
+#include "gis/gpkg_writer.h"
+#include "gis/vector.h"
 
 static const pl_field_def point_fields[] = {
     {"pop", PL_FIELD_REAL, "Befolkning", "residents given to this building (or area point)"},

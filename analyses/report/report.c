@@ -5,11 +5,11 @@
  * Writing: everything goes into a temporary folder beside the target, which is renamed
  * into place at the end (exchanged atomically with an older report when --overwrite). */
 #include "report.h"
-#include "../gis/vector.h"
+#include "gis/vector.h"
 
-#include "../gis/commit.h"
-#include "../gis/map_render.h"
-#include "../gis/strbuf.h"
+#include "gis/commit.h"
+#include "gis/map_render.h"
+#include "gis/strbuf.h"
 
 #include <gdal.h>
 #include <ogr_api.h>

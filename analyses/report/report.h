@@ -12,9 +12,9 @@
 #ifndef PLATSA_ANALYSES_REPORT_H
 #define PLATSA_ANALYSES_REPORT_H
 
-#include "../gis/ctx.h"
-#include "../gis/map_render.h"
-#include "../gis/options.h"
+#include "gis/ctx.h"
+#include "gis/map_render.h"
+#include "gis/options.h"
 
 typedef struct pl_report_opts {
     const char *input;        /* platsa GeoPackage */

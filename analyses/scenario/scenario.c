@@ -1,9 +1,9 @@
 /* Scenarios: the scenario file, the k = 3 baseline, combined inputs, and the incremental
  * recomputation of closures and additions (see scenario.h). */
 #include "scenario.h"
-#include "attach.h"
-#include "../gis/min_heap.h"
-#include "../gis/vector.h"
+#include "analyses/common/attach.h"
+#include "gis/min_heap.h"
+#include "gis/vector.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "ids.h"
-#include "units.h"
+#include "analyses/common/ids.h"
+#include "analyses/common/units.h"
 
 #define NONE32 UINT32_MAX
 

@@ -38,7 +38,7 @@
 #ifndef PLATSA_ANALYSES_SCENARIO_H
 #define PLATSA_ANALYSES_SCENARIO_H
 
-#include "access.h"
+#include "analyses/access/access.h"
 
 typedef struct pl_scenario_def {
     char *name, *description;

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../gis/crs_check.h"
-#include "../gis/gpkg_writer.h"
-#include "fields.h"
-#include "attach.h"
+#include "gis/crs_check.h"
+#include "gis/gpkg_writer.h"
+#include "analyses/common/fields.h"
+#include "analyses/common/attach.h"
 #include "scenario.h"
 
 #define NONE32 UINT32_MAX

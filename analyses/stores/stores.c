@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/gpkg_writer.h"
-#include "attach.h"
-#include "fields.h"
-#include "ids.h"
+#include "gis/gpkg_writer.h"
+#include "analyses/common/attach.h"
+#include "analyses/common/fields.h"
+#include "analyses/common/ids.h"
 
 const char pl_stores_usage[] =
     "platsa stores --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";

@@ -16,7 +16,7 @@
 #ifndef PLATSA_ANALYSES_STORES_H
 #define PLATSA_ANALYSES_STORES_H
 
-#include "access.h"
+#include "analyses/access/access.h"
 
 typedef struct pl_stores_opts {
     pl_access_opts base;        /* population, services, roads, municipalities, output, mode, region... */

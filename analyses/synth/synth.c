@@ -29,7 +29,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../gis/vector.h"
+#include "gis/vector.h"
 #include "synth_internal.h"
 
 #define POP_CSV "scb-population-grid-1km-2024/scb_befolkning_1km_2024_sverige.csv"

@@ -21,9 +21,9 @@
 #include <stdint.h>
 #include <geos_c.h>
 
-#include "../gis/ctx.h"
-#include "../gis/options.h"
-#include "../gis/roads.h"
+#include "gis/ctx.h"
+#include "gis/options.h"
+#include "gis/roads.h"
 
 typedef enum { PL_SYNTH_S = 0, PL_SYNTH_M = 1, PL_SYNTH_L = 2 } pl_synth_size;
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../gis/gpkg_writer.h"
+#include "gis/gpkg_writer.h"
 #include "synth.h"
 
 

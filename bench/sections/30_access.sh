@@ -1,4 +1,4 @@
-# ---- platsa access (analyses/access*.c) on the synthetic regions ----
+# ---- platsa access (analyses/access/) on the synthetic regions ----
 # `platsa -v access` (car, every RSP type present: 7) on synth S, M and L, with 1 km squares
 # and 250 m cells: wall clock and peak memory (/usr/bin/time), each stage's share from the
 # timings line platsa -v prints. Goal on L (all of Sweden): under 30 s and 2 GiB.

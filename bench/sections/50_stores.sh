@@ -1,4 +1,4 @@
-# ---- stores, coverage, scenario (analyses/stores.c, coverage*.c, scenario*.c) ----
+# ---- stores, coverage, scenario (analyses/stores/, analyses/coverage/, analyses/scenario/) ----
 # (section of the stores analysis, moved here from the old single run_bench.sh)
 # National scale: platsa synth --size L (bench/work/synth_L_1km.gpkg, made by 00_setup or
 # bench/synth_L.sh), else the synthetic grid region of bench/bench_stores.c (2 M road nodes,

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../gis/ctx.h"
+#include "gis/ctx.h"
 
 /* Name of the input being replayed (set by the regression test), for messages. */
 #define PL_FUZZ_FN static __attribute__((unused))

@@ -13,8 +13,8 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "../../gis/graph.h"
-#include "../../gis/graph_internal.h"
+#include "gis/graph.h"
+#include "gis/graph_internal.h"
 
 static pl_ctx *gc_ctx;
 static pl_roads *gc_roads;

@@ -13,9 +13,9 @@
 #include <gdal.h>
 
 #include "fuzz_common.h"
-#include "../../analyses/access.h"
-#include "../../gis/graph.h"
-#include "../../layers/layers.h"
+#include "analyses/access/access.h"
+#include "gis/graph.h"
+#include "layers/layers.h"
 
 static pl_ctx *ly_ctx;
 static pl_service_types *ly_types;

@@ -6,9 +6,9 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "../../analyses/access.h"
-#include "../../analyses/classify.h"
-#include "../../analyses/population.h"
+#include "analyses/access/access.h"
+#include "analyses/classify/classify.h"
+#include "analyses/population/population.h"
 
 #define OP_MAX_ARGS 48
 

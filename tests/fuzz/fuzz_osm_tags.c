@@ -11,10 +11,10 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "../../gis/roads.h"
-#include "../../layers/osm.h"
-#include "../../layers/road_values.h"
-#include "../../layers/service_types.h"
+#include "gis/roads.h"
+#include "layers/osm.h"
+#include "layers/road_values.h"
+#include "layers/service_types.h"
 
 #define OT_LINES 64
 

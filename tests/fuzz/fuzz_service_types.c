@@ -5,7 +5,7 @@
 #include <math.h>
 
 #include "fuzz_common.h"
-#include "../../layers/service_types.h"
+#include "layers/service_types.h"
 
 static pl_ctx *st_ctx;
 static FILE *st_devnull;

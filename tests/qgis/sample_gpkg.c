@@ -19,8 +19,8 @@
 #include <geos_c.h>
 #include <sqlite3.h>
 
-#include "../../gis/ctx.h"
-#include "../../gis/gpkg_writer.h"
+#include "gis/ctx.h"
+#include "gis/gpkg_writer.h"
 
 #define S_X0 480000.0
 #define S_Y0 6530000.0

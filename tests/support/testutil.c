@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "../../gis/roads.h"
+#include "gis/roads.h"
 
 const char *real_data(const char *relative)
 {
