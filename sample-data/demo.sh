@@ -52,7 +52,11 @@ run coverage --population "$R:population" --hubs "$R:services" --types pharmacy 
   -o "$OUT/orebro-coverage.gpkg" --overwrite --csv
 
 echo "== Monaco: what-if scenarios (store closures, a new store, new housing, a closed road)"
-run scenario sample-data/scenarios/monaco-grocery.ini -o "$OUT/monaco-scenarios.gpkg" --overwrite --csv
+# The shipped scenario file names ../../demo-output; a copy beside the outputs names wherever $OUT is.
+SAMPLE=$(cd sample-data && pwd)
+sed -e "s|\.\./\.\./demo-output/||" -e "s|= \.\./monaco/|= $SAMPLE/monaco/|" \
+  sample-data/scenarios/monaco-grocery.ini > "$OUT/monaco-grocery.ini"
+run scenario "$OUT/monaco-grocery.ini" -o "$OUT/monaco-scenarios.gpkg" --overwrite --csv
 
 echo "== Map report for decision makers"
 run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite
