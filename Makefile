@@ -133,6 +133,9 @@ test-report-browser: demo
 # the topology fixture (tests/data/topology: a pedestrian tunnel network, a bridge over a street)
 # as a GeoPackage: pgRouting routes its split lines by their source/target ids, platsa routes them
 # by the ids and the unsplit ways by position (roads with source/target: see the script).
+# Every OpenStreetMap extract in the repository, imported by platsa and by osm2pgrouting (the
+# independent oracle of issue #17); O2P_EXTRACTS="../shared/real-data/osm-*/*.pbf" runs the full ones.
+O2P_EXTRACTS ?= $(wildcard tests/data/osm-*/*.osm.pbf) sample-data/monaco/monaco.osm.pbf sample-data/sodermalm/stockholm.osm.pbf
 test-pgrouting: demo
 	@rm -f $(BUILD)/topology.gpkg; \
 	ogr2ogr -f GPKG $(BUILD)/topology.gpkg tests/data/topology/roads.geojson -nln roads && \
@@ -144,6 +147,11 @@ test-pgrouting: demo
 	  set -- $$spec; echo "== pgRouting vs platsa: $$1 ($$2)"; \
 	  PLATSA=$(PLATSA) COORDS="$${3:-}" sh tests/pgrouting_check.sh "$$1" "$$2" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
 	  tail -n 2 $(BUILD)/pgrouting.log; \
+	done; \
+	for pbf in $(O2P_EXTRACTS); do \
+	  echo "== osm2pgrouting + pgRouting vs platsa import-osm: $$pbf (walk)"; \
+	  PLATSA=$(PLATSA) sh tests/osm2pgrouting_check.sh "$$pbf" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
+	  grep -v NOTICE $(BUILD)/pgrouting.log | tail -n 2; \
 	done; [ $$fail -eq 0 ]
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
