@@ -148,11 +148,11 @@ test-pgrouting: demo
 	  PLATSA=$(PLATSA) COORDS="$${3:-}" sh tests/pgrouting_check.sh "$$1" "$$2" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
 	  tail -n 2 $(BUILD)/pgrouting.log; \
 	done; \
-	for pbf in $(O2P_EXTRACTS); do \
-	  echo "== osm2pgrouting + pgRouting vs platsa import-osm: $$pbf (walk)"; \
-	  PLATSA=$(PLATSA) sh tests/osm2pgrouting_check.sh "$$pbf" 400 > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
+	for pbf in $(O2P_EXTRACTS); do for mode in walk car; do \
+	  echo "== osm2pgrouting + pgRouting vs platsa import-osm: $$pbf ($$mode)"; \
+	  PLATSA=$(PLATSA) sh tests/osm2pgrouting_check.sh "$$pbf" 400 $$mode > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
 	  grep -v NOTICE $(BUILD)/pgrouting.log | tail -n 2; \
-	done; [ $$fail -eq 0 ]
+	done; done; [ $$fail -eq 0 ]
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 test-asan: deps

@@ -7,18 +7,30 @@
 # keyed by OSM node id). Both lengths are measured in EPSG:3006 (platsa's working CRS), so a correct
 # topology agrees to the centimetre.
 #
-# Which ways a pedestrian may use (foot=no, access=private, motorways, areas) is platsa's rule, unit
-# tested in tests/test_osm_*.c; osm2pgrouting has no access model. So pgRouting routes those of its
+# Which ways a pedestrian may use (foot=no, motorways, areas) is platsa's rule, unit tested in
+# tests/test_osm*.c; osm2pgrouting has no access model. So pgRouting routes those of its
 # ways whose OSM way id platsa keeps for walking: the oracle checks how the ways are cut, joined
 # and measured, not the access rules. A way platsa keeps that osm2pgrouting drops (or the other way)
 # shows up as a disagreement, as does a pair whose node is no vertex for osm2pgrouting.
 #
-# usage: sh tests/osm2pgrouting_check.sh FILE.osm.pbf [PAIRS]
+# With MODE=car (third argument) the ways a car may use, each in the directions osm2pgrouting's own
+# one-way reading allows (its cost/reverse_cost < 0 marks a closed direction): the one-way rules
+# are checked against an independent reading too.
+#
+# usage: sh tests/osm2pgrouting_check.sh FILE.osm.pbf [PAIRS [walk|car]]
 # Needs osm2pgrouting, osmium-tool and postgresql-15-pgrouting (installed when run as root).
 # Prints "N passed, N failed"; exit 0 when every pair agrees, 77 when it cannot run here.
 set -eu
 PBF=$1
 PAIRS=${2:-400}
+MODE=${3:-walk}
+# The ways each mode may use, as gis/graph_build.c's pl_graph_road_allowed decides (the access tags
+# read at import, then the classes a mode never uses).
+case $MODE in
+  walk) USABLE="foot = 1 AND highway <> 'motorway'" ;;
+  car) USABLE="car = 1 AND (highway = 'ferry' OR highway NOT IN ('footway', 'cycleway', 'path', 'steps', 'pedestrian'))" ;;
+  *) echo "osm2pgrouting_check: mode walk or car"; exit 2 ;;
+esac
 PLATSA=${PLATSA:-build/platsa}
 PGBIN=/usr/lib/postgresql/15/bin
 EXT=/usr/share/postgresql/15/extension/pgrouting.control
@@ -96,10 +108,10 @@ osm2pgrouting --f "$TMP/in.osm" --conf "$TMP/mapconfig.xml" --dbname o2p --usern
   || { tail -n 5 "$TMP/o2p.log"; echo "osm2pgrouting_check: osm2pgrouting failed"; exit 2; }
 
 "$PLATSA" -q import-osm "$TMP/in.osm.pbf" -o "$TMP/platsa.gpkg" >/dev/null
-"$PLATSA" -q route --roads "$TMP/platsa.gpkg:roads" --mode walk --dump-pairs "$TMP/pairs.csv" \
+"$PLATSA" -q route --roads "$TMP/platsa.gpkg:roads" --mode "$MODE" --dump-pairs "$TMP/pairs.csv" \
   --pairs "$PAIRS" --pairs-all >/dev/null
 ogr2ogr -f CSV "$TMP/walk_ways.csv" "$TMP/platsa.gpkg" -dialect SQLite \
-  -sql "SELECT DISTINCT osm_id FROM roads WHERE foot = 1"
+  -sql "SELECT DISTINCT osm_id FROM roads WHERE $USABLE"
 
 psql -X -q -h "$TMP" -p "$PORT" -U postgres -d o2p -v ON_ERROR_STOP=1 -At -F ' ' <<SQL >"$TMP/result.txt"
 SET client_min_messages = warning;
@@ -108,13 +120,15 @@ CREATE TABLE walk_ways (osm_id bigint PRIMARY KEY);
 CREATE TABLE pp (source bigint, target bigint, length_m float8, time_s float8, sx float8, sy float8,
                  tx float8, ty float8, source_id bigint, target_id bigint);
 \copy pp FROM '$TMP/pairs.csv' CSV HEADER
-CREATE TABLE e AS SELECT w.gid AS id, w.source, w.target, ST_Length(ST_Transform(w.the_geom, 3006)) AS len
+CREATE TABLE e AS SELECT w.gid AS id, w.source, w.target, ST_Length(ST_Transform(w.the_geom, 3006)) AS len,
+    CASE WHEN '$MODE' = 'car' AND w.cost < 0 THEN -1 ELSE ST_Length(ST_Transform(w.the_geom, 3006)) END AS fwd,
+    CASE WHEN '$MODE' = 'car' AND w.reverse_cost < 0 THEN -1 ELSE ST_Length(ST_Transform(w.the_geom, 3006)) END AS rev
   FROM ways w JOIN walk_ways k ON k.osm_id = w.osm_id;
 CREATE TABLE p AS SELECT pp.source_id AS s_osm, pp.target_id AS t_osm, pp.length_m AS ours,
     (SELECT id FROM ways_vertices_pgr v WHERE v.osm_id = pp.source_id) AS s,
     (SELECT id FROM ways_vertices_pgr v WHERE v.osm_id = pp.target_id) AS t
   FROM pp;
-CREATE TABLE r AS SELECT * FROM pgr_dijkstraCost('SELECT id, source, target, len AS cost, len AS reverse_cost FROM e',
+CREATE TABLE r AS SELECT * FROM pgr_dijkstraCost('SELECT id, source, target, fwd AS cost, rev AS reverse_cost FROM e',
   'SELECT DISTINCT s AS source, t AS target FROM p WHERE s IS NOT NULL AND t IS NOT NULL AND s <> t', true);
 WITH d AS (SELECT p.*, CASE WHEN p.s_osm = p.t_osm THEN 0 ELSE r.agg_cost END AS theirs
            FROM p LEFT JOIN r ON r.start_vid = p.s AND r.end_vid = p.t)
@@ -129,7 +143,7 @@ FROM d;
 CREATE TABLE bad AS SELECT d.s, d.t FROM (SELECT p.s, p.t, p.ours, r.agg_cost FROM p JOIN r ON r.start_vid = p.s AND r.end_vid = p.t) d
   WHERE abs(d.ours - d.agg_cost) > 0.01 OR d.ours = 'Infinity' ORDER BY d.s, d.t LIMIT 1;
 SELECT 'path', w.osm_id, vs.osm_id, vt.osm_id, round(e.len::numeric, 2)
-  FROM bad, pgr_dijkstra('SELECT id, source, target, len AS cost, len AS reverse_cost FROM e', bad.s, bad.t, false) d
+  FROM bad, pgr_dijkstra('SELECT id, source, target, fwd AS cost, rev AS reverse_cost FROM e', bad.s, bad.t, true) d
   JOIN e ON e.id = d.edge JOIN ways w ON w.gid = e.id
   JOIN ways_vertices_pgr vs ON vs.id = w.source JOIN ways_vertices_pgr vt ON vt.id = w.target ORDER BY d.seq;
 SELECT 'counts', (SELECT count(*) FROM ways), (SELECT count(*) FROM e), (SELECT count(*) FROM ways_vertices_pgr);
@@ -143,7 +157,7 @@ awk -v pbf="$(basename "$PBF")" -v roads="$ROADS" -v clipped="$(cat "$TMP/clippe
   $6 != "Infinity" && $8 + 0 > worst { worst = $8 + 0 }
   $6 == "Infinity" { unreachable++ }
   END {
-    printf "%s (%s ways that leave the extract left out of both): platsa %s road pieces; osm2pgrouting %s ways (%s walkable), %s vertices; %d node pairs, %d unreachable in both, worst difference %.3g m\n", pbf, clipped, roads, ways, walk, verts, n, unreachable, worst
+    printf "%s (%s ways that leave the extract left out of both): platsa %s road pieces; osm2pgrouting %s ways (%s usable), %s vertices; %d node pairs, %d unreachable in both, worst difference %.3g m\n", pbf, clipped, roads, ways, walk, verts, n, unreachable, worst
     printf "%d passed, %d failed\n", ok, bad
     exit bad > 0 || n == 0
   }' "$TMP/result.txt"
