@@ -868,7 +868,7 @@ static int read_frequencies(loader *L, feed *f, pl_error *err)
         f->freqs[f->n_freqs++] = (freq){t, (int32_t)s, (int32_t)e, (int32_t)h};
     }
     csv_close(c);
-    if (!rc) qsort(f->freqs, f->n_freqs, sizeof *f->freqs, cmp_freq);
+    if (!rc && f->n_freqs) qsort(f->freqs, f->n_freqs, sizeof *f->freqs, cmp_freq);
     return rc;
 }
 
@@ -958,6 +958,18 @@ static int read_stop_times(loader *L, uint32_t fi, pl_error *err)
     return rc;
 }
 
+/* The stops a transfers.txt stop stands for: a station, itself and its platforms (kids of
+ * CSR kid_start); any other stop, itself. How many, and the k-th of them. */
+static uint32_t n_members(const feed *f, const uint32_t *kid_start, uint32_t x)
+{
+    return f->loc[x] == 1 ? 1 + kid_start[x + 1] - kid_start[x] : 1;
+}
+
+static uint32_t member(const uint32_t *kid_start, const uint32_t *kids, uint32_t x, uint32_t k)
+{
+    return k == 0 ? x : kids[kid_start[x] + k - 1];
+}
+
 static int read_transfers(loader *L, feed *f, pl_error *err)
 {
     csv *c;
@@ -970,6 +982,22 @@ static int read_transfers(loader *L, feed *f, pl_error *err)
         return rc;
     }
     int c_time = csv_col(c, "min_transfer_time");
+    /* children of each station, CSR: kids[kid_start[s] .. kid_start[s+1]) */
+    uint32_t *kid_start = pl_calloc(f->n_stops + 2, sizeof *kid_start);
+    uint32_t *kids = pl_malloc((f->n_stops + 1) * sizeof *kids);
+    uint32_t *par = pl_malloc((f->n_stops + 1) * sizeof *par);
+    for (size_t i = 0; i < f->n_stops; i++) {
+        par[i] = f->parent_id[i][0] ? idmap_get(&f->stops, f->parent_id[i]) : NONE;
+        if (par[i] != NONE && f->loc[par[i]] != 1) par[i] = NONE;
+        if (par[i] != NONE) kid_start[par[i] + 1]++;
+    }
+    for (size_t i = 0; i < f->n_stops; i++) kid_start[i + 1] += kid_start[i];
+    uint32_t *fill = pl_malloc((f->n_stops + 1) * sizeof *fill);
+    memcpy(fill, kid_start, f->n_stops * sizeof *fill);
+    for (size_t i = 0; i < f->n_stops; i++)
+        if (par[i] != NONE) kids[fill[par[i]]++] = (uint32_t)i;
+    free(fill);
+    free(par);
     int c_only[4] = {csv_col(c, "from_trip_id"), csv_col(c, "to_trip_id"), csv_col(c, "from_route_id"),
                      csv_col(c, "to_route_id")};
     while ((rc = csv_next(c, err)) == 1) {
@@ -989,20 +1017,21 @@ static int read_transfers(loader *L, feed *f, pl_error *err)
                     "transfer is ignored", f->path, c->line, a == NONE ? fs : ts);
             continue;
         }
-        /* a station stands for each of its platforms */
-        for (size_t i = 0; i < f->n_stops; i += (f->loc[a] == 1 ? 1 : f->n_stops)) {
-            uint32_t from = f->loc[a] == 1 ? (uint32_t)i : a;
-            if (f->loc[a] == 1 && i != a && strcmp(f->parent_id[i], f->stop_id[a]) != 0) continue;
-            if (f->gstop[from] == NONE) continue;
-            for (size_t j = 0; j < f->n_stops; j += (f->loc[b] == 1 ? 1 : f->n_stops)) {
-                uint32_t to = f->loc[b] == 1 ? (uint32_t)j : b;
-                if (f->loc[b] == 1 && j != b && strcmp(f->parent_id[j], f->stop_id[b]) != 0) continue;
-                if (f->gstop[to] == NONE) continue;
+        /* a station stands for each of its platforms (and itself, if trips call there) */
+        uint32_t na = n_members(f, kid_start, a), nb = n_members(f, kid_start, b);
+        for (uint32_t i = 0; i < na; i++) {
+            uint32_t from = f->gstop[member(kid_start, kids, a, i)];
+            if (from == NONE) continue;
+            for (uint32_t j = 0; j < nb; j++) {
+                uint32_t to = f->gstop[member(kid_start, kids, b, j)];
+                if (to == NONE) continue;
                 GROW(L->xfers, L->n_xfers, L->cap_xfers);
-                L->xfers[L->n_xfers++] = (xfer){f->gstop[from], f->gstop[to], (int32_t)secs};
+                L->xfers[L->n_xfers++] = (xfer){from, to, (int32_t)secs};
             }
         }
     }
+    free(kid_start);
+    free(kids);
     csv_close(c);
     return rc;
 }
@@ -1178,7 +1207,7 @@ static void emit(loader *L, uint32_t route, uint8_t run, const tripbuf *b, const
 static void build_instances(loader *L, uint32_t fi)
 {
     feed *f = &L->feeds[fi];
-    qsort(f->rows, f->n_rows, sizeof *f->rows, cmp_row);
+    if (f->n_rows) qsort(f->rows, f->n_rows, sizeof *f->rows, cmp_row);
     tripbuf b = {0}, fb = {0};
     size_t q = 0; /* frequencies cursor */
     for (size_t a = 0; a < f->n_rows;) {
@@ -1400,7 +1429,7 @@ static int cmp_xfer(const void *a, const void *b)
 /* Transfers as CSR by from-stop; a pair given twice keeps its longest time. */
 static void build_transfers(loader *L, pl_timetable *tt)
 {
-    qsort(L->xfers, L->n_xfers, sizeof *L->xfers, cmp_xfer);
+    if (L->n_xfers) qsort(L->xfers, L->n_xfers, sizeof *L->xfers, cmp_xfer);
     tt->transfer_start = pl_calloc((size_t)tt->n_stops + 1, sizeof *tt->transfer_start);
     tt->transfer_to = pl_malloc((L->n_xfers + 1) * sizeof *tt->transfer_to);
     tt->transfer_s = pl_malloc((L->n_xfers + 1) * sizeof *tt->transfer_s);
