@@ -637,6 +637,31 @@ static void test_warn_ids(void **state)
     pl_ctx_free(ctx);
 }
 
+/* A station used in stop_times becomes a stop (counted); an entrance there is dropped
+ * (counted); a route_type with no basic mode is kept as given (counted). */
+static void test_warn_station_and_route_type(void **state)
+{
+    (void)state;
+    const gf over[] = {{"stops.txt", "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+                                     "S1,One,59.00,18.0,,\nST,Station,59.04,18.0,1,\nE1,Entrance,59.041,18.0,2,ST\n"},
+                       {"routes.txt", "route_id,route_short_name,route_long_name,route_type\nR1,1,,1100\n"},
+                       {"stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                                          "T1,08:00:00,08:00:00,S1,1\nT1,08:05:00,08:05:00,E1,2\n"
+                                          "T1,08:08:00,08:08:00,ST,3\n"},
+                       {NULL, NULL}};
+    pl_ctx *ctx = pl_ctx_new();
+    pl_timetable *tt = load_ok(ctx, write_feed("station", over, 0), "2024-05-14", NULL);
+    assert_int_equal(pl_warn_count(ctx, "gtfs-station-in-stop-times"), 1);
+    assert_int_equal(pl_warn_count(ctx, "gtfs-unknown-id"), 1);
+    assert_int_equal(pl_warn_count(ctx, "gtfs-route-type-unknown"), 1);
+    assert_int_equal(tt->n_stops, 2);
+    assert_int_equal(tt->route_type[0], 1100);
+    assert_int_equal(tt->pattern_stops[1], stop_index(tt, "ST"));
+    assert_timetable_ok(tt);
+    pl_timetable_free(tt);
+    pl_ctx_free(ctx);
+}
+
 /* ---------- refused ---------- */
 
 static void test_bad_missing_file(void **state)
@@ -811,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_warn_stop_at_zero),
         cmocka_unit_test(test_warn_trips_dropped),
         cmocka_unit_test(test_warn_ids),
+        cmocka_unit_test(test_warn_station_and_route_type),
         cmocka_unit_test(test_bad_missing_file),
         cmocka_unit_test(test_bad_missing_column),
         cmocka_unit_test(test_bad_time),
