@@ -444,6 +444,7 @@ typedef struct feed {
     uint32_t *trip_route;
     uint8_t *trip_run;
     uint8_t *trip_has_times;
+    uint8_t *stop_used;        /* some stop_times row calls there */
     idmap trips;
     /* frequencies, sorted by trip */
     freq *freqs;
@@ -462,7 +463,7 @@ static void feed_free(feed *f)
         free(f->parent_id[i]);
     }
     free(f->stop_id); free(f->stop_name); free(f->parent_id); free(f->lat); free(f->lon); free(f->loc);
-    free(f->gstop); free(f->stop_line);
+    free(f->gstop); free(f->stop_line); free(f->stop_used);
     idmap_free(&f->stops);
     for (size_t i = 0; i < f->n_routes; i++) {
         free(f->route_id[i]);
@@ -887,6 +888,7 @@ static int read_stop_times(loader *L, uint32_t fi, pl_error *err)
     }
     int c_pick = csv_col(c, "pickup_type"), c_drop = csv_col(c, "drop_off_type"),
         c_dist = csv_col(c, "shape_dist_traveled");
+    f->stop_used = pl_calloc(f->n_stops + 1, 1);
     uint32_t last_trip = NONE;
     const char *last_tid = NULL;
     char last_buf[512] = "";
@@ -935,6 +937,7 @@ static int read_stop_times(loader *L, uint32_t fi, pl_error *err)
         if (t == NONE) continue;
         f->trip_has_times[t] = 1;
         uint32_t s = idmap_get(&f->stops, sid);
+        if (s != NONE) f->stop_used[s] = 1;
         if (s == NONE) {
             pl_warn(L->ctx, "gtfs-unknown-id", "%s:stop_times.txt: line %ld: stop_id '%s' is not in stops.txt; the "
                     "stop time is dropped", f->path, c->line, sid);
@@ -1252,13 +1255,24 @@ static void build_instances(loader *L, uint32_t fi)
     f->n_rows = f->cap_rows = 0;
 }
 
-/* Counted warnings for ids nobody uses: trips without stop times, stops no trip calls at. */
+/* Counted warnings for ids nobody uses: trips without stop times, stops no trip calls at
+ * (kept: they do no harm), routes without trips. */
 static void warn_unused(loader *L, feed *f)
 {
     for (size_t t = 0; t < f->n_trips; t++)
         if (!f->trip_has_times[t])
             pl_warn(L->ctx, "gtfs-unused-id", "%s:trips.txt: trip '%s' has no stop times; it never runs", f->path,
                     f->trip_id[t]);
+    for (size_t s = 0; s < f->n_stops; s++)
+        if (f->loc[s] == 0 && !f->stop_used[s] && f->gstop[s] != NONE)
+            pl_warn(L->ctx, "gtfs-unused-id", "%s:stops.txt: line %ld: stop '%s' has no stop times; kept, no trip "
+                    "calls there", f->path, f->stop_line[s], f->stop_id[s]);
+    uint8_t *has = pl_calloc(f->n_routes + 1, 1);
+    for (size_t t = 0; t < f->n_trips; t++) has[f->trip_route[t]] = 1;
+    for (size_t r = 0; r < f->n_routes; r++)
+        if (!has[r])
+            pl_warn(L->ctx, "gtfs-unused-id", "%s:routes.txt: route '%s' has no trips", f->path, f->route_id[r]);
+    free(has);
 }
 
 /* ---------- patterns ---------- */

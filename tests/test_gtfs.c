@@ -7,7 +7,8 @@
  *   python3 tests/data/gtfs/count_feed.py 2019-05-13 tests/data/gtfs/poa_trensurb.zip
  *     -> stops 24 trips 529 patterns 21
  * SJ's 859 transfers: 887 transfer_type 2 rows without trip restrictions (436 of them a
- * station's own minimum change) less the 28 that touch a stop at 0,0 (csv module count).
+ * station's own minimum change) less the 28 that touch a stop at 0,0; its 210 unused stops: platforms
+ * with coordinates that no stop_times row names (csv module counts).
  *
  * Debug summary of any feeds: PLATSA_GTFS_SUMMARY="2019-05-13 a.zip b.zip" build/tests/test_gtfs
  * runs only test_summary_from_env, which prints the counts and warnings. */
@@ -619,7 +620,7 @@ static void test_warn_ids(void **state)
     const gf over[] = {{"stops.txt", "stop_id,stop_name,stop_lat,stop_lon\n"
                                      "S1,One,59.00,18.0\nS2,Two,59.01,18.0\nS3,Three,59.03,18.0\nS4,Four,59.04,18.0\n"
                                      "S1,Again,60.0,18.0\n"},
-                       {"routes.txt", "route_id,route_short_name,route_long_name,route_type\nR1,1,,3\nR1,2,,3\n"},
+                       {"routes.txt", "route_id,route_short_name,route_long_name,route_type\nR1,1,,3\nR1,2,,3\nR3,3,,3\n"},
                        {"trips.txt", "route_id,service_id,trip_id\nR1,WK,T1\nR1,NOSUCH,T2\nR1,WK,T1\nR1,WK,EMPTY\n"},
                        {"stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
                                           "T1,08:00:00,08:00:00,S1,1\nT1,08:04:00,08:04:00,SX,2\n"
@@ -629,7 +630,8 @@ static void test_warn_ids(void **state)
     pl_timetable *tt = load_ok(ctx, write_feed("ids", over, 0), "2024-05-14", NULL);
     assert_int_equal(pl_warn_count(ctx, "gtfs-duplicate-id"), 3);
     assert_int_equal(pl_warn_count(ctx, "gtfs-unknown-id"), 3); /* NOSUCH, SX, TX */
-    assert_int_equal(pl_warn_count(ctx, "gtfs-unused-id"), 2);  /* T2 and EMPTY have no stop times */
+    /* T2 and EMPTY have no stop times, no trip calls at S2 and S3, route R3 has no trips */
+    assert_int_equal(pl_warn_count(ctx, "gtfs-unused-id"), 5);
     assert_int_equal(tt->n_trips, 1);
     assert_string_equal(tt->stop_name[stop_index(tt, "S1")], "One");
     assert_int_equal(tt->pattern_stop_start[1], 2);
@@ -756,6 +758,7 @@ static void test_real_sj(void **state)
     assert_int_equal(tt->n_stops, 412);  /* 436 platforms less 24 at 0,0 */
     assert_int_equal(s.stops_skipped, 24);
     assert_int_equal(pl_warn_count(ctx, "gtfs-stop-without-coordinates"), 24);
+    assert_int_equal(pl_warn_count(ctx, "gtfs-unused-id"), 210); /* platforms with coordinates, no stop_times */
     assert_int_equal(tt->n_trips, 531);
     assert_int_equal(s.trips_previous_day, 35);
     assert_int_equal(tt->n_patterns, 495);
