@@ -251,6 +251,10 @@ static int csv_open(const char *base, const char *feed, const char *name, int re
         csv_close(c);
         return PL_EINPUT;
     }
+    if (rc == 0 && !required) { /* an empty optional file (some feeds ship an empty transfers.txt) */
+        csv_close(c);
+        return 0;
+    }
     if (rc == 0) {
         c->line = 1;
         csv_error(c, err, "the file is empty (no header line); give the GTFS header, e.g. from the feed's publisher");

@@ -296,7 +296,7 @@ static void test_interpolation_by_shape_dist(void **state)
 }
 
 /* BOM, CRLF, quoted fields with commas, quotes and a line break, columns in another order,
- * extra columns, spaces around header names. */
+ * extra columns, spaces around header names, no final line break, empty optional files. */
 static void test_csv_quirks(void **state)
 {
     (void)state;
@@ -308,6 +308,8 @@ static void test_csv_quirks(void **state)
                        {"stop_times.txt", "stop_sequence,stop_id,departure_time,arrival_time,trip_id,pickup_type\r\n"
                                           "1,S1,08:00:00,08:00:00,T1,\r\n4,S4, 08:08:00,08:08:00 ,\"T1\",0\r\n"
                                           "2,S2,,,T1,\r\n3,S3,,,T1,\r\n"},
+                       {"transfers.txt", ""},
+                       {"frequencies.txt", "\xEF\xBB\xBF"},
                        {NULL, NULL}};
     pl_ctx *ctx = pl_ctx_new();
     pl_timetable *tt = load_ok(ctx, write_feed("quirks", over, 1), "2024-05-14", NULL);
@@ -685,6 +687,9 @@ static void test_bad_missing_column(void **state)
                        {NULL, NULL}};
     const char *m = load_refused(write_feed("nocol", over, 0), "2024-05-14");
     assert_contains(m, "feed:stop_times.txt: line 1: column 'stop_sequence' is missing; add it");
+    const gf over2[] = {{"stops.txt", ""}, {NULL, NULL}};
+    m = load_refused(write_feed("emptyfile", over2, 1), "2024-05-14");
+    assert_contains(m, "feed.zip:stops.txt: line 1: the file is empty (no header line)");
 }
 
 static void test_bad_time(void **state)
