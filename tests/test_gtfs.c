@@ -465,6 +465,69 @@ static void test_overtaking_split(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Random trips on a few stop sequences, overtaking freely (deterministic generator): every
+ * trip is there once with its own times, on a pattern with its route and stops, and the
+ * patterns hold RAPTOR's assumptions (assert_timetable_ok). */
+static void test_random_patterns(void **state)
+{
+    (void)state;
+    enum { NT = 300, NSEQ = 4, MAXL = 5 };
+    static const int seqs[NSEQ][MAXL + 1] = {{3, 0, 1, 2}, {4, 0, 1, 2, 3}, {4, 3, 2, 1, 0}, {5, 0, 2, 3, 1, 0}};
+    char *trips = malloc(64 * NT + 64), *st = malloc(128 * NT * MAXL + 128);
+    int32_t (*arr)[MAXL] = malloc(sizeof(int32_t[NT][MAXL])), (*dep)[MAXL] = malloc(sizeof(int32_t[NT][MAXL]));
+    int *seq_of = malloc(NT * sizeof *seq_of);
+    size_t nt = (size_t)sprintf(trips, "route_id,service_id,trip_id\n");
+    size_t ns = (size_t)sprintf(st, "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n");
+    uint32_t rnd = 12345;
+    for (int t = 0; t < NT; t++) {
+        rnd = rnd * 1103515245u + 12345u;
+        int q = (int)((rnd >> 16) % NSEQ);
+        seq_of[t] = q;
+        nt += (size_t)sprintf(trips + nt, "R1,WK,T%d\n", t);
+        rnd = rnd * 1103515245u + 12345u;
+        int32_t time = HMS(6, 0, 0) + (int32_t)((rnd >> 8) % (4 * 3600));
+        for (int i = 0; i < seqs[q][0]; i++) {
+            rnd = rnd * 1103515245u + 12345u;
+            if (i) time += 60 + (int32_t)((rnd >> 8) % 600);
+            arr[t][i] = time;
+            rnd = rnd * 1103515245u + 12345u;
+            time += (int32_t)((rnd >> 8) % 3) * 30;
+            dep[t][i] = time;
+            ns += (size_t)sprintf(st + ns, "T%d,%02d:%02d:%02d,%02d:%02d:%02d,S%d,%d\n", t, arr[t][i] / 3600,
+                                  arr[t][i] / 60 % 60, arr[t][i] % 60, dep[t][i] / 3600, dep[t][i] / 60 % 60,
+                                  dep[t][i] % 60, seqs[q][i + 1] + 1, i + 1);
+        }
+    }
+    const gf over[] = {{"trips.txt", trips}, {"stop_times.txt", st}, {NULL, NULL}};
+    pl_ctx *ctx = pl_ctx_new();
+    pl_gtfs_stats s;
+    pl_timetable *tt = load_ok(ctx, write_feed("random", over, 1), "2024-05-14", &s);
+    assert_int_equal(tt->n_trips, NT);
+    assert_true(tt->n_patterns > NSEQ); /* they overtake: groups were split */
+    assert_int_equal(s.patterns_split, (long)tt->n_patterns - NSEQ);
+    assert_timetable_ok(tt);
+    for (int t = 0; t < NT; t++) {
+        char id[16];
+        snprintf(id, sizeof id, "T%d", t);
+        uint32_t k = find_trip(tt, id), p = pattern_of(tt, k), n = (uint32_t)seqs[seq_of[t]][0];
+        assert_int_equal(tt->pattern_stop_start[p + 1] - tt->pattern_stop_start[p], n);
+        for (uint32_t i = 0; i < n; i++) {
+            char sid[16];
+            snprintf(sid, sizeof sid, "S%d", seqs[seq_of[t]][i + 1] + 1);
+            assert_string_equal(tt->stop_id[tt->pattern_stops[tt->pattern_stop_start[p] + i]], sid);
+            assert_int_equal(arr_at(tt, id, i), arr[t][i]);
+            assert_int_equal(dep_at(tt, id, i), dep[t][i]);
+        }
+    }
+    pl_timetable_free(tt);
+    pl_ctx_free(ctx);
+    free(trips);
+    free(st);
+    free(arr);
+    free(dep);
+    free(seq_of);
+}
+
 /* Two feeds: stop and trip ids shared by both are written FEED:id; route ids, distinct,
  * keep their GTFS text. */
 static void test_multi_feed(void **state)
@@ -838,6 +901,7 @@ int main(void)
         cmocka_unit_test(test_previous_day_past_midnight),
         cmocka_unit_test(test_frequencies),
         cmocka_unit_test(test_overtaking_split),
+        cmocka_unit_test(test_random_patterns),
         cmocka_unit_test(test_multi_feed),
         cmocka_unit_test(test_transfers),
         cmocka_unit_test(test_zip_folder_same),
