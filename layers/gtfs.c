@@ -38,6 +38,7 @@
 
 typedef struct idmap {
     const char **keys;
+    uint64_t *hashes;          /* compared before the strings: fewer cache misses */
     uint32_t *vals;
     size_t cap, n;
 } idmap;
@@ -47,6 +48,7 @@ static uint64_t hash_str(const char *s) { return XXH3_64bits(s, strlen(s)); }
 static void idmap_free(idmap *m)
 {
     free(m->keys);
+    free(m->hashes);
     free(m->vals);
     memset(m, 0, sizeof *m);
 }
@@ -54,9 +56,10 @@ static void idmap_free(idmap *m)
 static uint32_t idmap_get(const idmap *m, const char *key)
 {
     if (!m->cap) return NONE;
-    size_t i = hash_str(key) & (m->cap - 1);
+    uint64_t h = hash_str(key);
+    size_t i = h & (m->cap - 1);
     while (m->keys[i]) {
-        if (strcmp(m->keys[i], key) == 0) return m->vals[i];
+        if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0) return m->vals[i];
         i = (i + 1) & (m->cap - 1);
     }
     return NONE;
@@ -64,13 +67,14 @@ static uint32_t idmap_get(const idmap *m, const char *key)
 
 static void idmap_grow(idmap *m)
 {
-    idmap g = {pl_calloc(m->cap ? m->cap * 2 : 64, sizeof *g.keys), NULL, m->cap ? m->cap * 2 : 64, 0};
-    g.vals = pl_calloc(g.cap, sizeof *g.vals);
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    idmap g = {pl_calloc(cap, sizeof *g.keys), pl_calloc(cap, sizeof *g.hashes), pl_calloc(cap, sizeof *g.vals), cap, 0};
     for (size_t i = 0; i < m->cap; i++) {
         if (!m->keys[i]) continue;
-        size_t j = hash_str(m->keys[i]) & (g.cap - 1);
+        size_t j = m->hashes[i] & (g.cap - 1);
         while (g.keys[j]) j = (j + 1) & (g.cap - 1);
         g.keys[j] = m->keys[i];
+        g.hashes[j] = m->hashes[i];
         g.vals[j] = m->vals[i];
         g.n++;
     }
@@ -82,12 +86,14 @@ static void idmap_grow(idmap *m)
 static uint32_t idmap_put(idmap *m, const char *key, uint32_t val)
 {
     if ((m->n + 1) * 2 > m->cap) idmap_grow(m);
-    size_t i = hash_str(key) & (m->cap - 1);
+    uint64_t h = hash_str(key);
+    size_t i = h & (m->cap - 1);
     while (m->keys[i]) {
-        if (strcmp(m->keys[i], key) == 0) return m->vals[i];
+        if (m->hashes[i] == h && strcmp(m->keys[i], key) == 0) return m->vals[i];
         i = (i + 1) & (m->cap - 1);
     }
     m->keys[i] = key;
+    m->hashes[i] = h;
     m->vals[i] = val;
     m->n++;
     return NONE;
