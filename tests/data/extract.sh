@@ -132,5 +132,7 @@ cp "$REAL/osm-lund-oslo-otp/lund-station-sweden.osm.pbf" "$REAL/osm-lund-oslo-ot
 # The eastern Oslo street network (1 MB): a 1.5 x 1 km box of it, complete ways.
 osmium extract --overwrite -s complete_ways -b 10.78,59.905,10.805,59.915 \
     "$REAL/osm-lund-oslo-otp/oslo-east-filtered.osm.pbf" -o "$L/oslo-east-filtered.osm.pbf"
+# GTFS (tests/test_gtfs.c): two whole feeds, unchanged (count_feed.py beside them is ours).
+cp "$REAL/gtfs-sweden-sj-rail-2023/sj-gtfs-2023.zip" "$REAL/gtfs-osm-porto-alegre-r5r/poa_trensurb.zip" "$D/gtfs/"
 
 du -sh "$D"
