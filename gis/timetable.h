@@ -6,7 +6,8 @@
  * timetable and freed by pl_timetable_free.
  *
  * Times are seconds after noon minus 12 h of the service day (GTFS's definition), so they can
- * exceed 24 h for trips past midnight; PL_TT_NEVER marks "no time".
+ * exceed 24 h for trips past midnight, and be negative for the previous service day's trips that
+ * run into this one (copied with -24 h, trip ids "ID@-1d"); PL_TT_NEVER marks "no time".
  *
  * A pattern (RAPTOR's "route") is a set of trips with the same stop sequence and the same
  * pick-up/drop-off rules, whose trips never overtake each other; its trips are sorted by their
@@ -23,7 +24,7 @@
 typedef struct pl_timetable {
     /* Stops (GTFS location_type 0 or empty; stations are resolved to their platforms). */
     uint32_t n_stops;
-    char **stop_id;            /* "feedprefix:stop_id" when several feeds are loaded, else stop_id */
+    char **stop_id;            /* "FEED:stop_id" when two feeds share ids (then all are prefixed), else stop_id */
     char **stop_name;          /* may be "" */
     double *stop_lon, *stop_lat; /* WGS 84 */
     double *stop_x, *stop_y;   /* working CRS metres; filled by the caller (NULL until then) */
