@@ -39,7 +39,8 @@
  * labels (the mirror of the range trick: reaching by a later A allows leaving later, so old
  * labels are valid bounds). Between two consecutive candidates A' < A the only new
  * possibilities are vehicles reaching an egress stop e at exactly A - egress(e), so only those
- * stops are marked for round 1 (all egress stops in the first run). After each run, a stop
+ * stops are marked for round 1 (for the first candidate too: a journey arriving before it
+ * arrives before dep_from, so leaves before dep_from and does not count). After each run, a stop
  * whose best board label rose records (label, A); the list per stop is increasing in both, a
  * Pareto profile, and f is one binary search: the first entry whose departure is >= t.
  * Mirrored rules: the egress walk starts where a vehicle was left (leave[0][e] = A - egress(e),
@@ -699,8 +700,6 @@ pl_raptor_profile *pl_raptor_profile_new(pl_raptor *r, const pl_raptor_leg *egre
     if (!ev) goto oom;
     for (size_t i = 0; i < n_ev;) {
         int32_t A = ev[i].A;
-        if (i == 0)
-            for (uint32_t k = 0; k < n_stops; k++) push(r->marked, &r->n_marked, r->is_marked, stops[k]);
         for (; i < n_ev && ev[i].A == A; i++) push(r->marked, &r->n_marked, r->is_marked, ev[i].stop);
         if (run_backward(r, o->max_rounds, A, &log, &n_log, &cap)) goto oom;
     }
@@ -748,17 +747,30 @@ void pl_raptor_profile_times(const pl_raptor_profile *p, const pl_raptor_leg *ac
                              int32_t t0, int32_t t1, int32_t *tt)
 {
     size_t nm = pl_raptor_n_minutes(t0, t1);
-    for (size_t m = 0; m < nm; m++) {
-        int64_t d = (int64_t)t0 + (int64_t)m * PL_RAPTOR_STEP_S;
-        int32_t best = PL_TT_NEVER;
-        for (size_t i = 0; i < n_access; i++) {
-            int64_t t = d + access[i].walk_s;
-            if (t > p->arr_until) continue;
-            int32_t a = pl_raptor_profile_arrival(p, access[i].stop, (int32_t)t);
-            if (a < best) best = a;
+    for (size_t m = 0; m < nm; m++) tt[m] = PL_TT_NEVER; /* best arrival first */
+    /* Per leg one pass over the minutes: the first entry leaving at or after d + walk only
+     * moves forward as d grows (one binary search, then a merge). */
+    for (size_t i = 0; i < n_access; i++) {
+        uint32_t s = access[i].stop;
+        if (s >= p->n_stops) continue;
+        int64_t w = access[i].walk_s, g = p->egress[s];
+        uint32_t j = p->start[s], end = p->start[s + 1], hi = end;
+        while (j < hi) {
+            uint32_t mid = j + (hi - j) / 2;
+            if (p->dep[mid] >= (int64_t)t0 + w) hi = mid;
+            else j = mid + 1;
         }
-        tt[m] = best == PL_TT_NEVER ? PL_TT_NEVER : (int32_t)(best - d);
+        for (size_t m = 0; m < nm; m++) {
+            int64_t t = (int64_t)t0 + (int64_t)m * PL_RAPTOR_STEP_S + w;
+            if (t > p->arr_until) break;
+            while (j < end && p->dep[j] < t) j++;
+            int64_t a = j < end ? p->arr[j] : PL_TT_NEVER;
+            if (g >= 0 && t + g <= p->arr_until && t + g < a) a = t + g;
+            if (a < tt[m]) tt[m] = (int32_t)a;
+        }
     }
+    for (size_t m = 0; m < nm; m++)
+        if (tt[m] != PL_TT_NEVER) tt[m] -= (int32_t)(t0 + (int64_t)m * PL_RAPTOR_STEP_S);
 }
 
 static int cmp_i32(const void *a, const void *b)
