@@ -54,6 +54,7 @@
  * target set, whatever the number of origins. */
 #include "raptor.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -785,6 +786,8 @@ int32_t pl_raptor_percentile(int32_t *times, size_t n, double pct)
     qsort(times, n, sizeof *times, cmp_i32);
     if (pct < 0) pct = 0;
     if (pct > 100) pct = 100;
-    size_t i = (size_t)(pct / 100.0 * (double)(n - 1) + 0.5);
+    /* Nearest rank: the smallest value with at least pct % of the values <= it. */
+    double x = ceil(pct * (double)n / 100.0);
+    size_t i = x < 1 ? 0 : (size_t)x - 1;
     return times[i < n ? i : n - 1];
 }

@@ -99,8 +99,10 @@ void pl_raptor_profile_times(const pl_raptor_profile *p, const pl_raptor_leg *ac
 /* Profile entries kept (a journey option at a stop); for memory reports. */
 size_t pl_raptor_profile_size(const pl_raptor_profile *p);
 
-/* The pct-th percentile (0..100) of n travel times (PL_TT_NEVER counts as longest), by R5's
- * rule: sorted[round(pct / 100 * (n - 1))]. Sorts times in place. n = 0 gives PL_TT_NEVER. */
+/* The pct-th percentile (0..100) of n travel times (PL_TT_NEVER counts as longest), by nearest
+ * rank as R5's TravelTimeReducer: sorted[ceil(pct / 100 * n) - 1] (sorted[0] for 0), a value
+ * that occurs, never interpolated; the median of 120 minutes is the 60th smallest. Sorts times
+ * in place. n = 0 gives PL_TT_NEVER. */
 int32_t pl_raptor_percentile(int32_t *times, size_t n, double pct);
 
 #endif

@@ -185,13 +185,15 @@ static void test_range_minutes_and_percentiles(void **state)
     assert_int_equal(tt_min[9], 16 * 60);
     int32_t copy[20];
     memcpy(copy, tt_min, sizeof copy);
-    assert_int_equal(pl_raptor_percentile(copy, 20, 50), 12 * 60);  /* sorted[round(9.5)] = sorted[10] */
+    assert_int_equal(pl_raptor_percentile(copy, 20, 50), 11 * 60);  /* sorted[ceil(10) - 1] */
     memcpy(copy, tt_min, sizeof copy);
     assert_int_equal(pl_raptor_percentile(copy, 20, 0), 7 * 60);
     memcpy(copy, tt_min, sizeof copy);
     assert_int_equal(pl_raptor_percentile(copy, 20, 100), 16 * 60);
     memcpy(copy, tt_min, sizeof copy);
-    assert_int_equal(pl_raptor_percentile(copy, 20, 90), 15 * 60);  /* sorted[round(17.1)] */
+    assert_int_equal(pl_raptor_percentile(copy, 20, 90), 15 * 60);  /* sorted[17] */
+    memcpy(copy, tt_min, sizeof copy);
+    assert_int_equal(pl_raptor_percentile(copy, 20, 91), 16 * 60);  /* sorted[ceil(18.2) - 1] */
     int32_t with_never[3] = {NEVER, 300, 600};
     assert_int_equal(pl_raptor_percentile(with_never, 3, 50), 600);
     assert_int_equal(pl_raptor_percentile(with_never, 3, 100), NEVER);
