@@ -354,27 +354,32 @@ typedef struct rand_case {
     int32_t base;         /* earliest departure */
     int32_t gran;         /* time granularity: small means few ties */
     int footpaths;
+    int big;              /* a larger timetable: longer journeys, more rounds */
 } rand_case;
 
-static pl_timetable *random_tt(int seed, rand_case *c)
+#define MAXL 14
+#define MAXT 10
+
+static pl_timetable *random_tt(int seed, int big, rand_case *c)
 {
     rng_state = 0x9e3779b97f4a7c15ULL * (uint64_t)seed + 1;
-    uint32_t n_stops = 3 + rnd(10), n_pat = 1 + rnd(8);
+    c->big = big;
+    uint32_t n_stops = big ? 15 + rnd(25) : 3 + rnd(10), n_pat = big ? 8 + rnd(20) : 1 + rnd(8);
     static const int32_t grans[] = {60, 1, 30, 300};
     c->gran = grans[seed % 4];
     c->base = seed % 5 == 0 ? HM(23, 30) : HM(7, 0);  /* some cross midnight */
     c->footpaths = seed % 3 != 0;
     ttb *b = ttb_new(n_stops);
     for (uint32_t p = 0; p < n_pat; p++) {
-        uint32_t len = 2 + rnd(5), st[8];
-        uint8_t fl[8];
+        uint32_t len = big ? 2 + rnd(MAXL - 1) : 2 + rnd(5), st[MAXL];
+        uint8_t fl[MAXL];
         for (uint32_t i = 0; i < len; i++) {
             st[i] = rnd(n_stops);
             fl[i] = (uint8_t)((rnd(8) == 0 ? 1 : 0) | (rnd(8) == 0 ? 2 : 0));
         }
         ttb_pattern(b, st, fl, len);
-        uint32_t n_trips = 1 + rnd(6);
-        int32_t arr[8][8], dep[8][8], start[8];
+        uint32_t n_trips = 1 + rnd(big ? MAXT : 6);
+        int32_t arr[MAXT][MAXL], dep[MAXT][MAXL], start[MAXT];
         for (uint32_t j = 0; j < n_trips; j++) start[j] = c->base + (int32_t)rnd(5400 / c->gran + 1) * c->gran;
         for (uint32_t j = 1; j < n_trips; j++) /* insertion sort by start */
             for (uint32_t x = j; x > 0 && start[x] < start[x - 1]; x--) {
@@ -415,11 +420,11 @@ static void random_legs(uint32_t n_stops, pl_raptor_leg *legs, size_t *n, int32_
     }
 }
 
-static const int ROUNDS[] = {0, 1, 2, 3};
+static const int ROUNDS[] = {0, 1, 2, 3, 5};
 
 /* How much the property test really compared: answers that were reached, and answers that a
  * journey of several vehicles (a transfer) or an egress walk after a ride gave. */
-static long n_reached, n_transfer_needed, n_profile_reached, n_profile_ride;
+static long n_reached, n_transfer_needed, n_four_plus, n_profile_reached, n_profile_ride;
 
 static void check_forward(int seed, const pl_timetable *tt, pl_raptor *r, const rand_case *c, int32_t *want)
 {
@@ -428,7 +433,7 @@ static void check_forward(int seed, const pl_timetable *tt, pl_raptor *r, const 
         size_t ns;
         random_legs(tt->n_stops, src, &ns, c->gran);
         int32_t depart = c->base + (int32_t)rnd(90) * 60 + (int32_t)rnd(2) * (int32_t)rnd(60);
-        pl_raptor_opts o = opts(ROUNDS[q % 4]);
+        pl_raptor_opts o = opts(ROUNDS[(q + seed) % 5]);
         if (q >= 4) o.arrive_by = depart + (int32_t)rnd(5400);
         pl_error err = {0};
         assert_int_equal(pl_raptor_run(r, src, ns, depart, &o, &err), PL_OK);
@@ -444,6 +449,8 @@ static void check_forward(int seed, const pl_timetable *tt, pl_raptor *r, const 
             n_reached += want[s] != NEVER;
             n_transfer_needed += want[s] < one[s];
         }
+        brute(tt, src, ns, depart, 3, o.arrive_by, one);
+        for (uint32_t s = 0; s < tt->n_stops; s++) n_four_plus += want[s] < one[s];
         free(one);
     }
 }
@@ -455,7 +462,7 @@ static void check_range(int seed, const pl_timetable *tt, pl_raptor *r, const ra
         size_t ns;
         random_legs(tt->n_stops, src, &ns, c->gran);
         int32_t t0 = c->base + (int32_t)rnd(60) * 60 - 600 + (int32_t)rnd(60), t1 = t0 + 60 + (int32_t)rnd(40) * 60;
-        pl_raptor_opts o = opts(ROUNDS[(q + seed) % 4]);
+        pl_raptor_opts o = opts(ROUNDS[(q + seed) % 5]);
         if (q == 2) o.arrive_by = t1 + (int32_t)rnd(3600);
         size_t nm = pl_raptor_n_minutes(t0, t1);
         int32_t *arr = malloc(nm * tt->n_stops * sizeof *arr);
@@ -480,13 +487,14 @@ static void check_profile(int seed, const pl_timetable *tt, pl_raptor *r, const 
         random_legs(tt->n_stops, eg, &ne, c->gran);
         int32_t t0 = c->base + (int32_t)rnd(60) * 60 - 600, t1 = t0 + 60 + (int32_t)rnd(20) * 60;
         int32_t arr_until = q == 1 ? t1 + (int32_t)rnd(3600) : t1 + 6 * 3600;
-        pl_raptor_opts o = opts(ROUNDS[(q + seed) % 4]);
+        pl_raptor_opts o = opts(ROUNDS[(q + seed) % 5]);
         pl_error err = {0};
         pl_raptor_profile *p = pl_raptor_profile_new(r, eg, ne, t0, arr_until, &o, &err);
         if (!p) fail_msg("seed %d: profile: %s", seed, err.msg);
         size_t nm = pl_raptor_n_minutes(t0, t1);
         /* Every stop, every minute, and a time between minutes. */
-        for (uint32_t s = 0; s < tt->n_stops; s++)
+        for (uint32_t s = 0; s < tt->n_stops; s++) {
+            if (c->big && rnd(4)) continue; /* a quarter of the stops of a big one */
             for (size_t m = 0; m < nm; m++) {
                 int32_t t = t0 + (int32_t)m * 60 + (m % 2 ? (int32_t)rnd(60) : 0);
                 pl_raptor_leg src = {s, 0};
@@ -498,6 +506,7 @@ static void check_profile(int seed, const pl_timetable *tt, pl_raptor *r, const 
                     fail_msg("seed %d profile query %d (rounds %d, egress %zu legs, until %d) stop %u time %d: "
                              "got %d, want %d", seed, q, o.max_rounds, ne, arr_until, s, t, got, want);
             }
+        }
         /* Origins with several access legs, per departure minute. */
         for (int h = 0; h < 4; h++) {
             pl_raptor_leg acc[4];
@@ -523,9 +532,9 @@ static void test_property_random_timetables(void **state)
 {
     (void)state;
     int with_tf = 0, without_tf = 0;
-    for (int seed = 1; seed <= 1000; seed++) {
+    for (int seed = 1; seed <= 1200; seed++) {
         rand_case c;
-        pl_timetable *tt = random_tt(seed, &c);
+        pl_timetable *tt = random_tt(seed, seed > 1000, &c);
         pl_raptor *r = new_ws(tt);
         int32_t *buf = malloc(tt->n_stops * sizeof *buf);
         check_forward(seed, tt, r, &c, buf);
@@ -537,9 +546,10 @@ static void test_property_random_timetables(void **state)
         pl_timetable_free(tt);
     }
     assert_true(with_tf > 400 && without_tf > 200);
-    printf("property: %ld forward answers reached (%ld needing a transfer), %ld profile answers reached "
-           "(%ld by a ride, one target)\n", n_reached, n_transfer_needed, n_profile_reached, n_profile_ride);
-    assert_true(n_transfer_needed > 1500 && n_profile_ride > 10000);
+    printf("property: %ld forward answers reached (%ld needing a transfer, %ld four vehicles or more), %ld profile "
+           "answers reached (%ld by a ride, one target)\n", n_reached, n_transfer_needed, n_four_plus,
+           n_profile_reached, n_profile_ride);
+    assert_true(n_transfer_needed > 1500 && n_four_plus > 50 && n_profile_ride > 10000);
 }
 
 int main(void)
