@@ -24,8 +24,10 @@
  * the earliest without resetting labels. Leaving earlier can never arrive later (one can wait),
  * so every label left by a later minute is a valid bound for the earlier one; a label that is
  * not improved in this minute had its consequences propagated in the minute that set it (its
- * stop was marked then, and pruning only drops candidates no better than a label, which only
- * ever improves). Hence after the minute's rounds each label is exact for that minute.
+ * stop was marked then; a value that reached row j only by the upward copy was written in a
+ * lower row i, whose consequences went to row i + 1 and upward; and pruning only drops
+ * candidates no better than a label, which only ever improves). Hence after the minute's
+ * rounds each label is exact for that minute.
  *
  * Backward profile search (nearest service, many origins). For every stop s we want
  *   f(s, t) = earliest arrival at any target of a journey ready to board at s at t.
@@ -37,12 +39,15 @@
  * of some journey, i.e. A = (a vehicle's arrival at a stop e with drop-off) + egress(e). We run a
  * backward RAPTOR for each such A in [dep_from, arr_until], in increasing order, reusing the
  * labels (the mirror of the range trick: reaching by a later A allows leaving later, so old
- * labels are valid bounds). Between two consecutive candidates A' < A the only new
- * possibilities are vehicles reaching an egress stop e at exactly A - egress(e), so only those
- * stops are marked for round 1 (for the first candidate too: a journey arriving before it
- * arrives before dep_from, so leaves before dep_from and does not count). After each run, a stop
+ * labels are valid bounds). From A' to the next candidate A only the egress labels
+ * leave[0][e] = A - egress(e) change, and a round-1 scan from e catches a different trip only
+ * if one reaches e in (A' - egress(e), A - egress(e)], i.e. at exactly A - egress(e) as no
+ * candidate lies between; so only those stops are marked for round 1 (for the first candidate
+ * too: a journey arriving before it arrives before dep_from, so leaves before dep_from and does
+ * not count). Later rounds read max(leave[k][e], A - egress(e)), both valid. After each run, a stop
  * whose best board label rose records (label, A); the list per stop is increasing in both, a
- * Pareto profile, and f is one binary search: the first entry whose departure is >= t.
+ * Pareto profile, and f is one binary search: the first entry whose departure is >= t, at any
+ * second t (access walks need not be whole minutes).
  * Mirrored rules: the egress walk starts where a vehicle was left (leave[0][e] = A - egress(e),
  * no footpath before it), a backward scan boards (takes pick-up) the current trip at a stop
  * and catches a later trip where drop-off is allowed, and a footpath y -> u (or the change at

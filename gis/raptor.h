@@ -5,7 +5,8 @@
  *
  * What a journey is (the same for every search here and for the brute force in tests/test_raptor.c):
  *  - It starts ready to board at a source stop at a given time (the caller has added the walk
- *    from home to that stop). No footpath before the first vehicle.
+ *    from home to that stop). No footpath before the first vehicle: give access legs to every
+ *    stop within walking reach, and egress legs from every stop within reach of a target.
  *  - It rides at most max_rounds vehicles (0 = no limit). A vehicle is boarded at a pattern
  *    stop whose pick-up is allowed, at a departure >= the time one is ready there, and left
  *    at a later pattern stop of the same trip whose drop-off is allowed.
