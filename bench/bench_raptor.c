@@ -8,7 +8,7 @@
  *             25 km/h between stops plus 20 s dwell, rounded to whole minutes like GTFS
  *   footpaths each stop to its 8 neighbours (400 or 566 m at 1.3 m/s) and a 60 s change time
  *
- * Times (monotonic clock, one core):
+ * Times (CPU seconds of the one thread; the whole run's wall time last):
  *   forward   one RAPTOR search from a stop at 07:30, mean over 200 stops (no limit, and 8 rounds)
  *   range     range RAPTOR 07:00-09:00 (120 departure minutes) for one origin with 5 access
  *             legs, mean over 20 origins
@@ -18,7 +18,8 @@
  * and prints one line per figure; last, 10 origins' times from the profile are checked against
  * forward range searches. Peak memory: run it under /usr/bin/time -v.
  *
- * usage: bench_raptor [--seed S] [--homes N] [--targets N] [--rounds K] */
+ * usage: bench_raptor [--seed S] [--homes N] [--targets N] [--rounds K] [--scale K]
+ *   --scale K   K times the side of the grid (K^2 the stops, lines and trips) for a larger region */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,14 +28,12 @@
 
 #include "../gis/raptor.h"
 
-#define GW 125
-#define GH 120
 #define SPACING 400.0
-#define LINES 750
 #define LINE_STOPS 20
 #define TRIPS 40
 
 static uint64_t rng = 42;
+static int GW = 125, GH = 120, LINES = 750; /* --scale K multiplies each side by K */
 
 static uint32_t rnd(uint32_t n)
 {
@@ -44,7 +43,16 @@ static uint32_t rnd(uint32_t n)
     return (uint32_t)(rng % n);
 }
 
+/* Process CPU seconds: the searches run on one thread, so this is their time on an idle core
+ * whatever else shares the machine (the wall time of the whole run is printed last). */
 static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double wall(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -83,7 +91,7 @@ static double dist(uint32_t a, uint32_t b)
 static pl_timetable *synth(void)
 {
     pl_timetable *tt = calloc(1, sizeof *tt);
-    uint32_t n = GW * GH, np = 2 * LINES, nps = np * LINE_STOPS, nt = np * TRIPS;
+    uint32_t n = (uint32_t)(GW * GH), np = 2 * (uint32_t)LINES, nps = np * LINE_STOPS, nt = np * TRIPS;
     tt->n_stops = n;
     tt->n_patterns = np;
     tt->n_trips = nt;
@@ -94,7 +102,7 @@ static pl_timetable *synth(void)
     tt->trip_time_start = malloc(nt * sizeof(uint32_t));
     tt->trip_arr = malloc((size_t)nt * LINE_STOPS * sizeof(int32_t));
     tt->trip_dep = malloc((size_t)nt * LINE_STOPS * sizeof(int32_t));
-    for (uint32_t l = 0; l < LINES; l++) {
+    for (uint32_t l = 0; l < (uint32_t)LINES; l++) {
         uint32_t st[LINE_STOPS];
         line_stops(st);
         for (uint32_t d = 0; d < 2; d++) {
@@ -175,9 +183,16 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--homes")) homes = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--targets")) targets = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--rounds")) rounds = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--scale")) {
+            int k = atoi(argv[i + 1]);
+            if (k < 1 || k > 8) { fprintf(stderr, "bench_raptor: --scale 1..8\n"); return 2; }
+            GW *= k;
+            GH *= k;
+            LINES *= k * k;
+        }
         else { fprintf(stderr, "bench_raptor: unknown option %s\n", argv[i]); return 2; }
     }
-    double t = now();
+    double t = now(), w0 = wall();
     pl_timetable *tt = synth();
     pl_error err = {0};
     pl_raptor *r = pl_raptor_new(tt, &err);
@@ -264,6 +279,7 @@ int main(int argc, char **argv)
         }
     }
     printf("check: %ld origin-minutes, profile vs forward range: %ld differ\n", compared, differ);
+    printf("whole run: %.1f s CPU, %.1f s wall\n", now(), wall() - w0);
     free(fw);
     free(times);
     free(eg);

@@ -174,6 +174,7 @@ static int check_patterns(const pl_timetable *tt, pl_error *err)
 
 static int check_indexes(const pl_timetable *tt, pl_error *err)
 {
+    if (tt->n_stops == 0) return PL_OK;
     if (!tt->stop_pattern_start || tt->stop_pattern_start[0] != 0)
         return pl_error_set(err, PL_EINTERNAL, "timetable: stop-to-pattern index missing");
     for (uint32_t s = 0; s < tt->n_stops; s++) {
