@@ -506,6 +506,15 @@ int pl_raptor_range(pl_raptor *r, const pl_raptor_leg *src, size_t n_src, int32_
     return PL_OK;
 }
 
+void pl_raptor_range_times(const int32_t *arr, uint32_t n_stops, int32_t t0, int32_t t1, uint32_t stop, int32_t *tt)
+{
+    size_t nm = pl_raptor_n_minutes(t0, t1);
+    for (size_t m = 0; m < nm; m++) {
+        int32_t a = arr[m * n_stops + stop];
+        tt[m] = a == PL_TT_NEVER ? PL_TT_NEVER : (int32_t)(a - (t0 + (int64_t)m * PL_RAPTOR_STEP_S));
+    }
+}
+
 /* ---------- backward ---------- */
 
 /* First trip in [lo, hi) arriving at position i after t (hi if none): the one before it is the

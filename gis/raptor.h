@@ -75,6 +75,10 @@ const int32_t *pl_raptor_arrivals(const pl_raptor *r);
 int pl_raptor_range(pl_raptor *r, const pl_raptor_leg *src, size_t n_src, int32_t t0, int32_t t1,
                     const pl_raptor_opts *o, int32_t *arr, pl_error *err);
 
+/* From pl_raptor_range's arrivals: the travel time to one stop for every departure minute
+ * (arrival - departure, PL_TT_NEVER where none); writes pl_raptor_n_minutes(t0, t1) values. */
+void pl_raptor_range_times(const int32_t *arr, uint32_t n_stops, int32_t t0, int32_t t1, uint32_t stop, int32_t *tt);
+
 /* Backward profile search ("nearest service"): from a set of egress legs (stop -> nearest of
  * a set of targets, walk_s seconds), for every stop s the function
  *   f(s, t) = earliest arrival at a target of a journey ready to board at s at time t,
