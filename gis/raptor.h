@@ -83,7 +83,10 @@ void pl_raptor_range_times(const int32_t *arr, uint32_t n_stops, int32_t t0, int
  * a set of targets, walk_s seconds), for every stop s the function
  *   f(s, t) = earliest arrival at a target of a journey ready to board at s at time t,
  * exact for departures t >= dep_from and arrivals <= arr_until (later arrivals read
- * PL_TT_NEVER). Its cost does not depend on how many origins are then evaluated on it. */
+ * PL_TT_NEVER). Its cost does not depend on how many origins are then evaluated on it.
+ * For a window [t0, t1): dep_from = t0 and arr_until = t1 + longest access walk + longest
+ * travel time of interest (a tighter arr_until is faster). The profile is read-only: threads
+ * may evaluate origins on it at once. */
 typedef struct pl_raptor_profile pl_raptor_profile;
 
 pl_raptor_profile *pl_raptor_profile_new(pl_raptor *r, const pl_raptor_leg *egress, size_t n_egress,
