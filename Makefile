@@ -135,6 +135,18 @@ man: $(PLATSA)
 docs: $(PLATSA)
 	@sh docs/generate.sh $(PLATSA)
 
+# make spdx: adds the licence line to every source file without one (tests/test_docs.c checks
+# the same list of files): line 1 of C, after the #! line of scripts.
+SPDX_FILES = $(shell find gis layers analyses cli tests bench include examples docs sample-data -type f \
+  \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' \) -not -path 'tests/fuzz/regressions/*' \
+  -not -path 'tests/fuzz/corpus/*' 2>/dev/null) Makefile
+spdx:
+	@for f in $$(grep -L 'SPDX-License-Identifier: GPL-3.0-or-later' $(SPDX_FILES)); do \
+	  case $$f in *.c|*.h) sed -i '1i /* SPDX-License-Identifier: GPL-3.0-or-later */' $$f ;; \
+	  *) if head -n 1 $$f | grep -q '^#!'; then sed -i '1a # SPDX-License-Identifier: GPL-3.0-or-later' $$f; \
+	     else sed -i '1i # SPDX-License-Identifier: GPL-3.0-or-later' $$f; fi ;; esac; \
+	  echo "  SPDX $$f"; done
+
 # make install [PREFIX=/usr/local] [DESTDIR=...]: GNU directory variables (lower-case prefix
 # works too). The engine is a program only the platsa launcher runs: $(LIBEXECDIR). The
 # installed platsa finds its data in $(DATADIR)/platsa relative to the library (gis/share.c).
@@ -168,7 +180,7 @@ $(BUILD)/platsa.pc: Makefile gis/ctx.h
 	  'Libs: -L$${libdir} -lplatsa' 'Libs.private: -lglpk -lm' 'Cflags: -I$${includedir}/platsa' > $@
 
 # The .pc names the install paths: made again on every install (PREFIX may differ).
-.PHONY: man docs install uninstall FORCE
+.PHONY: man docs spdx install uninstall FORCE
 $(BUILD)/platsa.pc: FORCE
 FORCE:
 
