@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # platsa — build, test, demo. `make demo` and `make test` work on a fresh Debian 12
 # machine as the only command typed: both depend on `deps`, which installs what is missing.
 
@@ -5,13 +6,15 @@
 DEB_PACKAGES := gcc make pkg-config libc6-dev \
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data libspatialite-dev \
     libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev \
-    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev libxxhash-dev libreadosm-dev
+    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev libxxhash-dev libreadosm-dev \
+    python3 groff-base
 
 BUILD   := build
 CC      ?= gcc
 PKGS    := gdal geos proj spatialite inih libcrypto cairo fontconfig libxml-2.0 json-c libxxhash readosm
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -I$(CURDIR) -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# -fPIC: the same objects make libplatsa.a and libplatsa.so (no interposition inside the library).
+CFLAGS  += $(EXTRA_CFLAGS) -fPIC -fno-semantic-interposition -std=c17 -D_GNU_SOURCE -I$(CURDIR) -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 # GLPK (exact maximal covering / set covering in platsa coverage) ships no .pc file.
 LDLIBS  += -lglpk
@@ -53,9 +56,30 @@ $(BUILD)/libplatsa.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	@rm -f $@ && ar rcs $@ $^
 
-$(ENGINE): $(CLI_OBJ) $(BUILD)/libplatsa.a
+# ---- Shared library (install: see the install block below) ----
+# libplatsa.so.MAJOR is the soname; the engine finds it beside itself in build/ and, installed
+# in $(LIBEXECDIR), in ../../lib ($$ORIGIN rpath: relocatable, so DESTDIR installs run too).
+VERSION   := $(shell sed -n 's/.*define PLATSA_VERSION "\(.*\)".*/\1/p' gis/ctx.h)
+SOMAJOR   := $(firstword $(subst ., ,$(VERSION)))
+SONAME    := libplatsa.so.$(SOMAJOR)
+SHLIB     := $(BUILD)/libplatsa.so.$(VERSION)
+ENGINE_RPATH := -Wl,-rpath,'$$ORIGIN:$$ORIGIN/../../lib'
+
+# Objects built before the library was shared were not -fPIC: this marker, newer than them,
+# rebuilds them once.
+$(BUILD)/.pic:
+	@mkdir -p $(@D) && touch $@
+$(LIB_OBJ): $(BUILD)/.pic
+
+$(SHLIB): $(LIB_OBJ)
 	@echo "  LD $@"
-	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.a $(LDLIBS)
+	@$(CC) $(CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,-Bsymbolic-functions -o $@ $^ $(LDLIBS)
+	@ln -sf $(@F) $(BUILD)/$(SONAME) && ln -sf $(SONAME) $(BUILD)/libplatsa.so
+
+$(ENGINE): $(CLI_OBJ) $(SHLIB)
+	@echo "  LD $@"
+	@$(CC) $(CFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libplatsa.so $(LDLIBS) $(ENGINE_RPATH)
+# ---- end shared library ----
 
 # Linked with libc only: it starts in a millisecond, the engine once (see the launcher).
 $(PLATSA): cli/launcher/platsa.c $(ENGINE)
@@ -93,6 +117,95 @@ sample-data: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)
+
+# ---- Documentation and install (#20) ----
+# make man: platsa.1 and platsa-COMMAND.1 from the option tables (platsa --help-man) in
+# $(BUILD)/man. make docs: the Markdown pages (analyses/CMD/README.md, docs/commands/CMD.md);
+# tests/test_docs.c fails when a committed one is stale.
+MAN_DIR := $(BUILD)/man
+
+man: $(PLATSA)
+	@rm -rf $(MAN_DIR).tmp && mkdir -p $(MAN_DIR).tmp
+	@$(PLATSA) --help-man > $(MAN_DIR).tmp/platsa.1
+	@for c in $$($(PLATSA) --commands); do \
+	  $(PLATSA) --help-man $$c > $(MAN_DIR).tmp/platsa-$$c.1 || exit 1; done
+	@rm -rf $(MAN_DIR) && mv $(MAN_DIR).tmp $(MAN_DIR)
+	@echo "  MAN $(MAN_DIR)/platsa.1 and $$(($$(ls $(MAN_DIR) | wc -l) - 1)) command pages"
+
+docs: $(PLATSA)
+	@sh docs/generate.sh $(PLATSA)
+
+# make spdx: adds the licence line to every source file without one (tests/test_docs.c checks
+# the same list of files): line 1 of C, after the #! line of scripts.
+SPDX_FILES = $(shell find gis layers analyses cli tests bench include examples docs sample-data -type f \
+  \( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.py' \) -not -path 'tests/fuzz/regressions/*' \
+  -not -path 'tests/fuzz/corpus/*' 2>/dev/null) Makefile
+spdx:
+	@for f in $$(grep -L 'SPDX-License-Identifier: GPL-3.0-or-later' $(SPDX_FILES)); do \
+	  case $$f in *.c|*.h) sed -i '1i /* SPDX-License-Identifier: GPL-3.0-or-later */' $$f ;; \
+	  *) if head -n 1 $$f | grep -q '^#!'; then sed -i '1a # SPDX-License-Identifier: GPL-3.0-or-later' $$f; \
+	     else sed -i '1i # SPDX-License-Identifier: GPL-3.0-or-later' $$f; fi ;; esac; \
+	  echo "  SPDX $$f"; done
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: GNU directory variables (lower-case prefix
+# works too). The engine is a program only the platsa launcher runs: $(LIBEXECDIR). The
+# installed platsa finds its data in $(DATADIR)/platsa relative to the library (gis/share.c).
+prefix       ?= /usr/local
+PREFIX       ?= $(prefix)
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+LIBEXECDIR   ?= $(PREFIX)/libexec/platsa
+INCLUDEDIR   ?= $(PREFIX)/include
+DATADIR      ?= $(PREFIX)/share
+MANDIR       ?= $(DATADIR)/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+INSTALL      ?= install
+# Headers keep their root-relative paths under include/platsa/, where "gis/ctx.h" resolves
+# with the .pc's -I; the *_internal.h ones are not part of the library's interface.
+INSTALL_HEADERS := $(filter-out %_internal.h,$(wildcard gis/*.h layers/*.h analyses/*/*.h))
+# Libraries whose types the headers use (their Cflags are needed); the rest only link.
+PC_REQUIRES  := gdal geos sqlite3
+PC_PRIVATE   := $(filter-out $(PC_REQUIRES),$(PKGS))
+
+# A path under PREFIX as $${prefix}/..., so pkg-config --define-variable=prefix=... relocates it.
+pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+$(BUILD)/platsa.pc: Makefile gis/ctx.h
+	@mkdir -p $(@D)
+	@printf '%s\n' 'prefix=$(PREFIX)' 'exec_prefix=$${prefix}' 'libdir=$(call pc_path,$(LIBDIR))' \
+	  'includedir=$(call pc_path,$(INCLUDEDIR))' '' \
+	  'Name: platsa' \
+	  'Description: GIS analyses for Swedish regional planning (road access to services, 3-30-300, scenarios)' \
+	  'Version: $(VERSION)' 'Requires: $(PC_REQUIRES)' 'Requires.private: $(PC_PRIVATE)' \
+	  'Libs: -L$${libdir} -lplatsa' 'Libs.private: -lglpk -lm' 'Cflags: -I$${includedir}/platsa' > $@
+
+# The .pc names the install paths: made again on every install (PREFIX may differ).
+.PHONY: man docs spdx install uninstall FORCE
+$(BUILD)/platsa.pc: FORCE
+FORCE:
+
+install: $(PLATSA) $(ENGINE) $(SHLIB) $(BUILD)/libplatsa.a $(BUILD)/platsa.pc man
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(INCLUDEDIR)/platsa $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/platsa
+	$(INSTALL) -m 755 $(PLATSA) $(DESTDIR)$(BINDIR)/platsa
+	$(INSTALL) -m 755 $(ENGINE) $(DESTDIR)$(LIBEXECDIR)/platsa-engine
+	$(INSTALL) -m 644 $(SHLIB) $(BUILD)/libplatsa.a $(DESTDIR)$(LIBDIR)/
+	ln -sf $(notdir $(SHLIB)) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libplatsa.so
+	$(INSTALL) -m 644 $(BUILD)/platsa.pc $(DESTDIR)$(PKGCONFIGDIR)/platsa.pc
+	@for h in $(INSTALL_HEADERS); do $(INSTALL) -D -m 644 $$h $(DESTDIR)$(INCLUDEDIR)/platsa/$$h || exit 1; done
+	@if [ -f include/platsa.h ]; then $(INSTALL) -m 644 include/platsa.h $(DESTDIR)$(INCLUDEDIR)/platsa/platsa.h; fi
+	$(INSTALL) -m 644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/man1/
+	@cd share && for f in $$(find . -type f | sort); do \
+	  $(INSTALL) -D -m 644 $$f $(DESTDIR)$(DATADIR)/platsa/$$f || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/platsa $(DESTDIR)$(LIBEXECDIR)/platsa-engine \
+	  $(DESTDIR)$(LIBDIR)/libplatsa.so* $(DESTDIR)$(LIBDIR)/libplatsa.a $(DESTDIR)$(PKGCONFIGDIR)/platsa.pc \
+	  $(DESTDIR)$(MANDIR)/man1/platsa.1 $(DESTDIR)$(MANDIR)/man1/platsa-*.1
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/platsa $(DESTDIR)$(DATADIR)/platsa
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
+# ---- end documentation and install ----
 
 # Big packages only their own targets need (kept out of DEB_PACKAGES).
 QGIS_PACKAGES    := python3-qgis

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Benchmark of the GeoPackage writer: N square 250 m polygons (GEOS geometries, as the
  * analyses hand them over) with M fields (cycling real, integer, text) into one
  * MultiPolygon layer, including commit (spatial index, styles, metadata).

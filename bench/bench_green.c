@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 3-30-300 benchmark on a synthetic city, generated deterministically (splitmix64, fixed seed).
  *
  * Layout: square blocks of 100 m on a 120 m pitch (20 m streets). Eight blocks in nine hold

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Input loading benchmark: times the roads and population loaders on one file.
  *
  * Prints one line per layer, e.g. "load roads: 2.31 s (3723512 features)", then the peak

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Routing benchmark: the anchor workload, generated deterministically.
  *
  * A jittered 150 m grid of N nodes (default 2,000,000: 1600 x 1250), +-40 m jitter per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Benchmark of the RSP decision tools on a national-scale region:
  *   stores    vulnerability of every grocery store (figures beyond the access run; goal < 10 s)
  *   coverage  N = 50 new hubs from 20,000 candidates, lazy greedy incl. coverage sets (goal < 10 s)

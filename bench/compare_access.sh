@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Compares the result tables of two `platsa access` outputs row by row (every column, the
 # geometry blobs too): prints one line per table, "same" or "DIFFERENT", and exits 1 on any
 # difference. Metadata (timestamps, command line, input hashes) is not compared.

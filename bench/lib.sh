@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Helpers for bench/run_bench.sh and the sections in bench/sections/ (sourced, POSIX sh).
 #
 # A section adds rows to the one results table with bench_row, and may add a paragraph to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # National OSM import: `platsa import-osm` beside GDAL's ogr2ogr (OSM driver) and osm2pgrouting
 # on the same Sweden-sized file: the roads of `platsa synth --size L --seed 1` (~3.7 M ways)
 # written as OSM (bench/synth_to_osm.c) and converted to PBF with osmium.

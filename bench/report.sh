@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Prints the results table and writes BENCHMARKS.md: the hand-written intro
 # (bench/BENCHMARKS.intro.md), the machine and its load, the table, then each section's notes.
 # usage: sh bench/report.sh RESULTS.tsv NOTES_DIR OUT.md

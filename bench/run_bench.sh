@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Benchmarks: `make bench` (builds platsa and bench/*.c, then runs this). See BENCHMARKS.md.
 # usage: sh bench/run_bench.sh [PATH/TO/platsa]     (from the repository root)
 #   BENCH_QUICK=1   a short run: the routing anchor and size S only (a few minutes)

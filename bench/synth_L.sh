@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # platsa synth at national scale (size L, all of Sweden): generation and writing time, peak
 # memory (getrusage, printed by platsa), road nodes/edges and services per type.
 # Usage: sh bench/synth_L.sh [PLATSA] [OUTDIR]   (run from the repository root)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The roads of a `platsa synth` GeoPackage as an OSM XML file, for the national OSM import
  * benchmark (bench/osm_import_bench.sh converts it to PBF with osmium).
  *

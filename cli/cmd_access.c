@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa access: parse options, call pl_access_run. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa classify: parse options, call pl_classify_run. */
 #include <stdio.h>
 #include <string.h>

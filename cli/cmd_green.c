@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa green: parse options, call pl_green_run. */
 #include <stdio.h>
 #include <string.h>

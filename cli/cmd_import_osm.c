@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa import-osm: an OpenStreetMap extract into platsa's input layers (layers/osm.h). */
 #include <stddef.h>
 #include <stdio.h>

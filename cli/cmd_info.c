@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa info FILE...: layers, CRS, fields, and the roles each layer fits. */
 #include <stddef.h>
 #include <stdio.h>

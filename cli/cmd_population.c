@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa population: dasymetric distribution of area populations over buildings. */
 #include <stdio.h>
 #include <string.h>

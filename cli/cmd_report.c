@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa report OUT.gpkg -o FOLDER: HTML map report from a platsa GeoPackage. */
 #include <signal.h>
 #include <stdio.h>

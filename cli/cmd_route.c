@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa route: build the road graph of a mode, print its statistics and, given two
  * places, the shortest and the fastest way between them (a diagnostics command). */
 #include <math.h>

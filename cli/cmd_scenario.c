@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa scenario FILE.ini: parse options, call pl_scenario_run. */
 #include <stdio.h>
 #include <string.h>

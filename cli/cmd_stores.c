@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa stores: parse options, call pl_stores_run. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: generate a synthetic region (real population, boundaries, towns and
  * pharmacies; synthetic roads and other services) and write it as one GeoPackage. */
 #include <stdio.h>

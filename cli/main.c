@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa: thin command-line front end. Parses global flags, then hands the rest
  * of argv to the subcommand, which calls the library. */
 #include <gdal.h>
@@ -51,7 +52,8 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: platsa [-q|--quiet] [-v|--verbose] COMMAND [options]\n"
-                 "       platsa --version\n\n"
+                 "       platsa --version\n"
+                 "       platsa --help-md|--help-json|--help-man [COMMAND...]\n\n"
                  "GIS analyses for Swedish regional planning (service access, 3-30-300, scenarios).\n\n"
                  "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
             printf("platsa %s (GDAL %s, GEOS %s)\n", PLATSA_VERSION, GDALVersionInfo("RELEASE_NAME"),
                    GEOSversion());
             return 0;
+        } else if (cli_doc_format(argv[i]) != PL_HELP_TEXT || !strcmp(argv[i], "--commands")) {
+            return cli_docs(commands, sizeof commands / sizeof commands[0], argc - i, argv + i);
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;

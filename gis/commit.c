@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Commit sets: see commit.h. */
 #include "commit.h"
 #include "vector.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Commit sets: every file a run writes (a GeoPackage, its CSV twins, a diagnostic dump) is
  * made complete in a temporary beside its final path, and only then are they all renamed
  * into place, in a fixed order. If a rename fails, the ones already done are undone (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Checks that coordinates fit their CRS and that the working CRS keeps distances true.
  *
  * Both look at a 5 x 5 grid of sample points over a layer's extent (never every point):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa core context: errors, counted warnings, logging and progress.
  *
  * Every library function takes a pl_ctx (shared state: GEOS handle, working CRS,

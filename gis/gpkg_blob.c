@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GeoPackage geometry blobs: see gpkg_blob.h. */
 #include "gpkg_blob.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GeoPackage geometry blobs (GeoPackage 1.2, 2.1.3 "StandardGeoPackageBinary") built
  * from ISO WKB, the way GDAL's GPKG driver writes them: little-endian header and WKB,
  * an XY envelope for every non-empty geometry except points, none for points and

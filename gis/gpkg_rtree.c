@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GeoPackage R-tree spatial index: see gpkg_rtree.h. */
 #include "gpkg_rtree.h"
 

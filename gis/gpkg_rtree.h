@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The GeoPackage R-tree spatial index extension (gpkg_rtree_index) for one feature
  * table, bulk-loaded (a packed Sort-Tile-Recursive tree written straight into SQLite's
  * R*-tree shadow tables) from envelopes collected while the rows were inserted, instead

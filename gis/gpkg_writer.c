@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GeoPackage writer: see gpkg_writer.h.
  *
  * Layers (tables, gpkg_contents, gpkg_geometry_columns, gpkg_spatial_ref_sys) are

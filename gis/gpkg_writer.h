@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The one module that writes result files: a GeoPackage per run (plus optional CSV
  * twins of its attribute tables), written to a temporary file in the target folder
  * and renamed into place only when pl_gpkg_commit succeeds.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Routable graph (CSR arrays) built from a pl_roads network for one travel mode,
  * attachment of places to it, and multi-source k-nearest searches.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Graph building: nodes at line endpoints and junctions (grid hash), edges as the
  * polylines between nodes, per-mode arcs in CSR order along a Hilbert curve, weakly
  * connected components. The rules are documented in graph.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Graph cache file: header (magic, format version, byte-order mark, key, counts, checksums),
  * then optionally the roads arrays, the graph arrays, optionally the graph's snap index (the
  * segment grids for the default options), the counted warnings of loading the roads,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the graph_*.c files (not part of the public API). */
 #ifndef PLATSA_GIS_GRAPH_INTERNAL_H
 #define PLATSA_GIS_GRAPH_INTERNAL_H

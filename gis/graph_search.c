@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Multi-source k-nearest search (k labels per node, bucketed label-correcting with
  * software-pipelined batches) and single-source one-to-many (Dijkstra). See graph.h. */
 #include "graph.h"

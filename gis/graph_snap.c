@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Attaching places to the graph: nearest eligible edge segment through a uniform grid
  * of segments, searched ring by ring (rules in graph.h). */
 #include "graph.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Large pages for malloc'ed memory (see hugepages.h). */
 #include "hugepages.h"
 

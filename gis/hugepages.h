@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Large pages for malloc'ed memory. A national road graph, its loaded lines and the search
  * labels are hundreds of megabytes touched once each: with 4 KiB pages every first touch
  * is a page fault, and on virtual machines a fault costs microseconds (measured here: the

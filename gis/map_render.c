@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map images with cairo: see map_render.h.
  *
  * Styles are read from QML with libxml2; geometries and attributes through GDAL/OGR.

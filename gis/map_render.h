@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map images drawn with cairo from a vector layer and its QGIS style.
  *
  * Generic: knows GDAL/OGR layers, QML styles (as stored in a GeoPackage's

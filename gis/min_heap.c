@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Binary min-heap (min_heap.h). */
 #include "min_heap.h"
 #include "ctx.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A binary min-heap of (priority, vertex) pairs: the bounded Dijkstra searches of the
  * analyses (coverage candidates, scenario what-ifs) that stop early use it; the national
  * multi-source searches use the bucket engine in graph_search.c instead. */

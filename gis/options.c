@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "options.h"
 
 #include <errno.h>
@@ -332,7 +333,29 @@ void pl_options_free(const pl_option *table, void *opts)
     clear_lists(table, opts);
 }
 
+static struct {
+    pl_help_format format;
+    const char *name, *brief;
+} help_mode;
+
+void pl_options_help_mode(pl_help_format format, const char *name, const char *brief)
+{
+    help_mode.format = format;
+    help_mode.name = name;
+    help_mode.brief = brief;
+}
+
 void pl_options_help(FILE *out, const char *usage, const char *summary, const pl_option *table)
+{
+    if (help_mode.format != PL_HELP_TEXT) {
+        pl_command_doc doc = {help_mode.name, help_mode.brief, usage, summary, table};
+        pl_options_doc(out, help_mode.format, &doc);
+        return;
+    }
+    pl_options_help_text(out, usage, summary, table);
+}
+
+void pl_options_help_text(FILE *out, const char *usage, const char *summary, const pl_option *table)
 {
     fprintf(out, "usage: %s\n\n%s\n\noptions:\n", usage, summary);
     for (const pl_option *o = table; o->name; o++) {

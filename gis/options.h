@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Option tables: each command declares its options once; the same table parses
  * argv into the command's options struct and prints --help (as GRASS modules do). */
 #ifndef PLATSA_GIS_OPTIONS_H
@@ -101,7 +102,32 @@ int pl_options_parse(const pl_option *table, void *opts, int argc, char **argv,
 /* Frees lists allocated by pl_options_parse. */
 void pl_options_free(const pl_option *table, void *opts);
 
+/* --help: the plain text below, or the documentation format pl_options_help_mode set. */
 void pl_options_help(FILE *out, const char *usage, const char *summary, const pl_option *table);
+void pl_options_help_text(FILE *out, const char *usage, const char *summary, const pl_option *table);
+
+/* The same table as documentation in other formats (gis/options_doc.c): Markdown (the
+ * README of a command), JSON (for tools such as a QGIS Processing provider) and troff (a
+ * man page). */
+typedef enum { PL_HELP_TEXT, PL_HELP_MD, PL_HELP_JSON, PL_HELP_MAN } pl_help_format;
+
+typedef struct pl_command_doc {
+    const char *name;     /* "access": the man page is platsa-access(1) */
+    const char *brief;    /* one line, as in `platsa --help` */
+    const char *usage;
+    const char *summary;  /* paragraphs; lines that start with a space are kept as laid out */
+    const pl_option *table;
+} pl_command_doc;
+
+void pl_options_doc(FILE *out, pl_help_format format, const pl_command_doc *doc);
+
+/* s as troff text (escapes, UTF-8 as \[uXXXX]), for man pages around a table's. */
+void pl_options_troff(FILE *out, const char *s);
+
+/* The CLI's documentation mode (platsa --help-md, --help-json, --help-man): while the format
+ * is not PL_HELP_TEXT, pl_options_help prints pl_options_doc of that format with this name
+ * and brief, so every command's own --help path gives its documentation. Process-wide. */
+void pl_options_help_mode(pl_help_format format, const char *name, const char *brief);
 
 /* Parses "5,10,20" into a list; returns PL_OK or PL_EINPUT. */
 int pl_parse_doubles(const char *text, pl_doubles *out, pl_error *err);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Road classes, their Swedish default car speeds, and freeing a pl_roads. */
 #include "roads.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The road network as validated in-memory arrays: what the graph builder consumes.
  * Filled by layers/roads.c from any lines source (OSM import, NVDB-style, plain lines). */
 #ifndef PLATSA_GIS_ROADS_H

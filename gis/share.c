@@ -1,5 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "share.h"
 
+#include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,26 @@ static int is_share(const char *dir)
     return stat(probe, &st) == 0;
 }
 
+/* The folder of the file that holds this code: libplatsa.so when linked shared (so a host
+ * program such as a binding finds the installed data too), else the executable. */
+static int code_dir(char *out, size_t size)
+{
+    Dl_info info;
+    char path[PATH_MAX];
+    if (!dladdr((void *)&pl_share_dir, &info) || !info.dli_fname || !strchr(info.dli_fname, '/')
+        || !realpath(info.dli_fname, path)) {
+        ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+        if (n <= 0)
+            return -1;
+        path[n] = '\0';
+    }
+    char *slash = strrchr(path, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return snprintf(out, size, "%s", path) < (int)size ? 0 : -1;
+}
+
 const char *pl_share_dir(void)
 {
     static char dir[PATH_MAX];
@@ -29,18 +51,16 @@ const char *pl_share_dir(void)
         snprintf(dir, sizeof dir, "%s", env);
         return dir;
     }
-    char exe[PATH_MAX - 16];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(dir, sizeof dir, "%s/../share", exe);
+    /* Installed: PREFIX/lib/libplatsa.so or PREFIX/bin -> PREFIX/share/platsa; in the build
+     * tree: build/ -> ../share; a static engine in PREFIX/libexec/platsa -> ../../share/platsa. */
+    static const char *const relative[] = {"../share/platsa", "../share", "../../share/platsa"};
+    char code[PATH_MAX - 32];
+    if (code_dir(code, sizeof code) == 0)
+        for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
+            snprintf(dir, sizeof dir, "%s/%s", code, relative[i]);
             if (is_share(dir))
                 return dir;
         }
-    }
     snprintf(dir, sizeof dir, "%s/share", PLATSA_SOURCE_DIR);
     return dir;
 }

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where shipped data lives (QML styles, osmconf.ini, service_types.ini). */
 #ifndef PLATSA_GIS_SHARE_H
 #define PLATSA_GIS_SHARE_H
 
-/* $PLATSA_SHARE, else ../share next to the running binary's folder, else the
+/* $PLATSA_SHARE, else the first of ../share/platsa, ../../share/platsa and ../share beside
+ * the library (or the program linking it statically) that holds service_types.ini, else the
  * source tree's share/ (compile-time path). Static string. */
 const char *pl_share_dir(void);
 

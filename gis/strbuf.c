@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* String builder: see strbuf.h. */
 #include "strbuf.h"
 #include "ctx.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Growable NUL-terminated string builder with HTML/XML/JSON escaping, shared by the
  * GeoPackage writer (QML styles, metadata JSON) and the map report (HTML). */
 #ifndef PLATSA_GIS_STRBUF_H

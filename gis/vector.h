@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading any GDAL vector source, reprojected to the working CRS.
  * A spec is "FILE", "FILE:LAYER" or a GDAL connection string ("PG:..."); a layer
  * given in the options wins over one in the spec. */

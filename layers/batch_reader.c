@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Batch reading through GDAL's Arrow C stream (see batch_reader.h). */
 #include "batch_reader.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading a layer in batches through GDAL's Arrow C stream (OGR_L_GetArrowStream): per
  * batch the FIDs, the geometry as WKB and the attribute columns a loader asked for, without
  * an OGRFeature per row. Only for drivers with a fast Arrow implementation and columns whose

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Buildings, green areas and trees with their optional attributes (see buildings.h). */
 #include "buildings.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loaders for the layers of the 3-30-300 analysis that need more than one attribute:
  * buildings (residential flag, population, dwellings), green areas (public access, kind)
  * and trees (crown radius). Same conventions as layers.h: any GDAL vector source

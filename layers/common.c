@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared loader machinery: opening a layer for a role, reading and repairing geometry,
  * reading fields with the quirks of Swedish data (codes with leading zeros, cp1252 text,
  * decimal commas). */

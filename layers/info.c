@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `platsa info`: what is in a file, and which roles each layer can play. */
 #include "internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the loaders in layers/ (not a public API). */
 #ifndef PLATSA_LAYERS_INTERNAL_H
 #define PLATSA_LAYERS_INTERNAL_H

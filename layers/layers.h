@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Thematic loaders: turn a user's file (any GDAL vector source, "FILE" or "FILE:LAYER")
  * into validated in-memory arrays in the working CRS. Each loader reprojects, repairs or
  * skips bad features with counted warnings (pl_warn), and fails with one line naming

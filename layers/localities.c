@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Localities (tätorter): points or polygons with a population, a code and a name. */
 #include "internal.h"
 

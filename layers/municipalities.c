@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Municipalities (kommuner; also län or any coded areas): polygons with a code and a name,
  * prepared for point-in-polygon, with an STRtree for the nearest-polygon fallback. */
 #include "internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Roads + graph through the network cache (rules in network.h). */
 #include "network.h"
 #include "gis/graph_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The road network of a run: the roads read from a user's file and the graph of one
  * travel mode, through an optional cache file.
  *

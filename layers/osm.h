@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* OpenStreetMap import: an .osm.pbf / .osm extract into platsa's input layers. The roads (and
  * tree rows) are read with readosm keeping OSM node identity (layers/osm_roads.c); the other
  * layers through GDAL's OSM driver (with platsa's share/osmconf.ini, open option CONFIG_FILE).

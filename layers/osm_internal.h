@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Internal to the OSM import (layers/osm_*.c): the road reader built on readosm. */
 #ifndef PLATSA_LAYERS_OSM_INTERNAL_H
 #define PLATSA_LAYERS_OSM_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading an OSM extract and mapping its features to platsa's layers (see osm.h for the
  * layers and fields). The roads and tree rows come from layers/osm_roads.c (readosm, with OSM
  * node ids); everything else from GDAL's OSM driver, read here.

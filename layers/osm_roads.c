@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The roads of an OSM extract read with readosm, keeping OSM node identity.
  *
  * GDAL's OSM driver gives lines without their node ids, so a graph built from them could only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* OSM tag parsing: small pure functions on tag text, kept apart from the reader so they can be
  * unit-tested and fuzzed. None of them allocates; all accept NULL for an absent tag. */
 #include "osm.h"

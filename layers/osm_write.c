@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writing the mapped OSM layers through the GeoPackage writer (fields, Swedish aliases,
  * default styles), and pl_osm_import = read + write. */
 #include "osm.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Generic polygons (green areas, canopy, buildings, neighbourhoods) and points (trees),
  * with an optional numeric value field. */
 #include "internal.h"

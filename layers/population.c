@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Population: polygons (grid squares, DeSO, statistical areas) or points, each with a
  * residents count; or an SCB grid table (rut_id / x_sw,y_sw columns, no geometry) that
  * becomes squares. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Road profiles (road_profiles.h): share/road_profiles.ini read with inih, a profile picked
  * per roads layer. */
 #include "road_profiles.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Road profiles: which fields of a roads layer give its class, speed, direction, ferries and
  * access (share/road_profiles.ini: OpenStreetMap, Trafikverket's NVDB). The roads loader
  * (layers/roads.c) picks the profile a layer fits, or the one the user names, and reads

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The value parsers of the roads loader (layers/roads.c), exposed for tests and fuzzing.
  * Pure functions on field text; NULL is taken as an empty value. */
 #ifndef PLATSA_LAYERS_ROAD_VALUES_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Roads loader: any GDAL lines source (OSM/OSMnx exports, Geofabrik shapefiles, NVDB-
  * style data, plain lines) into pl_roads arrays in the working CRS.
  *

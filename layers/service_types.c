@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Service types as data: share/service_types.ini, read with libinih, plus a user's file. */
 #include "service_types.h"
 

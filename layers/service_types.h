@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Service types are data, not code: share/service_types.ini ships the RSP types
  * (grocery full/partial assortment, fuel, pharmacy incl. agents, parcel/post, cash)
  * plus EV charging, biogas and hydrogen; a region adds its own types and thresholds

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Services: points (polygons are reduced to a point on their surface), typed through the
  * service type registry from a type field, or all of one fixed type. */
 #include "internal.h"

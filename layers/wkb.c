@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* WKB parsing for the bulk loaders (see wkb.h). */
 #include "wkb.h"
 

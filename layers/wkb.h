@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A small WKB reader for the shapes the loaders read in bulk (points, lines, polygons and
  * their multi forms), so a feature needs neither an OGRGeometry nor a GEOS object just to
  * reach its coordinates. Anything else (curves, collections, empty parts, malformed or

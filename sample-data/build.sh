@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Rebuilds the derived files of sample-data/ from the originals in ../shared/real-data
 # (or $PLATSA_SHARED/real-data), with platsa and ogr2ogr. Run from anywhere:
 #   sh sample-data/build.sh [PATH/TO/platsa]

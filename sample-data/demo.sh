@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make demo: the main job (service access for the regional serviceprogram) on the shipped
 # sample data. Usage: sample-data/demo.sh PLATSA OUT_DIR
 set -eu

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Proves the README's two commands on a bare Debian 12, from a plain clone with nothing beside it:
 #   1. a minimal Debian 12 root: debootstrap --variant=minbase bookworm (made once in BASE, then copied)
 #   2. git clone of this repository (its checked-out commit) into ROOT/root/platsa; nothing beside it

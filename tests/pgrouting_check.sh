@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Cross-check of platsa's shortest distances and fastest times against pgRouting's
 # pgr_dijkstraCost on the same graph: `platsa route --dump-graph` writes the edges (the
 # graph platsa built: nodes, directions, lengths and times as stored), `--dump-pairs`

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make test-report-browser: headless Chromium opens reports made by `platsa report` with
 # all network lookups blocked, and checks that every image loaded (naturalWidth > 0), that
 # the page is long enough to hold maps and tables, and that its screenshot is not blank.

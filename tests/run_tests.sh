@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs every cmocka test binary given as argument from the repository root and
 # closes with the plain line CI reads: "N passed, N failed".
 # A binary that crashes or exits non-zero without a cmocka summary counts as one failure.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Accessibility analysis on hand-checkable fixtures: a straight road with two stores,
  * a one-way street, an island without a road connection; population totals preserved. */
 #include <stdarg.h>

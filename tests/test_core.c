@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Core context and option tables. */
 #include <stdarg.h>
 #include <stddef.h>

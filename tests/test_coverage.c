@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Coverage and new hubs: exact maximal covering equals brute force (all subsets) on random
  * instances, greedy reaches at least (1 - 1/e) of the optimum and equals the plain greedy,
  * set covering equals brute force, merged instances keep values, coverage sets equal the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The writer's direct SQLite path: geometry blobs byte-equal to GDAL's own, the bulk-built
  * R-tree (contents and spatial filters through OGR), empty layers, attribute-only
  * outputs, a write error mid-way, and identical bytes from identical runs. */

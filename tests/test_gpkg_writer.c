@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GeoPackage writer: layers, spatial indexes, QGIS styles, aliases, run metadata,
  * CSV twins, atomic replacement and reproducible bytes.
  *

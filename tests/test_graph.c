@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Road graph: building, junction rules, snapping, k-nearest search (exact values on tiny
  * graphs) and a property test against a brute-force reference on random graphs. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 3-30-300 on hand-made fixtures with known answers (sight lines blocked by a building,
  * canopy across a border and over water, a park entry across a street, a park too small),
  * the geometry kernels against GEOS, and the Södermalm and Monaco sample data. */

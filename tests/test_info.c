@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa info: layers, CRS, fields and roles of real files; the CLI command. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Interrupting `platsa access` while it writes its output: SIGINT, SIGTERM and SIGHUP
  * leave the existing output byte-identical and no temporary file behind; SIGKILL cannot be
  * caught, so its temporary files stay, the output is still untouched, and the next run

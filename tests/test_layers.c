@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loaders on the real Swedish data extracts in tests/data and on small bad inputs made here. */
 #include <stdarg.h>
 #include <stddef.h>

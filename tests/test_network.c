@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The network cache (layers/network.c): a warm run gives the same roads, graph and
  * warnings without reading the roads file; a changed file, option or a damaged cache
  * gives a rebuild. */

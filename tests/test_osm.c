@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* OSM import: tag parsers, and reading real extracts into platsa's layers with exact counts.
  *
  * How the expected counts were derived (GDAL 3.6.2, osmium 1.15, GEOS 3.11):

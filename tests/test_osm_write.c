@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* import-osm and population end to end: the GeoPackages they write (layers, fields the loaders
  * read, Swedish aliases, styles, counts) and the command lines. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dasymetric population: totals per area are preserved exactly; fallbacks for areas without
  * (residential) buildings; the Stockholm statistical areas x Södermalm OSM buildings. */
 #include <stdarg.h>

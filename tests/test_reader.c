@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The batch reader (layers/batch_reader.c, layers/wkb.c) against the per-feature reader
  * (PLATSA_READER=feature): the same files loaded both ways must give the same arrays, the
  * same errors and the same warnings (kinds, counts and messages). Inputs: the sample data,

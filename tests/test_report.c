@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map report: Swedish number formatting, QML style parsing and class lookup, cairo maps
  * (size, not blank, legend colours in the image and on the map), the HTML report (only
  * local files, table values, headings, parameters), atomic and safe replacement, the CLI. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Roads loader (field detection, tag parsing, OSMnx quirks) and the real Stockholm
  * drive network: graph counts and shortest distances against the data's own lengths. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Robustness: bad inputs through the CLI (`platsa access`), and replay of the fuzz corpora.
  *
  * Bad inputs (tests/BAD_INPUTS.md lists them): each refused case asserts the exit code, the

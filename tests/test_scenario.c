@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Scenarios: the incremental recomputation (closures from k = 3 labels, forward searches for
  * the units that lose two of three, bounded reverse searches from added services, new
  * housing) equals a full re-run of the access analysis exactly, label by label, on the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Service types as data: the shipped share/service_types.ini and user files over it. */
 #include <stdarg.h>
 #include <stddef.h>

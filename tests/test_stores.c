@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store vulnerability: every figure equals actually removing the store and re-running the
  * access analysis (same doubles), on a hand-made fixture and on the sample data (Södermalm
  * walking, Monaco by car, imported from the shipped OSM extracts as the demo does). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: determinism, real totals, coverage by roads, connectivity, service ratios.
  * Uses the real-data extracts in tests/data (Örebro and Västmanland län, Värmdö; see their
  * PROVENANCE.md). The L size is not run here (see bench/). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Accessibility analysis: compute (on arrays) and summaries. Writing is in access_write.c. */
 #include "access.h"
 

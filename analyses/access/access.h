@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Accessibility for the regional serviceprogram (RSP): along the roads, distance (km)
  * and travel time (min) from every population unit to the nearest and second-nearest
  * service of each type, summarised per municipality, with a combined service level.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Data-completeness checks of an access run (access_checks.h): where the service list looks
  * incomplete, so a planner reads "the data has no pharmacy here", not "nobody has one". */
 #include "access_checks.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Data-completeness checks of an access run: municipalities whose service list looks
  * incomplete (no service of a type at all, or far fewer per resident than the median
  * municipality's). Written as the data_checks table and counted as warnings: the figures of

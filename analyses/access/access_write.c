@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Accessibility: output layers (cells, service level, municipalities + twin table) and
  * the load-compute-write pipeline the CLI calls. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Territorial classification by car travel time to the nearest large tätort. */
 #include "classify.h"
 #include "analyses/common/attach.h"

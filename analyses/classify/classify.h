@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Territorial classification after Tillväxtverket's urban–rural scheme by car travel time:
  *   1 tätort                        inside a tätort, or less than urban_min (5) minutes from a
  *                                   tätort of at least min_locality_pop (3,000) residents;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Attachment options and the unattached_* layers (rules in attach.h). */
 #include "attach.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* How places are attached to the roads, shared by every command that attaches population
  * units and services: the options (declared once, put into each command's table) and the
  * output layers listing what did not attach properly.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Building output field lists whose names depend on the data (service types, bands). */
 #ifndef PLATSA_ANALYSES_FIELDS_H
 #define PLATSA_ANALYSES_FIELDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Deterministic ordering of text ids ("ties broken by id"): numeric ids compare as
  * numbers ("9" < "10"), others as bytes; numbers sort before text. */
 #ifndef PLATSA_ANALYSES_IDS_H

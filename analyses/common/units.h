@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Joins between population units and municipalities shared by the analyses. */
 #ifndef PLATSA_ANALYSES_UNITS_H
 #define PLATSA_ANALYSES_UNITS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Coverage on the road graph: candidate sites, coverage sets (bounded reverse searches
  * pruned by the distance from the nearest uncovered unit), the merged instance, and
  * single-linkage clusters of uncovered units. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Service-hub coverage and optimal new hubs (platsa coverage).
  *
  * Coverage: a population unit is covered when its nearest hub (existing service point) is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Maximal covering and set covering on a merged instance: lazy greedy, submodular bound,
  * and exact solutions with GLPK (glp_simplex for the root LP, then glp_intopt with the
  * greedy solution offered as the first incumbent). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa coverage: load, covered/uncovered per municipality, clusters, new hubs (MCLP and
  * set covering), output layers. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 3-30-300: options, homes, population, the three rules put together, and the summaries.
  * The rules themselves: green_trees.c (3), green_canopy.c (30), green_park.c (300);
  * writing and the CLI pipeline: green_write.c. */

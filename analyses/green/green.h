@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 3-30-300 (Region Skåne's model of urban green): every home sees at least 3 trees, every
  * neighbourhood has at least 30 % canopy cover, every resident has at most 300 m to a
  * public green area. pl_green_compute works on loaded arrays (tests and the benchmark call

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Rule 30: neighbourhoods (polygons or grid squares), their land (minus water) and canopy
  * (polygons, raster or tree crowns), and the neighbourhood of every building. */
 #include <cpl_conv.h>

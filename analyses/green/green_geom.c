@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Geometry kernels on flat arrays for the 3-30-300 analysis (see green_geom.h). */
 #include "green_geom.h"
 

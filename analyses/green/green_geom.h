@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Geometry kernels of the 3-30-300 analysis on flat coordinate arrays (internal to
  * analyses/green*.c, exposed for tests and the benchmark).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared by analyses/green*.c (not a public API). */
 #ifndef PLATSA_ANALYSES_GREEN_INTERNAL_H
 #define PLATSA_ANALYSES_GREEN_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Rule 300: kept green areas (public, dissolved, large enough), their entries, the walking
  * distance from every home to the nearest entry and the straight-line distance beside it. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Rule 3: trees seen from home (see green.h for the exact sight line). */
 #include <math.h>
 #include <stdlib.h>

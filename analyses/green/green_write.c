@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 3-30-300: output layers and the load-compute-write pipeline the CLI calls. */
 #include <math.h>
 #include <stdio.h>

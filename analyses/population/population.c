@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dasymetric population over buildings (see population.h). */
 #include "population.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Dasymetric population: each area's population (statistical areas, DeSO, a synthetic total)
  * is distributed over the residential buildings inside it, in proportion to their floor area.
  *

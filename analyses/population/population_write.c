@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Output of `platsa population`: loads, distributes (population.c) and writes the GeoPackage. */
 #include "population.h"
 

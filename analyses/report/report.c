@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map report: see report.h.
  *
  * Reading: gpkg_contents, gpkg_data_columns and gpkg_metadata with sqlite3 (read-only);

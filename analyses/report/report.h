@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Map report: a self-contained HTML page (index.html + PNG maps in one folder, no network
  * needed to view it) from a platsa GeoPackage, for planners to show a committee.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Scenarios: the scenario file, the k = 3 baseline, combined inputs, and the incremental
  * recomputation of closures and additions (see scenario.h). */
 #include "scenario.h"

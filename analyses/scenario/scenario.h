@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What-if scenarios (platsa scenario FILE.ini): close services, add services, add housing,
  * remove or add roads; each scenario's access compared with the baseline.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa scenario: run every scenario of a file against the baseline and write the
  * per-scenario access cells, delta_cells, delta_municipalities and scenario_summary. */
 #include <math.h>

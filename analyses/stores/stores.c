@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store vulnerability (platsa stores): figures from one k = 2 access run, ranking, output. */
 #include "stores.h"
 

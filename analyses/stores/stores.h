@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store vulnerability for the regional serviceprogram (RSP): for every service of one type
  * (default grocery), the residents for whom it is the nearest, how far they travel now and
  * how far if it closed (their second-nearest), the residents a closure pushes beyond each

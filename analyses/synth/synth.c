@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: inputs, region selection, the 250 m split, pharmacies, orchestration.
  *
  * Region. S = one kommun (default Örebro 1880), M = one län (default Örebro län 18), L = Sweden.

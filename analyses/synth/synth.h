@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: a deterministic synthetic region for benchmarks, anchored on real data.
  *
  * REAL (read from ../shared/real-data, see each folder's PROVENANCE.md):

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Internals shared by the synth modules: seeded random streams, a point grid index,
  * union-find, and the road builder. Not part of the public API. */
 #ifndef PLATSA_ANALYSES_SYNTH_INTERNAL_H

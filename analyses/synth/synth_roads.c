@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: the synthetic road network. Everything here is SYNTHETIC; the layout follows
  * the REAL population squares and tätorter, so roads are where people live.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: SYNTHETIC services, placed by population. (Pharmacies are real: OSM, read in synth.c.)
  *
  * For each family the region gets N = round(population / ratio) services (at least 1):

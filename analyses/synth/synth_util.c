@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* synth helpers: union-find, point grid index, road builder. */
 #include <math.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* platsa synth: writes the region as one GeoPackage through gis/gpkg_writer.h.
  * Every layer's title starts with REAL or SYNTHETIC, and the run parameters say which
  * inputs are real and which parts are generated. */

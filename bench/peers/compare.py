@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Agreement of a peer's answers with platsa's, for the routing workloads that
 bench_routing --export writes (see bench/bench_routing.c).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # GRASS GIS peer: v.net.distance (nearest "to" point along the network for every "from"
 # point) on the workload bench_routing --export wrote: roads from DIR/roads.gpkg (v.in.ogr),
 # origins and facilities from DIR/origins.csv and DIR/facilities.csv (v.in.ascii), both

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # pgRouting peer: nearest facility from a virtual super source (node 0 in DIR/super.csv,
 # linked to every facility's attachment nodes by edges of the attachment cost, zero when
 # the facility is at a node), on the graph bench_routing --export wrote.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # QGIS processing peer: native:shortestpathlayertopoint (qgis_process, QGIS 3.22 from Debian)
 # from every origin to one virtual end point linked to all facilities, on the workload
 # bench_routing --export wrote. QGIS has no zero-cost edges, so the virtual point is joined

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """SciPy peer: nearest facility by scipy.sparse.csgraph.dijkstra(indices=facilities,
 min_only=True) (Debian's python3-scipy) on the graph bench_routing --export wrote.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """SpatiaLite peer: VirtualRouting (SpatiaLite 5.0.1, mod_spatialite from Debian's
 libsqlite3-mod-spatialite, loaded into Python's sqlite3), the "within cost range" query from
 the virtual super source (node 0, linked to the facilities by the edges of DIR/super.csv):

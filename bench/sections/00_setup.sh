@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Setup: the peers' Debian packages (installed only when missing) and the inputs, generated
 # once and cached in $WORK (bench/work/, gitignored):
 #   grid-20k, grid-250k, grid-2M   bench_routing --export workloads (small / medium / anchor)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- routing (gis/graph_*.c) ----
 # Anchor workload: 2,000,000-node jittered 150 m grid (~3.9 M edges), 3,000 facilities,
 # 400,000 origins; nearest (k=1) and nearest + second nearest (k=2), median of 5 runs, one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- routing peers: the same nearest-facility task in other tools, same data, same run ----
 # Sizes: small (20k nodes, 30 facilities, 5,000 origins), medium (250k / 300 / 50,000),
 # anchor (2 M / 3,000 / 400,000); all from bench_routing --export (00_setup). For each peer:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- platsa access (analyses/access/) on the synthetic regions ----
 # `platsa -v access` (car, every RSP type present: 7) on synth S, M and L, with 1 km squares
 # and 250 m cells: wall clock and peak memory (/usr/bin/time), each stage's share from the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- green: 3-30-300 on a synthetic city (1 M buildings, 2 M trees; deterministic) ----
 # (section of the green analysis, moved here from the old single run_bench.sh)
 if [ "$BENCH_QUICK" != 1 ]; then

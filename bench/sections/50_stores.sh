@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- stores, coverage, scenario (analyses/stores/, analyses/coverage/, analyses/scenario/) ----
 # (section of the stores analysis, moved here from the old single run_bench.sh)
 # National scale: platsa synth --size L (bench/work/synth_L_1km.gpkg, made by 00_setup or

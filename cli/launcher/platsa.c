@@ -1,5 +1,7 @@
-/* The platsa command: starts the engine (platsa-engine, beside this file) with transparent
- * huge pages for malloc'ed memory (glibc.malloc.hugetlb=1, see gis/hugepages.h).
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The platsa command: starts the engine (platsa-engine: beside this file in the build tree,
+ * in ../libexec/platsa when installed) with transparent huge pages for malloc'ed memory
+ * (glibc.malloc.hugetlb=1, see gis/hugepages.h).
  *
  * glibc reads that tunable only when a program starts. The engine could set it and start
  * itself again, but it links GDAL and its ~130 libraries: each start costs 0.15-0.2 s of
@@ -15,7 +17,8 @@
 #define ENGINE "platsa-engine"
 #define TUNABLE "glibc.malloc.hugetlb=1"
 
-/* The engine's path: this program's folder + ENGINE. 0, or -1 when it cannot be made. */
+/* The engine's path: this program's folder + ENGINE (the build tree), else, installed,
+ * ../libexec/platsa/ENGINE from it (make install). 0, or -1 when it cannot be made. */
 static int engine_path(const char *argv0, char *out, size_t size)
 {
     char self[PATH_MAX];
@@ -25,8 +28,18 @@ static int engine_path(const char *argv0, char *out, size_t size)
     else if (snprintf(self, sizeof self, "%s", argv0) >= (int)sizeof self)
         return -1;
     char *slash = strrchr(self, '/');
-    int w = slash ? snprintf(out, size, "%.*s/%s", (int)(slash - self), self, ENGINE)
-                  : snprintf(out, size, "%s", ENGINE);
+    if (!slash) {
+        int w = snprintf(out, size, "%s", ENGINE);
+        return w > 0 && (size_t)w < size ? 0 : -1;
+    }
+    int dir = (int)(slash - self);
+    int w = snprintf(out, size, "%.*s/%s", dir, self, ENGINE);
+    if (w > 0 && (size_t)w < size && access(out, X_OK) == 0)
+        return 0;
+    w = snprintf(out, size, "%.*s/../libexec/platsa/%s", dir, self, ENGINE);
+    if (w > 0 && (size_t)w < size && access(out, X_OK) == 0)
+        return 0;
+    w = snprintf(out, size, "%.*s/%s", dir, self, ENGINE);  /* for the error message */
     return w > 0 && (size_t)w < size ? 0 : -1;
 }
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Makes the small real-data extracts in tests/data/ from the full originals (the folder
 # `real-data` of the project's shared data, each with its PROVENANCE.md). Run from the repository
 # root: sh tests/data/extract.sh /path/to/real-data

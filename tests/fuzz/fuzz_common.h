@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared helpers of platsa's fuzz targets (tests/fuzz/fuzz_*.c).
  *
  * Each target defines one entry function `int pl_fuzz_NAME(const uint8_t *data, size_t size)`

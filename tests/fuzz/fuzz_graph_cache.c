@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: the graph cache reader (gis/graph_cache.c). The input is written as a cache
  * file and read as a network cache (roads + graph + snap index) and as a graph-only cache of
  * a small fixture road network, under the key in the input's own header (so that a file of

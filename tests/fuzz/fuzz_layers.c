@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: layer loading and validation. The input is written as a file (GeoJSON when
  * it starts with '{' after blanks, else CSV) and loaded in every role: municipalities,
  * population, services, roads (with --assume-crs EPSG:3006 for sources without a CRS), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: command-line option parsing (gis/options.c) with the option tables of
  * `platsa access`, `platsa classify` and `platsa population`. The input is split at '\n'
  * into argv[1..] (argv[0] is the command name); each argument is also parsed as a number

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: OSM tag value parsing (layers/osm_tags.c: maxspeed, oneway, access, length,
  * levels, layer, crown radius, service type mapping) and the roads loader's own value
  * parsers (layers/roads.c via road_values.h: speed, oneway, class).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz target: the service types INI parser (pl_service_types_load_from, libinih).
  * Input byte 0 picks the mode: even = the input is the only file (base), odd = the shipped
  * share/service_types.ini with the input over it as a region's --service-types file.

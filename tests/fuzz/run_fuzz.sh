@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs libFuzzer targets for a bounded time each. Usage: run_fuzz.sh BUILD_DIR SECONDS NAME...
 # Each target NAME runs on a scratch corpus BUILD_DIR/corpus/NAME, seeded from
 # tests/fuzz/corpus/NAME (new inputs go to the scratch copy, not the repository), with its

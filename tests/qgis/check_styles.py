@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Opens every layer of platsa GeoPackages in real QGIS (PyQGIS, headless) the way a user
 does, and checks what the user would see:
 

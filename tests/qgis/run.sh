@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # make test-qgis: opens platsa GeoPackages in real QGIS (headless PyQGIS) and checks that
 # every layer loads valid, styled from layer_styles, with Swedish aliases, and renders.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A sample platsa result written through the GeoPackage writer, shaped like
  * `platsa access` output: a fictional region of five municipalities (Voronoi cells of
  * their seats), 1 km population squares, straight-line distances to pharmacies.

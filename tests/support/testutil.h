@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Helpers shared by the test programs: where the real data lives, scratch folders. */
 #ifndef PLATSA_TESTUTIL_H
 #define PLATSA_TESTUTIL_H
