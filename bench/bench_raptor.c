@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Public-transport routing benchmark (gis/raptor.c) on a synthetic county-sized timetable,
  * generated deterministically:
  *

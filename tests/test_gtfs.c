@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* GTFS loader (layers/gtfs.c): each rule on a tiny hand-made feed written here (as a folder
  * or zipped through GDAL's /vsizip/), every bad-input case, and two real feeds in
  * tests/data/gtfs/ whose counts come from tests/data/gtfs/count_feed.py (Python's csv and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Public-transport routing (gis/raptor.c): hand-checked cases on small timetables, and a
  * property test against a brute-force reference on random timetables: forward RAPTOR, range
  * RAPTOR per minute and the backward profile search must equal it at every stop and minute. */

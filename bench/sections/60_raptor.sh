@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- transit routing engine (gis/raptor.c) on a synthetic county timetable ----
 # bench_raptor: 15,000 stops, 1,500 patterns, 60,000 trips, window 07:00-09:00. The row is the
 # backward profile search from 300 services plus evaluating 30,000 origins for 120 departure

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Building a pl_timetable by hand in tests (gis/timetable.h), without GTFS files. */
 #ifndef PLATSA_TT_BUILD_H
 #define PLATSA_TT_BUILD_H

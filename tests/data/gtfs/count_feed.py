@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Independent counts for tests/test_gtfs.c: stops, trips and patterns of GTFS feeds on one date.
 
 Usage: python3 count_feed.py YYYY-MM-DD FEED.zip [FEED2.zip ...]
