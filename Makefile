@@ -5,7 +5,7 @@
 DEB_PACKAGES := gcc make pkg-config libc6-dev \
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data libspatialite-dev \
     libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev \
-    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev libxxhash-dev libreadosm-dev
+    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core coinor-libcbc-dev libxxhash-dev libreadosm-dev
 
 BUILD   := build
 CC      ?= gcc
@@ -13,8 +13,9 @@ PKGS    := gdal geos proj spatialite inih libcrypto cairo fontconfig libxml-2.0 
 CFLAGS  ?= -O2 -g
 CFLAGS  += $(EXTRA_CFLAGS) -std=c17 -D_GNU_SOURCE -I$(CURDIR) -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
-# GLPK (exact maximal covering / set covering in platsa coverage) ships no .pc file.
-LDLIBS  += -lglpk
+# COIN-OR CBC (exact maximal covering / set covering in platsa coverage); its headers are
+# included as <coin/...>, so only the libraries are needed here.
+LDLIBS  += $(shell pkg-config --libs cbc 2>/dev/null)
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(wildcard gis/*.c layers/*.c analyses/*/*.c)
