@@ -265,14 +265,21 @@ static void muni_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
         band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "pop", "befolkning");
         band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "share", "andel");
         if (r->has_age) {
-            snprintf(name, sizeof name, "%s_age_mean_km", k);
-            snprintf(alias, sizeof alias, "%s: åldersgruppens medelavstånd (km)", lab);
-            pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
-            snprintf(name, sizeof name, "%s_age_mean_min", k);
-            snprintf(alias, sizeof alias, "%s: åldersgruppens medelrestid (min)", lab);
-            pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
+            /* The age group (e.g. 70+, as Pipos reports it) gets what the whole population gets. */
+#define ADD(suffix, alias_fmt, desc)                                  \
+    snprintf(name, sizeof name, "%s_%s", k, suffix);                 \
+    snprintf(alias, sizeof alias, alias_fmt, lab);                   \
+    pl_fields_add(fl, name, PL_FIELD_REAL, alias, desc)
+            ADD("age_mean_km", "%s: åldersgruppens medelavstånd (km)", "age-group-weighted mean distance");
+            ADD("age_median_km", "%s: åldersgruppens medianavstånd (km)", "age-group-weighted median distance");
+            ADD("age_mean_min", "%s: åldersgruppens medelrestid (min)", "age-group-weighted mean time");
+            ADD("age_median_min", "%s: åldersgruppens medianrestid (min)", "age-group-weighted median time");
+#undef ADD
             band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "age", "åldersgrupp");
+            band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "age_share", "åldersgruppens andel");
             band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "age", "åldersgrupp");
+            band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "age_share",
+                        "åldersgruppens andel");
         }
     }
 }
@@ -310,11 +317,17 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
             pl_gpkg_set_real(l, f++, share(s->pop_band_min[i], s->pop));
         if (r->has_age) {
             pl_gpkg_set_real(l, f++, km(s->age_mean_km));
+            pl_gpkg_set_real(l, f++, km(s->age_median_km));
             pl_gpkg_set_real(l, f++, minutes(s->age_mean_min));
+            pl_gpkg_set_real(l, f++, minutes(s->age_median_min));
             for (int i = 0; i < at->n_bands_km + 2; i++)
                 pl_gpkg_set_real(l, f++, people(s->age_band_km[i]));
+            for (int i = 0; i < at->n_bands_km + 2; i++)
+                pl_gpkg_set_real(l, f++, share(s->age_band_km[i], s->pop_age));
             for (int i = 0; i < at->n_bands_min + 2; i++)
                 pl_gpkg_set_real(l, f++, people(s->age_band_min[i]));
+            for (int i = 0; i < at->n_bands_min + 2; i++)
+                pl_gpkg_set_real(l, f++, share(s->age_band_min[i], s->pop_age));
         }
     }
 }

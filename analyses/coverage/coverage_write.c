@@ -31,7 +31,7 @@ const char pl_coverage_summary[] =
     "polygons), or `roads`: road-graph nodes thinned to one per --candidate-spacing square.\n"
     "Layers: coverage_cells, uncovered_clusters, new_hubs (rank, marginal residents covered,\n"
     "cumulative share), new_hubs_target (set covering), coverage_municipalities (+ _table, CSV),\n"
-    "coverage_summary (methods, values, bounds and gaps; CSV). Solve times go to the log (-v).";
+    "coverage_summary (methods, values, bounds and gaps; CSV). Solve times go to the log (stderr).";
 
 #define B(field) offsetof(pl_coverage_opts, base.field)
 #define C(field) offsetof(pl_coverage_opts, field)
@@ -932,7 +932,7 @@ static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state 
         pl_gpkg_set_int(l, 16, (int64_t)s->n_useful);
         pl_gpkg_set_int(l, 17, s->inst.n_cand);
         pl_gpkg_set_int(l, 18, s->inst.n_rows);
-        /* Run times go to the log (pl_info, -v), not the table: same inputs, same table bytes. */
+        /* Run times go to the log (pl_info), not the table: same inputs, same table bytes. */
         rc = pl_gpkg_row_end(l, err);
     }
     pl_fields_free(&fl);
