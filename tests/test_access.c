@@ -320,6 +320,60 @@ static void test_age_group_summary(void **state)
                              "%s/age-report/index.html", dir), 0);
 }
 
+/* --csv-style sv: every CSV twin of access (with --classify and an age group), classify and
+ * stores read back as Swedish Excel reads it (BOM, ';', decimal comma) holds the default
+ * twin's values and the aliases as headers; bad uses are refused before any work. */
+static void test_csv_style_sv(void **state)
+{
+    (void)state;
+    const char *dir = fixture_dir();
+    char in[2000];
+    snprintf(in, sizeof in, "--population %s/population.geojson --roads %s/roads.geojson --municipalities "
+             "%s/munis.geojson", dir, dir, dir);
+    static const struct {
+        const char *cmd, *extra, *tables[4];
+    } runs[] = {
+        {"access", "--classify --age-field age70 --services %s/services.geojson --localities %s/localities.geojson",
+         {"access_municipalities_table", "access_by_class", "data_checks", NULL}},
+        {"classify", "--localities %s/localities.geojson", {"classify_municipalities_table", NULL}},
+        {"stores", "--services %s/services.geojson --type grocery", {"store_priority_table", NULL}},
+    };
+    long fields = 0;
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        char extra[700];
+        snprintf(extra, sizeof extra, runs[r].extra, dir, dir);
+        for (int sv = 0; sv < 2; sv++)
+            assert_int_equal(run_cmd("build/platsa -q %s %s %s --csv %s --overwrite -o %s/%s-%s.gpkg", runs[r].cmd, in,
+                                     extra, sv ? "--csv-style sv" : "", dir, runs[r].cmd, sv ? "sv" : "plain"),
+                             0);
+        for (int t = 0; runs[r].tables[t]; t++) {
+            char a[800], b[800], g[800];
+            snprintf(a, sizeof a, "%s/%s-plain_%s.csv", dir, runs[r].cmd, runs[r].tables[t]);
+            snprintf(b, sizeof b, "%s/%s-sv_%s.csv", dir, runs[r].cmd, runs[r].tables[t]);
+            snprintf(g, sizeof g, "%s/%s-sv.gpkg", dir, runs[r].cmd);
+            fields += assert_csv_sv_matches(a, b, g, runs[r].tables[t]);
+        }
+    }
+    /* Shares as stored (4 decimals): the island's 7 of 187 beyond 5 km is 0.0374, in sv 0,0374. */
+    char share[64], a[800];
+    snprintf(a, sizeof a, "%s/access-plain_access_municipalities_table.csv", dir);
+    csv_value(a, "totalt", "grocery_share_km_5_10", share, sizeof share);
+    assert_string_equal(share, "0.0374");
+    assert_int_equal(run_cmd("grep -q '^totalt;Alla analyserade;.*;0,0374;' "
+                             "%s/access-sv_access_municipalities_table.csv", dir), 0);
+    print_message("--csv-style sv: %ld fields read back equal to the default CSV\n", fields);
+    assert_true(fields > 100);
+    /* Refused before any work, nothing written. */
+    assert_int_equal(run_cmd("build/platsa -q access %s --services %s/services.geojson --csv-style sv -o %s/bad.gpkg "
+                             "2> %s/err1.txt", in, dir, dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q -- '--csv-style sv: it says how the CSV tables are written; give --csv too' "
+                             "%s/err1.txt", dir), 0);
+    assert_int_equal(run_cmd("build/platsa -q access %s --services %s/services.geojson --csv --csv-style excel -o "
+                             "%s/bad.gpkg 2> %s/err2.txt", in, dir, dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q -- \"--csv-style 'excel': use default or sv\" %s/err2.txt", dir), 0);
+    assert_int_equal(run_cmd("ls %s | grep -q bad", dir), 1);
+}
+
 static void test_population_totals_and_bands(void **state)
 {
     (void)state;
@@ -627,6 +681,7 @@ int main(void)
         cmocka_unit_test(test_distances_on_a_straight_road),
         cmocka_unit_test(test_population_totals_and_bands),
         cmocka_unit_test(test_age_group_summary),
+        cmocka_unit_test(test_csv_style_sv),
         cmocka_unit_test(test_region_keeps_services_outside),
         cmocka_unit_test(test_classify_by_car_time),
         cmocka_unit_test(test_service_level_layer_in_gdal),

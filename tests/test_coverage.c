@@ -617,6 +617,19 @@ static void test_cli(void **state)
     assert_non_null(fgets(line, sizeof line, f));
     assert_non_null(strstr(line, "set_covering,,1,exact (CBC),optimal,2,95,2,optimum (CBC),0,2,95,0,2,95,"));
     fclose(f);
+    /* The same run with --csv-style sv: both twins read back equal to these. */
+    assert_int_equal(run_cmd("%s -q coverage --population %s/pop.geojson --hubs %s/hubs.geojson --roads "
+                             "%s/roads.geojson --municipalities %s/munis.geojson --km 6 --add 2 --candidates "
+                             "%s/cand.geojson --target-share 1 --csv --csv-style sv -o %s/sv.gpkg", platsa_bin(),
+                             dir, dir, dir, dir, dir, dir), 0);
+    const char *tables[] = {"coverage_municipalities_table", "coverage_summary"};
+    for (int t = 0; t < 2; t++) {
+        char a[700], b[700], g[700];
+        snprintf(a, sizeof a, "%s/out_%s.csv", dir, tables[t]);
+        snprintf(b, sizeof b, "%s/sv_%s.csv", dir, tables[t]);
+        snprintf(g, sizeof g, "%s/sv.gpkg", dir);
+        assert_true(assert_csv_sv_matches(a, b, g, tables[t]) > 10);
+    }
     snprintf(p, sizeof p, "%s/out.gpkg", dir);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
     assert_non_null(ds);

@@ -669,7 +669,8 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
                         const pl_access_result *r, pl_gpkg_hashes *hashes, pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
-    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs,
+    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
+                       .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
                        .hashes = hashes,
                        .expected_rows = (long long)r->n_cells /* access_cells (service_level is a view) */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
@@ -757,7 +758,7 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
     /* Every file of the run checked before the work (the CSV twins too). */
     const char *twins[] = {"access_municipalities_table", o->classify ? "access_by_class" : NULL, NULL};
-    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = inputs};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = inputs};
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
     /* The output records its inputs' hashes: computed from now on, at the lowest priority. */

@@ -47,6 +47,7 @@ const pl_option pl_coverage_options[] = {
     {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"overwrite", 0, PL_OPT_FLAG, B(overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, B(csv), NULL, NULL, "also write the tables as CSV beside the GeoPackage", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_coverage_opts, base.csv_style),
     {"km", 0, PL_OPT_DOUBLE, C(km), "KM", NULL, "coverage threshold: road distance in km", 0, PL_GT(0)},
     {"min", 0, PL_OPT_DOUBLE, C(min), "MIN", NULL, "coverage threshold: travel time in minutes", 0, PL_GT(0)},
     {"types", 't', PL_OPT_STRINGS, B(types), "TYPE,...", NULL,
@@ -956,7 +957,8 @@ static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *comm
     const pl_access_opts *b = &o->base;
     const char *cand_file = candidates_file(o);
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, cand_file, NULL};
-    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv, .command_line = command_line, .inputs = inputs};
+    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv,
+                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
     if (!g)
         return err->code;
@@ -1037,7 +1039,7 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
         return err->code;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, candidates_file(o), NULL};
     const char *twins[] = {"coverage_municipalities_table", o->candidates ? "coverage_summary" : NULL, NULL};
-    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};
+    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .csv_style = b->csv_style, .inputs = inputs};
     if (pl_gpkg_check_output(b->output, &check, twins, err) != PL_OK)
         return err->code;
     if (b->crs)
