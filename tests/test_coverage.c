@@ -162,6 +162,8 @@ static void test_mclp_exact_equals_brute_force(void **state)
             /* Bounds really bound the optimum. */
             double ob = pl_mclp_online_bound(&I, n_pick, &g);
             assert_true(ob >= opt - 1e-9);
+            double lp = pl_mclp_lp_bound(&I, n_pick, 30);
+            assert_true(lp >= opt - 1e-6);
             /* Marginals add up and the exact solution's ranking is by marginal gain. */
             double sum = 0;
             for (uint32_t k = 0; k < x.n; k++) {

@@ -70,6 +70,11 @@ double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const p
 int pl_mclp_exact(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *warm, double time_limit_s,
                   pl_cover_solution *out, pl_error *err);
 
+/* LP relaxation optimum of the MCLP (an upper bound), with CLP; NAN when CLP does not prove it
+ * within the time limit (<= 0: none). Not used by platsa coverage (CBC's bound is at least as
+ * tight); bench/bench_stores --lp reports it. */
+double pl_mclp_lp_bound(const pl_cover_instance *I, uint32_t n_pick, double time_limit_s);
+
 /* Set covering: fewest columns whose rows weigh at least `need`. Greedy adds the largest
  * marginal gain until reached (status INFEASIBLE and every useful column when it cannot be). */
 void pl_setcover_greedy(const pl_cover_instance *I, double need, pl_cover_solution *out);

@@ -5,6 +5,7 @@
 #include "coverage.h"
 
 #include <coin/Cbc_C_Interface.h>
+#include <coin/Clp_C_Interface.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -223,66 +224,91 @@ static void quiet_and_limited(Cbc_Model *m, double time_limit_s)
         Cbc_setMaximumSeconds(m, time_limit_s);
 }
 
-/* Builds the model (column-major). kind 0: MCLP (max sum w y, sum x <= n_pick); kind 1: set
- * cover (min sum x, sum w y >= need). Columns 0..n_cand-1 are x (binary unless lp_only),
- * then y in [0, 1]. Rows 0..n_rows-1 link y_i <= sum x_j; row n_rows is the budget / target.
- * NULL when the instance has more non-zeros than CBC's int indices hold. */
-static Cbc_Model *build_model(const pl_cover_instance *I, int kind, double n_pick, double need)
+/* The model, column-major. kind 0: MCLP (max sum w y, sum x <= n_pick); kind 1: set cover
+ * (min sum x, sum w y >= need). Columns 0..n_cand-1 are x, then y in [0, 1]. Rows
+ * 0..n_rows-1 link y_i <= sum x_j; row n_rows is the budget / target. */
+typedef struct lp_arrays {
+    int ncol, nrow;
+    CoinBigIndex *start;
+    int *index;
+    double *value, *collb, *colub, *obj, *rowlb, *rowub;
+} lp_arrays;
+
+static void lp_arrays_free(lp_arrays *A)
+{
+    free(A->start);
+    free(A->index);
+    free(A->value);
+    free(A->collb);
+    free(A->colub);
+    free(A->obj);
+    free(A->rowlb);
+    free(A->rowub);
+}
+
+/* -1 when the instance has more non-zeros than COIN-OR's int indices hold. */
+static int lp_arrays_build(const pl_cover_instance *I, int kind, double n_pick, double need, lp_arrays *A)
 {
     uint32_t nc = I->n_cand, nr = I->n_rows;
     uint64_t nnz = I->begin[nc] + nr + (kind == 0 ? nc : nr);
-    if (nnz > (uint64_t)INT_MAX || (uint64_t)nc + nr > (uint64_t)INT_MAX)
-        return NULL;
+    if (nnz > (uint64_t)INT_MAX || (uint64_t)nc + nr + 1 > (uint64_t)INT_MAX)
+        return -1;
     size_t ncol = (size_t)nc + nr;
-    CoinBigIndex *start = malloc((ncol + 1) * sizeof *start);
-    int *index = malloc(nnz * sizeof *index);
-    double *value = malloc(nnz * sizeof *value);
-    double *collb = calloc(ncol, sizeof *collb), *colub = malloc(ncol * sizeof *colub);
-    double *obj = calloc(ncol, sizeof *obj);
-    double *rowlb = malloc(((size_t)nr + 1) * sizeof *rowlb), *rowub = malloc(((size_t)nr + 1) * sizeof *rowub);
+    A->ncol = (int)ncol;
+    A->nrow = (int)nr + 1;
+    A->start = malloc((ncol + 1) * sizeof *A->start);
+    A->index = malloc(nnz * sizeof *A->index);
+    A->value = malloc(nnz * sizeof *A->value);
+    A->collb = calloc(ncol, sizeof *A->collb);
+    A->colub = malloc(ncol * sizeof *A->colub);
+    A->obj = calloc(ncol, sizeof *A->obj);
+    A->rowlb = malloc(((size_t)nr + 1) * sizeof *A->rowlb);
+    A->rowub = malloc(((size_t)nr + 1) * sizeof *A->rowub);
     size_t k = 0;
     for (uint32_t j = 0; j < nc; j++) {
-        start[j] = (CoinBigIndex)k;
+        A->start[j] = (CoinBigIndex)k;
         for (uint64_t e = I->begin[j]; e < I->begin[j + 1]; e++) {
-            index[k] = (int)I->rows[e];
-            value[k++] = -1.0;
+            A->index[k] = (int)I->rows[e];
+            A->value[k++] = -1.0;
         }
         if (kind == 0) { /* the budget row; in set cover x is not in the target row */
-            index[k] = (int)nr;
-            value[k++] = 1.0;
+            A->index[k] = (int)nr;
+            A->value[k++] = 1.0;
         }
-        colub[j] = 1.0;
-        obj[j] = kind == 0 ? 0.0 : 1.0;
+        A->colub[j] = 1.0;
+        A->obj[j] = kind == 0 ? 0.0 : 1.0;
     }
     for (uint32_t i = 0; i < nr; i++) {
-        start[nc + i] = (CoinBigIndex)k;
-        index[k] = (int)i;
-        value[k++] = 1.0;
+        A->start[nc + i] = (CoinBigIndex)k;
+        A->index[k] = (int)i;
+        A->value[k++] = 1.0;
         if (kind != 0) {
-            index[k] = (int)nr;
-            value[k++] = I->weight[i];
+            A->index[k] = (int)nr;
+            A->value[k++] = I->weight[i];
         }
-        colub[nc + i] = 1.0;
-        obj[nc + i] = kind == 0 ? I->weight[i] : 0.0;
+        A->colub[nc + i] = 1.0;
+        A->obj[nc + i] = kind == 0 ? I->weight[i] : 0.0;
     }
-    start[ncol] = (CoinBigIndex)k;
+    A->start[ncol] = (CoinBigIndex)k;
     for (uint32_t i = 0; i < nr; i++) {
-        rowlb[i] = -DBL_MAX;
-        rowub[i] = 0.0;
+        A->rowlb[i] = -DBL_MAX;
+        A->rowub[i] = 0.0;
     }
-    rowlb[nr] = kind == 0 ? -DBL_MAX : need - 1e-9 * (fabs(need) + 1.0);
-    rowub[nr] = kind == 0 ? n_pick : DBL_MAX;
+    A->rowlb[nr] = kind == 0 ? -DBL_MAX : need - 1e-9 * (fabs(need) + 1.0);
+    A->rowub[nr] = kind == 0 ? n_pick : DBL_MAX;
+    return 0;
+}
+
+/* The CBC model of lp_arrays_build; NULL beyond COIN-OR's int indices. */
+static Cbc_Model *build_model(const pl_cover_instance *I, int kind, double n_pick, double need)
+{
+    lp_arrays A;
+    if (lp_arrays_build(I, kind, n_pick, need, &A) != 0)
+        return NULL;
     Cbc_Model *m = Cbc_newModel();
-    Cbc_loadProblem(m, (int)ncol, (int)nr + 1, start, index, value, collb, colub, obj, rowlb, rowub);
+    Cbc_loadProblem(m, A.ncol, A.nrow, A.start, A.index, A.value, A.collb, A.colub, A.obj, A.rowlb, A.rowub);
     Cbc_setObjSense(m, kind == 0 ? -1.0 : 1.0);
-    free(start);
-    free(index);
-    free(value);
-    free(collb);
-    free(colub);
-    free(obj);
-    free(rowlb);
-    free(rowub);
+    lp_arrays_free(&A);
     return m;
 }
 
@@ -423,4 +449,24 @@ int pl_setcover_exact(const pl_cover_instance *I, double need, const pl_cover_so
         return PL_OK;
     }
     return solve(I, 1, 0, need, warm, time_limit_s, out, err);
+}
+
+double pl_mclp_lp_bound(const pl_cover_instance *I, uint32_t n_pick, double time_limit_s)
+{
+    if (I->n_cand == 0 || I->n_rows == 0)
+        return 0;
+    lp_arrays A;
+    if (lp_arrays_build(I, 0, n_pick, 0, &A) != 0)
+        return NAN;
+    Clp_Simplex *m = Clp_newModel();
+    Clp_setLogLevel(m, 0);
+    Clp_loadProblem(m, A.ncol, A.nrow, A.start, A.index, A.value, A.collb, A.colub, A.obj, A.rowlb, A.rowub);
+    lp_arrays_free(&A);
+    Clp_setObjSense(m, -1.0);
+    if (time_limit_s > 0)
+        Clp_setMaximumSeconds(m, time_limit_s);
+    Clp_initialSolve(m);
+    double v = Clp_isProvenOptimal(m) ? Clp_objectiveValue(m) : NAN;
+    Clp_deleteModel(m);
+    return v;
 }
