@@ -6,7 +6,7 @@
 DEB_PACKAGES := gcc make pkg-config libc6-dev \
     libgdal-dev gdal-bin libgeos-dev libproj-dev proj-bin proj-data libspatialite-dev \
     libsqlite3-dev sqlite3 libcmocka-dev libinih-dev libssl-dev \
-    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core libglpk-dev libxxhash-dev libreadosm-dev \
+    libcairo2-dev libfontconfig-dev libxml2-dev libjson-c-dev fonts-dejavu-core coinor-libcbc-dev libxxhash-dev libreadosm-dev \
     python3 groff-base
 
 BUILD   := build
@@ -16,8 +16,9 @@ CFLAGS  ?= -O2 -g
 # -fPIC: the same objects make libplatsa.a and libplatsa.so (no interposition inside the library).
 CFLAGS  += $(EXTRA_CFLAGS) -fPIC -fno-semantic-interposition -std=c17 -D_GNU_SOURCE -I$(CURDIR) -DPLATSA_SOURCE_DIR=\"$(CURDIR)\" -Wall -Wextra -Werror $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
-# GLPK (exact maximal covering / set covering in platsa coverage) ships no .pc file.
-LDLIBS  += -lglpk
+# COIN-OR CBC (exact maximal covering / set covering in platsa coverage); its headers are
+# included as <coin/...>, so only the libraries are needed here.
+LDLIBS  += $(shell pkg-config --libs cbc 2>/dev/null)
 TEST_LDLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 LIB_SRC  := $(wildcard gis/*.c layers/*.c analyses/*/*.c)
@@ -165,7 +166,7 @@ INSTALL      ?= install
 INSTALL_HEADERS := $(filter-out %_internal.h,$(wildcard gis/*.h layers/*.h analyses/*/*.h))
 # Libraries whose types the headers use (their Cflags are needed); the rest only link.
 PC_REQUIRES  := gdal geos sqlite3
-PC_PRIVATE   := $(filter-out $(PC_REQUIRES),$(PKGS))
+PC_PRIVATE := $(filter-out $(PC_REQUIRES),$(PKGS)) cbc
 
 # A path under PREFIX as $${prefix}/..., so pkg-config --define-variable=prefix=... relocates it.
 pc_path = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
@@ -177,7 +178,7 @@ $(BUILD)/platsa.pc: Makefile gis/ctx.h
 	  'Name: platsa' \
 	  'Description: GIS analyses for Swedish regional planning (road access to services, 3-30-300, scenarios)' \
 	  'Version: $(VERSION)' 'Requires: $(PC_REQUIRES)' 'Requires.private: $(PC_PRIVATE)' \
-	  'Libs: -L$${libdir} -lplatsa' 'Libs.private: -lglpk -lm' 'Cflags: -I$${includedir}/platsa' > $@
+	  'Libs: -L$${libdir} -lplatsa' 'Libs.private: -lm' 'Cflags: -I$${includedir}/platsa' > $@
 
 # The .pc names the install paths: made again on every install (PREFIX may differ).
 .PHONY: man docs spdx install uninstall FORCE

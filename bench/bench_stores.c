@@ -15,7 +15,7 @@
  *
  * usage: bench_stores [--gpkg FILE] [--nodes N] [--units U] [--stores S] [--candidates C]
  *                     [--add N] [--min MIN] [--threads T] [--seed S] [--lp]
- * --lp also solves the LP relaxation with GLPK for an upper bound on the optimum (slow). */
+ * --lp also solves the LP relaxation with CLP for an upper bound on the optimum (slow). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -488,7 +488,7 @@ int main(int argc, char **argv)
         t0 = sw_start();
         double bound = pl_mclp_lp_bound(&I, (uint32_t)n_add, 600);
         stopwatch t_lp = sw_stop(t0);
-        row("coverage: LP relaxation bound (GLPK)", t_lp, "(bound %.0f: greedy within %.2f %% of the optimum)", bound,
+        row("coverage: LP relaxation bound (CLP)", t_lp, "(bound %.0f: greedy within %.2f %% of the optimum)", bound,
             bound > 0 ? 100 * (bound - g.value) / bound : 0.0);
     }
     pl_cover_solution_free(&g);

@@ -343,6 +343,7 @@ struct pl_gpkg {
     sqlite3 *db;        /* GDAL's connection to ds: rows are inserted on it (one writer at a time) */
     OGRSpatialReferenceH srs;
     int overwrite, csv;
+    int csv_sv;         /* --csv-style sv: ';', decimal comma, BOM, alias headers */
     char *command_line;
     pl_gpkg_hashes *hashes;
     input_rec *inputs;  /* hashes->inputs */
@@ -1107,6 +1108,13 @@ int pl_gpkg_check_output(const char *path, const pl_gpkg_opts *opts, const char 
         return pl_error_set(err, PL_EINPUT, "no output file given (-o FILE.gpkg)");
     int overwrite = opts && opts->overwrite;
     const char *const *inputs = opts ? opts->inputs : NULL;
+    if (opts && opts->csv_style && strcmp(opts->csv_style, "default") != 0) {
+        if (strcmp(opts->csv_style, "sv") != 0)
+            return pl_error_set(err, PL_EINPUT, "--csv-style '%s': use default or sv", opts->csv_style);
+        if (!opts->csv)
+            return pl_error_set(err, PL_EINPUT,
+                                "--csv-style sv: it says how the CSV tables are written; give --csv too");
+    }
     int rc = pl_commit_check_path(path, overwrite, inputs, "give a .gpkg file name", err);
     if (rc != PL_OK || !opts || !opts->csv || !csv_tables)
         return rc;
@@ -1149,6 +1157,7 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     g->path = pl_strdup(path);
     g->overwrite = opts->overwrite;
     g->csv = opts->csv;
+    g->csv_sv = opts->csv_style && strcmp(opts->csv_style, "sv") == 0;
     g->command_line = dup_or_null(opts->command_line);
     g->batch_rows = DEFAULT_BATCH_ROWS;
     char *base = NULL;
@@ -1727,9 +1736,11 @@ static int check_style(const pl_gpkg *g, const char *name, int spatial, const pl
     return PL_OK;
 }
 
-static void csv_text(FILE *f, const char *s)
+/* One CSV field, quoted (RFC 4180) when it holds the separator, a quote or a line break. */
+static void csv_text(FILE *f, const char *s, char sep)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
+    const char special[] = {sep, '"', '\r', '\n', '\0'};
+    if (strpbrk(s, special) == NULL) {
         fputs(s, f);
         return;
     }
@@ -1932,10 +1943,14 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
             return NULL;
         }
         l->csv_final = pl_strdup(final);
+        /* sv: the BOM tells Excel the file is UTF-8; headers are the aliases planners read. */
+        if (g->csv_sv)
+            fputs("\xEF\xBB\xBF", l->csv);
         for (int i = 0; i < n_fields; i++) {
             if (i)
-                fputc(',', l->csv);
-            csv_text(l->csv, l->fields[i].name);
+                fputc(g->csv_sv ? ';' : ',', l->csv);
+            const char *alias = l->fields[i].alias_sv;
+            csv_text(l->csv, g->csv_sv && alias && *alias ? alias : l->fields[i].name, g->csv_sv ? ';' : ',');
         }
         fputc('\n', l->csv);
     }
@@ -2361,9 +2376,11 @@ void pl_gpkg_set_xy(pl_gpkg_layer *l, double x, double y)
 
 static void csv_row(pl_gpkg_layer *l)
 {
+    int sv = l->g->csv_sv;
+    char sep = sv ? ';' : ',';
     for (int i = 0; i < l->n_fields; i++) {
         if (i)
-            fputc(',', l->csv);
+            fputc(sep, l->csv);
         const row_val *v = &l->vals[i];
         switch (v->kind) {
         case VAL_INT:
@@ -2373,11 +2390,14 @@ static void csv_row(pl_gpkg_layer *l)
             if (isfinite(v->d)) {
                 char num[64];
                 fmt_double(num, sizeof num, v->d);
+                char *dot = sv ? strchr(num, '.') : NULL;
+                if (dot)
+                    *dot = ',';  /* the same digits, decimal comma */
                 fputs(num, l->csv);
             }
             break;
         case VAL_TEXT:
-            csv_text(l->csv, (const char *)l->txt.b + v->t.off);
+            csv_text(l->csv, (const char *)l->txt.b + v->t.off, sep);
             break;
         default:
             break;

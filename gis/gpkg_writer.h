@@ -65,6 +65,9 @@ void pl_gpkg_hashes_free(pl_gpkg_hashes *h);
 typedef struct pl_gpkg_opts {
     int overwrite;            /* replace an existing output (otherwise refused) */
     int csv;                  /* also write attribute tables as CSV beside the GeoPackage */
+    const char *csv_style;    /* NULL or "default": comma, decimal point, column names (RFC 4180);
+                                 "sv": Swedish Excel: semicolon, decimal comma, UTF-8 BOM, headers
+                                 from the Swedish aliases (the same values, rounded as stored) */
     const char *command_line; /* recorded in metadata */
     const char *const *inputs;/* input paths, NULL-terminated; recorded with size and SHA-256,
                                  and refused as output paths */
@@ -80,6 +83,13 @@ typedef struct pl_gpkg_opts {
 
 #define PL_GPKG_LARGE_ROWS 100000
 
+/* The --csv-style option of every command with --csv (OPTS: its options struct type, FIELD
+ * its const char * member); pl_gpkg_check_output checks the value. */
+#define PL_CSV_STYLE_OPTION(OPTS, FIELD)                                                                     \
+    {"csv-style", 0, PL_OPT_STRING, offsetof(OPTS, FIELD), "default|sv", "default",                       \
+     "with --csv: default (comma, decimal point, column names) or sv for Swedish Excel (semicolon, decimal " \
+     "comma, UTF-8 BOM, Swedish column headers)", 0, PL_NO_RANGE}
+
 /* Process-wide SQLite setting for fast writes; call first in main, before GDAL opens any
  * file (later it does nothing). SQLite's memory statistics, which take a global lock on
  * every allocation, are turned off; platsa does not use them. */
@@ -90,7 +100,8 @@ void pl_gpkg_process_init(void);
  * each one's folder exists and is writable, none is a folder or one of opts->inputs, and one
  * that exists only with opts->overwrite. The same refusals pl_gpkg_create and
  * pl_gpkg_layer_add make, but made before the computing and for every file of the run at
- * once, so a bad twin path costs nothing and replaces nothing. PL_EINPUT, one line. */
+ * once, so a bad twin path costs nothing and replaces nothing. Also refuses an unknown
+ * opts->csv_style, and "sv" without opts->csv. PL_EINPUT, one line. */
 int pl_gpkg_check_output(const char *path, const pl_gpkg_opts *opts, const char *const *csv_tables,
                          pl_error *err);
 
@@ -150,7 +161,8 @@ void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value);
  * to gpkg_data_columns (title = alias_sv) and into the QML <aliases>, run metadata (JSON:
  * tool, versions, command line, inputs with size and SHA-256, parameters, layers) to
  * gpkg_metadata with a 'geopackage' scope reference. CSV twins of attribute tables are
- * OUT_DIR/<stem>_<table>.csv (UTF-8, comma separated, RFC 4180 quoting, NULL empty). */
+ * OUT_DIR/<stem>_<table>.csv (UTF-8, comma separated, RFC 4180 quoting, NULL empty; with
+ * csv_style "sv": a UTF-8 BOM, semicolons, decimal commas and the aliases as headers). */
 int pl_gpkg_commit(pl_gpkg *g, pl_error *err);
 
 /* Drops the output: removes the temporary file(s) and frees g. */

@@ -204,6 +204,177 @@ static void test_distances_on_a_straight_road(void **state)
     free_fixture(&f);
 }
 
+/* Value of column `col` in the row whose first field is `key` of a plain CSV twin (no quoted
+ * commas in these rows); "" when empty. Fails the test when either is missing. */
+static void csv_value(const char *path, const char *key, const char *col, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char head[16384], line[16384];
+    assert_non_null(fgets(head, sizeof head, f));
+    head[strcspn(head, "\r\n")] = '\0';
+    int want = -1, k = 0;
+    for (char *save = NULL, *t = strtok_r(head, ",", &save); t; t = strtok_r(NULL, ",", &save), k++)
+        if (strcmp(t, col) == 0)
+            want = k;
+    if (want < 0)
+        fail_msg("%s: no column %s", path, col);
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        const char *c = line;
+        char field[256];
+        int i = 0, found = 0;
+        for (;;) {
+            size_t n = strcspn(c, ",");
+            snprintf(field, sizeof field, "%.*s", (int)n, c);
+            if (i == 0 && strcmp(field, key) == 0)
+                found = 1;
+            if (found && i == want) {
+                snprintf(out, size, "%s", field);
+                fclose(f);
+                return;
+            }
+            if (!c[n])
+                break;
+            c += n + 1;
+            i++;
+        }
+    }
+    fclose(f);
+    fail_msg("%s: no row %s", path, key);
+}
+
+static double csv_number(const char *path, const char *key, const char *col)
+{
+    char v[256];
+    csv_value(path, key, col, v, sizeof v);
+    assert_true(v[0] != '\0');
+    return strtod(v, NULL);
+}
+
+/* The age group gets the whole population's summary: medians, counts and shares per band.
+ * Ages chosen so the age group sits elsewhere than the residents: c0 1 of 100, c5 2 of 50,
+ * c10 1 of 30, the island 20 of 7 (an age field is a count, not a share of pop). Grocery by
+ * road: c0 2.11 km, c5 3.11 km, c10 2.11 km, the island beyond 5 km (5 km off the road). */
+static void test_age_group_summary(void **state)
+{
+    (void)state;
+    const char *dir = fixture_dir();
+    char pop[600];
+    snprintf(pop, sizeof pop, "%s/population_old.geojson", dir);
+    write_file(pop,
+               "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":\"urn:ogc:def:crs:EPSG::3006\"}},"
+               "\"features\":["
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"c0\",\"pop\":100,\"old\":1},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,6500100]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"c5\",\"pop\":50,\"old\":2},\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6500100]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"c10\",\"pop\":30,\"old\":1},\"geometry\":{\"type\":\"Point\",\"coordinates\":[510000,6500100]}},"
+               "{\"type\":\"Feature\",\"properties\":{\"id\":\"island\",\"pop\":7,\"old\":20},\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6505000]}}]}");
+    assert_int_equal(run_cmd("build/platsa -q access --population %s --services %s/services.geojson --roads "
+                             "%s/roads.geojson --municipalities %s/munis.geojson --types grocery --age-field old "
+                             "--bands-km 2.5,5 --bands-min 4,8 --csv --overwrite -o %s/age.gpkg",
+                             pop, dir, dir, dir, dir), 0);
+    char csv[700];
+    snprintf(csv, sizeof csv, "%s/age_access_municipalities_table.csv", dir);
+    /* Totals: 24 in the age group; 2 (c0, c10) within 2.5 km, 2 (c5) 2.5-5 km, 20 beyond. */
+    assert_true(csv_number(csv, "totalt", "pop_age") == 24);
+    assert_true(csv_number(csv, "totalt", "grocery_age_km_0_2_5") == 2);
+    assert_true(csv_number(csv, "totalt", "grocery_age_km_2_5_5") == 2);
+    assert_true(csv_number(csv, "totalt", "grocery_age_km_over_5") == 20);
+    assert_true(csv_number(csv, "totalt", "grocery_age_share_km_0_2_5") == 0.0833);   /* 2/24 */
+    assert_true(csv_number(csv, "totalt", "grocery_age_share_km_2_5_5") == 0.0833);
+    assert_true(csv_number(csv, "totalt", "grocery_age_share_km_over_5") == 0.8333);  /* 20/24 */
+    assert_true(csv_number(csv, "totalt", "grocery_age_share_km_unreachable") == 0);
+    /* The residents' median is c0's 2.11 km (130 of 187 within it); the age group's is the
+     * island's (20 of 24), whatever its exact distance: beyond 5 km, and above its mean. */
+    assert_true(csv_number(csv, "totalt", "grocery_median_km") == 2.11);
+    double island_km = csv_number(csv, "totalt", "grocery_age_median_km");
+    assert_true(island_km > 5);
+    double mean = csv_number(csv, "totalt", "grocery_age_mean_km");
+    assert_true(fabs(mean - (2 * 2.11 + 2 * 3.11 + 20 * island_km) / 24) < 0.002);
+    assert_true(csv_number(csv, "totalt", "grocery_age_median_min") > csv_number(csv, "totalt", "grocery_median_min"));
+    /* Västra: c0 alone, 1 person within 2.5 km: share 1, median 2.11 km. */
+    assert_true(csv_number(csv, "0101", "grocery_age_share_km_0_2_5") == 1);
+    assert_true(csv_number(csv, "0101", "grocery_age_median_km") == 2.11);
+    /* Östra: c10 1 (2.11 km), c5 2 (3.11 km), island 20: shares 1/23, 2/23, 20/23. */
+    assert_true(csv_number(csv, "0102", "grocery_age_share_km_0_2_5") == 0.0435);
+    assert_true(csv_number(csv, "0102", "grocery_age_share_km_2_5_5") == 0.087);
+    assert_true(csv_number(csv, "0102", "grocery_age_share_km_over_5") == 0.8696);
+    assert_true(csv_number(csv, "0102", "grocery_age_median_km") == island_km);
+    /* Time bands the same way (36 km/h: 2.11 km is 3.5 min, 3.11 km 5.2 min). */
+    assert_true(csv_number(csv, "totalt", "grocery_age_min_0_4") == 2);
+    assert_true(csv_number(csv, "totalt", "grocery_age_share_min_4_8") == 0.0833);
+    /* The same columns on the map layer. */
+    char gpkg[700];
+    snprintf(gpkg, sizeof gpkg, "%s/age.gpkg", dir);
+    GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "access_municipalities");
+    assert_non_null(l);
+    OGRFeatureDefnH d = OGR_L_GetLayerDefn(l);
+    assert_true(OGR_FD_GetFieldIndex(d, "grocery_age_share_km_over_5") >= 0);
+    assert_true(OGR_FD_GetFieldIndex(d, "grocery_age_median_min") >= 0);
+    GDALClose(ds);
+    /* The report gives the age group a table of its own, weighted by it. */
+    assert_int_equal(run_cmd("build/platsa -q report %s -o %s/age-report --overwrite", gpkg, dir), 0);
+    assert_int_equal(run_cmd("grep -q 'Dagligvaror (alla) (åldersgruppen)</caption>' %s/age-report/index.html", dir), 0);
+    assert_int_equal(run_cmd("grep -q '>Befolkning i åldersgruppen</th>.*>Åldersgruppens andel över 5 km</th>' "
+                             "%s/age-report/index.html", dir), 0);
+}
+
+/* --csv-style sv: every CSV twin of access (with --classify and an age group), classify and
+ * stores read back as Swedish Excel reads it (BOM, ';', decimal comma) holds the default
+ * twin's values and the aliases as headers; bad uses are refused before any work. */
+static void test_csv_style_sv(void **state)
+{
+    (void)state;
+    const char *dir = fixture_dir();
+    char in[2000];
+    snprintf(in, sizeof in, "--population %s/population.geojson --roads %s/roads.geojson --municipalities "
+             "%s/munis.geojson", dir, dir, dir);
+    static const struct {
+        const char *cmd, *extra, *tables[4];
+    } runs[] = {
+        {"access", "--classify --age-field age70 --services %s/services.geojson --localities %s/localities.geojson",
+         {"access_municipalities_table", "access_by_class", "data_checks", NULL}},
+        {"classify", "--localities %s/localities.geojson", {"classify_municipalities_table", NULL}},
+        {"stores", "--services %s/services.geojson --type grocery", {"store_priority_table", NULL}},
+    };
+    long fields = 0;
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        char extra[700];
+        snprintf(extra, sizeof extra, runs[r].extra, dir, dir);
+        for (int sv = 0; sv < 2; sv++)
+            assert_int_equal(run_cmd("build/platsa -q %s %s %s --csv %s --overwrite -o %s/%s-%s.gpkg", runs[r].cmd, in,
+                                     extra, sv ? "--csv-style sv" : "", dir, runs[r].cmd, sv ? "sv" : "plain"),
+                             0);
+        for (int t = 0; runs[r].tables[t]; t++) {
+            char a[800], b[800], g[800];
+            snprintf(a, sizeof a, "%s/%s-plain_%s.csv", dir, runs[r].cmd, runs[r].tables[t]);
+            snprintf(b, sizeof b, "%s/%s-sv_%s.csv", dir, runs[r].cmd, runs[r].tables[t]);
+            snprintf(g, sizeof g, "%s/%s-sv.gpkg", dir, runs[r].cmd);
+            fields += assert_csv_sv_matches(a, b, g, runs[r].tables[t]);
+        }
+    }
+    /* Shares as stored (4 decimals): the island's 7 of 187 beyond 5 km is 0.0374, in sv 0,0374. */
+    char share[64], a[800];
+    snprintf(a, sizeof a, "%s/access-plain_access_municipalities_table.csv", dir);
+    csv_value(a, "totalt", "grocery_share_km_5_10", share, sizeof share);
+    assert_string_equal(share, "0.0374");
+    assert_int_equal(run_cmd("grep -q '^totalt;Alla analyserade;.*;0,0374;' "
+                             "%s/access-sv_access_municipalities_table.csv", dir), 0);
+    print_message("--csv-style sv: %ld fields read back equal to the default CSV\n", fields);
+    assert_true(fields > 100);
+    /* Refused before any work, nothing written. */
+    assert_int_equal(run_cmd("build/platsa -q access %s --services %s/services.geojson --csv-style sv -o %s/bad.gpkg "
+                             "2> %s/err1.txt", in, dir, dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q -- '--csv-style sv: it says how the CSV tables are written; give --csv too' "
+                             "%s/err1.txt", dir), 0);
+    assert_int_equal(run_cmd("build/platsa -q access %s --services %s/services.geojson --csv --csv-style excel -o "
+                             "%s/bad.gpkg 2> %s/err2.txt", in, dir, dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q -- \"--csv-style 'excel': use default or sv\" %s/err2.txt", dir), 0);
+    assert_int_equal(run_cmd("ls %s | grep -q bad", dir), 1);
+}
+
 static void test_population_totals_and_bands(void **state)
 {
     (void)state;
@@ -510,6 +681,8 @@ int main(void)
         cmocka_unit_test(test_weighted_median_property),
         cmocka_unit_test(test_distances_on_a_straight_road),
         cmocka_unit_test(test_population_totals_and_bands),
+        cmocka_unit_test(test_age_group_summary),
+        cmocka_unit_test(test_csv_style_sv),
         cmocka_unit_test(test_region_keeps_services_outside),
         cmocka_unit_test(test_classify_by_car_time),
         cmocka_unit_test(test_service_level_layer_in_gdal),

@@ -322,6 +322,32 @@ static void test_every_numeric_option_has_a_range(void **state)
     assert_true(n_numeric > 40);
 }
 
+/* Every command with --csv also has --csv-style (default|sv), defaulting to today's CSV. */
+static void test_csv_style_on_every_csv_command(void **state)
+{
+    (void)state;
+    int n_csv = 0;
+    for (size_t c = 0; c < sizeof command_tables / sizeof command_tables[0]; c++) {
+        const pl_option *csv = NULL, *style = NULL;
+        for (const pl_option *o = command_tables[c].table; o->name; o++) {
+            if (strcmp(o->name, "csv") == 0)
+                csv = o;
+            if (strcmp(o->name, "csv-style") == 0)
+                style = o;
+        }
+        if (!csv) {
+            assert_null(style);
+            continue;
+        }
+        n_csv++;
+        if (!style)
+            fail_msg("platsa %s has --csv but no --csv-style", command_tables[c].command);
+        assert_int_equal(style->kind, PL_OPT_STRING);
+        assert_string_equal(style->default_str, "default");
+    }
+    assert_int_equal(n_csv, 6); /* access, classify, stores, scenario, coverage, green */
+}
+
 /* The list above names every command platsa has. */
 static void test_command_tables_cover_every_command(void **state)
 {
@@ -465,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_range_output_path),
         cmocka_unit_test(test_range_in_help),
         cmocka_unit_test(test_every_numeric_option_has_a_range),
+        cmocka_unit_test(test_csv_style_on_every_csv_command),
         cmocka_unit_test(test_command_tables_cover_every_command),
         cmocka_unit_test(test_warnings_are_counted_by_kind),
         cmocka_unit_test(test_crs_scale_tolerance),

@@ -146,7 +146,7 @@ static void test_mclp_exact_equals_brute_force(void **state)
             assert_int_equal(x.status, PL_COVER_OPTIMAL);
             assert_true(x.n <= n_pick);
             if (fabs(x.value - opt) > 1e-9 * opt)
-                fail_msg("instance %d, N=%u: GLPK %.17g, brute force %.17g", it, n_pick, x.value, opt);
+                fail_msg("instance %d, N=%u: CBC %.17g, brute force %.17g", it, n_pick, x.value, opt);
             assert_true(fabs(x.bound - x.value) <= 1e-9 * (opt + 1));
             /* Greedy: the 1 - 1/e guarantee, never above the optimum, the same as plain greedy. */
             assert_true(g.value >= (1 - exp(-1)) * opt - 1e-9);
@@ -218,6 +218,8 @@ static void test_setcover_exact_equals_brute_force(void **state)
             } else {
                 assert_int_equal(x.status, PL_COVER_OPTIMAL);
                 assert_int_equal((int)x.n, want);
+                assert_true(x.bound == want);
+                assert_true(pl_setcover_lower_bound(&I, need) <= want);
                 assert_true(x.value >= need - 1e-9 * (need + 1));
                 assert_true((int)g.n >= want);
                 assert_true(g.value >= need - 1e-9 * (need + 1));
@@ -230,6 +232,173 @@ static void test_setcover_exact_equals_brute_force(void **state)
         pl_cover_instance_free(&I);
     }
     print_message("set covering: greedy used more hubs than the optimum on %d cases\n", greedy_more);
+}
+
+/* A solve stopped by the time limit: status TIME_LIMIT, the answer at least the greedy
+ * (the warm start), and a bound on the correct side of the optimum CBC proves without the
+ * limit: MCLP value <= optimum <= bound, set covering bound <= optimum <= hubs. */
+static void test_time_limit_bound(void **state)
+{
+    (void)state;
+    /* Hard enough that CBC's root does not prove it, small enough to prove in seconds. */
+    rng_state = 1;
+    pl_cover_instance I;
+    random_instance(&I, 100, 800, 0.02);
+    pl_error err = {0};
+    pl_cover_solution g, t, x;
+    pl_mclp_greedy(&I, 8, &g);
+    assert_int_equal(pl_mclp_exact(&I, 8, &g, 1e-4, &t, &err), PL_OK);
+    assert_int_equal(t.status, PL_COVER_TIME_LIMIT);
+    assert_true(t.value >= g.value - 1e-9);
+    assert_int_equal(pl_mclp_exact(&I, 8, &g, 120, &x, &err), PL_OK);
+    assert_int_equal(x.status, PL_COVER_OPTIMAL);
+    assert_true(t.value <= x.value + 1e-6);
+    if (isfinite(t.bound))
+        assert_true(t.bound >= x.value - 1e-6);
+    assert_true(pl_mclp_online_bound(&I, 8, &g) >= x.value - 1e-6);
+    print_message("MCLP: greedy %.0f, at 0.1 ms %.0f (bound %.1f), optimum %.0f (%.2f s)\n", g.value, t.value,
+                  t.bound, x.value, x.seconds);
+    pl_cover_solution_free(&g);
+    pl_cover_solution_free(&t);
+    pl_cover_solution_free(&x);
+
+    double all = 0;
+    for (uint32_t i = 0; i < I.n_rows; i++)
+        all += I.weight[i];
+    double need = 0.5 * all;
+    pl_setcover_greedy(&I, need, &g);
+    assert_int_equal(g.status, PL_COVER_HEURISTIC);
+    assert_int_equal(pl_setcover_exact(&I, need, &g, 1e-4, &t, &err), PL_OK);
+    assert_int_equal(t.status, PL_COVER_TIME_LIMIT);
+    assert_true(t.n <= g.n && t.value >= need - 1e-9 * need);
+    assert_int_equal(pl_setcover_exact(&I, need, &g, 120, &x, &err), PL_OK);
+    assert_int_equal(x.status, PL_COVER_OPTIMAL);
+    assert_true(isfinite(t.bound) && t.bound >= 1);
+    assert_true(t.bound <= x.n && x.n <= t.n);
+    assert_true(x.bound == x.n);
+    print_message("set covering: greedy %u, at 0.1 ms %u (bound %.0f), optimum %u (%.2f s)\n", g.n, t.n, t.bound, x.n,
+                  x.seconds);
+    pl_cover_solution_free(&g);
+    pl_cover_solution_free(&t);
+    pl_cover_solution_free(&x);
+    pl_cover_instance_free(&I);
+}
+
+/* An instance beyond CBC's int indices is refused before anything is allocated or read (the
+ * row lists here are never touched): --method exact stops with this message, auto warns and
+ * keeps the greedy. */
+static void test_too_large_for_cbc(void **state)
+{
+    (void)state;
+    double w = 1;
+    uint64_t begin[2] = {0, 3000000000ULL};
+    pl_cover_instance I = {.n_cand = 1, .n_rows = 1, .weight = &w, .begin = begin, .rows = NULL};
+    pl_cover_solution x;
+    pl_error err = {0};
+    assert_int_equal(pl_mclp_exact(&I, 1, NULL, 1, &x, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "too large for CBC"));
+    assert_non_null(strstr(err.msg, "--method greedy"));
+    pl_error_clear(&err);
+    assert_int_equal(pl_setcover_exact(&I, 0.5, NULL, 1, &x, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "too large for CBC"));
+}
+
+/* Field k (0-based) of a CSV line (RFC 4180 quotes), into buf. */
+static const char *csv_field(const char *line, int k, char *buf, size_t size)
+{
+    size_t n = 0;
+    int f = 0, q = 0;
+    for (const char *c = line; *c && *c != '\n' && *c != '\r'; c++) {
+        if (q) {
+            if (*c == '"' && c[1] == '"')
+                c++;
+            else if (*c == '"') {
+                q = 0;
+                continue;
+            }
+        } else if (*c == '"') {
+            q = 1;
+            continue;
+        } else if (*c == ',') {
+            f++;
+            continue;
+        }
+        if (f == k && n + 1 < size)
+            buf[n++] = *c;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* coverage_summary rows of a run (max covering, then set covering) as their CSV lines. */
+static void summary_rows(const char *csv, char *mclp, char *sc, size_t size)
+{
+    FILE *f = fopen(csv, "r");
+    assert_non_null(f);
+    char head[2048];
+    assert_non_null(fgets(head, sizeof head, f));
+    assert_non_null(strstr(head, "problem,hubs_asked,target_share,method_used,exact_status,hubs,new_pop,bound,"
+                                 "bound_kind,gap_pct,greedy_hubs,greedy_pop,greedy_gap_pct,"));
+    assert_non_null(fgets(mclp, (int)size, f));
+    assert_non_null(fgets(sc, (int)size, f));
+    fclose(f);
+}
+
+static double fnum(const char *line, int k)
+{
+    char b[256];
+    csv_field(line, k, b, sizeof b);
+    assert_true(b[0] != '\0');
+    return strtod(b, NULL);
+}
+
+/* On a real-size instance (synth S: Örebro kommun from sample-data, road-node candidates):
+ * with a 0.1 ms limit the summary gives the time limit, a bound and the gap to it; with 60 s
+ * CBC proves both problems (gap 0), and the proven optima lie within the limited run's
+ * bounds. */
+static void test_cli_time_limit(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("coverage_limit");
+    assert_int_equal(run_cmd("%s -q synth --size S --data sample-data/orebro -o %s/s.gpkg --overwrite", platsa_bin(),
+                             dir), 0);
+    char rows[2][2][2048];
+    const char *limits[2] = {"0.0001", "60"};
+    for (int r = 0; r < 2; r++) {
+        assert_int_equal(run_cmd("%s -q coverage --population %s/s.gpkg:population --hubs %s/s.gpkg:services --types "
+                                 "pharmacy --roads %s/s.gpkg:roads --municipalities %s/s.gpkg:municipalities --km 2 "
+                                 "--add 6 --target-share 0.9 --candidates roads --candidate-spacing 500 --time-limit %s "
+                                 "--csv --overwrite -o %s/c%d.gpkg", platsa_bin(), dir, dir, dir, dir, limits[r], dir, r),
+                         0);
+        char p[700];
+        snprintf(p, sizeof p, "%s/c%d_coverage_summary.csv", dir, r);
+        summary_rows(p, rows[r][0], rows[r][1], sizeof rows[r][0]);
+    }
+    char b[256];
+    for (int k = 0; k < 2; k++) {
+        const char *lim = rows[0][k], *full = rows[1][k];
+        /* Limited: not proven, a bound and its gap (> 0, and as defined from the columns). */
+        assert_string_equal(csv_field(lim, 4, b, sizeof b), "time limit (not proven optimal)");
+        assert_string_equal(csv_field(lim, 8, b, sizeof b), "CBC branch and bound");
+        double hubs = fnum(lim, 5), pop = fnum(lim, 6), bound = fnum(lim, 7), gap = fnum(lim, 9);
+        assert_true(gap > 0);
+        double want = k == 0 ? 100 * (bound - pop) / bound : 100 * (hubs - bound) / bound;
+        assert_true(fabs(gap - want) < 1e-3);
+        /* Proven: bound = answer, gap 0. */
+        assert_string_equal(csv_field(full, 3, b, sizeof b), "exact (CBC)");
+        assert_string_equal(csv_field(full, 4, b, sizeof b), "optimal");
+        assert_string_equal(csv_field(full, 8, b, sizeof b), "optimum (CBC)");
+        assert_true(fnum(full, 9) == 0);
+        if (k == 0) {
+            assert_true(fnum(full, 7) == fnum(full, 6));
+            assert_true(pop <= fnum(full, 6) && fnum(full, 6) <= bound);
+        } else {
+            assert_true(fnum(full, 7) == fnum(full, 5));
+            assert_true(bound <= fnum(full, 5) && fnum(full, 5) <= hubs);
+        }
+        print_message("%s: limited %g hubs, %g residents, bound %g, gap %g %%; proven %g hubs, %g residents\n",
+                      k ? "set covering" : "max covering", hubs, pop, bound, gap, fnum(full, 5), fnum(full, 6));
+    }
 }
 
 /* Merging identical rows and columns keeps every selection's value. */
@@ -445,10 +614,25 @@ static void test_cli(void **state)
     assert_non_null(f);
     assert_non_null(fgets(line, sizeof line, f));
     assert_non_null(fgets(line, sizeof line, f));
-    assert_true(strncmp(line, "max_covering,2,,2,95,optimal,2,95,95,", 37) == 0);
+    /* problem,hubs_asked,target_share,method_used,exact_status,hubs,new_pop,bound,bound_kind,gap_pct,
+     * greedy_hubs,greedy_pop,greedy_gap_pct,exact_hubs,exact_pop,...: proven, so bound = answer, gap 0. */
+    assert_non_null(strstr(line, "max_covering,2,,exact (CBC),optimal,2,95,95,optimum (CBC),0,2,95,0,2,95,"));
     assert_non_null(fgets(line, sizeof line, f));
-    assert_true(strncmp(line, "set_covering,,1,2,95,optimal,2,95", 33) == 0);
+    assert_non_null(strstr(line, "set_covering,,1,exact (CBC),optimal,2,95,2,optimum (CBC),0,2,95,0,2,95,"));
     fclose(f);
+    /* The same run with --csv-style sv: both twins read back equal to these. */
+    assert_int_equal(run_cmd("%s -q coverage --population %s/pop.geojson --hubs %s/hubs.geojson --roads "
+                             "%s/roads.geojson --municipalities %s/munis.geojson --km 6 --add 2 --candidates "
+                             "%s/cand.geojson --target-share 1 --csv --csv-style sv -o %s/sv.gpkg", platsa_bin(),
+                             dir, dir, dir, dir, dir, dir), 0);
+    const char *tables[] = {"coverage_municipalities_table", "coverage_summary"};
+    for (int t = 0; t < 2; t++) {
+        char a[700], b[700], g[700];
+        snprintf(a, sizeof a, "%s/out_%s.csv", dir, tables[t]);
+        snprintf(b, sizeof b, "%s/sv_%s.csv", dir, tables[t]);
+        snprintf(g, sizeof g, "%s/sv.gpkg", dir);
+        assert_true(assert_csv_sv_matches(a, b, g, tables[t]) > 10);
+    }
     snprintf(p, sizeof p, "%s/out.gpkg", dir);
     GDALDatasetH ds = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
     assert_non_null(ds);
@@ -481,6 +665,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mclp_exact_equals_brute_force),
         cmocka_unit_test(test_setcover_exact_equals_brute_force),
+        cmocka_unit_test(test_time_limit_bound),
+        cmocka_unit_test(test_cli_time_limit),
+        cmocka_unit_test(test_too_large_for_cbc),
         cmocka_unit_test(test_instance_merging),
         cmocka_unit_test(test_clusters),
         cmocka_unit_test(test_coverage_sets_match_search),

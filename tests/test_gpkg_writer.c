@@ -734,6 +734,56 @@ static void assert_file_text(const char *dir, const char *name, const char *want
     free(got);
 }
 
+/* csv_style "sv", byte for byte: BOM, ';', the aliases as headers (the name without one), the
+ * same digits with a decimal comma, quotes only around a field with ';', a quote or a line
+ * break (a comma needs none), NULL empty. */
+static void test_csv_twin_sv(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_csv_sv");
+    char out[600];
+    snprintf(out, sizeof out, "%s/sv.gpkg", dir);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_gpkg_opts o = {.csv = 1, .csv_style = "sv", .timestamp = "2024-01-01"};
+    pl_gpkg *g = tiny_output(ctx, out, &o, &err);
+    assert_non_null(g);
+    static const pl_field_def f[] = {{"kommun", PL_FIELD_TEXT, "Kommun; namn", NULL},
+                                     {"andel", PL_FIELD_REAL, "Andel inom 5 km", NULL},
+                                     {"antal", PL_FIELD_INT, NULL, NULL}};
+    pl_gpkg_layer *t = pl_gpkg_layer_add(g, "tabell", 100, NULL, f, 3, NULL, &err);
+    assert_non_null(t);
+    const char *names[] = {"Södertälje, syd", "A;B \"C\"", NULL};
+    const double shares[] = {0.1234, 1, -2.5e-07};
+    for (int i = 0; i < 3; i++) {
+        pl_gpkg_row_begin(t);
+        if (names[i])
+            pl_gpkg_set_text(t, 0, names[i]);
+        pl_gpkg_set_real(t, 1, shares[i]);
+        if (i != 1)
+            pl_gpkg_set_int(t, 2, 1000 * i - 5);
+        assert_int_equal(pl_gpkg_row_end(t, &err), PL_OK);
+    }
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+    char path[700];
+    snprintf(path, sizeof path, "%s/sv_tabell.csv", dir);
+    char *csv = slurp(path, NULL);
+    assert_non_null(csv);
+    assert_string_equal(csv, "\xEF\xBB\xBF\"Kommun; namn\";Andel inom 5 km;antal\n"
+                             "Södertälje, syd;0,1234;-5\n"
+                             "\"A;B \"\"C\"\"\";1;\n"
+                             ";-2,5e-07;1995\n");
+    free(csv);
+    /* A wrong style, or sv without csv, is refused by the output check. */
+    pl_gpkg_opts bad = {.csv = 1, .csv_style = "excel"};
+    assert_int_equal(pl_gpkg_check_output(out, &bad, NULL, &err), PL_EINPUT);
+    assert_string_equal(err.msg, "--csv-style 'excel': use default or sv");
+    bad = (pl_gpkg_opts){.csv = 0, .csv_style = "sv"};
+    assert_int_equal(pl_gpkg_check_output(out, &bad, NULL, &err), PL_EINPUT);
+    pl_ctx_free(ctx);
+}
+
 /* A GeoPackage with two attribute tables (CSV twins res_tabell.csv, res_tabell2.csv). */
 static pl_gpkg *twin_output(pl_ctx *ctx, const char *out, pl_error *err)
 {
@@ -1474,6 +1524,7 @@ int main(void)
         cmocka_unit_test(test_data_columns_aliases),
         cmocka_unit_test(test_metadata_record),
         cmocka_unit_test(test_csv_twin_exact),
+        cmocka_unit_test(test_csv_twin_sv),
         cmocka_unit_test(test_spatialite_independent_check),
         cmocka_unit_test(test_existing_output_refused),
         cmocka_unit_test(test_abort_and_cleanup_leave_nothing),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Accessibility analysis: compute (on arrays) and summaries. Writing is in access_write.c. */
+#include "gis/gpkg_writer.h"
 #include "access.h"
 
 #include <math.h>
@@ -37,6 +38,7 @@ const pl_option pl_access_options[] = {
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_access_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, offsetof(pl_access_opts, csv), NULL, NULL,
      "also write the summary tables as CSV beside the GeoPackage", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_access_opts, csv_style),
     {"types", 't', PL_OPT_STRINGS, offsetof(pl_access_opts, types), "TYPE,...", NULL,
      "service types to analyse [default: every RSP type present in the data]", 0, PL_NO_RANGE},
     {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk", "car", "travel mode", 0, PL_NO_RANGE},

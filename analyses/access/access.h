@@ -19,6 +19,7 @@ typedef struct pl_access_opts {
     const char *population, *services, *roads, *municipalities, *localities;
     const char *output;
     int overwrite, csv;
+    const char *csv_style;    /* --csv-style: default | sv */
     pl_strings types;            /* service type keys; none = every RSP type present in the data */
     const char *mode;            /* car | bike | walk */
     pl_doubles bands_km, bands_min;

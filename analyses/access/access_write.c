@@ -266,14 +266,21 @@ static void muni_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
         band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "pop", "befolkning");
         band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "share", "andel");
         if (r->has_age) {
-            snprintf(name, sizeof name, "%s_age_mean_km", k);
-            snprintf(alias, sizeof alias, "%s: åldersgruppens medelavstånd (km)", lab);
-            pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
-            snprintf(name, sizeof name, "%s_age_mean_min", k);
-            snprintf(alias, sizeof alias, "%s: åldersgruppens medelrestid (min)", lab);
-            pl_fields_add(fl, name, PL_FIELD_REAL, alias, NULL);
+            /* The age group (e.g. 70+, as Pipos reports it) gets what the whole population gets. */
+#define ADD(suffix, alias_fmt, desc)                                  \
+    snprintf(name, sizeof name, "%s_%s", k, suffix);                 \
+    snprintf(alias, sizeof alias, alias_fmt, lab);                   \
+    pl_fields_add(fl, name, PL_FIELD_REAL, alias, desc)
+            ADD("age_mean_km", "%s: åldersgruppens medelavstånd (km)", "age-group-weighted mean distance");
+            ADD("age_median_km", "%s: åldersgruppens medianavstånd (km)", "age-group-weighted median distance");
+            ADD("age_mean_min", "%s: åldersgruppens medelrestid (min)", "age-group-weighted mean time");
+            ADD("age_median_min", "%s: åldersgruppens medianrestid (min)", "age-group-weighted median time");
+#undef ADD
             band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "age", "åldersgrupp");
+            band_fields(fl, k, lab, "km", "km", at->bands_km, at->n_bands_km, "age_share", "åldersgruppens andel");
             band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "age", "åldersgrupp");
+            band_fields(fl, k, lab, "min", "min", at->bands_min, at->n_bands_min, "age_share",
+                        "åldersgruppens andel");
         }
     }
 }
@@ -311,11 +318,17 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
             pl_gpkg_set_real(l, f++, share(s->pop_band_min[i], s->pop));
         if (r->has_age) {
             pl_gpkg_set_real(l, f++, km(s->age_mean_km));
+            pl_gpkg_set_real(l, f++, km(s->age_median_km));
             pl_gpkg_set_real(l, f++, minutes(s->age_mean_min));
+            pl_gpkg_set_real(l, f++, minutes(s->age_median_min));
             for (int i = 0; i < at->n_bands_km + 2; i++)
                 pl_gpkg_set_real(l, f++, people(s->age_band_km[i]));
+            for (int i = 0; i < at->n_bands_km + 2; i++)
+                pl_gpkg_set_real(l, f++, share(s->age_band_km[i], s->pop_age));
             for (int i = 0; i < at->n_bands_min + 2; i++)
                 pl_gpkg_set_real(l, f++, people(s->age_band_min[i]));
+            for (int i = 0; i < at->n_bands_min + 2; i++)
+                pl_gpkg_set_real(l, f++, share(s->age_band_min[i], s->pop_age));
         }
     }
 }
@@ -657,7 +670,8 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
                         const pl_access_result *r, pl_gpkg_hashes *hashes, pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
-    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs,
+    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
+                       .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
                        .hashes = hashes,
                        .expected_rows = (long long)r->n_cells /* access_cells (service_level is a view) */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
@@ -745,7 +759,7 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
     /* Every file of the run checked before the work (the CSV twins too). */
     const char *twins[] = {"access_municipalities_table", o->classify ? "access_by_class" : NULL, NULL};
-    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = inputs};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = inputs};
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
     /* The output records its inputs' hashes: computed from now on, at the lowest priority. */

@@ -294,6 +294,7 @@ const pl_option pl_classify_options[] = {
     {"output", 'o', PL_OPT_STRING, offsetof(pl_classify_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, offsetof(pl_classify_opts, csv), NULL, NULL, "also write the tables as CSV", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_classify_opts, csv_style),
     {"urban-min", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, urban_min), "MIN", "5",
      "closer than this to a large tätort counts as tätort", 0, PL_GT(0)},
     {"remote-min", 0, PL_OPT_DOUBLE, offsetof(pl_classify_opts, remote_min), "MIN", "45",
@@ -435,7 +436,7 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     const char *check_inputs[] = {o->population, o->localities, o->roads, o->municipalities, NULL};
     const char *twins[] = {"classify_municipalities_table", NULL};
-    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = check_inputs};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = check_inputs};
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
     const char *cache_inputs[] = {o->population, o->localities, o->roads, o->municipalities};
@@ -472,7 +473,8 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
         cell_muni = pl_malloc((pop->n ? pop->n : 1) * sizeof *cell_muni);
         pl_assign_municipalities(ctx, pop, munis, cell_muni);
         const char *inputs[] = {o->population, o->localities, o->roads, o->municipalities, NULL};
-        pl_gpkg_opts gopts = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line,
+        pl_gpkg_opts gopts = {.overwrite = o->overwrite, .csv = o->csv,
+                              .csv_style = o->csv_style, .command_line = command_line,
                               .inputs = inputs};
         pl_gpkg *g = pl_gpkg_create(ctx, o->output, &gopts, err);
         rc = g ? PL_OK : err->code;

@@ -46,6 +46,7 @@ void pl_classify_result_free(pl_classify_result *r);
 typedef struct pl_classify_opts {
     const char *population, *localities, *roads, *municipalities, *output;
     int overwrite, csv;
+    const char *csv_style;    /* --csv-style: default | sv */
     double urban_min, remote_min, min_locality_pop, max_snap_m;
     const char *pop_field, *locality_pop_field, *crs, *assume_crs, *graph_cache;
     pl_road_fields road;

@@ -19,10 +19,12 @@
  * population) and candidates with identical sets are merged into one column.
  *
  * Maximal covering (MCLP, existing hubs fixed): choose N candidates covering the most
- * uncovered population. Lazy greedy (guarantee 1 - 1/e) always; exact with GLPK
- * (glp_intopt, the greedy solution as the first incumbent) when the merged instance is
- * small enough, else the LP relaxation as an upper bound. Set covering: the fewest new
- * hubs that bring the covered share to the target, greedy and exact when small. */
+ * uncovered population. Lazy greedy (guarantee 1 - 1/e) always; then exact with COIN-OR
+ * CBC (branch and cut, the greedy solution as the first incumbent) within --time-limit.
+ * Set covering: the fewest new hubs that bring the covered share to the target, greedy
+ * then CBC. An answer CBC did not prove optimal comes with a bound and the gap to it: the
+ * size of an instance says little about how hard it is (GLPK ran out 60 s on instances
+ * CBC proves in a second), so the time limit decides, not a size check. */
 #ifndef PLATSA_ANALYSES_COVERAGE_H
 #define PLATSA_ANALYSES_COVERAGE_H
 
@@ -51,8 +53,9 @@ typedef struct pl_cover_solution {
 
 enum {
     PL_COVER_HEURISTIC = 0,       /* greedy */
-    PL_COVER_OPTIMAL = 1,         /* proven optimal by GLPK */
-    PL_COVER_TIME_LIMIT = 2,      /* GLPK stopped at the time limit: best found, bound from the tree */
+    PL_COVER_OPTIMAL = 1,         /* proven optimal by CBC */
+    PL_COVER_TIME_LIMIT = 2,      /* CBC stopped at the time limit: best found (at worst the warm
+                                     start), bound from the tree (NAN for MCLP when CBC had none) */
     PL_COVER_INFEASIBLE = 3       /* set cover: the target cannot be reached with every candidate */
 };
 
@@ -62,18 +65,27 @@ void pl_mclp_greedy(const pl_cover_instance *I, uint32_t n_pick, pl_cover_soluti
 /* Upper bound on the optimum from submodularity, given a solution S:
  * f(S) + sum of the n_pick largest marginal gains with respect to S. */
 double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *S);
-/* Exact MCLP with GLPK (binary x_j, y_i <= sum x_j, sum x_j <= n_pick, max sum w_i y_i).
- * warm (may be NULL) is offered as the first incumbent. time_limit_s <= 0: none. */
+/* Exact MCLP with CBC (binary x_j, y_i <= sum x_j, sum x_j <= n_pick, max sum w_i y_i).
+ * warm (may be NULL) is offered as the first incumbent. time_limit_s <= 0: none.
+ * PL_EINPUT when the instance has more non-zeros than CBC's int indices. */
 int pl_mclp_exact(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *warm, double time_limit_s,
                   pl_cover_solution *out, pl_error *err);
-/* LP relaxation optimum of the MCLP (upper bound); NAN when GLPK fails or the time limit hits. */
+
+/* LP relaxation optimum of the MCLP (an upper bound), with CLP; NAN when CLP does not prove it
+ * within the time limit (<= 0: none). Not used by platsa coverage (CBC's bound is at least as
+ * tight); bench/bench_stores --lp reports it. */
 double pl_mclp_lp_bound(const pl_cover_instance *I, uint32_t n_pick, double time_limit_s);
 
 /* Set covering: fewest columns whose rows weigh at least `need`. Greedy adds the largest
  * marginal gain until reached (status INFEASIBLE and every useful column when it cannot be). */
 void pl_setcover_greedy(const pl_cover_instance *I, double need, pl_cover_solution *out);
+/* Exact set covering with CBC; bound: a lower bound on the count (the optimum when proven;
+ * otherwise the better of CBC's and pl_setcover_lower_bound). */
 int pl_setcover_exact(const pl_cover_instance *I, double need, const pl_cover_solution *warm, double time_limit_s,
                       pl_cover_solution *out, pl_error *err);
+/* Lower bound on the number of columns reaching need, without a solver: the fewest columns
+ * whose own weights (heaviest first) add up to need. */
+double pl_setcover_lower_bound(const pl_cover_instance *I, double need);
 
 void pl_cover_solution_free(pl_cover_solution *s);
 void pl_cover_instance_free(pl_cover_instance *I);
@@ -92,8 +104,7 @@ typedef struct pl_coverage_opts {
     double target_share;          /* set covering target (0..1], 0 = none */
     double cluster_m;
     const char *method;           /* auto | greedy | exact */
-    int exact_max_candidates, exact_max_rows;
-    double time_limit;            /* seconds for GLPK */
+    double time_limit;            /* seconds for each CBC solve */
     int threads;
 } pl_coverage_opts;
 

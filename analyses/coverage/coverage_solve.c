@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Maximal covering and set covering on a merged instance: lazy greedy, submodular bound,
- * and exact solutions with GLPK (glp_simplex for the root LP, then glp_intopt with the
- * greedy solution offered as the first incumbent). */
+ * and exact solutions with COIN-OR CBC (branch and cut, the greedy solution offered as the
+ * first incumbent). CBC replaced GLPK: on Örebro-size instances it proves optima in
+ * seconds where GLPK ran out its time limit (issue #21; figures in the commit message). */
 #include "coverage.h"
 
-#include <glpk.h>
+#include <coin/Cbc_C_Interface.h>
+#include <coin/Clp_C_Interface.h>
+#include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,105 +212,137 @@ static void rank_chosen(const pl_cover_instance *I, uint32_t *cols, uint32_t n, 
     free(cov);
 }
 
-/* ---------- GLPK ---------- */
+/* ---------- CBC ---------- */
 
-typedef struct glpk_cb {
-    double *x;            /* 1-based full column vector of the warm solution, or NULL */
-    int offered;
-    double bound;         /* best bound seen in the tree */
-    int maximize;
-} glpk_cb;
-
-static void callback(glp_tree *T, void *info)
+/* Cbc_setMaximumSeconds counts CPU seconds unless told otherwise; --time-limit is wall time. */
+static void quiet_and_limited(Cbc_Model *m, double time_limit_s)
 {
-    glpk_cb *d = info;
-    if (glp_ios_reason(T) == GLP_IHEUR && d->x && !d->offered) {
-        glp_ios_heur_sol(T, d->x);
-        d->offered = 1;
-    }
-    int p = glp_ios_best_node(T);
-    if (p) {
-        double b = glp_ios_node_bound(T, p);
-        if (isfinite(b))
-            d->bound = b;
-    }
+    Cbc_setLogLevel(m, 0);
+    Cbc_setParameter(m, "log", "0");
+    Cbc_setParameter(m, "slog", "0");
+    Cbc_setParameter(m, "timeMode", "elapsed");
+    if (time_limit_s > 0)
+        Cbc_setMaximumSeconds(m, time_limit_s);
 }
 
-/* Builds the model. kind 0: MCLP (max sum w y, sum x <= n_pick); kind 1: set cover
- * (min sum x, sum w y >= need). Columns 1..n_cand are x, then y. Rows 1..n_rows link
- * y_i <= sum x_j, row n_rows+1 is the budget / target. */
-static glp_prob *build_model(const pl_cover_instance *I, int kind, double n_pick, double need)
+/* The model, column-major. kind 0: MCLP (max sum w y, sum x <= n_pick); kind 1: set cover
+ * (min sum x, sum w y >= need). Columns 0..n_cand-1 are x, then y in [0, 1]. Rows
+ * 0..n_rows-1 link y_i <= sum x_j; row n_rows is the budget / target. */
+typedef struct lp_arrays {
+    int ncol, nrow;
+    CoinBigIndex *start;
+    int *index;
+    double *value, *collb, *colub, *obj, *rowlb, *rowub;
+} lp_arrays;
+
+static void lp_arrays_free(lp_arrays *A)
 {
-    glp_prob *P = glp_create_prob();
+    free(A->start);
+    free(A->index);
+    free(A->value);
+    free(A->collb);
+    free(A->colub);
+    free(A->obj);
+    free(A->rowlb);
+    free(A->rowub);
+}
+
+/* -1 when the instance has more non-zeros than COIN-OR's int indices hold. */
+static int lp_arrays_build(const pl_cover_instance *I, int kind, double n_pick, double need, lp_arrays *A)
+{
     uint32_t nc = I->n_cand, nr = I->n_rows;
-    glp_set_obj_dir(P, kind == 0 ? GLP_MAX : GLP_MIN);
-    glp_add_cols(P, (int)(nc + nr));
-    for (uint32_t j = 1; j <= nc; j++) {
-        glp_set_col_kind(P, (int)j, GLP_BV);
-        glp_set_obj_coef(P, (int)j, kind == 0 ? 0.0 : 1.0);
-    }
-    for (uint32_t i = 0; i < nr; i++) {
-        int col = (int)(nc + 1 + i);
-        glp_set_col_bnds(P, col, GLP_DB, 0.0, 1.0);
-        glp_set_obj_coef(P, col, kind == 0 ? I->weight[i] : 0.0);
-    }
-    glp_add_rows(P, (int)nr + 1);
-    for (uint32_t i = 1; i <= nr; i++)
-        glp_set_row_bnds(P, (int)i, GLP_UP, 0.0, 0.0);
-    if (kind == 0)
-        glp_set_row_bnds(P, (int)nr + 1, GLP_UP, 0.0, n_pick);
-    else
-        glp_set_row_bnds(P, (int)nr + 1, GLP_LO, need - 1e-9 * (fabs(need) + 1.0), 0.0);
-    size_t nnz = I->begin[nc] + nr + (kind == 0 ? nc : nr);
-    int *ia = malloc((nnz + 1) * sizeof *ia), *ja = malloc((nnz + 1) * sizeof *ja);
-    double *ar = malloc((nnz + 1) * sizeof *ar);
+    uint64_t nnz = I->begin[nc] + nr + (kind == 0 ? nc : nr);
+    if (nnz > (uint64_t)INT_MAX || (uint64_t)nc + nr + 1 > (uint64_t)INT_MAX)
+        return -1;
+    size_t ncol = (size_t)nc + nr;
+    A->ncol = (int)ncol;
+    A->nrow = (int)nr + 1;
+    A->start = malloc((ncol + 1) * sizeof *A->start);
+    A->index = malloc(nnz * sizeof *A->index);
+    A->value = malloc(nnz * sizeof *A->value);
+    A->collb = calloc(ncol, sizeof *A->collb);
+    A->colub = malloc(ncol * sizeof *A->colub);
+    A->obj = calloc(ncol, sizeof *A->obj);
+    A->rowlb = malloc(((size_t)nr + 1) * sizeof *A->rowlb);
+    A->rowub = malloc(((size_t)nr + 1) * sizeof *A->rowub);
     size_t k = 0;
-    for (uint32_t j = 0; j < nc; j++)
+    for (uint32_t j = 0; j < nc; j++) {
+        A->start[j] = (CoinBigIndex)k;
         for (uint64_t e = I->begin[j]; e < I->begin[j + 1]; e++) {
-            k++;
-            ia[k] = (int)I->rows[e] + 1;
-            ja[k] = (int)j + 1;
-            ar[k] = -1.0;
+            A->index[k] = (int)I->rows[e];
+            A->value[k++] = -1.0;
         }
+        if (kind == 0) { /* the budget row; in set cover x is not in the target row */
+            A->index[k] = (int)nr;
+            A->value[k++] = 1.0;
+        }
+        A->colub[j] = 1.0;
+        A->obj[j] = kind == 0 ? 0.0 : 1.0;
+    }
     for (uint32_t i = 0; i < nr; i++) {
-        k++;
-        ia[k] = (int)i + 1;
-        ja[k] = (int)(nc + 1 + i);
-        ar[k] = 1.0;
-    }
-    if (kind == 0) {
-        for (uint32_t j = 0; j < nc; j++) {
-            k++;
-            ia[k] = (int)nr + 1;
-            ja[k] = (int)j + 1;
-            ar[k] = 1.0;
+        A->start[nc + i] = (CoinBigIndex)k;
+        A->index[k] = (int)i;
+        A->value[k++] = 1.0;
+        if (kind != 0) {
+            A->index[k] = (int)nr;
+            A->value[k++] = I->weight[i];
         }
-    } else {
-        for (uint32_t i = 0; i < nr; i++) {
-            k++;
-            ia[k] = (int)nr + 1;
-            ja[k] = (int)(nc + 1 + i);
-            ar[k] = I->weight[i];
-        }
+        A->colub[nc + i] = 1.0;
+        A->obj[nc + i] = kind == 0 ? I->weight[i] : 0.0;
     }
-    glp_load_matrix(P, (int)k, ia, ja, ar);
-    free(ia);
-    free(ja);
-    free(ar);
-    return P;
+    A->start[ncol] = (CoinBigIndex)k;
+    for (uint32_t i = 0; i < nr; i++) {
+        A->rowlb[i] = -DBL_MAX;
+        A->rowub[i] = 0.0;
+    }
+    A->rowlb[nr] = kind == 0 ? -DBL_MAX : need - 1e-9 * (fabs(need) + 1.0);
+    A->rowub[nr] = kind == 0 ? n_pick : DBL_MAX;
+    return 0;
 }
 
-/* Column vector (1-based) of a solution: x from the chosen columns, y = covered. */
-static double *solution_vector(const pl_cover_instance *I, const pl_cover_solution *S)
+/* The CBC model of lp_arrays_build; NULL beyond COIN-OR's int indices. */
+static Cbc_Model *build_model(const pl_cover_instance *I, int kind, double n_pick, double need)
 {
-    double *x = calloc((size_t)I->n_cand + I->n_rows + 1, sizeof *x);
-    for (uint32_t k = 0; k < S->n; k++) {
-        uint32_t j = S->chosen[k];
-        x[1 + j] = 1.0;
+    lp_arrays A;
+    if (lp_arrays_build(I, kind, n_pick, need, &A) != 0)
+        return NULL;
+    Cbc_Model *m = Cbc_newModel();
+    Cbc_loadProblem(m, A.ncol, A.nrow, A.start, A.index, A.value, A.collb, A.colub, A.obj, A.rowlb, A.rowub);
+    Cbc_setObjSense(m, kind == 0 ? -1.0 : 1.0);
+    lp_arrays_free(&A);
+    return m;
+}
+
+/* Each column covers at most its own weight: fewer columns than it takes the heaviest ones
+ * to reach need cannot reach it. */
+double pl_setcover_lower_bound(const pl_cover_instance *I, double need)
+{
+    double *w = malloc((I->n_cand ? I->n_cand : 1) * sizeof *w);
+    for (uint32_t j = 0; j < I->n_cand; j++) {
+        w[j] = 0;
         for (uint64_t e = I->begin[j]; e < I->begin[j + 1]; e++)
-            x[1 + I->n_cand + I->rows[e]] = 1.0;
+            w[j] += I->weight[I->rows[e]];
     }
-    return x;
+    qsort(w, I->n_cand, sizeof *w, cmp_desc);
+    double sum = 0;
+    uint32_t k = 0;
+    while (k < I->n_cand && !reached(sum, need))
+        sum += w[k++];
+    free(w);
+    return (double)k;
+}
+
+/* A copy of the warm solution (the greedy), used when CBC stops before any integer solution. */
+static void copy_solution(const pl_cover_solution *src, pl_cover_solution *dst, uint32_t cap)
+{
+    dst->chosen = malloc((cap ? cap : 1) * sizeof *dst->chosen);
+    dst->marginal = malloc((cap ? cap : 1) * sizeof *dst->marginal);
+    dst->n = src ? src->n : 0;
+    if (dst->n) {
+        memcpy(dst->chosen, src->chosen, dst->n * sizeof *dst->chosen);
+        memcpy(dst->marginal, src->marginal, dst->n * sizeof *dst->marginal);
+    }
+    dst->value = src ? src->value : 0;
 }
 
 static int solve(const pl_cover_instance *I, int kind, double n_pick, double need, const pl_cover_solution *warm,
@@ -314,70 +350,74 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
 {
     double t0 = now_s();
     memset(out, 0, sizeof *out);
-    glp_term_out(GLP_OFF);
-    glp_prob *P = build_model(I, kind, n_pick, need);
-    glp_smcp sp;
-    glp_init_smcp(&sp);
-    sp.msg_lev = GLP_MSG_OFF;
-    sp.presolve = GLP_OFF;
-    if (time_limit_s > 0)
-        sp.tm_lim = (int)(time_limit_s * 1000);
-    int rc = glp_simplex(P, &sp);
-    int lp_status = glp_get_status(P);
-    if (rc != 0 || lp_status != GLP_OPT) {
-        int infeasible = lp_status == GLP_NOFEAS;
-        glp_delete_prob(P);
-        if (infeasible && kind == 1) {
-            out->status = PL_COVER_INFEASIBLE;
-            out->bound = NAN;
-            out->seconds = now_s() - t0;
-            return PL_OK;
-        }
-        if (rc == GLP_ETMLIM)
-            return pl_error_set(err, PL_EINPUT, "GLPK: time limit reached before the LP relaxation was solved; "
-                                "raise --time-limit or use --method greedy");
-        return pl_error_set(err, PL_EINTERNAL, "GLPK: the LP relaxation was not solved (code %d, status %d)", rc,
-                            lp_status);
-    }
-    glpk_cb cb = {.x = warm && warm->status != PL_COVER_INFEASIBLE ? solution_vector(I, warm) : NULL,
-                  .bound = glp_get_obj_val(P), .maximize = kind == 0};
-    glp_iocp ip;
-    glp_init_iocp(&ip);
-    ip.msg_lev = GLP_MSG_OFF;
-    ip.presolve = GLP_OFF;
-    ip.cb_func = callback;
-    ip.cb_info = &cb;
-    ip.mip_gap = 0.0;
-    if (time_limit_s > 0) {
-        double left = time_limit_s - (now_s() - t0);
-        ip.tm_lim = (int)((left > 0.05 ? left : 0.05) * 1000);
-    }
-    rc = glp_intopt(P, &ip);
-    int st = glp_mip_status(P);
-    if ((rc != 0 && rc != GLP_ETMLIM) || (st != GLP_OPT && st != GLP_FEAS)) {
-        free(cb.x);
-        glp_delete_prob(P);
-        if (kind == 1 && st == GLP_NOFEAS) {
-            out->status = PL_COVER_INFEASIBLE;
-            out->bound = NAN;
-            out->seconds = now_s() - t0;
-            return PL_OK;
-        }
-        return pl_error_set(err, PL_EINTERNAL, "GLPK: no integer solution (code %d, status %d)", rc, st);
-    }
-    out->chosen = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->chosen);
-    out->marginal = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->marginal);
+    Cbc_Model *m = build_model(I, kind, n_pick, need);
+    if (!m)
+        return pl_error_set(err, PL_EINPUT, "the covering instance is too large for CBC (%u columns x %u rows); "
+                            "use --method greedy", I->n_cand, I->n_rows);
     for (uint32_t j = 0; j < I->n_cand; j++)
-        if (glp_mip_col_val(P, (int)j + 1) > 0.5)
-            out->chosen[out->n++] = j;
-    rank_chosen(I, out->chosen, out->n, out->marginal);
-    out->value = pl_cover_value(I, out->chosen, out->n);
-    out->status = st == GLP_OPT && rc == 0 ? PL_COVER_OPTIMAL : PL_COVER_TIME_LIMIT;
-    out->bound = out->status == PL_COVER_OPTIMAL ? (kind == 0 ? out->value : (double)out->n) : cb.bound;
-    if (kind == 1 && out->status != PL_COVER_OPTIMAL)
-        out->bound = ceil(cb.bound - 1e-6);
-    free(cb.x);
-    glp_delete_prob(P);
+        Cbc_setInteger(m, (int)j);
+    quiet_and_limited(m, time_limit_s);
+    int usable_warm = warm && warm->status != PL_COVER_INFEASIBLE && warm->n > 0;
+    if (usable_warm) {
+        /* The greedy as the first incumbent, x and y (covered) in full: CBC prunes with it from
+         * the start. (Cbc_setMIPStartI goes through column names, which CBC 2.10 mishandles
+         * on models loaded without names.) */
+        double *sol = calloc((size_t)I->n_cand + I->n_rows, sizeof *sol);
+        for (uint32_t k = 0; k < warm->n; k++) {
+            uint32_t j = warm->chosen[k];
+            sol[j] = 1.0;
+            for (uint64_t e = I->begin[j]; e < I->begin[j + 1]; e++)
+                sol[I->n_cand + I->rows[e]] = 1.0;
+        }
+        Cbc_setInitialSolution(m, sol);
+        free(sol);
+    }
+    Cbc_solve(m);
+    if (kind == 1 && Cbc_isProvenInfeasible(m)) {
+        Cbc_deleteModel(m);
+        out->status = PL_COVER_INFEASIBLE;
+        out->bound = NAN;
+        out->seconds = now_s() - t0;
+        return PL_OK;
+    }
+    if (Cbc_isAbandoned(m)) {
+        int st = Cbc_status(m), st2 = Cbc_secondaryStatus(m);
+        Cbc_deleteModel(m);
+        return pl_error_set(err, PL_EINTERNAL, "CBC gave up on numerical difficulties (status %d, %d)", st, st2);
+    }
+    int proven = Cbc_isProvenOptimal(m);
+    const double *x = Cbc_bestSolution(m);
+    double bound = Cbc_getBestPossibleObjValue(m);
+    if (x) {
+        out->chosen = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->chosen);
+        out->marginal = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->marginal);
+        for (uint32_t j = 0; j < I->n_cand; j++)
+            if (x[j] > 0.5)
+                out->chosen[out->n++] = j;
+        rank_chosen(I, out->chosen, out->n, out->marginal);
+        out->value = pl_cover_value(I, out->chosen, out->n);
+    } else {
+        proven = 0;
+        copy_solution(usable_warm ? warm : NULL, out, I->n_cand);
+    }
+    Cbc_deleteModel(m);
+    if (kind == 1 && !reached(out->value, need)) {
+        /* Stopped before any solution, and no feasible warm start: nothing to report but the bound. */
+        out->n = 0;
+        out->value = 0;
+    }
+    out->status = proven ? PL_COVER_OPTIMAL : PL_COVER_TIME_LIMIT;
+    if (proven) {
+        out->bound = kind == 0 ? out->value : (double)out->n;
+    } else if (kind == 0) {
+        /* CBC's bound is only worth something once the root LP is solved. */
+        out->bound = isfinite(bound) && bound < 1e299 && bound >= out->value - 1e-6 ? bound : NAN;
+    } else {
+        double lb = pl_setcover_lower_bound(I, need);
+        if (isfinite(bound) && bound > -1e299 && ceil(bound - 1e-6) > lb)
+            lb = ceil(bound - 1e-6);
+        out->bound = lb;
+    }
     out->seconds = now_s() - t0;
     return PL_OK;
 }
@@ -416,16 +456,18 @@ double pl_mclp_lp_bound(const pl_cover_instance *I, uint32_t n_pick, double time
 {
     if (I->n_cand == 0 || I->n_rows == 0)
         return 0;
-    glp_term_out(GLP_OFF);
-    glp_prob *P = build_model(I, 0, n_pick, 0);
-    glp_smcp sp;
-    glp_init_smcp(&sp);
-    sp.msg_lev = GLP_MSG_OFF;
-    sp.presolve = GLP_ON;
+    lp_arrays A;
+    if (lp_arrays_build(I, 0, n_pick, 0, &A) != 0)
+        return NAN;
+    Clp_Simplex *m = Clp_newModel();
+    Clp_setLogLevel(m, 0);
+    Clp_loadProblem(m, A.ncol, A.nrow, A.start, A.index, A.value, A.collb, A.colub, A.obj, A.rowlb, A.rowub);
+    lp_arrays_free(&A);
+    Clp_setObjSense(m, -1.0);
     if (time_limit_s > 0)
-        sp.tm_lim = (int)(time_limit_s * 1000);
-    int rc = glp_simplex(P, &sp);
-    double v = rc == 0 && glp_get_status(P) == GLP_OPT ? glp_get_obj_val(P) : NAN;
-    glp_delete_prob(P);
+        Clp_setMaximumSeconds(m, time_limit_s);
+    Clp_initialSolve(m);
+    double v = Clp_isProvenOptimal(m) ? Clp_objectiveValue(m) : NAN;
+    Clp_deleteModel(m);
     return v;
 }

@@ -25,14 +25,14 @@ const char pl_coverage_summary[] =
     "--min) per municipality, and the uncovered residents gathered into clusters (units within\n"
     "--cluster-m of each other, straight line, transitively). With --add N and --candidates, chooses\n"
     "N new hubs that cover the most uncovered residents (maximal covering, existing hubs fixed): lazy\n"
-    "greedy (within 1 - 1/e of the optimum) and, when the instance is small enough, the exact optimum\n"
-    "with GLPK; the gap is reported (greedy vs exact, or vs the LP bound). With --target-share, the\n"
-    "fewest new hubs that bring the covered share to the target (set covering).\n"
+    "greedy (within 1 - 1/e of the optimum), then the exact optimum with COIN-OR CBC within\n"
+    "--time-limit; an answer not proven optimal comes with a bound and its gap to it. With\n"
+    "--target-share, the fewest new hubs that bring the covered share to the target (set covering).\n"
     "Candidates: a points layer (FILE[:LAYER]), tätorter (localities:FILE[:LAYER], points or\n"
     "polygons), or `roads`: road-graph nodes thinned to one per --candidate-spacing square.\n"
     "Layers: coverage_cells, uncovered_clusters, new_hubs (rank, marginal residents covered,\n"
     "cumulative share), new_hubs_target (set covering), coverage_municipalities (+ _table, CSV),\n"
-    "coverage_summary (methods, values, bounds and gaps; CSV).";
+    "coverage_summary (methods, values, bounds and gaps; CSV). Solve times go to the log (stderr).";
 
 #define B(field) offsetof(pl_coverage_opts, base.field)
 #define C(field) offsetof(pl_coverage_opts, field)
@@ -48,6 +48,7 @@ const pl_option pl_coverage_options[] = {
     {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"overwrite", 0, PL_OPT_FLAG, B(overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, B(csv), NULL, NULL, "also write the tables as CSV beside the GeoPackage", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_coverage_opts, base.csv_style),
     {"km", 0, PL_OPT_DOUBLE, C(km), "KM", NULL, "coverage threshold: road distance in km", 0, PL_GT(0)},
     {"min", 0, PL_OPT_DOUBLE, C(min), "MIN", NULL, "coverage threshold: travel time in minutes", 0, PL_GT(0)},
     {"types", 't', PL_OPT_STRINGS, B(types), "TYPE,...", NULL,
@@ -65,13 +66,11 @@ const pl_option pl_coverage_options[] = {
     {"cluster-m", 0, PL_OPT_DOUBLE, C(cluster_m), "M", "1500",
      "uncovered units closer than this (straight line) belong to one cluster", 0, PL_GE(0)},
     {"method", 0, PL_OPT_STRING, C(method), "auto|greedy|exact", "auto",
-     "auto: exact with GLPK when the instance is small enough, else greedy with the LP relaxation as "
-     "an upper bound; greedy: greedy only (fastest); exact: GLPK whatever the size (--time-limit)", 0, PL_NO_RANGE},
-    {"exact-max-candidates", 0, PL_OPT_INT, C(exact_max_candidates), "N", "2000",
-     "largest instance solved exactly: distinct candidate columns", 0, PL_GE(0)},
-    {"exact-max-rows", 0, PL_OPT_INT, C(exact_max_rows), "N", "50000",
-     "largest instance solved exactly: distinct rows (units merged by identical coverage)", 0, PL_GE(0)},
-    {"time-limit", 0, PL_OPT_DOUBLE, C(time_limit), "S", "60", "time limit for GLPK, seconds", 0, PL_GT(0)},
+     "auto: greedy, then CBC within --time-limit (greedy with the submodular bound when the instance "
+     "is beyond CBC's index range); greedy: greedy only (fastest); exact: CBC or an error", 0, PL_NO_RANGE},
+    {"time-limit", 0, PL_OPT_DOUBLE, C(time_limit), "S", "60",
+     "time limit for each CBC solve, seconds (CBC may overrun it on a busy machine); an answer not "
+     "proven by then is reported with its bound and gap", 0, PL_GT(0)},
     {"threads", 0, PL_OPT_INT, C(threads), "N", "0", "coverage-set searches in parallel [0: one per core, at most 8]", 0, PL_IN(0, 256)},
     {"region", 0, PL_OPT_STRING, B(region), "CODE", NULL,
      "report only this municipality (4 digits) or county (2 digits)", 0, PL_NO_RANGE},
@@ -106,7 +105,8 @@ typedef struct problem {
     int kind;                      /* 0 MCLP, 1 set cover */
     pl_cover_solution greedy, exact;
     int has_exact;
-    double lp_bound, online_bound;
+    const char *not_run;           /* why there is no exact solve */
+    double online_bound;           /* MCLP: submodular bound from the greedy */
     const pl_cover_solution *used; /* the reported solution */
     const char *method;
     uint32_t *cell_rank;           /* per cell: rank of the first chosen hub covering it, NONE32 */
@@ -445,14 +445,15 @@ static void mark_ranks(const cov_state *s, problem *P)
     free(row_rank);
 }
 
+/* Set cover: does S reach the residents still to cover (the same tolerance as the solver)? */
+static int reached_need(const problem *P, const pl_cover_solution *S)
+{
+    return S->value >= P->need - 1e-9 * (fabs(P->need) + 1.0);
+}
+
 static int solve_problem(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, problem *P, pl_error *err)
 {
     const pl_cover_instance *I = &s->inst;
-    uint64_t nnz = I->begin[I->n_cand];
-    int want_exact = strcmp(o->method, "exact") == 0 ||
-                     (strcmp(o->method, "auto") == 0 && I->n_cand <= (uint32_t)o->exact_max_candidates &&
-                      I->n_rows <= (uint32_t)o->exact_max_rows);
-    P->lp_bound = NAN;
     P->online_bound = NAN;
     if (P->kind == 0) {
         pl_mclp_greedy(I, (uint32_t)o->add, &P->greedy);
@@ -462,26 +463,32 @@ static int solve_problem(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, p
     }
     P->used = &P->greedy;
     P->method = "greedy";
-    if (want_exact && strcmp(o->method, "greedy") != 0) {
-        pl_progress(ctx, 0.0, "GLPK");
+    P->not_run = "not run (--method greedy)";
+    if (strcmp(o->method, "greedy") != 0) {
+        pl_progress(ctx, 0.0, "CBC");
         int rc = P->kind == 0 ? pl_mclp_exact(I, (uint32_t)o->add, &P->greedy, o->time_limit, &P->exact, err)
                               : pl_setcover_exact(I, P->need, &P->greedy, o->time_limit, &P->exact, err);
-        pl_progress(ctx, 1.0, "GLPK");
-        if (rc != PL_OK)
+        pl_progress(ctx, 1.0, "CBC");
+        if (rc == PL_EINPUT && strcmp(o->method, "auto") == 0) {
+            /* Beyond CBC's index range: the greedy and its bound (said in the summary). */
+            pl_warn(ctx, "coverage-exact", "%s", err->msg);
+            P->not_run = "not run (instance too large for CBC)";
+            pl_error_clear(err);
+            rc = PL_OK;
+        } else if (rc != PL_OK) {
             return rc;
-        P->has_exact = 1;
+        } else {
+            P->has_exact = 1;
+        }
+    }
+    if (P->has_exact) {
         int better = P->kind == 0 ? P->exact.value > P->greedy.value
-                                  : (P->exact.status != PL_COVER_INFEASIBLE && P->exact.n < P->greedy.n);
+                                  : (P->exact.status != PL_COVER_INFEASIBLE && reached_need(P, &P->exact) &&
+                                     P->exact.n < P->greedy.n);
         if (P->exact.status == PL_COVER_OPTIMAL || better) {
             P->used = &P->exact;
-            P->method = P->exact.status == PL_COVER_OPTIMAL ? "exact (GLPK)" : "GLPK, time limit";
+            P->method = P->exact.status == PL_COVER_OPTIMAL ? "exact (CBC)" : "CBC, time limit";
         }
-    } else if (P->kind == 0 && strcmp(o->method, "auto") == 0 && nnz <= 5000000) {
-        /* Too large to solve exactly: the LP relaxation still bounds the optimum (on a
-         * national instance of 17,600 x 34,900 this took about 25 s). */
-        pl_progress(ctx, 0.0, "GLPK LP bound");
-        P->lp_bound = pl_mclp_lp_bound(I, (uint32_t)o->add, o->time_limit);
-        pl_progress(ctx, 1.0, "GLPK LP bound");
     }
     mark_ranks(s, P);
     return PL_OK;
@@ -821,10 +828,46 @@ static const char *status_name(int st)
 {
     switch (st) {
     case PL_COVER_OPTIMAL: return "optimal";
-    case PL_COVER_TIME_LIMIT: return "time limit";
+    case PL_COVER_TIME_LIMIT: return "time limit (not proven optimal)";
     case PL_COVER_INFEASIBLE: return "target not reachable";
     default: return "heuristic";
     }
+}
+
+/* The bound on the optimum a problem's reported answer is measured against: MCLP, an upper
+ * bound on the residents (CBC's, or the submodular one when tighter or CBC has none); set
+ * covering, a lower bound on the hubs (CBC's, or from the column weights). NAN: none. */
+static double problem_bound(const problem *P, const pl_cover_instance *I, const char **kind)
+{
+    double bound = NAN;
+    *kind = "";
+    if (P->has_exact && isfinite(P->exact.bound)) {
+        bound = P->exact.bound;
+        *kind = P->exact.status == PL_COVER_OPTIMAL ? "optimum (CBC)" : "CBC branch and bound";
+    }
+    if (P->kind == 0) {
+        if (isfinite(P->online_bound) && !(bound <= P->online_bound)) {
+            bound = P->online_bound;
+            *kind = "submodular bound";
+        }
+    } else if (P->greedy.status != PL_COVER_INFEASIBLE && !(P->has_exact && P->exact.status == PL_COVER_OPTIMAL)) {
+        double lb = pl_setcover_lower_bound(I, P->need);
+        if (!(bound >= lb)) {
+            bound = lb;
+            *kind = "column weights";
+        }
+    }
+    return bound;
+}
+
+/* Gap of a solution to the bound, in % of the bound (0 when proven optimal). */
+static double gap_pct(const problem *P, const pl_cover_solution *S, double bound)
+{
+    if (!isfinite(bound) || S->status == PL_COVER_INFEASIBLE)
+        return NAN;
+    if (P->kind == 0)
+        return bound > 0 ? round_to(100.0 * (bound - S->value) / bound, 1000) : (bound == 0 ? 0.0 : NAN);
+    return bound > 0 ? round_to(100.0 * ((double)S->n - bound) / bound, 1000) : (S->n == 0 ? 0.0 : NAN);
 }
 
 static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state *s, pl_error *err)
@@ -833,17 +876,22 @@ static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state 
     pl_fields_add(&fl, "problem", PL_FIELD_TEXT, "Problem", "max_covering (--add) or set_covering (--target-share)");
     pl_fields_add(&fl, "hubs_asked", PL_FIELD_INT, "Antal nya nav (begärt)", NULL);
     pl_fields_add(&fl, "target_share", PL_FIELD_REAL, "Mål för täckt andel", NULL);
+    pl_fields_add(&fl, "method_used", PL_FIELD_TEXT, "Redovisad lösning", NULL);
+    pl_fields_add(&fl, "exact_status", PL_FIELD_TEXT, "Exakt (CBC): status",
+                  "optimal: proven; time limit: the best CBC found in --time-limit, not proven");
+    pl_fields_add(&fl, "hubs", PL_FIELD_INT, "Redovisad: antal nav", NULL);
+    pl_fields_add(&fl, "new_pop", PL_FIELD_REAL, "Redovisad: nya täckta invånare", NULL);
+    pl_fields_add(&fl, "bound", PL_FIELD_REAL, "Gräns för optimum",
+                  "max covering: upper bound on the residents N new hubs can cover; set covering: lower bound "
+                  "on the number of new hubs. Equal to the answer when it is proven optimal");
+    pl_fields_add(&fl, "bound_kind", PL_FIELD_TEXT, "Gränsens ursprung", NULL);
+    pl_fields_add(&fl, "gap_pct", PL_FIELD_REAL, "Redovisad lösnings gap (%)",
+                  "max covering: (bound - residents) / bound; set covering: (hubs - bound) / bound; 0 = proven optimal");
     pl_fields_add(&fl, "greedy_hubs", PL_FIELD_INT, "Girig: antal nav", NULL);
     pl_fields_add(&fl, "greedy_pop", PL_FIELD_REAL, "Girig: nya täckta invånare", NULL);
-    pl_fields_add(&fl, "exact_status", PL_FIELD_TEXT, "Exakt (GLPK): status", NULL);
+    pl_fields_add(&fl, "greedy_gap_pct", PL_FIELD_REAL, "Girig lösnings gap (%)", "the greedy answer against the bound");
     pl_fields_add(&fl, "exact_hubs", PL_FIELD_INT, "Exakt: antal nav", NULL);
     pl_fields_add(&fl, "exact_pop", PL_FIELD_REAL, "Exakt: nya täckta invånare", NULL);
-    pl_fields_add(&fl, "upper_bound", PL_FIELD_REAL, "Övre gräns för optimum (invånare)",
-                  "max covering: GLPK bound, else the LP relaxation, else the submodular bound");
-    pl_fields_add(&fl, "bound_kind", PL_FIELD_TEXT, "Gränsens ursprung", NULL);
-    pl_fields_add(&fl, "gap_pct", PL_FIELD_REAL, "Girig lösnings gap (%)",
-                  "max covering: (bound - greedy) / bound; set covering: (greedy - exact) / exact hubs");
-    pl_fields_add(&fl, "method_used", PL_FIELD_TEXT, "Redovisad lösning", NULL);
     pl_fields_add(&fl, "candidates", PL_FIELD_INT, "Kandidatplatser", NULL);
     pl_fields_add(&fl, "candidates_useful", PL_FIELD_INT, "Kandidater som täcker någon", NULL);
     pl_fields_add(&fl, "columns", PL_FIELD_INT, "Distinkta kandidatkolumner", NULL);
@@ -857,45 +905,35 @@ static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state 
         if (!on[i] || !s->cand)
             continue;
         const problem *P = ps[i];
+        const char *kind;
+        double bound = problem_bound(P, &s->inst, &kind);
+        double scale = P->kind == 0 ? 1000 : 1; /* residents to 0.001, hubs whole */
         pl_gpkg_row_begin(l);
         pl_gpkg_set_text(l, 0, i ? "set_covering" : "max_covering");
         if (!i)
             pl_gpkg_set_int(l, 1, o->add);
         else
             pl_gpkg_set_real(l, 2, o->target_share);
-        pl_gpkg_set_int(l, 3, P->greedy.n);
-        pl_gpkg_set_real(l, 4, people(P->greedy.value));
-        pl_gpkg_set_text(l, 5, P->has_exact ? status_name(P->exact.status) : "not run (instance too large)");
+        pl_gpkg_set_text(l, 3, P->method);
+        pl_gpkg_set_text(l, 4, P->has_exact ? status_name(P->exact.status) : P->not_run);
+        if (P->used->status != PL_COVER_INFEASIBLE) {
+            pl_gpkg_set_int(l, 5, P->used->n);
+            pl_gpkg_set_real(l, 6, people(P->used->value));
+        }
+        pl_gpkg_set_real(l, 7, round_to(bound, scale));
+        pl_gpkg_set_text(l, 8, kind);
+        pl_gpkg_set_real(l, 9, gap_pct(P, P->used, bound));
+        pl_gpkg_set_int(l, 10, P->greedy.n);
+        pl_gpkg_set_real(l, 11, people(P->greedy.value));
+        pl_gpkg_set_real(l, 12, gap_pct(P, &P->greedy, bound));
         if (P->has_exact && P->exact.status != PL_COVER_INFEASIBLE) {
-            pl_gpkg_set_int(l, 6, P->exact.n);
-            pl_gpkg_set_real(l, 7, people(P->exact.value));
+            pl_gpkg_set_int(l, 13, P->exact.n);
+            pl_gpkg_set_real(l, 14, people(P->exact.value));
         }
-        if (!i) {
-            double bound = NAN;
-            const char *kind = "";
-            if (P->has_exact && isfinite(P->exact.bound)) {
-                bound = P->exact.bound;
-                kind = P->exact.status == PL_COVER_OPTIMAL ? "optimum (GLPK)" : "GLPK branch-and-bound";
-            } else if (isfinite(P->lp_bound)) {
-                bound = P->lp_bound;
-                kind = "LP relaxation (GLPK)";
-            }
-            if (isfinite(P->online_bound) && !(bound <= P->online_bound)) {
-                bound = P->online_bound;
-                kind = "submodular bound";
-            }
-            pl_gpkg_set_real(l, 8, people(bound));
-            pl_gpkg_set_text(l, 9, kind);
-            pl_gpkg_set_real(l, 10, bound > 0 ? round_to(100.0 * (bound - P->greedy.value) / bound, 1000)
-                                              : (bound == 0 ? 0.0 : NAN));
-        } else if (P->has_exact && P->exact.status == PL_COVER_OPTIMAL && P->exact.n > 0) {
-            pl_gpkg_set_real(l, 10, round_to(100.0 * ((double)P->greedy.n - P->exact.n) / P->exact.n, 1000));
-        }
-        pl_gpkg_set_text(l, 11, P->method);
-        pl_gpkg_set_int(l, 12, (int64_t)s->cand->n);
-        pl_gpkg_set_int(l, 13, (int64_t)s->n_useful);
-        pl_gpkg_set_int(l, 14, s->inst.n_cand);
-        pl_gpkg_set_int(l, 15, s->inst.n_rows);
+        pl_gpkg_set_int(l, 15, (int64_t)s->cand->n);
+        pl_gpkg_set_int(l, 16, (int64_t)s->n_useful);
+        pl_gpkg_set_int(l, 17, s->inst.n_cand);
+        pl_gpkg_set_int(l, 18, s->inst.n_rows);
         /* Run times go to the log (pl_info), not the table: same inputs, same table bytes. */
         rc = pl_gpkg_row_end(l, err);
     }
@@ -920,7 +958,8 @@ static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *comm
     const pl_access_opts *b = &o->base;
     const char *cand_file = candidates_file(o);
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, cand_file, NULL};
-    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv, .command_line = command_line, .inputs = inputs};
+    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv,
+                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
     if (!g)
         return err->code;
@@ -960,6 +999,25 @@ static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *comm
     return pl_gpkg_commit(g, err);
 }
 
+/* The solve on one line of the log, with its times (kept out of the tables). */
+static void log_problem(pl_ctx *ctx, const cov_state *s, const problem *P, const char *name)
+{
+    const char *kind;
+    double bound = problem_bound(P, &s->inst, &kind);
+    const pl_cover_solution *S = P->used;
+    if (S->status == PL_COVER_INFEASIBLE) {
+        pl_info(ctx, "  %s: target not reachable with every candidate (greedy %.3f s%s)", name, P->greedy.seconds,
+                P->has_exact ? ", CBC agrees" : "");
+        return;
+    }
+    char ex[64] = "";
+    if (P->has_exact)
+        snprintf(ex, sizeof ex, ", CBC %.3f s", P->exact.seconds);
+    pl_info(ctx, "  %s: %u new hubs (%s) cover %.0f more residents; bound %.0f (%s), gap %.3f %%; greedy %u hubs, "
+            "%.0f residents (%.3f s%s)", name, S->n, P->method, S->value, bound, kind,
+            gap_pct(P, S, bound), P->greedy.n, P->greedy.value, P->greedy.seconds, ex);
+}
+
 int pl_coverage_check_opts(const pl_coverage_opts *o, pl_error *err)
 {
     if ((o->km > 0) == (o->min > 0))
@@ -982,7 +1040,7 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
         return err->code;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, candidates_file(o), NULL};
     const char *twins[] = {"coverage_municipalities_table", o->candidates ? "coverage_summary" : NULL, NULL};
-    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};
+    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .csv_style = b->csv_style, .inputs = inputs};
     if (pl_gpkg_check_output(b->output, &check, twins, err) != PL_OK)
         return err->code;
     if (b->crs)
@@ -1021,13 +1079,9 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
                 s.pop_covered, s.pop_total, s.pop_total > 0 ? 100 * s.pop_covered / s.pop_total : 0.0, s.n_clusters,
                 b->output);
         if (o->add > 0 && s.mclp.used)
-            pl_info(ctx, "  %u new hubs (%s) cover %.0f more residents; greedy %.0f (%.3f s, exact %.3f s)",
-                    s.mclp.used->n, s.mclp.method, s.mclp.used->value, s.mclp.greedy.value, s.mclp.greedy.seconds,
-                    s.mclp.has_exact ? s.mclp.exact.seconds : 0.0);
+            log_problem(ctx, &s, &s.mclp, "max covering");
         if (o->target_share > 0 && s.cover.used)
-            pl_info(ctx, "  target share %g: %s with %u new hubs (%s)", o->target_share,
-                    s.cover.used->status == PL_COVER_INFEASIBLE ? "not reachable" : "reached", s.cover.used->n,
-                    s.cover.method);
+            log_problem(ctx, &s, &s.cover, "set covering");
     }
     state_free(ctx, &s);
     return rc;

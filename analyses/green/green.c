@@ -2,6 +2,7 @@
 /* 3-30-300: options, homes, population, the three rules put together, and the summaries.
  * The rules themselves: green_trees.c (3), green_canopy.c (30), green_park.c (300);
  * writing and the CLI pipeline: green_write.c. */
+#include "gis/gpkg_writer.h"
 #include "green.h"
 
 #include <math.h>
@@ -53,6 +54,7 @@ const pl_option pl_green_options[] = {
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_green_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, offsetof(pl_green_opts, csv), NULL, NULL,
      "also write the summary table as CSV beside the GeoPackage", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_green_opts, csv_style),
     {"view-distance", 0, PL_OPT_DOUBLE, offsetof(pl_green_opts, view_distance_m), "M", "30",
      "rule 3: trees farther than this from the home's outline are not counted as seen", 0, PL_IN(0, 1000)},
     {"tree-buffer", 0, PL_OPT_DOUBLE, offsetof(pl_green_opts, tree_buffer_m), "M", "15",

@@ -91,6 +91,7 @@ typedef struct pl_green_opts {
     const char *municipalities, *localities;
     const char *output;
     int overwrite, csv;
+    const char *csv_style;    /* --csv-style: default | sv */
     double grid_m;
     double view_distance_m, tree_buffer_m;
     int min_trees;
@@ -236,6 +237,7 @@ double pl_green_share_pop(const pl_green_stats *s, int rule);
 typedef struct pl_green_write_opts {
     const char *output;
     int overwrite, csv;
+    const char *csv_style;    /* --csv-style: default | sv */
     const char *command_line;
     const char *const *inputs;   /* NULL-terminated */
     const char *timestamp;       /* NULL: $SOURCE_DATE_EPOCH or now */

@@ -268,7 +268,8 @@ static int write_summary(pl_gpkg *g, const pl_green_result *r, pl_error *err)
 int pl_green_write(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_params *p, const pl_green_result *r,
                    const pl_green_write_opts *wo, pl_error *err)
 {
-    pl_gpkg_opts go = {.overwrite = wo->overwrite, .csv = wo->csv, .command_line = wo->command_line,
+    pl_gpkg_opts go = {.overwrite = wo->overwrite, .csv = wo->csv,
+                       .csv_style = wo->csv_style, .command_line = wo->command_line,
                        .inputs = wo->inputs, .timestamp = wo->timestamp};
     pl_gpkg *g = pl_gpkg_create(ctx, wo->output, &go, err);
     if (!g)
@@ -486,7 +487,7 @@ int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, 
             check_inputs[n_check++] = specs_in[i];
     check_inputs[n_check] = NULL;
     const char *twins[] = {"green_summary", NULL};
-    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = check_inputs};
+    pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = check_inputs};
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
     green_loaded L = {0};
@@ -519,6 +520,7 @@ int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, 
         }
         inputs[n] = NULL;
         pl_green_write_opts wo = {.output = o->output, .overwrite = o->overwrite, .csv = o->csv,
+                                  .csv_style = o->csv_style,
                                   .command_line = command_line, .inputs = inputs};
         rc = pl_green_write(ctx, &in, &p, r, &wo, err);
     }

@@ -1252,6 +1252,12 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
             char c = (char)(h[0] - 32);
             pl_sb_add(html, &c, 1);
             pl_sb_html(html, h + 1);
+        } else if ((unsigned char)h[0] == 0xC3 && ((unsigned char)h[1] == 0xA5 || (unsigned char)h[1] == 0xA4 ||
+                                                   (unsigned char)h[1] == 0xB6)) {
+            /* å ä ö -> Å Ä Ö (UTF-8: the second byte less 0x20), e.g. "Åldersgruppens andel". */
+            char c[2] = {h[0], (char)((unsigned char)h[1] - 0x20)};
+            pl_sb_add(html, c, 2);
+            pl_sb_html(html, h + 2);
         } else {
             pl_sb_html(html, h);
         }
@@ -1331,11 +1337,13 @@ static void tables_for(report *r, const layer_info *l, pl_strbuf *html)
         memset(&t, 0, sizeof t);
         char lab[256];
         type_label(l, name, lab, sizeof lab);
-        snprintf(t.caption, sizeof t.caption, "%s: %s", title, lab);
+        /* T_age_mean_km: the age group's table (--age-field), weighted by the age group. */
+        int age = ends_with(k, "_age");
+        snprintf(t.caption, sizeof t.caption, "%s: %s%s", title, lab, age ? " (åldersgruppen)" : "");
         snprintf(t.strip_prefix, sizeof t.strip_prefix, "%s: ", lab);
         if (first)
             spec_add(&t, l, first);
-        spec_add(&t, l, "pop");
+        spec_add(&t, l, age ? "pop_age" : "pop");
         char col[300];
         const char *suffixes[] = {"_services", "_mean_km", "_median_km", "_mean_min", "_median_min"};
         for (size_t s = 0; s < sizeof suffixes / sizeof suffixes[0]; s++) {

@@ -68,6 +68,7 @@ void pl_scenario_file_free(pl_scenario_file *f);
 typedef struct pl_scenario_opts {
     const char *output;
     int overwrite, csv;
+    const char *csv_style;    /* --csv-style: default | sv */
     const char *graph_cache;
     int no_cells;                 /* skip the per-scenario access cell layers */
 } pl_scenario_opts;

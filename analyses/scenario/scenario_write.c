@@ -37,6 +37,7 @@ const pl_option pl_scenario_options[] = {
     {"output", 'o', PL_OPT_STRING, offsetof(pl_scenario_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, csv), NULL, NULL, "also write the tables as CSV", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_scenario_opts, csv_style),
     {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_scenario_opts, graph_cache), "FILE", NULL,
      "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     {"no-cells", 0, PL_OPT_FLAG, offsetof(pl_scenario_opts, no_cells), NULL, NULL,
@@ -890,7 +891,7 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     {
         const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
         const char *twins[] = {"delta_municipalities", "scenario_summary", NULL};
-        pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .inputs = inputs};
+        pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = inputs};
         if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK) {
             pl_scenario_file_free(&file);
             return err->code;
@@ -962,7 +963,8 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     pl_progress(ctx, 1.0, "scenarios");
     if (rc == PL_OK) {
         const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
-        pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs};
+        pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
+                           .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs};
         pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
         if (!g) {
             rc = err->code;

@@ -37,6 +37,7 @@ const pl_option pl_stores_options[] = {
     {"output", 'o', PL_OPT_STRING, B(output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
     {"overwrite", 0, PL_OPT_FLAG, B(overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     {"csv", 0, PL_OPT_FLAG, B(csv), NULL, NULL, "also write store_priority_table as CSV beside the GeoPackage", 0, PL_NO_RANGE},
+    PL_CSV_STYLE_OPTION(pl_stores_opts, base.csv_style),
     {"type", 't', PL_OPT_STRING, offsetof(pl_stores_opts, type), "TYPE", "grocery",
      "service type whose stores are assessed (a group such as grocery counts all its members)", 0, PL_NO_RANGE},
     {"mode", 0, PL_OPT_STRING, B(mode), "car|bike|walk", "car", "travel mode", 0, PL_NO_RANGE},
@@ -544,7 +545,8 @@ static int write_output(pl_ctx *ctx, const pl_stores_opts *o, const char *comman
 {
     const pl_access_opts *b = &o->base;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, NULL};
-    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv, .command_line = command_line, .inputs = inputs};
+    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv,
+                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
     if (!g)
         return err->code;
@@ -597,7 +599,7 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
         return rc;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, NULL};
     const char *twins[] = {"store_priority_table", NULL};
-    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .inputs = inputs};
+    pl_gpkg_opts check = {.overwrite = b->overwrite, .csv = b->csv, .csv_style = b->csv_style, .inputs = inputs};
     if (pl_gpkg_check_output(b->output, &check, twins, err) != PL_OK)
         return err->code;
     const char *cache_inputs[] = {b->population, b->services, b->roads, b->municipalities, b->localities,

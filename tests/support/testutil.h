@@ -28,4 +28,11 @@ const char *write_text_file(const char *dir, const char *name, const char *text)
 struct pl_roads;
 void assert_same_roads(const struct pl_roads *a, const struct pl_roads *b);
 
+/* The --csv-style sv twin of a table against the default twin of the same run's table, read
+ * back as Swedish Excel would: UTF-8 BOM, ';' separators, RFC 4180 quotes, decimal comma. Fails
+ * unless the rows and columns match, every number (decimal comma read as a point) is the same
+ * double, every text is the same string, and each header is the column's alias in `gpkg`'s
+ * gpkg_data_columns (the name when it has none). Returns the number of fields compared. */
+long assert_csv_sv_matches(const char *default_csv, const char *sv_csv, const char *gpkg, const char *table);
+
 #endif
