@@ -2,19 +2,13 @@
  * and exact solutions with GLPK (glp_simplex for the root LP, then glp_intopt with the
  * greedy solution offered as the first incumbent). */
 #include "coverage.h"
+#include "gis/util.h"
 
 #include <glpk.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void pl_cover_solution_free(pl_cover_solution *s)
 {
@@ -106,7 +100,7 @@ static double gain_of(const pl_cover_instance *I, const uint8_t *cov, uint32_t j
  * only when its fresh gain beats every other column's stale gain, an upper bound. */
 static void greedy(const pl_cover_instance *I, uint32_t n_pick, double need, pl_cover_solution *out)
 {
-    double t0 = now_s();
+    double t0 = pl_now_s();
     memset(out, 0, sizeof *out);
     uint32_t cap = n_pick < I->n_cand ? n_pick : I->n_cand;
     out->chosen = malloc((cap ? cap : 1) * sizeof *out->chosen);
@@ -141,7 +135,7 @@ static void greedy(const pl_cover_instance *I, uint32_t n_pick, double need, pl_
     out->bound = NAN;
     free(h);
     free(cov);
-    out->seconds = now_s() - t0;
+    out->seconds = pl_now_s() - t0;
 }
 
 void pl_mclp_greedy(const pl_cover_instance *I, uint32_t n_pick, pl_cover_solution *out)
@@ -311,7 +305,7 @@ static double *solution_vector(const pl_cover_instance *I, const pl_cover_soluti
 static int solve(const pl_cover_instance *I, int kind, double n_pick, double need, const pl_cover_solution *warm,
                  double time_limit_s, pl_cover_solution *out, pl_error *err)
 {
-    double t0 = now_s();
+    double t0 = pl_now_s();
     memset(out, 0, sizeof *out);
     glp_term_out(GLP_OFF);
     glp_prob *P = build_model(I, kind, n_pick, need);
@@ -329,7 +323,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
         if (infeasible && kind == 1) {
             out->status = PL_COVER_INFEASIBLE;
             out->bound = NAN;
-            out->seconds = now_s() - t0;
+            out->seconds = pl_now_s() - t0;
             return PL_OK;
         }
         if (rc == GLP_ETMLIM)
@@ -348,7 +342,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
     ip.cb_info = &cb;
     ip.mip_gap = 0.0;
     if (time_limit_s > 0) {
-        double left = time_limit_s - (now_s() - t0);
+        double left = time_limit_s - (pl_now_s() - t0);
         ip.tm_lim = (int)((left > 0.05 ? left : 0.05) * 1000);
     }
     rc = glp_intopt(P, &ip);
@@ -359,7 +353,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
         if (kind == 1 && st == GLP_NOFEAS) {
             out->status = PL_COVER_INFEASIBLE;
             out->bound = NAN;
-            out->seconds = now_s() - t0;
+            out->seconds = pl_now_s() - t0;
             return PL_OK;
         }
         return pl_error_set(err, PL_EINTERNAL, "GLPK: no integer solution (code %d, status %d)", rc, st);
@@ -377,7 +371,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
         out->bound = ceil(cb.bound - 1e-6);
     free(cb.x);
     glp_delete_prob(P);
-    out->seconds = now_s() - t0;
+    out->seconds = pl_now_s() - t0;
     return PL_OK;
 }
 

@@ -31,6 +31,7 @@
 
 #include "gis/vector.h"
 #include "synth_internal.h"
+#include "gis/util.h"
 
 #define POP_CSV "scb-population-grid-1km-2024/scb_befolkning_1km_2024_sverige.csv"
 #define ADMIN_GPKG "scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg"
@@ -579,17 +580,10 @@ static void make_cells(pl_synth_region *r)
 }
 
 /* ---------- orchestration ---------- */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **out, pl_error *err)
 {
     *out = NULL;
-    double t0 = now_s();
+    double t0 = pl_now_s();
     if (opts->cell_m != 1000 && opts->cell_m != 250)
         return pl_error_set(err, PL_EINPUT, "cell size %d m: use 1000 or 250", opts->cell_m);
     pl_synth_region *r = pl_calloc(1, sizeof *r);
@@ -722,7 +716,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     pl_progress(ctx, 0.9, "synth: road arrays");
     sy_emit_roads(r, &net);
     pl_progress(ctx, 1.0, "synth: done");
-    r->stats.seconds_total = now_s() - t0;
+    r->stats.seconds_total = pl_now_s() - t0;
     rc = PL_OK;
 
 done:

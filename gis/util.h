@@ -1,0 +1,21 @@
+/* Small helpers every floor uses: a monotonic clock for stage timings and the rounding of
+ * written numbers. One copy here instead of one per file. */
+#ifndef PLATSA_GIS_UTIL_H
+#define PLATSA_GIS_UTIL_H
+
+/* Seconds on the monotonic clock (for durations only). */
+double pl_now_s(void);
+
+/* CPU seconds of the whole process (all threads). */
+double pl_cpu_s(void);
+
+/* v rounded to 1/per_unit (per_unit 1000: to the thousandth); NaN for NaN or infinite v.
+ * Outputs are rounded to what the method can claim, so tables compare byte for byte. */
+double pl_round_to(double v, double per_unit);
+
+/* The roundings of written figures: people to 0.001, km to the metre, minutes to 0.01. */
+static inline double pl_round_people(double v) { return pl_round_to(v, 1000); }
+static inline double pl_round_km(double v) { return pl_round_to(v, 1000); }
+static inline double pl_round_min(double v) { return pl_round_to(v, 100); }
+
+#endif
