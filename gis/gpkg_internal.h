@@ -68,6 +68,7 @@ struct pl_gpkg_hashes {
     int n;
     pthread_t thread;
     int on;             /* the thread runs (joined by hashes_join) */
+    char *store;        /* the kept hashes beside the graph cache (CACHE.hashes), or NULL */
 };
 
 typedef struct param_rec {

@@ -79,18 +79,25 @@ int pl_gw_temp_add(pl_gpkg *g, const char *path)
 static char g_loose[MAX_LOOSE_TEMPS][PATH_MAX];
 static volatile sig_atomic_t g_loose_on[MAX_LOOSE_TEMPS];
 
+/* Registration comes from several threads (the graph cache on the main thread, the kept
+ * input hashes on the hashing thread): one at a time. */
+static pthread_mutex_t g_loose_mu = PTHREAD_MUTEX_INITIALIZER;
+
 int pl_temp_register(const char *path)
 {
     if (!path || strlen(path) >= PATH_MAX)
         return -1;
-    for (int i = 0; i < MAX_LOOSE_TEMPS; i++) {
+    int slot = -1;
+    pthread_mutex_lock(&g_loose_mu);
+    for (int i = 0; i < MAX_LOOSE_TEMPS && slot < 0; i++) {
         if (!g_loose_on[i]) {
             snprintf(g_loose[i], sizeof g_loose[i], "%s", path);
             g_loose_on[i] = 1;
-            return i;
+            slot = i;
         }
     }
-    return -1;
+    pthread_mutex_unlock(&g_loose_mu);
+    return slot;
 }
 
 void pl_temp_unregister(int slot)

@@ -446,7 +446,7 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     pl_gpkg *g = pl_calloc(1, sizeof *g);
     /* Inputs: file part, size and SHA-256 (streamed), joined before the metadata is
      * written (pl_gpkg_commit) or the output dropped. */
-    g->hashes = opts->hashes ? opts->hashes : pl_gpkg_hashes_start(opts->inputs);
+    g->hashes = opts->hashes ? opts->hashes : pl_gpkg_hashes_start_cached(opts->inputs, opts->graph_cache);
     g->inputs = g->hashes->inputs;
     g->n_inputs = g->hashes->n;
     g->writeback_fd = -1;

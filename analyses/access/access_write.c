@@ -724,7 +724,7 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
     /* The output records its inputs' hashes: computed from now on, at the lowest priority. */
-    pl_gpkg_hashes *hashes = pl_gpkg_hashes_start(inputs);
+    pl_gpkg_hashes *hashes = pl_gpkg_hashes_start_cached(inputs, o->graph_cache);
     int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)

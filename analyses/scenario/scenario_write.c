@@ -951,7 +951,8 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     pl_progress(ctx, 1.0, "scenarios");
     if (rc == PL_OK) {
         const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
-        pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs};
+        pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .command_line = command_line, .inputs = inputs,
+                           .graph_cache = o->graph_cache};
         pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
         if (!g) {
             rc = err->code;

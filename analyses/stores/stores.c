@@ -540,7 +540,8 @@ static int write_output(pl_ctx *ctx, const pl_stores_opts *o, const char *comman
 {
     const pl_access_opts *b = &o->base;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, NULL};
-    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv, .command_line = command_line, .inputs = inputs};
+    pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv, .command_line = command_line, .inputs = inputs,
+                       .graph_cache = b->graph_cache};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
     if (!g)
         return err->code;
