@@ -136,6 +136,10 @@ void pl_graph_free(pl_graph *g);
 /* The one-line summary (nodes, arcs, edges, components, islands) as an info line. */
 void pl_graph_info(const pl_ctx *ctx, const pl_graph *g);
 
+/* 64-bit hash of a byte range, chained from h: what cache keys are made of (the graph's
+ * input_hash; layers/network.c keys the network cache with it). Not cryptographic. */
+uint64_t pl_hash_bytes(uint64_t h, const void *data, size_t n);
+
 /* Bump when the build logic changes: it is part of every cache key. */
 #define PL_GRAPH_BUILD_VERSION 3u /* 3: the junction table; topology ids */
 

@@ -3,6 +3,9 @@
 #ifndef PLATSA_GIS_UTIL_H
 #define PLATSA_GIS_UTIL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* Seconds on the monotonic clock (for durations only). */
 double pl_now_s(void);
 
@@ -17,5 +20,8 @@ double pl_round_to(double v, double per_unit);
 static inline double pl_round_people(double v) { return pl_round_to(v, 1000); }
 static inline double pl_round_km(double v) { return pl_round_to(v, 1000); }
 static inline double pl_round_min(double v) { return pl_round_to(v, 100); }
+
+/* Sorts n 64-bit keys ascending (LSD radix, 16 bits a pass; in graph_build.c). */
+void pl_sort_u64(uint64_t *keys, size_t n);
 
 #endif

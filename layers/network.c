@@ -1,6 +1,5 @@
 /* Roads + graph through the network cache (rules in network.h). */
 #include "network.h"
-#include "gis/graph_internal.h"
 #include "gis/vector.h"
 #include "gis/util.h"
 
