@@ -580,6 +580,79 @@ static void make_cells(pl_synth_region *r)
 }
 
 /* ---------- orchestration ---------- */
+/* The region's code (and for L its name) from the options; -1 when the code is malformed. */
+static int set_region(pl_synth_region *r, const pl_synth_opts *opts)
+{
+    switch (opts->size) {
+    case PL_SYNTH_S:
+        snprintf(r->region_code, sizeof r->region_code, "%s", opts->region ? opts->region : PL_SYNTH_DEFAULT_KOMMUN);
+        break;
+    case PL_SYNTH_M:
+        snprintf(r->region_code, sizeof r->region_code, "%s", opts->region ? opts->region : PL_SYNTH_DEFAULT_LAN);
+        break;
+    default:
+        snprintf(r->region_code, sizeof r->region_code, "SE");
+        snprintf(r->region_name, sizeof r->region_name, "Sverige");
+    }
+    int bad = (opts->size == PL_SYNTH_S && code_num(r->region_code) < 0) ||
+              (opts->size == PL_SYNTH_M && (strlen(r->region_code) != 2 || !isdigit((unsigned char)r->region_code[0]) ||
+                                            !isdigit((unsigned char)r->region_code[1])));
+    return bad ? -1 : 0;
+}
+
+/* The region's kommuner, kept in file order; muni_of_code[code] = their index. */
+static void keep_region_munis(pl_ctx *ctx, pl_synth_region *r, const all_munis *am, int *muni_of_code)
+{
+    const pl_synth_opts *opts = &r->opts;
+    for (size_t i = 0; i < am->n; i++) {
+        if (!in_region(r, am->code[i]))
+            continue;
+        size_t k = r->n_munis++;
+        r->muni_code = pl_realloc(r->muni_code, r->n_munis * sizeof *r->muni_code);
+        r->muni_name = pl_realloc(r->muni_name, r->n_munis * sizeof *r->muni_name);
+        r->muni_lan = pl_realloc(r->muni_lan, r->n_munis * sizeof *r->muni_lan);
+        r->muni_geom = pl_realloc(r->muni_geom, r->n_munis * sizeof *r->muni_geom);
+        memcpy(r->muni_code[k], am->code[i], 8);
+        memcpy(r->muni_lan[k], am->lan[i], 4);
+        r->muni_name[k] = pl_strdup(am->name[i]);
+        r->muni_geom[k] = GEOSGeom_clone_r(ctx->geos, am->geom[i]);
+        int num = code_num(am->code[i]);
+        if (num >= 0)
+            muni_of_code[num] = (int)k;
+        if (opts->size == PL_SYNTH_S)
+            snprintf(r->region_name, sizeof r->region_name, "%s kommun", am->name[i]);
+    }
+}
+
+/* The region's localities (real tätorter); t_region_loc[i] = their index, -1 outside. */
+static void keep_region_localities(pl_synth_region *r, const all_towns *at, const int *muni_of_code, int *t_region_loc)
+{
+    for (size_t i = 0; i < at->n; i++) {
+        t_region_loc[i] = -1;
+        int num = code_num(at->mun[i]);
+        if (!in_region(r, at->mun[i]) || num < 0 || muni_of_code[num] < 0)
+            continue;
+        size_t k = r->n_localities++;
+        t_region_loc[i] = (int)k;
+        r->loc_x = pl_realloc(r->loc_x, r->n_localities * sizeof *r->loc_x);
+        r->loc_y = pl_realloc(r->loc_y, r->n_localities * sizeof *r->loc_y);
+        r->loc_pop = pl_realloc(r->loc_pop, r->n_localities * sizeof *r->loc_pop);
+        r->loc_area_ha = pl_realloc(r->loc_area_ha, r->n_localities * sizeof *r->loc_area_ha);
+        r->loc_code = pl_realloc(r->loc_code, r->n_localities * sizeof *r->loc_code);
+        r->loc_name = pl_realloc(r->loc_name, r->n_localities * sizeof *r->loc_name);
+        r->loc_muni = pl_realloc(r->loc_muni, r->n_localities * sizeof *r->loc_muni);
+        r->loc_node = pl_realloc(r->loc_node, r->n_localities * sizeof *r->loc_node);
+        r->loc_x[k] = at->x[i];
+        r->loc_y[k] = at->y[i];
+        r->loc_pop[k] = at->pop[i];
+        r->loc_area_ha[k] = at->area[i];
+        r->loc_code[k] = pl_strdup(at->code[i]);
+        r->loc_name[k] = pl_strdup(at->name[i]);
+        r->loc_muni[k] = (int16_t)muni_of_code[num];
+        r->loc_node[k] = -1;
+    }
+}
+
 int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **out, pl_error *err)
 {
     *out = NULL;
@@ -593,20 +666,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     r->data_dir = pl_strdup(dir);
     r->opts.data_dir = NULL;   /* not owned; don't keep a dangling pointer */
     r->opts.region = NULL;
-    switch (opts->size) {
-    case PL_SYNTH_S:
-        snprintf(r->region_code, sizeof r->region_code, "%s", opts->region ? opts->region : PL_SYNTH_DEFAULT_KOMMUN);
-        break;
-    case PL_SYNTH_M:
-        snprintf(r->region_code, sizeof r->region_code, "%s", opts->region ? opts->region : PL_SYNTH_DEFAULT_LAN);
-        break;
-    default:
-        snprintf(r->region_code, sizeof r->region_code, "SE");
-        snprintf(r->region_name, sizeof r->region_name, "Sverige");
-    }
-    if ((opts->size == PL_SYNTH_S && code_num(r->region_code) < 0) ||
-        (opts->size == PL_SYNTH_M && (strlen(r->region_code) != 2 || !isdigit((unsigned char)r->region_code[0]) ||
-                                      !isdigit((unsigned char)r->region_code[1])))) {
+    if (set_region(r, opts) != 0) {
         pl_synth_region_free(r);
         return pl_error_set(err, PL_EINPUT, "--region '%s': give a 4-digit kommun code for S (e.g. 1880) or a "
                             "2-digit län code for M (e.g. 18)", opts->region ? opts->region : "");
@@ -630,25 +690,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     pl_progress(ctx, 0.0, "synth: reading real data");
     if ((rc = read_kommuner(ctx, admin, &am, err)) != PL_OK)
         goto done;
-    /* Region's kommuner (kept, in file order) */
-    for (size_t i = 0; i < am.n; i++) {
-        if (!in_region(r, am.code[i]))
-            continue;
-        size_t k = r->n_munis++;
-        r->muni_code = pl_realloc(r->muni_code, r->n_munis * sizeof *r->muni_code);
-        r->muni_name = pl_realloc(r->muni_name, r->n_munis * sizeof *r->muni_name);
-        r->muni_lan = pl_realloc(r->muni_lan, r->n_munis * sizeof *r->muni_lan);
-        r->muni_geom = pl_realloc(r->muni_geom, r->n_munis * sizeof *r->muni_geom);
-        memcpy(r->muni_code[k], am.code[i], 8);
-        memcpy(r->muni_lan[k], am.lan[i], 4);
-        r->muni_name[k] = pl_strdup(am.name[i]);
-        r->muni_geom[k] = GEOSGeom_clone_r(ctx->geos, am.geom[i]);
-        int num = code_num(am.code[i]);
-        if (num >= 0)
-            muni_of_code[num] = (int)k;
-        if (opts->size == PL_SYNTH_S)
-            snprintf(r->region_name, sizeof r->region_name, "%s kommun", am.name[i]);
-    }
+    keep_region_munis(ctx, r, &am, muni_of_code);
     if (r->n_munis == 0) {
         rc = pl_error_set(err, PL_EINPUT, "--region %s: no such %s in %s", r->region_code,
                           opts->size == PL_SYNTH_S ? "kommun" : "län", pl_basename(admin));
@@ -675,30 +717,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     in.t_region_loc = pl_malloc(at.n * sizeof *in.t_region_loc);
     in.n_munis = am.n;
     in.munis = am.geom;
-    for (size_t i = 0; i < at.n; i++) {
-        in.t_region_loc[i] = -1;
-        int num = code_num(at.mun[i]);
-        if (!in_region(r, at.mun[i]) || num < 0 || muni_of_code[num] < 0)
-            continue;
-        size_t k = r->n_localities++;
-        in.t_region_loc[i] = (int)k;
-        r->loc_x = pl_realloc(r->loc_x, r->n_localities * sizeof *r->loc_x);
-        r->loc_y = pl_realloc(r->loc_y, r->n_localities * sizeof *r->loc_y);
-        r->loc_pop = pl_realloc(r->loc_pop, r->n_localities * sizeof *r->loc_pop);
-        r->loc_area_ha = pl_realloc(r->loc_area_ha, r->n_localities * sizeof *r->loc_area_ha);
-        r->loc_code = pl_realloc(r->loc_code, r->n_localities * sizeof *r->loc_code);
-        r->loc_name = pl_realloc(r->loc_name, r->n_localities * sizeof *r->loc_name);
-        r->loc_muni = pl_realloc(r->loc_muni, r->n_localities * sizeof *r->loc_muni);
-        r->loc_node = pl_realloc(r->loc_node, r->n_localities * sizeof *r->loc_node);
-        r->loc_x[k] = at.x[i];
-        r->loc_y[k] = at.y[i];
-        r->loc_pop[k] = at.pop[i];
-        r->loc_area_ha[k] = at.area[i];
-        r->loc_code[k] = pl_strdup(at.code[i]);
-        r->loc_name[k] = pl_strdup(at.name[i]);
-        r->loc_muni[k] = (int16_t)muni_of_code[num];
-        r->loc_node[k] = -1;
-    }
+    keep_region_localities(r, &at, muni_of_code, in.t_region_loc);
 
     pl_progress(ctx, 0.05, "synth: splitting squares");
     split_squares(r, &at);
