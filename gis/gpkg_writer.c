@@ -433,6 +433,85 @@ int pl_gpkg_check_output(const char *path, const pl_gpkg_opts *opts, const char 
     return rc;
 }
 
+/* The time stamp every table of the file gets: opts->timestamp, else SOURCE_DATE_EPOCH, else now. */
+static int set_timestamp(pl_gpkg *g, const pl_gpkg_opts *opts, const char *path, pl_error *err)
+{
+    time_t t;
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (opts->timestamp) {
+        if (parse_iso8601(opts->timestamp, &t) != 0) {
+            pl_error_set(err, PL_EINPUT, "%s: timestamp '%s' is not an ISO 8601 time; use e.g. "
+                         "2024-05-01T12:00:00Z", path, opts->timestamp);
+            return PL_EINPUT;
+        }
+    } else if (sde && *sde) {
+        char *end = NULL;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (errno || *end || v < 0) {
+            pl_error_set(err, PL_EINPUT, "%s: SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970",
+                         path, sde);
+            return PL_EINPUT;
+        }
+        t = (time_t)v;
+    } else {
+        t = time(NULL);
+    }
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(g->ts_gpkg, sizeof g->ts_gpkg, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    strftime(g->ts_iso, sizeof g->ts_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    g->ts_y = tm.tm_year + 1900;
+    g->ts_mo = tm.tm_mon + 1;
+    g->ts_d = tm.tm_mday;
+    g->ts_h = tm.tm_hour;
+    g->ts_mi = tm.tm_min;
+    g->ts_s = tm.tm_sec;
+    return PL_OK;
+}
+
+/* The output's folder exists and is writable; the output is not an input, not a folder,
+ * and exists only with overwrite. */
+static int check_output_path(pl_gpkg *g, const char *path, pl_error *err)
+{
+    /* The folder. */
+    struct stat st;
+    if (stat(g->dir, &st) != 0) {
+        pl_error_set(err, PL_EINPUT, "%s: folder '%s' does not exist (%s); create it first", path, g->dir,
+                     strerror(errno));
+        return PL_EINPUT;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder; give an output path in an existing folder", path,
+                     g->dir);
+        return PL_EINPUT;
+    }
+    if (access(g->dir, W_OK | X_OK) != 0) {
+        pl_error_set(err, PL_EINPUT, "%s: folder '%s' is not writable (%s); choose another output folder",
+                     path, g->dir, strerror(errno));
+        return PL_EINPUT;
+    }
+
+    /* The output itself. */
+    if (lstat(path, &st) == 0) {
+        int in = same_as_input(g, path);
+        if (in >= 0) {
+            pl_error_set(err, PL_EINPUT, "%s: is also the input '%s'; choose another output file", path,
+                         g->inputs[in].spec);
+            return PL_EINPUT;
+        }
+        if (S_ISDIR(st.st_mode)) {
+            pl_error_set(err, PL_EINPUT, "%s: is a folder; give a .gpkg file name", path);
+            return PL_EINPUT;
+        }
+        if (!g->overwrite) {
+            pl_error_set(err, PL_EINPUT, "%s: exists; use --overwrite to replace it", path);
+            return PL_EINPUT;
+        }
+    }
+    return PL_OK;
+}
+
 pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts, pl_error *err)
 {
     static const pl_gpkg_opts no_opts = {0};
@@ -464,74 +543,8 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     if (bl > 5 && strcasecmp(base + bl - 5, ".gpkg") == 0)
         g->stem[bl - 5] = '\0';
 
-    /* Timestamp: opts, else SOURCE_DATE_EPOCH, else now. */
-    time_t t;
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (opts->timestamp) {
-        if (parse_iso8601(opts->timestamp, &t) != 0) {
-            pl_error_set(err, PL_EINPUT, "%s: timestamp '%s' is not an ISO 8601 time; use e.g. "
-                         "2024-05-01T12:00:00Z", path, opts->timestamp);
-            goto fail;
-        }
-    } else if (sde && *sde) {
-        char *end = NULL;
-        errno = 0;
-        long long v = strtoll(sde, &end, 10);
-        if (errno || *end || v < 0) {
-            pl_error_set(err, PL_EINPUT, "%s: SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970",
-                         path, sde);
-            goto fail;
-        }
-        t = (time_t)v;
-    } else {
-        t = time(NULL);
-    }
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(g->ts_gpkg, sizeof g->ts_gpkg, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    strftime(g->ts_iso, sizeof g->ts_iso, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    g->ts_y = tm.tm_year + 1900;
-    g->ts_mo = tm.tm_mon + 1;
-    g->ts_d = tm.tm_mday;
-    g->ts_h = tm.tm_hour;
-    g->ts_mi = tm.tm_min;
-    g->ts_s = tm.tm_sec;
-
-    /* The folder. */
-    struct stat st;
-    if (stat(g->dir, &st) != 0) {
-        pl_error_set(err, PL_EINPUT, "%s: folder '%s' does not exist (%s); create it first", path, g->dir,
-                     strerror(errno));
+    if (set_timestamp(g, opts, path, err) != PL_OK || check_output_path(g, path, err) != PL_OK)
         goto fail;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        pl_error_set(err, PL_EINPUT, "%s: '%s' is not a folder; give an output path in an existing folder", path,
-                     g->dir);
-        goto fail;
-    }
-    if (access(g->dir, W_OK | X_OK) != 0) {
-        pl_error_set(err, PL_EINPUT, "%s: folder '%s' is not writable (%s); choose another output folder",
-                     path, g->dir, strerror(errno));
-        goto fail;
-    }
-
-    /* The output itself. */
-    if (lstat(path, &st) == 0) {
-        int in = same_as_input(g, path);
-        if (in >= 0) {
-            pl_error_set(err, PL_EINPUT, "%s: is also the input '%s'; choose another output file", path,
-                         g->inputs[in].spec);
-            goto fail;
-        }
-        if (S_ISDIR(st.st_mode)) {
-            pl_error_set(err, PL_EINPUT, "%s: is a folder; give a .gpkg file name", path);
-            goto fail;
-        }
-        if (!g->overwrite) {
-            pl_error_set(err, PL_EINPUT, "%s: exists; use --overwrite to replace it", path);
-            goto fail;
-        }
-    }
 
     long stale = pl_gw_remove_stale_temps(g->dir, base);
     if (stale > 0)

@@ -1370,6 +1370,8 @@ static double max_speed(const pl_graph *g, const pl_snap *cells, size_t n, const
     return v > 0 ? v * 1.01 : INFINITY;
 }
 
+/* Long: closures, additions, new units and the incremental searches run in this order on the shared
+ * snaps and labels, the order a full re-run takes, so that the answers equal one. */
 int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_population *pop_new,
                       const pl_services *svc_old, const pl_services *svc_new, const uint32_t *old_to_new,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,

@@ -48,6 +48,8 @@ static int fail_layer(pl_gpkg *g, pl_error *err)
     return err->code ? err->code : PL_EINTERNAL;
 }
 
+/* Long: one section per output layer (parameters, population, municipalities, localities, roads,
+ * services), each a field table and a row loop, in file order. */
 int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, const pl_synth_write_opts *o,
                    pl_error *err)
 {
