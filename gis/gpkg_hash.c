@@ -199,17 +199,23 @@ static int store_temp_suffix(const char *rest)
     return rest[0] == '\0';
 }
 
+/* Removes PATH.tmpPID files of dead processes (a run killed while it wrote the store). */
+static void store_remove_stale(const char *path)
+{
+    char dir[PATH_MAX], prefix[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1, slash ? path : ".");
+    if (snprintf(prefix, sizeof prefix, "%s.tmp", slash ? slash + 1 : path) < (int)sizeof prefix)
+        pl_temp_remove_stale(dir, prefix, store_temp_suffix, NULL);
+}
+
 /* Writes n entries to path through PATH.tmpPID. Best effort: the store only saves time, so
  * a failure leaves the old store (or none) and no temporary. */
 static void store_write(const char *path, const kept_hash *kept, int n)
 {
-    char tmp[PATH_MAX], dir[PATH_MAX], prefix[PATH_MAX];
+    char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
         return;
-    const char *slash = strrchr(path, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1, slash ? path : ".");
-    snprintf(prefix, sizeof prefix, "%s.tmp", slash ? slash + 1 : path);
-    pl_temp_remove_stale(dir, prefix, store_temp_suffix, NULL);
     int slot = pl_temp_register(tmp);
     FILE *f = fopen(tmp, "w");
     if (!f) {
@@ -291,6 +297,8 @@ static void *hash_inputs(void *arg)
     pl_gpkg_hashes *h = arg;
     kept_hash *kept = NULL, *fresh = pl_calloc((size_t)h->n + 1, sizeof *fresh);
     int n_kept = 0, n_fresh = 0, n_new = 0;
+    if (h->store)
+        store_remove_stale(h->store);
     int use_store = h->store && store_read(h->store, &kept, &n_kept);
     time_t t0 = time(NULL);
     for (int i = 0; i < h->n; i++) {
