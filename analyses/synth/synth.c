@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include "gis/vector.h"
+#include "layers/layers.h"
 #include "synth_internal.h"
 #include "gis/util.h"
 
@@ -185,96 +186,68 @@ typedef struct all_munis {
     GEOSGeometry **geom;
 } all_munis;
 
+/* synth has no --code-field / --name-field: the loader's hint is replaced by synth's own. */
+static int synth_hint(pl_error *err)
+{
+    static const char *const flags[] = {"; use --code-field", "; use --name-field"};
+    for (int i = 0; i < 2 && err; i++) {
+        char *at = strstr(err->msg, flags[i]);
+        if (at)
+            snprintf(at, sizeof err->msg - (size_t)(at - err->msg),
+                     "; is this the unchanged file from the shared real-data folder?");
+    }
+    return err && err->code ? err->code : PL_EINPUT;
+}
+
+/* Every kommun of the national file, through the municipalities loader (layers/). */
 static int read_kommuner(pl_ctx *ctx, const char *gpkg, all_munis *m, pl_error *err)
 {
     char spec[4200];
     snprintf(spec, sizeof spec, "%s:kommuner", gpkg);
-    pl_vector_opts vo = {.role = "kommuner"};
-    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
-    if (!v)
-        return err->code;
-    int f_code = field_or_fail(v, "KnKod", err), f_name = f_code < 0 ? -1 : field_or_fail(v, "KnNamn", err);
-    if (f_code < 0 || f_name < 0) {
-        pl_vector_close(v);
-        return PL_EINPUT;
+    pl_load_opts lo = {.code_field = "KnKod", .name_field = "KnNamn"};
+    pl_municipalities *k = pl_municipalities_load(ctx, spec, &lo, err);
+    if (!k)
+        return synth_hint(err);
+    m->n = k->n;
+    m->code = pl_malloc((k->n ? k->n : 1) * sizeof *m->code);
+    m->name = pl_malloc((k->n ? k->n : 1) * sizeof *m->name);
+    m->lan = pl_malloc((k->n ? k->n : 1) * sizeof *m->lan);
+    m->geom = pl_malloc((k->n ? k->n : 1) * sizeof *m->geom);
+    for (size_t i = 0; i < k->n; i++) {
+        snprintf(m->code[i], 8, "%s", k->code[i]);
+        snprintf(m->lan[i], 4, "%.2s", m->code[i]);
+        m->name[i] = pl_strdup(k->name[i]);
+        m->geom[i] = GEOSGeom_clone_r(ctx->geos, k->geom[i]);
     }
-    size_t cap = 0;
-    OGRFeatureH f;
-    OGR_L_ResetReading(v->layer);
-    while ((f = OGR_L_GetNextFeature(v->layer))) {
-        OGRGeometryH og = pl_vector_geometry(v, f);
-        GEOSGeometry *g = og ? pl_ogr_to_geos(ctx, og) : NULL;
-        if (og)
-            OGR_G_DestroyGeometry(og);
-        if (g)
-            g = pl_geos_make_valid(ctx, g, NULL);
-        if (!g) {
-            pl_error_set(err, PL_EINPUT, "%s: feature %lld: no usable geometry; use the unchanged SCB file",
-                         v->label, (long long)OGR_F_GetFID(f));
-            OGR_F_Destroy(f);
-            pl_vector_close(v);
-            return PL_EINPUT;
-        }
-        if (m->n == cap) {
-            cap = cap ? cap * 2 : 512;
-            m->code = pl_realloc(m->code, cap * sizeof *m->code);
-            m->name = pl_realloc(m->name, cap * sizeof *m->name);
-            m->lan = pl_realloc(m->lan, cap * sizeof *m->lan);
-            m->geom = pl_realloc(m->geom, cap * sizeof *m->geom);
-        }
-        snprintf(m->code[m->n], 8, "%s", OGR_F_GetFieldAsString(f, f_code));
-        snprintf(m->lan[m->n], 4, "%.2s", m->code[m->n]);
-        m->name[m->n] = pl_strdup(OGR_F_GetFieldAsString(f, f_name));
-        m->geom[m->n] = g;
-        m->n++;
-        OGR_F_Destroy(f);
-    }
-    pl_vector_close(v);
+    pl_municipalities_free(ctx, k);
     return PL_OK;
 }
 
+/* The region's län (every län for L), through the municipalities loader (layers/). */
 static int read_lan(pl_ctx *ctx, pl_synth_region *r, const char *gpkg, pl_error *err)
 {
     char spec[4200];
     snprintf(spec, sizeof spec, "%s:lan", gpkg);
-    pl_vector_opts vo = {.role = "län"};
-    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
-    if (!v)
-        return err->code;
-    int f_code = field_or_fail(v, "LnKod", err), f_name = f_code < 0 ? -1 : field_or_fail(v, "LnNamn", err);
-    if (f_code < 0 || f_name < 0) {
-        pl_vector_close(v);
-        return PL_EINPUT;
-    }
+    pl_load_opts lo = {.code_field = "LnKod", .name_field = "LnNamn"};
+    pl_municipalities *l = pl_municipalities_load(ctx, spec, &lo, err);
+    if (!l)
+        return synth_hint(err);
     size_t cap = 0;
-    OGRFeatureH f;
-    OGR_L_ResetReading(v->layer);
-    while ((f = OGR_L_GetNextFeature(v->layer))) {
-        const char *code = OGR_F_GetFieldAsString(f, f_code);
-        int keep = r->opts.size == PL_SYNTH_L || strncmp(code, r->region_code, 2) == 0;
-        if (keep) {
-            OGRGeometryH og = pl_vector_geometry(v, f);
-            GEOSGeometry *g = og ? pl_ogr_to_geos(ctx, og) : NULL;
-            if (og)
-                OGR_G_DestroyGeometry(og);
-            if (g)
-                g = pl_geos_make_valid(ctx, g, NULL);
-            if (g) {
-                if (r->n_lans == cap) {
-                    cap = cap ? cap * 2 : 32;
-                    r->lan_code = pl_realloc(r->lan_code, cap * sizeof *r->lan_code);
-                    r->lan_name = pl_realloc(r->lan_name, cap * sizeof *r->lan_name);
-                    r->lan_geom = pl_realloc(r->lan_geom, cap * sizeof *r->lan_geom);
-                }
-                snprintf(r->lan_code[r->n_lans], 4, "%s", code);
-                r->lan_name[r->n_lans] = pl_strdup(OGR_F_GetFieldAsString(f, f_name));
-                r->lan_geom[r->n_lans] = g;
-                r->n_lans++;
-            }
+    for (size_t i = 0; i < l->n; i++) {
+        if (r->opts.size != PL_SYNTH_L && strncmp(l->code[i], r->region_code, 2) != 0)
+            continue;
+        if (r->n_lans == cap) {
+            cap = cap ? cap * 2 : 32;
+            r->lan_code = pl_realloc(r->lan_code, cap * sizeof *r->lan_code);
+            r->lan_name = pl_realloc(r->lan_name, cap * sizeof *r->lan_name);
+            r->lan_geom = pl_realloc(r->lan_geom, cap * sizeof *r->lan_geom);
         }
-        OGR_F_Destroy(f);
+        snprintf(r->lan_code[r->n_lans], 4, "%s", l->code[i]);
+        r->lan_name[r->n_lans] = pl_strdup(l->name[i]);
+        r->lan_geom[r->n_lans] = GEOSGeom_clone_r(ctx->geos, l->geom[i]);
+        r->n_lans++;
     }
-    pl_vector_close(v);
+    pl_municipalities_free(ctx, l);
     return PL_OK;
 }
 
