@@ -105,6 +105,7 @@ tests-build: $(PLATSA) $(TEST_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory tests-build
+	@sh tests/long_functions.sh --check -q
 	@sh tests/run_tests.sh $(TEST_BIN)
 
 demo: deps

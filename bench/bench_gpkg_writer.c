@@ -22,13 +22,7 @@
 #include "gis/ctx.h"
 #include "gis/gpkg_writer.h"
 #include "gis/hugepages.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "gis/util.h"
 
 /* A 250 m square, made ahead of time (geometry building is not the writer's cost). */
 static GEOSGeometry *square(GEOSContextHandle_t h, double x, double y)
@@ -189,9 +183,9 @@ int main(int argc, char **argv)
     for (long r = 0; r < n; r++)
         geoms[r] = square(ctx->geos, 300000 + 250.0 * (r % (side ? side : 1)), 6200000 + 250.0 * (r / (side ? side : 1)));
     pl_error err = {0};
-    double t0 = now_s();
+    double t0 = pl_now_s();
     int rc = access ? write_access(ctx, out, n, geoms, &err) : write_rows(ctx, out, n, m, geoms, &err);
-    double t = now_s() - t0;
+    double t = pl_now_s() - t0;
     for (long r = 0; r < n; r++)
         GEOSGeom_destroy_r(ctx->geos, geoms[r]);
     free(geoms);

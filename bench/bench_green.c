@@ -28,6 +28,7 @@
 #include "analyses/green/green.h"
 #include "gis/graph.h"
 #include "gis/roads.h"
+#include "gis/util.h"
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
 static uint64_t next_u64(void)
@@ -38,13 +39,6 @@ static uint64_t next_u64(void)
     return z ^ (z >> 31);
 }
 static double uniform(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double cpu_total_s(void)
 {
@@ -75,7 +69,7 @@ static int on_progress(double fraction, const char *stage, void *user)
 {
     (void)fraction;
     stage_clock *c = user;
-    double t = now_s();
+    double t = pl_now_s();
     c->end = t;
     if (c->n > 0 && !strcmp(c->name[c->n - 1], stage))
         return 0;
@@ -157,7 +151,7 @@ int main(int argc, char **argv)
     const double X = 400000.0, Y = 6150000.0, P = 120.0, BS = 100.0;
 
     /* ---- synthetic city ---- */
-    double t0 = now_s();
+    double t0 = pl_now_s();
     long blocks_needed = (n_buildings + 15) / 16;
     long side = (long)ceil(sqrt((double)blocks_needed * 9.0 / 8.0)) + 1;
     pl_buildings *B = pl_calloc(1, sizeof *B);
@@ -305,7 +299,7 @@ int main(int argc, char **argv)
         snprintf(id, sizeof id, "t%ld", t);
         T->id[t] = pl_strdup(id);
     }
-    double t_gen = now_s() - t0;
+    double t_gen = pl_now_s() - t0;
     printf("bench_green: SYNTHETIC deterministic city (seed %llu): %zu buildings, %zu trees, %zu parks, "
            "%zu ponds, %zu road lines, %.0f x %.0f km\n",
            (unsigned long long)seed, B->n, T->n, G->n, W->n, RB.n, extent / 1000, extent / 1000);
@@ -315,13 +309,13 @@ int main(int argc, char **argv)
     pl_graph_opts go;
     pl_graph_opts_default(&go);
     go.mode = PL_MODE_WALK;
-    t0 = now_s();
+    t0 = pl_now_s();
     pl_graph *graph = pl_graph_build(ctx, RB.r, &go, &err);
     if (!graph) {
         fprintf(stderr, "graph: %s\n", err.msg);
         return 2;
     }
-    double t_graph = now_s() - t0;
+    double t_graph = pl_now_s() - t0;
     printf("  walking graph       %7.2f s  (%u nodes, %u edges)\n", t_graph, graph->n_nodes, graph->n_edges);
 
     stage_clock clk = {0};
@@ -331,12 +325,12 @@ int main(int argc, char **argv)
     pl_green_params_default(&p);
     pl_green_inputs in = {.buildings = B, .trees = T, .green = G, .water = W, .roads = RB.r, .graph = graph};
     pl_green_result *r = NULL;
-    t0 = now_s();
+    t0 = pl_now_s();
     if (pl_green_compute(ctx, &in, &p, &r, &err) != PL_OK) {
         fprintf(stderr, "compute: %s\n", err.msg);
         return 2;
     }
-    double t_compute = now_s() - t0;
+    double t_compute = pl_now_s() - t0;
     for (int i = 0; i < clk.n; i++) {
         double end = i + 1 < clk.n ? clk.start[i + 1] : t0 + t_compute;
         printf("    %-34s %7.2f s\n", clk.name[i], end - clk.start[i]);
@@ -345,7 +339,7 @@ int main(int argc, char **argv)
     ctx->progress = NULL;
     double t_write = NAN;
     if (write_path) {
-        t0 = now_s();
+        t0 = pl_now_s();
         unlink(write_path);
         pl_green_write_opts wo = {.output = write_path, .overwrite = 1, .command_line = "bench_green",
                                   .timestamp = "2024-01-01T00:00:00Z"};
@@ -353,7 +347,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "write: %s\n", err.msg);
             return 2;
         }
-        t_write = now_s() - t0;
+        t_write = pl_now_s() - t0;
         printf("  write GeoPackage    %7.2f s  (%s)\n", t_write, write_path);
     }
     const pl_green_stats *s = &r->total;

@@ -47,6 +47,7 @@
 #include "gis/roads.h"
 #include "layers/layers.h"
 #include "layers/network.h"
+#include "gis/util.h"
 
 /* ---- optional comparison: nearest segment through a GEOS STRtree ---- */
 typedef struct seg_ref {
@@ -128,13 +129,6 @@ static uint64_t next_u64(void)
     return z ^ (z >> 31);
 }
 static double uniform(void) { return (double)(next_u64() >> 11) / 9007199254740992.0; }
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double cpu_s(void)
 {
@@ -317,7 +311,7 @@ static int export_workload(const char *dir, const pl_graph *g, const pl_roads *r
 /* The end-to-end run: files in, nearest distances out. */
 static int run_e2e(const char *dir, const char *cache, const char *mode_name)
 {
-    double (*now)(void) = now_s;
+    double (*now)(void) = pl_now_s;
     double t_all = now(), t0 = now();
     GDALAllRegister();
     pl_ctx *ctx = pl_ctx_new();
@@ -453,7 +447,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "--mode: car, bike or walk\n");
         return 1;
     }
-    double t0 = now_s();
+    double t0 = pl_now_s();
     pl_roads *r;
     double *fx, *fy, *ox, *oy;
     uint32_t W = 0, H = 0;
@@ -559,10 +553,10 @@ int main(int argc, char **argv)
     free(nx);
     free(ny);
     }
-    double t_gen = now_s() - t0;
-    t0 = now_s();
+    double t_gen = pl_now_s() - t0;
+    t0 = pl_now_s();
     pl_graph *g = pl_graph_build(ctx, r, &go, &err);
-    double t_build = now_s() - t0;
+    double t_build = pl_now_s() - t0;
     if (!g) {
         fprintf(stderr, "build failed: %s\n", err.msg);
         return 2;
@@ -571,13 +565,13 @@ int main(int argc, char **argv)
     if (cache) {
         remove(cache);
         go.cache_path = cache;
-        t0 = now_s();
+        t0 = pl_now_s();
         pl_graph *g2 = pl_graph_build(ctx, r, &go, &err); /* builds and writes */
-        t_cache_write = now_s() - t0;
+        t_cache_write = pl_now_s() - t0;
         pl_graph_free(g2);
-        t0 = now_s();
+        t0 = pl_now_s();
         g2 = pl_graph_build(ctx, r, &go, &err);
-        t_cache_read = now_s() - t0;
+        t_cache_read = pl_now_s() - t0;
         if (!g2->from_cache)
             fprintf(stderr, "warning: cache was not used\n");
         pl_graph_free(g2);
@@ -585,12 +579,12 @@ int main(int argc, char **argv)
     pl_snap_opts so;
     pl_snap_opts_default(&so);
     pl_snap *fs = pl_malloc((size_t)n_fac * sizeof *fs), *os = pl_malloc((size_t)n_orig * sizeof *os);
-    t0 = now_s();
+    t0 = pl_now_s();
     pl_graph_snap(ctx, g, r, fx, fy, (size_t)n_fac, &so, fs, &err);
-    double t_snap_fac = now_s() - t0;
-    t0 = now_s();
+    double t_snap_fac = pl_now_s() - t0;
+    t0 = pl_now_s();
     pl_graph_snap(ctx, g, r, ox, oy, (size_t)n_orig, &so, os, &err);
-    double t_snap = now_s() - t0;
+    double t_snap = pl_now_s() - t0;
 
     if (roads_spec)
         printf("# routing benchmark: %s (%s), %ld facilities, %ld origins, seed %llu, metric %s, %ld runs (median)\n",
@@ -615,7 +609,7 @@ int main(int argc, char **argv)
         for (long i = 0; i < n_orig; i++)
             mean += os[i].access_m;
         printf("%-34s %12s   (mean distance %.3f m)\n", "  (platsa grid)", "", mean / n_orig);
-        compare_strtree(ctx, g, r, ox, oy, (size_t)n_orig, now_s);
+        compare_strtree(ctx, g, r, ox, oy, (size_t)n_orig, pl_now_s);
     }
     printf("\n%-6s %9s %9s %9s %11s %11s %12s %9s %7s %8s\n", "search", "median s", "min s", "cpu s", "labels",
            "scans", "bucket ops", "ns/label", "goal s", "peak MB");
@@ -629,10 +623,10 @@ int main(int argc, char **argv)
         pl_search_stats st;
         for (long i = 0; i < runs; i++) {
             pl_search_opts sopts = {.metric = metric, .k = k, .cutoff = INFINITY, .stats = &st};
-            t0 = now_s();
+            t0 = pl_now_s();
             double c0 = cpu_s();
             pl_graph_nearest_k(ctx, g, fs, (uint32_t)n_fac, os, (size_t)n_orig, &sopts, out, &err);
-            times[i] = now_s() - t0;
+            times[i] = pl_now_s() - t0;
             cpus[i] = cpu_s() - c0;
         }
         qsort(times, (size_t)runs, sizeof *times, cmp_double);
@@ -660,12 +654,12 @@ int main(int argc, char **argv)
             fprintf(stderr, "--export needs the k=1 search (leave out --k 2)\n");
             return 1;
         }
-        double te = now_s();
+        double te = pl_now_s();
         if (export_workload(export_dir, g, r, fx, fy, n_fac, ox, oy, n_orig, fs, os, k1) != 0) {
             fprintf(stderr, "%s: export failed\n", export_dir);
             return 1;
         }
-        printf("exported the workload to %s in %.1f s\n", export_dir, now_s() - te);
+        printf("exported the workload to %s in %.1f s\n", export_dir, pl_now_s() - te);
     }
     free(k1);
     free(out);

@@ -31,6 +31,7 @@
 #include "analyses/coverage/coverage.h"
 #include "analyses/scenario/scenario.h"
 #include "analyses/stores/stores.h"
+#include "gis/util.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dULL;
 static uint64_t next_u64(void)
@@ -47,26 +48,12 @@ static double gauss(void)
     return sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* Wall and process CPU time of a phase (CPU shows the work when the machine is shared). */
 typedef struct stopwatch {
     double w, c;
 } stopwatch;
-static stopwatch sw_start(void) { return (stopwatch){now_s(), cpu_s()}; }
-static stopwatch sw_stop(stopwatch s) { return (stopwatch){now_s() - s.w, cpu_s() - s.c}; }
+static stopwatch sw_start(void) { return (stopwatch){pl_now_s(), pl_cpu_s()}; }
+static stopwatch sw_stop(stopwatch s) { return (stopwatch){pl_now_s() - s.w, pl_cpu_s() - s.c}; }
 
 /* One result line: name, wall and CPU seconds, then a note. */
 static void row(const char *name, stopwatch t, const char *fmt, ...)

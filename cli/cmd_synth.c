@@ -9,13 +9,7 @@
 #include "analyses/synth/synth.h"
 #include "gis/gpkg_writer.h"
 #include "commands.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "gis/util.h"
 
 static const char *const link_names[] = {"main", "bridge", "ferry", "none"};
 
@@ -48,16 +42,16 @@ int cmd_synth(pl_ctx *ctx, int argc, char **argv)
         pl_options_free(pl_synth_option_table, &c);
         return cli_fail(argv[0], &err);
     }
-    double t0 = now_s();
+    double t0 = pl_now_s();
     pl_synth_region *r = NULL;
     if (pl_synth_generate(ctx, &o, &r, &err) != PL_OK) {
         pl_options_free(pl_synth_option_table, &c);
         return cli_fail(argv[0], &err);
     }
-    double t1 = now_s();
+    double t1 = pl_now_s();
     pl_synth_write_opts wo = {c.overwrite, cli_command_line(), NULL};
     rc = pl_synth_write(ctx, r, c.output, &wo, &err);
-    double t2 = now_s();
+    double t2 = pl_now_s();
     if (rc != PL_OK) {
         pl_synth_region_free(r);
         pl_options_free(pl_synth_option_table, &c);

@@ -60,7 +60,16 @@ typedef struct pl_gpkg_layer pl_gpkg_layer;
  * to pl_gpkg_create (pl_gpkg_opts.hashes), or free it. */
 typedef struct pl_gpkg_hashes pl_gpkg_hashes;
 pl_gpkg_hashes *pl_gpkg_hashes_start(const char *const *inputs);
+/* The same, reusing the hashes kept beside the graph cache `graph_cache` (the file
+ * GRAPH_CACHE.hashes; NULL or "": none): an input whose device, inode, size and
+ * modification time are those kept is not read again; the others are hashed and kept
+ * (written complete, then renamed; a file there that is not such a store is left alone). */
+pl_gpkg_hashes *pl_gpkg_hashes_start_cached(const char *const *inputs, const char *graph_cache);
 void pl_gpkg_hashes_free(pl_gpkg_hashes *h);
+/* Input i's SHA-256 (hex; "" when it could not be read) and size, once hashed (waits). */
+const char *pl_gpkg_hashes_sha256(pl_gpkg_hashes *h, int i, long long *size);
+/* For tests: bytes pl_gpkg_sha256_file has read in this process. */
+long long pl_gpkg_sha256_bytes_read(void);
 
 typedef struct pl_gpkg_opts {
     int overwrite;            /* replace an existing output (otherwise refused) */
@@ -73,6 +82,8 @@ typedef struct pl_gpkg_opts {
                                  and refused as output paths */
     pl_gpkg_hashes *hashes;   /* the inputs already being hashed (pl_gpkg_hashes_start), taken
                                  over by pl_gpkg_create whatever it returns; NULL: inputs */
+    const char *graph_cache;  /* with hashes NULL: the inputs' hashes are kept beside this graph
+                                 cache (pl_gpkg_hashes_start_cached); NULL: none */
     const char *timestamp;    /* fixed ISO 8601 time for every timestamp in the file, so the same
                                  inputs give the same bytes (NULL = $SOURCE_DATE_EPOCH if set, else now) */
     long long expected_rows;  /* rows the caller expects to write in all (0 = unknown): from

@@ -137,6 +137,10 @@ void pl_graph_free(pl_graph *g);
 /* The one-line summary (nodes, arcs, edges, components, islands) as an info line. */
 void pl_graph_info(const pl_ctx *ctx, const pl_graph *g);
 
+/* 64-bit hash of a byte range, chained from h: what cache keys are made of (the graph's
+ * input_hash; layers/network.c keys the network cache with it). Not cryptographic. */
+uint64_t pl_hash_bytes(uint64_t h, const void *data, size_t n);
+
 /* Bump when the build logic changes: it is part of every cache key. */
 #define PL_GRAPH_BUILD_VERSION 3u /* 3: the junction table; topology ids */
 
@@ -302,6 +306,51 @@ typedef struct pl_search_opts {
 int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, uint32_t n_sources,
                        const pl_snap *targets, size_t n_targets, const pl_search_opts *opts,
                        pl_label *out, pl_error *err);
+
+/* ---------- The cost rules of a place on an edge: one copy, used by the multi-source
+ * search, its property tests, and the incremental searches of scenario and coverage (whose
+ * answers must equal a full re-run bit for bit). M is a pl_metric; "p" is the measure
+ * searched on (M), "q" the other one, summed along the same path. */
+
+/* The part of the place's edge from the place to end `end` (0 = node_a, 1 = node_b). */
+static inline double pl_snap_part_p(const pl_snap *s, int end, int M)
+{
+    return end ? (M == PL_METRIC_DISTANCE ? s->b_len_m : s->b_time_s) : (M == PL_METRIC_DISTANCE ? s->a_len_m : s->a_time_s);
+}
+static inline double pl_snap_part_q(const pl_snap *s, int end, int M)
+{
+    return end ? (M == PL_METRIC_DISTANCE ? s->b_time_s : s->b_len_m) : (M == PL_METRIC_DISTANCE ? s->a_time_s : s->a_len_m);
+}
+/* The access leg (place to its point on the edge). */
+static inline double pl_snap_access_p(const pl_snap *s, int M) { return M == PL_METRIC_DISTANCE ? s->access_m : s->access_s; }
+static inline double pl_snap_access_q(const pl_snap *s, int M) { return M == PL_METRIC_DISTANCE ? s->access_s : s->access_m; }
+/* Whether the place takes part in searches on g (attached, both end nodes in g). */
+static inline int pl_snap_usable(const pl_graph *g, const pl_snap *s)
+{
+    return s->status != PL_SNAP_NONE && s->node_a < g->n_nodes && s->node_b < g->n_nodes;
+}
+/* Direct travel along one edge from place t to place s (both on it): 1 and the along-edge
+ * costs (*p of M, *q the other; q may be NULL) when the edge's direction allows, else 0. */
+static inline int pl_snap_along_edge(const pl_snap *t, const pl_snap *s, int M, double *p, double *q)
+{
+    double pt = t->a_len_m, ps = s->a_len_m;
+    double dl, dt;
+    if (ps >= pt && (t->to_b || ps == pt)) {
+        dl = ps - pt;
+        dt = (double)s->a_time_s - (double)t->a_time_s;
+    } else if (ps <= pt && t->to_a) {
+        dl = pt - ps;
+        dt = (double)t->a_time_s - (double)s->a_time_s;
+    } else {
+        return 0;
+    }
+    if (dt < 0)
+        dt = 0;
+    *p = M == PL_METRIC_DISTANCE ? dl : dt;
+    if (q)
+        *q = M == PL_METRIC_DISTANCE ? dt : dl;
+    return 1;
+}
 
 /* Single pair / one-to-many from one place (for tests and scenario work):
  * cost from place `from` to each of `to` (INFINITY if unreachable). */

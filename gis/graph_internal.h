@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include "graph.h"
+#include "util.h"
 
 #define PL_NONE UINT32_MAX
 
@@ -14,12 +15,6 @@
  * Small sizes fall back to pl_malloc. Never returns NULL. */
 void *pl_big_alloc(size_t n);
 void *pl_big_calloc(size_t n);
-
-/* Sorts n 64-bit keys ascending (LSD radix, 16 bits a pass). */
-void pl_sort_u64(uint64_t *keys, size_t n);
-
-/* 64-bit hash of a byte range, chained from h. */
-uint64_t pl_hash_bytes(uint64_t h, const void *data, size_t n);
 
 /* Reads/writes the graph cache of g built from roads (its counts are stored and checked);
  * read returns NULL when the file is missing, stale or damaged (the caller rebuilds;

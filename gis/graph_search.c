@@ -281,25 +281,23 @@ static void seed_and_run(search *S, const pl_graph *g, int K, int M, const pl_sn
         const pl_snap *s = &sources[i];
         if (s->status == PL_SNAP_NONE)
             continue;
-        double acc = M == PL_METRIC_DISTANCE ? s->access_m : s->access_s;
+        double acc = pl_snap_access_p(s, M);
         if (acc < pmin)
             pmin = acc;
     }
     S->cur = isfinite(pmin) ? (uint64_t)(pmin * S->inv_delta) : 0;
     for (uint32_t i = 0; i < n_sources; i++) {
         const pl_snap *s = &sources[i];
-        if (s->status == PL_SNAP_NONE || s->node_a >= g->n_nodes || s->node_b >= g->n_nodes)
+        if (!pl_snap_usable(g, s))
             continue;
-        double acc_p = M == PL_METRIC_DISTANCE ? s->access_m : s->access_s;
-        double acc_q = M == PL_METRIC_DISTANCE ? s->access_s : s->access_m;
+        double acc_p = pl_snap_access_p(s, M);
+        double acc_q = pl_snap_access_q(s, M);
         for (int end = 0; end < 2; end++) {
             if (!(end ? s->from_b : s->from_a))
                 continue;
             uint32_t v = end ? s->node_b : s->node_a;
-            double p = acc_p + (end ? (M == PL_METRIC_DISTANCE ? s->b_len_m : s->b_time_s)
-                                    : (M == PL_METRIC_DISTANCE ? s->a_len_m : s->a_time_s));
-            double q = acc_q + (end ? (M == PL_METRIC_DISTANCE ? s->b_time_s : s->b_len_m)
-                                    : (M == PL_METRIC_DISTANCE ? s->a_time_s : s->a_len_m));
+            double p = acc_p + pl_snap_part_p(s, end, M);
+            double q = acc_q + pl_snap_part_q(s, end, M);
             if (!(p <= cutoff))
                 continue;
             switch (K) {
@@ -377,28 +375,6 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Direct travel along one edge from place t to place s (both on it): returns 1 and the
- * along-edge costs (primary, other) when the edge's direction allows. */
-static int along_edge(const pl_snap *t, const pl_snap *s, int M, double *p, double *q)
-{
-    double pt = t->a_len_m, ps = s->a_len_m;
-    double dl, dt;
-    if (ps >= pt && (t->to_b || ps == pt)) {
-        dl = ps - pt;
-        dt = (double)s->a_time_s - (double)t->a_time_s;
-    } else if (ps <= pt && t->to_a) {
-        dl = pt - ps;
-        dt = (double)t->a_time_s - (double)s->a_time_s;
-    } else {
-        return 0;
-    }
-    if (dt < 0)
-        dt = 0;
-    *p = M == PL_METRIC_DISTANCE ? dl : dt;
-    *q = M == PL_METRIC_DISTANCE ? dt : dl;
-    return 1;
-}
-
 int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, uint32_t n_sources,
                        const pl_snap *targets, size_t n_targets, const pl_search_opts *opts, pl_label *out,
                        pl_error *err)
@@ -452,17 +428,15 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
         }
         cand best[3];
         int nb = 0;
-        if (T->status != PL_SNAP_NONE && T->node_a < g->n_nodes && T->node_b < g->n_nodes) {
-            double acc_p = M == PL_METRIC_DISTANCE ? T->access_m : T->access_s;
-            double acc_q = M == PL_METRIC_DISTANCE ? T->access_s : T->access_m;
+        if (pl_snap_usable(g, T)) {
+            double acc_p = pl_snap_access_p(T, M);
+            double acc_q = pl_snap_access_q(T, M);
             for (int end = 0; end < 2; end++) {
                 if (!(end ? T->to_b : T->to_a))
                     continue;
                 uint32_t v = end ? T->node_b : T->node_a;
-                double pp = end ? (M == PL_METRIC_DISTANCE ? T->b_len_m : T->b_time_s)
-                                : (M == PL_METRIC_DISTANCE ? T->a_len_m : T->a_time_s);
-                double pq = end ? (M == PL_METRIC_DISTANCE ? T->b_time_s : T->b_len_m)
-                                : (M == PL_METRIC_DISTANCE ? T->a_time_s : T->a_len_m);
+                double pp = pl_snap_part_p(T, end, M);
+                double pq = pl_snap_part_q(T, end, M);
                 const item *it = (const item *)((const char *)S.items + (size_t)v * STRIDE(K));
                 for (int j = 0; j < K; j++)
                     if (it[j].state != ST_FREE)
@@ -482,9 +456,9 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
                 uint32_t si = (uint32_t)by_edge[i];
                 double p, q;
                 const pl_snap *src = &sources[si];
-                if (along_edge(T, src, M, &p, &q)) {
-                    double sp = M == PL_METRIC_DISTANCE ? src->access_m : src->access_s;
-                    double sq = M == PL_METRIC_DISTANCE ? src->access_s : src->access_m;
+                if (pl_snap_along_edge(T, src, M, &p, &q)) {
+                    double sp = pl_snap_access_p(src, M);
+                    double sq = pl_snap_access_q(src, M);
                     cand_offer(best, &nb, K, si, (sp + p) + acc_p, (sq + q) + acc_q, cutoff);
                 }
             }
@@ -574,17 +548,15 @@ int pl_graph_one_to_many(pl_ctx *ctx, const pl_graph *g, const pl_snap *from, co
         dp[i] = dq[i] = INFINITY;
     lent *h = NULL;
     size_t hn = 0, hcap = 0;
-    int ok = from->status != PL_SNAP_NONE && from->node_a < n && from->node_b < n;
-    double fap = M == PL_METRIC_DISTANCE ? from->access_m : from->access_s;
-    double faq = M == PL_METRIC_DISTANCE ? from->access_s : from->access_m;
+    int ok = pl_snap_usable(g, from);
+    double fap = pl_snap_access_p(from, M);
+    double faq = pl_snap_access_q(from, M);
     for (int end = 0; ok && end < 2; end++) {
         if (!(end ? from->to_b : from->to_a))
             continue;
         uint32_t v = end ? from->node_b : from->node_a;
-        double p = fap + (end ? (M == PL_METRIC_DISTANCE ? from->b_len_m : from->b_time_s)
-                              : (M == PL_METRIC_DISTANCE ? from->a_len_m : from->a_time_s));
-        double q = faq + (end ? (M == PL_METRIC_DISTANCE ? from->b_time_s : from->b_len_m)
-                              : (M == PL_METRIC_DISTANCE ? from->a_time_s : from->a_len_m));
+        double p = fap + pl_snap_part_p(from, end, M);
+        double q = faq + pl_snap_part_q(from, end, M);
         if (p < dp[v] || (p == dp[v] && q < dq[v])) {
             dp[v] = p;
             dq[v] = q;
@@ -612,24 +584,22 @@ int pl_graph_one_to_many(pl_ctx *ctx, const pl_graph *g, const pl_snap *from, co
     for (size_t i = 0; i < n_to; i++) {
         const pl_snap *T = &to[i];
         double bp = INFINITY, bq = INFINITY;
-        if (ok && T->status != PL_SNAP_NONE && T->node_a < n && T->node_b < n) {
-            double tap = M == PL_METRIC_DISTANCE ? T->access_m : T->access_s;
-            double taq = M == PL_METRIC_DISTANCE ? T->access_s : T->access_m;
+        if (ok && pl_snap_usable(g, T)) {
+            double tap = pl_snap_access_p(T, M);
+            double taq = pl_snap_access_q(T, M);
             for (int end = 0; end < 2; end++) {
                 if (!(end ? T->from_b : T->from_a))
                     continue;
                 uint32_t v = end ? T->node_b : T->node_a;
-                double p = (dp[v] + (end ? (M == PL_METRIC_DISTANCE ? T->b_len_m : T->b_time_s)
-                                         : (M == PL_METRIC_DISTANCE ? T->a_len_m : T->a_time_s))) + tap;
-                double q = (dq[v] + (end ? (M == PL_METRIC_DISTANCE ? T->b_time_s : T->b_len_m)
-                                         : (M == PL_METRIC_DISTANCE ? T->a_time_s : T->a_len_m))) + taq;
+                double p = (dp[v] + pl_snap_part_p(T, end, M)) + tap;
+                double q = (dq[v] + pl_snap_part_q(T, end, M)) + taq;
                 if (p < bp || (p == bp && q < bq)) {
                     bp = p;
                     bq = q;
                 }
             }
             double p, q;
-            if (T->edge == from->edge && T->edge != PL_NONE && along_edge(from, T, M, &p, &q)) {
+            if (T->edge == from->edge && T->edge != PL_NONE && pl_snap_along_edge(from, T, M, &p, &q)) {
                 p = (fap + p) + tap;
                 q = (faq + q) + taq;
                 if (p < bp || (p == bp && q < bq)) {

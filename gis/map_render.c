@@ -934,6 +934,8 @@ static void crs_text(OGRSpatialReferenceH srs, char *buf, size_t size)
         snprintf(buf, size, "%s", name ? name : "");
 }
 
+/* Long: one cairo pass in page order (layout, frame, layers, labels, north arrow, scale bar, title,
+ * legend, credits) sharing the layout's coordinates. */
 int pl_map_render_png(pl_ctx *ctx, const pl_map_layer *layers, int n_layers, const pl_map_opts *o,
                       unsigned char **png, size_t *png_len, pl_map_info *info, pl_error *err)
 {

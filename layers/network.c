@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Roads + graph through the network cache (rules in network.h). */
 #include "network.h"
-#include "gis/graph_internal.h"
 #include "gis/vector.h"
+#include "gis/util.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -11,13 +11,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static uint64_t hash_str(uint64_t h, const char *s)
 {
@@ -130,10 +123,10 @@ int pl_network_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, const
     const char *cache = o.cache_path && *o.cache_path ? o.cache_path : NULL;
     uint64_t key = 0;
     int keyed = cache && pl_network_cache_key(ctx, spec, lo, &o, &key);
-    double t0 = now_s();
+    double t0 = pl_now_s();
     if (keyed && pl_network_cache_read(ctx, cache, key, roads, graph)) {
         stats->from_cache = 1;
-        stats->graph_s = now_s() - t0;
+        stats->graph_s = pl_now_s() - t0;
         pl_info(ctx, "%s: %zu road lines and the %s graph read from the cache %s", (*roads)->source, (*roads)->n,
                 pl_mode_name(o.mode), cache);
         pl_graph_info(ctx, *graph);
@@ -145,15 +138,15 @@ int pl_network_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, const
     rctx->progress_user = ctx->progress_user;
     *roads = pl_roads_load(rctx, spec, lo, err);
     pl_ctx_merge_warnings(ctx, rctx);
-    stats->roads_s = now_s() - t0;
+    stats->roads_s = pl_now_s() - t0;
     if (!*roads) {
         pl_ctx_free(rctx);
         return err && err->code ? (int)err->code : PL_EINPUT;
     }
-    t0 = now_s();
+    t0 = pl_now_s();
     o.cache_path = keyed ? NULL : cache;  /* without a file identity: the graph-only cache */
     *graph = pl_graph_build(ctx, *roads, &o, err);
-    stats->graph_s = now_s() - t0;
+    stats->graph_s = pl_now_s() - t0;
     if (!*graph) {
         pl_ctx_free(rctx);
         pl_roads_free(*roads);

@@ -743,6 +743,8 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcasecmp(s + n - m, suffix) == 0;
 }
 
+/* Long: option and path checks, then the readosm pass for roads and the GDAL pass for the rest,
+ * sharing the working CRS's transform. */
 pl_osm_data *pl_osm_read(pl_ctx *ctx, const char *path, const pl_osm_read_opts *opts, pl_error *err)
 {
     pl_error_clear(err);

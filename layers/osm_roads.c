@@ -36,7 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "gis/graph_internal.h"
+#include "gis/util.h"
 
 /* Node ids as unsigned keys that sort like the signed ids (hand-made files use negative ids). */
 #define KEY(id) ((uint64_t)(id) ^ UINT64_C(0x8000000000000000))

@@ -100,6 +100,8 @@ static int progress(pl_ctx *ctx, size_t done, size_t total)
     return pl_progress(ctx, total ? (double)done / (double)total : 1.0, "writing layers");
 }
 
+/* Long: one block per output layer (roads, services, green areas, trees, canopy, buildings,
+ * municipalities), each a layer_add and a row loop, in file order. */
 int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o, pl_error *err)
 {
     const char *inputs[] = {o->input, NULL};

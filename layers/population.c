@@ -434,6 +434,8 @@ static int grid_crs_check(pl_ctx *ctx, const pl_vector *v, OGRSpatialReferenceH 
     return pl_crs_check_scale(ctx, src, in, v->label, err);
 }
 
+/* Long: one pass over the grid features checking ids, geometry, population and the grid's CRS and
+ * scale, each with its one-line error naming the feature. */
 static pl_population *load_grid(pl_ctx *ctx, pl_vector *v, const pl_load_opts *o, pl_error *err)
 {
     static const char *const xs[] = {"x_sw", "xsw", "x_ll", NULL}, *const ys[] = {"y_sw", "ysw", "y_ll", NULL};

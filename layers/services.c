@@ -47,6 +47,8 @@ static int unknown_cmp(const void *a, const void *b)
     return strcmp(x->value, y->value);
 }
 
+/* Long: one pass over the features (type mapping, ids, names, geometry) followed by the counted
+ * warnings and checks that need the whole layer (unknown types, duplicate ids). */
 pl_services *pl_services_load(pl_ctx *ctx, const char *spec, const pl_service_types *types, const pl_load_opts *o,
                               pl_error *err)
 {

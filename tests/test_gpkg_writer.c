@@ -12,6 +12,9 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <time.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1291,6 +1294,109 @@ static void test_sha256_streams(void **state)
     assert_int_equal(pl_gpkg_sha256_file(path, hex, &size), -1);
 }
 
+/* Sets a file's modification time to `ago` seconds before now (settled, so its hash is kept). */
+static void set_mtime_ago(const char *path, long ago, long ns)
+{
+    struct timespec ts[2] = {{time(NULL) - ago, ns}, {time(NULL) - ago, ns}};
+    assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* Hashes one input through the store beside `cache`; returns the bytes read for it. */
+static long long hash_through_store(const char *input, const char *cache, char hex[65])
+{
+    const char *inputs[] = {input, NULL};
+    long long before = pl_gpkg_sha256_bytes_read(), size = -2;
+    pl_gpkg_hashes *h = pl_gpkg_hashes_start_cached(inputs, cache);
+    const char *sha = pl_gpkg_hashes_sha256(h, 0, &size);
+    assert_non_null(sha);
+    snprintf(hex, 65, "%s", sha);
+    pl_gpkg_hashes_free(h);
+    return pl_gpkg_sha256_bytes_read() - before;
+}
+
+/* #19: a warm run does not read an unchanged input to hash it: the hash is kept beside the
+ * graph cache under (device, inode, size, mtime); a changed mtime or content is hashed again. */
+static void test_hashes_kept_beside_cache(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_writer/kept");
+    char in[4200], cache[4200], store[4300], hex[65], hex2[65];
+    snprintf(in, sizeof in, "%s/roads.txt", dir);
+    snprintf(cache, sizeof cache, "%s/g.cache", dir);
+    snprintf(store, sizeof store, "%s.hashes", cache);
+    write_text(in, "abc");
+    set_mtime_ago(in, 100, 0);
+    assert_int_equal(hash_through_store(in, cache, hex), 3);  /* first run: read */
+    assert_string_equal(hex, SHA_ABC);
+    struct stat st;
+    assert_int_equal(stat(store, &st), 0);
+    /* Unchanged: not read, same hash, the store not rewritten. */
+    assert_int_equal(hash_through_store(in, cache, hex), 0);
+    assert_string_equal(hex, SHA_ABC);
+    /* Same size, other content and mtime: read again, the new hash. */
+    write_text(in, "abd");
+    set_mtime_ago(in, 90, 0);
+    assert_int_equal(hash_through_store(in, cache, hex2), 3);
+    assert_string_not_equal(hex2, SHA_ABC);
+    assert_int_equal(hash_through_store(in, cache, hex), 0);
+    assert_string_equal(hex, hex2);
+    /* Only the mtime changes (by a nanosecond): read again. */
+    set_mtime_ago(in, 90, 1);
+    assert_int_equal(hash_through_store(in, cache, hex), 3);
+    assert_string_equal(hex, hex2);
+    /* A file modified just now is hashed but not kept: the next run reads it again. */
+    write_text(in, "abc");
+    assert_int_equal(hash_through_store(in, cache, hex), 3);
+    assert_int_equal(hash_through_store(in, cache, hex), 3);
+    /* Without a cache nothing is kept. */
+    set_mtime_ago(in, 80, 0);
+    assert_int_equal(hash_through_store(in, NULL, hex), 3);
+    assert_int_equal(hash_through_store(in, NULL, hex), 3);
+    /* No temporaries beside the store. */
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while ((e = readdir(d)))
+        assert_null(strstr(e->d_name, ".tmp"));
+    closedir(d);
+}
+
+/* A file at the store's path that is not a store is neither trusted nor replaced. */
+static void test_hash_store_foreign_file_left_alone(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_writer/kept_foreign");
+    char in[4200], cache[4200], store[4300], hex[65];
+    snprintf(in, sizeof in, "%s/roads.txt", dir);
+    snprintf(cache, sizeof cache, "%s/g.cache", dir);
+    snprintf(store, sizeof store, "%s.hashes", cache);
+    write_text(in, "abc");
+    set_mtime_ago(in, 100, 0);
+    write_text(store, "my notes\n");
+    assert_int_equal(hash_through_store(in, cache, hex), 3);
+    assert_int_equal(hash_through_store(in, cache, hex), 3);
+    assert_string_equal(hex, SHA_ABC);
+    size_t n = 0;
+    char *text = slurp(store, &n);
+    assert_string_equal(text, "my notes\n");
+    free(text);
+    /* A store with a damaged line: that line is passed over, the input hashed again. */
+    struct stat st;
+    assert_int_equal(stat(in, &st), 0);
+    FILE *f = fopen(store, "w");
+    fprintf(f, "platsa input hashes 1\n%llu %llu 3 %lld %ld nothex\n", (unsigned long long)st.st_dev,
+            (unsigned long long)st.st_ino, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    fclose(f);
+    assert_int_equal(hash_through_store(in, cache, hex), 3);
+    assert_string_equal(hex, SHA_ABC);
+    /* A temporary a killed run left is removed by the next run, even one that reads nothing. */
+    char stale[4400];
+    snprintf(stale, sizeof stale, "%s.tmp%d", store, 999999);
+    assert_int_equal(kill(999999, 0), -1);
+    write_text(stale, "platsa input hashes 1\n");
+    assert_int_equal(hash_through_store(in, cache, hex), 0);
+    assert_int_equal(access(stale, F_OK), -1);
+}
+
 /* Real data: a DeSO layer written back out keeps its areas (checked by SpatiaLite). */
 static void test_real_data_roundtrip(void **state)
 {
@@ -1540,6 +1646,8 @@ int main(void)
         cmocka_unit_test(test_timestamp_parsing),
         cmocka_unit_test(test_sha256_streams),
         cmocka_unit_test(test_hashes_started_early),
+        cmocka_unit_test(test_hashes_kept_beside_cache),
+        cmocka_unit_test(test_hash_store_foreign_file_left_alone),
         cmocka_unit_test(test_real_data_roundtrip),
     };
     return cmocka_run_group_tests_name("gpkg_writer", tests, group_setup, NULL);

@@ -481,6 +481,31 @@ static void test_bad_region_is_refused(void **state)
     assert_non_null(strstr(err.msg, "not found"));
 }
 
+/* The kommuner and län come through the municipalities loader (layers/); a file without the
+ * code field is refused with synth's own hint (synth has no --code-field). */
+static void test_admin_file_without_code_refused(void **state)
+{
+    fixture *f = *state;
+    const char *dir = scratch_dir("synth/admin_no_code");
+    assert_int_equal(run_cmd("mkdir -p %s/scb-admin-boundaries && cp %s %s/scb-admin-boundaries/ && "
+                             "sqlite3 %s/scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg "
+                             "'ALTER TABLE kommuner RENAME COLUMN KnKod TO Kod2'",
+                             dir, real_data("scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg"), dir, dir),
+                     0);
+    pl_synth_opts o;
+    pl_synth_opts_default(&o);
+    o.size = PL_SYNTH_S;
+    o.region = "1880";
+    o.data_dir = dir;
+    pl_synth_region *r = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_synth_generate(f->ctx, &o, &r, &err), PL_EINPUT);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "kommuner: field 'KnKod' not found"));
+    assert_non_null(strstr(err.msg, "shared real-data folder"));
+    assert_null(strstr(err.msg, "--code-field"));
+}
+
 static long long layer_count(GDALDatasetH ds, const char *name)
 {
     OGRLayerH l = GDALDatasetGetLayerByName(ds, name);
@@ -650,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_service_counts_follow_ratios),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_bad_region_is_refused),
+        cmocka_unit_test(test_admin_file_without_code_refused),
         cmocka_unit_test(test_file_same_seed_same_bytes),
         cmocka_unit_test(test_file_layers_say_real_or_synthetic),
         cmocka_unit_test(test_cli_says_what_is_synthetic),

@@ -14,6 +14,7 @@
 #include "analyses/common/attach.h"
 #include "analyses/common/ids.h"
 #include "analyses/common/units.h"
+#include "gis/util.h"
 
 const char pl_access_usage[] =
     "platsa access --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";
@@ -160,9 +161,12 @@ int pl_access_within(const pl_label *l, double within_km)
      * distances and the service_level view; comparing the unrounded dist_m counted a
      * distance written as exactly within_km but a fraction of a metre over as outside
      * (112 of the 4.2 million nearest distances of the national benchmark at 10 km). */
-    double km = round(l->dist_m / 1000.0 * 1000) / 1000;  /* as access_write.c km_of() */
+    double km = pl_access_km_written(l);
     return isfinite(km) && km <= within_km;
 }
+
+double pl_access_km_written(const pl_label *l) { return pl_round_km(l->dist_m / 1000.0); }
+double pl_access_min_written(const pl_label *l) { return pl_round_min(l->time_s / 60.0); }
 
 static int in_region(const char *code, const char *region)
 {
@@ -212,20 +216,6 @@ static int search_type(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sn
     }
     free(sources);
     return rc;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---------- searches: one per type and metric, on up to 2 threads ---------- */
@@ -603,7 +593,7 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     pl_snap_opts_default(&so);
     if (params->max_snap_m > 0)
         so.max_snap_m = params->max_snap_m;
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
     so.threads = search_threads(2);
     pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
     so.what = "population units";
@@ -614,8 +604,8 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     if (rc == PL_OK)
         rc = pl_graph_snap_indexed(ctx, snap_index, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
     pl_snap_index_free(snap_index);
-    r->t_snap_s = now_s() - t0;
-    r->c_snap_s = cpu_s() - c0;
+    r->t_snap_s = pl_now_s() - t0;
+    r->c_snap_s = pl_cpu_s() - c0;
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -676,23 +666,23 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     if (rc != PL_OK)
         return rc;
     /* Every type's two searches at once, on up to 2 threads (search_all). */
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
     if (pl_progress(ctx, 0.0, "searching services"))
         rc = pl_error_set(err, PL_EINPUT, "cancelled");
     if (rc == PL_OK)
         rc = search_all(ctx, graph, r->svc_snap, r->n_svc, r->cell_snap, r->n_cells, r->types, r->n_types, err);
     pl_progress(ctx, 1.0, "searching services");
-    r->t_search_s = now_s() - t0;
-    r->c_search_s = cpu_s() - c0;
+    r->t_search_s = pl_now_s() - t0;
+    r->c_search_s = pl_cpu_s() - c0;
     if (rc != PL_OK) {
         pl_access_result_free(r);
         return rc;
     }
-    t0 = now_s();
-    c0 = cpu_s();
+    t0 = pl_now_s();
+    c0 = pl_cpu_s();
     pl_access_finish(ctx, pop, svc, munis, params, r);
-    r->t_stats_s = now_s() - t0;
-    r->c_stats_s = cpu_s() - c0;
+    r->t_stats_s = pl_now_s() - t0;
+    r->c_stats_s = pl_cpu_s() - c0;
     *out = r;
     return PL_OK;
 }

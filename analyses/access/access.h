@@ -141,6 +141,10 @@ void pl_access_group_stats(const pl_access_result *r, const pl_population *pop, 
  * n_bands for beyond the last, -1 for unreachable (infinite/NaN). */
 /* 1 if the label's distance, rounded to the metre as written, is at most within_km. */
 int pl_access_within(const pl_label *l, double within_km);
+/* A label's distance in km and time in minutes as the output writes them (to the metre, to
+ * 0.01 min): the one rounding rule of the files, the counts and the views. */
+double pl_access_km_written(const pl_label *l);
+double pl_access_min_written(const pl_label *l);
 
 int pl_band_index(double value, const double *bounds, int n_bounds);
 

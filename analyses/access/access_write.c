@@ -16,20 +16,7 @@
 #include "analyses/common/attach.h"
 #include "analyses/classify/classify.h"
 #include "analyses/common/fields.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "gis/util.h"
 
 typedef pl_access_inputs access_inputs;
 
@@ -80,15 +67,6 @@ static int class_fields(pl_field_list *fl)
     return first;
 }
 
-/* Outputs are rounded to what the method can claim (metres, tenths of seconds, shares to
- * 0.01 %), so tables paste cleanly into reports and compare byte for byte. */
-static double round_to(double v, double per_unit)
-{
-    return isfinite(v) ? round(v * per_unit) / per_unit : NAN;  /* division is exact to the nearest double */
-}
-static double km_of(const pl_label *l) { return round_to(l->dist_m / 1000.0, 1000); }
-static double min_of(const pl_label *l) { return round_to(l->time_s / 60.0, 100); }
-static double people(double v) { return round_to(v, 1000); }
 
 static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
                        pl_gpkg_layer **out, pl_error *err)
@@ -124,17 +102,17 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
         if (in->pop->age_pop)
             pl_gpkg_set_real(l, 3, in->pop->age_pop[c]);
         const pl_snap *sn = &r->cell_snap[c];
-        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : round_to(sn->access_m, 10));
+        pl_gpkg_set_real(l, 4, sn->status == PL_SNAP_NONE ? NAN : pl_round_to(sn->access_m, 10));
         pl_gpkg_set_int(l, 5, sn->status != PL_SNAP_OK);
         pl_gpkg_set_int(l, 6, r->service_level[c]); /* pl_access_within, like the view */
         for (int t = 0; t < r->n_types; t++) {
             const pl_access_type *at = &r->types[t];
             const pl_label *d = &at->by_dist[c * 2], *tm = &at->by_time[c * 2];
             const type_columns *col = &cols[t];
-            pl_gpkg_set_real(l, col->km, km_of(&d[0]));
-            pl_gpkg_set_real(l, col->min, min_of(&tm[0]));
-            pl_gpkg_set_real(l, col->km2, km_of(&d[1]));
-            pl_gpkg_set_real(l, col->min2, min_of(&tm[1]));
+            pl_gpkg_set_real(l, col->km, pl_access_km_written(&d[0]));
+            pl_gpkg_set_real(l, col->min, pl_access_min_written(&tm[0]));
+            pl_gpkg_set_real(l, col->km2, pl_access_km_written(&d[1]));
+            pl_gpkg_set_real(l, col->min2, pl_access_min_written(&tm[1]));
             if (d[0].source != UINT32_MAX) {
                 uint32_t si = at->service_index[d[0].source];
                 pl_gpkg_set_text(l, col->id, in->svc->id[si]);
@@ -143,9 +121,9 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
             if (tm[0].source != UINT32_MAX)
                 pl_gpkg_set_text(l, col->id_time, in->svc->id[at->service_index[tm[0].source]]);
             pl_gpkg_set_text(l, col->band_km, pl_band_labels_get(&lab_km[t],
-                             pl_band_index(km_of(&d[0]), at->bands_km, at->n_bands_km)));
+                             pl_band_index(pl_access_km_written(&d[0]), at->bands_km, at->n_bands_km)));
             pl_gpkg_set_text(l, col->band_min, pl_band_labels_get(&lab_min[t],
-                             pl_band_index(min_of(&tm[0]), at->bands_min, at->n_bands_min)));
+                             pl_band_index(pl_access_min_written(&tm[0]), at->bands_min, at->n_bands_min)));
         }
         if (class_col >= 0) {
             pl_gpkg_set_int(l, class_col, in->classes->cls[c]);
@@ -285,9 +263,7 @@ static void muni_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
     }
 }
 
-static double share(double part, double whole) { return whole > 0 ? round_to(part / whole, 10000) : NAN; }
-static double km(double v) { return round_to(v, 1000); }
-static double minutes(double v) { return round_to(v, 100); }
+static double share(double part, double whole) { return whole > 0 ? pl_round_to(part / whole, 10000) : NAN; }
 
 /* Sets the values of one summary row (fields in the order muni_fields declares them). */
 static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_access_stats *stats,
@@ -296,37 +272,37 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
     int f = 0;
     pl_gpkg_set_text(l, f++, code);
     pl_gpkg_set_text(l, f++, name);
-    pl_gpkg_set_real(l, f++, people(stats[0].pop));
+    pl_gpkg_set_real(l, f++, pl_round_people(stats[0].pop));
     if (r->has_age)
-        pl_gpkg_set_real(l, f, people(stats[0].pop_age));
+        pl_gpkg_set_real(l, f, pl_round_people(stats[0].pop_age));
     f++;
     for (int t = 0; t < r->n_types; t++) {
         const pl_access_type *at = &r->types[t];
         const pl_access_stats *s = &stats[t];
         pl_gpkg_set_int(l, f++, s->n_services);
-        pl_gpkg_set_real(l, f++, km(s->mean_km));
-        pl_gpkg_set_real(l, f++, km(s->median_km));
-        pl_gpkg_set_real(l, f++, minutes(s->mean_min));
-        pl_gpkg_set_real(l, f++, minutes(s->median_min));
+        pl_gpkg_set_real(l, f++, pl_round_km(s->mean_km));
+        pl_gpkg_set_real(l, f++, pl_round_km(s->median_km));
+        pl_gpkg_set_real(l, f++, pl_round_min(s->mean_min));
+        pl_gpkg_set_real(l, f++, pl_round_min(s->median_min));
         for (int i = 0; i < at->n_bands_km + 2; i++)
-            pl_gpkg_set_real(l, f++, people(s->pop_band_km[i]));
+            pl_gpkg_set_real(l, f++, pl_round_people(s->pop_band_km[i]));
         for (int i = 0; i < at->n_bands_km + 2; i++)
             pl_gpkg_set_real(l, f++, share(s->pop_band_km[i], s->pop));
         for (int i = 0; i < at->n_bands_min + 2; i++)
-            pl_gpkg_set_real(l, f++, people(s->pop_band_min[i]));
+            pl_gpkg_set_real(l, f++, pl_round_people(s->pop_band_min[i]));
         for (int i = 0; i < at->n_bands_min + 2; i++)
             pl_gpkg_set_real(l, f++, share(s->pop_band_min[i], s->pop));
         if (r->has_age) {
-            pl_gpkg_set_real(l, f++, km(s->age_mean_km));
-            pl_gpkg_set_real(l, f++, km(s->age_median_km));
-            pl_gpkg_set_real(l, f++, minutes(s->age_mean_min));
-            pl_gpkg_set_real(l, f++, minutes(s->age_median_min));
+            pl_gpkg_set_real(l, f++, pl_round_km(s->age_mean_km));
+            pl_gpkg_set_real(l, f++, pl_round_km(s->age_median_km));
+            pl_gpkg_set_real(l, f++, pl_round_min(s->age_mean_min));
+            pl_gpkg_set_real(l, f++, pl_round_min(s->age_median_min));
             for (int i = 0; i < at->n_bands_km + 2; i++)
-                pl_gpkg_set_real(l, f++, people(s->age_band_km[i]));
+                pl_gpkg_set_real(l, f++, pl_round_people(s->age_band_km[i]));
             for (int i = 0; i < at->n_bands_km + 2; i++)
                 pl_gpkg_set_real(l, f++, share(s->age_band_km[i], s->pop_age));
             for (int i = 0; i < at->n_bands_min + 2; i++)
-                pl_gpkg_set_real(l, f++, people(s->age_band_min[i]));
+                pl_gpkg_set_real(l, f++, pl_round_people(s->age_band_min[i]));
             for (int i = 0; i < at->n_bands_min + 2; i++)
                 pl_gpkg_set_real(l, f++, share(s->age_band_min[i], s->pop_age));
         }
@@ -405,12 +381,12 @@ static int write_checks(pl_gpkg *g, const access_inputs *in, const pl_access_res
         pl_gpkg_set_text(l, 2, in->munis->name[k->muni]);
         pl_gpkg_set_text(l, 3, ty->key);
         pl_gpkg_set_text(l, 4, ty->label_sv);
-        pl_gpkg_set_real(l, 5, people(s->pop));
+        pl_gpkg_set_real(l, 5, pl_round_people(s->pop));
         pl_gpkg_set_int(l, 6, s->n_services);
         if (s->n_services > 0)
-            pl_gpkg_set_real(l, 7, round_to(s->pop / (double)s->n_services, 1));
+            pl_gpkg_set_real(l, 7, pl_round_to(s->pop / (double)s->n_services, 1));
         if (isfinite(k->reference))
-            pl_gpkg_set_real(l, 8, round_to(k->reference, 1));
+            pl_gpkg_set_real(l, 8, pl_round_to(k->reference, 1));
         pl_gpkg_set_text(l, 9, msg);
         int rc = pl_gpkg_row_end(l, err);
         if (rc != PL_OK)
@@ -474,16 +450,16 @@ static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_r
                 pl_gpkg_set_text(l, 3, pl_class_name_sv(k + 1));
                 pl_gpkg_set_text(l, 4, ty->key);
                 pl_gpkg_set_text(l, 5, ty->label_sv);
-                pl_gpkg_set_real(l, 6, people(st->pop));
-                pl_gpkg_set_real(l, 7, km(st->mean_km));
-                pl_gpkg_set_real(l, 8, km(st->median_km));
-                pl_gpkg_set_real(l, 9, minutes(st->mean_min));
-                pl_gpkg_set_real(l, 10, minutes(st->median_min));
-                pl_gpkg_set_real(l, 11, people(st->pop_band_km[at->n_bands_km]));
+                pl_gpkg_set_real(l, 6, pl_round_people(st->pop));
+                pl_gpkg_set_real(l, 7, pl_round_km(st->mean_km));
+                pl_gpkg_set_real(l, 8, pl_round_km(st->median_km));
+                pl_gpkg_set_real(l, 9, pl_round_min(st->mean_min));
+                pl_gpkg_set_real(l, 10, pl_round_min(st->median_min));
+                pl_gpkg_set_real(l, 11, pl_round_people(st->pop_band_km[at->n_bands_km]));
                 pl_gpkg_set_real(l, 12, share(st->pop_band_km[at->n_bands_km], st->pop));
-                pl_gpkg_set_real(l, 13, people(st->pop_band_min[at->n_bands_min]));
+                pl_gpkg_set_real(l, 13, pl_round_people(st->pop_band_min[at->n_bands_min]));
                 pl_gpkg_set_real(l, 14, share(st->pop_band_min[at->n_bands_min], st->pop));
-                pl_gpkg_set_real(l, 15, people(st->pop_band_km[at->n_bands_km + 1]));
+                pl_gpkg_set_real(l, 15, pl_round_people(st->pop_band_km[at->n_bands_km + 1]));
                 rc = pl_gpkg_row_end(l, err);
             }
     free(stats);
@@ -536,9 +512,9 @@ static void *roads_thread(void *arg)
         J->t_graph = ns.graph_s;
         return NULL;
     }
-    double t0 = now_s();
+    double t0 = pl_now_s();
     J->roads = pl_roads_load(J->ctx, J->spec, &J->lo, &J->err);
-    J->t_roads = now_s() - t0;
+    J->t_roads = pl_now_s() - t0;
     J->rc = J->roads ? PL_OK : J->err.code;
     return NULL;
 }
@@ -547,7 +523,7 @@ static void *roads_thread(void *arg)
 static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts *gopts, access_inputs *in,
                        double *t_load, double *t_graph, pl_error *err)
 {
-    double t0 = now_s();
+    double t0 = pl_now_s();
     if (pl_attach_check(o->max_snap_m, o->max_service_snap_m, 1, err) != PL_OK)
         return err->code;
     pl_load_opts lo = {.assume_crs = o->assume_crs, .road = o->road};
@@ -588,7 +564,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         if (!in->svc)
             rc = err->code;
     }
-    double t_main = now_s() - t0;
+    double t_main = pl_now_s() - t0;
     if (threaded)
         pthread_join(tid, NULL);
     pl_ctx_merge_warnings(ctx, J.ctx);
@@ -601,7 +577,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     }
     /* The critical path: reading (the longer of the two threads' reads), then what is left. */
     *t_load = t_main > J.t_roads ? t_main : J.t_roads;
-    *t_graph = now_s() - t0 - *t_load;
+    *t_graph = pl_now_s() - t0 - *t_load;
     if (*t_graph < 0)
         *t_graph = 0;
     if (rc == PL_OK)
@@ -742,8 +718,8 @@ static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_o
 
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
-    double t_start = now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
-    double c_start = cpu_s(), c0 = c_start, c_load = 0, c_graph = 0, c_classify = 0, c_write = 0;
+    double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
+    double c_start = pl_cpu_s(), c0 = c_start, c_load = 0, c_graph = 0, c_classify = 0, c_write = 0;
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     pl_graph_opts gopts;
@@ -763,12 +739,12 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
     /* The output records its inputs' hashes: computed from now on, at the lowest priority. */
-    pl_gpkg_hashes *hashes = pl_gpkg_hashes_start(inputs);
+    pl_gpkg_hashes *hashes = pl_gpkg_hashes_start_cached(inputs, o->graph_cache);
     int rc = load_inputs(ctx, o, &gopts, &in, &t_load, &t_graph, err);
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
         rc = pl_access_resolve_types(o, &in, types, &n_types, err);
-    c_load = cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
+    c_load = pl_cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
     c_graph = 0;
     pl_access_result *r = NULL;
     if (rc == PL_OK) {
@@ -778,31 +754,31 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
     }
-    t0 = now_s();
-    c0 = cpu_s();
+    t0 = pl_now_s();
+    c0 = pl_cpu_s();
     if (rc == PL_OK && o->classify)
         rc = classify_cells(ctx, o, &gopts, &in, err);
-    t_classify = now_s() - t0;
-    c_classify = cpu_s() - c0;
-    t0 = now_s();
-    c0 = cpu_s();
+    t_classify = pl_now_s() - t0;
+    c_classify = pl_cpu_s() - c0;
+    t0 = pl_now_s();
+    c0 = pl_cpu_s();
     if (rc == PL_OK)
         rc = write_output(ctx, o, command_line, &in, r, hashes, err);
     else
         pl_gpkg_hashes_free(hashes);
-    t_write = now_s() - t0;
-    c_write = cpu_s() - c0;
+    t_write = pl_now_s() - t0;
+    c_write = pl_cpu_s() - c0;
     if (rc == PL_OK)
         pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r->n_cells, r->pop_total,
                 r->n_types, o->output);
     if (rc == PL_OK && ctx->verbose)  /* one line, read by bench/run_bench.sh */
         pl_info(ctx, "timings (s): load %.3f graph %.3f%s snap %.3f search %.3f summaries %.3f classify %.3f "
                 "write %.3f total %.3f", t_load, t_graph, in.graph && in.graph->from_cache ? " (cache)" : "",
-                r->t_snap_s, r->t_search_s, r->t_stats_s, t_classify, t_write, now_s() - t_start);
+                r->t_snap_s, r->t_search_s, r->t_stats_s, t_classify, t_write, pl_now_s() - t_start);
     if (rc == PL_OK && ctx->verbose)
         pl_info(ctx, "cpu (s): load %.3f graph %.3f snap %.3f search %.3f summaries %.3f classify %.3f write %.3f "
                 "total %.3f", c_load, c_graph, r->c_snap_s, r->c_search_s, r->c_stats_s, c_classify, c_write,
-                cpu_s() - c_start);
+                pl_cpu_s() - c_start);
     pl_access_result_free(r);
     pl_access_free_inputs(ctx, &in);
     return rc;

@@ -475,7 +475,7 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
         const char *inputs[] = {o->population, o->localities, o->roads, o->municipalities, NULL};
         pl_gpkg_opts gopts = {.overwrite = o->overwrite, .csv = o->csv,
                               .csv_style = o->csv_style, .command_line = command_line,
-                              .inputs = inputs};
+                              .inputs = inputs, .graph_cache = o->graph_cache};
         pl_gpkg *g = pl_gpkg_create(ctx, o->output, &gopts, err);
         rc = g ? PL_OK : err->code;
         if (rc == PL_OK) {

@@ -112,36 +112,6 @@ static int cmp_u64_for_coverage(const void *a, const void *b)
 
 /* ---------- searches ---------- */
 
-static inline double part_p(const pl_snap *s, int end, int M)
-{
-    return end ? (M == PL_METRIC_DISTANCE ? s->b_len_m : s->b_time_s) : (M == PL_METRIC_DISTANCE ? s->a_len_m : s->a_time_s);
-}
-static inline double acc_p(const pl_snap *s, int M) { return M == PL_METRIC_DISTANCE ? s->access_m : s->access_s; }
-static inline int snap_usable(const pl_graph *g, const pl_snap *s)
-{
-    return s->status != PL_SNAP_NONE && s->node_a < g->n_nodes && s->node_b < g->n_nodes;
-}
-
-/* Travel along one edge from place t to place s (both on it), as the graph search does. */
-static int along_edge(const pl_snap *t, const pl_snap *s, int M, double *p)
-{
-    double pt = t->a_len_m, ps = s->a_len_m;
-    double dl, dt;
-    if (ps >= pt && (t->to_b || ps == pt)) {
-        dl = ps - pt;
-        dt = (double)s->a_time_s - (double)t->a_time_s;
-    } else if (ps <= pt && t->to_a) {
-        dl = pt - ps;
-        dt = (double)t->a_time_s - (double)s->a_time_s;
-    } else {
-        return 0;
-    }
-    if (dt < 0)
-        dt = 0;
-    *p = M == PL_METRIC_DISTANCE ? dl : dt;
-    return 1;
-}
-
 typedef struct cov_shared {
     const pl_graph *g;
     const pl_snap *cell_snap;
@@ -171,13 +141,13 @@ static void lower_bounds(cov_shared *S, const uint32_t *cells, size_t n_cells)
     double limit = S->T + S->tol;
     for (size_t i = 0; i < n_cells; i++) {
         const pl_snap *c = &S->cell_snap[cells[i]];
-        if (!snap_usable(g, c))
+        if (!pl_snap_usable(g, c))
             continue;
         for (int end = 0; end < 2; end++) {
             if (!(end ? c->to_b : c->to_a))
                 continue;
             uint32_t v = end ? c->node_b : c->node_a;
-            double p = acc_p(c, M) + part_p(c, end, M);
+            double p = pl_snap_access_p(c, M) + pl_snap_part_p(c, end, M);
             if (p <= limit && p < d[v]) {
                 d[v] = p;
                 pl_heap_push(&H, p, v);
@@ -246,13 +216,13 @@ static void one_candidate(cov_worker *W, size_t j)
     const pl_snap *src = &S->cand->snap[j];
     uint32_t stamp = (uint32_t)j + 1;
     size_t n = 0;
-    if (snap_usable(g, src)) {
-        double sa = acc_p(src, M);
+    if (pl_snap_usable(g, src)) {
+        double sa = pl_snap_access_p(src, M);
         for (int end = 0; end < 2; end++) {
             if (!(end ? src->from_b : src->from_a))
                 continue;
             uint32_t v = end ? src->node_b : src->node_a;
-            double p = sa + part_p(src, end, M);
+            double p = sa + pl_snap_part_p(src, end, M);
             if (p > T || (double)S->h[v] + p > limit)
                 continue;
             if (W->dstamp[v] != stamp || p < W->dist[v]) {
@@ -272,7 +242,7 @@ static void one_candidate(cov_worker *W, size_t j)
                 uint32_t cell = S->att[k] >> 1;
                 int cend = (int)(S->att[k] & 1);
                 const pl_snap *c = &S->cell_snap[cell];
-                double pc = (p + part_p(c, cend, M)) + acc_p(c, M);
+                double pc = (p + pl_snap_part_p(c, cend, M)) + pl_snap_access_p(c, M);
                 if (pc <= T)
                     mark(W, cell, stamp, &n);
             }
@@ -304,8 +274,8 @@ static void one_candidate(cov_worker *W, size_t j)
                 uint32_t cell = (uint32_t)S->on_edge[i];
                 const pl_snap *c = &S->cell_snap[cell];
                 double along;
-                if (along_edge(c, src, M, &along)) {
-                    double pc = (sa + along) + acc_p(c, M);
+                if (pl_snap_along_edge(c, src, M, &along, NULL)) {
+                    double pc = (sa + along) + pl_snap_access_p(c, M);
                     if (pc <= T)
                         mark(W, cell, stamp, &n);
                 }
@@ -361,7 +331,7 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
     S.on_edge = malloc((n_cells ? n_cells : 1) * sizeof *S.on_edge);
     for (size_t i = 0; i < n_cells; i++) {
         const pl_snap *c = &cell_snap[cells[i]];
-        if (!snap_usable(g, c))
+        if (!pl_snap_usable(g, c))
             continue;
         if (c->to_a)
             S.att_begin[c->node_a + 1]++;
@@ -377,7 +347,7 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
     memcpy(fill, S.att_begin, ((size_t)g->n_nodes + 1) * sizeof *fill);
     for (size_t i = 0; i < n_cells; i++) {
         const pl_snap *c = &cell_snap[cells[i]];
-        if (!snap_usable(g, c))
+        if (!pl_snap_usable(g, c))
             continue;
         if (c->to_a)
             S.att[fill[c->node_a]++] = cells[i] << 1;

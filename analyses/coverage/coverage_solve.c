@@ -4,6 +4,7 @@
  * first incumbent). CBC replaced GLPK: on Örebro-size instances it proves optima in
  * seconds where GLPK ran out its time limit (issue #21; figures in the commit message). */
 #include "coverage.h"
+#include "gis/util.h"
 
 #include <coin/Cbc_C_Interface.h>
 #include <coin/Clp_C_Interface.h>
@@ -13,13 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void pl_cover_solution_free(pl_cover_solution *s)
 {
@@ -111,7 +105,7 @@ static double gain_of(const pl_cover_instance *I, const uint8_t *cov, uint32_t j
  * only when its fresh gain beats every other column's stale gain, an upper bound. */
 static void greedy(const pl_cover_instance *I, uint32_t n_pick, double need, pl_cover_solution *out)
 {
-    double t0 = now_s();
+    double t0 = pl_now_s();
     memset(out, 0, sizeof *out);
     uint32_t cap = n_pick < I->n_cand ? n_pick : I->n_cand;
     out->chosen = malloc((cap ? cap : 1) * sizeof *out->chosen);
@@ -146,7 +140,7 @@ static void greedy(const pl_cover_instance *I, uint32_t n_pick, double need, pl_
     out->bound = NAN;
     free(h);
     free(cov);
-    out->seconds = now_s() - t0;
+    out->seconds = pl_now_s() - t0;
 }
 
 void pl_mclp_greedy(const pl_cover_instance *I, uint32_t n_pick, pl_cover_solution *out)
@@ -348,7 +342,7 @@ static void copy_solution(const pl_cover_solution *src, pl_cover_solution *dst, 
 static int solve(const pl_cover_instance *I, int kind, double n_pick, double need, const pl_cover_solution *warm,
                  double time_limit_s, pl_cover_solution *out, pl_error *err)
 {
-    double t0 = now_s();
+    double t0 = pl_now_s();
     memset(out, 0, sizeof *out);
     Cbc_Model *m = build_model(I, kind, n_pick, need);
     if (!m)
@@ -377,7 +371,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
         Cbc_deleteModel(m);
         out->status = PL_COVER_INFEASIBLE;
         out->bound = NAN;
-        out->seconds = now_s() - t0;
+        out->seconds = pl_now_s() - t0;
         return PL_OK;
     }
     if (Cbc_isAbandoned(m)) {
@@ -418,7 +412,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
             lb = ceil(bound - 1e-6);
         out->bound = lb;
     }
-    out->seconds = now_s() - t0;
+    out->seconds = pl_now_s() - t0;
     return PL_OK;
 }
 

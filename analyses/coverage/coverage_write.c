@@ -14,6 +14,7 @@
 #include "analyses/common/fields.h"
 #include "analyses/common/ids.h"
 #include "analyses/common/units.h"
+#include "gis/util.h"
 
 #define NONE32 UINT32_MAX
 
@@ -92,13 +93,6 @@ const pl_option pl_coverage_options[] = {
 };
 #undef B
 #undef C
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* One solved problem (MCLP or set covering) mapped back to candidates. */
 typedef struct problem {
@@ -510,10 +504,10 @@ static int new_hubs(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_err
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         cp.threads = nc < 1 ? 1 : nc > 8 ? 8 : (int)nc;
     }
-    double t0 = now_s();
+    double t0 = pl_now_s();
     rc = pl_coverage_sets(ctx, s->graph, s->cell_snap, cells, nu, s->cand, &cp, &s->set_begin, &s->set_cells, err);
     free(cells);
-    s->sets_seconds = now_s() - t0;
+    s->sets_seconds = pl_now_s() - t0;
     if (rc != PL_OK)
         return rc;
     s->cell_row = pl_malloc((n ? n : 1) * sizeof *s->cell_row);
@@ -538,9 +532,7 @@ static int new_hubs(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_err
 
 /* ---------- output ---------- */
 
-static double round_to(double v, double per_unit) { return isfinite(v) ? round(v * per_unit) / per_unit : NAN; }
-static double people(double v) { return round_to(v, 1000); }
-static double share(double a, double b) { return b > 0 ? round_to(a / b, 10000) : NAN; }
+static double share(double a, double b) { return b > 0 ? pl_round_to(a / b, 10000) : NAN; }
 
 static int write_cells(pl_gpkg *g, const cov_state *s, pl_error *err)
 {
@@ -569,8 +561,8 @@ static int write_cells(pl_gpkg *g, const cov_state *s, pl_error *err)
         pl_gpkg_set_real(l, 2, s->pop->pop[c]);
         if (s->hub[c].source != NONE32)
             pl_gpkg_set_text(l, 3, s->svc->id[s->hub_service[s->hub[c].source]]);
-        pl_gpkg_set_real(l, 4, round_to(s->hub[c].dist_m / 1000.0, 1000));
-        pl_gpkg_set_real(l, 5, round_to(s->hub[c].time_s / 60.0, 100));
+        pl_gpkg_set_real(l, 4, pl_round_to(s->hub[c].dist_m / 1000.0, 1000));
+        pl_gpkg_set_real(l, 5, pl_round_to(s->hub[c].time_s / 60.0, 100));
         pl_gpkg_set_int(l, 6, s->covered[c]);
         if (s->cluster[c] != NONE32)
             pl_gpkg_set_int(l, 7, s->cluster[c] + 1);
@@ -647,17 +639,17 @@ static int write_clusters(pl_gpkg *g, const cov_state *s, pl_error *err)
     for (uint32_t k = 0; rc == PL_OK && k < nc; k++) {
         pl_gpkg_row_begin(l);
         pl_gpkg_set_int(l, 0, k + 1);
-        pl_gpkg_set_real(l, 1, people(pop[k]));
+        pl_gpkg_set_real(l, 1, pl_round_people(pop[k]));
         if (s->pop->age_pop)
-            pl_gpkg_set_real(l, 2, people(age[k]));
+            pl_gpkg_set_real(l, 2, pl_round_people(age[k]));
         pl_gpkg_set_int(l, 3, units[k]);
         if (muni[k] >= 0) {
             pl_gpkg_set_text(l, 4, s->munis->code[muni[k]]);
             pl_gpkg_set_text(l, 5, s->munis->name[muni[k]]);
         }
-        pl_gpkg_set_real(l, 6, wm[k] > 0 ? round_to(sum_m[k] / wm[k] / scale, per) : NAN);
-        pl_gpkg_set_real(l, 7, round_to(max_m[k] / scale, per));
-        pl_gpkg_set_real(l, 8, people(after[k]));
+        pl_gpkg_set_real(l, 6, wm[k] > 0 ? pl_round_to(sum_m[k] / wm[k] / scale, per) : NAN);
+        pl_gpkg_set_real(l, 7, pl_round_to(max_m[k] / scale, per));
+        pl_gpkg_set_real(l, 8, pl_round_people(after[k]));
         pl_gpkg_set_xy(l, sx[k] / pop[k], sy[k] / pop[k]);
         rc = pl_gpkg_row_end(l, err);
     }
@@ -715,8 +707,8 @@ static int write_new_hubs(pl_gpkg *g, const cov_state *s, const problem *P, cons
             pl_gpkg_set_text(l, 3, s->munis->code[m]);
             pl_gpkg_set_text(l, 4, s->munis->name[m]);
         }
-        pl_gpkg_set_real(l, 5, people(S->marginal[k]));
-        pl_gpkg_set_real(l, 6, people(cum));
+        pl_gpkg_set_real(l, 5, pl_round_people(S->marginal[k]));
+        pl_gpkg_set_real(l, 6, pl_round_people(cum));
         pl_gpkg_set_real(l, 7, share(s->pop_covered + cum, s->pop_total));
         pl_gpkg_set_int(l, 8, same - 1);
         pl_gpkg_set_text(l, 9, P->method);
@@ -798,15 +790,15 @@ static int write_munis(pl_gpkg *g, const cov_state *s, pl_error *err)
             pl_gpkg_row_begin(l);
             pl_gpkg_set_text(l, 0, m < nm ? s->munis->code[m] : "totalt");
             pl_gpkg_set_text(l, 1, m < nm ? s->munis->name[m] : "Alla analyserade");
-            pl_gpkg_set_real(l, 2, people(pop[m]));
+            pl_gpkg_set_real(l, 2, pl_round_people(pop[m]));
             pl_gpkg_set_int(l, 3, hubs[m]);
-            pl_gpkg_set_real(l, 4, people(cov[m]));
-            pl_gpkg_set_real(l, 5, people(pop[m] - cov[m]));
+            pl_gpkg_set_real(l, 4, pl_round_people(cov[m]));
+            pl_gpkg_set_real(l, 5, pl_round_people(pop[m] - cov[m]));
             pl_gpkg_set_real(l, 6, share(cov[m], pop[m]));
             if (s->pop->age_pop)
-                pl_gpkg_set_real(l, 7, people(age_unc[m]));
+                pl_gpkg_set_real(l, 7, pl_round_people(age_unc[m]));
             pl_gpkg_set_int(l, 8, nh[m]);
-            pl_gpkg_set_real(l, 9, people(newc[m]));
+            pl_gpkg_set_real(l, 9, pl_round_people(newc[m]));
             pl_gpkg_set_real(l, 10, share(cov[m] + newc[m], pop[m]));
             if (!t)
                 pl_gpkg_set_geos(l, s->munis->geom[m]);
@@ -866,8 +858,8 @@ static double gap_pct(const problem *P, const pl_cover_solution *S, double bound
     if (!isfinite(bound) || S->status == PL_COVER_INFEASIBLE)
         return NAN;
     if (P->kind == 0)
-        return bound > 0 ? round_to(100.0 * (bound - S->value) / bound, 1000) : (bound == 0 ? 0.0 : NAN);
-    return bound > 0 ? round_to(100.0 * ((double)S->n - bound) / bound, 1000) : (S->n == 0 ? 0.0 : NAN);
+        return bound > 0 ? pl_round_to(100.0 * (bound - S->value) / bound, 1000) : (bound == 0 ? 0.0 : NAN);
+    return bound > 0 ? pl_round_to(100.0 * ((double)S->n - bound) / bound, 1000) : (S->n == 0 ? 0.0 : NAN);
 }
 
 static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state *s, pl_error *err)
@@ -918,17 +910,17 @@ static int write_summary(pl_gpkg *g, const pl_coverage_opts *o, const cov_state 
         pl_gpkg_set_text(l, 4, P->has_exact ? status_name(P->exact.status) : P->not_run);
         if (P->used->status != PL_COVER_INFEASIBLE) {
             pl_gpkg_set_int(l, 5, P->used->n);
-            pl_gpkg_set_real(l, 6, people(P->used->value));
+            pl_gpkg_set_real(l, 6, pl_round_people(P->used->value));
         }
-        pl_gpkg_set_real(l, 7, round_to(bound, scale));
+        pl_gpkg_set_real(l, 7, pl_round_to(bound, scale));
         pl_gpkg_set_text(l, 8, kind);
         pl_gpkg_set_real(l, 9, gap_pct(P, P->used, bound));
         pl_gpkg_set_int(l, 10, P->greedy.n);
-        pl_gpkg_set_real(l, 11, people(P->greedy.value));
+        pl_gpkg_set_real(l, 11, pl_round_people(P->greedy.value));
         pl_gpkg_set_real(l, 12, gap_pct(P, &P->greedy, bound));
         if (P->has_exact && P->exact.status != PL_COVER_INFEASIBLE) {
             pl_gpkg_set_int(l, 13, P->exact.n);
-            pl_gpkg_set_real(l, 14, people(P->exact.value));
+            pl_gpkg_set_real(l, 14, pl_round_people(P->exact.value));
         }
         pl_gpkg_set_int(l, 15, (int64_t)s->cand->n);
         pl_gpkg_set_int(l, 16, (int64_t)s->n_useful);
@@ -959,7 +951,8 @@ static int write_output(pl_ctx *ctx, const pl_coverage_opts *o, const char *comm
     const char *cand_file = candidates_file(o);
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, cand_file, NULL};
     pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv,
-                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs};
+                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs,
+                           .graph_cache = b->graph_cache};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
     if (!g)
         return err->code;

@@ -443,6 +443,36 @@ static void summarise(pl_ctx *ctx, const pl_green_inputs *in, poly_locator *loc,
 
 /* ---------- compute ---------- */
 
+/* Each home's pass (1), fail (0) or unknown (-1) per rule, and the rules it meets. */
+static void set_passes(pl_green_result *r, const pl_green_params *p, size_t n)
+{
+    for (size_t b = 0; b < n; b++) {
+        int8_t p3 = -1, p30 = -1, p300 = -1;
+        if (r->is_home[b]) {
+            if (r->has_rule[0])
+                p3 = r->trees_visible[b] >= p->min_trees;
+            if (r->has_rule[1] && r->nbh[b] >= 0 && r->nbh_pass30[r->nbh[b]] >= 0)
+                p30 = r->nbh_pass30[r->nbh[b]];
+            if (r->has_rule[2]) {
+                double d = r->network ? r->green_net_m[b] : r->green_euclid_m[b];
+                p300 = !isnan(d) ? d <= p->max_green_m : -1;
+            }
+        }
+        r->pass[PL_RULE_3][b] = p3;
+        r->pass[PL_RULE_30][b] = p30;
+        r->pass[PL_RULE_300][b] = p300;
+        int8_t all3 = -1;
+        if (r->is_home[b] && r->has_rule[0] && r->has_rule[1] && r->has_rule[2]) {
+            if (p3 == 0 || p30 == 0 || p300 == 0)
+                all3 = 0;
+            else if (p3 == 1 && p30 == 1 && p300 == 1)
+                all3 = 1;
+        }
+        r->pass[PL_RULE_ALL][b] = all3;
+        r->rules_met[b] = (int8_t)((p3 == 1) + (p30 == 1) + (p300 == 1));
+    }
+}
+
 int pl_green_compute(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_params *p, pl_green_result **out,
                      pl_error *err)
 {
@@ -542,32 +572,7 @@ int pl_green_compute(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_para
         return rc;
     }
 
-    /* Passes and rules met. */
-    for (size_t b = 0; b < n; b++) {
-        int8_t p3 = -1, p30 = -1, p300 = -1;
-        if (r->is_home[b]) {
-            if (r->has_rule[0])
-                p3 = r->trees_visible[b] >= p->min_trees;
-            if (r->has_rule[1] && r->nbh[b] >= 0 && r->nbh_pass30[r->nbh[b]] >= 0)
-                p30 = r->nbh_pass30[r->nbh[b]];
-            if (r->has_rule[2]) {
-                double d = r->network ? r->green_net_m[b] : r->green_euclid_m[b];
-                p300 = !isnan(d) ? d <= p->max_green_m : -1;
-            }
-        }
-        r->pass[PL_RULE_3][b] = p3;
-        r->pass[PL_RULE_30][b] = p30;
-        r->pass[PL_RULE_300][b] = p300;
-        int8_t all3 = -1;
-        if (r->is_home[b] && r->has_rule[0] && r->has_rule[1] && r->has_rule[2]) {
-            if (p3 == 0 || p30 == 0 || p300 == 0)
-                all3 = 0;
-            else if (p3 == 1 && p30 == 1 && p300 == 1)
-                all3 = 1;
-        }
-        r->pass[PL_RULE_ALL][b] = all3;
-        r->rules_met[b] = (int8_t)((p3 == 1) + (p30 == 1) + (p300 == 1));
-    }
+    set_passes(r, p, n);
 
     /* Municipalities and localities of the homes. */
     if (in->munis && in->munis->n) {

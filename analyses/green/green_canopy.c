@@ -364,6 +364,8 @@ static void assign_polygons(pl_ctx *ctx, pl_green_result *r)
     pl_flatpoly_free(&fp);
 }
 
+/* Long: one loop over the neighbourhoods (land = area minus water, then canopy from polygons or
+ * tree crowns) sharing the water, canopy and tree indexes built before it and freed after it. */
 int pl_green_neighbourhoods(pl_ctx *ctx, const pl_green_inputs *in, const pl_green_params *p, pl_green_result *r,
                             pl_error *err)
 {

@@ -51,6 +51,24 @@ static void append(char **s, size_t *len, size_t *cap, const char *text)
     *len += n;
 }
 
+/* The size and width rules of a dissolved green part; counts the parts too small or narrow. */
+static int part_kept(GEOSContextHandle_t h, const GEOSGeometry *geom, double area, const pl_green_params *p,
+                     pl_green_result *r)
+{
+    int ok = area >= p->min_green_ha * 10000.0;
+    if (!ok)
+        r->n_areas_small++;
+    if (ok && p->min_green_width_m > 0) {
+        GEOSGeometry *core = GEOSBuffer_r(h, geom, -0.5 * p->min_green_width_m, 8);
+        ok = core && GEOSisEmpty_r(h, core) == 0;
+        if (core)
+            GEOSGeom_destroy_r(h, core);
+        if (!ok)
+            r->n_areas_narrow++;
+    }
+    return ok;
+}
+
 static int keep_areas(pl_ctx *ctx, const pl_green_areas *G, const pl_green_params *p, pl_green_result *r,
                       pl_error *err)
 {
@@ -146,22 +164,10 @@ static int keep_areas(pl_ctx *ctx, const pl_green_areas *G, const pl_green_param
     pl_cells_free(&cells);
     pl_flatpoly_free(&fp);
     /* Size and width rules; kept parts ordered by their first constituent. */
-    double min_m2 = p->min_green_ha * 10000.0;
     size_t kept = 0;
     keep_rec *keep = pl_malloc((n_parts ? n_parts : 1) * sizeof *keep);
     for (size_t k = 0; k < n_parts; k++) {
-        int ok = parts[k].area >= min_m2;
-        if (!ok)
-            r->n_areas_small++;
-        if (ok && p->min_green_width_m > 0) {
-            GEOSGeometry *core = GEOSBuffer_r(h, parts[k].geom, -0.5 * p->min_green_width_m, 8);
-            ok = core && GEOSisEmpty_r(h, core) == 0;
-            if (core)
-                GEOSGeom_destroy_r(h, core);
-            if (!ok)
-                r->n_areas_narrow++;
-        }
-        if (ok) {
+        if (part_kept(h, parts[k].geom, parts[k].area, p, r)) {
             keep[kept].first = parts[k].first;
             keep[kept].k = k;
             kept++;

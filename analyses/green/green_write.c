@@ -10,12 +10,8 @@
 #include "layers/network.h"
 #include "analyses/common/fields.h"
 #include "green_internal.h"
+#include "gis/util.h"
 
-static double round_to(double v, double per_unit)
-{
-    return isfinite(v) ? round(v * per_unit) / per_unit : NAN;
-}
-static double people(double v) { return round_to(v, 1000); }
 
 static void set_flag(pl_gpkg_layer *l, int f, int8_t v)
 {
@@ -71,7 +67,7 @@ static int write_buildings(pl_gpkg *g, const pl_green_inputs *in, const pl_green
             continue;
         pl_gpkg_row_begin(l);
         pl_gpkg_set_text(l, 0, B->id[b]);
-        pl_gpkg_set_real(l, 1, people(r->pop[b]));
+        pl_gpkg_set_real(l, 1, pl_round_people(r->pop[b]));
         pl_gpkg_set_real(l, 2, B->dwellings[b]);
         if (r->nbh[b] >= 0)
             pl_gpkg_set_text(l, 3, r->nbh_id[r->nbh[b]]);
@@ -160,13 +156,13 @@ static int write_neighbourhoods(pl_gpkg *g, const pl_green_result *r, const pl_g
     for (size_t k = 0; rc == PL_OK && k < r->n_nbh; k++) {
         pl_gpkg_row_begin(l);
         pl_gpkg_set_text(l, 0, r->nbh_id[k]);
-        pl_gpkg_set_real(l, 1, round_to(r->nbh_area_m2[k] / 10000.0, 10000));
-        pl_gpkg_set_real(l, 2, round_to(r->nbh_land_m2[k] / 10000.0, 10000));
-        pl_gpkg_set_real(l, 3, round_to(r->nbh_canopy_m2[k] / 10000.0, 10000));
+        pl_gpkg_set_real(l, 1, pl_round_to(r->nbh_area_m2[k] / 10000.0, 10000));
+        pl_gpkg_set_real(l, 2, pl_round_to(r->nbh_land_m2[k] / 10000.0, 10000));
+        pl_gpkg_set_real(l, 3, pl_round_to(r->nbh_canopy_m2[k] / 10000.0, 10000));
         pl_gpkg_set_real(l, 4, r->nbh_canopy_pct[k]);
         set_flag(l, 5, r->nbh_pass30[k]);
         pl_gpkg_set_int(l, 6, r->nbh_stats[k].homes);
-        pl_gpkg_set_real(l, 7, people(r->nbh_stats[k].pop));
+        pl_gpkg_set_real(l, 7, pl_round_people(r->nbh_stats[k].pop));
         set_shares(l, 8, &r->nbh_stats[k]);
         pl_gpkg_set_geos(l, r->nbh_geom[k]);
         rc = pl_gpkg_row_end(l, err);
@@ -215,7 +211,7 @@ static int write_areas(pl_gpkg *g, const pl_green_result *r, pl_error *err)
         pl_gpkg_set_text(la, 0, id);
         pl_gpkg_set_text(la, 1, r->area_name[a]);
         pl_gpkg_set_text(la, 2, r->area_ids[a]);
-        pl_gpkg_set_real(la, 3, round_to(r->area_ha[a], 10000));
+        pl_gpkg_set_real(la, 3, pl_round_to(r->area_ha[a], 10000));
         pl_gpkg_set_int(la, 4, r->area_entries[a]);
         pl_gpkg_set_text(la, 5, r->area_sampled[a] ? "boundary" : "paths");
         pl_gpkg_set_geos(la, r->area_geom[a]);
@@ -256,7 +252,7 @@ static int write_summary(pl_gpkg *g, const pl_green_result *r, pl_error *err)
         pl_gpkg_set_text(l, 1, G->code);
         pl_gpkg_set_text(l, 2, G->name);
         pl_gpkg_set_int(l, 3, G->stats.homes);
-        pl_gpkg_set_real(l, 4, people(G->stats.pop));
+        pl_gpkg_set_real(l, 4, pl_round_people(G->stats.pop));
         pl_gpkg_set_real(l, 5, G->land_m2 > 0 ? round(10000.0 * G->canopy_m2 / G->land_m2) / 100.0 : NAN);
         set_shares(l, 6, &G->stats);
         rc = pl_gpkg_row_end(l, err);

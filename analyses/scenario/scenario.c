@@ -18,15 +18,9 @@
 
 #include "analyses/common/ids.h"
 #include "analyses/common/units.h"
+#include "gis/util.h"
 
 #define NONE32 UINT32_MAX
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* CPU seconds of this thread (the phase timings under -v; wall time varies on a shared machine). */
 static double cpu_now(void)
@@ -659,42 +653,6 @@ int pl_scenario_baseline(pl_ctx *ctx, const pl_population *pop, const pl_service
 
 /* ---------- incremental recomputation ---------- */
 
-static inline double part_p(const pl_snap *s, int end, int M)
-{
-    return end ? (M == PL_METRIC_DISTANCE ? s->b_len_m : s->b_time_s) : (M == PL_METRIC_DISTANCE ? s->a_len_m : s->a_time_s);
-}
-static inline double part_q(const pl_snap *s, int end, int M)
-{
-    return end ? (M == PL_METRIC_DISTANCE ? s->b_time_s : s->b_len_m) : (M == PL_METRIC_DISTANCE ? s->a_time_s : s->a_len_m);
-}
-static inline double acc_p(const pl_snap *s, int M) { return M == PL_METRIC_DISTANCE ? s->access_m : s->access_s; }
-static inline double acc_q(const pl_snap *s, int M) { return M == PL_METRIC_DISTANCE ? s->access_s : s->access_m; }
-static inline int usable(const pl_graph *g, const pl_snap *s)
-{
-    return s->status != PL_SNAP_NONE && s->node_a < g->n_nodes && s->node_b < g->n_nodes;
-}
-
-/* Travel along one edge from place t to place s (both on it), as the graph search does. */
-static int along_edge(const pl_snap *t, const pl_snap *s, int M, double *p, double *q)
-{
-    double pt = t->a_len_m, ps = s->a_len_m;
-    double dl, dt;
-    if (ps >= pt && (t->to_b || ps == pt)) {
-        dl = ps - pt;
-        dt = (double)s->a_time_s - (double)t->a_time_s;
-    } else if (ps <= pt && t->to_a) {
-        dl = pt - ps;
-        dt = (double)t->a_time_s - (double)s->a_time_s;
-    } else {
-        return 0;
-    }
-    if (dt < 0)
-        dt = 0;
-    *p = M == PL_METRIC_DISTANCE ? dl : dt;
-    *q = M == PL_METRIC_DISTANCE ? dt : dl;
-    return 1;
-}
-
 /* Lexicographic (p, q) label order and the (p, source) order of k-nearest answers. */
 static inline int pq_less(double p, double q, double bp, double bq) { return p < bp || (p == bp && q < bq); }
 static inline int ps_less(double p, uint32_t s, double bp, uint32_t bs) { return p < bp || (p == bp && s < bs); }
@@ -791,7 +749,7 @@ static void svc_index_build(svc_index *X, const pl_graph *g, const pl_snap *src,
     X->on_edge = pl_malloc((n_src ? n_src : 1) * sizeof *X->on_edge);
     X->n_node_ent = X->n_on_edge = 0;
     for (uint32_t s = 0; s < n_src; s++) {
-        if (!usable(g, &src[s]))
+        if (!pl_snap_usable(g, &src[s]))
             continue;
         if (src[s].from_a)
             X->node_ent[X->n_node_ent++] = ((uint64_t)src[s].node_a << 32) | ((uint64_t)s << 1);
@@ -824,18 +782,18 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
                              int M, pl_label *out)
 {
     out[0] = out[1] = (pl_label){NONE32, INFINITY, INFINITY};
-    if (!usable(g, T))
+    if (!pl_snap_usable(g, T))
         return;
     work_next(W, g->n_nodes);
     enum { NCAND = 8 };
     cand cs[NCAND];
     int nc = 0;
-    double tap = acc_p(T, M), taq = acc_q(T, M);
+    double tap = pl_snap_access_p(T, M), taq = pl_snap_access_q(T, M);
     for (int end = 0; end < 2; end++) {
         if (!(end ? T->to_b : T->to_a))
             continue;
         uint32_t v = end ? T->node_b : T->node_a;
-        relax(W, v, tap + part_p(T, end, M), taq + part_q(T, end, M), NONE32 - 1 - (uint32_t)end);
+        relax(W, v, tap + pl_snap_part_p(T, end, M), taq + pl_snap_part_q(T, end, M), NONE32 - 1 - (uint32_t)end);
     }
     /* Sources on the unit's own edge. */
     uint64_t key = (uint64_t)T->edge << 32;
@@ -852,8 +810,8 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
     for (size_t i = lo; T->edge != NONE32 && i < X->n_on_edge && (X->on_edge[i] >> 32) == T->edge && ne < 8; i++) {
         uint32_t s = (uint32_t)X->on_edge[i];
         double p, q;
-        if (along_edge(T, &src[s], M, &p, &q))
-            edge_c[ne++] = (cand){(acc_p(&src[s], M) + p) + tap, (acc_q(&src[s], M) + q) + taq, s, NONE32, 0};
+        if (pl_snap_along_edge(T, &src[s], M, &p, &q))
+            edge_c[ne++] = (cand){(pl_snap_access_p(&src[s], M) + p) + tap, (pl_snap_access_q(&src[s], M) + q) + taq, s, NONE32, 0};
     }
     /* Best two distinct sources by the search's sums: stop when the heap passes the second. */
     double second = INFINITY;
@@ -871,8 +829,8 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
              k < X->n_node_ent && (uint32_t)(X->node_ent[k] >> 32) == u; k++) {
             uint32_t s = (uint32_t)X->node_ent[k] >> 1;
             int end = (int)(X->node_ent[k] & 1);
-            double cp = (p + part_p(&src[s], end, M)) + acc_p(&src[s], M);
-            double cq = (q + part_q(&src[s], end, M)) + acc_q(&src[s], M);
+            double cp = (p + pl_snap_part_p(&src[s], end, M)) + pl_snap_access_p(&src[s], M);
+            double cq = (q + pl_snap_part_q(&src[s], end, M)) + pl_snap_access_q(&src[s], M);
             int found = 0;
             for (int i = 0; i < nc; i++)
                 if (cs[i].src == s) {
@@ -918,7 +876,7 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
     for (int i = 0; i < nc; i++) {
         const pl_snap *S = &src[cs[i].src];
         int end = cs[i].end;
-        double p = acc_p(S, M) + part_p(S, end, M), q = acc_q(S, M) + part_q(S, end, M);
+        double p = pl_snap_access_p(S, M) + pl_snap_part_p(S, end, M), q = pl_snap_access_q(S, M) + pl_snap_part_q(S, end, M);
         uint32_t v = cs[i].node;
         while (W->pred[v] < NONE32 - 2) {
             uint32_t a = W->pred[v];
@@ -936,8 +894,8 @@ static void nearest2_forward(work *W, const pl_graph *g, const pl_snap *T, const
             v = lo2;
         }
         int tend = (int)(NONE32 - 1 - W->pred[v]);
-        p = (p + part_p(T, tend, M)) + tap;
-        q = (q + part_q(T, tend, M)) + taq;
+        p = (p + pl_snap_part_p(T, tend, M)) + tap;
+        q = (q + pl_snap_part_q(T, tend, M)) + taq;
         fin[nf++] = (cand){p, q, cs[i].src, 0, 0};
     }
     for (int i = 0; i < ne; i++)
@@ -985,7 +943,7 @@ static void unit_index_build(unit_index *U, const pl_graph *g, const pl_snap *ce
     U->on_edge = pl_malloc((n ? n : 1) * sizeof *U->on_edge);
     U->n_on_edge = 0;
     for (size_t c = 0; c < n; c++) {
-        if (!usable(g, &cells[c]))
+        if (!pl_snap_usable(g, &cells[c]))
             continue;
         if (cells[c].to_a)
             U->begin[cells[c].node_a + 1]++;
@@ -1000,7 +958,7 @@ static void unit_index_build(unit_index *U, const pl_graph *g, const pl_snap *ce
     uint32_t *fill = pl_malloc(((size_t)g->n_nodes + 1) * sizeof *fill);
     memcpy(fill, U->begin, ((size_t)g->n_nodes + 1) * sizeof *fill);
     for (size_t c = 0; c < n; c++) {
-        if (!usable(g, &cells[c]))
+        if (!pl_snap_usable(g, &cells[c]))
             continue;
         if (cells[c].to_a)
             U->ent[fill[cells[c].node_a]++] = (uint32_t)c << 1;
@@ -1021,7 +979,7 @@ static void unit_index_extra(unit_index *U, const pl_graph *g, const pl_snap *ce
     U->x_edge = pl_malloc((m + 1) * sizeof *U->x_edge);
     U->n_x_node = U->n_x_edge = 0;
     for (size_t c = c0; c < n; c++) {
-        if (!usable(g, &cells[c]))
+        if (!pl_snap_usable(g, &cells[c]))
             continue;
         if (cells[c].to_a)
             U->x_node[U->n_x_node++] = ((uint64_t)cells[c].node_a << 32) | ((uint64_t)c << 1);
@@ -1089,13 +1047,13 @@ static inline void offer_unit(add_scratch *A, uint32_t c, double cp, double cq)
 static void same_edge_units(add_scratch *A, const uint64_t *list, size_t n, const pl_snap *cells, const pl_snap *S, int M,
                             double cutoff)
 {
-    double sap = acc_p(S, M), saq = acc_q(S, M);
+    double sap = pl_snap_access_p(S, M), saq = pl_snap_access_q(S, M);
     for (size_t i = lower_bound_u64(list, n, (uint64_t)S->edge << 32); i < n && (list[i] >> 32) == S->edge; i++) {
         uint32_t c = (uint32_t)list[i];
         double p, q;
-        if (!along_edge(&cells[c], S, M, &p, &q))
+        if (!pl_snap_along_edge(&cells[c], S, M, &p, &q))
             continue;
-        double cp = (sap + p) + acc_p(&cells[c], M), cq = (saq + q) + acc_q(&cells[c], M);
+        double cp = (sap + p) + pl_snap_access_p(&cells[c], M), cq = (saq + q) + pl_snap_access_q(&cells[c], M);
         if (cp <= cutoff)
             offer_unit(A, c, cp, cq);
     }
@@ -1106,17 +1064,17 @@ static void same_edge_units(add_scratch *A, const uint64_t *list, size_t n, cons
 static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_index *U, const pl_snap *cells,
                        const pl_snap *S, uint32_t s, int M, double cutoff, pl_label *lab)
 {
-    if (!usable(g, S))
+    if (!pl_snap_usable(g, S))
         return 0;
     work_next(W, g->n_nodes);
     A->cur++;
     A->n_touched = 0;
-    double sap = acc_p(S, M), saq = acc_q(S, M);
+    double sap = pl_snap_access_p(S, M), saq = pl_snap_access_q(S, M);
     for (int end = 0; end < 2; end++) {
         if (!(end ? S->from_b : S->from_a))
             continue;
         uint32_t v = end ? S->node_b : S->node_a;
-        double p = sap + part_p(S, end, M), q = saq + part_q(S, end, M);
+        double p = sap + pl_snap_part_p(S, end, M), q = saq + pl_snap_part_q(S, end, M);
         if (p <= cutoff)
             relax(W, v, p, q, NONE32);
     }
@@ -1131,8 +1089,8 @@ static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_in
         for (uint32_t k = U->begin[u]; k < U->begin[u + 1]; k++) {
             uint32_t c = U->ent[k] >> 1;
             int end = (int)(U->ent[k] & 1);
-            double cp = (p + part_p(&cells[c], end, M)) + acc_p(&cells[c], M);
-            double cq = (q + part_q(&cells[c], end, M)) + acc_q(&cells[c], M);
+            double cp = (p + pl_snap_part_p(&cells[c], end, M)) + pl_snap_access_p(&cells[c], M);
+            double cq = (q + pl_snap_part_q(&cells[c], end, M)) + pl_snap_access_q(&cells[c], M);
             if (cp <= cutoff)
                 offer_unit(A, c, cp, cq);
         }
@@ -1141,8 +1099,8 @@ static long add_source(work *W, add_scratch *A, const pl_graph *g, const unit_in
                  k < U->n_x_node && (uint32_t)(U->x_node[k] >> 32) == u; k++) {
                 uint32_t c = (uint32_t)U->x_node[k] >> 1;
                 int end = (int)(U->x_node[k] & 1);
-                double cp = (p + part_p(&cells[c], end, M)) + acc_p(&cells[c], M);
-                double cq = (q + part_q(&cells[c], end, M)) + acc_q(&cells[c], M);
+                double cp = (p + pl_snap_part_p(&cells[c], end, M)) + pl_snap_access_p(&cells[c], M);
+                double cq = (q + pl_snap_part_q(&cells[c], end, M)) + pl_snap_access_q(&cells[c], M);
                 if (cp <= cutoff)
                     offer_unit(A, c, cp, cq);
             }
@@ -1413,12 +1371,14 @@ static double max_speed(const pl_graph *g, const pl_snap *cells, size_t n, const
     return v > 0 ? v * 1.01 : INFINITY;
 }
 
+/* Long: closures, additions, new units and the incremental searches run in this order on the shared
+ * snaps and labels, the order a full re-run takes, so that the answers equal one. */
 int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_population *pop_new,
                       const pl_services *svc_old, const pl_services *svc_new, const uint32_t *old_to_new,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, pl_access_result **out, pl_scenario_work *work_out, pl_error *err)
 {
-    double t0 = now_s(), c0 = cpu_now();
+    double t0 = pl_now_s(), c0 = cpu_now();
     *out = NULL;
     const pl_access_result *B = base->r;
     const pl_access_params *params = &base->params;
@@ -1598,7 +1558,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
                 if (!is_new[i] || src_of_svc[i] == NONE32)
                     continue;
                 const pl_snap *S = &r->svc_snap[i];
-                if (!usable(graph, S))
+                if (!pl_snap_usable(graph, S))
                     continue;
                 if (M == 1 && !isfinite(vmax)) {
                     /* The baseline's, and the new places' access legs. */
@@ -1616,7 +1576,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
                 double cutoff = 0;
                 for (size_t c = 0; c < n && isfinite(cutoff); c++) {
                     const pl_snap *C = &r->cell_snap[c];
-                    if (!usable(graph, C) || graph->component[C->node_a] != comp)
+                    if (!pl_snap_usable(graph, C) || graph->component[C->node_a] != comp)
                         continue;
                     double v2 = M ? o[c * 2 + 1].time_s : o[c * 2 + 1].dist_m;
                     if (!(v2 > cutoff))
@@ -1660,7 +1620,7 @@ int pl_scenario_apply(pl_ctx *ctx, const pl_scenario_base *base, const pl_popula
     }
     double t_fin = cpu_now();
     pl_access_finish(ctx, pop_new, svc_new, munis, params, r);
-    wk.seconds = now_s() - t0;
+    wk.seconds = pl_now_s() - t0;
     if (ctx->verbose)
         pl_info(ctx, "scenario CPU: snapping %.3f s, indexes %.3f s, label lists %.3f s, unit searches %.3f s, "
                 "cutoffs %.3f s, added-service searches %.3f s, summaries %.3f s",

@@ -12,6 +12,7 @@
 #include "analyses/common/fields.h"
 #include "analyses/common/attach.h"
 #include "scenario.h"
+#include "gis/util.h"
 
 #define NONE32 UINT32_MAX
 
@@ -44,13 +45,6 @@ const pl_option pl_scenario_options[] = {
      "skip the per-scenario access cell layers (delta_cells and the tables are still written)", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* One computed scenario. */
 typedef struct scen {
@@ -129,10 +123,6 @@ void pl_scenario_band_deltas(const pl_access_result *before, const pl_access_res
 
 /* ---------- output ---------- */
 
-static double round_to(double v, double per_unit) { return isfinite(v) ? round(v * per_unit) / per_unit : NAN; }
-static double people(double v) { return round_to(v, 1000); }
-static double km3(double v) { return round_to(v, 1000); }
-static double min2(double v) { return round_to(v, 100); }
 
 static void make_layer_name(char *buf, size_t size, const char *prefix, const char *name, scen *all, size_t n_before)
 {
@@ -218,10 +208,10 @@ static int write_cells(pl_gpkg *g, const pl_access_inputs *in, const scen *s, pl
             const pl_access_type *at = &r->types[t];
             const pl_label *d = &at->by_dist[c * 2], *m = &at->by_time[c * 2];
             int f = 4 + 7 * t;
-            pl_gpkg_set_real(l, f, km3(d[0].dist_m / 1000.0));
-            pl_gpkg_set_real(l, f + 1, min2(m[0].time_s / 60.0));
-            pl_gpkg_set_real(l, f + 2, km3(d[1].dist_m / 1000.0));
-            pl_gpkg_set_real(l, f + 3, min2(m[1].time_s / 60.0));
+            pl_gpkg_set_real(l, f, pl_round_km(d[0].dist_m / 1000.0));
+            pl_gpkg_set_real(l, f + 1, pl_round_min(m[0].time_s / 60.0));
+            pl_gpkg_set_real(l, f + 2, pl_round_km(d[1].dist_m / 1000.0));
+            pl_gpkg_set_real(l, f + 3, pl_round_min(m[1].time_s / 60.0));
             if (d[0].source != NONE32)
                 pl_gpkg_set_text(l, f + 4, s->svc->id[at->service_index[d[0].source]]);
             pl_band_label(band, sizeof band, at->bands_km, at->n_bands_km,
@@ -303,12 +293,12 @@ static int write_delta_cells(pl_gpkg *g, const pl_access_inputs *in, const pl_ac
                 int f = 5 + 11 * t;
                 double kb = is_new ? NAN : b->by_dist[c * 2].dist_m / 1000.0, ka = a->by_dist[c * 2].dist_m / 1000.0;
                 double mb = is_new ? NAN : b->by_time[c * 2].time_s / 60.0, ma = a->by_time[c * 2].time_s / 60.0;
-                pl_gpkg_set_real(l, f, km3(kb));
-                pl_gpkg_set_real(l, f + 1, km3(ka));
-                pl_gpkg_set_real(l, f + 2, isfinite(kb) && isfinite(ka) ? km3(ka - kb) : NAN);
-                pl_gpkg_set_real(l, f + 3, min2(mb));
-                pl_gpkg_set_real(l, f + 4, min2(ma));
-                pl_gpkg_set_real(l, f + 5, isfinite(mb) && isfinite(ma) ? min2(ma - mb) : NAN);
+                pl_gpkg_set_real(l, f, pl_round_km(kb));
+                pl_gpkg_set_real(l, f + 1, pl_round_km(ka));
+                pl_gpkg_set_real(l, f + 2, isfinite(kb) && isfinite(ka) ? pl_round_km(ka - kb) : NAN);
+                pl_gpkg_set_real(l, f + 3, pl_round_min(mb));
+                pl_gpkg_set_real(l, f + 4, pl_round_min(ma));
+                pl_gpkg_set_real(l, f + 5, isfinite(mb) && isfinite(ma) ? pl_round_min(ma - mb) : NAN);
                 int ibk = pl_band_index(kb, a->bands_km, a->n_bands_km), iak = pl_band_index(ka, a->bands_km, a->n_bands_km);
                 int ibm = pl_band_index(mb, a->bands_min, a->n_bands_min);
                 int iam = pl_band_index(ma, a->bands_min, a->n_bands_min);
@@ -432,18 +422,18 @@ static int write_delta_munis(pl_gpkg *g, const pl_access_inputs *in, const pl_ac
             pl_gpkg_set_text(l, 0, s->def->name);
             pl_gpkg_set_text(l, 1, m < nm ? in->munis->code[m] : "totalt");
             pl_gpkg_set_text(l, 2, m < nm ? in->munis->name[m] : "Alla analyserade");
-            pl_gpkg_set_real(l, 3, people(b0->pop));
-            pl_gpkg_set_real(l, 4, people(a0->pop));
+            pl_gpkg_set_real(l, 3, pl_round_people(b0->pop));
+            pl_gpkg_set_real(l, 4, pl_round_people(a0->pop));
             col = 5;
             for (int t = 0; t < base->n_types; t++) {
                 const pl_access_type *at = &base->types[t];
                 int nb = at->n_bands_min + at->n_bands_km;
                 for (int i = 0; i < 4 * nb; i++, col++)
-                    pl_gpkg_set_real(l, (int)col, people(vals[m * n_cols + col]));
-                pl_gpkg_set_real(l, (int)col, km3(vals[m * n_cols + col]));
-                pl_gpkg_set_real(l, (int)col + 1, km3(vals[m * n_cols + col + 1]));
-                pl_gpkg_set_real(l, (int)col + 2, min2(vals[m * n_cols + col + 2]));
-                pl_gpkg_set_real(l, (int)col + 3, min2(vals[m * n_cols + col + 3]));
+                    pl_gpkg_set_real(l, (int)col, pl_round_people(vals[m * n_cols + col]));
+                pl_gpkg_set_real(l, (int)col, pl_round_km(vals[m * n_cols + col]));
+                pl_gpkg_set_real(l, (int)col + 1, pl_round_km(vals[m * n_cols + col + 1]));
+                pl_gpkg_set_real(l, (int)col + 2, pl_round_min(vals[m * n_cols + col + 2]));
+                pl_gpkg_set_real(l, (int)col + 3, pl_round_min(vals[m * n_cols + col + 3]));
                 col += 4;
             }
             rc = pl_gpkg_row_end(l, err);
@@ -521,7 +511,7 @@ static int write_summary(pl_gpkg *g, const pl_access_inputs *in, const pl_access
             pl_gpkg_set_int(l, 2, (int64_t)s->n_closed);
             pl_gpkg_set_int(l, 3, (int64_t)s->n_added);
             pl_gpkg_set_int(l, 4, (int64_t)s->n_added_units);
-            pl_gpkg_set_real(l, 5, people(s->added_residents));
+            pl_gpkg_set_real(l, 5, pl_round_people(s->added_residents));
             pl_gpkg_set_int(l, 6, (int64_t)s->n_roads_removed);
             pl_gpkg_set_int(l, 7, (int64_t)s->n_roads_added);
             pl_gpkg_set_text(l, 8, s->full ? "full re-run (roads changed)" : "incremental");
@@ -529,20 +519,20 @@ static int write_summary(pl_gpkg *g, const pl_access_inputs *in, const pl_access
                 pl_gpkg_set_int(l, 9, s->work.units_searched);
             /* Run times go to the log, not the table: the same inputs give the same table bytes. */
         }
-        pl_gpkg_set_real(l, 10, people(r->pop_total));
+        pl_gpkg_set_real(l, 10, pl_round_people(r->pop_total));
         int f = 11;
         for (int t = 0; t < r->n_types; t++) {
             const pl_access_type *at = &r->types[t];
             pl_gpkg_set_int(l, f++, at->n_services);
-            pl_gpkg_set_real(l, f++, km3(r->total_stats[t].mean_km));
-            pl_gpkg_set_real(l, f++, min2(r->total_stats[t].mean_min));
+            pl_gpkg_set_real(l, f++, pl_round_km(r->total_stats[t].mean_km));
+            pl_gpkg_set_real(l, f++, pl_round_min(r->total_stats[t].mean_min));
             for (int metric = 0; metric < 2; metric++) {
                 int nb = metric ? at->n_bands_min : at->n_bands_km;
                 for (int i = 0; i < nb; i++) {
                     double v = beyond_from_stats(&r->total_stats[t], at, metric, i);
                     double b = beyond_from_stats(&base->total_stats[t], &base->types[t], metric, i);
-                    pl_gpkg_set_real(l, f++, people(v));
-                    pl_gpkg_set_real(l, f++, people(v - b));
+                    pl_gpkg_set_real(l, f++, pl_round_people(v));
+                    pl_gpkg_set_real(l, f++, pl_round_people(v - b));
                 }
             }
         }
@@ -753,7 +743,7 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
 {
     const pl_scenario_def *d = s->def;
     const pl_access_opts *b = &file->base;
-    double t0 = now_s();
+    double t0 = pl_now_s();
     pl_load_opts lo = {.assume_crs = b->assume_crs};
     uint8_t *closed = pl_calloc(in->svc->n ? in->svc->n : 1, 1);
     for (size_t i = 0; i < d->n_close; i++) {
@@ -875,7 +865,7 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
                                &s->r, &s->work, err);
     }
     free(o2n);
-    s->seconds = now_s() - t0;
+    s->seconds = pl_now_s() - t0;
     return rc;
 }
 
@@ -937,7 +927,7 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     if (rc == PL_OK)
         rc = pl_access_resolve_types(b, &in, types, &n_types, err);
     pl_scenario_base *base = NULL;
-    double t_base = now_s();
+    double t_base = pl_now_s();
     if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = b->within_km,
                               .region = b->region, .max_snap_m = b->max_snap_m,
@@ -945,7 +935,7 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
                               .bands_min = &b->bands_min};
         rc = pl_scenario_baseline(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &base, err);
     }
-    t_base = now_s() - t_base;
+    t_base = pl_now_s() - t_base;
     scen *sc = pl_calloc(file.n_sc ? file.n_sc : 1, sizeof *sc);
     for (size_t k = 0; rc == PL_OK && k < file.n_sc; k++) {
         sc[k].def = &file.sc[k];
@@ -964,7 +954,8 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     if (rc == PL_OK) {
         const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
         pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
-                           .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs};
+                           .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
+                           .graph_cache = o->graph_cache};
         pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
         if (!g) {
             rc = err->code;

@@ -11,6 +11,7 @@
 #include "analyses/common/attach.h"
 #include "analyses/common/fields.h"
 #include "analyses/common/ids.h"
+#include "gis/util.h"
 
 const char pl_stores_usage[] =
     "platsa stores --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";
@@ -294,10 +295,6 @@ void pl_stores_result_free(pl_stores_result *r)
 
 /* ---------- output ---------- */
 
-static double round_to(double v, double per_unit) { return isfinite(v) ? round(v * per_unit) / per_unit : NAN; }
-static double km3(double v) { return round_to(v, 1000); }
-static double min2(double v) { return round_to(v, 100); }
-static double people(double v) { return round_to(v, 1000); }
 
 typedef struct priority_cols {
     int rank, id, name, raw_type, kommun, kommun_namn, pop_dist, pop_time, cells;
@@ -404,36 +401,36 @@ static void set_priority_row(pl_gpkg_layer *l, const priority_cols *c, const pl_
         pl_gpkg_set_text(l, c->kommun, in->munis->code[f->muni]);
         pl_gpkg_set_text(l, c->kommun_namn, in->munis->name[f->muni]);
     }
-    pl_gpkg_set_real(l, c->pop_dist, people(f->pop_dist));
-    pl_gpkg_set_real(l, c->pop_time, people(f->pop_time));
+    pl_gpkg_set_real(l, c->pop_dist, pl_round_people(f->pop_dist));
+    pl_gpkg_set_real(l, c->pop_time, pl_round_people(f->pop_time));
     pl_gpkg_set_int(l, c->cells, f->cells_dist);
-    pl_gpkg_set_real(l, c->mean_km_now, km3(f->mean_km_now));
-    pl_gpkg_set_real(l, c->mean_km_closed, km3(f->mean_km_closed));
-    pl_gpkg_set_real(l, c->max_km_closed, km3(f->max_km_closed));
-    pl_gpkg_set_real(l, c->mean_min_now, min2(f->mean_min_now));
-    pl_gpkg_set_real(l, c->mean_min_closed, min2(f->mean_min_closed));
-    pl_gpkg_set_real(l, c->max_min_closed, min2(f->max_min_closed));
+    pl_gpkg_set_real(l, c->mean_km_now, pl_round_km(f->mean_km_now));
+    pl_gpkg_set_real(l, c->mean_km_closed, pl_round_km(f->mean_km_closed));
+    pl_gpkg_set_real(l, c->max_km_closed, pl_round_km(f->max_km_closed));
+    pl_gpkg_set_real(l, c->mean_min_now, pl_round_min(f->mean_min_now));
+    pl_gpkg_set_real(l, c->mean_min_closed, pl_round_min(f->mean_min_closed));
+    pl_gpkg_set_real(l, c->max_min_closed, pl_round_min(f->max_min_closed));
     for (int i = 0; i < r->n_beyond_km; i++)
-        pl_gpkg_set_real(l, c->beyond_km + i, people(f->pop_beyond_km[i]));
+        pl_gpkg_set_real(l, c->beyond_km + i, pl_round_people(f->pop_beyond_km[i]));
     for (int i = 0; i < r->n_beyond_min; i++)
-        pl_gpkg_set_real(l, c->beyond_min + i, people(f->pop_beyond_min[i]));
-    pl_gpkg_set_real(l, c->no_alt_km, people(f->pop_no_alternative_dist));
-    pl_gpkg_set_real(l, c->no_alt_min, people(f->pop_no_alternative_time));
-    pl_gpkg_set_real(l, c->added_pkm, round_to(f->added_person_km, 1000));
-    pl_gpkg_set_real(l, c->added_pmin, round_to(f->added_person_min, 100));
-    pl_gpkg_set_real(l, c->other_km, km3(f->nearest_other_km));
-    pl_gpkg_set_real(l, c->other_min, min2(f->nearest_other_min));
+        pl_gpkg_set_real(l, c->beyond_min + i, pl_round_people(f->pop_beyond_min[i]));
+    pl_gpkg_set_real(l, c->no_alt_km, pl_round_people(f->pop_no_alternative_dist));
+    pl_gpkg_set_real(l, c->no_alt_min, pl_round_people(f->pop_no_alternative_time));
+    pl_gpkg_set_real(l, c->added_pkm, pl_round_to(f->added_person_km, 1000));
+    pl_gpkg_set_real(l, c->added_pmin, pl_round_to(f->added_person_min, 100));
+    pl_gpkg_set_real(l, c->other_km, pl_round_km(f->nearest_other_km));
+    pl_gpkg_set_real(l, c->other_min, pl_round_min(f->nearest_other_min));
     if (f->nearest_other != UINT32_MAX) {
         pl_gpkg_set_text(l, c->other_id, svc->id[f->nearest_other]);
         pl_gpkg_set_text(l, c->other_name, svc->name[f->nearest_other]);
     }
     if (c->age_dist >= 0) {
-        pl_gpkg_set_real(l, c->age_dist, people(f->age_dist));
-        pl_gpkg_set_real(l, c->age_time, people(f->age_time));
+        pl_gpkg_set_real(l, c->age_dist, pl_round_people(f->age_dist));
+        pl_gpkg_set_real(l, c->age_time, pl_round_people(f->age_time));
         for (int i = 0; i < r->n_beyond_km; i++)
-            pl_gpkg_set_real(l, c->age_beyond_km + i, people(f->age_beyond_km[i]));
+            pl_gpkg_set_real(l, c->age_beyond_km + i, pl_round_people(f->age_beyond_km[i]));
         for (int i = 0; i < r->n_beyond_min; i++)
-            pl_gpkg_set_real(l, c->age_beyond_min + i, people(f->age_beyond_min[i]));
+            pl_gpkg_set_real(l, c->age_beyond_min + i, pl_round_people(f->age_beyond_min[i]));
     }
 }
 
@@ -520,12 +517,12 @@ static int write_catchments(pl_gpkg *g, const pl_access_inputs *in, const pl_sto
             pl_gpkg_set_real(l, 3, in->pop->age_pop[c]);
         if (d[0].source != UINT32_MAX)
             pl_gpkg_set_text(l, 4, in->svc->id[at->service_index[d[0].source]]);
-        pl_gpkg_set_real(l, 5, km3(d[0].dist_m / 1000.0));
-        pl_gpkg_set_real(l, 6, km3(d[1].dist_m / 1000.0));
+        pl_gpkg_set_real(l, 5, pl_round_km(d[0].dist_m / 1000.0));
+        pl_gpkg_set_real(l, 6, pl_round_km(d[1].dist_m / 1000.0));
         if (m[0].source != UINT32_MAX)
             pl_gpkg_set_text(l, 7, in->svc->id[at->service_index[m[0].source]]);
-        pl_gpkg_set_real(l, 8, min2(m[0].time_s / 60.0));
-        pl_gpkg_set_real(l, 9, min2(m[1].time_s / 60.0));
+        pl_gpkg_set_real(l, 8, pl_round_min(m[0].time_s / 60.0));
+        pl_gpkg_set_real(l, 9, pl_round_min(m[1].time_s / 60.0));
         double now = m[0].time_s / 60.0, closed = m[1].time_s / 60.0;
         pl_gpkg_set_int(l, f_pushed_min, now <= r->beyond_min[0] && !(closed <= r->beyond_min[0]));
         if (f_pushed_km >= 0) {
@@ -546,7 +543,8 @@ static int write_output(pl_ctx *ctx, const pl_stores_opts *o, const char *comman
     const pl_access_opts *b = &o->base;
     const char *inputs[] = {b->population, b->services, b->roads, b->municipalities, NULL};
     pl_gpkg_opts go = {.overwrite = b->overwrite, .csv = b->csv,
-                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs};
+                       .csv_style = b->csv_style, .command_line = command_line, .inputs = inputs,
+                           .graph_cache = b->graph_cache};
     pl_gpkg *g = pl_gpkg_create(ctx, b->output, &go, err);
     if (!g)
         return err->code;

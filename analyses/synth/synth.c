@@ -31,7 +31,9 @@
 #include <time.h>
 
 #include "gis/vector.h"
+#include "layers/layers.h"
 #include "synth_internal.h"
+#include "gis/util.h"
 
 #define POP_CSV "scb-population-grid-1km-2024/scb_befolkning_1km_2024_sverige.csv"
 #define ADMIN_GPKG "scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg"
@@ -185,96 +187,68 @@ typedef struct all_munis {
     GEOSGeometry **geom;
 } all_munis;
 
+/* synth has no --code-field / --name-field: the loader's hint is replaced by synth's own. */
+static int synth_hint(pl_error *err)
+{
+    static const char *const flags[] = {"; use --code-field", "; use --name-field"};
+    for (int i = 0; i < 2 && err; i++) {
+        char *at = strstr(err->msg, flags[i]);
+        if (at)
+            snprintf(at, sizeof err->msg - (size_t)(at - err->msg),
+                     "; is this the unchanged file from the shared real-data folder?");
+    }
+    return err && err->code ? err->code : PL_EINPUT;
+}
+
+/* Every kommun of the national file, through the municipalities loader (layers/). */
 static int read_kommuner(pl_ctx *ctx, const char *gpkg, all_munis *m, pl_error *err)
 {
     char spec[4200];
     snprintf(spec, sizeof spec, "%s:kommuner", gpkg);
-    pl_vector_opts vo = {.role = "kommuner"};
-    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
-    if (!v)
-        return err->code;
-    int f_code = field_or_fail(v, "KnKod", err), f_name = f_code < 0 ? -1 : field_or_fail(v, "KnNamn", err);
-    if (f_code < 0 || f_name < 0) {
-        pl_vector_close(v);
-        return PL_EINPUT;
+    pl_load_opts lo = {.code_field = "KnKod", .name_field = "KnNamn"};
+    pl_municipalities *k = pl_municipalities_load(ctx, spec, &lo, err);
+    if (!k)
+        return synth_hint(err);
+    m->n = k->n;
+    m->code = pl_malloc((k->n ? k->n : 1) * sizeof *m->code);
+    m->name = pl_malloc((k->n ? k->n : 1) * sizeof *m->name);
+    m->lan = pl_malloc((k->n ? k->n : 1) * sizeof *m->lan);
+    m->geom = pl_malloc((k->n ? k->n : 1) * sizeof *m->geom);
+    for (size_t i = 0; i < k->n; i++) {
+        snprintf(m->code[i], 8, "%s", k->code[i]);
+        snprintf(m->lan[i], 4, "%.2s", m->code[i]);
+        m->name[i] = pl_strdup(k->name[i]);
+        m->geom[i] = GEOSGeom_clone_r(ctx->geos, k->geom[i]);
     }
-    size_t cap = 0;
-    OGRFeatureH f;
-    OGR_L_ResetReading(v->layer);
-    while ((f = OGR_L_GetNextFeature(v->layer))) {
-        OGRGeometryH og = pl_vector_geometry(v, f);
-        GEOSGeometry *g = og ? pl_ogr_to_geos(ctx, og) : NULL;
-        if (og)
-            OGR_G_DestroyGeometry(og);
-        if (g)
-            g = pl_geos_make_valid(ctx, g, NULL);
-        if (!g) {
-            pl_error_set(err, PL_EINPUT, "%s: feature %lld: no usable geometry; use the unchanged SCB file",
-                         v->label, (long long)OGR_F_GetFID(f));
-            OGR_F_Destroy(f);
-            pl_vector_close(v);
-            return PL_EINPUT;
-        }
-        if (m->n == cap) {
-            cap = cap ? cap * 2 : 512;
-            m->code = pl_realloc(m->code, cap * sizeof *m->code);
-            m->name = pl_realloc(m->name, cap * sizeof *m->name);
-            m->lan = pl_realloc(m->lan, cap * sizeof *m->lan);
-            m->geom = pl_realloc(m->geom, cap * sizeof *m->geom);
-        }
-        snprintf(m->code[m->n], 8, "%s", OGR_F_GetFieldAsString(f, f_code));
-        snprintf(m->lan[m->n], 4, "%.2s", m->code[m->n]);
-        m->name[m->n] = pl_strdup(OGR_F_GetFieldAsString(f, f_name));
-        m->geom[m->n] = g;
-        m->n++;
-        OGR_F_Destroy(f);
-    }
-    pl_vector_close(v);
+    pl_municipalities_free(ctx, k);
     return PL_OK;
 }
 
+/* The region's län (every län for L), through the municipalities loader (layers/). */
 static int read_lan(pl_ctx *ctx, pl_synth_region *r, const char *gpkg, pl_error *err)
 {
     char spec[4200];
     snprintf(spec, sizeof spec, "%s:lan", gpkg);
-    pl_vector_opts vo = {.role = "län"};
-    pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
-    if (!v)
-        return err->code;
-    int f_code = field_or_fail(v, "LnKod", err), f_name = f_code < 0 ? -1 : field_or_fail(v, "LnNamn", err);
-    if (f_code < 0 || f_name < 0) {
-        pl_vector_close(v);
-        return PL_EINPUT;
-    }
+    pl_load_opts lo = {.code_field = "LnKod", .name_field = "LnNamn"};
+    pl_municipalities *l = pl_municipalities_load(ctx, spec, &lo, err);
+    if (!l)
+        return synth_hint(err);
     size_t cap = 0;
-    OGRFeatureH f;
-    OGR_L_ResetReading(v->layer);
-    while ((f = OGR_L_GetNextFeature(v->layer))) {
-        const char *code = OGR_F_GetFieldAsString(f, f_code);
-        int keep = r->opts.size == PL_SYNTH_L || strncmp(code, r->region_code, 2) == 0;
-        if (keep) {
-            OGRGeometryH og = pl_vector_geometry(v, f);
-            GEOSGeometry *g = og ? pl_ogr_to_geos(ctx, og) : NULL;
-            if (og)
-                OGR_G_DestroyGeometry(og);
-            if (g)
-                g = pl_geos_make_valid(ctx, g, NULL);
-            if (g) {
-                if (r->n_lans == cap) {
-                    cap = cap ? cap * 2 : 32;
-                    r->lan_code = pl_realloc(r->lan_code, cap * sizeof *r->lan_code);
-                    r->lan_name = pl_realloc(r->lan_name, cap * sizeof *r->lan_name);
-                    r->lan_geom = pl_realloc(r->lan_geom, cap * sizeof *r->lan_geom);
-                }
-                snprintf(r->lan_code[r->n_lans], 4, "%s", code);
-                r->lan_name[r->n_lans] = pl_strdup(OGR_F_GetFieldAsString(f, f_name));
-                r->lan_geom[r->n_lans] = g;
-                r->n_lans++;
-            }
+    for (size_t i = 0; i < l->n; i++) {
+        if (r->opts.size != PL_SYNTH_L && strncmp(l->code[i], r->region_code, 2) != 0)
+            continue;
+        if (r->n_lans == cap) {
+            cap = cap ? cap * 2 : 32;
+            r->lan_code = pl_realloc(r->lan_code, cap * sizeof *r->lan_code);
+            r->lan_name = pl_realloc(r->lan_name, cap * sizeof *r->lan_name);
+            r->lan_geom = pl_realloc(r->lan_geom, cap * sizeof *r->lan_geom);
         }
-        OGR_F_Destroy(f);
+        snprintf(r->lan_code[r->n_lans], 4, "%s", l->code[i]);
+        r->lan_name[r->n_lans] = pl_strdup(l->name[i]);
+        r->lan_geom[r->n_lans] = GEOSGeom_clone_r(ctx->geos, l->geom[i]);
+        r->n_lans++;
     }
-    pl_vector_close(v);
+    pl_municipalities_free(ctx, l);
     return PL_OK;
 }
 
@@ -580,26 +554,9 @@ static void make_cells(pl_synth_region *r)
 }
 
 /* ---------- orchestration ---------- */
-static double now_s(void)
+/* The region's code (and for L its name) from the options; -1 when the code is malformed. */
+static int set_region(pl_synth_region *r, const pl_synth_opts *opts)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **out, pl_error *err)
-{
-    *out = NULL;
-    double t0 = now_s();
-    if (opts->cell_m != 1000 && opts->cell_m != 250)
-        return pl_error_set(err, PL_EINPUT, "cell size %d m: use 1000 or 250", opts->cell_m);
-    pl_synth_region *r = pl_calloc(1, sizeof *r);
-    r->opts = *opts;
-    r->geos = ctx->geos;
-    const char *dir = opts->data_dir && *opts->data_dir ? opts->data_dir : pl_synth_default_data_dir();
-    r->data_dir = pl_strdup(dir);
-    r->opts.data_dir = NULL;   /* not owned; don't keep a dangling pointer */
-    r->opts.region = NULL;
     switch (opts->size) {
     case PL_SYNTH_S:
         snprintf(r->region_code, sizeof r->region_code, "%s", opts->region ? opts->region : PL_SYNTH_DEFAULT_KOMMUN);
@@ -611,9 +568,79 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
         snprintf(r->region_code, sizeof r->region_code, "SE");
         snprintf(r->region_name, sizeof r->region_name, "Sverige");
     }
-    if ((opts->size == PL_SYNTH_S && code_num(r->region_code) < 0) ||
-        (opts->size == PL_SYNTH_M && (strlen(r->region_code) != 2 || !isdigit((unsigned char)r->region_code[0]) ||
-                                      !isdigit((unsigned char)r->region_code[1])))) {
+    int bad = (opts->size == PL_SYNTH_S && code_num(r->region_code) < 0) ||
+              (opts->size == PL_SYNTH_M && (strlen(r->region_code) != 2 || !isdigit((unsigned char)r->region_code[0]) ||
+                                            !isdigit((unsigned char)r->region_code[1])));
+    return bad ? -1 : 0;
+}
+
+/* The region's kommuner, kept in file order; muni_of_code[code] = their index. */
+static void keep_region_munis(pl_ctx *ctx, pl_synth_region *r, const all_munis *am, int *muni_of_code)
+{
+    const pl_synth_opts *opts = &r->opts;
+    for (size_t i = 0; i < am->n; i++) {
+        if (!in_region(r, am->code[i]))
+            continue;
+        size_t k = r->n_munis++;
+        r->muni_code = pl_realloc(r->muni_code, r->n_munis * sizeof *r->muni_code);
+        r->muni_name = pl_realloc(r->muni_name, r->n_munis * sizeof *r->muni_name);
+        r->muni_lan = pl_realloc(r->muni_lan, r->n_munis * sizeof *r->muni_lan);
+        r->muni_geom = pl_realloc(r->muni_geom, r->n_munis * sizeof *r->muni_geom);
+        memcpy(r->muni_code[k], am->code[i], 8);
+        memcpy(r->muni_lan[k], am->lan[i], 4);
+        r->muni_name[k] = pl_strdup(am->name[i]);
+        r->muni_geom[k] = GEOSGeom_clone_r(ctx->geos, am->geom[i]);
+        int num = code_num(am->code[i]);
+        if (num >= 0)
+            muni_of_code[num] = (int)k;
+        if (opts->size == PL_SYNTH_S)
+            snprintf(r->region_name, sizeof r->region_name, "%s kommun", am->name[i]);
+    }
+}
+
+/* The region's localities (real tätorter); t_region_loc[i] = their index, -1 outside. */
+static void keep_region_localities(pl_synth_region *r, const all_towns *at, const int *muni_of_code, int *t_region_loc)
+{
+    for (size_t i = 0; i < at->n; i++) {
+        t_region_loc[i] = -1;
+        int num = code_num(at->mun[i]);
+        if (!in_region(r, at->mun[i]) || num < 0 || muni_of_code[num] < 0)
+            continue;
+        size_t k = r->n_localities++;
+        t_region_loc[i] = (int)k;
+        r->loc_x = pl_realloc(r->loc_x, r->n_localities * sizeof *r->loc_x);
+        r->loc_y = pl_realloc(r->loc_y, r->n_localities * sizeof *r->loc_y);
+        r->loc_pop = pl_realloc(r->loc_pop, r->n_localities * sizeof *r->loc_pop);
+        r->loc_area_ha = pl_realloc(r->loc_area_ha, r->n_localities * sizeof *r->loc_area_ha);
+        r->loc_code = pl_realloc(r->loc_code, r->n_localities * sizeof *r->loc_code);
+        r->loc_name = pl_realloc(r->loc_name, r->n_localities * sizeof *r->loc_name);
+        r->loc_muni = pl_realloc(r->loc_muni, r->n_localities * sizeof *r->loc_muni);
+        r->loc_node = pl_realloc(r->loc_node, r->n_localities * sizeof *r->loc_node);
+        r->loc_x[k] = at->x[i];
+        r->loc_y[k] = at->y[i];
+        r->loc_pop[k] = at->pop[i];
+        r->loc_area_ha[k] = at->area[i];
+        r->loc_code[k] = pl_strdup(at->code[i]);
+        r->loc_name[k] = pl_strdup(at->name[i]);
+        r->loc_muni[k] = (int16_t)muni_of_code[num];
+        r->loc_node[k] = -1;
+    }
+}
+
+int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **out, pl_error *err)
+{
+    *out = NULL;
+    double t0 = pl_now_s();
+    if (opts->cell_m != 1000 && opts->cell_m != 250)
+        return pl_error_set(err, PL_EINPUT, "cell size %d m: use 1000 or 250", opts->cell_m);
+    pl_synth_region *r = pl_calloc(1, sizeof *r);
+    r->opts = *opts;
+    r->geos = ctx->geos;
+    const char *dir = opts->data_dir && *opts->data_dir ? opts->data_dir : pl_synth_default_data_dir();
+    r->data_dir = pl_strdup(dir);
+    r->opts.data_dir = NULL;   /* not owned; don't keep a dangling pointer */
+    r->opts.region = NULL;
+    if (set_region(r, opts) != 0) {
         pl_synth_region_free(r);
         return pl_error_set(err, PL_EINPUT, "--region '%s': give a 4-digit kommun code for S (e.g. 1880) or a "
                             "2-digit län code for M (e.g. 18)", opts->region ? opts->region : "");
@@ -637,25 +664,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     pl_progress(ctx, 0.0, "synth: reading real data");
     if ((rc = read_kommuner(ctx, admin, &am, err)) != PL_OK)
         goto done;
-    /* Region's kommuner (kept, in file order) */
-    for (size_t i = 0; i < am.n; i++) {
-        if (!in_region(r, am.code[i]))
-            continue;
-        size_t k = r->n_munis++;
-        r->muni_code = pl_realloc(r->muni_code, r->n_munis * sizeof *r->muni_code);
-        r->muni_name = pl_realloc(r->muni_name, r->n_munis * sizeof *r->muni_name);
-        r->muni_lan = pl_realloc(r->muni_lan, r->n_munis * sizeof *r->muni_lan);
-        r->muni_geom = pl_realloc(r->muni_geom, r->n_munis * sizeof *r->muni_geom);
-        memcpy(r->muni_code[k], am.code[i], 8);
-        memcpy(r->muni_lan[k], am.lan[i], 4);
-        r->muni_name[k] = pl_strdup(am.name[i]);
-        r->muni_geom[k] = GEOSGeom_clone_r(ctx->geos, am.geom[i]);
-        int num = code_num(am.code[i]);
-        if (num >= 0)
-            muni_of_code[num] = (int)k;
-        if (opts->size == PL_SYNTH_S)
-            snprintf(r->region_name, sizeof r->region_name, "%s kommun", am.name[i]);
-    }
+    keep_region_munis(ctx, r, &am, muni_of_code);
     if (r->n_munis == 0) {
         rc = pl_error_set(err, PL_EINPUT, "--region %s: no such %s in %s", r->region_code,
                           opts->size == PL_SYNTH_S ? "kommun" : "län", pl_basename(admin));
@@ -682,30 +691,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     in.t_region_loc = pl_malloc(at.n * sizeof *in.t_region_loc);
     in.n_munis = am.n;
     in.munis = am.geom;
-    for (size_t i = 0; i < at.n; i++) {
-        in.t_region_loc[i] = -1;
-        int num = code_num(at.mun[i]);
-        if (!in_region(r, at.mun[i]) || num < 0 || muni_of_code[num] < 0)
-            continue;
-        size_t k = r->n_localities++;
-        in.t_region_loc[i] = (int)k;
-        r->loc_x = pl_realloc(r->loc_x, r->n_localities * sizeof *r->loc_x);
-        r->loc_y = pl_realloc(r->loc_y, r->n_localities * sizeof *r->loc_y);
-        r->loc_pop = pl_realloc(r->loc_pop, r->n_localities * sizeof *r->loc_pop);
-        r->loc_area_ha = pl_realloc(r->loc_area_ha, r->n_localities * sizeof *r->loc_area_ha);
-        r->loc_code = pl_realloc(r->loc_code, r->n_localities * sizeof *r->loc_code);
-        r->loc_name = pl_realloc(r->loc_name, r->n_localities * sizeof *r->loc_name);
-        r->loc_muni = pl_realloc(r->loc_muni, r->n_localities * sizeof *r->loc_muni);
-        r->loc_node = pl_realloc(r->loc_node, r->n_localities * sizeof *r->loc_node);
-        r->loc_x[k] = at.x[i];
-        r->loc_y[k] = at.y[i];
-        r->loc_pop[k] = at.pop[i];
-        r->loc_area_ha[k] = at.area[i];
-        r->loc_code[k] = pl_strdup(at.code[i]);
-        r->loc_name[k] = pl_strdup(at.name[i]);
-        r->loc_muni[k] = (int16_t)muni_of_code[num];
-        r->loc_node[k] = -1;
-    }
+    keep_region_localities(r, &at, muni_of_code, in.t_region_loc);
 
     pl_progress(ctx, 0.05, "synth: splitting squares");
     split_squares(r, &at);
@@ -723,7 +709,7 @@ int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **
     pl_progress(ctx, 0.9, "synth: road arrays");
     sy_emit_roads(r, &net);
     pl_progress(ctx, 1.0, "synth: done");
-    r->stats.seconds_total = now_s() - t0;
+    r->stats.seconds_total = pl_now_s() - t0;
     rc = PL_OK;
 
 done:

@@ -288,6 +288,8 @@ static int accept_town_same_lm(uint32_t j, void *user)
 }
 
 /* Builds the national town graph and classes its edges. Returns the edge array. */
+/* Long: MST per landmass, dedupe, CSR adjacency and corridor classes on the same edge array, in the
+ * order the synthetic network's bytes depend on. */
 static cedge *town_graph(const sy_inputs *in, const int *tlm, size_t *n_out)
 {
     size_t T = in->n_towns;
@@ -904,6 +906,9 @@ static void connector_ends(const sy_net *net, const points *p, uint32_t a, uint3
 }
 
 /* ------------------------------------------------------------------ main entry */
+/* Long: its stages (landmasses, towns, street grids, main roads, rural links, connectivity,
+ * classes) share some thirty working arrays of one region, in an order the random stream depends
+ * on; stage functions are still to do (#20). */
 int sy_build_roads(pl_ctx *ctx, pl_synth_region *r, const sy_inputs *in, sy_net *net, pl_error *err)
 {
     GEOSContextHandle_t h = ctx->geos;

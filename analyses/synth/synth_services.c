@@ -177,6 +177,8 @@ typedef struct gstore {
     uint32_t town;
 } gstore;
 
+/* Long: the placement rules of the service types run in one order on shared per-town lists; that
+ * order fixes the random stream and so the bytes of every synthetic region. */
 void sy_place_services(pl_ctx *ctx, pl_synth_region *r, sy_net *net)
 {
     (void)ctx;

@@ -11,17 +11,12 @@
 #include "synth.h"
 
 
-static const char *const class_names[PL_ROAD_N_CLASSES] = {
-    [PL_ROAD_MOTORWAY] = "motorway",        [PL_ROAD_TRUNK] = "trunk",
-    [PL_ROAD_PRIMARY] = "primary",          [PL_ROAD_SECONDARY] = "secondary",
-    [PL_ROAD_TERTIARY] = "tertiary",        [PL_ROAD_UNCLASSIFIED] = "unclassified",
-    [PL_ROAD_RESIDENTIAL] = "residential",  [PL_ROAD_SERVICE] = "service",
-    [PL_ROAD_LIVING_STREET] = "living_street", [PL_ROAD_TRACK] = "track",
-    [PL_ROAD_PEDESTRIAN] = "pedestrian",    [PL_ROAD_FOOTWAY] = "footway",
-    [PL_ROAD_CYCLEWAY] = "cycleway",        [PL_ROAD_PATH] = "path",
-    [PL_ROAD_STEPS] = "steps",              [PL_ROAD_FERRY] = "ferry",
-    [PL_ROAD_OTHER] = "road",
-};
+/* The OSM highway value of a class (pl_road_class_name), except that the synthetic roads of
+ * no class are written "road", as OSM's highway=road. */
+static const char *highway_of(pl_road_class c)
+{
+    return c == PL_ROAD_OTHER ? "road" : pl_road_class_name(c);
+}
 
 static GEOSGeometry *square(GEOSContextHandle_t h, double x0, double y0, double size)
 {
@@ -49,6 +44,8 @@ static int fail_layer(pl_gpkg *g, pl_error *err)
     return err->code ? err->code : PL_EINTERNAL;
 }
 
+/* Long: one section per output layer (parameters, population, municipalities, localities, roads,
+ * services), each a field table and a row loop, in file order. */
 int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, const pl_synth_write_opts *o,
                    pl_error *err)
 {
@@ -266,7 +263,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
             GEOSCoordSeq_setXY_r(h, cs, (unsigned)k, R->vx[f + k], R->vy[f + k]);
         GEOSGeometry *line = GEOSGeom_createLineString_r(h, cs);
         char hw[32];
-        snprintf(hw, sizeof hw, "%s%s", class_names[R->road_class[i]], r->road_is_link && r->road_is_link[i] ? "_link" : "");
+        snprintf(hw, sizeof hw, "%s%s", highway_of((pl_road_class)R->road_class[i]), r->road_is_link && r->road_is_link[i] ? "_link" : "");
         double len = 0;
         for (size_t k = 1; k < n; k++)
             len += hypot(R->vx[f + k] - R->vx[f + k - 1], R->vy[f + k] - R->vy[f + k - 1]);
