@@ -248,6 +248,28 @@ static void test_region_keeps_services_outside(void **state)
     pl_error err = {0};
     assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
     assert_true(r->pop_total == 100.0);
+    /* Only the reported units are attached (a national grid on one county's roads spent a
+     * minute attaching squares that were never reported): c5 and the island (Östra) are
+     * left unattached and unreachable, so the island's far leg is not warned about. */
+    long c0 = cell_index(f.pop, "c0"), c5 = cell_index(f.pop, "c5"), island = cell_index(f.pop, "island");
+    assert_int_equal(r->cell_snap[c0].status, PL_SNAP_OK);
+    assert_int_equal(r->cell_snap[c5].status, PL_SNAP_NONE);
+    assert_int_equal(r->cell_snap[island].status, PL_SNAP_NONE);
+    assert_int_equal(r->types[0].by_dist[c5 * 2].source, UINT32_MAX);
+    assert_int_equal(pl_warn_count(f.ctx, "snap-too-far"), 0);
+    /* c0's answers are those of a run without --region. */
+    pl_label c0_dist[2] = {r->types[0].by_dist[c0 * 2], r->types[0].by_dist[c0 * 2 + 1]};
+    pl_label c0_time[2] = {r->types[0].by_time[c0 * 2], r->types[0].by_time[c0 * 2 + 1]};
+    assert_true(fabs(c0_dist[0].dist_m - 2110.0) < 1e-3);
+    pl_access_result_free(r);
+    p.region = NULL;
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    for (int j = 0; j < 2; j++) {
+        const pl_label *d = &r->types[0].by_dist[c0 * 2 + j], *t = &r->types[0].by_time[c0 * 2 + j];
+        assert_true(d->source == c0_dist[j].source && d->dist_m == c0_dist[j].dist_m && d->time_s == c0_dist[j].time_s);
+        assert_true(t->source == c0_time[j].source && t->dist_m == c0_time[j].dist_m && t->time_s == c0_time[j].time_s);
+    }
+    assert_int_equal(r->cell_snap[c5].status, PL_SNAP_OK);
     pl_access_result_free(r);
     /* An unknown region is an input error. */
     p.region = "99";
