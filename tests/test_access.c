@@ -420,6 +420,28 @@ static void test_region_keeps_services_outside(void **state)
     pl_error err = {0};
     assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
     assert_true(r->pop_total == 100.0);
+    /* Only the reported units are attached (a national grid on one county's roads spent a
+     * minute attaching squares that were never reported): c5 and the island (Östra) are
+     * left unattached and unreachable, so the island's far leg is not warned about. */
+    long c0 = cell_index(f.pop, "c0"), c5 = cell_index(f.pop, "c5"), island = cell_index(f.pop, "island");
+    assert_int_equal(r->cell_snap[c0].status, PL_SNAP_OK);
+    assert_int_equal(r->cell_snap[c5].status, PL_SNAP_NONE);
+    assert_int_equal(r->cell_snap[island].status, PL_SNAP_NONE);
+    assert_int_equal(r->types[0].by_dist[c5 * 2].source, UINT32_MAX);
+    assert_int_equal(pl_warn_count(f.ctx, "snap-too-far"), 0);
+    /* c0's answers are those of a run without --region. */
+    pl_label c0_dist[2] = {r->types[0].by_dist[c0 * 2], r->types[0].by_dist[c0 * 2 + 1]};
+    pl_label c0_time[2] = {r->types[0].by_time[c0 * 2], r->types[0].by_time[c0 * 2 + 1]};
+    assert_true(fabs(c0_dist[0].dist_m - 2110.0) < 1e-3);
+    pl_access_result_free(r);
+    p.region = NULL;
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &r, &err), PL_OK);
+    for (int j = 0; j < 2; j++) {
+        const pl_label *d = &r->types[0].by_dist[c0 * 2 + j], *t = &r->types[0].by_time[c0 * 2 + j];
+        assert_true(d->source == c0_dist[j].source && d->dist_m == c0_dist[j].dist_m && d->time_s == c0_dist[j].time_s);
+        assert_true(t->source == c0_time[j].source && t->dist_m == c0_time[j].dist_m && t->time_s == c0_time[j].time_s);
+    }
+    assert_int_equal(r->cell_snap[c5].status, PL_SNAP_OK);
     pl_access_result_free(r);
     /* An unknown region is an input error. */
     p.region = "99";
@@ -547,6 +569,103 @@ static void test_weighted_median_property(void **state)
 /* The written GeoPackage read back with GDAL: service_level (a view over access_cells) lists
  * like a table, with integer flags that agree with the distances computed here and with
  * access_cells' service_level (a type is within when its written km, to the metre, is). */
+/* Every feature of a layer as text (fields and geometry), NULL when there is no such layer. */
+static char *layer_text(const char *path, const char *layer)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, layer);
+    if (!l) {
+        GDALClose(ds);
+        return NULL;
+    }
+    size_t cap = 4096, n = 0;
+    char *text = calloc(cap, 1);
+    OGRFeatureH ft;
+    OGR_L_ResetReading(l);
+    while ((ft = OGR_L_GetNextFeature(l)) != NULL) {
+        char *wkt = NULL;
+        if (OGR_F_GetGeometryRef(ft))
+            OGR_G_ExportToWkt(OGR_F_GetGeometryRef(ft), &wkt);
+        for (int i = -1; i < OGR_F_GetFieldCount(ft); i++) {
+            const char *v = i < 0 ? (wkt ? wkt : "") : OGR_F_GetFieldAsString(ft, i);
+            size_t len = strlen(v) + 2;
+            if (n + len + 1 > cap) {
+                cap = 2 * (n + len + 1);
+                text = realloc(text, cap);
+            }
+            n += (size_t)snprintf(text + n, cap - n, "%s%c", v, i + 1 < OGR_F_GetFieldCount(ft) ? '|' : '\n');
+        }
+        VSIFree(wkt);
+        OGR_F_Destroy(ft);
+    }
+    GDALClose(ds);
+    return text;
+}
+
+static void run_access_cli(pl_ctx *ctx, const char *dir, const char *mode, const char *out)
+{
+    char pop[600], svc[600], roads[600], munis[600], o_path[600], m[32];
+    snprintf(pop, sizeof pop, "%s/population.geojson", dir);
+    snprintf(svc, sizeof svc, "%s/services.geojson", dir);
+    snprintf(roads, sizeof roads, "%s/roads.geojson", dir);
+    snprintf(munis, sizeof munis, "%s/munis.geojson", dir);
+    snprintf(o_path, sizeof o_path, "%s", out);
+    snprintf(m, sizeof m, "%s", mode);
+    char *argv[] = {"access", "-p", pop, "-s", svc, "-r", roads, "-m", munis, "--types", "grocery,fuel",
+                    "--mode", m, "-o", o_path, "--overwrite"};
+    pl_access_opts o;
+    memset(&o, 0, sizeof o);
+    char *pos[1];
+    int npos = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_options_parse(pl_access_options, &o, (int)(sizeof argv / sizeof argv[0]), argv, pos, 0,
+                                      &npos, &err), PL_OK);
+    if (pl_access_run(ctx, &o, "test", &err) != PL_OK)
+        fail_msg("--mode %s: %s", mode, err.msg);
+}
+
+/* --mode car,walk (#19): one run, inputs loaded once; each mode's layers carry its name and
+ * hold exactly what a run of that mode alone writes under the plain names. */
+static void test_several_modes_one_output(void **state)
+{
+    (void)state;
+    const char *dir = fixture_dir();
+    char both[600], car[600], walk[600];
+    snprintf(both, sizeof both, "%s/modes_both.gpkg", dir);
+    snprintf(car, sizeof car, "%s/modes_car.gpkg", dir);
+    snprintf(walk, sizeof walk, "%s/modes_walk.gpkg", dir);
+    pl_ctx *ctx = pl_ctx_new();  /* GDAL stays registered while a context lives */
+    ctx->quiet = 1;
+    run_access_cli(ctx, dir, "car,walk", both);
+    run_access_cli(ctx, dir, "car", car);
+    run_access_cli(ctx, dir, "walk", walk);
+    static const char *layers[] = {"access_cells", "service_level", "access_municipalities",
+                                   "access_municipalities_table", "data_checks", "unattached_units"};
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        const char *single[2] = {car, walk}, *mode[2] = {"car", "walk"};
+        for (int m = 0; m < 2; m++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s_%s", layers[i], mode[m]);
+            char *a = layer_text(single[m], layers[i]), *b = layer_text(both, name);
+            assert_non_null(a);
+            if (!b)
+                fail_msg("no layer %s in the car,walk output", name);
+            assert_string_equal(a, b);
+            assert_null(layer_text(single[m], name));  /* a single mode keeps the plain names */
+            free(a);
+            free(b);
+        }
+        assert_null(layer_text(both, layers[i]));
+    }
+    /* The modes differ (the island is 5 km off the road: reached at walking speed it takes longer). */
+    char *a = layer_text(car, "access_cells"), *b = layer_text(walk, "access_cells");
+    assert_true(strcmp(a, b) != 0);
+    free(a);
+    free(b);
+    pl_ctx_free(ctx);
+}
+
 static void test_service_level_layer_in_gdal(void **state)
 {
     (void)state;
@@ -687,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_classify_by_car_time),
         cmocka_unit_test(test_service_level_layer_in_gdal),
         cmocka_unit_test(test_data_checks),
+        cmocka_unit_test(test_several_modes_one_output),
     };
     return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }

@@ -1227,6 +1227,53 @@ static void test_snap_tie_older_node(void **state)
     pl_roads_free(r);
 }
 
+/* Sources far from a small graph (a county's roads, the national pharmacy list attached
+ * from hundreds of km away): their labels lie many calendar windows apart. Rescheduling
+ * the search's overflow once per copy and label multiplied the copies on every pass (a
+ * county scenario baseline: 1.7 GB); each node now goes back once. Here 15 roads apart,
+ * each with one source a calendar window farther than the last (a pass each), and a 16th
+ * whose three sources lie beyond them all (its nodes wait in the overflow through every
+ * pass). The answers are checked by hand. */
+static void test_far_sources_overflow(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    enum { NR = 16, NS = NR - 1 + 3 };
+    tline L[NR];
+    double pts[2 * NR];
+    for (int i = 0; i < NR; i++) {
+        L[i] = (tline){2, {0, 1000.0 * i, 100, 1000.0 * i}, R_RES, 0, 0, 0, 0};
+        pts[2 * i] = 50;
+        pts[2 * i + 1] = 1000.0 * i;
+    }
+    pl_roads *r = mk_roads(L, NR);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    pl_snap s[NR];
+    snap_pts(ctx, g, r, pts, NR, s);
+    pl_snap src[NS];
+    for (int i = 0; i < NS; i++) {
+        int road = i < NR - 1 ? i : NR - 1;
+        src[i] = s[road];
+        src[i].access_m = i < NR - 1 ? 250000.0f * (float)i : 5000000.0f + 100.0f * (float)(i - (NR - 1));
+        src[i].access_s = src[i].access_m * 3.6f / 30.0f;
+    }
+    for (int k = 1; k <= 3; k++) {
+        pl_label lab[3];
+        pl_search_stats st;
+        pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = k, .cutoff = INFINITY, .stats = &st};
+        pl_error err = {0};
+        assert_int_equal(pl_graph_nearest_k(ctx, g, src, NS, &s[NR - 1], 1, &so, lab, &err), PL_OK);
+        for (int j = 0; j < k; j++) {
+            assert_int_equal(lab[j].source, NR - 1 + j);
+            assert_true(lab[j].dist_m == (double)src[NR - 1 + j].access_m);
+        }
+        assert_true(st.heap_pushes < 1000); /* 272-336; without the fix 262,380 at k = 2, 129 M at k = 3 */
+    }
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1254,6 +1301,7 @@ int main(void)
         cmocka_unit_test(test_snap_threads_and_index),
         cmocka_unit_test(test_threads_same_graph),
         cmocka_unit_test(test_snap_tie_older_node),
+        cmocka_unit_test(test_far_sources_overflow),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

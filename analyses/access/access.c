@@ -42,7 +42,9 @@ const pl_option pl_access_options[] = {
     PL_CSV_STYLE_OPTION(pl_access_opts, csv_style),
     {"types", 't', PL_OPT_STRINGS, offsetof(pl_access_opts, types), "TYPE,...", NULL,
      "service types to analyse [default: every RSP type present in the data]", 0, PL_NO_RANGE},
-    {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk", "car", "travel mode", 0, PL_NO_RANGE},
+    {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk[,...]", "car",
+     "travel mode; several (car,bike,walk): one run, each mode's layers named with it (access_cells_bike, ...)", 0,
+     PL_NO_RANGE},
     {"bands-km", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_km), "KM,...", NULL,
      "distance bands for every type [default: each type's own, 5,10,20,30 for RSP types]", 0, PL_INCREASING_GT(0, PL_MAX_BANDS)},
     {"bands-min", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_min), "MIN,...", NULL,
@@ -554,6 +556,41 @@ int pl_access_level_types(const pl_access_result *r)
     return n;
 }
 
+/* Attaches the reported units only (cell_in_region; all of them without --region): the
+ * others are in no figure, and attaching a national grid to one county's roads took a
+ * minute (the squares far from every road search the segment index ring by ring). The
+ * units left out get PL_SNAP_NONE, so every search leaves them unreachable at no cost. */
+static int snap_units(pl_ctx *ctx, const pl_snap_index *ix, const pl_population *pop, const uint8_t *in_region,
+                      size_t n_in, const pl_snap_opts *so, pl_snap *out, pl_error *err)
+{
+    if (n_in == pop->n)
+        return pl_graph_snap_indexed(ctx, ix, pop->x, pop->y, pop->n, so, out, err);
+    double *x = pl_malloc((n_in ? n_in : 1) * sizeof *x), *y = pl_malloc((n_in ? n_in : 1) * sizeof *y);
+    pl_snap *in = pl_malloc((n_in ? n_in : 1) * sizeof *in);
+    size_t k = 0;
+    for (size_t c = 0; c < pop->n; c++)
+        if (in_region[c]) {
+            x[k] = pop->x[c];
+            y[k++] = pop->y[c];
+        }
+    int rc = pl_graph_snap_indexed(ctx, ix, x, y, n_in, so, in, err);
+    k = 0;
+    for (size_t c = 0; c < pop->n; c++) {
+        if (in_region[c]) {
+            out[c] = in[k++];
+            continue;
+        }
+        memset(&out[c], 0, sizeof out[c]);
+        out[c].node_a = out[c].node_b = out[c].edge = out[c].road = UINT32_MAX;
+        out[c].access_m = out[c].access_s = INFINITY;
+        out[c].status = PL_SNAP_NONE;
+    }
+    free(x);
+    free(y);
+    free(in);
+    return rc;
+}
+
 int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
@@ -597,7 +634,7 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     so.threads = search_threads(2);
     pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
     so.what = "population units";
-    int rc = pl_graph_snap_indexed(ctx, snap_index, pop->x, pop->y, pop->n, &so, r->cell_snap, err);
+    int rc = snap_units(ctx, snap_index, pop, r->cell_in_region, (size_t)n_in_region, &so, r->cell_snap, err);
     r->n_svc = svc->n;
     r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
     pl_attach_service_opts(&so, params->max_service_snap_m);

@@ -21,7 +21,7 @@ typedef struct pl_access_opts {
     int overwrite, csv;
     const char *csv_style;    /* --csv-style: default | sv */
     pl_strings types;            /* service type keys; none = every RSP type present in the data */
-    const char *mode;            /* car | bike | walk */
+    const char *mode;            /* car | bike | walk, or several separated by commas (pl_access_run) */
     pl_doubles bands_km, bands_min;
     double within_km;            /* threshold for the combined service level */
     const char *region;          /* municipality (4 digits) or county (2 digits) code; NULL = all */

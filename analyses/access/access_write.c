@@ -20,6 +20,26 @@
 
 typedef pl_access_inputs access_inputs;
 
+/* A layer's name: base, or base_MODE for one mode's layers of a multi-mode run (sfx). */
+static const char *lname(char *buf, size_t size, const char *base, const char *sfx)
+{
+    if (!sfx || !*sfx)
+        return base;
+    snprintf(buf, size, "%s_%s", base, sfx);
+    return buf;
+}
+
+/* A layer's title: the same, with the mode in Swedish for a multi-mode run (titles are unique
+ * in a GeoPackage too). */
+static const char *ltitle(char *buf, size_t size, const char *title, const char *sfx)
+{
+    if (!sfx || !*sfx)
+        return title;
+    const char *sv = strcmp(sfx, "car") == 0 ? "bil" : strcmp(sfx, "bike") == 0 ? "cykel" : "gång";
+    snprintf(buf, size, "%s (%s)", title, sv);
+    return buf;
+}
+
 /* ---------- access_cells ---------- */
 
 typedef struct type_columns {
@@ -68,7 +88,7 @@ static int class_fields(pl_field_list *fl)
 }
 
 
-static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
+static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, const char *sfx,
                        pl_gpkg_layer **out, pl_error *err)
 {
     pl_field_list fl = {0};
@@ -81,7 +101,10 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
     pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
                       "platsa avstånd", "access", NULL};
     int geom_type = in->pop->is_polygon ? 6 /* wkbMultiPolygon */ : 1 /* wkbPoint */;
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "access_cells", geom_type, "Tillgänglighet per ruta", fl.defs, fl.n,
+    char name[96];
+    char title[160];
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, lname(name, sizeof name, "access_cells", sfx), geom_type,
+                                         ltitle(title, sizeof title, "Tillgänglighet per ruta", sfx), fl.defs, fl.n,
                                          &style, err);
     *out = l;
     int rc = l ? PL_OK : PL_EINTERNAL;
@@ -153,7 +176,7 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
  * them, so it repeats no geometry and needs no index of its own (a table of its own took
  * 113 MB of the 770 MB national output and a quarter of the writer thread). */
 static int write_service_level(pl_gpkg *g, pl_gpkg_layer *cells, const access_inputs *in, const pl_access_result *r,
-                               double within_km, pl_error *err)
+                               double within_km, const char *sfx, pl_error *err)
 {
     int n = 5 + r->n_types;
     pl_view_column *cols = pl_calloc((size_t)n, sizeof *cols);
@@ -186,8 +209,11 @@ static int write_service_level(pl_gpkg *g, pl_gpkg_layer *cells, const access_in
     for (int i = 0; i < n_level && i < PL_MAX_TYPES; i++)
         breaks[i] = i;  /* one class per count 0..n-1, then "> n-1" = all types */
     pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, n_level, "typer", "platsa servicenivå", "green", NULL};
-    pl_gpkg_layer *l = pl_gpkg_view_add(g, "service_level", "Kombinerad servicenivå per ruta", cells, cols, n, &style,
-                                        err);
+    char name[96];
+    char title[160];
+    pl_gpkg_layer *l = pl_gpkg_view_add(g, lname(name, sizeof name, "service_level", sfx),
+                                        ltitle(title, sizeof title, "Kombinerad servicenivå per ruta", sfx), cells,
+                                        cols, n, &style, err);
     free(cols);
     free(names);
     free(aliases);
@@ -309,7 +335,8 @@ static void set_muni_row(pl_gpkg_layer *l, const pl_access_result *r, const pl_a
     }
 }
 
-static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
+static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, const char *sfx,
+                                pl_error *err)
 {
     pl_field_list fl = {0};
     muni_fields(&fl, r, in->types);
@@ -318,10 +345,16 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
     snprintf(style_field, sizeof style_field, "%s_mean_km", in->types->t[first->type].key);
     pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
                       "platsa medelavstånd", "access", NULL};
-    pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "access_municipalities", 6, "Tillgänglighet per kommun", fl.defs,
+    char name[96], table_name[96];
+    char title[160], table_title[160];
+    pl_gpkg_layer *poly = pl_gpkg_layer_add(g, lname(name, sizeof name, "access_municipalities", sfx), 6,
+                                            ltitle(title, sizeof title, "Tillgänglighet per kommun", sfx), fl.defs,
                                             fl.n, &style, err);
-    pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, "access_municipalities_table", 100,
-                                                    "Tillgänglighet per kommun (tabell)", fl.defs, fl.n, NULL, err)
+    pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, lname(table_name, sizeof table_name,
+                                                             "access_municipalities_table", sfx), 100,
+                                                    ltitle(table_title, sizeof table_title,
+                                                           "Tillgänglighet per kommun (tabell)", sfx),
+                                                    fl.defs, fl.n, NULL, err)
                                 : NULL;
     int rc = table ? PL_OK : PL_EINTERNAL;
     for (size_t m = 0; rc == PL_OK && m < in->munis->n; m++) {
@@ -350,7 +383,7 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
 /* ---------- data_checks: where the service list looks incomplete ---------- */
 
 static int write_checks(pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
-                        const pl_access_checks *c, pl_error *err)
+                        const pl_access_checks *c, const char *sfx, pl_error *err)
 {
     static const pl_field_def defs[] = {
         {"kontroll", PL_FIELD_TEXT, "Kontroll", "none_in_kommun: no service of the type in the data; "
@@ -365,8 +398,11 @@ static int write_checks(pl_gpkg *g, const access_inputs *in, const pl_access_res
         {"median_per_st", PL_FIELD_REAL, "Mediankommunens invånare per st.", NULL},
         {"meddelande", PL_FIELD_TEXT, "Meddelande", NULL},
     };
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "data_checks", 100, "Datakontroller: kan servicelistan vara ofullständig?",
-                                         defs, (int)(sizeof defs / sizeof defs[0]), NULL, err);
+    char name[96];
+    char title[160];
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, lname(name, sizeof name, "data_checks", sfx), 100,
+                                         ltitle(title, sizeof title, "Datakontroller: kan servicelistan vara ofullständig?",
+                                                sfx), defs, (int)(sizeof defs / sizeof defs[0]), NULL, err);
     if (!l)
         return err->code ? (int)err->code : PL_EINTERNAL;
     for (size_t i = 0; i < c->n; i++) {
@@ -397,7 +433,8 @@ static int write_checks(pl_gpkg *g, const access_inputs *in, const pl_access_res
 
 /* ---------- access_by_class (long format: municipality x class x type) ---------- */
 
-static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, pl_error *err)
+static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, const char *sfx,
+                          pl_error *err)
 {
     static const pl_field_def fields[] = {
         {"kommun", PL_FIELD_TEXT, "Kommunkod", NULL},
@@ -431,8 +468,11 @@ static int write_by_class(pl_gpkg *g, const access_inputs *in, const pl_access_r
     pl_access_stats *stats_all = pl_malloc(n_groups * (size_t)r->n_types * sizeof *stats_all);
     pl_access_group_stats(r, in->pop, group, n_groups, stats);
     pl_access_group_stats(r, in->pop, group_all, n_groups, stats_all);
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "access_by_class", 100, "Tillgänglighet per kommun och territoriell klass",
-                                         fields, n_fields, NULL, err);
+    char name[96];
+    char title[160];
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, lname(name, sizeof name, "access_by_class", sfx), 100,
+                                         ltitle(title, sizeof title, "Tillgänglighet per kommun och territoriell klass",
+                                                sfx), fields, n_fields, NULL, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t m = 0; rc == PL_OK && m <= n_munis; m++)
         for (int k = 0; rc == PL_OK && k < PL_N_CLASSES; k++)
@@ -641,15 +681,46 @@ int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in,
     return PL_OK;
 }
 
-/* hashes: the inputs' hashes if already started (taken over), else NULL. */
+/* One mode's layers (sfx NULL: a single-mode run's names). */
+static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const access_inputs *in,
+                      const pl_access_result *r, const char *sfx, pl_error *err)
+{
+    pl_gpkg_layer *cells = NULL;
+    int rc = write_cells(g, in, r, sfx, &cells, err);
+    if (rc == PL_OK)
+        rc = write_service_level(g, cells, in, r, o->within_km, sfx, err);
+    if (rc == PL_OK)
+        rc = write_municipalities(g, in, r, sfx, err);
+    if (rc == PL_OK && in->classes)
+        rc = write_by_class(g, in, r, sfx, err);
+    if (rc == PL_OK) {
+        pl_access_checks *checks = pl_access_checks_run(ctx, in->munis, in->types, r);
+        rc = write_checks(g, in, r, checks, sfx, err);
+        pl_access_checks_free(checks);
+    }
+    char name[96], title[160];
+    if (rc == PL_OK)
+        rc = pl_write_unattached_units_as(g, lname(name, sizeof name, "unattached_units", sfx),
+                                          ltitle(title, sizeof title, PL_UNATTACHED_UNITS_TITLE, sfx), in->pop,
+                                          r->cell_snap, r->cell_in_region, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_services_as(g, lname(name, sizeof name, "unattached_services", sfx),
+                                             ltitle(title, sizeof title, PL_UNATTACHED_SERVICES_TITLE, sfx), in->svc,
+                                             in->types, r->svc_snap, err);
+    return rc;
+}
+
+/* hashes: the inputs' hashes if already started (taken over), else NULL. r[m] is mode
+ * modes[m]'s result; with more than one mode each mode's layers carry its name. */
 static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
-                        const pl_access_result *r, pl_gpkg_hashes *hashes, pl_error *err)
+                        pl_access_result *const *r, const pl_mode *modes, int n_modes, pl_gpkg_hashes *hashes,
+                        pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
     pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
                        .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
                        .hashes = hashes,
-                       .expected_rows = (long long)r->n_cells /* access_cells (service_level is a view) */};
+                       .expected_rows = (long long)r[0]->n_cells * n_modes /* access_cells (service_level is a view) */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
     if (!g)
         return err->code;
@@ -664,25 +735,11 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     pl_gpkg_add_parameter(g, "max_service_snap_m", value);
     pl_gpkg_add_parameter(g, "region", o->region ? o->region : "");
     pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
-    snprintf(value, sizeof value, "%.0f", r->pop_total);
+    snprintf(value, sizeof value, "%.0f", r[0]->pop_total);
     pl_gpkg_add_parameter(g, "population_total", value);
-    pl_gpkg_layer *cells = NULL;
-    int rc = write_cells(g, in, r, &cells, err);
-    if (rc == PL_OK)
-        rc = write_service_level(g, cells, in, r, o->within_km, err);
-    if (rc == PL_OK)
-        rc = write_municipalities(g, in, r, err);
-    if (rc == PL_OK && in->classes)
-        rc = write_by_class(g, in, r, err);
-    if (rc == PL_OK) {
-        pl_access_checks *checks = pl_access_checks_run(ctx, in->munis, in->types, r);
-        rc = write_checks(g, in, r, checks, err);
-        pl_access_checks_free(checks);
-    }
-    if (rc == PL_OK)
-        rc = pl_write_unattached_units(g, in->pop, r->cell_snap, r->cell_in_region, err);
-    if (rc == PL_OK)
-        rc = pl_write_unattached_services(g, in->svc, in->types, r->svc_snap, err);
+    int rc = PL_OK;
+    for (int m = 0; rc == PL_OK && m < n_modes; m++)
+        rc = write_mode(ctx, g, o, in, r[m], n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;
@@ -716,6 +773,28 @@ static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_o
     return rc;
 }
 
+/* --mode: one mode, or several separated by commas (each once). */
+static int parse_modes(const char *spec, pl_mode *modes, int *n_modes, pl_error *err)
+{
+    *n_modes = 0;
+    const char *p = spec ? spec : "car";
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        char one[16];
+        pl_mode m;
+        if (len >= sizeof one || (memcpy(one, p, len), one[len] = 0, pl_mode_from_name(one, &m) != PL_OK))
+            return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", spec);
+        for (int i = 0; i < *n_modes; i++)
+            if (modes[i] == m)
+                return pl_error_set(err, PL_EINPUT, "--mode '%s': %s given twice; give each mode once", spec, one);
+        modes[(*n_modes)++] = m;
+        if (!end)
+            return PL_OK;
+        p = end + 1;
+    }
+}
+
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
@@ -724,8 +803,11 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     pl_graph_opts gopts;
     pl_graph_opts_default(&gopts);
-    if (pl_mode_from_name(o->mode, &gopts.mode) != PL_OK)
-        return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", o->mode);
+    pl_mode modes[3];
+    int n_modes = 0;
+    if (parse_modes(o->mode, modes, &n_modes, err) != PL_OK)
+        return err->code;
+    gopts.mode = modes[0];
     gopts.cache_path = o->graph_cache;
     const char *cache_inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities,
                                   o->service_types_file};
@@ -734,7 +816,14 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     access_inputs in = {0};
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
     /* Every file of the run checked before the work (the CSV twins too). */
-    const char *twins[] = {"access_municipalities_table", o->classify ? "access_by_class" : NULL, NULL};
+    char twin_names[3][2][96];
+    const char *twins[7] = {NULL};
+    for (int m = 0, k = 0; m < n_modes; m++) {
+        const char *sfx = n_modes > 1 ? pl_mode_name(modes[m]) : NULL;
+        twins[k++] = lname(twin_names[m][0], sizeof twin_names[m][0], "access_municipalities_table", sfx);
+        if (o->classify)
+            twins[k++] = lname(twin_names[m][1], sizeof twin_names[m][1], "access_by_class", sfx);
+    }
     pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = inputs};
     if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
         return err->code;
@@ -746,13 +835,40 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         rc = pl_access_resolve_types(o, &in, types, &n_types, err);
     c_load = pl_cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
     c_graph = 0;
-    pl_access_result *r = NULL;
-    if (rc == PL_OK) {
-        pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
+    /* Each mode on the inputs loaded once: the first mode's graph from the load (or the
+     * cache), the others built from the same roads (no cache: it holds one mode's graph). */
+    pl_access_result *r[3] = {NULL, NULL, NULL};
+    double t_snap = 0, t_search = 0, t_stats = 0, c_snap = 0, c_search = 0, c_stats = 0;
+    for (int m = 0; rc == PL_OK && m < n_modes; m++) {
+        pl_graph *graph = in.graph;
+        if (m > 0) {
+            double tg = pl_now_s(), cg = pl_cpu_s();
+            pl_graph_opts go = gopts;
+            go.mode = modes[m];
+            go.cache_path = NULL;
+            graph = pl_graph_build(ctx, in.roads, &go, err);
+            if (!graph) {
+                rc = err->code;
+                break;
+            }
+            t_graph += pl_now_s() - tg;
+            c_graph += pl_cpu_s() - cg;
+        }
+        pl_access_params p = {.types = types, .n_types = n_types, .mode = modes[m], .within_km = o->within_km,
                               .region = o->region, .max_snap_m = o->max_snap_m,
                               .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                               .bands_min = &o->bands_min};
-        rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &r, err);
+        rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, graph, &p, &r[m], err);
+        if (graph != in.graph)
+            pl_graph_free(graph);
+        if (rc == PL_OK) {
+            t_snap += r[m]->t_snap_s;
+            t_search += r[m]->t_search_s;
+            t_stats += r[m]->t_stats_s;
+            c_snap += r[m]->c_snap_s;
+            c_search += r[m]->c_search_s;
+            c_stats += r[m]->c_stats_s;
+        }
     }
     t0 = pl_now_s();
     c0 = pl_cpu_s();
@@ -763,23 +879,24 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     if (rc == PL_OK)
-        rc = write_output(ctx, o, command_line, &in, r, hashes, err);
+        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, hashes, err);
     else
         pl_gpkg_hashes_free(hashes);
     t_write = pl_now_s() - t0;
     c_write = pl_cpu_s() - c0;
     if (rc == PL_OK)
-        pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r->n_cells, r->pop_total,
-                r->n_types, o->output);
+        pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r[0]->n_cells,
+                r[0]->pop_total, r[0]->n_types, o->output);
     if (rc == PL_OK && ctx->verbose)  /* one line, read by bench/run_bench.sh */
         pl_info(ctx, "timings (s): load %.3f graph %.3f%s snap %.3f search %.3f summaries %.3f classify %.3f "
                 "write %.3f total %.3f", t_load, t_graph, in.graph && in.graph->from_cache ? " (cache)" : "",
-                r->t_snap_s, r->t_search_s, r->t_stats_s, t_classify, t_write, pl_now_s() - t_start);
+                t_snap, t_search, t_stats, t_classify, t_write, pl_now_s() - t_start);
     if (rc == PL_OK && ctx->verbose)
         pl_info(ctx, "cpu (s): load %.3f graph %.3f snap %.3f search %.3f summaries %.3f classify %.3f write %.3f "
-                "total %.3f", c_load, c_graph, r->c_snap_s, r->c_search_s, r->c_stats_s, c_classify, c_write,
+                "total %.3f", c_load, c_graph, c_snap, c_search, c_stats, c_classify, c_write,
                 pl_cpu_s() - c_start);
-    pl_access_result_free(r);
+    for (int m = 0; m < n_modes; m++)
+        pl_access_result_free(r[m]);
     pl_access_free_inputs(ctx, &in);
     return rc;
 }

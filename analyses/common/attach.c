@@ -56,6 +56,12 @@ static double metres(float d)
 int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_service_types *st,
                                  const pl_snap *snap, pl_error *err)
 {
+    return pl_write_unattached_services_as(g, "unattached_services", PL_UNATTACHED_SERVICES_TITLE, svc, st, snap, err);
+}
+
+int pl_write_unattached_services_as(pl_gpkg *g, const char *layer, const char *title, const pl_services *svc,
+                                    const pl_service_types *st, const pl_snap *snap, pl_error *err)
+{
     size_t n_left = 0;
     for (size_t i = 0; i < svc->n; i++)
         n_left += snap[i].status == PL_SNAP_NONE;
@@ -69,9 +75,7 @@ int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_se
     pl_fields_add(&fl, "road_m", PL_FIELD_REAL, "Avstånd till väg (m)",
                   "straight distance to the nearest road it may attach to; NULL = no road open to the mode");
     pl_style style = {PL_STYLE_SINGLE, NULL, NULL, 0, NULL, "platsa ej ansluten service", NULL, NULL};
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "unattached_services", 1 /* wkbPoint */,
-                                         "Service utan väg inom --max-service-snap (utelämnad)", fl.defs, fl.n,
-                                         &style, err);
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, layer, 1 /* wkbPoint */, title, fl.defs, fl.n, &style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t i = 0; rc == PL_OK && i < svc->n; i++) {
         if (snap[i].status != PL_SNAP_NONE)
@@ -93,6 +97,12 @@ int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_se
 int pl_write_unattached_units(pl_gpkg *g, const pl_population *pop, const pl_snap *snap, const uint8_t *in_region,
                               pl_error *err)
 {
+    return pl_write_unattached_units_as(g, "unattached_units", PL_UNATTACHED_UNITS_TITLE, pop, snap, in_region, err);
+}
+
+int pl_write_unattached_units_as(pl_gpkg *g, const char *layer, const char *title, const pl_population *pop,
+                                 const pl_snap *snap, const uint8_t *in_region, pl_error *err)
+{
     size_t n_far = 0;
     for (size_t c = 0; c < pop->n; c++)
         n_far += snap[c].status != PL_SNAP_OK && (!in_region || in_region[c]);
@@ -106,9 +116,7 @@ int pl_write_unattached_units(pl_gpkg *g, const pl_population *pop, const pl_sna
     pl_fields_add(&fl, "attached", PL_FIELD_INT, "Ansluten ändå",
                   "1 = attached across the long leg and counted with it; 0 = no road at all, counted as unreachable");
     pl_style style = {PL_STYLE_SINGLE, NULL, NULL, 0, NULL, "platsa långt från väg", NULL, NULL};
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "unattached_units", 1 /* wkbPoint */,
-                                         "Befolkningsenheter längre än --max-snap från väg (räknas ändå)", fl.defs,
-                                         fl.n, &style, err);
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, layer, 1 /* wkbPoint */, title, fl.defs, fl.n, &style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t c = 0; rc == PL_OK && c < pop->n; c++) {
         if (snap[c].status == PL_SNAP_OK || (in_region && !in_region[c]))

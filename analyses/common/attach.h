@@ -68,4 +68,12 @@ int pl_write_unattached_services(pl_gpkg *g, const pl_services *svc, const pl_se
 int pl_write_unattached_units(pl_gpkg *g, const pl_population *pop, const pl_snap *snap, const uint8_t *in_region,
                               pl_error *err);
 
+/* The same two layers under another name and title (a multi-mode run's unattached_units_bike, ...). */
+#define PL_UNATTACHED_UNITS_TITLE "Befolkningsenheter längre än --max-snap från väg (räknas ändå)"
+#define PL_UNATTACHED_SERVICES_TITLE "Service utan väg inom --max-service-snap (utelämnad)"
+int pl_write_unattached_units_as(pl_gpkg *g, const char *layer, const char *title, const pl_population *pop,
+                                 const pl_snap *snap, const uint8_t *in_region, pl_error *err);
+int pl_write_unattached_services_as(pl_gpkg *g, const char *layer, const char *title, const pl_services *svc,
+                                    const pl_service_types *st, const pl_snap *snap, pl_error *err);
+
 #endif
