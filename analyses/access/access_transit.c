@@ -388,6 +388,10 @@ static int route_type(pl_ctx *ctx, pl_raptor *rap, const pl_graph *graph, pl_acc
     pl_raptor_leg *egress = egress_legs(graph, at, r->svc_snap, stop_snap, linked, n_stops, tp->max_walk_m, speed_ms,
                                         &n_egress);
     tr->n_egress[t] = n_egress;
+    if (tr->egress) {
+        tr->egress[t] = pl_malloc((n_egress ? n_egress : 1) * sizeof *egress);
+        memcpy(tr->egress[t], egress, n_egress * sizeof *egress);
+    }
     pl_raptor_opts ro;
     pl_raptor_opts_default(&ro);
     int32_t max_s = (int32_t)lround(tp->max_time_min * 60);
@@ -447,6 +451,8 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
     tr->walk_s = pl_malloc((pop->n ? pop->n : 1) * (size_t)r->n_types * sizeof *tr->walk_s);
     tr->pct_s = pl_malloc((pop->n ? pop->n : 1) * (size_t)r->n_types * (size_t)tp->n_pct * sizeof *tr->pct_s);
     tr->n_egress = pl_calloc((size_t)r->n_types, sizeof *tr->n_egress);
+    if (tp->keep_legs)
+        tr->egress = pl_calloc((size_t)r->n_types, sizeof *tr->egress);
     /* Walking distance to the nearest of each type (the *_km columns and the walk all the way). */
     double t0 = now_s();
     for (int t = 0; rc == PL_OK && t < r->n_types; t++)
@@ -472,8 +478,13 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
     pl_raptor_free(rap);
     free(stop_snap);
     free(linked);
-    free(leg_start);
-    free(legs);
+    if (tp->keep_legs) {
+        tr->leg_start = leg_start;
+        tr->legs = legs;
+    } else {
+        free(leg_start);
+        free(legs);
+    }
     if (rc != PL_OK) {
         pl_access_result_free(r);
         pl_transit_result_free(tr);
@@ -491,6 +502,11 @@ void pl_transit_result_free(pl_transit_result *tr)
         return;
     free(tr->walk_s);
     free(tr->pct_s);
+    for (int t = 0; tr->egress && t < tr->n_types; t++)
+        free(tr->egress[t]);
+    free(tr->egress);
+    free(tr->leg_start);
+    free(tr->legs);
     free(tr->n_egress);
     free(tr);
 }

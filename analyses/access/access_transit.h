@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "access.h"
+#include "gis/raptor.h"
 #include "gis/timetable.h"
 
 #define PL_TRANSIT_MAX_PCT 8
@@ -33,6 +34,7 @@ typedef struct pl_transit_params {
     double max_time_min;         /* longer journeys count as none */
     double pct[PL_TRANSIT_MAX_PCT]; /* percentiles over the window; pct[0] goes to the *_min columns */
     int n_pct;
+    int keep_legs;               /* tests: keep the walking legs in the result */
 } pl_transit_params;
 
 typedef struct pl_transit_result {
@@ -44,6 +46,11 @@ typedef struct pl_transit_result {
     uint32_t *n_egress;          /* per type: stops within --max-walk of a service */
     double t_legs_s, t_routing_s;/* wall seconds: walking legs, profiles and evaluation */
     size_t profile_entries;      /* largest profile kept (for memory reports) */
+    /* With keep_legs (tests): cell c's access legs legs[leg_start[c] .. leg_start[c+1]), type
+     * t's egress legs egress[t][0 .. n_egress[t]); NULL otherwise. */
+    size_t *leg_start;
+    pl_raptor_leg *legs;
+    pl_raptor_leg **egress;
 } pl_transit_result;
 
 /* Parses "HH:MM-HH:MM" (hours up to 47) into [t0, t1) seconds; PL_EINPUT with a one-line
