@@ -877,7 +877,7 @@ static void test_bad_option_values(void **state)
     r.extra = "--bands-km 1,x";
     expect_refused(&r, 1, "--bands-km: '1,x' is not a comma-separated list of numbers");
     r.extra = "--mode boat";
-    expect_refused(&r, 1, "--mode 'boat': use car, bike or walk");
+    expect_refused(&r, 1, "--mode 'boat': use car, bike, walk or transit");
 }
 
 /* ---------- attachment (issue #17) ---------- */

@@ -413,7 +413,10 @@ static void test_profile_equals_forward(void **state)
     assert_int_equal(pl_access_transit_compute(ctx, pop, svc, types, munis, roads, graph, tt, &p, &tp, &r, &tr, &err),
                      PL_OK);
 
-    pl_raptor *rap = pl_raptor_new(tt, &err);
+    /* The forward searches on the timetable the analysis routed on (with its walking transfers). */
+    assert_non_null(tr->walk_tt);
+    assert_true(tr->n_walk_transfers > 0);
+    pl_raptor *rap = pl_raptor_new(tr->walk_tt, &err);
     assert_non_null(rap);
     size_t n_min = pl_raptor_n_minutes(tp.t0, tp.t1);
     int32_t *arr = pl_malloc(n_min * tt->n_stops * sizeof *arr), *times = pl_malloc(n_min * sizeof *times);

@@ -167,12 +167,43 @@ static int cmp_node_stop(const void *a, const void *b)
     return x->stop < y->stop ? -1 : x->stop > y->stop;
 }
 
+/* A walk between two stops (a footpath transfer). */
+typedef struct stop_walk {
+    uint32_t from, to;
+    int32_t s;
+} stop_walk;
+
+/* Takes the pending best[] of the stops in seen[0..n_seen), in stop order, as walks from
+ * stop `from` within max_m; clears them. */
+static void take_stop_walks(uint32_t from, double *best, uint32_t *seen, uint32_t n_seen, double max_m,
+                            double speed_ms, stop_walk **walks, size_t *n, size_t *cap)
+{
+    for (uint32_t i = 1; i < n_seen; i++)
+        for (uint32_t j = i; j > 0 && seen[j - 1] > seen[j]; j--) {
+            uint32_t t = seen[j];
+            seen[j] = seen[j - 1];
+            seen[j - 1] = t;
+        }
+    for (uint32_t i = 0; i < n_seen; i++) {
+        uint32_t q = seen[i];
+        if (best[q] <= max_m) {
+            if (*n == *cap) {
+                *cap = *cap ? *cap * 2 : 4096;
+                *walks = pl_realloc(*walks, *cap * sizeof **walks);
+            }
+            (*walks)[(*n)++] = (stop_walk){from, q, walk_seconds(best[q], speed_ms)};
+        }
+        best[q] = INFINITY;
+    }
+}
+
 /* One bounded search per linked stop (stops are far fewer than homes in a county), keeping
  * the distances at the nodes homes attach to; each home then takes its two end nodes' stops
- * (and the stops on its own edge). legs of cell c: legs[start[c] .. start[c+1]), by stop id. */
+ * (and the stops on its own edge). legs of cell c: legs[start[c] .. start[c+1]), by stop id.
+ * The same searches give the walks between stops within max_m (walks_out, by from and to). */
 static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, const pl_snap *stop,
                         const uint8_t *linked, uint32_t n_stops, double max_m, double speed_ms, size_t **start_out,
-                        pl_raptor_leg **legs_out)
+                        pl_raptor_leg **legs_out, stop_walk **walks_out, size_t *n_walks_out)
 {
     uint8_t *mark = pl_calloc(g->n_nodes ? g->n_nodes : 1, 1);
     for (size_t c = 0; c < n_cells; c++)
@@ -181,6 +212,34 @@ static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, 
     /* Stops by edge, for homes on a stop's edge. */
     edge_place *by_edge = pl_malloc((n_stops ? n_stops : 1) * sizeof *by_edge);
     size_t n_by_edge = 0;
+    for (uint32_t s = 0; s < n_stops; s++)
+        if (linked[s])
+            by_edge[n_by_edge++] = (edge_place){stop[s].edge, s};
+    qsort(by_edge, n_by_edge, sizeof *by_edge, cmp_edge_place);
+    /* The stops at each node (through either end of their edge), for the walks between stops. */
+    node_stop *se = pl_malloc((n_by_edge ? n_by_edge : 1) * 2 * sizeof *se);
+    size_t n_se = 0;
+    for (uint32_t s = 0; s < n_stops; s++) {
+        if (!linked[s])
+            continue;
+        if (stop[s].from_a)
+            se[n_se++] = (node_stop){stop[s].node_a, s, (double)stop[s].a_len_m + stop[s].access_m};
+        if (stop[s].from_b)
+            se[n_se++] = (node_stop){stop[s].node_b, s, (double)stop[s].b_len_m + stop[s].access_m};
+    }
+    qsort(se, n_se, sizeof *se, cmp_node_stop);
+    uint32_t *se_start = pl_calloc((size_t)g->n_nodes + 1, sizeof *se_start);
+    for (size_t i = 0; i < n_se; i++)
+        se_start[se[i].node + 1]++;
+    for (uint32_t v = 0; v < g->n_nodes; v++)
+        se_start[v + 1] += se_start[v];
+    double *best = pl_malloc((n_stops ? n_stops : 1) * sizeof *best);
+    for (uint32_t s = 0; s < n_stops; s++)
+        best[s] = INFINITY;
+    uint32_t *seen = pl_malloc((n_stops ? n_stops : 1) * sizeof *seen);
+    stop_walk *walks = NULL;
+    size_t n_walks = 0, walks_cap = 0;
+
     walk_work w;
     walk_work_init(&w, g);
     node_stop *ns = NULL;
@@ -188,9 +247,34 @@ static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, 
     for (uint32_t s = 0; s < n_stops; s++) {
         if (!linked[s])
             continue;
-        by_edge[n_by_edge++] = (edge_place){stop[s].edge, s};
         walk_seed_place(&w, &stop[s], max_m);
         walk_run(g, &w, max_m);
+        uint32_t n_seen = 0;
+        for (size_t i = 0; i < w.n_touched; i++) {
+            uint32_t v = w.touched[i];
+            for (uint32_t j = se_start[v]; j < se_start[v + 1]; j++) {
+                uint32_t q = se[j].stop;
+                double d = w.dist[v] + se[j].d;
+                if (q == s)
+                    continue;
+                if (best[q] == INFINITY)
+                    seen[n_seen++] = q;
+                if (d < best[q])
+                    best[q] = d;
+            }
+        }
+        for (size_t i = edge_first(by_edge, n_by_edge, stop[s].edge); i < n_by_edge && by_edge[i].edge == stop[s].edge;
+             i++) {
+            uint32_t q = by_edge[i].place;
+            double d = walk_same_edge(&stop[s], &stop[q]);
+            if (q == s || !(d < INFINITY))
+                continue;
+            if (best[q] == INFINITY)
+                seen[n_seen++] = q;
+            if (d < best[q])
+                best[q] = d;
+        }
+        take_stop_walks(s, best, seen, n_seen, max_m, speed_ms, &walks, &n_walks, &walks_cap);
         for (size_t i = 0; i < w.n_touched; i++) {
             uint32_t v = w.touched[i];
             if (!mark[v])
@@ -204,17 +288,12 @@ static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, 
         walk_work_reset(&w);
     }
     qsort(ns, n_ns, sizeof *ns, cmp_node_stop);
-    qsort(by_edge, n_by_edge, sizeof *by_edge, cmp_edge_place);
     uint32_t *node_start = pl_calloc((size_t)g->n_nodes + 1, sizeof *node_start);
     for (size_t i = 0; i < n_ns; i++)
         node_start[ns[i].node + 1]++;
     for (uint32_t v = 0; v < g->n_nodes; v++)
         node_start[v + 1] += node_start[v];
 
-    double *best = pl_malloc((n_stops ? n_stops : 1) * sizeof *best);
-    for (uint32_t s = 0; s < n_stops; s++)
-        best[s] = INFINITY;
-    uint32_t *seen = pl_malloc((n_stops ? n_stops : 1) * sizeof *seen);
     size_t *start = pl_malloc((n_cells + 1) * sizeof *start);
     pl_raptor_leg *legs = NULL;
     size_t n_legs = 0, legs_cap = 0;
@@ -274,9 +353,59 @@ static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, 
     free(ns);
     free(by_edge);
     free(mark);
+    free(se);
+    free(se_start);
     walk_work_free(&w);
     *start_out = start;
     *legs_out = legs;
+    *walks_out = walks;
+    *n_walks_out = n_walks;
+}
+
+/* A copy of tt sharing every array but the transfers: the feed's, plus the walks between
+ * stops (within --max-walk on the walk graph) for every pair the feed gives none for, as R5
+ * does for feeds without transfers.txt. Free with free_walk_timetable. */
+static pl_timetable *with_walk_transfers(const pl_timetable *tt, const stop_walk *w, size_t n_w, size_t *n_added)
+{
+    pl_timetable *o = pl_malloc(sizeof *o);
+    *o = *tt;
+    size_t cap = (tt->transfer_start ? tt->n_transfers : 0) + n_w;
+    o->transfer_start = pl_malloc(((size_t)tt->n_stops + 1) * sizeof *o->transfer_start);
+    o->transfer_to = pl_malloc((cap ? cap : 1) * sizeof *o->transfer_to);
+    o->transfer_s = pl_malloc((cap ? cap : 1) * sizeof *o->transfer_s);
+    size_t n = 0, k = 0;
+    *n_added = 0;
+    for (uint32_t s = 0; s < tt->n_stops; s++) {
+        o->transfer_start[s] = (uint32_t)n;
+        uint32_t f0 = tt->transfer_start ? tt->transfer_start[s] : 0, f1 = tt->transfer_start ? tt->transfer_start[s + 1] : 0;
+        for (uint32_t j = f0; j < f1; j++) {
+            o->transfer_to[n] = tt->transfer_to[j];
+            o->transfer_s[n++] = tt->transfer_s[j];
+        }
+        for (; k < n_w && w[k].from == s; k++) {
+            int given = 0;
+            for (uint32_t j = f0; j < f1 && !given; j++)
+                given = tt->transfer_to[j] == w[k].to;
+            if (given)
+                continue;
+            o->transfer_to[n] = w[k].to;
+            o->transfer_s[n++] = w[k].s;
+            (*n_added)++;
+        }
+    }
+    o->transfer_start[tt->n_stops] = (uint32_t)n;
+    o->n_transfers = n;
+    return o;
+}
+
+static void free_walk_timetable(pl_timetable *o)
+{
+    if (!o)
+        return;
+    free(o->transfer_start);
+    free(o->transfer_to);
+    free(o->transfer_s);
+    free(o);
 }
 
 /* Egress legs of one type: the linked stops within max_m of one of its services, with the
@@ -461,14 +590,20 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
     uint8_t *linked = NULL;
     size_t *leg_start = NULL;
     pl_raptor_leg *legs = NULL;
+    stop_walk *walks = NULL;
+    size_t n_walks = 0;
+    pl_timetable *walk_tt = NULL;
     if (rc == PL_OK)
         rc = link_stops(ctx, graph, roads, tt, params, tp->max_walk_m, &stop_snap, &linked, &tr->n_stops_linked, err);
-    if (rc == PL_OK)
+    if (rc == PL_OK) {
         access_legs(graph, r->cell_snap, r->n_cells, stop_snap, linked, tt->n_stops, tp->max_walk_m,
-                    tp->walk_speed_kmh / 3.6, &leg_start, &legs);
+                    tp->walk_speed_kmh / 3.6, &leg_start, &legs, &walks, &n_walks);
+        walk_tt = with_walk_transfers(tt, walks, n_walks, &tr->n_walk_transfers);
+        free(walks);
+    }
     tr->t_legs_s = now_s() - t0;
     t0 = now_s();
-    pl_raptor *rap = rc == PL_OK ? pl_raptor_new(tt, err) : NULL;
+    pl_raptor *rap = rc == PL_OK ? pl_raptor_new(walk_tt, err) : NULL;
     if (rc == PL_OK && !rap)
         rc = err->code ? err->code : PL_EINTERNAL;
     for (int t = 0; rc == PL_OK && t < r->n_types; t++)
@@ -476,6 +611,10 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
     pl_progress(ctx, 1.0, "transit times");
     tr->t_routing_s = now_s() - t0;
     pl_raptor_free(rap);
+    if (tp->keep_legs)
+        tr->walk_tt = walk_tt;
+    else
+        free_walk_timetable(walk_tt);
     free(stop_snap);
     free(linked);
     if (tp->keep_legs) {
@@ -505,6 +644,7 @@ void pl_transit_result_free(pl_transit_result *tr)
     for (int t = 0; tr->egress && t < tr->n_types; t++)
         free(tr->egress[t]);
     free(tr->egress);
+    free_walk_timetable(tr->walk_tt);
     free(tr->leg_start);
     free(tr->legs);
     free(tr->n_egress);

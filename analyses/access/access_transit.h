@@ -3,6 +3,8 @@
  *
  * The method (R5's, as in issue #23):
  *  - Streets: the walk graph (the road graph in walk mode). Stops attach to it as services do.
+ *    Transfers: the feed's (transfers.txt), plus a walk along the walk graph between every
+ *    two stops within --max-walk that the feed gives none for (R5 does the same).
  *    A home's access legs are its walking times to every stop within --max-walk along the
  *    walk graph (access leg to the road included); a type's egress legs are the stops within
  *    --max-walk of any of its services, with the walking time to the nearest.
@@ -51,6 +53,9 @@ typedef struct pl_transit_result {
     size_t *leg_start;
     pl_raptor_leg *legs;
     pl_raptor_leg **egress;
+    pl_timetable *walk_tt;       /* the timetable routed on (feed + walking transfers), sharing the
+                                    caller's arrays but the transfers */
+    size_t n_walk_transfers;     /* walks between stops added as transfers */
 } pl_transit_result;
 
 /* Parses "HH:MM-HH:MM" (hours up to 47) into [t0, t1) seconds; PL_EINPUT with a one-line
