@@ -258,6 +258,51 @@ static void test_hand_fixture(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Walking transfers: the fixture's street and homes, two lines that meet only by a 300 m
+ * walk: line 1 A (X0 + 200) 07:10 -> B (X0 + 5000) 07:20, line 2 C (X0 + 5300) 07:25 and
+ * 07:55 -> D (X0 + 9000) 10 min later. Home h1 leaving at 07:00 (window 07:00-07:01):
+ * 144 s to A, the 07:10, B at 07:20, 216 s to C (07:23:36), the 07:25, D at 07:35, 216 s to
+ * the pharmacy: 07:38:36 = 38.6 min. With transfers.txt giving B -> C 600 s, the feed's
+ * time wins: C at 07:30, the 07:55, D at 08:05: 68.6 min. */
+static void test_walking_transfer(void **state)
+{
+    (void)state;
+    for (int feed_transfer = 0; feed_transfer < 2; feed_transfer++) {
+        const char *dir = write_fixture(feed_transfer ? "transit_transfer_feed" : "transit_transfer", 0);
+        char feed[700];
+        snprintf(feed, sizeof feed, "%s/feed", dir);
+        double lon[4], lat[4], xs[4] = {X0 + 200, X0 + 5000, X0 + 5300, X0 + 9000};
+        for (int i = 0; i < 4; i++)
+            to_lonlat("EPSG:3006", xs[i], Y0, &lon[i], &lat[i]);
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "stop_id,stop_name,stop_lat,stop_lon\nA,A,%.9f,%.9f\nB,B,%.9f,%.9f\nC,C,%.9f,%.9f\nD,D,%.9f,%.9f\n",
+                 lat[0], lon[0], lat[1], lon[1], lat[2], lon[2], lat[3], lon[3]);
+        write_text_file(feed, "stops.txt", text);
+        write_text_file(feed, "routes.txt", "route_id,route_short_name,route_long_name,route_type\nR1,1,,3\nR2,2,,3\n");
+        write_text_file(feed, "trips.txt", "route_id,service_id,trip_id\nR1,WK,T1\nR2,WK,T2\nR2,WK,T3\n");
+        write_text_file(feed, "stop_times.txt", "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                        "T1,07:10:00,07:10:00,A,1\nT1,07:20:00,07:20:00,B,2\n"
+                        "T2,07:25:00,07:25:00,C,1\nT2,07:35:00,07:35:00,D,2\n"
+                        "T3,07:55:00,07:55:00,C,1\nT3,08:05:00,08:05:00,D,2\n");
+        if (feed_transfer)
+            write_text_file(feed, "transfers.txt", "from_stop_id,to_stop_id,transfer_type,min_transfer_time\nB,C,2,600\n");
+        pl_ctx *ctx = pl_ctx_new();
+        ctx->quiet = 1;
+        pl_error err = {0};
+        assert_int_equal(fixture_run(ctx, &err, dir, "out.gpkg", "2024-05-14", "--window", "07:00-07:01"), PL_OK);
+        char path[700];
+        snprintf(path, sizeof path, "%s/out.gpkg", dir);
+        GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+        assert_non_null(ds);
+        OGRFeatureH f = cell_feature(ds, "h1");
+        assert_near(field_real(f, "pharmacy_min"), feed_transfer ? 68.6 : 38.6);
+        OGR_F_Destroy(f);
+        GDALClose(ds);
+        pl_ctx_free(ctx);
+    }
+}
+
 /* Bad inputs (tests/BAD_INPUTS.md, "Public transport (--mode transit)"): refused with a
  * one-line message, no output left behind. */
 static void test_bad_inputs(void **state)
@@ -486,6 +531,7 @@ int main(void)
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_fixture),
+        cmocka_unit_test(test_walking_transfer),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_profile_equals_forward),
     };
