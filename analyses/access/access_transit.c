@@ -7,10 +7,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 
 #include "analyses/common/attach.h"
 #include "gis/min_heap.h"
 #include "gis/raptor.h"
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static double now_s(void)
 {
@@ -507,6 +517,75 @@ static void home_times(const pl_raptor_profile *prof, const pl_raptor_leg *legs,
     }
 }
 
+/* The homes' times on one type's profile: each home is independent and writes only its own
+ * slots, and the profile is read-only, so threads share the homes in chunks; the answers
+ * do not depend on the thread count. Threads: PLATSA_THREADS if set, else the online cores,
+ * at most 2 (as the road searches). */
+#define EVAL_MAX_THREADS 16
+#define EVAL_CHUNK 512
+
+typedef struct eval_job {
+    pl_ctx *ctx;                 /* progress: the calling thread only */
+    const pl_raptor_profile *prof;
+    pl_access_type *at;
+    const size_t *leg_start;
+    const pl_raptor_leg *legs;
+    const pl_transit_params *tp;
+    pl_transit_result *tr;
+    int t;
+    size_t n_cells;
+    atomic_size_t next, done;
+    atomic_int cancelled;
+} eval_job;
+
+static void eval_cells(eval_job *J, int reporter)
+{
+    const pl_transit_params *tp = J->tp;
+    double speed_ms = tp->walk_speed_kmh / 3.6;
+    size_t n_min = pl_raptor_n_minutes(tp->t0, tp->t1), n = J->n_cells;
+    int32_t *times = pl_malloc((n_min ? n_min : 1) * sizeof *times);
+    double pct[PL_TRANSIT_MAX_PCT];
+    for (;;) {
+        size_t c0 = atomic_fetch_add(&J->next, EVAL_CHUNK);
+        if (c0 >= n || atomic_load(&J->cancelled))
+            break;
+        size_t c1 = c0 + EVAL_CHUNK < n ? c0 + EVAL_CHUNK : n;
+        for (size_t c = c0; c < c1; c++) {
+            double walk_m = J->at->by_dist[c * 2].dist_m;
+            J->tr->walk_s[(size_t)J->t * n + c] = walk_m / speed_ms;
+            home_times(J->prof, J->legs + J->leg_start[c], J->leg_start[c + 1] - J->leg_start[c], walk_m, tp, speed_ms,
+                       times, n_min, pct);
+            for (int k = 0; k < tp->n_pct; k++)
+                J->tr->pct_s[((size_t)J->t * (size_t)tp->n_pct + (size_t)k) * n + c] = pct[k];
+            /* The writer's time: pct[0]; which service is reached is not tracked (no id), and
+             * the second nearest is not computed. */
+            J->at->by_time[c * 2] = (pl_label){UINT32_MAX, INFINITY, pct[0]};
+            J->at->by_time[c * 2 + 1] = (pl_label){UINT32_MAX, INFINITY, INFINITY};
+        }
+        size_t done = atomic_fetch_add(&J->done, c1 - c0) + (c1 - c0);
+        if (reporter && pl_progress(J->ctx, (double)done / (double)n, "transit times"))
+            atomic_store(&J->cancelled, 1);
+    }
+    free(times);
+}
+
+static void *eval_worker(void *arg)
+{
+    eval_cells(arg, 0);
+    return NULL;
+}
+
+static int eval_threads(size_t n_cells)
+{
+    const char *env = getenv("PLATSA_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    if (!env || !*env)
+        n = n > 2 ? 2 : n;
+    n = n < 1 ? 1 : n > EVAL_MAX_THREADS ? EVAL_MAX_THREADS : n;
+    size_t chunks = (n_cells + EVAL_CHUNK - 1) / EVAL_CHUNK;
+    return (size_t)n > chunks ? (chunks ? (int)chunks : 1) : (int)n;
+}
+
 static int route_type(pl_ctx *ctx, pl_raptor *rap, const pl_graph *graph, pl_access_result *r, int t,
                       const pl_snap *stop_snap, const uint8_t *linked, uint32_t n_stops, const size_t *leg_start,
                       const pl_raptor_leg *legs, const pl_transit_params *tp, pl_transit_result *tr, pl_error *err)
@@ -531,28 +610,20 @@ static int route_type(pl_ctx *ctx, pl_raptor *rap, const pl_graph *graph, pl_acc
     size_t ps = pl_raptor_profile_size(prof);
     if (ps > tr->profile_entries)
         tr->profile_entries = ps;
-    size_t n_min = pl_raptor_n_minutes(tp->t0, tp->t1);
-    int32_t *times = pl_malloc((n_min ? n_min : 1) * sizeof *times);
-    double pct[PL_TRANSIT_MAX_PCT];
-    for (size_t c = 0; c < r->n_cells; c++) {
-        double walk_m = at->by_dist[c * 2].dist_m;
-        tr->walk_s[(size_t)t * r->n_cells + c] = walk_m / speed_ms;
-        home_times(prof, legs + leg_start[c], leg_start[c + 1] - leg_start[c], walk_m, tp, speed_ms, times, n_min,
-                   pct);
-        for (int k = 0; k < tp->n_pct; k++)
-            tr->pct_s[((size_t)t * (size_t)tp->n_pct + (size_t)k) * r->n_cells + c] = pct[k];
-        /* The writer's time: pct[0]; which service is reached is not tracked (no id), and
-         * the second nearest is not computed. */
-        at->by_time[c * 2] = (pl_label){UINT32_MAX, INFINITY, pct[0]};
-        at->by_time[c * 2 + 1] = (pl_label){UINT32_MAX, INFINITY, INFINITY};
-        if ((c & 1023) == 0 && pl_progress(ctx, (double)c / (double)(r->n_cells ? r->n_cells : 1), "transit times")) {
-            free(times);
-            pl_raptor_profile_free(prof);
-            return pl_error_set(err, PL_EINPUT, "cancelled");
-        }
-    }
-    free(times);
+    eval_job J = {.ctx = ctx, .prof = prof, .at = at, .leg_start = leg_start, .legs = legs, .tp = tp, .tr = tr,
+                  .t = t, .n_cells = r->n_cells};
+    int n_threads = eval_threads(r->n_cells);
+    pthread_t tid[EVAL_MAX_THREADS];
+    int started = 0;
+    for (int i = 1; i < n_threads; i++)
+        if (pthread_create(&tid[started], NULL, eval_worker, &J) == 0)
+            started++;
+    eval_cells(&J, 1);  /* this thread too, reporting progress */
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
     pl_raptor_profile_free(prof);
+    if (atomic_load(&J.cancelled))
+        return pl_error_set(err, PL_EINPUT, "cancelled");
     return PL_OK;
 }
 
@@ -583,7 +654,7 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
     if (tp->keep_legs)
         tr->egress = pl_calloc((size_t)r->n_types, sizeof *tr->egress);
     /* Walking distance to the nearest of each type (the *_km columns and the walk all the way). */
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     for (int t = 0; rc == PL_OK && t < r->n_types; t++)
         rc = pl_access_search_type(ctx, graph, r, t, err);
     pl_snap *stop_snap = NULL;
@@ -602,7 +673,9 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
         free(walks);
     }
     tr->t_legs_s = now_s() - t0;
+    tr->c_legs_s = cpu_s() - c0;
     t0 = now_s();
+    c0 = cpu_s();
     pl_raptor *rap = rc == PL_OK ? pl_raptor_new(walk_tt, err) : NULL;
     if (rc == PL_OK && !rap)
         rc = err->code ? err->code : PL_EINTERNAL;
@@ -610,6 +683,7 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
         rc = route_type(ctx, rap, graph, r, t, stop_snap, linked, tt->n_stops, leg_start, legs, tp, tr, err);
     pl_progress(ctx, 1.0, "transit times");
     tr->t_routing_s = now_s() - t0;
+    tr->c_routing_s = cpu_s() - c0;
     pl_raptor_free(rap);
     if (tp->keep_legs)
         tr->walk_tt = walk_tt;

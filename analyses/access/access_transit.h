@@ -47,6 +47,7 @@ typedef struct pl_transit_result {
     uint32_t n_stops, n_stops_linked; /* stops of the timetable, those within --max-walk of the walk graph */
     uint32_t *n_egress;          /* per type: stops within --max-walk of a service */
     double t_legs_s, t_routing_s;/* wall seconds: walking legs, profiles and evaluation */
+    double c_legs_s, c_routing_s;/* the same in CPU seconds, all threads */
     size_t profile_entries;      /* largest profile kept (for memory reports) */
     /* With keep_legs (tests): cell c's access legs legs[leg_start[c] .. leg_start[c+1]), type
      * t's egress legs egress[t][0 .. n_egress[t]); NULL otherwise. */

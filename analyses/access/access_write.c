@@ -865,8 +865,9 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                                        &tr, err);
         if (rc == PL_OK)
             pl_info(ctx, "transit: %u of %u stops linked to the walk graph, %zu walking transfers added; walking "
-                    "legs %.2f s, routing %.2f s (largest profile %zu entries)", tr->n_stops_linked, tr->n_stops,
-                    tr->n_walk_transfers, tr->t_legs_s, tr->t_routing_s, tr->profile_entries);
+                    "legs %.2f s (cpu %.2f), routing %.2f s (cpu %.2f; largest profile %zu entries)", tr->n_stops_linked,
+                    tr->n_stops, tr->n_walk_transfers, tr->t_legs_s, tr->c_legs_s, tr->t_routing_s, tr->c_routing_s,
+                    tr->profile_entries);
     } else if (rc == PL_OK) {
         pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
                               .region = o->region, .max_snap_m = o->max_snap_m,
