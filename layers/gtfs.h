@@ -63,6 +63,10 @@ typedef struct pl_gtfs_stats {
 int pl_gtfs_load(pl_ctx *ctx, const char *const *feeds, size_t n_feeds, const char *date,
                  const pl_gtfs_opts *opts, pl_timetable **out, pl_gtfs_stats *stats, pl_error *err);
 
+/* Fills tt->stop_x/stop_y: the stops' WGS 84 positions in ctx->work_crs (layers/gtfs_project.c).
+ * PL_EINPUT when the CRS is unknown or a stop cannot be projected. */
+int pl_gtfs_project_stops(pl_ctx *ctx, pl_timetable *tt, pl_error *err);
+
 /* Maps a GTFS route_type (basic or extended 100-1799) to a basic one (0..7, 11, 12);
  * -1 when it is neither. */
 int pl_gtfs_basic_route_type(int route_type);

@@ -878,14 +878,16 @@ static void test_bad_option_values(void **state)
     r.extra = "--bands-km 1,x";
     expect_refused(&r, 1, "--bands-km: '1,x' is not a comma-separated list of numbers");
     r.extra = "--mode boat";
-    expect_refused(&r, 1, "--mode 'boat': use car, bike or walk");
+    expect_refused(&r, 1, "--mode 'boat': use car, bike, walk or transit");
     /* Several modes in one run (#19): each known, each once. */
     r.extra = "--mode car,boat";
-    expect_refused(&r, 1, "--mode 'car,boat': use car, bike or walk");
+    expect_refused(&r, 1, "--mode 'car,boat': use car, bike, walk or transit");
     r.extra = "--mode car,walk,car";
     expect_refused(&r, 1, "--mode 'car,walk,car': car given twice; give each mode once");
     r.extra = "--mode car,";
-    expect_refused(&r, 1, "--mode 'car,': use car, bike or walk");
+    expect_refused(&r, 1, "--mode 'car,': use car, bike, walk or transit");
+    r.extra = "--mode car,transit";
+    expect_refused(&r, 1, "--mode 'car,transit': transit runs on its own; give --mode transit alone");
 }
 
 /* ---------- attachment (issue #17) ---------- */

@@ -42,9 +42,9 @@ const pl_option pl_access_options[] = {
     PL_CSV_STYLE_OPTION(pl_access_opts, csv_style),
     {"types", 't', PL_OPT_STRINGS, offsetof(pl_access_opts, types), "TYPE,...", NULL,
      "service types to analyse [default: every RSP type present in the data]", 0, PL_NO_RANGE},
-    {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk[,...]", "car",
-     "travel mode; several (car,bike,walk): one run, each mode's layers named with it (access_cells_bike, ...)", 0,
-     PL_NO_RANGE},
+    {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk|transit", "car",
+     "travel mode; several road modes (car,bike,walk): one run, each mode's layers named with it (access_cells_bike, "
+     "...); transit = public transport (GTFS) and walking, on its own, needs --gtfs and --date", 0, PL_NO_RANGE},
     {"bands-km", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_km), "KM,...", NULL,
      "distance bands for every type [default: each type's own, 5,10,20,30 for RSP types]", 0, PL_INCREASING_GT(0, PL_MAX_BANDS)},
     {"bands-min", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_min), "MIN,...", NULL,
@@ -77,6 +77,27 @@ const pl_option pl_access_options[] = {
      "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     {"classify", 0, PL_OPT_FLAG, offsetof(pl_access_opts, classify), NULL, NULL,
      "also split summaries by territorial class (needs --localities)", 0, PL_NO_RANGE},
+    {"gtfs", 0, PL_OPT_STRINGS, A(gtfs), "FEED.zip[,FEED2.zip]", NULL,
+     "--mode transit: GTFS feeds (.zip or folder), several at once (a county's buses and national rail)", 0,
+     PL_NO_RANGE},
+    {"date", 0, PL_OPT_STRING, A(date), "YYYY-MM-DD", NULL,
+     "--mode transit: the service day (e.g. a Tuesday outside holidays); must be within the feeds' calendars", 0,
+     PL_NO_RANGE},
+    {"window", 0, PL_OPT_STRING, A(window), "HH:MM-HH:MM", "07:00-09:00",
+     "--mode transit: departure window; every minute from its start to before its end is a departure", 0,
+     PL_NO_RANGE},
+    {"max-walk", 0, PL_OPT_DOUBLE, A(max_walk_m), "M", "1000",
+     "--mode transit: longest walk of any leg (home to stop, stop to service, or all the way) along the walk "
+     "network; 1000 m (12 min at 5 km/h) covers the 400-800 m stop catchments of planning norms with room for "
+     "rural stops, while keeping the searches local", 0, PL_GT_LE(0, 10000)},
+    {"walk-speed", 0, PL_OPT_DOUBLE, A(walk_speed_kmh), "KM/H", "5",
+     "--mode transit: walking speed (5 km/h, as --mode walk)", 0, PL_GT_LE(0, 20)},
+    {"max-time", 0, PL_OPT_DOUBLE, A(max_time_min), "MIN", "120",
+     "--mode transit: longer journeys count as none (120 min, R5's default)", 0, PL_GT_LE(0, 1440)},
+    {"percentiles", 0, PL_OPT_DOUBLES, A(percentiles), "P,...", "50",
+     "--mode transit: percentiles of the travel time over the window's minutes (nearest rank, as R5); the "
+     "first goes to the *_min columns, each also to *_min_pP when more are given", 0,
+     {PL_R_MIN | PL_R_MAX | PL_R_INCREASING, 0, 100, 1, 8}},
     PL_OPT_END,
 };
 #undef A

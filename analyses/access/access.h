@@ -35,6 +35,12 @@ typedef struct pl_access_opts {
     const char *graph_cache;
     pl_road_fields road;      /* --road-profile, --class-field, --speed-field, --oneway-field */
     int classify;                /* also split summaries by territorial class (needs localities) */
+    /* --mode transit (access_transit.h) */
+    pl_strings gtfs;             /* GTFS feeds (.zip or folder) */
+    const char *date;            /* service day YYYY-MM-DD */
+    const char *window;          /* departure window HH:MM-HH:MM */
+    double max_walk_m, walk_speed_kmh, max_time_min;
+    pl_doubles percentiles;
 } pl_access_opts;
 
 extern const pl_option pl_access_options[];

@@ -13,6 +13,8 @@
 #include "layers/network.h"
 #include "access.h"
 #include "access_checks.h"
+#include "access_transit.h"
+#include "layers/gtfs.h"
 #include "analyses/common/attach.h"
 #include "analyses/classify/classify.h"
 #include "analyses/common/fields.h"
@@ -44,10 +46,12 @@ static const char *ltitle(char *buf, size_t size, const char *title, const char 
 
 typedef struct type_columns {
     int km, min, km2, min2, id, name, id_time, band_km, band_min;
+    int walk_min, pct[PL_TRANSIT_MAX_PCT];   /* --mode transit only */
 } type_columns;
 
+/* tr: the transit figures (--mode transit), else NULL. */
 static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_service_types *st,
-                        type_columns *cols)
+                        const pl_transit_result *tr, const double *pct, type_columns *cols)
 {
     pl_fields_add(fl, "cell_id", PL_FIELD_TEXT, "Ruta/område", "population unit id");
     pl_fields_add(fl, "kommun", PL_FIELD_TEXT, "Kommunkod", "municipality code");
@@ -65,8 +69,13 @@ static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
     snprintf(name, sizeof name, "%s_%s", ty->key, suffix);                        \
     snprintf(alias, sizeof alias, alias_fmt, ty->label_sv);                       \
     c->col = pl_fields_add(fl, name, ftype, alias, desc)
-        ADD(km, "km", PL_FIELD_REAL, "%s: avstånd (km)", "road distance to the nearest, km");
-        ADD(min, "min", PL_FIELD_REAL, "%s: restid (min)", "travel time to the nearest by time, minutes");
+        ADD(km, "km", PL_FIELD_REAL, "%s: avstånd (km)",
+            tr ? "walking distance to the nearest along the walk network, km (a bus journey has no road km)"
+               : "road distance to the nearest, km");
+        ADD(min, "min", PL_FIELD_REAL, "%s: restid (min)",
+            tr ? "travel time by public transport and walking to the nearest, first --percentiles over the "
+                 "window, minutes; NULL: no connection within the window"
+               : "travel time to the nearest by time, minutes");
         ADD(km2, "km_2nd", PL_FIELD_REAL, "%s: avstånd till näst närmaste (km)", "road distance to the second nearest, km");
         ADD(min2, "min_2nd", PL_FIELD_REAL, "%s: restid till näst närmaste (min)", "travel time to the second nearest, minutes");
         ADD(id, "id", PL_FIELD_TEXT, "%s: närmaste (id)", "id of the nearest by distance");
@@ -74,6 +83,16 @@ static void cell_fields(pl_field_list *fl, const pl_access_result *r, const pl_s
         ADD(id_time, "id_time", PL_FIELD_TEXT, "%s: närmaste i tid (id)", "id of the nearest by travel time");
         ADD(band_km, "band_km", PL_FIELD_TEXT, "%s: avståndsklass", "distance band");
         ADD(band_min, "band_min", PL_FIELD_TEXT, "%s: restidsklass", "travel time band");
+        if (tr) {
+            ADD(walk_min, "walk_min", PL_FIELD_REAL, "%s: gångtid hela vägen (min)",
+                "walking-only time to the nearest along the walk network, minutes (no --max-walk limit)");
+            for (int k = 0; tr->n_pct > 1 && k < tr->n_pct; k++) {
+                char sfx[32], al[64];
+                snprintf(sfx, sizeof sfx, "min_p%g", pct[k]);
+                snprintf(al, sizeof al, "%%s: restid, percentil %g (min)", pct[k]);
+                ADD(pct[k], sfx, PL_FIELD_REAL, al, "travel time by public transport and walking, this percentile over the window");
+            }
+        }
 #undef ADD
     }
 }
@@ -89,11 +108,11 @@ static int class_fields(pl_field_list *fl)
 
 
 static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, const char *sfx,
-                       pl_gpkg_layer **out, pl_error *err)
+                       const pl_transit_result *tr, const double *pct, pl_gpkg_layer **out, pl_error *err)
 {
     pl_field_list fl = {0};
     type_columns *cols = pl_calloc((size_t)r->n_types, sizeof *cols);
-    cell_fields(&fl, r, in->types, cols);
+    cell_fields(&fl, r, in->types, tr, pct, cols);
     int class_col = in->classes ? class_fields(&fl) : -1;
     const pl_access_type *first = &r->types[0];
     char style_field[64];
@@ -145,8 +164,17 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
                 pl_gpkg_set_text(l, col->id_time, in->svc->id[at->service_index[tm[0].source]]);
             pl_gpkg_set_text(l, col->band_km, pl_band_labels_get(&lab_km[t],
                              pl_band_index(pl_access_km_written(&d[0]), at->bands_km, at->n_bands_km)));
-            pl_gpkg_set_text(l, col->band_min, pl_band_labels_get(&lab_min[t],
-                             pl_band_index(pl_access_min_written(&tm[0]), at->bands_min, at->n_bands_min)));
+            int band_min = pl_band_index(pl_access_min_written(&tm[0]), at->bands_min, at->n_bands_min);
+            pl_gpkg_set_text(l, col->band_min, tr && band_min < 0 ? "ingen förbindelse inom fönstret"
+                                                                  : pl_band_labels_get(&lab_min[t], band_min));
+            if (tr) {
+                pl_label w = {UINT32_MAX, INFINITY, tr->walk_s[(size_t)t * r->n_cells + c]};
+                pl_gpkg_set_real(l, col->walk_min, pl_access_min_written(&w));
+                for (int k = 0; tr->n_pct > 1 && k < tr->n_pct; k++) {
+                    pl_label p = {UINT32_MAX, INFINITY, tr->pct_s[((size_t)t * (size_t)tr->n_pct + (size_t)k) * r->n_cells + c]};
+                    pl_gpkg_set_real(l, col->pct[k], pl_access_min_written(&p));
+                }
+            }
         }
         if (class_col >= 0) {
             pl_gpkg_set_int(l, class_col, in->classes->cls[c]);
@@ -681,12 +709,39 @@ int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in,
     return PL_OK;
 }
 
-/* One mode's layers (sfx NULL: a single-mode run's names). */
+/* What a transit run used, in the parameters table. */
+static void add_transit_parameters(pl_gpkg *g, const pl_access_opts *o, const pl_transit_result *tr)
+{
+    char value[1024];
+    size_t used = 0;
+    value[0] = '\0';
+    for (int i = 0; i < o->gtfs.n && used < sizeof value; i++)
+        used += (size_t)snprintf(value + used, sizeof value - used, "%s%s", i ? "," : "", o->gtfs.v[i]);
+    pl_gpkg_add_parameter(g, "gtfs", value);
+    pl_gpkg_add_parameter(g, "date", o->date);
+    pl_gpkg_add_parameter(g, "window", o->window);
+    snprintf(value, sizeof value, "%g", o->max_walk_m);
+    pl_gpkg_add_parameter(g, "max_walk_m", value);
+    snprintf(value, sizeof value, "%g", o->walk_speed_kmh);
+    pl_gpkg_add_parameter(g, "walk_speed_kmh", value);
+    snprintf(value, sizeof value, "%g", o->max_time_min);
+    pl_gpkg_add_parameter(g, "max_time_min", value);
+    used = 0;
+    for (int i = 0; i < o->percentiles.n && used < sizeof value; i++)
+        used += (size_t)snprintf(value + used, sizeof value - used, "%s%g", i ? "," : "", o->percentiles.v[i]);
+    pl_gpkg_add_parameter(g, "percentiles", value);
+    snprintf(value, sizeof value, "%u of %u", tr->n_stops_linked, tr->n_stops);
+    pl_gpkg_add_parameter(g, "stops_linked", value);
+    pl_gpkg_add_parameter(g, "km_columns", "walking distance along the walk network (no road km for a bus journey)");
+    pl_gpkg_add_parameter(g, "min_2nd_columns", "not computed for transit (NULL)");
+}
+
+/* One mode's layers (sfx NULL: a single-mode run's names); tr: the transit figures, else NULL. */
 static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const access_inputs *in,
-                      const pl_access_result *r, const char *sfx, pl_error *err)
+                      const pl_access_result *r, const pl_transit_result *tr, const char *sfx, pl_error *err)
 {
     pl_gpkg_layer *cells = NULL;
-    int rc = write_cells(g, in, r, sfx, &cells, err);
+    int rc = write_cells(g, in, r, sfx, tr, o->percentiles.v, &cells, err);
     if (rc == PL_OK)
         rc = write_service_level(g, cells, in, r, o->within_km, sfx, err);
     if (rc == PL_OK)
@@ -713,7 +768,8 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
 /* hashes: the inputs' hashes if already started (taken over), else NULL. r[m] is mode
  * modes[m]'s result; with more than one mode each mode's layers carry its name. */
 static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
-                        pl_access_result *const *r, const pl_mode *modes, int n_modes, pl_gpkg_hashes *hashes,
+                        pl_access_result *const *r, const pl_mode *modes, int n_modes, const pl_transit_result *tr,
+                        pl_gpkg_hashes *hashes,
                         pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
@@ -737,9 +793,11 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
     snprintf(value, sizeof value, "%.0f", r[0]->pop_total);
     pl_gpkg_add_parameter(g, "population_total", value);
+    if (tr)
+        add_transit_parameters(g, o, tr);
     int rc = PL_OK;
     for (int m = 0; rc == PL_OK && m < n_modes; m++)
-        rc = write_mode(ctx, g, o, in, r[m], n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
+        rc = write_mode(ctx, g, o, in, r[m], tr, n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;
@@ -783,8 +841,12 @@ static int parse_modes(const char *spec, pl_mode *modes, int *n_modes, pl_error 
         size_t len = end ? (size_t)(end - p) : strlen(p);
         char one[16];
         pl_mode m;
-        if (len >= sizeof one || (memcpy(one, p, len), one[len] = 0, pl_mode_from_name(one, &m) != PL_OK))
-            return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike or walk", spec);
+        if (len >= sizeof one || (memcpy(one, p, len), one[len] = 0, pl_mode_from_name(one, &m) != PL_OK)) {
+            if (strcmp(one, "transit") == 0)
+                return pl_error_set(err, PL_EINPUT, "--mode '%s': transit runs on its own; give --mode transit alone",
+                                    spec);
+            return pl_error_set(err, PL_EINPUT, "--mode '%s': use car, bike, walk or transit", spec);
+        }
         for (int i = 0; i < *n_modes; i++)
             if (modes[i] == m)
                 return pl_error_set(err, PL_EINPUT, "--mode '%s': %s given twice; give each mode once", spec, one);
@@ -795,6 +857,35 @@ static int parse_modes(const char *spec, pl_mode *modes, int *n_modes, pl_error 
     }
 }
 
+/* --mode transit: the options checked before any work. */
+static int transit_params(const pl_access_opts *o, pl_transit_params *tp, pl_error *err)
+{
+    if (o->gtfs.n == 0 || !o->date || !*o->date)
+        return pl_error_set(err, PL_EINPUT, "--mode transit needs --gtfs FEED.zip[,FEED2.zip] and --date YYYY-MM-DD "
+                            "(the service day, e.g. a Tuesday within the feed's calendar)");
+    if (pl_transit_parse_window(o->window, &tp->t0, &tp->t1, err) != PL_OK)
+        return err->code;
+    tp->max_walk_m = o->max_walk_m;
+    tp->walk_speed_kmh = o->walk_speed_kmh;
+    tp->max_time_min = o->max_time_min;
+    tp->n_pct = o->percentiles.n < PL_TRANSIT_MAX_PCT ? o->percentiles.n : PL_TRANSIT_MAX_PCT;
+    memcpy(tp->pct, o->percentiles.v, (size_t)tp->n_pct * sizeof *tp->pct);
+    return PL_OK;
+}
+
+/* The feeds for --date, stops projected to the working CRS. */
+static int load_timetable(pl_ctx *ctx, const pl_access_opts *o, pl_timetable **tt, pl_error *err)
+{
+    pl_gtfs_stats gs;
+    int rc = pl_gtfs_load(ctx, (const char *const *)o->gtfs.v, (size_t)o->gtfs.n, o->date, NULL, tt, &gs, err);
+    if (rc == PL_OK)
+        rc = pl_gtfs_project_stops(ctx, *tt, err);
+    if (rc == PL_OK)
+        pl_info(ctx, "GTFS %s: %u stops, %u patterns, %u trips", o->date, (*tt)->n_stops, (*tt)->n_patterns,
+                (*tt)->n_trips);
+    return rc;
+}
+
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
@@ -803,10 +894,20 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
     pl_graph_opts gopts;
     pl_graph_opts_default(&gopts);
+    int transit = o->mode && strcmp(o->mode, "transit") == 0;
+    pl_transit_params tp = {0};
     pl_mode modes[3];
-    int n_modes = 0;
-    if (parse_modes(o->mode, modes, &n_modes, err) != PL_OK)
+    int n_modes = 1;
+    if (transit) {
+        modes[0] = PL_MODE_WALK;  /* the streets of a transit run: the walk graph */
+        if (transit_params(o, &tp, err) != PL_OK)
+            return err->code;
+    } else if (parse_modes(o->mode, modes, &n_modes, err) != PL_OK) {
         return err->code;
+    } else if (o->gtfs.n > 0 || o->date) {
+        return pl_error_set(err, PL_EINPUT, "--gtfs and --date are for --mode transit; add --mode transit or leave "
+                            "them out");
+    }
     gopts.mode = modes[0];
     gopts.cache_path = o->graph_cache;
     const char *cache_inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities,
@@ -833,13 +934,38 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
         rc = pl_access_resolve_types(o, &in, types, &n_types, err);
+    pl_timetable *tt = NULL;
+    if (rc == PL_OK && transit)
+        rc = load_timetable(ctx, o, &tt, err);
     c_load = pl_cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
     c_graph = 0;
     /* Each mode on the inputs loaded once: the first mode's graph from the load (or the
      * cache), the others built from the same roads (no cache: it holds one mode's graph). */
     pl_access_result *r[3] = {NULL, NULL, NULL};
+    pl_transit_result *tr = NULL;
     double t_snap = 0, t_search = 0, t_stats = 0, c_snap = 0, c_search = 0, c_stats = 0;
-    for (int m = 0; rc == PL_OK && m < n_modes; m++) {
+    if (rc == PL_OK && transit) {
+        pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
+                              .region = o->region, .max_snap_m = o->max_snap_m,
+                              .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
+                              .bands_min = &o->bands_min};
+        rc = pl_access_transit_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, tt, &p, &tp, &r[0],
+                                       &tr, err);
+        if (rc == PL_OK)
+            pl_info(ctx, "transit: %u of %u stops linked to the walk graph, %zu walking transfers added; walking "
+                    "legs %.2f s (cpu %.2f), routing %.2f s (cpu %.2f; largest profile %zu entries)", tr->n_stops_linked,
+                    tr->n_stops, tr->n_walk_transfers, tr->t_legs_s, tr->c_legs_s, tr->t_routing_s, tr->c_routing_s,
+                    tr->profile_entries);
+        if (rc == PL_OK) {
+            t_snap = r[0]->t_snap_s;
+            t_search = r[0]->t_search_s;
+            t_stats = r[0]->t_stats_s;
+            c_snap = r[0]->c_snap_s;
+            c_search = r[0]->c_search_s;
+            c_stats = r[0]->c_stats_s;
+        }
+    }
+    for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++) {
         pl_graph *graph = in.graph;
         if (m > 0) {
             double tg = pl_now_s(), cg = pl_cpu_s();
@@ -879,7 +1005,7 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     if (rc == PL_OK)
-        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, hashes, err);
+        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, hashes, err);
     else
         pl_gpkg_hashes_free(hashes);
     t_write = pl_now_s() - t0;
@@ -897,6 +1023,8 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
                 pl_cpu_s() - c_start);
     for (int m = 0; m < n_modes; m++)
         pl_access_result_free(r[m]);
+    pl_transit_result_free(tr);
+    pl_timetable_free(tt);
     pl_access_free_inputs(ctx, &in);
     return rc;
 }
