@@ -58,8 +58,8 @@ sed -e "s|\.\./\.\./demo-output/||" -e "s|= \.\./monaco/|= $SAMPLE/monaco/|" \
   sample-data/scenarios/monaco-grocery.ini > "$OUT/monaco-grocery.ini"
 run scenario "$OUT/monaco-grocery.ini" -o "$OUT/monaco-scenarios.gpkg" --overwrite --csv
 
-echo "== Map report for decision makers"
-run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite
+echo "== Map report for decision makers (Örebro: Region Örebro län's goal, nobody more than 30 min to groceries)"
+run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite --goal-min 30
 run report "$OUT/sodermalm-access.gpkg" -o "$OUT/sodermalm-report" --overwrite
 
 echo

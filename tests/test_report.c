@@ -705,6 +705,117 @@ static void test_report_says_synthetic(void **state)
     free(html);
 }
 
+/* The text of the n-th (0-based) cell with class `cls` in the row headed `row` (a
+ * "<th scope=\"row\">" text) of the table after `from`, or "" when there is none. */
+static void row_cell(const char *from, const char *row, const char *cls, int n, char *out, size_t size)
+{
+    out[0] = '\0';
+    char head[256], open[128];
+    snprintf(head, sizeof head, "<th scope=\"row\">%s</th>", row);
+    snprintf(open, sizeof open, "<td class=\"%s\">", cls);
+    const char *p = strstr(from, head);
+    if (!p)
+        return;
+    const char *end = strstr(p, "</tr>");
+    for (int i = 0; i <= n; i++) {
+        p = strstr(p + 1, open);
+        if (!p || (end && p > end))
+            return;
+    }
+    p += strlen(open);
+    const char *e = strstr(p, "</td>");
+    snprintf(out, size, "%.*s", (int)(e - p), p);
+}
+
+/* Residents beyond x min in kommun (NULL: all cells), straight from the cells. */
+static double cells_beyond(const char *gpkg, const char *kommun, double x)
+{
+    char sql[512];
+    if (kommun)
+        snprintf(sql, sizeof sql, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE kommun = '%s' AND "
+                 "apotek_min > %g", kommun, x);
+    else
+        snprintf(sql, sizeof sql, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE apotek_min > %g", x);
+    return sql_double(gpkg, sql);
+}
+
+/* --goal-min: the headline share and a "beyond" column per kommun count the cells beyond the
+ * region's goal; the total row is the whole area, equal to the sum of the kommuner. */
+static void test_report_goal_min(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[4300], index[4400], got[128], want[128];
+    double goals[2] = {30, 10};
+    char *pages[2];
+    for (int g = 0; g < 2; g++) {
+        snprintf(out, sizeof out, "%s/mål-%g", g_dir, goals[g]);
+        pl_report_opts o = {.input = g_gpkg, .output = out, .width = 500, .height = 400, .goal_min = goals[g]};
+        assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+        snprintf(index, sizeof index, "%s/index.html", out);
+        char *html = pages[g] = slurp(index);
+        assert_non_null(html);
+        snprintf(want, sizeof want, ">Andel över %g" NBSP "min (mål)</th>", goals[g]);
+        assert_non_null(strstr(html, want));
+        snprintf(want, sizeof want, ">Befolkning över %g" NBSP "min</th>", goals[g]);
+        const char *table = strstr(html, want);
+        assert_non_null(table);
+        double sum = 0;
+        for (int i = 0; i < S_N_MUNI; i++) {
+            double v = cells_beyond(g_gpkg, S_MUNI_CODE[i], goals[g]);
+            sum += v;
+            row_cell(table, S_TOWNS[i].name, "num goal", 0, got, sizeof got);
+            pl_map_format_number(want, sizeof want, v, 0);
+            assert_string_equal(got, want);
+        }
+        /* The total row: all cells, and the sum of the kommuner computed here. */
+        assert_true(sum > 0);
+        assert_true(fabs(sum - cells_beyond(g_gpkg, NULL, goals[g])) < 1e-6);
+        row_cell(table, "Alla analyserade", "num goal", 0, got, sizeof got);
+        pl_map_format_number(want, sizeof want, sum, 0);
+        assert_string_equal(got, want);
+        /* Its share, as the headline in the summary table. */
+        double pop = sql_double(g_gpkg, "SELECT SUM(pop) FROM access_cells");
+        row_cell(table, "Alla analyserade", "num goal", 1, got, sizeof got);
+        pl_map_format_number(want, sizeof want, 100 * sum / pop, 1);
+        if (!strchr(want, ','))
+            strcat(want, ",0");
+        strcat(want, NBSP "%");
+        assert_string_equal(got, want);
+        row_cell(html, "Apotek", "num", 4, got, sizeof got);
+        assert_string_equal(got, want);
+    }
+    /* The goal changes the headline. */
+    char a[128], b[128];
+    row_cell(pages[0], "Apotek", "num", 4, a, sizeof a);
+    row_cell(pages[1], "Apotek", "num", 4, b, sizeof b);
+    assert_string_not_equal(a, b);
+    free(pages[0]);
+    free(pages[1]);
+    /* Without a goal and without a time band in the table: no beyond column, as before. */
+    snprintf(out, sizeof out, "%s/utan-mål", g_dir);
+    pl_report_opts o = {.input = g_gpkg, .output = out, .width = 500, .height = 400};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_null(strstr(html, "Befolkning över"));
+    assert_null(strstr(html, "(mål)"));
+    free(html);
+    assert_int_equal(pl_warn_count(ctx, "report-goal-unused"), 0);
+    /* A goal but no times per cell: said, not silently dropped. */
+    char copy[4300];
+    snprintf(copy, sizeof copy, "%s/utan-restid.gpkg", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' 'ALTER TABLE access_cells RENAME COLUMN apotek_min TO "
+                             "apotek_tid'", g_gpkg, copy, copy), 0);
+    snprintf(out, sizeof out, "%s/utan-restid", g_dir);
+    pl_report_opts o2 = {.input = copy, .output = out, .width = 500, .height = 400, .goal_min = 30};
+    assert_int_equal(pl_report_run(ctx, &o2, &err), PL_OK);
+    assert_int_equal(pl_warn_count(ctx, "report-goal-unused"), 1);
+    pl_ctx_free(ctx);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -720,6 +831,9 @@ static void test_cli(void **state)
     assert_true(file_exists(path));
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' 2>/dev/null", bin, g_gpkg, g_dir), 1);
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --width x 2>/dev/null", bin, g_gpkg, g_dir), 1);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli-mål' --goal-min 0 2>&1 | grep -q -- '--goal-min 0: must "
+                             "be > 0'", bin, g_gpkg, g_dir), 0);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli-mål' --goal-min 0 2>/dev/null", bin, g_gpkg, g_dir), 1);
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --overwrite 2> '%s/cli.err' && ! test -s '%s/cli.err'",
                              bin, g_gpkg, g_dir, g_dir, g_dir), 0);
 }
@@ -796,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_report_failures_leave_nothing),
         cmocka_unit_test(test_report_legend_labels),
         cmocka_unit_test(test_report_says_synthetic),
+        cmocka_unit_test(test_report_goal_min),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_report_killed_then_rerun),
     };

@@ -55,6 +55,9 @@ const pl_option pl_report_options[] = {
      "data credit line on the maps [from the run's inputs]", 0, PL_NO_RANGE},
     {"max-rows", 0, PL_OPT_INT, offsetof(pl_report_opts, max_rows), "N", "0",
      "rows per table, 0 = all", 0, PL_GE(0)},
+    {"goal-min", 0, PL_OPT_DOUBLE, offsetof(pl_report_opts, goal_min), "MIN", NULL,
+     "the region's travel-time goal (e.g. 30: \"ingen mer än 30 minuter\"): headline share and a "
+     "column of residents beyond it, counted from the cells [the last time band]", 0, PL_GT(0)},
     PL_OPT_END,
 };
 
@@ -128,6 +131,7 @@ typedef struct report {
     char **files;              /* written into tmpdir */
     int n_files;
     int map_seq;
+    int goal_used;             /* --goal-min found travel times per cell somewhere */
 } report;
 
 static void free_report(report *r)
@@ -1194,12 +1198,161 @@ static int map_figure(report *r, const layer_info *l, pl_strbuf *html, pl_error 
 
 /* ------------------------------------------------------------------ tables */
 
+/* Residents beyond a travel time, counted from the cells (each cell's own time to the
+ * nearest service), not by adding up bands: the goal need not be a band limit. */
+typedef struct beyond_row {
+    char kommun[64];
+    double over, pop;
+} beyond_row;
+
+typedef struct beyond {
+    double x;                  /* minutes */
+    beyond_row *rows;
+    int n;
+    double total_over, total_pop;
+} beyond;
+
+static void beyond_free(beyond *b)
+{
+    free(b->rows);
+    memset(b, 0, sizeof *b);
+}
+
+/* The cells layer of an analysis holding "<key>_min", "kommun" and "pop", or NULL. */
+static const layer_info *cells_layer_of(const report *r, int an, const char *key)
+{
+    char col[300];
+    snprintf(col, sizeof col, "%s_min", key);
+    for (int i = 0; i < r->n_layers; i++) {
+        const layer_info *l = &r->layers[i];
+        if (l->analysis == an && l->spatial && ends_with(l->name, "cells") && has_col(l, col) &&
+            has_col(l, "kommun") && has_col(l, "pop"))
+            return l;
+    }
+    return NULL;
+}
+
+/* The last time band's limit from a table's "<key>_share_min_over_<N>" column, or 0. */
+static double last_band_min(const layer_info *l, const char *key)
+{
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s_share_min_over_", key);
+    const char *c = NULL;
+    for (int i = 0; i < l->n_cols && !c; i++)
+        if (starts_with(l->cols[i].name, prefix))
+            c = l->cols[i].name;
+    if (!c)
+        return 0;
+    char num[64];
+    snprintf(num, sizeof num, "%s", c + strlen(prefix));
+    for (char *p = num; *p; p++)
+        if (*p == '_')
+            *p = '.';  /* "over_7_5": 7.5 min */
+    char *end = NULL;
+    double v = strtod(num, &end);
+    return end && *end == '\0' && v > 0 ? v : 0;
+}
+
+/* The threshold of the headline and beyond columns: the region's goal, else the last band. */
+static double goal_for(const report *r, const layer_info *table, const char *key)
+{
+    return r->o->goal_min > 0 ? r->o->goal_min : last_band_min(table, key);
+}
+
+/* Counts per kommun and in total (all cells, independently of the kommun rows). 0 when the
+ * analysis has no cells layer with times for the type. */
+static int beyond_compute(report *r, int an, const char *key, double x, beyond *b)
+{
+    memset(b, 0, sizeof *b);
+    b->x = x;
+    const layer_info *cells = x > 0 ? cells_layer_of(r, an, key) : NULL;
+    if (!cells)
+        return 0;
+    char qt[600], qc[600], col[300], sql[4096];
+    quote_ident(qt, sizeof qt, cells->name);
+    snprintf(col, sizeof col, "%s_min", key);
+    quote_ident(qc, sizeof qc, col);
+    const char *sums = "SUM(CASE WHEN %s > ?1 THEN COALESCE(pop, 0) ELSE 0 END), SUM(COALESCE(pop, 0))";
+    char sumexpr[1400];
+    snprintf(sumexpr, sizeof sumexpr, sums, qc);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof sql, "SELECT kommun, %s FROM %s WHERE kommun IS NOT NULL GROUP BY kommun", sumexpr,
+                     qt);
+        else
+            snprintf(sql, sizeof sql, "SELECT '', %s FROM %s", sumexpr, qt);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+            pl_warn(r->ctx, "report-beyond", "%s: cannot count residents beyond %g min: %s", cells->name, x,
+                    sqlite3_errmsg(r->db));
+            beyond_free(b);
+            return 0;
+        }
+        sqlite3_bind_double(st, 1, x);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (pass == 1) {
+                b->total_over = sqlite3_column_double(st, 1);
+                b->total_pop = sqlite3_column_double(st, 2);
+                continue;
+            }
+            b->rows = pl_realloc(b->rows, ((size_t)b->n + 1) * sizeof *b->rows);
+            beyond_row *row = &b->rows[b->n++];
+            const unsigned char *k = sqlite3_column_text(st, 0);
+            snprintf(row->kommun, sizeof row->kommun, "%s", k ? (const char *)k : "");
+            row->over = sqlite3_column_double(st, 1);
+            row->pop = sqlite3_column_double(st, 2);
+        }
+        sqlite3_finalize(st);
+    }
+    b->x = x;
+    if (r->o->goal_min > 0 && x == r->o->goal_min)
+        r->goal_used = 1;
+    return 1;
+}
+
+/* The counts of a table row's kommun ("totalt": the whole area); 0 when it has none. */
+static int beyond_lookup(const beyond *b, const char *kommun, double *over, double *pop)
+{
+    if (!kommun)
+        return 0;
+    if (strcmp(kommun, "totalt") == 0) {
+        *over = b->total_over;
+        *pop = b->total_pop;
+        return 1;
+    }
+    for (int i = 0; i < b->n; i++)
+        if (strcmp(b->rows[i].kommun, kommun) == 0) {
+            *over = b->rows[i].over;
+            *pop = b->rows[i].pop;
+            return 1;
+        }
+    return 0;
+}
+
+/* "30" or "7,5": a threshold in minutes as headings say it. */
+static void minutes_text(char *buf, size_t size, double x)
+{
+    pl_map_format_number(buf, size, x, 1);
+}
+
+/* A share as the tables print it: one decimal, "0,3 %". */
+static void share_text(char *buf, size_t size, double share)
+{
+    char n[64];
+    pl_map_format_number(n, sizeof n, share * 100.0, 1);
+    if (!strchr(n, ',') && strcmp(n, "–") != 0)
+        snprintf(n + strlen(n), sizeof n - strlen(n), ",0");
+    snprintf(buf, size, "%s\xc2\xa0%%", n);
+}
+
 typedef struct table_spec {
     char caption[512];
     const char *cols[MAX_TABLE_COLS];
     char owned[MAX_TABLE_COLS][256];
     int n;
     char strip_prefix[300];    /* removed from the start of headings ("Apotek: ") */
+    const beyond *bey;         /* residents beyond bey->x min, from the cells, or NULL */
+    int bey_at;                /* its two columns go before column bey_at */
 } table_spec;
 
 static void spec_add(table_spec *t, const layer_info *l, const char *col)
@@ -1220,6 +1373,77 @@ static const char *col_with_prefix(const layer_info *l, const char *prefix)
     return NULL;
 }
 
+/* Sweden's counties by the first two digits of the kommun code, with their number of kommuner
+ * (SCB, 2024): a table holding all of a county's kommuner is that county. */
+static const struct {
+    const char *code, *name;
+    int n_kommuner;
+} COUNTIES[] = {
+    {"01", "Stockholms län", 26}, {"03", "Uppsala län", 8},        {"04", "Södermanlands län", 9},
+    {"05", "Östergötlands län", 13}, {"06", "Jönköpings län", 13}, {"07", "Kronobergs län", 8},
+    {"08", "Kalmar län", 12},     {"09", "Gotlands län", 1},       {"10", "Blekinge län", 5},
+    {"12", "Skåne län", 33},      {"13", "Hallands län", 6},       {"14", "Västra Götalands län", 49},
+    {"17", "Värmlands län", 16},  {"18", "Örebro län", 12},        {"19", "Västmanlands län", 10},
+    {"20", "Dalarnas län", 15},   {"21", "Gävleborgs län", 10},    {"22", "Västernorrlands län", 7},
+    {"23", "Jämtlands län", 8},   {"24", "Västerbottens län", 15}, {"25", "Norrbottens län", 14},
+};
+
+/* The county a per-kommun table covers whole ("Örebro län"), else "" (part of a county,
+ * several counties, or codes that are not SCB's). */
+static void county_of(report *r, const layer_info *l, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!has_col(l, "kommun"))
+        return;
+    char qt[600], sql[800];
+    quote_ident(qt, sizeof qt, l->name);
+    snprintf(sql, sizeof sql, "SELECT DISTINCT kommun FROM %s WHERE kommun IS NOT NULL AND kommun <> 'totalt'", qt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    char prefix[3] = "";
+    int n = 0, same = 1;
+    while (same && sqlite3_step(st) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        if (!k || strlen(k) != 4 || strspn(k, "0123456789") != 4 || (n > 0 && strncmp(prefix, k, 2) != 0)) {
+            same = 0;
+            break;
+        }
+        if (n == 0)
+            snprintf(prefix, sizeof prefix, "%.2s", k);
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; same && n > 0 && i < sizeof COUNTIES / sizeof COUNTIES[0]; i++)
+        if (strcmp(COUNTIES[i].code, prefix) == 0 && COUNTIES[i].n_kommuner == n)
+            snprintf(buf, size, "%s", COUNTIES[i].name);
+}
+
+/* The two computed headings: "Befolkning över 30 min", "Andel över 30 min". */
+static void beyond_headings(pl_strbuf *html, const beyond *b)
+{
+    char x[64];
+    minutes_text(x, sizeof x, b->x);
+    pl_sb_printf(html, "<th scope=\"col\" class=\"goal\">Befolkning över %s\xc2\xa0min</th>"
+                       "<th scope=\"col\" class=\"goal\">Andel över %s\xc2\xa0min</th>", x, x);
+}
+
+static void beyond_cells(pl_strbuf *dst, const beyond *b, const char *kommun)
+{
+    double over = 0, pop = 0;
+    char a[64] = "–", c[64] = "–";
+    if (beyond_lookup(b, kommun, &over, &pop)) {
+        pl_map_format_number(a, sizeof a, over, 0);
+        if (pop > 0)
+            share_text(c, sizeof c, over / pop);
+    }
+    pl_sb_puts(dst, "<td class=\"num goal\">");
+    pl_sb_html(dst, a);
+    pl_sb_puts(dst, "</td><td class=\"num goal\">");
+    pl_sb_html(dst, c);
+    pl_sb_puts(dst, "</td>");
+}
+
 static void html_table(report *r, const layer_info *l, const table_spec *t, pl_strbuf *html, const char *total_col)
 {
     char sql[8192];
@@ -1229,10 +1453,18 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
         quote_ident(q, sizeof q, t->cols[i]);
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "", q);
     }
+    int hidden = -1;  /* the row's kommun, for the computed columns */
+    if (t->bey && has_col(l, "kommun")) {
+        hidden = t->n;
+        o += (size_t)snprintf(sql + o, sizeof sql - o, ", \"kommun\"");
+    }
     char qt[600];
     quote_ident(qt, sizeof qt, l->name);
     /* Municipalities in code order (as SCB lists them); other tables as written. */
     snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY %s", qt, has_col(l, "kommun") ? "kommun, fid" : "fid");
+    const beyond *bey = hidden >= 0 ? t->bey : NULL;
+    char county[128];
+    county_of(r, l, county, sizeof county);
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
         pl_warn(r->ctx, "report-table", "%s: cannot read: %s", l->name, sqlite3_errmsg(r->db));
@@ -1241,7 +1473,11 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
     pl_sb_puts(html, "<div class=\"tablewrap\"><table>\n<caption>");
     pl_sb_html(html, t->caption);
     pl_sb_puts(html, "</caption>\n<thead><tr>");
-    for (int i = 0; i < t->n; i++) {
+    for (int i = 0; i <= t->n; i++) {
+        if (bey && i == t->bey_at)
+            beyond_headings(html, bey);
+        if (i == t->n)
+            break;
         const char *h = alias_of(l, t->cols[i]);
         if (t->strip_prefix[0] && starts_with(h, t->strip_prefix))
             h += strlen(t->strip_prefix);
@@ -1274,9 +1510,16 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
             continue;
         pl_strbuf *dst = is_total ? &total : html;
         pl_sb_puts(dst, is_total ? "<tr class=\"total\">" : "<tr>");
-        for (int i = 0; i < t->n; i++) {
+        for (int i = 0; i <= t->n; i++) {
+            if (bey && i == t->bey_at)
+                beyond_cells(dst, bey, (const char *)sqlite3_column_text(st, hidden));
+            if (i == t->n)
+                break;
             char v[256];
             format_value(v, sizeof v, st, i, t->cols[i]);
+            /* The total row of a whole county is the county ("Örebro län"). */
+            if (is_total && i == 0 && county[0] && strcmp(v, "Alla analyserade") == 0)
+                snprintf(v, sizeof v, "%s", county);
             int num = sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT ||
                       sqlite3_column_type(st, i) == SQLITE_NULL;
             pl_sb_puts(dst, i == 0 ? "<th scope=\"row\">" : num ? "<td class=\"num\">" : "<td>");
@@ -1346,13 +1589,22 @@ static void tables_for(report *r, const layer_info *l, pl_strbuf *html)
         const char *over = col_with_prefix(l, col);
         if (over)
             spec_add(&t, l, over);
-        snprintf(col, sizeof col, "%s_share_min_over_", k);
-        over = col_with_prefix(l, col);
-        if (over)
-            spec_add(&t, l, over);
+        /* Beyond the goal (or the last band): counted from the cells, in the band's place. */
+        beyond bey;
+        if (has_col(l, "kommun") && beyond_compute(r, l->analysis, k, goal_for(r, l, k), &bey)) {
+            t.bey = &bey;
+            t.bey_at = t.n;
+        } else {
+            snprintf(col, sizeof col, "%s_share_min_over_", k);
+            over = col_with_prefix(l, col);
+            if (over)
+                spec_add(&t, l, over);
+        }
         snprintf(col, sizeof col, "%s_share_km_unreachable", k);
         spec_add(&t, l, col);
         html_table(r, l, &t, html, total_col);
+        if (t.bey)
+            beyond_free(&bey);
         types++;
     }
     if (types > 0)
@@ -1424,6 +1676,7 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
     /* Access: one row per service type. */
     const char *over_col = NULL, *over_min_col = NULL;
     char first_prefix[300] = "";
+    int goal_heading = 0;
     for (int i = 0; i < n; i++) {
         const char *name = sqlite3_column_name(st, i);
         if (!ends_with(name, "_mean_km"))
@@ -1454,9 +1707,16 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         cols[2] = c2;
         cols[3] = ok ? ok : "";
         cols[4] = om ? om : "";
+        /* The region's goal: the share beyond it from the cells, in place of the last band's. */
+        beyond bey;
+        int have_goal = r->o->goal_min > 0 && beyond_compute(r, l->analysis, k, r->o->goal_min, &bey);
+        if (have_goal)
+            goal_heading = 1;
         for (int c = 0; c < 5; c++) {
             int ci = cols[c][0] ? stmt_col(st, cols[c]) : -1;
-            if (ci < 0)
+            if (c == 4 && have_goal)
+                share_text(v, sizeof v, bey.total_pop > 0 ? bey.total_over / bey.total_pop : NAN);
+            else if (ci < 0)
                 snprintf(v, sizeof v, "–");
             else
                 format_value(v, sizeof v, st, ci, cols[c]);
@@ -1472,6 +1732,8 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         pl_sb_puts(&rows, "<td class=\"num\">");
         pl_sb_html(&rows, v);
         pl_sb_puts(&rows, "</td></tr>\n");
+        if (have_goal)
+            beyond_free(&bey);
     }
     if (!rows.s) {
         for (int i = 0; i < n; i++) {
@@ -1502,7 +1764,11 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         else
             pl_sb_puts(html, "Andel längst bort (km)");
         pl_sb_puts(html, "</th><th scope=\"col\">");
-        if (over_min_col)
+        if (goal_heading) {
+            char x[64];
+            minutes_text(x, sizeof x, r->o->goal_min);
+            pl_sb_printf(html, "Andel över %s\xc2\xa0min (mål)", x);
+        } else if (over_min_col)
             short_heading(html, l, over_min_col, first_prefix);
         else
             pl_sb_puts(html, "Andel längst bort (min)");
@@ -1824,6 +2090,12 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
     if (rc == PL_OK) {
         pl_progress(ctx, 0.0, "report");
         rc = build_page(&r, &html, err);
+    }
+    if (rc == PL_OK && o->goal_min > 0 && !r.goal_used) {
+        char x[64];
+        minutes_text(x, sizeof x, o->goal_min);
+        pl_warn(ctx, "report-goal-unused", "%s: --goal-min %s: no analysis in it has travel times per cell (the "
+                "cells layer of platsa access); the report shows no goal", o->input, x);
     }
     if (rc == PL_OK)
         rc = write_file(&r, "index.html", html.s, html.n, err);
