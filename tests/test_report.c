@@ -358,6 +358,44 @@ static void test_render_map(void **state)
     pl_ctx_free(ctx);
 }
 
+/* A title longer than the map is wide is set smaller, not cut at the right edge. */
+static void test_render_long_title(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    pl_error err = {0};
+    pl_map_layer layers[] = {{.path = g_gpkg, .layer = "access_municipalities", .legend = 1, .extent = 1}};
+    const char *titles[2] = {"Kort", "Butikers sårbarhet: Dagligvaror (alla) (befolkning över 30 min om butiken "
+                                     "stängs), Region Örebro län, syntetiska butiker och vägar"};
+    long edge[2];
+    for (int t = 0; t < 2; t++) {
+        pl_map_opts o = {.width = 600, .height = 450, .title = titles[t], .subtitle = titles[t]};
+        unsigned char *png = NULL;
+        size_t len = 0;
+        pl_map_info info;
+        assert_int_equal(pl_map_render_png(ctx, layers, 1, &o, &png, &len, &info, &err), PL_OK);
+        cairo_surface_t *img = decode_png(png, len);
+        /* Dark text pixels in the title and subtitle lines, right of the margin. */
+        edge[t] = 0;
+        long ink = 0;
+        for (int y = 8; y < info.frame_y - 2; y++) {
+            for (int x = 0; x < 600; x++) {
+                int r, g, b;
+                pixel(img, x, y, &r, &g, &b);
+                int dark = r < 140 && g < 140 && b < 140;
+                ink += dark;
+                edge[t] += dark && x >= 600 - 14;
+            }
+        }
+        assert_true(ink > 100);  /* the title is there */
+        cairo_surface_destroy(img);
+        free(png);
+    }
+    assert_int_equal(edge[0], 0);
+    assert_int_equal(edge[1], 0);
+    pl_ctx_free(ctx);
+}
+
 static void test_render_errors(void **state)
 {
     (void)state;
@@ -702,6 +740,11 @@ static void test_report_says_synthetic(void **state)
     assert_non_null(strstr(html, "<footer>Kartdata: SYNTETISKA data (platsa synth, inte verkliga): "
                                  "services, roads; \xc2\xa9 OpenStreetMap-bidragsgivare (ODbL); SCB (CC0)."));
     assert_non_null(strstr(html, "<br><strong>SYNTHETIC roads"));
+    /* Parameters in Swedish words and numbers. */
+    assert_non_null(strstr(html, "<dt>Längsta avstånd till väg (m)</dt><dd>1" NBSP "000</dd>"));
+    assert_non_null(strstr(html, "<dt>Längsta avstånd från service till väg (m)</dt><dd>2" NBSP "000</dd>"));
+    assert_non_null(strstr(html, "<dt>Region (kod)</dt><dd>hela underlaget</dd>"));
+    assert_null(strstr(html, "<dt>max_"));
     free(html);
 }
 
@@ -816,6 +859,34 @@ static void test_report_goal_min(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Whole numbers without decimals ("1 674", not "1 674,0"), counts of people as whole people,
+ * measures with one decimal all down the column. */
+static void test_report_number_format(void **state)
+{
+    (void)state;
+    char copy[4300], out[4300], index[4400];
+    snprintf(copy, sizeof copy, "%s/tal.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/tal", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' \"CREATE TABLE tal (fid INTEGER PRIMARY KEY, kommun TEXT, "
+                             "antal REAL, medel REAL, hamnar REAL); INSERT INTO tal VALUES (1, '9901', 1674, 2.5, "
+                             "596.64), (2, '9902', 12, 3, 0); INSERT INTO gpkg_contents (table_name, data_type, "
+                             "identifier) VALUES ('tal', 'attributes', 'Taltabell'); INSERT INTO gpkg_data_columns "
+                             "(table_name, column_name, name, title) VALUES ('tal', 'hamnar', 'hamnar', 'Apotek: "
+                             "hamnar över 1 km')\"", g_gpkg, copy, copy), 0);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300", copy, out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    const char *t = strstr(html, "<caption>Taltabell</caption>");
+    assert_non_null(t);
+    assert_non_null(strstr(t, "<th scope=\"row\">9901</th><td class=\"num\">1" NBSP "674</td><td class=\"num\">2,5"
+                              "</td><td class=\"num\">597</td></tr>"));
+    assert_non_null(strstr(t, "<th scope=\"row\">9902</th><td class=\"num\">12</td><td class=\"num\">3,0</td>"
+                              "<td class=\"num\">0</td></tr>"));
+    assert_null(strstr(html, "1" NBSP "674,0"));
+    free(html);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -904,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_style_categorized),
         cmocka_unit_test(test_style_errors),
         cmocka_unit_test(test_render_map),
+        cmocka_unit_test(test_render_long_title),
         cmocka_unit_test(test_render_errors),
         cmocka_unit_test(test_report_html),
         cmocka_unit_test(test_report_replace),
@@ -911,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_report_legend_labels),
         cmocka_unit_test(test_report_says_synthetic),
         cmocka_unit_test(test_report_goal_min),
+        cmocka_unit_test(test_report_number_format),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_report_killed_then_rerun),
     };

@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #define OPEN_UPPER 1e11      /* graduated classes with an upper bound above this are open ("> x") */
-#define MAX_TABLE_COLS 12
+#define MAX_TABLE_COLS 40
 
 const char pl_report_usage[] = "platsa report OUT.gpkg -o FOLDER [options]";
 const char pl_report_summary[] =
@@ -866,6 +866,8 @@ static void time_text(char *buf, size_t size, const char *iso)
 
 static const char *analysis_title(const char *key)
 {
+    if (starts_with(key, "green"))  /* "green (3-30-300)" */
+        return "Grönska nära bostäder (3-30-300)";
     if (strcmp(key, "access") == 0)
         return "Tillgänglighet till service";
     if (strcmp(key, "classify") == 0)
@@ -896,6 +898,52 @@ static const char *param_label(const char *name)
         {"urban_min", "Tätort: högst restid (min)"},
         {"remote_min", "Avlägset belägen: mer än (min)"},
         {"min_locality_pop", "Minsta tätort (invånare)"},
+        {"max_service_snap_m", "Längsta avstånd från service till väg (m)"},
+        {"population_covered", "Täckt befolkning"},
+        {"threshold", "Gräns för täckning"},
+        {"cluster_m", "Avstånd inom ett otäckt kluster (m)"},
+        {"type", "Servicetyp"},
+        {"beyond_km", "Gräns för avstånd (km)"},
+        {"beyond_min", "Gräns för restid (min)"},
+        {"stores", "Antal butiker"},
+        {"method", "Metod"},
+        {"baseline_seconds", "Beräkningstid för nuläget (s)"},
+        {"scenarios", "Antal scenarier"},
+        {"services_merged", "Sammanslagna servicepunkter"},
+        {"admin_level", "Administrativ nivå (OSM)"},
+        {"osmconf", "OSM-konfiguration"},
+        {"service_types", "Servicetyper (fil)"},
+        {"canopy_source", "Underlag för krontäckning"},
+        {"default_crown_m", "Kronradie när uppgift saknas (m)"},
+        {"default_levels", "Våningar när uppgift saknas"},
+        {"entry_spacing_m", "Avstånd mellan entréer till grönområden (m)"},
+        {"green_distance", "Avstånd till grönområde"},
+        {"homes", "Antal bostadshus"},
+        {"include_private", "Privata grönområden med"},
+        {"max_green_m", "Längsta avstånd till grönområde (m)"},
+        {"min_canopy_pct", "Minsta krontäckning (%)"},
+        {"min_green_ha", "Minsta grönområde (ha)"},
+        {"min_green_width_m", "Minsta bredd på grönområde (m)"},
+        {"min_trees", "Minsta antal träd i sikte"},
+        {"neighbourhoods", "Områden (statistikområden)"},
+        {"rule_3", "Regel 3"},
+        {"rule_30", "Regel 30"},
+        {"rule_300", "Regel 300"},
+        {"sight_line", "Siktlinje"},
+        {"tree_buffer_m", "Träd inom (m)"},
+        {"tree_row_spacing_m", "Avstånd i trädrad (m)"},
+        {"view_distance_m", "Siktavstånd (m)"},
+        {"water", "Vatten"},
+        {"synth.cells", "Syntetiskt underlag: rutstorlek"},
+        {"synth.islands_without_link", "Syntetiskt underlag: öar utan förbindelse"},
+        {"synth.real", "Syntetiskt underlag: verkliga data"},
+        {"synth.region", "Syntetiskt underlag: region"},
+        {"synth.roads", "Syntetiskt underlag: vägnät"},
+        {"synth.rules", "Syntetiskt underlag: regler"},
+        {"synth.seed", "Syntetiskt underlag: slumpfrö"},
+        {"synth.service_ratios", "Syntetiskt underlag: service per invånare"},
+        {"synth.size", "Syntetiskt underlag: storlek"},
+        {"synth.synthetic", "Syntetiskt underlag: syntetiska delar"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(t[i].k, name) == 0)
@@ -916,6 +964,46 @@ static const char *mode_label(const char *v)
     return v;
 }
 
+/* Parameter values in Swedish words: yes/no, service type keys, plain numbers Swedish style. */
+static void param_value_text(char *buf, size_t size, const char *name, const char *v)
+{
+    static const struct {
+        const char *k, *v;
+    } words[] = {
+        {"yes", "ja"}, {"no", "nej"}, {"true", "ja"}, {"false", "nej"}, {"none", "inga"},
+        {"computed", "beräknad"}, {"polygons", "polygoner"}, {"points", "punkter"},
+        {"grocery", "dagligvaror (alla)"}, {"grocery_full", "dagligvaror, fullsortiment"},
+        {"grocery_partial", "dagligvaror, delsortiment"}, {"fuel", "drivmedel"},
+        {"pharmacy", "apotek och apoteksombud"}, {"parcel_post", "post- och paketombud"},
+        {"parcel_locker", "paketskåp"}, {"cash", "grundläggande betaltjänster (kontanter)"},
+        {"walking network (mode walk)", "längs vägnätet till fots"},
+        {"segment from the nearest point of the home's outline to the tree; blocked when it passes through the "
+         "interior of another building footprint",
+         "rak linje från närmaste punkt på husets kontur till trädet; skymd om den går genom en annan byggnad"},
+        {"one k=2 search per metric: if a store closes, its residents' new nearest store is their second-nearest",
+         "om en butik stängs får dess invånare sin näst närmaste butik som ny närmaste (avstånd och restid var för "
+         "sig)"},
+    };
+    if (!v)
+        v = "";
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(words[i].k, v) == 0) {
+            snprintf(buf, size, "%s", words[i].v);
+            return;
+        }
+    /* "15 min", "0.5", "307723": the number Swedish style, the unit kept. */
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end != v && *v != '\0' && strspn(v, "0123456789.-") == (size_t)(end - v) &&
+        (*end == '\0' || *end == ' ') && strcmp(name, "synth.seed") != 0 && strcmp(name, "admin_level") != 0) {
+        char n[64];
+        pl_map_format_number(n, sizeof n, d, 3);
+        snprintf(buf, size, "%s%s", n, end);
+        return;
+    }
+    snprintf(buf, size, "%s", v);
+}
+
 static int is_share_col(const char *name)
 {
     return starts_with(name, "share_") || strstr(name, "_share_") != NULL || ends_with(name, "_share");
@@ -927,8 +1015,9 @@ static int is_pop_col(const char *name)
            strstr(name, "_age_km_") != NULL || strstr(name, "_age_min_") != NULL;
 }
 
-/* A table value in Swedish style. */
-static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const char *col)
+/* A table value in Swedish style; whole = the column holds whole numbers only ("1 674", not
+ * "1 674,0"). */
+static void format_value_w(char *buf, size_t size, sqlite3_stmt *st, int i, const char *col, int whole)
 {
     int t = sqlite3_column_type(st, i);
     if (t == SQLITE_NULL) {
@@ -948,13 +1037,18 @@ static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const 
         if (!strchr(n, ','))
             snprintf(n + strlen(n), sizeof n - strlen(n), ",0");
         snprintf(buf, size, "%s\xc2\xa0%%", n);
-    } else if (t == SQLITE_INTEGER || is_pop_col(col)) {
+    } else if (t == SQLITE_INTEGER || is_pop_col(col) || whole) {
         pl_map_format_number(buf, size, v, 0);
     } else {
         pl_map_format_number(buf, size, v, 1);
         if (!strchr(buf, ',') && strcmp(buf, "–") != 0)
             snprintf(buf + strlen(buf), size - strlen(buf), ",0");
     }
+}
+
+static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const char *col)
+{
+    format_value_w(buf, size, st, i, col, 0);
 }
 
 /* Legend labels planners read: percentages for share fields, class names from a companion
@@ -1444,6 +1538,46 @@ static void beyond_cells(pl_strbuf *dst, const beyond *b, const char *kommun)
     pl_sb_puts(dst, "</td>");
 }
 
+/* A count of people by its heading ("befolkning över 2 km", "hamnar över 1 km", "nya täckta
+ * invånare"): printed as whole people even where a spread population makes it fractional. */
+static int is_people_alias(const char *alias)
+{
+    if (strstr(alias, "andel") || strstr(alias, "Andel") || strchr(alias, '%'))
+        return 0;
+    return strstr(alias, "efolkning") || strstr(alias, "invånare") || strstr(alias, "hamnar över") ||
+           strstr(alias, "kommer inom");
+}
+
+/* Which of a query's first n columns hold whole numbers only (a count stored as REAL):
+ * those are printed without decimals. */
+static void whole_columns(report *r, const char *sql, int n, int *whole)
+{
+    for (int i = 0; i < n; i++)
+        whole[i] = 1;
+    int any[MAX_TABLE_COLS] = {0};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        for (int i = 0; i < n; i++)
+            whole[i] = 0;
+        return;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = 0; i < n; i++) {
+            int t = sqlite3_column_type(st, i);
+            if (t == SQLITE_FLOAT) {
+                double v = sqlite3_column_double(st, i);
+                any[i] = 1;
+                if (!isfinite(v) || v != floor(v))
+                    whole[i] = 0;
+            } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+                whole[i] = 0;
+            }
+        }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++)
+        whole[i] = whole[i] && any[i];  /* share columns are formatted as shares first */
+}
+
 static void html_table(report *r, const layer_info *l, const table_spec *t, pl_strbuf *html, const char *total_col)
 {
     char sql[8192];
@@ -1465,6 +1599,10 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
     const beyond *bey = hidden >= 0 ? t->bey : NULL;
     char county[128];
     county_of(r, l, county, sizeof county);
+    int whole[MAX_TABLE_COLS];
+    whole_columns(r, sql, t->n, whole);
+    for (int i = 0; i < t->n; i++)
+        whole[i] |= is_people_alias(alias_of(l, t->cols[i]));
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
         pl_warn(r->ctx, "report-table", "%s: cannot read: %s", l->name, sqlite3_errmsg(r->db));
@@ -1516,7 +1654,7 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
             if (i == t->n)
                 break;
             char v[256];
-            format_value(v, sizeof v, st, i, t->cols[i]);
+            format_value_w(v, sizeof v, st, i, t->cols[i], whole[i]);
             /* The total row of a whole county is the county ("Örebro län"). */
             if (is_total && i == 0 && county[0] && strcmp(v, "Alla analyserade") == 0)
                 snprintf(v, sizeof v, "%s", county);
@@ -1798,7 +1936,10 @@ static const char CSS[] =
     "table{border-collapse:collapse;font-size:14px;min-width:60%}\n"
     "caption{text-align:left;font-weight:bold;padding:6px 0;font-size:15px}\n"
     "th,td{padding:4px 10px;border-bottom:1px solid #e2e5e9;vertical-align:bottom}\n"
-    "thead th{background:#eef2f0;text-align:right;font-size:13px}thead th:first-child{text-align:left}\n"
+    "thead th{background:#eef2f0;text-align:right;font-size:13px;white-space:normal;min-width:4.5em;"
+    "hyphens:auto}thead th:first-child{text-align:left}\n"
+    "th.goal,td.goal{background:#fff6df}\n"
+    "h1,h2,h3,caption,figcaption,.lead{overflow-wrap:break-word}\n"
     "tbody th,tfoot th{text-align:left;font-weight:normal;white-space:nowrap}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.path{word-break:break-all}\n"
@@ -1812,7 +1953,8 @@ static const char CSS[] =
     "code{font-family:'DejaVu Sans Mono',monospace;font-size:13px;background:#f3f4f6;padding:0 3px}\n"
     ".note{font-size:13px;color:#4a4f58}\n"
     "footer{border-top:1px solid #ccd;margin-top:40px;padding-top:10px;font-size:13px;color:#4a4f58}\n"
-    "@media print{main{max-width:none}figure.map{break-inside:avoid}}\n";
+    "@media print{main{max-width:none}figure.map{break-inside:avoid}.tablewrap{overflow:visible}"
+    "table{font-size:10px;min-width:0}th,td{padding:2px 4px}thead{display:table-header-group}}\n";
 
 static void size_text(char *buf, size_t size, long long bytes)
 {
@@ -1842,10 +1984,10 @@ static void run_section(const analysis *a, pl_strbuf *html)
             v = analysis_title(v);
         if (strcmp(a->params[i].name, "region") == 0 && (!v || !*v))
             v = "hela underlaget";
-        if (strcmp(a->params[i].name, "population_total") == 0) {
-            char n[64];
-            pl_map_format_number(n, sizeof n, atof(v), 0);
-            pl_sb_html(html, n);
+        if (v == a->params[i].value) {
+            char text[2048];
+            param_value_text(text, sizeof text, a->params[i].name, v);
+            pl_sb_html(html, text);
         } else {
             pl_sb_html(html, v);
         }
