@@ -887,6 +887,41 @@ static void test_report_number_format(void **state)
     free(html);
 }
 
+/* A ranked table (the stores') is shown by rank, not by kommun code, and --max-rows keeps
+ * the top of the ranking. */
+static void test_report_stores_by_rank(void **state)
+{
+    (void)state;
+    char copy[4300], out[4300], index[4400];
+    snprintf(copy, sizeof copy, "%s/butiker.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/butiker", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' \"CREATE TABLE store_priority_table (fid INTEGER PRIMARY "
+                             "KEY, rank INTEGER, name TEXT, kommun TEXT, kommun_namn TEXT); INSERT INTO "
+                             "store_priority_table VALUES (1, 3, 'Butik C', '9901', 'Norrby'), (2, 1, 'Butik A', "
+                             "'9902', 'Söderby'), (3, 4, 'Butik D', '9902', 'Söderby'), (4, 2, 'Butik B', '9905', "
+                             "'Västerby'); INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES "
+                             "('store_priority_table', 'attributes', 'Butikers sårbarhet (tabell)')\"",
+                             g_gpkg, copy, copy), 0);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --max-rows 3", copy, out),
+                     0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    const char *t = strstr(html, "<caption>Butikers sårbarhet (tabell)</caption>");
+    assert_non_null(t);
+    const char *a = strstr(t, "<th scope=\"row\">1</th><td>Butik A</td>");
+    const char *b = strstr(t, "<th scope=\"row\">2</th><td>Butik B</td>");
+    const char *c = strstr(t, "<th scope=\"row\">3</th><td>Butik C</td>");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_true(a < b && b < c);
+    assert_null(strstr(t, "Butik D"));  /* rank 4: beyond --max-rows 3 */
+    assert_non_null(strstr(t, "Visar 3 av 4 rader (de högst rankade)"));
+    assert_null(strstr(t, "<td>9902</td>"));  /* the kommun's name, not its code */
+    free(html);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -984,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_report_says_synthetic),
         cmocka_unit_test(test_report_goal_min),
         cmocka_unit_test(test_report_number_format),
+        cmocka_unit_test(test_report_stores_by_rank),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_report_killed_then_rerun),
     };

@@ -1453,7 +1453,7 @@ static void spec_add(table_spec *t, const layer_info *l, const char *col)
 {
     if (t->n >= MAX_TABLE_COLS || !has_col(l, col))
         return;
-    snprintf(t->owned[t->n], sizeof t->owned[t->n], "%s", col);
+    snprintf(t->owned[t->n], sizeof t->owned[t->n], "%.255s", col);
     t->cols[t->n] = t->owned[t->n];
     t->n++;
 }
@@ -1594,8 +1594,10 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
     }
     char qt[600];
     quote_ident(qt, sizeof qt, l->name);
-    /* Municipalities in code order (as SCB lists them); other tables as written. */
-    snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY %s", qt, has_col(l, "kommun") ? "kommun, fid" : "fid");
+    /* Ranked tables (stores: 1 = most vulnerable) by rank, so the top rows are the ones that
+     * matter; municipalities in code order (as SCB lists them); other tables as written. */
+    snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY %s", qt,
+             has_col(l, "rank") ? "\"rank\" IS NULL, \"rank\", fid" : has_col(l, "kommun") ? "kommun, fid" : "fid");
     const beyond *bey = hidden >= 0 ? t->bey : NULL;
     char county[128];
     county_of(r, l, county, sizeof county);
@@ -1631,7 +1633,7 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
         pl_sb_puts(html, "</th>");
     }
     pl_sb_puts(html, "</tr></thead>\n<tbody>\n");
-    int rows = 0, shown = 0;
+    int rows = 0, shown = 0, totals = 0;
     pl_strbuf total = {0};
     while (sqlite3_step(st) == SQLITE_ROW) {
         rows++;
@@ -1644,6 +1646,7 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
                                      strcmp((const char *)v, "Alla analyserade") == 0);
                 }
         }
+        totals += is_total;
         if (!is_total && r->o->max_rows > 0 && shown >= r->o->max_rows)
             continue;
         pl_strbuf *dst = is_total ? &total : html;
@@ -1677,9 +1680,10 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
         free(total.s);
     }
     pl_sb_puts(html, "</table></div>\n");
-    if (shown < rows - (total_col ? 1 : 0))
-        pl_sb_printf(html, "<p class=\"note\">Visar %d av %d rader; hela tabellen finns i GeoPackage-filen (lager "
-                           "<code>%s</code>).</p>\n", shown, rows - 1, l->name);
+    if (shown < rows - totals)
+        pl_sb_printf(html, "<p class=\"note\">Visar %d av %d rader%s; hela tabellen finns i GeoPackage-filen (lager "
+                           "<code>%s</code>).</p>\n", shown, rows - totals,
+                     has_col(l, "rank") ? " (de högst rankade)" : "", l->name);
 }
 
 /* The label of a service type: the alias prefix before ": " of one of its columns. */
@@ -1750,12 +1754,18 @@ static void tables_for(report *r, const layer_info *l, pl_strbuf *html)
     table_spec t;
     memset(&t, 0, sizeof t);
     snprintf(t.caption, sizeof t.caption, "%s", title);
+    if (has_col(l, "rank")) {  /* the rank leads a ranked table */
+        first = "rank";
+        total_col = NULL;
+    }
     if (first)
         spec_add(&t, l, first);
     for (int c = 0; c < l->n_cols && t.n < MAX_TABLE_COLS; c++) {
         const char *name = l->cols[c].name;
         if ((first && strcmp(name, first) == 0) || (first && strcmp(first, "namn") == 0 && strcmp(name, "kommun") == 0))
             continue;
+        if (strcmp(name, "kommun") == 0 && has_col(l, "kommun_namn"))
+            continue;  /* the name says it */
         spec_add(&t, l, name);
     }
     (void)key;
