@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <cpl_error.h>
 #include <gdal.h>
 #include <sqlite3.h>
 
@@ -32,6 +33,7 @@
 #define NBSP "\xc2\xa0"
 
 static char g_dir[4096];
+static void row_cell(const char *from, const char *row, const char *cls, int n, char *out, size_t size);
 static char g_gpkg[4200];
 
 /* ------------------------------------------------------------------ helpers */
@@ -492,6 +494,14 @@ static void test_report_html(void **state)
     assert_non_null(strstr(html, "OpenStreetMap"));
     assert_non_null(strstr(html, "SCB"));
     assert_null(strstr(html, "SYNTETISK"));  /* no input says it is synthetic */
+    /* No time band and no goal: the summary says the share beyond the last distance band, the
+     * summary table's own cell. */
+    char km_share[128], para[512];
+    row_cell(html, "Apotek", "num", 3, km_share, sizeof km_share);
+    assert_true(km_share[0] != '\0');
+    snprintf(para, sizeof para, "<p class=\"summary\"><strong>Sammanfattning.</strong> I analysområdet har %s av "
+             "invånarna mer än 10 km längs vägnätet till närmaste apotek.</p>", km_share);
+    assert_non_null(strstr(html, para));
     free(html);
     /* No temporary folder left beside it. */
     assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
@@ -922,6 +932,140 @@ static void test_report_stores_by_rank(void **state)
     free(html);
 }
 
+/* Runs ';'-separated SQL statements on a GeoPackage through GDAL (whose SQLite has the
+ * functions the GeoPackage's triggers call). */
+static void gpkg_exec(const char *path, const char *sql)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    assert_non_null(ds);
+    char *copy = strdup(sql);
+    for (char *save = NULL, *stmt = strtok_r(copy, ";", &save); stmt; stmt = strtok_r(NULL, ";", &save)) {
+        while (*stmt == ' ')
+            stmt++;
+        if (!*stmt)
+            continue;
+        CPLErrorReset();
+        OGRLayerH res = GDALDatasetExecuteSQL(ds, stmt, NULL, NULL);
+        if (res)
+            GDALDatasetReleaseResultSet(ds, res);
+        if (CPLGetLastErrorType() >= CE_Failure)
+            fail_msg("%s: %s", stmt, CPLGetLastErrorMsg());
+    }
+    free(copy);
+    GDALClose(ds);
+}
+
+/* The summary paragraph, its text between <p class="summary"> and </p> (a copy; free it). */
+static char *summary_of(const char *html)
+{
+    const char *p = strstr(html, "<p class=\"summary\">");
+    if (!p)
+        return NULL;
+    const char *e = strstr(p, "</p>");
+    char *out = malloc((size_t)(e - p) + 1);
+    memcpy(out, p, (size_t)(e - p));
+    out[e - p] = '\0';
+    return out;
+}
+
+/* The automatic summary quotes the very cells the tables print: the headline share, the
+ * count and the kommun with the largest share beyond the goal, the mean time. */
+static void test_report_summary_paragraph(void **state)
+{
+    (void)state;
+    char out[4300], index[4400], want[1024], share[128], count[128], mean[128], cell[128];
+    snprintf(out, sizeof out, "%s/sammanfattning", g_dir);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --goal-min 30", g_gpkg,
+                             out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    char *para = summary_of(html);
+    assert_non_null(para);
+    row_cell(html, "Apotek", "num", 4, share, sizeof share);
+    row_cell(html, "Apotek", "num", 2, mean, sizeof mean);
+    const char *table = strstr(html, ">Befolkning över 30" NBSP "min</th>");
+    assert_non_null(table);
+    row_cell(table, "Alla analyserade", "num goal", 0, count, sizeof count);
+    assert_true(share[0] && count[0] && mean[0]);
+    snprintf(want, sizeof want, "I analysområdet har %s av invånarna (%s personer) mer än 30 minuter med bil till "
+             "närmaste apotek, regionens mål. Medelrestiden är %s minuter.", share, count, mean);
+    if (!strstr(para, want))
+        fail_msg("summary: %s\nwanted: %s", para, want);
+    /* The kommun with the largest share beyond 30 min, found here from the cells. */
+    int best = -1;
+    double best_share = -1;
+    for (int i = 0; i < S_N_MUNI; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT SUM(pop) FROM access_cells WHERE kommun = '%s'", S_MUNI_CODE[i]);
+        double v = cells_beyond(g_gpkg, S_MUNI_CODE[i], 30) / sql_double(g_gpkg, sql);
+        if (v > best_share) {
+            best_share = v;
+            best = i;
+        }
+    }
+    row_cell(table, S_TOWNS[best].name, "num goal", 1, cell, sizeof cell);
+    snprintf(want, sizeof want, "Störst andel över 30 minuter har %s (%s).", S_TOWNS[best].name, cell);
+    if (!strstr(para, want))
+        fail_msg("summary: %s\nwanted: %s", para, want);
+    assert_null(strstr(para, "SYNTETISKA"));
+    assert_null(strstr(para, "Tillväxtverket"));  /* no national figure for this type */
+    free(para);
+    free(html);
+
+    /* Groceries in a whole county (Blekinge's five kommuner), synthetic roads: the county by
+     * name, SYNTETISKA DATA, and Tillväxtverket's national figure beside the county's own. */
+    char copy[4300];
+    snprintf(copy, sizeof copy, "%s/blekinge.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/blekinge", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s'", g_gpkg, copy), 0);
+    gpkg_exec(copy,
+        "ALTER TABLE access_cells RENAME COLUMN apotek_min TO grocery_min; "
+        "ALTER TABLE access_municipalities_table RENAME COLUMN apotek_mean_km TO grocery_mean_km; "
+        "ALTER TABLE access_municipalities_table RENAME COLUMN apotek_mean_min TO grocery_mean_min; "
+        "UPDATE gpkg_data_columns SET column_name = replace(column_name, 'apotek_', 'grocery_'), title = "
+        "replace(title, 'Apotek', 'Dagligvaror') WHERE table_name IN ('access_cells', 'access_municipalities_table'); "
+        "UPDATE access_cells SET kommun = CASE kommun WHEN '9901' THEN '1060' WHEN '9902' THEN '1080' WHEN '9903' "
+        "THEN '1081' WHEN '9904' THEN '1082' ELSE '1083' END; UPDATE access_municipalities_table SET kommun = CASE "
+        "kommun WHEN '9901' THEN '1060' WHEN '9902' THEN '1080' WHEN '9903' THEN '1081' WHEN '9904' THEN '1082' "
+        "WHEN '9905' THEN '1083' ELSE kommun END; UPDATE gpkg_metadata SET metadata = replace(metadata, "
+        "'\"inputs\": []', '\"inputs\": [{\"path\": \"x.gpkg:roads\", \"title\": \"SYNTHETIC "
+        "roads\", \"synthetic\": true}]')");
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --goal-min 20", copy,
+                             out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    html = slurp(index);
+    assert_non_null(html);
+    para = summary_of(html);
+    assert_non_null(para);
+    assert_non_null(strstr(para, "<strong>SYNTETISKA DATA:</strong> I Blekinge län har "));
+    assert_non_null(strstr(para, "mer än 20 minuter med bil till närmaste dagligvarubutik, regionens mål."));
+    assert_non_null(strstr(html, "<tr class=\"total\"><th scope=\"row\">Blekinge län</th>"));
+    /* The county's share beyond 10 min and count beyond 20 min: from the cells, here. */
+    double pop = sql_double(copy, "SELECT SUM(pop) FROM access_cells");
+    double o10 = sql_double(copy, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE grocery_min > 10");
+    double o20 = sql_double(copy, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE grocery_min > 20");
+    char s10[64], n20[64];
+    pl_map_format_number(s10, sizeof s10, 100 * o10 / pop, 1);
+    if (!strchr(s10, ','))
+        strcat(s10, ",0");
+    strcat(s10, NBSP "%");
+    pl_map_format_number(n20, sizeof n20, o20, 0);
+    assert_true(o10 > 0 && o20 > 0);
+    snprintf(want, sizeof want, "Som jämförelse har %s av invånarna i Blekinge län mer än 10 minuter med bil till "
+             "närmaste dagligvarubutik; i hela riket var andelen cirka 1,5" NBSP "%% (161" NBSP "000 personer) år "
+             "2021 enligt Tillväxtverket.", s10);
+    if (!strstr(para, want))
+        fail_msg("summary: %s\nwanted: %s", para, want);
+    snprintf(want, sizeof want, "<th scope=\"row\">Andel över 10 min</th><td class=\"num ref\">%s</td>", s10);
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof want, "<th scope=\"row\">Befolkning över 20 min</th><td class=\"num ref\">%s</td>", n20);
+    assert_non_null(strstr(html, want));
+    assert_non_null(strstr(para, "Siffrorna bygger på syntetiska indata (roads)"));
+    free(para);
+    free(html);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -1020,6 +1164,7 @@ int main(void)
         cmocka_unit_test(test_report_goal_min),
         cmocka_unit_test(test_report_number_format),
         cmocka_unit_test(test_report_stores_by_rank),
+        cmocka_unit_test(test_report_summary_paragraph),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_report_killed_then_rerun),
     };

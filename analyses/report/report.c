@@ -1795,6 +1795,373 @@ static void short_heading(pl_strbuf *html, const layer_info *l, const char *col,
     }
 }
 
+/* ------------------------------------------------------------------ summary paragraph */
+
+#define MAX_TYPES 32
+
+/* One service type's figures as the summary table prints them. */
+typedef struct type_figure {
+    char key[200], label[256];
+    char share[128];           /* "Andel över X min" of the whole area, as printed */
+    char mean_min[128];        /* "Medelrestid (min)", as printed */
+    double x;                  /* its threshold (min) */
+    int have;
+    char share_km[128];        /* "Andel över N km", as printed: when there is no time band */
+    char over_km[64];          /* N */
+} type_figure;
+
+/* What the nearest one of a service type is called in a sentence. */
+static const char *service_noun(const char *key, const char *label)
+{
+    static const struct {
+        const char *k, *v;
+    } t[] = {
+        {"grocery", "dagligvarubutik"},
+        {"grocery_full", "dagligvarubutik med fullsortiment"},
+        {"grocery_partial", "dagligvarubutik med delsortiment"},
+        {"fuel", "drivmedelsstation"},
+        {"pharmacy", "apotek eller apoteksombud"},
+        {"parcel_post", "post- eller paketombud"},
+        {"parcel_locker", "paketskåp"},
+        {"cash", "uttagsautomat eller annan betaltjänst"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(t[i].k, key) == 0)
+            return t[i].v;
+    return label;
+}
+
+static const char *mode_phrase(const char *mode)
+{
+    if (mode && strcmp(mode, "walk") == 0)
+        return "till fots";
+    if (mode && strcmp(mode, "bike") == 0)
+        return "med cykel";
+    return "med bil";
+}
+
+/* "I Örebro län" or "I analysområdet". */
+static void area_phrase(report *r, const layer_info *l, char *buf, size_t size, char *county, size_t csize)
+{
+    county_of(r, l, county, csize);
+    snprintf(buf, size, "%s", county[0] ? county : "analysområdet");
+}
+
+/* The opening of every summary: "Sammanfattning." and, for synthetic inputs, SYNTETISKA DATA. */
+static void summary_open(const report *r, int an, pl_strbuf *html)
+{
+    pl_sb_puts(html, "<p class=\"summary\"><strong>Sammanfattning.</strong> ");
+    char syn[512];
+    synthetic_inputs(&r->an[an], syn, sizeof syn);
+    if (syn[0])
+        pl_sb_puts(html, "<strong>SYNTETISKA DATA:</strong> ");
+}
+
+static void summary_close(const report *r, int an, pl_strbuf *html)
+{
+    char syn[512];
+    synthetic_inputs(&r->an[an], syn, sizeof syn);
+    if (syn[0]) {
+        pl_sb_puts(html, " Siffrorna bygger på syntetiska indata (");
+        pl_sb_html(html, syn);
+        pl_sb_puts(html, ") och beskriver inte verkligheten.");
+    }
+    pl_sb_puts(html, "</p>\n");
+}
+
+/* The kommun name of a code in a per-kommun table. */
+static void kommun_name(report *r, const layer_info *l, const char *code, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", code);
+    if (!has_col(l, "namn"))
+        return;
+    char qt[600], sql[800];
+    quote_ident(qt, sizeof qt, l->name);
+    snprintf(sql, sizeof sql, "SELECT namn FROM %s WHERE kommun = ?1", qt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* Tillväxtverket's national figures for grocery stores by car (the domain notes): beside the
+ * area's own, counted from the cells the same way as the tables. */
+static void national_grocery(report *r, const layer_info *l, const char *key, const char *area, pl_strbuf *para,
+                             pl_strbuf *table)
+{
+    beyond b10, b20;
+    if (!beyond_compute(r, l->analysis, key, 10, &b10))
+        return;
+    if (!beyond_compute(r, l->analysis, key, 20, &b20)) {
+        beyond_free(&b10);
+        return;
+    }
+    char s10[64] = "–", n20[64];
+    if (b10.total_pop > 0)
+        share_text(s10, sizeof s10, b10.total_over / b10.total_pop);
+    pl_map_format_number(n20, sizeof n20, b20.total_over, 0);
+    pl_sb_puts(para, " Som jämförelse har ");
+    pl_sb_html(para, s10);
+    pl_sb_puts(para, " av invånarna i ");
+    pl_sb_html(para, area);
+    pl_sb_puts(para, " mer än 10 minuter med bil till närmaste dagligvarubutik; i hela riket var andelen "
+                     "cirka 1,5\xc2\xa0% (161\xc2\xa0" "000 personer) år 2021 enligt Tillväxtverket.");
+    pl_sb_puts(table, "<div class=\"tablewrap\"><table class=\"reference\">\n<caption>Jämförelse med riket: "
+                      "dagligvaror med bil</caption>\n<thead><tr><th scope=\"col\">Mått</th><th scope=\"col\">");
+    char cap[256];
+    snprintf(cap, sizeof cap, "%s", area);
+    if (cap[0] >= 'a' && cap[0] <= 'z')
+        cap[0] = (char)(cap[0] - 32);
+    pl_sb_html(table, cap);
+    pl_sb_puts(table, "</th><th scope=\"col\">Riket</th><th scope=\"col\">Källa</th></tr></thead>\n<tbody>\n"
+                      "<tr><th scope=\"row\">Andel över 10 min</th><td class=\"num ref\">");
+    pl_sb_html(table, s10);
+    pl_sb_puts(table, "</td><td class=\"num\">cirka 1,5\xc2\xa0% (161\xc2\xa0" "000 personer)</td><td>Tillväxtverket, "
+                      "2021</td></tr>\n<tr><th scope=\"row\">Befolkning över 20 min</th><td class=\"num ref\">");
+    pl_sb_html(table, n20);
+    pl_sb_puts(table, "</td><td class=\"num\">cirka 8\xc2\xa0" "500 personer</td><td>Tillväxtverket, 2018 (98\xc2\xa0% "
+                      "hade högst 10 min)</td></tr>\n</tbody></table></div>\n");
+    beyond_free(&b10);
+    beyond_free(&b20);
+}
+
+/* Access without time bands: the share beyond the last distance band, per type. */
+static void access_summary_km(report *r, const layer_info *l, const type_figure *tf, int n, const char *area,
+                              pl_strbuf *html)
+{
+    pl_strbuf p = {0};
+    int said = 0;
+    for (int i = 0; i < n; i++) {
+        if (!tf[i].share_km[0] || !tf[i].over_km[0] || strcmp(tf[i].share_km, "–") == 0)
+            continue;
+        if (!said++) {
+            summary_open(r, l->analysis, &p);
+            pl_sb_puts(&p, "I ");
+            pl_sb_html(&p, area);
+            pl_sb_puts(&p, " har ");
+        } else {
+            pl_sb_puts(&p, "; ");
+        }
+        char noun[256];
+        snprintf(noun, sizeof noun, "%s", service_noun(tf[i].key, tf[i].label));
+        if (noun[0] >= 'A' && noun[0] <= 'Z' && !(noun[1] >= 'A' && noun[1] <= 'Z'))
+            noun[0] = (char)(noun[0] + 32);
+        pl_sb_html(&p, tf[i].share_km);
+        pl_sb_printf(&p, "%s mer än ", said == 1 ? " av invånarna" : "");
+        pl_sb_html(&p, tf[i].over_km);
+        pl_sb_puts(&p, " km längs vägnätet till närmaste ");
+        pl_sb_html(&p, noun);
+    }
+    if (said) {
+        pl_sb_puts(&p, ".");
+        summary_close(r, l->analysis, &p);
+        pl_sb_puts(html, p.s);
+    }
+    free(p.s);
+}
+
+/* Access: the main service type (groceries when there) beyond the goal or last band, the
+ * kommun with the largest share, the other types in one sentence, and the national figure. */
+static void access_summary(report *r, const layer_info *l, const type_figure *tf, int n, pl_strbuf *html)
+{
+    int main = -1;
+    for (int i = 0; i < n && main < 0; i++)
+        if (tf[i].have && strcmp(tf[i].key, "grocery") == 0)
+            main = i;
+    for (int i = 0; i < n && main < 0; i++)
+        if (tf[i].have)
+            main = i;
+    const analysis *an = &r->an[l->analysis];
+    const char *mode = param_of(an, "mode");
+    char area[128], county[128], x[64];
+    area_phrase(r, l, area, sizeof area, county, sizeof county);
+    if (main < 0) {
+        access_summary_km(r, l, tf, n, area, html);
+        return;
+    }
+    const type_figure *m = &tf[main];
+    minutes_text(x, sizeof x, m->x);
+    pl_strbuf p = {0}, ref = {0};
+    summary_open(r, l->analysis, &p);
+    pl_sb_puts(&p, "I ");
+    pl_sb_html(&p, area);
+    pl_sb_puts(&p, " har ");
+    pl_sb_html(&p, m->share);
+    pl_sb_puts(&p, " av invånarna");
+    /* The count and the kommun from the per-kommun table's beyond columns. */
+    beyond b;
+    int have_b = has_col(l, "kommun") && beyond_compute(r, l->analysis, m->key, m->x, &b);
+    if (have_b) {
+        char cnt[64];
+        pl_map_format_number(cnt, sizeof cnt, b.total_over, 0);
+        pl_sb_printf(&p, " (%s personer)", cnt);
+    }
+    pl_sb_printf(&p, " mer än %s minuter %s till närmaste ", x, mode_phrase(mode));
+    char noun[256];
+    snprintf(noun, sizeof noun, "%s", service_noun(m->key, m->label));
+    if (noun[0] >= 'A' && noun[0] <= 'Z' && !(noun[1] >= 'A' && noun[1] <= 'Z'))
+        noun[0] = (char)(noun[0] + 32);  /* "Apotek" -> "apotek"; an acronym stays */
+    pl_sb_html(&p, noun);
+    if (r->o->goal_min > 0 && m->x == r->o->goal_min)
+        pl_sb_puts(&p, ", regionens mål");
+    pl_sb_puts(&p, ". Medelrestiden är ");
+    pl_sb_html(&p, m->mean_min);
+    pl_sb_puts(&p, " minuter.");
+    if (have_b) {
+        int best = -1;
+        double best_share = 0;
+        for (int i = 0; i < b.n; i++)
+            if (b.rows[i].pop > 0 && b.rows[i].over / b.rows[i].pop > best_share) {
+                best_share = b.rows[i].over / b.rows[i].pop;
+                best = i;
+            }
+        if (best >= 0 && b.n > 1) {
+            char name[256], sh[64];
+            kommun_name(r, l, b.rows[best].kommun, name, sizeof name);
+            share_text(sh, sizeof sh, best_share);
+            pl_sb_printf(&p, " Störst andel över %s minuter har ", x);
+            pl_sb_html(&p, name);
+            pl_sb_puts(&p, " (");
+            pl_sb_html(&p, sh);
+            pl_sb_puts(&p, ").");
+        }
+        beyond_free(&b);
+    }
+    int others = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == main || !tf[i].have || tf[i].x != m->x)
+            continue;
+        pl_sb_printf(&p, others++ ? ", " : " Andelen över %s minuter för övriga servicetyper: ", x);
+        pl_sb_html(&p, tf[i].label);
+        pl_sb_puts(&p, " ");
+        pl_sb_html(&p, tf[i].share);
+    }
+    if (others)
+        pl_sb_puts(&p, ".");
+    if (strcmp(m->key, "grocery") == 0 && (!mode || strcmp(mode, "car") == 0))
+        national_grocery(r, l, m->key, area, &p, &ref);
+    summary_close(r, l->analysis, &p);
+    pl_sb_puts(html, p.s);
+    if (ref.s)
+        pl_sb_puts(html, ref.s);
+    free(p.s);
+    free(ref.s);
+}
+
+/* The total row of a per-kommun table, formatted as its table prints it; "" when absent. */
+static void total_value(report *r, const layer_info *l, const char *col, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!has_col(l, col) || !has_col(l, "kommun"))
+        return;
+    char qt[600], qc[600], sql[1400];
+    quote_ident(qt, sizeof qt, l->name);
+    quote_ident(qc, sizeof qc, col);
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE kommun = 'totalt' LIMIT 1", qc, qt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) != SQLITE_NULL)
+        format_value(buf, size, st, 0, col);
+    sqlite3_finalize(st);
+}
+
+/* The summary of the other analyses, from the total row (or rank 1) of their first table. */
+static void other_summary(report *r, int an, pl_strbuf *html)
+{
+    const char *key = r->an[an].key;
+    const layer_info *l = NULL;
+    for (int i = 0; i < r->n_layers && !l; i++)
+        if (r->layers[i].analysis == an && !r->layers[i].spatial &&
+            (has_col(&r->layers[i], "kommun") || has_col(&r->layers[i], "rank")))
+            l = &r->layers[i];
+    if (!l)
+        return;
+    char area[128], county[128];
+    area_phrase(r, l, area, sizeof area, county, sizeof county);
+    pl_strbuf p = {0};
+    if (strcmp(key, "classify") == 0) {
+        char u[64], n[64], rr[64];
+        total_value(r, l, "share_urban", u, sizeof u);
+        total_value(r, l, "share_near_urban_rural", n, sizeof n);
+        total_value(r, l, "share_remote_rural", rr, sizeof rr);
+        const char *rem = param_of(&r->an[an], "remote_min");
+        if (u[0] && n[0] && rr[0]) {
+            summary_open(r, an, &p);
+            pl_sb_puts(&p, "I ");
+            pl_sb_html(&p, area);
+            pl_sb_puts(&p, " bor ");
+            pl_sb_html(&p, u);
+            pl_sb_puts(&p, " av invånarna i tätort, ");
+            pl_sb_html(&p, n);
+            pl_sb_puts(&p, " i tätortsnära landsbygd och ");
+            pl_sb_html(&p, rr);
+            pl_sb_puts(&p, " i landsbygd avlägset belägen (mer än ");
+            pl_sb_html(&p, rem ? rem : "45");
+            pl_sb_puts(&p, " minuter med bil till en tätort).");
+        }
+    } else if (strcmp(key, "coverage") == 0) {
+        char c[64], after[64], nh[64];
+        total_value(r, l, "share_covered", c, sizeof c);
+        total_value(r, l, "share_covered_after", after, sizeof after);
+        total_value(r, l, "new_hubs", nh, sizeof nh);
+        const char *thr = param_of(&r->an[an], "threshold");
+        if (c[0]) {
+            char t[128];
+            param_value_text(t, sizeof t, "threshold", thr ? thr : "");
+            summary_open(r, an, &p);
+            pl_sb_puts(&p, "I ");
+            pl_sb_html(&p, area);
+            pl_sb_puts(&p, " har ");
+            pl_sb_html(&p, c);
+            pl_sb_puts(&p, " av invånarna ett servicenav inom ");
+            pl_sb_html(&p, t);
+            pl_sb_printf(&p, " %s", mode_phrase(param_of(&r->an[an], "mode")));
+            if (after[0] && nh[0] && strcmp(nh, "0") != 0) {
+                pl_sb_puts(&p, "; med ");
+                pl_sb_html(&p, nh);
+                pl_sb_puts(&p, " nya nav blir andelen ");
+                pl_sb_html(&p, after);
+            }
+            pl_sb_puts(&p, ".");
+        }
+    } else if (strcmp(key, "stores") == 0 && has_col(l, "rank") && has_col(l, "name")) {
+        char qt[600], sql[900];
+        quote_ident(qt, sizeof qt, l->name);
+        snprintf(sql, sizeof sql, "SELECT name, %s, pop_beyond_30min, pop_beyond_10km FROM %s WHERE rank = 1 LIMIT 1",
+                 has_col(l, "kommun_namn") ? "kommun_namn" : "''", qt);
+        sqlite3_stmt *st = NULL;
+        if (has_col(l, "pop_beyond_30min") && has_col(l, "pop_beyond_10km") &&
+            sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+            char m30[64], k10[64];
+            format_value(m30, sizeof m30, st, 2, "pop_beyond_30min");
+            format_value(k10, sizeof k10, st, 3, "pop_beyond_10km");
+            const char *bm = param_of(&r->an[an], "beyond_min"), *bk = param_of(&r->an[an], "beyond_km");
+            summary_open(r, an, &p);
+            pl_sb_puts(&p, "Den mest sårbara butiken är ");
+            pl_sb_html(&p, sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?");
+            const char *k = (const char *)sqlite3_column_text(st, 1);
+            if (k && *k) {
+                pl_sb_puts(&p, " i ");
+                pl_sb_html(&p, k);
+            }
+            pl_sb_puts(&p, ": stängs den får ");
+            pl_sb_html(&p, m30);
+            pl_sb_printf(&p, " invånare mer än %s minuter och ", bm ? bm : "30");
+            pl_sb_html(&p, k10);
+            pl_sb_printf(&p, " invånare mer än %s km till närmaste butik.", bk ? bk : "10");
+        }
+        sqlite3_finalize(st);
+    }
+    if (p.s) {
+        summary_close(r, an, &p);
+        pl_sb_puts(html, p.s);
+    }
+    free(p.s);
+}
+
 /* Key figures from a summary table's total row: the population, then one line per service
  * type (access) or one box per share (other analyses). */
 static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
@@ -1825,6 +2192,8 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
     const char *over_col = NULL, *over_min_col = NULL;
     char first_prefix[300] = "";
     int goal_heading = 0;
+    type_figure tf[MAX_TYPES];
+    int n_tf = 0;
     for (int i = 0; i < n; i++) {
         const char *name = sqlite3_column_name(st, i);
         if (!ends_with(name, "_mean_km"))
@@ -1868,6 +2237,23 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
                 snprintf(v, sizeof v, "–");
             else
                 format_value(v, sizeof v, st, ci, cols[c]);
+            /* The summary paragraph quotes these very cells. */
+            if (n_tf < MAX_TYPES && c == 2)
+                snprintf(tf[n_tf].mean_min, sizeof tf[n_tf].mean_min, "%s", v);
+            if (n_tf < MAX_TYPES && c == 3) {
+                snprintf(tf[n_tf].share_km, sizeof tf[n_tf].share_km, "%s", ok && ci >= 0 ? v : "");
+                snprintf(tf[n_tf].over_km, sizeof tf[n_tf].over_km, "%s", ok ? ok + strlen(prefix_km) : "");
+                for (char *q = tf[n_tf].over_km; *q; q++)
+                    if (*q == '_')
+                        *q = ',';  /* "over_0_5": 0,5 km */
+            }
+            if (n_tf < MAX_TYPES && c == 4) {
+                snprintf(tf[n_tf].key, sizeof tf[n_tf].key, "%s", k);
+                snprintf(tf[n_tf].label, sizeof tf[n_tf].label, "%s", lab);
+                snprintf(tf[n_tf].share, sizeof tf[n_tf].share, "%s", v);
+                tf[n_tf].x = have_goal ? r->o->goal_min : last_band_min(l, k);
+                tf[n_tf].have = strcmp(v, "–") != 0 && tf[n_tf].x > 0;
+            }
             pl_sb_puts(&rows, "<td class=\"num\">");
             pl_sb_html(&rows, v);
             pl_sb_puts(&rows, "</td>");
@@ -1882,6 +2268,8 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         pl_sb_puts(&rows, "</td></tr>\n");
         if (have_goal)
             beyond_free(&bey);
+        if (n_tf < MAX_TYPES)
+            n_tf++;
     }
     if (!rows.s) {
         for (int i = 0; i < n; i++) {
@@ -1897,6 +2285,8 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         }
     }
     sqlite3_finalize(st);
+    if (n_tf > 0)
+        access_summary(r, l, tf, n_tf, html);
     if (boxes.s) {
         pl_sb_puts(html, "<div class=\"keyfigures\">\n");
         pl_sb_puts(html, boxes.s);
@@ -1949,6 +2339,7 @@ static const char CSS[] =
     "thead th{background:#eef2f0;text-align:right;font-size:13px;white-space:normal;min-width:4.5em;"
     "hyphens:auto}thead th:first-child{text-align:left}\n"
     "th.goal,td.goal{background:#fff6df}\n"
+    "p.summary{background:#f1f6f2;border-left:4px solid #1a6e3a;padding:10px 14px;max-width:900px}\n"
     "h1,h2,h3,caption,figcaption,.lead{overflow-wrap:break-word}\n"
     "tbody th,tfoot th{text-align:left;font-weight:normal;white-space:nowrap}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
@@ -2148,6 +2539,8 @@ static int build_page(report *r, pl_strbuf *html, pl_error *err)
                              "tätort med minst 3&#160;000 invånare: tätort, tätortsnära "
                              "landsbygd och landsbygd avlägset belägen.</p>\n");
         }
+        if (strcmp(r->an[a].key, "access") != 0)  /* access: from its key figures */
+            other_summary(r, a, html);
         /* Key figures from the first attribute table with a total row. */
         for (int i = 0; i < r->n_layers; i++)
             if (r->layers[i].analysis == a && !r->layers[i].spatial) {
