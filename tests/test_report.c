@@ -1066,6 +1066,43 @@ static void test_report_summary_paragraph(void **state)
     free(html);
 }
 
+/* Point maps show the kommun borders under the points, with the kommuner named: the same map
+ * from a copy whose kommuner have no names differs only by the labels, inside the frame. */
+static void test_report_point_map_names_kommuner(void **state)
+{
+    (void)state;
+    char copy[4300], out[2][4300], png[2][4400];
+    snprintf(copy, sizeof copy, "%s/utan-namn.gpkg", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' 'ALTER TABLE access_municipalities RENAME COLUMN namn TO "
+                             "kommunnamn'", g_gpkg, copy, copy), 0);
+    const char *in[2] = {g_gpkg, copy};
+    for (int k = 0; k < 2; k++) {
+        snprintf(out[k], sizeof out[k], "%s/punktkarta-%d", g_dir, k);
+        assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 700 --height 500", in[k], out[k]), 0);
+        snprintf(png[k], sizeof png[k], "%.4300s/karta-03-service_points.png", out[k]);
+        assert_true(file_exists(png[k]));
+    }
+    cairo_surface_t *a = cairo_image_surface_create_from_png(png[0]);
+    cairo_surface_t *b = cairo_image_surface_create_from_png(png[1]);
+    assert_int_equal(cairo_surface_status(a), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_status(b), CAIRO_STATUS_SUCCESS);
+    long differ = 0, outside_frame = 0;
+    for (int y = 0; y < 500; y++)
+        for (int x = 0; x < 700; x++) {
+            int r1, g1, b1, r2, g2, b2;
+            pixel(a, x, y, &r1, &g1, &b1);
+            pixel(b, x, y, &r2, &g2, &b2);
+            if (r1 != r2 || g1 != g2 || b1 != b2) {
+                differ++;
+                outside_frame += x > 480 || y < 60;  /* the legend and the title */
+            }
+        }
+    assert_true(differ > 200);  /* five names */
+    assert_int_equal(outside_frame, 0);
+    cairo_surface_destroy(a);
+    cairo_surface_destroy(b);
+}
+
 static void test_cli(void **state)
 {
     (void)state;
@@ -1165,6 +1202,7 @@ int main(void)
         cmocka_unit_test(test_report_number_format),
         cmocka_unit_test(test_report_stores_by_rank),
         cmocka_unit_test(test_report_summary_paragraph),
+        cmocka_unit_test(test_report_point_map_names_kommuner),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_report_killed_then_rerun),
     };

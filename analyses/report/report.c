@@ -1228,8 +1228,10 @@ static int map_figure(report *r, const layer_info *l, pl_strbuf *html, pl_error 
         double area_m = have_em ? (em.MaxX - em.MinX) * (em.MaxY - em.MinY) : 0;
         int points = gt == wkbPoint || gt == wkbMultiPoint;
         int grow = points && have_el && have_em && area_m <= 4 * area_l;
+        /* On a point map the kommuner are named too: points alone do not say where they are. */
         ml[n++] = (pl_map_layer){.path = r->o->input, .layer = muni->name, .style = NULL, .legend = 1,
-                                 .legend_label = "Kommungräns", .extent = grow};
+                                 .legend_label = "Kommungräns", .extent = grow,
+                                 .label_field = points && has_col(muni, "namn") ? "namn" : NULL};
         if (points) {  /* boundaries under the points */
             pl_map_layer t = ml[0];
             ml[0] = ml[1];
