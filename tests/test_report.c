@@ -882,7 +882,7 @@ static void test_report_number_format(void **state)
                              "596.64), (2, '9902', 12, 3, 0); INSERT INTO gpkg_contents (table_name, data_type, "
                              "identifier) VALUES ('tal', 'attributes', 'Taltabell'); INSERT INTO gpkg_data_columns "
                              "(table_name, column_name, name, title) VALUES ('tal', 'hamnar', 'hamnar', 'Apotek: "
-                             "hamnar över 1 km')\"", g_gpkg, copy, copy), 0);
+                             "hamnar över 0.5 km')\"", g_gpkg, copy, copy), 0);
     assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300", copy, out), 0);
     snprintf(index, sizeof index, "%s/index.html", out);
     char *html = slurp(index);
@@ -894,6 +894,7 @@ static void test_report_number_format(void **state)
     assert_non_null(strstr(t, "<th scope=\"row\">9902</th><td class=\"num\">12</td><td class=\"num\">3,0</td>"
                               "<td class=\"num\">0</td></tr>"));
     assert_null(strstr(html, "1" NBSP "674,0"));
+    assert_non_null(strstr(t, "<th scope=\"col\">Apotek: hamnar över 0,5 km</th>"));  /* decimal comma */
     free(html);
 }
 
@@ -906,10 +907,10 @@ static void test_report_stores_by_rank(void **state)
     snprintf(copy, sizeof copy, "%s/butiker.gpkg", g_dir);
     snprintf(out, sizeof out, "%s/butiker", g_dir);
     assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' \"CREATE TABLE store_priority_table (fid INTEGER PRIMARY "
-                             "KEY, rank INTEGER, name TEXT, kommun TEXT, kommun_namn TEXT); INSERT INTO "
-                             "store_priority_table VALUES (1, 3, 'Butik C', '9901', 'Norrby'), (2, 1, 'Butik A', "
-                             "'9902', 'Söderby'), (3, 4, 'Butik D', '9902', 'Söderby'), (4, 2, 'Butik B', '9905', "
-                             "'Västerby'); INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES "
+                             "KEY, rank INTEGER, name TEXT, kommun TEXT, kommun_namn TEXT, store_type TEXT); INSERT INTO "
+                             "store_priority_table VALUES (1, 3, 'Butik C', '9901', 'Norrby', 'grocery_full'), (2, 1, "
+                             "'Butik A', '9902', 'Söderby', 'grocery_partial'), (3, 4, 'Butik D', '9902', 'Söderby', "
+                             "'grocery_full'), (4, 2, 'Butik B', '9905', 'Västerby', 'grocery_partial'); INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES "
                              "('store_priority_table', 'attributes', 'Butikers sårbarhet (tabell)')\"",
                              g_gpkg, copy, copy), 0);
     assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --max-rows 3", copy, out),
@@ -929,6 +930,8 @@ static void test_report_stores_by_rank(void **state)
     assert_null(strstr(t, "Butik D"));  /* rank 4: beyond --max-rows 3 */
     assert_non_null(strstr(t, "Visar 3 av 4 rader (de högst rankade)"));
     assert_null(strstr(t, "<td>9902</td>"));  /* the kommun's name, not its code */
+    assert_non_null(strstr(t, "<td>dagligvaror, delsortiment</td>"));  /* the type in words */
+    assert_null(strstr(t, "grocery_"));
     free(html);
 }
 

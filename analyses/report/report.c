@@ -1026,7 +1026,10 @@ static void format_value_w(char *buf, size_t size, sqlite3_stmt *st, int i, cons
     }
     if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
         const unsigned char *s = sqlite3_column_text(st, i);
-        snprintf(buf, size, "%s", s ? (const char *)s : "");
+        if (s && (strcmp(col, "store_type") == 0 || strcmp(col, "type") == 0))
+            param_value_text(buf, size, "type", (const char *)s);  /* "grocery_full": "dagligvaror, fullsortiment" */
+        else
+            snprintf(buf, size, "%s", s ? (const char *)s : "");
         return;
     }
     double v = sqlite3_column_double(st, i);
@@ -1624,14 +1627,16 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
         if (t->strip_prefix[0] && starts_with(h, t->strip_prefix))
             h += strlen(t->strip_prefix);
         pl_sb_printf(html, "<th scope=\"col\">");
-        /* Capitalise the first letter after stripping (ASCII only; Swedish headings start so). */
-        if (h[0] >= 'a' && h[0] <= 'z') {
-            char c = (char)(h[0] - 32);
-            pl_sb_add(html, &c, 1);
-            pl_sb_html(html, h + 1);
-        } else {
-            pl_sb_html(html, h);
-        }
+        /* Capitalise the first letter after stripping (ASCII only; Swedish headings start so),
+         * and a decimal comma in the limits a heading names ("över 0.5 km" -> "över 0,5 km"). */
+        char hd[512];
+        snprintf(hd, sizeof hd, "%s", h);
+        for (char *q = hd + 1; *q && q[1]; q++)
+            if (*q == '.' && q[-1] >= '0' && q[-1] <= '9' && q[1] >= '0' && q[1] <= '9')
+                *q = ',';
+        if (hd[0] >= 'a' && hd[0] <= 'z')
+            hd[0] = (char)(hd[0] - 32);
+        pl_sb_html(html, hd);
         pl_sb_puts(html, "</th>");
     }
     pl_sb_puts(html, "</tr></thead>\n<tbody>\n");
