@@ -2041,8 +2041,12 @@ static void access_summary(report *r, const layer_info *l, const type_figure *tf
     for (int i = 0; i < n; i++) {
         if (i == main || !tf[i].have || tf[i].x != m->x)
             continue;
-        pl_sb_printf(&p, others++ ? ", " : " Andelen över %s minuter för övriga servicetyper: ", x);
-        pl_sb_html(&p, tf[i].label);
+        pl_sb_printf(&p, others++ ? "; " : " Andelen över %s minuter för övriga servicetyper: ", x);
+        char lab[256];
+        snprintf(lab, sizeof lab, "%s", tf[i].label);
+        if (lab[0] >= 'A' && lab[0] <= 'Z' && !(lab[1] >= 'A' && lab[1] <= 'Z'))
+            lab[0] = (char)(lab[0] + 32);  /* mid-sentence: "drivmedel 1,1 %" */
+        pl_sb_html(&p, lab);
         pl_sb_puts(&p, " ");
         pl_sb_html(&p, tf[i].share);
     }
