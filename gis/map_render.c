@@ -780,6 +780,59 @@ static double text_wrapped(cairo_t *cr, double x, double y, double w, double lin
     return y;
 }
 
+/* Lines text_wrapped would draw s on in width w, with the current font. */
+static int wrapped_lines(cairo_t *cr, double w, const char *s)
+{
+    char line[512] = "";
+    int n = 0;
+    for (const char *p = s; *p;) {
+        while (*p == ' ')
+            p++;
+        const char *e = p;
+        while (*e && *e != ' ')
+            e++;
+        if (e == p)
+            break;
+        char cand[512];
+        snprintf(cand, sizeof cand, "%s%s%.*s", line, line[0] ? " " : "", (int)(e - p), p);
+        if (line[0] && text_width(cr, cand) > w) {
+            n++;
+            snprintf(line, sizeof line, "%.*s", (int)(e - p), p);
+        } else {
+            snprintf(line, sizeof line, "%s", cand);
+        }
+        p = e;
+    }
+    return n + (line[0] != '\0');
+}
+
+/* The title's font size and lines: 22 px on one line when it fits the width, else the largest
+ * size down to 15 px that fits one line, else two lines (or more at 12 px): never cut. */
+static int title_fit(const char *title, double avail, double *size)
+{
+    cairo_surface_t *surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, 1, 1);
+    cairo_t *cr = cairo_create(surf);
+    int lines = 1;
+    *size = 22;
+    font(cr, 22, 1);
+    double tw = text_width(cr, title);
+    if (tw > avail) {
+        *size = floor(22 * avail / tw);
+        if (*size < 15) {
+            for (*size = 20; *size > 12; (*size)--) {
+                font(cr, *size, 1);
+                if (wrapped_lines(cr, avail, title) <= 2)
+                    break;
+            }
+            font(cr, *size, 1);
+            lines = wrapped_lines(cr, avail, title);
+        }
+    }
+    cairo_destroy(cr);
+    cairo_surface_destroy(surf);
+    return lines < 1 ? 1 : lines;
+}
+
 /* ------------------------------------------------------------------ furniture */
 
 static void north_arrow(cairo_t *cr, double cx, double top)
@@ -1016,7 +1069,12 @@ int pl_map_render_png(pl_ctx *ctx, const pl_map_layer *layers, int n_layers, con
 
     /* Layout. */
     const int legend_w = W >= 800 ? 270 : 200;
-    const int margin = 16, top = o->subtitle ? 74 : 54, bottom = 30;
+    const int margin = 16, bottom = 30;
+    const char *title = o->title ? o->title : layers[0].layer;
+    double title_size = 22;
+    int title_lines = title_fit(title, W - 2 * margin, &title_size);
+    const int title_extra = (int)ceil((title_lines - 1) * (title_size + 4));
+    const int top = (o->subtitle ? 74 : 54) + title_extra;
     view v;
     v.fx = margin;
     v.fy = top;
@@ -1151,12 +1209,20 @@ int pl_map_render_png(pl_ctx *ctx, const pl_map_layer *layers, int n_layers, con
 
     /* Title. */
     cairo_set_source_rgb(cr, 0.08, 0.1, 0.14);
-    font(cr, 22, 1);
-    text_at(cr, margin, 34, o->title ? o->title : layers[0].layer);
+    /* A long title is set smaller or on two lines (title_fit), never cut at the edge. */
+    font(cr, title_size, 1);
+    if (title_lines == 1)
+        text_at(cr, margin, 34, title);
+    else
+        text_wrapped(cr, margin, 30, W - 2 * margin, title_size + 4, title);
     if (o->subtitle) {
+        double avail = W - 2 * margin;
         font(cr, 14, 0);
+        double tw = text_width(cr, o->subtitle);
+        if (tw > avail)
+            font(cr, fmax(8, floor(14 * avail / tw)), 0);
         cairo_set_source_rgb(cr, 0.3, 0.32, 0.36);
-        text_at(cr, margin, 58, o->subtitle);
+        text_at(cr, margin, 58 + title_extra, o->subtitle);
     }
 
     /* Legend. */

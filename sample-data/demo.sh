@@ -74,8 +74,8 @@ else
   echo "== Porto Alegre public transport: skipped ($POA not found)"
 fi
 
-echo "== Map report for decision makers"
-run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite
+echo "== Map report for decision makers (Örebro: Region Örebro län's goal, nobody more than 30 min to groceries)"
+run report "$OUT/orebro-access.gpkg" -o "$OUT/orebro-report" --overwrite --goal-min 30
 run report "$OUT/sodermalm-access.gpkg" -o "$OUT/sodermalm-report" --overwrite
 
 echo

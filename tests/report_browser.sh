@@ -56,13 +56,22 @@ for gpkg in "$@"; do
   probe="$OUT_ABS/$stem-probe"
   rm -rf "$probe"
   cp -r "$rep" "$probe"
-  sed -i 's#</body>#<script>window.addEventListener("load",function(){var im=document.images,bad=0;for(var i=0;i<im.length;i++){if(!im[i].complete||im[i].naturalWidth===0)bad++;}var d=document.createElement("pre");d.id="platsa-probe";d.textContent="images="+im.length+" broken="+bad+" height="+document.documentElement.scrollHeight;document.body.appendChild(d);});</script></body>#' \
-    "$probe/index.html"
+  # The probe also reads what the page says: every share in the summary paragraph must be a
+  # cell of a table on the page (unmatched), and in every table with a "beyond the goal"
+  # column the total row must equal the sum of the kommun rows (badsum; whole people, so
+  # rounding allows half a person per row).
+  cp tests/report_probe.js "$probe/probe.js"
+  sed -i 's#</body>#<script src="probe.js"></script></body>#' "$probe/index.html"
   prof=$(mktemp -d)
   browser "$prof" --virtual-time-budget=10000 --window-size=1200,3000 --dump-dom "file://$probe/index.html" \
     > "$OUT/$stem-dom.html"
   rm -rf "$prof"
   line=$(sed -n 's/.*id="platsa-probe">\([^<]*\)<.*/\1/p' "$OUT/$stem-dom.html")
+  summaries=$(echo "$line" | sed -n 's/.*summaries=\([0-9]*\).*/\1/p')
+  unmatched=$(echo "$line" | sed -n 's/.*unmatched=\([0-9]*\).*/\1/p')
+  shares=$(echo "$line" | sed -n 's/.*shares=\([0-9]*\).*/\1/p')
+  sums=$(echo "$line" | sed -n 's/.*sums=\([0-9]*\).*/\1/p')
+  badsum=$(echo "$line" | sed -n 's/.*badsum=\([0-9]*\).*/\1/p')
   images=$(echo "$line" | sed -n 's/.*images=\([0-9]*\).*/\1/p')
   broken=$(echo "$line" | sed -n 's/.*broken=\([0-9]*\).*/\1/p')
   height=$(echo "$line" | sed -n 's/.*height=\([0-9]*\).*/\1/p')
@@ -73,6 +82,17 @@ for gpkg in "$@"; do
     result FAIL "$stem: $images images on the page, $pngs map files, $broken not loaded"
   else
     result OK "$stem: $images images loaded offline (naturalWidth > 0)"
+  fi
+  needs=$(echo "$line" | sed -n 's/.*needs=\([0-9]*\).*/\1/p')
+  if [ -n "$line" ] && [ "${unmatched:-1}" -eq 0 ] && [ "${summaries:-0}" -ge "${needs:-1}" ]; then
+    result OK "$stem: $summaries summary paragraph(s), its $shares shares all cells of the tables"
+  else
+    result FAIL "$stem: summary paragraph shares not in the tables: ${unmatched:-?} of ${shares:-?} ($line)"
+  fi
+  if [ -n "$line" ] && [ "${badsum:-1}" -eq 0 ]; then
+    result OK "$stem: $sums total rows of 'Befolkning över X min' equal the sum of their kommuner"
+  else
+    result FAIL "$stem: ${badsum:-?} of ${sums:-?} total rows differ from the sum of their kommuner ($line)"
   fi
   if [ -n "$height" ] && [ "$height" -ge "$MIN_HEIGHT" ]; then
     result OK "$stem: page height $height px (>= $MIN_HEIGHT)"
@@ -89,6 +109,28 @@ for gpkg in "$@"; do
     result OK "$stem: screenshot $OUT/$stem-screenshot.png ($size bytes, not blank)"
   else
     result FAIL "$stem: screenshot missing or blank ($size bytes)"
+  fi
+done
+
+# The region's goal changes the headline: an access report with --goal-min 30.
+for gpkg in "$@"; do
+  case "$gpkg" in *access*.gpkg) ;; *) continue ;; esac
+  stem=$(basename "$gpkg" .gpkg)-mål30
+  rep="$OUT_ABS/$stem"
+  if ! "$PLATSA" -q report "$gpkg" -o "$rep" --overwrite --goal-min 30; then
+    result FAIL "$stem: platsa report --goal-min 30 failed"
+    continue
+  fi
+  prof=$(mktemp -d)
+  browser "$prof" --virtual-time-budget=10000 --window-size=1200,3000 --dump-dom "file://$rep/index.html" \
+    > "$OUT/$stem-dom.html"
+  rm -rf "$prof"
+  if grep -q 'Andel över 30&nbsp;min (mål)</th>' "$OUT/$stem-dom.html" &&
+     grep -q 'class="goal">Befolkning över 30&nbsp;min</th>' "$OUT/$stem-dom.html" &&
+     grep -q 'mer än 30 minuter' "$OUT/$stem-dom.html"; then
+    result OK "$stem: the headline, the per-kommun columns and the summary say the goal, 30 min"
+  else
+    result FAIL "$stem: no 'Andel över 30 min (mål)' heading, 'Befolkning över 30 min' column or summary at 30 minutes"
   fi
 done
 echo "$passed passed, $failed failed"

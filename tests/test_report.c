@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <cairo.h>
+#include <cpl_error.h>
 #include <gdal.h>
 #include <sqlite3.h>
 
@@ -33,6 +34,7 @@
 #define NBSP "\xc2\xa0"
 
 static char g_dir[4096];
+static void row_cell(const char *from, const char *row, const char *cls, int n, char *out, size_t size);
 static char g_gpkg[4200];
 
 /* ------------------------------------------------------------------ helpers */
@@ -359,6 +361,44 @@ static void test_render_map(void **state)
     pl_ctx_free(ctx);
 }
 
+/* A title longer than the map is wide is set smaller, not cut at the right edge. */
+static void test_render_long_title(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    pl_error err = {0};
+    pl_map_layer layers[] = {{.path = g_gpkg, .layer = "access_municipalities", .legend = 1, .extent = 1}};
+    const char *titles[2] = {"Kort", "Butikers sårbarhet: Dagligvaror (alla) (befolkning över 30 min om butiken "
+                                     "stängs), Region Örebro län, syntetiska butiker och vägar"};
+    long edge[2];
+    for (int t = 0; t < 2; t++) {
+        pl_map_opts o = {.width = 600, .height = 450, .title = titles[t], .subtitle = titles[t]};
+        unsigned char *png = NULL;
+        size_t len = 0;
+        pl_map_info info;
+        assert_int_equal(pl_map_render_png(ctx, layers, 1, &o, &png, &len, &info, &err), PL_OK);
+        cairo_surface_t *img = decode_png(png, len);
+        /* Dark text pixels in the title and subtitle lines, right of the margin. */
+        edge[t] = 0;
+        long ink = 0;
+        for (int y = 8; y < info.frame_y - 2; y++) {
+            for (int x = 0; x < 600; x++) {
+                int r, g, b;
+                pixel(img, x, y, &r, &g, &b);
+                int dark = r < 140 && g < 140 && b < 140;
+                ink += dark;
+                edge[t] += dark && x >= 600 - 14;
+            }
+        }
+        assert_true(ink > 100);  /* the title is there */
+        cairo_surface_destroy(img);
+        free(png);
+    }
+    assert_int_equal(edge[0], 0);
+    assert_int_equal(edge[1], 0);
+    pl_ctx_free(ctx);
+}
+
 static void test_render_errors(void **state)
 {
     (void)state;
@@ -455,6 +495,14 @@ static void test_report_html(void **state)
     assert_non_null(strstr(html, "OpenStreetMap"));
     assert_non_null(strstr(html, "SCB"));
     assert_null(strstr(html, "SYNTETISK"));  /* no input says it is synthetic */
+    /* No time band and no goal: the summary says the share beyond the last distance band, the
+     * summary table's own cell. */
+    char km_share[128], para[512];
+    row_cell(html, "Apotek", "num", 3, km_share, sizeof km_share);
+    assert_true(km_share[0] != '\0');
+    snprintf(para, sizeof para, "<p class=\"summary\"><strong>Sammanfattning.</strong> I analysområdet har %s av "
+             "invånarna mer än 10 km längs vägnätet till närmaste apotek.</p>", km_share);
+    assert_non_null(strstr(html, para));
     free(html);
     /* No temporary folder left beside it. */
     assert_int_equal(count_entries(g_dir, ".tmp-"), 0);
@@ -703,7 +751,360 @@ static void test_report_says_synthetic(void **state)
     assert_non_null(strstr(html, "<footer>Kartdata: SYNTETISKA data (platsa synth, inte verkliga): "
                                  "services, roads; \xc2\xa9 OpenStreetMap-bidragsgivare (ODbL); SCB (CC0)."));
     assert_non_null(strstr(html, "<br><strong>SYNTHETIC roads"));
+    /* Parameters in Swedish words and numbers. */
+    assert_non_null(strstr(html, "<dt>Längsta avstånd till väg (m)</dt><dd>1" NBSP "000</dd>"));
+    assert_non_null(strstr(html, "<dt>Längsta avstånd från service till väg (m)</dt><dd>2" NBSP "000</dd>"));
+    assert_non_null(strstr(html, "<dt>Region (kod)</dt><dd>hela underlaget</dd>"));
+    assert_null(strstr(html, "<dt>max_"));
     free(html);
+}
+
+/* The text of the n-th (0-based) cell with class `cls` in the row headed `row` (a
+ * "<th scope=\"row\">" text) of the table after `from`, or "" when there is none. */
+static void row_cell(const char *from, const char *row, const char *cls, int n, char *out, size_t size)
+{
+    out[0] = '\0';
+    char head[256], open[128];
+    snprintf(head, sizeof head, "<th scope=\"row\">%s</th>", row);
+    snprintf(open, sizeof open, "<td class=\"%s\">", cls);
+    const char *p = strstr(from, head);
+    if (!p)
+        return;
+    const char *end = strstr(p, "</tr>");
+    for (int i = 0; i <= n; i++) {
+        p = strstr(p + 1, open);
+        if (!p || (end && p > end))
+            return;
+    }
+    p += strlen(open);
+    const char *e = strstr(p, "</td>");
+    snprintf(out, size, "%.*s", (int)(e - p), p);
+}
+
+/* Residents beyond x min in kommun (NULL: all cells), straight from the cells. */
+static double cells_beyond(const char *gpkg, const char *kommun, double x)
+{
+    char sql[512];
+    if (kommun)
+        snprintf(sql, sizeof sql, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE kommun = '%s' AND "
+                 "apotek_min > %g", kommun, x);
+    else
+        snprintf(sql, sizeof sql, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE apotek_min > %g", x);
+    return sql_double(gpkg, sql);
+}
+
+/* --goal-min: the headline share and a "beyond" column per kommun count the cells beyond the
+ * region's goal; the total row is the whole area, equal to the sum of the kommuner. */
+static void test_report_goal_min(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    char out[4300], index[4400], got[128], want[128];
+    double goals[2] = {30, 10};
+    char *pages[2];
+    for (int g = 0; g < 2; g++) {
+        snprintf(out, sizeof out, "%s/mål-%g", g_dir, goals[g]);
+        pl_report_opts o = {.input = g_gpkg, .output = out, .width = 500, .height = 400, .goal_min = goals[g]};
+        assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+        snprintf(index, sizeof index, "%s/index.html", out);
+        char *html = pages[g] = slurp(index);
+        assert_non_null(html);
+        snprintf(want, sizeof want, ">Andel över %g" NBSP "min (mål)</th>", goals[g]);
+        assert_non_null(strstr(html, want));
+        snprintf(want, sizeof want, ">Befolkning över %g" NBSP "min</th>", goals[g]);
+        const char *table = strstr(html, want);
+        assert_non_null(table);
+        double sum = 0;
+        for (int i = 0; i < S_N_MUNI; i++) {
+            double v = cells_beyond(g_gpkg, S_MUNI_CODE[i], goals[g]);
+            sum += v;
+            row_cell(table, S_TOWNS[i].name, "num goal", 0, got, sizeof got);
+            pl_map_format_number(want, sizeof want, v, 0);
+            assert_string_equal(got, want);
+        }
+        /* The total row: all cells, and the sum of the kommuner computed here. */
+        assert_true(sum > 0);
+        assert_true(fabs(sum - cells_beyond(g_gpkg, NULL, goals[g])) < 1e-6);
+        row_cell(table, "Alla analyserade", "num goal", 0, got, sizeof got);
+        pl_map_format_number(want, sizeof want, sum, 0);
+        assert_string_equal(got, want);
+        /* Its share, as the headline in the summary table. */
+        double pop = sql_double(g_gpkg, "SELECT SUM(pop) FROM access_cells");
+        row_cell(table, "Alla analyserade", "num goal", 1, got, sizeof got);
+        pl_map_format_number(want, sizeof want, 100 * sum / pop, 1);
+        if (!strchr(want, ','))
+            strcat(want, ",0");
+        strcat(want, NBSP "%");
+        assert_string_equal(got, want);
+        row_cell(html, "Apotek", "num", 4, got, sizeof got);
+        assert_string_equal(got, want);
+    }
+    /* The goal changes the headline. */
+    char a[128], b[128];
+    row_cell(pages[0], "Apotek", "num", 4, a, sizeof a);
+    row_cell(pages[1], "Apotek", "num", 4, b, sizeof b);
+    assert_string_not_equal(a, b);
+    free(pages[0]);
+    free(pages[1]);
+    /* Without a goal and without a time band in the table: no beyond column, as before. */
+    snprintf(out, sizeof out, "%s/utan-mål", g_dir);
+    pl_report_opts o = {.input = g_gpkg, .output = out, .width = 500, .height = 400};
+    assert_int_equal(pl_report_run(ctx, &o, &err), PL_OK);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_null(strstr(html, "Befolkning över"));
+    assert_null(strstr(html, "(mål)"));
+    free(html);
+    assert_int_equal(pl_warn_count(ctx, "report-goal-unused"), 0);
+    /* A goal but no times per cell: said, not silently dropped. */
+    char copy[4300];
+    snprintf(copy, sizeof copy, "%s/utan-restid.gpkg", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' 'ALTER TABLE access_cells RENAME COLUMN apotek_min TO "
+                             "apotek_tid'", g_gpkg, copy, copy), 0);
+    snprintf(out, sizeof out, "%s/utan-restid", g_dir);
+    pl_report_opts o2 = {.input = copy, .output = out, .width = 500, .height = 400, .goal_min = 30};
+    assert_int_equal(pl_report_run(ctx, &o2, &err), PL_OK);
+    assert_int_equal(pl_warn_count(ctx, "report-goal-unused"), 1);
+    pl_ctx_free(ctx);
+}
+
+/* Whole numbers without decimals ("1 674", not "1 674,0"), counts of people as whole people,
+ * measures with one decimal all down the column. */
+static void test_report_number_format(void **state)
+{
+    (void)state;
+    char copy[4300], out[4300], index[4400];
+    snprintf(copy, sizeof copy, "%s/tal.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/tal", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' \"CREATE TABLE tal (fid INTEGER PRIMARY KEY, kommun TEXT, "
+                             "antal REAL, medel REAL, hamnar REAL); INSERT INTO tal VALUES (1, '9901', 1674, 2.5, "
+                             "596.64), (2, '9902', 12, 3, 0); INSERT INTO gpkg_contents (table_name, data_type, "
+                             "identifier) VALUES ('tal', 'attributes', 'Taltabell'); INSERT INTO gpkg_data_columns "
+                             "(table_name, column_name, name, title) VALUES ('tal', 'hamnar', 'hamnar', 'Apotek: "
+                             "hamnar över 0.5 km')\"", g_gpkg, copy, copy), 0);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300", copy, out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    const char *t = strstr(html, "<caption>Taltabell</caption>");
+    assert_non_null(t);
+    assert_non_null(strstr(t, "<th scope=\"row\">9901</th><td class=\"num\">1" NBSP "674</td><td class=\"num\">2,5"
+                              "</td><td class=\"num\">597</td></tr>"));
+    assert_non_null(strstr(t, "<th scope=\"row\">9902</th><td class=\"num\">12</td><td class=\"num\">3,0</td>"
+                              "<td class=\"num\">0</td></tr>"));
+    assert_null(strstr(html, "1" NBSP "674,0"));
+    assert_non_null(strstr(t, "<th scope=\"col\">Apotek: hamnar över 0,5 km</th>"));  /* decimal comma */
+    free(html);
+}
+
+/* A ranked table (the stores') is shown by rank, not by kommun code, and --max-rows keeps
+ * the top of the ranking. */
+static void test_report_stores_by_rank(void **state)
+{
+    (void)state;
+    char copy[4300], out[4300], index[4400];
+    snprintf(copy, sizeof copy, "%s/butiker.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/butiker", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' \"CREATE TABLE store_priority_table (fid INTEGER PRIMARY "
+                             "KEY, rank INTEGER, name TEXT, kommun TEXT, kommun_namn TEXT, store_type TEXT); INSERT INTO "
+                             "store_priority_table VALUES (1, 3, 'Butik C', '9901', 'Norrby', 'grocery_full'), (2, 1, "
+                             "'Butik A', '9902', 'Söderby', 'grocery_partial'), (3, 4, 'Butik D', '9902', 'Söderby', "
+                             "'grocery_full'), (4, 2, 'Butik B', '9905', 'Västerby', 'grocery_partial'); INSERT INTO gpkg_contents (table_name, data_type, identifier) VALUES "
+                             "('store_priority_table', 'attributes', 'Butikers sårbarhet (tabell)')\"",
+                             g_gpkg, copy, copy), 0);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --max-rows 3", copy, out),
+                     0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    const char *t = strstr(html, "<caption>Butikers sårbarhet (tabell)</caption>");
+    assert_non_null(t);
+    const char *a = strstr(t, "<th scope=\"row\">1</th><td>Butik A</td>");
+    const char *b = strstr(t, "<th scope=\"row\">2</th><td>Butik B</td>");
+    const char *c = strstr(t, "<th scope=\"row\">3</th><td>Butik C</td>");
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_non_null(c);
+    assert_true(a < b && b < c);
+    assert_null(strstr(t, "Butik D"));  /* rank 4: beyond --max-rows 3 */
+    assert_non_null(strstr(t, "Visar 3 av 4 rader (de högst rankade)"));
+    assert_null(strstr(t, "<td>9902</td>"));  /* the kommun's name, not its code */
+    assert_non_null(strstr(t, "<td>dagligvaror, delsortiment</td>"));  /* the type in words */
+    assert_null(strstr(t, "grocery_"));
+    free(html);
+}
+
+/* Runs ';'-separated SQL statements on a GeoPackage through GDAL (whose SQLite has the
+ * functions the GeoPackage's triggers call). */
+static void gpkg_exec(const char *path, const char *sql)
+{
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    assert_non_null(ds);
+    char *copy = strdup(sql);
+    for (char *save = NULL, *stmt = strtok_r(copy, ";", &save); stmt; stmt = strtok_r(NULL, ";", &save)) {
+        while (*stmt == ' ')
+            stmt++;
+        if (!*stmt)
+            continue;
+        CPLErrorReset();
+        OGRLayerH res = GDALDatasetExecuteSQL(ds, stmt, NULL, NULL);
+        if (res)
+            GDALDatasetReleaseResultSet(ds, res);
+        if (CPLGetLastErrorType() >= CE_Failure)
+            fail_msg("%s: %s", stmt, CPLGetLastErrorMsg());
+    }
+    free(copy);
+    GDALClose(ds);
+}
+
+/* The summary paragraph, its text between <p class="summary"> and </p> (a copy; free it). */
+static char *summary_of(const char *html)
+{
+    const char *p = strstr(html, "<p class=\"summary\">");
+    if (!p)
+        return NULL;
+    const char *e = strstr(p, "</p>");
+    char *out = malloc((size_t)(e - p) + 1);
+    memcpy(out, p, (size_t)(e - p));
+    out[e - p] = '\0';
+    return out;
+}
+
+/* The automatic summary quotes the very cells the tables print: the headline share, the
+ * count and the kommun with the largest share beyond the goal, the mean time. */
+static void test_report_summary_paragraph(void **state)
+{
+    (void)state;
+    char out[4300], index[4400], want[1024], share[128], count[128], mean[128], cell[128];
+    snprintf(out, sizeof out, "%s/sammanfattning", g_dir);
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --goal-min 30", g_gpkg,
+                             out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    char *html = slurp(index);
+    assert_non_null(html);
+    char *para = summary_of(html);
+    assert_non_null(para);
+    row_cell(html, "Apotek", "num", 4, share, sizeof share);
+    row_cell(html, "Apotek", "num", 2, mean, sizeof mean);
+    const char *table = strstr(html, ">Befolkning över 30" NBSP "min</th>");
+    assert_non_null(table);
+    row_cell(table, "Alla analyserade", "num goal", 0, count, sizeof count);
+    assert_true(share[0] && count[0] && mean[0]);
+    snprintf(want, sizeof want, "I analysområdet har %s av invånarna (%s personer) mer än 30 minuter med bil till "
+             "närmaste apotek, regionens mål. Medelrestiden är %s minuter.", share, count, mean);
+    if (!strstr(para, want))
+        fail_msg("summary: %s\nwanted: %s", para, want);
+    /* The kommun with the largest share beyond 30 min, found here from the cells. */
+    int best = -1;
+    double best_share = -1;
+    for (int i = 0; i < S_N_MUNI; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, "SELECT SUM(pop) FROM access_cells WHERE kommun = '%s'", S_MUNI_CODE[i]);
+        double v = cells_beyond(g_gpkg, S_MUNI_CODE[i], 30) / sql_double(g_gpkg, sql);
+        if (v > best_share) {
+            best_share = v;
+            best = i;
+        }
+    }
+    row_cell(table, S_TOWNS[best].name, "num goal", 1, cell, sizeof cell);
+    snprintf(want, sizeof want, "Störst andel över 30 minuter har %s (%s).", S_TOWNS[best].name, cell);
+    if (!strstr(para, want))
+        fail_msg("summary: %s\nwanted: %s", para, want);
+    assert_null(strstr(para, "SYNTETISKA"));
+    assert_null(strstr(para, "Tillväxtverket"));  /* no national figure for this type */
+    free(para);
+    free(html);
+
+    /* Groceries in a whole county (Blekinge's five kommuner), synthetic roads: the county by
+     * name, SYNTETISKA DATA, and Tillväxtverket's national figure beside the county's own. */
+    char copy[4300];
+    snprintf(copy, sizeof copy, "%s/blekinge.gpkg", g_dir);
+    snprintf(out, sizeof out, "%s/blekinge", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s'", g_gpkg, copy), 0);
+    gpkg_exec(copy,
+        "ALTER TABLE access_cells RENAME COLUMN apotek_min TO grocery_min; "
+        "ALTER TABLE access_municipalities_table RENAME COLUMN apotek_mean_km TO grocery_mean_km; "
+        "ALTER TABLE access_municipalities_table RENAME COLUMN apotek_mean_min TO grocery_mean_min; "
+        "UPDATE gpkg_data_columns SET column_name = replace(column_name, 'apotek_', 'grocery_'), title = "
+        "replace(title, 'Apotek', 'Dagligvaror') WHERE table_name IN ('access_cells', 'access_municipalities_table'); "
+        "UPDATE access_cells SET kommun = CASE kommun WHEN '9901' THEN '1060' WHEN '9902' THEN '1080' WHEN '9903' "
+        "THEN '1081' WHEN '9904' THEN '1082' ELSE '1083' END; UPDATE access_municipalities_table SET kommun = CASE "
+        "kommun WHEN '9901' THEN '1060' WHEN '9902' THEN '1080' WHEN '9903' THEN '1081' WHEN '9904' THEN '1082' "
+        "WHEN '9905' THEN '1083' ELSE kommun END; UPDATE gpkg_metadata SET metadata = replace(metadata, "
+        "'\"inputs\": []', '\"inputs\": [{\"path\": \"x.gpkg:roads\", \"title\": \"SYNTHETIC "
+        "roads\", \"synthetic\": true}]')");
+    assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 400 --height 300 --goal-min 20", copy,
+                             out), 0);
+    snprintf(index, sizeof index, "%s/index.html", out);
+    html = slurp(index);
+    assert_non_null(html);
+    para = summary_of(html);
+    assert_non_null(para);
+    assert_non_null(strstr(para, "<strong>SYNTETISKA DATA:</strong> I Blekinge län har "));
+    assert_non_null(strstr(para, "mer än 20 minuter med bil till närmaste dagligvarubutik, regionens mål."));
+    assert_non_null(strstr(html, "<tr class=\"total\"><th scope=\"row\">Blekinge län</th>"));
+    /* The county's share beyond 10 min and count beyond 20 min: from the cells, here. */
+    double pop = sql_double(copy, "SELECT SUM(pop) FROM access_cells");
+    double o10 = sql_double(copy, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE grocery_min > 10");
+    double o20 = sql_double(copy, "SELECT COALESCE(SUM(pop), 0) FROM access_cells WHERE grocery_min > 20");
+    char s10[64], n20[64];
+    pl_map_format_number(s10, sizeof s10, 100 * o10 / pop, 1);
+    if (!strchr(s10, ','))
+        strcat(s10, ",0");
+    strcat(s10, NBSP "%");
+    pl_map_format_number(n20, sizeof n20, o20, 0);
+    assert_true(o10 > 0 && o20 > 0);
+    snprintf(want, sizeof want, "Som jämförelse har %s av invånarna i Blekinge län mer än 10 minuter med bil till "
+             "närmaste dagligvarubutik; i hela riket var andelen cirka 1,5" NBSP "%% (161" NBSP "000 personer) år "
+             "2021 enligt Tillväxtverket.", s10);
+    if (!strstr(para, want))
+        fail_msg("summary: %s\nwanted: %s", para, want);
+    snprintf(want, sizeof want, "<th scope=\"row\">Andel över 10 min</th><td class=\"num ref\">%s</td>", s10);
+    assert_non_null(strstr(html, want));
+    snprintf(want, sizeof want, "<th scope=\"row\">Befolkning över 20 min</th><td class=\"num ref\">%s</td>", n20);
+    assert_non_null(strstr(html, want));
+    assert_non_null(strstr(para, "Siffrorna bygger på syntetiska indata (roads)"));
+    free(para);
+    free(html);
+}
+
+/* Point maps show the kommun borders under the points, with the kommuner named: the same map
+ * from a copy whose kommuner have no names differs only by the labels, inside the frame. */
+static void test_report_point_map_names_kommuner(void **state)
+{
+    (void)state;
+    char copy[4300], out[2][4300], png[2][4400];
+    snprintf(copy, sizeof copy, "%s/utan-namn.gpkg", g_dir);
+    assert_int_equal(run_cmd("cp '%s' '%s' && sqlite3 '%s' 'ALTER TABLE access_municipalities RENAME COLUMN namn TO "
+                             "kommunnamn'", g_gpkg, copy, copy), 0);
+    const char *in[2] = {g_gpkg, copy};
+    for (int k = 0; k < 2; k++) {
+        snprintf(out[k], sizeof out[k], "%s/punktkarta-%d", g_dir, k);
+        assert_int_equal(run_cmd("build/platsa -q report '%s' -o '%s' --width 700 --height 500", in[k], out[k]), 0);
+        snprintf(png[k], sizeof png[k], "%.4300s/karta-03-service_points.png", out[k]);
+        assert_true(file_exists(png[k]));
+    }
+    cairo_surface_t *a = cairo_image_surface_create_from_png(png[0]);
+    cairo_surface_t *b = cairo_image_surface_create_from_png(png[1]);
+    assert_int_equal(cairo_surface_status(a), CAIRO_STATUS_SUCCESS);
+    assert_int_equal(cairo_surface_status(b), CAIRO_STATUS_SUCCESS);
+    long differ = 0, outside_frame = 0;
+    for (int y = 0; y < 500; y++)
+        for (int x = 0; x < 700; x++) {
+            int r1, g1, b1, r2, g2, b2;
+            pixel(a, x, y, &r1, &g1, &b1);
+            pixel(b, x, y, &r2, &g2, &b2);
+            if (r1 != r2 || g1 != g2 || b1 != b2) {
+                differ++;
+                outside_frame += x > 480 || y < 60;  /* the legend and the title */
+            }
+        }
+    assert_true(differ > 200);  /* five names */
+    assert_int_equal(outside_frame, 0);
+    cairo_surface_destroy(a);
+    cairo_surface_destroy(b);
 }
 
 static void test_cli(void **state)
@@ -721,6 +1122,9 @@ static void test_cli(void **state)
     assert_true(file_exists(path));
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' 2>/dev/null", bin, g_gpkg, g_dir), 1);
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --width x 2>/dev/null", bin, g_gpkg, g_dir), 1);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli-mål' --goal-min 0 2>&1 | grep -q -- '--goal-min 0: must "
+                             "be > 0'", bin, g_gpkg, g_dir), 0);
+    assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli-mål' --goal-min 0 2>/dev/null", bin, g_gpkg, g_dir), 1);
     assert_int_equal(run_cmd("%s -q report '%s' -o '%s/cli' --overwrite 2> '%s/cli.err' && ! test -s '%s/cli.err'",
                              bin, g_gpkg, g_dir, g_dir, g_dir), 0);
 }
@@ -791,12 +1195,18 @@ int main(void)
         cmocka_unit_test(test_style_categorized),
         cmocka_unit_test(test_style_errors),
         cmocka_unit_test(test_render_map),
+        cmocka_unit_test(test_render_long_title),
         cmocka_unit_test(test_render_errors),
         cmocka_unit_test(test_report_html),
         cmocka_unit_test(test_report_replace),
         cmocka_unit_test(test_report_failures_leave_nothing),
         cmocka_unit_test(test_report_legend_labels),
         cmocka_unit_test(test_report_says_synthetic),
+        cmocka_unit_test(test_report_goal_min),
+        cmocka_unit_test(test_report_number_format),
+        cmocka_unit_test(test_report_stores_by_rank),
+        cmocka_unit_test(test_report_summary_paragraph),
+        cmocka_unit_test(test_report_point_map_names_kommuner),
         cmocka_unit_test(test_cli),
         cmocka_unit_test(test_report_killed_then_rerun),
     };

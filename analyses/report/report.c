@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #define OPEN_UPPER 1e11      /* graduated classes with an upper bound above this are open ("> x") */
-#define MAX_TABLE_COLS 12
+#define MAX_TABLE_COLS 40
 
 const char pl_report_usage[] = "platsa report OUT.gpkg -o FOLDER [options]";
 const char pl_report_summary[] =
@@ -56,6 +56,9 @@ const pl_option pl_report_options[] = {
      "data credit line on the maps [from the run's inputs]", 0, PL_NO_RANGE},
     {"max-rows", 0, PL_OPT_INT, offsetof(pl_report_opts, max_rows), "N", "0",
      "rows per table, 0 = all", 0, PL_GE(0)},
+    {"goal-min", 0, PL_OPT_DOUBLE, offsetof(pl_report_opts, goal_min), "MIN", NULL,
+     "the region's travel-time goal (e.g. 30: \"ingen mer än 30 minuter\"): headline share and a "
+     "column of residents beyond it, counted from the cells [the last time band]", 0, PL_GT(0)},
     PL_OPT_END,
 };
 
@@ -129,6 +132,7 @@ typedef struct report {
     char **files;              /* written into tmpdir */
     int n_files;
     int map_seq;
+    int goal_used;             /* --goal-min found travel times per cell somewhere */
 } report;
 
 static void free_report(report *r)
@@ -863,6 +867,8 @@ static void time_text(char *buf, size_t size, const char *iso)
 
 static const char *analysis_title(const char *key)
 {
+    if (starts_with(key, "green"))  /* "green (3-30-300)" */
+        return "Grönska nära bostäder (3-30-300)";
     if (strcmp(key, "access") == 0)
         return "Tillgänglighet till service";
     if (strcmp(key, "classify") == 0)
@@ -893,6 +899,52 @@ static const char *param_label(const char *name)
         {"urban_min", "Tätort: högst restid (min)"},
         {"remote_min", "Avlägset belägen: mer än (min)"},
         {"min_locality_pop", "Minsta tätort (invånare)"},
+        {"max_service_snap_m", "Längsta avstånd från service till väg (m)"},
+        {"population_covered", "Täckt befolkning"},
+        {"threshold", "Gräns för täckning"},
+        {"cluster_m", "Avstånd inom ett otäckt kluster (m)"},
+        {"type", "Servicetyp"},
+        {"beyond_km", "Gräns för avstånd (km)"},
+        {"beyond_min", "Gräns för restid (min)"},
+        {"stores", "Antal butiker"},
+        {"method", "Metod"},
+        {"baseline_seconds", "Beräkningstid för nuläget (s)"},
+        {"scenarios", "Antal scenarier"},
+        {"services_merged", "Sammanslagna servicepunkter"},
+        {"admin_level", "Administrativ nivå (OSM)"},
+        {"osmconf", "OSM-konfiguration"},
+        {"service_types", "Servicetyper (fil)"},
+        {"canopy_source", "Underlag för krontäckning"},
+        {"default_crown_m", "Kronradie när uppgift saknas (m)"},
+        {"default_levels", "Våningar när uppgift saknas"},
+        {"entry_spacing_m", "Avstånd mellan entréer till grönområden (m)"},
+        {"green_distance", "Avstånd till grönområde"},
+        {"homes", "Antal bostadshus"},
+        {"include_private", "Privata grönområden med"},
+        {"max_green_m", "Längsta avstånd till grönområde (m)"},
+        {"min_canopy_pct", "Minsta krontäckning (%)"},
+        {"min_green_ha", "Minsta grönområde (ha)"},
+        {"min_green_width_m", "Minsta bredd på grönområde (m)"},
+        {"min_trees", "Minsta antal träd i sikte"},
+        {"neighbourhoods", "Områden (statistikområden)"},
+        {"rule_3", "Regel 3"},
+        {"rule_30", "Regel 30"},
+        {"rule_300", "Regel 300"},
+        {"sight_line", "Siktlinje"},
+        {"tree_buffer_m", "Träd inom (m)"},
+        {"tree_row_spacing_m", "Avstånd i trädrad (m)"},
+        {"view_distance_m", "Siktavstånd (m)"},
+        {"water", "Vatten"},
+        {"synth.cells", "Syntetiskt underlag: rutstorlek"},
+        {"synth.islands_without_link", "Syntetiskt underlag: öar utan förbindelse"},
+        {"synth.real", "Syntetiskt underlag: verkliga data"},
+        {"synth.region", "Syntetiskt underlag: region"},
+        {"synth.roads", "Syntetiskt underlag: vägnät"},
+        {"synth.rules", "Syntetiskt underlag: regler"},
+        {"synth.seed", "Syntetiskt underlag: slumpfrö"},
+        {"synth.service_ratios", "Syntetiskt underlag: service per invånare"},
+        {"synth.size", "Syntetiskt underlag: storlek"},
+        {"synth.synthetic", "Syntetiskt underlag: syntetiska delar"},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (strcmp(t[i].k, name) == 0)
@@ -913,6 +965,46 @@ static const char *mode_label(const char *v)
     return v;
 }
 
+/* Parameter values in Swedish words: yes/no, service type keys, plain numbers Swedish style. */
+static void param_value_text(char *buf, size_t size, const char *name, const char *v)
+{
+    static const struct {
+        const char *k, *v;
+    } words[] = {
+        {"yes", "ja"}, {"no", "nej"}, {"true", "ja"}, {"false", "nej"}, {"none", "inga"},
+        {"computed", "beräknad"}, {"polygons", "polygoner"}, {"points", "punkter"},
+        {"grocery", "dagligvaror (alla)"}, {"grocery_full", "dagligvaror, fullsortiment"},
+        {"grocery_partial", "dagligvaror, delsortiment"}, {"fuel", "drivmedel"},
+        {"pharmacy", "apotek och apoteksombud"}, {"parcel_post", "post- och paketombud"},
+        {"parcel_locker", "paketskåp"}, {"cash", "grundläggande betaltjänster (kontanter)"},
+        {"walking network (mode walk)", "längs vägnätet till fots"},
+        {"segment from the nearest point of the home's outline to the tree; blocked when it passes through the "
+         "interior of another building footprint",
+         "rak linje från närmaste punkt på husets kontur till trädet; skymd om den går genom en annan byggnad"},
+        {"one k=2 search per metric: if a store closes, its residents' new nearest store is their second-nearest",
+         "om en butik stängs får dess invånare sin näst närmaste butik som ny närmaste (avstånd och restid var för "
+         "sig)"},
+    };
+    if (!v)
+        v = "";
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+        if (strcmp(words[i].k, v) == 0) {
+            snprintf(buf, size, "%s", words[i].v);
+            return;
+        }
+    /* "15 min", "0.5", "307723": the number Swedish style, the unit kept. */
+    char *end = NULL;
+    double d = strtod(v, &end);
+    if (end != v && *v != '\0' && strspn(v, "0123456789.-") == (size_t)(end - v) &&
+        (*end == '\0' || *end == ' ') && strcmp(name, "synth.seed") != 0 && strcmp(name, "admin_level") != 0) {
+        char n[64];
+        pl_map_format_number(n, sizeof n, d, 3);
+        snprintf(buf, size, "%s%s", n, end);
+        return;
+    }
+    snprintf(buf, size, "%s", v);
+}
+
 static int is_share_col(const char *name)
 {
     return starts_with(name, "share_") || strstr(name, "_share_") != NULL || ends_with(name, "_share");
@@ -924,8 +1016,9 @@ static int is_pop_col(const char *name)
            strstr(name, "_age_km_") != NULL || strstr(name, "_age_min_") != NULL;
 }
 
-/* A table value in Swedish style. */
-static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const char *col)
+/* A table value in Swedish style; whole = the column holds whole numbers only ("1 674", not
+ * "1 674,0"). */
+static void format_value_w(char *buf, size_t size, sqlite3_stmt *st, int i, const char *col, int whole)
 {
     int t = sqlite3_column_type(st, i);
     if (t == SQLITE_NULL) {
@@ -934,7 +1027,10 @@ static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const 
     }
     if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
         const unsigned char *s = sqlite3_column_text(st, i);
-        snprintf(buf, size, "%s", s ? (const char *)s : "");
+        if (s && (strcmp(col, "store_type") == 0 || strcmp(col, "type") == 0))
+            param_value_text(buf, size, "type", (const char *)s);  /* "grocery_full": "dagligvaror, fullsortiment" */
+        else
+            snprintf(buf, size, "%s", s ? (const char *)s : "");
         return;
     }
     double v = sqlite3_column_double(st, i);
@@ -945,13 +1041,18 @@ static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const 
         if (!strchr(n, ','))
             snprintf(n + strlen(n), sizeof n - strlen(n), ",0");
         snprintf(buf, size, "%s\xc2\xa0%%", n);
-    } else if (t == SQLITE_INTEGER || is_pop_col(col)) {
+    } else if (t == SQLITE_INTEGER || is_pop_col(col) || whole) {
         pl_map_format_number(buf, size, v, 0);
     } else {
         pl_map_format_number(buf, size, v, 1);
         if (!strchr(buf, ',') && strcmp(buf, "–") != 0)
             snprintf(buf + strlen(buf), size - strlen(buf), ",0");
     }
+}
+
+static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const char *col)
+{
+    format_value_w(buf, size, st, i, col, 0);
 }
 
 /* Legend labels planners read: percentages for share fields, class names from a companion
@@ -1131,8 +1232,10 @@ static int map_figure(report *r, const layer_info *l, pl_strbuf *html, pl_error 
         double area_m = have_em ? (em.MaxX - em.MinX) * (em.MaxY - em.MinY) : 0;
         int points = gt == wkbPoint || gt == wkbMultiPoint;
         int grow = points && have_el && have_em && area_m <= 4 * area_l;
+        /* On a point map the kommuner are named too: points alone do not say where they are. */
         ml[n++] = (pl_map_layer){.path = r->o->input, .layer = muni->name, .style = NULL, .legend = 1,
-                                 .legend_label = "Kommungräns", .extent = grow};
+                                 .legend_label = "Kommungräns", .extent = grow,
+                                 .label_field = points && has_col(muni, "namn") ? "namn" : NULL};
         if (points) {  /* boundaries under the points */
             pl_map_layer t = ml[0];
             ml[0] = ml[1];
@@ -1195,19 +1298,168 @@ static int map_figure(report *r, const layer_info *l, pl_strbuf *html, pl_error 
 
 /* ------------------------------------------------------------------ tables */
 
+/* Residents beyond a travel time, counted from the cells (each cell's own time to the
+ * nearest service), not by adding up bands: the goal need not be a band limit. */
+typedef struct beyond_row {
+    char kommun[64];
+    double over, pop;
+} beyond_row;
+
+typedef struct beyond {
+    double x;                  /* minutes */
+    beyond_row *rows;
+    int n;
+    double total_over, total_pop;
+} beyond;
+
+static void beyond_free(beyond *b)
+{
+    free(b->rows);
+    memset(b, 0, sizeof *b);
+}
+
+/* The cells layer of an analysis holding "<key>_min", "kommun" and "pop", or NULL. */
+static const layer_info *cells_layer_of(const report *r, int an, const char *key)
+{
+    char col[300];
+    snprintf(col, sizeof col, "%s_min", key);
+    for (int i = 0; i < r->n_layers; i++) {
+        const layer_info *l = &r->layers[i];
+        if (l->analysis == an && l->spatial && ends_with(l->name, "cells") && has_col(l, col) &&
+            has_col(l, "kommun") && has_col(l, "pop"))
+            return l;
+    }
+    return NULL;
+}
+
+/* The last time band's limit from a table's "<key>_share_min_over_<N>" column, or 0. */
+static double last_band_min(const layer_info *l, const char *key)
+{
+    char prefix[300];
+    snprintf(prefix, sizeof prefix, "%s_share_min_over_", key);
+    const char *c = NULL;
+    for (int i = 0; i < l->n_cols && !c; i++)
+        if (starts_with(l->cols[i].name, prefix))
+            c = l->cols[i].name;
+    if (!c)
+        return 0;
+    char num[64];
+    snprintf(num, sizeof num, "%s", c + strlen(prefix));
+    for (char *p = num; *p; p++)
+        if (*p == '_')
+            *p = '.';  /* "over_7_5": 7.5 min */
+    char *end = NULL;
+    double v = strtod(num, &end);
+    return end && *end == '\0' && v > 0 ? v : 0;
+}
+
+/* The threshold of the headline and beyond columns: the region's goal, else the last band. */
+static double goal_for(const report *r, const layer_info *table, const char *key)
+{
+    return r->o->goal_min > 0 ? r->o->goal_min : last_band_min(table, key);
+}
+
+/* Counts per kommun and in total (all cells, independently of the kommun rows). 0 when the
+ * analysis has no cells layer with times for the type. */
+static int beyond_compute(report *r, int an, const char *key, double x, beyond *b)
+{
+    memset(b, 0, sizeof *b);
+    b->x = x;
+    const layer_info *cells = x > 0 ? cells_layer_of(r, an, key) : NULL;
+    if (!cells)
+        return 0;
+    char qt[600], qc[600], col[300], sql[4096];
+    quote_ident(qt, sizeof qt, cells->name);
+    snprintf(col, sizeof col, "%s_min", key);
+    quote_ident(qc, sizeof qc, col);
+    const char *sums = "SUM(CASE WHEN %s > ?1 THEN COALESCE(pop, 0) ELSE 0 END), SUM(COALESCE(pop, 0))";
+    char sumexpr[1400];
+    snprintf(sumexpr, sizeof sumexpr, sums, qc);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 0)
+            snprintf(sql, sizeof sql, "SELECT kommun, %s FROM %s WHERE kommun IS NOT NULL GROUP BY kommun", sumexpr,
+                     qt);
+        else
+            snprintf(sql, sizeof sql, "SELECT '', %s FROM %s", sumexpr, qt);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+            pl_warn(r->ctx, "report-beyond", "%s: cannot count residents beyond %g min: %s", cells->name, x,
+                    sqlite3_errmsg(r->db));
+            beyond_free(b);
+            return 0;
+        }
+        sqlite3_bind_double(st, 1, x);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (pass == 1) {
+                b->total_over = sqlite3_column_double(st, 1);
+                b->total_pop = sqlite3_column_double(st, 2);
+                continue;
+            }
+            b->rows = pl_realloc(b->rows, ((size_t)b->n + 1) * sizeof *b->rows);
+            beyond_row *row = &b->rows[b->n++];
+            const unsigned char *k = sqlite3_column_text(st, 0);
+            snprintf(row->kommun, sizeof row->kommun, "%s", k ? (const char *)k : "");
+            row->over = sqlite3_column_double(st, 1);
+            row->pop = sqlite3_column_double(st, 2);
+        }
+        sqlite3_finalize(st);
+    }
+    b->x = x;
+    if (r->o->goal_min > 0 && x == r->o->goal_min)
+        r->goal_used = 1;
+    return 1;
+}
+
+/* The counts of a table row's kommun ("totalt": the whole area); 0 when it has none. */
+static int beyond_lookup(const beyond *b, const char *kommun, double *over, double *pop)
+{
+    if (!kommun)
+        return 0;
+    if (strcmp(kommun, "totalt") == 0) {
+        *over = b->total_over;
+        *pop = b->total_pop;
+        return 1;
+    }
+    for (int i = 0; i < b->n; i++)
+        if (strcmp(b->rows[i].kommun, kommun) == 0) {
+            *over = b->rows[i].over;
+            *pop = b->rows[i].pop;
+            return 1;
+        }
+    return 0;
+}
+
+/* "30" or "7,5": a threshold in minutes as headings say it. */
+static void minutes_text(char *buf, size_t size, double x)
+{
+    pl_map_format_number(buf, size, x, 1);
+}
+
+/* A share as the tables print it: one decimal, "0,3 %". */
+static void share_text(char *buf, size_t size, double share)
+{
+    char n[64];
+    pl_map_format_number(n, sizeof n, share * 100.0, 1);
+    if (!strchr(n, ',') && strcmp(n, "–") != 0)
+        snprintf(n + strlen(n), sizeof n - strlen(n), ",0");
+    snprintf(buf, size, "%s\xc2\xa0%%", n);
+}
+
 typedef struct table_spec {
     char caption[512];
     const char *cols[MAX_TABLE_COLS];
     char owned[MAX_TABLE_COLS][256];
     int n;
     char strip_prefix[300];    /* removed from the start of headings ("Apotek: ") */
+    const beyond *bey;         /* residents beyond bey->x min, from the cells, or NULL */
+    int bey_at;                /* its two columns go before column bey_at */
 } table_spec;
 
 static void spec_add(table_spec *t, const layer_info *l, const char *col)
 {
     if (t->n >= MAX_TABLE_COLS || !has_col(l, col))
         return;
-    snprintf(t->owned[t->n], sizeof t->owned[t->n], "%s", col);
+    snprintf(t->owned[t->n], sizeof t->owned[t->n], "%.255s", col);
     t->cols[t->n] = t->owned[t->n];
     t->n++;
 }
@@ -1221,6 +1473,117 @@ static const char *col_with_prefix(const layer_info *l, const char *prefix)
     return NULL;
 }
 
+/* Sweden's counties by the first two digits of the kommun code, with their number of kommuner
+ * (SCB, 2024): a table holding all of a county's kommuner is that county. */
+static const struct {
+    const char *code, *name;
+    int n_kommuner;
+} COUNTIES[] = {
+    {"01", "Stockholms län", 26}, {"03", "Uppsala län", 8},        {"04", "Södermanlands län", 9},
+    {"05", "Östergötlands län", 13}, {"06", "Jönköpings län", 13}, {"07", "Kronobergs län", 8},
+    {"08", "Kalmar län", 12},     {"09", "Gotlands län", 1},       {"10", "Blekinge län", 5},
+    {"12", "Skåne län", 33},      {"13", "Hallands län", 6},       {"14", "Västra Götalands län", 49},
+    {"17", "Värmlands län", 16},  {"18", "Örebro län", 12},        {"19", "Västmanlands län", 10},
+    {"20", "Dalarnas län", 15},   {"21", "Gävleborgs län", 10},    {"22", "Västernorrlands län", 7},
+    {"23", "Jämtlands län", 8},   {"24", "Västerbottens län", 15}, {"25", "Norrbottens län", 14},
+};
+
+/* The county a per-kommun table covers whole ("Örebro län"), else "" (part of a county,
+ * several counties, or codes that are not SCB's). */
+static void county_of(report *r, const layer_info *l, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!has_col(l, "kommun"))
+        return;
+    char qt[600], sql[800];
+    quote_ident(qt, sizeof qt, l->name);
+    snprintf(sql, sizeof sql, "SELECT DISTINCT kommun FROM %s WHERE kommun IS NOT NULL AND kommun <> 'totalt'", qt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return;
+    char prefix[3] = "";
+    int n = 0, same = 1;
+    while (same && sqlite3_step(st) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(st, 0);
+        if (!k || strlen(k) != 4 || strspn(k, "0123456789") != 4 || (n > 0 && strncmp(prefix, k, 2) != 0)) {
+            same = 0;
+            break;
+        }
+        if (n == 0)
+            snprintf(prefix, sizeof prefix, "%.2s", k);
+        n++;
+    }
+    sqlite3_finalize(st);
+    for (size_t i = 0; same && n > 0 && i < sizeof COUNTIES / sizeof COUNTIES[0]; i++)
+        if (strcmp(COUNTIES[i].code, prefix) == 0 && COUNTIES[i].n_kommuner == n)
+            snprintf(buf, size, "%s", COUNTIES[i].name);
+}
+
+/* The two computed headings: "Befolkning över 30 min", "Andel över 30 min". */
+static void beyond_headings(pl_strbuf *html, const beyond *b)
+{
+    char x[64];
+    minutes_text(x, sizeof x, b->x);
+    pl_sb_printf(html, "<th scope=\"col\" class=\"goal\">Befolkning över %s\xc2\xa0min</th>"
+                       "<th scope=\"col\" class=\"goal\">Andel över %s\xc2\xa0min</th>", x, x);
+}
+
+static void beyond_cells(pl_strbuf *dst, const beyond *b, const char *kommun)
+{
+    double over = 0, pop = 0;
+    char a[64] = "–", c[64] = "–";
+    if (beyond_lookup(b, kommun, &over, &pop)) {
+        pl_map_format_number(a, sizeof a, over, 0);
+        if (pop > 0)
+            share_text(c, sizeof c, over / pop);
+    }
+    pl_sb_puts(dst, "<td class=\"num goal\">");
+    pl_sb_html(dst, a);
+    pl_sb_puts(dst, "</td><td class=\"num goal\">");
+    pl_sb_html(dst, c);
+    pl_sb_puts(dst, "</td>");
+}
+
+/* A count of people by its heading ("befolkning över 2 km", "hamnar över 1 km", "nya täckta
+ * invånare"): printed as whole people even where a spread population makes it fractional. */
+static int is_people_alias(const char *alias)
+{
+    if (strstr(alias, "andel") || strstr(alias, "Andel") || strchr(alias, '%'))
+        return 0;
+    return strstr(alias, "efolkning") || strstr(alias, "invånare") || strstr(alias, "hamnar över") ||
+           strstr(alias, "kommer inom");
+}
+
+/* Which of a query's first n columns hold whole numbers only (a count stored as REAL):
+ * those are printed without decimals. */
+static void whole_columns(report *r, const char *sql, int n, int *whole)
+{
+    for (int i = 0; i < n; i++)
+        whole[i] = 1;
+    int any[MAX_TABLE_COLS] = {0};
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        for (int i = 0; i < n; i++)
+            whole[i] = 0;
+        return;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int i = 0; i < n; i++) {
+            int t = sqlite3_column_type(st, i);
+            if (t == SQLITE_FLOAT) {
+                double v = sqlite3_column_double(st, i);
+                any[i] = 1;
+                if (!isfinite(v) || v != floor(v))
+                    whole[i] = 0;
+            } else if (t == SQLITE_TEXT || t == SQLITE_BLOB) {
+                whole[i] = 0;
+            }
+        }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++)
+        whole[i] = whole[i] && any[i];  /* share columns are formatted as shares first */
+}
+
 static void html_table(report *r, const layer_info *l, const table_spec *t, pl_strbuf *html, const char *total_col)
 {
     char sql[8192];
@@ -1230,10 +1593,24 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
         quote_ident(q, sizeof q, t->cols[i]);
         o += (size_t)snprintf(sql + o, sizeof sql - o, "%s%s", i ? ", " : "", q);
     }
+    int hidden = -1;  /* the row's kommun, for the computed columns */
+    if (t->bey && has_col(l, "kommun")) {
+        hidden = t->n;
+        o += (size_t)snprintf(sql + o, sizeof sql - o, ", \"kommun\"");
+    }
     char qt[600];
     quote_ident(qt, sizeof qt, l->name);
-    /* Municipalities in code order (as SCB lists them); other tables as written. */
-    snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY %s", qt, has_col(l, "kommun") ? "kommun, fid" : "fid");
+    /* Ranked tables (stores: 1 = most vulnerable) by rank, so the top rows are the ones that
+     * matter; municipalities in code order (as SCB lists them); other tables as written. */
+    snprintf(sql + o, sizeof sql - o, " FROM %s ORDER BY %s", qt,
+             has_col(l, "rank") ? "\"rank\" IS NULL, \"rank\", fid" : has_col(l, "kommun") ? "kommun, fid" : "fid");
+    const beyond *bey = hidden >= 0 ? t->bey : NULL;
+    char county[128];
+    county_of(r, l, county, sizeof county);
+    int whole[MAX_TABLE_COLS];
+    whole_columns(r, sql, t->n, whole);
+    for (int i = 0; i < t->n; i++)
+        whole[i] |= is_people_alias(alias_of(l, t->cols[i]));
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) != SQLITE_OK) {
         pl_warn(r->ctx, "report-table", "%s: cannot read: %s", l->name, sqlite3_errmsg(r->db));
@@ -1242,29 +1619,34 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
     pl_sb_puts(html, "<div class=\"tablewrap\"><table>\n<caption>");
     pl_sb_html(html, t->caption);
     pl_sb_puts(html, "</caption>\n<thead><tr>");
-    for (int i = 0; i < t->n; i++) {
+    for (int i = 0; i <= t->n; i++) {
+        if (bey && i == t->bey_at)
+            beyond_headings(html, bey);
+        if (i == t->n)
+            break;
         const char *h = alias_of(l, t->cols[i]);
         if (t->strip_prefix[0] && starts_with(h, t->strip_prefix))
             h += strlen(t->strip_prefix);
         pl_sb_printf(html, "<th scope=\"col\">");
-        /* Capitalise the first letter after stripping (ASCII only; Swedish headings start so). */
-        if (h[0] >= 'a' && h[0] <= 'z') {
-            char c = (char)(h[0] - 32);
-            pl_sb_add(html, &c, 1);
-            pl_sb_html(html, h + 1);
-        } else if ((unsigned char)h[0] == 0xC3 && ((unsigned char)h[1] == 0xA5 || (unsigned char)h[1] == 0xA4 ||
-                                                   (unsigned char)h[1] == 0xB6)) {
+        /* Capitalise the first letter after stripping (Swedish headings start so; å ä ö too), and a
+         * decimal comma in the limits a heading names ("över 0.5 km" -> "över 0,5 km"). */
+        char hd[512];
+        snprintf(hd, sizeof hd, "%s", h);
+        for (char *q = hd + 1; *q && q[1]; q++)
+            if (*q == '.' && q[-1] >= '0' && q[-1] <= '9' && q[1] >= '0' && q[1] <= '9')
+                *q = ',';
+        if (hd[0] >= 'a' && hd[0] <= 'z') {
+            hd[0] = (char)(hd[0] - 32);
+        } else if ((unsigned char)hd[0] == 0xC3 && ((unsigned char)hd[1] == 0xA5 || (unsigned char)hd[1] == 0xA4 ||
+                                                    (unsigned char)hd[1] == 0xB6)) {
             /* å ä ö -> Å Ä Ö (UTF-8: the second byte less 0x20), e.g. "Åldersgruppens andel". */
-            char c[2] = {h[0], (char)((unsigned char)h[1] - 0x20)};
-            pl_sb_add(html, c, 2);
-            pl_sb_html(html, h + 2);
-        } else {
-            pl_sb_html(html, h);
+            hd[1] = (char)((unsigned char)hd[1] - 0x20);
         }
+        pl_sb_html(html, hd);
         pl_sb_puts(html, "</th>");
     }
     pl_sb_puts(html, "</tr></thead>\n<tbody>\n");
-    int rows = 0, shown = 0;
+    int rows = 0, shown = 0, totals = 0;
     pl_strbuf total = {0};
     while (sqlite3_step(st) == SQLITE_ROW) {
         rows++;
@@ -1277,13 +1659,21 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
                                      strcmp((const char *)v, "Alla analyserade") == 0);
                 }
         }
+        totals += is_total;
         if (!is_total && r->o->max_rows > 0 && shown >= r->o->max_rows)
             continue;
         pl_strbuf *dst = is_total ? &total : html;
         pl_sb_puts(dst, is_total ? "<tr class=\"total\">" : "<tr>");
-        for (int i = 0; i < t->n; i++) {
+        for (int i = 0; i <= t->n; i++) {
+            if (bey && i == t->bey_at)
+                beyond_cells(dst, bey, (const char *)sqlite3_column_text(st, hidden));
+            if (i == t->n)
+                break;
             char v[256];
-            format_value(v, sizeof v, st, i, t->cols[i]);
+            format_value_w(v, sizeof v, st, i, t->cols[i], whole[i]);
+            /* The total row of a whole county is the county ("Örebro län"). */
+            if (is_total && i == 0 && county[0] && strcmp(v, "Alla analyserade") == 0)
+                snprintf(v, sizeof v, "%s", county);
             int num = sqlite3_column_type(st, i) == SQLITE_INTEGER || sqlite3_column_type(st, i) == SQLITE_FLOAT ||
                       sqlite3_column_type(st, i) == SQLITE_NULL;
             pl_sb_puts(dst, i == 0 ? "<th scope=\"row\">" : num ? "<td class=\"num\">" : "<td>");
@@ -1303,9 +1693,10 @@ static void html_table(report *r, const layer_info *l, const table_spec *t, pl_s
         free(total.s);
     }
     pl_sb_puts(html, "</table></div>\n");
-    if (shown < rows - (total_col ? 1 : 0))
-        pl_sb_printf(html, "<p class=\"note\">Visar %d av %d rader; hela tabellen finns i GeoPackage-filen (lager "
-                           "<code>%s</code>).</p>\n", shown, rows - 1, l->name);
+    if (shown < rows - totals)
+        pl_sb_printf(html, "<p class=\"note\">Visar %d av %d rader%s; hela tabellen finns i GeoPackage-filen (lager "
+                           "<code>%s</code>).</p>\n", shown, rows - totals,
+                     has_col(l, "rank") ? " (de högst rankade)" : "", l->name);
 }
 
 /* The label of a service type: the alias prefix before ": " of one of its columns. */
@@ -1355,13 +1746,22 @@ static void tables_for(report *r, const layer_info *l, pl_strbuf *html)
         const char *over = col_with_prefix(l, col);
         if (over)
             spec_add(&t, l, over);
-        snprintf(col, sizeof col, "%s_share_min_over_", k);
-        over = col_with_prefix(l, col);
-        if (over)
-            spec_add(&t, l, over);
+        /* Beyond the goal (or the last band): counted from the cells, in the band's place. */
+        beyond bey;
+        if (has_col(l, "kommun") && beyond_compute(r, l->analysis, k, goal_for(r, l, k), &bey)) {
+            t.bey = &bey;
+            t.bey_at = t.n;
+        } else {
+            snprintf(col, sizeof col, "%s_share_min_over_", k);
+            over = col_with_prefix(l, col);
+            if (over)
+                spec_add(&t, l, over);
+        }
         snprintf(col, sizeof col, "%s_share_km_unreachable", k);
         spec_add(&t, l, col);
         html_table(r, l, &t, html, total_col);
+        if (t.bey)
+            beyond_free(&bey);
         types++;
     }
     if (types > 0)
@@ -1369,12 +1769,18 @@ static void tables_for(report *r, const layer_info *l, pl_strbuf *html)
     table_spec t;
     memset(&t, 0, sizeof t);
     snprintf(t.caption, sizeof t.caption, "%s", title);
+    if (has_col(l, "rank")) {  /* the rank leads a ranked table */
+        first = "rank";
+        total_col = NULL;
+    }
     if (first)
         spec_add(&t, l, first);
     for (int c = 0; c < l->n_cols && t.n < MAX_TABLE_COLS; c++) {
         const char *name = l->cols[c].name;
         if ((first && strcmp(name, first) == 0) || (first && strcmp(first, "namn") == 0 && strcmp(name, "kommun") == 0))
             continue;
+        if (strcmp(name, "kommun") == 0 && has_col(l, "kommun_namn"))
+            continue;  /* the name says it */
         spec_add(&t, l, name);
     }
     (void)key;
@@ -1402,6 +1808,377 @@ static void short_heading(pl_strbuf *html, const layer_info *l, const char *col,
     } else {
         pl_sb_html(html, h);
     }
+}
+
+/* ------------------------------------------------------------------ summary paragraph */
+
+#define MAX_TYPES 32
+
+/* One service type's figures as the summary table prints them. */
+typedef struct type_figure {
+    char key[200], label[256];
+    char share[128];           /* "Andel över X min" of the whole area, as printed */
+    char mean_min[128];        /* "Medelrestid (min)", as printed */
+    double x;                  /* its threshold (min) */
+    int have;
+    char share_km[128];        /* "Andel över N km", as printed: when there is no time band */
+    char over_km[64];          /* N */
+} type_figure;
+
+/* What the nearest one of a service type is called in a sentence. */
+static const char *service_noun(const char *key, const char *label)
+{
+    static const struct {
+        const char *k, *v;
+    } t[] = {
+        {"grocery", "dagligvarubutik"},
+        {"grocery_full", "dagligvarubutik med fullsortiment"},
+        {"grocery_partial", "dagligvarubutik med delsortiment"},
+        {"fuel", "drivmedelsstation"},
+        {"pharmacy", "apotek eller apoteksombud"},
+        {"parcel_post", "post- eller paketombud"},
+        {"parcel_locker", "paketskåp"},
+        {"cash", "uttagsautomat eller annan betaltjänst"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(t[i].k, key) == 0)
+            return t[i].v;
+    return label;
+}
+
+static const char *mode_phrase(const char *mode)
+{
+    if (mode && strcmp(mode, "walk") == 0)
+        return "till fots";
+    if (mode && strcmp(mode, "bike") == 0)
+        return "med cykel";
+    return "med bil";
+}
+
+/* "I Örebro län" or "I analysområdet". */
+static void area_phrase(report *r, const layer_info *l, char *buf, size_t size, char *county, size_t csize)
+{
+    county_of(r, l, county, csize);
+    snprintf(buf, size, "%s", county[0] ? county : "analysområdet");
+}
+
+/* The opening of every summary: "Sammanfattning." and, for synthetic inputs, SYNTETISKA DATA. */
+static void summary_open(const report *r, int an, pl_strbuf *html)
+{
+    pl_sb_puts(html, "<p class=\"summary\"><strong>Sammanfattning.</strong> ");
+    char syn[512];
+    synthetic_inputs(&r->an[an], syn, sizeof syn);
+    if (syn[0])
+        pl_sb_puts(html, "<strong>SYNTETISKA DATA:</strong> ");
+}
+
+static void summary_close(const report *r, int an, pl_strbuf *html)
+{
+    char syn[512];
+    synthetic_inputs(&r->an[an], syn, sizeof syn);
+    if (syn[0]) {
+        pl_sb_puts(html, " Siffrorna bygger på syntetiska indata (");
+        pl_sb_html(html, syn);
+        pl_sb_puts(html, ") och beskriver inte verkligheten.");
+    }
+    pl_sb_puts(html, "</p>\n");
+}
+
+/* The kommun name of a code in a per-kommun table. */
+static void kommun_name(report *r, const layer_info *l, const char *code, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", code);
+    if (!has_col(l, "namn"))
+        return;
+    char qt[600], sql[800];
+    quote_ident(qt, sizeof qt, l->name);
+    snprintf(sql, sizeof sql, "SELECT namn FROM %s WHERE kommun = ?1", qt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, code, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+            snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+}
+
+/* Tillväxtverket's national figures for grocery stores by car (the domain notes): beside the
+ * area's own, counted from the cells the same way as the tables. */
+static void national_grocery(report *r, const layer_info *l, const char *key, const char *area, pl_strbuf *para,
+                             pl_strbuf *table)
+{
+    beyond b10, b20;
+    if (!beyond_compute(r, l->analysis, key, 10, &b10))
+        return;
+    if (!beyond_compute(r, l->analysis, key, 20, &b20)) {
+        beyond_free(&b10);
+        return;
+    }
+    char s10[64] = "–", n20[64];
+    if (b10.total_pop > 0)
+        share_text(s10, sizeof s10, b10.total_over / b10.total_pop);
+    pl_map_format_number(n20, sizeof n20, b20.total_over, 0);
+    pl_sb_puts(para, " Som jämförelse har ");
+    pl_sb_html(para, s10);
+    pl_sb_puts(para, " av invånarna i ");
+    pl_sb_html(para, area);
+    pl_sb_puts(para, " mer än 10 minuter med bil till närmaste dagligvarubutik; i hela riket var andelen "
+                     "cirka 1,5\xc2\xa0% (161\xc2\xa0" "000 personer) år 2021 enligt Tillväxtverket.");
+    pl_sb_puts(table, "<div class=\"tablewrap\"><table class=\"reference\">\n<caption>Jämförelse med riket: "
+                      "dagligvaror med bil</caption>\n<thead><tr><th scope=\"col\">Mått</th><th scope=\"col\">");
+    char cap[256];
+    snprintf(cap, sizeof cap, "%s", area);
+    if (cap[0] >= 'a' && cap[0] <= 'z')
+        cap[0] = (char)(cap[0] - 32);
+    pl_sb_html(table, cap);
+    pl_sb_puts(table, "</th><th scope=\"col\">Riket</th><th scope=\"col\">Källa</th></tr></thead>\n<tbody>\n"
+                      "<tr><th scope=\"row\">Andel över 10 min</th><td class=\"num ref\">");
+    pl_sb_html(table, s10);
+    pl_sb_puts(table, "</td><td class=\"num\">cirka 1,5\xc2\xa0% (161\xc2\xa0" "000 personer)</td><td>Tillväxtverket, "
+                      "2021</td></tr>\n<tr><th scope=\"row\">Befolkning över 20 min</th><td class=\"num ref\">");
+    pl_sb_html(table, n20);
+    pl_sb_puts(table, "</td><td class=\"num\">cirka 8\xc2\xa0" "500 personer</td><td>Tillväxtverket, 2018 (98\xc2\xa0% "
+                      "hade högst 10 min)</td></tr>\n</tbody></table></div>\n");
+    beyond_free(&b10);
+    beyond_free(&b20);
+}
+
+/* Access without time bands: the share beyond the last distance band, per type. */
+static void access_summary_km(report *r, const layer_info *l, const type_figure *tf, int n, const char *area,
+                              pl_strbuf *html)
+{
+    pl_strbuf p = {0};
+    int said = 0;
+    for (int i = 0; i < n; i++) {
+        if (!tf[i].share_km[0] || !tf[i].over_km[0] || strcmp(tf[i].share_km, "–") == 0)
+            continue;
+        if (!said++) {
+            summary_open(r, l->analysis, &p);
+            pl_sb_puts(&p, "I ");
+            pl_sb_html(&p, area);
+            pl_sb_puts(&p, " har ");
+        } else {
+            pl_sb_puts(&p, "; ");
+        }
+        char noun[256];
+        snprintf(noun, sizeof noun, "%s", service_noun(tf[i].key, tf[i].label));
+        if (noun[0] >= 'A' && noun[0] <= 'Z' && !(noun[1] >= 'A' && noun[1] <= 'Z'))
+            noun[0] = (char)(noun[0] + 32);
+        pl_sb_html(&p, tf[i].share_km);
+        pl_sb_printf(&p, "%s mer än ", said == 1 ? " av invånarna" : "");
+        pl_sb_html(&p, tf[i].over_km);
+        pl_sb_puts(&p, " km längs vägnätet till närmaste ");
+        pl_sb_html(&p, noun);
+    }
+    if (said) {
+        pl_sb_puts(&p, ".");
+        summary_close(r, l->analysis, &p);
+        pl_sb_puts(html, p.s);
+    }
+    free(p.s);
+}
+
+/* Access: the main service type (groceries when there) beyond the goal or last band, the
+ * kommun with the largest share, the other types in one sentence, and the national figure. */
+static void access_summary(report *r, const layer_info *l, const type_figure *tf, int n, pl_strbuf *html)
+{
+    int main = -1;
+    for (int i = 0; i < n && main < 0; i++)
+        if (tf[i].have && strcmp(tf[i].key, "grocery") == 0)
+            main = i;
+    for (int i = 0; i < n && main < 0; i++)
+        if (tf[i].have)
+            main = i;
+    const analysis *an = &r->an[l->analysis];
+    const char *mode = param_of(an, "mode");
+    char area[128], county[128], x[64];
+    area_phrase(r, l, area, sizeof area, county, sizeof county);
+    if (main < 0) {
+        access_summary_km(r, l, tf, n, area, html);
+        return;
+    }
+    const type_figure *m = &tf[main];
+    minutes_text(x, sizeof x, m->x);
+    pl_strbuf p = {0}, ref = {0};
+    summary_open(r, l->analysis, &p);
+    pl_sb_puts(&p, "I ");
+    pl_sb_html(&p, area);
+    pl_sb_puts(&p, " har ");
+    pl_sb_html(&p, m->share);
+    pl_sb_puts(&p, " av invånarna");
+    /* The count and the kommun from the per-kommun table's beyond columns. */
+    beyond b;
+    int have_b = has_col(l, "kommun") && beyond_compute(r, l->analysis, m->key, m->x, &b);
+    if (have_b) {
+        char cnt[64];
+        pl_map_format_number(cnt, sizeof cnt, b.total_over, 0);
+        pl_sb_printf(&p, " (%s personer)", cnt);
+    }
+    pl_sb_printf(&p, " mer än %s minuter %s till närmaste ", x, mode_phrase(mode));
+    char noun[256];
+    snprintf(noun, sizeof noun, "%s", service_noun(m->key, m->label));
+    if (noun[0] >= 'A' && noun[0] <= 'Z' && !(noun[1] >= 'A' && noun[1] <= 'Z'))
+        noun[0] = (char)(noun[0] + 32);  /* "Apotek" -> "apotek"; an acronym stays */
+    pl_sb_html(&p, noun);
+    if (r->o->goal_min > 0 && m->x == r->o->goal_min)
+        pl_sb_puts(&p, ", regionens mål");
+    pl_sb_puts(&p, ". Medelrestiden är ");
+    pl_sb_html(&p, m->mean_min);
+    pl_sb_puts(&p, " minuter.");
+    if (have_b) {
+        int best = -1;
+        double best_share = 0;
+        for (int i = 0; i < b.n; i++)
+            if (b.rows[i].pop > 0 && b.rows[i].over / b.rows[i].pop > best_share) {
+                best_share = b.rows[i].over / b.rows[i].pop;
+                best = i;
+            }
+        if (best >= 0 && b.n > 1) {
+            char name[256], sh[64];
+            kommun_name(r, l, b.rows[best].kommun, name, sizeof name);
+            share_text(sh, sizeof sh, best_share);
+            pl_sb_printf(&p, " Störst andel över %s minuter har ", x);
+            pl_sb_html(&p, name);
+            pl_sb_puts(&p, " (");
+            pl_sb_html(&p, sh);
+            pl_sb_puts(&p, ").");
+        }
+        beyond_free(&b);
+    }
+    int others = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == main || !tf[i].have || tf[i].x != m->x)
+            continue;
+        pl_sb_printf(&p, others++ ? "; " : " Andelen över %s minuter för övriga servicetyper: ", x);
+        char lab[256];
+        snprintf(lab, sizeof lab, "%s", tf[i].label);
+        if (lab[0] >= 'A' && lab[0] <= 'Z' && !(lab[1] >= 'A' && lab[1] <= 'Z'))
+            lab[0] = (char)(lab[0] + 32);  /* mid-sentence: "drivmedel 1,1 %" */
+        pl_sb_html(&p, lab);
+        pl_sb_puts(&p, " ");
+        pl_sb_html(&p, tf[i].share);
+    }
+    if (others)
+        pl_sb_puts(&p, ".");
+    if (strcmp(m->key, "grocery") == 0 && (!mode || strcmp(mode, "car") == 0))
+        national_grocery(r, l, m->key, area, &p, &ref);
+    summary_close(r, l->analysis, &p);
+    pl_sb_puts(html, p.s);
+    if (ref.s)
+        pl_sb_puts(html, ref.s);
+    free(p.s);
+    free(ref.s);
+}
+
+/* The total row of a per-kommun table, formatted as its table prints it; "" when absent. */
+static void total_value(report *r, const layer_info *l, const char *col, char *buf, size_t size)
+{
+    buf[0] = '\0';
+    if (!has_col(l, col) || !has_col(l, "kommun"))
+        return;
+    char qt[600], qc[600], sql[1400];
+    quote_ident(qt, sizeof qt, l->name);
+    quote_ident(qc, sizeof qc, col);
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE kommun = 'totalt' LIMIT 1", qc, qt);
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_column_type(st, 0) != SQLITE_NULL)
+        format_value(buf, size, st, 0, col);
+    sqlite3_finalize(st);
+}
+
+/* The summary of the other analyses, from the total row (or rank 1) of their first table. */
+static void other_summary(report *r, int an, pl_strbuf *html)
+{
+    const char *key = r->an[an].key;
+    const layer_info *l = NULL;
+    for (int i = 0; i < r->n_layers && !l; i++)
+        if (r->layers[i].analysis == an && !r->layers[i].spatial &&
+            (has_col(&r->layers[i], "kommun") || has_col(&r->layers[i], "rank")))
+            l = &r->layers[i];
+    if (!l)
+        return;
+    char area[128], county[128];
+    area_phrase(r, l, area, sizeof area, county, sizeof county);
+    pl_strbuf p = {0};
+    if (strcmp(key, "classify") == 0) {
+        char u[64], n[64], rr[64];
+        total_value(r, l, "share_urban", u, sizeof u);
+        total_value(r, l, "share_near_urban_rural", n, sizeof n);
+        total_value(r, l, "share_remote_rural", rr, sizeof rr);
+        const char *rem = param_of(&r->an[an], "remote_min");
+        if (u[0] && n[0] && rr[0]) {
+            summary_open(r, an, &p);
+            pl_sb_puts(&p, "I ");
+            pl_sb_html(&p, area);
+            pl_sb_puts(&p, " bor ");
+            pl_sb_html(&p, u);
+            pl_sb_puts(&p, " av invånarna i tätort, ");
+            pl_sb_html(&p, n);
+            pl_sb_puts(&p, " i tätortsnära landsbygd och ");
+            pl_sb_html(&p, rr);
+            pl_sb_puts(&p, " i landsbygd avlägset belägen (mer än ");
+            pl_sb_html(&p, rem ? rem : "45");
+            pl_sb_puts(&p, " minuter med bil till en tätort).");
+        }
+    } else if (strcmp(key, "coverage") == 0) {
+        char c[64], after[64], nh[64];
+        total_value(r, l, "share_covered", c, sizeof c);
+        total_value(r, l, "share_covered_after", after, sizeof after);
+        total_value(r, l, "new_hubs", nh, sizeof nh);
+        const char *thr = param_of(&r->an[an], "threshold");
+        if (c[0]) {
+            char t[128];
+            param_value_text(t, sizeof t, "threshold", thr ? thr : "");
+            summary_open(r, an, &p);
+            pl_sb_puts(&p, "I ");
+            pl_sb_html(&p, area);
+            pl_sb_puts(&p, " har ");
+            pl_sb_html(&p, c);
+            pl_sb_puts(&p, " av invånarna ett servicenav inom ");
+            pl_sb_html(&p, t);
+            pl_sb_printf(&p, " %s", mode_phrase(param_of(&r->an[an], "mode")));
+            if (after[0] && nh[0] && strcmp(nh, "0") != 0) {
+                pl_sb_puts(&p, "; med ");
+                pl_sb_html(&p, nh);
+                pl_sb_puts(&p, " nya nav blir andelen ");
+                pl_sb_html(&p, after);
+            }
+            pl_sb_puts(&p, ".");
+        }
+    } else if (strcmp(key, "stores") == 0 && has_col(l, "rank") && has_col(l, "name")) {
+        char qt[600], sql[900];
+        quote_ident(qt, sizeof qt, l->name);
+        snprintf(sql, sizeof sql, "SELECT name, %s, pop_beyond_30min, pop_beyond_10km FROM %s WHERE rank = 1 LIMIT 1",
+                 has_col(l, "kommun_namn") ? "kommun_namn" : "''", qt);
+        sqlite3_stmt *st = NULL;
+        if (has_col(l, "pop_beyond_30min") && has_col(l, "pop_beyond_10km") &&
+            sqlite3_prepare_v2(r->db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+            char m30[64], k10[64];
+            format_value(m30, sizeof m30, st, 2, "pop_beyond_30min");
+            format_value(k10, sizeof k10, st, 3, "pop_beyond_10km");
+            const char *bm = param_of(&r->an[an], "beyond_min"), *bk = param_of(&r->an[an], "beyond_km");
+            summary_open(r, an, &p);
+            pl_sb_puts(&p, "Den mest sårbara butiken är ");
+            pl_sb_html(&p, sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "?");
+            const char *k = (const char *)sqlite3_column_text(st, 1);
+            if (k && *k) {
+                pl_sb_puts(&p, " i ");
+                pl_sb_html(&p, k);
+            }
+            pl_sb_puts(&p, ": stängs den får ");
+            pl_sb_html(&p, m30);
+            pl_sb_printf(&p, " invånare mer än %s minuter och ", bm ? bm : "30");
+            pl_sb_html(&p, k10);
+            pl_sb_printf(&p, " invånare mer än %s km till närmaste butik.", bk ? bk : "10");
+        }
+        sqlite3_finalize(st);
+    }
+    if (p.s) {
+        summary_close(r, an, &p);
+        pl_sb_puts(html, p.s);
+    }
+    free(p.s);
 }
 
 /* Key figures from a summary table's total row: the population, then one line per service
@@ -1433,6 +2210,9 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
     /* Access: one row per service type. */
     const char *over_col = NULL, *over_min_col = NULL;
     char first_prefix[300] = "";
+    int goal_heading = 0;
+    type_figure tf[MAX_TYPES];
+    int n_tf = 0;
     for (int i = 0; i < n; i++) {
         const char *name = sqlite3_column_name(st, i);
         if (!ends_with(name, "_mean_km"))
@@ -1463,12 +2243,36 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         cols[2] = c2;
         cols[3] = ok ? ok : "";
         cols[4] = om ? om : "";
+        /* The region's goal: the share beyond it from the cells, in place of the last band's. */
+        beyond bey;
+        int have_goal = r->o->goal_min > 0 && beyond_compute(r, l->analysis, k, r->o->goal_min, &bey);
+        if (have_goal)
+            goal_heading = 1;
         for (int c = 0; c < 5; c++) {
             int ci = cols[c][0] ? stmt_col(st, cols[c]) : -1;
-            if (ci < 0)
+            if (c == 4 && have_goal)
+                share_text(v, sizeof v, bey.total_pop > 0 ? bey.total_over / bey.total_pop : NAN);
+            else if (ci < 0)
                 snprintf(v, sizeof v, "–");
             else
                 format_value(v, sizeof v, st, ci, cols[c]);
+            /* The summary paragraph quotes these very cells. */
+            if (n_tf < MAX_TYPES && c == 2)
+                snprintf(tf[n_tf].mean_min, sizeof tf[n_tf].mean_min, "%s", v);
+            if (n_tf < MAX_TYPES && c == 3) {
+                snprintf(tf[n_tf].share_km, sizeof tf[n_tf].share_km, "%s", ok && ci >= 0 ? v : "");
+                snprintf(tf[n_tf].over_km, sizeof tf[n_tf].over_km, "%s", ok ? ok + strlen(prefix_km) : "");
+                for (char *q = tf[n_tf].over_km; *q; q++)
+                    if (*q == '_')
+                        *q = ',';  /* "over_0_5": 0,5 km */
+            }
+            if (n_tf < MAX_TYPES && c == 4) {
+                snprintf(tf[n_tf].key, sizeof tf[n_tf].key, "%s", k);
+                snprintf(tf[n_tf].label, sizeof tf[n_tf].label, "%s", lab);
+                snprintf(tf[n_tf].share, sizeof tf[n_tf].share, "%s", v);
+                tf[n_tf].x = have_goal ? r->o->goal_min : last_band_min(l, k);
+                tf[n_tf].have = strcmp(v, "–") != 0 && tf[n_tf].x > 0;
+            }
             pl_sb_puts(&rows, "<td class=\"num\">");
             pl_sb_html(&rows, v);
             pl_sb_puts(&rows, "</td>");
@@ -1481,6 +2285,10 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         pl_sb_puts(&rows, "<td class=\"num\">");
         pl_sb_html(&rows, v);
         pl_sb_puts(&rows, "</td></tr>\n");
+        if (have_goal)
+            beyond_free(&bey);
+        if (n_tf < MAX_TYPES)
+            n_tf++;
     }
     if (!rows.s) {
         for (int i = 0; i < n; i++) {
@@ -1496,6 +2304,8 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         }
     }
     sqlite3_finalize(st);
+    if (n_tf > 0)
+        access_summary(r, l, tf, n_tf, html);
     if (boxes.s) {
         pl_sb_puts(html, "<div class=\"keyfigures\">\n");
         pl_sb_puts(html, boxes.s);
@@ -1511,7 +2321,11 @@ static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
         else
             pl_sb_puts(html, "Andel längst bort (km)");
         pl_sb_puts(html, "</th><th scope=\"col\">");
-        if (over_min_col)
+        if (goal_heading) {
+            char x[64];
+            minutes_text(x, sizeof x, r->o->goal_min);
+            pl_sb_printf(html, "Andel över %s\xc2\xa0min (mål)", x);
+        } else if (over_min_col)
             short_heading(html, l, over_min_col, first_prefix);
         else
             pl_sb_puts(html, "Andel längst bort (min)");
@@ -1541,7 +2355,11 @@ static const char CSS[] =
     "table{border-collapse:collapse;font-size:14px;min-width:60%}\n"
     "caption{text-align:left;font-weight:bold;padding:6px 0;font-size:15px}\n"
     "th,td{padding:4px 10px;border-bottom:1px solid #e2e5e9;vertical-align:bottom}\n"
-    "thead th{background:#eef2f0;text-align:right;font-size:13px}thead th:first-child{text-align:left}\n"
+    "thead th{background:#eef2f0;text-align:right;font-size:13px;white-space:normal;min-width:4.5em;"
+    "hyphens:auto}thead th:first-child{text-align:left}\n"
+    "th.goal,td.goal{background:#fff6df}\n"
+    "p.summary{background:#f1f6f2;border-left:4px solid #1a6e3a;padding:10px 14px;max-width:900px}\n"
+    "h1,h2,h3,caption,figcaption,.lead{overflow-wrap:break-word}\n"
     "tbody th,tfoot th{text-align:left;font-weight:normal;white-space:nowrap}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "td.path{word-break:break-all}\n"
@@ -1555,7 +2373,8 @@ static const char CSS[] =
     "code{font-family:'DejaVu Sans Mono',monospace;font-size:13px;background:#f3f4f6;padding:0 3px}\n"
     ".note{font-size:13px;color:#4a4f58}\n"
     "footer{border-top:1px solid #ccd;margin-top:40px;padding-top:10px;font-size:13px;color:#4a4f58}\n"
-    "@media print{main{max-width:none}figure.map{break-inside:avoid}}\n";
+    "@media print{main{max-width:none}figure.map{break-inside:avoid}.tablewrap{overflow:visible}"
+    "table{font-size:10px;min-width:0}th,td{padding:2px 4px}thead{display:table-header-group}}\n";
 
 static void size_text(char *buf, size_t size, long long bytes)
 {
@@ -1585,10 +2404,10 @@ static void run_section(const analysis *a, pl_strbuf *html)
             v = analysis_title(v);
         if (strcmp(a->params[i].name, "region") == 0 && (!v || !*v))
             v = "hela underlaget";
-        if (strcmp(a->params[i].name, "population_total") == 0) {
-            char n[64];
-            pl_map_format_number(n, sizeof n, atof(v), 0);
-            pl_sb_html(html, n);
+        if (v == a->params[i].value) {
+            char text[2048];
+            param_value_text(text, sizeof text, a->params[i].name, v);
+            pl_sb_html(html, text);
         } else {
             pl_sb_html(html, v);
         }
@@ -1739,6 +2558,8 @@ static int build_page(report *r, pl_strbuf *html, pl_error *err)
                              "tätort med minst 3&#160;000 invånare: tätort, tätortsnära "
                              "landsbygd och landsbygd avlägset belägen.</p>\n");
         }
+        if (strcmp(r->an[a].key, "access") != 0)  /* access: from its key figures */
+            other_summary(r, a, html);
         /* Key figures from the first attribute table with a total row. */
         for (int i = 0; i < r->n_layers; i++)
             if (r->layers[i].analysis == a && !r->layers[i].spatial) {
@@ -1833,6 +2654,12 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
     if (rc == PL_OK) {
         pl_progress(ctx, 0.0, "report");
         rc = build_page(&r, &html, err);
+    }
+    if (rc == PL_OK && o->goal_min > 0 && !r.goal_used) {
+        char x[64];
+        minutes_text(x, sizeof x, o->goal_min);
+        pl_warn(ctx, "report-goal-unused", "%s: --goal-min %s: no analysis in it has travel times per cell (the "
+                "cells layer of platsa access); the report shows no goal", o->input, x);
     }
     if (rc == PL_OK)
         rc = write_file(&r, "index.html", html.s, html.n, err);

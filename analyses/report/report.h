@@ -25,6 +25,9 @@ typedef struct pl_report_opts {
     const char *title;        /* page title; NULL = from the analyses */
     const char *attribution;  /* map attribution line; NULL = from the run's inputs */
     int max_rows;             /* rows per table (0 = all) */
+    double goal_min;          /* the region's travel-time goal ("nobody more than 30 min"): the
+                               * headline threshold and the "beyond" column; 0 = the last time
+                               * band of the analysis (45 min by default) */
 } pl_report_opts;
 
 extern const pl_option pl_report_options[];
