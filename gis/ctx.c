@@ -1,5 +1,6 @@
 #include "ctx.h"
 
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -194,10 +195,55 @@ int pl_progress_stderr(double fraction, const char *stage, void *user)
     return 0;
 }
 
+/* The innermost pl_oom_guard of this thread, and its holds (see ctx.h). */
+typedef struct oom_frame {
+    jmp_buf jump;
+    size_t bytes;
+    struct oom_frame *prev;
+} oom_frame;
+static _Thread_local oom_frame *oom_top;
+static _Thread_local int oom_holds;
+static _Thread_local long fail_countdown;
+
 static void out_of_memory(size_t n)
 {
+    if (oom_top && oom_holds == 0) {
+        oom_top->bytes = n;
+        longjmp(oom_top->jump, 1);
+    }
     fprintf(stderr, "platsa: out of memory allocating %zu bytes\n", n);
     abort();
+}
+
+/* Testing hook: a pretend exhaustion inside a guard (never outside one: that would abort). */
+static int injected_failure(void)
+{
+    return oom_top && oom_holds == 0 && fail_countdown > 0 && --fail_countdown == 0;
+}
+
+void pl_alloc_fail_after(long n) { fail_countdown = n; }
+void pl_oom_hold(void) { oom_holds++; }
+void pl_oom_release(void) { oom_holds--; }
+
+int pl_oom_guard(pl_guarded_fn fn, void *arg, void (*on_unwind)(void), pl_error *err)
+{
+    oom_frame f;
+    f.prev = oom_top;
+    f.bytes = 0;
+    int outer_holds = oom_holds;
+    if (setjmp(f.jump)) {
+        oom_top = f.prev;
+        oom_holds = outer_holds;
+        fail_countdown = 0;
+        if (on_unwind)
+            on_unwind();
+        return pl_error_set(err, PL_EINTERNAL, "out of memory allocating %zu bytes; free memory or use a "
+                            "smaller input (this run's memory and open files were not released)", f.bytes);
+    }
+    oom_top = &f;
+    int rc = fn(arg);
+    oom_top = f.prev;
+    return rc;
 }
 
 /* Asks for transparent huge pages on a big block (glibc maps it on its own): its 2 MiB
@@ -215,7 +261,7 @@ static void *advise_huge(void *p, size_t n)
 
 void *pl_malloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = injected_failure() ? NULL : malloc(n ? n : 1);
     if (!p)
         out_of_memory(n);
     return advise_huge(p, n);
@@ -223,7 +269,7 @@ void *pl_malloc(size_t n)
 
 void *pl_calloc(size_t count, size_t size)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = injected_failure() ? NULL : calloc(count ? count : 1, size ? size : 1);
     if (!p)
         out_of_memory(count * size);
     return advise_huge(p, count * size);
@@ -231,7 +277,7 @@ void *pl_calloc(size_t count, size_t size)
 
 void *pl_realloc(void *old, size_t n)
 {
-    void *p = realloc(old, n ? n : 1);
+    void *p = injected_failure() ? NULL : realloc(old, n ? n : 1);
     if (!p)
         out_of_memory(n);
     return advise_huge(p, n);

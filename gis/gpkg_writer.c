@@ -468,6 +468,15 @@ void pl_gpkg_cleanup_all(void)
     }
 }
 
+void pl_gpkg_abandon_all(void)
+{
+    pl_gpkg_cleanup_all();
+    for (int i = 0; i < MAX_LOOSE_TEMPS; i++)
+        g_loose_on[i] = 0;
+    for (int i = 0; i < MAX_OPEN_OUTPUTS; i++)
+        g_registry[i] = NULL;
+}
+
 /* ------------------------------------------------------------------ GDAL plumbing */
 
 static void gdal_enter(const pl_gpkg *g)

@@ -267,11 +267,13 @@ static void run_two(builder *b, int threads, part_fn f0, part_fn f1)
 {
     pthread_t t;
     part_job j = {b, f1};
+    pl_oom_hold();  /* the second thread works on j, on this stack */
     int started = threads > 1 && pthread_create(&t, NULL, part_main, &j) == 0;
     f0(b, 0);
     if (started)
         pthread_join(t, NULL);
-    else
+    pl_oom_release();
+    if (!started)
         f1(b, 1);
 }
 

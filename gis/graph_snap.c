@@ -411,6 +411,7 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     snap_job jobs[16];
     pthread_t tid[16];
     int started[16] = {0};
+    pl_oom_hold();  /* the threads work on jobs[], on this stack */
     for (int t = 0; t < n_threads; t++) {
         jobs[t] = (snap_job){.ix = ix, .x = x, .y = y, .o = &o, .access_kmh = access_kmh, .out = out, .order = order,
                              .begin = n * (size_t)t / (size_t)n_threads,
@@ -430,6 +431,7 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
         n_moved += jobs[t].n_moved;
         n_left += jobs[t].n_left;
     }
+    pl_oom_release();
     free(order);
     pl_progress(ctx, 1.0, "attaching to roads");
     if (n_moved)

@@ -376,6 +376,7 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
     int n_threads = search_threads(J.n_tasks);
     pthread_t *tid = pl_calloc((size_t)n_threads, sizeof *tid);
     int started = 0;
+    pl_oom_hold();  /* the workers share J, on this stack */
     for (int i = 1; i < n_threads; i++)
         if (pthread_create(&tid[i], NULL, search_worker, &J) == 0)
             started++;
@@ -384,6 +385,7 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
     run_tasks(&J, 1);  /* this thread works too, and reports progress */
     for (int i = 1; i <= started; i++)
         pthread_join(tid[i], NULL);
+    pl_oom_release();
     int rc = PL_OK;
     for (int i = 0; i < J.n_tasks && rc == PL_OK; i++)
         if (J.rc[i] != PL_OK) {
@@ -712,4 +714,15 @@ void pl_access_result_free(pl_access_result *r)
     free(r->total_stats);
     free(r->svc_snap);
     free(r);
+}
+
+int pl_access_opts_init(pl_access_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_access_options, o, NULL);
+}
+
+void pl_access_opts_free(pl_access_opts *o)
+{
+    pl_options_free(pl_access_options, o);
 }

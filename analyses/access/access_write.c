@@ -15,6 +15,7 @@
 #include "analyses/common/attach.h"
 #include "analyses/classify/classify.h"
 #include "analyses/common/fields.h"
+#include "analyses/common/run.h"
 
 static double now_s(void)
 {
@@ -542,6 +543,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         J.gopts = *gopts;
     J.ctx = pl_ctx_new_child(ctx);
     pthread_t tid;
+    pl_oom_hold();  /* the roads thread works on J and reads the caller's options */
     int threaded = pthread_create(&tid, NULL, roads_thread, &J) == 0;
     if (!threaded)  /* no thread to be had: the same work, in turn */
         roads_thread(&J);
@@ -577,6 +579,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     double t_main = now_s() - t0;
     if (threaded)
         pthread_join(tid, NULL);
+    pl_oom_release();
     pl_ctx_merge_warnings(ctx, J.ctx);
     pl_ctx_free(J.ctx);
     in->roads = J.roads;
@@ -725,7 +728,7 @@ static int classify_cells(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_o
     return rc;
 }
 
-int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
+static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
     double c_start = cpu_s(), c0 = c_start, c_load = 0, c_graph = 0, c_classify = 0, c_write = 0;
@@ -791,4 +794,23 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     pl_access_result_free(r);
     pl_access_free_inputs(ctx, &in);
     return rc;
+}
+
+typedef struct access_call {
+    pl_ctx *ctx;
+    const pl_access_opts *o;
+    const char *command_line;
+    pl_error *err;
+} access_call;
+
+static int access_call_run(void *arg)
+{
+    access_call *c = arg;
+    return access_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
+{
+    access_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(access_call_run, &c, pl_run_unwind, err);
 }

@@ -402,6 +402,7 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
         W[t].cstamp = calloc(n_total ? n_total : 1, sizeof *W[t].cstamp);
     }
     int started = 0;
+    pl_oom_hold();  /* the workers use W[] and S */
     for (int t = 1; t < nt; t++)
         if (pthread_create(&th[t], NULL, worker_main, &W[t]) == 0)
             started = t;
@@ -410,6 +411,7 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
     worker_main(&W[0]);
     for (int t = 1; t <= started; t++)
         pthread_join(th[t], NULL);
+    pl_oom_release();
     size_t total = 0;
     for (size_t j = 0; j < cand->n; j++)
         total += S.counts[j];
