@@ -37,7 +37,7 @@ void pl_cover_instance_free(pl_cover_instance *I)
 
 double pl_cover_value(const pl_cover_instance *I, const uint32_t *cols, uint32_t n)
 {
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
     for (uint32_t k = 0; k < n; k++)
         for (uint64_t e = I->begin[cols[k]]; e < I->begin[cols[k] + 1]; e++)
             cov[I->rows[e]] = 1;
@@ -109,10 +109,10 @@ static void greedy(const pl_cover_instance *I, uint32_t n_pick, double need, pl_
     double t0 = now_s();
     memset(out, 0, sizeof *out);
     uint32_t cap = n_pick < I->n_cand ? n_pick : I->n_cand;
-    out->chosen = malloc((cap ? cap : 1) * sizeof *out->chosen);
-    out->marginal = malloc((cap ? cap : 1) * sizeof *out->marginal);
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
-    gent *h = malloc((I->n_cand ? I->n_cand : 1) * sizeof *h);
+    out->chosen = pl_malloc((cap ? cap : 1) * sizeof *out->chosen);
+    out->marginal = pl_malloc((cap ? cap : 1) * sizeof *out->marginal);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
+    gent *h = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *h);
     size_t hn = 0;
     for (uint32_t j = 0; j < I->n_cand; j++) {
         gent e = {gain_of(I, cov, j), j};
@@ -167,11 +167,11 @@ static int cmp_desc(const void *a, const void *b)
 
 double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *S)
 {
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
     for (uint32_t k = 0; k < S->n; k++)
         for (uint64_t e = I->begin[S->chosen[k]]; e < I->begin[S->chosen[k] + 1]; e++)
             cov[I->rows[e]] = 1;
-    double *g = malloc((I->n_cand ? I->n_cand : 1) * sizeof *g);
+    double *g = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *g);
     for (uint32_t j = 0; j < I->n_cand; j++)
         g[j] = gain_of(I, cov, j);
     qsort(g, I->n_cand, sizeof *g, cmp_desc);
@@ -186,7 +186,7 @@ double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const p
 /* Orders chosen columns by marginal gain among themselves (greedy order within the set). */
 static void rank_chosen(const pl_cover_instance *I, uint32_t *cols, uint32_t n, double *marginal)
 {
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t best = k;
         double bg = -1;
@@ -257,8 +257,8 @@ static glp_prob *build_model(const pl_cover_instance *I, int kind, double n_pick
     else
         glp_set_row_bnds(P, (int)nr + 1, GLP_LO, need - 1e-9 * (fabs(need) + 1.0), 0.0);
     size_t nnz = I->begin[nc] + nr + (kind == 0 ? nc : nr);
-    int *ia = malloc((nnz + 1) * sizeof *ia), *ja = malloc((nnz + 1) * sizeof *ja);
-    double *ar = malloc((nnz + 1) * sizeof *ar);
+    int *ia = pl_malloc((nnz + 1) * sizeof *ia), *ja = pl_malloc((nnz + 1) * sizeof *ja);
+    double *ar = pl_malloc((nnz + 1) * sizeof *ar);
     size_t k = 0;
     for (uint32_t j = 0; j < nc; j++)
         for (uint64_t e = I->begin[j]; e < I->begin[j + 1]; e++) {
@@ -298,7 +298,7 @@ static glp_prob *build_model(const pl_cover_instance *I, int kind, double n_pick
 /* Column vector (1-based) of a solution: x from the chosen columns, y = covered. */
 static double *solution_vector(const pl_cover_instance *I, const pl_cover_solution *S)
 {
-    double *x = calloc((size_t)I->n_cand + I->n_rows + 1, sizeof *x);
+    double *x = pl_calloc((size_t)I->n_cand + I->n_rows + 1, sizeof *x);
     for (uint32_t k = 0; k < S->n; k++) {
         uint32_t j = S->chosen[k];
         x[1 + j] = 1.0;
@@ -364,8 +364,8 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
         }
         return pl_error_set(err, PL_EINTERNAL, "GLPK: no integer solution (code %d, status %d)", rc, st);
     }
-    out->chosen = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->chosen);
-    out->marginal = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->marginal);
+    out->chosen = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->chosen);
+    out->marginal = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->marginal);
     for (uint32_t j = 0; j < I->n_cand; j++)
         if (glp_mip_col_val(P, (int)j + 1) > 0.5)
             out->chosen[out->n++] = j;
@@ -387,8 +387,8 @@ int pl_mclp_exact(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_so
     if (I->n_cand == 0 || I->n_rows == 0 || n_pick == 0) {
         memset(out, 0, sizeof *out);
         out->status = PL_COVER_OPTIMAL;
-        out->chosen = malloc(sizeof *out->chosen);
-        out->marginal = malloc(sizeof *out->marginal);
+        out->chosen = pl_malloc(sizeof *out->chosen);
+        out->marginal = pl_malloc(sizeof *out->marginal);
         return PL_OK;
     }
     return solve(I, 0, n_pick, 0, warm, time_limit_s, out, err);
@@ -403,8 +403,8 @@ int pl_setcover_exact(const pl_cover_instance *I, double need, const pl_cover_so
     if (need <= 0 || I->n_cand == 0 || !reached(all, need)) {
         memset(out, 0, sizeof *out);
         out->status = need <= 0 ? PL_COVER_OPTIMAL : PL_COVER_INFEASIBLE;
-        out->chosen = malloc(sizeof *out->chosen);
-        out->marginal = malloc(sizeof *out->marginal);
+        out->chosen = pl_malloc(sizeof *out->chosen);
+        out->marginal = pl_malloc(sizeof *out->marginal);
         out->bound = need <= 0 ? 0 : NAN;
         return PL_OK;
     }
