@@ -199,15 +199,36 @@ int pl_progress_stderr(double fraction, const char *stage, void *user)
 typedef struct oom_frame {
     jmp_buf jump;
     size_t bytes;
+    int base;                  /* holds taken before the guard: unwinding leaves them alone */
     struct oom_frame *prev;
 } oom_frame;
+typedef struct oom_hold {
+    void (*wait)(void *arg);   /* NULL: the workers cannot be waited for; abort */
+    void *arg;
+} oom_hold;
 static _Thread_local oom_frame *oom_top;
-static _Thread_local int oom_holds;
+static _Thread_local oom_hold oom_holds[PL_OOM_MAX_HOLDS];
+static _Thread_local int oom_n_holds;
+static _Thread_local int oom_overflow;  /* holds beyond PL_OOM_MAX_HOLDS: cannot wait, abort */
 static _Thread_local long fail_countdown;
+
+/* Can exhaustion here unwind to a guard: one is there, and every hold taken since can wait? */
+static int can_unwind(void)
+{
+    if (!oom_top || oom_overflow)
+        return 0;
+    for (int i = oom_top->base; i < oom_n_holds; i++)
+        if (!oom_holds[i].wait)
+            return 0;
+    return 1;
+}
 
 static void out_of_memory(size_t n)
 {
-    if (oom_top && oom_holds == 0) {
+    if (can_unwind()) {
+        for (int i = oom_n_holds - 1; i >= oom_top->base; i--)  /* the innermost workers first */
+            oom_holds[i].wait(oom_holds[i].arg);
+        oom_n_holds = oom_top->base;
         oom_top->bytes = n;
         longjmp(oom_top->jump, 1);
     }
@@ -215,25 +236,40 @@ static void out_of_memory(size_t n)
     abort();
 }
 
-/* Testing hook: a pretend exhaustion inside a guard (never outside one: that would abort). */
+/* Testing hook: a pretend exhaustion where one could unwind (never where it would abort). */
 static int injected_failure(void)
 {
-    return oom_top && oom_holds == 0 && fail_countdown > 0 && --fail_countdown == 0;
+    return fail_countdown > 0 && can_unwind() && --fail_countdown == 0;
 }
 
 void pl_alloc_fail_after(long n) { fail_countdown = n; }
-void pl_oom_hold(void) { oom_holds++; }
-void pl_oom_release(void) { oom_holds--; }
+
+void pl_oom_hold_wait(void (*wait)(void *arg), void *arg)
+{
+    if (oom_n_holds >= PL_OOM_MAX_HOLDS)
+        oom_overflow++;
+    else
+        oom_holds[oom_n_holds++] = (oom_hold){wait, arg};
+}
+
+void pl_oom_hold(void) { pl_oom_hold_wait(NULL, NULL); }
+
+void pl_oom_release(void)
+{
+    if (oom_overflow)
+        oom_overflow--;
+    else
+        oom_n_holds--;
+}
 
 int pl_oom_guard(pl_guarded_fn fn, void *arg, void (*on_unwind)(void), pl_error *err)
 {
     oom_frame f;
     f.prev = oom_top;
     f.bytes = 0;
-    int outer_holds = oom_holds;
+    f.base = oom_n_holds;
     if (setjmp(f.jump)) {
         oom_top = f.prev;
-        oom_holds = outer_holds;
         fail_countdown = 0;
         if (on_unwind)
             on_unwind();

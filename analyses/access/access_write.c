@@ -513,7 +513,7 @@ typedef struct roads_job {
     double t_roads, t_graph;     /* wall seconds of the two steps */
 } roads_job;
 
-static void *roads_thread(void *arg)
+static int roads_work(void *arg)
 {
     roads_job *J = arg;
     if (J->build) {
@@ -521,13 +521,40 @@ static void *roads_thread(void *arg)
         J->rc = pl_network_load(J->ctx, J->spec, &J->lo, &J->gopts, &J->roads, &J->graph, &ns, &J->err);
         J->t_roads = ns.roads_s;
         J->t_graph = ns.graph_s;
-        return NULL;
+        return PL_OK;
     }
     double t0 = now_s();
     J->roads = pl_roads_load(J->ctx, J->spec, &J->lo, &J->err);
     J->t_roads = now_s() - t0;
     J->rc = J->roads ? PL_OK : J->err.code;
+    return PL_OK;
+}
+
+/* Out of memory on this thread is an error like any other, seen after the join. */
+static void *roads_thread(void *arg)
+{
+    roads_job *J = arg;
+    pl_error oom = {0};
+    if (pl_oom_guard(roads_work, J, NULL, &oom) != PL_OK) {
+        J->rc = oom.code;
+        J->err = oom;
+    }
     return NULL;
+}
+
+/* The roads thread, for the out-of-memory path: it finishes, then the run unwinds (gis/ctx.h,
+ * pl_oom_hold_wait). */
+typedef struct roads_waiter {
+    pthread_t tid;
+    int threaded;
+} roads_waiter;
+
+static void join_roads_thread(void *arg)
+{
+    roads_waiter *w = arg;
+    if (w->threaded)
+        pthread_join(w->tid, NULL);
+    w->threaded = 0;
 }
 
 /* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph). */
@@ -542,9 +569,10 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     if (gopts)
         J.gopts = *gopts;
     J.ctx = pl_ctx_new_child(ctx);
-    pthread_t tid;
-    pl_oom_hold();  /* the roads thread works on J and reads the caller's options */
-    int threaded = pthread_create(&tid, NULL, roads_thread, &J) == 0;
+    roads_waiter waiter = {.threaded = 0};
+    pl_oom_hold_wait(join_roads_thread, &waiter);  /* the roads thread works on J, reads the caller's options */
+    waiter.threaded = pthread_create(&waiter.tid, NULL, roads_thread, &J) == 0;
+    int threaded = waiter.threaded;
     if (!threaded)  /* no thread to be had: the same work, in turn */
         roads_thread(&J);
     int rc = PL_OK;
@@ -577,8 +605,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
             rc = err->code;
     }
     double t_main = now_s() - t0;
-    if (threaded)
-        pthread_join(tid, NULL);
+    join_roads_thread(&waiter);
     pl_oom_release();
     pl_ctx_merge_warnings(ctx, J.ctx);
     pl_ctx_free(J.ctx);

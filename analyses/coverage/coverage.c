@@ -332,6 +332,23 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* The candidate workers, for the out-of-memory path: they stop taking candidates and are
+ * joined, then the run unwinds (gis/ctx.h, pl_oom_hold_wait). */
+typedef struct cov_threads {
+    cov_shared *S;
+    pthread_t *th;
+    int *started;
+} cov_threads;
+
+static void stop_cov_threads(void *arg)
+{
+    cov_threads *w = arg;
+    atomic_store(&w->S->next, w->S->cand->n);
+    for (int t = 1; t <= *w->started; t++)
+        pthread_join(w->th[t], NULL);
+    *w->started = 0;
+}
+
 int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, const uint32_t *cells, size_t n_cells,
                      const pl_candidates *cand, const pl_coverage_params *p, uint64_t **out_begin,
                      uint32_t **out_cells, pl_error *err)
@@ -402,7 +419,8 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
         W[t].cstamp = pl_calloc(n_total ? n_total : 1, sizeof *W[t].cstamp);
     }
     int started = 0;
-    pl_oom_hold();  /* the workers use W[] and S */
+    cov_threads waiter = {&S, th, &started};
+    pl_oom_hold_wait(stop_cov_threads, &waiter);  /* the workers use W[] and S, on this stack */
     for (int t = 1; t < nt; t++)
         if (pthread_create(&th[t], NULL, worker_main, &W[t]) == 0)
             started = t;

@@ -1,7 +1,6 @@
 /* platsa route: build the road graph of a mode, print its statistics and, given two
  * places, the shortest and the fastest way between them (a diagnostics command). */
 #include "analyses/route/route.h"
-#include "analyses/common/run.h"
 
 #include <math.h>
 #include <ogr_srs_api.h>
@@ -10,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyses/common/run.h"
 #include "gis/commit.h"
 #include "gis/graph.h"
 #include "gis/options.h"
 #include "layers/layers.h"
-
 
 const pl_option pl_route_options[] = {
     {"roads", 'r', PL_OPT_STRING, offsetof(pl_route_opts, roads), "FILE[:LAYER]", NULL,
