@@ -236,13 +236,24 @@ static void out_of_memory(size_t n)
     abort();
 }
 
+static long fail_countdown_workers;  /* pl_alloc_fail_on_workers_after (atomic builtins) */
+static _Thread_local int fail_setter;
+
 /* Testing hook: a pretend exhaustion where one could unwind (never where it would abort). */
 static int injected_failure(void)
 {
-    return fail_countdown > 0 && can_unwind() && --fail_countdown == 0;
+    if (fail_countdown > 0 && can_unwind() && --fail_countdown == 0)
+        return 1;
+    return !fail_setter && __atomic_load_n(&fail_countdown_workers, __ATOMIC_RELAXED) > 0 && can_unwind() &&
+           __atomic_fetch_sub(&fail_countdown_workers, 1, __ATOMIC_RELAXED) == 1;
 }
 
 void pl_alloc_fail_after(long n) { fail_countdown = n; }
+void pl_alloc_fail_on_workers_after(long n)
+{
+    fail_setter = 1;
+    __atomic_store_n(&fail_countdown_workers, n, __ATOMIC_RELAXED);
+}
 
 void pl_oom_hold_wait(void (*wait)(void *arg), void *arg)
 {

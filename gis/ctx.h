@@ -113,5 +113,8 @@ void pl_oom_release(void);
 #define PL_OOM_MAX_HOLDS 8
 /* Testing: the n-th next allocation inside a guard on this thread fails (0: none). */
 void pl_alloc_fail_after(long n);
+/* Testing: the n-th next allocation inside a guard on another thread than this one (worker
+ * threads with guards of their own) fails (0: none). */
+void pl_alloc_fail_on_workers_after(long n);
 
 #endif

@@ -255,6 +255,49 @@ static void test_access_run_survives_out_of_memory(void **state)
     in_child(access_failing_allocations);
 }
 
+/* The same with the k-th allocation on the worker threads failing (the roads thread, the
+ * search workers): their guards make it the run's error after the join. */
+static void access_failing_allocations_on_workers(void)
+{
+    const char *dir = scratch_dir("api_oom_workers");
+    char out[600];
+    snprintf(out, sizeof out, "%s/access.gpkg", dir);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_access_opts o;
+    CHILD_CHECK(pl_access_opts_init(&o) == PL_OK, "pl_access_opts_init");
+    o.population = "sample-data/sodermalm/population.gpkg:population";
+    o.services = "sample-data/sodermalm/layers.gpkg:services";
+    o.roads = "sample-data/sodermalm/layers.gpkg:roads";
+    o.municipalities = "sample-data/sodermalm/kommuner.gpkg";
+    o.mode = "walk";
+    o.output = out;
+    o.overwrite = 1;
+    int n_failed = 0, rc = PL_EINTERNAL;
+    for (long k = 1; rc != PL_OK; k = k * 2 + 1) {
+        CHILD_CHECK(k < 100000000, "access never got through");
+        pl_error err = {0};
+        pl_alloc_fail_on_workers_after(k);
+        rc = pl_access_run(ctx, &o, "test", &err);
+        pl_alloc_fail_on_workers_after(0);
+        if (rc == PL_OK)
+            break;
+        CHILD_CHECK(rc == PL_EINTERNAL && strstr(err.msg, "out of memory"), "allocation %ld failing: rc %d, %s", k,
+                    rc, err.msg);
+        CHILD_CHECK(n_files(dir) == 0, "allocation %ld failing: %d files left in %s", k, n_files(dir), dir);
+        n_failed++;
+    }
+    fprintf(stderr, "access, on workers: %d failures before it got through\n", n_failed);
+    CHILD_CHECK(n_failed >= 5, "only %d failures: the failing allocations did not fall along the run", n_failed);
+    CHILD_CHECK(file_exists(out), "no output after the run that got through");
+}
+
+static void test_access_run_survives_out_of_memory_on_workers(void **state)
+{
+    (void)state;
+    in_child(access_failing_allocations_on_workers);
+}
+
 /* The same for route, which had unchecked mallocs in cli/ before. */
 static void route_failing_allocations(void)
 {
@@ -303,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_defaults_twice_are_defaults_once),
         cmocka_unit_test(test_out_of_memory_is_an_error),
         cmocka_unit_test(test_access_run_survives_out_of_memory),
+        cmocka_unit_test(test_access_run_survives_out_of_memory_on_workers),
         cmocka_unit_test(test_route_run_survives_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
