@@ -101,12 +101,23 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libplatsa.a $(LDLIBS)
 
-tests-build: $(PLATSA) $(TEST_BIN)
+# The public API (include/platsa.h, #20): examples/*.c include only <platsa.h> and build with
+# the flags `pkg-config --cflags --libs platsa` gives, here in the tree: -Iinclude -I. (the
+# installed include/platsa/), no platsa-internal defines, the static library.
+EXAMPLE_BIN    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
+EXAMPLE_CFLAGS := -O2 -g -std=c17 -Wall -Wextra -Werror -I$(CURDIR)/include -I$(CURDIR) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+$(BUILD)/examples/%: examples/%.c $(BUILD)/libplatsa.a
+	@mkdir -p $(@D)
+	@echo "  LD $@"
+	@$(CC) $(EXAMPLE_CFLAGS) -o $@ $< $(BUILD)/libplatsa.a $(LDLIBS)
+
+tests-build: $(PLATSA) $(TEST_BIN) $(EXAMPLE_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory tests-build
 	@sh tests/long_functions.sh --check -q
 	@sh tests/run_tests.sh $(TEST_BIN)
+	@sh tests/example_check.sh $(PLATSA) $(EXAMPLE_BIN)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(PLATSA)

@@ -36,7 +36,7 @@ pl_help_format cli_doc_format(const char *flag)
     return PL_HELP_TEXT;
 }
 
-static const pl_command *find(const pl_command *cmds, size_t n, const char *name)
+static const cli_command *find(const cli_command *cmds, size_t n, const char *name)
 {
     for (size_t k = 0; k < n; k++)
         if (!strcmp(cmds[k].name, name))
@@ -45,7 +45,7 @@ static const pl_command *find(const pl_command *cmds, size_t n, const char *name
 }
 
 /* One command's document, through its own --help. */
-static int command_doc(pl_help_format f, const pl_command *c)
+static int command_doc(pl_help_format f, const cli_command *c)
 {
     char name[64], help[] = "--help";
     snprintf(name, sizeof name, "%s", c->name);
@@ -53,7 +53,7 @@ static int command_doc(pl_help_format f, const pl_command *c)
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = 1;
     pl_options_help_mode(f, c->name, c->summary);
-    int rc = c->run(ctx, 2, av);
+    int rc = cli_run(ctx, c, 2, av);
     pl_options_help_mode(PL_HELP_TEXT, NULL, NULL);
     pl_ctx_free(ctx);
     fflush(stdout);
@@ -84,7 +84,7 @@ static void program_json_head(void)
     printf("],\n\"commands\": [\n");
 }
 
-static void program_md(const pl_command *cmds, size_t n)
+static void program_md(const cli_command *cmds, size_t n)
 {
     printf("# platsa\n\nGIS analyses for Swedish regional planning (service access, 3-30-300, scenarios).\n\n"
            "```sh\n%s\n```\n\n| command | what it does |\n|---|---|\n", USAGE);
@@ -101,7 +101,7 @@ static void man_text(const char *s)
     pl_options_troff(stdout, s);
 }
 
-static void program_man(const pl_command *cmds, size_t n)
+static void program_man(const cli_command *cmds, size_t n)
 {
     printf(".TH PLATSA 1 \"\" \"platsa %s\" \"platsa manual\"\n.SH NAME\nplatsa \\- GIS analyses for "
            "Swedish regional planning (service access, 3\\-30\\-300, scenarios)\n.SH SYNOPSIS\n.nf\n",
@@ -135,7 +135,7 @@ static void program_man(const pl_command *cmds, size_t n)
     }
 }
 
-int cli_docs(const pl_command *cmds, size_t n, int argc, char **argv)
+int cli_docs(const cli_command *cmds, size_t n, int argc, char **argv)
 {
     pl_help_format f = cli_doc_format(argv[0]);
     for (int i = 1; i < argc; i++)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* platsa: thin command-line front end. Parses global flags, then hands the rest
- * of argv to the subcommand, which calls the library. */
+/* platsa: thin command-line front end. Parses global flags, then hands the rest of argv to
+ * the dispatcher (cli/commands.c), which parses the command's options and calls the library. */
 #include <gdal.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,33 +9,13 @@
 #include "gis/commit.h"
 #include "gis/hugepages.h"
 #include "gis/gpkg_writer.h"
+#include "gis/init.h"
 
 #include "commands.h"
-
-static const pl_command commands[] = {
-    {"info", cmd_info, "list layers, CRS, fields and the role each layer fits"},
-    {"import-osm", cmd_import_osm, "turn an OpenStreetMap extract into platsa's input layers"},
-    {"population", cmd_population, "distribute area population totals over residential buildings"},
-    {"synth", cmd_synth, "generate a synthetic national-scale region for benchmarks"},
-    {"route", cmd_route, "build the road graph and query distances (diagnostics)"},
-    {"access", cmd_access, "distance and travel time to the nearest services (RSP main analysis)"},
-    {"classify", cmd_classify, "urban / near-urban rural / remote rural by travel time"},
-    {"stores", cmd_stores, "vulnerability of every store: who is pushed far if it closes"},
-    {"scenario", cmd_scenario, "run what-if scenarios from a scenario file and compare"},
-    {"coverage", cmd_coverage, "service-hub coverage and optimal new hubs"},
-    {"green", cmd_green, "3-30-300: trees in view, canopy cover, distance to green areas"},
-    {"report", cmd_report, "HTML map report from a platsa GeoPackage"},
-};
 
 static char command_line[8192];
 
 const char *cli_command_line(void) { return command_line; }
-
-int cli_fail(const char *cmd, const pl_error *err)
-{
-    fprintf(stderr, "platsa %s: %s\n", cmd, err->msg[0] ? err->msg : "failed");
-    return err->code == PL_OK ? PL_EINTERNAL : (int)err->code;
-}
 
 /* On SIGINT/SIGTERM: remove the temporary files of unfinished outputs (an existing output
  * is only replaced by rename at commit, so it stays untouched), then die by the signal. */
@@ -56,8 +36,8 @@ static void usage(FILE *out)
                  "       platsa --help-md|--help-json|--help-man [COMMAND...]\n\n"
                  "GIS analyses for Swedish regional planning (service access, 3-30-300, scenarios).\n\n"
                  "commands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    for (size_t i = 0; i < cli_n_commands; i++)
+        fprintf(out, "  %-12s %s\n", cli_commands[i].name, cli_commands[i].summary);
     fprintf(out, "\n'platsa COMMAND --help' shows a command's options.\n"
                  "Exit codes: 0 ok, 1 bad input or usage, 2 internal failure.\n");
 }
@@ -90,7 +70,7 @@ int main(int argc, char **argv)
                    GEOSversion());
             return 0;
         } else if (cli_doc_format(argv[i]) != PL_HELP_TEXT || !strcmp(argv[i], "--commands")) {
-            return cli_docs(commands, sizeof commands / sizeof commands[0], argc - i, argv + i);
+            return cli_docs(cli_commands, cli_n_commands, argc - i, argv + i);
         } else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
             return 0;
@@ -103,10 +83,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return PL_EINPUT;
     }
-    const pl_command *cmd = NULL;
-    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-        if (!strcmp(commands[k].name, argv[i]))
-            cmd = &commands[k];
+    const cli_command *cmd = cli_find(argv[i]);
     if (!cmd) {
         fprintf(stderr, "platsa: unknown command '%s'; see platsa --help\n", argv[i]);
         return PL_EINPUT;
@@ -114,8 +91,7 @@ int main(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGHUP, on_signal);
-    pl_gpkg_process_init();
-    GDALAllRegister();
+    pl_init();
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = quiet;
     ctx->verbose = verbose;
@@ -123,7 +99,7 @@ int main(int argc, char **argv)
         ctx->progress = pl_progress_stderr;
         ctx->echo_warnings = verbose;
     }
-    int rc = cmd->run(ctx, argc - i, argv + i);
+    int rc = cli_run(ctx, cmd, argc - i, argv + i);
     if (!quiet)
         pl_warn_summary(ctx);
     pl_ctx_free(ctx);

@@ -93,6 +93,13 @@ void pl_commit_cleanup_all(void)
             unlink(g_reg_path[i]);
 }
 
+void pl_commit_abandon_all(void)
+{
+    pl_commit_cleanup_all();
+    for (int i = 0; i < MAX_REGISTERED; i++)
+        g_reg_used[i] = 0;
+}
+
 /* ------------------------------------------------------------------ signals during the renames */
 
 /* The calling thread blocks the signals during the renames; another thread may still take a

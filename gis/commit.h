@@ -70,5 +70,8 @@ int pl_commit_defer_signal(int sig);
 /* Removes the temporaries of pl_commit_temp_open still open. Only unlink() of precomputed
  * paths: callable from a signal handler. */
 void pl_commit_cleanup_all(void);
+/* pl_commit_cleanup_all, then forgets every registered temporary: after a run unwound on
+ * out-of-memory (its commit sets are leaked, never freed), so the slots can be used again. */
+void pl_commit_abandon_all(void);
 
 #endif

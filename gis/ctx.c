@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "ctx.h"
 
+#include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdint.h>
@@ -195,10 +196,102 @@ int pl_progress_stderr(double fraction, const char *stage, void *user)
     return 0;
 }
 
+/* The innermost pl_oom_guard of this thread, and its holds (see ctx.h). */
+typedef struct oom_frame {
+    jmp_buf jump;
+    size_t bytes;
+    int base;                  /* holds taken before the guard: unwinding leaves them alone */
+    struct oom_frame *prev;
+} oom_frame;
+typedef struct oom_hold {
+    void (*wait)(void *arg);   /* NULL: the workers cannot be waited for; abort */
+    void *arg;
+} oom_hold;
+static _Thread_local oom_frame *oom_top;
+static _Thread_local oom_hold oom_holds[PL_OOM_MAX_HOLDS];
+static _Thread_local int oom_n_holds;
+static _Thread_local int oom_overflow;  /* holds beyond PL_OOM_MAX_HOLDS: cannot wait, abort */
+static _Thread_local long fail_countdown;
+
+/* Can exhaustion here unwind to a guard: one is there, and every hold taken since can wait? */
+static int can_unwind(void)
+{
+    if (!oom_top || oom_overflow)
+        return 0;
+    for (int i = oom_top->base; i < oom_n_holds; i++)
+        if (!oom_holds[i].wait)
+            return 0;
+    return 1;
+}
+
 static void out_of_memory(size_t n)
 {
+    if (can_unwind()) {
+        for (int i = oom_n_holds - 1; i >= oom_top->base; i--)  /* the innermost workers first */
+            oom_holds[i].wait(oom_holds[i].arg);
+        oom_n_holds = oom_top->base;
+        oom_top->bytes = n;
+        longjmp(oom_top->jump, 1);
+    }
     fprintf(stderr, "platsa: out of memory allocating %zu bytes\n", n);
     abort();
+}
+
+static long fail_countdown_workers;  /* pl_alloc_fail_on_workers_after (atomic builtins) */
+static _Thread_local int fail_setter;
+
+/* Testing hook: a pretend exhaustion where one could unwind (never where it would abort). */
+static int injected_failure(void)
+{
+    if (fail_countdown > 0 && can_unwind() && --fail_countdown == 0)
+        return 1;
+    return !fail_setter && __atomic_load_n(&fail_countdown_workers, __ATOMIC_RELAXED) > 0 && can_unwind() &&
+           __atomic_fetch_sub(&fail_countdown_workers, 1, __ATOMIC_RELAXED) == 1;
+}
+
+void pl_alloc_fail_after(long n) { fail_countdown = n; }
+void pl_alloc_fail_on_workers_after(long n)
+{
+    fail_setter = 1;
+    __atomic_store_n(&fail_countdown_workers, n, __ATOMIC_RELAXED);
+}
+
+void pl_oom_hold_wait(void (*wait)(void *arg), void *arg)
+{
+    if (oom_n_holds >= PL_OOM_MAX_HOLDS)
+        oom_overflow++;
+    else
+        oom_holds[oom_n_holds++] = (oom_hold){wait, arg};
+}
+
+void pl_oom_hold(void) { pl_oom_hold_wait(NULL, NULL); }
+
+void pl_oom_release(void)
+{
+    if (oom_overflow)
+        oom_overflow--;
+    else
+        oom_n_holds--;
+}
+
+int pl_oom_guard(pl_guarded_fn fn, void *arg, void (*on_unwind)(void), pl_error *err)
+{
+    oom_frame f;
+    f.prev = oom_top;
+    f.bytes = 0;
+    f.base = oom_n_holds;
+    if (setjmp(f.jump)) {
+        oom_top = f.prev;
+        fail_countdown = 0;
+        if (on_unwind)
+            on_unwind();
+        return pl_error_set(err, PL_EINTERNAL, "out of memory allocating %zu bytes; free memory or use a "
+                            "smaller input (this run's memory and open files were not released)", f.bytes);
+    }
+    oom_top = &f;
+    int rc = fn(arg);
+    oom_top = f.prev;
+    return rc;
 }
 
 /* Asks for transparent huge pages on a big block (glibc maps it on its own): its 2 MiB
@@ -216,7 +309,7 @@ static void *advise_huge(void *p, size_t n)
 
 void *pl_malloc(size_t n)
 {
-    void *p = malloc(n ? n : 1);
+    void *p = injected_failure() ? NULL : malloc(n ? n : 1);
     if (!p)
         out_of_memory(n);
     return advise_huge(p, n);
@@ -224,7 +317,7 @@ void *pl_malloc(size_t n)
 
 void *pl_calloc(size_t count, size_t size)
 {
-    void *p = calloc(count ? count : 1, size ? size : 1);
+    void *p = injected_failure() ? NULL : calloc(count ? count : 1, size ? size : 1);
     if (!p)
         out_of_memory(count * size);
     return advise_huge(p, count * size);
@@ -232,7 +325,7 @@ void *pl_calloc(size_t count, size_t size)
 
 void *pl_realloc(void *old, size_t n)
 {
-    void *p = realloc(old, n ? n : 1);
+    void *p = injected_failure() ? NULL : realloc(old, n ? n : 1);
     if (!p)
         out_of_memory(n);
     return advise_huge(p, n);

@@ -87,11 +87,35 @@ int pl_progress(const pl_ctx *ctx, double fraction, const char *stage);
 /* A progress callback that draws a bar on stderr when it is a terminal. */
 int pl_progress_stderr(double fraction, const char *stage, void *user);
 
-/* Memory helpers that never return NULL for a non-zero size: they abort the
- * process on exhaustion, the one failure a GIS batch tool cannot recover from. */
+/* Memory helpers that never return NULL for a non-zero size. On exhaustion inside
+ * pl_oom_guard (every public pl_<cmd>_run runs in one) they unwind to the guard, which
+ * returns PL_EINTERNAL "out of memory"; outside a guard (a thread has its own), or inside
+ * pl_oom_hold (worker threads running on the guarded thread's data) they abort the process as
+ * before. What an unwound run leaves: the memory, GDAL/SQLite handles and GEOS objects it held
+ * (leaked, not freed); its output's temporaries are removed. docs/API.md says what is covered. */
 void *pl_malloc(size_t n);
 void *pl_calloc(size_t count, size_t size);
 void *pl_realloc(void *p, size_t n);
 char *pl_strdup(const char *s);
+
+/* Runs fn(arg) so that out-of-memory in pl_malloc & co on this thread returns PL_EINTERNAL
+ * (message "out of memory allocating N bytes ...") instead of aborting; on_unwind (may be
+ * NULL) then removes what must not stay (temporary files). Nests. */
+typedef int (*pl_guarded_fn)(void *arg);
+int pl_oom_guard(pl_guarded_fn fn, void *arg, void (*on_unwind)(void), pl_error *err);
+/* Between hold and release, exhaustion aborts even inside a guard: worker threads are running
+ * on data of the guarded thread's stack, which unwinding would pull from under them. Nests
+ * (deeper than PL_OOM_MAX_HOLDS, every hold aborts). */
+void pl_oom_hold(void);
+/* The same, for workers that need nothing from this thread to finish: on exhaustion here,
+ * wait(arg) stops and joins them (no allocation), then the run unwinds. */
+void pl_oom_hold_wait(void (*wait)(void *arg), void *arg);
+void pl_oom_release(void);
+#define PL_OOM_MAX_HOLDS 8
+/* Testing: the n-th next allocation inside a guard on this thread fails (0: none). */
+void pl_alloc_fail_after(long n);
+/* Testing: the n-th next allocation inside a guard on another thread than this one (worker
+ * threads with guards of their own) fails (0: none). */
+void pl_alloc_fail_on_workers_after(long n);
 
 #endif

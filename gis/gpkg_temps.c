@@ -123,6 +123,15 @@ void pl_gpkg_cleanup_all(void)
     }
 }
 
+void pl_gpkg_abandon_all(void)
+{
+    pl_gpkg_cleanup_all();
+    for (int i = 0; i < MAX_LOOSE_TEMPS; i++)
+        g_loose_on[i] = 0;
+    for (int i = 0; i < MAX_OPEN_OUTPUTS; i++)
+        g_registry[i] = NULL;
+}
+
 void pl_gpkg_process_init(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  /* SQLITE_MISUSE once SQLite is in use: harmless */

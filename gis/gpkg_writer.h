@@ -182,6 +182,10 @@ void pl_gpkg_abort(pl_gpkg *g);
 /* Removes the temporary files of every output still open. Safe to call from a
  * signal handler's exit path (the CLI installs one for SIGINT/SIGTERM). */
 void pl_gpkg_cleanup_all(void);
+/* pl_gpkg_cleanup_all, then forgets every open output and loose temporary: after a run
+ * unwound on out-of-memory (its writers are leaked, never closed), so the slots can be used
+ * again. Not while another thread writes an output. */
+void pl_gpkg_abandon_all(void);
 
 /* A temporary file of another writer (the graph cache) that pl_gpkg_cleanup_all removes
  * as well: register the complete path before creating the file, unregister once it is

@@ -264,15 +264,31 @@ static void *part_main(void *arg)
 
 /* f0(b, 0) on this thread (the one that may report progress) and f1(b, 1) on a second
  * thread when there is one, else after f0. */
+typedef struct second_thread {
+    pthread_t t;
+    int started;
+} second_thread;
+
+/* Out of memory on this thread while the second one works: it finishes, then the run unwinds. */
+static void join_second(void *arg)
+{
+    second_thread *w = arg;
+    if (w->started)
+        pthread_join(w->t, NULL);
+    w->started = 0;
+}
+
 static void run_two(builder *b, int threads, part_fn f0, part_fn f1)
 {
-    pthread_t t;
+    second_thread w = {.started = 0};
     part_job j = {b, f1};
-    int started = threads > 1 && pthread_create(&t, NULL, part_main, &j) == 0;
+    pl_oom_hold_wait(join_second, &w);  /* the second thread works on j, on this stack */
+    w.started = threads > 1 && pthread_create(&w.t, NULL, part_main, &j) == 0;
+    int started = w.started;
     f0(b, 0);
-    if (started)
-        pthread_join(t, NULL);
-    else
+    join_second(&w);
+    pl_oom_release();
+    if (!started)
         f1(b, 1);
 }
 

@@ -393,6 +393,23 @@ static uint32_t *cell_order(const pl_seg_grid *G, const double *x, const double 
     free(keys);
     return order;
 }
+/* The snapping threads of one call, for the out-of-memory path: they finish their slices,
+ * then the run unwinds (gis/ctx.h, pl_oom_hold_wait). */
+typedef struct snap_threads {
+    pthread_t *tid;
+    int *started;
+    int n;
+} snap_threads;
+
+static void join_snap_threads(void *arg)
+{
+    snap_threads *w = arg;
+    for (int t = 1; t < w->n; t++)
+        if (w->started[t]) {
+            pthread_join(w->tid[t], NULL);
+            w->started[t] = 0;
+        }
+}
 
 int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x, const double *y, size_t n,
                           const pl_snap_opts *opts, pl_snap *out, pl_error *err)
@@ -412,6 +429,8 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     snap_job jobs[16];
     pthread_t tid[16];
     int started[16] = {0};
+    snap_threads waiter = {tid, started, n_threads};
+    pl_oom_hold_wait(join_snap_threads, &waiter);  /* the threads work on jobs[], on this stack */
     for (int t = 0; t < n_threads; t++) {
         jobs[t] = (snap_job){.ix = ix, .x = x, .y = y, .o = &o, .access_kmh = access_kmh, .out = out, .order = order,
                              .begin = n * (size_t)t / (size_t)n_threads,
@@ -422,15 +441,18 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     snap_slice(&jobs[0]);
     size_t n_none = jobs[0].n_none, n_far = jobs[0].n_far, n_moved = jobs[0].n_moved, n_left = jobs[0].n_left;
     for (int t = 1; t < n_threads; t++) {
-        if (started[t])
+        if (started[t]) {
             pthread_join(tid[t], NULL);
-        else
+            started[t] = 0;  /* joined: the out-of-memory path must not join it again */
+        } else {
             snap_slice(&jobs[t]);  /* no thread to be had: this slice here */
+        }
         n_none += jobs[t].n_none;
         n_far += jobs[t].n_far;
         n_moved += jobs[t].n_moved;
         n_left += jobs[t].n_left;
     }
+    pl_oom_release();
     free(order);
     pl_progress(ctx, 1.0, "attaching to roads");
     if (n_moved)

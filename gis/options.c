@@ -240,11 +240,19 @@ int pl_option_check(const pl_option *o, const void *opts, pl_error *err)
     return PL_OK;
 }
 
-static int apply_defaults(const pl_option *t, void *opts, pl_error *err)
+/* A list option's default replaces what the list held: applying the defaults twice (opts_init,
+ * then pl_options_parse) gives the same as once. */
+int pl_options_defaults(const pl_option *t, void *opts, pl_error *err)
 {
     for (; t->name; t++) {
         if (!t->default_str || t->kind == PL_OPT_FLAG)
             continue;
+        if (t->kind == PL_OPT_STRINGS) {
+            pl_strings *l = (pl_strings *)((char *)opts + t->offset);
+            for (int i = 0; i < l->n; i++)
+                free(l->v[i]);
+            l->n = 0;
+        }
         if (set_value(t, opts, t->default_str, err) != PL_OK)
             return PL_EINTERNAL;
     }
@@ -266,7 +274,7 @@ int pl_options_parse(const pl_option *table, void *opts, int argc, char **argv,
                      char **positional, int max_pos, int *n_pos, pl_error *err)
 {
     *n_pos = 0;
-    if (apply_defaults(table, opts, err) != PL_OK)
+    if (pl_options_defaults(table, opts, err) != PL_OK)
         return PL_EINTERNAL;
     /* A list option given on the command line replaces its default instead of appending. */
     unsigned char given[256] = {0};

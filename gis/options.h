@@ -99,6 +99,11 @@ void pl_option_range_text(const pl_option *o, char *buf, size_t size);
 int pl_options_parse(const pl_option *table, void *opts, int argc, char **argv,
                      char **positional, int max_pos, int *n_pos, pl_error *err);
 
+/* Sets every option that has a default to it, through the same parsing as argv (what
+ * pl_options_parse does first; each command's pl_<cmd>_opts_init calls it on a zeroed struct).
+ * PL_OK, or PL_EINTERNAL when a default does not parse (a bug in the table). */
+int pl_options_defaults(const pl_option *table, void *opts, pl_error *err);
+
 /* Frees lists allocated by pl_options_parse. */
 void pl_options_free(const pl_option *table, void *opts);
 

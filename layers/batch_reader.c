@@ -192,7 +192,7 @@ int pl_batch_open(pl_batch_reader *r, const pl_vector *v, const int *fields, int
         OGR_FD_GetGeomFieldCount(defn) != 1 || !fields_supported(layer, fields, n))
         return 1;
     r->n_fields = OGR_FD_GetFieldCount(defn);
-    r->cols = calloc((size_t)r->n_fields + 1, sizeof *r->cols);
+    r->cols = pl_calloc((size_t)r->n_fields + 1, sizeof *r->cols);
     r->scratch = OGR_F_Create(defn);
     r->owner = pthread_self();
     if (!readers_add(r)) {

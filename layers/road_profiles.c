@@ -55,7 +55,7 @@ static int split_names(const char *value, char **out)
             ok = 0;
             break;
         }
-        out[n++] = strdup(t);
+        out[n++] = pl_strdup(t);
     }
     out[n] = NULL;
     free(copy);

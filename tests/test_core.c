@@ -29,18 +29,9 @@
 #include "analyses/stores/stores.h"
 #include "analyses/synth/synth.h"
 
-/* The tables that live in cli/ (static there): the command files themselves, with the two
- * functions of cli/main.c they call. */
-#include "../cli/commands.h"
-int cli_fail(const char *cmd, const pl_error *err)
-{
-    (void)cmd;
-    return (int)err->code;
-}
-const char *cli_command_line(void) { return ""; }
-#include "../cli/cmd_import_osm.c"
-#include "../cli/cmd_info.c"
-#include "../cli/cmd_route.c"
+#include "analyses/import_osm/import_osm.h"
+#include "analyses/info/info.h"
+#include "analyses/route/route.h"
 
 typedef struct demo_opts {
     const char *out;
@@ -271,11 +262,11 @@ static const struct {
     const char *command;
     const pl_option *table;
 } command_tables[] = {
-    {"info", info_table},
-    {"import-osm", table},
+    {"info", pl_info_options},
+    {"import-osm", pl_import_osm_options},
     {"population", pl_population_options},
-    {"synth", pl_synth_option_table},
-    {"route", route_options},
+    {"synth", pl_synth_options},
+    {"route", pl_route_options},
     {"access", pl_access_options},
     {"classify", pl_classify_options},
     {"stores", pl_stores_options},

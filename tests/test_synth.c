@@ -26,8 +26,8 @@ typedef struct fixture {
 
 static pl_synth_region *gen(pl_ctx *ctx, pl_synth_size size, uint64_t seed, int cell_m, const char *region)
 {
-    pl_synth_opts o;
-    pl_synth_opts_default(&o);
+    pl_synth_params o;
+    pl_synth_params_default(&o);
     o.size = size;
     o.seed = seed;
     o.cell_m = cell_m;
@@ -444,26 +444,26 @@ static void test_options(void **state)
     assert_int_equal(pl_synth_size_from_name("m", &s), PL_OK);
     assert_int_equal(s, PL_SYNTH_M);
     assert_int_equal(pl_synth_size_from_name("XL", &s), PL_EINPUT);
-    pl_synth_cli_opts c = {"L", "42", "x.gpkg", "250m", NULL, NULL, 0};
-    pl_synth_opts o;
+    pl_synth_opts c = {"L", "42", "x.gpkg", "250m", NULL, NULL, 0};
+    pl_synth_params o;
     pl_error err = {0};
-    assert_int_equal(pl_synth_opts_from_cli(&c, &o, &err), PL_OK);
+    assert_int_equal(pl_synth_params_from_opts(&c, &o, &err), PL_OK);
     assert_int_equal(o.size, PL_SYNTH_L);
     assert_int_equal(o.seed, 42);
     assert_int_equal(o.cell_m, 250);
     c.seed = "-1";
-    assert_int_equal(pl_synth_opts_from_cli(&c, &o, &err), PL_EINPUT);
+    assert_int_equal(pl_synth_params_from_opts(&c, &o, &err), PL_EINPUT);
     c.seed = "7";
     c.cells = "500m";
-    assert_int_equal(pl_synth_opts_from_cli(&c, &o, &err), PL_EINPUT);
+    assert_int_equal(pl_synth_params_from_opts(&c, &o, &err), PL_EINPUT);
     assert_non_null(strstr(err.msg, "--cells"));
 }
 
 static void test_bad_region_is_refused(void **state)
 {
     fixture *f = *state;
-    pl_synth_opts o;
-    pl_synth_opts_default(&o);
+    pl_synth_params o;
+    pl_synth_params_default(&o);
     o.size = PL_SYNTH_M;
     o.region = "99";
     o.data_dir = real_data("");
@@ -492,8 +492,8 @@ static void test_admin_file_without_code_refused(void **state)
                              "'ALTER TABLE kommuner RENAME COLUMN KnKod TO Kod2'",
                              dir, real_data("scb-admin-boundaries/sweden_admin_scb_sweref99tm.gpkg"), dir, dir),
                      0);
-    pl_synth_opts o;
-    pl_synth_opts_default(&o);
+    pl_synth_params o;
+    pl_synth_params_default(&o);
     o.size = PL_SYNTH_S;
     o.region = "1880";
     o.data_dir = dir;

@@ -264,6 +264,8 @@ typedef struct search_job {
     atomic_int failed;
     int *rc;                     /* per task */
     pl_error *errs;              /* per task */
+    atomic_int oom;              /* a worker ran out of memory: oom_err (the first one's) */
+    pl_error oom_err;
 } search_job;
 
 static void run_tasks(search_job *J, int reporter)
@@ -293,9 +295,22 @@ static void run_tasks(search_job *J, int reporter)
     pl_search_work_free(work);
 }
 
-static void *search_worker(void *arg)
+static int search_work(void *arg)
 {
     run_tasks(arg, 0);
+    return PL_OK;
+}
+
+/* Out of memory on a worker stops the search and is the search's error, seen after the join. */
+static void *search_worker(void *arg)
+{
+    search_job *J = arg;
+    pl_error oom = {0};
+    if (pl_oom_guard(search_work, J, NULL, &oom) != PL_OK) {
+        atomic_store(&J->failed, 1);
+        if (atomic_exchange(&J->oom, 1) == 0)
+            J->oom_err = oom;
+    }
     return NULL;
 }
 
@@ -365,6 +380,23 @@ static void merge_group(const pl_access_type *types, pl_access_type *group, size
     free(group_number);
 }
 
+/* The search workers, for the out-of-memory path: they stop after their current search and
+ * are joined, then the run unwinds (gis/ctx.h, pl_oom_hold_wait). */
+typedef struct search_waiter {
+    search_job *J;
+    pthread_t *tid;
+    int *started;
+} search_waiter;
+
+static void stop_search_threads(void *arg)
+{
+    search_waiter *w = arg;
+    atomic_store(&w->J->failed, 1);
+    for (int i = 1; i <= *w->started; i++)
+        pthread_join(w->tid[i], NULL);
+    *w->started = 0;
+}
+
 static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_snap, size_t n_svc,
                       const pl_snap *cell_snap, size_t n_cells, pl_access_type *types, int n_types, pl_error *err)
 {
@@ -372,6 +404,7 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
     atomic_init(&J.next, 0);
     atomic_init(&J.done, 0);
     atomic_init(&J.failed, 0);
+    atomic_init(&J.oom, 0);
     J.task_type = pl_calloc((size_t)n_types, sizeof *J.task_type);
     int n_searched = 0;
     for (int t = 0; t < n_types; t++)
@@ -392,6 +425,8 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
     int n_threads = search_threads(J.n_tasks);
     pthread_t *tid = pl_calloc((size_t)n_threads, sizeof *tid);
     int started = 0;
+    search_waiter waiter = {&J, tid, &started};
+    pl_oom_hold_wait(stop_search_threads, &waiter);  /* the workers share J, on this stack */
     for (int i = 1; i < n_threads; i++)
         if (pthread_create(&tid[i], NULL, search_worker, &J) == 0)
             started++;
@@ -400,7 +435,13 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
     run_tasks(&J, 1);  /* this thread works too, and reports progress */
     for (int i = 1; i <= started; i++)
         pthread_join(tid[i], NULL);
+    pl_oom_release();
     int rc = PL_OK;
+    if (atomic_load(&J.oom)) {
+        rc = PL_EINTERNAL;
+        if (err)
+            *err = J.oom_err;
+    }
     for (int i = 0; i < J.n_tasks && rc == PL_OK; i++)
         if (J.rc[i] != PL_OK) {
             rc = J.rc[i];
@@ -763,4 +804,15 @@ void pl_access_result_free(pl_access_result *r)
     free(r->total_stats);
     free(r->svc_snap);
     free(r);
+}
+
+int pl_access_opts_init(pl_access_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_access_options, o, NULL);
+}
+
+void pl_access_opts_free(pl_access_opts *o)
+{
+    pl_options_free(pl_access_options, o);
 }

@@ -44,6 +44,10 @@ typedef struct pl_access_opts {
 } pl_access_opts;
 
 extern const pl_option pl_access_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_access_opts_init(pl_access_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_access_opts_free(pl_access_opts *o);
 extern const char pl_access_usage[];
 extern const char pl_access_summary[];
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `platsa access --mode transit`: walking legs on the walk graph, a backward RAPTOR profile
  * per service type, each home's times over the window. The method is in access_transit.h. */
+#include "gis/util.h"
 #include "access_transit.h"
 
 #include <math.h>
@@ -15,20 +16,6 @@
 #include "analyses/common/attach.h"
 #include "gis/min_heap.h"
 #include "gis/raptor.h"
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 int pl_transit_parse_window(const char *s, int32_t *t0, int32_t *t1, pl_error *err)
 {
@@ -655,7 +642,7 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
     if (tp->keep_legs)
         tr->egress = pl_calloc((size_t)r->n_types, sizeof *tr->egress);
     /* Walking distance to the nearest of each type (the *_km columns and the walk all the way). */
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
     for (int t = 0; rc == PL_OK && t < r->n_types; t++)
         rc = pl_access_search_type(ctx, graph, r, t, err);
     pl_snap *stop_snap = NULL;
@@ -673,18 +660,18 @@ int pl_access_transit_compute(pl_ctx *ctx, const pl_population *pop, const pl_se
         walk_tt = with_walk_transfers(tt, walks, n_walks, &tr->n_walk_transfers);
         free(walks);
     }
-    tr->t_legs_s = now_s() - t0;
-    tr->c_legs_s = cpu_s() - c0;
-    t0 = now_s();
-    c0 = cpu_s();
+    tr->t_legs_s = pl_now_s() - t0;
+    tr->c_legs_s = pl_cpu_s() - c0;
+    t0 = pl_now_s();
+    c0 = pl_cpu_s();
     pl_raptor *rap = rc == PL_OK ? pl_raptor_new(walk_tt, err) : NULL;
     if (rc == PL_OK && !rap)
         rc = err->code ? err->code : PL_EINTERNAL;
     for (int t = 0; rc == PL_OK && t < r->n_types; t++)
         rc = route_type(ctx, rap, graph, r, t, stop_snap, linked, tt->n_stops, leg_start, legs, tp, tr, err);
     pl_progress(ctx, 1.0, "transit times");
-    tr->t_routing_s = now_s() - t0;
-    tr->c_routing_s = cpu_s() - c0;
+    tr->t_routing_s = pl_now_s() - t0;
+    tr->c_routing_s = pl_cpu_s() - c0;
     pl_raptor_free(rap);
     if (tp->keep_legs)
         tr->walk_tt = walk_tt;

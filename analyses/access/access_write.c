@@ -19,6 +19,7 @@
 #include "analyses/classify/classify.h"
 #include "analyses/common/fields.h"
 #include "gis/util.h"
+#include "analyses/common/run.h"
 
 typedef pl_access_inputs access_inputs;
 
@@ -570,7 +571,7 @@ typedef struct roads_job {
     double t_roads, t_graph;     /* wall seconds of the two steps */
 } roads_job;
 
-static void *roads_thread(void *arg)
+static int roads_work(void *arg)
 {
     roads_job *J = arg;
     if (J->build) {
@@ -578,13 +579,40 @@ static void *roads_thread(void *arg)
         J->rc = pl_network_load(J->ctx, J->spec, &J->lo, &J->gopts, &J->roads, &J->graph, &ns, &J->err);
         J->t_roads = ns.roads_s;
         J->t_graph = ns.graph_s;
-        return NULL;
+        return PL_OK;
     }
     double t0 = pl_now_s();
     J->roads = pl_roads_load(J->ctx, J->spec, &J->lo, &J->err);
     J->t_roads = pl_now_s() - t0;
     J->rc = J->roads ? PL_OK : J->err.code;
+    return PL_OK;
+}
+
+/* Out of memory on this thread is an error like any other, seen after the join. */
+static void *roads_thread(void *arg)
+{
+    roads_job *J = arg;
+    pl_error oom = {0};
+    if (pl_oom_guard(roads_work, J, NULL, &oom) != PL_OK) {
+        J->rc = oom.code;
+        J->err = oom;
+    }
     return NULL;
+}
+
+/* The roads thread, for the out-of-memory path: it finishes, then the run unwinds (gis/ctx.h,
+ * pl_oom_hold_wait). */
+typedef struct roads_waiter {
+    pthread_t tid;
+    int threaded;
+} roads_waiter;
+
+static void join_roads_thread(void *arg)
+{
+    roads_waiter *w = arg;
+    if (w->threaded)
+        pthread_join(w->tid, NULL);
+    w->threaded = 0;
 }
 
 /* gopts NULL: the roads only (pl_access_load_inputs); else the graph too (in->graph). */
@@ -599,8 +627,10 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     if (gopts)
         J.gopts = *gopts;
     J.ctx = pl_ctx_new_child(ctx);
-    pthread_t tid;
-    int threaded = pthread_create(&tid, NULL, roads_thread, &J) == 0;
+    roads_waiter waiter = {.threaded = 0};
+    pl_oom_hold_wait(join_roads_thread, &waiter);  /* the roads thread works on J, reads the caller's options */
+    waiter.threaded = pthread_create(&waiter.tid, NULL, roads_thread, &J) == 0;
+    int threaded = waiter.threaded;
     if (!threaded)  /* no thread to be had: the same work, in turn */
         roads_thread(&J);
     int rc = PL_OK;
@@ -633,8 +663,8 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
             rc = err->code;
     }
     double t_main = pl_now_s() - t0;
-    if (threaded)
-        pthread_join(tid, NULL);
+    join_roads_thread(&waiter);
+    pl_oom_release();
     pl_ctx_merge_warnings(ctx, J.ctx);
     pl_ctx_free(J.ctx);
     in->roads = J.roads;
@@ -886,7 +916,7 @@ static int load_timetable(pl_ctx *ctx, const pl_access_opts *o, pl_timetable **t
     return rc;
 }
 
-int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
+static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
     double c_start = pl_cpu_s(), c0 = c_start, c_load = 0, c_graph = 0, c_classify = 0, c_write = 0;
@@ -1027,4 +1057,23 @@ int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line
     pl_timetable_free(tt);
     pl_access_free_inputs(ctx, &in);
     return rc;
+}
+
+typedef struct access_call {
+    pl_ctx *ctx;
+    const pl_access_opts *o;
+    const char *command_line;
+    pl_error *err;
+} access_call;
+
+static int access_call_run(void *arg)
+{
+    access_call *c = arg;
+    return access_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
+{
+    access_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(access_call_run, &c, pl_run_unwind, err);
 }

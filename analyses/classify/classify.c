@@ -12,6 +12,7 @@
 #include "gis/gpkg_writer.h"
 #include "analyses/common/fields.h"
 #include "analyses/common/units.h"
+#include "analyses/common/run.h"
 
 const char *pl_class_name_sv(int cls)
 {
@@ -428,7 +429,7 @@ int pl_classify_check_opts(const pl_classify_opts *o, pl_error *err)
     return PL_OK;
 }
 
-int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err)
+static int classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err)
 {
     if (pl_classify_check_opts(o, err) != PL_OK)
         return err->code;
@@ -505,4 +506,34 @@ int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_
     pl_population_free(ctx, pop);
     pl_municipalities_free(ctx, munis);
     return rc;
+}
+
+int pl_classify_opts_init(pl_classify_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_classify_options, o, NULL);
+}
+
+void pl_classify_opts_free(pl_classify_opts *o)
+{
+    pl_options_free(pl_classify_options, o);
+}
+
+typedef struct classify_call {
+    pl_ctx *ctx;
+    const pl_classify_opts *o;
+    const char *command_line;
+    pl_error *err;
+} classify_call;
+
+static int classify_call_run(void *arg)
+{
+    classify_call *c = arg;
+    return classify_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_classify_run(pl_ctx *ctx, const pl_classify_opts *o, const char *command_line, pl_error *err)
+{
+    classify_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(classify_call_run, &c, pl_run_unwind, err);
 }

@@ -54,6 +54,10 @@ typedef struct pl_classify_opts {
 } pl_classify_opts;
 
 extern const pl_option pl_classify_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_classify_opts_init(pl_classify_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_classify_opts_free(pl_classify_opts *o);
 extern const char pl_classify_usage[];
 extern const char pl_classify_summary[];
 

@@ -59,7 +59,7 @@ pl_candidates *pl_candidates_from_graph(const pl_graph *g, double spacing)
         if (g->node_y[v] < y0)
             y0 = g->node_y[v];
     }
-    node_pick *p = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *p);
+    node_pick *p = pl_malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *p);
     size_t n = 0;
     const int64_t stride = 1 << 24;
     for (uint32_t v = 0; v < g->n_nodes; v++) {
@@ -134,7 +134,7 @@ static void lower_bounds(cov_shared *S, const uint32_t *cells, size_t n_cells)
 {
     const pl_graph *g = S->g;
     int M = S->M;
-    double *d = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *d);
+    double *d = pl_malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *d);
     for (uint32_t v = 0; v < g->n_nodes; v++)
         d[v] = INFINITY;
     pl_min_heap H = {0};
@@ -285,7 +285,7 @@ static void one_candidate(cov_worker *W, size_t j)
     if (n)
         qsort(W->buf, n, sizeof *W->buf, cmp_u32);
     S->counts[j] = (uint32_t)n;
-    S->lists[j] = malloc((n ? n : 1) * sizeof *S->lists[j]);
+    S->lists[j] = pl_malloc((n ? n : 1) * sizeof *S->lists[j]);
     if (n)
         memcpy(S->lists[j], W->buf, n * sizeof *W->buf);
 }
@@ -301,6 +301,23 @@ static void *worker_main(void *arg)
         one_candidate(W, j);
     }
     return NULL;
+}
+
+/* The candidate workers, for the out-of-memory path: they stop taking candidates and are
+ * joined, then the run unwinds (gis/ctx.h, pl_oom_hold_wait). */
+typedef struct cov_threads {
+    cov_shared *S;
+    pthread_t *th;
+    int *started;
+} cov_threads;
+
+static void stop_cov_threads(void *arg)
+{
+    cov_threads *w = arg;
+    atomic_store(&w->S->next, w->S->cand->n);
+    for (int t = 1; t <= *w->started; t++)
+        pthread_join(w->th[t], NULL);
+    *w->started = 0;
 }
 
 int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, const uint32_t *cells, size_t n_cells,
@@ -324,11 +341,11 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
             n_total = (size_t)cells[i] + 1;
     S.n_total_cells = n_total;
     pl_progress(ctx, 0.0, "coverage sets");
-    S.h = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *S.h);
+    S.h = pl_malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *S.h);
     lower_bounds(&S, cells, n_cells);
     /* Units attached at each node (ends they may travel to), and by edge. */
-    S.att_begin = calloc((size_t)g->n_nodes + 1, sizeof *S.att_begin);
-    S.on_edge = malloc((n_cells ? n_cells : 1) * sizeof *S.on_edge);
+    S.att_begin = pl_calloc((size_t)g->n_nodes + 1, sizeof *S.att_begin);
+    S.on_edge = pl_malloc((n_cells ? n_cells : 1) * sizeof *S.on_edge);
     for (size_t i = 0; i < n_cells; i++) {
         const pl_snap *c = &cell_snap[cells[i]];
         if (!pl_snap_usable(g, c))
@@ -342,8 +359,8 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
     }
     for (uint32_t v = 0; v < g->n_nodes; v++)
         S.att_begin[v + 1] += S.att_begin[v];
-    S.att = malloc(((size_t)S.att_begin[g->n_nodes] + 1) * sizeof *S.att);
-    uint32_t *fill = malloc(((size_t)g->n_nodes + 1) * sizeof *fill);
+    S.att = pl_malloc(((size_t)S.att_begin[g->n_nodes] + 1) * sizeof *S.att);
+    uint32_t *fill = pl_malloc(((size_t)g->n_nodes + 1) * sizeof *fill);
     memcpy(fill, S.att_begin, ((size_t)g->n_nodes + 1) * sizeof *fill);
     for (size_t i = 0; i < n_cells; i++) {
         const pl_snap *c = &cell_snap[cells[i]];
@@ -356,23 +373,25 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
     }
     free(fill);
     qsort(S.on_edge, S.n_on_edge, sizeof *S.on_edge, cmp_u64_for_coverage);
-    S.lists = calloc(cand->n ? cand->n : 1, sizeof *S.lists);
-    S.counts = calloc(cand->n ? cand->n : 1, sizeof *S.counts);
+    S.lists = pl_calloc(cand->n ? cand->n : 1, sizeof *S.lists);
+    S.counts = pl_calloc(cand->n ? cand->n : 1, sizeof *S.counts);
     atomic_init(&S.next, 0);
 
     int nt = p->threads > 1 ? p->threads : 1;
     if ((size_t)nt > cand->n)
         nt = cand->n ? (int)cand->n : 1;
-    cov_worker *W = calloc((size_t)nt, sizeof *W);
-    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    cov_worker *W = pl_calloc((size_t)nt, sizeof *W);
+    pthread_t *th = pl_calloc((size_t)nt, sizeof *th);
     for (int t = 0; t < nt; t++) {
         W[t].S = &S;
-        W[t].dist = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *W[t].dist);
-        W[t].dstamp = calloc(g->n_nodes ? g->n_nodes : 1, sizeof *W[t].dstamp);
-        W[t].done = calloc(g->n_nodes ? g->n_nodes : 1, sizeof *W[t].done);
-        W[t].cstamp = calloc(n_total ? n_total : 1, sizeof *W[t].cstamp);
+        W[t].dist = pl_malloc((g->n_nodes ? g->n_nodes : 1) * sizeof *W[t].dist);
+        W[t].dstamp = pl_calloc(g->n_nodes ? g->n_nodes : 1, sizeof *W[t].dstamp);
+        W[t].done = pl_calloc(g->n_nodes ? g->n_nodes : 1, sizeof *W[t].done);
+        W[t].cstamp = pl_calloc(n_total ? n_total : 1, sizeof *W[t].cstamp);
     }
     int started = 0;
+    cov_threads waiter = {&S, th, &started};
+    pl_oom_hold_wait(stop_cov_threads, &waiter);  /* the workers use W[] and S, on this stack */
     for (int t = 1; t < nt; t++)
         if (pthread_create(&th[t], NULL, worker_main, &W[t]) == 0)
             started = t;
@@ -381,11 +400,12 @@ int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, c
     worker_main(&W[0]);
     for (int t = 1; t <= started; t++)
         pthread_join(th[t], NULL);
+    pl_oom_release();
     size_t total = 0;
     for (size_t j = 0; j < cand->n; j++)
         total += S.counts[j];
-    uint64_t *begin = malloc((cand->n + 1) * sizeof *begin);
-    uint32_t *out = malloc((total ? total : 1) * sizeof *out);
+    uint64_t *begin = pl_malloc((cand->n + 1) * sizeof *begin);
+    uint32_t *out = pl_malloc((total ? total : 1) * sizeof *out);
     begin[0] = 0;
     for (size_t j = 0; j < cand->n; j++) {
         memcpy(out + begin[j], S.lists[j], S.counts[j] * sizeof *out);
@@ -473,21 +493,21 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
     memset(I, 0, sizeof *I);
     size_t nt = n_total_cells;
     /* Cell -> covering candidates (ascending). */
-    uint64_t *cbeg = calloc(nt + 1, sizeof *cbeg);
+    uint64_t *cbeg = pl_calloc(nt + 1, sizeof *cbeg);
     for (uint64_t e = 0; e < begin[n_cand]; e++)
         cbeg[cells[e] + 1]++;
     for (size_t c = 0; c < nt; c++)
         cbeg[c + 1] += cbeg[c];
-    uint32_t *ccand = malloc((begin[n_cand] ? begin[n_cand] : 1) * sizeof *ccand);
-    uint64_t *fill = malloc((nt + 1) * sizeof *fill);
+    uint32_t *ccand = pl_malloc((begin[n_cand] ? begin[n_cand] : 1) * sizeof *ccand);
+    uint64_t *fill = pl_malloc((nt + 1) * sizeof *fill);
     memcpy(fill, cbeg, (nt + 1) * sizeof *fill);
     for (size_t j = 0; j < n_cand; j++)
         for (uint64_t e = begin[j]; e < begin[j + 1]; e++)
             ccand[fill[cells[e]]++] = (uint32_t)j;
     free(fill);
     /* Rows: cells with weight and at least one candidate, merged by identical candidate lists. */
-    hkey *keys = malloc((nt ? nt : 1) * sizeof *keys);
-    uint32_t *rep = malloc((nt ? nt : 1) * sizeof *rep);
+    hkey *keys = pl_malloc((nt ? nt : 1) * sizeof *keys);
+    uint32_t *rep = pl_malloc((nt ? nt : 1) * sizeof *rep);
     size_t nk = 0;
     for (size_t c = 0; c < nt; c++) {
         rep[c] = NONE32;
@@ -496,12 +516,12 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
     }
     group_identical(keys, nk, cbeg, ccand, rep);
     free(keys);
-    uint32_t *row = malloc((nt ? nt : 1) * sizeof *row);
+    uint32_t *row = pl_malloc((nt ? nt : 1) * sizeof *row);
     uint32_t nr = 0;
     for (size_t c = 0; c < nt; c++)
         row[c] = rep[c] == NONE32 ? NONE32 : rep[c] == c ? nr++ : row[rep[c]];
     I->n_rows = nr;
-    I->weight = calloc(nr ? nr : 1, sizeof *I->weight);
+    I->weight = pl_calloc(nr ? nr : 1, sizeof *I->weight);
     for (size_t c = 0; c < nt; c++)
         if (row[c] != NONE32)
             I->weight[row[c]] += cell_weight[c];
@@ -511,8 +531,8 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
     free(ccand);
     free(cbeg);
     /* Each candidate's rows (ascending, distinct). */
-    uint64_t *rbeg = malloc((n_cand + 1) * sizeof *rbeg);
-    uint32_t *rl = malloc((begin[n_cand] ? begin[n_cand] : 1) * sizeof *rl);
+    uint64_t *rbeg = pl_malloc((n_cand + 1) * sizeof *rbeg);
+    uint32_t *rl = pl_malloc((begin[n_cand] ? begin[n_cand] : 1) * sizeof *rl);
     rbeg[0] = 0;
     for (size_t j = 0; j < n_cand; j++) {
         uint64_t k = rbeg[j];
@@ -528,8 +548,8 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
     }
     free(row);
     /* Columns: candidates with rows, merged by identical row lists. */
-    hkey *ck = malloc((n_cand ? n_cand : 1) * sizeof *ck);
-    uint32_t *crep = malloc((n_cand ? n_cand : 1) * sizeof *crep);
+    hkey *ck = pl_malloc((n_cand ? n_cand : 1) * sizeof *ck);
+    uint32_t *crep = pl_malloc((n_cand ? n_cand : 1) * sizeof *crep);
     size_t nck = 0;
     for (size_t j = 0; j < n_cand; j++) {
         crep[j] = NONE32;
@@ -539,8 +559,8 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
     group_identical(ck, nck, rbeg, rl, crep);
     free(ck);
     uint32_t ncol = 0;
-    uint32_t *col = col_of_cand ? col_of_cand : malloc((n_cand ? n_cand : 1) * sizeof *col);
-    uint32_t *reps = malloc((n_cand ? n_cand : 1) * sizeof *reps);
+    uint32_t *col = col_of_cand ? col_of_cand : pl_malloc((n_cand ? n_cand : 1) * sizeof *col);
+    uint32_t *reps = pl_malloc((n_cand ? n_cand : 1) * sizeof *reps);
     uint64_t nnz = 0;
     for (size_t j = 0; j < n_cand; j++) {
         col[j] = crep[j] == NONE32 ? NONE32 : crep[j] == j ? ncol++ : col[crep[j]];
@@ -550,8 +570,8 @@ void pl_cover_instance_build(size_t n_cand, const uint64_t *begin, const uint32_
         }
     }
     I->n_cand = ncol;
-    I->begin = malloc(((size_t)ncol + 1) * sizeof *I->begin);
-    I->rows = malloc((nnz ? nnz : 1) * sizeof *I->rows);
+    I->begin = pl_malloc(((size_t)ncol + 1) * sizeof *I->begin);
+    I->rows = pl_malloc((nnz ? nnz : 1) * sizeof *I->rows);
     I->begin[0] = 0;
     for (uint32_t k = 0; k < ncol; k++) {
         uint32_t j = reps[k];
@@ -602,8 +622,8 @@ uint32_t pl_cluster_points(const double *x, const double *y, size_t n, double di
         return 0;
     if (!(dist_m > 0))
         dist_m = 1;
-    uint32_t *parent = malloc(n * sizeof *parent);
-    gkey *k = malloc(n * sizeof *k);
+    uint32_t *parent = pl_malloc(n * sizeof *parent);
+    gkey *k = pl_malloc(n * sizeof *k);
     for (size_t i = 0; i < n; i++) {
         parent[i] = (uint32_t)i;
         k[i] = (gkey){(int64_t)floor(x[i] / dist_m), (int64_t)floor(y[i] / dist_m), (uint32_t)i};
@@ -641,7 +661,7 @@ uint32_t pl_cluster_points(const double *x, const double *y, size_t n, double di
             }
     }
     uint32_t nc = 0;
-    uint32_t *id = malloc(n * sizeof *id);
+    uint32_t *id = pl_malloc(n * sizeof *id);
     for (size_t i = 0; i < n; i++)
         id[i] = NONE32;
     for (size_t i = 0; i < n; i++) {

@@ -109,6 +109,10 @@ typedef struct pl_coverage_opts {
 } pl_coverage_opts;
 
 extern const pl_option pl_coverage_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_coverage_opts_init(pl_coverage_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_coverage_opts_free(pl_coverage_opts *o);
 extern const char pl_coverage_usage[];
 extern const char pl_coverage_summary[];
 

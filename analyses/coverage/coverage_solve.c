@@ -36,7 +36,7 @@ void pl_cover_instance_free(pl_cover_instance *I)
 
 double pl_cover_value(const pl_cover_instance *I, const uint32_t *cols, uint32_t n)
 {
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
     for (uint32_t k = 0; k < n; k++)
         for (uint64_t e = I->begin[cols[k]]; e < I->begin[cols[k] + 1]; e++)
             cov[I->rows[e]] = 1;
@@ -108,10 +108,10 @@ static void greedy(const pl_cover_instance *I, uint32_t n_pick, double need, pl_
     double t0 = pl_now_s();
     memset(out, 0, sizeof *out);
     uint32_t cap = n_pick < I->n_cand ? n_pick : I->n_cand;
-    out->chosen = malloc((cap ? cap : 1) * sizeof *out->chosen);
-    out->marginal = malloc((cap ? cap : 1) * sizeof *out->marginal);
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
-    gent *h = malloc((I->n_cand ? I->n_cand : 1) * sizeof *h);
+    out->chosen = pl_malloc((cap ? cap : 1) * sizeof *out->chosen);
+    out->marginal = pl_malloc((cap ? cap : 1) * sizeof *out->marginal);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
+    gent *h = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *h);
     size_t hn = 0;
     for (uint32_t j = 0; j < I->n_cand; j++) {
         gent e = {gain_of(I, cov, j), j};
@@ -166,11 +166,11 @@ static int cmp_desc(const void *a, const void *b)
 
 double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_solution *S)
 {
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
     for (uint32_t k = 0; k < S->n; k++)
         for (uint64_t e = I->begin[S->chosen[k]]; e < I->begin[S->chosen[k] + 1]; e++)
             cov[I->rows[e]] = 1;
-    double *g = malloc((I->n_cand ? I->n_cand : 1) * sizeof *g);
+    double *g = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *g);
     for (uint32_t j = 0; j < I->n_cand; j++)
         g[j] = gain_of(I, cov, j);
     qsort(g, I->n_cand, sizeof *g, cmp_desc);
@@ -185,7 +185,7 @@ double pl_mclp_online_bound(const pl_cover_instance *I, uint32_t n_pick, const p
 /* Orders chosen columns by marginal gain among themselves (greedy order within the set). */
 static void rank_chosen(const pl_cover_instance *I, uint32_t *cols, uint32_t n, double *marginal)
 {
-    uint8_t *cov = calloc(I->n_rows ? I->n_rows : 1, 1);
+    uint8_t *cov = pl_calloc(I->n_rows ? I->n_rows : 1, 1);
     for (uint32_t k = 0; k < n; k++) {
         uint32_t best = k;
         double bg = -1;
@@ -251,14 +251,14 @@ static int lp_arrays_build(const pl_cover_instance *I, int kind, double n_pick, 
     size_t ncol = (size_t)nc + nr;
     A->ncol = (int)ncol;
     A->nrow = (int)nr + 1;
-    A->start = malloc((ncol + 1) * sizeof *A->start);
-    A->index = malloc(nnz * sizeof *A->index);
-    A->value = malloc(nnz * sizeof *A->value);
-    A->collb = calloc(ncol, sizeof *A->collb);
-    A->colub = malloc(ncol * sizeof *A->colub);
-    A->obj = calloc(ncol, sizeof *A->obj);
-    A->rowlb = malloc(((size_t)nr + 1) * sizeof *A->rowlb);
-    A->rowub = malloc(((size_t)nr + 1) * sizeof *A->rowub);
+    A->start = pl_malloc((ncol + 1) * sizeof *A->start);
+    A->index = pl_malloc(nnz * sizeof *A->index);
+    A->value = pl_malloc(nnz * sizeof *A->value);
+    A->collb = pl_calloc(ncol, sizeof *A->collb);
+    A->colub = pl_malloc(ncol * sizeof *A->colub);
+    A->obj = pl_calloc(ncol, sizeof *A->obj);
+    A->rowlb = pl_malloc(((size_t)nr + 1) * sizeof *A->rowlb);
+    A->rowub = pl_malloc(((size_t)nr + 1) * sizeof *A->rowub);
     size_t k = 0;
     for (uint32_t j = 0; j < nc; j++) {
         A->start[j] = (CoinBigIndex)k;
@@ -311,7 +311,7 @@ static Cbc_Model *build_model(const pl_cover_instance *I, int kind, double n_pic
  * to reach need cannot reach it. */
 double pl_setcover_lower_bound(const pl_cover_instance *I, double need)
 {
-    double *w = malloc((I->n_cand ? I->n_cand : 1) * sizeof *w);
+    double *w = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *w);
     for (uint32_t j = 0; j < I->n_cand; j++) {
         w[j] = 0;
         for (uint64_t e = I->begin[j]; e < I->begin[j + 1]; e++)
@@ -329,8 +329,8 @@ double pl_setcover_lower_bound(const pl_cover_instance *I, double need)
 /* A copy of the warm solution (the greedy), used when CBC stops before any integer solution. */
 static void copy_solution(const pl_cover_solution *src, pl_cover_solution *dst, uint32_t cap)
 {
-    dst->chosen = malloc((cap ? cap : 1) * sizeof *dst->chosen);
-    dst->marginal = malloc((cap ? cap : 1) * sizeof *dst->marginal);
+    dst->chosen = pl_malloc((cap ? cap : 1) * sizeof *dst->chosen);
+    dst->marginal = pl_malloc((cap ? cap : 1) * sizeof *dst->marginal);
     dst->n = src ? src->n : 0;
     if (dst->n) {
         memcpy(dst->chosen, src->chosen, dst->n * sizeof *dst->chosen);
@@ -356,7 +356,7 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
         /* The greedy as the first incumbent, x and y (covered) in full: CBC prunes with it from
          * the start. (Cbc_setMIPStartI goes through column names, which CBC 2.10 mishandles
          * on models loaded without names.) */
-        double *sol = calloc((size_t)I->n_cand + I->n_rows, sizeof *sol);
+        double *sol = pl_calloc((size_t)I->n_cand + I->n_rows, sizeof *sol);
         for (uint32_t k = 0; k < warm->n; k++) {
             uint32_t j = warm->chosen[k];
             sol[j] = 1.0;
@@ -383,8 +383,8 @@ static int solve(const pl_cover_instance *I, int kind, double n_pick, double nee
     const double *x = Cbc_bestSolution(m);
     double bound = Cbc_getBestPossibleObjValue(m);
     if (x) {
-        out->chosen = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->chosen);
-        out->marginal = malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->marginal);
+        out->chosen = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->chosen);
+        out->marginal = pl_malloc((I->n_cand ? I->n_cand : 1) * sizeof *out->marginal);
         for (uint32_t j = 0; j < I->n_cand; j++)
             if (x[j] > 0.5)
                 out->chosen[out->n++] = j;
@@ -422,8 +422,8 @@ int pl_mclp_exact(const pl_cover_instance *I, uint32_t n_pick, const pl_cover_so
     if (I->n_cand == 0 || I->n_rows == 0 || n_pick == 0) {
         memset(out, 0, sizeof *out);
         out->status = PL_COVER_OPTIMAL;
-        out->chosen = malloc(sizeof *out->chosen);
-        out->marginal = malloc(sizeof *out->marginal);
+        out->chosen = pl_malloc(sizeof *out->chosen);
+        out->marginal = pl_malloc(sizeof *out->marginal);
         return PL_OK;
     }
     return solve(I, 0, n_pick, 0, warm, time_limit_s, out, err);
@@ -438,8 +438,8 @@ int pl_setcover_exact(const pl_cover_instance *I, double need, const pl_cover_so
     if (need <= 0 || I->n_cand == 0 || !reached(all, need)) {
         memset(out, 0, sizeof *out);
         out->status = need <= 0 ? PL_COVER_OPTIMAL : PL_COVER_INFEASIBLE;
-        out->chosen = malloc(sizeof *out->chosen);
-        out->marginal = malloc(sizeof *out->marginal);
+        out->chosen = pl_malloc(sizeof *out->chosen);
+        out->marginal = pl_malloc(sizeof *out->marginal);
         out->bound = need <= 0 ? 0 : NAN;
         return PL_OK;
     }

@@ -15,6 +15,7 @@
 #include "analyses/common/ids.h"
 #include "analyses/common/units.h"
 #include "gis/util.h"
+#include "analyses/common/run.h"
 
 #define NONE32 UINT32_MAX
 
@@ -1026,7 +1027,7 @@ int pl_coverage_check_opts(const pl_coverage_opts *o, pl_error *err)
     return PL_OK;
 }
 
-int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_line, pl_error *err)
+static int coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_line, pl_error *err)
 {
     const pl_access_opts *b = &o->base;
     if (pl_coverage_check_opts(o, err) != PL_OK)
@@ -1078,4 +1079,34 @@ int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_
     }
     state_free(ctx, &s);
     return rc;
+}
+
+int pl_coverage_opts_init(pl_coverage_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_coverage_options, o, NULL);
+}
+
+void pl_coverage_opts_free(pl_coverage_opts *o)
+{
+    pl_options_free(pl_coverage_options, o);
+}
+
+typedef struct coverage_call {
+    pl_ctx *ctx;
+    const pl_coverage_opts *o;
+    const char *command_line;
+    pl_error *err;
+} coverage_call;
+
+static int coverage_call_run(void *arg)
+{
+    coverage_call *c = arg;
+    return coverage_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_coverage_run(pl_ctx *ctx, const pl_coverage_opts *o, const char *command_line, pl_error *err)
+{
+    coverage_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(coverage_call_run, &c, pl_run_unwind, err);
 }

@@ -656,3 +656,14 @@ void pl_green_result_free(pl_ctx *ctx, pl_green_result *r)
     free(r->groups);
     free(r);
 }
+
+int pl_green_opts_init(pl_green_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_green_options, o, NULL);
+}
+
+void pl_green_opts_free(pl_green_opts *o)
+{
+    pl_options_free(pl_green_options, o);
+}

@@ -109,6 +109,10 @@ typedef struct pl_green_opts {
 } pl_green_opts;
 
 extern const pl_option pl_green_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_green_opts_init(pl_green_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_green_opts_free(pl_green_opts *o);
 extern const char pl_green_usage[];
 extern const char pl_green_summary[];
 

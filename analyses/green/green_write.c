@@ -11,6 +11,7 @@
 #include "analyses/common/fields.h"
 #include "green_internal.h"
 #include "gis/util.h"
+#include "analyses/common/run.h"
 
 
 static void set_flag(pl_gpkg_layer *l, int f, int8_t v)
@@ -439,7 +440,7 @@ static int load_all(pl_ctx *ctx, const pl_green_opts *o, green_loaded *L, pl_err
     return PL_OK;
 }
 
-int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, pl_error *err)
+static int green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, pl_error *err)
 {
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
@@ -537,4 +538,23 @@ int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, 
     pl_green_result_free(ctx, r);
     free_loaded(ctx, &L);
     return rc;
+}
+
+typedef struct green_call {
+    pl_ctx *ctx;
+    const pl_green_opts *o;
+    const char *command_line;
+    pl_error *err;
+} green_call;
+
+static int green_call_run(void *arg)
+{
+    green_call *c = arg;
+    return green_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_green_run(pl_ctx *ctx, const pl_green_opts *o, const char *command_line, pl_error *err)
+{
+    green_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(green_call_run, &c, pl_run_unwind, err);
 }

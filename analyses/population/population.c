@@ -594,3 +594,27 @@ void pl_dasy_result_free(pl_dasy_result *r)
     memset(r, 0, sizeof *r);
 }
 
+
+int pl_population_opts_init(pl_population_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_population_options, o, NULL);
+}
+
+void pl_population_opts_free(pl_population_opts *o)
+{
+    pl_options_free(pl_population_options, o);
+}
+
+const char pl_population_usage[] = "platsa population --areas A --buildings B -o OUT.gpkg [--pop-field F]";
+const char pl_population_summary[] =
+    "Distributes each area's population over the residential buildings inside it, in proportion\n"
+    "to their floor area (floor_area_m2 from import-osm, else the footprint). A building belongs to\n"
+    "the area containing its point on surface. An area with people but no residential building\n"
+    "spreads them over all its buildings; with no building at all they stay at one point inside\n"
+    "the area (counted warning). Every area's total is preserved.\n"
+    "\n"
+    "Output: layer population (points on the buildings, field pop: what the other commands read\n"
+    "as population, plus area_id, method, building_id, weight), table areas (area_id, pop,\n"
+    "pop_assigned, n_buildings, method), and with --polygons layer buildings (footprints with pop).\n"
+    "Populations are fractional; their sum per area equals the area's count.";

@@ -109,6 +109,12 @@ typedef struct pl_population_opts {
 
 /* The option table of `platsa population` (also used for --help). */
 extern const pl_option pl_population_options[];
+extern const char pl_population_usage[];
+extern const char pl_population_summary[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_population_opts_init(pl_population_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_population_opts_free(pl_population_opts *o);
 
 /* Loads, distributes and writes the output GeoPackage. */
 int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *command_line, pl_error *err);

@@ -8,6 +8,7 @@
 
 #include "gis/gpkg_writer.h"
 #include "gis/vector.h"
+#include "analyses/common/run.h"
 
 static const pl_field_def point_fields[] = {
     {"pop", PL_FIELD_REAL, "Befolkning", "residents given to this building (or area point)"},
@@ -25,7 +26,7 @@ static const pl_field_def area_fields[] = {
     {"method", PL_FIELD_TEXT, "Metod", "residential, all_buildings, area_point or none"},
 };
 
-int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *command_line, pl_error *err)
+static int population_run(pl_ctx *ctx, const pl_population_opts *o, const char *command_line, pl_error *err)
 {
     if (o->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", o->crs);
@@ -143,4 +144,23 @@ done:
     pl_dasy_buildings_free(ctx, b);
     pl_dasy_areas_free(ctx, a);
     return rc;
+}
+
+typedef struct population_call {
+    pl_ctx *ctx;
+    const pl_population_opts *o;
+    const char *command_line;
+    pl_error *err;
+} population_call;
+
+static int population_call_run(void *arg)
+{
+    population_call *c = arg;
+    return population_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_population_run(pl_ctx *ctx, const pl_population_opts *o, const char *command_line, pl_error *err)
+{
+    population_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(population_call_run, &c, pl_run_unwind, err);
 }

@@ -32,6 +32,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "analyses/common/run.h"
 
 #define OPEN_UPPER 1e11      /* graduated classes with an upper bound above this are open ("> x") */
 #define MAX_TABLE_COLS 40
@@ -2608,7 +2609,7 @@ static int build_page(report *r, pl_strbuf *html, pl_error *err)
 
 /* ------------------------------------------------------------------ entry */
 
-int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
+static int report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
 {
     if (!o->input || !*o->input)
         return pl_error_set(err, PL_EINPUT, "no GeoPackage given; usage: %s", pl_report_usage);
@@ -2687,4 +2688,40 @@ int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
     }
     free_report(&r);
     return rc;
+}
+
+int pl_report_opts_init(pl_report_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_report_options, o, NULL);
+}
+
+void pl_report_opts_free(pl_report_opts *o)
+{
+    pl_options_free(pl_report_options, o);
+}
+
+typedef struct report_call {
+    pl_ctx *ctx;
+    const pl_report_opts *o;
+    pl_error *err;
+} report_call;
+
+static int report_call_run(void *arg)
+{
+    report_call *c = arg;
+    return report_run(c->ctx, c->o, c->err);
+}
+
+/* Unwound on out-of-memory: the report's temporary folder goes too. */
+static void report_unwind(void)
+{
+    pl_report_cleanup_all();
+    pl_run_unwind();
+}
+
+int pl_report_run(pl_ctx *ctx, const pl_report_opts *o, pl_error *err)
+{
+    report_call c = {ctx, o, err};
+    return pl_oom_guard(report_call_run, &c, report_unwind, err);
 }

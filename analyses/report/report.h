@@ -31,6 +31,10 @@ typedef struct pl_report_opts {
 } pl_report_opts;
 
 extern const pl_option pl_report_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_report_opts_init(pl_report_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_report_opts_free(pl_report_opts *o);
 extern const char pl_report_usage[];
 extern const char pl_report_summary[];
 

@@ -74,6 +74,10 @@ typedef struct pl_scenario_opts {
 } pl_scenario_opts;
 
 extern const pl_option pl_scenario_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_scenario_opts_init(pl_scenario_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_scenario_opts_free(pl_scenario_opts *o);
 extern const char pl_scenario_usage[];
 extern const char pl_scenario_summary[];
 
@@ -139,7 +143,7 @@ typedef struct pl_band_delta {
 void pl_scenario_band_deltas(const pl_access_result *before, const pl_access_result *after, const pl_population *pop,
                              int t, int metric, double bound, size_t n_munis, pl_band_delta *out);
 
-int pl_scenario_run(pl_ctx *ctx, const char *file, const pl_scenario_opts *opts, const char *command_line,
+int pl_scenario_run(pl_ctx *ctx, const pl_scenario_opts *opts, const char *file, const char *command_line,
                     pl_error *err);
 
 #endif

@@ -13,6 +13,7 @@
 #include "analyses/common/attach.h"
 #include "scenario.h"
 #include "gis/util.h"
+#include "analyses/common/run.h"
 
 #define NONE32 UINT32_MAX
 
@@ -869,7 +870,8 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
     return rc;
 }
 
-int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, const char *command_line, pl_error *err)
+static int scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, const char *command_line,
+                        pl_error *err)
 {
     pl_scenario_file file;
     int rc = pl_scenario_file_load(path, &file, err);
@@ -997,4 +999,35 @@ int pl_scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, co
     pl_access_free_inputs(ctx, &in);
     pl_scenario_file_free(&file);
     return rc;
+}
+
+int pl_scenario_opts_init(pl_scenario_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_scenario_options, o, NULL);
+}
+
+void pl_scenario_opts_free(pl_scenario_opts *o)
+{
+    pl_options_free(pl_scenario_options, o);
+}
+
+typedef struct scenario_call {
+    pl_ctx *ctx;
+    const pl_scenario_opts *o;
+    const char *path, *command_line;
+    pl_error *err;
+} scenario_call;
+
+static int scenario_call_run(void *arg)
+{
+    scenario_call *c = arg;
+    return scenario_run(c->ctx, c->path, c->o, c->command_line, c->err);
+}
+
+int pl_scenario_run(pl_ctx *ctx, const pl_scenario_opts *o, const char *path, const char *command_line,
+                    pl_error *err)
+{
+    scenario_call c = {ctx, o, path, command_line, err};
+    return pl_oom_guard(scenario_call_run, &c, pl_run_unwind, err);
 }

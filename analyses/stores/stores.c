@@ -12,6 +12,7 @@
 #include "analyses/common/fields.h"
 #include "analyses/common/ids.h"
 #include "gis/util.h"
+#include "analyses/common/run.h"
 
 const char pl_stores_usage[] =
     "platsa stores --population FILE --services FILE --roads FILE --municipalities FILE -o OUT.gpkg [options]";
@@ -582,7 +583,7 @@ static int write_output(pl_ctx *ctx, const pl_stores_opts *o, const char *comman
     return pl_gpkg_commit(g, err);
 }
 
-int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line, pl_error *err)
+static int stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line, pl_error *err)
 {
     const pl_access_opts *b = &o->base;
     if (b->crs)
@@ -635,4 +636,34 @@ int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line
     pl_stores_result_free(r);
     pl_access_free_inputs(ctx, &in);
     return rc;
+}
+
+int pl_stores_opts_init(pl_stores_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_stores_options, o, NULL);
+}
+
+void pl_stores_opts_free(pl_stores_opts *o)
+{
+    pl_options_free(pl_stores_options, o);
+}
+
+typedef struct stores_call {
+    pl_ctx *ctx;
+    const pl_stores_opts *o;
+    const char *command_line;
+    pl_error *err;
+} stores_call;
+
+static int stores_call_run(void *arg)
+{
+    stores_call *c = arg;
+    return stores_run(c->ctx, c->o, c->command_line, c->err);
+}
+
+int pl_stores_run(pl_ctx *ctx, const pl_stores_opts *o, const char *command_line, pl_error *err)
+{
+    stores_call c = {ctx, o, command_line, err};
+    return pl_oom_guard(stores_call_run, &c, pl_run_unwind, err);
 }

@@ -27,6 +27,10 @@ typedef struct pl_stores_opts {
 } pl_stores_opts;
 
 extern const pl_option pl_stores_options[];
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_stores_opts_init(pl_stores_opts *o);
+/* Frees the lists the options hold (after opts_init or parsing). */
+void pl_stores_opts_free(pl_stores_opts *o);
 extern const char pl_stores_usage[];
 extern const char pl_stores_summary[];
 

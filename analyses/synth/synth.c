@@ -48,7 +48,7 @@ const char *pl_synth_type_key(int type)
     return type >= 0 && type < PL_SYNTH_N_TYPES ? type_keys[type] : "?";
 }
 
-void pl_synth_opts_default(pl_synth_opts *o)
+void pl_synth_params_default(pl_synth_params *o)
 {
     memset(o, 0, sizeof *o);
     o->size = PL_SYNTH_S;
@@ -101,25 +101,25 @@ void pl_synth_cell_id(int32_t x_sw, int32_t y_sw, char out[16])
 }
 
 /* ---------- CLI option table ---------- */
-const pl_option pl_synth_option_table[] = {
-    {"size", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, size), "S|M|L", "S",
+const pl_option pl_synth_options[] = {
+    {"size", 0, PL_OPT_STRING, offsetof(pl_synth_opts, size), "S|M|L", "S",
      "S = one kommun (Örebro 1880), M = one län (Örebro län 18), L = all of Sweden", 0, PL_NO_RANGE},
-    {"seed", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, seed), "N", "1",
+    {"seed", 0, PL_OPT_STRING, offsetof(pl_synth_opts, seed), "N", "1",
      "random seed (unsigned 64-bit); the same seed gives the same file, byte for byte", 0, PL_NO_RANGE},
-    {"output", 'o', PL_OPT_STRING, offsetof(pl_synth_cli_opts, output), "FILE", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
-    {"cells", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, cells), "1km|250m", "1km",
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_synth_opts, output), "FILE", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
+    {"cells", 0, PL_OPT_STRING, offsetof(pl_synth_opts, cells), "1km|250m", "1km",
      "population cells: the real SCB 1 km squares, or a synthetic split into 250 m cells", 0, PL_NO_RANGE},
-    {"region", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, region), "CODE", NULL,
+    {"region", 0, PL_OPT_STRING, offsetof(pl_synth_opts, region), "CODE", NULL,
      "kommun code for S (default 1880), län code for M (default 18)", 0, PL_NO_RANGE},
-    {"data", 0, PL_OPT_STRING, offsetof(pl_synth_cli_opts, data), "DIR", NULL,
+    {"data", 0, PL_OPT_STRING, offsetof(pl_synth_opts, data), "DIR", NULL,
      "folder with the real data sets (default: $PLATSA_SHARED/real-data or ../shared/real-data)", 0, PL_NO_RANGE},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_synth_cli_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_synth_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 
-int pl_synth_opts_from_cli(const pl_synth_cli_opts *c, pl_synth_opts *o, pl_error *err)
+int pl_synth_params_from_opts(const pl_synth_opts *c, pl_synth_params *o, pl_error *err)
 {
-    pl_synth_opts_default(o);
+    pl_synth_params_default(o);
     if (pl_synth_size_from_name(c->size, &o->size) != PL_OK)
         return pl_error_set(err, PL_EINPUT, "--size: '%s' is not S, M or L", c->size ? c->size : "");
     char *end;
@@ -555,7 +555,7 @@ static void make_cells(pl_synth_region *r)
 
 /* ---------- orchestration ---------- */
 /* The region's code (and for L its name) from the options; -1 when the code is malformed. */
-static int set_region(pl_synth_region *r, const pl_synth_opts *opts)
+static int set_region(pl_synth_region *r, const pl_synth_params *opts)
 {
     switch (opts->size) {
     case PL_SYNTH_S:
@@ -577,7 +577,7 @@ static int set_region(pl_synth_region *r, const pl_synth_opts *opts)
 /* The region's kommuner, kept in file order; muni_of_code[code] = their index. */
 static void keep_region_munis(pl_ctx *ctx, pl_synth_region *r, const all_munis *am, int *muni_of_code)
 {
-    const pl_synth_opts *opts = &r->opts;
+    const pl_synth_params *opts = &r->opts;
     for (size_t i = 0; i < am->n; i++) {
         if (!in_region(r, am->code[i]))
             continue;
@@ -627,7 +627,7 @@ static void keep_region_localities(pl_synth_region *r, const all_towns *at, cons
     }
 }
 
-int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **out, pl_error *err)
+int pl_synth_generate(pl_ctx *ctx, const pl_synth_params *opts, pl_synth_region **out, pl_error *err)
 {
     *out = NULL;
     double t0 = pl_now_s();

@@ -19,6 +19,7 @@
 #define PLATSA_ANALYSES_SYNTH_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <geos_c.h>
 
@@ -49,15 +50,15 @@ typedef enum { PL_SYNTH_S = 0, PL_SYNTH_M = 1, PL_SYNTH_L = 2 } pl_synth_size;
 #define PL_SYNTH_PEOPLE_PER_PARCEL_LOCKER 2000.0
 #define PL_SYNTH_PEOPLE_PER_CASH 5500.0
 
-typedef struct pl_synth_opts {
+typedef struct pl_synth_params {
     pl_synth_size size;
     uint64_t seed;
     int cell_m;              /* population cells: 1000 (the real squares) or 250 (synthetic split) */
     const char *data_dir;    /* folder with the real data sets; NULL = pl_synth_default_data_dir() */
     const char *region;      /* S: kommun code (default 1880), M: län code (default 18); L: ignored */
-} pl_synth_opts;
+} pl_synth_params;
 
-void pl_synth_opts_default(pl_synth_opts *o);
+void pl_synth_params_default(pl_synth_params *o);
 int pl_synth_size_from_name(const char *name, pl_synth_size *out);   /* "S", "M", "L" (any case) */
 const char *pl_synth_size_name(pl_synth_size s);
 /* $PLATSA_REAL_DATA, else $PLATSA_SHARED/real-data, else ../shared/real-data beside the
@@ -97,7 +98,7 @@ typedef struct pl_synth_stats {
 } pl_synth_stats;
 
 typedef struct pl_synth_region {
-    pl_synth_opts opts;
+    pl_synth_params opts;
     char region_code[8];           /* "1880", "18" or "SE" */
     char region_name[96];
     char *data_dir;                /* the real-data folder read */
@@ -157,7 +158,7 @@ typedef struct pl_synth_region {
 } pl_synth_region;
 
 /* Generates the region in memory. Reports progress through pl_progress. */
-int pl_synth_generate(pl_ctx *ctx, const pl_synth_opts *opts, pl_synth_region **out, pl_error *err);
+int pl_synth_generate(pl_ctx *ctx, const pl_synth_params *opts, pl_synth_region **out, pl_error *err);
 void pl_synth_region_free(pl_synth_region *r);
 
 /* "6730006582000": SCB-style id (6 digits easting, 7 digits northing of the SW corner). */
@@ -174,8 +175,9 @@ typedef struct pl_synth_write_opts {
 int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, const pl_synth_write_opts *o,
                    pl_error *err);
 
-/* Option table of `platsa synth` (used by the CLI for parsing and --help). */
-typedef struct pl_synth_cli_opts {
+/* The options of `platsa synth` as the table fills them (strings, checked by
+ * pl_synth_params_from_opts); the typed generator settings are pl_synth_params. */
+typedef struct pl_synth_opts {
     const char *size;
     const char *seed;
     const char *output;
@@ -183,11 +185,21 @@ typedef struct pl_synth_cli_opts {
     const char *data;
     const char *region;
     int overwrite;
-} pl_synth_cli_opts;
+} pl_synth_opts;
 
-extern const pl_option pl_synth_option_table[];
+extern const pl_option pl_synth_options[];
+extern const char pl_synth_usage[];
+extern const char pl_synth_summary[];
 
-/* Turns parsed CLI options into pl_synth_opts (PL_OK or PL_EINPUT with a message). */
-int pl_synth_opts_from_cli(const pl_synth_cli_opts *c, pl_synth_opts *o, pl_error *err);
+/* Zeroes o and sets the table's defaults (PL_OK; PL_EINTERNAL if a default does not parse). */
+int pl_synth_opts_init(pl_synth_opts *o);
+void pl_synth_opts_free(pl_synth_opts *o);
+
+/* Checks the options and the output, generates the region, writes o->output and prints what
+ * was generated (sizes, services, islands, times, peak memory) to out. */
+int pl_synth_run(pl_ctx *ctx, const pl_synth_opts *o, const char *command_line, FILE *out, pl_error *err);
+
+/* Turns parsed CLI options into pl_synth_params (PL_OK or PL_EINPUT with a message). */
+int pl_synth_params_from_opts(const pl_synth_opts *c, pl_synth_params *o, pl_error *err);
 
 #endif

@@ -1,43 +1,34 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* platsa import-osm: an OpenStreetMap extract into platsa's input layers (layers/osm.h). */
+/* platsa import-osm: the option table and the library call (layers/osm.h does the work). */
+#include "analyses/import_osm/import_osm.h"
+
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "gis/options.h"
+#include "analyses/common/run.h"
 #include "layers/osm.h"
-#include "commands.h"
+#include "layers/service_types.h"
 
-typedef struct import_cli {
-    const char *output;
-    const char *crs;
-    int overwrite;
-    double tree_row_spacing;
-    double default_crown;
-    double default_levels;
-    int admin_level;
-    const char *service_types;
-} import_cli;
-
-static const pl_option table[] = {
-    {"output", 'o', PL_OPT_STRING, offsetof(import_cli, output), "FILE.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
-    {"crs", 0, PL_OPT_STRING, offsetof(import_cli, crs), "EPSG:n", "EPSG:3006",
+const pl_option pl_import_osm_options[] = {
+    {"output", 'o', PL_OPT_STRING, offsetof(pl_import_osm_opts, output), "FILE.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
+    {"crs", 0, PL_OPT_STRING, offsetof(pl_import_osm_opts, crs), "EPSG:n", "EPSG:3006",
      "output CRS (projected, metres)", 0, PL_NO_RANGE},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(import_cli, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
-    {"tree-row-spacing", 0, PL_OPT_DOUBLE, offsetof(import_cli, tree_row_spacing), "M", "10",
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_import_osm_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"tree-row-spacing", 0, PL_OPT_DOUBLE, offsetof(pl_import_osm_opts, tree_row_spacing), "M", "10",
      "one tree every M metres along natural=tree_row", 0, PL_GT(0)},
-    {"default-crown", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_crown), "M", "3",
+    {"default-crown", 0, PL_OPT_DOUBLE, offsetof(pl_import_osm_opts, default_crown), "M", "3",
      "crown radius of a tree with neither diameter_crown nor height", 0, PL_GT_LE(0, 50)},
-    {"default-levels", 0, PL_OPT_DOUBLE, offsetof(import_cli, default_levels), "N", "3",
+    {"default-levels", 0, PL_OPT_DOUBLE, offsetof(pl_import_osm_opts, default_levels), "N", "3",
      "storeys of an untagged building other than houses/sheds (floor area = footprint x levels)", 0, PL_GT(0)},
-    {"admin-level", 0, PL_OPT_INT, offsetof(import_cli, admin_level), "N", "7",
+    {"admin-level", 0, PL_OPT_INT, offsetof(pl_import_osm_opts, admin_level), "N", "7",
      "boundary=administrative level written as municipalities (7 = Swedish kommun)", 0, PL_IN(1, 11)},
-    {"service-types", 0, PL_OPT_STRING, offsetof(import_cli, service_types), "FILE", NULL,
+    {"service-types", 0, PL_OPT_STRING, offsetof(pl_import_osm_opts, service_types), "FILE", NULL,
      "a region's service types, read over share/service_types.ini: their osm selectors pick the services", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 
-static const char *const summary =
+const char pl_import_osm_summary[] =
     "Reads an OpenStreetMap extract (.osm.pbf or .osm): the roads with readosm, keeping OSM node\n"
     "ids, the rest with GDAL's OSM driver and platsa's share/osmconf.ini; writes the layers the\n"
     "other commands read:\n"
@@ -79,44 +70,55 @@ static const char *const summary =
     "with missing nodes: cut there, polygons that cannot be repaired). Zero-length road pieces are\n"
     "skipped with a counted warning; an extract without roads is refused.";
 
-int cmd_import_osm(pl_ctx *ctx, int argc, char **argv)
+const char pl_import_osm_usage[] = "platsa import-osm EXTRACT.osm.pbf -o LAYERS.gpkg [--crs EPSG:n] [--overwrite]";
+
+int pl_import_osm_opts_init(pl_import_osm_opts *o)
 {
-    import_cli c;
-    memset(&c, 0, sizeof c);
-    char *pos[2];
-    int npos = 0;
-    pl_error err = {0};
-    const char *usage = "platsa import-osm EXTRACT.osm.pbf -o LAYERS.gpkg [--crs EPSG:n] [--overwrite]";
-    int rc = pl_options_parse(table, &c, argc, argv, pos, 2, &npos, &err);
-    if (rc == -1) {
-        pl_options_help(stdout, usage, summary, table);
-        pl_options_free(table, &c);
-        return PL_OK;
-    }
-    if (rc == PL_OK && npos != 1)
-        rc = pl_error_set(&err, PL_EINPUT, "give exactly one OSM extract (.osm.pbf or .osm); see --help");
-    if (rc != PL_OK) {
-        pl_options_free(table, &c);
-        return cli_fail(argv[0], &err);
-    }
-    snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", c.crs);
-    pl_service_types *types = pl_service_types_load(ctx, c.service_types, &err);
-    if (!types) {
-        pl_options_free(table, &c);
-        return cli_fail(argv[0], &err);
-    }
-    pl_osm_import_opts o = {.input = pos[0], .output = c.output, .overwrite = c.overwrite,
-                            .command_line = cli_command_line()};
+    memset(o, 0, sizeof *o);
+    return pl_options_defaults(pl_import_osm_options, o, NULL);
+}
+
+void pl_import_osm_opts_free(pl_import_osm_opts *o)
+{
+    pl_options_free(pl_import_osm_options, o);
+}
+
+static int import_run(pl_ctx *ctx, const pl_import_osm_opts *c, const char *input, const char *command_line,
+                      pl_error *err)
+{
+    snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", c->crs);
+    pl_service_types *types = pl_service_types_load(ctx, c->service_types, err);
+    if (!types)
+        return err->code;
+    pl_osm_import_opts o = {.input = input, .output = c->output, .overwrite = c->overwrite,
+                            .command_line = command_line};
     pl_osm_read_opts_default(&o.read);
-    o.read.tree_row_spacing_m = c.tree_row_spacing;
-    o.read.default_crown_m = c.default_crown;
-    o.read.default_levels = c.default_levels;
-    o.read.admin_level = c.admin_level;
+    o.read.tree_row_spacing_m = c->tree_row_spacing;
+    o.read.default_crown_m = c->default_crown;
+    o.read.default_levels = c->default_levels;
+    o.read.admin_level = c->admin_level;
     o.read.service_types = types;
-    rc = pl_osm_import(ctx, &o, &err);
+    int rc = pl_osm_import(ctx, &o, err);
     pl_service_types_free(types);
-    pl_options_free(table, &c);
-    if (rc != PL_OK)
-        return cli_fail(argv[0], &err);
-    return PL_OK;
+    return rc;
+}
+
+typedef struct import_call {
+    pl_ctx *ctx;
+    const pl_import_osm_opts *o;
+    const char *input, *command_line;
+    pl_error *err;
+} import_call;
+
+static int import_call_run(void *arg)
+{
+    import_call *c = arg;
+    return import_run(c->ctx, c->o, c->input, c->command_line, c->err);
+}
+
+int pl_import_osm_run(pl_ctx *ctx, const pl_import_osm_opts *o, const char *input, const char *command_line,
+                      pl_error *err)
+{
+    import_call c = {ctx, o, input, command_line, err};
+    return pl_oom_guard(import_call_run, &c, pl_run_unwind, err);
 }
