@@ -198,7 +198,9 @@ static void take_stop_walks(uint32_t from, double *best, uint32_t *seen, uint32_
 /* One bounded search per linked stop (stops are far fewer than homes in a county), keeping
  * the distances at the nodes homes attach to; each home then takes its two end nodes' stops
  * (and the stops on its own edge). legs of cell c: legs[start[c] .. start[c+1]), by stop id.
- * The same searches give the walks between stops within max_m (walks_out, by from and to). */
+ * The same searches give the walks between stops within max_m (walks_out, by from and to).
+ * Long: one pass per stop fills three outputs (home legs, counts, stop-to-stop walks) from the same
+ * search, so they cannot drift apart. */
 static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, const pl_snap *stop,
                         const uint8_t *linked, uint32_t n_stops, double max_m, double speed_ms, size_t **start_out,
                         pl_raptor_leg **legs_out, stop_walk **walks_out, size_t *n_walks_out)

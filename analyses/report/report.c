@@ -2183,7 +2183,8 @@ static void other_summary(report *r, int an, pl_strbuf *html)
 }
 
 /* Key figures from a summary table's total row: the population, then one line per service
- * type (access) or one box per share (other analyses). */
+ * type (access) or one box per share (other analyses).
+ * Long: the access lines and the share boxes read the same total row in one pass over its columns. */
 static void key_figures(report *r, const layer_info *l, pl_strbuf *html)
 {
     char qt[600];
