@@ -37,7 +37,9 @@ if [ -n "$missing" ]; then
 fi
 
 make --no-print-directory "$PLATSA" build/bench/synth_to_osm >/dev/null
-if [ ! -f "$W/synth_L.osm.pbf" ] || [ ! -f "$W/synth_L.osm" ]; then
+# made again when the converter or the source changed
+if [ ! -f "$W/synth_L.osm.pbf" ] || [ ! -f "$W/synth_L.osm" ] || [ bench/synth_to_osm.c -nt "$W/synth_L.osm.pbf" ] ||
+  { [ -n "$SRC" ] && [ "$SRC" -nt "$W/synth_L.osm.pbf" ]; }; then
   echo "== making the file: platsa synth --size L --seed 1, roads as OSM, osmium cat to PBF"
   if [ -z "$SRC" ]; then
     SRC=$W/synth_L.gpkg
@@ -51,7 +53,7 @@ fi
 PBF="$W/synth_L.osm.pbf"
 echo "file: $PBF ($(du -m "$PBF" | cut -f1) MiB; XML $(du -m "$W/synth_L.osm" | cut -f1) MiB)"
 osmium fileinfo -e "$PBF" | grep -E 'Number of (nodes|ways)' | sed 's/^ */  /'
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+COMMIT=$(git describe --always --dirty 2>/dev/null || echo "?")
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)," \
   "commit $COMMIT"
 
@@ -71,6 +73,9 @@ report() {
   sys=$(grep 'System time' "$t" | sed 's/.*: //')
   rss=$(grep 'Maximum resident set size' "$t" | sed 's/.*: //')
   rc=$(grep 'Exit status' "$t" | sed 's/.*: //')
+  # a stopped run is no figure for the tool: say so in the exit field (time -v prints status 0)
+  sig=$(grep -o 'terminated by signal [0-9]*' "$t" | awk '{ print $4 }')
+  [ -z "$sig" ] || rc="signal_$sig"
   cpu=$(echo "$user + $sys" | bc)
   mb=$(echo "$rss / 1024" | bc)
   load=$(load_range "$1")
