@@ -72,8 +72,8 @@ if [ "$BENCH_QUICK" != 1 ]; then
       pw="($pw)"
       pmb="($pmb)"
     fi
-    pn=$(printf '%s\n' "$pout" | grep -o '[0-9]* \(edges\|ways\)' | head -1 | awk '{ print $1 }')
-    pv=$(printf '%s\n' "$pout" | grep -o '[0-9]* vertices' | awk '{ print $1 }')
+    pn=$(printf '%s\n' "$pout" | grep -o '\(ways table\|lines layer\): [0-9]*' | head -1 | awk '{ print $3 }')
+    pv=$(printf '%s\n' "$pout" | grep -o '[0-9]* vertices' | head -1 | awk '{ print $1 }')
     case $peer in
       ogr2ogr) agree="$pn lines, no node ids (no topology); platsa $imp_edges pieces" ;;
       osm2pgrouting)
@@ -81,7 +81,7 @@ if [ "$BENCH_QUICK" != 1 ]; then
         [ "$pn" = "$imp_edges" ] && [ "$pv" = "$imp_vert" ] && agree="same graph size: $agree"
         printf '%s\n' "$pout" | grep -q 'server CPU' && agree="$agree; $(printf '%s\n' "$pout" | grep -o 'PostgreSQL server CPU [0-9.]* s')" ;;
     esac
-    [ "$prc" = 0 ] || { agree="INCOMPLETE run (exit $prc): $agree"; pw="${pw#(}"; pw="(${pw%)}, incomplete)"; }
+    [ "$prc" = 0 ] || { agree="INCOMPLETE run (exit $prc): $pout"; pw="${pw#(}"; pw="(${pw%)}, incomplete)"; }
     bench_row "same, peer on the same file" "L (Sweden)" "$imp_wall" "$imp_mb" "$plabel" "$pw" "$pmb" "$agree" "" ""
   done
 
