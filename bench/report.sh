@@ -28,15 +28,17 @@ md_table() { # rows on stdin, as markdown
   echo "$HEAD" | awk -F'\t' '{ s = "|"; t = "|"; for (i = 1; i <= NF; i++) { s = s " " $i " |"; t = t " --- |" } print s; print t }'
   awk -F'\t' '{ s = "|"; for (i = 1; i <= NF; i++) { v = $i; if (i == 11 && v == "FAIL") v = "**FAIL**"; s = s " " v " |" } print s }'
 }
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo '?')
+commit=$(git describe --always --dirty 2>/dev/null || echo '?')
 block() { # SECTION: its block, markers included
   n=$1
   echo "<!-- bench section $n: written by bench/report.sh (make bench, or BENCH_ONLY=$n make bench), not by hand -->"
   echo "## $(cat "$DIR/own/$n")"
   echo
-  if [ -n "${BENCH_ONLY:-}" ]; then how="by \`BENCH_ONLY=$n make bench\`, apart from the full run above"
-  else how="in the full run above"; fi
-  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, $how, ${BENCH_MINUTES:-?} minutes; load average (1 min) at the start ${BENCH_LOAD_START:-?}, at the end ${BENCH_LOAD_END:-?}."
+  if [ -n "${BENCH_ONLY:-}" ]; then
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, by \`BENCH_ONLY=$n make bench\`, apart from the full run above, ${BENCH_MINUTES:-?} minutes; load average (1 min) at the start ${BENCH_LOAD_START:-?}, at the end ${BENCH_LOAD_END:-?}."
+  else
+    echo "Measured in the full run above (its date and commit; the load when this section started is under \"Load during the run\")."
+  fi
   echo
   md_table <"$DIR/rows/$n.tsv"
   echo
@@ -66,6 +68,11 @@ hand_part() {
 }
 if [ -n "${BENCH_ONLY:-}" ]; then
   [ -f "$MD" ] || { echo "report: $MD missing: BENCH_ONLY rewrites the blocks of an existing file"; exit 2; }
+  for f in "$DIR"/rows/*.tsv; do
+    [ -f "$f" ] || continue
+    is_own "$(basename "$f" .tsv)" ||
+      { echo "report: BENCH_ONLY=$(basename "$f" .tsv): that section has no block of its own (own_table); run the full bench"; exit 2; }
+  done
   tmp="$MD.tmp.$$"
   cp "$MD" "$tmp"
   : >"$DIR/new_blocks.md"

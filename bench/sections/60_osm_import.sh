@@ -127,7 +127,7 @@ if [ "$BENCH_QUICK" != 1 ]; then
       $PY bench/compare_access_cells.py "$ref" "$osm_out" >"$cmpf" 2>&1 || true
       agree=$(head -1 "$cmpf")
       note 60_osm_import "| $cells | $units | $graph | $wall | $cpu | $peak | $(kv equal "$agree") of $(kv cells "$agree") | $(kv rounding "$agree") | $(kv beyond "$agree") | $(kv max_km "$agree") km, $(kv max_min "$agree") min | $(kv id_differs "$agree") cells ($(kv id_ties "$agree") ties) | $(kv muni_differ "$agree") of $(kv muni_values "$agree") (means, shares at most $(kv muni_max "$agree"); people per band at most $(kv muni_pop "$agree")) |"
-      b3=$(sed -n 3p "$cmpf")
+      b3=$(sed -n 3p "$cmpf" | sed 's/^cells beyond rounding: //')
       [ -z "$b3" ] || osm_beyond="$osm_beyond${osm_beyond:+; }$cells: $b3"
       agree=$(sed -n 2p "$cmpf")
     else
