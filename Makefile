@@ -127,6 +127,8 @@ sample-data: deps
 	@$(MAKE) --no-print-directory $(PLATSA)
 	sh sample-data/build.sh $(PLATSA)
 
+# BENCH_QUICK=1: a short run; BENCH_ONLY=60_osm_import: that block only; BENCH_SLOW_PEERS=1: with
+# the national import's slow peers (see bench/run_bench.sh)
 bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)

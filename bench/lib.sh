@@ -53,6 +53,14 @@ kv() { printf '%s\n' "$2" | tr ' ' '\n' | awk -F= -v k="$1" '$1 == k { print $2;
 # load: the 1-minute load average now
 load_now() { cut -d' ' -f1 /proc/loadavg; }
 
+# own_table SECTION TITLE: the section's rows go to a table of their own under TITLE, with
+# its notes, between markers in BENCHMARKS.md (not to the main table), so that
+# BENCH_ONLY=SECTION can measure it again apart from a full run and rewrite only that block
+own_table() {
+  mkdir -p "$OUT_DIR/own"
+  printf '%s\n' "$2" >"$OUT_DIR/own/$1"
+}
+
 # note SECTION TEXT...: appends a line to the section's paragraph in BENCHMARKS.md
 note() {
   s=$1

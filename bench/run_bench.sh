@@ -3,6 +3,9 @@
 # Benchmarks: `make bench` (builds platsa and bench/*.c, then runs this). See BENCHMARKS.md.
 # usage: sh bench/run_bench.sh [PATH/TO/platsa]     (from the repository root)
 #   BENCH_QUICK=1   a short run: the routing anchor and size S only (a few minutes)
+#   BENCH_ONLY="60_osm_import"  runs only the named sections that keep their own table (own_table,
+#                   bench/lib.sh) and rewrites only their blocks of BENCHMARKS.md, the rest byte for byte
+#   BENCH_SLOW_PEERS=1  also runs the national import's slow peers (ogr2ogr, osm2pgrouting: 1.5 h)
 #
 # The sections in bench/sections/*.sh are sourced in name order; each adds rows to one
 # results table (bench_row, bench/lib.sh) and may add a paragraph (note). Other analyses
@@ -18,9 +21,11 @@ BENCH_DIR=$(dirname "$PLATSA")/bench
 OUT_DIR=$(dirname "$PLATSA")/bench-results
 WORK=${BENCH_WORK:-bench/work}
 BENCH_QUICK=${BENCH_QUICK:-0}
-RESULTS=$OUT_DIR/results.tsv
+BENCH_ONLY=${BENCH_ONLY:-}
 mkdir -p "$OUT_DIR" "$WORK"
-rm -rf "$OUT_DIR/notes" "$RESULTS"
+# each section's rows in rows/<section>.tsv (report.sh joins them)
+rm -rf "$OUT_DIR/notes" "$OUT_DIR/rows" "$OUT_DIR/own" "$OUT_DIR/results.tsv"
+mkdir -p "$OUT_DIR/rows"
 . bench/lib.sh
 BENCH_T0=$(date +%s)
 BENCH_LOAD_START=$(load_now)
@@ -30,6 +35,11 @@ note zz_load "1-minute load average when each section started (2 cores; other wo
 note zz_load ""
 for section in bench/sections/*.sh; do
   name=$(basename "$section" .sh)
+  if [ -n "$BENCH_ONLY" ]; then
+    case " $BENCH_ONLY " in *" $name "*) ;; *) continue ;; esac
+  fi
+  RESULTS=$OUT_DIR/rows/$name.tsv
+  : >"$RESULTS"
   l0=$(load_now)
   t0=$(date +%s)
   echo "== $name (load $l0) =="
@@ -39,6 +49,6 @@ done
 BENCH_LOAD_END=$(load_now)
 BENCH_MINUTES=$(( ($(date +%s) - BENCH_T0 + 59) / 60 ))
 if [ "$BENCH_QUICK" = 1 ]; then MD=$OUT_DIR/BENCHMARKS.md; else MD=BENCHMARKS.md; fi
-export BENCH_LOAD_START BENCH_LOAD_END BENCH_MINUTES BENCH_QUICK
-sh bench/report.sh "$RESULTS" "$OUT_DIR/notes" "$MD"
+export BENCH_LOAD_START BENCH_LOAD_END BENCH_MINUTES BENCH_QUICK BENCH_ONLY
+sh bench/report.sh "$OUT_DIR" "$MD"
 echo "bench: table written to $MD ($BENCH_MINUTES min)"

@@ -7,7 +7,8 @@
  * Node identity comes from the synthetic network: a road's first and last vertex are its
  * junctions node_from/node_to (OSM node id = junction id + 1, shared by the roads meeting
  * there); interior vertices get their own ids from 1e9 up. Every road is one OSM way (id =
- * road id + 1) with highway (or route=ferry), maxspeed, oneway, bridge/tunnel/layer and
+ * road id + 1) with highway (or route=ferry), maxspeed, oneway (oneway=no on a two-way motorway,
+ * where OSM implies yes), bridge/tunnel/layer and
  * explicit motor_vehicle/bicycle/foot tags. Nodes come first in id order, as in a PBF. */
 #include <gdal.h>
 #include <inttypes.h>
@@ -118,8 +119,16 @@ int main(int argc, char **argv)
         else
             fprintf(ways, "<tag k=\"highway\" v=\"%s\"/>", hw);
         fprintf(ways, "<tag k=\"maxspeed\" v=\"%d\"/>", OGR_F_GetFieldAsInteger(f, f_ms));
-        if (OGR_F_GetFieldAsInteger(f, f_ow) == 1)
+        /* A synthetic motorway is one line for both carriageways, open both ways: OSM implies
+         * oneway=yes for highway=motorway, so say oneway=no (without it, import-osm and
+         * osm2pgrouting make these 518 roads one-way and the national distances change). */
+        int ow = OGR_F_GetFieldAsInteger(f, f_ow);
+        if (ow == 1)
             fprintf(ways, "<tag k=\"oneway\" v=\"yes\"/>");
+        else if (ow == -1)
+            fprintf(ways, "<tag k=\"oneway\" v=\"-1\"/>");
+        else if (!strcmp(hw, "motorway"))
+            fprintf(ways, "<tag k=\"oneway\" v=\"no\"/>");
         if (OGR_F_GetFieldAsInteger(f, f_br))
             fprintf(ways, "<tag k=\"bridge\" v=\"yes\"/>");
         if (OGR_F_GetFieldAsInteger(f, f_tu))
