@@ -1210,9 +1210,12 @@ static void emit(loader *L, uint32_t route, uint8_t run, const tripbuf *b, const
 {
     if (run & RUN_TODAY) add_instance(L, route, b, 0, id);
     if ((run & RUN_YESTERDAY) && b->arr[b->n - 1] >= DAY) {
-        char pid[1100];
-        snprintf(pid, sizeof pid, "%s@-1d", id);
+        size_t n = strlen(id);
+        char *pid = pl_malloc(n + 5);  /* the id, "@-1d" and the NUL */
+        memcpy(pid, id, n);
+        memcpy(pid + n, "@-1d", 5);
         add_instance(L, route, b, -DAY, pid);
+        free(pid);
         L->st.trips_previous_day++;
     }
 }

@@ -64,12 +64,15 @@ run scenario "$OUT/monaco-grocery.ini" -o "$OUT/monaco-scenarios.gpkg" --overwri
 POA=${PLATSA_SHARED:-../shared}/real-data/gtfs-osm-porto-alegre-r5r
 if [ -f "$POA/poa_eptc.zip" ] && [ -f "$POA/poa_trensurb.zip" ] && [ -f "$POA/poa_osm.pbf" ] && [ -f "$POA/poa_hexgrid.csv" ]; then
   echo "== Porto Alegre (real buses, metro, OSM, population; GTFS of EPTC and TRENSURB via r5r): healthcare by public transport, 07:00-09:00"
-  sh sample-data/porto-alegre/prepare.sh "$POA" "$OUT"
-  run import-osm "$POA/poa_osm.pbf" --crs EPSG:31982 -o "$OUT/poa-layers.gpkg" --overwrite
+  # Its prepared inputs go in a folder of their own: demo-output/*.gpkg are platsa's styled results.
+  IN="$OUT/porto-alegre-inputs"
+  mkdir -p "$IN"
+  sh sample-data/porto-alegre/prepare.sh "$POA" "$IN"
+  run import-osm "$POA/poa_osm.pbf" --crs EPSG:31982 -o "$IN/poa-layers.gpkg" --overwrite
   run access --mode transit --gtfs "$POA/poa_eptc.zip,$POA/poa_trensurb.zip" --date 2019-05-13 --window 07:00-09:00 \
-    --population "$OUT/poa-population.gpkg:population" --services "$OUT/poa-services.gpkg:services" \
-    --service-types "$OUT/poa-healthcare.ini" --types healthcare --roads "$OUT/poa-layers.gpkg:roads" \
-    --municipalities "$OUT/poa-area.gpkg" --crs EPSG:31982 -o "$OUT/poa-transit.gpkg" --overwrite --csv
+    --population "$IN/poa-population.gpkg:population" --services "$IN/poa-services.gpkg:services" \
+    --service-types "$IN/poa-healthcare.ini" --types healthcare --roads "$IN/poa-layers.gpkg:roads" \
+    --municipalities "$IN/poa-area.gpkg" --crs EPSG:31982 -o "$OUT/poa-transit.gpkg" --overwrite --csv
 else
   echo "== Porto Alegre public transport: skipped ($POA not found)"
 fi
