@@ -105,7 +105,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libplatsa.a
 # the flags `pkg-config --cflags --libs platsa` gives, here in the tree: -Iinclude -I. (the
 # installed include/platsa/), no platsa-internal defines, the static library.
 EXAMPLE_BIN    := $(patsubst examples/%.c,$(BUILD)/examples/%,$(wildcard examples/*.c))
-EXAMPLE_CFLAGS := -O2 -g -std=c17 -Wall -Wextra -Werror -I$(CURDIR)/include -I$(CURDIR) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+EXAMPLE_CFLAGS := -O2 -g $(EXTRA_CFLAGS) -std=c17 -Wall -Wextra -Werror -I$(CURDIR)/include -I$(CURDIR) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 $(BUILD)/examples/%: examples/%.c $(BUILD)/libplatsa.a
 	@mkdir -p $(@D)
 	@echo "  LD $@"
