@@ -286,7 +286,7 @@ test-pgrouting: demo
 test-asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	  EXTRA_CFLAGS="-fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" tests-build
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp UBSAN_OPTIONS=print_stacktrace=1 \
 	  PLATSA_BIN=build-asan/platsa sh tests/run_tests.sh $(TEST_SRC:tests/%.c=build-asan/tests/%)
 
 # Fuzzing with libFuzzer (clang): the targets tests/fuzz/fuzz_*.c are built with ASan + UBSan

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Compares two `platsa access` outputs on the same population and services but different
 roads files (bench/sections/60_osm_import.sh: synth L's own roads against the same roads
 after an OSM round trip): every distance (*_km) and time (*_min) column of access_cells,

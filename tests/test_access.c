@@ -621,7 +621,9 @@ static void run_access_cli(pl_ctx *ctx, const char *dir, const char *mode, const
     pl_error err = {0};
     assert_int_equal(pl_options_parse(pl_access_options, &o, (int)(sizeof argv / sizeof argv[0]), argv, pos, 0,
                                       &npos, &err), PL_OK);
-    if (pl_access_run(ctx, &o, "test", &err) != PL_OK)
+    int rc = pl_access_run(ctx, &o, "test", &err);
+    pl_access_opts_free(&o);
+    if (rc != PL_OK)
         fail_msg("--mode %s: %s", mode, err.msg);
 }
 

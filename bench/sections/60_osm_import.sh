@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # ---- national OSM import (issue 17, section 4), then platsa access from that import ----
 # SYNTHETIC roads: the roads of synth L (all of Sweden, 3.7 M ways) written as OSM by
 # bench/synth_to_osm.c and converted to PBF with osmium; bench/osm_import_bench.sh times
