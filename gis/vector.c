@@ -23,8 +23,9 @@ const char *pl_basename(const char *path)
 }
 
 /* "PG:CONNINFO:LAYER": the layer is the text after the last ':' outside single quotes (libpq
- * quotes values with ':' or spaces: password='a:b'), when it holds no '=', quote or space
- * (those belong to CONNINFO: "PG:dbname=x host=/tmp" has no layer). Returns the ':' or NULL. */
+ * quotes values with ':' or spaces: password='a:b'), when it holds no '=', quote, space, '/' or
+ * '@' (those belong to CONNINFO: "PG:dbname=x host=/tmp" and "PG:postgresql://h:5432/db" have no
+ * layer). Returns the ':' or NULL. */
 static const char *pg_layer_colon(const char *spec)
 {
     const char *colon = NULL;
@@ -40,7 +41,7 @@ static const char *pg_layer_colon(const char *spec)
     if (!colon || colon[1] == '\0')
         return NULL;
     for (const char *p = colon + 1; *p; p++)
-        if (*p == '=' || *p == '\'' || isspace((unsigned char)*p))
+        if (*p == '=' || *p == '\'' || *p == '/' || *p == '@' || isspace((unsigned char)*p))
             return NULL;
     return colon;
 }

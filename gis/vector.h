@@ -44,7 +44,7 @@ void pl_vector_close(pl_vector *v);
 
 /* Splits "FILE:LAYER" when FILE exists and LAYER is a name (not a Windows drive or URL).
  * "PG:CONNINFO:LAYER" (e.g. "PG:dbname=gis host=/run/pg port=5432:roads" or ":myschema.roads"):
- * the layer is after the last ':' outside single quotes when it has no '=', quote or space;
+ * the layer is after the last ':' outside single quotes when it has no '=', quote, space, '/', '@';
  * quote a conninfo value that ends in ":name" (password='a:b'). */
 void pl_vector_split_spec(const char *spec, char *file, size_t file_size, char *layer, size_t layer_size);
 
