@@ -37,7 +37,7 @@ PLATSA := $(BUILD)/platsa
 ENGINE := $(BUILD)/platsa-engine
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan test-pgrouting demo clean bench tests-build sample-data test-qgis test-report-browser fuzz fuzz-build
+.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench tests-build sample-data test-qgis test-report-browser fuzz fuzz-build
 .SECONDARY:
 
 all: $(PLATSA) $(ENGINE)
@@ -281,6 +281,14 @@ test-pgrouting: demo
 	  PLATSA=$(PLATSA) sh tests/osm2pgrouting_check.sh "$$pbf" 400 $$mode > $(BUILD)/pgrouting.log 2>&1 || fail=1; \
 	  grep -v NOTICE $(BUILD)/pgrouting.log | tail -n 2; \
 	done; done; [ $$fail -eq 0 ]
+
+# PostGIS in and out (tests/postgis_check.sh): inputs read as PG:CONNINFO:LAYER give the same CSV
+# twins as the files; -o PG:CONNINFO:SCHEMA writes every layer, public.layer_styles and the
+# metadata, and refused runs leave the schema identical. A throw-away PostgreSQL 15 cluster.
+POSTGIS_PACKAGES := postgresql-15 postgresql-15-postgis-3
+test-postgis: $(PLATSA)
+	$(call apt_install,$(POSTGIS_PACKAGES))
+	@PLATSA=$(PLATSA) sh tests/postgis_check.sh
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 test-asan: deps

@@ -397,8 +397,15 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
     }
     if (rc == PL_OK && fsync_path(g->temps[0], 0) != 0)
         rc = pl_gw_fail(g, err, PL_EINTERNAL, "%s: cannot flush %s: %s", g->path, g->temps[0], strerror(errno));
+    if (rc == PL_OK && g->pg) {  /* into the database; the temporary GeoPackage goes either way */
+        pl_error perr = {0};
+        if (pl_gw_pg_publish(g->path, g->temps[0], g->overwrite, &perr) != PL_OK)
+            rc = pl_gw_fail(g, err, perr.code, "%s", perr.msg);
+        else
+            unlink(g->temps[0]);
+    }
     /* Every file of the output is complete and on disk: all are renamed into place, or none. */
-    if (rc == PL_OK) {
+    if (rc == PL_OK && !g->pg) {
         pl_commit *set = pl_commit_new();
         pl_commit_add(set, g->temps[0], g->path);
         for (int i = 0; i < g->n_layers; i++)
@@ -415,7 +422,8 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
         pl_gw_discard(g);
         return rc;
     }
-    fsync_path(g->dir, 1);
+    if (!g->pg)
+        fsync_path(g->dir, 1);
     pl_info(g->ctx, "wrote %s", g->path);
     if (g->ctx->verbose)
         pl_info(g->ctx, "%s: the writer thread used %.2f s of CPU", g->path, g->writer_cpu_s);

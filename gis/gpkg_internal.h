@@ -143,6 +143,8 @@ struct pl_gpkg_layer {
 struct pl_gpkg {
     pl_ctx *ctx;
     char *path;         /* as given, for messages */
+    int pg;             /* path is "PG:CONNINFO:SCHEMA": the GeoPackage is a temporary in $TMPDIR,
+                           copied into the database at commit (gpkg_pg.c) */
     char *dir;          /* folder of the output */
     char *stem;         /* basename without .gpkg */
     GDALDatasetH ds;
@@ -228,6 +230,11 @@ int pl_gw_make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *e
 int pl_gw_check_style(const pl_gpkg *g, const char *name, int spatial, const pl_field_def *fields, int n_fields,
                        const pl_style *st, pl_error *err);
 int pl_gw_write_layer_styles(pl_gpkg *g, pl_error *err);
+
+/* gpkg_pg.c: output to PostGIS (-o "PG:CONNINFO:SCHEMA") */
+int pl_gw_pg_split(const char *path, char *conn, size_t conn_size, char *schema, size_t schema_size);
+int pl_gw_pg_check(const char *path, int overwrite, int csv, pl_error *err);
+int pl_gw_pg_publish(const char *path, const char *gpkg, int overwrite, pl_error *err);
 
 /* gpkg_thread.c */
 int pl_gw_insert_row(pl_gpkg *g, qrow *r, pl_error *e);

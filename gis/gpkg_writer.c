@@ -421,6 +421,8 @@ int pl_gpkg_check_output(const char *path, const pl_gpkg_opts *opts, const char 
             return pl_error_set(err, PL_EINPUT,
                                 "--csv-style sv: it says how the CSV tables are written; give --csv too");
     }
+    if (strncmp(path, "PG:", 3) == 0)
+        return pl_gw_pg_check(path, overwrite, opts && opts->csv, err);
     int rc = pl_commit_check_path(path, overwrite, inputs, "give a .gpkg file name", err);
     if (rc != PL_OK || !opts || !opts->csv || !csv_tables)
         return rc;
@@ -546,13 +548,21 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
     g->command_line = dup_or_null(opts->command_line);
     g->batch_rows = DEFAULT_BATCH_ROWS;
     char *base = NULL;
-    path_split(path, &g->dir, &base);
+    g->pg = strncmp(path, "PG:", 3) == 0;
+    if (g->pg) {  /* the GeoPackage is built in the temporary folder, then copied into the database */
+        const char *td = getenv("TMPDIR");
+        g->dir = pl_strdup(td && *td ? td : "/tmp");
+        base = pl_strdup("platsa-pg.gpkg");
+    } else {
+        path_split(path, &g->dir, &base);
+    }
     size_t bl = strlen(base);
     g->stem = pl_strdup(base);
     if (bl > 5 && strcasecmp(base + bl - 5, ".gpkg") == 0)
         g->stem[bl - 5] = '\0';
 
-    if (set_timestamp(g, opts, path, err) != PL_OK || check_output_path(g, path, err) != PL_OK)
+    if (set_timestamp(g, opts, path, err) != PL_OK ||
+        (g->pg ? pl_gw_pg_check(path, g->overwrite, g->csv, err) : check_output_path(g, path, err)) != PL_OK)
         goto fail;
 
     long stale = pl_gw_remove_stale_temps(g->dir, base);

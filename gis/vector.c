@@ -16,8 +16,34 @@
 
 const char *pl_basename(const char *path)
 {
+    if (strncmp(path, "PG:", 3) == 0)  /* a connection string: its folder-like host is no path */
+        return path;
     const char *slash = strrchr(path, '/');
     return slash ? slash + 1 : path;
+}
+
+/* "PG:CONNINFO:LAYER": the layer is the text after the last ':' outside single quotes (libpq
+ * quotes values with ':' or spaces: password='a:b'), when it holds no '=', quote, space, '/' or
+ * '@' (those belong to CONNINFO: "PG:dbname=x host=/tmp" and "PG:postgresql://h:5432/db" have no
+ * layer). Returns the ':' or NULL. */
+static const char *pg_layer_colon(const char *spec)
+{
+    const char *colon = NULL;
+    int quoted = 0;
+    for (const char *p = spec + 3; *p; p++) {
+        if (*p == '\\' && quoted && p[1])
+            p++;
+        else if (*p == '\'')
+            quoted = !quoted;
+        else if (*p == ':' && !quoted)
+            colon = p;
+    }
+    if (!colon || colon[1] == '\0')
+        return NULL;
+    for (const char *p = colon + 1; *p; p++)
+        if (*p == '=' || *p == '\'' || *p == '/' || *p == '@' || isspace((unsigned char)*p))
+            return NULL;
+    return colon;
 }
 
 void pl_vector_split_spec(const char *spec, char *file, size_t file_size, char *layer, size_t layer_size)
@@ -25,7 +51,15 @@ void pl_vector_split_spec(const char *spec, char *file, size_t file_size, char *
     snprintf(file, file_size, "%s", spec);
     layer[0] = '\0';
     struct stat st;
-    if (stat(spec, &st) == 0 || strncmp(spec, "PG:", 3) == 0)
+    if (strncmp(spec, "PG:", 3) == 0) {
+        const char *colon = pg_layer_colon(spec);
+        if (colon && (size_t)(colon - spec) < file_size) {
+            snprintf(file, file_size, "%.*s", (int)(colon - spec), spec);
+            snprintf(layer, layer_size, "%s", colon + 1);
+        }
+        return;
+    }
+    if (stat(spec, &st) == 0)
         return;
     const char *colon = strrchr(spec, ':');
     if (!colon || colon == spec || colon[1] == '\0' || colon[1] == '/' || colon[1] == '\\')

@@ -42,7 +42,10 @@ int pl_input_text_file_check(const char *file, const char *role, pl_error *err);
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err);
 void pl_vector_close(pl_vector *v);
 
-/* Splits "FILE:LAYER" when FILE exists and LAYER is a name (not a Windows drive or URL). */
+/* Splits "FILE:LAYER" when FILE exists and LAYER is a name (not a Windows drive or URL).
+ * "PG:CONNINFO:LAYER" (e.g. "PG:dbname=gis host=/run/pg port=5432:roads" or ":myschema.roads"):
+ * the layer is after the last ':' outside single quotes when it has no '=', quote, space, '/', '@';
+ * quote a conninfo value that ends in ":name" (password='a:b'). */
 void pl_vector_split_spec(const char *spec, char *file, size_t file_size, char *layer, size_t layer_size);
 
 /* A CRS from user text ("EPSG:3006", WKT, PROJ), traditional GIS axis order (x = east),

@@ -1306,9 +1306,36 @@ static void test_population_field_rules(void **state)
     assert_true(pl_pop_density_implausible(674000, 62500));  /* an x coordinate on a 250 m square */
 }
 
+/* PostGIS specs: "PG:CONNINFO:LAYER" splits at the last ':' outside single quotes when what
+ * follows has no '=', quote or space; a conninfo alone keeps no layer. */
+static void test_pg_spec_split(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *spec, *file, *layer;
+    } cases[] = {
+        {"PG:dbname=gis host=/tmp/x port=5432:roads", "PG:dbname=gis host=/tmp/x port=5432", "roads"},
+        {"PG:dbname=gis:plan.roads", "PG:dbname=gis", "plan.roads"},
+        {"PG:dbname=gis host=/tmp/x", "PG:dbname=gis host=/tmp/x", ""},
+        {"PG:dbname=gis password='a:b'", "PG:dbname=gis password='a:b'", ""},
+        {"PG:dbname=gis password='a:b':roads", "PG:dbname=gis password='a:b'", "roads"},
+        {"PG:dbname=gis host=db:5432 x=1", "PG:dbname=gis host=db:5432 x=1", ""},
+        {"PG:dbname=gis:", "PG:dbname=gis:", ""},
+        {"PG:postgresql://u@h:5432/gis", "PG:postgresql://u@h:5432/gis", ""},
+        {"PG:postgresql://u@h:5432/gis:roads", "PG:postgresql://u@h:5432/gis", "roads"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char file[512], layer[128];
+        pl_vector_split_spec(cases[i].spec, file, sizeof file, layer, sizeof layer);
+        assert_string_equal(file, cases[i].file);
+        assert_string_equal(layer, cases[i].layer);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pg_spec_split),
         cmocka_unit_test(test_kommuner_gpkg_shapefile_geojson),
         cmocka_unit_test(test_lan),
         cmocka_unit_test(test_tatorter_localities),
