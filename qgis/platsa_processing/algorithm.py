@@ -258,9 +258,10 @@ class PlatsaAlgorithm(QgsProcessingAlgorithm):
             names = [s.name() for s in md.querySublayers(path)]
         except AttributeError:
             pass
-        post = _LoadDefaultStyle()
-        _POST_PROCESSORS.append(post)
         for name in names:
             details = QgsProcessingContext.LayerDetails(name, context.project(), 'output')
+            # One per layer: one shared by several layers crashed qgis_process 3.22 at exit.
+            post = _LoadDefaultStyle()
+            _POST_PROCESSORS.append(post)
             details.setPostProcessor(post)
             context.addLayerToLoadOnCompletion('%s|layername=%s' % (path, name), details)
