@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """One Processing algorithm per platsa command, its parameters built from `platsa --help-json`."""
 import os
+import sqlite3
 import subprocess
 import threading
+from urllib.parse import quote
 
 from qgis.core import (
     QgsProcessing,
@@ -37,6 +39,19 @@ class _LoadDefaultStyle(QgsProcessingLayerPostProcessorInterface):
         msg, ok = layer.loadDefaultStyle()
         if not ok and feedback:
             feedback.pushInfo('%s: no default style (%s)' % (layer.name(), msg))
+
+
+def _layer_titles(path):
+    """table -> the Swedish title platsa gives it (gpkg_contents.identifier), for the Layers panel."""
+    try:
+        con = sqlite3.connect('file:%s?mode=ro' % quote(os.path.abspath(path)), uri=True)
+        try:
+            return dict(con.execute('SELECT table_name, identifier FROM gpkg_contents '
+                                    "WHERE identifier IS NOT NULL AND identifier <> ''"))
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return {}
 
 
 def _file_filter(ext):
@@ -258,8 +273,9 @@ class PlatsaAlgorithm(QgsProcessingAlgorithm):
             names = [s.name() for s in md.querySublayers(path)]
         except AttributeError:
             pass
+        titles = _layer_titles(path)
         for name in names:
-            details = QgsProcessingContext.LayerDetails(name, context.project(), 'output')
+            details = QgsProcessingContext.LayerDetails(titles.get(name, name), context.project(), 'output')
             # One per layer: one shared by several layers crashed qgis_process 3.22 at exit.
             post = _LoadDefaultStyle()
             _POST_PROCESSORS.append(post)

@@ -9,7 +9,9 @@
 #    whose CSV twins and table rows equal those of build/platsa access with the same options;
 #  - platsa:info (a positional FILE[:LAYER]..., answer on stdout) prints what platsa info prints;
 #  - a bad input (--bands-km 2,1) is a failed run carrying platsa's one-line message, and the
-#    existing output is left byte-identical.
+#    existing output is left byte-identical;
+#  - (tests/qgis/provider_style.py, QGIS's Python) the layers a run loads are named by platsa's
+#    Swedish titles and styled from the GeoPackage's layer_styles.
 #
 # usage: tests/qgis/provider.sh PLATSA PLUGIN_ZIP
 set -u
@@ -95,6 +97,23 @@ else fail "bad input: want ERROR: $msg (see $OUT/bad.log)"; fi
 if cmp -s "$OUT/before.gpkg" "$OUT/qgis/access.gpkg" && [ -z "$(ls "$OUT/qgis" | grep -v -e '\.gpkg$' -e '\.csv$')" ]
 then ok "refused run left the output byte-identical, no temporaries"
 else fail "refused run changed the output or left files: $(ls "$OUT/qgis")"; fi
+
+# Result loading (qgis_process loads no layers): in QGIS's Python, the layers a run asks to load
+# come with their Swedish names and the GeoPackage's default styles.
+cat > "$OUT/style-params.json" <<EOF
+{"population": "$S/population.gpkg|layername=population", "services": "$L|layername=services",
+ "roads": "$L|layername=roads", "municipalities": "$S/kommuner.gpkg", "mode": 2, "within": 0.5,
+ "overwrite": true}
+EOF
+/usr/bin/python3 tests/qgis/provider_style.py "$OUT/profile/profiles/default/python/plugins" \
+  "$OUT/qgis/styled.gpkg" "$OUT/style-params.json" > "$OUT/style.log" 2>&1
+grep -E '^(PASS|FAIL) ' "$OUT/style.log"
+summary=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$OUT/style.log")
+if [ -n "$summary" ]; then
+  set -- $summary
+  passed=$((passed + $1))
+  failed=$((failed + $2))
+else fail "provider_style.py ended without a summary (see $OUT/style.log)"; tail -n 5 "$OUT/style.log"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

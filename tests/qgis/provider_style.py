@@ -1,0 +1,92 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The provider's result loading, in QGIS's Python (qgis_process never loads result layers):
+registers the provider from a plugin folder, runs platsa:access through processing.run, then
+loads each layer the run asks QGIS to load, the way Processing does (QgsProcessingUtils, then
+the layer's post-processor), and checks what the Layers panel would show:
+
+  * one layer per table of the GeoPackage, named by platsa's Swedish title (gpkg_contents);
+  * spatial layers drawn with the GeoPackage's default style (the renderer type of its
+    layer_styles QML, not QGIS's single symbol); every layer's field aliases from that QML.
+
+Usage: provider_style.py PLUGIN_PARENT_DIR OUT.gpkg PROCESSING_PARAMETERS.json
+Prints PASS/FAIL lines and "N passed, N failed"; exit 1 on any failure.
+"""
+import json
+import os
+import sqlite3
+import sys
+import xml.etree.ElementTree as ET
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, "/usr/share/qgis/python/plugins")
+sys.path.insert(0, sys.argv[1])
+
+from qgis.core import (  # noqa: E402
+    QgsApplication,
+    QgsProcessingContext,
+    QgsProcessingFeedback,
+    QgsProcessingUtils,
+    QgsProject,
+)
+
+app = QgsApplication([], False)
+app.initQgis()
+from processing.core.Processing import Processing  # noqa: E402
+import processing  # noqa: E402
+from platsa_processing.provider import PlatsaProvider  # noqa: E402
+
+Processing.initialize()
+provider = PlatsaProvider()
+QgsApplication.processingRegistry().addProvider(provider)
+
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    print(("PASS " if ok else "FAIL ") + what)
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+
+
+out = sys.argv[2]
+with open(sys.argv[3], encoding="utf-8") as f:
+    params = json.load(f)
+params["output"] = out
+context = QgsProcessingContext()
+context.setProject(QgsProject.instance())
+feedback = QgsProcessingFeedback()
+res = processing.run("platsa:access", params, context=context, feedback=feedback)
+check(res.get("output") == out, "processing.run platsa:access returns the output path")
+
+con = sqlite3.connect(out)
+titles = dict(con.execute("SELECT table_name, identifier FROM gpkg_contents WHERE table_name <> 'layer_styles'"))
+qml = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault"))
+to_load = context.layersToLoadOnCompletion()
+check(len(to_load) == len(titles), "%d layers to load for %d tables" % (len(to_load), len(titles)))
+for uri, details in to_load.items():
+    table = uri.split("layername=")[-1]
+    check(details.name == titles.get(table), "%s: named %r" % (table, details.name))
+    layer = QgsProcessingUtils.mapLayerFromString(uri, context)
+    if layer is None or not layer.isValid():
+        check(False, "%s: loads" % table)
+        continue
+    if details.postProcessor() is not None:
+        details.postProcessor().postProcessLayer(layer, context, feedback)
+    root = ET.fromstring(qml[table])
+    r = root.find("renderer-v2")
+    if r is not None and layer.isSpatial():
+        check(layer.renderer().type() == r.get("type"),
+              "%s: renderer %s (stored %s)" % (table, layer.renderer().type(), r.get("type")))
+    aliases = {a.get("field"): a.get("name") for a in root.iter("alias") if a.get("name")}
+    got = {f.name(): layer.attributeAlias(i) for i, f in enumerate(layer.fields())}
+    wrong = [f for f, a in aliases.items() if f in got and got[f] != a]
+    check(aliases and not wrong, "%s: %d field aliases from the stored style%s"
+          % (table, len(aliases), (", wrong: " + ", ".join(wrong[:3])) if wrong else ""))
+
+print("%d passed, %d failed" % (passed, failed))
+app.exitQgis()
+sys.exit(1 if failed else 0)
