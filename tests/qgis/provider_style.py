@@ -26,6 +26,7 @@ from qgis.core import (  # noqa: E402
     QgsApplication,
     QgsProcessingContext,
     QgsProcessingFeedback,
+    QgsProcessingParameterDefinition,
     QgsProcessingUtils,
     QgsProject,
 )
@@ -51,6 +52,41 @@ def check(ok, what):
     else:
         failed += 1
 
+
+# Every command's every option is a parameter of the kind its type and metavar call for.
+from platsa_processing import spec  # noqa: E402
+
+QGIS_TYPE = {spec.BOOL: "boolean", spec.ENUM: "enum", spec.INT: "number", spec.DOUBLE: "number",
+             spec.LIST: "string", spec.STRING: "string", spec.LAYER: "vector",
+             spec.LAYERS: "multilayer", spec.FILE: "file", spec.FOLDER: "file",
+             spec.OUT_FILE: "fileDestination", spec.OUT_FOLDER: "folderDestination"}
+OPTIONAL = QgsProcessingParameterDefinition.FlagOptional
+for cmd in provider.help["commands"]:
+    alg = provider.algorithm(spec.algorithm_name(cmd["name"]))
+    if alg is None:
+        check(False, "%s: no algorithm" % cmd["name"])
+        continue
+    bad = []
+    wanted = [(spec.positional_param(*p)[0], spec.positional_param(*p)[1], True, None)
+              for p in spec.positionals(cmd)]
+    wanted += [(spec.param_name(o["name"]), spec.option_kind(o), o["required"], o) for o in cmd["options"]]
+    for name, kind, required, opt in wanted:
+        d = alg.parameterDefinition(name)
+        if d is None or d.type() != QGIS_TYPE[kind]:
+            bad.append("%s: %s, want %s" % (name, d.type() if d else "missing", QGIS_TYPE[kind]))
+            continue
+        if kind != spec.BOOL and bool(d.flags() & OPTIONAL) == bool(required):
+            bad.append("%s: %s, want %s" % (name, "required" if not required else "optional", "required" if required else "optional"))
+        rng = (opt or {}).get("range") or {}
+        if kind in (spec.INT, spec.DOUBLE) and rng.get("min") is not None and d.minimum() != rng["min"]:
+            bad.append("%s: minimum %s, want %s" % (name, d.minimum(), rng["min"]))
+        if kind in (spec.INT, spec.DOUBLE) and rng.get("max") is not None and d.maximum() != rng["max"]:
+            bad.append("%s: maximum %s, want %s" % (name, d.maximum(), rng["max"]))
+        if kind == spec.ENUM and (d.options() != opt["choices"]
+                                  or d.options()[int(d.defaultValue())] != opt["default"]):
+            bad.append("%s: choices %s default %s" % (name, d.options(), d.defaultValue()))
+    check(not bad, "%s: %d parameters from --help-json%s" % (cmd["name"], len(wanted),
+                                                              (": " + "; ".join(bad[:3])) if bad else ""))
 
 out = sys.argv[2]
 with open(sys.argv[3], encoding="utf-8") as f:
