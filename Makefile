@@ -243,12 +243,12 @@ $(BUILD)/tests/qgis/sample_gpkg: tests/qgis/sample_gpkg.c $(BUILD)/libplatsa.a
 
 # Real QGIS opens every layer of demo-output/*.gpkg (or GPKGS="a.gpkg b.gpkg") and samples.
 # Then the Processing provider, installed from the plugin zip, runs through qgis_process
-# (tests/qgis/provider.sh).
+# (tests/qgis/provider.sh), whatever the first part found.
 test-qgis: demo
 	$(call apt_install,$(QGIS_PACKAGES))
 	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg plugin-zip
-	@sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
-	@sh tests/qgis/provider.sh $(PLATSA) $(PLUGIN_ZIP)
+	@rc=0; sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS) || rc=1; \
+	  sh tests/qgis/provider.sh $(PLATSA) $(PLUGIN_ZIP) || rc=1; exit $$rc
 
 # The QGIS plugin (qgis/platsa_processing) as a zip for Plugins > Install from ZIP.
 PLUGIN_ZIP := $(BUILD)/platsa_processing.zip

@@ -28,7 +28,8 @@ class PlatsaProvider(QgsProcessingProvider):
     def longName(self):  # noqa: N802
         if self.help:
             return 'platsa %s' % self.help.get('version', '')
-        return 'platsa'
+        # An empty provider says why in the Toolbox, not only in the message log.
+        return 'platsa (%s)' % self.error if self.error else 'platsa'
 
     def load(self):
         if ProcessingConfig is not None:
@@ -49,9 +50,11 @@ class PlatsaProvider(QgsProcessingProvider):
         return spec.find_binary(setting)
 
     def loadAlgorithms(self):  # noqa: N802
+        self.help = None
+        self.error = ''
         binary = self.binary()
         if binary is None:
-            self.error = ('platsa not found: set its path in Processing > Options > Providers > platsa, '
+            self.error = ('platsa not found: set its path in Settings > Options > Processing > Providers > platsa, '
                           'or PLATSA_BIN, or put it on PATH')
             QgsMessageLog.logMessage(self.error, 'platsa', Qgis.Warning)
             return
