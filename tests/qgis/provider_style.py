@@ -53,6 +53,17 @@ def check(ok, what):
         failed += 1
 
 
+# The program: the provider setting first, then $PLATSA_BIN.
+from processing.core.ProcessingConfig import ProcessingConfig  # noqa: E402
+from platsa_processing.provider import SETTING_BIN  # noqa: E402
+
+env_bin = os.path.abspath(os.environ["PLATSA_BIN"])
+check(provider.binary() == env_bin, "binary from $PLATSA_BIN: %s" % provider.binary())
+ProcessingConfig.setSettingValue(SETTING_BIN, "/bin/true")
+check(provider.binary() == "/bin/true", "binary from the provider setting: %s" % provider.binary())
+ProcessingConfig.setSettingValue(SETTING_BIN, "")
+
+
 # Every command's every option is a parameter of the kind its type and metavar call for.
 from platsa_processing import spec  # noqa: E402
 
