@@ -63,6 +63,16 @@ ProcessingConfig.setSettingValue(SETTING_BIN, "/bin/true")
 check(provider.binary() == "/bin/true", "binary from the provider setting: %s" % provider.binary())
 ProcessingConfig.setSettingValue(SETTING_BIN, "")
 
+# No platsa anywhere: no algorithms, and the provider's name says why.
+saved = dict(os.environ)
+os.environ.update(PLATSA_BIN="/nonexistent/platsa", PATH="/nonexistent")
+lost = PlatsaProvider()
+lost.refreshAlgorithms()
+os.environ.clear()
+os.environ.update(saved)
+check(not lost.algorithms() and lost.longName().startswith("platsa (platsa not found: set its path"),
+      "platsa not found: %d algorithms, named %r" % (len(lost.algorithms()), lost.longName()))
+
 
 # Every command's every option is a parameter of the kind its type and metavar call for.
 from platsa_processing import spec  # noqa: E402
@@ -133,6 +143,30 @@ for uri, details in to_load.items():
     wrong = [f for f, a in aliases.items() if f in got and got[f] != a]
     check(aliases and not wrong, "%s: %d field aliases from the stored style%s"
           % (table, len(aliases), (", wrong: " + ", ".join(wrong[:3])) if wrong else ""))
+
+# The plugin's own refusals: platsa reads files, so a layer that is not one (a memory layer)
+# or shows only part of one (a filter) is refused in one line, before platsa runs.
+from qgis.core import QgsProcessingException, QgsVectorLayer  # noqa: E402
+
+
+def refused(population, want, what):
+    p = dict(params, population=population, output=out + ".refused.gpkg")
+    if os.path.exists(p["output"]):
+        os.remove(p["output"])
+    try:
+        processing.run("platsa:access", p, context=context, feedback=QgsProcessingFeedback())
+        check(False, "%s: ran" % what)
+    except QgsProcessingException as e:
+        check(str(e) == want and not os.path.exists(p["output"]), "%s: refused: %s" % (what, e))
+
+
+mem = QgsVectorLayer("Point?crs=EPSG:3006&field=pop:integer", "befolkning", "memory")
+refused(mem, 'platsa access: population: layer "befolkning" is not read from a file (memory); '
+        "save it as a GeoPackage first", "memory layer")
+filt = QgsVectorLayer(params["population"], "befolkning", "ogr")
+filt.setSubsetString("pop > 100")
+refused(filt, 'platsa access: population: layer "befolkning" has a filter; save the filtered '
+        "features as a file first", "filtered layer")
 
 print("%d passed, %d failed" % (passed, failed))
 app.exitQgis()
