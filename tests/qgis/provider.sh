@@ -41,10 +41,15 @@ got=$(sed -n 's/^[[:space:]]*\(platsa:[a-z_]*\).*/\1/p' "$OUT/list.log" | sort)
 if [ -n "$got" ] && [ "$got" = "$want" ]; then ok "list: $(echo "$got" | wc -l) platsa algorithms"
 else fail "list: want [$want] got [$got]"; fi
 
-# The Södermalm walk of sample-data/demo.sh, once by platsa and once through QGIS.
-S=sample-data/sodermalm
+# The Södermalm walk of sample-data/demo.sh, once by platsa and once through QGIS, on copies:
+# QGIS turns every GeoPackage it opens to WAL mode (OGR_SQLITE_JOURNAL=WAL), which would change
+# the shipped files' bytes.
+S="$OUT/in"
+mkdir -p "$S"
+cp sample-data/sodermalm/population.gpkg sample-data/sodermalm/kommuner.gpkg "$S/"
+shipped_sum=$(cat sample-data/sodermalm/* | cksum)
 L="$OUT/sodermalm-layers.gpkg"
-"$PLATSA" -q import-osm $S/stockholm.osm.pbf -o "$L" || fail "import-osm"
+"$PLATSA" -q import-osm sample-data/sodermalm/stockholm.osm.pbf -o "$L" || fail "import-osm"
 "$PLATSA" -q access --population $S/population.gpkg:population --services "$L:services" \
   --roads "$L:roads" --municipalities $S/kommuner.gpkg \
   --mode walk --bands-km 0.25,0.5,1,2 --bands-min 3,5,10,20 --within 0.5 \
@@ -114,6 +119,9 @@ if [ -n "$summary" ]; then
   passed=$((passed + $1))
   failed=$((failed + $2))
 else fail "provider_style.py ended without a summary (see $OUT/style.log)"; tail -n 5 "$OUT/style.log"; fi
+
+if [ "$(cat sample-data/sodermalm/* | cksum)" = "$shipped_sum" ]; then ok "shipped sample data untouched"
+else fail "shipped sample data changed: git status sample-data"; fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
