@@ -37,7 +37,7 @@ PLATSA := $(BUILD)/platsa
 ENGINE := $(BUILD)/platsa-engine
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench tests-build sample-data test-qgis test-report-browser fuzz fuzz-build
+.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench tests-build sample-data test-qgis plugin-zip test-report-browser fuzz fuzz-build
 .SECONDARY:
 
 all: $(PLATSA) $(ENGINE)
@@ -223,7 +223,7 @@ uninstall:
 # ---- end documentation and install ----
 
 # Big packages only their own targets need (kept out of DEB_PACKAGES).
-QGIS_PACKAGES    := python3-qgis
+QGIS_PACKAGES    := python3-qgis qgis
 BROWSER_PACKAGES := chromium
 
 # $(call apt_install,PACKAGES): installs those missing, as `deps` does.
@@ -244,10 +244,21 @@ $(BUILD)/tests/qgis/sample_gpkg: tests/qgis/sample_gpkg.c $(BUILD)/libplatsa.a
 	$(CC) $(CFLAGS) -DSAMPLE_MAIN -MMD -MP -o $@ $< $(BUILD)/libplatsa.a $(LDLIBS)
 
 # Real QGIS opens every layer of demo-output/*.gpkg (or GPKGS="a.gpkg b.gpkg") and samples.
+# Then the Processing provider, installed from the plugin zip, runs through qgis_process
+# (tests/qgis/provider.sh), whatever the first part found.
 test-qgis: demo
 	$(call apt_install,$(QGIS_PACKAGES))
-	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg
-	@sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS)
+	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg plugin-zip
+	@rc=0; sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS) || rc=1; \
+	  sh tests/qgis/provider.sh $(PLATSA) $(PLUGIN_ZIP) || rc=1; exit $$rc
+
+# The QGIS plugin (qgis/platsa_processing) as a zip for Plugins > Install from ZIP.
+PLUGIN_ZIP := $(BUILD)/platsa_processing.zip
+plugin-zip: $(PLUGIN_ZIP)
+$(PLUGIN_ZIP): $(wildcard qgis/platsa_processing/*.py qgis/platsa_processing/*.txt)
+	@rm -rf $(BUILD)/plugin-zip $@ && mkdir -p $(BUILD)/plugin-zip/platsa_processing
+	cp $^ $(BUILD)/plugin-zip/platsa_processing/
+	cd $(BUILD)/plugin-zip && python3 -m zipfile -c ../platsa_processing.zip platsa_processing
 
 # Headless Chromium opens a report made by `platsa report` and checks its images loaded.
 test-report-browser: demo
