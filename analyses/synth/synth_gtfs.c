@@ -2,14 +2,16 @@
 /* platsa synth --gtfs: a SYNTHETIC timetable over the synthetic roads, for transit benchmarks.
  *
  * Lines (all on the region's roads; a bus never leaves them, so every stop lies on a road):
- *  - town lines: in every tätort of at least 2,000 residents, east-west and north-south lines
- *    about 1 km apart across its built-up area (a circle of its real area), stops every ~500 m;
- *  - regional lines: every tätort to its 3 nearest tätorter within 40 km, by the quickest road,
+ *  - town lines: in every tätort of at least 1,000 residents, east-west and north-south lines
+ *    about 800 m apart across its built-up area (a circle of its real area), stops every ~500 m
+ *    (a stop within ~400 m of most homes, the planning norm);
+ *  - regional lines: every tätort to its 4 nearest tätorter within 40 km, by the quickest road,
  *    stops every ~500 m inside the two towns and every --gtfs-rural-spacing metres (default
- *    1,500) between them;
+ *    1,000) between them, never on a road closed to walkers (motorways): nobody could reach it;
  *  - trains: between the tätorter of at least 15,000 residents, each to its 2 nearest such
  *    towns within 150 km, along the quickest road (a stand-in for the track) at 120 km/h,
  *    stopping at the towns of that set the road passes through.
+ * Stops closer than ~120 m (one merge cell) are one stop, so lines that cross share it.
  * Headways by population (the smaller end town for regional lines and trains): 10 min from 50,000
  * residents, 20 from 10,000, 30 from 2,000, else 60. Service 05:00-23:00, both directions, first
  * departure offset drawn from the seed. Bus speed: 85 % of the road's speed, at most 90 km/h,
