@@ -444,7 +444,7 @@ static void test_options(void **state)
     assert_int_equal(pl_synth_size_from_name("m", &s), PL_OK);
     assert_int_equal(s, PL_SYNTH_M);
     assert_int_equal(pl_synth_size_from_name("XL", &s), PL_EINPUT);
-    pl_synth_opts c = {"L", "42", "x.gpkg", "250m", NULL, NULL, 0};
+    pl_synth_opts c = {"L", "42", "x.gpkg", "250m", NULL, NULL, NULL, 1000, 0};
     pl_synth_params o;
     pl_error err = {0};
     assert_int_equal(pl_synth_params_from_opts(&c, &o, &err), PL_OK);

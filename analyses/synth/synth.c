@@ -113,7 +113,12 @@ const pl_option pl_synth_options[] = {
      "kommun code for S (default 1880), län code for M (default 18)", 0, PL_NO_RANGE},
     {"data", 0, PL_OPT_STRING, offsetof(pl_synth_opts, data), "DIR", NULL,
      "folder with the real data sets (default: $PLATSA_SHARED/real-data or ../shared/real-data)", 0, PL_NO_RANGE},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_synth_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
+    {"gtfs", 0, PL_OPT_STRING, offsetof(pl_synth_opts, gtfs), "FILE.zip", NULL,
+     "also write a SYNTHETIC GTFS timetable (town buses, regional buses, trains) on the synthetic roads", 0,
+     PL_OUTPUT_PATH},
+    {"gtfs-rural-spacing", 0, PL_OPT_DOUBLE, offsetof(pl_synth_opts, gtfs_rural_spacing_m), "M", "1000",
+     "--gtfs: metres between bus stops outside the towns (inside them ~500 m)", 0, PL_IN(200, 5000)},
+    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_synth_opts, overwrite), NULL, NULL, "replace existing outputs", 0, PL_NO_RANGE},
     PL_OPT_END,
 };
 

@@ -184,6 +184,8 @@ typedef struct pl_synth_opts {
     const char *cells;
     const char *data;
     const char *region;
+    const char *gtfs;              /* NULL: no timetable */
+    double gtfs_rural_spacing_m;
     int overwrite;
 } pl_synth_opts;
 

@@ -9,13 +9,17 @@
 #include "analyses/common/run.h"
 #include "analyses/synth/synth.h"
 #include "gis/gpkg_writer.h"
+#include "gis/commit.h"
+#include "analyses/synth/synth_gtfs.h"
 
-const char pl_synth_usage[] = "platsa synth --size S|M|L --seed N -o region.gpkg [--cells 1km|250m]";
+const char pl_synth_usage[] =
+    "platsa synth --size S|M|L --seed N -o region.gpkg [--cells 1km|250m] [--gtfs feed.zip]";
 const char pl_synth_summary[] =
     "Generates a deterministic region for benchmarks. REAL: population (SCB 1 km squares 2024),\n"
     "kommuner and län (SCB), tätorter (SCB 2020), pharmacies (OSM 2020). SYNTHETIC: the road\n"
     "network (towns, streets, rural roads, bridges, ferries), grocery stores, fuel stations,\n"
-    "parcel agents and lockers, cash points, and the 250 m split of the population.\n"
+    "parcel agents and lockers, cash points, the 250 m split of the population, and with --gtfs\n"
+    "a timetable (buses along the synthetic roads, trains between the largest towns).\n"
     "The same options give the same file, byte for byte.";
 
 int pl_synth_opts_init(pl_synth_opts *o)
@@ -81,6 +85,13 @@ static int synth_run(pl_ctx *ctx, const pl_synth_opts *c, const char *command_li
     pl_gpkg_opts check = {.overwrite = c->overwrite};
     if (pl_gpkg_check_output(c->output, &check, NULL, err) != PL_OK)  /* before minutes of generating */
         return err->code;
+    if (c->gtfs) {
+        if (!strcmp(c->gtfs, c->output))
+            return pl_error_set(err, PL_EINPUT, "--gtfs %s: the same file as -o; give the timetable its own .zip name",
+                                c->gtfs);
+        if (pl_commit_check_path(c->gtfs, c->overwrite, NULL, "give a .zip file name", err) != PL_OK)
+            return err->code;
+    }
     double t0 = pl_now_s();
     pl_synth_region *r = NULL;
     if (pl_synth_generate(ctx, &p, &r, err) != PL_OK)
@@ -89,8 +100,17 @@ static int synth_run(pl_ctx *ctx, const pl_synth_opts *c, const char *command_li
     pl_synth_write_opts wo = {c->overwrite, command_line, NULL};
     int rc = pl_synth_write(ctx, r, c->output, &wo, err);
     double t2 = pl_now_s();
+    pl_synth_gtfs_stats gs;
+    if (rc == PL_OK && c->gtfs)
+        rc = pl_synth_write_gtfs(ctx, r, c->gtfs, c->gtfs_rural_spacing_m, &gs, err);
+    double t3 = pl_now_s();
     if (rc == PL_OK) {
         print_region(out, ctx, r, &p);
+        if (c->gtfs)
+            fprintf(out, "%s: SYNTHETIC GTFS, %zu stops, %zu routes (%zu town, %zu regional bus, %zu train), %zu "
+                    "trips.txt rows (%zu trips a weekday after frequencies.txt), %zu stop times, %.1f s\n",
+                    c->gtfs, gs.n_stops, gs.n_routes, gs.n_town_lines, gs.n_regional_lines, gs.n_train_lines,
+                    gs.n_trips, gs.n_trips_expanded, gs.n_stop_times, t3 - t2);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         fprintf(out, "%s: generation %.1f s, writing %.1f s, peak memory %.0f MiB\n", c->output, t1 - t0, t2 - t1,
