@@ -95,17 +95,21 @@ typedef struct stretches {
     size_t n, cap;
 } stretches;
 
-static void stretch_add(stretches *s, const pl_graph *g, uint32_t e, double x0, double x1)
+static void stretch_push(stretches *s, uint32_t e, double x0, double x1)
 {
-    x0 = fmax(0, x0);
-    x1 = fmin(g->edge_len_m[e], x1);
-    if (!(x1 > x0))
-        return;
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 1024;
         s->v = pl_realloc(s->v, s->cap * sizeof *s->v);
     }
     s->v[s->n++] = (stretch){e, x0, x1};
+}
+
+static void stretch_add(stretches *s, const pl_graph *g, uint32_t e, double x0, double x1)
+{
+    x0 = fmax(0, x0);
+    x1 = fmin(g->edge_len_m[e], x1);
+    if (x1 > x0)
+        stretch_push(s, e, x0, x1);
 }
 
 static int cmp_stretch(const void *pa, const void *pb)
@@ -166,6 +170,34 @@ static void reached_stretches(const pl_graph *g, const double *node_s, const pl_
             stretch_add(out, g, e, xs, xs + reach);
     }
     stretches_merge(out);
+}
+
+static double stretches_length(const stretches *s)
+{
+    double m = 0;
+    for (size_t i = 0; i < s->n; i++)
+        m += s->v[i].x1 - s->v[i].x0;
+    return m;
+}
+
+/* out = cur minus prev, both merged and sorted by (edge, start). */
+static void stretches_minus(const stretches *cur, const stretches *prev, stretches *out)
+{
+    out->n = 0;
+    size_t j = 0;
+    for (size_t i = 0; i < cur->n; i++) {
+        stretch c = cur->v[i];
+        while (j < prev->n && (prev->v[j].e < c.e || (prev->v[j].e == c.e && prev->v[j].x1 <= c.x0)))
+            j++;
+        double from = c.x0;
+        for (size_t k = j; k < prev->n && prev->v[k].e == c.e && prev->v[k].x0 < c.x1; k++) {
+            if (prev->v[k].x0 > from)
+                stretch_push(out, c.e, from, prev->v[k].x0);
+            from = fmax(from, prev->v[k].x1);
+        }
+        if (c.x1 > from)
+            stretch_push(out, c.e, from, c.x1);
+    }
 }
 
 typedef struct pieces {
@@ -259,31 +291,55 @@ static int type_areas(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, con
     for (uint32_t v = 0; v < g->n_nodes; v++)
         node_s[v] = lab[v].time_s;
     free(lab);
-    GEOSGeometry *prev = NULL;
-    stretches st = {0};
+    /* Band by band, only what the band adds: D = the union of the buffered stretches reached
+     * now but not in the band before (a buffer of a union is the union of the buffers, so
+     * this loses nothing), the ring = D minus all before, all before = all before plus D.
+     * Each road is buffered and unioned about once per type instead of once per band. */
+    GEOSGeometry *before = NULL;
+    stretches st = {0}, prev_st = {0}, delta = {0};
     for (int b = 0; rc == PL_OK && b < at->n_bands_min; b++) {
         a[b].slot = t;
         a[b].band = b;
         a[b].lo_min = b ? at->bands_min[b - 1] : 0;
         a[b].hi_min = at->bands_min[b];
-        pieces p = {0};
         reached_stretches(g, node_s, src, ns, at->bands_min[b] * 60, &st);
-        stretches_to_pieces(h, g, roads, &st, &p);
-        a[b].road_km = p.len_m / 1000;
-        GEOSGeometry *cum = buffer_pieces(h, &p, width);
+        stretches_minus(&st, &prev_st, &delta);
+        pieces p = {0};
+        a[b].road_km = stretches_length(&st) / 1000;
+        stretches_to_pieces(h, g, roads, &delta, &p);
+        double new_m = p.len_m;
+        GEOSGeometry *d = buffer_pieces(h, &p, width);
         free(p.v);
-        if (p.len_m > 0 && !cum) {
+        if (new_m > 0 && !d) {
             rc = pl_error_set(err, PL_EINTERNAL, "service areas: GEOS could not buffer the roads of band %d", b + 1);
             break;
         }
-        a[b].geom = cum && prev ? GEOSDifference_r(h, cum, prev) : cum && !prev ? GEOSGeom_clone_r(h, cum) : NULL;
-        if (prev)
-            GEOSGeom_destroy_r(h, prev);
-        prev = cum;
+        if (d && before) {
+            a[b].geom = GEOSDifference_r(h, d, before);
+            GEOSGeometry *all = b + 1 < at->n_bands_min ? GEOSUnion_r(h, before, d) : NULL;
+            GEOSGeom_destroy_r(h, d);
+            if (b + 1 < at->n_bands_min) {
+                GEOSGeom_destroy_r(h, before);
+                before = all;
+            }
+            if (!a[b].geom || (b + 1 < at->n_bands_min && !before)) {
+                rc = pl_error_set(err, PL_EINTERNAL, "service areas: GEOS could not join band %d to the ones before",
+                                  b + 1);
+                break;
+            }
+        } else if (d) {
+            a[b].geom = d;
+            before = GEOSGeom_clone_r(h, d);
+        }
+        stretches swap = prev_st;  /* this band's stretches are the next one's "before" */
+        prev_st = st;
+        st = swap;
     }
-    if (prev)
-        GEOSGeom_destroy_r(h, prev);
+    if (before)
+        GEOSGeom_destroy_r(h, before);
     free(st.v);
+    free(prev_st.v);
+    free(delta.v);
     if (rc == PL_OK)
         band_residents(r, pop, t, a);
     free(node_s);
