@@ -955,6 +955,9 @@ static int transit_params(const pl_access_opts *o, pl_transit_params *tp, pl_err
                             "(the service day, e.g. a Tuesday within the feed's calendar)");
     if (pl_transit_parse_window(o->window, &tp->t0, &tp->t1, err) != PL_OK)
         return err->code;
+    if (o->service_areas)
+        return pl_error_set(err, PL_EINPUT, "--service-areas is for the road modes (car, bike, walk); leave it "
+                            "out with --mode transit");
     tp->max_walk_m = o->max_walk_m;
     tp->walk_speed_kmh = o->walk_speed_kmh;
     tp->max_time_min = o->max_time_min;
@@ -976,6 +979,19 @@ static int load_timetable(pl_ctx *ctx, const pl_access_opts *o, pl_timetable **t
     return rc;
 }
 
+/* --service-areas: one mode's areas, on the graph its result was computed on (timed). */
+static int mode_areas(pl_ctx *ctx, const pl_access_opts *o, const pl_graph *graph, const access_inputs *in,
+                      const pl_access_result *r, pl_service_areas **out, double *t_s, double *c_s, pl_error *err)
+{
+    if (!o->service_areas)
+        return PL_OK;
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
+    int rc = pl_access_service_areas(ctx, graph, in->roads, in->pop, r, o->service_area_width_m, out, err);
+    *t_s += pl_now_s() - t0;
+    *c_s += pl_cpu_s() - c0;
+    return rc;
+}
+
 static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
@@ -992,9 +1008,6 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         modes[0] = PL_MODE_WALK;  /* the streets of a transit run: the walk graph */
         if (transit_params(o, &tp, err) != PL_OK)
             return err->code;
-        if (o->service_areas)
-            return pl_error_set(err, PL_EINPUT, "--service-areas is for the road modes (car, bike, walk); leave it "
-                                "out with --mode transit");
     } else if (parse_modes(o->mode, modes, &n_modes, err) != PL_OK) {
         return err->code;
     } else if (o->gtfs.n > 0 || o->date) {
@@ -1036,7 +1049,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
      * cache), the others built from the same roads (no cache: it holds one mode's graph). */
     pl_access_result *r[3] = {NULL, NULL, NULL};
     pl_service_areas *areas[3] = {NULL, NULL, NULL};
-    double t_areas = 0, c_areas = 0;
+    double t_areas = 0, c_areas = 0;  /* --service-areas */
     pl_transit_result *tr = NULL;
     double t_snap = 0, t_search = 0, t_stats = 0, c_snap = 0, c_search = 0, c_stats = 0;
     if (rc == PL_OK && transit) {
@@ -1080,12 +1093,8 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
                               .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, graph, &p, &r[m], err);
-        if (rc == PL_OK && o->service_areas) {
-            double ta = pl_now_s(), ca = pl_cpu_s();
-            rc = pl_access_service_areas(ctx, graph, in.roads, in.pop, r[m], o->service_area_width_m, &areas[m], err);
-            t_areas += pl_now_s() - ta;
-            c_areas += pl_cpu_s() - ca;
-        }
+        if (rc == PL_OK)
+            rc = mode_areas(ctx, o, graph, &in, r[m], &areas[m], &t_areas, &c_areas, err);
         if (graph != in.graph)
             pl_graph_free(graph);
         if (rc == PL_OK) {
