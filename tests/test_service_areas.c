@@ -179,6 +179,28 @@ static void test_sparse_roads_are_not_bridged(void **state)
     unload(&f);
 }
 
+/* A unit 1 km off the road at its far end: 120 s of driveway after 901.2 s of road, 17 min.
+ * With bands 1, 2, 16, 30 min the whole road is reached within 16; the 16-30 band adds no road
+ * (no area) but holds that unit, so it keeps its residents and the rows add up. */
+static void test_band_with_residents_but_no_new_road(void **state)
+{
+    (void)state;
+    fixture f;
+    load(&f, "service_areas_driveway", HDR ROAD(1, 500000, 6500000, 510000, 6500000) "]}",
+         HDR POINT("\"id\":\"30\",\"type\":\"fuel\"", 509000, 6500010) "]}",
+         HDR POINT("\"id\":\"far\",\"pop\":4", 500000, 6499000) "]}");
+    const double bands[4] = {1, 2, 16, 30};
+    pl_access_result *r = NULL;
+    pl_service_areas *sa = areas_of(&f, bands, 4, &r);
+    assert_non_null(sa->a[2].geom);
+    assert_true(sa->a[3].geom == NULL || GEOSisEmpty_r(f.ctx->geos, sa->a[3].geom));
+    assert_true(sa->a[3].pop == 4 && sa->a[3].n_cells == 1);
+    assert_true(fabs(sa->a[3].road_km - 10) < 1e-3);
+    pl_service_areas_free(f.ctx, sa);
+    pl_access_result_free(r);
+    unload(&f);
+}
+
 /* Sum of pop over the access_cells rows whose fuel_min is in (lo, hi]; and the service_areas rows. */
 static void test_residents_equal_cells_band_counts(void **state)
 {
@@ -274,6 +296,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_straight_road_band_is_a_buffered_stretch),
         cmocka_unit_test(test_sparse_roads_are_not_bridged),
+        cmocka_unit_test(test_band_with_residents_but_no_new_road),
         cmocka_unit_test(test_residents_equal_cells_band_counts),
         cmocka_unit_test(test_option_off_and_refusals),
     };

@@ -442,11 +442,14 @@ static int write_service_areas(pl_ctx *ctx, pl_gpkg *g, const access_inputs *in,
     GEOSContextHandle_t h = ctx->geos;
     for (int i = 0; rc == PL_OK && i < sa->n; i++) {
         const pl_service_area *a = &sa->a[i];
-        if (!a->geom || GEOSisEmpty_r(h, a->geom))
-            continue;
+        int empty = !a->geom || GEOSisEmpty_r(h, a->geom);
+        if (empty && a->n_cells == 0)
+            continue;  /* a band that adds no road and holds nobody; one holding residents (their
+                          driveways took them past it) stays, without geometry, so the rows add up */
         const pl_service_type *ty = &in->types->t[r->types[a->slot].type];
         double area = 0;
-        GEOSArea_r(h, a->geom, &area);
+        if (!empty)
+            GEOSArea_r(h, a->geom, &area);
         pl_gpkg_row_begin(l);
         pl_gpkg_set_text(l, 0, ty->key);
         pl_gpkg_set_text(l, 1, ty->label_sv);
@@ -459,7 +462,8 @@ static int write_service_areas(pl_ctx *ctx, pl_gpkg *g, const access_inputs *in,
         pl_gpkg_set_real(l, 8, round(a->road_km * 1000) / 1000);
         pl_gpkg_set_real(l, 9, round(area / 1e4) / 100);
         pl_gpkg_set_real(l, 10, width_m);
-        pl_gpkg_set_geos(l, a->geom);
+        if (!empty)
+            pl_gpkg_set_geos(l, a->geom);
         rc = pl_gpkg_row_end(l, err);
     }
     pl_fields_free(&fl);
