@@ -14,10 +14,12 @@ run() {
 }
 
 echo "== Södermalm, Stockholm: OpenStreetMap import, then walking access to everyday services"
+# --service-areas: the streets reached in each band, 50 m either side (city blocks, not farms)
 run import-osm $S/stockholm.osm.pbf -o "$OUT/sodermalm-layers.gpkg" --overwrite
 run access --population $S/population.gpkg:population --services "$OUT/sodermalm-layers.gpkg:services" \
   --roads "$OUT/sodermalm-layers.gpkg:roads" --municipalities $S/kommuner.gpkg \
   --mode walk --bands-km 0.25,0.5,1,2 --bands-min 3,5,10,20 --within 0.5 \
+  --service-areas --service-area-width 50 \
   -o "$OUT/sodermalm-access.gpkg" --overwrite --csv
 
 echo "== Södermalm: 3-30-300 (trees in view, canopy per statistical area, walking distance to parks)"

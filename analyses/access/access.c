@@ -77,6 +77,14 @@ const pl_option pl_access_options[] = {
      "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
     {"classify", 0, PL_OPT_FLAG, offsetof(pl_access_opts, classify), NULL, NULL,
      "also split summaries by territorial class (needs --localities)", 0, PL_NO_RANGE},
+    {"service-areas", 0, PL_OPT_FLAG, A(service_areas), NULL, NULL,
+     "also write service areas (layer service_areas): per type and time band, the land within "
+     "--service-area-width of the roads reached within the band from the nearest service, with the residents "
+     "whose own nearest time is in the band; road modes only", 0, PL_NO_RANGE},
+    {"service-area-width", 0, PL_OPT_DOUBLE, A(service_area_width_m), "M", "200",
+     "--service-areas: width of the band around each reached road piece; 200 m holds most rural homes and "
+     "farms along a road (their driveway costs 24 s at the 30 km/h access speed, a small part of a 10-minute "
+     "band), while two roads more than 400 m apart stay apart", 0, PL_GT_LE(0, 5000)},
     {"gtfs", 0, PL_OPT_STRINGS, A(gtfs), "FEED.zip[,FEED2.zip]", NULL,
      "--mode transit: GTFS feeds (.zip or folder), several at once (a county's buses and national rail)", 0,
      PL_NO_RANGE},

@@ -35,6 +35,8 @@ typedef struct pl_access_opts {
     const char *graph_cache;
     pl_road_fields road;      /* --road-profile, --class-field, --speed-field, --oneway-field */
     int classify;                /* also split summaries by territorial class (needs localities) */
+    int service_areas;           /* --service-areas: the service_areas layer (access_areas.h) */
+    double service_area_width_m; /* --service-area-width: walk-off width of the buffer around reached roads */
     /* --mode transit (access_transit.h) */
     pl_strings gtfs;             /* GTFS feeds (.zip or folder) */
     const char *date;            /* service day YYYY-MM-DD */

@@ -12,6 +12,7 @@
 #include "gis/gpkg_writer.h"
 #include "layers/network.h"
 #include "access.h"
+#include "access_areas.h"
 #include "access_checks.h"
 #include "access_transit.h"
 #include "layers/gtfs.h"
@@ -409,6 +410,66 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
     return rc;
 }
 
+/* ---------- service_areas (--service-areas) ---------- */
+
+/* One row per type and time band: the ring of land reached in the band (band k minus band
+ * k-1, so the map's colours do not overdraw), with the residents whose own nearest time is
+ * in the band: the same units the cells' band column puts there. */
+static int write_service_areas(pl_ctx *ctx, pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
+                               const pl_service_areas *sa, double width_m, const char *sfx, pl_error *err)
+{
+    pl_field_list fl = {0};
+    pl_fields_add(&fl, "type", PL_FIELD_TEXT, "Servicetyp (nyckel)", "service type key");
+    pl_fields_add(&fl, "typ", PL_FIELD_TEXT, "Servicetyp", "service type");
+    pl_fields_add(&fl, "band", PL_FIELD_INT, "Restidsklass (nr)", "time band, 1 = nearest");
+    pl_fields_add(&fl, "from_min", PL_FIELD_REAL, "Restid från (min)", "band's lower limit (exclusive)");
+    pl_fields_add(&fl, "to_min", PL_FIELD_REAL, "Restid till (min)", "band's upper limit (inclusive)");
+    pl_fields_add(&fl, "pop", PL_FIELD_REAL, "Befolkning i klassen", "residents whose nearest time is in the band");
+    pl_fields_add(&fl, "pop_age", PL_FIELD_REAL, "Befolkning i åldersgruppen i klassen", "the same for the age group");
+    pl_fields_add(&fl, "units", PL_FIELD_INT, "Antal rutor/områden", "population units in the band");
+    pl_fields_add(&fl, "road_km", PL_FIELD_REAL, "Nådd väglängd (km, kumulativ)",
+                  "road length reached within to_min");
+    pl_fields_add(&fl, "area_km2", PL_FIELD_REAL, "Yta (km²)", "area of the ring");
+    pl_fields_add(&fl, "width_m", PL_FIELD_REAL, "Bredd kring vägen (m)", "--service-area-width");
+    const pl_access_type *first = &r->types[0];
+    pl_style style = {PL_STYLE_GRADUATED, "to_min", first->bands_min, first->n_bands_min, "min",
+                      "platsa serviceområden", "access", NULL};
+    char name[96], title[160];
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, lname(name, sizeof name, "service_areas", sfx), 6,
+                                         ltitle(title, sizeof title, "Serviceområden (restid längs väg)", sfx),
+                                         fl.defs, fl.n, &style, err);
+    int rc = l ? PL_OK : PL_EINTERNAL;
+    GEOSContextHandle_t h = ctx->geos;
+    for (int i = 0; rc == PL_OK && i < sa->n; i++) {
+        const pl_service_area *a = &sa->a[i];
+        int empty = !a->geom || GEOSisEmpty_r(h, a->geom);
+        if (empty && a->n_cells == 0)
+            continue;  /* a band that adds no road and holds nobody; one holding residents (their
+                          driveways took them past it) stays, without geometry, so the rows add up */
+        const pl_service_type *ty = &in->types->t[r->types[a->slot].type];
+        double area = 0;
+        if (!empty)
+            GEOSArea_r(h, a->geom, &area);
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_text(l, 0, ty->key);
+        pl_gpkg_set_text(l, 1, ty->label_sv);
+        pl_gpkg_set_int(l, 2, a->band + 1);
+        pl_gpkg_set_real(l, 3, a->lo_min);
+        pl_gpkg_set_real(l, 4, a->hi_min);
+        pl_gpkg_set_real(l, 5, pl_round_people(a->pop));
+        pl_gpkg_set_real(l, 6, r->has_age ? pl_round_people(a->pop_age) : NAN);
+        pl_gpkg_set_int(l, 7, a->n_cells);
+        pl_gpkg_set_real(l, 8, round(a->road_km * 1000) / 1000);
+        pl_gpkg_set_real(l, 9, round(area / 1e4) / 100);
+        pl_gpkg_set_real(l, 10, width_m);
+        if (!empty)
+            pl_gpkg_set_geos(l, a->geom);
+        rc = pl_gpkg_row_end(l, err);
+    }
+    pl_fields_free(&fl);
+    return rc;
+}
+
 /* ---------- data_checks: where the service list looks incomplete ---------- */
 
 static int write_checks(pl_gpkg *g, const access_inputs *in, const pl_access_result *r,
@@ -768,7 +829,8 @@ static void add_transit_parameters(pl_gpkg *g, const pl_access_opts *o, const pl
 
 /* One mode's layers (sfx NULL: a single-mode run's names); tr: the transit figures, else NULL. */
 static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const access_inputs *in,
-                      const pl_access_result *r, const pl_transit_result *tr, const char *sfx, pl_error *err)
+                      const pl_access_result *r, const pl_transit_result *tr, const pl_service_areas *sa,
+                      const char *sfx, pl_error *err)
 {
     pl_gpkg_layer *cells = NULL;
     int rc = write_cells(g, in, r, sfx, tr, o->percentiles.v, &cells, err);
@@ -778,6 +840,8 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
         rc = write_municipalities(g, in, r, sfx, err);
     if (rc == PL_OK && in->classes)
         rc = write_by_class(g, in, r, sfx, err);
+    if (rc == PL_OK && sa)
+        rc = write_service_areas(ctx, g, in, r, sa, o->service_area_width_m, sfx, err);
     if (rc == PL_OK) {
         pl_access_checks *checks = pl_access_checks_run(ctx, in->munis, in->types, r);
         rc = write_checks(g, in, r, checks, sfx, err);
@@ -799,7 +863,7 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
  * modes[m]'s result; with more than one mode each mode's layers carry its name. */
 static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
                         pl_access_result *const *r, const pl_mode *modes, int n_modes, const pl_transit_result *tr,
-                        pl_gpkg_hashes *hashes,
+                        pl_service_areas *const *sa, pl_gpkg_hashes *hashes,
                         pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
@@ -827,7 +891,7 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
         add_transit_parameters(g, o, tr);
     int rc = PL_OK;
     for (int m = 0; rc == PL_OK && m < n_modes; m++)
-        rc = write_mode(ctx, g, o, in, r[m], tr, n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
+        rc = write_mode(ctx, g, o, in, r[m], tr, sa[m], n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
     if (rc != PL_OK) {
         pl_gpkg_abort(g);
         return rc;
@@ -895,6 +959,9 @@ static int transit_params(const pl_access_opts *o, pl_transit_params *tp, pl_err
                             "(the service day, e.g. a Tuesday within the feed's calendar)");
     if (pl_transit_parse_window(o->window, &tp->t0, &tp->t1, err) != PL_OK)
         return err->code;
+    if (o->service_areas)
+        return pl_error_set(err, PL_EINPUT, "--service-areas is for the road modes (car, bike, walk); leave it "
+                            "out with --mode transit");
     tp->max_walk_m = o->max_walk_m;
     tp->walk_speed_kmh = o->walk_speed_kmh;
     tp->max_time_min = o->max_time_min;
@@ -913,6 +980,19 @@ static int load_timetable(pl_ctx *ctx, const pl_access_opts *o, pl_timetable **t
     if (rc == PL_OK)
         pl_info(ctx, "GTFS %s: %u stops, %u patterns, %u trips", o->date, (*tt)->n_stops, (*tt)->n_patterns,
                 (*tt)->n_trips);
+    return rc;
+}
+
+/* --service-areas: one mode's areas, on the graph its result was computed on (timed). */
+static int mode_areas(pl_ctx *ctx, const pl_access_opts *o, const pl_graph *graph, const access_inputs *in,
+                      const pl_access_result *r, pl_service_areas **out, double *t_s, double *c_s, pl_error *err)
+{
+    if (!o->service_areas)
+        return PL_OK;
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
+    int rc = pl_access_service_areas(ctx, graph, in->roads, in->pop, r, o->service_area_width_m, out, err);
+    *t_s += pl_now_s() - t0;
+    *c_s += pl_cpu_s() - c0;
     return rc;
 }
 
@@ -972,6 +1052,8 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
     /* Each mode on the inputs loaded once: the first mode's graph from the load (or the
      * cache), the others built from the same roads (no cache: it holds one mode's graph). */
     pl_access_result *r[3] = {NULL, NULL, NULL};
+    pl_service_areas *areas[3] = {NULL, NULL, NULL};
+    double t_areas = 0, c_areas = 0;  /* --service-areas */
     pl_transit_result *tr = NULL;
     double t_snap = 0, t_search = 0, t_stats = 0, c_snap = 0, c_search = 0, c_stats = 0;
     if (rc == PL_OK && transit) {
@@ -1015,6 +1097,8 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
                               .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                               .bands_min = &o->bands_min};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, graph, &p, &r[m], err);
+        if (rc == PL_OK)
+            rc = mode_areas(ctx, o, graph, &in, r[m], &areas[m], &t_areas, &c_areas, err);
         if (graph != in.graph)
             pl_graph_free(graph);
         if (rc == PL_OK) {
@@ -1035,7 +1119,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     if (rc == PL_OK)
-        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, hashes, err);
+        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, areas, hashes, err);
     else
         pl_gpkg_hashes_free(hashes);
     t_write = pl_now_s() - t0;
@@ -1051,8 +1135,12 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         pl_info(ctx, "cpu (s): load %.3f graph %.3f snap %.3f search %.3f summaries %.3f classify %.3f write %.3f "
                 "total %.3f", c_load, c_graph, c_snap, c_search, c_stats, c_classify, c_write,
                 pl_cpu_s() - c_start);
-    for (int m = 0; m < n_modes; m++)
+    if (rc == PL_OK && ctx->verbose && o->service_areas)
+        pl_info(ctx, "service areas (s): wall %.3f cpu %.3f", t_areas, c_areas);
+    for (int m = 0; m < n_modes; m++) {
         pl_access_result_free(r[m]);
+        pl_service_areas_free(ctx, areas[m]);
+    }
     pl_transit_result_free(tr);
     pl_timetable_free(tt);
     pl_access_free_inputs(ctx, &in);
