@@ -50,7 +50,6 @@
 #define MULTI_ROWS 16          /* rows per INSERT statement when a run of rows allows it */
 #define MAX_OPEN_OUTPUTS 32
 #define MAX_TEMPS 40           /* per output: the GeoPackage, its 3 SQLite side files, CSV twins */
-#define OPEN_CLASS_UPPER 1e12  /* upper value of the open last graduated class */
 #define STYLE_NAME_MAX 30      /* layer_styles.styleName is TEXT(30) in QGIS's schema */
 
 /* ------------------------------------------------------------------ types */
@@ -196,7 +195,6 @@ struct pl_gpkg {
 
 /* gpkg_writer.c */
 void pl_gw_fmt_double(char *buf, size_t size, double v);
-void pl_gw_fmt_label_number(char *buf, size_t size, double v);
 char *pl_gw_read_file(const char *path);
 void pl_gw_gdal_enter(const pl_gpkg *g);
 void pl_gw_gdal_leave(void);

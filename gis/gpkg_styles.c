@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* GeoPackage writer: QGIS styles (QML from the templates in share/, colour ramps, legend
- * labels in Swedish) and the layer_styles table. Kept in one file so that the analysis
- * styles can move out of gis/ as a whole. */
+/* GeoPackage writer: QGIS styles (QML from the templates in share/styles) and the
+ * layer_styles table. Only the renderers' machinery: the classes, labels and colours of
+ * a layer's legend come from its analysis (pl_style). */
 #include "gpkg_internal.h"
 #include "commit.h"
 #include "gpkg_blob.h"
@@ -103,35 +103,12 @@ static int load_template(pl_gpkg *g, const char *layer, const char *name, char *
     return PL_OK;
 }
 
-typedef struct rgb {
-    int r, g, b;
-} rgb;
+/* Generic renderer defaults: NULL's grey, and one symbol's colour per geometry. */
+static const pl_rgb NULL_GREY = {190, 190, 190};
+static const pl_rgb SINGLE_FILL = {120, 165, 205};
+static const pl_rgb SINGLE_MARK = {31, 120, 180};
 
-static const rgb RAMP_ACCESS[] = {{26, 150, 65}, {166, 217, 106}, {255, 255, 191}, {253, 174, 97}, {215, 25, 28}};
-static const rgb RAMP_GREEN[] = {{237, 248, 233}, {186, 228, 179}, {116, 196, 118}, {49, 163, 84}, {0, 109, 44}};
-static const rgb GREY = {190, 190, 190};
-static const rgb PASS_GREEN = {26, 150, 65};
-static const rgb FAIL_RED = {215, 25, 28};
-static const rgb SINGLE_FILL = {120, 165, 205};
-static const rgb SINGLE_MARK = {31, 120, 180};
-
-static rgb ramp_at(const rgb *anchors, int n_anchors, double t)
-{
-    if (t <= 0)
-        return anchors[0];
-    if (t >= 1)
-        return anchors[n_anchors - 1];
-    double x = t * (n_anchors - 1);
-    int i = (int)x;
-    double f = x - i;
-    rgb c;
-    c.r = (int)lround(anchors[i].r + f * (anchors[i + 1].r - anchors[i].r));
-    c.g = (int)lround(anchors[i].g + f * (anchors[i + 1].g - anchors[i].g));
-    c.b = (int)lround(anchors[i].b + f * (anchors[i + 1].b - anchors[i].b));
-    return c;
-}
-
-static char *make_symbol(const char *tpl, const char *name, rgb c, char *bad, size_t bad_size)
+static char *make_symbol(const char *tpl, const char *name, pl_rgb c, char *bad, size_t bad_size)
 {
     char color[32];
     snprintf(color, sizeof color, "%d,%d,%d,255", c.r, c.g, c.b);
@@ -168,16 +145,46 @@ char *pl_gw_make_aliases(const pl_gpkg_layer *l)
     return b.s;
 }
 
-static void label_range(char *buf, size_t size, double lo, double hi, const char *unit, int first)
+/* The classes of a graduated or categorised style, the NULL class last when there is one:
+ * one <range>/<category> line each in `items` and one symbol each in `symbols` (symbol i
+ * for class i); the first class's symbol is the source symbol. 0 when a template
+ * placeholder is unknown (named in bad). */
+static int class_items(const pl_style *st, const char *sym_tpl, pl_strbuf *items, pl_strbuf *symbols,
+                       char **source, char *bad, size_t bad_size)
 {
-    char a[64], c[64];
-    pl_gw_fmt_label_number(a, sizeof a, lo);
-    pl_gw_fmt_label_number(c, sizeof c, hi);
-    const char *sp = unit && *unit ? " " : "";
-    if (first && lo == hi)
-        snprintf(buf, size, "\xe2\x89\xa4 %s%s%s", c, sp, unit ? unit : "");       /* ≤ */
-    else
-        snprintf(buf, size, "%s\xe2\x80\x93%s%s%s", a, c, sp, unit ? unit : "");  /* en dash */
+    int graduated = st->kind == PL_STYLE_GRADUATED;
+    double sentinel = st->classes[0].lower - 1.0;   /* NULL is mapped here: below every class */
+    int n = st->n_classes + (st->null_label ? 1 : 0);
+    for (int i = 0; i < n; i++) {
+        int is_null = i == st->n_classes;
+        const pl_style_class *c = is_null ? NULL : &st->classes[i];
+        const char *label = is_null ? st->null_label : c->label;
+        char name[16];
+        snprintf(name, sizeof name, "%d", i);
+        if (i > 0)
+            pl_sb_puts(items, "\n");
+        if (graduated) {
+            char los[64], his[64];
+            pl_gw_fmt_double(los, sizeof los, is_null ? sentinel : c->lower);
+            pl_gw_fmt_double(his, sizeof his, is_null ? sentinel : c->upper);
+            pl_sb_printf(items, "      <range symbol=\"%d\" lower=\"%s\" upper=\"%s\" label=\"", i, los, his);
+        } else if (is_null) {
+            pl_sb_printf(items, "      <category symbol=\"%d\" value=\"\" label=\"", i);
+        } else {
+            pl_sb_printf(items, "      <category symbol=\"%d\" value=\"%lld\" label=\"", i, c->value);
+        }
+        pl_sb_xml(items, label);
+        pl_sb_puts(items, "\" render=\"true\"/>");
+        char *sym = make_symbol(sym_tpl, name, is_null ? NULL_GREY : c->color, bad, bad_size);
+        if (!sym)
+            return 0;
+        if (i > 0 && !graduated)
+            pl_sb_puts(symbols, "\n");
+        pl_sb_puts(symbols, sym);
+        free(sym);
+    }
+    *source = make_symbol(sym_tpl, "0", st->classes[0].color, bad, bad_size);
+    return *source != NULL;
 }
 
 /* Builds the QML of a layer from the templates. */
@@ -187,8 +194,8 @@ int pl_gw_make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *e
         return PL_OK;
     int kind = pl_gw_flat_kind(l->gtype);
     const char *sym_name = kind == 0 ? "symbol_marker.qml" : kind == 1 ? "symbol_line.qml" : "symbol_fill.qml";
-    const char *doc_name = st->kind == PL_STYLE_GRADUATED ? "graduated.qml"
-                         : st->kind == PL_STYLE_PASS_FAIL ? "pass_fail.qml" : "single.qml";
+    const char *doc_name = st->kind == PL_STYLE_GRADUATED     ? "graduated.qml"
+                         : st->kind == PL_STYLE_CATEGORIZED ? "categorized.qml" : "single.qml";
     char *sym_tpl = NULL, *doc_tpl = NULL;
     int rc = load_template(g, l->name, sym_name, &sym_tpl, err);
     if (rc == PL_OK)
@@ -203,108 +210,43 @@ int pl_gw_make_qml(pl_gpkg *g, pl_gpkg_layer *l, const pl_style *st, pl_error *e
     char geom_type[8];
     snprintf(geom_type, sizeof geom_type, "%d", kind);
     char *aliases = pl_gw_make_aliases(l);
-    pl_strbuf attr = {0}, ranges = {0}, symbols = {0};
-    char *source = NULL, *qml = NULL;
-    char *s0 = NULL, *s1 = NULL, *s2 = NULL;
-    int ok = 1;
-
-    if (st->kind == PL_STYLE_GRADUATED) {
-        int k = st->n_breaks;
-        int use_green = st->ramp && strcmp(st->ramp, "green") == 0;
-        const rgb *anchors = use_green ? RAMP_GREEN : RAMP_ACCESS;
-        const char *null_label = st->null_label ? st->null_label : use_green ? "uppgift saknas" : "ej n\xc3\xa5" "bar";
-        double lower0 = st->breaks[0] < 0 ? st->breaks[0] : 0.0;
-        double sentinel = lower0 - 1.0;   /* NULL is mapped here: below every class */
-        double open_upper = OPEN_CLASS_UPPER;
-        if (st->breaks[k - 1] >= open_upper)
-            open_upper = st->breaks[k - 1] * 10.0;
-        char sent[64];
-        pl_gw_fmt_double(sent, sizeof sent, sentinel);
-        pl_sb_puts(&attr, "coalesce(");
-        pl_gw_quoted_identifier(&attr, st->field);
-        pl_sb_printf(&attr, ", %s)", sent);
-
-        int n_classes = k + 1;
-        for (int i = 0; i <= k + 1 && ok; i++) {
-            double lo, hi;
-            char label[256];
-            rgb c;
-            if (i < k) {
-                lo = i == 0 ? lower0 : st->breaks[i - 1];
-                hi = st->breaks[i];
-                label_range(label, sizeof label, lo, hi, st->unit, i == 0);
-                c = ramp_at(anchors, 5, n_classes > 1 ? (double)i / (n_classes - 1) : 0.0);
-            } else if (i == k) {
-                lo = st->breaks[k - 1];
-                hi = open_upper;
-                char a[64];
-                pl_gw_fmt_label_number(a, sizeof a, lo);
-                snprintf(label, sizeof label, "> %s%s%s", a, st->unit && *st->unit ? " " : "",
-                         st->unit ? st->unit : "");
-                c = ramp_at(anchors, 5, 1.0);
-            } else {
-                lo = hi = sentinel;
-                snprintf(label, sizeof label, "%s", null_label);
-                c = GREY;
-            }
-            char los[64], his[64], name[16];
-            pl_gw_fmt_double(los, sizeof los, lo);
-            pl_gw_fmt_double(his, sizeof his, hi);
-            snprintf(name, sizeof name, "%d", i);
-            if (i > 0)
-                pl_sb_puts(&ranges, "\n");
-            pl_sb_printf(&ranges, "      <range symbol=\"%d\" lower=\"%s\" upper=\"%s\" label=\"", i, los, his);
-            pl_sb_xml(&ranges, label);
-            pl_sb_puts(&ranges, "\" render=\"true\"/>");
-            char *sym = make_symbol(sym_tpl, name, c, bad, sizeof bad);
-            if (!sym) {
-                ok = 0;
-                break;
-            }
-            pl_sb_puts(&symbols, sym);
-            free(sym);
-            if (i == 0)
-                source = make_symbol(sym_tpl, "0", c, bad, sizeof bad);
-        }
-        if (ok && source) {
-            const char *keys[] = {"ATTR", "RANGES", "SYMBOLS", "SOURCE_SYMBOL", "ALIASES", "GEOMETRY_TYPE"};
-            pl_strbuf ax = {0};
-            pl_sb_xml(&ax, attr.s);
-            const char *vals[] = {ax.s, ranges.s, symbols.s, source, aliases, geom_type};
-            qml = subst(doc_tpl, keys, vals, 6, bad, sizeof bad);
-            free(ax.s);
-        }
-    } else if (st->kind == PL_STYLE_PASS_FAIL) {
-        s0 = make_symbol(sym_tpl, "0", PASS_GREEN, bad, sizeof bad);
-        s1 = s0 ? make_symbol(sym_tpl, "1", FAIL_RED, bad, sizeof bad) : NULL;
-        s2 = s1 ? make_symbol(sym_tpl, "2", GREY, bad, sizeof bad) : NULL;
-        source = s2 ? make_symbol(sym_tpl, "0", PASS_GREEN, bad, sizeof bad) : NULL;
-        if (source) {
-            pl_strbuf ax = {0};
-            pl_sb_xml(&ax, st->field);
-            const char *keys[] = {"ATTR", "SYMBOL_PASS", "SYMBOL_FAIL", "SYMBOL_NULL", "SOURCE_SYMBOL",
-                                  "ALIASES", "GEOMETRY_TYPE"};
-            const char *vals[] = {ax.s, s0, s1, s2, source, aliases, geom_type};
-            qml = subst(doc_tpl, keys, vals, 7, bad, sizeof bad);
-            free(ax.s);
-        }
-    } else {
-        s0 = make_symbol(sym_tpl, "0", kind == 2 ? SINGLE_FILL : SINGLE_MARK, bad, sizeof bad);
+    char *qml = NULL;
+    if (st->kind == PL_STYLE_SINGLE) {
+        char *s0 = make_symbol(sym_tpl, "0", kind == 2 ? SINGLE_FILL : SINGLE_MARK, bad, sizeof bad);
         if (s0) {
             const char *keys[] = {"SYMBOL", "ALIASES", "GEOMETRY_TYPE"};
             const char *vals[] = {s0, aliases, geom_type};
             qml = subst(doc_tpl, keys, vals, 3, bad, sizeof bad);
         }
+        free(s0);
+    } else {
+        pl_strbuf attr = {0}, items = {0}, symbols = {0}, ax = {0};
+        char *source = NULL;
+        if (st->kind == PL_STYLE_GRADUATED && st->null_label) {
+            char sent[64];
+            pl_gw_fmt_double(sent, sizeof sent, st->classes[0].lower - 1.0);
+            pl_sb_puts(&attr, "coalesce(");
+            pl_gw_quoted_identifier(&attr, st->field);
+            pl_sb_printf(&attr, ", %s)", sent);
+        } else if (st->kind == PL_STYLE_GRADUATED) {
+            pl_gw_quoted_identifier(&attr, st->field);
+        } else {
+            pl_sb_puts(&attr, st->field);
+        }
+        if (class_items(st, sym_tpl, &items, &symbols, &source, bad, sizeof bad)) {
+            pl_sb_xml(&ax, attr.s);
+            const char *keys[] = {"ATTR", st->kind == PL_STYLE_GRADUATED ? "RANGES" : "CATEGORIES", "SYMBOLS",
+                                  "SOURCE_SYMBOL", "ALIASES", "GEOMETRY_TYPE"};
+            const char *vals[] = {ax.s, items.s, symbols.s, source, aliases, geom_type};
+            qml = subst(doc_tpl, keys, vals, 6, bad, sizeof bad);
+        }
+        free(attr.s);
+        free(items.s);
+        free(symbols.s);
+        free(ax.s);
+        free(source);
     }
-
     free(aliases);
-    free(attr.s);
-    free(ranges.s);
-    free(symbols.s);
-    free(source);
-    free(s0);
-    free(s1);
-    free(s2);
     free(sym_tpl);
     free(doc_tpl);
     if (!qml)
@@ -323,7 +265,7 @@ int pl_gw_check_style(const pl_gpkg *g, const char *name, int spatial, const pl_
         return pl_error_set(err, PL_EINTERNAL, "%s:%s: attribute tables cannot have a map style", g->path, name);
     if (st->kind == PL_STYLE_SINGLE)
         return PL_OK;
-    if (st->kind != PL_STYLE_GRADUATED && st->kind != PL_STYLE_PASS_FAIL)
+    if (st->kind != PL_STYLE_GRADUATED && st->kind != PL_STYLE_CATEGORIZED)
         return pl_error_set(err, PL_EINTERNAL, "%s:%s: unknown style kind %d", g->path, name, (int)st->kind);
     int fi = -1;
     for (int i = 0; st->field && i < n_fields; i++)
@@ -333,24 +275,26 @@ int pl_gw_check_style(const pl_gpkg *g, const char *name, int spatial, const pl_
         return pl_error_set(err, PL_EINTERNAL, "%s:%s: style field '%s' is not a field of the layer", g->path,
                             name, st->field ? st->field : "(none)");
     pl_field_type ft = fields[fi].type;
-    if (st->kind == PL_STYLE_PASS_FAIL && ft != PL_FIELD_INT && ft != PL_FIELD_INT64)
-        return pl_error_set(err, PL_EINTERNAL, "%s:%s: pass/fail field '%s' must be an integer field", g->path,
+    if (!st->classes || st->n_classes < 1)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: a graduated or categorised style needs at least one class",
+                            g->path, name);
+    for (int i = 0; i < st->n_classes; i++)
+        if (!st->classes[i].label)
+            return pl_error_set(err, PL_EINTERNAL, "%s:%s: style class %d has no label", g->path, name, i);
+    if (st->kind == PL_STYLE_CATEGORIZED && ft != PL_FIELD_INT && ft != PL_FIELD_INT64)
+        return pl_error_set(err, PL_EINTERNAL, "%s:%s: categorised field '%s' must be an integer field", g->path,
                             name, st->field);
     if (st->kind == PL_STYLE_GRADUATED) {
         if (ft == PL_FIELD_TEXT)
             return pl_error_set(err, PL_EINTERNAL, "%s:%s: graduated field '%s' must be numeric", g->path, name,
                                 st->field);
-        if (!st->breaks || st->n_breaks < 1)
-            return pl_error_set(err, PL_EINTERNAL, "%s:%s: graduated style needs at least one class break",
-                                g->path, name);
-        for (int i = 0; i < st->n_breaks; i++) {
-            if (!isfinite(st->breaks[i]) || (i > 0 && st->breaks[i] <= st->breaks[i - 1]))
-                return pl_error_set(err, PL_EINTERNAL, "%s:%s: class breaks must be finite and ascending",
-                                    g->path, name);
+        for (int i = 0; i < st->n_classes; i++) {
+            const pl_style_class *c = &st->classes[i];
+            if (!isfinite(c->lower) || !isfinite(c->upper) || c->upper < c->lower ||
+                (i > 0 && c->lower < st->classes[i - 1].upper))
+                return pl_error_set(err, PL_EINTERNAL, "%s:%s: class ranges must be finite, ascending and "
+                                    "not overlap", g->path, name);
         }
-        if (st->ramp && strcmp(st->ramp, "access") != 0 && strcmp(st->ramp, "green") != 0)
-            return pl_error_set(err, PL_EINTERNAL, "%s:%s: unknown colour ramp '%s'; use access or green", g->path,
-                                name, st->ramp);
     }
     return PL_OK;
 }

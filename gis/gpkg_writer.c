@@ -81,19 +81,6 @@ void pl_gw_fmt_double(char *buf, size_t size, double v)
         uselocale(old);
 }
 
-/* A number for a Swedish legend label: at most 10 significant digits, decimal comma. */
-void pl_gw_fmt_label_number(char *buf, size_t size, double v)
-{
-    locale_t loc = c_locale();
-    locale_t old = loc ? uselocale(loc) : (locale_t)0;
-    snprintf(buf, size, "%.10g", v);
-    if (loc)
-        uselocale(old);
-    for (char *p = buf; *p; p++)
-        if (*p == '.')
-            *p = ',';
-}
-
 static char *dup_or_null(const char *s)
 {
     return s ? pl_strdup(s) : NULL;

@@ -27,28 +27,43 @@ typedef struct pl_field_def {
     const char *description; /* English description (gpkg_data_columns.description); may be NULL */
 } pl_field_def;
 
-/* How QGIS should draw a layer by default. */
+/* How QGIS should draw a layer by default. Only the renderers are here: which classes a
+ * layer has, their legend labels and colours are the analysis's (analyses/<command>/
+ * *_styles.c, analyses/common/legend.c). */
 typedef enum {
     PL_STYLE_NONE,        /* no layer_styles row (attribute tables) */
     PL_STYLE_SINGLE,      /* one symbol */
-    PL_STYLE_GRADUATED,   /* graduated colours on `field` with class `breaks` (n_breaks upper bounds);
-                             the first class starts at min(0, breaks[0]), an open class "> last unit"
-                             follows, and NULL values get their own grey class (the renderer's
-                             attribute is the expression coalesce("field", min(0, breaks[0]) - 1),
-                             since QGIS's graduated renderer does not draw NULL) */
-    PL_STYLE_PASS_FAIL    /* categorised on an integer `field`: 1 pass (green), 0 fail (red) */
+    PL_STYLE_GRADUATED,   /* graduated colours on a numeric `field`, one range per class; with a
+                             null_label, NULL values get their own grey class (the renderer's
+                             attribute is then coalesce("field", classes[0].lower - 1), since QGIS's
+                             graduated renderer does not draw NULL) */
+    PL_STYLE_CATEGORIZED  /* categorised on an integer `field`, one value per class; with a
+                             null_label, a grey catch-all class (what NULL matches) */
 } pl_style_kind;
+
+typedef struct pl_rgb {
+    unsigned char r, g, b;
+} pl_rgb;
+
+/* Upper bound of an open last graduated class ("more than ..."), or minus it, the lower bound
+ * of an open first class. */
+#define PL_STYLE_OPEN 1e12
+
+/* One legend entry. */
+typedef struct pl_style_class {
+    double lower, upper;  /* GRADUATED: QGIS draws lower < v <= upper (the first class: lower <= v) */
+    long long value;      /* CATEGORIZED: the field's value */
+    const char *label;    /* the legend label */
+    pl_rgb color;
+} pl_style_class;
 
 typedef struct pl_style {
     pl_style_kind kind;
-    const char *field;       /* attribute the renderer uses */
-    const double *breaks;    /* GRADUATED: ascending upper bounds; a last open class "> last" is added */
-    int n_breaks;
-    const char *unit;        /* label unit, e.g. "km" or "min" */
-    const char *name;        /* styleName, e.g. "platsa avstånd" ; NULL = layer name */
-    const char *ramp;        /* GRADUATED colour ramp: "access" (green→red, default) or "green" */
-    const char *null_label;  /* GRADUATED: legend label of the grey class drawn for NULL values;
-                                NULL = "ej nåbar" (ramp "access") or "uppgift saknas" (ramp "green") */
+    const char *field;             /* attribute the renderer uses */
+    const pl_style_class *classes; /* GRADUATED: ascending, non-overlapping ranges; CATEGORIZED: values */
+    int n_classes;
+    const char *null_label;        /* label of the grey class for NULL values; NULL: no such class */
+    const char *name;              /* styleName (at most 30 characters kept); NULL = layer name */
 } pl_style;
 
 typedef struct pl_gpkg pl_gpkg;

@@ -129,7 +129,12 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
     size_t total = d->n_roads + d->n_services + d->n_green + d->n_trees + d->n_canopy + d->n_buildings +
                    d->n_municipalities, done = 0;
     pl_style single = {.kind = PL_STYLE_SINGLE};
-    pl_style public_style = {.kind = PL_STYLE_PASS_FAIL, .field = "public", .name = "platsa allmänt tillgänglig"};
+    static const pl_style_class public_classes[] = {
+        {.value = 1, .label = "allmänt tillgänglig", .color = {26, 150, 65}},
+        {.value = 0, .label = "ej allmänt tillgänglig", .color = {215, 25, 28}},
+    };
+    pl_style public_style = {.kind = PL_STYLE_CATEGORIZED, .field = "public", .classes = public_classes,
+                             .n_classes = 2, .null_label = "uppgift saknas", .name = "Allmänt tillgänglig"};
     pl_gpkg_layer *l;
 
 #define FAIL() do { pl_gpkg_abort(g); return err ? (int)err->code : PL_EINTERNAL; } while (0)

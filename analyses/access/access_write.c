@@ -14,6 +14,7 @@
 #include "access.h"
 #include "access_areas.h"
 #include "access_checks.h"
+#include "access_styles.h"
 #include "access_transit.h"
 #include "layers/gtfs.h"
 #include "analyses/common/attach.h"
@@ -119,14 +120,14 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
     const pl_access_type *first = &r->types[0];
     char style_field[64];
     snprintf(style_field, sizeof style_field, "%s_km", in->types->t[first->type].key);
-    pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
-                      "platsa avstånd", "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_access_style_distance(&lg, style_field, first->bands_km, first->n_bands_km, 0);
     int geom_type = in->pop->is_polygon ? 6 /* wkbMultiPolygon */ : 1 /* wkbPoint */;
     char name[96];
     char title[160];
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, lname(name, sizeof name, "access_cells", sfx), geom_type,
                                          ltitle(title, sizeof title, "Tillgänglighet per ruta", sfx), fl.defs, fl.n,
-                                         &style, err);
+                                         style, err);
     *out = l;
     int rc = l ? PL_OK : PL_EINTERNAL;
     /* Band labels made once per type, not per row. */
@@ -235,15 +236,13 @@ static int write_service_level(pl_gpkg *g, pl_gpkg_layer *cells, const access_in
         cols[i] = (pl_view_column){{names[i], PL_FIELD_INT, aliases[i], "1 if the nearest is within the threshold"},
                                    sql[i]};
     }
-    double breaks[PL_MAX_TYPES];
-    for (int i = 0; i < n_level && i < PL_MAX_TYPES; i++)
-        breaks[i] = i;  /* one class per count 0..n-1, then "> n-1" = all types */
-    pl_style style = {PL_STYLE_GRADUATED, "service_level", breaks, n_level, "typer", "platsa servicenivå", "green", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_access_style_service_level(&lg, n_level);
     char name[96];
     char title[160];
     pl_gpkg_layer *l = pl_gpkg_view_add(g, lname(name, sizeof name, "service_level", sfx),
                                         ltitle(title, sizeof title, "Kombinerad servicenivå per ruta", sfx), cells,
-                                        cols, n, &style, err);
+                                        cols, n, style, err);
     free(cols);
     free(names);
     free(aliases);
@@ -373,13 +372,13 @@ static int write_municipalities(pl_gpkg *g, const access_inputs *in, const pl_ac
     const pl_access_type *first = &r->types[0];
     char style_field[64];
     snprintf(style_field, sizeof style_field, "%s_mean_km", in->types->t[first->type].key);
-    pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km",
-                      "platsa medelavstånd", "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_access_style_distance(&lg, style_field, first->bands_km, first->n_bands_km, 1);
     char name[96], table_name[96];
     char title[160], table_title[160];
     pl_gpkg_layer *poly = pl_gpkg_layer_add(g, lname(name, sizeof name, "access_municipalities", sfx), 6,
                                             ltitle(title, sizeof title, "Tillgänglighet per kommun", sfx), fl.defs,
-                                            fl.n, &style, err);
+                                            fl.n, style, err);
     pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, lname(table_name, sizeof table_name,
                                                              "access_municipalities_table", sfx), 100,
                                                     ltitle(table_title, sizeof table_title,
@@ -432,12 +431,12 @@ static int write_service_areas(pl_ctx *ctx, pl_gpkg *g, const access_inputs *in,
     pl_fields_add(&fl, "area_km2", PL_FIELD_REAL, "Yta (km²)", "area of the ring");
     pl_fields_add(&fl, "width_m", PL_FIELD_REAL, "Bredd kring vägen (m)", "--service-area-width");
     const pl_access_type *first = &r->types[0];
-    pl_style style = {PL_STYLE_GRADUATED, "to_min", first->bands_min, first->n_bands_min, "min",
-                      "platsa serviceområden", "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_access_style_service_areas(&lg, first->bands_min, first->n_bands_min);
     char name[96], title[160];
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, lname(name, sizeof name, "service_areas", sfx), 6,
                                          ltitle(title, sizeof title, "Serviceområden (restid längs väg)", sfx),
-                                         fl.defs, fl.n, &style, err);
+                                         fl.defs, fl.n, style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     GEOSContextHandle_t h = ctx->geos;
     for (int i = 0; rc == PL_OK && i < sa->n; i++) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Territorial classification by car travel time to the nearest large tätort. */
 #include "classify.h"
+#include "classify_styles.h"
 #include "analyses/common/attach.h"
 #include "layers/network.h"
 
@@ -333,10 +334,10 @@ static int write_cells(pl_gpkg *g, const pl_population *pop, const pl_localities
         {"nearest_locality", PL_FIELD_TEXT, "Närmaste större tätort", NULL},
         {"inside_locality", PL_FIELD_INT, "I tätort", "1 if the unit is inside or at a tätort"},
     };
-    static const double breaks[] = {1, 2};
-    pl_style style = {PL_STYLE_GRADUATED, "class", breaks, 2, "", "platsa klassificering", "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_classify_style_cells(&lg);
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "classify_cells", pop->is_polygon ? 6 : 1,
-                                         "Territoriell klassificering per ruta", fields, 8, &style, err);
+                                         "Territoriell klassificering per ruta", fields, 8, style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t c = 0; rc == PL_OK && c < pop->n; c++) {
         pl_gpkg_row_begin(l);
@@ -371,11 +372,10 @@ static int write_municipalities(pl_gpkg *g, const pl_population *pop, const pl_m
         {"share_near_urban_rural", PL_FIELD_REAL, "Andel i tätortsnära landsbygd", NULL},
         {"share_remote_rural", PL_FIELD_REAL, "Andel i landsbygd avlägset belägen", NULL},
     };
-    static const double breaks[] = {0.05, 0.1, 0.25, 0.5};
-    pl_style style = {PL_STYLE_GRADUATED, "share_remote_rural", breaks, 4, "", "platsa andel avlägsen landsbygd",
-                      "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_classify_style_municipalities(&lg);
     pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "classify_municipalities", 6, "Befolkning per klass och kommun",
-                                            fields, 9, &style, err);
+                                            fields, 9, style, err);
     pl_gpkg_layer *table = poly ? pl_gpkg_layer_add(g, "classify_municipalities_table", 100,
                                                     "Befolkning per klass och kommun (tabell)", fields, 9, NULL, err)
                                 : NULL;

@@ -74,7 +74,7 @@ int pl_write_unattached_services_as(pl_gpkg *g, const char *layer, const char *t
     pl_fields_add(&fl, "raw_type", PL_FIELD_TEXT, "Typ i indata", "the value the type was mapped from");
     pl_fields_add(&fl, "road_m", PL_FIELD_REAL, "Avstånd till väg (m)",
                   "straight distance to the nearest road it may attach to; NULL = no road open to the mode");
-    pl_style style = {PL_STYLE_SINGLE, NULL, NULL, 0, NULL, "platsa ej ansluten service", NULL, NULL};
+    pl_style style = {.kind = PL_STYLE_SINGLE, .name = "Ej ansluten service"};
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, layer, 1 /* wkbPoint */, title, fl.defs, fl.n, &style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t i = 0; rc == PL_OK && i < svc->n; i++) {
@@ -115,7 +115,7 @@ int pl_write_unattached_units_as(pl_gpkg *g, const char *layer, const char *titl
                   "straight distance to the nearest road it may attach to; NULL = no road open to the mode");
     pl_fields_add(&fl, "attached", PL_FIELD_INT, "Ansluten ändå",
                   "1 = attached across the long leg and counted with it; 0 = no road at all, counted as unreachable");
-    pl_style style = {PL_STYLE_SINGLE, NULL, NULL, 0, NULL, "platsa långt från väg", NULL, NULL};
+    pl_style style = {.kind = PL_STYLE_SINGLE, .name = "Långt från väg"};
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, layer, 1 /* wkbPoint */, title, fl.defs, fl.n, &style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t c = 0; rc == PL_OK && c < pop->n; c++) {

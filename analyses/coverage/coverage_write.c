@@ -11,6 +11,7 @@
 #include "gis/gpkg_writer.h"
 #include "analyses/common/attach.h"
 #include "coverage.h"
+#include "coverage_styles.h"
 #include "analyses/common/fields.h"
 #include "analyses/common/ids.h"
 #include "analyses/common/units.h"
@@ -549,9 +550,9 @@ static int write_cells(pl_gpkg *g, const cov_state *s, pl_error *err)
     pl_fields_add(&fl, "new_hub_rank", PL_FIELD_INT, "Täcks av nytt nav (rang)",
                   "rank of the first new hub (new_hubs) that covers the unit");
     pl_fields_add(&fl, "covered_after", PL_FIELD_INT, "Täckt med nya nav", "1 if covered by an existing or new hub");
-    pl_style style = {PL_STYLE_PASS_FAIL, "covered_after", NULL, 0, NULL, "platsa täckning", NULL, NULL};
+    pl_legend lg;
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "coverage_cells", s->pop->is_polygon ? 6 : 1, "Täckning per ruta", fl.defs,
-                                         fl.n, &style, err);
+                                         fl.n, pl_coverage_style_cells(&lg), err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t c = 0; rc == PL_OK && c < s->pop->n; c++) {
         if (!s->in_region[c])
@@ -631,10 +632,9 @@ static int write_clusters(pl_gpkg *g, const cov_state *s, pl_error *err)
     pl_fields_add(&fl, dist ? "max_km" : "max_min", PL_FIELD_REAL,
                   dist ? "Längsta avstånd till närmaste nav (km)" : "Längsta restid till närmaste nav (min)", NULL);
     pl_fields_add(&fl, "pop_covered_by_new", PL_FIELD_REAL, "Täcks av nya nav", "residents the new hubs cover");
-    static const double breaks[] = {10, 50, 200, 1000};
-    pl_style style = {PL_STYLE_GRADUATED, "pop", breaks, 4, "inv.", "platsa otäckta kluster", "access", NULL};
+    pl_legend lg;
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "uncovered_clusters", 1, "Otäckta kluster (befolkningsviktad mittpunkt)",
-                                         fl.defs, fl.n, &style, err);
+                                         fl.defs, fl.n, pl_coverage_style_clusters(&lg), err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     double scale = dist ? 1000.0 : 60.0, per = dist ? 1000 : 100;
     for (uint32_t k = 0; rc == PL_OK && k < nc; k++) {
@@ -686,9 +686,8 @@ static int write_new_hubs(pl_gpkg *g, const cov_state *s, const problem *P, cons
     pl_fields_add(&fl, "same_sites", PL_FIELD_INT, "Likvärdiga platser",
                   "other candidate sites covering exactly the same units");
     pl_fields_add(&fl, "method", PL_FIELD_TEXT, "Metod", NULL);
-    static const double breaks[] = {50, 200, 1000, 5000};
-    pl_style style = {PL_STYLE_GRADUATED, "pop_added", breaks, 4, "inv.", "platsa nya nav", "green", NULL};
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, name, 1, title, fl.defs, fl.n, &style, err);
+    pl_legend lg;
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, name, 1, title, fl.defs, fl.n, pl_coverage_style_new_hubs(&lg), err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     const pl_cover_solution *S = P->used;
     double cum = 0;
@@ -773,10 +772,9 @@ static int write_munis(pl_gpkg *g, const cov_state *s, pl_error *err)
     pl_fields_add(&fl, "new_hubs", PL_FIELD_INT, "Nya nav i kommunen", NULL);
     pl_fields_add(&fl, "pop_covered_by_new", PL_FIELD_REAL, "Täcks av nya nav", NULL);
     pl_fields_add(&fl, "share_covered_after", PL_FIELD_REAL, "Täckt andel med nya nav", NULL);
-    static const double breaks[] = {0.9, 0.95, 0.98, 0.99};
-    pl_style style = {PL_STYLE_GRADUATED, "share_covered", breaks, 4, "", "platsa täckt andel", "green", NULL};
+    pl_legend lg;
     pl_gpkg_layer *poly = pl_gpkg_layer_add(g, "coverage_municipalities", 6, "Täckning per kommun", fl.defs, fl.n,
-                                            &style, err);
+                                            pl_coverage_style_municipalities(&lg), err);
     pl_gpkg_layer *tab = poly ? pl_gpkg_layer_add(g, "coverage_municipalities_table", 100, "Täckning per kommun (tabell)",
                                                   fl.defs, fl.n, NULL, err)
                               : NULL;

@@ -10,6 +10,7 @@
 #include "layers/network.h"
 #include "analyses/common/fields.h"
 #include "green_internal.h"
+#include "green_styles.h"
 #include "gis/util.h"
 #include "analyses/common/run.h"
 
@@ -57,10 +58,9 @@ static int write_buildings(pl_gpkg *g, const pl_green_inputs *in, const pl_green
     pl_fields_add(&fl, "rules_met", PL_FIELD_INT, "Antal uppfyllda regler (0–3)", "rules met among those computed");
     pl_fields_add(&fl, "all_three", PL_FIELD_INT, "Alla tre reglerna uppfyllda (3-30-300)",
                   "1 if all three rules are met, 0 if any fails, NULL if unknown");
-    static const double breaks[] = {0, 1, 2};
-    pl_style style = {PL_STYLE_GRADUATED, "rules_met", breaks, 3, "regler", "platsa 3-30-300", "green", NULL};
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "green_buildings", 6, "3-30-300 per bostadshus", fl.defs, fl.n, &style,
-                                         err);
+    pl_legend lg;
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, "green_buildings", 6, "3-30-300 per bostadshus", fl.defs, fl.n,
+                                         pl_green_style_buildings(&lg), err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     const pl_buildings *B = in->buildings;
     for (size_t b = 0; rc == PL_OK && b < r->n_buildings; b++) {
@@ -149,10 +149,11 @@ static int write_neighbourhoods(pl_gpkg *g, const pl_green_result *r, const pl_g
     pl_fields_add(&fl, "homes", PL_FIELD_INT, "Antal bostadshus", NULL);
     pl_fields_add(&fl, "pop", PL_FIELD_REAL, "Befolkning", NULL);
     share_fields(&fl);
-    pl_style pf = {.kind = PL_STYLE_PASS_FAIL, .field = "pass_30", .name = "platsa regel 30"};
-    pl_style single = {.kind = PL_STYLE_SINGLE, .name = "platsa områden"};
+    pl_legend lg;
+    pl_style single = {.kind = PL_STYLE_SINGLE, .name = "Områden"};
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "green_neighbourhoods", 6, "3-30-300 per område", fl.defs, fl.n,
-                                         r->canopy_source ? &pf : &single, err);
+                                         r->canopy_source ? pl_green_style_neighbourhoods(&lg, p->min_canopy_pct)
+                                                          : &single, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t k = 0; rc == PL_OK && k < r->n_nbh; k++) {
         pl_gpkg_row_begin(l);
@@ -197,8 +198,8 @@ static int write_areas(pl_gpkg *g, const pl_green_result *r, pl_error *err)
         {"area_id", PL_FIELD_TEXT, "Grönområde (id)", NULL},
         {"kind", PL_FIELD_TEXT, "Typ av entré", "path: a path crosses the boundary; boundary: a boundary point"},
     };
-    pl_style single = {.kind = PL_STYLE_SINGLE, .name = "platsa grönområden"};
-    pl_style single_e = {.kind = PL_STYLE_SINGLE, .name = "platsa entréer"};
+    pl_style single = {.kind = PL_STYLE_SINGLE, .name = "Grönområden"};
+    pl_style single_e = {.kind = PL_STYLE_SINGLE, .name = "Entréer till grönområden"};
     pl_gpkg_layer *la = pl_gpkg_layer_add(g, "green_areas", 6, "Grönområden som räknas (regel 300)", af, 6, &single,
                                           err);
     pl_gpkg_layer *le = la ? pl_gpkg_layer_add(g, "green_entries", 1, "Entréer till grönområden", ef, 2, &single_e,

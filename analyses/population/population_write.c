@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Output of `platsa population`: loads, distributes (population.c) and writes the GeoPackage. */
 #include "population.h"
+#include "population_styles.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -80,16 +81,15 @@ static int population_run(pl_ctx *ctx, const pl_population_opts *o, const char *
     pl_gpkg_add_parameter(g, "areas", o->areas);
     pl_gpkg_add_parameter(g, "buildings", o->buildings);
     pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
-    static const double breaks[] = {1, 5, 10, 25, 50, 100};
-    pl_style graduated = {.kind = PL_STYLE_GRADUATED, .field = "pop", .breaks = breaks, .n_breaks = 6,
-                          .unit = "inv.", .name = "platsa befolkning", .ramp = "green"};
+    pl_legend lg;
+    const pl_style *graduated = pl_population_style_buildings(&lg);
     pl_style none = {.kind = PL_STYLE_NONE};
     int n_pf = (int)(sizeof point_fields / sizeof point_fields[0]);
     pl_gpkg_layer *lp = pl_gpkg_layer_add(g, "population", 1, "Befolkning per byggnad (dasymetrisk)", point_fields,
-                                          n_pf, &graduated, err);
+                                          n_pf, graduated, err);
     pl_gpkg_layer *lb = NULL;
     if (lp && o->polygons)
-        lb = pl_gpkg_layer_add(g, "buildings", 6, "Byggnader med befolkning", point_fields, n_pf, &graduated, err);
+        lb = pl_gpkg_layer_add(g, "buildings", 6, "Byggnader med befolkning", point_fields, n_pf, graduated, err);
     pl_gpkg_layer *la = lp && (lb || !o->polygons)
                             ? pl_gpkg_layer_add(g, "areas", 100, "Områden: fördelad befolkning", area_fields,
                                                 (int)(sizeof area_fields / sizeof area_fields[0]), &none, err)

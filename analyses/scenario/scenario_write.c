@@ -12,6 +12,8 @@
 #include "analyses/common/fields.h"
 #include "analyses/common/attach.h"
 #include "scenario.h"
+#include "scenario_styles.h"
+#include "analyses/access/access_styles.h"
 #include "gis/util.h"
 #include "analyses/common/run.h"
 
@@ -190,10 +192,10 @@ static int write_cells(pl_gpkg *g, const pl_access_inputs *in, const scen *s, pl
     const pl_access_type *first = &r->types[0];
     char style_field[64], title[256];
     snprintf(style_field, sizeof style_field, "%s_km", in->types->t[first->type].key);
-    pl_style style = {PL_STYLE_GRADUATED, style_field, first->bands_km, first->n_bands_km, "km", "platsa avstånd",
-                      "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_access_style_distance(&lg, style_field, first->bands_km, first->n_bands_km, 0);
     snprintf(title, sizeof title, "Scenario %s: tillgänglighet per ruta", s->def->name);
-    pl_gpkg_layer *l = pl_gpkg_layer_add(g, s->layer, s->pop->is_polygon ? 6 : 1, title, fl.defs, fl.n, &style, err);
+    pl_gpkg_layer *l = pl_gpkg_layer_add(g, s->layer, s->pop->is_polygon ? 6 : 1, title, fl.defs, fl.n, style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     char band[64];
     size_t n_base = in->pop->n;
@@ -262,11 +264,10 @@ static int write_delta_cells(pl_gpkg *g, const pl_access_inputs *in, const pl_ac
     }
     char style_field[64];
     snprintf(style_field, sizeof style_field, "%s_d_min", in->types->t[base->types[0].type].key);
-    static const double breaks[] = {-5, -1, 0, 1, 5};
-    pl_style style = {PL_STYLE_GRADUATED, style_field, breaks, 5, "min", "platsa förändring restid", "access",
-                      "ny eller ej nåbar"};
+    pl_legend lg;
+    const pl_style *style = pl_scenario_style_delta(&lg, style_field);
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "delta_cells", in->pop->is_polygon ? 6 : 1,
-                                         "Scenarier: rutor vars avstånd eller restid ändras", fl.defs, fl.n, &style, err);
+                                         "Scenarier: rutor vars avstånd eller restid ändras", fl.defs, fl.n, style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     char band[64];
     for (size_t k = 0; rc == PL_OK && k < n_sc; k++) {

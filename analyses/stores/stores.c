@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Store vulnerability (platsa stores): figures from one k = 2 access run, ranking, output. */
 #include "stores.h"
+#include "stores_styles.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -445,12 +446,11 @@ static int write_priority(pl_gpkg *g, const pl_access_inputs *in, const pl_store
     char style_field[96], tok[32], title[256];
     pl_band_token(tok, sizeof tok, r->beyond_min[0]);
     snprintf(style_field, sizeof style_field, "pop_beyond_%smin", tok);
-    static const double breaks[] = {0, 10, 50, 200, 1000};
-    pl_style style = {PL_STYLE_GRADUATED, style_field, breaks, 5, "inv.", "platsa sårbarhet", "access",
-                      "ingen uppgift"};
+    pl_legend lg;
+    const pl_style *style = pl_stores_style_priority(&lg, style_field);
     snprintf(title, sizeof title, "Butikers sårbarhet: %s (befolkning över %g min om butiken stängs)", ty->label_sv,
              r->beyond_min[0]);
-    pl_gpkg_layer *pts = pl_gpkg_layer_add(g, "store_priority", 1, title, fl.defs, fl.n, &style, err);
+    pl_gpkg_layer *pts = pl_gpkg_layer_add(g, "store_priority", 1, title, fl.defs, fl.n, style, err);
     pl_gpkg_layer *tab = pts ? pl_gpkg_layer_add(g, "store_priority_table", 100, "Butikers sårbarhet (tabell)",
                                                  fl.defs, fl.n, NULL, err)
                              : NULL;
@@ -500,11 +500,11 @@ static int write_catchments(pl_gpkg *g, const pl_access_inputs *in, const pl_sto
         snprintf(alias, sizeof alias, "Hamnar över %g km om närmaste butik stängs", r->beyond_km[0]);
         f_pushed_km = pl_fields_add(&fl, name, PL_FIELD_INT, alias, NULL);
     }
-    pl_style style = {PL_STYLE_GRADUATED, "min_if_closed", at->bands_min, at->n_bands_min, "min",
-                      "platsa restid om butiken stängs", "access", NULL};
+    pl_legend lg;
+    const pl_style *style = pl_stores_style_catchments(&lg, at->bands_min, at->n_bands_min);
     int geom_type = in->pop->is_polygon ? 6 : 1;
     pl_gpkg_layer *l = pl_gpkg_layer_add(g, "store_catchments", geom_type,
-                                         "Restid om närmaste butik stängs, per ruta", fl.defs, fl.n, &style, err);
+                                         "Restid om närmaste butik stängs, per ruta", fl.defs, fl.n, style, err);
     int rc = l ? PL_OK : PL_EINTERNAL;
     for (size_t c = 0; rc == PL_OK && c < a->n_cells; c++) {
         if (!a->cell_in_region[c])

@@ -9,6 +9,7 @@
 
 #include "gis/gpkg_writer.h"
 #include "synth.h"
+#include "synth_styles.h"
 
 
 /* The OSM highway value of a class (pl_road_class_name), except that the synthetic roads of
@@ -133,15 +134,14 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"parent_rut_id", PL_FIELD_TEXT, "1 km-ruta", "the real 1 km square the cell lies in"},
         {"cell_m", PL_FIELD_INT, "Rutstorlek (m)", "cell side in metres"},
     };
-    static const double pop_breaks[] = {10, 50, 200, 1000, 5000};
-    pl_style pop_style = {.kind = PL_STYLE_GRADUATED, .field = "pop", .breaks = pop_breaks, .n_breaks = 5,
-                          .unit = "inv", .name = "platsa befolkning", .ramp = "green"};
+    pl_legend lg;
+    const pl_style *pop_style = pl_synth_style_population(&lg);
     if (r->cell_m == 250)
         snprintf(title, sizeof title, "SYNTHETIC 250 m split of REAL SCB 1 km population 2024 (platsa synth, seed %s)",
                  seedtxt);
     else
         snprintf(title, sizeof title, "REAL population: SCB 1 km squares 2024 (platsa synth, seed %s)", seedtxt);
-    pl_gpkg_layer *L = pl_gpkg_layer_add(g, "population", 3, title, pop_fields, 6, &pop_style, err);
+    pl_gpkg_layer *L = pl_gpkg_layer_add(g, "population", 3, title, pop_fields, 6, pop_style, err);
     if (!L)
         return fail_layer(g, err);
     for (size_t i = 0; i < r->n_cells; i++) {

@@ -1,7 +1,7 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22.16-Białowieża" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" minScale="100000000" maxScale="0" readOnly="0" labelsEnabled="0" simplifyAlgorithm="0" simplifyDrawingHints="1" simplifyDrawingTol="1" simplifyLocal="1" simplifyMaxScale="1" symbologyReferenceScale="-1">
   <!-- platsa template share/styles/graduated.qml: graduated colours on one numeric field.
-       Placeholders (filled by gis/gpkg_writer.c): @ATTR@ renderer attribute (an expression that maps
+       Placeholders (filled by gis/gpkg_styles.c): @ATTR@ renderer attribute (an expression that maps
        NULL to a sentinel so NULL features get their own grey class), @RANGES@ one <range> per class,
        @SYMBOLS@ one symbol per class (from symbol_fill/marker/line.qml), @SOURCE_SYMBOL@,
        @ALIASES@ Swedish field aliases, @GEOMETRY_TYPE@ 0 point, 1 line, 2 polygon. -->

@@ -1,7 +1,7 @@
 <!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22.16-Białowieża" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" minScale="100000000" maxScale="0" readOnly="0" labelsEnabled="0" simplifyAlgorithm="0" simplifyDrawingHints="1" simplifyDrawingTol="1" simplifyLocal="1" simplifyMaxScale="1" symbologyReferenceScale="-1">
   <!-- platsa template share/styles/single.qml: one symbol for every feature.
-       Placeholders (filled by gis/gpkg_writer.c): @SYMBOL@ symbol "0", @ALIASES@ Swedish field
+       Placeholders (filled by gis/gpkg_styles.c): @SYMBOL@ symbol "0", @ALIASES@ Swedish field
        aliases, @GEOMETRY_TYPE@ 0 point, 1 line, 2 polygon. -->
   <flags>
     <Identifiable>1</Identifiable>
