@@ -217,7 +217,18 @@ static const pl_field_def GRID_FIELDS[] = {
     {"befolkning", PL_FIELD_INT, "Befolkning", "Population 2024"},
     {"avstand_km", PL_FIELD_REAL, "Avstånd till apotek (km)", "Road distance to the nearest pharmacy; NULL = unreachable"},
 };
-static const double GRID_BREAKS[] = {2, 5, 10};
+/* What an analysis gives the writer (analyses/common/legend.c builds these): 3 limits, an open
+ * class, colours along the green-to-red ramp. */
+static const pl_style_class GRID_CLASSES[] = {
+    {.lower = 0, .upper = 2, .label = "0–2 km", .color = {26, 150, 65}},
+    {.lower = 2, .upper = 5, .label = "2–5 km", .color = {166, 217, 106}},
+    {.lower = 5, .upper = 10, .label = "5–10 km", .color = {253, 174, 97}},
+    {.lower = 10, .upper = 1e12, .label = "> 10 km", .color = {215, 25, 28}},
+};
+static const pl_style_class PASS_FAIL[] = {
+    {.value = 1, .label = "uppfyller", .color = {26, 150, 65}},
+    {.value = 0, .label = "uppfyller inte", .color = {215, 25, 28}},
+};
 static const pl_field_def PHARMACY_FIELDS[] = {
     {"namn", PL_FIELD_TEXT, "Namn", NULL},
     {"uppfyller", PL_FIELD_INT, "Uppfyller kravet", "1 = within the limit, 0 = not"},
@@ -256,8 +267,8 @@ static int write_sample(const char *dir, const char *timestamp, int csv, pl_erro
     pl_gpkg_add_parameter(g, "breaks_km", "2,5,10");
     pl_gpkg_add_parameter(g, "max_snap_m", "1000");
 
-    pl_style grad = {.kind = PL_STYLE_GRADUATED, .field = "avstand_km", .breaks = GRID_BREAKS, .n_breaks = 3,
-                     .unit = "km", .name = "platsa avstånd", .ramp = "access"};
+    pl_style grad = {.kind = PL_STYLE_GRADUATED, .field = "avstand_km", .classes = GRID_CLASSES, .n_classes = 4,
+                     .null_label = "ej nåbar", .name = "platsa avstånd"};
     pl_gpkg_layer *grid = pl_gpkg_layer_add(g, "rutor", 6 /* wkbMultiPolygon */, "Avstånd till apotek",
                                             GRID_FIELDS, 3, &grad, err);
     assert_non_null(grid);
@@ -279,7 +290,8 @@ static int write_sample(const char *dir, const char *timestamp, int csv, pl_erro
         assert_int_equal(pl_gpkg_row_end(grid, err), PL_OK);
     }
 
-    pl_style pf = {.kind = PL_STYLE_PASS_FAIL, .field = "uppfyller", .name = "platsa krav"};
+    pl_style pf = {.kind = PL_STYLE_CATEGORIZED, .field = "uppfyller", .classes = PASS_FAIL, .n_classes = 2,
+                   .null_label = "uppgift saknas", .name = "platsa krav"};
     pl_gpkg_layer *pts = pl_gpkg_layer_add(g, "apotek", 1 /* wkbPoint */, "Apotek", PHARMACY_FIELDS, 2, &pf, err);
     assert_non_null(pts);
     pl_gpkg_row_begin(pts);
@@ -1186,14 +1198,14 @@ static void test_style_and_layer_validation(void **state)
     pl_error err = {0};
     pl_gpkg *g = pl_gpkg_create(ctx, out, NULL, &err);
     assert_non_null(g);
-    static const double desc[] = {5, 2};
-    pl_style bad_breaks = {.kind = PL_STYLE_GRADUATED, .field = "avstand_km", .breaks = desc, .n_breaks = 2};
+    static const pl_style_class desc[] = {{.lower = 0, .upper = 5, .label = "a"}, {.lower = 5, .upper = 2, .label = "b"}};
+    pl_style bad_breaks = {.kind = PL_STYLE_GRADUATED, .field = "avstand_km", .classes = desc, .n_classes = 2};
     assert_null(pl_gpkg_layer_add(g, "a", 6, NULL, GRID_FIELDS, 3, &bad_breaks, &err));
     assert_non_null(strstr(err.msg, "ascending"));
-    pl_style no_field = {.kind = PL_STYLE_GRADUATED, .field = "saknas", .breaks = GRID_BREAKS, .n_breaks = 3};
+    pl_style no_field = {.kind = PL_STYLE_GRADUATED, .field = "saknas", .classes = GRID_CLASSES, .n_classes = 4};
     assert_null(pl_gpkg_layer_add(g, "a", 6, NULL, GRID_FIELDS, 3, &no_field, &err));
     assert_non_null(strstr(err.msg, "'saknas' is not a field"));
-    pl_style pf_text = {.kind = PL_STYLE_PASS_FAIL, .field = "ruta"};
+    pl_style pf_text = {.kind = PL_STYLE_CATEGORIZED, .field = "ruta", .classes = PASS_FAIL, .n_classes = 2};
     assert_null(pl_gpkg_layer_add(g, "a", 6, NULL, GRID_FIELDS, 3, &pf_text, &err));
     assert_non_null(strstr(err.msg, "integer"));
     pl_style single = {.kind = PL_STYLE_SINGLE};
@@ -1520,7 +1532,8 @@ static void test_view_layer(void **state)
     pl_view_column missing = {{"saknas", PL_FIELD_INT, NULL, NULL}, NULL};
     assert_null(pl_gpkg_view_add(g, "v", NULL, base, &missing, 1, NULL, &err));
     assert_non_null(strstr(err.msg, "no column of that name and type"));
-    pl_style pf = {.kind = PL_STYLE_PASS_FAIL, .field = "inom"};
+    pl_style pf = {.kind = PL_STYLE_CATEGORIZED, .field = "inom", .classes = PASS_FAIL, .n_classes = 2,
+                   .null_label = "uppgift saknas"};
     pl_gpkg_layer *v = pl_gpkg_view_add(g, "nara", "Nära", base, VIEW_COLS, 6, &pf, &err);
     assert_non_null(v);
     static const pl_field_def tf[] = {{"x", PL_FIELD_INT, "X", NULL}};

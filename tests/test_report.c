@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "analyses/report/report.h"
+#include "analyses/classify/classify_styles.h"
 #include "gis/ctx.h"
 #include "gis/map_render.h"
 #include "support/testutil.h"
@@ -225,8 +226,9 @@ static void test_style_graduated(void **state)
     assert_true(s.has_null_value);
     assert_true(s.null_value == -1.0);
     assert_int_equal(s.n_classes, 5);  /* 3 breaks, open class, NULL class */
-    assert_string_equal(s.classes[0].label, "0–2 km");
-    assert_string_equal(s.classes[3].label, "> 10 km");
+    assert_string_equal(s.classes[0].label, "högst 2 km");
+    assert_string_equal(s.classes[1].label, "2–5 km");
+    assert_string_equal(s.classes[3].label, "mer än 10 km");
     assert_string_equal(s.classes[4].label, "ej nåbar");
     /* The writer's access ramp: green first, red open class, grey NULL. */
     assert_int_equal((int)lround(s.classes[0].sym.color.r * 255), 26);
@@ -264,7 +266,7 @@ static void test_style_categorized(void **state)
     assert_int_equal(pl_map_style_class_for(&s, 0, 0, "0"), 1);
     assert_int_equal(pl_map_style_class_for(&s, 1, NAN, NULL), 2);  /* catch-all "" takes NULL */
     assert_int_equal(pl_map_style_class_for(&s, 0, 7, "7"), 2);    /* and other values */
-    assert_string_equal(s.classes[1].label, "uppfyller inte");
+    assert_string_equal(s.classes[1].label, "uppfyller inte villkoren");
     pl_map_style_free(&s);
 }
 
@@ -653,13 +655,13 @@ static void test_report_legend_labels(void **state)
         {"share_remote_rural", PL_FIELD_REAL, "Andel i landsbygd avlägset belägen", NULL},
         {"service_level", PL_FIELD_INT, "Antal servicetyper", NULL},
     };
-    static const double cb[] = {1, 2}, sb[] = {0.05, 0.1, 0.25, 0.5}, lb[] = {0, 1, 2};
-    pl_style cs = {PL_STYLE_GRADUATED, "class", cb, 2, "", "klass", "access", NULL};
-    pl_style ss = {PL_STYLE_GRADUATED, "share_remote_rural", sb, 4, "", "andel", "access", NULL};
-    pl_style ls = {PL_STYLE_GRADUATED, "service_level", lb, 3, "typer", "nivå", "green", NULL};
-    pl_gpkg_layer *lc = pl_gpkg_layer_add(g, "classify_cells", 6, NULL, cf, 4, &cs, &err);
-    pl_gpkg_layer *lm = pl_gpkg_layer_add(g, "classify_municipalities", 6, NULL, cf, 4, &ss, &err);
-    pl_gpkg_layer *ll = pl_gpkg_layer_add(g, "service_level", 6, NULL, cf, 4, &ls, &err);
+    /* The styles the analyses give these layers (analyses/CMD/CMD_styles.c). */
+    pl_legend lg;
+    pl_gpkg_layer *lc = pl_gpkg_layer_add(g, "classify_cells", 6, NULL, cf, 4, pl_classify_style_cells(&lg), &err);
+    pl_gpkg_layer *lm = pl_gpkg_layer_add(g, "classify_municipalities", 6, NULL, cf, 4,
+                                          pl_classify_style_municipalities(&lg), &err);
+    pl_gpkg_layer *ll = pl_gpkg_layer_add(g, "service_level", 6, NULL, cf, 4, pl_access_style_service_level(&lg, 3),
+                                          &err);
     assert_non_null(lc);
     assert_non_null(lm);
     assert_non_null(ll);
@@ -689,21 +691,21 @@ static void test_report_legend_labels(void **state)
     assert_string_equal(s.classes[0].label, "tätort");
     assert_string_equal(s.classes[1].label, "tätortsnära landsbygd");
     assert_string_equal(s.classes[2].label, "landsbygd avlägset belägen");
-    assert_string_equal(s.classes[3].label, "ej nåbar");  /* the NULL class keeps its label */
+    assert_string_equal(s.classes[3].label, "uppgift saknas");  /* the NULL class */
     pl_map_style_free(&s);
 
     assert_int_equal(pl_report_layer_style(path, "classify_municipalities", &s, &err), PL_OK);
-    assert_string_equal(s.classes[0].label, "0–5" NBSP "%");
-    assert_string_equal(s.classes[2].label, "10–25" NBSP "%");
-    assert_string_equal(s.classes[4].label, "> 50" NBSP "%");
+    assert_string_equal(s.classes[0].label, "högst 5 %");
+    assert_string_equal(s.classes[2].label, "10–25 %");
+    assert_string_equal(s.classes[4].label, "mer än 50 %");
     pl_map_style_free(&s);
 
     assert_int_equal(pl_report_layer_style(path, "service_level", &s, &err), PL_OK);
     assert_int_equal(s.n_classes, 5);
     assert_string_equal(s.classes[0].label, "0 typer");
-    assert_string_equal(s.classes[1].label, "1 typer");
+    assert_string_equal(s.classes[1].label, "1 typ");
     assert_string_equal(s.classes[2].label, "2 typer");
-    assert_string_equal(s.classes[3].label, "≥ 3 typer");
+    assert_string_equal(s.classes[3].label, "alla 3 typer");
     assert_string_equal(s.classes[4].label, "uppgift saknas");
     pl_map_style_free(&s);
 

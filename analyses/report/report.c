@@ -1056,8 +1056,8 @@ static void format_value(char *buf, size_t size, sqlite3_stmt *st, int i, const 
     format_value_w(buf, size, st, i, col, 0);
 }
 
-/* Legend labels planners read: percentages for share fields, class names from a companion
- * "<field>_name" text column, whole numbers for integer counts. */
+/* Legend labels planners read: class names from a companion "<field>_name" text column
+ * (for GeoPackages whose style does not name the classes). */
 static void relabel_style(pl_map_style *s, const char *gpkg, const char *layer_name)
 {
     if (s->kind != PL_MAP_GRADUATED)
@@ -1100,63 +1100,8 @@ static void relabel_style(pl_map_style *s, const char *gpkg, const char *layer_n
             GDALClose(ds);
         return;
     }
-    /* Counts (integer fields): "0 typer", "1–2 typer", "≥ 5 typer" instead of real ranges. */
-    int integer = 0;
-    {
-        GDALDatasetH ds = GDALOpenEx(gpkg, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-        OGRLayerH ly = ds ? GDALDatasetGetLayerByName(ds, layer_name) : NULL;
-        int fi = ly ? OGR_FD_GetFieldIndex(OGR_L_GetLayerDefn(ly), s->field) : -1;
-        if (fi >= 0) {
-            OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(OGR_L_GetLayerDefn(ly), fi));
-            integer = ft == OFTInteger || ft == OFTInteger64;
-        }
-        if (ds)
-            GDALClose(ds);
-    }
-    for (int i = 0; integer && i < s->n_classes; i++) {
-        const pl_map_class *c = &s->classes[i];
-        if (s->has_null_value && c->lower == s->null_value && c->upper == s->null_value)
-            continue;
-        if (c->lower != floor(c->lower) || (c->upper < OPEN_UPPER && c->upper != floor(c->upper)))
-            integer = 0;
-    }
-    for (int i = 0; integer && i < s->n_classes; i++) {
-        pl_map_class *c = &s->classes[i];
-        if (s->has_null_value && c->lower == s->null_value && c->upper == s->null_value)
-            continue;
-        /* The unit: what follows the last number of the writer's label ("0–1 typer" -> "typer"). */
-        const char *unit = "";
-        const char *sp = strrchr(c->label, ' ');
-        if (sp && sp[1] && !(sp[1] >= '0' && sp[1] <= '9'))
-            unit = sp + 1;
-        long a = i == 0 ? (long)c->lower : (long)c->lower + 1, b = (long)c->upper;
-        char lab[200];
-        if (c->upper >= OPEN_UPPER)
-            snprintf(lab, sizeof lab, "≥ %ld%s%s", a, *unit ? " " : "", unit);
-        else if (a >= b)
-            snprintf(lab, sizeof lab, "%ld%s%s", b, *unit ? " " : "", unit);
-        else
-            snprintf(lab, sizeof lab, "%ld–%ld%s%s", a, b, *unit ? " " : "", unit);
-        free(c->label);
-        c->label = pl_strdup(lab);
-    }
-    if (integer)
-        return;
-    int share = is_share_col(s->field);
-    for (int i = 0; share && i < s->n_classes; i++) {
-        pl_map_class *c = &s->classes[i];
-        if (s->has_null_value && c->lower == s->null_value && c->upper == s->null_value)
-            continue;  /* the NULL class keeps its label */
-        char a[64], b[64], lab[160];
-        pl_map_format_number(a, sizeof a, c->lower * 100, 1);
-        pl_map_format_number(b, sizeof b, c->upper * 100, 1);
-        if (c->upper >= OPEN_UPPER)
-            snprintf(lab, sizeof lab, "> %s\xc2\xa0%%", a);
-        else
-            snprintf(lab, sizeof lab, "%s–%s\xc2\xa0%%", a, b);
-        free(c->label);
-        c->label = pl_strdup(lab);
-    }
+    /* Otherwise the writer's labels are the planner's already ("högst 5 km", "25–50 %",
+     * "regler uppfyllda: 2": analyses/common/legend.c). */
 }
 
 int pl_report_layer_style(const char *gpkg, const char *layer, pl_map_style *out, pl_error *err)

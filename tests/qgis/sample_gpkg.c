@@ -22,6 +22,7 @@
 
 #include "gis/ctx.h"
 #include "gis/gpkg_writer.h"
+#include "analyses/access/access_styles.h"
 
 #define S_X0 480000.0
 #define S_Y0 6530000.0
@@ -273,9 +274,10 @@ static int sample_gpkg_write(pl_ctx *ctx, const char *path, int alias_table_styl
         pl_gpkg_add_parameter(g, "crs", "EPSG:3006");
     }
     static const double bands[] = {2, 5, 10};
-    pl_style ms = {PL_STYLE_GRADUATED, "apotek_mean_km", bands, 3, "km", "platsa medelavstånd", "access", NULL};
+    pl_legend lg;
+    const pl_style *ms = pl_access_style_distance(&lg, "apotek_mean_km", bands, 3, 1);
     pl_gpkg_layer *lm = rc == PL_OK ? pl_gpkg_layer_add(g, "access_municipalities", 6, "Tillgänglighet per kommun",
-                                                        S_MUNI_FIELDS, S_N_MUNI_FIELDS, &ms, err)
+                                                        S_MUNI_FIELDS, S_N_MUNI_FIELDS, ms, err)
                                     : NULL;
     rc = lm ? PL_OK : PL_EINTERNAL;
     int services[S_N_MUNI] = {0};
@@ -299,8 +301,8 @@ static int sample_gpkg_write(pl_ctx *ctx, const char *path, int alias_table_styl
         {"apotek_km", PL_FIELD_REAL, "Apotek: avstånd (km)", NULL},
         {"apotek_min", PL_FIELD_REAL, "Apotek: restid (min)", NULL},
     };
-    pl_style cs = {PL_STYLE_GRADUATED, "apotek_km", bands, 3, "km", "platsa avstånd", "access", NULL};
-    pl_gpkg_layer *lc = rc == PL_OK ? pl_gpkg_layer_add(g, "access_cells", 6, "Tillgänglighet per ruta", cf, 5, &cs, err)
+    const pl_style *cs = pl_access_style_distance(&lg, "apotek_km", bands, 3, 0);
+    pl_gpkg_layer *lc = rc == PL_OK ? pl_gpkg_layer_add(g, "access_cells", 6, "Tillgänglighet per ruta", cf, 5, cs, err)
                                     : NULL;
     rc = lc ? PL_OK : PL_EINTERNAL;
     for (int i = 0; rc == PL_OK && i < n; i++) {
@@ -327,8 +329,9 @@ static int sample_gpkg_write(pl_ctx *ctx, const char *path, int alias_table_styl
         {"typ", PL_FIELD_TEXT, "Servicetyp", NULL},
         {"rsp_stod", PL_FIELD_INT, "Uppfyller villkor för RSP-stöd", "1 eligible, 0 not"},
     };
-    pl_style ps = {PL_STYLE_PASS_FAIL, "rsp_stod", NULL, 0, NULL, "platsa RSP-stöd", NULL, NULL};
-    pl_gpkg_layer *lp = rc == PL_OK ? pl_gpkg_layer_add(g, "service_points", 1, "Servicepunkter", pf, 4, &ps, err)
+    const pl_style *ps = pl_legend_pass_fail(&lg, "rsp_stod", "uppfyller villkoren", "uppfyller inte villkoren",
+                                             "uppgift saknas", "RSP-stöd");
+    pl_gpkg_layer *lp = rc == PL_OK ? pl_gpkg_layer_add(g, "service_points", 1, "Servicepunkter", pf, 4, ps, err)
                                     : NULL;
     rc = lp ? PL_OK : PL_EINTERNAL;
     for (int t = 0; rc == PL_OK && t < S_N_TOWN; t++) {
