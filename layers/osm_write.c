@@ -95,6 +95,13 @@ static void set_text_or_null(pl_gpkg_layer *l, int field, const char *v)
         pl_gpkg_set_text(l, field, v);
 }
 
+/* A one-symbol style named for the Layers panel's style list. */
+static const pl_style *single_named(pl_style *st, const char *name)
+{
+    st->name = name;
+    return st;
+}
+
 static int progress(pl_ctx *ctx, size_t done, size_t total)
 {
     return pl_progress(ctx, total ? (double)done / (double)total : 1.0, "writing layers");
@@ -143,7 +150,7 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
                            pl_error_set(err, PL_EINPUT, "cancelled"); FAIL(); } } while (0)
 
     if (!(l = pl_gpkg_layer_add(g, "roads", WKB_LINESTRING, "Vägar och färjor (OSM)", road_fields, N(road_fields),
-                                &single, err)))
+                                single_named(&single, "Vägar och färjor"), err)))
         FAIL();
     for (size_t i = 0; i < d->n_roads; i++) {
         const pl_osm_road *r = &d->roads[i];
@@ -174,7 +181,7 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
         END_ROW();
     }
 
-    if (!(l = pl_gpkg_layer_add(g, "services", WKB_POINT, "Service (OSM)", service_fields, N(service_fields), &single,
+    if (!(l = pl_gpkg_layer_add(g, "services", WKB_POINT, "Service (OSM)", service_fields, N(service_fields), single_named(&single, "Service"),
                                 err)))
         FAIL();
     for (size_t i = 0; i < d->n_services; i++) {
@@ -206,7 +213,7 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
         END_ROW();
     }
 
-    if (!(l = pl_gpkg_layer_add(g, "trees", WKB_POINT, "Träd (OSM)", tree_fields, N(tree_fields), &single, err)))
+    if (!(l = pl_gpkg_layer_add(g, "trees", WKB_POINT, "Träd (OSM)", tree_fields, N(tree_fields), single_named(&single, "Träd"), err)))
         FAIL();
     for (size_t i = 0; i < d->n_trees; i++) {
         const pl_osm_tree *t = &d->trees[i];
@@ -221,7 +228,7 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
     }
 
     if (!(l = pl_gpkg_layer_add(g, "canopy", WKB_MULTIPOLYGON, "Krontäckning (OSM: skog och trädkronor)",
-                                canopy_fields, N(canopy_fields), &single, err)))
+                                canopy_fields, N(canopy_fields), single_named(&single, "Krontäckning"), err)))
         FAIL();
     for (size_t i = 0; i < d->n_canopy; i++) {
         const pl_osm_canopy *c = &d->canopy[i];
@@ -235,7 +242,7 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
     }
 
     if (!(l = pl_gpkg_layer_add(g, "buildings", WKB_MULTIPOLYGON, "Byggnader (OSM)", building_fields,
-                                N(building_fields), &single, err)))
+                                N(building_fields), single_named(&single, "Byggnader"), err)))
         FAIL();
     for (size_t i = 0; i < d->n_buildings; i++) {
         const pl_osm_building *b = &d->buildings[i];
@@ -255,7 +262,7 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
 
     if (d->n_municipalities) {
         if (!(l = pl_gpkg_layer_add(g, "municipalities", WKB_MULTIPOLYGON, "Kommuner (OSM)", muni_fields,
-                                    N(muni_fields), &single, err)))
+                                    N(muni_fields), single_named(&single, "Kommuner"), err)))
             FAIL();
         for (size_t i = 0; i < d->n_municipalities; i++) {
             const pl_osm_municipality *m = &d->municipalities[i];

@@ -11,6 +11,13 @@
 #include "synth.h"
 #include "synth_styles.h"
 
+/* A one-symbol style named for the Layers panel's style list. */
+static const pl_style *single_named(pl_style *st, const char *name)
+{
+    st->name = name;
+    return st;
+}
+
 
 /* The OSM highway value of a class (pl_road_class_name), except that the synthetic roads of
  * no class are written "road", as OSM's highway=road. */
@@ -173,7 +180,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
     };
     pl_style single = {.kind = PL_STYLE_SINGLE};
     snprintf(title, sizeof title, "REAL municipalities: SCB kommuner, generalised (platsa synth, seed %s)", seedtxt);
-    L = pl_gpkg_layer_add(g, "municipalities", 6, title, muni_fields, 3, &single, err);
+    L = pl_gpkg_layer_add(g, "municipalities", 6, title, muni_fields, 3, single_named(&single, "Kommuner"), err);
     if (!L)
         return fail_layer(g, err);
     for (size_t i = 0; i < r->n_munis; i++) {
@@ -192,7 +199,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"ln_namn", PL_FIELD_TEXT, "Län", NULL},
     };
     snprintf(title, sizeof title, "REAL lan: SCB län, generalised (platsa synth, seed %s)", seedtxt);
-    L = pl_gpkg_layer_add(g, "lan", 6, title, lan_fields, 2, &single, err);
+    L = pl_gpkg_layer_add(g, "lan", 6, title, lan_fields, 2, single_named(&single, "Län"), err);
     if (!L)
         return fail_layer(g, err);
     for (size_t i = 0; i < r->n_lans; i++) {
@@ -217,7 +224,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"road_node", PL_FIELD_INT64, "Vägnod", "node of the synthetic road network serving the town (-1 none)"},
     };
     snprintf(title, sizeof title, "REAL localities: SCB tätorter 2020 (platsa synth, seed %s)", seedtxt);
-    L = pl_gpkg_layer_add(g, "localities", 1, title, loc_fields, 7, &single, err);
+    L = pl_gpkg_layer_add(g, "localities", 1, title, loc_fields, 7, single_named(&single, "Tätorter"), err);
     if (!L)
         return fail_layer(g, err);
     for (size_t i = 0; i < r->n_localities; i++) {
@@ -252,7 +259,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
         {"node_to", PL_FIELD_INT64, "Till nod", "junction node id of the last vertex"},
     };
     snprintf(title, sizeof title, "SYNTHETIC roads (platsa synth, seed %s)", seedtxt);
-    L = pl_gpkg_layer_add(g, "roads", 2, title, road_fields, 13, &single, err);
+    L = pl_gpkg_layer_add(g, "roads", 2, title, road_fields, 13, single_named(&single, "Vägar"), err);
     if (!L)
         return fail_layer(g, err);
     const pl_roads *R = &r->roads;
@@ -300,7 +307,7 @@ int pl_synth_write(pl_ctx *ctx, const pl_synth_region *r, const char *path, cons
     };
     snprintf(title, sizeof title,
              "SYNTHETIC services except REAL OSM pharmacies (platsa synth, seed %s)", seedtxt);
-    L = pl_gpkg_layer_add(g, "services", 1, title, svc_fields, 6, &single, err);
+    L = pl_gpkg_layer_add(g, "services", 1, title, svc_fields, 6, single_named(&single, "Service"), err);
     if (!L)
         return fail_layer(g, err);
     char synth_src[96];
