@@ -37,7 +37,7 @@ PLATSA := $(BUILD)/platsa
 ENGINE := $(BUILD)/platsa-engine
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench tests-build sample-data test-qgis plugin-zip test-report-browser fuzz fuzz-build
+.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench tests-build sample-data test-qgis plugin-zip screenshots test-report-browser fuzz fuzz-build
 .SECONDARY:
 
 all: $(PLATSA) $(ENGINE)
@@ -251,6 +251,12 @@ test-qgis: demo
 	@$(MAKE) --no-print-directory $(PLATSA) $(BUILD)/tests/qgis/sample_gpkg plugin-zip
 	@rc=0; sh tests/qgis/run.sh $(BUILD)/tests/qgis/sample_gpkg $(GPKGS) || rc=1; \
 	  sh tests/qgis/provider.sh $(PLATSA) $(PLUGIN_ZIP) || rc=1; exit $$rc
+
+# The README's pictures of results in QGIS (docs/screenshots/*.png): real QGIS, headless, lays out
+# demo layers with their stored styles, a legend and a scale bar (docs/screenshots.py).
+screenshots: demo
+	$(call apt_install,$(QGIS_PACKAGES))
+	QT_QPA_PLATFORM=offscreen /usr/bin/python3 docs/screenshots.py $(DEMO_OUT) docs/screenshots
 
 # The QGIS plugin (qgis/platsa_processing) as a zip for Plugins > Install from ZIP.
 PLUGIN_ZIP := $(BUILD)/platsa_processing.zip
