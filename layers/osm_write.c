@@ -181,8 +181,8 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
         END_ROW();
     }
 
-    if (!(l = pl_gpkg_layer_add(g, "services", WKB_POINT, "Service (OSM)", service_fields, N(service_fields), single_named(&single, "Service"),
-                                err)))
+    if (!(l = pl_gpkg_layer_add(g, "services", WKB_POINT, "Service (OSM)", service_fields, N(service_fields),
+                                single_named(&single, "Service"), err)))
         FAIL();
     for (size_t i = 0; i < d->n_services; i++) {
         const pl_osm_service *s = &d->services[i];
@@ -213,7 +213,8 @@ int pl_osm_write(pl_ctx *ctx, const pl_osm_data *d, const pl_osm_import_opts *o,
         END_ROW();
     }
 
-    if (!(l = pl_gpkg_layer_add(g, "trees", WKB_POINT, "Träd (OSM)", tree_fields, N(tree_fields), single_named(&single, "Träd"), err)))
+    if (!(l = pl_gpkg_layer_add(g, "trees", WKB_POINT, "Träd (OSM)", tree_fields, N(tree_fields),
+                                single_named(&single, "Träd"), err)))
         FAIL();
     for (size_t i = 0; i < d->n_trees; i++) {
         const pl_osm_tree *t = &d->trees[i];

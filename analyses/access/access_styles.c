@@ -6,8 +6,8 @@
 const pl_style *pl_access_style_distance(pl_legend *lg, const char *field, const double *bands_km, int n_bands,
                                          int municipal)
 {
-    return pl_legend_bands(lg, field, bands_km, n_bands, "km", PL_RAMP_NEAR_FAR, 0, "ej n\xc3\xa5" "bar",
-                           municipal ? "Medelavst\xc3\xa5nd per kommun (km)" : "Avst\xc3\xa5nd till n\xc3\xa4rmaste (km)");
+    return pl_legend_bands(lg, field, bands_km, n_bands, "km", PL_RAMP_NEAR_FAR, 0, "ej nåbar",
+                           municipal ? "Medelavstånd per kommun (km)" : "Avstånd till närmaste (km)");
 }
 
 const pl_style *pl_access_style_service_level(pl_legend *lg, int n_types)
@@ -29,6 +29,6 @@ const pl_style *pl_access_style_service_level(pl_legend *lg, int n_types)
 
 const pl_style *pl_access_style_service_areas(pl_legend *lg, const double *bands_min, int n_bands)
 {
-    return pl_legend_bands(lg, "to_min", bands_min, n_bands, "min", PL_RAMP_NEAR_FAR, 0, "ej n\xc3\xa5" "bar",
+    return pl_legend_bands(lg, "to_min", bands_min, n_bands, "min", PL_RAMP_NEAR_FAR, 0, "ej nåbar",
                            "Serviceområden (restid)");
 }
