@@ -29,6 +29,7 @@
 #define PLATSA_ANALYSES_COVERAGE_H
 
 #include "analyses/access/access.h"
+#include "analyses/common/transit.h"
 
 /* ---------- the combinatorial problem (tests call these directly) ---------- */
 
@@ -140,6 +141,32 @@ typedef struct pl_coverage_params {
 int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, const uint32_t *cells, size_t n_cells,
                      const pl_candidates *cand, const pl_coverage_params *p, uint64_t **out_begin,
                      uint32_t **out_cells, pl_error *err);
+
+/* ---------- coverage by public transport (--mode transit, analyses/common/transit.h) ---------- */
+
+/* The existing hubs by transit on the walk graph: hub[c].dist_m holds the walking distance to
+ * the nearest hub (pl_graph_nearest_k by distance, as access's *_km); sets hub[c].time_s to the
+ * window's median (tp->pct[0]) to the nearest hub, with a walk all the way within --max-walk,
+ * and source to UINT32_MAX (which hub a journey reaches is not tracked): the same time as
+ * `platsa access --mode transit` gives for the hubs' type. *net: the street side, for the sets. */
+int pl_coverage_transit_hubs(pl_ctx *ctx, const pl_graph *walk_graph, const pl_roads *roads, const pl_timetable *tt,
+                             const pl_transit_params *tp, const pl_snap *cell_snap, size_t n_cells,
+                             const pl_snap *hub_snap, uint32_t n_hubs, pl_label *hub, pl_transit_net **net,
+                             pl_error *err);
+
+/* Above this many candidate x unit evaluations (one backward profile per candidate, then each
+ * uncovered unit's 120 window minutes on it) a transit coverage run is refused: measured on
+ * Porto Alegre (tests/test_coverage_transit.c's comment and the README give the figures). */
+#define PL_COVERAGE_TRANSIT_MAX_WORK 100000000.0
+
+/* Coverage sets by transit: for each candidate, one backward RAPTOR profile from its egress
+ * legs over the window, and the units cells[i] (i < n_cells) whose median time to it alone (a
+ * walk all the way within --max-walk counts) is at most threshold_s. Same output as
+ * pl_coverage_sets. PL_EINPUT (one line, what to do) when n_cand x n_cells exceeds
+ * PL_COVERAGE_TRANSIT_MAX_WORK. */
+int pl_coverage_transit_sets(pl_ctx *ctx, const pl_transit_net *net, const uint32_t *cells, size_t n_cells,
+                             const pl_candidates *cand, const pl_transit_params *tp, double threshold_s,
+                             uint64_t **out_begin, uint32_t **out_cells, pl_error *err);
 
 /* Builds the merged instance from coverage sets over cells with weights; cell_row (may be
  * NULL, indexed like the sets' cell ids, size n_total_cells) gets each cell's row or
