@@ -506,9 +506,15 @@ static int link_stops(pl_ctx *ctx, const pl_graph *graph, const pl_roads *roads,
 /* One unit's time to a set of targets: the window's minutes (transit, or a walk all the way when it
  * is within max_walk_m), those over max_time none, then each percentile. */
 static void home_times(const pl_raptor_profile *prof, const pl_raptor_leg *legs, size_t n_legs, double walk_m,
-                       const pl_transit_params *tp, double speed_ms, int32_t *tt, size_t n_min, double *pct_out)
+                       const pl_transit_params *tp, int32_t *tt, size_t n_min, double *pct_out)
 {
     pl_raptor_profile_times(prof, legs, n_legs, tp->t0, tp->t1, tt);
+    pl_transit_window_pct(tt, n_min, walk_m, tp, pct_out);
+}
+
+void pl_transit_window_pct(int32_t *tt, size_t n_min, double walk_m, const pl_transit_params *tp, double *pct_out)
+{
+    double speed_ms = tp->walk_speed_kmh / 3.6;
     int32_t direct = walk_m <= tp->max_walk_m ? walk_seconds(walk_m, speed_ms) : PL_TT_NEVER;
     int32_t max_s = (int32_t)lround(tp->max_time_min * 60);
     for (size_t m = 0; m < n_min; m++) {
@@ -548,7 +554,6 @@ typedef struct eval_job {
 static void eval_cells(eval_job *J, int reporter)
 {
     const pl_transit_params *tp = J->tp;
-    double speed_ms = tp->walk_speed_kmh / 3.6;
     size_t n_min = pl_raptor_n_minutes(tp->t0, tp->t1), n = J->n_cells;
     int32_t *times = pl_malloc((n_min ? n_min : 1) * sizeof *times);
     double pct[PL_TRANSIT_MAX_PCT];
@@ -560,7 +565,7 @@ static void eval_cells(eval_job *J, int reporter)
         size_t c1 = c0 + EVAL_CHUNK < n ? c0 + EVAL_CHUNK : n;
         for (size_t i = c0; i < c1; i++) {
             size_t c = J->cells ? J->cells[i] : i;
-            home_times(J->prof, J->net->legs + ls[c], ls[c + 1] - ls[c], J->walk_m[i], tp, speed_ms, times, n_min, pct);
+            home_times(J->prof, J->net->legs + ls[c], ls[c + 1] - ls[c], J->walk_m[i], tp, times, n_min, pct);
             for (int k = 0; k < tp->n_pct; k++)
                 J->out[(size_t)k * J->out_stride + i] = pct[k];
         }

@@ -132,6 +132,12 @@ int pl_transit_times(pl_ctx *ctx, const pl_transit_net *net, const pl_raptor_leg
                      const uint32_t *cells, size_t n_cells, const double *walk_m, const pl_transit_params *tp,
                      double *pct_out, size_t out_stride, const char *progress, size_t *profile_entries, pl_error *err);
 
+/* The rule of a unit's window: tt[m] is the transit time leaving at minute m (PL_TT_NEVER:
+ * none); each minute takes the walk all the way instead when walk_m (metres) is within
+ * --max-walk and quicker, a time over --max-time counts as none, then pct_out[k] = percentile
+ * pct[k] in seconds (INFINITY: none). Sorts tt. pl_transit_times applies it to every unit. */
+void pl_transit_window_pct(int32_t *tt, size_t n_min, double walk_m, const pl_transit_params *tp, double *pct_out);
+
 /* What a transit run used, in the output's parameters table (gtfs, date, window, walks, max
  * time, percentiles, stops linked). */
 void pl_transit_add_parameters(pl_gpkg *g, const pl_transit_opts *o, const pl_transit_params *tp, uint32_t n_linked,

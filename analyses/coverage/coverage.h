@@ -154,19 +154,25 @@ int pl_coverage_transit_hubs(pl_ctx *ctx, const pl_graph *walk_graph, const pl_r
                              const pl_snap *hub_snap, uint32_t n_hubs, pl_label *hub, pl_transit_net **net,
                              pl_error *err);
 
-/* Above this many candidate x unit evaluations (one backward profile per candidate, then each
- * uncovered unit's 120 window minutes on it) a transit coverage run is refused: measured on
- * Porto Alegre (tests/test_coverage_transit.c's comment and the README give the figures). */
-#define PL_COVERAGE_TRANSIT_MAX_WORK 100000000.0
+/* Which way the transit coverage sets are searched: one backward profile per candidate, or
+ * one forward range search per uncovered unit (reading every candidate's egress legs); AUTO
+ * takes the one with fewer searches (they cost about the same: measured on Porto Alegre,
+ * 2.1 ms a profile against 2.8 ms a range search at a 15-minute threshold). */
+enum { PL_COVER_TRANSIT_AUTO = 0, PL_COVER_TRANSIT_BACKWARD = 1, PL_COVER_TRANSIT_FORWARD = 2 };
 
-/* Coverage sets by transit: for each candidate, one backward RAPTOR profile from its egress
- * legs over the window, and the units cells[i] (i < n_cells) whose median time to it alone (a
- * walk all the way within --max-walk counts) is at most threshold_s. Same output as
- * pl_coverage_sets. PL_EINPUT (one line, what to do) when n_cand x n_cells exceeds
- * PL_COVERAGE_TRANSIT_MAX_WORK. */
+/* A transit coverage run estimated to take longer than this (CPU seconds, from the sizes and
+ * the costs measured on Porto Alegre, see coverage_transit.c) is refused. */
+#define PL_COVERAGE_TRANSIT_MAX_S 1800.0
+
+/* Coverage sets by transit: for each candidate, the units cells[i] (i < n_cells) whose median
+ * time to it alone over the window (a walk all the way within --max-walk counts) is at most
+ * threshold_s. Same output as pl_coverage_sets; the same sets whichever direction. PL_EINPUT
+ * (one line, what to do) when the estimate exceeds PL_COVERAGE_TRANSIT_MAX_S. */
 int pl_coverage_transit_sets(pl_ctx *ctx, const pl_transit_net *net, const uint32_t *cells, size_t n_cells,
-                             const pl_candidates *cand, const pl_transit_params *tp, double threshold_s,
+                             const pl_candidates *cand, const pl_transit_params *tp, double threshold_s, int direction,
                              uint64_t **out_begin, uint32_t **out_cells, pl_error *err);
+/* The estimate the refusal uses, in CPU seconds. */
+double pl_coverage_transit_estimate_s(const pl_transit_net *net, size_t n_cells, size_t n_cand);
 
 /* Builds the merged instance from coverage sets over cells with weights; cell_row (may be
  * NULL, indexed like the sets' cell ids, size n_total_cells) gets each cell's row or

@@ -520,15 +520,17 @@ static int new_hubs(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_err
         long nc = sysconf(_SC_NPROCESSORS_ONLN);
         cp.threads = nc < 1 ? 1 : nc > 8 ? 8 : (int)nc;
     }
-    double t0 = pl_now_s();
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
     if (s->transit)
-        rc = pl_coverage_transit_sets(ctx, s->net, cells, nu, s->cand, &s->tp, s->threshold, &s->set_begin,
+        rc = pl_coverage_transit_sets(ctx, s->net, cells, nu, s->cand, &s->tp, s->threshold, PL_COVER_TRANSIT_AUTO,
+                                      &s->set_begin,
                                       &s->set_cells, err);
     else
         rc = pl_coverage_sets(ctx, s->graph, s->cell_snap, cells, nu, s->cand, &cp, &s->set_begin, &s->set_cells,
                               err);
     free(cells);
     s->sets_seconds = pl_now_s() - t0;
+    double sets_cpu = pl_cpu_s() - c0;
     if (rc != PL_OK)
         return rc;
     s->cell_row = pl_malloc((n ? n : 1) * sizeof *s->cell_row);
@@ -537,8 +539,8 @@ static int new_hubs(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_err
                             s->col_of_cand, &s->rep_cand);
     for (size_t j = 0; j < s->cand->n; j++)
         s->n_useful += s->col_of_cand[j] != NONE32;
-    pl_info(ctx, "coverage: %zu candidates, %zu cover someone uncovered; instance %u columns x %u rows (%.2f s)",
-            s->cand->n, s->n_useful, s->inst.n_cand, s->inst.n_rows, s->sets_seconds);
+    pl_info(ctx, "coverage: %zu candidates, %zu cover someone uncovered; instance %u columns x %u rows (%.2f s, cpu "
+            "%.2f s)", s->cand->n, s->n_useful, s->inst.n_cand, s->inst.n_rows, s->sets_seconds, sets_cpu);
     if (o->add > 0) {
         s->mclp.kind = 0;
         rc = solve_problem(ctx, o, s, &s->mclp, err);
