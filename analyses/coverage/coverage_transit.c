@@ -40,11 +40,13 @@ int pl_coverage_transit_hubs(pl_ctx *ctx, const pl_graph *walk_graph, const pl_r
     return rc;
 }
 
-/* Measured on Porto Alegre (4,010 stops, 12:00-14:00, 15 min, load ~1): a search (profile or
- * range) 2-3 ms of CPU, growing with the stops; a candidate x unit evaluation (120 minutes and
- * their median) about 4 us. */
-#define SEARCH_S_PER_STOP (3e-3 / 4010.0)
-#define PAIR_S 4e-6
+/* Measured on Porto Alegre (4,010 stops, 12:00-14:00, --min 15, 164 uncovered units, this
+ * 2-core machine at load 10): backward, 153 candidates, 1.47 s of CPU for the sets; forward, 534
+ * and 1,335 candidates, 1.35 s and 2.20 s. A search (profile or range, with its candidate's
+ * walks) about 8 ms per 4,010 stops, a candidate x unit evaluation (120 minutes, their median)
+ * about 6 us: the estimate takes 8 ms and 8 us, over the measured by up to half. */
+#define SEARCH_S_PER_STOP (8e-3 / 4010.0)
+#define PAIR_S 8e-6
 
 double pl_coverage_transit_estimate_s(const pl_transit_net *net, size_t n_cells, size_t n_cand)
 {
@@ -194,8 +196,9 @@ int pl_coverage_transit_sets(pl_ctx *ctx, const pl_transit_net *net, const uint3
     double est = pl_coverage_transit_estimate_s(net, n_cells, cand->n);
     if (est > PL_COVERAGE_TRANSIT_MAX_S)
         return pl_error_set(err, PL_EINPUT, "--mode transit: %zu candidates x %zu uncovered units on %u stops would "
-                            "take about %.0f min; give fewer candidates (a larger --candidate-spacing, "
-                            "localities:FILE or a points file) or --region", cand->n, n_cells, net->n_stops, est / 60);
+                            "take about %.0f min of CPU (a timetable search per candidate or per unit, whichever are "
+                            "fewer); give fewer candidates (a larger --candidate-spacing, localities:FILE or a points "
+                            "file) or --region", cand->n, n_cells, net->n_stops, est / 60);
     /* A journey longer than the threshold cannot bring a median under it: the searches stop
      * there (the same sets, a far smaller search than to --max-time). */
     pl_transit_params cap = *tp;
