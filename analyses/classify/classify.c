@@ -376,9 +376,20 @@ const char pl_classify_usage[] =
 const char pl_classify_summary[] =
     "Tillväxtverket's urban-rural classification by car travel time: tätort, tätortsnära landsbygd\n"
     "(5-45 minutes from a tätort of at least 3,000 residents) and landsbygd avlägset belägen (> 45 min),\n"
-    "per population unit and as population per class and municipality. With --mode transit, the same\n"
-    "classes on the median public-transport time over a departure window (GTFS and walking), and\n"
-    "\"ingen förbindelse inom fönstret\" (no connection within the window) as a fourth class.";
+    "per population unit and as population per class and municipality.\n"
+    "\n"
+    "By public transport (--mode transit --gtfs FEED.zip --date YYYY-MM-DD --window 07:00-09:00): the\n"
+    "same classes on the median over the window's departure minutes of the journey to the nearest\n"
+    "tätort of at least --min-locality-pop residents (walk along the streets to a stop, bus or train\n"
+    "with transfers, walk to the tätort's point; or a walk all the way within --max-walk), as access\n"
+    "--mode transit computes it: tätortsnära landsbygd then means a tätort within 5-45 minutes by\n"
+    "public transport at a typical departure, not by car. A fourth class, 4 \"ingen förbindelse inom\n"
+    "fönstret\" (no connection within the window), holds the units from which no journey arrives\n"
+    "within --max-time in at least half the window's minutes; they are counted (pop_no_connection),\n"
+    "never dropped. Units inside a tätort stay class 1. Beside the time, walk_minutes_to_locality is\n"
+    "the walk all the way (no limit); nearest_locality is not known by public transport (NULL). One\n"
+    "backward timetable search for all the large tätorter at once: the cost does not grow with the\n"
+    "units (Porto Alegre, 1,227 units, 4,010 stops: under a second).";
 
 #define CL(field) offsetof(pl_classify_opts, field)
 const pl_option pl_classify_options[] = {

@@ -34,7 +34,17 @@ const char pl_coverage_summary[] =
     "polygons), or `roads`: road-graph nodes thinned to one per --candidate-spacing square.\n"
     "Layers: coverage_cells, uncovered_clusters, new_hubs (rank, marginal residents covered,\n"
     "cumulative share), new_hubs_target (set covering), coverage_municipalities (+ _table, CSV),\n"
-    "coverage_summary (methods, values, bounds and gaps; CSV). Solve times go to the log (stderr).";
+    "coverage_summary (methods, values, bounds and gaps; CSV). Solve times go to the log (stderr).\n"
+    "\n"
+    "By public transport (--mode transit --gtfs FEED.zip --date YYYY-MM-DD --min MIN): a unit is\n"
+    "covered when the median over the window's departure minutes of its journey to the nearest hub\n"
+    "is within --min (the time access --mode transit gives; hub_km is the walking distance, hub_id\n"
+    "NULL). A candidate covers the uncovered units whose median journey to it alone is within --min,\n"
+    "so the new-hub counts are a floor: with the existing hubs a unit may do better at some minutes.\n"
+    "The sets take one timetable search per candidate (backward) or per uncovered unit (forward),\n"
+    "whichever are fewer, each stopped at --min. Cost measured on Porto Alegre (4,010 stops, 164\n"
+    "uncovered units, --min 15): 153 candidates 1.5 s of CPU, 1,335 candidates 2.2 s; a run estimated\n"
+    "above 30 minutes of CPU is refused before any search, with what to give instead.";
 
 #define B(field) offsetof(pl_coverage_opts, base.field)
 #define C(field) offsetof(pl_coverage_opts, field)
