@@ -179,6 +179,20 @@ static const char *write_fixture(const char *name, int stops_off_road)
     return dir;
 }
 
+/* Appends --date DATE (when given) and up to two more arguments; the new argc. */
+static int push_date_extras(char **argv, int argc, const char *date, const char *extra1, const char *extra2)
+{
+    if (date) {
+        argv[argc++] = "--date";
+        argv[argc++] = (char *)date;
+    }
+    if (extra1)
+        argv[argc++] = (char *)extra1;
+    if (extra2)
+        argv[argc++] = (char *)extra2;
+    return argc;
+}
+
 /* The argv of a transit run on the fixture in dir, plus extra options. */
 static int fixture_run(pl_ctx *ctx, pl_error *err, const char *dir, const char *out, const char *date,
                        const char *extra1, const char *extra2)
@@ -192,16 +206,7 @@ static int fixture_run(pl_ctx *ctx, pl_error *err, const char *dir, const char *
     snprintf(o, sizeof o, "%s/%s", dir, out);
     char *argv[32] = {"access", "--population", pop, "--services", svc, "--roads", roads, "--municipalities", munis,
                       "-o", o, "--types", "pharmacy", "--mode", "transit", "--gtfs", feed, "--csv"};
-    int argc = 18;
-    if (date) {
-        argv[argc++] = "--date";
-        argv[argc++] = (char *)date;
-    }
-    if (extra1)
-        argv[argc++] = (char *)extra1;
-    if (extra2)
-        argv[argc++] = (char *)extra2;
-    return run_access(ctx, err, argc, argv);
+    return run_access(ctx, err, push_date_extras(argv, 18, date, extra1, extra2), argv);
 }
 
 static void test_hand_fixture(void **state)
@@ -651,14 +656,8 @@ static int classify_run_fx(pl_ctx *ctx, pl_error *err, const fx_paths *P, const 
     if (date) {
         argv[argc++] = "--gtfs";
         argv[argc++] = (char *)P->feed;
-        argv[argc++] = "--date";
-        argv[argc++] = (char *)date;
     }
-    if (extra1)
-        argv[argc++] = (char *)extra1;
-    if (extra2)
-        argv[argc++] = (char *)extra2;
-    return run_pl_classify_run(ctx, err, argc, argv);
+    return run_pl_classify_run(ctx, err, push_date_extras(argv, argc, date, extra1, extra2), argv);
 }
 
 /* Classes by the window's median (worked out at write_fixture): h1 35.6 min (bus), h2 6.0 min
@@ -720,16 +719,7 @@ static int coverage_run_fx(pl_ctx *ctx, pl_error *err, const fx_paths *P, const 
                       (char *)P->roads, "--municipalities", (char *)P->munis, "-o", (char *)P->out, "--types",
                       "pharmacy", "--mode", "transit", "--gtfs", (char *)P->feed, "--csv", (char *)threshold,
                       (char *)value};
-    int argc = 20;
-    if (date) {
-        argv[argc++] = "--date";
-        argv[argc++] = (char *)date;
-    }
-    if (extra1)
-        argv[argc++] = (char *)extra1;
-    if (extra2)
-        argv[argc++] = (char *)extra2;
-    return run_pl_coverage_run(ctx, err, argc, argv);
+    return run_pl_coverage_run(ctx, err, push_date_extras(argv, 20, date, extra1, extra2), argv);
 }
 
 /* Coverage within 40 minutes by transit of the pharmacy (X0 + 9300): h1 (35.6 min by bus) and h2

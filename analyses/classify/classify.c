@@ -268,6 +268,41 @@ static void set_class(pl_classify_result *r, const pl_population *pop, const pl_
     r->pop_by_class[cls] += pop->pop[c];
 }
 
+/* The large tätorter and the units attached to one graph, with every unit's nearest large
+ * tätort on it by metric (car: time; transit: the walking distance). */
+typedef struct nearest_large {
+    uint32_t *large, n_large;    /* indexes into the localities */
+    pl_snap *loc_snap, *cell_snap;
+    pl_label *labels;            /* per unit; source indexes large[] */
+} nearest_large;
+
+static void nearest_large_free(nearest_large *N)
+{
+    free(N->labels);
+    free(N->cell_snap);
+    free(N->loc_snap);
+    free(N->large);
+}
+
+static int nearest_large_search(pl_ctx *ctx, const pl_graph *graph, const pl_roads *roads, const pl_population *pop,
+                                const pl_localities *loc, const pl_classify_params *p, pl_metric metric,
+                                nearest_large *N, pl_error *err)
+{
+    memset(N, 0, sizeof *N);
+    if (large_localities(loc, p, &N->large, &N->n_large, err) != PL_OK)
+        return err->code;
+    N->loc_snap = pl_malloc(N->n_large * sizeof *N->loc_snap);
+    N->cell_snap = pl_malloc((pop->n ? pop->n : 1) * sizeof *N->cell_snap);
+    N->labels = pl_malloc((pop->n ? pop->n : 1) * sizeof *N->labels);
+    int rc = snap_places(ctx, graph, roads, pop, loc, N->large, N->n_large, p, N->loc_snap, N->cell_snap, err);
+    pl_search_opts search = {.metric = metric, .k = 1, .cutoff = INFINITY};
+    if (rc == PL_OK)
+        rc = pl_graph_nearest_k(ctx, graph, N->loc_snap, N->n_large, N->cell_snap, pop->n, &search, N->labels, err);
+    if (rc != PL_OK)
+        nearest_large_free(N);
+    return rc;
+}
+
 int pl_classify_compute(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc, const pl_roads *roads,
                         const pl_graph *car_graph, const pl_classify_params *p, pl_classify_result **out,
                         pl_error *err)
@@ -275,30 +310,19 @@ int pl_classify_compute(pl_ctx *ctx, const pl_population *pop, const pl_localiti
     *out = NULL;
     if (car_graph->mode != PL_MODE_CAR)
         return pl_error_set(err, PL_EINTERNAL, "classification needs the car graph");
-    uint32_t *large = NULL, n_large = 0;
-    if (large_localities(loc, p, &large, &n_large, err) != PL_OK)
-        return err->code;
-    pl_snap *loc_snap = pl_malloc(n_large * sizeof *loc_snap);
-    pl_snap *cell_snap = pl_malloc((pop->n ? pop->n : 1) * sizeof *cell_snap);
-    pl_label *labels = pl_malloc((pop->n ? pop->n : 1) * sizeof *labels);
-    int rc = snap_places(ctx, car_graph, roads, pop, loc, large, n_large, p, loc_snap, cell_snap, err);
-    pl_search_opts search = {.metric = PL_METRIC_TIME, .k = 1, .cutoff = INFINITY};
-    if (rc == PL_OK)
-        rc = pl_graph_nearest_k(ctx, car_graph, loc_snap, n_large, cell_snap, pop->n, &search, labels, err);
-    if (rc == PL_OK) {
-        pl_classify_result *r = result_new(ctx, pop, loc);
-        for (size_t c = 0; c < pop->n; c++) {
-            r->locality[c] = labels[c].source == UINT32_MAX ? -1 : (long)large[labels[c].source];
-            /* no road connection: remote rural */
-            set_class(r, pop, p, c, labels[c].time_s / 60.0, PL_CLASS_REMOTE_RURAL);
-        }
-        *out = r;
+    nearest_large N;
+    int rc = nearest_large_search(ctx, car_graph, roads, pop, loc, p, PL_METRIC_TIME, &N, err);
+    if (rc != PL_OK)
+        return rc;
+    pl_classify_result *r = result_new(ctx, pop, loc);
+    for (size_t c = 0; c < pop->n; c++) {
+        r->locality[c] = N.labels[c].source == UINT32_MAX ? -1 : (long)N.large[N.labels[c].source];
+        /* no road connection: remote rural */
+        set_class(r, pop, p, c, N.labels[c].time_s / 60.0, PL_CLASS_REMOTE_RURAL);
     }
-    free(labels);
-    free(cell_snap);
-    free(loc_snap);
-    free(large);
-    return rc;
+    *out = r;
+    nearest_large_free(&N);
+    return PL_OK;
 }
 
 int pl_classify_compute_transit(pl_ctx *ctx, const pl_population *pop, const pl_localities *loc,
@@ -309,27 +333,20 @@ int pl_classify_compute_transit(pl_ctx *ctx, const pl_population *pop, const pl_
     *out = NULL;
     if (walk_graph->mode != PL_MODE_WALK)
         return pl_error_set(err, PL_EINTERNAL, "transit classification needs the walk graph");
-    uint32_t *large = NULL, n_large = 0;
-    if (large_localities(loc, p, &large, &n_large, err) != PL_OK)
-        return err->code;
-    size_t n = pop->n;
-    pl_snap *loc_snap = pl_malloc(n_large * sizeof *loc_snap);
-    pl_snap *cell_snap = pl_malloc((n ? n : 1) * sizeof *cell_snap);
-    pl_label *labels = pl_malloc((n ? n : 1) * sizeof *labels);
-    double *walk_m = pl_malloc((n ? n : 1) * sizeof *walk_m), *median = pl_malloc((n ? n : 1) * sizeof *median);
-    int rc = snap_places(ctx, walk_graph, roads, pop, loc, large, n_large, p, loc_snap, cell_snap, err);
     /* The walk all the way (no limit), as access's walking-only time. */
-    pl_search_opts search = {.metric = PL_METRIC_DISTANCE, .k = 1, .cutoff = INFINITY};
-    if (rc == PL_OK)
-        rc = pl_graph_nearest_k(ctx, walk_graph, loc_snap, n_large, cell_snap, n, &search, labels, err);
-    for (size_t c = 0; rc == PL_OK && c < n; c++)
-        walk_m[c] = labels[c].dist_m;
+    nearest_large N;
+    int rc = nearest_large_search(ctx, walk_graph, roads, pop, loc, p, PL_METRIC_DISTANCE, &N, err);
+    if (rc != PL_OK)
+        return rc;
+    size_t n = pop->n;
+    double *walk_m = pl_malloc((n ? n : 1) * sizeof *walk_m), *median = pl_malloc((n ? n : 1) * sizeof *median);
+    for (size_t c = 0; c < n; c++)
+        walk_m[c] = N.labels[c].dist_m;
     pl_transit_net *net = NULL;
-    if (rc == PL_OK)
-        rc = pl_transit_net_new(ctx, walk_graph, roads, tt, cell_snap, n, tp, &net, err);
+    rc = pl_transit_net_new(ctx, walk_graph, roads, tt, N.cell_snap, n, tp, &net, err);
     if (rc == PL_OK) {
         uint32_t n_egress = 0;
-        pl_raptor_leg *egress = pl_transit_targets(net, loc_snap, NULL, n_large, tp, &n_egress, NULL, 0, NULL);
+        pl_raptor_leg *egress = pl_transit_targets(net, N.loc_snap, NULL, N.n_large, tp, &n_egress, NULL, 0, NULL);
         rc = pl_transit_times(ctx, net, egress, n_egress, NULL, n, walk_m, tp, median, n, "transit times", NULL, err);
         free(egress);
     }
@@ -350,10 +367,7 @@ int pl_classify_compute_transit(pl_ctx *ctx, const pl_population *pop, const pl_
     pl_transit_net_free(net);
     free(median);
     free(walk_m);
-    free(labels);
-    free(cell_snap);
-    free(loc_snap);
-    free(large);
+    nearest_large_free(&N);
     return rc;
 }
 

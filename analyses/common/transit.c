@@ -173,10 +173,8 @@ typedef struct stop_walk {
     int32_t s;
 } stop_walk;
 
-/* Takes the pending best[] of the stops in seen[0..n_seen), in stop order, as walks from
- * stop `from` within max_m; clears them. */
-static void take_stop_walks(uint32_t from, double *best, uint32_t *seen, uint32_t n_seen, double max_m,
-                            double speed_ms, stop_walk **walks, size_t *n, size_t *cap)
+/* Sorts a few stop ids in place (insertion sort: a walk reaches tens of stops). */
+static void sort_stop_ids(uint32_t *seen, uint32_t n_seen)
 {
     for (uint32_t i = 1; i < n_seen; i++)
         for (uint32_t j = i; j > 0 && seen[j - 1] > seen[j]; j--) {
@@ -184,6 +182,14 @@ static void take_stop_walks(uint32_t from, double *best, uint32_t *seen, uint32_
             seen[j] = seen[j - 1];
             seen[j - 1] = t;
         }
+}
+
+/* Takes the pending best[] of the stops in seen[0..n_seen), in stop order, as walks from
+ * stop `from` within max_m; clears them. */
+static void take_stop_walks(uint32_t from, double *best, uint32_t *seen, uint32_t n_seen, double max_m,
+                            double speed_ms, stop_walk **walks, size_t *n, size_t *cap)
+{
+    sort_stop_ids(seen, n_seen);
     for (uint32_t i = 0; i < n_seen; i++) {
         uint32_t q = seen[i];
         if (best[q] <= max_m) {
@@ -330,12 +336,7 @@ static void access_legs(const pl_graph *g, const pl_snap *cell, size_t n_cells, 
             }
         }
         /* By stop id, so the legs (and the answers) do not depend on the search order. */
-        for (uint32_t i = 1; i < n_seen; i++)
-            for (uint32_t j = i; j > 0 && seen[j - 1] > seen[j]; j--) {
-                uint32_t t = seen[j];
-                seen[j] = seen[j - 1];
-                seen[j - 1] = t;
-            }
+        sort_stop_ids(seen, n_seen);
         for (uint32_t i = 0; i < n_seen; i++) {
             uint32_t s = seen[i];
             if (best[s] <= max_m) {
