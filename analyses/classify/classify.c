@@ -403,7 +403,7 @@ const char pl_classify_summary[] =
     "never dropped. Units inside a tätort stay class 1. Beside the time, walk_minutes_to_locality is\n"
     "the walk all the way (no limit); nearest_locality is not known by public transport (NULL). One\n"
     "backward timetable search for all the large tätorter at once: the cost does not grow with the\n"
-    "units (Porto Alegre, 1,227 units, 4,010 stops: under a second).";
+    "units (Porto Alegre, 1,227 units, 4,010 stops: 0.5 s of CPU, the whole run 2 s on a busy machine).";
 
 #define CL(field) offsetof(pl_classify_opts, field)
 const pl_option pl_classify_options[] = {
