@@ -533,8 +533,7 @@ static int new_hubs(pl_ctx *ctx, const pl_coverage_opts *o, cov_state *s, pl_err
     double t0 = pl_now_s(), c0 = pl_cpu_s();
     if (s->transit)
         rc = pl_coverage_transit_sets(ctx, s->net, cells, nu, s->cand, &s->tp, s->threshold, PL_COVER_TRANSIT_AUTO,
-                                      &s->set_begin,
-                                      &s->set_cells, err);
+                                      &s->set_begin, &s->set_cells, err);
     else
         rc = pl_coverage_sets(ctx, s->graph, s->cell_snap, cells, nu, s->cand, &cp, &s->set_begin, &s->set_cells,
                               err);
