@@ -75,6 +75,19 @@ if [ -f "$POA/poa_eptc.zip" ] && [ -f "$POA/poa_trensurb.zip" ] && [ -f "$POA/po
     --population "$IN/poa-population.gpkg:population" --services "$IN/poa-services.gpkg:services" \
     --service-types "$IN/poa-healthcare.ini" --types healthcare --roads "$IN/poa-layers.gpkg:roads" \
     --municipalities "$IN/poa-area.gpkg" --crs EPSG:31982 -o "$OUT/poa-transit.gpkg" --overwrite --csv
+  # The bus feed's trips run about 11:20-17:50 (PROVENANCE.md: cut so by r5r), so these two
+  # take a midday window; 07:00-09:00 would be the metro alone.
+  echo "== Porto Alegre: Tillväxtverket's classes by public transport to the city centre, 12:00-14:00"
+  run classify --mode transit --gtfs "$POA/poa_eptc.zip,$POA/poa_trensurb.zip" --date 2019-05-13 --window 12:00-14:00 \
+    --population "$IN/poa-population.gpkg:population" --localities "$IN/poa-centre.gpkg" \
+    --roads "$IN/poa-layers.gpkg:roads" --municipalities "$IN/poa-area.gpkg" --crs EPSG:31982 \
+    -o "$OUT/poa-classify-transit.gpkg" --overwrite --csv
+  echo "== Porto Alegre: healthcare within 15 minutes by public transport, 12:00-14:00; 3 new sites on the streets (one per 2 km square)"
+  run coverage --mode transit --gtfs "$POA/poa_eptc.zip,$POA/poa_trensurb.zip" --date 2019-05-13 --window 12:00-14:00 \
+    --population "$IN/poa-population.gpkg:population" --hubs "$IN/poa-services.gpkg:services" \
+    --service-types "$IN/poa-healthcare.ini" --types healthcare --roads "$IN/poa-layers.gpkg:roads" \
+    --municipalities "$IN/poa-area.gpkg" --crs EPSG:31982 --min 15 --add 3 --candidates roads --candidate-spacing 2000 \
+    -o "$OUT/poa-coverage-transit.gpkg" --overwrite --csv
 else
   echo "== Porto Alegre public transport: skipped ($POA not found)"
 fi

@@ -94,7 +94,10 @@ static void test_counts_and_names(void **state)
                                   "regler uppfyllda: 3"};
     assert_labels(pl_green_style_buildings(&lg), rules, 4);
     static const char *classes[] = {"tätort", "tätortsnära landsbygd", "landsbygd avlägset belägen"};
-    assert_labels(pl_classify_style_cells(&lg), classes, 3);
+    assert_labels(pl_classify_style_cells(&lg, 0), classes, 3);
+    static const char *transit_classes[] = {"tätort", "tätortsnära landsbygd", "landsbygd avlägset belägen",
+                                            "ingen förbindelse inom fönstret"};
+    assert_labels(pl_classify_style_cells(&lg, 1), transit_classes, 4);
     const pl_style *pf = pl_green_style_neighbourhoods(&lg, 30);
     assert_int_equal(pf->kind, PL_STYLE_CATEGORIZED);
     assert_int_equal(pf->classes[0].value, 1);
@@ -130,7 +133,7 @@ static void test_style_names_fit(void **state)
     const char *names[] = {
         pl_access_style_distance(&lg, "f", b, 2, 0)->name, pl_access_style_distance(&lg, "f", b, 2, 1)->name,
         pl_access_style_service_level(&lg, 3)->name,       pl_access_style_service_areas(&lg, b, 2)->name,
-        pl_classify_style_cells(&lg)->name,                pl_classify_style_municipalities(&lg)->name,
+        pl_classify_style_cells(&lg, 0)->name,                pl_classify_style_municipalities(&lg)->name,
         pl_coverage_style_cells(&lg)->name,                pl_coverage_style_clusters(&lg)->name,
         pl_coverage_style_new_hubs(&lg)->name,             pl_coverage_style_municipalities(&lg)->name,
         pl_green_style_buildings(&lg)->name,               pl_green_style_neighbourhoods(&lg, 30)->name,

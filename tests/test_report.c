@@ -657,7 +657,7 @@ static void test_report_legend_labels(void **state)
     };
     /* The styles the analyses give these layers (analyses/CMD/CMD_styles.c). */
     pl_legend lg;
-    pl_gpkg_layer *lc = pl_gpkg_layer_add(g, "classify_cells", 6, NULL, cf, 4, pl_classify_style_cells(&lg), &err);
+    pl_gpkg_layer *lc = pl_gpkg_layer_add(g, "classify_cells", 6, NULL, cf, 4, pl_classify_style_cells(&lg, 0), &err);
     pl_gpkg_layer *lm = pl_gpkg_layer_add(g, "classify_municipalities", 6, NULL, cf, 4,
                                           pl_classify_style_municipalities(&lg), &err);
     pl_gpkg_layer *ll = pl_gpkg_layer_add(g, "service_level", 6, NULL, cf, 4, pl_access_style_service_level(&lg, 3),

@@ -20,7 +20,10 @@
 
 #include "analyses/access/access.h"
 #include "analyses/access/access_transit.h"
+#include "analyses/classify/classify.h"
+#include "analyses/coverage/coverage.h"
 #include "gis/raptor.h"
+#include "gis/util.h"
 #include "layers/gtfs.h"
 #include "support/testutil.h"
 
@@ -176,6 +179,20 @@ static const char *write_fixture(const char *name, int stops_off_road)
     return dir;
 }
 
+/* Appends --date DATE (when given) and up to two more arguments; the new argc. */
+static int push_date_extras(char **argv, int argc, const char *date, const char *extra1, const char *extra2)
+{
+    if (date) {
+        argv[argc++] = "--date";
+        argv[argc++] = (char *)date;
+    }
+    if (extra1)
+        argv[argc++] = (char *)extra1;
+    if (extra2)
+        argv[argc++] = (char *)extra2;
+    return argc;
+}
+
 /* The argv of a transit run on the fixture in dir, plus extra options. */
 static int fixture_run(pl_ctx *ctx, pl_error *err, const char *dir, const char *out, const char *date,
                        const char *extra1, const char *extra2)
@@ -189,16 +206,7 @@ static int fixture_run(pl_ctx *ctx, pl_error *err, const char *dir, const char *
     snprintf(o, sizeof o, "%s/%s", dir, out);
     char *argv[32] = {"access", "--population", pop, "--services", svc, "--roads", roads, "--municipalities", munis,
                       "-o", o, "--types", "pharmacy", "--mode", "transit", "--gtfs", feed, "--csv"};
-    int argc = 18;
-    if (date) {
-        argv[argc++] = "--date";
-        argv[argc++] = (char *)date;
-    }
-    if (extra1)
-        argv[argc++] = (char *)extra1;
-    if (extra2)
-        argv[argc++] = (char *)extra2;
-    return run_access(ctx, err, argc, argv);
+    return run_access(ctx, err, push_date_extras(argv, 18, date, extra1, extra2), argv);
 }
 
 static void test_hand_fixture(void **state)
@@ -354,12 +362,20 @@ static void test_bad_inputs(void **state)
 /* ---------- backward profile = forward range RAPTOR, on a real rail feed ---------- */
 
 /* TRENSURB (Porto Alegre's metro, tests/data/gtfs/, EPSG:31982) with a street grid every
- * 400 m over its stops, 160 homes and 3 services at pseudo-random places: for every home,
- * the analysis' times equal those of forward range RAPTOR searches from the home's access
- * legs, ending with the type's egress legs or a walk all the way. */
-static void test_profile_equals_forward(void **state)
+ * 400 m over its stops, 160 homes and 3 services at pseudo-random places, loaded. */
+typedef struct rail_fixture {
+    pl_ctx *ctx;
+    pl_timetable *tt;
+    pl_service_types *types;
+    pl_municipalities *munis;
+    pl_population *pop;
+    pl_services *svc;
+    pl_roads *roads;
+    pl_graph *graph;             /* walk */
+} rail_fixture;
+
+static void rail_fixture_load(rail_fixture *F)
 {
-    (void)state;
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = 1;
     snprintf(ctx->work_crs, sizeof ctx->work_crs, "EPSG:31982");
@@ -449,6 +465,37 @@ static void test_profile_equals_forward(void **state)
     go.mode = PL_MODE_WALK;
     pl_graph *graph = pl_graph_build(ctx, roads, &go, &err);
     assert_non_null(graph);
+    *F = (rail_fixture){ctx, tt, types, munis, pop, svc, roads, graph};
+}
+
+static void rail_fixture_free(rail_fixture *F)
+{
+    pl_graph_free(F->graph);
+    pl_roads_free(F->roads);
+    pl_services_free(F->svc);
+    pl_population_free(F->ctx, F->pop);
+    pl_municipalities_free(F->ctx, F->munis);
+    pl_service_types_free(F->types);
+    pl_timetable_free(F->tt);
+    pl_ctx_free(F->ctx);
+}
+
+/* For every home of the rail fixture, the analysis' times equal those of forward range RAPTOR
+ * searches from the home's access legs, ending with the type's egress legs or a walk all the way. */
+static void test_profile_equals_forward(void **state)
+{
+    (void)state;
+    rail_fixture F;
+    rail_fixture_load(&F);
+    pl_ctx *ctx = F.ctx;
+    pl_error err = {0};
+    pl_timetable *tt = F.tt;
+    pl_service_types *types = F.types;
+    pl_municipalities *munis = F.munis;
+    pl_population *pop = F.pop;
+    pl_services *svc = F.svc;
+    pl_roads *roads = F.roads;
+    pl_graph *graph = F.graph;
 
     int type = pl_service_types_find(types, "pharmacy");
     pl_access_params p = {.types = &type, .n_types = 1, .mode = PL_MODE_WALK, .within_km = 1, .max_snap_m = 1000};
@@ -517,13 +564,379 @@ static void test_profile_equals_forward(void **state)
     pl_raptor_free(rap);
     pl_transit_result_free(tr);
     pl_access_result_free(r);
-    pl_graph_free(graph);
-    pl_roads_free(roads);
-    pl_services_free(svc);
-    pl_population_free(ctx, pop);
-    pl_municipalities_free(ctx, munis);
-    pl_service_types_free(types);
-    pl_timetable_free(tt);
+    rail_fixture_free(&F);
+}
+
+/* ---------- classify and coverage --mode transit ---------- */
+
+/* Runs a command's option table and run function in process, as the CLI does. */
+#define RUN_COMMAND(table, opts_type, run_fn)                                                     \
+    static int run_##run_fn(pl_ctx *ctx, pl_error *err, int argc, char **argv)                     \
+    {                                                                                              \
+        opts_type o;                                                                               \
+        memset(&o, 0, sizeof o);                                                                   \
+        char *pos[1];                                                                              \
+        int npos = 0;                                                                              \
+        int rc = pl_options_parse(table, &o, argc, argv, pos, 0, &npos, err);                      \
+        if (rc == PL_OK)                                                                           \
+            rc = run_fn(ctx, &o, "test", err);                                                     \
+        pl_options_free(table, &o);                                                                \
+        return rc;                                                                                 \
+    }
+RUN_COMMAND(pl_classify_options, pl_classify_opts, pl_classify_run)
+RUN_COMMAND(pl_coverage_options, pl_coverage_opts, pl_coverage_run)
+
+/* The fixture's files by name. */
+typedef struct fx_paths {
+    char pop[700], svc[700], roads[700], munis[700], feed[700], loc[700], cand[700], out[700];
+} fx_paths;
+
+static void fx_paths_set(fx_paths *P, const char *dir, const char *out)
+{
+    snprintf(P->pop, sizeof P->pop, "%s/population.geojson", dir);
+    snprintf(P->svc, sizeof P->svc, "%s/services.geojson", dir);
+    snprintf(P->roads, sizeof P->roads, "%s/roads.geojson", dir);
+    snprintf(P->munis, sizeof P->munis, "%s/munis.geojson", dir);
+    snprintf(P->feed, sizeof P->feed, "%s/feed", dir);
+    snprintf(P->loc, sizeof P->loc, "%s/localities.geojson", dir);
+    snprintf(P->cand, sizeof P->cand, "%s/candidates.geojson", dir);
+    snprintf(P->out, sizeof P->out, "%s/%s", dir, out);
+}
+
+/* The feature of `layer` whose `key` field is `id` (caller destroys it). */
+static OGRFeatureH feature_by(GDALDatasetH ds, const char *layer, const char *key, const char *id)
+{
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, layer);
+    assert_non_null(l);
+    OGR_L_ResetReading(l);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+        if (strcmp(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, key)), id) == 0)
+            return f;
+        OGR_F_Destroy(f);
+    }
+    fail_msg("no %s %s in %s", key, id, layer);
+    return NULL;
+}
+
+static int64_t field_int(OGRFeatureH f, const char *name)
+{
+    int i = OGR_F_GetFieldIndex(f, name);
+    assert_true(i >= 0);
+    return OGR_F_IsFieldSetAndNotNull(f, i) ? OGR_F_GetFieldAsInteger64(f, i) : -1;
+}
+
+/* The hand fixture with a fourth home h4 at X0 + 9500 (200 m from the pharmacy, 2.4 min) and
+ * a tätort of 5,000 at the pharmacy's point (X0 + 9300). */
+static const char *write_classify_fixture(const char *name)
+{
+    const char *dir = write_fixture(name, 0);
+    write_text_file(dir, "population.geojson",
+                    FC_HEAD("3006")
+                    "{\"type\":\"Feature\",\"properties\":{\"id\":\"h1\",\"pop\":100},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,6500000]}},"
+                    "{\"type\":\"Feature\",\"properties\":{\"id\":\"h2\",\"pop\":50},\"geometry\":{\"type\":\"Point\",\"coordinates\":[508800,6500000]}},"
+                    "{\"type\":\"Feature\",\"properties\":{\"id\":\"h3\",\"pop\":7},\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6500000]}},"
+                    "{\"type\":\"Feature\",\"properties\":{\"id\":\"h4\",\"pop\":20},\"geometry\":{\"type\":\"Point\",\"coordinates\":[509500,6500000]}}]}");
+    write_text_file(dir, "localities.geojson",
+                    FC_HEAD("3006") "{\"type\":\"Feature\",\"properties\":{\"name\":\"Stad\",\"pop\":5000},"
+                    "\"geometry\":{\"type\":\"Point\",\"coordinates\":[509300,6500000]}}]}");
+    return dir;
+}
+
+static int classify_run_fx(pl_ctx *ctx, pl_error *err, const fx_paths *P, const char *mode, const char *date,
+                           const char *extra1, const char *extra2)
+{
+    char *argv[32] = {"classify", "--population", (char *)P->pop, "--localities", (char *)P->loc, "--roads",
+                      (char *)P->roads, "--municipalities", (char *)P->munis, "-o", (char *)P->out, "--csv"};
+    int argc = 12;
+    if (mode) {
+        argv[argc++] = "--mode";
+        argv[argc++] = (char *)mode;
+    }
+    if (date) {
+        argv[argc++] = "--gtfs";
+        argv[argc++] = (char *)P->feed;
+    }
+    return run_pl_classify_run(ctx, err, push_date_extras(argv, argc, date, extra1, extra2), argv);
+}
+
+/* Classes by the window's median (worked out at write_fixture): h1 35.6 min (bus), h2 6.0 min
+ * (walk 500 m), h3 no connection (class 4, its walk 51.6 min beside it), h4 2.4 min (walk). */
+static void test_classify_transit_hand(void **state)
+{
+    (void)state;
+    const char *dir = write_classify_fixture("transit_classify");
+    fx_paths P;
+    fx_paths_set(&P, dir, "cl.gpkg");
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    for (int remote30 = 0; remote30 < 2; remote30++) {
+        assert_int_equal(classify_run_fx(ctx, &err, &P, "transit", "2024-05-14", remote30 ? "--remote-min" : NULL,
+                                         remote30 ? "30" : NULL), PL_OK);
+        GDALDatasetH ds = GDALOpenEx(P.out, GDAL_OF_VECTOR, NULL, NULL, NULL);
+        assert_non_null(ds);
+        const char *ids[] = {"h1", "h2", "h3", "h4"};
+        int want_class[] = {remote30 ? 3 : 2, 2, 4, 1};
+        double want_min[] = {35.6, 6.0, NAN, 2.4}, want_walk[] = {111.6, 6.0, 51.6, 2.4};
+        for (int k = 0; k < 4; k++) {
+            OGRFeatureH f = feature_by(ds, "classify_cells", "cell_id", ids[k]);
+            assert_int_equal(field_int(f, "class"), want_class[k]);
+            if (isnan(want_min[k]))
+                assert_true(isnan(field_real(f, "minutes_to_locality")));
+            else
+                assert_near(field_real(f, "minutes_to_locality"), want_min[k]);
+            assert_near(field_real(f, "walk_minutes_to_locality"), want_walk[k]);
+            if (k == 2)
+                assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "class_name")),
+                                    "ingen förbindelse inom fönstret");
+            OGR_F_Destroy(f);
+        }
+        GDALClose(ds);
+        /* Per municipality: the unit without a connection is counted, never dropped. */
+        char path[800];
+        snprintf(path, sizeof path, "%s/cl_classify_municipalities_table.csv", dir);
+        FILE *csv = fopen(path, "r");
+        assert_non_null(csv);
+        char head[4096], row[4096];
+        assert_non_null(fgets(head, sizeof head, csv));
+        assert_non_null(fgets(row, sizeof row, csv));
+        fclose(csv);
+        assert_string_equal(csv_cell(head, row, "pop"), "177");
+        assert_string_equal(csv_cell(head, row, "pop_urban"), "20");
+        assert_string_equal(csv_cell(head, row, "pop_near_urban_rural"), remote30 ? "50" : "150");
+        assert_string_equal(csv_cell(head, row, "pop_remote_rural"), remote30 ? "100" : "0");
+        assert_string_equal(csv_cell(head, row, "pop_no_connection"), "7");
+        assert_int_equal(run_cmd("rm -f '%s' '%s'", P.out, path), 0);
+    }
+    pl_ctx_free(ctx);
+}
+
+static int coverage_run_fx(pl_ctx *ctx, pl_error *err, const fx_paths *P, const char *date, const char *threshold,
+                           const char *value, const char *extra1, const char *extra2)
+{
+    char *argv[40] = {"coverage", "--population", (char *)P->pop, "--hubs", (char *)P->svc, "--roads",
+                      (char *)P->roads, "--municipalities", (char *)P->munis, "-o", (char *)P->out, "--types",
+                      "pharmacy", "--mode", "transit", "--gtfs", (char *)P->feed, "--csv", (char *)threshold,
+                      (char *)value};
+    return run_pl_coverage_run(ctx, err, push_date_extras(argv, 20, date, extra1, extra2), argv);
+}
+
+/* Coverage within 40 minutes by transit of the pharmacy (X0 + 9300): h1 (35.6 min by bus) and h2
+ * (6.0 min walk) are covered, h3 (no connection) is not; of the candidates C1 at X0 + 5100
+ * (100 m from h3) and C2 at stop A (h3 has no stop within --max-walk), the new hub is C1. */
+static void test_coverage_transit_hand(void **state)
+{
+    (void)state;
+    const char *dir = write_fixture("transit_coverage", 0);
+    write_text_file(dir, "candidates.geojson",
+                    FC_HEAD("3006")
+                    "{\"type\":\"Feature\",\"properties\":{\"id\":\"C2\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[500200,6500000]}},"
+                    "{\"type\":\"Feature\",\"properties\":{\"id\":\"C1\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[505100,6500000]}}]}");
+    fx_paths P;
+    fx_paths_set(&P, dir, "cov.gpkg");
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    assert_int_equal(coverage_run_fx(ctx, &err, &P, "2024-05-14", "--min", "40", "--add", "1"), PL_EINPUT);
+    assert_string_equal(err.msg, "--add/--target-share need --candidates (FILE, localities:FILE or roads)");
+    char *argv_extra = P.cand;
+    char *argv[40] = {"coverage", "--population", P.pop, "--hubs", P.svc, "--roads", P.roads, "--municipalities",
+                      P.munis, "-o", P.out, "--types", "pharmacy", "--mode", "transit", "--gtfs", P.feed,
+                      "--date", "2024-05-14", "--min", "40", "--add", "1", "--candidates", argv_extra, "--csv"};
+    assert_int_equal(run_pl_coverage_run(ctx, &err, 26, argv), PL_OK);
+    GDALDatasetH ds = GDALOpenEx(P.out, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRFeatureH f = feature_by(ds, "coverage_cells", "cell_id", "h1");
+    assert_near(field_real(f, "hub_min"), 35.6);
+    assert_near(field_real(f, "hub_km"), 9.3);   /* the walk along the street */
+    assert_int_equal(field_int(f, "covered"), 1);
+    OGR_F_Destroy(f);
+    f = feature_by(ds, "coverage_cells", "cell_id", "h2");
+    assert_near(field_real(f, "hub_min"), 6.0);
+    assert_int_equal(field_int(f, "covered"), 1);
+    OGR_F_Destroy(f);
+    f = feature_by(ds, "coverage_cells", "cell_id", "h3");
+    assert_true(isnan(field_real(f, "hub_min")));
+    assert_int_equal(field_int(f, "covered"), 0);
+    assert_int_equal(field_int(f, "new_hub_rank"), 1);
+    assert_int_equal(field_int(f, "covered_after"), 1);
+    OGR_F_Destroy(f);
+    OGRLayerH l = GDALDatasetGetLayerByName(ds, "new_hubs");
+    assert_non_null(l);
+    assert_int_equal(OGR_L_GetFeatureCount(l, 1), 1);
+    OGR_L_ResetReading(l);
+    f = OGR_L_GetNextFeature(l);
+    assert_string_equal(OGR_F_GetFieldAsString(f, OGR_F_GetFieldIndex(f, "site_id")), "C1");
+    OGR_F_Destroy(f);
+    GDALClose(ds);
+    pl_ctx_free(ctx);
+}
+
+/* The rail fixture: transit coverage sets backward (a profile per candidate) equal those forward
+ * (a range search per unit), and both equal a brute force of one plain RAPTOR search per unit
+ * and departure minute; and the run-time guard refuses a size beyond it before any work. */
+static void test_coverage_transit_directions(void **state)
+{
+    (void)state;
+    rail_fixture F;
+    rail_fixture_load(&F);
+    pl_error err = {0};
+    size_t n = F.pop->n;
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_snap *cell_snap = pl_malloc(n * sizeof *cell_snap);
+    assert_int_equal(pl_graph_snap(F.ctx, F.graph, F.roads, F.pop->x, F.pop->y, n, &so, cell_snap, &err), PL_OK);
+    /* Candidates: the services and every 8th home's point. */
+    pl_candidates cand = {0};
+    cand.n = F.svc->n + n / 8;
+    cand.x = pl_malloc(cand.n * sizeof *cand.x);
+    cand.y = pl_malloc(cand.n * sizeof *cand.y);
+    cand.snap = pl_malloc(cand.n * sizeof *cand.snap);
+    for (size_t j = 0; j < cand.n; j++) {
+        cand.x[j] = j < F.svc->n ? F.svc->x[j] : F.pop->x[(j - F.svc->n) * 8];
+        cand.y[j] = j < F.svc->n ? F.svc->y[j] : F.pop->y[(j - F.svc->n) * 8];
+    }
+    assert_int_equal(pl_graph_snap(F.ctx, F.graph, F.roads, cand.x, cand.y, cand.n, &so, cand.snap, &err), PL_OK);
+    pl_transit_params tp = {.t0 = 7 * 3600, .t1 = 9 * 3600, .max_walk_m = 1200, .walk_speed_kmh = 4.5,
+                            .max_time_min = 120, .pct = {50}, .n_pct = 1};
+    pl_transit_net *net = NULL;
+    assert_int_equal(pl_transit_net_new(F.ctx, F.graph, F.roads, F.tt, cell_snap, n, &tp, &net, &err), PL_OK);
+    uint32_t *cells = pl_malloc(n * sizeof *cells);
+    for (size_t i = 0; i < n; i++)
+        cells[i] = (uint32_t)i;
+    double threshold = 25 * 60;
+    uint64_t *b_begin, *f_begin;
+    uint32_t *b_cells, *f_cells;
+    double c0 = pl_cpu_s();
+    assert_int_equal(pl_coverage_transit_sets(F.ctx, net, cells, n, &cand, &tp, threshold, PL_COVER_TRANSIT_BACKWARD,
+                                              &b_begin, &b_cells, &err), PL_OK);
+    double c_back = pl_cpu_s() - c0;
+    c0 = pl_cpu_s();
+    assert_int_equal(pl_coverage_transit_sets(F.ctx, net, cells, n, &cand, &tp, threshold, PL_COVER_TRANSIT_FORWARD,
+                                              &f_begin, &f_cells, &err), PL_OK);
+    double c_fwd = pl_cpu_s() - c0;
+    assert_memory_equal(b_begin, f_begin, (cand.n + 1) * sizeof *b_begin);
+    assert_memory_equal(b_cells, f_cells, b_begin[cand.n] * sizeof *b_cells);
+    /* Brute force: per unit and minute one plain forward search (no range reuse), every
+     * candidate's egress legs and walk read on it, the median of the 120 minutes. */
+    pl_raptor *rap = pl_raptor_new(net->walk_tt, &err);
+    assert_non_null(rap);
+    size_t n_min = pl_raptor_n_minutes(tp.t0, tp.t1), pairs = 0;
+    int32_t *times = pl_malloc(cand.n * n_min * sizeof *times);
+    double *walk = pl_malloc(cand.n * n * sizeof *walk);
+    pl_raptor_leg **eg = pl_malloc(cand.n * sizeof *eg);
+    uint32_t *n_eg = pl_malloc(cand.n * sizeof *n_eg);
+    for (size_t j = 0; j < cand.n; j++) {
+        uint32_t one = (uint32_t)j;
+        eg[j] = pl_transit_targets(net, cand.snap, &one, 1, &tp, &n_eg[j], NULL, 0, walk + j * n);
+    }
+    pl_raptor_opts ro;
+    pl_raptor_opts_default(&ro);
+    for (size_t i = 0; i < n; i++) {
+        const pl_raptor_leg *legs = net->legs + net->leg_start[i];
+        size_t n_legs = net->leg_start[i + 1] - net->leg_start[i];
+        for (size_t m = 0; m < n_min; m++) {
+            int32_t dep = tp.t0 + (int32_t)m * 60;
+            const int32_t *arr = NULL;
+            if (n_legs > 0) {
+                assert_int_equal(pl_raptor_run(rap, legs, n_legs, dep, &ro, &err), PL_OK);
+                arr = pl_raptor_arrivals(rap);
+            }
+            for (size_t j = 0; j < cand.n; j++) {
+                int32_t best = PL_TT_NEVER;
+                for (uint32_t e = 0; arr && e < n_eg[j]; e++)
+                    if (arr[eg[j][e].stop] != PL_TT_NEVER && arr[eg[j][e].stop] + eg[j][e].walk_s - dep < best)
+                        best = arr[eg[j][e].stop] + eg[j][e].walk_s - dep;
+                times[j * n_min + m] = best;
+            }
+        }
+        for (size_t j = 0; j < cand.n; j++) {
+            double pct[PL_TRANSIT_MAX_PCT];
+            pl_transit_window_pct(times + j * n_min, n_min, walk[j * n + i], &tp, pct);
+            int want = pct[0] <= threshold, got = 0;
+            for (uint64_t k = b_begin[j]; k < b_begin[j + 1]; k++)
+                got |= b_cells[k] == i;
+            assert_int_equal(got, want);
+            pairs += want;
+        }
+    }
+    print_message("transit coverage sets: %zu of %zu candidate x unit pairs covered within 25 min; backward %.3f s "
+                  "cpu, forward %.3f s cpu\n", pairs, cand.n * n, c_back, c_fwd);
+    /* Not vacuous: some pairs are covered, most are not. */
+    assert_true(pairs > 0 && pairs < cand.n * n / 2);
+    assert_int_equal((size_t)b_begin[cand.n], pairs);
+
+    /* The guard: refused from the sizes alone, before any search. */
+    pl_candidates big = {.n = 200000};
+    pl_transit_net fake = {.n_stops = 15000};
+    uint64_t *bb = NULL;
+    uint32_t *bc = NULL;
+    assert_int_equal(pl_coverage_transit_sets(F.ctx, &fake, cells, 100000, &big, &tp, threshold, PL_COVER_TRANSIT_AUTO,
+                                              &bb, &bc, &err), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "--mode transit: 200000 candidates x 100000 uncovered units on 15000 stops would "
+                                    "take about "));
+    assert_non_null(strstr(err.msg, "; give fewer candidates"));
+    assert_null(bb);
+
+    for (size_t j = 0; j < cand.n; j++)
+        free(eg[j]);
+    free(eg);
+    free(n_eg);
+    free(walk);
+    free(times);
+    pl_raptor_free(rap);
+    free(b_begin);
+    free(b_cells);
+    free(f_begin);
+    free(f_cells);
+    free(cells);
+    pl_transit_net_free(net);
+    free(cand.x);
+    free(cand.y);
+    free(cand.snap);
+    free(cell_snap);
+    rail_fixture_free(&F);
+}
+
+/* Bad inputs of classify and coverage --mode transit (tests/BAD_INPUTS.md): one line, no output. */
+static void test_classify_coverage_bad_inputs(void **state)
+{
+    (void)state;
+    const char *dir = write_classify_fixture("transit_cc_bad");
+    fx_paths P;
+    fx_paths_set(&P, dir, "bad.gpkg");
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    assert_int_equal(classify_run_fx(ctx, &err, &P, "transit", NULL, NULL, NULL), PL_EINPUT);
+    assert_string_equal(err.msg, "--mode transit needs --gtfs FEED.zip[,FEED2.zip] and --date YYYY-MM-DD (the "
+                                 "service day, e.g. a Tuesday within the feed's calendar)");
+    assert_int_equal(classify_run_fx(ctx, &err, &P, NULL, "2024-05-14", NULL, NULL), PL_EINPUT);
+    assert_string_equal(err.msg, "--gtfs and --date are for --mode transit; add --mode transit or leave them out");
+    assert_int_equal(classify_run_fx(ctx, &err, &P, "bike", NULL, NULL, NULL), PL_EINPUT);
+    assert_string_equal(err.msg, "--mode 'bike': classify uses car (Tillväxtverket's measure) or transit");
+    assert_int_equal(classify_run_fx(ctx, &err, &P, "transit", "2023-05-16", NULL, NULL), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "the date 2023-05-16 is outside the feed's service dates"));
+    assert_int_equal(classify_run_fx(ctx, &err, &P, "transit", "2024-05-14", "--window", "9:00-7:00"), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "--window '9:00-7:00' ends before it starts"));
+    assert_false(file_exists(P.out));
+
+    assert_int_equal(coverage_run_fx(ctx, &err, &P, "2024-05-14", "--km", "5", NULL, NULL), PL_EINPUT);
+    assert_string_equal(err.msg, "--km is a road distance; with --mode transit give the threshold as --min (the "
+                                 "window's median travel time)");
+    assert_int_equal(coverage_run_fx(ctx, &err, &P, NULL, "--min", "30", NULL, NULL), PL_EINPUT);
+    assert_string_equal(err.msg, "--mode transit needs --gtfs FEED.zip[,FEED2.zip] and --date YYYY-MM-DD (the "
+                                 "service day, e.g. a Tuesday within the feed's calendar)");
+    assert_int_equal(coverage_run_fx(ctx, &err, &P, "2023-05-16", "--min", "30", NULL, NULL), PL_EINPUT);
+    assert_non_null(strstr(err.msg, "the date 2023-05-16 is outside the feed's service dates"));
+    assert_false(file_exists(P.out));
+    /* --gtfs with a road mode */
+    char *argv[] = {"coverage", "--population", P.pop, "--hubs", P.svc, "--roads", P.roads, "--municipalities",
+                    P.munis, "-o", P.out, "--min", "30", "--mode", "walk", "--gtfs", P.feed};
+    assert_int_equal(run_pl_coverage_run(ctx, &err, 17, argv), PL_EINPUT);
+    assert_string_equal(err.msg, "--gtfs and --date are for --mode transit; add --mode transit or leave them out");
+    assert_false(file_exists(P.out));
     pl_ctx_free(ctx);
 }
 
@@ -535,6 +948,10 @@ int main(void)
         cmocka_unit_test(test_walking_transfer),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_profile_equals_forward),
+        cmocka_unit_test(test_classify_transit_hand),
+        cmocka_unit_test(test_coverage_transit_hand),
+        cmocka_unit_test(test_coverage_transit_directions),
+        cmocka_unit_test(test_classify_coverage_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,24 +85,8 @@ const pl_option pl_access_options[] = {
      "--service-areas: width of the band around each reached road piece; 200 m holds most rural homes and "
      "farms along a road (their driveway costs 24 s at the 30 km/h access speed, a small part of a 10-minute "
      "band), while two roads more than 400 m apart stay apart", 0, PL_GT_LE(0, 5000)},
-    {"gtfs", 0, PL_OPT_STRINGS, A(gtfs), "FEED.zip[,FEED2.zip]", NULL,
-     "--mode transit: GTFS feeds (.zip or folder), several at once (a county's buses and national rail)", 0,
-     PL_NO_RANGE},
-    {"date", 0, PL_OPT_STRING, A(date), "YYYY-MM-DD", NULL,
-     "--mode transit: the service day (e.g. a Tuesday outside holidays); must be within the feeds' calendars", 0,
-     PL_NO_RANGE},
-    {"window", 0, PL_OPT_STRING, A(window), "HH:MM-HH:MM", "07:00-09:00",
-     "--mode transit: departure window; every minute from its start to before its end is a departure", 0,
-     PL_NO_RANGE},
-    {"max-walk", 0, PL_OPT_DOUBLE, A(max_walk_m), "M", "1000",
-     "--mode transit: longest walk of any leg (home to stop, stop to service, or all the way) along the walk "
-     "network; 1000 m (12 min at 5 km/h) covers the 400-800 m stop catchments of planning norms with room for "
-     "rural stops, while keeping the searches local", 0, PL_GT_LE(0, 10000)},
-    {"walk-speed", 0, PL_OPT_DOUBLE, A(walk_speed_kmh), "KM/H", "5",
-     "--mode transit: walking speed (5 km/h, as --mode walk)", 0, PL_GT_LE(0, 20)},
-    {"max-time", 0, PL_OPT_DOUBLE, A(max_time_min), "MIN", "120",
-     "--mode transit: longer journeys count as none (120 min, R5's default)", 0, PL_GT_LE(0, 1440)},
-    {"percentiles", 0, PL_OPT_DOUBLES, A(percentiles), "P,...", "50",
+    PL_TRANSIT_OPTIONS(A),
+    {"percentiles", 0, PL_OPT_DOUBLES, A(transit.percentiles), "P,...", "50",
      "--mode transit: percentiles of the travel time over the window's minutes (nearest rank, as R5); the "
      "first goes to the *_min columns, each also to *_min_pP when more are given", 0,
      {PL_R_MIN | PL_R_MAX | PL_R_INCREASING, 0, 100, 1, 8}},

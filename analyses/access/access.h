@@ -13,6 +13,7 @@
 #include "gis/graph.h"
 #include "gis/options.h"
 #include "layers/layers.h"
+#include "analyses/common/transit.h"
 
 /* Everything `platsa access` takes; declared once in pl_access_options (gives --help). */
 typedef struct pl_access_opts {
@@ -37,12 +38,7 @@ typedef struct pl_access_opts {
     int classify;                /* also split summaries by territorial class (needs localities) */
     int service_areas;           /* --service-areas: the service_areas layer (access_areas.h) */
     double service_area_width_m; /* --service-area-width: walk-off width of the buffer around reached roads */
-    /* --mode transit (access_transit.h) */
-    pl_strings gtfs;             /* GTFS feeds (.zip or folder) */
-    const char *date;            /* service day YYYY-MM-DD */
-    const char *window;          /* departure window HH:MM-HH:MM */
-    double max_walk_m, walk_speed_kmh, max_time_min;
-    pl_doubles percentiles;
+    pl_transit_opts transit;     /* --mode transit (analyses/common/transit.h) */
 } pl_access_opts;
 
 extern const pl_option pl_access_options[];

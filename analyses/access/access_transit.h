@@ -1,44 +1,17 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `platsa access --mode transit`: travel time by public transport (GTFS) and walking from
- * every population unit to the nearest service of each type, over a departure window.
- *
- * The method (R5's, as in issue #23):
- *  - Streets: the walk graph (the road graph in walk mode). Stops attach to it as services do.
- *    Transfers: the feed's (transfers.txt), plus a walk along the walk graph between every
- *    two stops within --max-walk that the feed gives none for (R5 does the same).
- *    A home's access legs are its walking times to every stop within --max-walk along the
- *    walk graph (access leg to the road included); a type's egress legs are the stops within
- *    --max-walk of any of its services, with the walking time to the nearest.
- *  - For each type, a backward RAPTOR profile from its egress legs (gis/raptor.h); for each
- *    home and each departure minute of the window, the time = min(transit by the profile, a
- *    walk straight to the nearest service when that walk is within --max-walk); a time over
- *    --max-time counts as none. The home's time is the chosen percentile over the window's
- *    minutes (nearest rank; a minute without a journey counts as longest), so a median
- *    with more than half the minutes without a journey is "no connection within the window".
- *  - The walking-only time (along the walk graph to the nearest service, no limit) is kept
- *    beside it.
- * Distances (the *_km columns) are the walking distance along the walk graph to the nearest
- * service: a journey by bus has no road distance comparable with Pipos' road km. */
+ * every population unit to the nearest service of each type, over a departure window: for
+ * each type, the services are the targets of analyses/common/transit.h (the method is there).
+ * The walking-only time (along the walk graph to the nearest service, no limit) is kept
+ * beside it. Distances (the *_km columns) are the walking distance along the walk graph to the
+ * nearest service: a journey by bus has no road distance comparable with Pipos' road km. */
 #ifndef PLATSA_ANALYSES_ACCESS_TRANSIT_H
 #define PLATSA_ANALYSES_ACCESS_TRANSIT_H
 
 #include <stdint.h>
 
 #include "access.h"
-#include "gis/raptor.h"
-#include "gis/timetable.h"
-
-#define PL_TRANSIT_MAX_PCT 8
-
-typedef struct pl_transit_params {
-    int32_t t0, t1;              /* window [t0, t1), timetable seconds (departures t0, t0+60, ...) */
-    double max_walk_m;           /* every walking leg (access, egress, a walk all the way) at most this */
-    double walk_speed_kmh;
-    double max_time_min;         /* longer journeys count as none */
-    double pct[PL_TRANSIT_MAX_PCT]; /* percentiles over the window; pct[0] goes to the *_min columns */
-    int n_pct;
-    int keep_legs;               /* tests: keep the walking legs in the result */
-} pl_transit_params;
+#include "analyses/common/transit.h"
 
 typedef struct pl_transit_result {
     size_t n_cells;
@@ -59,10 +32,6 @@ typedef struct pl_transit_result {
                                     caller's arrays but the transfers */
     size_t n_walk_transfers;     /* walks between stops added as transfers */
 } pl_transit_result;
-
-/* Parses "HH:MM-HH:MM" (hours up to 47) into [t0, t1) seconds; PL_EINPUT with a one-line
- * message when it is not one or t1 <= t0. */
-int pl_transit_parse_window(const char *s, int32_t *t0, int32_t *t1, pl_error *err);
 
 /* pl_access_compute for transit: graph is the walk graph of roads; tt's stop_x/stop_y are
  * set (working CRS). *out as pl_access_compute's (by_dist: walking distance; by_time[c*2]:

@@ -16,7 +16,6 @@
 #include "access_checks.h"
 #include "access_styles.h"
 #include "access_transit.h"
-#include "layers/gtfs.h"
 #include "analyses/common/attach.h"
 #include "analyses/classify/classify.h"
 #include "analyses/common/fields.h"
@@ -800,28 +799,10 @@ int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in,
 }
 
 /* What a transit run used, in the parameters table. */
-static void add_transit_parameters(pl_gpkg *g, const pl_access_opts *o, const pl_transit_result *tr)
+static void add_transit_parameters(pl_gpkg *g, const pl_access_opts *o, const pl_transit_params *tp,
+                                   const pl_transit_result *tr)
 {
-    char value[1024];
-    size_t used = 0;
-    value[0] = '\0';
-    for (int i = 0; i < o->gtfs.n && used < sizeof value; i++)
-        used += (size_t)snprintf(value + used, sizeof value - used, "%s%s", i ? "," : "", o->gtfs.v[i]);
-    pl_gpkg_add_parameter(g, "gtfs", value);
-    pl_gpkg_add_parameter(g, "date", o->date);
-    pl_gpkg_add_parameter(g, "window", o->window);
-    snprintf(value, sizeof value, "%g", o->max_walk_m);
-    pl_gpkg_add_parameter(g, "max_walk_m", value);
-    snprintf(value, sizeof value, "%g", o->walk_speed_kmh);
-    pl_gpkg_add_parameter(g, "walk_speed_kmh", value);
-    snprintf(value, sizeof value, "%g", o->max_time_min);
-    pl_gpkg_add_parameter(g, "max_time_min", value);
-    used = 0;
-    for (int i = 0; i < o->percentiles.n && used < sizeof value; i++)
-        used += (size_t)snprintf(value + used, sizeof value - used, "%s%g", i ? "," : "", o->percentiles.v[i]);
-    pl_gpkg_add_parameter(g, "percentiles", value);
-    snprintf(value, sizeof value, "%u of %u", tr->n_stops_linked, tr->n_stops);
-    pl_gpkg_add_parameter(g, "stops_linked", value);
+    pl_transit_add_parameters(g, &o->transit, tp, tr->n_stops_linked, tr->n_stops);
     pl_gpkg_add_parameter(g, "km_columns", "walking distance along the walk network (no road km for a bus journey)");
     pl_gpkg_add_parameter(g, "min_2nd_columns", "not computed for transit (NULL)");
 }
@@ -832,7 +813,7 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
                       const char *sfx, pl_error *err)
 {
     pl_gpkg_layer *cells = NULL;
-    int rc = write_cells(g, in, r, sfx, tr, o->percentiles.v, &cells, err);
+    int rc = write_cells(g, in, r, sfx, tr, o->transit.percentiles.v, &cells, err);
     if (rc == PL_OK)
         rc = write_service_level(g, cells, in, r, o->within_km, sfx, err);
     if (rc == PL_OK)
@@ -862,7 +843,7 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
  * modes[m]'s result; with more than one mode each mode's layers carry its name. */
 static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
                         pl_access_result *const *r, const pl_mode *modes, int n_modes, const pl_transit_result *tr,
-                        pl_service_areas *const *sa, pl_gpkg_hashes *hashes,
+                        const pl_transit_params *tp, pl_service_areas *const *sa, pl_gpkg_hashes *hashes,
                         pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
@@ -887,7 +868,7 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     snprintf(value, sizeof value, "%.0f", r[0]->pop_total);
     pl_gpkg_add_parameter(g, "population_total", value);
     if (tr)
-        add_transit_parameters(g, o, tr);
+        add_transit_parameters(g, o, tp, tr);
     int rc = PL_OK;
     for (int m = 0; rc == PL_OK && m < n_modes; m++)
         rc = write_mode(ctx, g, o, in, r[m], tr, sa[m], n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
@@ -953,33 +934,12 @@ static int parse_modes(const char *spec, pl_mode *modes, int *n_modes, pl_error 
 /* --mode transit: the options checked before any work. */
 static int transit_params(const pl_access_opts *o, pl_transit_params *tp, pl_error *err)
 {
-    if (o->gtfs.n == 0 || !o->date || !*o->date)
-        return pl_error_set(err, PL_EINPUT, "--mode transit needs --gtfs FEED.zip[,FEED2.zip] and --date YYYY-MM-DD "
-                            "(the service day, e.g. a Tuesday within the feed's calendar)");
-    if (pl_transit_parse_window(o->window, &tp->t0, &tp->t1, err) != PL_OK)
+    if (pl_transit_params_from_opts(&o->transit, tp, err) != PL_OK)
         return err->code;
     if (o->service_areas)
         return pl_error_set(err, PL_EINPUT, "--service-areas is for the road modes (car, bike, walk); leave it "
                             "out with --mode transit");
-    tp->max_walk_m = o->max_walk_m;
-    tp->walk_speed_kmh = o->walk_speed_kmh;
-    tp->max_time_min = o->max_time_min;
-    tp->n_pct = o->percentiles.n < PL_TRANSIT_MAX_PCT ? o->percentiles.n : PL_TRANSIT_MAX_PCT;
-    memcpy(tp->pct, o->percentiles.v, (size_t)tp->n_pct * sizeof *tp->pct);
     return PL_OK;
-}
-
-/* The feeds for --date, stops projected to the working CRS. */
-static int load_timetable(pl_ctx *ctx, const pl_access_opts *o, pl_timetable **tt, pl_error *err)
-{
-    pl_gtfs_stats gs;
-    int rc = pl_gtfs_load(ctx, (const char *const *)o->gtfs.v, (size_t)o->gtfs.n, o->date, NULL, tt, &gs, err);
-    if (rc == PL_OK)
-        rc = pl_gtfs_project_stops(ctx, *tt, err);
-    if (rc == PL_OK)
-        pl_info(ctx, "GTFS %s: %u stops, %u patterns, %u trips", o->date, (*tt)->n_stops, (*tt)->n_patterns,
-                (*tt)->n_trips);
-    return rc;
 }
 
 /* --service-areas: one mode's areas, on the graph its result was computed on (timed). */
@@ -1013,9 +973,8 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
             return err->code;
     } else if (parse_modes(o->mode, modes, &n_modes, err) != PL_OK) {
         return err->code;
-    } else if (o->gtfs.n > 0 || o->date) {
-        return pl_error_set(err, PL_EINPUT, "--gtfs and --date are for --mode transit; add --mode transit or leave "
-                            "them out");
+    } else if (pl_transit_refuse_unused(&o->transit, err) != PL_OK) {
+        return err->code;
     }
     gopts.mode = modes[0];
     gopts.cache_path = o->graph_cache;
@@ -1045,7 +1004,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         rc = pl_access_resolve_types(o, &in, types, &n_types, err);
     pl_timetable *tt = NULL;
     if (rc == PL_OK && transit)
-        rc = load_timetable(ctx, o, &tt, err);
+        rc = pl_transit_load_timetable(ctx, &o->transit, &tt, err);
     c_load = pl_cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
     c_graph = 0;
     /* Each mode on the inputs loaded once: the first mode's graph from the load (or the
@@ -1118,7 +1077,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     if (rc == PL_OK)
-        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, areas, hashes, err);
+        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, &tp, areas, hashes, err);
     else
         pl_gpkg_hashes_free(hashes);
     t_write = pl_now_s() - t0;

@@ -6,7 +6,7 @@
 #include "analyses/common/legend.h"
 
 /* classify_cells: one class per territorial class (1 tätort, 2, 3), named. */
-const pl_style *pl_classify_style_cells(pl_legend *lg);
+const pl_style *pl_classify_style_cells(pl_legend *lg, int transit);
 /* classify_municipalities: the share of residents in remote rural areas, in percent. */
 const pl_style *pl_classify_style_municipalities(pl_legend *lg);
 

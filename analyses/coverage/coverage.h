@@ -29,6 +29,7 @@
 #define PLATSA_ANALYSES_COVERAGE_H
 
 #include "analyses/access/access.h"
+#include "analyses/common/transit.h"
 
 /* ---------- the combinatorial problem (tests call these directly) ---------- */
 
@@ -140,6 +141,41 @@ typedef struct pl_coverage_params {
 int pl_coverage_sets(pl_ctx *ctx, const pl_graph *g, const pl_snap *cell_snap, const uint32_t *cells, size_t n_cells,
                      const pl_candidates *cand, const pl_coverage_params *p, uint64_t **out_begin,
                      uint32_t **out_cells, pl_error *err);
+
+/* ---------- coverage by public transport (--mode transit, analyses/common/transit.h) ---------- */
+
+/* The existing hubs by transit on the walk graph: hub[c].dist_m holds the walking distance to
+ * the nearest hub (pl_graph_nearest_k by distance, as access's *_km); sets hub[c].time_s to the
+ * window's median (tp->pct[0]) to the nearest hub, with a walk all the way within --max-walk,
+ * and source to UINT32_MAX (which hub a journey reaches is not tracked): the same time as
+ * `platsa access --mode transit` gives for the hubs' type. *net: the street side, for the sets. */
+int pl_coverage_transit_hubs(pl_ctx *ctx, const pl_graph *walk_graph, const pl_roads *roads, const pl_timetable *tt,
+                             const pl_transit_params *tp, const pl_snap *cell_snap, size_t n_cells,
+                             const pl_snap *hub_snap, uint32_t n_hubs, pl_label *hub, pl_transit_net **net,
+                             pl_error *err);
+
+/* Which way the transit coverage sets are searched: one backward profile per candidate, or
+ * one forward range search per uncovered unit (reading every candidate's egress legs); AUTO
+ * takes the one with fewer searches (they cost about the same: measured on Porto Alegre,
+ * 2.1 ms a profile against 2.8 ms a range search from 6 random stops at a 15-minute threshold,
+ * 3.1 against 3.2 at 30, 6.2 against 5.3 at 120 minutes). */
+enum { PL_COVER_TRANSIT_AUTO = 0, PL_COVER_TRANSIT_BACKWARD = 1, PL_COVER_TRANSIT_FORWARD = 2 };
+
+/* A transit coverage run whose sets are estimated to take longer than this (CPU seconds, from
+ * the sizes and the costs measured on Porto Alegre, see coverage_transit.c) is refused: half an
+ * hour, thirty times the issue's "a county in a minute" (about 60,000 searches on 4,000 stops,
+ * or 15,000 candidates x 15,000 uncovered units). */
+#define PL_COVERAGE_TRANSIT_MAX_S 1800.0
+
+/* Coverage sets by transit: for each candidate, the units cells[i] (i < n_cells) whose median
+ * time to it alone over the window (a walk all the way within --max-walk counts) is at most
+ * threshold_s. Same output as pl_coverage_sets; the same sets whichever direction. PL_EINPUT
+ * (one line, what to do) when the estimate exceeds PL_COVERAGE_TRANSIT_MAX_S. */
+int pl_coverage_transit_sets(pl_ctx *ctx, const pl_transit_net *net, const uint32_t *cells, size_t n_cells,
+                             const pl_candidates *cand, const pl_transit_params *tp, double threshold_s, int direction,
+                             uint64_t **out_begin, uint32_t **out_cells, pl_error *err);
+/* The estimate the refusal uses, in CPU seconds. */
+double pl_coverage_transit_estimate_s(const pl_transit_net *net, size_t n_cells, size_t n_cand);
 
 /* Builds the merged instance from coverage sets over cells with weights; cell_row (may be
  * NULL, indexed like the sets' cell ids, size n_total_cells) gets each cell's row or
