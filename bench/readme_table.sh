@@ -51,6 +51,7 @@ generate() {
       if (mb != "-" && mb != "") t = t (t == "" ? "" : ", ") mb " MB"
       return t == "" ? "-" : t
     }
+    # the agreement column up to its first ";" (the ratio or the answers check the row leads with)
     function short_agree(a) { if (a == "-") return ""; sub(/;.*/, "", a); return a }
     # the run a table belongs to
     /^## This run/ { in_run = 1; next }
@@ -99,7 +100,7 @@ generate() {
       print "run as a user runs it; library = a bench program calling libplatsa directly. **run**: commit, date and"
       print "1-minute load average (2 shared cores: wall-clock seconds grow with the load, CPU seconds less)."
       print ""
-      print "| task | size | platsa | peers in the same run (peer/platsa) | goal | result | measured by | run |"
+      print "| task | size | platsa | peers in the same run (peer/platsa); agreement or note | goal | result | measured by | run |"
       print "|---|---|---|---|---|---|---|---|"
       for (i = 1; i <= k; i++) {
         t = R_table[i]
@@ -110,7 +111,7 @@ generate() {
           p = "-"
           if (R_peer[i] != "-" && R_peer[i] != "" && R_prs[i] != "-") p = R_peer[i] ": " R_prs[i] (R_prs[i] ~ /^[0-9.]+$/ ? " s" : "") (R_ratio[i] != "-" ? " (" R_ratio[i] "x)" : "")
           a = short_agree(R_agree[i])
-          if (a != "" && a ~ / [\/] | = /) p = p "; " a
+          if (a != "") p = (p == "-" ? a : p "; " a)
           res = R_res[i]; gsub(/\*/, "", res); if (res == "FAIL") res = "**FAIL**"
           printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", R_task[i], R_size[i], R_fig[i], p, R_goal[i], res, R_kind[i], run
         } else if (R_size[i] == "anchor 2M" && R_peer[i] != "-" && R_peer[i] != "") {
