@@ -118,7 +118,7 @@ def agree(d, out):
     with open(d + "/platsa_k1.csv") as f:
         next(f)
         ref = [float(line) for line in f]
-    db = sqlite3.connect(out)
+    db = sqlite3.connect("file:%s?mode=ro" % out, uri=True)  # never creates a file
     n = same = 0
     worst = 0.0
     for cell, km in db.execute("SELECT cell_id, pharmacy_km FROM access_cells"):
