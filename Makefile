@@ -37,7 +37,7 @@ PLATSA := $(BUILD)/platsa
 ENGINE := $(BUILD)/platsa-engine
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench tests-build sample-data test-qgis plugin-zip screenshots test-report-browser fuzz fuzz-build
+.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench readme-perf tests-build sample-data test-qgis plugin-zip screenshots test-report-browser fuzz fuzz-build
 .SECONDARY:
 
 all: $(PLATSA) $(ENGINE)
@@ -132,6 +132,11 @@ sample-data: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(PLATSA) $(BENCH_BIN)
 	sh bench/run_bench.sh $(PLATSA)
+
+# README.md's performance table from the committed BENCHMARKS.md (make bench also writes it;
+# tests/test_docs.c (test_readme_perf_table_current) fails when they disagree)
+readme-perf:
+	sh bench/readme_table.sh
 
 # ---- Documentation and install (#20) ----
 # make man: platsa.1 and platsa-COMMAND.1 from the option tables (platsa --help-man) in

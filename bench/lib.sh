@@ -29,8 +29,9 @@ pass_fail() {
   awk -v v="$1" -v g="$2" 'BEGIN { if (v == "-" || v == "") print "-"; else print (v + 0 <= g + 0 ? "PASS" : "FAIL") }'
 }
 
-# timed OUTFILE CMD...: runs CMD under /usr/bin/time -v; appends "wall_s peak_mb" to OUTFILE,
-# CMD's stdout+stderr to OUTFILE.log. Returns CMD's status.
+# timed OUTFILE CMD...: runs CMD under /usr/bin/time; appends "wall_s peak_mb cpu_s" to OUTFILE
+# (cpu = user + system seconds of CMD and its children), CMD's stdout+stderr to OUTFILE.log.
+# Returns CMD's status.
 # Prefix for bench_routing --e2e: started as build/platsa starts its engine, with glibc's
 # 2 MiB-page tunable set from the start (cli/launcher/platsa.c), not by starting itself again.
 ENGINE_ENV="env GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
@@ -38,9 +39,9 @@ ENGINE_ENV="env GLIBC_TUNABLES=glibc.malloc.hugetlb=1"
 timed() {
   out=$1
   shift
-  /usr/bin/time -f 'TIME %e %M' -o "$out.time" "$@" >>"$out.log" 2>&1
+  /usr/bin/time -f 'TIME %e %M %U %S' -o "$out.time" "$@" >>"$out.log" 2>&1
   st=$?
-  awk '/^TIME/ { printf "%s %.0f\n", $2, $3 / 1024 }' "$out.time" >>"$out"
+  awk '/^TIME/ { printf "%s %.0f %.2f\n", $2, $3 / 1024, $4 + $5 }' "$out.time" >>"$out"
   return $st
 }
 

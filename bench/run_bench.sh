@@ -6,6 +6,9 @@
 #   BENCH_ONLY="60_osm_import"  runs only the named sections that keep their own table (own_table,
 #                   bench/lib.sh) and rewrites only their blocks of BENCHMARKS.md, the rest byte for byte
 #   BENCH_SLOW_PEERS=1  also runs the national import's slow peers (ogr2ogr, osm2pgrouting: 1.5 h)
+#   BENCH_ONLY=35_access_goals  issue 19's goals through the CLI alone (about 6 minutes)
+# A full run or a BENCH_ONLY run ends by writing README.md's performance table from
+# BENCHMARKS.md (bench/readme_table.sh).
 #
 # The sections in bench/sections/*.sh are sourced in name order; each adds rows to one
 # results table (bench_row, bench/lib.sh) and may add a paragraph (note). Other analyses
@@ -52,3 +55,5 @@ if [ "$BENCH_QUICK" = 1 ]; then MD=$OUT_DIR/BENCHMARKS.md; else MD=BENCHMARKS.md
 export BENCH_LOAD_START BENCH_LOAD_END BENCH_MINUTES BENCH_QUICK BENCH_ONLY
 sh bench/report.sh "$OUT_DIR" "$MD"
 echo "bench: table written to $MD ($BENCH_MINUTES min)"
+# README.md's performance table comes from the committed results (not from a quick run's)
+if [ "$MD" = BENCHMARKS.md ]; then sh bench/readme_table.sh BENCHMARKS.md README.md; fi

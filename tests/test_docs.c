@@ -196,6 +196,92 @@ static void test_spdx_lines(void **state)
     assert_int_equal(rc, 0);
 }
 
+/* README.md's performance table is what bench/readme_table.sh makes from the committed
+ * BENCHMARKS.md (the figures of the last `make bench`, not typed in by hand). */
+static void test_readme_perf_table_current(void **state)
+{
+    (void)state;
+    assert_int_equal(run_cmd("sh bench/readme_table.sh --check BENCHMARKS.md README.md"), 0);
+    /* and the check fails when a figure changes (in a copy: the tree stays as it is) */
+    const char *dir = scratch_dir("docs_perf_stale");
+    assert_int_equal(run_cmd("sed '0,/| PASS |$/s/| PASS |$/| FAIL |/' BENCHMARKS.md > %s/B.md && "
+                             "! cmp -s BENCHMARKS.md %s/B.md", dir, dir),
+                     0);
+    assert_int_equal(run_cmd("sh bench/readme_table.sh --check %s/B.md README.md 2> %s/err.txt", dir, dir), 1);
+    assert_int_equal(run_cmd("grep -q 'performance table differs' %s/err.txt", dir), 0);
+    /* writing it replaces only the block between the markers */
+    assert_int_equal(run_cmd("cp README.md %s/R.md && sh bench/readme_table.sh %s/B.md %s/R.md > /dev/null && "
+                             "sh bench/readme_table.sh --check %s/B.md %s/R.md && "
+                             "diff README.md %s/R.md | grep -c '^[<>]' | grep -qx 2",
+                             dir, dir, dir, dir, dir, dir),
+                     0);
+}
+
+/* The rows the table takes, what each says it measured (CLI or library) and the run it comes
+ * from, on a small BENCHMARKS.md: the main table, a block measured with the full run, a block
+ * measured alone. */
+static void test_readme_perf_table_rows(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("docs_perf_rows");
+    const char *head = "| task | size | platsa s | platsa peak MB | peer | peer s | peer peak MB | peer/platsa | "
+                       "agreement (peer vs platsa) | goal | result |\n"
+                       "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n";
+    char text[4096];
+    snprintf(text, sizeof text,
+             "# platsa benchmarks\n\n## This run\n\n2026-12-07 17:25 UTC, commit abc1234, full run, 13 minutes.\n"
+             "Load average (1 min) at the start 0.23, at the end 1.31 (2 cores).\n\n## Results\n\n%s"
+             "| nearest facility search (k=1), by distance | anchor 2M | 0.190 | 845 | - | - | - | - | - | <= 0.6 s | PASS |\n"
+             "| ns per settled label (k=1) | anchor 2M | 95.0 ns | - | - | - | - | - | - | - | - |\n"
+             "| nearest facility: search only | small 20k | 0.003 | 42 | SciPy | 0.006 | 46 | 2.0 | same | - | - |\n"
+             "| nearest facility: search only | anchor 2M | 0.190 | 845 | SciPy | 5.159 | 379 | 27.2 | same | - | - |\n"
+             "| nearest facility: search only | anchor 2M | 0.190 | 845 | pgRouting | 19.383 | 2698 | 102.0 | same | - | - |\n"
+             "| platsa access, car, 250m cells | L | 13.45 | 1783 | - | - | - | - | - | <= 30 s | PASS |\n"
+             "| same, warm graph cache | L | 10.70 | 1868 | - | - | - | - | - | <= 30 s | FAIL |\n\n"
+             "## Load during the run\n\n- 60_osm_import: load 1.63 at the start, 3 min\n\n"
+             "<!-- bench section 60_osm_import: written by bench/report.sh -->\n## Import\n\n"
+             "Measured in the full run above (its date and commit).\n\n%s"
+             "| platsa import-osm, national PBF | L (Sweden) | 44.3 | 1215 | - | - | - | - | - | <= 180 s | PASS |\n\n"
+             "<!-- end bench section 60_osm_import -->\n\n"
+             "<!-- bench section 35_access_goals: written by bench/report.sh -->\n## Goals\n\n"
+             "Measured 2026-12-08 10:00 UTC, commit def5678, by `BENCH_ONLY=35_access_goals make bench`, apart from "
+             "the full run above, 6 minutes; load average (1 min) at the start 1.5, at the end 2.0.\n\n%s"
+             "| CLI platsa access, anchor, no cache | anchor 2M | 3.80 | 1066 | SciPy | 5.13 | 385 | 1.4 | "
+             "platsa / SciPy = 0.74; all equal | <= 0.6 x SciPy | FAIL |\n\n"
+             "<!-- end bench section 35_access_goals -->\n",
+             head, head, head);
+    write_text_file(dir, "B.md", text);
+    assert_int_equal(run_cmd("sh bench/readme_table.sh --print %s/B.md > %s/out.md", dir, dir), 0);
+    const char *want[] = {
+        "| nearest facility search (k=1), by distance | anchor 2M | 0.190 s, 845 MB | - | <= 0.6 s | PASS | "
+        "library (bench_routing) | abc1234, 2026-12-07 17:25 UTC, load 0.23–1.31 |",
+        "| platsa access, car, 250m cells | L | 13.45 s, 1783 MB | - | <= 30 s | PASS | CLI | abc1234, 2026-12-07 "
+        "17:25 UTC, load 0.23–1.31 |",
+        "| same, warm graph cache | L | 10.70 s, 1868 MB | - | <= 30 s | **FAIL** | CLI | abc1234, 2026-12-07 17:25 "
+        "UTC, load 0.23–1.31 |",
+        "| platsa import-osm, national PBF | L (Sweden) | 44.3 s, 1215 MB | - | <= 180 s | PASS | CLI | abc1234, "
+        "2026-12-07 17:25 UTC, load 1.63 (section start) |",
+        "| CLI platsa access, anchor, no cache | anchor 2M | 3.80 s, 1066 MB | SciPy: 5.13 s (1.4x); platsa / SciPy = "
+        "0.74 | <= 0.6 x SciPy | **FAIL** | CLI | def5678, 2026-12-08 10:00 UTC, load 1.5–2.0 (this section alone) |",
+        "| nearest facility: search only | anchor 2M | 0.190 s, 845 MB | SciPy 5.159 s (27.2x); pgRouting 19.383 s "
+        "(102.0x) | - | - | library (bench_routing) | abc1234, 2026-12-07 17:25 UTC, load 0.23–1.31 |",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        write_text_file(dir, "want.txt", want[i]);
+        int rc = run_cmd("grep -qxF -f %s/want.txt %s/out.md", dir, dir);
+        if (rc != 0)
+            print_error("missing row: %s\n", want[i]);
+        assert_int_equal(rc, 0);
+    }
+    /* 6 rows: no row without a goal except the anchor's peers, one row for them */
+    assert_int_equal(run_cmd("test $(grep -c '^| [^t-]' %s/out.md) -eq 6", dir), 0);
+    /* a README without the markers is refused, and left as it was */
+    write_text_file(dir, "R.md", "# README\n\n## Performance\n");
+    assert_int_equal(run_cmd("sh bench/readme_table.sh %s/B.md %s/R.md 2> %s/err.txt", dir, dir, dir), 2);
+    assert_int_equal(run_cmd("grep -q 'needs each marker once' %s/err.txt && "
+                             "printf '# README\\n\\n## Performance\\n' | cmp -s - %s/R.md", dir, dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +293,8 @@ int main(void)
         cmocka_unit_test(test_docs_unknown_command),
         cmocka_unit_test(test_install_destdir),
         cmocka_unit_test(test_spdx_lines),
+        cmocka_unit_test(test_readme_perf_table_current),
+        cmocka_unit_test(test_readme_perf_table_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@ note 30_access ""
 note 30_access "| size | cells | units | runs | load | graph | snap | search | summaries | write | total | CPU s | peak MB |"
 note 30_access "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 access_run() { # SIZE CELLS RUNS [cache]
+  access_load=$(load_now)
   f=$WORK/synth_$1_$2.gpkg
   t=$A/$1_$2${4:+_warm}
   : >"$t"
@@ -47,6 +48,8 @@ access_run() { # SIZE CELLS RUNS [cache]
   note 30_access "$row $cpu | $peak |"
   ACCESS_WALL=$wall
   ACCESS_PEAK=$peak
+  # for 35_access_goals: "wall peak cpu load" (cpu: user + system of the process, /usr/bin/time)
+  ACCESS_FIGS="$wall $peak $(field 3 "$t" | median) $access_load"
 }
 for size in $ACCESS_SIZES; do
   runs=5; [ "$size" = L ] && runs=3
@@ -59,9 +62,11 @@ for size in $ACCESS_SIZES; do
     else goal=""; res=""; fi
     bench_row "platsa access, car, $cells cells (load, search 7 types, write)" "$size" "$ACCESS_WALL" "$ACCESS_PEAK" \
       "" "" "" "" "$goal" "$res"
+    [ "$size$cells" = L250m ] && ACCESS_L250_COLD=$ACCESS_FIGS
     if [ "$size" = L ] && [ "$cells" = 250m ]; then
       echo "access: $size $cells, warm graph cache (3 runs)"
       access_run "$size" "$cells" 3 warm
+      ACCESS_L250_WARM=$ACCESS_FIGS
       res=$( [ "$(pass_fail "$ACCESS_WALL" 30)" = PASS ] && [ "$(pass_fail "$ACCESS_PEAK" 2048)" = PASS ] && echo PASS || echo FAIL)
       bench_row "same, warm graph cache" "$size" "$ACCESS_WALL" "$ACCESS_PEAK" "" "" "" "" "$goal" "$res"
     fi
