@@ -52,7 +52,8 @@ const pl_option pl_access_options[] = {
     {"within", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, within_km), "KM", "10",
      "threshold for the combined service level (number of types within it)", 0, PL_GT(0)},
     {"region", 0, PL_OPT_STRING, offsetof(pl_access_opts, region), "CODE", NULL,
-     "report only this municipality (4 digits) or county (2 digits)", 0, PL_NO_RANGE},
+     "report only this municipality (4 digits) or county (2 digits); population units whose kommun code "
+     "field names a municipality outside it are not read", 0, PL_NO_RANGE},
     {"pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, pop_field), "FIELD", NULL,
      "population field [auto: pop, beftotalt, befolkning, ...]", 0, PL_NO_RANGE},
     {"locality-pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, locality_pop_field), "FIELD", NULL,

@@ -712,6 +712,8 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         po.value_field = o->pop_field;
         po.age_field = o->age_field;
         po.id_field = o->id_field;
+        po.region = o->region;  /* units of other municipalities, by their code, are not read */
+        po.region_munis = in->munis;
         in->pop = pl_population_load(ctx, o->population, &po, err);
         if (!in->pop)
             rc = err->code;
