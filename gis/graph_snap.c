@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -338,12 +339,21 @@ static uint32_t blocks_nearest(const pl_seg_grid *G, const seg_blocks *B, const 
     return b.s;
 }
 
+static atomic_long far_searches;
+
+long pl_snap_far_searches(void)
+{
+    return atomic_load(&far_searches);
+}
+
 /* grid_nearest, or blocks_nearest for a place far outside the grid (B: NULL = none built). */
 static uint32_t nearest_in(const pl_seg_grid *G, const seg_blocks *B, const pl_seg_set *S, const pl_roads *roads,
                            double px, double py, double maxd, double *d_out, double *t_out)
 {
-    if (B && B->full && cells_outside(G, px, py) >= FAR_CELLS)
+    if (B && B->full && cells_outside(G, px, py) >= FAR_CELLS) {
+        atomic_fetch_add(&far_searches, 1);
         return blocks_nearest(G, B, S, roads, px, py, maxd, d_out, t_out);
+    }
     return grid_nearest(G, S, roads, px, py, maxd, d_out, t_out);
 }
 

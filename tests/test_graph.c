@@ -1276,23 +1276,23 @@ static void test_far_sources_overflow(void **state)
 
 /* Places far outside the segment grid (#19: a national service list on one county's roads)
  * are searched by blocks of cells: the same nearest road and distance as a look at every
- * segment. 40 jittered streets of 8 segments; places 40 m to 300 km outside, all sides. */
+ * segment. 400 jittered streets of 7 segments in a 20 x 20 pattern (75 x 75 cells, 25
+ * blocks); places 40 m to 300 km outside, on every side. */
 static void test_snap_far_outside_grid(void **state)
 {
     (void)state;
-    enum { NL = 40, NV = 8 };
-    tline L[NL];
+    enum { NL = 400, NV = 8 };
+    tline *L = calloc(NL, sizeof *L);
     uint32_t seed = 12345;
     for (int i = 0; i < NL; i++) {
-        memset(&L[i], 0, sizeof L[i]);
         L[i].n = NV;
         L[i].cls = PL_ROAD_RESIDENTIAL;
         L[i].speed = 30;
         for (int j = 0; j < NV; j++) {
             seed = seed * 1103515245u + 12345u;
-            L[i].xy[2 * j] = 1000.0 * j + (seed >> 16) % 300;
+            L[i].xy[2 * j] = 800.0 * (i % 20) + 100.0 * j + (seed >> 16) % 30;
             seed = seed * 1103515245u + 12345u;
-            L[i].xy[2 * j + 1] = 150.0 * i + (seed >> 16) % 100;
+            L[i].xy[2 * j + 1] = 800.0 * (i / 20) + (seed >> 16) % 300;
         }
     }
     pl_ctx *ctx = quiet_ctx();
@@ -1303,8 +1303,8 @@ static void test_snap_far_outside_grid(void **state)
     const double far[] = {40, 900, 5000, 60000, 300000};
     for (int k = 0; k < 5; k++) {
         double d = far[k];
-        double pts[][2] = {{-d, 3000}, {7000 + d, 2000}, {3500, -d}, {3000, 6000 + d}, {-d, -d}, {7000 + d, 6000 + d},
-                           {-d * 0.3, 6000 + d}, {7000 + d * 0.7, -d * 0.2}};
+        double pts[][2] = {{-d, 7000}, {16000 + d, 2000}, {9500, -d}, {3000, 16000 + d}, {-d, -d},
+                           {16000 + d, 16000 + d}, {-d * 0.3, 16000 + d}, {16000 + d * 0.7, -d * 0.2}};
         for (int j = 0; j < 8; j++) {
             xy[2 * n] = pts[j][0];
             xy[2 * n + 1] = pts[j][1];
@@ -1315,7 +1315,9 @@ static void test_snap_far_outside_grid(void **state)
     xy[2 * n + 1] = 3000;
     n++;
     pl_snap out[48];
+    long far0 = pl_snap_far_searches();
     snap_pts(ctx, g, r, xy, n, out);
+    assert_true(pl_snap_far_searches() - far0 >= 16);  /* 60 and 300 km out: by blocks */
     for (size_t i = 0; i < n; i++) {
         double best = INFINITY;
         uint32_t best_road = UINT32_MAX;
@@ -1339,6 +1341,7 @@ static void test_snap_far_outside_grid(void **state)
     }
     pl_graph_free(g);
     pl_roads_free(r);
+    free(L);
     pl_ctx_free(ctx);
 }
 
