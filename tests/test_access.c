@@ -660,6 +660,13 @@ static void test_several_modes_one_output(void **state)
         }
         assert_null(layer_text(both, layers[i]));
     }
+    /* The units' municipalities are found once for all modes: the island, outside every
+     * municipality polygon, is warned about once, as in a single-mode run. */
+    pl_ctx *one = pl_ctx_new();
+    one->quiet = 1;
+    run_access_cli(one, dir, "car,walk", both);
+    assert_int_equal(pl_warn_count(one, "cell-outside-municipality"), 1);
+    pl_ctx_free(one);
     /* The modes differ (the island is 5 km off the road: reached at walking speed it takes longer). */
     char *a = layer_text(car, "access_cells"), *b = layer_text(walk, "access_cells");
     assert_true(strcmp(a, b) != 0);
