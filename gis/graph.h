@@ -240,6 +240,10 @@ void pl_snap_index_free(pl_snap_index *ix);
 int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x, const double *y, size_t n,
                           const pl_snap_opts *opts, pl_snap *out, pl_error *err);
 
+/* How many place searches so far went through the blocks for places far outside the
+ * segment grid (graph_snap.c, blocks_nearest); for tests. */
+long pl_snap_far_searches(void);
+
 /* Builds the index for the default options (pl_snap_opts_default) and keeps it with g
  * (freed by pl_graph_free): later pl_snap_index_new / pl_graph_snap calls on g with those
  * options share it instead of building one, and the cache files store it, so that a warm

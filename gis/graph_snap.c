@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +192,171 @@ static uint32_t grid_nearest(const pl_seg_grid *G, const pl_seg_set *S, const pl
     return best;
 }
 
+/* Places far outside a grid (a national service list on one county's roads: 19,500 of
+ * 20,000 services hundreds of km away) made grid_nearest's square rings sweep row after row
+ * of the county before the square's reach passed the nearest distance: 2-4 s of a county
+ * run. For them, a best-first search over blocks of BLOCK x BLOCK cells (and groups of
+ * BLOCK x BLOCK blocks): blocks in order of their least distance to the place, cells with
+ * segments only, until that distance passes the best found. A segment lies in the cells its
+ * bounding box covers, so every segment no farther than the best found is looked at: the
+ * answer is the nearest segment, ties to the lower segment number, as grid_nearest's. */
+enum { BLOCK = 16 };
+
+typedef struct seg_blocks {
+    int64_t nx, ny, gnx, gny;  /* blocks; groups of BLOCK x BLOCK blocks */
+    uint8_t *full;             /* per block: holds a segment */
+    uint8_t *group_full;       /* per group */
+} seg_blocks;
+
+static void blocks_build(seg_blocks *B, const pl_seg_grid *G)
+{
+    B->nx = (G->nx + BLOCK - 1) / BLOCK;
+    B->ny = (G->ny + BLOCK - 1) / BLOCK;
+    B->gnx = (B->nx + BLOCK - 1) / BLOCK;
+    B->gny = (B->ny + BLOCK - 1) / BLOCK;
+    B->full = pl_calloc((size_t)(B->nx * B->ny) + 1, 1);
+    B->group_full = pl_calloc((size_t)(B->gnx * B->gny) + 1, 1);
+    for (int64_t y = 0; y < G->ny; y++)
+        for (int64_t x = 0; x < G->nx; x++) {
+            size_t c = (size_t)(y * G->nx + x);
+            if (G->begin[c + 1] > G->begin[c]) {
+                B->full[(y / BLOCK) * B->nx + x / BLOCK] = 1;
+                B->group_full[(y / BLOCK / BLOCK) * B->gnx + x / BLOCK / BLOCK] = 1;
+            }
+        }
+}
+
+static void blocks_free(seg_blocks *B)
+{
+    free(B->full);
+    free(B->group_full);
+}
+
+/* How many cells (Chebyshev) a place lies outside the grid; 0 inside. */
+static double cells_outside(const pl_seg_grid *G, double px, double py)
+{
+    if (!G->nseg || !isfinite(px) || !isfinite(py))
+        return 0;
+    double fx = floor((px - G->minx) / G->cell), fy = floor((py - G->miny) / G->cell);
+    double ox = fx < 0 ? -fx : fx >= (double)G->nx ? fx - (double)(G->nx - 1) : 0;
+    double oy = fy < 0 ? -fy : fy >= (double)G->ny ? fy - (double)(G->ny - 1) : 0;
+    return ox > oy ? ox : oy;
+}
+
+/* A place this many cells outside a grid is searched by blocks. */
+#define FAR_CELLS (2.0 * BLOCK)
+
+/* Squared least distance from (px,py) to the square of `span` cells whose lower left cell is
+ * (x,y), widened by a thousandth of a cell against rounding in the cell numbers. */
+static double square_d2(const pl_seg_grid *G, int64_t x, int64_t y, int64_t span, double px, double py)
+{
+    double pad = G->cell * 1e-3;
+    double x0 = G->minx + (double)x * G->cell - pad, x1 = G->minx + (double)(x + span) * G->cell + pad;
+    double y0 = G->miny + (double)y * G->cell - pad, y1 = G->miny + (double)(y + span) * G->cell + pad;
+    double dx = px < x0 ? x0 - px : px > x1 ? px - x1 : 0;
+    double dy = py < y0 ? y0 - py : py > y1 ? py - y1 : 0;
+    return dx * dx + dy * dy;
+}
+
+typedef struct near_item {
+    double d2;
+    int64_t x, y;
+} near_item;
+
+static int cmp_near(const void *a, const void *b)
+{
+    const near_item *p = a, *q = b;
+    if (p->d2 != q->d2)
+        return p->d2 < q->d2 ? -1 : 1;
+    return p->y != q->y ? (p->y < q->y ? -1 : 1) : (p->x > q->x) - (p->x < q->x);
+}
+
+typedef struct near_best {
+    uint32_t s;
+    double d2, t;
+} near_best;
+
+/* The cells of one block (block coordinates bx, by) no farther than the best so far. */
+static void block_scan(const pl_seg_grid *G, const pl_seg_set *S, const pl_roads *roads, int64_t bx, int64_t by,
+                       double px, double py, near_best *b)
+{
+    int64_t y1 = (by + 1) * BLOCK < G->ny ? (by + 1) * BLOCK : G->ny;
+    int64_t x1 = (bx + 1) * BLOCK < G->nx ? (bx + 1) * BLOCK : G->nx;
+    for (int64_t gy = by * BLOCK; gy < y1; gy++)
+        for (int64_t gx = bx * BLOCK; gx < x1; gx++) {
+            size_t c = (size_t)(gy * G->nx + gx);
+            if (G->begin[c + 1] == G->begin[c] || square_d2(G, gx, gy, 1, px, py) > b->d2)
+                continue;
+            for (uint32_t k = G->begin[c]; k < G->begin[c + 1]; k++) {
+                uint32_t s = G->seg[k];
+                double t, d2 = seg_dist2(roads, S->v[s], px, py, &t);
+                if (d2 < b->d2 || (d2 == b->d2 && (b->s == PL_NONE || s < b->s))) {
+                    b->d2 = d2;
+                    b->s = s;
+                    b->t = t;
+                }
+            }
+        }
+}
+
+/* The non-empty squares (groups, or the blocks of group (gx,gy)) in order of distance. */
+static size_t near_list(const seg_blocks *B, const pl_seg_grid *G, int groups, int64_t gx, int64_t gy, double px,
+                        double py, near_item *out)
+{
+    size_t n = 0;
+    int64_t x0 = groups ? 0 : gx * BLOCK, y0 = groups ? 0 : gy * BLOCK;
+    int64_t x1 = groups ? B->gnx : (gx + 1) * BLOCK < B->nx ? (gx + 1) * BLOCK : B->nx;
+    int64_t y1 = groups ? B->gny : (gy + 1) * BLOCK < B->ny ? (gy + 1) * BLOCK : B->ny;
+    int64_t span = groups ? BLOCK * BLOCK : BLOCK;
+    for (int64_t y = y0; y < y1; y++)
+        for (int64_t x = x0; x < x1; x++)
+            if (groups ? B->group_full[y * B->gnx + x] : B->full[y * B->nx + x])
+                out[n++] = (near_item){square_d2(G, x * span, y * span, span, px, py), x, y};
+    qsort(out, n, sizeof *out, cmp_near);
+    return n;
+}
+
+/* The nearest segment within maxd of a place, best first (see seg_blocks). */
+static uint32_t blocks_nearest(const pl_seg_grid *G, const seg_blocks *B, const pl_seg_set *S, const pl_roads *roads,
+                               double px, double py, double maxd, double *d_out, double *t_out)
+{
+    if (!G->nseg)
+        return PL_NONE;
+    near_best b = {PL_NONE, isfinite(maxd) ? maxd * maxd : INFINITY, 0};
+    near_item *groups = pl_malloc((size_t)(B->gnx * B->gny + 1) * sizeof *groups);
+    near_item blocks[BLOCK * BLOCK];
+    size_t ng = near_list(B, G, 1, 0, 0, px, py, groups);
+    for (size_t i = 0; i < ng && groups[i].d2 <= b.d2; i++) {
+        size_t nb = near_list(B, G, 0, groups[i].x, groups[i].y, px, py, blocks);
+        for (size_t j = 0; j < nb && blocks[j].d2 <= b.d2; j++)
+            block_scan(G, S, roads, blocks[j].x, blocks[j].y, px, py, &b);
+    }
+    free(groups);
+    if (b.s == PL_NONE)
+        return PL_NONE;
+    *d_out = sqrt(b.d2);
+    *t_out = b.t;
+    return b.s;
+}
+
+static atomic_long far_searches;
+
+long pl_snap_far_searches(void)
+{
+    return atomic_load(&far_searches);
+}
+
+/* grid_nearest, or blocks_nearest for a place far outside the grid (B: NULL = none built). */
+static uint32_t nearest_in(const pl_seg_grid *G, const seg_blocks *B, const pl_seg_set *S, const pl_roads *roads,
+                           double px, double py, double maxd, double *d_out, double *t_out)
+{
+    if (B && B->full && cells_outside(G, px, py) >= FAR_CELLS) {
+        atomic_fetch_add(&far_searches, 1);
+        return blocks_nearest(G, B, S, roads, px, py, maxd, d_out, t_out);
+    }
+    return grid_nearest(G, S, roads, px, py, maxd, d_out, t_out);
+}
+
 static void fill_snap(const pl_graph *g, const pl_roads *roads, const pl_seg_set *S, uint32_t s, double t, double d,
                       double access_kmh, pl_snap *out)
 {
@@ -309,6 +475,7 @@ typedef struct snap_job {
     double access_kmh;
     pl_snap *out;
     const uint32_t *order; /* places to do, by position k in begin..end; NULL = k itself */
+    const seg_blocks *blocks_big, *blocks_small;  /* for places far outside the grids; NULL = none */
     pl_ctx *progress_ctx;  /* NULL on the extra threads */
     size_t n_total, n_none, n_far, n_moved, n_left;
 } snap_job;
@@ -321,9 +488,9 @@ static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far,
     double db = INFINITY, ds = INFINITY, tb = 0, ts = 0;
     uint32_t sb = PL_NONE, ss = PL_NONE;
     if (isfinite(x[i]) && isfinite(y[i])) {
-        sb = grid_nearest(&ix->grid_big, &ix->big, ix->roads, x[i], y[i], INFINITY, &db, &tb);
-        ss = grid_nearest(&ix->grid_small, &ix->small, ix->roads, x[i], y[i], sb == PL_NONE ? INFINITY : db, &ds,
-                          &ts);
+        sb = nearest_in(&ix->grid_big, J->blocks_big, &ix->big, ix->roads, x[i], y[i], INFINITY, &db, &tb);
+        ss = nearest_in(&ix->grid_small, J->blocks_small, &ix->small, ix->roads, x[i], y[i],
+                        sb == PL_NONE ? INFINITY : db, &ds, &ts);
     }
     int use_small = ss != PL_NONE && (sb == PL_NONE || (ds < db && db > J->o->max_snap_m));
     if (ss != PL_NONE && sb != PL_NONE && ds < db && !use_small)
@@ -426,6 +593,14 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     if ((size_t)n_threads > n / 4096 + 1)
         n_threads = (int)(n / 4096 + 1);
     uint32_t *order = cell_order(&ix->grid_big, x, y, n);
+    /* Blocks only when some place lies far outside a grid. */
+    seg_blocks bb = {0}, bs = {0};
+    for (size_t i = 0; i < n && !bb.full; i++)
+        if (cells_outside(&ix->grid_big, x[i], y[i]) >= FAR_CELLS ||
+            cells_outside(&ix->grid_small, x[i], y[i]) >= FAR_CELLS) {
+            blocks_build(&bb, &ix->grid_big);
+            blocks_build(&bs, &ix->grid_small);
+        }
     snap_job jobs[16];
     pthread_t tid[16];
     int started[16] = {0};
@@ -433,6 +608,7 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     pl_oom_hold_wait(join_snap_threads, &waiter);  /* the threads work on jobs[], on this stack */
     for (int t = 0; t < n_threads; t++) {
         jobs[t] = (snap_job){.ix = ix, .x = x, .y = y, .o = &o, .access_kmh = access_kmh, .out = out, .order = order,
+                             .blocks_big = &bb, .blocks_small = &bs,
                              .begin = n * (size_t)t / (size_t)n_threads,
                              .end = n * (size_t)(t + 1) / (size_t)n_threads, .progress_ctx = t == 0 ? ctx : NULL};
         if (t > 0)
@@ -454,6 +630,8 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     }
     pl_oom_release();
     free(order);
+    blocks_free(&bb);
+    blocks_free(&bs);
     pl_progress(ctx, 1.0, "attaching to roads");
     if (n_moved)
         pl_info(ctx, "snap: %zu of %zu places attached past a nearer fragment (component < %u nodes) to the main "

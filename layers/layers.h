@@ -80,6 +80,12 @@ typedef struct pl_load_opts {
     double grid_size;         /* population from an SCB grid table: square side in metres;
                                  0 = from the ids (the largest of 1000, 500, 250, 100 m that
                                  divides every corner) */
+    const char *region;       /* population, with region_munis: a unit whose carried kommun code
+                                 names one of region_munis' municipalities outside this code
+                                 (4-digit kommun or 2-digit län prefix) is not read; it would be
+                                 assigned to that municipality and so lie outside --region
+                                 (pl_assign_municipalities). Units without such a code are read. */
+    const struct pl_municipalities *region_munis;
 } pl_load_opts;
 
 /* ---------- municipalities (kommuner): polygons ---------- */

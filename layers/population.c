@@ -637,6 +637,10 @@ done:
 typedef struct pop_load {
     int pop_f, age_f, id_f, code_f, code_given;
     int padded, decided;
+    const char *region;   /* --region: rows of other known municipalities are not read */
+    char **known;         /* the municipalities' codes, sorted (with region) */
+    size_t n_known;
+    long not_read;        /* rows left unread for --region */
     pop_builder b;
     pl_read_stats st;
     pl_geom_scratch scratch;
@@ -648,6 +652,7 @@ typedef struct pop_load {
 static void pop_load_init(pop_load *L, const pl_vector *v)
 {
     L->padded = L->decided = 0;
+    L->not_read = 0;
     memset(&L->st, 0, sizeof L->st);
     memset(&L->scratch, 0, sizeof L->scratch);
     L->env = NULL;
@@ -658,9 +663,33 @@ static void pop_load_init(pop_load *L, const pl_vector *v)
     L->b = (pop_builder){p, 0, L->age_f >= 0, 0};
 }
 
+static int cmp_str_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* --region: whether a row may be left unread, before its geometry is parsed. Only once the
+ * code field is settled (the first row decides an auto-detected one, carried_code), and only
+ * when the carried code names a known municipality outside the region: such a unit is
+ * assigned to that municipality whatever its geometry (pl_assign_municipalities), so it is
+ * in no figure of the run. */
+static int outside_region(pl_ctx *ctx, const pl_vector *v, pop_load *L, const pl_row *f)
+{
+    if (!L->region || L->code_f < 0 || !(L->decided || L->code_given))
+        return 0;
+    char *code = pl_row_code(ctx, v, f, L->code_f, 4, &L->padded);
+    int out = code && strncmp(code, L->region, strlen(L->region)) != 0 &&
+              bsearch(&code, L->known, L->n_known, sizeof *L->known, cmp_str_ptr) != NULL;
+    free(code);
+    L->not_read += out;
+    return out;
+}
+
 /* One feature of a spatial layer. Returns PL_OK or PL_EINPUT (err set). */
 static int add_row(pl_ctx *ctx, const pl_vector *v, pop_load *L, const pl_row *f, pl_error *err)
 {
+    if (outside_region(ctx, v, L, f))
+        return PL_OK;
     int fam = 0;
     GEOSGeometry *g = pl_row_read_geometry(ctx, v, f, PL_FAM_POLYGON | PL_FAM_POINT, &fam, &L->st, &L->scratch);
     if (!g)
@@ -901,7 +930,19 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
         return NULL;
     }
     pop_load L = {.pop_f = pop_f, .age_f = age_f, .id_f = id_f, .code_f = code_f, .code_given = code_given};
+    if (o && o->region && *o->region && o->region_munis && o->region_munis->n > 0) {
+        L.region = o->region;
+        L.known = pl_malloc(o->region_munis->n * sizeof *L.known);
+        for (size_t i = 0; i < o->region_munis->n; i++)
+            if (o->region_munis->code[i])
+                L.known[L.n_known++] = o->region_munis->code[i];
+        qsort(L.known, L.n_known, sizeof *L.known, cmp_str_ptr);
+    }
     pl_population *p = ids_checked(ctx, v, read_population(ctx, v, &L, err), id_f, o && o->id_field, err);
+    if (p && L.not_read > 0)
+        pl_info(ctx, "%s: %ld units of municipalities outside --region %s not read (their kommun code field '%s')",
+                v->label, L.not_read, L.region, field_name_of(v, L.code_f));
+    free(L.known);
     pl_vector_close(v);
     return p;
 }

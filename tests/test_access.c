@@ -660,11 +660,118 @@ static void test_several_modes_one_output(void **state)
         }
         assert_null(layer_text(both, layers[i]));
     }
+    /* The units' municipalities are found once for all modes: the island, outside every
+     * municipality polygon, is warned about once, as in a single-mode run. */
+    pl_ctx *one = pl_ctx_new();
+    one->quiet = 1;
+    run_access_cli(one, dir, "car,walk", both);
+    assert_int_equal(pl_warn_count(one, "cell-outside-municipality"), 1);
+    pl_ctx_free(one);
     /* The modes differ (the island is 5 km off the road: reached at walking speed it takes longer). */
     char *a = layer_text(car, "access_cells"), *b = layer_text(walk, "access_cells");
     assert_true(strcmp(a, b) != 0);
     free(a);
     free(b);
+    pl_ctx_free(ctx);
+}
+
+/* A population file with carried kommun codes (kn_kod) for --region 0101 (Västra): c5 first
+ * (0102: the first row settles the code field, so it is read), c0 (0101), c10 (carries 0101
+ * though it lies in Östra: the code wins), the island (no code: read, placed by polygon),
+ * c7 (0102: not read). `only` writes just the units --region 0101 reports (c0, c10). */
+static void write_coded_population(const char *path, int only)
+{
+    const char *head = "{\"type\":\"FeatureCollection\",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":"
+                       "\"urn:ogc:def:crs:EPSG::3006\"}},\"features\":[";
+    const char *c5 = "{\"type\":\"Feature\",\"properties\":{\"id\":\"c5\",\"pop\":50,\"kn_kod\":\"0102\"},"
+                     "\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6500100]}},";
+    const char *c0 = "{\"type\":\"Feature\",\"properties\":{\"id\":\"c0\",\"pop\":100,\"kn_kod\":\"0101\"},"
+                     "\"geometry\":{\"type\":\"Point\",\"coordinates\":[500000,6500100]}},";
+    const char *c10 = "{\"type\":\"Feature\",\"properties\":{\"id\":\"c10\",\"pop\":30,\"kn_kod\":\"0101\"},"
+                      "\"geometry\":{\"type\":\"Point\",\"coordinates\":[510000,6500100]}}";
+    const char *rest = ",{\"type\":\"Feature\",\"properties\":{\"id\":\"island\",\"pop\":7,\"kn_kod\":null},"
+                       "\"geometry\":{\"type\":\"Point\",\"coordinates\":[505000,6505000]}},"
+                       "{\"type\":\"Feature\",\"properties\":{\"id\":\"c7\",\"pop\":20,\"kn_kod\":\"0102\"},"
+                       "\"geometry\":{\"type\":\"Point\",\"coordinates\":[507000,6500100]}}";
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s%s%s%s]}", head, only ? "" : c5, c0, c10, only ? "" : rest);
+    write_file(path, text);
+}
+
+static void run_region(pl_ctx *ctx, const char *dir, const char *pop, const char *out)
+{
+    char svc[600], roads[600], munis[600], p[600], o_path[600];
+    snprintf(svc, sizeof svc, "%s/services.geojson", dir);
+    snprintf(roads, sizeof roads, "%s/roads.geojson", dir);
+    snprintf(munis, sizeof munis, "%s/munis.geojson", dir);
+    snprintf(p, sizeof p, "%s", pop);
+    snprintf(o_path, sizeof o_path, "%s", out);
+    char *argv[] = {"access", "-p", p, "-s", svc, "-r", roads, "-m", munis, "--types", "grocery,fuel",
+                    "--region", "0101", "-o", o_path, "--overwrite"};
+    pl_access_opts o;
+    memset(&o, 0, sizeof o);
+    char *pos[1];
+    int npos = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_options_parse(pl_access_options, &o, (int)(sizeof argv / sizeof argv[0]), argv, pos, 0,
+                                      &npos, &err), PL_OK);
+    int rc = pl_access_run(ctx, &o, "test", &err);
+    pl_access_opts_free(&o);
+    if (rc != PL_OK)
+        fail_msg("--region 0101 on %s: %s", pop, err.msg);
+}
+
+/* --region (#19): units whose carried kommun code names another known municipality are not
+ * read (a national grid for one county read 600,000 squares to report 18,000); the rest are,
+ * and the region's cells are those of a run on a file holding only the region's units. */
+static void test_region_reads_only_its_units(void **state)
+{
+    (void)state;
+    const char *dir = fixture_dir();
+    char all[600], only[600], out_all[600], out_only[600], munis[600];
+    snprintf(all, sizeof all, "%s/coded_all.geojson", dir);
+    snprintf(only, sizeof only, "%s/coded_only.geojson", dir);
+    snprintf(out_all, sizeof out_all, "%s/region_all.gpkg", dir);
+    snprintf(out_only, sizeof out_only, "%s/region_only.gpkg", dir);
+    snprintf(munis, sizeof munis, "%s/munis.geojson", dir);
+    write_coded_population(all, 0);
+    write_coded_population(only, 1);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    pl_load_opts mo = {0};
+    pl_municipalities *m = pl_municipalities_load(ctx, munis, &mo, &err);
+    assert_non_null(m);
+    pl_load_opts po = {.region = "0101", .region_munis = m};
+    pl_population *p = pl_population_load(ctx, all, &po, &err);
+    assert_non_null(p);
+    const char *want[] = {"c5", "c0", "c10", "island"};
+    assert_int_equal(p->n, 4);
+    for (size_t i = 0; i < p->n; i++)
+        assert_string_equal(p->id[i], want[i]);
+    pl_population_free(ctx, p);
+    po.region = "01";  /* the county holds both municipalities: every unit is read */
+    p = pl_population_load(ctx, all, &po, &err);
+    assert_non_null(p);
+    assert_int_equal(p->n, 5);
+    pl_population_free(ctx, p);
+    pl_municipalities_free(ctx, m);
+    run_region(ctx, dir, all, out_all);
+    run_region(ctx, dir, only, out_only);
+    static const char *layers[] = {"access_cells", "service_level", "access_municipalities",
+                                   "access_municipalities_table", "data_checks"};
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        char *a = layer_text(out_all, layers[i]), *b = layer_text(out_only, layers[i]);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    char *cells = layer_text(out_all, "access_cells");
+    assert_non_null(strstr(cells, "c10"));  /* carried 0101: reported though it lies in Östra */
+    assert_null(strstr(cells, "c5|"));
+    free(cells);
     pl_ctx_free(ctx);
 }
 
@@ -805,6 +912,7 @@ int main(void)
         cmocka_unit_test(test_age_group_summary),
         cmocka_unit_test(test_csv_style_sv),
         cmocka_unit_test(test_region_keeps_services_outside),
+        cmocka_unit_test(test_region_reads_only_its_units),
         cmocka_unit_test(test_classify_by_car_time),
         cmocka_unit_test(test_service_level_layer_in_gdal),
         cmocka_unit_test(test_data_checks),

@@ -1274,6 +1274,77 @@ static void test_far_sources_overflow(void **state)
     pl_ctx_free(ctx);
 }
 
+/* Places far outside the segment grid (#19: a national service list on one county's roads)
+ * are searched by blocks of cells: the same nearest road and distance as a look at every
+ * segment. 400 jittered streets of 7 segments in a 20 x 20 pattern (75 x 75 cells, 25
+ * blocks); places 40 m to 300 km outside, on every side. */
+static void test_snap_far_outside_grid(void **state)
+{
+    (void)state;
+    enum { NL = 400, NV = 8 };
+    tline *L = calloc(NL, sizeof *L);
+    uint32_t seed = 12345;
+    for (int i = 0; i < NL; i++) {
+        L[i].n = NV;
+        L[i].cls = PL_ROAD_RESIDENTIAL;
+        L[i].speed = 30;
+        for (int j = 0; j < NV; j++) {
+            seed = seed * 1103515245u + 12345u;
+            L[i].xy[2 * j] = 800.0 * (i % 20) + 100.0 * j + (seed >> 16) % 30;
+            seed = seed * 1103515245u + 12345u;
+            L[i].xy[2 * j + 1] = 800.0 * (i / 20) + (seed >> 16) % 300;
+        }
+    }
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r = mk_roads(L, NL);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    double xy[2 * 48];
+    size_t n = 0;
+    const double far[] = {40, 900, 5000, 60000, 300000};
+    for (int k = 0; k < 5; k++) {
+        double d = far[k];
+        double pts[][2] = {{-d, 7000}, {16000 + d, 2000}, {9500, -d}, {3000, 16000 + d}, {-d, -d},
+                           {16000 + d, 16000 + d}, {-d * 0.3, 16000 + d}, {16000 + d * 0.7, -d * 0.2}};
+        for (int j = 0; j < 8; j++) {
+            xy[2 * n] = pts[j][0];
+            xy[2 * n + 1] = pts[j][1];
+            n++;
+        }
+    }
+    xy[2 * n] = 3500;  /* and one inside */
+    xy[2 * n + 1] = 3000;
+    n++;
+    pl_snap out[48];
+    long far0 = pl_snap_far_searches();
+    snap_pts(ctx, g, r, xy, n, out);
+    assert_true(pl_snap_far_searches() - far0 >= 16);  /* 60 and 300 km out: by blocks */
+    for (size_t i = 0; i < n; i++) {
+        double best = INFINITY;
+        uint32_t best_road = UINT32_MAX;
+        for (size_t k = 0; k < r->n; k++)
+            for (size_t v = r->first_vertex[k]; v + 1 < r->first_vertex[k + 1]; v++) {
+                double x0 = r->vx[v], y0 = r->vy[v], dx = r->vx[v + 1] - x0, dy = r->vy[v + 1] - y0;
+                double l2 = dx * dx + dy * dy, t = 0;
+                if (l2 > 0) {
+                    t = ((xy[2 * i] - x0) * dx + (xy[2 * i + 1] - y0) * dy) / l2;
+                    t = t < 0 ? 0 : t > 1 ? 1 : t;
+                }
+                double qx = x0 + t * dx - xy[2 * i], qy = y0 + t * dy - xy[2 * i + 1];
+                if (qx * qx + qy * qy < best) {
+                    best = qx * qx + qy * qy;
+                    best_road = (uint32_t)k;
+                }
+            }
+        if (out[i].access_m != (float)sqrt(best) || out[i].road != best_road)
+            fail_msg("place %zu (%.0f, %.0f): road %u at %.3f m, expected road %u at %.3f m", i, xy[2 * i],
+                     xy[2 * i + 1], out[i].road, out[i].access_m, best_road, sqrt(best));
+    }
+    pl_graph_free(g);
+    pl_roads_free(r);
+    free(L);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1302,6 +1373,7 @@ int main(void)
         cmocka_unit_test(test_threads_same_graph),
         cmocka_unit_test(test_snap_tie_older_node),
         cmocka_unit_test(test_far_sources_overflow),
+        cmocka_unit_test(test_snap_far_outside_grid),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

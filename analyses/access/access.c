@@ -52,7 +52,8 @@ const pl_option pl_access_options[] = {
     {"within", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, within_km), "KM", "10",
      "threshold for the combined service level (number of types within it)", 0, PL_GT(0)},
     {"region", 0, PL_OPT_STRING, offsetof(pl_access_opts, region), "CODE", NULL,
-     "report only this municipality (4 digits) or county (2 digits)", 0, PL_NO_RANGE},
+     "report only this municipality (4 digits) or county (2 digits); population units whose kommun code "
+     "field names a municipality outside it are not read", 0, PL_NO_RANGE},
     {"pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, pop_field), "FIELD", NULL,
      "population field [auto: pop, beftotalt, befolkning, ...]", 0, PL_NO_RANGE},
     {"locality-pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, locality_pop_field), "FIELD", NULL,
@@ -557,13 +558,21 @@ static void compute_stats(pl_ctx *ctx, const pl_population *pop, const pl_servic
     long *all = pl_calloc(r->n_cells ? r->n_cells : 1, sizeof *all);
     pl_access_group_stats(r, pop, all, 1, r->total_stats);
     free(all);
-    /* Services of each type located in each municipality. */
+    if (!r->svc_muni) {  /* a result made elsewhere (scenario.c) */
+        r->svc_muni = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_muni);
+        for (size_t i = 0; i < svc->n; i++)
+            r->svc_muni[i] = -2;
+    }
+    /* Services of each type located in each municipality (each service once, also when it
+     * counts for a group and its own type). */
     for (int t = 0; t < r->n_types; t++) {
         const pl_access_type *at = &r->types[t];
         for (uint32_t s = 0; s < at->n_services; s++) {
             uint32_t si = at->service_index[s];
             int outside = 0;
-            long m = pl_municipalities_locate(ctx, munis, svc->x[si], svc->y[si], &outside);
+            if (r->svc_muni[si] == -2)
+                r->svc_muni[si] = pl_municipalities_locate(ctx, munis, svc->x[si], svc->y[si], &outside);
+            long m = r->svc_muni[si];
             if (m >= 0)
                 r->muni_stats[(size_t)m * (size_t)r->n_types + (size_t)t].n_services++;
             r->total_stats[t].n_services++;
@@ -663,7 +672,19 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     r->cell_in_region = pl_malloc(pop->n ? pop->n : 1);
     r->service_level = pl_calloc(pop->n ? pop->n : 1, sizeof *r->service_level);
 
-    r->n_outside_muni = pl_assign_municipalities(ctx, pop, munis, r->cell_muni);
+    r->svc_muni = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_muni);
+    const pl_access_result *same = params->same_inputs;
+    if (same && same->n_cells == pop->n && same->n_svc == svc->n) {
+        /* Another mode's run on the same inputs: the same municipalities, without the
+         * point-in-polygon work (and its warnings) again. */
+        memcpy(r->cell_muni, same->cell_muni, (pop->n ? pop->n : 1) * sizeof *r->cell_muni);
+        memcpy(r->svc_muni, same->svc_muni, (svc->n ? svc->n : 1) * sizeof *r->svc_muni);
+        r->n_outside_muni = same->n_outside_muni;
+    } else {
+        r->n_outside_muni = pl_assign_municipalities(ctx, pop, munis, r->cell_muni);
+        for (size_t i = 0; i < svc->n; i++)
+            r->svc_muni[i] = -2;
+    }
     long n_in_region = 0;
     for (size_t c = 0; c < pop->n; c++) {
         long m = r->cell_muni[c];
@@ -795,6 +816,7 @@ void pl_access_result_free(pl_access_result *r)
     free(r->muni_stats);
     free(r->total_stats);
     free(r->svc_snap);
+    free(r->svc_muni);
     free(r);
 }
 

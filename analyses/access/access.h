@@ -99,6 +99,7 @@ typedef struct pl_access_result {
     int has_age;
     size_t n_svc;                /* services given (all types) */
     pl_snap *svc_snap;           /* how each service (pl_services order) attached to the roads */
+    long *svc_muni;              /* municipality of each service, -1 = none (-2 = not located yet) */
     double t_snap_s, t_search_s, t_stats_s; /* wall-clock seconds of the stages (platsa -v prints them) */
     double c_snap_s, c_search_s, c_stats_s; /* CPU seconds of the stages, all threads */
 } pl_access_result;
@@ -113,6 +114,9 @@ typedef struct pl_access_params {
     const char *region;
     double max_snap_m;
     double max_service_snap_m;   /* <= 0: PL_MAX_SERVICE_SNAP_DEFAULT */
+    const pl_access_result *same_inputs; /* a result of another mode on the same population,
+                                            services and municipalities: its units' and
+                                            services' municipalities are reused; NULL = none */
 } pl_access_params;
 
 /* Computes access for loaded inputs. graph must be built from roads for params->mode. */

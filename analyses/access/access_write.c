@@ -710,6 +710,8 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         po.value_field = o->pop_field;
         po.age_field = o->age_field;
         po.id_field = o->id_field;
+        po.region = o->region;  /* units of other municipalities, by their code, are not read */
+        po.region_munis = in->munis;
         in->pop = pl_population_load(ctx, o->population, &po, err);
         if (!in->pop)
             rc = err->code;
@@ -839,21 +841,20 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
     return rc;
 }
 
-/* hashes: the inputs' hashes if already started (taken over), else NULL. r[m] is mode
- * modes[m]'s result; with more than one mode each mode's layers carry its name. */
-static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
-                        pl_access_result *const *r, const pl_mode *modes, int n_modes, const pl_transit_result *tr,
-                        const pl_transit_params *tp, pl_service_areas *const *sa, pl_gpkg_hashes *hashes,
-                        pl_error *err)
+/* The output, opened when the first mode's result (r) is there: its parameters. hashes: the
+ * inputs' hashes if already started (taken over, also on failure), else NULL. */
+static pl_gpkg *open_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
+                            const pl_access_result *r, int n_modes, const pl_transit_result *tr,
+                            const pl_transit_params *tp, pl_gpkg_hashes *hashes, pl_error *err)
 {
     const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
     pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
                        .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
                        .hashes = hashes,
-                       .expected_rows = (long long)r[0]->n_cells * n_modes /* access_cells (service_level is a view) */};
+                       .expected_rows = (long long)in->pop->n * n_modes /* access_cells (service_level is a view) */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
     if (!g)
-        return err->code;
+        return NULL;
     char value[64];
     pl_gpkg_add_parameter(g, "analysis", "access");
     pl_gpkg_add_parameter(g, "mode", o->mode);
@@ -865,18 +866,50 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     pl_gpkg_add_parameter(g, "max_service_snap_m", value);
     pl_gpkg_add_parameter(g, "region", o->region ? o->region : "");
     pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
-    snprintf(value, sizeof value, "%.0f", r[0]->pop_total);
+    snprintf(value, sizeof value, "%.0f", r->pop_total);
     pl_gpkg_add_parameter(g, "population_total", value);
     if (tr)
         add_transit_parameters(g, o, tp, tr);
+    return g;
+}
+
+/* Where a run writes: the output once opened, the hashes until then. */
+typedef struct access_out {
+    pl_gpkg *g;
+    pl_gpkg_hashes *hashes;
+    double t_s, c_s;  /* writing, timed */
+} access_out;
+
+/* One mode's layers, written as soon as its result is there (the output opened by the first),
+ * so that a run of several modes holds one mode's answers at a time. */
+static int write_now(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
+                     access_out *out, const pl_access_result *r, int n_modes, const pl_transit_result *tr,
+                     const pl_transit_params *tp, const pl_service_areas *sa, const char *sfx, pl_error *err)
+{
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
     int rc = PL_OK;
-    for (int m = 0; rc == PL_OK && m < n_modes; m++)
-        rc = write_mode(ctx, g, o, in, r[m], tr, sa[m], n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
-    if (rc != PL_OK) {
-        pl_gpkg_abort(g);
-        return rc;
+    if (!out->g) {
+        out->g = open_output(ctx, o, command_line, in, r, n_modes, tr, tp, out->hashes, err);
+        out->hashes = NULL;
+        if (!out->g)
+            rc = err->code;
     }
-    return pl_gpkg_commit(g, err);
+    if (rc == PL_OK)
+        rc = write_mode(ctx, out->g, o, in, r, tr, sa, sfx, err);
+    out->t_s += pl_now_s() - t0;
+    out->c_s += pl_cpu_s() - c0;
+    return rc;
+}
+
+/* The answers of a result once written (the rest is kept for the summary line and the
+ * other modes). */
+static void drop_labels(pl_access_result *r)
+{
+    for (int t = 0; r && t < r->n_types; t++) {
+        free(r->types[t].by_dist);
+        free(r->types[t].by_time);
+        r->types[t].by_dist = r->types[t].by_time = NULL;
+    }
 }
 
 /* --classify: Tillväxtverket's classes by car time, whatever the access mode. */
@@ -955,6 +988,37 @@ static int mode_areas(pl_ctx *ctx, const pl_access_opts *o, const pl_graph *grap
     return rc;
 }
 
+/* A result's stage times added to the run's: snap, search, summaries. */
+static void add_stage_times(const pl_access_result *r, double *ts, double *cs)
+{
+    ts[0] += r->t_snap_s;
+    ts[1] += r->t_search_s;
+    ts[2] += r->t_stats_s;
+    cs[0] += r->c_snap_s;
+    cs[1] += r->c_search_s;
+    cs[2] += r->c_stats_s;
+}
+
+/* --mode transit: the result on the walk graph and timetable, written. */
+static int transit_mode(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
+                        const int *types, int n_types, const pl_timetable *tt, const pl_transit_params *tp,
+                        pl_access_result **r, pl_transit_result **tr, access_out *out, pl_error *err)
+{
+    pl_access_params p = {.types = types, .n_types = n_types, .mode = PL_MODE_WALK, .within_km = o->within_km,
+                          .region = o->region, .max_snap_m = o->max_snap_m,
+                          .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
+                          .bands_min = &o->bands_min};
+    int rc = pl_access_transit_compute(ctx, in->pop, in->svc, in->types, in->munis, in->roads, in->graph, tt, &p, tp,
+                                       r, tr, err);
+    if (rc != PL_OK)
+        return rc;
+    const pl_transit_result *t = *tr;
+    pl_info(ctx, "transit: %u of %u stops linked to the walk graph, %zu walking transfers added; walking legs %.2f s "
+            "(cpu %.2f), routing %.2f s (cpu %.2f; largest profile %zu entries)", t->n_stops_linked, t->n_stops,
+            t->n_walk_transfers, t->t_legs_s, t->c_legs_s, t->t_routing_s, t->c_routing_s, t->profile_entries);
+    return write_now(ctx, o, command_line, in, out, *r, 1, t, tp, NULL, NULL, err);
+}
+
 static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
@@ -1007,34 +1071,26 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         rc = pl_transit_load_timetable(ctx, &o->transit, &tt, err);
     c_load = pl_cpu_s() - c0;  /* loading and the graph build overlap: their CPU is counted together */
     c_graph = 0;
+    /* --classify first: its classes go into every mode's layers. */
+    t0 = pl_now_s();
+    c0 = pl_cpu_s();
+    if (rc == PL_OK && o->classify)
+        rc = classify_cells(ctx, o, &gopts, &in, err);
+    t_classify = pl_now_s() - t0;
+    c_classify = pl_cpu_s() - c0;
     /* Each mode on the inputs loaded once: the first mode's graph from the load (or the
-     * cache), the others built from the same roads (no cache: it holds one mode's graph). */
+     * cache), the others built from the same roads (no cache: it holds one mode's graph).
+     * Each mode's layers are written when its result is there, then its answers freed. */
     pl_access_result *r[3] = {NULL, NULL, NULL};
     pl_service_areas *areas[3] = {NULL, NULL, NULL};
     double t_areas = 0, c_areas = 0;  /* --service-areas */
     pl_transit_result *tr = NULL;
-    double t_snap = 0, t_search = 0, t_stats = 0, c_snap = 0, c_search = 0, c_stats = 0;
-    if (rc == PL_OK && transit) {
-        pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = o->within_km,
-                              .region = o->region, .max_snap_m = o->max_snap_m,
-                              .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
-                              .bands_min = &o->bands_min};
-        rc = pl_access_transit_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, tt, &p, &tp, &r[0],
-                                       &tr, err);
-        if (rc == PL_OK)
-            pl_info(ctx, "transit: %u of %u stops linked to the walk graph, %zu walking transfers added; walking "
-                    "legs %.2f s (cpu %.2f), routing %.2f s (cpu %.2f; largest profile %zu entries)", tr->n_stops_linked,
-                    tr->n_stops, tr->n_walk_transfers, tr->t_legs_s, tr->c_legs_s, tr->t_routing_s, tr->c_routing_s,
-                    tr->profile_entries);
-        if (rc == PL_OK) {
-            t_snap = r[0]->t_snap_s;
-            t_search = r[0]->t_search_s;
-            t_stats = r[0]->t_stats_s;
-            c_snap = r[0]->c_snap_s;
-            c_search = r[0]->c_search_s;
-            c_stats = r[0]->c_stats_s;
-        }
-    }
+    access_out out = {.hashes = hashes};
+    double ts[3] = {0, 0, 0}, cs[3] = {0, 0, 0};  /* snap, search, summaries: wall and CPU seconds */
+    if (rc == PL_OK && transit)
+        rc = transit_mode(ctx, o, command_line, &in, types, n_types, tt, &tp, &r[0], &tr, &out, err);
+    if (rc == PL_OK && transit)
+        add_stage_times(r[0], ts, cs);
     for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++) {
         pl_graph *graph = in.graph;
         if (m > 0) {
@@ -1053,45 +1109,45 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         pl_access_params p = {.types = types, .n_types = n_types, .mode = modes[m], .within_km = o->within_km,
                               .region = o->region, .max_snap_m = o->max_snap_m,
                               .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
-                              .bands_min = &o->bands_min};
+                              .bands_min = &o->bands_min, .same_inputs = m > 0 ? r[0] : NULL};
         rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, graph, &p, &r[m], err);
         if (rc == PL_OK)
             rc = mode_areas(ctx, o, graph, &in, r[m], &areas[m], &t_areas, &c_areas, err);
         if (graph != in.graph)
             pl_graph_free(graph);
         if (rc == PL_OK) {
-            t_snap += r[m]->t_snap_s;
-            t_search += r[m]->t_search_s;
-            t_stats += r[m]->t_stats_s;
-            c_snap += r[m]->c_snap_s;
-            c_search += r[m]->c_search_s;
-            c_stats += r[m]->c_stats_s;
+            add_stage_times(r[m], ts, cs);
+            rc = write_now(ctx, o, command_line, &in, &out, r[m], n_modes, NULL, NULL, areas[m],
+                           n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
+        }
+        drop_labels(r[m]);
+        pl_service_areas_free(ctx, areas[m]);
+        areas[m] = NULL;
+        if (m > 0) {
+            pl_access_result_free(r[m]);
+            r[m] = NULL;
         }
     }
     t0 = pl_now_s();
     c0 = pl_cpu_s();
-    if (rc == PL_OK && o->classify)
-        rc = classify_cells(ctx, o, &gopts, &in, err);
-    t_classify = pl_now_s() - t0;
-    c_classify = pl_cpu_s() - c0;
-    t0 = pl_now_s();
-    c0 = pl_cpu_s();
     if (rc == PL_OK)
-        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, &tp, areas, hashes, err);
+        rc = pl_gpkg_commit(out.g, err);
+    else if (out.g)
+        pl_gpkg_abort(out.g);
     else
-        pl_gpkg_hashes_free(hashes);
-    t_write = pl_now_s() - t0;
-    c_write = pl_cpu_s() - c0;
+        pl_gpkg_hashes_free(out.hashes);
+    t_write = out.t_s + pl_now_s() - t0;
+    c_write = out.c_s + pl_cpu_s() - c0;
     if (rc == PL_OK)
         pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r[0]->n_cells,
                 r[0]->pop_total, r[0]->n_types, o->output);
     if (rc == PL_OK && ctx->verbose)  /* one line, read by bench/run_bench.sh */
         pl_info(ctx, "timings (s): load %.3f graph %.3f%s snap %.3f search %.3f summaries %.3f classify %.3f "
                 "write %.3f total %.3f", t_load, t_graph, in.graph && in.graph->from_cache ? " (cache)" : "",
-                t_snap, t_search, t_stats, t_classify, t_write, pl_now_s() - t_start);
+                ts[0], ts[1], ts[2], t_classify, t_write, pl_now_s() - t_start);
     if (rc == PL_OK && ctx->verbose)
         pl_info(ctx, "cpu (s): load %.3f graph %.3f snap %.3f search %.3f summaries %.3f classify %.3f write %.3f "
-                "total %.3f", c_load, c_graph, c_snap, c_search, c_stats, c_classify, c_write,
+                "total %.3f", c_load, c_graph, cs[0], cs[1], cs[2], c_classify, c_write,
                 pl_cpu_s() - c_start);
     if (rc == PL_OK && ctx->verbose && o->service_areas)
         pl_info(ctx, "service areas (s): wall %.3f cpu %.3f", t_areas, c_areas);
