@@ -1234,6 +1234,54 @@ void pl_graph_info(const pl_ctx *ctx, const pl_graph *g)
             g->n_nodes ? 100.0 * island_nodes / g->n_nodes : 0.0);
 }
 
+/* The cold part of a graph read from the cache file: from node_x (the first cold array,
+ * page-aligned, see graph_cache.c's layout) to the end of the mapping; 0 when it is not so. */
+static size_t cache_cold_len(const pl_graph *g)
+{
+    uintptr_t map = (uintptr_t)g->cache_map, cold = (uintptr_t)g->node_x;
+    long page = sysconf(_SC_PAGESIZE);
+    if (!g->node_x || page <= 0 || cold % (uintptr_t)page || cold < map || cold >= map + g->cache_map_size)
+        return 0;
+    return map + g->cache_map_size - cold;
+}
+
+void pl_graph_keep_search_only(pl_graph *g)
+{
+    if (!g)
+        return;
+    if (g->cache_map) {
+        /* One mapping: its cold part (coordinates, forward arcs) goes back; the hot part
+         * holds the edges and the snap index among the reverse arcs. */
+        size_t cold = cache_cold_len(g);
+        if (cold == 0 || munmap(g->node_x, cold) != 0)
+            return;
+    } else {
+        pl_snap_index_free(g->snap_index);
+        g->snap_index = NULL;
+        free(g->node_x);
+        free(g->node_y);
+        free(g->out_begin);
+        free(g->arc_head);
+        free(g->arc_len_m);
+        free(g->arc_time_s);
+        free(g->arc_road);
+        free(g->edge_a);
+        free(g->edge_b);
+        free(g->edge_road);
+        free(g->edge_v0);
+        free(g->edge_v1);
+        free(g->edge_len_m);
+        free(g->edge_time_s);
+        free(g->edge_dir);
+        g->edge_a = g->edge_b = g->edge_road = g->edge_v0 = g->edge_v1 = NULL;
+        g->edge_len_m = g->edge_time_s = NULL;
+        g->edge_dir = NULL;
+    }
+    g->node_x = g->node_y = NULL;
+    g->out_begin = g->arc_head = g->arc_road = NULL;
+    g->arc_len_m = g->arc_time_s = NULL;
+}
+
 void pl_graph_free(pl_graph *g)
 {
     if (!g)
