@@ -850,6 +850,8 @@ static void test_keep_search_only(void **state)
     assert_int_equal(g2->from_cache, 1);
     search_only_same(ctx, g2, r);
     assert_non_null(g2->in_arc);
+    assert_null(g2->edge_a);
+    assert_null(g2->snap_index);
     pl_graph_free(g1);
     pl_graph_free(g2);
     remove(path);
