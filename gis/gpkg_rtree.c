@@ -3,6 +3,7 @@
 #include "gpkg_rtree.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,8 +97,11 @@ typedef struct rt_link {
     int64_t rowid, nodeno;
 } rt_link;
 
+#define LINK_ROWS 64 /* %_rowid rows per INSERT in flush_links */
+
 typedef struct rt_writer {
     sqlite3_stmt *node, *rowid, *parent;
+    sqlite3_stmt *rowids; /* LINK_ROWS rows at once (NULL: one by one) */
     unsigned char *blob;
     int node_size, max_cells;
     int64_t next_node;
@@ -156,7 +160,18 @@ static int cmp_link(const void *a, const void *b)
 static int flush_links(rt_writer *w)
 {
     qsort(w->links, w->n_links, sizeof *w->links, cmp_link);
-    for (size_t i = 0; i < w->n_links; i++) {
+    size_t i = 0;
+    /* LINK_ROWS rows per statement while that many are left (the same rows in the same
+     * order: one statement's overhead instead of LINK_ROWS). */
+    for (; w->rowids && i + LINK_ROWS <= w->n_links; i += LINK_ROWS) {
+        for (int k = 0; k < LINK_ROWS; k++) {
+            sqlite3_bind_int64(w->rowids, 2 * k + 1, w->links[i + (size_t)k].rowid);
+            sqlite3_bind_int64(w->rowids, 2 * k + 2, w->links[i + (size_t)k].nodeno);
+        }
+        if (step_reset(w->rowids) != 0)
+            return -1;
+    }
+    for (; i < w->n_links; i++) {
         sqlite3_bind_int64(w->rowid, 1, w->links[i].rowid);
         sqlite3_bind_int64(w->rowid, 2, w->links[i].nodeno);
         if (step_reset(w->rowid) != 0)
@@ -231,6 +246,16 @@ static int bulk_load(sqlite3 *db, const char *rt, const pl_rtree_list *l)
     rc |= prepare3(db, &w.node, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?, ?)", rt);
     rc |= prepare3(db, &w.rowid, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?, ?)", rt);
     rc |= prepare3(db, &w.parent, "INSERT INTO \"%w_parent\" (nodeno, parentnode) VALUES (?, ?)", rt);
+    if (rc == 0) {
+        char values[LINK_ROWS * 8];
+        size_t used = 0;
+        for (int k = 0; k < LINK_ROWS; k++)
+            used += (size_t)snprintf(values + used, sizeof values - used, "%s(?, ?)", k ? ", " : "");
+        char *fmt = sqlite3_mprintf("INSERT INTO \"%%w_rowid\" (rowid, nodeno) VALUES %s", values);
+        if (!fmt || prepare3(db, &w.rowids, fmt, rt) != 0)
+            w.rowids = NULL; /* one by one then */
+        sqlite3_free(fmt);
+    }
     rt_ent *e = rc == 0 ? malloc(l->n * sizeof *e) : NULL;
     w.blob = rc == 0 ? malloc((size_t)w.node_size) : NULL;
     w.links = rc == 0 ? malloc(l->n * sizeof *w.links) : NULL;
@@ -255,6 +280,7 @@ static int bulk_load(sqlite3 *db, const char *rt, const pl_rtree_list *l)
     free(w.links);
     sqlite3_finalize(w.node);
     sqlite3_finalize(w.rowid);
+    sqlite3_finalize(w.rowids);
     sqlite3_finalize(w.parent);
     return rc;
 }

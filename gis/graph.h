@@ -134,6 +134,13 @@ typedef struct pl_graph {
 
 pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *opts, pl_error *err);
 void pl_graph_free(pl_graph *g);
+/* Frees what the nearest-service searches (pl_graph_nearest_k) do not read, for a run that
+ * has attached its places and only searches next: node coordinates, forward arcs, edges and
+ * the kept snap index (a graph read from the cache file unmaps every whole page of its
+ * mapping outside the arrays kept). n_nodes, n_arcs, in_begin, in_arc and the components
+ * stay; the freed arrays are NULL. On the national graph the searches' peak is 300-500 MB
+ * lower. */
+void pl_graph_keep_search_only(pl_graph *g);
 /* The one-line summary (nodes, arcs, edges, components, islands) as an info line. */
 void pl_graph_info(const pl_ctx *ctx, const pl_graph *g);
 

@@ -1234,6 +1234,78 @@ void pl_graph_info(const pl_ctx *ctx, const pl_graph *g)
             g->n_nodes ? 100.0 * island_nodes / g->n_nodes : 0.0);
 }
 
+typedef struct kept_range {
+    uintptr_t lo, hi;
+} kept_range;
+
+static int cmp_kept(const void *a, const void *b)
+{
+    uintptr_t x = ((const kept_range *)a)->lo, y = ((const kept_range *)b)->lo;
+    return (x > y) - (x < y);
+}
+
+/* A graph read from the cache file: every whole page of its mapping that holds none of the
+ * arrays the searches read (and the small component arrays) goes back. */
+static void unmap_unsearched(pl_graph *g)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0)
+        return;
+    uintptr_t map = (uintptr_t)g->cache_map, end = map + g->cache_map_size, ps = (uintptr_t)page;
+    kept_range k[4] = {
+        {(uintptr_t)g->in_begin, (uintptr_t)(g->in_begin + g->n_nodes + 1)},
+        {(uintptr_t)g->in_arc, (uintptr_t)(g->in_arc + g->n_arcs)},
+        {(uintptr_t)g->component, (uintptr_t)(g->component + g->n_nodes)},
+        {(uintptr_t)g->component_nodes, (uintptr_t)(g->component_nodes + g->n_components)},
+    };
+    for (int i = 0; i < 4; i++)
+        if (k[i].lo < map || k[i].hi > end || k[i].lo > k[i].hi)
+            return; /* not laid out as expected: keep everything */
+    qsort(k, 4, sizeof *k, cmp_kept);
+    uintptr_t from = map; /* start of the gap before the next kept array */
+    for (int i = 0; i <= 4; i++) {
+        uintptr_t to = i < 4 ? k[i].lo : end;
+        uintptr_t a = (from + ps - 1) / ps * ps, b = to / ps * ps; /* whole pages inside the gap */
+        if (b > a)
+            munmap((void *)a, b - a);
+        if (i < 4 && k[i].hi > from)
+            from = k[i].hi;
+    }
+}
+
+void pl_graph_keep_search_only(pl_graph *g)
+{
+    if (!g)
+        return;
+    pl_snap_index_free(g->snap_index);  /* a cache's index only borrows the mapping's arrays */
+    g->snap_index = NULL;
+    if (g->cache_map) {
+        unmap_unsearched(g);
+    } else {
+        free(g->node_x);
+        free(g->node_y);
+        free(g->out_begin);
+        free(g->arc_head);
+        free(g->arc_len_m);
+        free(g->arc_time_s);
+        free(g->arc_road);
+        free(g->edge_a);
+        free(g->edge_b);
+        free(g->edge_road);
+        free(g->edge_v0);
+        free(g->edge_v1);
+        free(g->edge_len_m);
+        free(g->edge_time_s);
+        free(g->edge_dir);
+    }
+    g->node_x = g->node_y = NULL;
+    g->out_begin = g->arc_head = g->arc_road = NULL;
+    g->arc_len_m = g->arc_time_s = NULL;
+    g->edge_a = g->edge_b = g->edge_road = g->edge_v0 = g->edge_v1 = NULL;
+    g->edge_len_m = g->edge_time_s = NULL;
+    g->edge_dir = NULL;
+}
+
 void pl_graph_free(pl_graph *g)
 {
     if (!g)

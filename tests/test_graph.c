@@ -791,6 +791,74 @@ static void test_cache(void **state)
     pl_ctx_free(ctx);
 }
 
+/* pl_graph_keep_search_only: the searches give the same labels after the graph gave back
+ * what they do not read, built in memory and read from the cache file (its cold part
+ * unmapped), and the arrays it freed are NULL. */
+static void search_only_same(pl_ctx *ctx, pl_graph *g, const pl_roads *r)
+{
+    const double src_xy[] = {0, 10, 300, 190, 150, 100}, tg_xy[] = {50, 0, 290, 10, 100, 200, 20, 190, 200, 110};
+    pl_snap src[3], tg[5];
+    snap_pts(ctx, g, r, src_xy, 3, src);
+    snap_pts(ctx, g, r, tg_xy, 5, tg);
+    pl_label before[2][10], after[2][10];
+    for (int m = 0; m < 2; m++)
+        nearest(ctx, g, src, 3, tg, 5, m ? PL_METRIC_TIME : PL_METRIC_DISTANCE, 2, before[m]);
+    assert_true(before[0][0].source != UINT32_MAX && isfinite(before[1][9].time_s));
+    pl_graph_keep_search_only(g);
+    assert_null(g->node_x);
+    assert_null(g->arc_head);
+    assert_null(g->out_begin);
+    for (int m = 0; m < 2; m++) {
+        nearest(ctx, g, src, 3, tg, 5, m ? PL_METRIC_TIME : PL_METRIC_DISTANCE, 2, after[m]);
+        for (int i = 0; i < 10; i++) {
+            assert_int_equal(after[m][i].source, before[m][i].source);
+            assert_true(after[m][i].dist_m == before[m][i].dist_m || (isinf(after[m][i].dist_m) && isinf(before[m][i].dist_m)));
+            assert_true(after[m][i].time_s == before[m][i].time_s || (isinf(after[m][i].time_s) && isinf(before[m][i].time_s)));
+        }
+    }
+}
+
+static void test_keep_search_only(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    /* A 3 x 3 street grid, 100 m blocks, one street one-way. */
+    tline L[] = {{4, {0, 0, 100, 0, 200, 0, 300, 0}, R_RES, 0, 0, 0, 0},
+                 {4, {0, 100, 100, 100, 200, 100, 300, 100}, R_RES, 0, 1, 0, 0},
+                 {4, {0, 200, 100, 200, 200, 200, 300, 200}, R_RES, 0, 0, 0, 0},
+                 {3, {0, 0, 0, 100, 0, 200}, R_RES, 0, 0, 0, 0},
+                 {3, {150, 0, 150, 100, 150, 200}, R_RES, 0, 0, 0, 0},
+                 {3, {300, 0, 300, 100, 300, 200}, R_RES, 0, 0, 0, 0}};
+    pl_roads *r = mk_roads(L, 6);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    assert_true(g->n_nodes > 6);
+    search_only_same(ctx, g, r);
+    assert_null(g->edge_a);
+    pl_graph_free(g);
+    if (system("mkdir -p build/test-tmp") != 0)
+        fail_msg("cannot make build/test-tmp");
+    const char *path = "build/test-tmp/search_only.cache";
+    remove(path);
+    pl_graph_opts o;
+    pl_graph_opts_default(&o);
+    o.cache_path = path;
+    pl_error err = {0};
+    pl_graph *g1 = pl_graph_build(ctx, r, &o, &err);
+    pl_graph *g2 = pl_graph_build(ctx, r, &o, &err);
+    assert_non_null(g1);
+    assert_non_null(g2);
+    assert_int_equal(g2->from_cache, 1);
+    search_only_same(ctx, g2, r);
+    assert_non_null(g2->in_arc);
+    assert_null(g2->edge_a);
+    assert_null(g2->snap_index);
+    pl_graph_free(g1);
+    pl_graph_free(g2);
+    remove(path);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
 /* ---------- property test ---------- */
 
 static uint64_t rng_state;
@@ -1368,6 +1436,7 @@ int main(void)
         cmocka_unit_test(test_same_edge_k_and_ties),
         cmocka_unit_test(test_distinct_through_nodes),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_keep_search_only),
         cmocka_unit_test(test_property_random_graphs),
         cmocka_unit_test(test_snap_threads_and_index),
         cmocka_unit_test(test_threads_same_graph),

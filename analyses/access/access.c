@@ -775,9 +775,22 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     *out = NULL;
     pl_access_result *r = NULL;
     int rc = pl_access_prepare(ctx, pop, svc, st, munis, roads, graph, params, &r, err);
-    if (rc != PL_OK)
+    if (rc == PL_OK)
+        rc = pl_access_search_all(ctx, pop, svc, munis, graph, params, r, err);
+    if (rc != PL_OK) {
+        pl_access_result_free(r);
         return rc;
+    }
+    *out = r;
+    return PL_OK;
+}
+
+int pl_access_search_all(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                         const pl_municipalities *munis, const pl_graph *graph, const pl_access_params *params,
+                         pl_access_result *r, pl_error *err)
+{
     /* Every type's two searches at once, on up to 2 threads (search_all). */
+    int rc = PL_OK;
     double t0 = pl_now_s(), c0 = pl_cpu_s();
     if (pl_progress(ctx, 0.0, "searching services"))
         rc = pl_error_set(err, PL_EINPUT, "cancelled");
@@ -786,16 +799,13 @@ int pl_access_compute(pl_ctx *ctx, const pl_population *pop, const pl_services *
     pl_progress(ctx, 1.0, "searching services");
     r->t_search_s = pl_now_s() - t0;
     r->c_search_s = pl_cpu_s() - c0;
-    if (rc != PL_OK) {
-        pl_access_result_free(r);
+    if (rc != PL_OK)
         return rc;
-    }
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     pl_access_finish(ctx, pop, svc, munis, params, r);
     r->t_stats_s = pl_now_s() - t0;
     r->c_stats_s = pl_cpu_s() - c0;
-    *out = r;
     return PL_OK;
 }
 

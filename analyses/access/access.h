@@ -136,6 +136,12 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
                       const pl_service_types *st, const pl_municipalities *munis, const pl_roads *roads,
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
                       pl_error *err);
+/* Every type's searches (on up to 2 threads), then pl_access_finish, timed into r: the rest
+ * of pl_access_compute after pl_access_prepare. The graph needs only what the searches read
+ * (pl_graph_keep_search_only). On failure r is left to the caller to free. */
+int pl_access_search_all(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
+                         const pl_municipalities *munis, const pl_graph *graph, const pl_access_params *params,
+                         pl_access_result *r, pl_error *err);
 /* The k = 2 searches (distance and time) of type slot t, as pl_access_compute runs them. */
 int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err);
 /* Service level and summaries (muni_stats, total_stats) from the labels; replaces earlier ones. */

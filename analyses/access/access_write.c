@@ -1019,6 +1019,28 @@ static int transit_mode(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     return write_now(ctx, o, command_line, in, out, *r, 1, t, tp, NULL, NULL, err);
 }
 
+/* One road mode's result (pl_access_compute's steps). lean: nothing after the searches reads
+ * the roads or the graph (one road mode; no service areas, no --classify, no other mode's
+ * graph built from the roads), so once the places are attached the roads go and the graph
+ * keeps only what the searches read, before their labels arrive (the national run's peak). */
+static int mode_compute(pl_ctx *ctx, access_inputs *in, pl_graph *graph, const pl_access_params *p, int lean,
+                        pl_access_result **out, pl_error *err)
+{
+    int rc = pl_access_prepare(ctx, in->pop, in->svc, in->types, in->munis, in->roads, graph, p, out, err);
+    if (rc == PL_OK && lean) {
+        pl_roads_free(in->roads);
+        in->roads = NULL;
+        pl_graph_keep_search_only(graph);
+    }
+    if (rc == PL_OK)
+        rc = pl_access_search_all(ctx, in->pop, in->svc, in->munis, graph, p, *out, err);
+    if (rc != PL_OK) {
+        pl_access_result_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
 static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, pl_error *err)
 {
     double t_start = pl_now_s(), t0 = t_start, t_load = 0, t_graph = 0, t_classify = 0, t_write = 0;
@@ -1110,7 +1132,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
                               .region = o->region, .max_snap_m = o->max_snap_m,
                               .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                               .bands_min = &o->bands_min, .same_inputs = m > 0 ? r[0] : NULL};
-        rc = pl_access_compute(ctx, in.pop, in.svc, in.types, in.munis, in.roads, graph, &p, &r[m], err);
+        rc = mode_compute(ctx, &in, graph, &p, n_modes == 1 && !o->service_areas && !o->classify, &r[m], err);
         if (rc == PL_OK)
             rc = mode_areas(ctx, o, graph, &in, r[m], &areas[m], &t_areas, &c_areas, err);
         if (graph != in.graph)
