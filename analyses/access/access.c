@@ -307,6 +307,10 @@ static void *search_worker(void *arg)
     return NULL;
 }
 
+static int search_threads(int n_tasks);
+
+int pl_access_threads(int n_tasks) { return search_threads(n_tasks); }
+
 static int search_threads(int n_tasks)
 {
     const char *env = getenv("PLATSA_THREADS");

@@ -143,6 +143,9 @@ int pl_access_search_all(pl_ctx *ctx, const pl_population *pop, const pl_service
                          const pl_municipalities *munis, const pl_graph *graph, const pl_access_params *params,
                          pl_access_result *r, pl_error *err);
 /* The k = 2 searches (distance and time) of type slot t, as pl_access_compute runs them. */
+/* Worker threads for n_tasks independent tasks: PLATSA_THREADS if set (1 = serial), else the
+ * online cores, at most 2; never more than the tasks. */
+int pl_access_threads(int n_tasks);
 int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err);
 /* Service level and summaries (muni_stats, total_stats) from the labels; replaces earlier ones. */
 /* How many types the service level counts (types whose in_level is set). */
