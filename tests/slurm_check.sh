@@ -1,0 +1,181 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# `make test-slurm` (issue #22): a partitioned `platsa access` on a real (throw-away, single-node)
+# Slurm cluster equals the single-machine run, cell for cell and summary for summary.
+#  1. tests/slurm_cluster.sh starts slurmctld + slurmd + munge in a temporary folder; a trivial
+#     job array (sbatch --wait --array=0-3) proves the cluster runs arrays.
+#  2. platsa synth --size L (synthetic Sweden, 103,464 populated 1 km squares, 3.7 M road edges).
+#  3. platsa partition --tiles lan --halo-km H: one task per län (21), D/array.sbatch.
+#  4. The single-machine reference: platsa access -o single.gpkg.
+#  5. The array is submitted; one task is cancelled (scancel) while it runs. platsa merge must
+#     exit 1 naming that task and the sbatch line that reruns it; that task alone is resubmitted
+#     (sbatch --wait --array=K); then merge, rerunning D/rerun.sbatch while it exits 3 (units
+#     whose answer lies beyond the halo get a wider one).
+#  6. Every layer of the single run (cells, service levels, municipality layer and table, data
+#     checks, unattached services, styles) holds the same rows in the merged file: rows dumped with
+#     sqlite3 without fid, sorted, compared; then the cells' order (cell_id by fid).
+# usage: PLATSA=build/platsa sh tests/slurm_check.sh   (from the repository root, as root or with
+#        the Slurm/munge daemons runnable by the user)
+# Environment: SYNTH=FILE.gpkg reuses a synth output instead of making one (SIZE=L by default),
+#        HALO_KM (default 30), KEEP=1 leaves the work folder.
+# Prints "N passed, N failed"; exit 0 when all pass, 77 when Slurm is not installed.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PLATSA=${PLATSA:-build/platsa}
+case $PLATSA in /*) ;; *) PLATSA=$(pwd)/$PLATSA ;; esac
+SIZE=${SIZE:-L}
+HALO_KM=${HALO_KM:-30}
+[ -x "$PLATSA" ] || { echo "slurm_check: $PLATSA not built; run make first"; exit 77; }
+for b in slurmctld slurmd sbatch munged sqlite3; do
+  command -v $b >/dev/null 2>&1 || { echo "slurm_check: needs $b (apt-get install slurmctld slurmd slurm-client munge sqlite3)"; exit 77; }
+done
+
+TMP=$(mktemp -d /tmp/platsa-slurm.XXXXXX)
+chmod 755 "$TMP"
+C=$TMP/cluster   # the cluster (short path: Slurm's step sockets live under it)
+D=$TMP/job       # the partitioned job
+cleanup() {
+  sh "$ROOT/tests/slurm_cluster.sh" stop "$C"
+  if [ "${KEEP:-0}" = 1 ]; then echo "slurm_check: work kept in $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok: $1"; }
+bad() { fail=$((fail + 1)); echo "FAILED: $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+finish() { echo "$pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---- 1. the cluster, and a trivial array on it
+sh "$ROOT/tests/slurm_cluster.sh" start "$C" || { bad "slurm_cluster.sh start"; finish; }
+. "$C/env.sh"
+mkdir "$TMP/trivial"
+sbatch --quiet --wait --array=0-3 --output="$TMP/trivial/%a.out" \
+  --wrap 'echo "task $SLURM_ARRAY_TASK_ID of $SLURM_ARRAY_JOB_ID"' >/dev/null
+check "trivial array: sbatch --wait --array=0-3 ran 4 tasks" \
+  '[ $? -eq 0 ] && [ "$(cat "$TMP"/trivial/[0-3].out 2>/dev/null | grep -c "^task [0-3] of ")" = 4 ]'
+sbatch --quiet --wait --array=0-1 --output=/dev/null --wrap 'exit 3' >/dev/null
+check "a failing array task makes sbatch --wait fail (exit $?)" '[ $? -ne 0 ]'
+
+# ---- 2. synthetic Sweden
+if [ -n "${SYNTH:-}" ]; then
+  f=$SYNTH
+else
+  f=$TMP/synth_$SIZE.gpkg
+  t0=$(now)
+  "$PLATSA" -q synth --size "$SIZE" --seed 1 -o "$f" >/dev/null || { bad "platsa synth --size $SIZE"; finish; }
+  echo "synth --size $SIZE: $(secs "$t0" "$(now)") s"
+fi
+IN="-p $f:population -s $f:services -r $f:roads -m $f:municipalities"
+
+# ---- 3. partition into län tiles
+t0=$(now)
+"$PLATSA" partition --tiles lan --halo-km "$HALO_KM" --job-dir "$D" $IN -o "$TMP/merged.gpkg" \
+  > "$TMP/partition.log" 2>&1
+rc=$?
+if [ $rc -ne 0 ] || [ ! -f "$D/array.sbatch" ]; then
+  bad "platsa partition --tiles lan --halo-km $HALO_KM (exit $rc, no array script): $(head -n 3 "$TMP/partition.log")"
+  finish
+fi
+ok "platsa partition --tiles lan --halo-km $HALO_KM wrote $D/array.sbatch ($(secs "$t0" "$(now)") s)"
+range=$(sed -n 's/^#SBATCH --array=\([0-9]*-[0-9]*\).*/\1/p' "$D/array.sbatch" | head -n 1)
+ntasks=$(( ${range#*-} + 1 ))
+check "21 län tiles: #SBATCH --array=0-20 (found '$range')" '[ "$range" = 0-20 ]'
+check "plan.tsv written" '[ -s "$D/plan.tsv" ]'
+
+# ---- 4. the single-machine reference
+t0=$(now)
+TIME=""; [ -x /usr/bin/time ] && TIME="/usr/bin/time -f %M -o $TMP/single.rss"   # GNU time: peak RSS
+$TIME "$PLATSA" -q access $IN -o "$TMP/single.gpkg" || { bad "single-machine platsa access"; finish; }
+single_wall=$(secs "$t0" "$(now)")
+single_mb=$(awk '{ printf "%d", $1 / 1024 }' "$TMP/single.rss" 2>/dev/null)
+echo "single run: $single_wall s, peak ${single_mb:-?} MB"
+
+# ---- 5. the array, one task cancelled while it runs
+K=$((ntasks - 1))   # the last task: still pending or running when we look for it
+t0=$(now)
+sbatch --wait "$D/array.sbatch" > "$TMP/sbatch.out" 2>&1 &
+sbatch_pid=$!
+job=""; n=0
+while [ -z "$job" ] && [ $n -lt 100 ]; do
+  job=$(sed -n 's/^Submitted batch job \([0-9]*\).*/\1/p' "$TMP/sbatch.out"); sleep 0.1; n=$((n + 1))
+done
+killed=""
+while [ -n "$job" ] && kill -0 $sbatch_pid 2>/dev/null; do
+  st=$(squeue -h -j "${job}_$K" -o %T 2>/dev/null)
+  if [ "$st" = RUNNING ]; then
+    sleep 1; scancel "${job}_$K" && killed=running; break
+  fi
+  sleep 0.2
+done
+wait $sbatch_pid; array_rc=$?
+array_wall=$(secs "$t0" "$(now)")
+if [ -z "$killed" ]; then
+  # The task ended before we saw it run: lose its output instead (the same case for merge).
+  rm -rf "$D/tasks/$(printf %04d $K)"; killed="finished; its output deleted"
+fi
+echo "array: $ntasks tasks, $array_wall s (sbatch --wait exit $array_rc); task $K cancelled ($killed)"
+check "sbatch --wait reports the cancelled task (exit $array_rc)" '[ $array_rc -ne 0 ]'
+
+"$PLATSA" merge "$D" > "$TMP/merge1.log" 2>&1; rc=$?
+check "merge with task $K missing exits 1 (exit $rc): $(head -n 1 "$TMP/merge1.log")" '[ $rc -eq 1 ]'
+check "merge names task $K and the sbatch line that reruns it" \
+  'grep -q "sbatch --wait --array=$K $D/array.sbatch" "$TMP/merge1.log" ||
+   grep -q "sbatch --wait --array=$K " "$TMP/merge1.log"'
+check "no merged output from an incomplete job" '[ ! -e "$TMP/merged.gpkg" ]'
+
+t0=$(now)
+sbatch --quiet --wait --array=$K "$D/array.sbatch" >/dev/null
+check "task $K alone resubmitted: sbatch --wait --array=$K (exit $?)" '[ $? -eq 0 ]'
+retry_wall=$(secs "$t0" "$(now)")
+
+# merge; while units need a wider halo (exit 3), run the rerun array and merge again
+reruns=0
+t0=$(now)
+while :; do
+  "$PLATSA" merge "$D" > "$TMP/merge.log" 2>&1; rc=$?
+  [ $rc -eq 3 ] && [ $reruns -lt 10 ] || break
+  reruns=$((reruns + 1))
+  echo "merge: exit 3 ($(head -n 1 "$TMP/merge.log")): sbatch --wait $D/rerun.sbatch (rerun $reruns)"
+  sbatch --quiet --wait "$D/rerun.sbatch" >/dev/null || { bad "rerun $reruns: sbatch --wait rerun.sbatch"; break; }
+done
+merge_wall=$(secs "$t0" "$(now)")
+check "merge completes (exit $rc after $reruns halo reruns): $(tail -n 1 "$TMP/merge.log")" \
+  '[ $rc -eq 0 ] && [ -s "$TMP/merged.gpkg" ]'
+[ -s "$TMP/merged.gpkg" ] || finish
+
+# ---- 6. every layer equals the single run
+# Rows of table $2 in $1 without fid, as SQL inserts, sorted (layer_styles: the style columns).
+rows() {
+  if [ "$2" = layer_styles ]; then
+    cols="f_table_name,f_geometry_column,styleName,styleQML,styleSLD,useAsDefault,description"
+  else
+    cols=$(sqlite3 "$1" "select group_concat('\"' || name || '\"', ',') from pragma_table_info('$2') where name <> 'fid'")
+  fi
+  sqlite3 -cmd ".mode insert t" "$1" "select $cols from \"$2\"" | LC_ALL=C sort
+}
+for t in $(sqlite3 "$TMP/single.gpkg" "select table_name from gpkg_contents order by 1"); do
+  rows "$TMP/single.gpkg" "$t" > "$TMP/a.sql"
+  rows "$TMP/merged.gpkg" "$t" > "$TMP/b.sql" 2>/dev/null
+  n=$(wc -l < "$TMP/a.sql")
+  if cmp -s "$TMP/a.sql" "$TMP/b.sql"; then
+    ok "$t: the $n rows equal the single run"
+  else
+    bad "$t: $n rows in the single run, $(wc -l < "$TMP/b.sql") merged, $(LC_ALL=C comm -3 "$TMP/a.sql" "$TMP/b.sql" | wc -l) differ"
+    LC_ALL=C comm -3 "$TMP/a.sql" "$TMP/b.sql" | head -n 4 | cut -c1-300
+  fi
+done
+check "access_cells: same feature order (cell_id by fid)" \
+  '[ "$(sqlite3 "$TMP/single.gpkg" "select cell_id from access_cells order by fid" | md5sum)" = \
+     "$(sqlite3 "$TMP/merged.gpkg" "select cell_id from access_cells order by fid" | md5sum)" ]'
+check "metadata: the merged file records its tasks (gpkg_metadata rows)" \
+  '[ "$(sqlite3 "$TMP/merged.gpkg" "select count(*) from gpkg_metadata" 2>/dev/null || echo 0)" -gt 0 ]'
+
+# per-task peak memory, when the task logs print it (platsa -v: "peak memory N MiB")
+peaks=$(cat "$D"/tasks/*/*.log "$D"/logs/* 2>/dev/null | sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' | sort -n)
+echo "figures: $ntasks tasks, halo $HALO_KM km, $reruns reruns; array $array_wall s (+ task $K again $retry_wall s), merge $merge_wall s;" \
+  "single run $single_wall s, peak ${single_mb:-?} MB; task peak MiB $( [ -n "$peaks" ] && echo "min $(echo "$peaks" | head -n 1) max $(echo "$peaks" | tail -n 1)" || echo "not in the task logs")"
+finish
