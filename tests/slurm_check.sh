@@ -34,7 +34,9 @@ TMP=$(mktemp -d /tmp/platsa-slurm.XXXXXX)
 chmod 755 "$TMP"
 C=$TMP/cluster   # the cluster (short path: Slurm's step sockets live under it)
 D=$TMP/job       # the partitioned job
+poll_pid=""
 cleanup() {
+  [ -z "$poll_pid" ] || kill "$poll_pid" 2>/dev/null
   sh "$ROOT/tests/slurm_cluster.sh" stop "$C"
   if [ "${KEEP:-0}" = 1 ]; then echo "slurm_check: work kept in $TMP"; else rm -rf "$TMP"; fi
 }
@@ -94,6 +96,30 @@ single_wall=$(secs "$t0" "$(now)")
 single_mb=$(awk '{ printf "%d", $1 / 1024 }' "$TMP/single.rss" 2>/dev/null)
 echo "single run: $single_wall s, peak ${single_mb:-?} MB"
 
+# Peak memory of every task: VmHWM (peak resident set) of each platsa process that runs in this
+# cluster (SLURM_CONF in its environment), sampled every 0.5 s until $TMP/poll.stop appears;
+# prints "ARRAY_JOB_ID TASK_ID KB" lines.
+poll_peaks() {
+  while [ -d "$TMP" ] && [ ! -f "$TMP/poll.stop" ]; do
+    for c in $(grep -lx 'platsa.*' /proc/[0-9]*/comm 2>/dev/null); do
+      d=${c%/comm}
+      { tr '\0' '\n' < "$d/environ" > "$TMP/poll.env"; } 2>/dev/null || continue
+      grep -qx "SLURM_CONF=$C/slurm.conf" "$TMP/poll.env" || continue
+      echo "$(sed -n 's/^SLURM_ARRAY_JOB_ID=//p' "$TMP/poll.env") $(sed -n 's/^SLURM_ARRAY_TASK_ID=//p' "$TMP/poll.env")" \
+        "$(awk '/^VmHWM:/ { print $2 }' "$d/status" 2>/dev/null)"
+    done
+    sleep 0.5
+  done
+}
+# "min median max" MB of the per-task peaks of array job $1 (all jobs but $1 when $2 = other)
+peak_mb() {
+  awk -v j="$1" -v o="${2:-}" 'NF == 3 && (o == "other" ? $1 != j : $1 == j) { k = $1 " " $2; if ($3 > m[k]) m[k] = $3 }
+    END { for (k in m) print int(m[k] / 1024) }' "$TMP/peaks.raw" | sort -n |
+    awk '{ v[NR] = $1 } END { if (NR) printf "%d tasks: min %d, median %d, max %d MB", NR, v[1], v[int((NR + 1) / 2)], v[NR]; else printf "none seen" }'
+}
+poll_peaks > "$TMP/peaks.raw" &
+poll_pid=$!
+
 # ---- 5. the array, one task cancelled while it runs
 K=$((ntasks - 1))   # the last task: still pending or running when we look for it
 t0=$(now)
@@ -143,6 +169,7 @@ while :; do
   sbatch --quiet --wait "$D/rerun.sbatch" >/dev/null || { bad "rerun $reruns: sbatch --wait rerun.sbatch"; break; }
 done
 merge_wall=$(secs "$t0" "$(now)")
+touch "$TMP/poll.stop"; wait $poll_pid
 check "merge completes (exit $rc after $reruns halo reruns): $(tail -n 1 "$TMP/merge.log")" \
   '[ $rc -eq 0 ] && [ -s "$TMP/merged.gpkg" ]'
 [ -s "$TMP/merged.gpkg" ] || finish
@@ -174,8 +201,6 @@ check "access_cells: same feature order (cell_id by fid)" \
 check "metadata: the merged file records its tasks (gpkg_metadata rows)" \
   '[ "$(sqlite3 "$TMP/merged.gpkg" "select count(*) from gpkg_metadata" 2>/dev/null || echo 0)" -gt 0 ]'
 
-# per-task peak memory, when the task logs print it (platsa -v: "peak memory N MiB")
-peaks=$(cat "$D"/tasks/*/*.log "$D"/logs/* 2>/dev/null | sed -n 's/.*peak memory \([0-9]*\) MiB.*/\1/p' | sort -n)
-echo "figures: $ntasks tasks, halo $HALO_KM km, $reruns reruns; array $array_wall s (+ task $K again $retry_wall s), merge $merge_wall s;" \
-  "single run $single_wall s, peak ${single_mb:-?} MB; task peak MiB $( [ -n "$peaks" ] && echo "min $(echo "$peaks" | head -n 1) max $(echo "$peaks" | tail -n 1)" || echo "not in the task logs")"
+echo "figures: $ntasks tasks, halo $HALO_KM km, $reruns reruns; array $array_wall s (+ task $K again $retry_wall s), merge and reruns $merge_wall s"
+echo "figures: single run $single_wall s, peak ${single_mb:-?} MB; peak per task (array) $(peak_mb "$job"); reruns and task $K again $(peak_mb "$job" other)"
 finish
