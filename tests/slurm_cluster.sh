@@ -149,6 +149,11 @@ wait_idle() {
   while [ $n -lt 120 ]; do
     state=$(timeout 5 sinfo -h -N -o %T 2>/dev/null | head -n 1)
     [ "$state" = idle ] && return 0
+    for d in slurmctld slurmd; do   # a daemon that died after forking (port taken, bad config)
+      [ -s "$DIR/$d.pid" ] && kill -0 "$(cat "$DIR/$d.pid")" 2>/dev/null && continue
+      [ $n -lt 4 ] && continue       # its pid file may not be written yet
+      say "$d is not running; $d.log:"; tail -n 15 "$DIR/log/$d.log" >&2 2>/dev/null; return 1
+    done
     sleep 0.5; n=$((n + 1))
   done
   say "node not idle after 60 s (state '${state:-no answer}'); slurmctld.log:"
