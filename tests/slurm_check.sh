@@ -146,8 +146,10 @@ fi
 echo "array: $ntasks tasks, $array_wall s (sbatch --wait exit $array_rc); task $K cancelled ($killed)"
 check "sbatch --wait reports the cancelled task (exit $array_rc)" '[ $array_rc -ne 0 ]'
 
+# merge's own line (the loaders' notes come first)
+merge_says() { grep -m 1 'platsa merge' "$1" || tail -n 1 "$1"; }
 "$PLATSA" merge "$D" > "$TMP/merge1.log" 2>&1; rc=$?
-check "merge with task $K missing exits 1 (exit $rc): $(head -n 1 "$TMP/merge1.log")" '[ $rc -eq 1 ]'
+check "merge with task $K missing exits 1 (exit $rc): $(merge_says "$TMP/merge1.log")" '[ $rc -eq 1 ]'
 check "merge names task $K and the sbatch line that reruns it" \
   'grep -q "sbatch --wait --array=$K $D/array.sbatch" "$TMP/merge1.log" ||
    grep -q "sbatch --wait --array=$K " "$TMP/merge1.log"'
@@ -165,12 +167,12 @@ while :; do
   "$PLATSA" merge "$D" > "$TMP/merge.log" 2>&1; rc=$?
   [ $rc -eq 3 ] && [ $reruns -lt 10 ] || break
   reruns=$((reruns + 1))
-  echo "merge: exit 3 ($(head -n 1 "$TMP/merge.log")): sbatch --wait $D/rerun.sbatch (rerun $reruns)"
+  echo "merge: exit 3 ($(merge_says "$TMP/merge.log")): sbatch --wait $D/rerun.sbatch (rerun $reruns)"
   sbatch --quiet --wait "$D/rerun.sbatch" >/dev/null || { bad "rerun $reruns: sbatch --wait rerun.sbatch"; break; }
 done
 merge_wall=$(secs "$t0" "$(now)")
 touch "$TMP/poll.stop"; wait $poll_pid
-check "merge completes (exit $rc after $reruns halo reruns): $(tail -n 1 "$TMP/merge.log")" \
+check "merge completes (exit $rc after $reruns halo reruns): $(merge_says "$TMP/merge.log")" \
   '[ $rc -eq 0 ] && [ -s "$TMP/merged.gpkg" ]'
 [ -s "$TMP/merged.gpkg" ] || finish
 
@@ -203,4 +205,9 @@ check "metadata: the merged file records its tasks (gpkg_metadata rows)" \
 
 echo "figures: $ntasks tasks, halo $HALO_KM km, $reruns reruns; array $array_wall s (+ task $K again $retry_wall s), merge and reruns $merge_wall s"
 echo "figures: single run $single_wall s, peak ${single_mb:-?} MB; peak per task (array) $(peak_mb "$job"); reruns and task $K again $(peak_mb "$job" other)"
+# the rounds of the plan (columns found by their header: round, halo_km, units)
+awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+  c["round"] && c["units"] { r = $c["round"]; n[r]++; u[r] += $c["units"]; h[r] = $c["halo_km"] }
+  END { for (r in n) printf "figures: round %s: halo %s km, %d tasks, %d units\n", r, h[r], n[r], u[r] }' \
+  "$D/plan.tsv" 2>/dev/null | sort -k3n
 finish
