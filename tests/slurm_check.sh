@@ -96,17 +96,19 @@ single_wall=$(secs "$t0" "$(now)")
 single_mb=$(awk '{ printf "%d", $1 / 1024 }' "$TMP/single.rss" 2>/dev/null)
 echo "single run: $single_wall s, peak ${single_mb:-?} MB"
 
-# Peak memory of every task: VmHWM (peak resident set) of each platsa process that runs in this
-# cluster (SLURM_CONF in its environment), sampled every 0.5 s until $TMP/poll.stop appears;
+# Peak memory of every task: VmHWM (peak resident set) of each platsa process of an array task of
+# this cluster (SLURM_CONF and SLURM_ARRAY_TASK_ID in its environment; the engine re-executes
+# itself, so its name is no guide), sampled every 0.5 s until $TMP/poll.stop appears;
 # prints "ARRAY_JOB_ID TASK_ID KB" lines.
 poll_peaks() {
   while [ -d "$TMP" ] && [ ! -f "$TMP/poll.stop" ]; do
-    for c in $(grep -lx 'platsa.*' /proc/[0-9]*/comm 2>/dev/null); do
-      d=${c%/comm}
-      { tr '\0' '\n' < "$d/environ" > "$TMP/poll.env"; } 2>/dev/null || continue
-      grep -qx "SLURM_CONF=$C/slurm.conf" "$TMP/poll.env" || continue
-      echo "$(sed -n 's/^SLURM_ARRAY_JOB_ID=//p' "$TMP/poll.env") $(sed -n 's/^SLURM_ARRAY_TASK_ID=//p' "$TMP/poll.env")" \
-        "$(awk '/^VmHWM:/ { print $2 }' "$d/status" 2>/dev/null)"
+    for e in $(grep -lzx "SLURM_CONF=$C/slurm.conf" /proc/[0-9]*/environ 2>/dev/null); do
+      d=${e%/environ}
+      case $( { tr '\0' ' ' < "$d/cmdline"; } 2>/dev/null) in *platsa*) ;; *) continue ;; esac
+      { tr '\0' '\n' < "$e" > "$TMP/poll.env"; } 2>/dev/null || continue
+      job_task="$(sed -n 's/^SLURM_ARRAY_JOB_ID=//p' "$TMP/poll.env") $(sed -n 's/^SLURM_ARRAY_TASK_ID=//p' "$TMP/poll.env")"
+      [ "$job_task" != " " ] || continue
+      echo "$job_task $(awk '/^VmHWM:/ { print $2 }' "$d/status" 2>/dev/null)"
     done
     sleep 0.5
   done
