@@ -37,7 +37,7 @@ PLATSA := $(BUILD)/platsa
 ENGINE := $(BUILD)/platsa-engine
 DEMO_OUT := demo-output
 
-.PHONY: all deps test test-asan test-pgrouting test-postgis demo clean bench readme-perf tests-build sample-data test-qgis plugin-zip screenshots test-report-browser fuzz fuzz-build
+.PHONY: all deps test test-asan test-pgrouting test-postgis test-slurm demo clean bench readme-perf tests-build sample-data test-qgis plugin-zip screenshots test-report-browser fuzz fuzz-build
 .SECONDARY:
 
 all: $(PLATSA) $(ENGINE)
@@ -311,6 +311,15 @@ POSTGIS_PACKAGES := postgresql-15 postgresql-15-postgis-3
 test-postgis: $(PLATSA)
 	$(call apt_install,$(POSTGIS_PACKAGES))
 	@PLATSA=$(PLATSA) sh tests/postgis_check.sh
+
+# A partitioned run on Slurm (tests/slurm_check.sh, issue #22): a throw-away single-node cluster
+# (tests/slurm_cluster.sh: munge, slurmctld, slurmd in a temporary folder), synthetic Sweden
+# (synth --size L) in 21 län tiles as a job array with one task cancelled and rerun, merged, and
+# every cell and summary row compared with the single-machine run.
+SLURM_PACKAGES := slurmctld slurmd slurm-client munge time
+test-slurm: $(PLATSA)
+	$(call apt_install,$(SLURM_PACKAGES))
+	@PLATSA=$(PLATSA) sh tests/slurm_check.sh
 
 # The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 test-asan: deps

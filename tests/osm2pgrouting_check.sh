@@ -32,7 +32,6 @@ case $MODE in
   *) echo "osm2pgrouting_check: mode walk or car"; exit 2 ;;
 esac
 PLATSA=${PLATSA:-build/platsa}
-PGBIN=/usr/lib/postgresql/15/bin
 EXT=/usr/share/postgresql/15/extension/pgrouting.control
 
 [ -x "$PLATSA" ] || { echo "osm2pgrouting_check: $PLATSA not built; run make first"; exit 77; }
@@ -46,23 +45,15 @@ if [ ! -f "$EXT" ] || ! command -v osm2pgrouting >/dev/null || ! command -v osmi
   fi
 fi
 
+# The cluster (tests/pg_cluster.sh) lives in TMP, its socket too: clients use -h "$TMP".
 TMP=$(mktemp -d /tmp/platsa-o2p.XXXXXX)
-chmod 755 "$TMP"
-AS_PG=""
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres "$TMP"
-  AS_PG="runuser -u postgres --"
-fi
 PORT=54331
 cleanup() {
   if [ -n "${KEEP:-}" ]; then echo "KEEP: cluster left running in $TMP, port $PORT, database o2p"; return; fi
-  $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$TMP"
+  sh "$(dirname "$0")/pg_cluster.sh" stop "$TMP"
 }
 trap cleanup EXIT INT TERM
-$AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
-$AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
-  -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off" start >/dev/null
+sh "$(dirname "$0")/pg_cluster.sh" start "$TMP" $PORT
 psql -X -q -h "$TMP" -p "$PORT" -U postgres -c "CREATE DATABASE o2p" >/dev/null
 psql -X -q -h "$TMP" -p "$PORT" -U postgres -d o2p -c "CREATE EXTENSION pgrouting CASCADE" >/dev/null
 

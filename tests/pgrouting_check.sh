@@ -30,7 +30,6 @@ ROADS=${1:-tests/data/osm-stockholm-drive-network-fmm/edges.shp}
 MODE=${2:-car}
 PAIRS=${3:-400}
 PLATSA=${PLATSA:-build/platsa}
-PGBIN=/usr/lib/postgresql/15/bin
 EXT=/usr/share/postgresql/15/extension/pgrouting.control
 
 [ -x "$PLATSA" ] || { echo "pgrouting_check: $PLATSA not built; run make first"; exit 77; }
@@ -44,13 +43,8 @@ if [ ! -f "$EXT" ]; then
   fi
 fi
 
+# The cluster (tests/pg_cluster.sh) lives in TMP, its socket too: clients use -h "$TMP".
 TMP=$(mktemp -d /tmp/platsa-pgr.XXXXXX)
-chmod 755 "$TMP"
-AS_PG=""
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres "$TMP"
-  AS_PG="runuser -u postgres --"
-fi
 PORT=54329
 SPLIT_FILE=$ROADS SPLIT_LAYER=
 if [ ! -e "$ROADS" ] && [ -e "${ROADS%:*}" ]; then SPLIT_FILE=${ROADS%:*} SPLIT_LAYER=${ROADS##*:}; fi
@@ -61,14 +55,9 @@ TOPO=0  # walk mode only (every line both ways); other modes get the check of pl
 if [ "$MODE" = walk ] && echo "$INFO" | grep -Eq '^source: Integer' && echo "$INFO" | grep -Eq '^target: Integer'; then
   TOPO=1
 fi
-cleanup() {
-  $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
+cleanup() { sh "$(dirname "$0")/pg_cluster.sh" stop "$TMP"; }
 trap cleanup EXIT INT TERM
-$AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
-$AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
-  -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off" start >/dev/null
+sh "$(dirname "$0")/pg_cluster.sh" start "$TMP" $PORT
 
 if [ "$TOPO" = 1 ]; then
   GEOM=$(echo "$INFO" | sed -n 's/^Geometry Column = //p' | head -n 1)

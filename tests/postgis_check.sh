@@ -19,24 +19,15 @@ S=sample-data/sodermalm
 [ -x "$PGBIN/initdb" ] && [ -f /usr/share/postgresql/15/extension/postgis.control ] || {
   echo "postgis_check: needs postgresql-15-postgis-3 (apt-get install postgresql-15-postgis-3)"; exit 77; }
 
+# The cluster (tests/pg_cluster.sh) lives in TMP, its socket too: clients use -h "$TMP".
 TMP=$(mktemp -d /tmp/platsa-pgis.XXXXXX)
-chmod 755 "$TMP"
-AS_PG=""
-if [ "$(id -u)" -eq 0 ]; then
-  chown postgres "$TMP"
-  AS_PG="runuser -u postgres --"
-fi
+PORT=54331
+AS_PG=""; [ "$(id -u)" -eq 0 ] && AS_PG="runuser -u postgres --"
+cleanup() { sh "$(dirname "$0")/pg_cluster.sh" stop "$TMP"; }
+trap cleanup EXIT INT TERM
+sh "$(dirname "$0")/pg_cluster.sh" start "$TMP" $PORT || exit 77
 W=$TMP/work
 mkdir "$W"
-PORT=54331
-cleanup() {
-  $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-$AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null || exit 77
-$AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
-  -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off" start >/dev/null || exit 77
 Q() { psql -X -q -t -A -h "$TMP" -p $PORT -U postgres -d platsa -c "$1"; }
 psql -X -q -h "$TMP" -p $PORT -U postgres -d postgres -c "CREATE DATABASE platsa" >/dev/null
 Q "CREATE EXTENSION postgis" >/dev/null
