@@ -80,6 +80,8 @@ typedef struct pl_load_opts {
     double grid_size;         /* population from an SCB grid table: square side in metres;
                                  0 = from the ids (the largest of 1000, 500, 250, 100 m that
                                  divides every corner) */
+    const double *within;     /* minx, miny, maxx, maxy (working CRS): only the features meeting it
+                                 (pl_vector_opts.within); NULL = all. platsa partition's tasks */
 } pl_load_opts;
 
 /* ---------- municipalities (kommuner): polygons ---------- */

@@ -685,14 +685,16 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         return err->code;
     pl_load_opts lo = {.assume_crs = o->assume_crs, .road = o->road};
     roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
+    J.lo.within = o->within_halo;
     if (gopts)
         J.gopts = *gopts;
     J.ctx = pl_ctx_new_child(ctx);
     roads_waiter waiter = {.threaded = 0};
     pl_oom_hold_wait(join_roads_thread, &waiter);  /* the roads thread works on J, reads the caller's options */
-    waiter.threaded = pthread_create(&waiter.tid, NULL, roads_thread, &J) == 0;
+    if (!o->skip_roads)
+        waiter.threaded = pthread_create(&waiter.tid, NULL, roads_thread, &J) == 0;
     int threaded = waiter.threaded;
-    if (!threaded)  /* no thread to be had: the same work, in turn */
+    if (!threaded && !o->skip_roads)  /* no thread to be had: the same work, in turn */
         roads_thread(&J);
     int rc = PL_OK;
     in->types = pl_service_types_load(ctx, o->service_types_file, err);
@@ -712,6 +714,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         po.value_field = o->pop_field;
         po.age_field = o->age_field;
         po.id_field = o->id_field;
+        po.within = o->within_units;
         in->pop = pl_population_load(ctx, o->population, &po, err);
         if (!in->pop)
             rc = err->code;
@@ -719,6 +722,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     if (rc == PL_OK) {
         pl_load_opts so = lo;
         so.type_field = o->type_field;
+        so.within = o->within_halo;
         in->svc = pl_services_load(ctx, o->services, in->types, &so, err);
         if (!in->svc)
             rc = err->code;
@@ -863,15 +867,27 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
  * modes[m]'s result; with more than one mode each mode's layers carry its name. */
 static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
                         pl_access_result *const *r, const pl_mode *modes, int n_modes, const pl_transit_result *tr,
-                        pl_service_areas *const *sa, pl_gpkg_hashes *hashes,
-                        pl_error *err)
+                        pl_service_areas *const *sa, pl_gpkg_hashes *hashes, const char *const *extra_inputs,
+                        const char *const *extra_params, pl_error *err)
 {
-    const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
+    size_t n_extra = 0;
+    while (extra_inputs && extra_inputs[n_extra])
+        n_extra++;
+    /* The five inputs (localities may be NULL: the list goes on past it), then the extra ones. */
+    const char **inputs = pl_calloc(n_extra + 7, sizeof *inputs);
+    const char *five[] = {o->population, o->services, o->roads, o->municipalities, o->localities};
+    size_t n_in = 0;
+    for (int i = 0; i < 5; i++)
+        if (five[i] || i < 4)
+            inputs[n_in++] = five[i];
+    for (size_t i = 0; i < n_extra; i++)
+        inputs[n_in++] = extra_inputs[i];
     pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
                        .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
                        .hashes = hashes,
                        .expected_rows = (long long)r[0]->n_cells * n_modes /* access_cells (service_level is a view) */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
+    free(inputs);
     if (!g)
         return err->code;
     char value[64];
@@ -889,6 +905,8 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     pl_gpkg_add_parameter(g, "population_total", value);
     if (tr)
         add_transit_parameters(g, o, tr);
+    for (size_t i = 0; extra_params && extra_params[i] && extra_params[i + 1]; i += 2)
+        pl_gpkg_add_parameter(g, extra_params[i], extra_params[i + 1]);
     int rc = PL_OK;
     for (int m = 0; rc == PL_OK && m < n_modes; m++)
         rc = write_mode(ctx, g, o, in, r[m], tr, sa[m], n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
@@ -897,6 +915,17 @@ static int write_output(pl_ctx *ctx, const pl_access_opts *o, const char *comman
         return rc;
     }
     return pl_gpkg_commit(g, err);
+}
+
+int pl_access_write(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const pl_access_inputs *in,
+                    pl_access_result *r, const char *const *extra_inputs, const char *const *extra_params,
+                    pl_error *err)
+{
+    pl_mode mode = PL_MODE_CAR;
+    if (o->mode && pl_mode_from_name(o->mode, &mode) != PL_OK)
+        return pl_error_set(err, PL_EINPUT, "--mode '%s': one road mode (car, bike or walk) here", o->mode);
+    pl_service_areas *sa[1] = {NULL};
+    return write_output(ctx, o, command_line, in, &r, &mode, 1, NULL, sa, NULL, extra_inputs, extra_params, err);
 }
 
 /* --classify: Tillväxtverket's classes by car time, whatever the access mode. */
@@ -1119,7 +1148,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     if (rc == PL_OK)
-        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, areas, hashes, err);
+        rc = write_output(ctx, o, command_line, &in, r, modes, n_modes, tr, areas, hashes, NULL, NULL, err);
     else
         pl_gpkg_hashes_free(hashes);
     t_write = pl_now_s() - t0;
