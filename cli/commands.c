@@ -124,7 +124,7 @@ static int task_id(const char *s, long *id, pl_error *err)
 
 static int run_partition_task(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
 {
-    (void)o;
+    pl_partition_set_threads(((pl_partition_task_opts *)o)->threads);
     long id;
     if (n_pos != 2)
         return pl_error_set(err, PL_EINPUT, "give the job folder and a task id: %s", pl_partition_task_usage);
@@ -135,7 +135,7 @@ static int run_partition_task(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_er
 
 static int run_partition_run(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
 {
-    (void)o;
+    pl_partition_set_threads(((pl_partition_run_opts *)o)->threads);
     if (n_pos != 1)
         return pl_error_set(err, PL_EINPUT, "give the job folder: %s", pl_partition_run_usage);
     return pl_partition_run_all(ctx, pos[0], stdout, err);

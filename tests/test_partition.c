@@ -289,6 +289,10 @@ static void test_bad_inputs(void **state)
         {"--tiles grid:0 --halo-km 5", "--tiles 'grid:0': use lan, kommun or grid:KM"},
         {"--tiles kommun --halo-km 5 --classify", "--classify is not partitioned"},
         {"--tiles kommun --halo-km 5 --mode transit", "--mode transit is not partitioned"},
+        {"--tiles kommun --halo-km 5 --mode car,bike", "--mode 'car,bike': one road mode (car, bike or walk) per "
+                                                       "partitioned run"},
+        {"--tiles kommun --halo-km 5 --service-areas", "--service-areas is not partitioned"},
+        {"--tiles kommun --halo-km 5 --graph-cache g.bin", "--graph-cache: the tasks read only their halo's roads"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_int_equal(run_cmd("rm -rf %s/job-bad && build/platsa -q partition %s --job-dir %s/job-bad %s -o "

@@ -44,9 +44,9 @@ void pl_partition_opts_free(pl_partition_opts *o);
 /* Plans the tiles and writes the job folder. PL_OK, or PL_EINPUT / PL_EINTERNAL. */
 int pl_partition_run(pl_ctx *ctx, const pl_partition_opts *o, const char *self_exe, FILE *out, pl_error *err);
 
-/* platsa partition-task D ID: one task (no options of its own). */
+/* platsa partition-task D ID: one task. */
 typedef struct pl_partition_task_opts {
-    int unused;
+    int threads;             /* search threads (PLATSA_THREADS); 0 = as platsa access */
 } pl_partition_task_opts;
 extern const pl_option pl_partition_task_options[];
 extern const char pl_partition_task_usage[];
@@ -54,6 +54,8 @@ extern const char pl_partition_task_summary[];
 int pl_partition_task_opts_init(pl_partition_task_opts *o);
 void pl_partition_task_opts_free(pl_partition_task_opts *o);
 int pl_partition_task_run(pl_ctx *ctx, const char *job_dir, long task, pl_error *err);
+/* --threads N (> 0): the searches' threads, through PLATSA_THREADS. */
+void pl_partition_set_threads(int threads);
 
 /* platsa partition-run D: every task without its done file, one after another, here. */
 typedef pl_partition_task_opts pl_partition_run_opts;

@@ -48,13 +48,27 @@ const char pl_partition_task_usage[] = "platsa partition-task JOB_DIR TASK_ID";
 const char pl_partition_task_summary[] =
     "Runs one task of a platsa partition job (what D/array.sbatch runs for $SLURM_ARRAY_TASK_ID): the tile's\n"
     "units against the roads and services of its halo; writes D/tasks/NNNN/out.gpkg, then D/tasks/NNNN/done.";
-const pl_option pl_partition_task_options[] = {PL_OPT_END};
+#define THREADS_OPTION(type)                                                                               \
+    {"threads", 0, PL_OPT_INT, offsetof(type, threads), "N", "0",                                             \
+     "search threads of each task (e.g. Slurm's --cpus-per-task) [0: as platsa access, the online cores, at " \
+     "most 2]", 0, PL_IN(0, 64)}
+const pl_option pl_partition_task_options[] = {THREADS_OPTION(pl_partition_task_opts), PL_OPT_END};
 int pl_partition_task_opts_init(pl_partition_task_opts *o)
 {
     memset(o, 0, sizeof *o);
-    return PL_OK;
+    return pl_options_defaults(pl_partition_task_options, o, NULL);
 }
-void pl_partition_task_opts_free(pl_partition_task_opts *o) { (void)o; }
+void pl_partition_task_opts_free(pl_partition_task_opts *o) { pl_options_free(pl_partition_task_options, o); }
+
+/* --threads: the searches read PLATSA_THREADS (analyses/access/access.c). */
+void pl_partition_set_threads(int threads)
+{
+    if (threads > 0) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", threads);
+        setenv("PLATSA_THREADS", n, 1);
+    }
+}
 
 /* ---------- ids ---------- */
 
@@ -347,8 +361,10 @@ static int write_output(pl_ctx *ctx, task_ctx *T, pl_error *err)
 {
     char path[4096], value[256];
     pl_job_task_path(T->job, T->t->id, "out.gpkg", path, sizeof path);
-    const char *inputs[] = {T->a.population, T->a.services, T->a.roads, T->a.municipalities, NULL};
-    pl_gpkg_opts go = {.overwrite = 1, .command_line = "platsa partition-task", .inputs = inputs};
+    /* No input hashes here: every task would read the whole input files again to hash them;
+     * the merged output lists the inputs with their hashes once, and each task's output (its
+     * rectangle and counts in its parameters) with its own. */
+    pl_gpkg_opts go = {.overwrite = 1, .command_line = "platsa partition-task"};
     pl_gpkg *g = pl_gpkg_create(ctx, path, &go, err);
     if (!g)
         return err->code;
@@ -362,6 +378,10 @@ static int write_output(pl_ctx *ctx, task_ctx *T, pl_error *err)
     pl_gpkg_add_parameter(g, "halo_rect", T->h.complete ? "all" : value);
     snprintf(value, sizeof value, "%zu roads, %zu services", T->in.roads ? T->in.roads->n : 0, T->in.svc->n);
     pl_gpkg_add_parameter(g, "read", value);
+    pl_gpkg_add_parameter(g, "population", T->a.population);
+    pl_gpkg_add_parameter(g, "services", T->a.services);
+    pl_gpkg_add_parameter(g, "roads", T->a.roads);
+    pl_gpkg_add_parameter(g, "municipalities", T->a.municipalities);
     int rc = write_cells(T, g, err);
     if (rc == PL_OK)
         rc = write_services(T, g, err);
@@ -523,13 +543,13 @@ const char pl_partition_run_usage[] = "platsa partition-run JOB_DIR";
 const char pl_partition_run_summary[] =
     "Runs every task of a platsa partition job that has no done file yet, one after another on this machine\n"
     "(the same work as sbatch --wait D/array.sbatch, or D/rerun.sbatch after a merge that asked for reruns).";
-const pl_option pl_partition_run_options[] = {PL_OPT_END};
+const pl_option pl_partition_run_options[] = {THREADS_OPTION(pl_partition_run_opts), PL_OPT_END};
 int pl_partition_run_opts_init(pl_partition_run_opts *o)
 {
     memset(o, 0, sizeof *o);
-    return PL_OK;
+    return pl_options_defaults(pl_partition_run_options, o, NULL);
 }
-void pl_partition_run_opts_free(pl_partition_run_opts *o) { (void)o; }
+void pl_partition_run_opts_free(pl_partition_run_opts *o) { pl_options_free(pl_partition_run_options, o); }
 
 int pl_partition_run_all(pl_ctx *ctx, const char *job_dir, FILE *out, pl_error *err)
 {
