@@ -46,6 +46,7 @@ typedef struct pl_access_opts {
     /* Not options (no table entry): platsa partition's tasks and merge (analyses/partition). */
     const double *within_units;  /* NULL, or a rectangle (working CRS): only the units meeting it */
     const double *within_halo;   /* NULL, or a rectangle: only the roads and services meeting it */
+    const double *within_services; /* NULL, or the services' own rectangle (else within_halo's) */
     int skip_roads;              /* pl_access_load_inputs reads no roads (in->roads stays NULL) */
 } pl_access_opts;
 

@@ -722,7 +722,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     if (rc == PL_OK) {
         pl_load_opts so = lo;
         so.type_field = o->type_field;
-        so.within = o->within_halo;
+        so.within = o->within_services ? o->within_services : o->within_halo;
         in->svc = pl_services_load(ctx, o->services, in->types, &so, err);
         if (!in->svc)
             rc = err->code;

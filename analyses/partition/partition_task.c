@@ -170,7 +170,9 @@ typedef struct halo {
     double max_snap_m;
     uint32_t min_nodes;
     int complete;              /* every road and service read: nothing to prove */
+    double svc_rect[4];        /* services: the rectangle grown by --max-service-snap */
     uint8_t *open;             /* per component */
+    uint8_t *edge_out;         /* per edge: a vertex outside the inner rectangle */
     uint32_t *nodes;           /* per component, as built (before open ones count as large) */
 } halo;
 
@@ -180,15 +182,15 @@ static void mark_components(const pl_graph *g, const pl_roads *roads, halo *h)
     h->open = pl_calloc(g->n_components ? g->n_components : 1, 1);
     h->nodes = pl_malloc((g->n_components ? g->n_components : 1) * sizeof *h->nodes);
     memcpy(h->nodes, g->component_nodes, g->n_components * sizeof *h->nodes);
+    h->edge_out = pl_calloc(g->n_edges ? g->n_edges : 1, 1);
     for (uint32_t e = 0; e < g->n_edges; e++) {
-        uint32_t c = g->component[g->edge_a[e]];
-        if (h->open[c])
-            continue;
         for (uint32_t v = g->edge_v0[e]; v <= g->edge_v1[e] && v < roads->first_vertex[roads->n]; v++)
             if (inside_by(h->inner, roads->vx[v], roads->vy[v]) <= 0) {
-                h->open[c] = 1;
+                h->edge_out[e] = 1;
                 break;
             }
+        if (h->edge_out[e])
+            h->open[g->component[g->edge_a[e]]] = 1;
     }
     for (uint32_t c = 0; c < g->n_components; c++)
         if (h->open[c] && g->component_nodes[c] < h->min_nodes)
@@ -230,8 +232,55 @@ typedef struct task_ctx {
     id_set units, services;
 } task_ctx;
 
+/* Per unit, along the task's roads: the distance and the time to the nearest end of an edge
+ * that reaches outside the inner rectangle. A path of the whole network that leaves the task
+ * passes such an end first, on edges inside the rectangle, which the task has as they are
+ * everywhere (every junction on them is the task's); so it is at least that long. Far tighter
+ * than H / vmax where the fast roads are few. A unit on such an edge itself gets 0 (its edge
+ * may end sooner outside). */
+static int boundary_bounds(task_ctx *T, double *bd, double *bt, pl_error *err)
+{
+    const pl_graph *g = T->in.graph;
+    const pl_access_result *r = T->r;
+    uint8_t *mark = pl_calloc(g->n_nodes ? g->n_nodes : 1, 1);
+    uint32_t n_src = 0;
+    for (uint32_t e = 0; e < g->n_edges; e++)
+        if (T->h.edge_out[e]) {
+            n_src += !mark[g->edge_a[e]] + (g->edge_b[e] != g->edge_a[e] && !mark[g->edge_b[e]]);
+            mark[g->edge_a[e]] = mark[g->edge_b[e]] = 1;
+        }
+    pl_snap *src = pl_calloc(n_src ? n_src : 1, sizeof *src);
+    uint32_t k = 0;
+    for (uint32_t v = 0; v < g->n_nodes; v++)
+        if (mark[v]) {
+            pl_snap *s = &src[k++];
+            s->node_a = s->node_b = v;
+            s->to_a = s->to_b = s->from_a = s->from_b = 1;
+            s->edge = s->road = UINT32_MAX;  /* a node, on no edge of its own */
+            s->status = PL_SNAP_OK;
+        }
+    free(mark);
+    pl_label *lab = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *lab);
+    int rc = PL_OK;
+    for (int m = 0; rc == PL_OK && m < 2; m++) {
+        pl_search_opts so = {.metric = m ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 1, .cutoff = INFINITY};
+        if (n_src)
+            rc = pl_graph_nearest_k(NULL, g, src, n_src, r->cell_snap, r->n_cells, &so, lab, err);
+        for (size_t c = 0; rc == PL_OK && c < r->n_cells; c++) {
+            const pl_snap *sn = &r->cell_snap[c];
+            double v = !n_src ? INFINITY : m ? lab[c].time_s : lab[c].dist_m;
+            if (sn->status == PL_SNAP_NONE || sn->edge >= g->n_edges || T->h.edge_out[sn->edge])
+                v = 0;
+            (m ? bt : bd)[c] = v * (1 - 1e-9);  /* the sums' rounding */
+        }
+    }
+    free(lab);
+    free(src);
+    return rc;
+}
+
 /* Units whose answers are not proven. */
-static void check_units(task_ctx *T)
+static int check_units(task_ctx *T, pl_error *err)
 {
     const pl_access_result *r = T->r;
     const pl_population *pop = T->in.pop;
@@ -244,15 +293,18 @@ static void check_units(task_ctx *T)
         if (!T->svc_proven[s] && r->svc_snap[s].status != PL_SNAP_NONE)
             doubt[n_doubt++] = s;
     }
-    for (size_t c = 0; c < pop->n; c++) {
+    double *bd = pl_malloc((pop->n ? pop->n : 1) * sizeof *bd), *bt = pl_malloc((pop->n ? pop->n : 1) * sizeof *bt);
+    int rc = T->h.complete ? PL_OK : boundary_bounds(T, bd, bt, err);
+    for (size_t c = 0; rc == PL_OK && c < pop->n; c++) {
         if (!r->cell_in_region[c] || T->h.complete)
             continue;
         int bad = !snap_proven(T->in.graph, &T->h, &r->cell_snap[c], pop->x[c], pop->y[c]);
         double reach = 0;
+        /* Either bound holds for every path that leaves: the larger one. */
+        double bm = bd[c] > T->h.bound_m ? bd[c] : T->h.bound_m, bs = bt[c] > T->h.bound_s ? bt[c] : T->h.bound_s;
         for (int t = 0; !bad && t < r->n_types; t++) {
             const pl_label *d = &r->types[t].by_dist[c * 2], *tm = &r->types[t].by_time[c * 2];
-            bad = !(d[0].dist_m < T->h.bound_m && d[1].dist_m < T->h.bound_m && tm[0].time_s < T->h.bound_s &&
-                    tm[1].time_s < T->h.bound_s);
+            bad = !(d[0].dist_m < bm && d[1].dist_m < bm && tm[0].time_s < bs && tm[1].time_s < bs);
             if (d[1].dist_m > reach)
                 reach = d[1].dist_m;
             if (tm[1].time_s * T->h.vmax > reach)
@@ -263,6 +315,9 @@ static void check_units(task_ctx *T)
         T->unit_rerun[c] = (uint8_t)bad;
     }
     free(doubt);
+    free(bd);
+    free(bt);
+    return rc;
 }
 
 /* ---------- out.gpkg ---------- */
@@ -403,6 +458,9 @@ static int setup_halo(pl_ctx *ctx, task_ctx *T, int *empty, pl_error *err)
         h->rect[i + 2] = T->t->rect[i + 2] + H + GROW;
         h->inner[i] = h->rect[i] + INNER;
         h->inner[i + 2] = h->rect[i + 2] - INNER;
+        /* A service farther out cannot attach to a road of the rectangle (--max-service-snap). */
+        h->svc_rect[i] = h->rect[i] - T->a.max_service_snap_m;
+        h->svc_rect[i + 2] = h->rect[i + 2] + T->a.max_service_snap_m;
     }
     h->bound_m = H * (1 - 1e-9);
     h->max_snap_m = T->a.max_snap_m;
@@ -413,7 +471,7 @@ static int setup_halo(pl_ctx *ctx, task_ctx *T, int *empty, pl_error *err)
     long long n_roads = 0, n_svc = 0;
     int rc = layer_extent(ctx, T->a.roads, T->a.assume_crs, h->rect, ext_roads, &n_roads, err);
     if (rc == PL_OK)
-        rc = layer_extent(ctx, T->a.services, T->a.assume_crs, h->rect, ext_svc, &n_svc, err);
+        rc = layer_extent(ctx, T->a.services, T->a.assume_crs, h->svc_rect, ext_svc, &n_svc, err);
     if (rc != PL_OK)
         return rc;
     /* Inside means inside the inner rectangle too: then no component is open either. */
@@ -443,6 +501,7 @@ static int task_run(pl_ctx *ctx, task_ctx *T, pl_error *err)
     /* A rerun of services only still reads some units (a loader refuses an empty layer). */
     T->a.within_units = T->units.n ? units_rect : T->h.rect;
     T->a.within_halo = T->h.complete ? NULL : T->h.rect;
+    T->a.within_services = T->h.complete ? NULL : T->h.svc_rect;
     if (empty)  /* no road or no service: read the units only, all of them to rerun */
         T->a.skip_roads = 1;
     pl_graph_opts gopts;
@@ -453,7 +512,7 @@ static int task_run(pl_ctx *ctx, task_ctx *T, pl_error *err)
     gopts.mode = mode;
     if (empty) {
         pl_access_opts light = T->a;
-        light.within_halo = NULL;  /* services: all (only their ids are looked at) */
+        light.within_halo = light.within_services = NULL;  /* services: all (only their ids are looked at) */
         rc = pl_access_load_inputs(ctx, &light, &T->in, err);
     } else {
         rc = pl_access_load_inputs_graph(ctx, &T->a, &gopts, &T->in, err);
@@ -491,9 +550,11 @@ static int task_run(pl_ctx *ctx, task_ctx *T, pl_error *err)
     T->unit_rerun = pl_calloc(T->in.pop->n ? T->in.pop->n : 1, 1);
     T->svc_proven = pl_calloc(T->in.svc->n ? T->in.svc->n : 1, 1);
     if (T->in.graph)
-        check_units(T);
+        rc = check_units(T, err);
     else
         memset(T->unit_rerun, 1, T->in.pop->n);
+    if (rc != PL_OK)
+        return rc;
     rc = write_output(ctx, T, err);
     pl_job_task_path(T->job, T->t->id, "done", path, sizeof path);
     if (rc == PL_OK)
@@ -530,6 +591,7 @@ int pl_partition_task_run(pl_ctx *ctx, const char *job_dir, long task, pl_error 
     free(T.unit_rerun);
     free(T.svc_proven);
     free(T.h.open);
+    free(T.h.edge_out);
     free(T.h.nodes);
     id_set_free(&T.units);
     id_set_free(&T.services);
