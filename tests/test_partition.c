@@ -2,7 +2,7 @@
 /* platsa partition / partition-task / partition-run / merge: a partitioned run merged equals a
  * single platsa access run, table for table, row for row; a missing task is named; bad inputs
  * are refused in one line. The fixture is made here: a 40 x 40 km lattice of roads (2 km, two
- * speeds), a small road fragment, 1,600 unit points, four kommuner in two län, grocery (full
+ * speeds) inside a fast ring road, a small road fragment, 1,600 unit points, four kommuner in two län, grocery (full
  * and partial) and three pharmacies (second answers reach far: some units need reruns, most not). */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,6 +59,16 @@ static void make_fixture(const char *dir)
             append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + k * 2000, Y0 + i * 2000,
                    X0 + (k + 1) * 2000, Y0 + i * 2000, hw, sp);
         }
+    /* A fast ring road (110 km/h) 6 km outside the lattice, joined at its corners: the fastest way
+     * between far corners leaves a small halo and comes back. */
+    double ring[5][2] = {{-6000, -6000}, {46000, -6000}, {46000, 46000}, {-6000, 46000}, {-6000, -6000}};
+    for (int k = 0; k < 4; k++) {
+        append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",trunk,110\n", X0 + ring[k][0], Y0 + ring[k][1],
+               X0 + ring[k + 1][0], Y0 + ring[k + 1][1]);
+        double cx = ring[k][0] < 0 ? 0 : 40000, cy = ring[k][1] < 0 ? 0 : 40000;
+        append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",trunk,110\n", X0 + ring[k][0], Y0 + ring[k][1],
+               X0 + cx, Y0 + cy);
+    }
     /* A courtyard loop (a fragment of 4 nodes) beside a unit: passed over for the lattice. */
     append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f)\",service,20\n",
            X0 + 10400.0, Y0 + 10400.0, X0 + 10600.0, Y0 + 10400.0, X0 + 10600.0, Y0 + 10600.0, X0 + 10400.0,
@@ -80,7 +90,7 @@ static void make_fixture(const char *dir)
         append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p%d,Apotek %d,pharmacy\n", X0 + 700 + (s * 3299) % 39000,
                Y0 + 1200 + (s * 7717) % 37000, s, s);
     /* One far out, beyond every road (left out: the unattached_services layer). */
-    append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p99,Apotek ute,pharmacy\n", X0 + 46000.0, Y0 + 20000.0);
+    append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p99,Apotek ute,pharmacy\n", X0 + 60000.0, Y0 + 20000.0);
     to_gpkg(dir, "services.csv", b, "POINT");
     len = 0;
     append(&b, &len, &cap, "WKT,KnKod,KnNamn\n");
