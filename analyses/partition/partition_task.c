@@ -16,6 +16,9 @@
  *  - Time: a path that leaves the halo covers at least H inside it, on the task's own roads
  *    and legs, so takes at least H / vmax, vmax the fastest arc or access leg of the task. A
  *    time < H / vmax is the global one.
+ *  - Tighter, per unit (boundary_bounds): the distance and time along the task's roads to the
+ *    nearest end of an edge reaching outside the inner rectangle; a leaving path passes one
+ *    first, on edges the whole network has as they are. The larger bound of the two is used.
  *  - Attachment (gis/graph.h pl_graph_snap): a place goes to the nearest eligible edge, passing
  *    over fragments of fewer than min_component_nodes nodes when a larger component is within
  *    --max-snap. A component of the task that reaches within 2 m of the halo's edge ("open")
