@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "include/platsa.h"
 #include "gis/map_render.h"
@@ -99,6 +100,59 @@ static int run_green(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
     return pl_green_run(ctx, o, cli_command_line(), err);
 }
 
+static int run_partition(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
+{
+    (void)pos, (void)n_pos;
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return pl_error_set(err, PL_EINTERNAL, "cannot find the running program (/proc/self/exe) for the Slurm script");
+    self[n] = '\0';
+    return pl_partition_run(ctx, o, self, stdout, err);
+}
+
+/* A task id: digits only. */
+static int task_id(const char *s, long *id, pl_error *err)
+{
+    char *end = NULL;
+    *id = s && *s ? strtol(s, &end, 10) : -1;
+    if (!s || !*s || *end || *id < 0)
+        return pl_error_set(err, PL_EINPUT, "task id '%s': give a number from plan.tsv (Slurm: "
+                            "$SLURM_ARRAY_TASK_ID)", s ? s : "");
+    return PL_OK;
+}
+
+static int run_partition_task(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
+{
+    pl_partition_set_threads(((pl_partition_task_opts *)o)->threads);
+    long id;
+    if (n_pos != 2)
+        return pl_error_set(err, PL_EINPUT, "give the job folder and a task id: %s", pl_partition_task_usage);
+    if (task_id(pos[1], &id, err) != PL_OK)
+        return err->code;
+    return pl_partition_task_run(ctx, pos[0], id, err);
+}
+
+static int run_partition_run(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
+{
+    pl_partition_set_threads(((pl_partition_run_opts *)o)->threads);
+    if (n_pos != 1)
+        return pl_error_set(err, PL_EINPUT, "give the job folder: %s", pl_partition_run_usage);
+    return pl_partition_run_all(ctx, pos[0], stdout, err);
+}
+
+static int run_merge(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
+{
+    if (n_pos != 1)
+        return pl_error_set(err, PL_EINPUT, "give the job folder: %s", pl_merge_usage);
+    int rc = pl_merge_run(ctx, o, pos[0], cli_command_line(), err);
+    if (rc == PL_MERGE_RERUN) {  /* not a failure: the next step, with its own exit code */
+        fprintf(stderr, "platsa merge: %s\n", err->msg);
+        return CLI_REPORTED(PL_MERGE_RERUN);
+    }
+    return rc;
+}
+
 /* Interrupted: the report's temporary folder goes too (the old report, if any, is only
  * ever replaced by the final rename, so it stays untouched). */
 static void report_on_signal(int sig)
@@ -142,6 +196,10 @@ INIT(scenario)
 INIT(coverage)
 INIT(green)
 INIT(report)
+INIT(partition)
+INIT(partition_task)
+INIT(partition_run)
+INIT(merge)
 
 #define COMMAND(name, cmd, max_pos, summary)                                                              \
     {name, summary, pl_##cmd##_usage, pl_##cmd##_summary, pl_##cmd##_options, sizeof(pl_##cmd##_opts), \
@@ -160,6 +218,10 @@ const cli_command cli_commands[] = {
     COMMAND("coverage", coverage, 0, "service-hub coverage and optimal new hubs"),
     COMMAND("green", green, 0, "3-30-300: trees in view, canopy cover, distance to green areas"),
     COMMAND("report", report, 1, "HTML map report from a platsa GeoPackage"),
+    COMMAND("partition", partition, 0, "split an access run into tiles with exact halos for a Slurm job array"),
+    COMMAND("partition-task", partition_task, 2, "run one task of a partition job (what the Slurm script runs)"),
+    COMMAND("partition-run", partition_run, 1, "run every pending task of a partition job here, one after another"),
+    COMMAND("merge", merge, 1, "join a partition job's tasks into the output of a single access run"),
 };
 
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];

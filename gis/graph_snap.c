@@ -180,7 +180,10 @@ static uint32_t grid_nearest(const pl_seg_grid *G, const pl_seg_set *S, const pl
                                  G->miny + (double)(cy + r + 1) * G->cell - py));
         if (reach < 0)
             reach = 0;
-        if (best != PL_NONE && best_d2 <= reach * reach)
+        /* Strictly: a segment at exactly best's distance in the next ring could still win the
+         * tie (lower number), and which ring it falls in depends on the grid's cells, which
+         * differ between the whole network and a partition task's part of it. */
+        if (best != PL_NONE && best_d2 < reach * reach)
             break;
         if (isfinite(maxd) && reach > maxd)
             break;

@@ -4,6 +4,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -518,6 +519,42 @@ static int layer_crs_checks(pl_ctx *ctx, pl_vector *v, OGRSpatialReferenceH src,
     return pl_crs_check_scale(ctx, src, box, v->label, err);
 }
 
+/* pl_vector_opts.within: the rectangle (working CRS) as a spatial filter in the layer's CRS,
+ * by its transformed bounds (a superset of the features that meet it). */
+static int set_within(pl_vector *v, OGRSpatialReferenceH src, const double *r, pl_error *err)
+{
+    double x0 = r[0], y0 = r[1], x1 = r[2], y1 = r[3];
+    if (v->to_work) {
+        OGRCoordinateTransformationH back = OCTNewCoordinateTransformation(v->work_srs, src);
+        int ok = back && OCTTransformBounds(back, r[0], r[1], r[2], r[3], &x0, &y0, &x1, &y1, 21);
+        if (back)
+            OCTDestroyCoordinateTransformation(back);
+        if (!ok)
+            return pl_error_set(err, PL_EINPUT, "%s: cannot transform the tile's rectangle to the layer's CRS; "
+                                "give the layer in the working CRS", v->label);
+    }
+    /* A GeoPackage table with its R-tree: the features in file order (see vector.h). */
+    GDALDriverH drv = GDALGetDatasetDriver(v->ds);
+    const char *fid = OGR_L_GetFIDColumn(v->layer), *geom = OGR_L_GetGeometryColumn(v->layer);
+    if (drv && strcmp(GDALGetDriverShortName(drv), "GPKG") == 0 && fid && *fid && geom && *geom) {
+        const char *t = OGR_L_GetName(v->layer);
+        char *sql = CPLStrdup(CPLSPrintf("SELECT * FROM \"%s\" WHERE \"%s\" IN (SELECT id FROM \"rtree_%s_%s\" WHERE "
+                                         "maxx >= %.17g AND minx <= %.17g AND maxy >= %.17g AND miny <= %.17g) "
+                                         "ORDER BY \"%s\"", t, fid, t, geom, x0, x1, y0, y1, fid));
+        CPLPushErrorHandler(CPLQuietErrorHandler);
+        OGRLayerH res = GDALDatasetExecuteSQL(v->ds, sql, NULL, NULL);
+        CPLPopErrorHandler();
+        CPLErrorReset();
+        CPLFree(sql);
+        if (res) {
+            v->sql_result = v->layer = res;
+            return PL_OK;
+        }
+    }
+    OGR_L_SetSpatialFilterRect(v->layer, x0, y0, x1, y1);
+    return PL_OK;
+}
+
 pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o, pl_error *err)
 {
     if (GDALGetDriverCount() == 0)
@@ -633,6 +670,8 @@ pl_vector *pl_vector_open(pl_ctx *ctx, const char *spec, const pl_vector_opts *o
      * over them: refused before anything is computed. */
     if (!failed)
         failed = layer_crs_checks(ctx, v, src_trad, err) != PL_OK;
+    if (!failed && o && o->within)
+        failed = set_within(v, src_trad, o->within, err) != PL_OK;
     OSRDestroySpatialReference(src_trad);
     if (assumed)
         OSRDestroySpatialReference(assumed);
@@ -651,6 +690,8 @@ void pl_vector_close(pl_vector *v)
         OCTDestroyCoordinateTransformation(v->to_work);
     if (v->work_srs)
         OSRDestroySpatialReference(v->work_srs);
+    if (v->sql_result)
+        GDALDatasetReleaseResultSet(v->ds, v->sql_result);
     if (v->ds)
         GDALClose(v->ds);
     free(v->path);

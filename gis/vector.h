@@ -19,6 +19,8 @@ typedef struct pl_vector {
     char *label;                           /* "file.gpkg:layer" for messages (basename) */
     char *role;                            /* "population", ... for messages */
     int crs_assumed;                       /* the source had no CRS and --assume-crs was used */
+    OGRLayerH sql_result;                  /* pl_vector_opts.within on a GeoPackage: layer is this
+                                              result set (released by pl_vector_close) */
 } pl_vector;
 
 typedef struct pl_vector_opts {
@@ -26,6 +28,12 @@ typedef struct pl_vector_opts {
     const char *assume_crs;  /* used only when the source has no CRS; NULL = refuse such sources */
     const char *role;        /* for messages */
     const char *const *open_options;  /* GDAL open options; NULL = defaults (for CSV: X/Y/WKT columns) */
+    const double *within;    /* minx, miny, maxx, maxy in the working CRS: read only the features
+                                whose envelope meets this rectangle (in the layer's CRS its
+                                transformed bounds), in the file's order: a GeoPackage through its
+                                R-tree, ordered by feature id (OGR's spatial filter gives them in
+                                R-tree order, and the graph's tie-breaks follow the roads' order);
+                                other formats through OGR's spatial filter; NULL = every feature */
 } pl_vector_opts;
 
 /* Checks an input path before anything opens or reads it: it exists, is a regular file or

@@ -13,7 +13,8 @@
  *     pl_<cmd>_opts_free(&o);                frees the lists the table allocated
  *
  * for cmd in info, import_osm, population, synth, route, access, classify, stores, scenario,
- * coverage, green, report. Call pl_init() once first; make a context with pl_ctx_new() (its
+ * coverage, green, report, partition, partition_task, partition_run, merge. Call pl_init() once
+ * first; make a context with pl_ctx_new() (its
  * quiet, verbose and progress fields as you want them), free it with pl_ctx_free().
  *
  * Out of memory inside pl_<cmd>_run returns PL_EINTERNAL instead of ending the process, except
@@ -45,5 +46,6 @@
 #include "analyses/coverage/coverage.h"
 #include "analyses/green/green.h"
 #include "analyses/report/report.h"
+#include "analyses/partition/partition.h"
 
 #endif

@@ -115,6 +115,7 @@ pl_vector *pl_layer_open(pl_ctx *ctx, const char *spec, const pl_load_opts *o, c
     vo.layer = o ? o->layer : NULL;
     vo.assume_crs = o ? o->assume_crs : NULL;
     vo.role = role;
+    vo.within = o ? o->within : NULL;
     pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
     if (!v)
         return NULL;

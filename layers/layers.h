@@ -86,6 +86,8 @@ typedef struct pl_load_opts {
                                  assigned to that municipality and so lie outside --region
                                  (pl_assign_municipalities). Units without such a code are read. */
     const struct pl_municipalities *region_munis;
+    const double *within;     /* minx, miny, maxx, maxy (working CRS): only the features meeting it
+                                 (pl_vector_opts.within); NULL = all. platsa partition's tasks */
 } pl_load_opts;
 
 /* ---------- municipalities (kommuner): polygons ---------- */

@@ -886,6 +886,7 @@ pl_population *pl_population_load(pl_ctx *ctx, const char *spec, const pl_load_o
     vo.layer = o ? o->layer : NULL;
     vo.assume_crs = o ? o->assume_crs : NULL;
     vo.role = "population";
+    vo.within = o ? o->within : NULL;
     pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
     if (!v)
         return NULL;

@@ -1244,7 +1244,8 @@ static int topology_fields(pl_ctx *ctx, const pl_vector *v, const pl_load_opts *
 
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err)
 {
-    pl_vector_opts vo = {.layer = o ? o->layer : NULL, .assume_crs = o ? o->assume_crs : NULL, .role = "roads"};
+    pl_vector_opts vo = {.layer = o ? o->layer : NULL, .assume_crs = o ? o->assume_crs : NULL, .role = "roads",
+                         .within = o ? o->within : NULL};
     pl_vector *v = pl_vector_open(ctx, spec, &vo, err);
     if (!v)
         return NULL;

@@ -25,6 +25,7 @@
 #include "analyses/green/green.h"
 #include "analyses/population/population.h"
 #include "analyses/report/report.h"
+#include "analyses/partition/partition.h"
 #include "analyses/scenario/scenario.h"
 #include "analyses/stores/stores.h"
 #include "analyses/synth/synth.h"
@@ -274,6 +275,10 @@ static const struct {
     {"coverage", pl_coverage_options},
     {"green", pl_green_options},
     {"report", pl_report_options},
+    {"partition", pl_partition_options},
+    {"partition-task", pl_partition_task_options},
+    {"partition-run", pl_partition_run_options},
+    {"merge", pl_merge_options},
 };
 
 static void test_every_numeric_option_has_a_range(void **state)
@@ -336,7 +341,7 @@ static void test_csv_style_on_every_csv_command(void **state)
         assert_int_equal(style->kind, PL_OPT_STRING);
         assert_string_equal(style->default_str, "default");
     }
-    assert_int_equal(n_csv, 6); /* access, classify, stores, scenario, coverage, green */
+    assert_int_equal(n_csv, 7); /* access, classify, stores, scenario, coverage, green, partition */
 }
 
 /* The list above names every command platsa has. */

@@ -25,72 +25,7 @@ const char pl_access_summary[] =
 
 #define A(field) offsetof(pl_access_opts, field)
 const pl_option pl_access_options[] = {
-    {"population", 'p', PL_OPT_STRING, offsetof(pl_access_opts, population), "FILE[:LAYER]", NULL,
-     "population units: grid squares (polygons) or points, with a population field", 1, PL_NO_RANGE},
-    {"services", 's', PL_OPT_STRING, offsetof(pl_access_opts, services), "FILE[:LAYER]", NULL,
-     "service points with a type field mapped to service types", 1, PL_NO_RANGE},
-    {"roads", 'r', PL_OPT_STRING, offsetof(pl_access_opts, roads), "FILE[:LAYER]", NULL, "road lines", 1, PL_NO_RANGE},
-    PL_ROAD_FIELD_OPTIONS(pl_access_opts, road),
-    {"municipalities", 'm', PL_OPT_STRING, offsetof(pl_access_opts, municipalities), "FILE[:LAYER]", NULL,
-     "municipality polygons (code and name fields auto-detected)", 1, PL_NO_RANGE},
-    {"localities", 0, PL_OPT_STRING, offsetof(pl_access_opts, localities), "FILE[:LAYER]", NULL,
-     "tätorter (points or polygons with population), for --classify", 0, PL_NO_RANGE},
-    {"output", 'o', PL_OPT_STRING, offsetof(pl_access_opts, output), "OUT.gpkg", NULL, "output GeoPackage", 1, PL_OUTPUT_PATH},
-    {"overwrite", 0, PL_OPT_FLAG, offsetof(pl_access_opts, overwrite), NULL, NULL, "replace an existing output", 0, PL_NO_RANGE},
-    {"csv", 0, PL_OPT_FLAG, offsetof(pl_access_opts, csv), NULL, NULL,
-     "also write the summary tables as CSV beside the GeoPackage", 0, PL_NO_RANGE},
-    PL_CSV_STYLE_OPTION(pl_access_opts, csv_style),
-    {"types", 't', PL_OPT_STRINGS, offsetof(pl_access_opts, types), "TYPE,...", NULL,
-     "service types to analyse [default: every RSP type present in the data]", 0, PL_NO_RANGE},
-    {"mode", 0, PL_OPT_STRING, offsetof(pl_access_opts, mode), "car|bike|walk|transit", "car",
-     "travel mode; several road modes (car,bike,walk): one run, each mode's layers named with it (access_cells_bike, "
-     "...); transit = public transport (GTFS) and walking, on its own, needs --gtfs and --date", 0, PL_NO_RANGE},
-    {"bands-km", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_km), "KM,...", NULL,
-     "distance bands for every type [default: each type's own, 5,10,20,30 for RSP types]", 0, PL_INCREASING_GT(0, PL_MAX_BANDS)},
-    {"bands-min", 0, PL_OPT_DOUBLES, offsetof(pl_access_opts, bands_min), "MIN,...", NULL,
-     "time bands for every type [default: each type's own, 10,20,30,45 for RSP types]", 0, PL_INCREASING_GT(0, PL_MAX_BANDS)},
-    {"within", 0, PL_OPT_DOUBLE, offsetof(pl_access_opts, within_km), "KM", "10",
-     "threshold for the combined service level (number of types within it)", 0, PL_GT(0)},
-    {"region", 0, PL_OPT_STRING, offsetof(pl_access_opts, region), "CODE", NULL,
-     "report only this municipality (4 digits) or county (2 digits); population units whose kommun code "
-     "field names a municipality outside it are not read", 0, PL_NO_RANGE},
-    {"pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, pop_field), "FIELD", NULL,
-     "population field [auto: pop, beftotalt, befolkning, ...]", 0, PL_NO_RANGE},
-    {"locality-pop-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, locality_pop_field), "FIELD", NULL,
-     "population field of --localities [auto]", 0, PL_NO_RANGE},
-    {"age-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, age_field), "FIELD", NULL,
-     "age-group population field, e.g. residents aged 70+", 0, PL_NO_RANGE},
-    {"type-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, type_field), "FIELD", NULL,
-     "service type field [auto: type, typ, amenity, shop, ...]", 0, PL_NO_RANGE},
-    {"code-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, muni_code_field), "FIELD", NULL,
-     "municipality code field [auto: KnKod, kommunkod, kod, ...]", 0, PL_NO_RANGE},
-    {"name-field", 0, PL_OPT_STRING, offsetof(pl_access_opts, muni_name_field), "FIELD", NULL,
-     "municipality name field [auto: KnNamn, kommunnamn, namn, ...]", 0, PL_NO_RANGE},
-    {"service-types", 0, PL_OPT_STRING, offsetof(pl_access_opts, service_types_file), "FILE.ini", NULL,
-     "extra or overriding service types (same format as share/service_types.ini)", 0, PL_NO_RANGE},
-    {"crs", 0, PL_OPT_STRING, offsetof(pl_access_opts, crs), "EPSG:n", "EPSG:3006",
-     "working CRS (projected, metres)", 0, PL_NO_RANGE},
-    {"assume-crs", 0, PL_OPT_STRING, offsetof(pl_access_opts, assume_crs), "EPSG:n", NULL,
-     "CRS for inputs that have none", 0, PL_NO_RANGE},
-    PL_UNIT_ATTACH_OPTIONS(A),
-    PL_SERVICE_ATTACH_OPTIONS(A),
-    {"graph-cache", 0, PL_OPT_STRING, offsetof(pl_access_opts, graph_cache), "FILE", NULL,
-     "keep the roads and the road graph in FILE between runs: a warm run reads neither the roads file nor rebuilds (a new cache when the roads file, layer or options change)", 0, PL_OUTPUT_PATH},
-    {"classify", 0, PL_OPT_FLAG, offsetof(pl_access_opts, classify), NULL, NULL,
-     "also split summaries by territorial class (needs --localities)", 0, PL_NO_RANGE},
-    {"service-areas", 0, PL_OPT_FLAG, A(service_areas), NULL, NULL,
-     "also write service areas (layer service_areas): per type and time band, the land within "
-     "--service-area-width of the roads reached within the band from the nearest service, with the residents "
-     "whose own nearest time is in the band; road modes only", 0, PL_NO_RANGE},
-    {"service-area-width", 0, PL_OPT_DOUBLE, A(service_area_width_m), "M", "200",
-     "--service-areas: width of the band around each reached road piece; 200 m holds most rural homes and "
-     "farms along a road (their driveway costs 24 s at the 30 km/h access speed, a small part of a 10-minute "
-     "band), while two roads more than 400 m apart stay apart", 0, PL_GT_LE(0, 5000)},
-    PL_TRANSIT_OPTIONS(A),
-    {"percentiles", 0, PL_OPT_DOUBLES, A(transit.percentiles), "P,...", "50",
-     "--mode transit: percentiles of the travel time over the window's minutes (nearest rank, as R5); the "
-     "first goes to the *_min columns, each also to *_min_pP when more are given", 0,
-     {PL_R_MIN | PL_R_MAX | PL_R_INCREASING, 0, 100, 1, 8}},
+#include "access_options.inc"
     PL_OPT_END,
 };
 #undef A
@@ -623,6 +558,15 @@ int pl_access_level_types(const pl_access_result *r)
     return n;
 }
 
+/* Not attached: no road at all (left unreachable by every search). */
+static void snap_none(pl_snap *s)
+{
+    memset(s, 0, sizeof *s);
+    s->node_a = s->node_b = s->edge = s->road = UINT32_MAX;
+    s->access_m = s->access_s = INFINITY;
+    s->status = PL_SNAP_NONE;
+}
+
 /* Attaches the reported units only (cell_in_region; all of them without --region): the
  * others are in no figure, and attaching a national grid to one county's roads took a
  * minute (the squares far from every road search the segment index ring by ring). The
@@ -647,14 +591,34 @@ static int snap_units(pl_ctx *ctx, const pl_snap_index *ix, const pl_population 
             out[c] = in[k++];
             continue;
         }
-        memset(&out[c], 0, sizeof out[c]);
-        out[c].node_a = out[c].node_b = out[c].edge = out[c].road = UINT32_MAX;
-        out[c].access_m = out[c].access_s = INFINITY;
-        out[c].status = PL_SNAP_NONE;
+        snap_none(&out[c]);
     }
     free(x);
     free(y);
     free(in);
+    return rc;
+}
+
+/* The units of the region and every service attached to graph (timed). */
+static int attach_all(pl_ctx *ctx, const pl_population *pop, const pl_services *svc, const pl_roads *roads,
+                      const pl_graph *graph, const pl_access_params *params, size_t n_in_region, pl_access_result *r,
+                      pl_error *err)
+{
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    if (params->max_snap_m > 0)
+        so.max_snap_m = params->max_snap_m;
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
+    so.threads = search_threads(2);
+    pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
+    so.what = "population units";
+    int rc = snap_units(ctx, snap_index, pop, r->cell_in_region, n_in_region, &so, r->cell_snap, err);
+    pl_attach_service_opts(&so, params->max_service_snap_m);
+    if (rc == PL_OK)
+        rc = pl_graph_snap_indexed(ctx, snap_index, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
+    pl_snap_index_free(snap_index);
+    r->t_snap_s = pl_now_s() - t0;
+    r->c_snap_s = pl_cpu_s() - c0;
     return rc;
 }
 
@@ -692,7 +656,8 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     long n_in_region = 0;
     for (size_t c = 0; c < pop->n; c++) {
         long m = r->cell_muni[c];
-        r->cell_in_region[c] = (uint8_t)in_region(m >= 0 ? munis->code[m] : NULL, params->region);
+        r->cell_in_region[c] = (uint8_t)in_region(m >= 0 ? munis->code[m] : NULL, params->region) &&
+                               (!params->cell_mask || params->cell_mask[c]);
         if (r->cell_in_region[c]) {
             n_in_region++;
             r->pop_total += pop->pop[c];
@@ -705,23 +670,15 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
                             "codes are 4 digits (kommun, e.g. 1880) or 2 digits (län, e.g. 18)", params->region);
     }
 
-    pl_snap_opts so;
-    pl_snap_opts_default(&so);
-    if (params->max_snap_m > 0)
-        so.max_snap_m = params->max_snap_m;
-    double t0 = pl_now_s(), c0 = pl_cpu_s();
-    so.threads = search_threads(2);
-    pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
-    so.what = "population units";
-    int rc = snap_units(ctx, snap_index, pop, r->cell_in_region, (size_t)n_in_region, &so, r->cell_snap, err);
     r->n_svc = svc->n;
     r->svc_snap = pl_malloc((svc->n ? svc->n : 1) * sizeof *r->svc_snap);
-    pl_attach_service_opts(&so, params->max_service_snap_m);
-    if (rc == PL_OK)
-        rc = pl_graph_snap_indexed(ctx, snap_index, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
-    pl_snap_index_free(snap_index);
-    r->t_snap_s = pl_now_s() - t0;
-    r->c_snap_s = pl_cpu_s() - c0;
+    int rc = graph ? attach_all(ctx, pop, svc, roads, graph, params, (size_t)n_in_region, r, err) : PL_OK;
+    if (!graph) {
+        for (size_t c = 0; c < pop->n; c++)
+            snap_none(&r->cell_snap[c]);
+        for (size_t s = 0; s < svc->n; s++)
+            snap_none(&r->svc_snap[s]);
+    }
     /* Services in id order, so equal distances are won by the lower id. */
     uint32_t *order = pl_ids_sorted_order((const char *const *)svc->id, svc->n);
     for (int t = 0; rc == PL_OK && t < params->n_types; t++) {
@@ -747,6 +704,20 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
     }
     *out = r;
     return PL_OK;
+}
+
+void pl_access_labels_unreachable(pl_access_result *r)
+{
+    const pl_label none = {UINT32_MAX, INFINITY, INFINITY};
+    for (int t = 0; t < r->n_types; t++) {
+        pl_access_type *at = &r->types[t];
+        free(at->by_dist);
+        free(at->by_time);
+        at->by_dist = pl_malloc((r->n_cells ? r->n_cells : 1) * 2 * sizeof *at->by_dist);
+        at->by_time = pl_malloc((r->n_cells ? r->n_cells : 1) * 2 * sizeof *at->by_time);
+        for (size_t i = 0; i < r->n_cells * 2; i++)
+            at->by_dist[i] = at->by_time[i] = none;
+    }
 }
 
 int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err)

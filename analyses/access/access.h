@@ -39,6 +39,11 @@ typedef struct pl_access_opts {
     int service_areas;           /* --service-areas: the service_areas layer (access_areas.h) */
     double service_area_width_m; /* --service-area-width: walk-off width of the buffer around reached roads */
     pl_transit_opts transit;     /* --mode transit (analyses/common/transit.h) */
+    /* Not options (no table entry): platsa partition's tasks and merge (analyses/partition). */
+    const double *within_units;  /* NULL, or a rectangle (working CRS): only the units meeting it */
+    const double *within_halo;   /* NULL, or a rectangle: only the roads and services meeting it */
+    const double *within_services; /* NULL, or the services' own rectangle (else within_halo's) */
+    int skip_roads;              /* pl_access_load_inputs reads no roads (in->roads stays NULL) */
 } pl_access_opts;
 
 extern const pl_option pl_access_options[];
@@ -117,6 +122,8 @@ typedef struct pl_access_params {
     const pl_access_result *same_inputs; /* a result of another mode on the same population,
                                             services and municipalities: its units' and
                                             services' municipalities are reused; NULL = none */
+    const uint8_t *cell_mask;    /* NULL, or per unit: 0 = not reported (as outside --region); a
+                                    partition task's own units (analyses/partition) */
 } pl_access_params;
 
 /* Computes access for loaded inputs. graph must be built from roads for params->mode. */
@@ -142,6 +149,11 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
 int pl_access_search_all(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                          const pl_municipalities *munis, const pl_graph *graph, const pl_access_params *params,
                          pl_access_result *r, pl_error *err);
+/* graph NULL: no attachment (cell_snap and svc_snap all PL_SNAP_NONE) and roads unused: the
+ * result's arrays are then filled from elsewhere (platsa merge, from its tasks' outputs). */
+/* Every type's labels allocated, all unreachable (source UINT32_MAX, INFINITY): for results
+ * whose labels come from elsewhere (platsa merge). */
+void pl_access_labels_unreachable(pl_access_result *r);
 /* The k = 2 searches (distance and time) of type slot t, as pl_access_compute runs them. */
 /* Worker threads for n_tasks independent tasks: PLATSA_THREADS if set (1 = serial), else the
  * online cores, at most 2; never more than the tasks. */
@@ -196,6 +208,14 @@ void pl_access_free_inputs(pl_ctx *ctx, pl_access_inputs *in);
 /* The types to analyse: o->types, else every RSP type with at least one service. */
 int pl_access_resolve_types(const pl_access_opts *o, const pl_access_inputs *in, int *types, int *n_types,
                             pl_error *err);
+
+/* Writes o->output from a single-mode road result r as `platsa access` does (every layer,
+ * style and summary; r's summaries must be finished, pl_access_finish). extra_inputs: more
+ * files whose hashes the metadata lists (NULL-terminated, or NULL); extra_params: key, value
+ * pairs for the parameters table (NULL-terminated, or NULL). platsa merge calls it. */
+int pl_access_write(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const pl_access_inputs *in,
+                    pl_access_result *r, const char *const *extra_inputs, const char *const *extra_params,
+                    pl_error *err);
 
 /* Load, compute and write: what the CLI calls. */
 int pl_access_run(pl_ctx *ctx, const pl_access_opts *opts, const char *command_line, pl_error *err);

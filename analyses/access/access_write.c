@@ -683,14 +683,16 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         return err->code;
     pl_load_opts lo = {.assume_crs = o->assume_crs, .road = o->road};
     roads_job J = {.spec = o->roads, .lo = lo, .build = gopts != NULL};
+    J.lo.within = o->within_halo;
     if (gopts)
         J.gopts = *gopts;
     J.ctx = pl_ctx_new_child(ctx);
     roads_waiter waiter = {.threaded = 0};
     pl_oom_hold_wait(join_roads_thread, &waiter);  /* the roads thread works on J, reads the caller's options */
-    waiter.threaded = pthread_create(&waiter.tid, NULL, roads_thread, &J) == 0;
+    if (!o->skip_roads)
+        waiter.threaded = pthread_create(&waiter.tid, NULL, roads_thread, &J) == 0;
     int threaded = waiter.threaded;
-    if (!threaded)  /* no thread to be had: the same work, in turn */
+    if (!threaded && !o->skip_roads)  /* no thread to be had: the same work, in turn */
         roads_thread(&J);
     int rc = PL_OK;
     in->types = pl_service_types_load(ctx, o->service_types_file, err);
@@ -712,6 +714,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
         po.id_field = o->id_field;
         po.region = o->region;  /* units of other municipalities, by their code, are not read */
         po.region_munis = in->munis;
+        po.within = o->within_units;
         in->pop = pl_population_load(ctx, o->population, &po, err);
         if (!in->pop)
             rc = err->code;
@@ -719,6 +722,7 @@ static int load_inputs(pl_ctx *ctx, const pl_access_opts *o, const pl_graph_opts
     if (rc == PL_OK) {
         pl_load_opts so = lo;
         so.type_field = o->type_field;
+        so.within = o->within_services ? o->within_services : o->within_halo;
         in->svc = pl_services_load(ctx, o->services, in->types, &so, err);
         if (!in->svc)
             rc = err->code;
@@ -842,17 +846,31 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
 }
 
 /* The output, opened when the first mode's result (r) is there: its parameters. hashes: the
- * inputs' hashes if already started (taken over, also on failure), else NULL. */
+ * inputs' hashes if already started (taken over, also on failure), else NULL. extra_inputs
+ * (NULL-ended) and extra_params (name, value pairs, NULL-ended): platsa merge's tasks. */
 static pl_gpkg *open_output(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
                             const pl_access_result *r, int n_modes, const pl_transit_result *tr,
-                            const pl_transit_params *tp, pl_gpkg_hashes *hashes, pl_error *err)
+                            const pl_transit_params *tp, pl_gpkg_hashes *hashes, const char *const *extra_inputs,
+                            const char *const *extra_params, pl_error *err)
 {
-    const char *inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities, NULL};
+    size_t n_extra = 0;
+    while (extra_inputs && extra_inputs[n_extra])
+        n_extra++;
+    /* The five inputs (localities may be NULL: the list goes on past it), then the extra ones. */
+    const char **inputs = pl_calloc(n_extra + 7, sizeof *inputs);
+    const char *five[] = {o->population, o->services, o->roads, o->municipalities, o->localities};
+    size_t n_in = 0;
+    for (int i = 0; i < 5; i++)
+        if (five[i] || i < 4)
+            inputs[n_in++] = five[i];
+    for (size_t i = 0; i < n_extra; i++)
+        inputs[n_in++] = extra_inputs[i];
     pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
                        .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
                        .hashes = hashes,
                        .expected_rows = (long long)in->pop->n * n_modes /* access_cells (service_level is a view) */};
     pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
+    free(inputs);
     if (!g)
         return NULL;
     char value[64];
@@ -870,6 +888,8 @@ static pl_gpkg *open_output(pl_ctx *ctx, const pl_access_opts *o, const char *co
     pl_gpkg_add_parameter(g, "population_total", value);
     if (tr)
         add_transit_parameters(g, o, tp, tr);
+    for (size_t i = 0; extra_params && extra_params[i] && extra_params[i + 1]; i += 2)
+        pl_gpkg_add_parameter(g, extra_params[i], extra_params[i + 1]);
     return g;
 }
 
@@ -877,6 +897,7 @@ static pl_gpkg *open_output(pl_ctx *ctx, const pl_access_opts *o, const char *co
 typedef struct access_out {
     pl_gpkg *g;
     pl_gpkg_hashes *hashes;
+    const char *const *extra_inputs, *const *extra_params; /* open_output's, or NULL */
     double t_s, c_s;  /* writing, timed */
 } access_out;
 
@@ -889,7 +910,8 @@ static int write_now(pl_ctx *ctx, const pl_access_opts *o, const char *command_l
     double t0 = pl_now_s(), c0 = pl_cpu_s();
     int rc = PL_OK;
     if (!out->g) {
-        out->g = open_output(ctx, o, command_line, in, r, n_modes, tr, tp, out->hashes, err);
+        out->g = open_output(ctx, o, command_line, in, r, n_modes, tr, tp, out->hashes, out->extra_inputs,
+                             out->extra_params, err);
         out->hashes = NULL;
         if (!out->g)
             rc = err->code;
@@ -910,6 +932,22 @@ static void drop_labels(pl_access_result *r)
         free(r->types[t].by_time);
         r->types[t].by_dist = r->types[t].by_time = NULL;
     }
+}
+
+int pl_access_write(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const pl_access_inputs *in,
+                    pl_access_result *r, const char *const *extra_inputs, const char *const *extra_params,
+                    pl_error *err)
+{
+    pl_mode mode = PL_MODE_CAR;
+    if (o->mode && pl_mode_from_name(o->mode, &mode) != PL_OK)
+        return pl_error_set(err, PL_EINPUT, "--mode '%s': one road mode (car, bike or walk) here", o->mode);
+    access_out out = {.extra_inputs = extra_inputs, .extra_params = extra_params};
+    int rc = write_now(ctx, o, command_line, in, &out, r, 1, NULL, NULL, NULL, NULL, err);
+    if (rc == PL_OK)
+        return pl_gpkg_commit(out.g, err);
+    if (out.g)
+        pl_gpkg_abort(out.g);
+    return rc;
 }
 
 /* --classify: Tillväxtverket's classes by car time, whatever the access mode. */

@@ -18,6 +18,8 @@ BOOL, ENUM, INT, DOUBLE, LIST, LAYER, LAYERS, FILE, FOLDER, STRING, OUT_FILE, OU
 GROUPS = {
     'info': 'Data and roads', 'import-osm': 'Data and roads', 'population': 'Data and roads',
     'synth': 'Data and roads', 'route': 'Data and roads', 'report': 'Reports',
+    'partition': 'Cluster (Slurm)', 'partition-task': 'Cluster (Slurm)', 'partition-run': 'Cluster (Slurm)',
+    'merge': 'Cluster (Slurm)',
 }
 
 
