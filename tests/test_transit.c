@@ -2,7 +2,8 @@
 /* `platsa access --mode transit`: a hand-checkable fixture (one road, one bus line, three
  * homes, one pharmacy) with expected minutes worked out below; the backward profile checked
  * against forward range RAPTOR searches from each home's access legs on a real rail feed;
- * the bad inputs of tests/BAD_INPUTS.md. */
+ * the bad inputs of tests/BAD_INPUTS.md; the demo's Porto Alegre run end to end on real buses,
+ * metro, streets and population (tests/data/gtfs-osm-porto-alegre-r5r/). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include <gdal.h>
+#include <sqlite3.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -940,6 +942,218 @@ static void test_classify_coverage_bad_inputs(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ---------- Porto Alegre end to end (issue #23) ---------- */
+
+/* r5r's sample city, as the demo runs it (sample-data/demo.sh): the EPTC bus feed, OSM and the
+ * H3 grid in tests/data/gtfs-osm-porto-alegre-r5r/, the TRENSURB rail feed in tests/data/gtfs/.
+ * The bus trips run about 11:20-17:50 (PROVENANCE.md), so the window is 12:00-14:00. */
+#define POA_DATE "2019-05-13"
+#define POA_MAX_UNITS 2000
+/* --max-walk's default 1000 m at 5 km/h: a walk all the way of at most this is a transit trip too. */
+#define POA_MAX_WALK_MIN 12.0
+/* The timetable search counts whole seconds: a walk all the way may come out a second longer
+ * than the road search's (seen: 0.01 min after rounding). */
+#define POA_SECOND_MIN (1.0 / 60.0)
+
+typedef struct poa_unit {
+    char id[24];
+    double pop, min, walk_min, road_m, health;   /* min, walk_min: NAN for no connection */
+} poa_unit;
+
+static int poa_unit_cmp(const void *a, const void *b)
+{
+    return strcmp(((const poa_unit *)a)->id, ((const poa_unit *)b)->id);
+}
+
+/* The grid as poa_hexgrid.csv says (id,lon,lat,population,schools,jobs,healthcare; no quotes),
+ * read here without GDAL or SQL, sorted by id; returns the number of rows. */
+static int poa_read_grid(poa_unit *u)
+{
+    FILE *f = fopen(real_data("gtfs-osm-porto-alegre-r5r/poa_hexgrid.csv"), "r");
+    assert_non_null(f);
+    char line[512];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "id,lon,lat,population,schools,jobs,healthcare\n");
+    int n = 0;
+    while (fgets(line, sizeof line, f)) {
+        assert_true(n < POA_MAX_UNITS);
+        /* Split at every comma: jobs and healthcare are empty in some rows (none: 0, as prepare.sh's CAST). */
+        char *fld[7], *p = line;
+        int k = 0;
+        line[strcspn(line, "\r\n")] = '\0';
+        while (k < 7) {
+            fld[k++] = p;
+            char *comma = strchr(p, ',');
+            if (!comma)
+                break;
+            *comma = '\0';
+            p = comma + 1;
+        }
+        assert_int_equal(k, 7);
+        snprintf(u[n].id, sizeof u[n].id, "%s", fld[0]);
+        u[n].pop = atof(fld[3]);
+        u[n].health = atof(fld[6]);
+        n++;
+    }
+    fclose(f);
+    qsort(u, (size_t)n, sizeof *u, poa_unit_cmp);
+    return n;
+}
+
+/* access_cells of a run, sorted by cell_id; returns the number of rows. */
+static int poa_read_cells(const char *gpkg, poa_unit *u)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(gpkg, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT cell_id, pop, healthcare_min, healthcare_walk_min, road_m "
+                                            "FROM access_cells ORDER BY cell_id", -1, &st, NULL), SQLITE_OK);
+    int n = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        assert_true(n < POA_MAX_UNITS);
+        snprintf(u[n].id, sizeof u[n].id, "%s", (const char *)sqlite3_column_text(st, 0));
+        u[n].pop = sqlite3_column_double(st, 1);
+        u[n].min = sqlite3_column_type(st, 2) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 2);
+        u[n].walk_min = sqlite3_column_type(st, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 3);
+        u[n].road_m = sqlite3_column_double(st, 4);
+        n++;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}
+
+/* One number from a query (NAN for NULL). */
+static double poa_sql(const char *gpkg, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(gpkg, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    double v = sqlite3_column_type(st, 0) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* `platsa access --mode transit` on the prepared inputs in dir, healthcare, window `win`. */
+static void poa_access(pl_ctx *ctx, const char *dir, const char *win, const char *out)
+{
+    assert_true(strlen(dir) < 400);
+    char feeds[1600], pop[800], svc[800], ini[800], roads[800], area[800], o[800];
+    snprintf(feeds, sizeof feeds, "%s,", real_data("gtfs-osm-porto-alegre-r5r/poa_eptc.zip"));
+    snprintf(feeds + strlen(feeds), sizeof feeds - strlen(feeds), "%s", real_data("gtfs/poa_trensurb.zip"));
+    snprintf(pop, sizeof pop, "%s/poa-population.gpkg:population", dir);
+    snprintf(svc, sizeof svc, "%s/poa-services.gpkg:services", dir);
+    snprintf(ini, sizeof ini, "%s/poa-healthcare.ini", dir);
+    snprintf(roads, sizeof roads, "%s/poa-layers.gpkg:roads", dir);
+    snprintf(area, sizeof area, "%s/poa-area.gpkg", dir);
+    snprintf(o, sizeof o, "%s/%s.gpkg", dir, out);
+    char *argv[] = {"access", "--mode", "transit", "--gtfs", feeds, "--date", POA_DATE, "--window", (char *)win,
+                    "--population", pop, "--services", svc, "--service-types", ini, "--types", "healthcare",
+                    "--roads", roads, "--municipalities", area, "--crs", "EPSG:31982", "-o", o, "--overwrite", "--csv"};
+    pl_error err = {0};
+    int rc = run_access(ctx, &err, (int)(sizeof argv / sizeof *argv), argv);
+    if (rc != PL_OK)
+        fail_msg("access %s: %s", win, err.msg);
+}
+
+/* Residents without a connection within the window, from the municipality table's CSV twin. */
+static double poa_pop_unreachable(const char *dir, const char *out)
+{
+    char path[800], head[8192], row[8192];
+    snprintf(path, sizeof path, "%s/%s_access_municipalities_table.csv", dir, out);
+    FILE *csv = fopen(path, "r");
+    assert_non_null(csv);
+    assert_non_null(fgets(head, sizeof head, csv));
+    assert_non_null(fgets(row, sizeof row, csv));
+    fclose(csv);
+    return atof(csv_cell(head, row, "healthcare_pop_min_unreachable"));
+}
+
+/* Long: one end-to-end run checked fact by fact, each against the grid's own CSV or a hand
+ * argument, none a snapshot of platsa's numbers. */
+static void test_porto_alegre_end_to_end(void **state)
+{
+    (void)state;
+    static poa_unit grid[POA_MAX_UNITS], cells[POA_MAX_UNITS];
+    const char *dir = scratch_dir("transit_poa");
+    char d[400];
+    snprintf(d, sizeof d, "%s", dir);
+    assert_int_equal(run_cmd("sh sample-data/porto-alegre/prepare.sh %s %s", real_data("gtfs-osm-porto-alegre-r5r"), d), 0);
+    assert_int_equal(run_cmd("build/platsa -q import-osm %s --crs EPSG:31982 -o %s/poa-layers.gpkg",
+                             real_data("gtfs-osm-porto-alegre-r5r/poa_osm.pbf"), d), 0);
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    poa_access(ctx, d, "12:00-14:00", "midday");
+    poa_access(ctx, d, "12:00-14:00", "again");
+    poa_access(ctx, d, "07:00-09:00", "morning");
+
+    /* Every one of the grid's units once, with its residents. */
+    int n = poa_read_grid(grid);
+    assert_int_equal(n, 1227);
+    char gpkg[900];
+    snprintf(gpkg, sizeof gpkg, "%s/midday.gpkg", d);
+    assert_int_equal(poa_read_cells(gpkg, cells), n);
+    double total = 0, no_conn = 0;
+    int own = 0;
+    for (int i = 0; i < n; i++) {
+        assert_string_equal(cells[i].id, grid[i].id);
+        assert_true(cells[i].pop == grid[i].pop);
+        total += grid[i].pop;
+        if (isnan(cells[i].min))
+            no_conn += cells[i].pop;
+        /* A walk within --max-walk is a transit trip too: never slower by more than the second. */
+        if (cells[i].walk_min <= POA_MAX_WALK_MIN) {
+            assert_false(isnan(cells[i].min));
+            assert_true(cells[i].min <= cells[i].walk_min + POA_SECOND_MIN);
+        }
+        /* Healthcare in its own cell, at the same centre: the walk to the street and back at
+         * 5 km/h (road_m is rounded to 0.1 m, the minutes to 0.01), the second beside it. */
+        if (grid[i].health > 0) {
+            own++;
+            assert_true(cells[i].min <= 2 * (cells[i].road_m + 0.05) / 5000.0 * 60.0 + POA_SECOND_MIN + 0.005);
+        }
+    }
+    assert_int_equal(own, 117);
+    assert_true(total == poa_sql(gpkg, "SELECT sum(pop) FROM access_cells"));
+    assert_true(no_conn == poa_pop_unreachable(d, "midday"));
+    /* At midday the buses run: few residents have no connection within 1 km of walking plus
+     * the timetable. At 07:00-09:00 only the metro runs, the bus trips not yet: many more. */
+    assert_true(no_conn < 0.01 * total);
+    double morning = poa_pop_unreachable(d, "morning");
+    assert_true(morning > 2 * no_conn);
+
+    /* Repeated: byte-identical rows and CSV twins. */
+    const char *dump = "sqlite3 -cmd '.mode insert' %s/%s.gpkg 'SELECT * FROM access_cells ORDER BY fid' > %s/%s.rows";
+    assert_int_equal(run_cmd(dump, d, "midday", d, "midday"), 0);
+    assert_int_equal(run_cmd(dump, d, "again", d, "again"), 0);
+    assert_int_equal(run_cmd("cmp %s/midday.rows %s/again.rows && cmp %s/midday_access_municipalities_table.csv "
+                             "%s/again_access_municipalities_table.csv", d, d, d, d), 0);
+
+    /* classify --mode transit to the city centre: every unit in one class, none dropped. */
+    char feeds[1600], pop[800], loc[800], roads[800], area[800], out[800];
+    snprintf(feeds, sizeof feeds, "%s,", real_data("gtfs-osm-porto-alegre-r5r/poa_eptc.zip"));
+    snprintf(feeds + strlen(feeds), sizeof feeds - strlen(feeds), "%s", real_data("gtfs/poa_trensurb.zip"));
+    snprintf(pop, sizeof pop, "%s/poa-population.gpkg:population", d);
+    snprintf(loc, sizeof loc, "%s/poa-centre.gpkg", d);
+    snprintf(roads, sizeof roads, "%s/poa-layers.gpkg:roads", d);
+    snprintf(area, sizeof area, "%s/poa-area.gpkg", d);
+    snprintf(out, sizeof out, "%s/classify.gpkg", d);
+    char *argv[] = {"classify", "--mode", "transit", "--gtfs", feeds, "--date", POA_DATE, "--window", "12:00-14:00",
+                    "--population", pop, "--localities", loc, "--roads", roads, "--municipalities", area,
+                    "--crs", "EPSG:31982", "-o", out, "--overwrite"};
+    pl_error err = {0};
+    assert_int_equal(run_pl_classify_run(ctx, &err, (int)(sizeof argv / sizeof *argv), argv), PL_OK);
+    assert_true(poa_sql(out, "SELECT count(DISTINCT cell_id) FROM classify_cells WHERE class BETWEEN 1 AND 4") == n);
+    assert_true(poa_sql(out, "SELECT sum(pop) FROM classify_cells") == total);
+    /* No connection (class 4) exactly where the window gives no time, and few of them at midday. */
+    assert_true(poa_sql(out, "SELECT count(*) FROM classify_cells WHERE (class = 4) <> (minutes_to_locality IS NULL)") == 0);
+    assert_true(poa_sql(out, "SELECT sum(pop) FROM classify_cells WHERE class = 4") < 0.02 * total);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -952,6 +1166,7 @@ int main(void)
         cmocka_unit_test(test_coverage_transit_hand),
         cmocka_unit_test(test_coverage_transit_directions),
         cmocka_unit_test(test_classify_coverage_bad_inputs),
+        cmocka_unit_test(test_porto_alegre_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

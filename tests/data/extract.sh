@@ -135,5 +135,12 @@ osmium extract --overwrite -s complete_ways -b 10.78,59.905,10.805,59.915 \
     "$REAL/osm-lund-oslo-otp/oslo-east-filtered.osm.pbf" -o "$L/oslo-east-filtered.osm.pbf"
 # GTFS (tests/test_gtfs.c): two whole feeds, unchanged (count_feed.py beside them is ours).
 cp "$REAL/gtfs-sweden-sj-rail-2023/sj-gtfs-2023.zip" "$REAL/gtfs-osm-porto-alegre-r5r/poa_trensurb.zip" "$D/gtfs/"
+# Porto Alegre end to end (tests/test_transit.c): the bus feed, OSM extract, grid and places,
+# unchanged; the rail feed is the copy in gtfs/.
+P=$D/gtfs-osm-porto-alegre-r5r
+fresh_dir "$P"
+for f in poa_eptc.zip poa_osm.pbf poa_hexgrid.csv poa_points_of_interest.csv; do
+  cp "$REAL/gtfs-osm-porto-alegre-r5r/$f" "$P/"
+done
 
 du -sh "$D"
