@@ -1072,7 +1072,7 @@ static double poa_pop_unreachable(const char *dir, const char *out)
     return atof(csv_cell(head, row, "healthcare_pop_min_unreachable"));
 }
 
-/* Long: one end-to-end run checked fact by fact, each against the grid's own CSV or a hand
+/* One end-to-end run checked fact by fact, each against the grid's own CSV or a hand
  * argument, none a snapshot of platsa's numbers. */
 static void test_porto_alegre_end_to_end(void **state)
 {
