@@ -1273,37 +1273,43 @@ static void unmap_unsearched(pl_graph *g)
     }
 }
 
+/* The arrays the searches do not read (geometry, forward arcs, edges), freed when owned (not
+ * in a cache's mapping) and cleared. */
+static void drop_unsearched(pl_graph *g)
+{
+#define DROP(field)              \
+    do {                         \
+        if (!g->cache_map)       \
+            free(g->field);      \
+        g->field = NULL;         \
+    } while (0)
+    DROP(node_x);
+    DROP(node_y);
+    DROP(out_begin);
+    DROP(arc_head);
+    DROP(arc_len_m);
+    DROP(arc_time_s);
+    DROP(arc_road);
+    DROP(edge_a);
+    DROP(edge_b);
+    DROP(edge_road);
+    DROP(edge_v0);
+    DROP(edge_v1);
+    DROP(edge_len_m);
+    DROP(edge_time_s);
+    DROP(edge_dir);
+#undef DROP
+}
+
 void pl_graph_keep_search_only(pl_graph *g)
 {
     if (!g)
         return;
     pl_snap_index_free(g->snap_index);  /* a cache's index only borrows the mapping's arrays */
     g->snap_index = NULL;
-    if (g->cache_map) {
+    if (g->cache_map)
         unmap_unsearched(g);
-    } else {
-        free(g->node_x);
-        free(g->node_y);
-        free(g->out_begin);
-        free(g->arc_head);
-        free(g->arc_len_m);
-        free(g->arc_time_s);
-        free(g->arc_road);
-        free(g->edge_a);
-        free(g->edge_b);
-        free(g->edge_road);
-        free(g->edge_v0);
-        free(g->edge_v1);
-        free(g->edge_len_m);
-        free(g->edge_time_s);
-        free(g->edge_dir);
-    }
-    g->node_x = g->node_y = NULL;
-    g->out_begin = g->arc_head = g->arc_road = NULL;
-    g->arc_len_m = g->arc_time_s = NULL;
-    g->edge_a = g->edge_b = g->edge_road = g->edge_v0 = g->edge_v1 = NULL;
-    g->edge_len_m = g->edge_time_s = NULL;
-    g->edge_dir = NULL;
+    drop_unsearched(g);
 }
 
 void pl_graph_free(pl_graph *g)
@@ -1316,23 +1322,9 @@ void pl_graph_free(pl_graph *g)
         free(g);
         return;
     }
-    free(g->node_x);
-    free(g->node_y);
-    free(g->out_begin);
-    free(g->arc_head);
-    free(g->arc_len_m);
-    free(g->arc_time_s);
-    free(g->arc_road);
+    drop_unsearched(g);
     free(g->component);
     free(g->component_nodes);
-    free(g->edge_a);
-    free(g->edge_b);
-    free(g->edge_road);
-    free(g->edge_v0);
-    free(g->edge_v1);
-    free(g->edge_len_m);
-    free(g->edge_time_s);
-    free(g->edge_dir);
     free(g->in_begin);
     free(g->in_arc);
     free(g);
