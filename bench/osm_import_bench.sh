@@ -125,20 +125,11 @@ for tool in $TOOLS; do
     ;;
   osm2pgrouting)
     echo "== osm2pgrouting (throw-away PostgreSQL cluster)"
-    PGBIN=/usr/lib/postgresql/15/bin
     TMP=$(mktemp -d /tmp/platsa-o2p.XXXXXX)
-    chmod 755 "$TMP"
-    AS_PG=""
-    if [ "$(id -u)" -eq 0 ]; then
-      chown postgres "$TMP"
-      AS_PG="runuser -u postgres --"
-    fi
     PORT=54331
     # osm2pgrouting 2.3.8 opens a connection for every chunk of ways and keeps it: 3.7 M ways in
     # chunks of 20,000 need ~190 connections (PostgreSQL's default limit is 100).
-    $AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
-    $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
-      -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off -c max_connections=400" start >/dev/null
+    PG_SERVER_OPTS="-c max_connections=400" sh tests/pg_cluster.sh start "$TMP" "$PORT"
     PSQL="psql -X -q -h $TMP -p $PORT -U postgres"
     $PSQL -c 'CREATE DATABASE bench' >/dev/null
     $PSQL -d bench -c 'CREATE EXTENSION postgis; CREATE EXTENSION pgrouting;' >/dev/null
@@ -165,8 +156,7 @@ SQL
     for c in $(pgrep -P "$pm"); do ticks=$((ticks + $(awk '{print $14 + $15}' /proc/"$c"/stat 2>/dev/null || echo 0))); done
     pgcpu=$(echo "scale=1; $ticks / $(getconf CLK_TCK)" | bc)
     cp "$TMP/pg.log" "$W/osm2pgrouting.pg.log" 2>/dev/null || true
-    $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$TMP"
+    sh tests/pg_cluster.sh stop "$TMP"
     report osm2pgrouting "ways table: ${n:-?} edges, ${v:-?} vertices (XML input); PostgreSQL server CPU $pgcpu s besides"
     case $n in ''|*[!0-9]*) ;; *) [ "$n" -gt 0 ] && keep_peer osm2pgrouting ;; esac
     ;;

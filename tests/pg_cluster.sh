@@ -9,7 +9,8 @@
 #          clients use `-h DIR -p PORT -U postgres` and two clusters never clash. Log: DIR/pg.log.
 #          A failed start stops what started, prints the log's end and exits 1.
 #   stop   stops the server (immediate) and removes DIR with everything in it.
-# PGBIN (default /usr/lib/postgresql/15/bin) names the server binaries.
+# PGBIN (default /usr/lib/postgresql/15/bin) names the server binaries; PG_SERVER_OPTS adds
+# server settings ("-c work_mem=1GB ...", for the benchmarks).
 set -u
 cmd=${1:-}; DIR=${2:-}; PORT=${3:-5432}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -26,7 +27,7 @@ case $cmd in
       echo "pg_cluster: initdb failed:" >&2; tail -n 5 "$DIR/initdb.log" >&2; exit 1
     fi
     if ! $AS_PG "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/pg.log" -w \
-         -o "-k $DIR -c listen_addresses='' -p $PORT -c fsync=off" start >/dev/null; then
+         -o "-k $DIR -c listen_addresses='' -p $PORT -c fsync=off ${PG_SERVER_OPTS:-}" start >/dev/null; then
       echo "pg_cluster: the server did not start:" >&2; tail -n 5 "$DIR/pg.log" >&2
       $AS_PG "$PGBIN/pg_ctl" -D "$DIR/data" -m immediate stop >/dev/null 2>&1
       exit 1

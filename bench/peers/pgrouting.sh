@@ -16,18 +16,14 @@
 set -eu
 DIR=$(cd "$1" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
 PY=/usr/bin/python3
 TMP=$(mktemp -d /tmp/platsa-bench-pgr.XXXXXX)
-chmod 755 "$TMP"
-AS_PG=""
-if [ "$(id -u)" -eq 0 ]; then chown postgres "$TMP"; AS_PG="runuser -u postgres --"; fi
 PORT=54331
-cleanup() { $AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$TMP"; }
+PG_CLUSTER="$HERE/../../tests/pg_cluster.sh"
+cleanup() { sh "$PG_CLUSTER" stop "$TMP"; }
 trap cleanup EXIT INT TERM
-$AS_PG "$PGBIN/initdb" -D "$TMP/data" -A trust -U postgres >/dev/null
-$AS_PG "$PGBIN/pg_ctl" -D "$TMP/data" -l "$TMP/pg.log" -w \
-  -o "-k $TMP -c listen_addresses='' -p $PORT -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c work_mem=1GB -c maintenance_work_mem=1GB -c shared_buffers=1GB -c max_wal_size=8GB" start >/dev/null
+PG_SERVER_OPTS="-c synchronous_commit=off -c full_page_writes=off -c work_mem=1GB -c maintenance_work_mem=1GB -c shared_buffers=1GB -c max_wal_size=8GB" \
+  sh "$PG_CLUSTER" start "$TMP" "$PORT"
 # The files the server reads must be readable by postgres.
 cp "$DIR/edges.csv" "$DIR/super.csv" "$DIR/origins_snap.csv" "$TMP/"
 chmod 644 "$TMP"/*.csv
