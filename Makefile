@@ -306,10 +306,11 @@ test-pgrouting: demo
 
 # PostGIS in and out (tests/postgis_check.sh): inputs read as PG:CONNINFO:LAYER give the same CSV
 # twins as the files; -o PG:CONNINFO:SCHEMA writes every layer, public.layer_styles and the
-# metadata, and refused runs leave the schema identical. A throw-away PostgreSQL 15 cluster.
+# metadata, and refused runs leave the schema identical; real QGIS opens the schema from the
+# database (tests/qgis/check_pg.py). A throw-away PostgreSQL 15 cluster.
 POSTGIS_PACKAGES := postgresql-15 postgresql-15-postgis-3
 test-postgis: $(PLATSA)
-	$(call apt_install,$(POSTGIS_PACKAGES))
+	$(call apt_install,$(POSTGIS_PACKAGES) $(QGIS_PACKAGES))
 	@PLATSA=$(PLATSA) sh tests/postgis_check.sh
 
 # A partitioned run on Slurm (tests/slurm_check.sh, issue #22): a throw-away single-node cluster

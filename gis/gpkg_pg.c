@@ -210,7 +210,10 @@ static int copy_into(const char *conn, const char *gpkg, const char *tmp, const 
 
 /* The swap, one multi-statement query (PostgreSQL runs it as a single transaction):
  * the styles move from tmp.layer_styles (copied from the GeoPackage) to
- * public.layer_styles with this schema and database; the old schema goes, tmp is renamed. */
+ * public.layer_styles with this schema and database; the old schema goes, tmp is renamed.
+ * An attribute table's style (its Swedish aliases) has f_geometry_column '' in the
+ * GeoPackage; QGIS's postgres provider looks a table's style up with
+ * "f_geometry_column IS NULL", so it becomes NULL here (tests/qgis/check_pg.py). */
 static char *swap_sql(const char *schema, const char *tmp, int had_styles)
 {
     pl_strbuf b = {0};
@@ -225,7 +228,7 @@ static char *swap_sql(const char *schema, const char *tmp, int had_styles)
         pl_sb_printf(&b,
             "INSERT INTO public.layer_styles (f_table_catalog, f_table_schema, f_table_name, f_geometry_column, "
             "stylename, styleqml, stylesld, useasdefault, description, update_time) SELECT current_database(), "
-            "'%s', f_table_name, f_geometry_column, stylename, XMLPARSE(DOCUMENT styleqml), "
+            "'%s', f_table_name, nullif(f_geometry_column, ''), stylename, XMLPARSE(DOCUMENT styleqml), "
             "XMLPARSE(DOCUMENT nullif(stylesld, '')), useasdefault::int <> 0, description, "
             "update_time::timestamp FROM \"%s\".layer_styles ORDER BY fid; DROP TABLE \"%s\".layer_styles; ",
             schema, tmp, tmp);

@@ -8,7 +8,8 @@
 #  out: `-o "PG:CONNINFO:SCHEMA"` puts every layer into SCHEMA with the same rows as the GeoPackage,
 #       the styles into public.layer_styles (f_table_catalog/schema/name), the metadata into
 #       SCHEMA.platsa_metadata; refusals (schema exists without --overwrite, a bad input, no such
-#       database) leave the schema identical, no temporary schema and no temporary file.
+#       database) leave the schema identical, no temporary schema and no temporary file;
+#       the schema opened in real QGIS from the database is valid, styled, aliased and drawn.
 # usage: sh tests/postgis_check.sh   (from the repository root after make; PLATSA=build/platsa)
 # Prints "N passed, N failed"; exit 0 when all pass, 77 when it cannot run here.
 set -u
@@ -80,6 +81,20 @@ check "styles: one row per styled layer, QML parsed as XML" \
         xpath_exists('"'/qgis'"', styleqml)")" = "$(sqlite3 "$W/files.gpkg" "select count(*) from layer_styles")" ]'
 check "metadata: access.platsa_metadata holds the run's JSON" \
   '[ "$(Q "select metadata::json->>'"'tool'"' from access.platsa_metadata")" = platsa ]'
+
+# ---- the schema opened in real QGIS from the database (tests/qgis/check_pg.py): every layer
+# valid, its rows, styled from public.layer_styles, Swedish aliases, rendered not blank.
+if /usr/bin/python3 -c 'import qgis.core' 2>/dev/null; then
+  QT_QPA_PLATFORM=offscreen /usr/bin/python3 tests/qgis/check_pg.py "$TMP" $PORT platsa access "$W/files.gpkg" \
+    >"$TMP/qgis.log" 2>&1
+  qrc=$?
+  while read -r verdict rest; do
+    case $verdict in PASS) ok "QGIS: $rest" ;; FAIL) bad "QGIS: $rest" ;; esac
+  done <"$TMP/qgis.log"
+  check "QGIS opened the schema (check_pg.py exit 0)" '[ $qrc -eq 0 ] || { tail -n 15 "$TMP/qgis.log"; false; }'
+else
+  bad "QGIS: no PyQGIS here (apt-get install python3-qgis qgis; make test-postgis installs it)"
+fi
 
 # pg_dump 15.14+ writes a random \\restrict key per dump: not part of the schema.
 fingerprint() {

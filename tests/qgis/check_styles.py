@@ -70,6 +70,24 @@ def stored(gpkg):
         db.close()
 
 
+def stored_geometry_column(gpkg, name):
+    """The layer's geometry column (gpkg_geometry_columns), None for an attribute table."""
+    db = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    try:
+        row = db.execute("SELECT column_name FROM gpkg_geometry_columns WHERE table_name = ?", (name,)).fetchone()
+        return row[0] if row else None
+    finally:
+        db.close()
+
+
+def row_count(gpkg, name):
+    db = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    try:
+        return db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+    finally:
+        db.close()
+
+
 def qml_renderer(qml):
     """(renderer type, class count) of a stored QML; (None, 0) without a renderer."""
     root = ET.fromstring(qml.encode("utf-8"))
@@ -163,9 +181,15 @@ def check_view(layer, declared, count):
     return problems
 
 
-def check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict_tables, views):
+def open_gpkg_layer(gpkg, name):
+    return QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
+
+
+def check_layer(gpkg, name, data_type, styles, aliases, png_dir, strict_tables, views, opener=open_gpkg_layer):
+    """What a user sees of layer `name`, against what `gpkg` stores; opener(gpkg, name) opens the
+    layer as the user does (the GeoPackage itself here, the same layer from PostGIS in check_pg.py)."""
     problems, notes = [], []
-    layer = QgsVectorLayer(f"{gpkg}|layername={name}", name, "ogr")
+    layer = opener(gpkg, name)
     if not layer.isValid():
         return False, "invalid layer"
     if name in views:
