@@ -34,7 +34,7 @@ road=$(sqlite3 "$f" "select fid from roads order by fid limit 1 offset 100")
   for a in $ids; do
     j=0
     for b in $ids; do
-      [ $j -gt $i ] && printf '[scenario %s och %s stänger]\nclose = %s, %s\n\n' "$a" "$b" "$a" "$b"
+      [ $j -gt $i ] && printf '[scenario Butik %d och %d stänger]\nclose = %s, %s\n\n' $i $j "$a" "$b"
       j=$((j + 1))
     done
     i=$((i + 1))
