@@ -34,7 +34,7 @@
 
 #define SWEEP_MARK "platsa-sweep"
 #define SWEEP_MAGIC "platsa scenario sweep, format 1"
-#define DUMP_MAGIC "platsa sweep task, format 1\n"
+#define DUMP_MAGIC "platsa sweep task, format 2\n"
 
 const char pl_sweep_usage[] = "platsa sweep FILE.ini --slices N --job-dir D -o OUT.gpkg [--graph-cache F]";
 const char pl_sweep_summary[] =
@@ -252,6 +252,23 @@ static void put_array(dump *d, const void *p, size_t elem, size_t n)
         put(d, p, elem * n);
 }
 
+/* Labels field by field (20 bytes each): the struct's padding is not written, so the same
+ * answers give the same bytes, and the file is a sixth smaller. */
+static void put_labels(dump *d, const pl_label *l, size_t n)
+{
+    put_u64(d, l ? n : 0);
+    unsigned char buf[20 * 1024];
+    for (size_t i = 0; l && i < n;) {
+        size_t k = 0;
+        for (; i < n && k < sizeof buf; i++, k += 20) {
+            memcpy(buf + k, &l[i].source, 4);
+            memcpy(buf + k + 4, &l[i].dist_m, 8);
+            memcpy(buf + k + 12, &l[i].time_s, 8);
+        }
+        put(d, buf, k);
+    }
+}
+
 static void put_result(dump *d, const pl_access_result *r)
 {
     put(d, r, sizeof *r);  /* the scalars; the pointers are read back as the arrays below */
@@ -259,8 +276,8 @@ static void put_result(dump *d, const pl_access_result *r)
     for (int t = 0; t < r->n_types; t++) {
         const pl_access_type *at = &r->types[t];
         put_array(d, at->service_index, sizeof *at->service_index, at->n_services);
-        put_array(d, at->by_dist, sizeof *at->by_dist, r->n_cells * 2);
-        put_array(d, at->by_time, sizeof *at->by_time, r->n_cells * 2);
+        put_labels(d, at->by_dist, r->n_cells * 2);
+        put_labels(d, at->by_time, r->n_cells * 2);
     }
     put_array(d, r->cell_snap, sizeof *r->cell_snap, r->n_cells);
     put_array(d, r->cell_muni, sizeof *r->cell_muni, r->n_cells);
@@ -319,6 +336,24 @@ static void *get_array(reader *R, size_t elem, size_t want)
     return a;
 }
 
+static pl_label *get_labels(reader *R, size_t want)
+{
+    uint64_t n = get_u64(R);
+    if (!R->ok || n == 0)
+        return NULL;
+    if (n != want || (size_t)(R->end - R->p) / 20 < n) {
+        R->ok = 0;
+        return NULL;
+    }
+    pl_label *l = pl_malloc(n * sizeof *l);
+    for (size_t i = 0; i < n; i++, R->p += 20) {
+        memcpy(&l[i].source, R->p, 4);
+        memcpy(&l[i].dist_m, R->p + 4, 8);
+        memcpy(&l[i].time_s, R->p + 12, 8);
+    }
+    return l;
+}
+
 static pl_access_result *get_result(reader *R)
 {
     pl_access_result *r = pl_calloc(1, sizeof *r);
@@ -342,8 +377,8 @@ static pl_access_result *get_result(reader *R)
     for (int t = 0; R->ok && t < n_types; t++) {
         pl_access_type *at = &r->types[t];
         at->service_index = get_array(R, sizeof *at->service_index, at->n_services);
-        at->by_dist = get_array(R, sizeof *at->by_dist, r->n_cells * 2);
-        at->by_time = get_array(R, sizeof *at->by_time, r->n_cells * 2);
+        at->by_dist = get_labels(R, r->n_cells * 2);
+        at->by_time = get_labels(R, r->n_cells * 2);
     }
     r->cell_snap = get_array(R, sizeof *r->cell_snap, r->n_cells);
     r->cell_muni = get_array(R, sizeof *r->cell_muni, r->n_cells);
@@ -574,8 +609,14 @@ int pl_sweep_run(pl_ctx *ctx, const pl_sweep_opts *o, const char *path, const ch
 
 static int dump_scenario(dump *d, const pl_scen *s, size_t k)
 {
-    scen_scalars v = {.index = k, .n_roads_removed = s->n_roads_removed, .n_roads_added = s->n_roads_added,
-                      .units_searched = s->work.units_searched, .full = s->full, .seconds = s->seconds};
+    scen_scalars v;
+    memset(&v, 0, sizeof v);  /* its padding too: the same answers, the same bytes */
+    v.index = k;
+    v.n_roads_removed = s->n_roads_removed;
+    v.n_roads_added = s->n_roads_added;
+    v.units_searched = s->work.units_searched;
+    v.full = s->full;
+    v.seconds = s->seconds;
     put(d, &v, sizeof v);
     put_result(d, s->r);
     return d->ok ? PL_OK : PL_EINTERNAL;
