@@ -111,6 +111,18 @@ static int run_partition(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *
     return pl_partition_run(ctx, o, self, stdout, err);
 }
 
+static int run_sweep(pl_ctx *ctx, void *o, char **pos, int n_pos, pl_error *err)
+{
+    if (n_pos != 1)
+        return pl_error_set(err, PL_EINPUT, "give one scenario file: %s", pl_sweep_usage);
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return pl_error_set(err, PL_EINTERNAL, "cannot find the running program (/proc/self/exe) for the Slurm script");
+    self[n] = '\0';
+    return pl_sweep_run(ctx, o, pos[0], self, stdout, err);
+}
+
 /* A task id: digits only. */
 static int task_id(const char *s, long *id, pl_error *err)
 {
@@ -200,6 +212,7 @@ INIT(partition)
 INIT(partition_task)
 INIT(partition_run)
 INIT(merge)
+INIT(sweep)
 
 #define COMMAND(name, cmd, max_pos, summary)                                                              \
     {name, summary, pl_##cmd##_usage, pl_##cmd##_summary, pl_##cmd##_options, sizeof(pl_##cmd##_opts), \
@@ -221,7 +234,8 @@ const cli_command cli_commands[] = {
     COMMAND("partition", partition, 0, "split an access run into tiles with exact halos for a Slurm job array"),
     COMMAND("partition-task", partition_task, 2, "run one task of a partition job (what the Slurm script runs)"),
     COMMAND("partition-run", partition_run, 1, "run every pending task of a partition job here, one after another"),
-    COMMAND("merge", merge, 1, "join a partition job's tasks into the output of a single access run"),
+    COMMAND("merge", merge, 1, "join a partition or sweep job's tasks into the output of a single run"),
+    COMMAND("sweep", sweep, 1, "split a scenario file's scenarios into slices for a Slurm job array"),
 };
 
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];

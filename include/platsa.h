@@ -13,7 +13,7 @@
  *     pl_<cmd>_opts_free(&o);                frees the lists the table allocated
  *
  * for cmd in info, import_osm, population, synth, route, access, classify, stores, scenario,
- * coverage, green, report, partition, partition_task, partition_run, merge. Call pl_init() once
+ * coverage, green, report, partition, partition_task, partition_run, merge, sweep. Call pl_init() once
  * first; make a context with pl_ctx_new() (its
  * quiet, verbose and progress fields as you want them), free it with pl_ctx_free().
  *

@@ -14,6 +14,8 @@
 #  6. Every layer of the single run (cells, service levels, municipality layer and table, data
 #     checks, unattached services, styles) holds the same rows in the merged file: rows dumped with
 #     sqlite3 without fid, sorted, compared; then the cells' order (cell_id by fid).
+#  7. A scenario sweep (platsa sweep, 22 scenarios in 4 slices) as an array on the same cluster,
+#     merged, equal to the single platsa scenario run (tests/slurm_sweep.sh).
 # usage: PLATSA=build/platsa sh tests/slurm_check.sh   (from the repository root, as root or with
 #        the Slurm/munge daemons runnable by the user)
 # Environment: SYNTH=FILE.gpkg reuses a synth output instead of making one (SIZE=L by default),
@@ -216,4 +218,12 @@ awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
   c["round"] && c["units"] { r = $c["round"]; n[r]++; u[r] += $c["units"]; h[r] = $c["halo_km"] }
   END { for (r in n) printf "figures: round %s: halo %s km, %d tasks, %d units\n", r, h[r], n[r], u[r] }' \
   "$D/plan.tsv" 2>/dev/null | sort -k3n
+
+# ---- 7. a scenario sweep as an array on the same cluster (tests/slurm_sweep.sh)
+sh "$ROOT/tests/slurm_sweep.sh" "$TMP/sweep" > "$TMP/sweep.log" 2>&1
+grep -E '^(ok|FAILED|figures|differs):' "$TMP/sweep.log" | sed 's/^/sweep /'
+sp=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' "$TMP/sweep.log")
+sf=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' "$TMP/sweep.log")
+[ -n "$sp" ] || { sp=0; sf=1; tail -n 3 "$TMP/sweep.log"; }
+pass=$((pass + sp)); fail=$((fail + sf))
 finish

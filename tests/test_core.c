@@ -279,6 +279,7 @@ static const struct {
     {"partition-task", pl_partition_task_options},
     {"partition-run", pl_partition_run_options},
     {"merge", pl_merge_options},
+    {"sweep", pl_sweep_options},
 };
 
 static void test_every_numeric_option_has_a_range(void **state)
@@ -341,7 +342,7 @@ static void test_csv_style_on_every_csv_command(void **state)
         assert_int_equal(style->kind, PL_OPT_STRING);
         assert_string_equal(style->default_str, "default");
     }
-    assert_int_equal(n_csv, 7); /* access, classify, stores, scenario, coverage, green, partition */
+    assert_int_equal(n_csv, 8); /* access, classify, stores, scenario, coverage, green, partition, sweep */
 }
 
 /* The list above names every command platsa has. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "analyses/common/ids.h"
+#include "analyses/scenario/scenario.h"
 
 const char pl_merge_usage[] = "platsa merge JOB_DIR [-o OUT.gpkg] [--overwrite]";
 const char pl_merge_summary[] =
@@ -430,6 +431,8 @@ static int merge(pl_ctx *ctx, merge_ctx *M, const pl_merge_opts *o, const char *
 
 int pl_merge_run(pl_ctx *ctx, const pl_merge_opts *o, const char *job_dir, const char *command_line, pl_error *err)
 {
+    if (pl_sweep_is_job(job_dir))  /* a scenario sweep (analyses/scenario/scenario_slice.c) */
+        return pl_sweep_merge(ctx, o->output, o->overwrite, job_dir, command_line, err);
     merge_ctx M = {0};
     int rc = pl_job_open(job_dir, &M.job, err);
     if (rc == PL_OK)

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "analyses/common/fields.h"
+#include "analyses/scenario/scenario.h"
 #include "analyses/common/ids.h"
 #include "gis/gpkg_writer.h"
 #include "gis/util.h"
@@ -574,6 +575,8 @@ static int task_run(pl_ctx *ctx, task_ctx *T, pl_error *err)
 
 int pl_partition_task_run(pl_ctx *ctx, const char *job_dir, long task, pl_error *err)
 {
+    if (pl_sweep_is_job(job_dir))  /* a scenario sweep's task (analyses/scenario/scenario_slice.c) */
+        return pl_sweep_task_run(ctx, job_dir, task, err);
     task_ctx T = {0};
     int rc = pl_job_open(job_dir, &T.job, err);
     if (rc != PL_OK)
@@ -618,6 +621,8 @@ void pl_partition_run_opts_free(pl_partition_run_opts *o) { pl_options_free(pl_p
 
 int pl_partition_run_all(pl_ctx *ctx, const char *job_dir, FILE *out, pl_error *err)
 {
+    if (pl_sweep_is_job(job_dir))
+        return pl_sweep_run_all(ctx, job_dir, out, err);
     pl_job *j = NULL;
     int rc = pl_job_open(job_dir, &j, err);
     if (rc != PL_OK)

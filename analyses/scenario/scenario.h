@@ -39,6 +39,8 @@
 #ifndef PLATSA_ANALYSES_SCENARIO_H
 #define PLATSA_ANALYSES_SCENARIO_H
 
+#include <stdio.h>
+
 #include "analyses/access/access.h"
 
 typedef struct pl_scenario_def {
@@ -145,5 +147,34 @@ void pl_scenario_band_deltas(const pl_access_result *before, const pl_access_res
 
 int pl_scenario_run(pl_ctx *ctx, const pl_scenario_opts *opts, const char *file, const char *command_line,
                     pl_error *err);
+
+/* ---------- sweeps: many scenarios as a Slurm job array (scenario_slice.c) ---------- */
+
+/* platsa sweep FILE.ini --slices N --job-dir D -o OUT.gpkg: the job folder; its tasks run through
+ * platsa partition-task / partition-run and are joined by platsa merge (analyses/partition). */
+typedef struct pl_sweep_opts {
+    pl_scenario_opts s;           /* -o, --overwrite, --csv, --csv-style, --graph-cache, --no-cells */
+    int slices;
+    const char *job_dir;
+} pl_sweep_opts;
+
+extern const pl_option pl_sweep_options[];
+extern const char pl_sweep_usage[];
+extern const char pl_sweep_summary[];
+int pl_sweep_opts_init(pl_sweep_opts *o);
+void pl_sweep_opts_free(pl_sweep_opts *o);
+/* Checks the file and inputs, builds the graph cache, writes D (plan.tsv, array.sbatch). */
+int pl_sweep_run(pl_ctx *ctx, const pl_sweep_opts *o, const char *file, const char *self_exe, FILE *out,
+                 pl_error *err);
+/* Whether dir holds a sweep job (its platsa-sweep file). */
+int pl_sweep_is_job(const char *dir);
+/* Task K: the baseline and scenarios K, K+N, ... into D/tasks/NNNN/out.bin, then done. */
+int pl_sweep_task_run(pl_ctx *ctx, const char *job_dir, long task, pl_error *err);
+/* Every task without its done file, one after another, here. */
+int pl_sweep_run_all(pl_ctx *ctx, const char *job_dir, FILE *out, pl_error *err);
+/* The output of the single platsa scenario run (output NULL: the sweep's -o). PL_EINPUT with a
+ * one-line message naming the sbatch command when a task is missing or damaged. */
+int pl_sweep_merge(pl_ctx *ctx, const char *output, int overwrite, const char *job_dir, const char *command_line,
+                   pl_error *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include "analyses/common/fields.h"
 #include "analyses/common/attach.h"
 #include "scenario.h"
+#include "scenario_run.h"
 #include "scenario_styles.h"
 #include "analyses/access/access_styles.h"
 #include "gis/util.h"
@@ -49,25 +50,9 @@ const pl_option pl_scenario_options[] = {
     PL_OPT_END,
 };
 
-/* One computed scenario. */
-typedef struct scen {
-    const pl_scenario_def *def;
-    pl_services *svc;              /* combined (shares strings with the loaded ones) */
-    pl_services *added;            /* loaded additions (owned) */
-    pl_population *pop;            /* combined */
-    pl_population *added_pop;      /* loaded (owned) */
-    pl_roads *roads;               /* changed roads (owned) or NULL */
-    pl_graph *graph;               /* rebuilt graph or NULL */
-    pl_access_result *r;
-    size_t n_closed, n_added, n_added_units, n_roads_removed, n_roads_added;
-    double added_residents;
-    int full;                      /* 1: full re-run (roads changed) */
-    double seconds;
-    pl_scenario_work work;
-    char layer[64];
-} scen;
+typedef pl_scen scen;
 
-static void scen_free(pl_ctx *ctx, scen *s)
+void pl_scen_free_one(pl_ctx *ctx, scen *s)
 {
     pl_access_result_free(s->r);
     pl_scenario_services_free(s->svc);
@@ -740,8 +725,11 @@ static int check_remove_roads(const pl_scenario_def *d, const pl_roads *roads, p
     return rc;
 }
 
+/* inputs_only (a sweep's merge, without roads): the combined services and units alone; the
+ * tasks checked remove_roads and computed the access. */
 static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_access_inputs *in,
-                          const pl_scenario_base *base, const pl_graph_opts *gopts, scen *s, pl_error *err)
+                          const pl_scenario_base *base, const pl_graph_opts *gopts, int inputs_only, scen *s,
+                          pl_error *err)
 {
     const pl_scenario_def *d = s->def;
     const pl_access_opts *b = &file->base;
@@ -776,7 +764,7 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
                                 d->close[i], in->svc->source ? in->svc->source : "the services");
         }
     }
-    if (check_remove_roads(d, in->roads, err) != PL_OK) {
+    if (in->roads && check_remove_roads(d, in->roads, err) != PL_OK) {
         free(closed);
         return err->code;
     }
@@ -822,7 +810,9 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
     s->pop = pl_scenario_population(in->pop, s->added_pop);
     free(closed);
     int rc;
-    if (d->n_remove_roads || d->n_add_roads) {
+    if (inputs_only) {
+        rc = PL_OK;
+    } else if (d->n_remove_roads || d->n_add_roads) {
         s->full = 1;
         pl_roads *added_roads = NULL;
         for (size_t i = 0; i < d->n_add_roads; i++) {
@@ -871,46 +861,40 @@ static int build_scenario(pl_ctx *ctx, const pl_scenario_file *file, const pl_ac
     return rc;
 }
 
-static int scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, const char *command_line,
-                        pl_error *err)
+int pl_scen_open(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, int no_roads, pl_scen_session *S,
+                 pl_error *err)
 {
-    pl_scenario_file file;
-    int rc = pl_scenario_file_load(path, &file, err);
-    if (rc != PL_OK) {
-        pl_scenario_file_free(&file);
+    memset(S, 0, sizeof *S);
+    int rc = pl_scenario_file_load(path, &S->file, err);
+    if (rc != PL_OK)
         return rc;
-    }
-    pl_access_opts *b = &file.base;
-    {
+    pl_scenario_file *file = &S->file;
+    pl_access_opts *b = &file->base;
+    if (o->output) {
         const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
         const char *twins[] = {"delta_municipalities", "scenario_summary", NULL};
         pl_gpkg_opts check = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style, .inputs = inputs};
-        if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK) {
-            pl_scenario_file_free(&file);
+        if (pl_gpkg_check_output(o->output, &check, twins, err) != PL_OK)
             return err->code;
-        }
     }
     if (b->crs)
         snprintf(ctx->work_crs, sizeof ctx->work_crs, "%s", b->crs);
-    pl_graph_opts gopts;
-    pl_graph_opts_default(&gopts);
-    if (pl_mode_from_name(b->mode, &gopts.mode) != PL_OK) {
-        pl_scenario_file_free(&file);
+    pl_graph_opts_default(&S->gopts);
+    if (pl_mode_from_name(b->mode, &S->gopts.mode) != PL_OK)
         return pl_error_set(err, PL_EINPUT, "%s: [baseline] mode '%s': use car, bike or walk", path, b->mode);
-    }
-    gopts.cache_path = o->graph_cache;
+    S->gopts.cache_path = o->graph_cache;
     /* The cache may be none of the files: the scenario file, the baseline's, the scenarios' own. */
     size_t n_in = 7;
-    for (size_t k = 0; k < file.n_sc; k++)
-        n_in += file.sc[k].n_add + file.sc[k].n_add_population + file.sc[k].n_add_roads;
+    for (size_t k = 0; k < file->n_sc; k++)
+        n_in += file->sc[k].n_add + file->sc[k].n_add_population + file->sc[k].n_add_roads;
     const char **cache_inputs = pl_malloc(n_in * sizeof *cache_inputs);
     const char *base_files[] = {path, b->population, b->services, b->roads, b->municipalities, b->localities,
                                 b->service_types_file};
     n_in = 0;
     for (size_t i = 0; i < sizeof base_files / sizeof *base_files; i++)
         cache_inputs[n_in++] = base_files[i];
-    for (size_t k = 0; k < file.n_sc; k++) {
-        const pl_scenario_def *d = &file.sc[k];
+    for (size_t k = 0; k < file->n_sc; k++) {
+        const pl_scenario_def *d = &file->sc[k];
         for (size_t i = 0; i < d->n_add; i++)
             cache_inputs[n_in++] = d->add[i];
         for (size_t i = 0; i < d->n_add_population; i++)
@@ -918,87 +902,139 @@ static int scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o
         for (size_t i = 0; i < d->n_add_roads; i++)
             cache_inputs[n_in++] = d->add_roads[i];
     }
-    rc = pl_graph_cache_check_path(o->graph_cache, cache_inputs, n_in, &o->output, 1, err);
+    rc = pl_graph_cache_check_path(o->graph_cache, cache_inputs, n_in, &o->output, o->output ? 1 : 0, err);
     free(cache_inputs);
-    if (rc != PL_OK) {
-        pl_scenario_file_free(&file);
+    if (rc != PL_OK)
         return rc;
+    if (no_roads) {
+        pl_access_opts light = *b;
+        light.skip_roads = 1;
+        rc = pl_access_load_inputs(ctx, &light, &S->in, err);
+    } else {
+        rc = pl_access_load_inputs_graph(ctx, b, &S->gopts, &S->in, err);
     }
-    pl_access_inputs in = {0};
-    rc = pl_access_load_inputs_graph(ctx, b, &gopts, &in, err);
-    int types[PL_MAX_TYPES], n_types = 0;
     if (rc == PL_OK)
-        rc = pl_access_resolve_types(b, &in, types, &n_types, err);
-    pl_scenario_base *base = NULL;
-    double t_base = pl_now_s();
-    if (rc == PL_OK) {
-        pl_access_params p = {.types = types, .n_types = n_types, .mode = gopts.mode, .within_km = b->within_km,
-                              .region = b->region, .max_snap_m = b->max_snap_m,
-                              .max_service_snap_m = b->max_service_snap_m, .bands_km = &b->bands_km,
-                              .bands_min = &b->bands_min};
-        rc = pl_scenario_baseline(ctx, in.pop, in.svc, in.types, in.munis, in.roads, in.graph, &p, &base, err);
+        rc = pl_access_resolve_types(b, &S->in, S->types, &S->n_types, err);
+    S->sc = pl_calloc(file->n_sc ? file->n_sc : 1, sizeof *S->sc);
+    for (size_t k = 0; k < file->n_sc; k++) {
+        S->sc[k].def = &file->sc[k];
+        make_layer_name(S->sc[k].layer, sizeof S->sc[k].layer, "scenario_cells", file->sc[k].name, S->sc, k);
     }
-    t_base = pl_now_s() - t_base;
-    scen *sc = pl_calloc(file.n_sc ? file.n_sc : 1, sizeof *sc);
-    for (size_t k = 0; rc == PL_OK && k < file.n_sc; k++) {
-        sc[k].def = &file.sc[k];
-        make_layer_name(sc[k].layer, sizeof sc[k].layer, "scenario_cells", file.sc[k].name, sc, k);
-        if (pl_progress(ctx, (double)k / file.n_sc, "scenarios")) {
+    return rc;
+}
+
+int pl_scen_baseline(pl_ctx *ctx, pl_scen_session *S, pl_error *err)
+{
+    const pl_access_opts *b = &S->file.base;
+    double t0 = pl_now_s();
+    pl_access_params p = {.types = S->types, .n_types = S->n_types, .mode = S->gopts.mode, .within_km = b->within_km,
+                          .region = b->region, .max_snap_m = b->max_snap_m,
+                          .max_service_snap_m = b->max_service_snap_m, .bands_km = &b->bands_km,
+                          .bands_min = &b->bands_min};
+    const pl_access_inputs *in = &S->in;
+    int rc = pl_scenario_baseline(ctx, in->pop, in->svc, in->types, in->munis, in->roads, in->graph, &p, &S->base,
+                                  err);
+    S->t_base = pl_now_s() - t0;
+    return rc;
+}
+
+int pl_scen_build(pl_ctx *ctx, pl_scen_session *S, size_t k, int inputs_only, pl_error *err)
+{
+    scen *s = &S->sc[k];
+    int rc = build_scenario(ctx, &S->file, &S->in, S->base, &S->gopts, inputs_only, s, err);
+    if (rc == PL_OK && !inputs_only)
+        pl_info(ctx, "scenario %s: %zu closed, %zu added, %zu housing units; %s in %.3f s", s->def->name, s->n_closed,
+                s->n_added, s->n_added_units, s->full ? "full re-run" : "incremental", s->seconds);
+    return rc;
+}
+
+/* The metadata parameters, then every layer in the order a reader expects; one function
+ * keeps the commit or abort of the one GeoPackage in one place. */
+int pl_scen_write(pl_ctx *ctx, pl_scen_session *S, const pl_scenario_opts *o, const char *path,
+                  const char *command_line, const char *const *params, const char *const *extra_inputs,
+                  pl_error *err)
+{
+    const pl_access_opts *b = &S->file.base;
+    const pl_access_inputs *in = &S->in;
+    size_t n_sc = S->file.n_sc, n_extra = 0;
+    while (extra_inputs && extra_inputs[n_extra])
+        n_extra++;
+    const char **inputs = pl_malloc((6 + n_extra) * sizeof *inputs);
+    const char *base_inputs[] = {path, b->population, b->services, b->roads, b->municipalities};
+    memcpy(inputs, base_inputs, sizeof base_inputs);
+    for (size_t i = 0; i < n_extra; i++)
+        inputs[5 + i] = extra_inputs[i];
+    inputs[5 + n_extra] = NULL;
+    pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv, .csv_style = o->csv_style,
+                       .command_line = command_line, .inputs = inputs, .graph_cache = o->graph_cache};
+    pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
+    free(inputs);
+    if (!g)
+        return err->code;
+    char v[64];
+    pl_gpkg_add_parameter(g, "analysis", "scenario");
+    pl_gpkg_add_parameter(g, "mode", b->mode);
+    pl_gpkg_add_parameter(g, "region", b->region ? b->region : "");
+    pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
+    snprintf(v, sizeof v, "%zu", n_sc);
+    pl_gpkg_add_parameter(g, "scenarios", v);
+    snprintf(v, sizeof v, "%.3f", S->t_base);
+    pl_gpkg_add_parameter(g, "baseline_seconds", v);
+    for (size_t i = 0; params && params[i] && params[i + 1]; i += 2)
+        pl_gpkg_add_parameter(g, params[i], params[i + 1]);
+    const pl_access_result *base = S->base->r;
+    int rc = PL_OK;
+    for (size_t k = 0; rc == PL_OK && !o->no_cells && k < n_sc; k++)
+        rc = write_cells(g, in, &S->sc[k], err);
+    if (rc == PL_OK)
+        rc = write_delta_cells(g, in, base, S->sc, n_sc, err);
+    if (rc == PL_OK)
+        rc = write_delta_munis(g, in, base, S->sc, n_sc, err);
+    if (rc == PL_OK)
+        rc = write_summary(g, in, base, S->sc, n_sc, err);
+    /* The baseline's: a scenario's added services left out are in its warnings. */
+    if (rc == PL_OK)
+        rc = pl_write_unattached_units(g, in->pop, base->cell_snap, base->cell_in_region, err);
+    if (rc == PL_OK)
+        rc = pl_write_unattached_services(g, in->svc, in->types, base->svc_snap, err);
+    if (rc != PL_OK)
+        pl_gpkg_abort(g);
+    else
+        rc = pl_gpkg_commit(g, err);
+    return rc;
+}
+
+void pl_scen_close(pl_ctx *ctx, pl_scen_session *S)
+{
+    for (size_t k = 0; S->sc && k < S->file.n_sc; k++)
+        pl_scen_free_one(ctx, &S->sc[k]);
+    free(S->sc);
+    pl_scenario_base_free(S->base);
+    pl_access_free_inputs(ctx, &S->in);
+    pl_scenario_file_free(&S->file);
+    memset(S, 0, sizeof *S);
+}
+
+static int scenario_run(pl_ctx *ctx, const char *path, const pl_scenario_opts *o, const char *command_line,
+                        pl_error *err)
+{
+    pl_scen_session S;
+    int rc = pl_scen_open(ctx, path, o, 0, &S, err);
+    if (rc == PL_OK)
+        rc = pl_scen_baseline(ctx, &S, err);
+    for (size_t k = 0; rc == PL_OK && k < S.file.n_sc; k++) {
+        if (pl_progress(ctx, (double)k / S.file.n_sc, "scenarios")) {
             rc = pl_error_set(err, PL_EINPUT, "cancelled");
             break;
         }
-        rc = build_scenario(ctx, &file, &in, base, &gopts, &sc[k], err);
-        if (rc == PL_OK)
-            pl_info(ctx, "scenario %s: %zu closed, %zu added, %zu housing units; %s in %.3f s", file.sc[k].name,
-                    sc[k].n_closed, sc[k].n_added, sc[k].n_added_units, sc[k].full ? "full re-run" : "incremental",
-                    sc[k].seconds);
+        rc = pl_scen_build(ctx, &S, k, 0, err);
     }
     pl_progress(ctx, 1.0, "scenarios");
-    if (rc == PL_OK) {
-        const char *inputs[] = {path, b->population, b->services, b->roads, b->municipalities, NULL};
-        pl_gpkg_opts go = {.overwrite = o->overwrite, .csv = o->csv,
-                           .csv_style = o->csv_style, .command_line = command_line, .inputs = inputs,
-                           .graph_cache = o->graph_cache};
-        pl_gpkg *g = pl_gpkg_create(ctx, o->output, &go, err);
-        if (!g) {
-            rc = err->code;
-        } else {
-            char v[64];
-            pl_gpkg_add_parameter(g, "analysis", "scenario");
-            pl_gpkg_add_parameter(g, "mode", b->mode);
-            pl_gpkg_add_parameter(g, "region", b->region ? b->region : "");
-            pl_gpkg_add_parameter(g, "crs", ctx->work_crs);
-            snprintf(v, sizeof v, "%zu", file.n_sc);
-            pl_gpkg_add_parameter(g, "scenarios", v);
-            snprintf(v, sizeof v, "%.3f", t_base);
-            pl_gpkg_add_parameter(g, "baseline_seconds", v);
-            for (size_t k = 0; rc == PL_OK && !o->no_cells && k < file.n_sc; k++)
-                rc = write_cells(g, &in, &sc[k], err);
-            if (rc == PL_OK)
-                rc = write_delta_cells(g, &in, base->r, sc, file.n_sc, err);
-            if (rc == PL_OK)
-                rc = write_delta_munis(g, &in, base->r, sc, file.n_sc, err);
-            if (rc == PL_OK)
-                rc = write_summary(g, &in, base->r, sc, file.n_sc, err);
-            /* The baseline's: a scenario's added services left out are in its warnings. */
-            if (rc == PL_OK)
-                rc = pl_write_unattached_units(g, in.pop, base->r->cell_snap, base->r->cell_in_region, err);
-            if (rc == PL_OK)
-                rc = pl_write_unattached_services(g, in.svc, in.types, base->r->svc_snap, err);
-            if (rc != PL_OK)
-                pl_gpkg_abort(g);
-            else
-                rc = pl_gpkg_commit(g, err);
-        }
-    }
     if (rc == PL_OK)
-        pl_info(ctx, "platsa scenario: baseline and %zu scenarios -> %s", file.n_sc, o->output);
-    for (size_t k = 0; k < file.n_sc; k++)
-        scen_free(ctx, &sc[k]);
-    free(sc);
-    pl_scenario_base_free(base);
-    pl_access_free_inputs(ctx, &in);
-    pl_scenario_file_free(&file);
+        rc = pl_scen_write(ctx, &S, o, path, command_line, NULL, NULL, err);
+    if (rc == PL_OK)
+        pl_info(ctx, "platsa scenario: baseline and %zu scenarios -> %s", S.file.n_sc, o->output);
+    pl_scen_close(ctx, &S);
     return rc;
 }
 
