@@ -1158,7 +1158,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
             pl_graph_opts go = gopts;
             go.mode = modes[m];
             go.cache_path = NULL;
-            graph = pl_graph_build(ctx, in.roads, &go, err);
+            graph = pl_graph_build_like(ctx, in.graph, in.roads, &go, err);
             if (!graph) {
                 rc = err->code;
                 break;
