@@ -137,8 +137,9 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
  * built (or read from the cache) from the same roads with the same options but another mode.
  * When both modes open the same roads (pl_graph_road_allowed) the nodes and edges are the
  * same, so only the times, directions, arcs and components are made again; otherwise (or
- * with opts->cache_path set, or base NULL or without its edges) it builds. base is not changed
- * and may be freed after. */
+ * with opts->cache_path set, or base NULL or without its edges) it builds. base is not changed.
+ * When base keeps a snap index (pl_graph_keep_snap_index) and both modes attach to the same
+ * roads (pl_road_attachable), the new graph borrows it: free the new graph before base. */
 pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
                               pl_error *err);
 void pl_graph_free(pl_graph *g);

@@ -1293,6 +1293,26 @@ static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads
     return g;
 }
 
+/* base's kept snap index, for g derived from it, when both modes attach to the same roads:
+ * the index (the attachable segments of the same edges, split by the same components) is
+ * then the same, so g borrows its arrays instead of making them again. */
+static void borrow_snap_index(pl_graph *g, const pl_graph *base, const pl_roads *roads)
+{
+    const pl_snap_index *kept = base->snap_index;
+    if (!kept || kept->g != base || g->n_components != base->n_components ||
+        memcmp(g->component, base->component, (size_t)g->n_nodes * sizeof *g->component) != 0)
+        return;
+    for (size_t r = 0; r < roads->n; r++)
+        if (pl_road_attachable(roads, r, g->mode) != pl_road_attachable(roads, r, base->mode))
+            return;
+    pl_snap_index *ix = pl_malloc(sizeof *ix);
+    *ix = *kept;
+    ix->g = g;
+    ix->roads = roads;
+    ix->borrowed = 1;
+    g->snap_index = ix;
+}
+
 pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
                               pl_error *err)
 {
@@ -1306,6 +1326,7 @@ pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads 
     pl_graph *g = derive(ctx, base, roads, &o);
     if (!g)
         return pl_graph_build(ctx, roads, &o, err);
+    borrow_snap_index(g, base, roads);
     pl_progress(ctx, 1.0, "building graph");
     pl_info(ctx, "graph (%s): the nodes and edges of the %s graph (both modes open the same roads)",
             pl_mode_name(g->mode), pl_mode_name(base->mode));

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "gis/graph.h"
+#include "gis/graph_internal.h"
 #include "gis/roads.h"
 #include "layers/layers.h"
 #include "support/testutil.h"
@@ -1278,6 +1279,42 @@ static void test_threads_same_graph(void **state)
 
 /* ---------- another mode's graph from a built one (pl_graph_build_like) ---------- */
 
+/* Places over the roads' box attach alike to a built graph (its own snap index) and to one
+ * derived from another mode's (that graph's kept index, borrowed when they attach alike). */
+static void same_snaps(pl_ctx *ctx, const pl_graph *built, const pl_graph *like, const pl_roads *r)
+{
+    enum { NP = 500 };
+    double x[NP], y[NP], minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t v = 0; v < r->first_vertex[r->n]; v++) {
+        minx = fmin(minx, r->vx[v]);
+        maxx = fmax(maxx, r->vx[v]);
+        miny = fmin(miny, r->vy[v]);
+        maxy = fmax(maxy, r->vy[v]);
+    }
+    uint64_t seed = 99;
+    for (int i = 0; i < NP; i++) {
+        x[i] = minx + (maxx - minx) * (double)(lcg(&seed) % 10007) / 10006.0;
+        y[i] = miny + (maxy - miny) * (double)(lcg(&seed) % 10007) / 10006.0;
+    }
+    pl_snap a[NP], b[NP];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_error err = {0};
+    assert_int_equal(pl_graph_snap(ctx, built, r, x, y, NP, &so, a, &err), PL_OK);
+    assert_int_equal(pl_graph_snap(ctx, like, r, x, y, NP, &so, b, &err), PL_OK);
+    for (int i = 0; i < NP; i++) {  /* field by field: the struct has padding */
+        assert_int_equal(a[i].edge, b[i].edge);
+        assert_int_equal(a[i].status, b[i].status);
+        assert_true(a[i].a_len_m == b[i].a_len_m && a[i].b_len_m == b[i].b_len_m);
+        assert_true(a[i].a_time_s == b[i].a_time_s && a[i].b_time_s == b[i].b_time_s);
+        assert_true(a[i].access_m == b[i].access_m && a[i].access_s == b[i].access_s);
+        assert_true(a[i].to_a == b[i].to_a && a[i].to_b == b[i].to_b && a[i].from_a == b[i].from_a &&
+                    a[i].from_b == b[i].from_b);
+    }
+}
+
 /* Every mode from every other: the same arrays as pl_graph_build. like: 1 when the two modes
  * open the same roads (the graph is then derived, else built); returns how many were. */
 static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double tol)
@@ -1292,6 +1329,7 @@ static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double t
         pl_error err = {0};
         pl_graph *base = pl_graph_build(ctx, r, &o, &err);
         assert_non_null(base);
+        assert_int_equal(pl_graph_keep_snap_index(base, r), PL_OK);  /* lent to the derived graphs */
         for (int mode = 0; mode < 3; mode++) {
             if (mode == base_mode)
                 continue;
@@ -1306,6 +1344,12 @@ static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double t
             assert_non_null(like);
             assert_true(built->n_edges > 100);
             assert_graphs_equal(built, like);
+            if (same) {  /* opening the same roads, they attach alike: base's index is lent */
+                pl_snap_index *ix = pl_snap_index_new(like, r, pl_snap_default_min_component());
+                assert_true(ix->borrowed && ix->g == like && ix->big.v == base->snap_index->big.v);
+                pl_snap_index_free(ix);
+            }
+            same_snaps(ctx, built, like, r);
             pl_graph_free(built);
             pl_graph_free(like);
         }
