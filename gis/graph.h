@@ -133,6 +133,15 @@ typedef struct pl_graph {
 } pl_graph;
 
 pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *opts, pl_error *err);
+/* The same graph as pl_graph_build(ctx, roads, opts, err), made faster from base: a graph
+ * built (or read from the cache) from the same roads with the same options but another mode.
+ * When both modes open the same roads (pl_graph_road_allowed) the nodes and edges are the
+ * same, so only the times, directions, arcs and components are made again; otherwise (or
+ * with opts->cache_path set, or base NULL or without its edges) it builds. base is not changed.
+ * When base keeps a snap index (pl_graph_keep_snap_index) and both modes attach to the same
+ * roads (pl_road_attachable), the new graph borrows it: free the new graph before base. */
+pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
+                              pl_error *err);
 void pl_graph_free(pl_graph *g);
 /* Frees what the nearest-service searches (pl_graph_nearest_k) do not read, for a run that
  * has attached its places and only searches next: node coordinates, forward arcs, edges and

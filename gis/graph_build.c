@@ -1225,6 +1225,115 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
     return g;
 }
 
+/* ---------- another mode's graph from a built one ---------- */
+
+/* Whether modes a and b open the same roads: every step of the build up to the edges reads
+ * only which roads are open (and the options), so their graphs then have the same nodes and
+ * edges, in the same order. */
+static int same_roads_open(const pl_roads *roads, pl_mode a, pl_mode b)
+{
+    for (size_t r = 0; r < roads->n; r++)
+        if (pl_graph_road_allowed(roads, r, a) != pl_graph_road_allowed(roads, r, b))
+            return 0;
+    return 1;
+}
+
+static void *copy_of(const void *p, size_t n)
+{
+    void *q = pl_malloc(n ? n : 1);
+    if (n)
+        memcpy(q, p, n);
+    return q;
+}
+
+/* Step 4's times and directions for o->mode, on the edges copied from the other mode's graph:
+ * the same expressions as edges_part, so the same floats. */
+static void recost_part(builder *b, int p)
+{
+    pl_graph *g = b->g;
+    uint32_t half = g->n_edges / 2, from = p ? half : 0, to = p ? g->n_edges : half;
+    for (uint32_t i = from; i < to; i++) {
+        uint32_t r = g->edge_road[i];
+        double sec_per_m = 3.6 / road_speed_kmh(b->roads, r, b->o);
+        g->edge_time_s[i] = (float)(piece_len(b->roads, g->edge_v0[i], g->edge_v1[i]) * sec_per_m);
+        g->edge_dir[i] = road_dir(b->roads, r, b->o->mode);
+    }
+}
+
+/* The graph pl_graph_build makes for o, from base (built from roads with o but another mode)
+ * when both modes open the same roads: nodes and edges copied, times, directions, arcs and
+ * components made again. NULL when the modes open different roads (or base has no edges). */
+static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *o)
+{
+    if (!base || !base->n_nodes || !base->node_x || !base->edge_a || base->mode == o->mode ||
+        !same_roads_open(roads, base->mode, o->mode))
+        return NULL;
+    size_t n = base->n_nodes, ne = base->n_edges;
+    builder b = {.ctx = ctx, .roads = roads, .o = o, .threads = build_threads()};
+    pl_graph *g = b.g = pl_calloc(1, sizeof *g);
+    g->mode = o->mode;
+    g->n_nodes = base->n_nodes;
+    g->node_x = copy_of(base->node_x, n * sizeof *g->node_x);
+    g->node_y = copy_of(base->node_y, n * sizeof *g->node_y);
+    g->n_edges = base->n_edges;
+    g->edge_a = copy_of(base->edge_a, ne * sizeof *g->edge_a);
+    g->edge_b = copy_of(base->edge_b, ne * sizeof *g->edge_b);
+    g->edge_road = copy_of(base->edge_road, ne * sizeof *g->edge_road);
+    g->edge_v0 = copy_of(base->edge_v0, ne * sizeof *g->edge_v0);
+    g->edge_v1 = copy_of(base->edge_v1, ne * sizeof *g->edge_v1);
+    g->edge_len_m = copy_of(base->edge_len_m, ne * sizeof *g->edge_len_m);
+    g->edge_time_s = pl_malloc((ne ? ne : 1) * sizeof *g->edge_time_s);
+    g->edge_dir = pl_malloc(ne ? ne : 1);
+    run_two(&b, b.threads, recost_part, recost_part);
+    b.scratch = pl_big_alloc(4 * (n + 1) * sizeof(uint32_t));
+    run_two(&b, b.threads, csr_out_part, csr_in_part);
+    g->n_arcs = g->out_begin[g->n_nodes];
+    free(b.scratch);
+    g->input_hash = inputs_hash(roads, o);
+    return g;
+}
+
+/* base's kept snap index, for g derived from it, when both modes attach to the same roads:
+ * the index (the attachable segments of the same edges, split by the same components) is
+ * then the same, so g borrows its arrays instead of making them again. */
+static void borrow_snap_index(pl_graph *g, const pl_graph *base, const pl_roads *roads)
+{
+    const pl_snap_index *kept = base->snap_index;
+    if (!kept || kept->g != base || g->n_components != base->n_components ||
+        memcmp(g->component, base->component, (size_t)g->n_nodes * sizeof *g->component) != 0)
+        return;
+    for (size_t r = 0; r < roads->n; r++)
+        if (pl_road_attachable(roads, r, g->mode) != pl_road_attachable(roads, r, base->mode))
+            return;
+    pl_snap_index *ix = pl_malloc(sizeof *ix);
+    *ix = *kept;
+    ix->g = g;
+    ix->roads = roads;
+    ix->borrowed = 1;
+    g->snap_index = ix;
+}
+
+pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
+                              pl_error *err)
+{
+    pl_graph_opts o;
+    if (opts)
+        o = *opts;
+    else
+        pl_graph_opts_default(&o);
+    if (!roads || (o.cache_path && *o.cache_path))
+        return pl_graph_build(ctx, roads, &o, err);
+    pl_graph *g = derive(ctx, base, roads, &o);
+    if (!g)
+        return pl_graph_build(ctx, roads, &o, err);
+    borrow_snap_index(g, base, roads);
+    pl_progress(ctx, 1.0, "building graph");
+    pl_info(ctx, "graph (%s): the nodes and edges of the %s graph (both modes open the same roads)",
+            pl_mode_name(g->mode), pl_mode_name(base->mode));
+    pl_graph_info(ctx, g);
+    return g;
+}
+
 void pl_graph_info(const pl_ctx *ctx, const pl_graph *g)
 {
     uint32_t island_nodes = g->n_nodes - (g->n_components ? g->component_nodes[0] : 0);

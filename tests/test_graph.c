@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "gis/graph.h"
+#include "gis/graph_internal.h"
 #include "gis/roads.h"
+#include "layers/layers.h"
+#include "support/testutil.h"
 
 /* ---------- building pl_roads by hand ---------- */
 
@@ -1274,6 +1277,150 @@ static void test_threads_same_graph(void **state)
     free(L);
 }
 
+/* ---------- another mode's graph from a built one (pl_graph_build_like) ---------- */
+
+/* Places over the roads' box attach alike to a built graph (its own snap index) and to one
+ * derived from another mode's (that graph's kept index, borrowed when they attach alike). */
+static void same_snaps(pl_ctx *ctx, const pl_graph *built, const pl_graph *like, const pl_roads *r)
+{
+    enum { NP = 500 };
+    double x[NP], y[NP], minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    for (size_t v = 0; v < r->first_vertex[r->n]; v++) {
+        minx = fmin(minx, r->vx[v]);
+        maxx = fmax(maxx, r->vx[v]);
+        miny = fmin(miny, r->vy[v]);
+        maxy = fmax(maxy, r->vy[v]);
+    }
+    uint64_t seed = 99;
+    for (int i = 0; i < NP; i++) {
+        x[i] = minx + (maxx - minx) * (double)(lcg(&seed) % 10007) / 10006.0;
+        y[i] = miny + (maxy - miny) * (double)(lcg(&seed) % 10007) / 10006.0;
+    }
+    pl_snap a[NP], b[NP];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_error err = {0};
+    assert_int_equal(pl_graph_snap(ctx, built, r, x, y, NP, &so, a, &err), PL_OK);
+    assert_int_equal(pl_graph_snap(ctx, like, r, x, y, NP, &so, b, &err), PL_OK);
+    for (int i = 0; i < NP; i++) {  /* field by field: the struct has padding */
+        assert_int_equal(a[i].edge, b[i].edge);
+        assert_int_equal(a[i].status, b[i].status);
+        assert_true(a[i].a_len_m == b[i].a_len_m && a[i].b_len_m == b[i].b_len_m);
+        assert_true(a[i].a_time_s == b[i].a_time_s && a[i].b_time_s == b[i].b_time_s);
+        assert_true(a[i].access_m == b[i].access_m && a[i].access_s == b[i].access_s);
+        assert_true(a[i].to_a == b[i].to_a && a[i].to_b == b[i].to_b && a[i].from_a == b[i].from_a &&
+                    a[i].from_b == b[i].from_b);
+    }
+}
+
+/* Every mode from every other: the same arrays as pl_graph_build. like: 1 when the two modes
+ * open the same roads (the graph is then derived, else built); returns how many were. */
+static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double tol)
+{
+    int derived = 0;
+    for (int base_mode = 0; base_mode < 3; base_mode++) {
+        pl_graph_opts o;
+        pl_graph_opts_default(&o);
+        o.mode = (pl_mode)base_mode;
+        o.node_intersections = ni;
+        o.snap_tolerance_m = tol;
+        pl_error err = {0};
+        pl_graph *base = pl_graph_build(ctx, r, &o, &err);
+        assert_non_null(base);
+        assert_int_equal(pl_graph_keep_snap_index(base, r), PL_OK);  /* lent to the derived graphs */
+        for (int mode = 0; mode < 3; mode++) {
+            if (mode == base_mode)
+                continue;
+            int same = 1;
+            for (size_t i = 0; i < r->n && same; i++)
+                same = pl_graph_road_allowed(r, i, (pl_mode)mode) == pl_graph_road_allowed(r, i, (pl_mode)base_mode);
+            derived += same;
+            o.mode = (pl_mode)mode;
+            pl_graph *built = pl_graph_build(ctx, r, &o, &err);
+            pl_graph *like = pl_graph_build_like(ctx, base, r, &o, &err);
+            assert_non_null(built);
+            assert_non_null(like);
+            assert_true(built->n_edges > 100);
+            assert_graphs_equal(built, like);
+            if (same) {  /* opening the same roads, they attach alike: base's index is lent */
+                pl_snap_index *ix = pl_snap_index_new(like, r, pl_snap_default_min_component());
+                assert_true(ix->borrowed && ix->g == like && ix->big.v == base->snap_index->big.v);
+                pl_snap_index_free(ix);
+            }
+            same_snaps(ctx, built, like, r);
+            pl_graph_free(built);
+            pl_graph_free(like);
+        }
+        pl_graph_free(base);
+    }
+    return derived;
+}
+
+/* Random lines as in test_threads_same_graph (clusters, loops, layers, bridges, tunnels,
+ * one-ways both ways, speeds, ferries) on classes every mode opens, so that each mode's graph
+ * is derived from each other's: times, directions, arcs and components must come out bit
+ * for bit as the build's. Then with every class (modes opening different roads: built). */
+static void test_build_like_random(void **state)
+{
+    (void)state;
+    enum { NL = 3000 };
+    const int open_to_all[] = {PL_ROAD_PRIMARY, PL_ROAD_SECONDARY, PL_ROAD_TERTIARY, PL_ROAD_RESIDENTIAL,
+                               PL_ROAD_SERVICE, PL_ROAD_TRUNK, PL_ROAD_UNCLASSIFIED, PL_ROAD_FERRY};
+    tline *L = calloc(NL, sizeof *L);
+    uint64_t seed = 777;
+    for (int i = 0; i < NL; i++) {
+        L[i].n = 2 + (int)(lcg(&seed) % 7);
+        for (int j = 0; j < L[i].n; j++) {
+            double jx = (double)(lcg(&seed) % 5) * 0.15 - 0.3, jy = (double)(lcg(&seed) % 5) * 0.15 - 0.3;
+            L[i].xy[2 * j] = (double)(lcg(&seed) % 50) * 7.3 + (lcg(&seed) % 3 ? 0.0 : jx);
+            L[i].xy[2 * j + 1] = (double)(lcg(&seed) % 50) * 5.9 + (lcg(&seed) % 3 ? 0.0 : jy);
+        }
+        if (lcg(&seed) % 10 == 0) {
+            L[i].xy[2 * (L[i].n - 1)] = L[i].xy[0];
+            L[i].xy[2 * (L[i].n - 1) + 1] = L[i].xy[1];
+        }
+        L[i].cls = open_to_all[lcg(&seed) % (sizeof open_to_all / sizeof *open_to_all)];
+        L[i].speed = lcg(&seed) % 4 ? (float)(20 + lcg(&seed) % 90) + 0.1f * (float)(lcg(&seed) % 10) : 0.0f;
+        L[i].oneway = lcg(&seed) % 3 == 0 ? 1 : lcg(&seed) % 8 == 0 ? -1 : 0;
+        L[i].flags = (int)(lcg(&seed) & (PL_ROAD_BRIDGE | PL_ROAD_TUNNEL | PL_ROAD_BIKE_BOTH_WAYS));
+        L[i].layer = (int)(lcg(&seed) % 3) - 1;
+    }
+    pl_roads *r = mk_roads(L, NL);
+    pl_ctx *ctx = quiet_ctx();
+    for (int ni = 0; ni < 2; ni++)
+        assert_int_equal(build_like_all_pairs(ctx, r, ni, ni ? 0.5 : 0.37), 6);
+    for (int i = 0; i < NL; i++) /* every class and access flag: some pairs differ */
+        r->road_class[i] = (uint8_t)(lcg(&seed) % PL_ROAD_N_CLASSES);
+    for (int i = 0; i < NL; i += 7)
+        r->flags[i] |= (uint8_t)(lcg(&seed) % 2 ? PL_ROAD_NO_BIKE : PL_ROAD_NO_CAR);
+    assert_int_equal(build_like_all_pairs(ctx, r, 1, 0.5), 0);
+    pl_ctx_free(ctx);
+    pl_roads_free(r);
+    free(L);
+}
+
+/* A real network (OpenStreetMap's Stockholm drive network, tests/data): bike from walk and
+ * walk from bike are derived (no steps, motorways or closures in it: both open every road),
+ * the others built; all as pl_graph_build makes them. */
+static void test_build_like_real_network(void **state)
+{
+    (void)state;
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_roads *r = pl_roads_load(ctx, real_data("osm-stockholm-drive-network-fmm/edges.shp"), NULL, &err);
+    if (!r)
+        fail_msg("%s", err.msg);
+    int oneway = 0;
+    for (size_t i = 0; i < r->n; i++)
+        oneway += r->oneway[i] != 0;
+    assert_true(oneway > 100);  /* bike's directions differ from walk's */
+    assert_true(build_like_all_pairs(ctx, r, 1, 0.5) >= 2);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+}
+
 /* A vertex as near to two nodes joins the older one (the first line's). */
 static void test_snap_tie_older_node(void **state)
 {
@@ -1440,6 +1587,8 @@ int main(void)
         cmocka_unit_test(test_property_random_graphs),
         cmocka_unit_test(test_snap_threads_and_index),
         cmocka_unit_test(test_threads_same_graph),
+        cmocka_unit_test(test_build_like_random),
+        cmocka_unit_test(test_build_like_real_network),
         cmocka_unit_test(test_snap_tie_older_node),
         cmocka_unit_test(test_far_sources_overflow),
         cmocka_unit_test(test_snap_far_outside_grid),

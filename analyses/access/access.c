@@ -171,6 +171,12 @@ static int search_type(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sn
 
 /* ---------- searches: one per type and metric, on up to 2 threads ---------- */
 
+/* Walk and bike have one speed, yet their time search is not the distance search's q (the
+ * time summed along the nearest path by distance): the arcs' times are rounded to float one
+ * by one, so near-equal paths can swap. Measured (k = 2, 50 sources, 200,000 random places):
+ * Stockholm drive network 526 (walk) and 2,810 (bike) labels of 400,000 differ in the last
+ * bits (up to 1.3e-7 relative), Örebro synthetic walk 53; so both searches stay. */
+
 /* The searches of different types and metrics are independent (each writes its own
  * output array, the graph and snaps are read only), so they run on worker threads; every
  * search is the same single-threaded pl_graph_nearest_k call as before, so the results are

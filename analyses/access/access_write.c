@@ -1057,17 +1057,20 @@ static int transit_mode(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     return write_now(ctx, o, command_line, in, out, *r, 1, t, tp, NULL, NULL, err);
 }
 
-/* One road mode's result (pl_access_compute's steps). lean: nothing after the searches reads
+/* One road mode's result (pl_access_compute's steps). lean 2: nothing after the searches reads
  * the roads or the graph (one road mode; no service areas, no --classify, no other mode's
  * graph built from the roads), so once the places are attached the roads go and the graph
- * keeps only what the searches read, before their labels arrive (the national run's peak). */
+ * keeps only what the searches read, before their labels arrive (the national run's peak).
+ * lean 1: the graph alone is trimmed (a later mode's own graph, without service areas). */
 static int mode_compute(pl_ctx *ctx, access_inputs *in, pl_graph *graph, const pl_access_params *p, int lean,
                         pl_access_result **out, pl_error *err)
 {
     int rc = pl_access_prepare(ctx, in->pop, in->svc, in->types, in->munis, in->roads, graph, p, out, err);
     if (rc == PL_OK && lean) {
-        pl_roads_free(in->roads);
-        in->roads = NULL;
+        if (lean > 1) {
+            pl_roads_free(in->roads);
+            in->roads = NULL;
+        }
         pl_graph_keep_search_only(graph);
     }
     if (rc == PL_OK)
@@ -1153,12 +1156,14 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         add_stage_times(r[0], ts, cs);
     for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++) {
         pl_graph *graph = in.graph;
+        if (m == 0 && n_modes > 1)  /* the modes that attach alike share it (pl_graph_build_like) */
+            pl_graph_keep_snap_index(graph, in.roads);
         if (m > 0) {
             double tg = pl_now_s(), cg = pl_cpu_s();
             pl_graph_opts go = gopts;
             go.mode = modes[m];
             go.cache_path = NULL;
-            graph = pl_graph_build(ctx, in.roads, &go, err);
+            graph = pl_graph_build_like(ctx, in.graph, in.roads, &go, err);
             if (!graph) {
                 rc = err->code;
                 break;
@@ -1170,7 +1175,8 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
                               .region = o->region, .max_snap_m = o->max_snap_m,
                               .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                               .bands_min = &o->bands_min, .same_inputs = m > 0 ? r[0] : NULL};
-        rc = mode_compute(ctx, &in, graph, &p, n_modes == 1 && !o->service_areas && !o->classify, &r[m], err);
+        int lean = o->service_areas ? 0 : n_modes == 1 && !o->classify ? 2 : graph != in.graph;
+        rc = mode_compute(ctx, &in, graph, &p, lean, &r[m], err);
         if (rc == PL_OK)
             rc = mode_areas(ctx, o, graph, &in, r[m], &areas[m], &t_areas, &c_areas, err);
         if (graph != in.graph)
