@@ -7,7 +7,7 @@
  * multi-source Dijkstra.
  *
  *   build/bench/bench_ch --roads FILE[:LAYER] [--metric distance|time] [--sources N]
- *                        [--targets N] [--settle N] [--seed S] [--no-ch]
+ *                        [--targets N] [--settle N] [--seed S] [--no-ch] [--runs N]
  *
  * What it measured (session 10, 2 shared cores at load 7-8, so CPU seconds are the figures):
  *  - Build (distance, witness searches settling 100 nodes): bench grid-20k (20,000 nodes,
@@ -440,13 +440,15 @@ int main(int argc, char **argv)
             nt = (uint32_t)atol(argv[++i]);
         else if (!strcmp(argv[i], "--settle") && i + 1 < argc)
             settle = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--no-ch"))
             no_ch = 1;
         else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
             rng = strtoull(argv[++i], NULL, 10) | 1;
         else {
             fprintf(stderr, "usage: bench_ch --roads FILE[:LAYER] [--metric distance|time] [--sources N] "
-                            "[--targets N] [--settle N] [--seed S] [--no-ch]\n");
+                            "[--targets N] [--settle N] [--seed S] [--no-ch] [--runs N]\n");
             return 1;
         }
     }
