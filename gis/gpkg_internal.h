@@ -121,6 +121,7 @@ struct pl_gpkg_layer {
     pl_blob txt;               /* its text values, NUL-terminated, at vals[i].off */
     pl_blob geom;              /* its geometry blob (geom.n == 0: NULL geometry) */
     pl_blob wkb;               /* scratch WKB for promoted geometries */
+    pl_blob poly_wkb;          /* scratch WKB of polygons (pl_geos_polygonal_wkb) */
     int geom_empty;
     pl_envelope env;
     GEOSWKBWriter *wkb_writer; /* pl_gpkg_set_geos's, created on first use */

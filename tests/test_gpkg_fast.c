@@ -26,6 +26,7 @@
 
 #include "gis/ctx.h"
 #include "gis/gpkg_blob.h"
+#include "gis/geos_wkb.h"
 #include "gis/gpkg_rtree.h"
 #include "gis/gpkg_writer.h"
 #include "support/testutil.h"
@@ -194,6 +195,49 @@ static void test_blob_equals_gdal(void **state)
     }
     pl_blob_free(&b);
     GEOSWKBWriter_destroy_r(ctx->geos, w);
+    pl_ctx_free(ctx);
+}
+
+/* pl_geos_polygonal_wkb gives GEOS's own WKB for polygons (holes, several parts, Z dropped,
+ * rings longer than its stack buffer) and declines everything else. */
+static void test_polygon_wkb_equals_geos(void **state)
+{
+    (void)state;
+    static const char *const polygonal[] = {
+        "POLYGON ((674500.123456789 6580500.25,674750 6580500.25,674750 6580750,674500.123456789 6580500.25))",
+        "POLYGON ((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 2),(5 5,6 5,6 6,5 5))",
+        "MULTIPOLYGON (((0 0,1 0,1 1,0 0)),((5 5,6 5,6 -6,5 5),(5.5 4,5.6 4,5.6 3,5.5 4)))",
+        "POLYGON Z ((0 0 1,10 0 2,10 10 3,0 0 1))",
+        "MULTIPOLYGON Z (((0 0 1,10 0 2,10 10 3,0 0 1)))",
+    };
+    static const char *const others[] = {"POLYGON EMPTY", "MULTIPOLYGON EMPTY", "POINT (1 2)",
+                                         "LINESTRING (0 0,1 1)", "GEOMETRYCOLLECTION (POLYGON ((0 0,1 0,1 1,0 0)))"};
+    pl_ctx *ctx = quiet_ctx();
+    GEOSContextHandle_t h = ctx->geos;
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
+    GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_NDR);
+    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
+    pl_blob b = {0};
+    GEOSGeometry *pt = wkt(ctx, "POINT (500000 6500000)");
+    GEOSGeometry *round = GEOSBuffer_r(h, pt, 125.0, 40);  /* 161 points: the malloc'ed buffer */
+    GEOSGeom_destroy_r(h, pt);
+    for (size_t i = 0; i <= sizeof polygonal / sizeof polygonal[0]; i++) {
+        GEOSGeometry *g = i < sizeof polygonal / sizeof polygonal[0] ? wkt(ctx, polygonal[i]) : round;
+        size_t n = 0;
+        unsigned char *want = GEOSWKBWriter_write_r(h, w, g, &n);
+        assert_int_equal(pl_geos_polygonal_wkb(h, g, &b), 0);
+        if (b.n != n || memcmp(b.b, want, n) != 0)
+            fail_msg("WKB of case %zu differs from GEOS's (%zu vs %zu bytes)", i, b.n, n);
+        GEOSFree_r(h, want);
+        GEOSGeom_destroy_r(h, g);
+    }
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        GEOSGeometry *g = wkt(ctx, others[i]);
+        assert_int_equal(pl_geos_polygonal_wkb(h, g, &b), 1);
+        GEOSGeom_destroy_r(h, g);
+    }
+    pl_blob_free(&b);
+    GEOSWKBWriter_destroy_r(h, w);
     pl_ctx_free(ctx);
 }
 
@@ -595,6 +639,7 @@ int main(void)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blob_equals_gdal),
+        cmocka_unit_test(test_polygon_wkb_equals_geos),
         cmocka_unit_test(test_blob_envelope_and_malformed),
         cmocka_unit_test(test_geometries_read_back_by_gdal),
         cmocka_unit_test(test_rtree_contents_and_spatial_filter),
