@@ -47,7 +47,9 @@
 #define QUEUE_ROWS 1024        /* rows handed to the writer thread and not yet inserted */
 #define STAGE_ROWS 64          /* rows the caller hands over at once (one lock, one wake-up) */
 #define WRITEBACK_ROWS 32768  /* rows between early write-back requests (pl_gpkg_row_end) */
-#define MULTI_ROWS 16          /* rows per INSERT statement when a run of rows allows it */
+#define MULTI_ROWS 64          /* rows per INSERT statement when a run of rows allows it (16 -> 64:
+                                  the national cells' inserts ~10% less CPU, one AUTOINCREMENT
+                                  update per statement) */
 #define MAX_OPEN_OUTPUTS 32
 #define MAX_TEMPS 40           /* per output: the GeoPackage, its 3 SQLite side files, CSV twins */
 #define STYLE_NAME_MAX 30      /* layer_styles.styleName is TEXT(30) in QGIS's schema */
@@ -121,6 +123,7 @@ struct pl_gpkg_layer {
     pl_blob txt;               /* its text values, NUL-terminated, at vals[i].off */
     pl_blob geom;              /* its geometry blob (geom.n == 0: NULL geometry) */
     pl_blob wkb;               /* scratch WKB for promoted geometries */
+    pl_blob poly_wkb;          /* scratch WKB of polygons (pl_geos_polygonal_wkb) */
     int geom_empty;
     pl_envelope env;
     GEOSWKBWriter *wkb_writer; /* pl_gpkg_set_geos's, created on first use */
@@ -130,6 +133,7 @@ struct pl_gpkg_layer {
     sqlite3_stmt *ins;         /* INSERT INTO the layer's table, prepared on first row */
     sqlite3_stmt *ins_multi;   /* the same for MULTI_ROWS rows at once (NULL: not possible) */
     int multi_tried;           /* ins_multi was prepared (or found impossible) */
+    int multi_n;               /* rows per ins_multi (multi_rows in gpkg_thread.c; 0: not known yet) */
     pl_rtree_list rtree;       /* envelopes of the inserted geometries, for the index */
     long long n_inserted;      /* rows the writer has inserted (its own count, for messages) */
     char row_err[512];

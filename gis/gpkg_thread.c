@@ -83,15 +83,28 @@ static int prepare_insert(pl_gpkg *g, pl_gpkg_layer *l)
     return prepare_insert_rows(g, l, 1, &l->ins);
 }
 
-/* The MULTI_ROWS statement, when the layer has fields and SQLite takes that many
- * parameters; NULL otherwise (rows then go one by one). */
+/* Rows per multi-row INSERT of a layer: MULTI_ROWS, halved until SQLite takes that many
+ * parameters (a wide table on an SQLite with a low limit); 1: rows go one by one. */
+static int multi_rows(pl_gpkg *g, pl_gpkg_layer *l)
+{
+    if (!l->multi_n) {
+        int per_row = l->n_fields + (l->gtype != wkbNone);
+        long limit = sqlite3_limit(g->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+        int m = per_row > 0 ? MULTI_ROWS : 1;
+        while (m > 1 && (long)per_row * m > limit)
+            m /= 2;
+        l->multi_n = m;
+    }
+    return l->multi_n;
+}
+
+/* The multi_rows() statement, prepared on first use; NULL when it cannot be (rows then go
+ * one by one). */
 static sqlite3_stmt *multi_insert(pl_gpkg *g, pl_gpkg_layer *l)
 {
     if (!l->multi_tried) {
         l->multi_tried = 1;
-        int per_row = l->n_fields + (l->gtype != wkbNone);
-        if (per_row > 0 && (long)per_row * MULTI_ROWS <= sqlite3_limit(g->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1) &&
-            prepare_insert_rows(g, l, MULTI_ROWS, &l->ins_multi) != 0)
+        if (multi_rows(g, l) > 1 && prepare_insert_rows(g, l, multi_rows(g, l), &l->ins_multi) != 0)
             l->ins_multi = NULL;
     }
     return l->ins_multi;
@@ -121,7 +134,7 @@ static int bind_row_at(pl_gpkg_layer *l, sqlite3_stmt *st, int k, const qrow *r)
     return k;
 }
 
-/* Inserts n finished rows of one layer (n = 1, or MULTI_ROWS in one statement when the
+/* Inserts n finished rows of one layer (n = 1, or multi_rows() in one statement when the
  * layer allows it). Runs on the writer thread (or on the caller's when no thread could be
  * started). 0 or -1 (e set). */
 static int insert_rows(pl_gpkg *g, qrow *const *rows, int n, pl_error *e)
@@ -174,18 +187,18 @@ int pl_gw_insert_row(pl_gpkg *g, qrow *r, pl_error *e)
     return insert_rows(g, &r, 1, e);
 }
 
-/* Inserts a batch of rows: runs of MULTI_ROWS rows of one layer in one statement, unless
+/* Inserts a batch of rows: runs of multi_rows() rows of one layer in one statement, unless
  * that would cross the end of a transaction (every batch_rows rows). */
 static int insert_batch(pl_gpkg *g, qrow *const *rows, int n, pl_error *e)
 {
     for (int i = 0; i < n;) {
-        int run = 1;
-        while (run < MULTI_ROWS && i + run < n && rows[i + run]->l == rows[i]->l &&
-               g->tx_rows + run < g->batch_rows)
+        int m = multi_rows(g, rows[i]->l), run = 1;
+        while (run < m && i + run < n && rows[i + run]->l == rows[i]->l && g->tx_rows + run < g->batch_rows)
             run++;
-        if (insert_rows(g, rows + i, run == MULTI_ROWS ? MULTI_ROWS : 1, e) != 0)
+        int k = run == m ? m : 1;
+        if (insert_rows(g, rows + i, k, e) != 0)
             return -1;
-        i += run == MULTI_ROWS ? MULTI_ROWS : 1;
+        i += k;
     }
     return 0;
 }

@@ -19,6 +19,7 @@
  * place in pl_gpkg_commit. */
 #include "gpkg_writer.h"
 #include "gpkg_internal.h"
+#include "geos_wkb.h"
 #include "commit.h"
 #include "gpkg_blob.h"
 #include "gpkg_rtree.h"
@@ -314,6 +315,7 @@ static void free_layer(pl_gpkg_layer *l)
     pl_blob_free(&l->txt);
     pl_blob_free(&l->geom);
     pl_blob_free(&l->wkb);
+    pl_blob_free(&l->poly_wkb);
     pl_rtree_list_free(&l->rtree);
     if (l->csv)
         fclose(l->csv);
@@ -1164,6 +1166,17 @@ void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom)
         return;
     }
     GEOSContextHandle_t h = l->g->ctx->geos;
+    /* Polygons (every cell of a national grid) straight from their coordinates; the same
+     * WKB as GEOS's writer's, in a buffer kept with the layer. */
+    int direct = pl_geos_polygonal_wkb(h, geom, &l->poly_wkb);
+    if (direct < 0) {
+        row_error(l, "GEOS cannot give the geometry's coordinates");
+        return;
+    }
+    if (direct == 0) {
+        set_wkb(l, l->poly_wkb.b, l->poly_wkb.n);
+        return;
+    }
     if (!l->wkb_writer) {  /* one per layer, kept until the layer is freed */
         l->wkb_writer = GEOSWKBWriter_create_r(h);
         if (!l->wkb_writer) {

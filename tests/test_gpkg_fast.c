@@ -26,6 +26,8 @@
 
 #include "gis/ctx.h"
 #include "gis/gpkg_blob.h"
+#include "gis/geos_wkb.h"
+#include "gis/gpkg_rtree.h"
 #include "gis/gpkg_writer.h"
 #include "support/testutil.h"
 
@@ -45,6 +47,16 @@ static long long sql_int(const char *path, const char *sql)
         v = sqlite3_column_type(st, 0) == SQLITE_NULL ? -998 : sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     sqlite3_close(db);
+    return v;
+}
+
+static long long sql_exec_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("SQL failed: %s: %s", sql, sqlite3_errmsg(db));
+    long long v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -999;
+    sqlite3_finalize(st);
     return v;
 }
 
@@ -183,6 +195,49 @@ static void test_blob_equals_gdal(void **state)
     }
     pl_blob_free(&b);
     GEOSWKBWriter_destroy_r(ctx->geos, w);
+    pl_ctx_free(ctx);
+}
+
+/* pl_geos_polygonal_wkb gives GEOS's own WKB for polygons (holes, several parts, Z dropped,
+ * rings longer than its stack buffer) and declines everything else. */
+static void test_polygon_wkb_equals_geos(void **state)
+{
+    (void)state;
+    static const char *const polygonal[] = {
+        "POLYGON ((674500.123456789 6580500.25,674750 6580500.25,674750 6580750,674500.123456789 6580500.25))",
+        "POLYGON ((0 0,10 0,10 10,0 10,0 0),(2 2,3 2,3 3,2 2),(5 5,6 5,6 6,5 5))",
+        "MULTIPOLYGON (((0 0,1 0,1 1,0 0)),((5 5,6 5,6 -6,5 5),(5.5 4,5.6 4,5.6 3,5.5 4)))",
+        "POLYGON Z ((0 0 1,10 0 2,10 10 3,0 0 1))",
+        "MULTIPOLYGON Z (((0 0 1,10 0 2,10 10 3,0 0 1)))",
+    };
+    static const char *const others[] = {"POLYGON EMPTY", "MULTIPOLYGON EMPTY", "POINT (1 2)",
+                                         "LINESTRING (0 0,1 1)", "GEOMETRYCOLLECTION (POLYGON ((0 0,1 0,1 1,0 0)))"};
+    pl_ctx *ctx = quiet_ctx();
+    GEOSContextHandle_t h = ctx->geos;
+    GEOSWKBWriter *w = GEOSWKBWriter_create_r(h);
+    GEOSWKBWriter_setByteOrder_r(h, w, GEOS_WKB_NDR);
+    GEOSWKBWriter_setOutputDimension_r(h, w, 2);
+    pl_blob b = {0};
+    GEOSGeometry *pt = wkt(ctx, "POINT (500000 6500000)");
+    GEOSGeometry *round = GEOSBuffer_r(h, pt, 125.0, 40);  /* 161 points: the malloc'ed buffer */
+    GEOSGeom_destroy_r(h, pt);
+    for (size_t i = 0; i <= sizeof polygonal / sizeof polygonal[0]; i++) {
+        GEOSGeometry *g = i < sizeof polygonal / sizeof polygonal[0] ? wkt(ctx, polygonal[i]) : round;
+        size_t n = 0;
+        unsigned char *want = GEOSWKBWriter_write_r(h, w, g, &n);
+        assert_int_equal(pl_geos_polygonal_wkb(h, g, &b), 0);
+        if (b.n != n || memcmp(b.b, want, n) != 0)
+            fail_msg("WKB of case %zu differs from GEOS's (%zu vs %zu bytes)", i, b.n, n);
+        GEOSFree_r(h, want);
+        GEOSGeom_destroy_r(h, g);
+    }
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        GEOSGeometry *g = wkt(ctx, others[i]);
+        assert_int_equal(pl_geos_polygonal_wkb(h, g, &b), 1);
+        GEOSGeom_destroy_r(h, g);
+    }
+    pl_blob_free(&b);
+    GEOSWKBWriter_destroy_r(h, w);
     pl_ctx_free(ctx);
 }
 
@@ -437,6 +492,102 @@ static void test_write_error_leaves_nothing(void **state)
     assert_int_equal(run_cmd("%s", cmd), 0);
 }
 
+/* ------------------------------------------------------------------ R-tree packing order */
+
+typedef struct ref_ent {
+    int64_t id;
+    float box[4];
+} ref_ent;
+
+static int ref_cmp(const ref_ent *a, const ref_ent *b, int axis)
+{
+    float ca = a->box[2 * axis] + a->box[2 * axis + 1], cb = b->box[2 * axis] + b->box[2 * axis + 1];
+    if (ca != cb)
+        return ca < cb ? -1 : 1;
+    return (a->id > b->id) - (a->id < b->id);
+}
+static int ref_x(const void *a, const void *b) { return ref_cmp(a, b, 0); }
+static int ref_y(const void *a, const void *b) { return ref_cmp(a, b, 1); }
+
+/* Builds the index of `l` in a fresh file and checks that its
+ * leaves hold the entries in Sort-Tile-Recursive order by box centre, ties by id (what
+ * gpkg_rtree.c's sorts must give, whichever way they sort), and that SQLite finds it sound. */
+static void check_str_order(const char *path, const pl_rtree_list *l)
+{
+    remove(path);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA page_size = 4096; CREATE TABLE t (fid INTEGER PRIMARY KEY, geom BLOB)",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(pl_gpkg_rtree_build(db, "t", "geom", l), 0);
+    /* The expected order, from the float boxes the index holds. */
+    /* Cells per node: as many as the node size SQLite chose holds. */
+    size_t n = l->n, m = (size_t)(sql_exec_int(db, "SELECT length(data) FROM rtree_t_geom_node WHERE nodeno = 1") - 4) / 24;
+    size_t k = 0;
+    ref_ent *e = calloc(n, sizeof *e);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT id, minx, maxx, miny, maxy FROM rtree_t_geom", -1, &st, NULL),
+                     SQLITE_OK);
+    for (; sqlite3_step(st) == SQLITE_ROW && k < n; k++) {
+        e[k].id = sqlite3_column_int64(st, 0);
+        for (int j = 0; j < 4; j++)
+            e[k].box[j] = (float)sqlite3_column_double(st, j + 1);
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(k, n);
+    size_t pages = (n + m - 1) / m, slices = (size_t)ceil(sqrt((double)pages)), per_slice = slices * m;
+    qsort(e, n, sizeof *e, ref_x);
+    for (size_t s0 = 0; s0 < n; s0 += per_slice)
+        qsort(e + s0, n - s0 < per_slice ? n - s0 : per_slice, sizeof *e, ref_y);
+    /* The leaves are nodes 2 .. pages + 1, filled in that order (more than one level here). */
+    assert_true(pages > 1);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT data FROM rtree_t_geom_node WHERE nodeno BETWEEN 2 AND ? "
+                                            "ORDER BY nodeno", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)pages + 1);
+    k = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *b = sqlite3_column_blob(st, 0);
+        int cells = b[2] << 8 | b[3];
+        for (int c = 0; c < cells; c++, k++) {
+            int64_t id = 0;
+            for (int j = 0; j < 8; j++)
+                id = id << 8 | b[4 + 24 * c + j];
+            assert_true(k < n);
+            if (id != e[k].id)
+                fail_msg("leaf entry %zu: id %lld, expected %lld", k, (long long)id, (long long)e[k].id);
+        }
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(k, n);
+    free(e);
+    assert_int_equal(sql_exec_int(db, "SELECT rtreecheck('rtree_t_geom') = 'ok'"), 1);
+    sqlite3_close(db);
+}
+
+static void test_rtree_pack_order(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/rtree_order");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/order.sqlite", dir);
+    /* Centres below and above zero, -0 beside +0, many equal (then the id decides), ids
+     * inserted in falling order; then an id above 2^32. */
+    static const double cx[] = {-250000.5, -3.0, -0.0, 0.0, 1.0, 3.0, 1e7, -1e-30};
+    pl_rtree_list l = {0};
+    for (int i = 0; i < 1000; i++) {
+        double hw = i % 3, x = cx[i % 8], y = (double)((i * 7919) % 1000) - 500.0, hh = i % 4 ? 0.25 : 0;
+        pl_envelope env = {x - hw, x + hw, y - hh, y + hh};
+        if (x == 0 && hw == 0)
+            env.minx = env.maxx = x;  /* a box of -0 or +0 on both sides */
+        assert_int_equal(pl_rtree_list_add(&l, 5000 - 3 * i, &env), 0);
+    }
+    check_str_order(path, &l);
+    pl_envelope far = {1, 2, 3, 4};
+    assert_int_equal(pl_rtree_list_add(&l, (int64_t)1 << 33, &far), 0);
+    check_str_order(path, &l);
+    pl_rtree_list_free(&l);
+}
+
 static char *slurp(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
@@ -488,6 +639,7 @@ int main(void)
     CPLPushErrorHandler(CPLQuietErrorHandler);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blob_equals_gdal),
+        cmocka_unit_test(test_polygon_wkb_equals_geos),
         cmocka_unit_test(test_blob_envelope_and_malformed),
         cmocka_unit_test(test_geometries_read_back_by_gdal),
         cmocka_unit_test(test_rtree_contents_and_spatial_filter),
@@ -495,6 +647,7 @@ int main(void)
         cmocka_unit_test(test_attribute_only_output),
         cmocka_unit_test(test_write_error_leaves_nothing),
         cmocka_unit_test(test_same_rows_same_bytes),
+        cmocka_unit_test(test_rtree_pack_order),
     };
     return cmocka_run_group_tests_name("gpkg_fast", tests, NULL, NULL);
 }
