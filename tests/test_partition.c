@@ -193,6 +193,9 @@ static long assert_same_layers(const char *a_path, const char *b_path)
 
 /* ---------- tests ---------- */
 
+/* Extra options of every platsa merge of run_job (e.g. --whole-above 100). */
+static const char *merge_args = "";
+
 /* Runs the job to the end: tasks (first round through the Slurm script without Slurm), merge,
  * reruns while merge asks (exit 3). Returns the number of rerun rounds. */
 static int run_job(const char *job, const char *log)
@@ -204,7 +207,7 @@ static int run_job(const char *job, const char *log)
     }
     int rounds = 0;
     for (;;) {
-        int rc = run_cmd("build/platsa -q merge %s 2>>%s", job, log);
+        int rc = run_cmd("build/platsa -q merge %s %s 2>>%s", merge_args, job, log);
         if (rc == 0)
             return rounds;
         assert_int_equal(rc, 3);
@@ -241,12 +244,40 @@ static void check_scheme(const char *tiles, double halo_km, const char *extra, i
                              "'%%tasks/0000/out.gpkg%%'\" | grep -qv '^0$'", merged), 0);
 }
 
-/* Four kommuner, a 5 km halo: the pharmacies' second answers are far, so units rerun (up to
- * the halo that holds everything); the merge equals the single run in every layer. */
+/* Four kommuner, a 5 km halo: the pharmacies' second answers are far, so units rerun; with
+ * --whole-above 100 each tile's halo doubles until it holds everything (10, 20, 40 km: rounds
+ * of tiles, never one task of all the data); the merge equals the single run in every layer. */
 static void test_kommun_tiles_equal_single_run(void **state)
 {
     (void)state;
+    merge_args = "--whole-above 100";
     check_scheme("kommun", 5, "", 1);
+    merge_args = "";
+    const char *job = "build/test-tmp/partition-fixture/job-kommun-5";
+    assert_int_equal(run_cmd("awk -F'\t' 'NR > 1 && ($2 == \"all\" || $4 == 0) { exit 1 } NR > 1 && $6 >= 2 { n++ } "
+                             "END { exit !(n > 0) }' %s/plan.tsv", job), 0);
+}
+
+/* The default --whole-above 50: the first rerun round's tiles, grown by 10 km, would each read
+ * more than half the fixture's roads, so the round is one task (tile all, halo_km 0) of every
+ * unproven unit over all the data, and it is the last. */
+static void test_rerun_over_all_the_data(void **state)
+{
+    (void)state;
+    check_scheme("kommun", 5, "", 1);
+    const char *job = "build/test-tmp/partition-fixture/job-kommun-5";
+    assert_int_equal(run_cmd("test \"$(awk -F'\t' 'NR > 1 && $6 > 0 { print $2, $4, $6 }' %s/plan.tsv)\" = "
+                             "'all 0 1'", job), 0);
+    assert_int_equal(run_cmd("sqlite3 %s/tasks/0004/out.gpkg 'SELECT metadata FROM gpkg_metadata' | grep -q "
+                             "'\"halo_rect\": \"all\"'", job), 0);
+    assert_int_equal(run_cmd("sqlite3 build/test-tmp/partition-fixture/merged-kommun-5.gpkg \"SELECT count(*) FROM "
+                             "gpkg_metadata WHERE metadata LIKE '%%tile all, round 1, all the data, no halo%%'\" | "
+                             "grep -qx 1"), 0);
+    /* --whole-above out of range: refused in one line. */
+    assert_int_equal(run_cmd("build/platsa -q merge --whole-above 0 %s 2>build/test-tmp/partition-fixture/wa.err",
+                             job), 1);
+    assert_int_equal(run_cmd("grep -q -- '--whole-above' build/test-tmp/partition-fixture/wa.err && test $(wc -l < "
+                             "build/test-tmp/partition-fixture/wa.err) -eq 1"), 0);
 }
 
 static void test_lan_and_grid_tiles_equal_single_run(void **state)
@@ -484,6 +515,7 @@ int main(void)
     setenv("SOURCE_DATE_EPOCH", "1700000000", 1);  /* the styles' update_time: the same in both runs */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kommun_tiles_equal_single_run),
+        cmocka_unit_test(test_rerun_over_all_the_data),
         cmocka_unit_test(test_lan_and_grid_tiles_equal_single_run),
         cmocka_unit_test(test_region_partition_equals_single_run),
         cmocka_unit_test(test_merge_names_missing_task),
