@@ -258,26 +258,34 @@ static void rect_add(double *r, double x, double y)
  * Measured on synth L 1 km (21 län tiles, halo 120 km): the first rerun round's 21 tasks would
  * read 10-79 % of the roads each, 10.9 times the roads in all, and three more rounds (480-1,920
  * km) followed for the second answers of sparse types. */
-/* The share of the roads (features) whose envelope meets rect grown by m metres; 0 when the
- * roads cannot be opened here (the tasks will say why), so the rounds go on as before. */
-static double roads_share(pl_ctx *ctx, const pl_access_opts *a, const double *rect, double m, long long *all)
+/* The share of the roads (features) whose envelope meets rect grown by m metres: OGR's count
+ * with a spatial filter (on a GeoPackage its R-tree, no feature read: 0.3 CPU s for 3.5 M of
+ * synth L's 3.7 M roads). 0 when the roads cannot be opened here (the tasks will say why), so
+ * the rounds go on as before. */
+static double roads_share(pl_ctx *ctx, const pl_access_opts *a, const double *rect, double m)
 {
     pl_error e = {0};
     pl_vector_opts vo = {.assume_crs = a->assume_crs, .role = "roads"};
-    pl_vector *v;
-    if (*all < 0) {
-        if (!(v = pl_vector_open(ctx, a->roads, &vo, &e)))
-            return 0;
-        *all = OGR_L_GetFeatureCount(v->layer, TRUE);
-        pl_vector_close(v);
-    }
-    double r[4] = {rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m};
-    vo.within = r;
-    if (*all <= 0 || !(v = pl_vector_open(ctx, a->roads, &vo, &e)))
+    pl_vector *v = pl_vector_open(ctx, a->roads, &vo, &e);
+    if (!v)
         return 0;
-    double share = (double)OGR_L_GetFeatureCount(v->layer, TRUE) / (double)*all;
+    double r[4] = {rect[0] - m, rect[1] - m, rect[2] + m, rect[3] + m}, b[4];
+    memcpy(b, r, sizeof b);
+    int ok = 1;
+    if (v->to_work) {  /* the rectangle in the layer's CRS: its transformed bounds */
+        OGRCoordinateTransformationH back = OCTNewCoordinateTransformation(v->work_srs,
+                                                                           OGR_L_GetSpatialRef(v->layer));
+        ok = back && OCTTransformBounds(back, r[0], r[1], r[2], r[3], &b[0], &b[1], &b[2], &b[3], 21);
+        if (back)
+            OCTDestroyCoordinateTransformation(back);
+    }
+    GIntBig all = OGR_L_GetFeatureCount(v->layer, TRUE), in = 0;
+    if (ok && all > 0) {
+        OGR_L_SetSpatialFilterRect(v->layer, b[0], b[1], b[2], b[3]);
+        in = OGR_L_GetFeatureCount(v->layer, TRUE);
+    }
     pl_vector_close(v);
-    return share;
+    return all > 0 ? (double)in / (double)all : 0;
 }
 
 typedef struct rerun {
@@ -366,9 +374,8 @@ static int plan_reruns(pl_ctx *ctx, merge_ctx *M, double whole_above, const char
     }
     qsort(rr, (size_t)n_rr, sizeof *rr, by_area_desc);
     int whole = 0;
-    long long all = -1;
     for (long i = 0; whole_above < 100 && i < n_rr && !whole && j->tasks[rr[i].src].halo_km > 0; i++)
-        whole = roads_share(ctx, &M->a, rr[i].rect, j->tasks[rr[i].src].halo_km * 2000, &all) * 100 > whole_above;
+        whole = roads_share(ctx, &M->a, rr[i].rect, j->tasks[rr[i].src].halo_km * 2000) * 100 > whole_above;
     char **ids = pl_malloc((pop->n > svc->n ? pop->n : svc->n) * sizeof *ids + sizeof *ids);
     int rc = PL_OK;
     *n_units = *n_svc = 0;
