@@ -24,8 +24,9 @@
 # 120 km, 4 reruns (8,668, 2,711, 1,670, 73 units at 240-1920 km); array 234 s, reruns and merges
 # 1,046 s; single run 31.5 s / 1,270 MB; peak per task 62-710 MB (median 449), reruns up to 1,188.
 # Since merge --whole-above (issue #22, session 10) the 8,668 units of the first rerun round are
-# one task over all the data and the last round (measured without Slurm on synth L 1 km: 47 s,
-# 13.7 CPU s, 1,304 MB, instead of the four rounds above); the check expects one round.
+# one task over all the data and the last round; the check expects one round. Measured (branch
+# h10-halo, SYNTH=bench/work/synth_L_1km.gpkg, load ~8): 21 passed; array 266 s, reruns and
+# merges 56 s (one rerun task, peak 1,273 MB); single run 23.8 s / 1,107 MB.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PLATSA=${PLATSA:-build/platsa}
