@@ -23,7 +23,8 @@ const char pl_partition_summary[] =
     "tile's units plus the roads and services within --halo-km of them. A road distance is never shorter\n"
     "than the straight line, so an answer below the halo found inside it is the global answer (for time:\n"
     "below the halo at the fastest speed of the task's roads); each task marks the units it cannot prove\n"
-    "so, and platsa merge D plans a rerun of just those with twice the halo (exit 3, D/rerun.sbatch) until\n"
+    "so, and platsa merge D plans a rerun of just those with twice the halo (exit 3, D/rerun.sbatch), or one\n"
+    "task of them all over all the data once a tile would read most of the roads (merge --whole-above), until\n"
     "none is left, then writes -o with the layers, styles and summaries of a single run, byte for byte.\n"
     "Run the tasks with sbatch --wait D/array.sbatch, or here with platsa partition-run D.";
 

@@ -70,6 +70,7 @@ int pl_partition_run_all(pl_ctx *ctx, const char *job_dir, FILE *out, pl_error *
 typedef struct pl_merge_opts {
     const char *output;      /* NULL: the -o of the partition command */
     int overwrite;
+    double whole_above;      /* percent of the roads: a rerun round past it is one task over all */
 } pl_merge_opts;
 extern const pl_option pl_merge_options[];
 extern const char pl_merge_usage[];

@@ -143,10 +143,11 @@ int pl_job_open(const char *dir, pl_job **out, pl_error *err)
     *out = NULL;
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return pl_error_set(err, PL_EINPUT, "%s: no such job folder; give the --job-dir of platsa partition", dir);
+        return pl_error_set(err, PL_EINPUT, "%s: no such job folder; give the --job-dir of platsa partition or platsa "
+                            "sweep", dir);
     if (!pl_job_is_job(dir))
         return pl_error_set(err, PL_EINPUT, "%s: not a platsa job folder (no %s file); give the --job-dir of "
-                            "platsa partition", dir, JOB_MARK);
+                            "platsa partition or platsa sweep", dir, JOB_MARK);
     pl_job *j = pl_calloc(1, sizeof *j);
     j->dir = pl_strdup(dir);
     char path[4096];

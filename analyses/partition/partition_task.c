@@ -457,6 +457,17 @@ static int setup_halo(pl_ctx *ctx, task_ctx *T, int *empty, pl_error *err)
 {
     double H = T->t->halo_km * 1000;
     halo *h = &T->h;
+    /* halo_km 0: a rerun over all the data (platsa merge --whole-above): read everything. */
+    if (T->t->halo_km == 0) {
+        h->rect[0] = h->rect[1] = h->svc_rect[0] = h->svc_rect[1] = -INFINITY;
+        h->rect[2] = h->rect[3] = h->svc_rect[2] = h->svc_rect[3] = INFINITY;
+        memcpy(h->inner, h->rect, sizeof h->inner);
+        h->bound_m = INFINITY;
+        h->max_snap_m = T->a.max_snap_m;
+        h->complete = 1;
+        *empty = 0;
+        return PL_OK;
+    }
     for (int i = 0; i < 2; i++) {
         h->rect[i] = T->t->rect[i] - H - GROW;
         h->rect[i + 2] = T->t->rect[i + 2] + H + GROW;
@@ -503,7 +514,7 @@ static int task_run(pl_ctx *ctx, task_ctx *T, pl_error *err)
         return rc;
     double units_rect[4] = {T->t->rect[0] - 1, T->t->rect[1] - 1, T->t->rect[2] + 1, T->t->rect[3] + 1};
     /* A rerun of services only still reads some units (a loader refuses an empty layer). */
-    T->a.within_units = T->units.n ? units_rect : T->h.rect;
+    T->a.within_units = T->units.n ? units_rect : T->h.complete ? NULL : T->h.rect;
     T->a.within_halo = T->h.complete ? NULL : T->h.rect;
     T->a.within_services = T->h.complete ? NULL : T->h.svc_rect;
     if (empty)  /* no road or no service: read the units only, all of them to rerun */
