@@ -20,88 +20,64 @@
 #define X0 500000.0
 #define Y0 6500000.0
 
-static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && *len + (size_t)n < *cap) {
-            *len += (size_t)n;
-            return;
-        }
-        *cap = *cap * 2 + 4096;
-        *buf = realloc(*buf, *cap);
-    }
-}
-
-static void to_gpkg(const char *dir, const char *name, const char *csv, const char *nlt)
-{
-    write_text_file(dir, name, csv);
-    assert_int_equal(run_cmd("cd %s && ogr2ogr -q -f GPKG -a_srs EPSG:3006 -nlt %s -nln %.*s %.*s.gpkg %s "
-                             "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES", dir, nlt, (int)(strlen(name) - 4), name,
-                             (int)(strlen(name) - 4), name, name), 0);
-}
-
 /* The fixture's four layers in dir (roads.gpkg, units.gpkg, services.gpkg, munis.gpkg). */
 static void make_fixture(const char *dir)
 {
     size_t cap = 1 << 16, len = 0;
     char *b = malloc(cap);
     b[0] = 0;
-    append(&b, &len, &cap, "WKT,highway,maxspeed\n");
+    text_append(&b, &len, &cap, "WKT,highway,maxspeed\n");
     for (int i = 0; i <= 20; i++)      /* lines every 2 km, one feature per 2 km piece */
         for (int k = 0; k < 20; k++) {
             const char *hw = i % 5 == 0 ? "primary" : "residential";
             int sp = i % 5 == 0 ? 70 : 50;
-            append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + i * 2000, Y0 + k * 2000,
+            text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + i * 2000, Y0 + k * 2000,
                    X0 + i * 2000, Y0 + (k + 1) * 2000, hw, sp);
-            append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + k * 2000, Y0 + i * 2000,
+            text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + k * 2000, Y0 + i * 2000,
                    X0 + (k + 1) * 2000, Y0 + i * 2000, hw, sp);
         }
     /* A fast ring road (110 km/h) 6 km outside the lattice, joined at its corners: the fastest way
      * between far corners leaves a small halo and comes back. */
     double ring[5][2] = {{-6000, -6000}, {46000, -6000}, {46000, 46000}, {-6000, 46000}, {-6000, -6000}};
     for (int k = 0; k < 4; k++) {
-        append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",trunk,110\n", X0 + ring[k][0], Y0 + ring[k][1],
+        text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",trunk,110\n", X0 + ring[k][0], Y0 + ring[k][1],
                X0 + ring[k + 1][0], Y0 + ring[k + 1][1]);
         double cx = ring[k][0] < 0 ? 0 : 40000, cy = ring[k][1] < 0 ? 0 : 40000;
-        append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",trunk,110\n", X0 + ring[k][0], Y0 + ring[k][1],
+        text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",trunk,110\n", X0 + ring[k][0], Y0 + ring[k][1],
                X0 + cx, Y0 + cy);
     }
     /* A courtyard loop (a fragment of 4 nodes) beside a unit: passed over for the lattice. */
-    append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f)\",service,20\n",
+    text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f)\",service,20\n",
            X0 + 10400.0, Y0 + 10400.0, X0 + 10600.0, Y0 + 10400.0, X0 + 10600.0, Y0 + 10600.0, X0 + 10400.0,
            Y0 + 10600.0, X0 + 10400.0, Y0 + 10400.0);
-    to_gpkg(dir, "roads.csv", b, "LINESTRING");
+    csv_to_gpkg(dir, "roads.csv", b, "LINESTRING");
     len = 0;
-    append(&b, &len, &cap, "WKT,rut_id,pop\n");
+    text_append(&b, &len, &cap, "WKT,rut_id,pop\n");
     for (int i = 0; i < 40; i++)
         for (int j = 0; j < 40; j++)
-            append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",u%02d%02d,%d\n", X0 + 500 + i * 1000 + (j % 3) * 37,
+            text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",u%02d%02d,%d\n", X0 + 500 + i * 1000 + (j % 3) * 37,
                    Y0 + 500 + j * 1000, i, j, 1 + (i * 7 + j * 3) % 20);
-    to_gpkg(dir, "units.csv", b, "POINT");
+    csv_to_gpkg(dir, "units.csv", b, "POINT");
     len = 0;
-    append(&b, &len, &cap, "WKT,id,name,type\n");
+    text_append(&b, &len, &cap, "WKT,id,name,type\n");
     for (int s = 0; s < 120; s++)
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",g%d,Butik %d,%s\n", X0 + 300 + (s * 7919) % 39000,
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",g%d,Butik %d,%s\n", X0 + 300 + (s * 7919) % 39000,
                Y0 + 900 + (s * 5381) % 38000, s, s, s % 3 ? "supermarket" : "convenience");
     for (int s = 0; s < 40; s++)
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p%d,Apotek %d,pharmacy\n", X0 + 700 + (s * 3299) % 39000,
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p%d,Apotek %d,pharmacy\n", X0 + 700 + (s * 3299) % 39000,
                Y0 + 1200 + (s * 7717) % 37000, s, s);
     /* One far out, beyond every road (left out: the unattached_services layer). */
-    append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p99,Apotek ute,pharmacy\n", X0 + 60000.0, Y0 + 20000.0);
-    to_gpkg(dir, "services.csv", b, "POINT");
+    text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p99,Apotek ute,pharmacy\n", X0 + 60000.0, Y0 + 20000.0);
+    csv_to_gpkg(dir, "services.csv", b, "POINT");
     len = 0;
-    append(&b, &len, &cap, "WKT,KnKod,KnNamn\n");
+    text_append(&b, &len, &cap, "WKT,KnKod,KnNamn\n");
     const char *code[4] = {"0101", "0102", "0201", "0202"};
     for (int q = 0; q < 4; q++) {
         double x = X0 + (q % 2) * 20000, y = Y0 + (q / 2) * 20000;
-        append(&b, &len, &cap, "\"POLYGON ((%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f))\",%s,Kommun %s\n", x,
+        text_append(&b, &len, &cap, "\"POLYGON ((%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f))\",%s,Kommun %s\n", x,
                y, x + 20000, y, x + 20000, y + 20000, x, y + 20000, x, y, code[q], code[q]);
     }
-    to_gpkg(dir, "munis.csv", b, "POLYGON");
+    csv_to_gpkg(dir, "munis.csv", b, "POLYGON");
     free(b);
 }
 
@@ -121,44 +97,13 @@ static const char *fixture(void)
 
 /* ---------- comparing two GeoPackages ---------- */
 
-static char *table_dump(sqlite3 *db, const char *table)
-{
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", table);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    size_t cap = 1 << 16, len = 0;
-    char *out = malloc(cap);
-    out[0] = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            int type = sqlite3_column_type(st, c);
-            if (type == SQLITE_FLOAT) {
-                append(&out, &len, &cap, "%a|", sqlite3_column_double(st, c));
-            } else if (type == SQLITE_BLOB) {
-                const unsigned char *p = sqlite3_column_blob(st, c);
-                int n = sqlite3_column_bytes(st, c);
-                for (int i = 0; i < n; i++)
-                    append(&out, &len, &cap, "%02x", p[i]);
-                append(&out, &len, &cap, "|");
-            } else {
-                const unsigned char *t = sqlite3_column_text(st, c);
-                append(&out, &len, &cap, "%d:%s|", type, t ? (const char *)t : "");
-            }
-        }
-        append(&out, &len, &cap, "\n");
-    }
-    sqlite3_finalize(st);
-    return out;
-}
-
 /* Every layer (tables and views of gpkg_contents) and the styles: equal, row for row. */
 static long assert_same_layers(const char *a_path, const char *b_path)
 {
     sqlite3 *a = NULL, *b = NULL;
     assert_int_equal(sqlite3_open_v2(a_path, &a, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_open_v2(b_path, &b, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    char *ta = table_dump(a, "gpkg_contents"), *tb = NULL;
+    char *ta = gpkg_table_dump(a, "gpkg_contents"), *tb = NULL;
     free(ta);
     sqlite3_stmt *st = NULL;
     assert_int_equal(sqlite3_prepare_v2(a, "SELECT table_name FROM gpkg_contents UNION ALL SELECT 'layer_styles' "
@@ -169,8 +114,8 @@ static long assert_same_layers(const char *a_path, const char *b_path)
         const char *t = (const char *)sqlite3_column_text(st, 0);
         strncat(names_a, t, sizeof names_a - strlen(names_a) - 2);
         strcat(names_a, ",");
-        ta = table_dump(a, t);
-        tb = table_dump(b, t);
+        ta = gpkg_table_dump(a, t);
+        tb = gpkg_table_dump(b, t);
         if (strcmp(ta, tb) != 0)
             fail_msg("table %s differs between %s and %s", t, a_path, b_path);
         free(ta);
@@ -350,7 +295,7 @@ static void road(char **b, size_t *len, size_t *cap, double x0, double y0, doubl
 {
     int n = (int)(hypot(x1 - x0, y1 - y0) / 100 + 0.5);
     for (int i = 0; i < n; i++)
-        append(b, len, cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + x0 + (x1 - x0) * i / n,
+        text_append(b, len, cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + x0 + (x1 - x0) * i / n,
                Y0 + y0 + (y1 - y0) * i / n, X0 + x0 + (x1 - x0) * (i + 1) / n, Y0 + y0 + (y1 - y0) * (i + 1) / n,
                hw, kmh);
 }
@@ -360,7 +305,7 @@ static void make_halo_fixture(const char *dir, int flags)
     size_t cap = 1 << 16, len = 0;
     char *b = malloc(cap);
     b[0] = 0;
-    append(&b, &len, &cap, "WKT,highway,maxspeed\n");
+    text_append(&b, &len, &cap, "WKT,highway,maxspeed\n");
     if (flags & HF_DIST) {
         road(&b, &len, &cap, 0, 0, 0, -8900, "trunk", 120);  /* the detour, inside */
         road(&b, &len, &cap, 0, -8900, 2000, -8900, "trunk", 120);
@@ -374,29 +319,29 @@ static void make_halo_fixture(const char *dir, int flags)
         road(&b, &len, &cap, 0, 3100, 2200, 3100, "motorway", 120);  /* just outside */
         road(&b, &len, &cap, 2200, 3100, 2200, 0, "trunk", 120);
     }
-    to_gpkg(dir, "roads.csv", b, "LINESTRING");
+    csv_to_gpkg(dir, "roads.csv", b, "LINESTRING");
     len = 0;
-    append(&b, &len, &cap, "WKT,rut_id,pop\n");
+    text_append(&b, &len, &cap, "WKT,rut_id,pop\n");
     if (flags & HF_DIST)
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",U,10\n\"POINT (%.0f %.0f)\",V,10\n", X0 - 40, Y0 - 500,
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",U,10\n\"POINT (%.0f %.0f)\",V,10\n", X0 - 40, Y0 - 500,
                X0 + 2040, Y0 - 6000);
     else
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",U,10\n", X0 + 100, Y0 - 40);
-    to_gpkg(dir, "units.csv", b, "POINT");
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",U,10\n", X0 + 100, Y0 - 40);
+    csv_to_gpkg(dir, "units.csv", b, "POINT");
     len = 0;
-    append(&b, &len, &cap, "WKT,id,name,type\n");
+    text_append(&b, &len, &cap, "WKT,id,name,type\n");
     double s[3][2] = {{2030, -100}, {1500, -8930}, {-40, -1000}};  /* S1, S2, S0 */
     if (flags & HF_TIME)
         memcpy(s, (double[3][2]){{2100, -40}, {-2400, -40}, {300, -40}}, sizeof s);
     for (int i = 0; i < ((flags & HF_NEAR) ? 3 : 2); i++)
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",S%d,Apotek %d,pharmacy\n", X0 + s[i][0], Y0 + s[i][1],
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",S%d,Apotek %d,pharmacy\n", X0 + s[i][0], Y0 + s[i][1],
                (i + 1) % 3, (i + 1) % 3);
-    to_gpkg(dir, "services.csv", b, "POINT");
+    csv_to_gpkg(dir, "services.csv", b, "POINT");
     len = 0;
-    append(&b, &len, &cap, "WKT,KnKod,KnNamn\n\"POLYGON ((%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f))\",0101,"
+    text_append(&b, &len, &cap, "WKT,KnKod,KnNamn\n\"POLYGON ((%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f))\",0101,"
            "Kommun 0101\n", X0 - 10000, Y0 - 10000, X0 + 10000, Y0 - 10000, X0 + 10000, Y0 + 10000, X0 - 10000,
            Y0 + 10000, X0 - 10000, Y0 - 10000);
-    to_gpkg(dir, "munis.csv", b, "POLYGON");
+    csv_to_gpkg(dir, "munis.csv", b, "POLYGON");
     free(b);
 }
 

@@ -22,84 +22,60 @@
 #define Y0 6500000.0
 #define N_SCENARIOS 24
 
-static void append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
-        va_end(ap);
-        if (n >= 0 && *len + (size_t)n < *cap) {
-            *len += (size_t)n;
-            return;
-        }
-        *cap = *cap * 2 + 4096;
-        *buf = realloc(*buf, *cap);
-    }
-}
-
-static void to_gpkg(const char *dir, const char *name, const char *csv, const char *nlt)
-{
-    write_text_file(dir, name, csv);
-    assert_int_equal(run_cmd("cd %s && ogr2ogr -q -f GPKG -a_srs EPSG:3006 -nlt %s -nln %.*s %.*s.gpkg %s "
-                             "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES", dir, nlt, (int)(strlen(name) - 4), name,
-                             (int)(strlen(name) - 4), name, name), 0);
-}
-
 /* roads.gpkg, units.gpkg, services.gpkg, munis.gpkg and sweep.ini in dir. */
 static void make_fixture(const char *dir)
 {
     size_t cap = 1 << 16, len = 0;
     char *b = malloc(cap);
     b[0] = 0;
-    append(&b, &len, &cap, "WKT,highway,maxspeed\n");
+    text_append(&b, &len, &cap, "WKT,highway,maxspeed\n");
     for (int i = 0; i <= 12; i++)
         for (int k = 0; k < 12; k++) {
             const char *hw = i % 4 == 0 ? "primary" : "residential";
             int sp = i % 4 == 0 ? 70 : 50;
-            append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + i * 2000, Y0 + k * 2000,
+            text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + i * 2000, Y0 + k * 2000,
                    X0 + i * 2000, Y0 + (k + 1) * 2000, hw, sp);
-            append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + k * 2000, Y0 + i * 2000,
+            text_append(&b, &len, &cap, "\"LINESTRING (%.0f %.0f,%.0f %.0f)\",%s,%d\n", X0 + k * 2000, Y0 + i * 2000,
                    X0 + (k + 1) * 2000, Y0 + i * 2000, hw, sp);
         }
-    to_gpkg(dir, "roads.csv", b, "LINESTRING");
+    csv_to_gpkg(dir, "roads.csv", b, "LINESTRING");
     len = 0;
-    append(&b, &len, &cap, "WKT,rut_id,pop\n");
+    text_append(&b, &len, &cap, "WKT,rut_id,pop\n");
     for (int i = 0; i < 24; i++)
         for (int j = 0; j < 24; j++)
-            append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",u%02d%02d,%d\n", X0 + 500 + i * 1000 + (j % 3) * 37,
+            text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",u%02d%02d,%d\n", X0 + 500 + i * 1000 + (j % 3) * 37,
                    Y0 + 500 + j * 1000, i, j, 1 + (i * 7 + j * 3) % 20);
-    to_gpkg(dir, "units.csv", b, "POINT");
+    csv_to_gpkg(dir, "units.csv", b, "POINT");
     len = 0;
-    append(&b, &len, &cap, "WKT,id,name,type\n");
+    text_append(&b, &len, &cap, "WKT,id,name,type\n");
     for (int s = 0; s < 40; s++)
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",g%d,Butik %d,%s\n", X0 + 300 + (s * 7919) % 23000,
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",g%d,Butik %d,%s\n", X0 + 300 + (s * 7919) % 23000,
                Y0 + 900 + (s * 5381) % 22000, s, s, s % 3 ? "supermarket" : "convenience");
     for (int s = 0; s < 10; s++)
-        append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p%d,Apotek %d,pharmacy\n", X0 + 700 + (s * 3299) % 23000,
+        text_append(&b, &len, &cap, "\"POINT (%.0f %.0f)\",p%d,Apotek %d,pharmacy\n", X0 + 700 + (s * 3299) % 23000,
                Y0 + 1200 + (s * 7717) % 21000, s, s);
-    to_gpkg(dir, "services.csv", b, "POINT");
+    csv_to_gpkg(dir, "services.csv", b, "POINT");
     len = 0;
-    append(&b, &len, &cap, "WKT,KnKod,KnNamn\n");
+    text_append(&b, &len, &cap, "WKT,KnKod,KnNamn\n");
     const char *code[4] = {"0101", "0102", "0201", "0202"};
     for (int q = 0; q < 4; q++) {
         double x = X0 + (q % 2) * 12000, y = Y0 + (q / 2) * 12000;
-        append(&b, &len, &cap, "\"POLYGON ((%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f))\",%s,Kommun %s\n", x,
+        text_append(&b, &len, &cap, "\"POLYGON ((%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f))\",%s,Kommun %s\n", x,
                y, x + 12000, y, x + 12000, y + 12000, x, y + 12000, x, y, code[q], code[q]);
     }
-    to_gpkg(dir, "munis.csv", b, "POLYGON");
+    csv_to_gpkg(dir, "munis.csv", b, "POLYGON");
     /* The scenario file: every closure pair of g0..g6, then one of each other kind. */
     len = 0;
-    append(&b, &len, &cap, "[baseline]\npopulation = units.gpkg\nservices = services.gpkg\nroads = roads.gpkg\n"
+    text_append(&b, &len, &cap, "[baseline]\npopulation = units.gpkg\nservices = services.gpkg\nroads = roads.gpkg\n"
            "municipalities = munis.gpkg\ntypes = grocery, pharmacy\nmode = car\n\n");
     int n = 0;
     for (int i = 0; i < 7; i++)
         for (int j = i + 1; j < 7; j++, n++)
-            append(&b, &len, &cap, "[scenario Butik %d och %d stänger]\nclose = g%d, g%d\n\n", i, j, i, j);
-    append(&b, &len, &cap, "[scenario Ny butik]\ndescription = a store in the middle\n"
+            text_append(&b, &len, &cap, "[scenario Butik %d och %d stänger]\nclose = g%d, g%d\n\n", i, j, i, j);
+    text_append(&b, &len, &cap, "[scenario Ny butik]\ndescription = a store in the middle\n"
            "add_service = ny1; grocery; %.0f; %.0f; Ny butik\n\n", X0 + 12100, Y0 + 11900);
-    append(&b, &len, &cap, "[scenario Nya bostäder]\nadd_housing = hus1; 400; %.0f; %.0f\n\n", X0 + 3100, Y0 + 20100);
-    append(&b, &len, &cap, "[scenario Vägar stängda]\nremove_roads = 25, 26\n");
+    text_append(&b, &len, &cap, "[scenario Nya bostäder]\nadd_housing = hus1; 400; %.0f; %.0f\n\n", X0 + 3100, Y0 + 20100);
+    text_append(&b, &len, &cap, "[scenario Vägar stängda]\nremove_roads = 25, 26\n");
     assert_int_equal(n + 3, N_SCENARIOS);
     write_text_file(dir, "sweep.ini", b);
     free(b);
@@ -117,37 +93,6 @@ static const char *fixture(void)
 
 /* ---------- comparing two GeoPackages ---------- */
 
-static char *table_dump(sqlite3 *db, const char *table)
-{
-    char sql[512];
-    snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", table);
-    sqlite3_stmt *st = NULL;
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-    size_t cap = 1 << 16, len = 0;
-    char *out = malloc(cap);
-    out[0] = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            int type = sqlite3_column_type(st, c);
-            if (type == SQLITE_FLOAT) {
-                append(&out, &len, &cap, "%a|", sqlite3_column_double(st, c));
-            } else if (type == SQLITE_BLOB) {
-                const unsigned char *p = sqlite3_column_blob(st, c);
-                int n = sqlite3_column_bytes(st, c);
-                for (int i = 0; i < n; i++)
-                    append(&out, &len, &cap, "%02x", p[i]);
-                append(&out, &len, &cap, "|");
-            } else {
-                const unsigned char *t = sqlite3_column_text(st, c);
-                append(&out, &len, &cap, "%d:%s|", type, t ? (const char *)t : "");
-            }
-        }
-        append(&out, &len, &cap, "\n");
-    }
-    sqlite3_finalize(st);
-    return out;
-}
-
 /* Every table of the file but the metadata (command line, timings, the tasks) equal, row for
  * row, fid and order included; returns the number of tables compared. */
 static long assert_same_tables(const char *a_path, const char *b_path)
@@ -157,7 +102,7 @@ static long assert_same_tables(const char *a_path, const char *b_path)
     assert_int_equal(sqlite3_open_v2(b_path, &b, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     const char *list = "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE "
                        "'gpkg_metadata%' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'rtree_%' ORDER BY 1";
-    char *names[2] = {table_dump(a, "sqlite_master"), NULL};
+    char *names[2] = {gpkg_table_dump(a, "sqlite_master"), NULL};
     free(names[0]);
     sqlite3_stmt *st = NULL;
     long n = 0;
@@ -174,7 +119,7 @@ static long assert_same_tables(const char *a_path, const char *b_path)
     assert_int_equal(sqlite3_prepare_v2(a, list, -1, &st, NULL), SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *t = (const char *)sqlite3_column_text(st, 0);
-        char *ta = table_dump(a, t), *tb = table_dump(b, t);
+        char *ta = gpkg_table_dump(a, t), *tb = gpkg_table_dump(b, t);
         if (strcmp(ta, tb) != 0)
             fail_msg("table %s differs between %s and %s", t, a_path, b_path);
         free(ta);

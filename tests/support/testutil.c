@@ -232,3 +232,59 @@ long assert_csv_sv_matches(const char *default_csv, const char *sv_csv, const ch
     fclose(b);
     return compared;
 }
+
+void text_append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(*buf + *len, *cap - *len, fmt, ap);
+        va_end(ap);
+        if (n >= 0 && *len + (size_t)n < *cap) {
+            *len += (size_t)n;
+            return;
+        }
+        *cap = *cap * 2 + 4096;
+        *buf = realloc(*buf, *cap);
+        assert_non_null(*buf);
+    }
+}
+
+void csv_to_gpkg(const char *dir, const char *name, const char *csv, const char *nlt)
+{
+    write_text_file(dir, name, csv);
+    assert_int_equal(run_cmd("cd %s && ogr2ogr -q -f GPKG -a_srs EPSG:3006 -nlt %s -nln %.*s %.*s.gpkg %s "
+                             "-oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES", dir, nlt, (int)(strlen(name) - 4), name,
+                             (int)(strlen(name) - 4), name, name), 0);
+}
+
+char *gpkg_table_dump(sqlite3 *db, const char *table)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", table);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    out[0] = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            int type = sqlite3_column_type(st, c);
+            if (type == SQLITE_FLOAT) {
+                text_append(&out, &len, &cap, "%a|", sqlite3_column_double(st, c));
+            } else if (type == SQLITE_BLOB) {
+                const unsigned char *p = sqlite3_column_blob(st, c);
+                int n = sqlite3_column_bytes(st, c);
+                for (int i = 0; i < n; i++)
+                    text_append(&out, &len, &cap, "%02x", p[i]);
+                text_append(&out, &len, &cap, "|");
+            } else {
+                const unsigned char *t = sqlite3_column_text(st, c);
+                text_append(&out, &len, &cap, "%d:%s|", type, t ? (const char *)t : "");
+            }
+        }
+        text_append(&out, &len, &cap, "\n");
+    }
+    sqlite3_finalize(st);
+    return out;
+}
