@@ -74,4 +74,13 @@ void pl_commit_cleanup_all(void);
  * out-of-memory (its commit sets are leaked, never freed), so the slots can be used again. */
 void pl_commit_abandon_all(void);
 
+/* A small file (a job's plan, a task's list, a done mark) written to PATH.tmp-PID, flushed to
+ * disk, then renamed into place: readers see the old file or the whole new one. PL_EINPUT with
+ * a one-line message naming the path on failure (the temporary removed). */
+int pl_write_file_atomic(const char *path, const char *text, size_t len, pl_error *err);
+
+/* Reads a whole file (NUL-terminated; *len its size when len is not NULL; caller frees);
+ * NULL when it cannot be opened or read. */
+char *pl_read_file(const char *path, size_t *len);
+
 #endif

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "analyses/common/job_dir.h"
 #include "analyses/common/attach.h"
 #include "analyses/common/units.h"
 #include "gis/gpkg_writer.h"
@@ -100,28 +101,8 @@ static int check_supported(const pl_access_opts *a, pl_error *err)
 /* A new folder, or an empty one; an existing job or anything else is refused. */
 static int make_job_dir(const char *dir, pl_error *err)
 {
-    struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return pl_error_set(err, PL_EINPUT, "--job-dir %s: exists and is not a folder; give a new folder", dir);
-        if (pl_job_is_job(dir))
-            return pl_error_set(err, PL_EINPUT, "--job-dir %s: already a platsa job; merge it (platsa merge %s) "
-                                "or give a new folder", dir, dir);
-        DIR *d = opendir(dir);
-        int empty = 1;
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                empty = 0;
-        if (d)
-            closedir(d);
-        if (!empty)
-            return pl_error_set(err, PL_EINPUT, "--job-dir %s: exists and is not a platsa job folder (not empty); "
-                                "give a new or empty folder", dir);
-    } else if (mkdir(dir, 0777) != 0) {
-        return pl_error_set(err, PL_EINPUT, "--job-dir %s: cannot make the folder (%s); check that its parent "
-                            "exists", dir, strerror(errno));
-    }
+    if (pl_job_dir_new(dir, pl_job_is_job(dir), "job", NULL, err) != PL_OK)
+        return PL_EINPUT;
     char path[4096];
     snprintf(path, sizeof path, "%s/tasks", dir);
     if (mkdir(path, 0777) != 0 && errno != EEXIST)

@@ -23,6 +23,7 @@
 #include <stdio.h>
 
 #include "gis/ctx.h"
+#include "gis/commit.h"
 #include "gis/options.h"
 #include "analyses/access/access.h"
 
@@ -111,10 +112,6 @@ void pl_job_free(pl_job *j);
 int pl_job_write_plan(const pl_job *j, pl_error *err);
 /* D/tasks/NNNN[/name] into buf. */
 void pl_job_task_path(const pl_job *j, long task, const char *name, char *buf, size_t size);
-/* A small text file written complete, then renamed. */
-int pl_write_file_atomic(const char *path, const char *text, size_t len, pl_error *err);
-/* Reads a whole text file (NUL-terminated; caller frees); NULL when it cannot be read. */
-char *pl_read_file(const char *path, size_t *len);
 /* Writes the ids (one per line) to D/tasks/NNNN/name. */
 int pl_job_write_ids(const pl_job *j, long task, const char *name, char *const *ids, size_t n, pl_error *err);
 /* Marks dir as a platsa job (its platsa-job file, written last). */

@@ -14,53 +14,6 @@
 #define JOB_MARK "platsa-job"
 #define JOB_MAGIC "platsa partition job, format 1\n"
 
-int pl_write_file_atomic(const char *path, const char *text, size_t len, pl_error *err)
-{
-    size_t n = strlen(path) + 32;
-    char *tmp = pl_malloc(n);
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(text, 1, len, f) == len;
-    if (f && fflush(f) != 0)
-        ok = 0;
-    if (f && fsync(fileno(f)) != 0)
-        ok = 0;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    int saved = errno;
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    if (!ok)
-        return pl_error_set(err, PL_EINPUT, "%s: cannot write (%s); check the folder's permissions and free space",
-                            path, strerror(saved));
-    return PL_OK;
-}
-
-char *pl_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = pl_malloc(cap + 1);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = pl_realloc(buf, cap + 1);
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
 int pl_job_is_job(const char *dir)
 {
     char path[4096];

@@ -29,6 +29,8 @@
 
 #include "scenario.h"
 #include "scenario_run.h"
+#include "analyses/common/job_dir.h"
+#include "gis/commit.h"
 #include "gis/gpkg_writer.h"
 #include "gis/util.h"
 
@@ -85,61 +87,11 @@ typedef struct sweep_job {
     long n_sc;
 } sweep_job;
 
-static int write_text_atomic(const char *path, const char *text, pl_error *err)
-{
-    size_t n = strlen(path) + 32;
-    char *tmp = pl_malloc(n);
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    size_t len = strlen(text);
-    int ok = f && fwrite(text, 1, len, f) == len;
-    if (f && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        ok = 0;
-    if (f && fclose(f) != 0)
-        ok = 0;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    int saved = errno;
-    if (!ok)
-        unlink(tmp);
-    free(tmp);
-    if (!ok)
-        return pl_error_set(err, PL_EINPUT, "%s: cannot write (%s); check the folder's permissions and free space",
-                            path, strerror(saved));
-    return PL_OK;
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    char *buf = pl_malloc(cap + 1);
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            cap *= 2;
-            buf = pl_realloc(buf, cap + 1);
-        }
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    if (len)
-        *len = n;
-    return buf;
-}
-
 int pl_sweep_is_job(const char *dir)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/" SWEEP_MARK, dir);
-    char *text = read_all(path, NULL);
+    char *text = pl_read_file(path, NULL);
     int is = text && strncmp(text, SWEEP_MAGIC "\n", strlen(SWEEP_MAGIC) + 1) == 0;
     free(text);
     return is;
@@ -152,7 +104,7 @@ static int job_write(const sweep_job *J, pl_error *err)
              "overwrite=%d\ncsv=%d\ncsv_style=%s\nno_cells=%d\n", J->file, J->output, J->cache, J->slices, J->n_sc,
              J->overwrite, J->csv, J->csv_style, J->no_cells);
     snprintf(path, sizeof path, "%s/" SWEEP_MARK, J->dir);
-    return write_text_atomic(path, text, err);
+    return pl_write_file_atomic(path, text, strlen(text), err);
 }
 
 static void copy_value(char *dst, size_t size, const char *v)
@@ -166,7 +118,7 @@ static int job_read(const char *dir, sweep_job *J, pl_error *err)
     snprintf(J->dir, sizeof J->dir, "%s", dir);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/" SWEEP_MARK, dir);
-    char *text = read_all(path, NULL);
+    char *text = pl_read_file(path, NULL);
     if (!text)
         return pl_error_set(err, PL_EINPUT, "%s: cannot read the sweep's options; make the job again", path);
     int seen = 0;
@@ -415,32 +367,7 @@ static char *absolute(const char *p)
 /* A new folder, or an empty one (*made: this run made it, to remove again on failure). */
 static int make_dir(const char *dir, int *made, pl_error *err)
 {
-    struct stat st;
-    *made = 0;
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return pl_error_set(err, PL_EINPUT, "--job-dir %s: exists and is not a folder; give a new folder", dir);
-        if (pl_sweep_is_job(dir))
-            return pl_error_set(err, PL_EINPUT, "--job-dir %s: already a platsa sweep; merge it (platsa merge %s) "
-                                "or give a new folder", dir, dir);
-        DIR *d = opendir(dir);
-        int empty = d != NULL;
-        struct dirent *e;
-        while (d && (e = readdir(d)) != NULL)
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-                empty = 0;
-        if (d)
-            closedir(d);
-        if (!empty)
-            return pl_error_set(err, PL_EINPUT, "--job-dir %s: exists and is not a platsa job folder (not empty); "
-                                "give a new or empty folder", dir);
-    } else if (mkdir(dir, 0777) != 0) {
-        return pl_error_set(err, PL_EINPUT, "--job-dir %s: cannot make the folder (%s); check that its parent exists",
-                            dir, strerror(errno));
-    } else {
-        *made = 1;
-    }
-    return PL_OK;
+    return pl_job_dir_new(dir, pl_sweep_is_job(dir), "sweep", made, err);
 }
 
 /* A refused plan leaves the folder as it was: what this run wrote in it goes. */
@@ -475,7 +402,7 @@ static int write_plan(const sweep_job *J, const pl_scenario_file *f, pl_error *e
             n += (size_t)snprintf(buf + n, cap - n, "%ld\t%zu\t%s\n", t, k, f->sc[k].name);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/plan.tsv", J->dir);
-    int rc = write_text_atomic(path, buf, err);
+    int rc = pl_write_file_atomic(path, buf, strlen(buf), err);
     free(buf);
     return rc;
 }
@@ -499,7 +426,7 @@ static int write_sbatch(const sweep_job *J, const char *self_exe, pl_error *err)
         return pl_error_set(err, PL_EINPUT, "%s: the job folder's path is too long", J->dir);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/array.sbatch", J->dir);
-    return write_text_atomic(path, text, err);
+    return pl_write_file_atomic(path, text, strlen(text), err);
 }
 
 /* Checks the options against the file, before any folder is made. */
@@ -673,7 +600,7 @@ static int task_run(pl_ctx *ctx, const sweep_job *J, long task, pl_error *err)
     pl_scen_close(ctx, &S);
     if (rc == PL_OK) {
         task_path(J, task, "done", path, sizeof path);
-        rc = write_text_atomic(path, "done\n", err);
+        rc = pl_write_file_atomic(path, "done\n", 5, err);
     }
     return rc;
 }
@@ -745,7 +672,7 @@ static int read_task(const sweep_job *J, pl_scen_session *S, long t)
     char path[PATH_MAX + 64];
     task_path(J, t, "out.bin", path, sizeof path);
     size_t len = 0;
-    char *buf = read_all(path, &len);
+    char *buf = pl_read_file(path, &len);
     if (!buf || len < strlen(DUMP_MAGIC) + sizeof(uint64_t)) {
         free(buf);
         return -1;
