@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include "gis/graph.h"
+#include "gis/min_heap.h"
 #include "gis/roads.h"
 #include "gis/util.h"
 #include "layers/layers.h"
@@ -63,44 +64,6 @@ static void adj_put(adj *l, uint32_t to, double w)
     l->a[l->n++] = (arc){to, w};
 }
 
-/* ---- binary heap of (key, node) ---- */
-typedef struct { double k; uint32_t v; } hent;
-typedef struct { hent *h; size_t n, cap; } heap;
-
-static void hpush(heap *H, double k, uint32_t v)
-{
-    if (H->n == H->cap) {
-        H->cap = H->cap ? 2 * H->cap : 1024;
-        H->h = pl_realloc(H->h, H->cap * sizeof *H->h);
-    }
-    size_t i = H->n++;
-    while (i > 0 && H->h[(i - 1) / 2].k > k) {
-        H->h[i] = H->h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    H->h[i] = (hent){k, v};
-}
-
-static hent hpop(heap *H)
-{
-    hent top = H->h[0], last = H->h[--H->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= H->n)
-            break;
-        if (c + 1 < H->n && H->h[c + 1].k < H->h[c].k)
-            c++;
-        if (!(H->h[c].k < last.k))
-            break;
-        H->h[i] = H->h[c];
-        i = c;
-    }
-    if (H->n)
-        H->h[i] = last;
-    return top;
-}
-
 /* ---- contraction ---- */
 typedef struct ch {
     uint32_t n;
@@ -112,7 +75,7 @@ typedef struct ch {
     double *dist;
     uint32_t *touched;
     size_t nt;
-    heap H;
+    pl_min_heap H;
     int settle;
     uint64_t shortcuts;
 } ch;
@@ -127,13 +90,13 @@ static void witness(ch *C, uint32_t u, uint32_t x, double limit)
     C->H.n = 0;
     C->dist[u] = 0;
     C->touched[C->nt++] = u;
-    hpush(&C->H, 0, u);
+    pl_heap_push(&C->H, 0, u);
     int settled = 0;
     while (C->H.n && settled < C->settle) {
-        hent e = hpop(&C->H);
-        if (e.k > C->dist[e.v])
+        pl_heap_entry e = pl_heap_pop(&C->H);
+        if (e.p > C->dist[e.v])
             continue;
-        if (e.k > limit)
+        if (e.p > limit)
             break;
         settled++;
         adj *l = &C->out[e.v];
@@ -141,12 +104,12 @@ static void witness(ch *C, uint32_t u, uint32_t x, double limit)
             uint32_t w = l->a[i].to;
             if (w == x || C->done[w])
                 continue;
-            double d = e.k + l->a[i].w;
+            double d = e.p + l->a[i].w;
             if (d < C->dist[w]) {
                 if (C->dist[w] == INFINITY)
                     C->touched[C->nt++] = w;
                 C->dist[w] = d;
-                hpush(&C->H, d, w);
+                pl_heap_push(&C->H, d, w);
             }
         }
     }
@@ -196,17 +159,17 @@ static double priority(ch *C, uint32_t x)
 /* Long: the whole contraction loop of the probe in one place (lazy updates, neighbours). */
 static void build(ch *C)
 {
-    heap Q = {0};
+    pl_min_heap Q = {0};
     for (uint32_t v = 0; v < C->n; v++)
-        hpush(&Q, priority(C, v), v);
+        pl_heap_push(&Q, priority(C, v), v);
     uint32_t next = 0;
     while (Q.n) {
-        hent e = hpop(&Q);
+        pl_heap_entry e = pl_heap_pop(&Q);
         if (C->done[e.v])
             continue;
         double p = priority(C, e.v);
-        if (Q.n && p > Q.h[0].k) {
-            hpush(&Q, p, e.v);
+        if (Q.n && p > Q.h[0].p) {
+            pl_heap_push(&Q, p, e.v);
             continue;
         }
         uint32_t x = e.v;
@@ -284,25 +247,25 @@ static void phast_make(const ch *C, phast *P)
 }
 
 /* d by sweep position: upward Dijkstra from the sources, then one pass in descending rank. */
-static void phast_run(const phast *P, const uint32_t *src, uint32_t ns, double *d, heap *H)
+static void phast_run(const phast *P, const uint32_t *src, uint32_t ns, double *d, pl_min_heap *H)
 {
     for (uint32_t i = 0; i < P->n; i++)
         d[i] = INFINITY;
     H->n = 0;
     for (uint32_t i = 0; i < ns; i++) {
         d[P->pos[src[i]]] = 0;
-        hpush(H, 0, src[i]);
+        pl_heap_push(H, 0, src[i]);
     }
     while (H->n) {
-        hent e = hpop(H);
-        if (e.k > d[P->pos[e.v]])
+        pl_heap_entry e = pl_heap_pop(H);
+        if (e.p > d[P->pos[e.v]])
             continue;
         for (uint32_t a = P->up_begin[e.v]; a < P->up_begin[e.v + 1]; a++) {
             uint32_t w = P->up[a].to;
-            double nd = e.k + P->up[a].w;
+            double nd = e.p + P->up[a].w;
             if (nd < d[P->pos[w]]) {
                 d[P->pos[w]] = nd;
-                hpush(H, nd, w);
+                pl_heap_push(H, nd, w);
             }
         }
     }
@@ -318,25 +281,25 @@ static void phast_run(const phast *P, const uint32_t *src, uint32_t ns, double *
 }
 
 /* The reference: plain multi-source Dijkstra over the reverse arcs. */
-static void dijkstra(const pl_graph *g, const uint32_t *src, uint32_t ns, int M, double *d, heap *H)
+static void dijkstra(const pl_graph *g, const uint32_t *src, uint32_t ns, int M, double *d, pl_min_heap *H)
 {
     for (uint32_t i = 0; i < g->n_nodes; i++)
         d[i] = INFINITY;
     H->n = 0;
     for (uint32_t i = 0; i < ns; i++) {
         d[src[i]] = 0;
-        hpush(H, 0, src[i]);
+        pl_heap_push(H, 0, src[i]);
     }
     while (H->n) {
-        hent e = hpop(H);
-        if (e.k > d[e.v])
+        pl_heap_entry e = pl_heap_pop(H);
+        if (e.p > d[e.v])
             continue;
         for (uint32_t a = g->in_begin[e.v]; a < g->in_begin[e.v + 1]; a++) {
             const pl_rev_arc *r = &g->in_arc[a];
-            double nd = e.k + (M == PL_METRIC_DISTANCE ? r->len_m : r->time_s);
+            double nd = e.p + (M == PL_METRIC_DISTANCE ? r->len_m : r->time_s);
             if (nd < d[r->tail]) {
                 d[r->tail] = nd;
-                hpush(H, nd, r->tail);
+                pl_heap_push(H, nd, r->tail);
             }
         }
     }
@@ -523,7 +486,7 @@ int main(int argc, char **argv)
         ts[i] = node_snap((uint32_t)(next_u64() % n));
     pl_label *lab = pl_malloc((size_t)nt * sizeof *lab);
     double *d = pl_malloc(n * sizeof *d), *ref = pl_malloc(n * sizeof *ref);
-    heap H = {0};
+    pl_min_heap H = {0};
     dijkstra(g, src, ns, M, ref, &H);
     phast_run(&P, src, ns, d, &H);
     uint32_t bad = 0;
