@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 /* ------------------------------------------------------------------ checks */
 
@@ -118,6 +119,60 @@ int pl_commit_defer_signal(int sig)
 
 /* ------------------------------------------------------------------ stale temporaries */
 
+static char g_host_tag[9];
+static pthread_once_t g_host_once = PTHREAD_ONCE_INIT;
+
+/* 8 hex digits of the host name's hash ("00000000" when it has none). */
+static void host_tag_init(void)
+{
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    snprintf(g_host_tag, sizeof g_host_tag, "%08x", host[0] ? (unsigned)XXH32(host, strlen(host), 0) : 0u);
+}
+
+static const char *host_tag(void)
+{
+    pthread_once(&g_host_once, host_tag_init);
+    return g_host_tag;
+}
+
+const char *pl_temp_owner_of(long pid, char *buf)
+{
+    snprintf(buf, PL_TEMP_OWNER_MAX, "%ld@%s", pid, host_tag());
+    return buf;
+}
+
+const char *pl_temp_owner(char *buf)
+{
+    return pl_temp_owner_of((long)getpid(), buf);
+}
+
+int pl_temp_path(char *buf, size_t size, const char *dir, const char *base, int k)
+{
+    char owner[PL_TEMP_OWNER_MAX];
+    pl_temp_owner(owner);
+    return k ? snprintf(buf, size, "%s/.%s.tmp-%s-%d", dir, base, owner, k)
+             : snprintf(buf, size, "%s/.%s.tmp-%s", dir, base, owner);
+}
+
+/* After a PID in a temporary's name: "@HOST" of this machine (1, *p moved past it), of
+ * another machine (0), or no "@" at all (1: an older build's name, judged by its PID). */
+static int same_host(char **p)
+{
+    char *s = *p;
+    if (*s != '@')
+        return 1;
+    for (int i = 1; i <= 8; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return 0;
+    if (strncmp(s + 1, host_tag(), 8) != 0)
+        return 0;
+    *p = s + 9;
+    return 1;
+}
+
 long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
                             int (*remove_dir)(const char *path))
 {
@@ -143,7 +198,9 @@ long pl_temp_remove_stale(const char *dir, const char *prefix, int (*ours)(const
         char *end = NULL;
         errno = 0;
         long pid = strtol(e->d_name + plen, &end, 10);
-        if (errno || pid <= 0 || pid == (long)getpid())
+        if (errno || pid <= 0)
+            continue;
+        if (!same_host(&end) || pid == (long)getpid())
             continue;
         /* "-K": a second temporary of the same process; "-old": a replaced file kept by a commit. */
         char rest[NAME_MAX + 1];
@@ -223,9 +280,9 @@ FILE *pl_commit_temp_open(pl_commit *c, const char *final, pl_error *err)
     const char *slash = strrchr(final, '/');
     const char *base = slash ? slash + 1 : final;
     pl_commit_remove_stale(dir, base, NULL, NULL);
-    int len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", dir, base, (long)getpid());
+    int len = pl_temp_path(tmp, sizeof tmp, dir, base, 0);
     for (int k = 1; len > 0 && len < (int)sizeof tmp && access(tmp, F_OK) == 0 && k < 1000; k++)
-        len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld-%d", dir, base, (long)getpid(), k);
+        len = pl_temp_path(tmp, sizeof tmp, dir, base, k);
     if (len <= 0 || len + 8 >= (int)sizeof tmp) {
         pl_error_set(err, PL_EINPUT, "%s: path too long", final);
         return NULL;
@@ -404,9 +461,10 @@ void pl_commit_free(pl_commit *c)
 
 int pl_write_file_atomic(const char *path, const char *text, size_t len, pl_error *err)
 {
-    size_t n = strlen(path) + 32;
+    size_t n = strlen(path) + 16 + PL_TEMP_OWNER_MAX;
     char *tmp = pl_malloc(n);
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    char owner[PL_TEMP_OWNER_MAX];
+    snprintf(tmp, n, "%s.tmp-%s", path, pl_temp_owner(owner));
     FILE *f = fopen(tmp, "wb");
     int ok = f && fwrite(text, 1, len, f) == len;
     if (f && fflush(f) != 0)

@@ -5,9 +5,10 @@
  * replaced files were kept as hard links), so a failed run leaves every old output as it
  * was and no temporary behind.
  *
- * Temporaries are named ".BASE.tmp-PID..." beside the final path: a later run removes those
- * of dead processes (pl_commit_remove_stale), and pl_commit_cleanup_all, called from the
- * CLI's signal handler, removes the ones this process made with pl_commit_temp_open. */
+ * Temporaries are named ".BASE.tmp-PID@HOST..." beside the final path (pl_temp_owner): a later
+ * run on the same machine removes those of dead processes (pl_commit_remove_stale), and
+ * pl_commit_cleanup_all, called from the CLI's signal handler, removes the ones this process
+ * made with pl_commit_temp_open. */
 #ifndef PLATSA_GIS_COMMIT_H
 #define PLATSA_GIS_COMMIT_H
 
@@ -57,10 +58,23 @@ void pl_commit_fail_rename_at(pl_commit *c, int k);
  * be judged, are left alone. Returns how many entries were removed. */
 long pl_commit_remove_stale(const char *dir, const char *base, int (*ours)(const char *rest),
                             int (*remove_dir)(const char *path));
-/* The same for any naming: entries "PREFIX<PID>[-K]REST[-old]" (the graph cache's
- * "NAME.tmp<PID>"). */
+/* The same for any naming: entries "PREFIX<PID>[@HOST][-K]REST[-old]" (the graph cache's
+ * "NAME.tmp<PID>@HOST"). An entry whose @HOST is another machine's is always left alone: its
+ * PID means nothing here (a folder shared by the nodes of a cluster). Entries without @HOST
+ * (older platsa builds) are judged by the PID alone, as those builds did. */
 long pl_temp_remove_stale(const char *dir, const char *prefix, int (*ours)(const char *rest),
                           int (*remove_dir)(const char *path));
+
+/* "PID@HOST" of this process for a temporary's name: the PID, '@' and 8 hex digits of a hash
+ * of the machine's host name. Every temporary platsa makes carries it, so that the sweep
+ * above judges by PID only the temporaries of its own machine. buf holds PL_TEMP_OWNER_MAX. */
+#define PL_TEMP_OWNER_MAX 40
+const char *pl_temp_owner(char *buf);
+/* The same for another process of this machine (tests). */
+const char *pl_temp_owner_of(long pid, char *buf);
+/* The k-th candidate name of this process's temporary for BASE in DIR:
+ * "DIR/.BASE.tmp-PID@HOST" (k = 0) or "DIR/.BASE.tmp-PID@HOST-K"; snprintf's result. */
+int pl_temp_path(char *buf, size_t size, const char *dir, const char *base, int k);
 
 /* For a SIGINT/SIGTERM/SIGHUP handler, first thing: 1 when a commit set is between its first
  * and last rename (on any thread), in which case the signal is noted and raised again as
@@ -74,7 +88,7 @@ void pl_commit_cleanup_all(void);
  * out-of-memory (its commit sets are leaked, never freed), so the slots can be used again. */
 void pl_commit_abandon_all(void);
 
-/* A small file (a job's plan, a task's list, a done mark) written to PATH.tmp-PID, flushed to
+/* A small file (a job's plan, a task's list, a done mark) written to PATH.tmp-PID@HOST, flushed to
  * disk, then renamed into place: readers see the old file or the whole new one. PL_EINPUT with
  * a one-line message naming the path on failure (the temporary removed). */
 int pl_write_file_atomic(const char *path, const char *text, size_t len, pl_error *err);

@@ -215,7 +215,8 @@ static void store_remove_stale(const char *path)
 static void store_write(const char *path, const kept_hash *kept, int n)
 {
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    char owner[PL_TEMP_OWNER_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%s", path, pl_temp_owner(owner)) >= (int)sizeof tmp)
         return;
     int slot = pl_temp_register(tmp);
     FILE *f = fopen(tmp, "w");

@@ -566,9 +566,9 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
 
     /* Temporary file (and SQLite's side files) beside the output. */
     char tmp[PATH_MAX];
-    int len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld", g->dir, base, (long)getpid());
+    int len = pl_temp_path(tmp, sizeof tmp, g->dir, base, 0);
     for (int k = 1; len > 0 && len < (int)sizeof tmp && access(tmp, F_OK) == 0 && k < 1000; k++)
-        len = snprintf(tmp, sizeof tmp, "%s/.%s.tmp-%ld-%d", g->dir, base, (long)getpid(), k);
+        len = pl_temp_path(tmp, sizeof tmp, g->dir, base, k);
     if (len <= 0 || len + 10 >= (int)sizeof tmp) {
         pl_error_set(err, PL_EINPUT, "%s: path too long", path);
         goto fail;

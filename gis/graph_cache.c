@@ -2,7 +2,7 @@
 /* Graph cache file: header (magic, format version, byte-order mark, key, counts, checksums),
  * then optionally the roads arrays, the graph arrays, optionally the graph's snap index (the
  * segment grids for the default options), the counted warnings of loading the roads,
- * the roads' source label, and a closing magic. Written to a temporary file (PATH.tmpPID,
+ * the roads' source label, and a closing magic. Written to a temporary file (PATH.tmpPID@HOST,
  * registered for removal on SIGINT/SIGTERM, fsync'ed) and renamed, so a reader never sees
  * half a file; temporaries of killed runs are removed by the next run on that path.
  *
@@ -369,7 +369,8 @@ static int write_all(const char *path, uint64_t key, const pl_roads *roads, cons
     if (pl_graph_cache_check_path(path, NULL, 0, NULL, 0, err) != PL_OK)
         return err ? err->code : PL_EINPUT;
     char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    char owner[PL_TEMP_OWNER_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp%s", path, pl_temp_owner(owner)) >= (int)sizeof tmp)
         return pl_error_set(err, PL_EINPUT, "graph cache %s: path too long; choose a shorter one", path);
     int slot = pl_temp_register(tmp); /* before it exists: a signal from now on removes it */
     FILE *f = fopen(tmp, "wb");

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "gis/commit.h"
 #include "support/testutil.h"
 
 #define GRID 160
@@ -204,7 +205,8 @@ static int wait_for_file(pid_t pid, const char *name)
 static int wait_for_temp(pid_t pid)
 {
     char name[256];
-    snprintf(name, sizeof name, ".out.gpkg.tmp-%ld", (long)pid);
+    char owner[PL_TEMP_OWNER_MAX];
+    snprintf(name, sizeof name, ".out.gpkg.tmp-%s", pl_temp_owner_of((long)pid, owner));
     return wait_for_file(pid, name);
 }
 
@@ -303,7 +305,8 @@ static int interrupt_cache_write(int sig, const char *log)
     remove_cache_files();
     pid_t pid = start_access_cache(log, "g.plcache", 20000);
     char name[256];
-    snprintf(name, sizeof name, "g.plcache.tmp%ld", (long)pid);
+    char owner[PL_TEMP_OWNER_MAX];
+    snprintf(name, sizeof name, "g.plcache.tmp%s", pl_temp_owner_of((long)pid, owner));
     if (wait_for_file(pid, name) != 0) {
         print_log(log);
         fail_msg("no temporary cache file appeared");

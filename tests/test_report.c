@@ -26,6 +26,7 @@
 
 #include "analyses/report/report.h"
 #include "analyses/classify/classify_styles.h"
+#include "gis/commit.h"
 #include "gis/ctx.h"
 #include "gis/map_render.h"
 #include "support/testutil.h"
@@ -1162,8 +1163,8 @@ static void test_report_killed_then_rerun(void **state)
               platsa_bin(), g_gpkg, out, (char *)NULL);
         _exit(127);
     }
-    char tmp[4400], first[4500];
-    snprintf(tmp, sizeof tmp, "%s/.dödad.tmp-%ld", g_dir, (long)pid);
+    char tmp[4400], first[4500], owner[PL_TEMP_OWNER_MAX];
+    snprintf(tmp, sizeof tmp, "%s/.dödad.tmp-%s", g_dir, pl_temp_owner_of((long)pid, owner));
     snprintf(first, sizeof first, "%s/karta-01-access_municipalities.png", tmp);
     int seen = 0;
     for (int i = 0; i < 60000 && !seen; i++) {  /* up to 60 s */

@@ -29,6 +29,7 @@
 #include <ogr_srs_api.h>
 #include <cpl_error.h>
 
+#include "gis/commit.h"
 #include "gis/gpkg_writer.h"
 #include "support/testutil.h"
 
@@ -1478,6 +1479,23 @@ static void test_stale_temp_files_removed(void **state)
     write_text(path, "other output");
     snprintf(path, sizeof path, "%s/.x.gpkg.tmp-1", dir);  /* PID 1 is alive */
     write_text(path, "live process");
+    /* Names of today's builds carry the machine: this one's are judged by the PID, another
+     * machine's never (a folder shared by a cluster's nodes: the PID is not ours to judge). */
+    char owner[PL_TEMP_OWNER_MAX], other[PL_TEMP_OWNER_MAX];
+    pl_temp_owner_of((long)dead, owner);
+    snprintf(other, sizeof other, "%s", owner);
+    char *at = strchr(other, '@');
+    at[1] = at[1] == '0' ? '1' : '0';  /* another host's hash */
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%s", dir, owner);
+    write_text(path, "stale, this machine");
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%s-2-journal", dir, owner);
+    write_text(path, "stale, this machine");
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%s", dir, other);
+    write_text(path, "another machine's");
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%s-journal", dir, other);
+    write_text(path, "another machine's");
+    snprintf(path, sizeof path, "%s/.x.gpkg.tmp-%ld@zz", dir, (long)dead);
+    write_text(path, "not ours");
 
     pl_ctx *ctx = pl_ctx_new();
     ctx->quiet = 1;
@@ -1489,13 +1507,15 @@ static void test_stale_temp_files_removed(void **state)
     pl_gpkg_abort(g);
     pl_ctx_free(ctx);
     char cmd[1600];
-    snprintf(cmd, sizeof cmd, "ls -A %s | sed 's/%ld/PID/' | sort | tr '\\n' ' '", dir, (long)dead);
+    snprintf(cmd, sizeof cmd, "ls -A %s | sed 's/%ld/PID/; s/%s/OTHER/' | sort | tr '\\n' ' '", dir, (long)dead,
+             strchr(other, '@') + 1);
     FILE *p = popen(cmd, "r");
     char list[1024] = "";
     size_t n = fread(list, 1, sizeof list - 1, p);
     list[n] = '\0';
     pclose(p);
     assert_string_equal(list, ".x.gpkg.tmp-1 .x.gpkg.tmp-PID-notes.txt .x.gpkg.tmp-PID-x.gpkg .x.gpkg.tmp-PID.bak "
+                              ".x.gpkg.tmp-PID@OTHER .x.gpkg.tmp-PID@OTHER-journal .x.gpkg.tmp-PID@zz "
                               ".y.gpkg.tmp-PID ");
 }
 

@@ -746,8 +746,7 @@ static int make_tmpdir(report *r, pl_error *err)
         pl_info(r->ctx, "%s: removed %ld temporary folder%s left by an earlier run that was killed", r->o->output,
                 stale, stale == 1 ? "" : "s");
     for (int k = 0; k < 1000; k++) {
-        int len = k ? snprintf(r->tmpdir, sizeof r->tmpdir, "%s/.%s.tmp-%ld-%d", parent, base, (long)getpid(), k)
-                    : snprintf(r->tmpdir, sizeof r->tmpdir, "%s/.%s.tmp-%ld", parent, base, (long)getpid());
+        int len = pl_temp_path(r->tmpdir, sizeof r->tmpdir, parent, base, k);
         if (len <= 0 || len >= (int)sizeof r->tmpdir - 64)
             return pl_error_set(err, PL_EINPUT, "%s: path too long", r->o->output);
         if (mkdir(r->tmpdir, 0755) == 0) {

@@ -564,7 +564,8 @@ static int task_run(pl_ctx *ctx, const sweep_job *J, long task, pl_error *err)
     char dir[PATH_MAX + 32], path[PATH_MAX + 64], tmp[PATH_MAX + 96];
     task_path(J, task, NULL, dir, sizeof dir);
     task_path(J, task, "out.bin", path, sizeof path);
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
+    char owner[PL_TEMP_OWNER_MAX];
+    snprintf(tmp, sizeof tmp, "%s.tmp-%s", path, pl_temp_owner(owner));
     if (rc == PL_OK && mkdir(dir, 0777) != 0 && errno != EEXIST)
         rc = pl_error_set(err, PL_EINPUT, "%s: cannot make the task folder (%s)", dir, strerror(errno));
     dump d = {.h = 1469598103934665603ULL, .ok = 1};
