@@ -927,6 +927,33 @@ static void csr_in_part(builder *b, int p)
     compute_components(b->g, pos + n1, pos + 2 * n1);
 }
 
+/* Without forward arcs (skip_forward_arcs): the arcs entering each node on one thread, the
+ * components (from the edges alone) on the other. */
+static void csr_in_only_part(builder *b, int p)
+{
+    (void)p;
+    csr_in(b->g, (uint32_t *)b->scratch + ((size_t)b->g->n_nodes + 1));
+}
+
+static void components_part(builder *b, int p)
+{
+    (void)p;
+    size_t n1 = (size_t)b->g->n_nodes + 1;
+    uint32_t *pos = (uint32_t *)b->scratch + 2 * n1;
+    compute_components(b->g, pos, pos + n1);
+}
+
+/* Step 5: the arcs and the components; forward arcs unless o->skip_forward_arcs. n_arcs from
+ * the arcs entering each node (every arc enters one). */
+static void make_arcs(builder *b)
+{
+    if (b->o->skip_forward_arcs && !(b->o->cache_path && *b->o->cache_path))
+        run_two(b, b->threads, csr_in_only_part, components_part);
+    else
+        run_two(b, b->threads, csr_out_part, csr_in_part);
+    b->g->n_arcs = b->g->in_begin[b->g->n_nodes];
+}
+
 /* n bytes of the scratch block from *off (rounded up to 8 for the 64-bit keys) on. */
 static void *carve(builder *b, size_t *off, size_t n)
 {
@@ -1187,8 +1214,7 @@ static pl_graph *build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *
     /* Step 5 needs 4 (n_nodes + 1) words of the scratch block: the rest goes back before the
      * arcs are made (a cold run's peak was here, grid-2M: 1,010 MB) */
     b.scratch = pl_realloc(b.scratch, 4 * ((size_t)b.g->n_nodes + 1) * sizeof(uint32_t));
-    run_two(&b, b.threads, csr_out_part, csr_in_part);
-    b.g->n_arcs = b.g->out_begin[b.g->n_nodes];
+    make_arcs(&b);
     free(b.scratch);
     pl_progress(ctx, 1.0, "building graph");
     return b.g;
@@ -1293,8 +1319,7 @@ static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads
     g->edge_dir = pl_malloc(ne ? ne : 1);
     run_two(&b, b.threads, recost_part, recost_part);
     b.scratch = pl_big_alloc(4 * (n + 1) * sizeof(uint32_t));
-    run_two(&b, b.threads, csr_out_part, csr_in_part);
-    g->n_arcs = g->out_begin[g->n_nodes];
+    make_arcs(&b);
     free(b.scratch);
     g->input_hash = inputs_hash(roads, o);
     return g;
