@@ -311,22 +311,26 @@ static void halves(const uint32_t *cum32, const size_t *cum, size_t n, size_t sp
 
 /* ---------- vertex clustering (grid hash) ---------- */
 
-/* One cluster in the cell (cx, cy); id = PL_NONE: empty. A cell with several clusters has
- * one slot each. */
-typedef struct cell_slot {
-    uint32_t cx, cy, id;
-} cell_slot;
-
 typedef struct clusterer {
     double minx, miny, cell, inv_cell, tol2, look;
-    cell_slot *slots;
+    uint32_t *slots; /* cluster id + 1, 0: empty. A slot's cell is its cluster's, recomputed
+                        from the position: 4 bytes a slot instead of 12 (the cell beside the
+                        id) made the table a third as big, and the memory a cold run first
+                        touches a hundred MB smaller (grid-2M) */
     size_t cap;
     const double *vx, *vy;
-    double *x, *y; /* per cluster: the position of the vertex that made it (compact: on a
-                      network of 2-vertex lines reading it through the roads' vertex arrays
-                      made step 1 slower, grid-2M) */
+    double *xy; /* per cluster: x, y of the vertex that made it, side by side (one cache line
+                   for both; compact: on a network of 2-vertex lines reading it through the
+                   roads' vertex arrays made step 1 slower, grid-2M) */
     uint32_t n;
 } clusterer;
+
+/* A cluster's cell along one axis, as cells_near computes it for the cluster's position (and
+ * as the table's hash takes it: 32 bits). */
+static uint32_t cell_coord(const clusterer *c, double v, double min)
+{
+    return (uint32_t)(int64_t)((v - min) * c->inv_cell);
+}
 
 /* The cell of (x, y) and the neighbours to look at: cells are at least the tolerance wide,
  * so a neighbour only when (x, y) is near its side. */
@@ -372,11 +376,12 @@ static uint32_t clusterer_add(clusterer *c, uint32_t v)
             if (k.cx + dx < 0 || k.cy + dy < 0)
                 continue;
             uint32_t cx = (uint32_t)(k.cx + dx), cy = (uint32_t)(k.cy + dy);
-            for (size_t s = home_slot(c, cx, cy); c->slots[s].id != PL_NONE; s = next_slot(c, s)) {
-                if (c->slots[s].cx != cx || c->slots[s].cy != cy)
+            for (size_t s = home_slot(c, cx, cy); c->slots[s]; s = next_slot(c, s)) {
+                uint32_t id = c->slots[s] - 1;
+                double px = c->xy[2 * (size_t)id], py = c->xy[2 * (size_t)id + 1];
+                if (cell_coord(c, px, c->minx) != cx || cell_coord(c, py, c->miny) != cy)
                     continue;
-                uint32_t id = c->slots[s].id;
-                double ddx = c->x[id] - x, ddy = c->y[id] - y, d = ddx * ddx + ddy * ddy;
+                double ddx = px - x, ddy = py - y, d = ddx * ddx + ddy * ddy;
                 if (d < bestd || (d == bestd && (best == PL_NONE || id < best))) {
                     bestd = d;
                     best = id;
@@ -386,11 +391,11 @@ static uint32_t clusterer_add(clusterer *c, uint32_t v)
     if (best != PL_NONE)
         return best;
     size_t s = home_slot(c, (uint32_t)k.cx, (uint32_t)k.cy);
-    while (c->slots[s].id != PL_NONE)
+    while (c->slots[s])
         s = next_slot(c, s);
-    c->slots[s] = (cell_slot){(uint32_t)k.cx, (uint32_t)k.cy, c->n};
-    c->x[c->n] = x;
-    c->y[c->n] = y;
+    c->slots[s] = c->n + 1;
+    c->xy[2 * (size_t)c->n] = x;
+    c->xy[2 * (size_t)c->n + 1] = y;
     return c->n++;
 }
 
@@ -922,6 +927,33 @@ static void csr_in_part(builder *b, int p)
     compute_components(b->g, pos + n1, pos + 2 * n1);
 }
 
+/* Without forward arcs (skip_forward_arcs): the arcs entering each node on one thread, the
+ * components (from the edges alone) on the other. */
+static void csr_in_only_part(builder *b, int p)
+{
+    (void)p;
+    csr_in(b->g, (uint32_t *)b->scratch + ((size_t)b->g->n_nodes + 1));
+}
+
+static void components_part(builder *b, int p)
+{
+    (void)p;
+    size_t n1 = (size_t)b->g->n_nodes + 1;
+    uint32_t *pos = (uint32_t *)b->scratch + 2 * n1;
+    compute_components(b->g, pos, pos + n1);
+}
+
+/* Step 5: the arcs and the components; forward arcs unless o->skip_forward_arcs. n_arcs from
+ * the arcs entering each node (every arc enters one). */
+static void make_arcs(builder *b)
+{
+    if (b->o->skip_forward_arcs && !(b->o->cache_path && *b->o->cache_path))
+        run_two(b, b->threads, csr_in_only_part, components_part);
+    else
+        run_two(b, b->threads, csr_out_part, csr_in_part);
+    b->g->n_arcs = b->g->in_begin[b->g->n_nodes];
+}
+
 /* n bytes of the scratch block from *off (rounded up to 8 for the 64-bit keys) on. */
 static void *carve(builder *b, size_t *off, size_t n)
 {
@@ -957,9 +989,8 @@ static void clusterer_init(builder *b, clusterer *C, size_t cand, size_t *off)
     C->cap = 2 * cand + 2;
     size_t table = C->cap * sizeof *C->slots;
     C->slots = carve(b, off, table);
-    C->x = carve(b, off, cand * sizeof *C->x);
-    C->y = carve(b, off, cand * sizeof *C->y);
-    memset(C->slots, 0xff, table); /* id = PL_NONE: empty */
+    C->xy = carve(b, off, 2 * cand * sizeof *C->xy);
+    memset(C->slots, 0, table); /* empty */
 }
 
 static int is_candidate(const builder *b, size_t r, size_t v)
@@ -1061,10 +1092,10 @@ static int cluster_vertices(builder *b)
     b->extent = fmax(maxx - b->minx, maxy - b->miny);
     /* A table at most half full for every vertex that may become a node: it never grows
      * (rehashing a national network's table took a sixth of the build). With the clusters'
-     * positions it is 40 bytes per such vertex; the later steps' temporaries (at most 24)
-     * re-use its block. */
+     * positions it is 24 bytes per such vertex; the later steps' temporaries re-use its
+     * block (step 2 takes the most: up to 28). */
     size_t cand = b->cand[0] + b->cand[1];
-    size_t bytes = (2 * cand + 4) * sizeof(cell_slot) + 16 * cand + 64;
+    size_t bytes = 28 * cand + 128;
     b->cand_all = cand;
     b->scratch = pl_big_alloc(bytes);
     b->vnode = pl_big_alloc((b->nv ? b->nv : 1) * sizeof *b->vnode);
@@ -1180,8 +1211,10 @@ static pl_graph *build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts *
     make_edges(&b);
     free(b.vnode);
     free(b.allowed);
-    run_two(&b, b.threads, csr_out_part, csr_in_part);
-    b.g->n_arcs = b.g->out_begin[b.g->n_nodes];
+    /* Step 5 needs 4 (n_nodes + 1) words of the scratch block: the rest goes back before the
+     * arcs are made (a cold run's peak was here, grid-2M: 1,010 MB) */
+    b.scratch = pl_realloc(b.scratch, 4 * ((size_t)b.g->n_nodes + 1) * sizeof(uint32_t));
+    make_arcs(&b);
     free(b.scratch);
     pl_progress(ctx, 1.0, "building graph");
     return b.g;
@@ -1286,8 +1319,7 @@ static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads
     g->edge_dir = pl_malloc(ne ? ne : 1);
     run_two(&b, b.threads, recost_part, recost_part);
     b.scratch = pl_big_alloc(4 * (n + 1) * sizeof(uint32_t));
-    run_two(&b, b.threads, csr_out_part, csr_in_part);
-    g->n_arcs = g->out_begin[g->n_nodes];
+    make_arcs(&b);
     free(b.scratch);
     g->input_hash = inputs_hash(roads, o);
     return g;

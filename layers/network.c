@@ -145,6 +145,8 @@ int pl_network_load(pl_ctx *ctx, const char *spec, const pl_load_opts *lo, const
     }
     t0 = pl_now_s();
     o.cache_path = keyed ? NULL : cache;  /* without a file identity: the graph-only cache */
+    if (cache)
+        o.skip_forward_arcs = 0;  /* the cache file holds them */
     *graph = pl_graph_build(ctx, *roads, &o, err);
     stats->graph_s = pl_now_s() - t0;
     if (!*graph) {

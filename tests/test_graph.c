@@ -1277,6 +1277,118 @@ static void test_threads_same_graph(void **state)
     free(L);
 }
 
+/* skip_forward_arcs: the same graph as without, less the forward arcs (NULL), with one thread
+ * or two, built or derived from another mode's; with a cache file the option is ignored (the
+ * file holds them). */
+static void assert_same_but_forward(const pl_graph *full, const pl_graph *lean)
+{
+    assert_null(lean->out_begin);
+    assert_null(lean->arc_head);
+    assert_null(lean->arc_len_m);
+    assert_null(lean->arc_time_s);
+    assert_null(lean->arc_road);
+    assert_non_null(full->out_begin);
+    pl_graph g = *full;  /* full's arrays, with lean's (absent) forward arcs */
+    g.out_begin = lean->out_begin;
+    g.arc_head = lean->arc_head;
+    g.arc_len_m = lean->arc_len_m;
+    g.arc_time_s = lean->arc_time_s;
+    g.arc_road = lean->arc_road;
+    assert_int_equal(g.n_arcs, lean->n_arcs);
+    assert_int_equal(full->out_begin[full->n_nodes], lean->n_arcs);
+    size_t n = full->n_nodes, na = full->n_arcs, ne = full->n_edges;
+    assert_int_equal(lean->n_nodes, n);
+    assert_int_equal(lean->n_edges, ne);
+    assert_int_equal(lean->n_components, full->n_components);
+    assert_memory_equal(full->in_begin, lean->in_begin, (n + 1) * sizeof(uint32_t));
+    assert_memory_equal(full->in_arc, lean->in_arc, na * sizeof(pl_rev_arc));
+    assert_memory_equal(full->component, lean->component, n * sizeof(uint32_t));
+    assert_memory_equal(full->component_nodes, lean->component_nodes, full->n_components * sizeof(uint32_t));
+    assert_memory_equal(full->node_x, lean->node_x, n * sizeof(double));
+    assert_memory_equal(full->edge_a, lean->edge_a, ne * sizeof(uint32_t));
+    assert_memory_equal(full->edge_b, lean->edge_b, ne * sizeof(uint32_t));
+    assert_memory_equal(full->edge_time_s, lean->edge_time_s, ne * sizeof(float));
+    assert_memory_equal(full->edge_dir, lean->edge_dir, ne);
+}
+
+static void test_skip_forward_arcs(void **state)
+{
+    (void)state;
+    enum { NL = 3000 };
+    tline *L = calloc(NL, sizeof *L);
+    uint64_t seed = 4242;
+    for (int i = 0; i < NL; i++) {
+        L[i].n = 2 + (int)(lcg(&seed) % 6);
+        for (int j = 0; j < L[i].n; j++) {
+            L[i].xy[2 * j] = (double)(lcg(&seed) % 70) * 3.1;
+            L[i].xy[2 * j + 1] = (double)(lcg(&seed) % 70) * 2.7;
+        }
+        L[i].cls = i % 9 == 0 ? PL_ROAD_FOOTWAY : R_RES;
+        L[i].oneway = lcg(&seed) % 4 == 0 ? 1 : 0;
+        L[i].layer = (int)(lcg(&seed) % 3) - 1;
+    }
+    pl_roads *r = mk_roads(L, NL);
+    pl_ctx *ctx = quiet_ctx();
+    const char *old = getenv("PLATSA_THREADS");
+    char *saved = old ? strdup(old) : NULL;
+    for (int t = 1; t <= 2; t++) {
+        setenv("PLATSA_THREADS", t == 1 ? "1" : "2", 1);
+        for (int mode = 0; mode < 3; mode++) {
+            pl_graph_opts o;
+            pl_graph_opts_default(&o);
+            o.mode = (pl_mode)mode;
+            pl_error err = {0};
+            pl_graph *full = pl_graph_build(ctx, r, &o, &err);
+            o.skip_forward_arcs = 1;
+            pl_graph *lean = pl_graph_build(ctx, r, &o, &err);
+            assert_non_null(full);
+            assert_non_null(lean);
+            assert_true(full->n_arcs > 1000 && full->n_components > 1);
+            assert_same_but_forward(full, lean);
+            /* walk from bike (both open every road here but footways): derived without them too */
+            if (mode == PL_MODE_WALK) {
+                pl_graph_opts ob = o;
+                ob.mode = PL_MODE_BIKE;
+                pl_graph *bike = pl_graph_build(ctx, r, &ob, &err);
+                pl_graph *like = pl_graph_build_like(ctx, bike, r, &o, &err);
+                assert_non_null(like);
+                assert_same_but_forward(full, like);
+                pl_graph_free(like);
+                pl_graph_free(bike);
+            }
+            pl_graph_free(full);
+            pl_graph_free(lean);
+        }
+    }
+    /* with a cache file: built with them (and read back with them) */
+    if (system("mkdir -p build/test-tmp") != 0)
+        fail_msg("cannot make build/test-tmp");
+    const char *path = "build/test-tmp/graph_skip.cache";
+    remove(path);
+    pl_graph_opts o;
+    pl_graph_opts_default(&o);
+    o.skip_forward_arcs = 1;
+    o.cache_path = path;
+    pl_error err = {0};
+    for (int k = 0; k < 2; k++) {
+        pl_graph *g = pl_graph_build(ctx, r, &o, &err);
+        assert_non_null(g);
+        assert_int_equal(g->from_cache, k);
+        assert_non_null(g->out_begin);
+        assert_int_equal(g->out_begin[g->n_nodes], g->n_arcs);
+        pl_graph_free(g);
+    }
+    remove(path);
+    if (saved)
+        setenv("PLATSA_THREADS", saved, 1);
+    else
+        unsetenv("PLATSA_THREADS");
+    free(saved);
+    pl_ctx_free(ctx);
+    pl_roads_free(r);
+    free(L);
+}
+
 /* ---------- another mode's graph from a built one (pl_graph_build_like) ---------- */
 
 /* Places over the roads' box attach alike to a built graph (its own snap index) and to one
@@ -1587,6 +1699,7 @@ int main(void)
         cmocka_unit_test(test_property_random_graphs),
         cmocka_unit_test(test_snap_threads_and_index),
         cmocka_unit_test(test_threads_same_graph),
+        cmocka_unit_test(test_skip_forward_arcs),
         cmocka_unit_test(test_build_like_random),
         cmocka_unit_test(test_build_like_real_network),
         cmocka_unit_test(test_snap_tie_older_node),

@@ -146,6 +146,43 @@ static void test_warm_equals_cold(void **state)
     pl_ctx_free(c2);
 }
 
+/* skip_forward_arcs with a network cache: the graph is built with its forward arcs (the file
+ * holds them) and read back the same; without a cache it has none. */
+static void test_skip_forward_arcs_cached(void **state)
+{
+    (void)state;
+    write_roads(roads_path, 500200);
+    remove(cache_path);
+    pl_ctx *ctx = quiet_ctx();
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.skip_forward_arcs = 1;
+    pl_error err = {0};
+    pl_roads *r0, *r1, *r2;
+    pl_graph *g0, *g1, *g2;
+    pl_network_stats st;
+    assert_int_equal(pl_network_load(ctx, roads_path, NULL, &go, &r0, &g0, &st, &err), PL_OK);
+    assert_null(g0->out_begin);
+    assert_true(g0->n_arcs > 0);
+    go.cache_path = cache_path;
+    assert_int_equal(pl_network_load(ctx, roads_path, NULL, &go, &r1, &g1, &st, &err), PL_OK);
+    assert_int_equal(st.from_cache, 0);
+    assert_non_null(g1->out_begin);
+    assert_true(file_exists(cache_path));
+    assert_int_equal(pl_network_load(ctx, roads_path, NULL, &go, &r2, &g2, &st, &err), PL_OK);
+    assert_int_equal(st.from_cache, 1);
+    assert_same_graph(g1, g2);
+    assert_int_equal(g0->n_arcs, g1->n_arcs);
+    assert_memory_equal(g0->in_arc, g1->in_arc, g1->n_arcs * sizeof(pl_rev_arc));
+    pl_graph_free(g0);
+    pl_graph_free(g1);
+    pl_graph_free(g2);
+    pl_roads_free(r0);
+    pl_roads_free(r1);
+    pl_roads_free(r2);
+    pl_ctx_free(ctx);
+}
+
 /* Roads with topology ids: the ids come back from the network cache (has_roads = 2), the warm
  * graph equals the cold one, and a scenario-style rebuild from the cached roads joins by ids. */
 static void test_warm_topology_ids(void **state)
@@ -759,6 +796,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_warm_equals_cold),
+        cmocka_unit_test(test_skip_forward_arcs_cached),
         cmocka_unit_test(test_warm_topology_ids),
         cmocka_unit_test(test_changes_miss),
         cmocka_unit_test(test_damaged_cache),

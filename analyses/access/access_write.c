@@ -1105,6 +1105,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
     }
     gopts.mode = modes[0];
     gopts.cache_path = o->graph_cache;
+    gopts.skip_forward_arcs = !transit;  /* only transit's walking legs go forward (common/transit.c) */
     const char *cache_inputs[] = {o->population, o->services, o->roads, o->municipalities, o->localities,
                                   o->service_types_file};
     if (pl_graph_cache_check_path(o->graph_cache, cache_inputs, 6, &o->output, 1, err) != PL_OK)
