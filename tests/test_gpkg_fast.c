@@ -561,6 +561,8 @@ static void check_str_order(const char *path, const pl_rtree_list *l)
     assert_int_equal(k, n);
     free(e);
     assert_int_equal(sql_exec_int(db, "SELECT rtreecheck('rtree_t_geom') = 'ok'"), 1);
+    assert_int_equal(sql_exec_int(db, "SELECT count(*) FROM rtree_t_geom_rowid r JOIN rtree_t_geom t ON t.id = r.rowid"),
+                     n);
     sqlite3_close(db);
 }
 
@@ -582,6 +584,12 @@ static void test_rtree_pack_order(void **state)
         assert_int_equal(pl_rtree_list_add(&l, 5000 - 3 * i, &env), 0);
     }
     check_str_order(path, &l);
+    /* Ids 1..n: the index's rowid table is filled with the rowids SQLite gives (the same). */
+    pl_rtree_list seq = {0};
+    for (size_t i = 0; i < l.n; i++)
+        assert_int_equal(pl_rtree_list_add(&seq, (int64_t)i + 1, &l.v[i].e), 0);
+    check_str_order(path, &seq);
+    pl_rtree_list_free(&seq);
     pl_envelope far = {1, 2, 3, 4};
     assert_int_equal(pl_rtree_list_add(&l, (int64_t)1 << 33, &far), 0);
     check_str_order(path, &l);
