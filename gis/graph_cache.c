@@ -628,7 +628,29 @@ static long long pmd_mapped(const void *start)
  * 2 MiB entries for at least half of its whole 2 MiB blocks (a file system without large
  * folios), or when mapping fails: the caller copies then. With 68% and 81% of the anchor's
  * two hot parts in 2 MiB entries, snapping and searching took no longer than on copies. */
-static void *map_section(int fd, uint64_t off, size_t n, uint64_t hot_len)
+/* Reads [lo, hi) of the section mapped at p (file offset off) into fresh memory on 2 MiB
+ * pages in its place, widened to whole 2 MiB blocks inside the section. 0 or -1. */
+static int copy_blocks(int fd, uint64_t off, unsigned char *p, size_t n, uint64_t lo, uint64_t hi)
+{
+    uintptr_t v = (uintptr_t)p, a = (v + (uintptr_t)lo) / PMD_BYTES * PMD_BYTES;
+    uintptr_t b = (v + (uintptr_t)hi + PMD_BYTES - 1) / PMD_BYTES * PMD_BYTES;
+    a = a < v ? v : a;
+    b = b > v + n ? v + n : b;
+    if (b <= a)
+        return 0;
+    if (mmap((void *)a, b - a, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+        return -1;
+    madvise((void *)a, b - a, MADV_HUGEPAGE);
+    for (uintptr_t done = 0; done < b - a;) {
+        ssize_t got = pread(fd, (void *)(a + done), b - a - done, (off_t)(off + (a - v) + done));
+        if (got <= 0)
+            return -1;
+        done += (uintptr_t)got;
+    }
+    return 0;
+}
+
+static void *map_section(int fd, uint64_t off, size_t n, uint64_t hot_len, uint64_t copy_lo, uint64_t copy_hi)
 {
     size_t slack = 2 * (size_t)PMD_BYTES;
     unsigned char *res = mmap(NULL, n + slack, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -657,7 +679,7 @@ static void *map_section(int fd, uint64_t off, size_t n, uint64_t hot_len)
     uintptr_t b0 = (v + PMD_BYTES - 1) / PMD_BYTES * PMD_BYTES, b1 = (v + (uintptr_t)hot_len) / PMD_BYTES * PMD_BYTES;
     long long whole = b1 > b0 ? (long long)(b1 - b0) : 0;
     long long got = whole ? pmd_mapped(p) : 0;
-    if (got < 0 || got < whole / 2) {
+    if (got < 0 || got < whole / 2 || (copy_hi > copy_lo && copy_blocks(fd, off, p, n, copy_lo, copy_hi) != 0)) {
         munmap(p, n);
         return NULL;
     }
@@ -673,12 +695,13 @@ static void *map_section(int fd, uint64_t off, size_t n, uint64_t hot_len)
  * byte: fresh memory for it would first be cleared, which took more time than the rest of
  * the read). The body checksum is fed in file order. Released with one munmap; *size gets
  * its size. NULL on failure. The caller has checked that the file is long enough. */
-static void *read_section(int fd, uint64_t off, uint64_t len, uint64_t hot_len, XXH3_state_t *sum, size_t *size)
+static void *read_section(int fd, uint64_t off, uint64_t len, uint64_t hot_len, uint64_t copy_lo, uint64_t copy_hi,
+                          XXH3_state_t *sum, size_t *size)
 {
     size_t n = len ? (size_t)len : SECTION_ALIGN; /* an empty section still gets a valid mapping */
     if (!len)
         hot_len = 0;
-    void *p = len && !copy_hot ? map_section(fd, off, n, hot_len) : NULL;
+    void *p = len && !copy_hot ? map_section(fd, off, n, hot_len, copy_lo, copy_hi) : NULL;
     if (p) {
         XXH3_64bits_update(sum, p, n);
         *size = n;
@@ -917,6 +940,23 @@ static void cache_read_free(cache_read *c)
     memset(c, 0, sizeof *c);
 }
 
+/* Where the arrays the searches walk (in_begin, in_arc) lie in the graph's section: those
+ * are copied onto fresh 2 MiB pages even when the rest is mapped (read_section). */
+typedef struct search_span {
+    void **want[2];
+    uint64_t lo, hi;
+} search_span;
+
+static void find_search_span(arr *a, uint64_t off, void *user)
+{
+    search_span *sp = user;
+    for (int i = 0; i < 2; i++)
+        if (a->ptr == sp->want[i]) {
+            sp->lo = off < sp->lo ? off : sp->lo;
+            sp->hi = off + a->count * a->elem > sp->hi ? off + a->count * a->elem : sp->hi;
+        }
+}
+
 /* Reads and checks everything after a fitting header; NULL, or what is wrong. */
 static const char *read_body(int fd, const cache_header *h, const pl_roads *caller, pl_ctx *ctx, cache_read *c)
 {
@@ -934,7 +974,7 @@ static const char *read_body(int fd, const cache_header *h, const pl_roads *call
         uint64_t hot = 0;
         if (layout(a, k, &hot, NULL, NULL) != h->roads_len)
             why = "bad roads section size";
-        else if (!(c->roads->cache_map = read_section(fd, h->roads_off, h->roads_len, hot, sum,
+        else if (!(c->roads->cache_map = read_section(fd, h->roads_off, h->roads_len, hot, 0, 0, sum,
                                                       &c->roads->cache_map_size)))
             why = "cannot read the roads section";
         else
@@ -953,9 +993,10 @@ static const char *read_body(int fd, const cache_header *h, const pl_roads *call
                 why = "bad snap grid";
         }
         uint64_t hot = 0;
-        if (!why && layout(a, k, &hot, NULL, NULL) != h->graph_len)
+        search_span sp = {{(void **)&c->graph->in_begin, (void **)&c->graph->in_arc}, UINT64_MAX, 0};
+        if (!why && layout(a, k, &hot, find_search_span, &sp) != h->graph_len)
             why = "bad graph section size";
-        else if (!why && !(c->graph->cache_map = read_section(fd, h->graph_off, h->graph_len, hot, sum,
+        else if (!why && !(c->graph->cache_map = read_section(fd, h->graph_off, h->graph_len, hot, sp.lo, sp.hi, sum,
                                                                &c->graph->cache_map_size)))
             why = "cannot read the graph section";
         else if (!why)
