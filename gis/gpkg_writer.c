@@ -682,14 +682,17 @@ void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value)
 /* ------------------------------------------------------------------ layers */
 
 /* Rows are inserted in our own transactions on GDAL's connection, always ended before
- * GDAL itself uses it again (layer creation, styles, close). */
+ * GDAL itself uses it again (layer creation, styles, close); triggers, off during ours
+ * (insert_rows in gpkg_thread.c), are on again for GDAL. */
 int pl_gw_end_transaction(pl_gpkg *g)
 {
     if (!g->in_tx)
         return OGRERR_NONE;
     g->in_tx = 0;
     g->tx_rows = 0;
-    return sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? OGRERR_NONE : OGRERR_FAILURE;
+    int rc = sqlite3_exec(g->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? OGRERR_NONE : OGRERR_FAILURE;
+    sqlite3_db_config(g->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+    return rc;
 }
 
 const char *pl_gw_db_msg(const pl_gpkg *g)

@@ -25,6 +25,9 @@ int pl_graph_cache_write(pl_ctx *ctx, const pl_graph *g, const pl_roads *roads, 
 /* For the fuzz target only: 0 skips the checksums, so that damaged bodies reach the
  * structure checks (which must hold on their own). Default 1. */
 void pl_graph_cache_verify_sums(int on);
+/* Tests: the hot arrays of a cache read are copied into fresh memory even when the file
+ * could be mapped with 2 MiB entries (graph_cache.c map_section). */
+void pl_graph_cache_copy_hot(int on);
 
 /* Whether a road may carry a snapped place (not tunnel, layer >= 0, not indoor, not ferry). */
 int pl_road_snappable(const pl_roads *roads, size_t r);

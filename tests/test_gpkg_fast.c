@@ -561,6 +561,8 @@ static void check_str_order(const char *path, const pl_rtree_list *l)
     assert_int_equal(k, n);
     free(e);
     assert_int_equal(sql_exec_int(db, "SELECT rtreecheck('rtree_t_geom') = 'ok'"), 1);
+    assert_int_equal(sql_exec_int(db, "SELECT count(*) FROM rtree_t_geom_rowid r JOIN rtree_t_geom t ON t.id = r.rowid"),
+                     n);
     sqlite3_close(db);
 }
 
@@ -582,6 +584,12 @@ static void test_rtree_pack_order(void **state)
         assert_int_equal(pl_rtree_list_add(&l, 5000 - 3 * i, &env), 0);
     }
     check_str_order(path, &l);
+    /* Ids 1..n: the index's rowid table is filled with the rowids SQLite gives (the same). */
+    pl_rtree_list seq = {0};
+    for (size_t i = 0; i < l.n; i++)
+        assert_int_equal(pl_rtree_list_add(&seq, (int64_t)i + 1, &l.v[i].e), 0);
+    check_str_order(path, &seq);
+    pl_rtree_list_free(&seq);
     pl_envelope far = {1, 2, 3, 4};
     assert_int_equal(pl_rtree_list_add(&l, (int64_t)1 << 33, &far), 0);
     check_str_order(path, &l);
@@ -633,6 +641,84 @@ static void test_same_rows_same_bytes(void **state)
     pl_ctx_free(ctx);
 }
 
+/* ------------------------------------------------------------------ feature counts */
+
+/* Trigger programs run on any connection opened while counting (GDAL's own included):
+ * SQLite reports each as "-- TRIGGER name" to a statement trace. */
+static int n_count_triggers;
+
+static int count_trigger_trace(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type;
+    (void)ctx;
+    (void)p;
+    if (x && strstr((const char *)x, "-- TRIGGER trigger_insert_feature_count_"))
+        n_count_triggers++;
+    return 0;
+}
+
+static int trace_on_open(sqlite3 *db, char **msg, const struct sqlite3_api_routines *api)
+{
+    (void)msg;
+    (void)api;
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, count_trigger_trace, NULL);
+    return SQLITE_OK;
+}
+
+/* GDAL's feature-count triggers are off while rows go in (the commit writes the counts), and
+ * every count is right all the same: two layers' rows interleaved over several transactions,
+ * a layer created between rows, GDAL's layer_styles rows, and the triggers in the finished
+ * file counting rows added later. */
+static void test_feature_count_triggers(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/counts");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/counts.gpkg", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_gpkg_opts o = {.overwrite = 1, .timestamp = TS};
+    n_count_triggers = 0;
+    sqlite3_auto_extension((void (*)(void))trace_on_open);
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &o, &err);
+    sqlite3_cancel_auto_extension((void (*)(void))trace_on_open);
+    assert_non_null(g);
+    pl_gpkg_set_batch_rows(g, 7);
+    pl_style st = {.kind = PL_STYLE_SINGLE};
+    pl_gpkg_layer *a = pl_gpkg_layer_add(g, "a", 1, "A", CELL_FIELDS, 3, &st, &err);
+    assert_non_null(a);
+    pl_gpkg_layer *b = NULL;
+    for (int k = 0; k < 100; k++) {
+        if (k == 30) {  /* GDAL creates a table after rows of another went in */
+            b = pl_gpkg_layer_add(g, "b", 100, "B", CELL_FIELDS, 3, NULL, &err);
+            assert_non_null(b);
+        }
+        pl_gpkg_layer *l = b && k % 3 == 0 ? b : a;
+        pl_gpkg_row_begin(l);
+        pl_gpkg_set_int(l, 2, k);
+        if (l == a)
+            pl_gpkg_set_xy(l, 500000 + k, 6500000);
+        assert_int_equal(pl_gpkg_row_end(l, &err), PL_OK);
+    }
+    pl_gpkg_temp_path(g);  /* every row inserted */
+    /* The rows went in without the triggers' UPDATE per row (half of the writer thread's time). */
+    assert_int_equal(n_count_triggers, 0);
+    if (pl_gpkg_commit(g, &err) != PL_OK)
+        fail_msg("commit: %s", err.msg);
+    assert_int_equal(sql_int(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'a'"), 76);
+    assert_int_equal(sql_int(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'b'"), 24);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM layer_styles"), 2);  /* a's, and b's aliases */
+    assert_int_equal(sql_int(path, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'layer_styles'"), 2);
+    assert_int_equal(sql_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "
+                                   "name LIKE 'trigger_%_feature_count_%'"), 6);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO b (level) VALUES (1), (2)", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sql_exec_int(db, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'b'"), 26);
+    sqlite3_close(db);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -648,6 +734,7 @@ int main(void)
         cmocka_unit_test(test_write_error_leaves_nothing),
         cmocka_unit_test(test_same_rows_same_bytes),
         cmocka_unit_test(test_rtree_pack_order),
+        cmocka_unit_test(test_feature_count_triggers),
     };
     return cmocka_run_group_tests_name("gpkg_fast", tests, NULL, NULL);
 }

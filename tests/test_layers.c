@@ -1332,6 +1332,48 @@ static void test_pg_spec_split(void **state)
     }
 }
 
+/* Unit ids must be unique: 3,000 distinct ids load; of several ids used twice, the message
+ * names the first in sorted order ('a'), whichever repeat comes first in the file ('b'). */
+static void test_population_duplicate_ids(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("layers/dup_ids");
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    pl_error err = {0};
+    size_t cap = 0, len = 0;
+    char *gj = NULL;
+    text_append(&gj, &len, &cap, "{\"type\": \"FeatureCollection\", \"crs\": {\"type\": \"name\", \"properties\": {\"name\": "
+                "\"urn:ogc:def:crs:EPSG::3006\"}}, \"features\": [");
+    for (int i = 0; i < 3000; i++)
+        text_append(&gj, &len, &cap, "%s{\"type\": \"Feature\", \"properties\": {\"id\": \"u%d\", \"pop\": 1}, "
+                    "\"geometry\": {\"type\": \"Point\", \"coordinates\": [%d, %d]}}",
+                    i ? ", " : "", (i * 7919) % 3000, 500000 + 10 * (i % 50), 6500000 + 10 * (i / 50));
+    text_append(&gj, &len, &cap, "]}");
+    pl_population *p = pl_population_load(ctx, write_text_file(dir, "distinct.geojson", gj), NULL, &err);
+    if (!p)
+        fail_msg("%s", err.msg);
+    assert_int_equal(p->n, 3000);
+    pl_population_free(ctx, p);
+    free(gj);
+    const char *ids[] = {"b", "c", "b", "a", "d", "a"};
+    gj = NULL;
+    cap = len = 0;
+    text_append(&gj, &len, &cap, "{\"type\": \"FeatureCollection\", \"crs\": {\"type\": \"name\", \"properties\": {\"name\": "
+                "\"urn:ogc:def:crs:EPSG::3006\"}}, \"features\": [");
+    for (int i = 0; i < 6; i++)
+        text_append(&gj, &len, &cap, "%s{\"type\": \"Feature\", \"properties\": {\"id\": \"%s\", \"pop\": 1}, "
+                    "\"geometry\": {\"type\": \"Point\", \"coordinates\": [%d, 6500000]}}",
+                    i ? ", " : "", ids[i], 500000 + 100 * i);
+    text_append(&gj, &len, &cap, "]}");
+    assert_null(pl_population_load(ctx, write_text_file(dir, "dups.geojson", gj), NULL, &err));
+    assert_int_equal(err.code, PL_EINPUT);
+    if (!strstr(err.msg, ": unit id 'a' in field 'id' belongs to more than one unit; "))
+        fail_msg("%s", err.msg);
+    free(gj);
+    pl_ctx_free(ctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1359,6 +1401,7 @@ int main(void)
         cmocka_unit_test(test_localities_and_points),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_population_field_rules),
+        cmocka_unit_test(test_population_duplicate_ids),
     };
     return cmocka_run_group_tests_name("layers", tests, setup, teardown);
 }

@@ -117,6 +117,28 @@ static void assert_same_graph(const pl_graph *a, const pl_graph *b)
     assert_true(a->input_hash == b->input_hash);
 }
 
+/* Is p inside a mapping of the file `path` (/proc/self/maps)? */
+static int in_file_mapping(const void *p, const char *path)
+{
+    char real[4200], line[5000];
+    if (!realpath(path, real))
+        return 0;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return 0;
+    int found = 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        int name = 0;
+        if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &name) < 2 || !name)
+            continue;
+        line[strcspn(line, "\n")] = '\0';
+        found = (uintptr_t)p >= lo && (uintptr_t)p < hi && strcmp(line + name, real) == 0;
+    }
+    fclose(f);
+    return found;
+}
+
 static void test_warm_equals_cold(void **state)
 {
     (void)state;
@@ -135,6 +157,25 @@ static void test_warm_equals_cold(void **state)
     assert_int_equal(g2->from_cache, 1);
     assert_same_roads(r1, r2);
     assert_same_graph(g1, g2);
+    /* The arrays snaps walk are the file's pages (no copy), those searches walk are copied,
+     * and all are copied on purpose (what a file system without 2 MiB folios gets): the
+     * same either way. */
+    assert_true(in_file_mapping(r2->vx, cache_path));
+    assert_false(in_file_mapping(g2->in_arc, cache_path));
+    pl_graph_cache_copy_hot(1);
+    pl_roads *r3;
+    pl_graph *g3;
+    pl_network_stats s3;
+    pl_ctx *c3 = quiet_ctx();
+    load(c3, PL_MODE_CAR, &r3, &g3, &s3);
+    pl_ctx_free(c3);
+    pl_graph_cache_copy_hot(0);
+    assert_int_equal(s3.from_cache, 1);
+    assert_false(in_file_mapping(r3->vx, cache_path));
+    assert_same_roads(r1, r3);
+    assert_same_graph(g1, g3);
+    pl_graph_free(g3);
+    pl_roads_free(r3);
     /* The roads' warnings come back with the cache, with their count and message. */
     assert_int_equal(pl_warn_count(c2, "roads-not-built"), 1);
     assert_string_equal(c1->warnings[0].first_msg, c2->warnings[0].first_msg);
