@@ -105,7 +105,8 @@ typedef struct pl_graph {
     uint32_t n_nodes;
     uint32_t n_arcs;           /* directed arcs */
     double *node_x, *node_y;
-    uint32_t *out_begin;       /* n_nodes+1: arcs leaving node v are out_begin[v]..out_begin[v+1]-1 */
+    uint32_t *out_begin;       /* n_nodes+1: arcs leaving node v are out_begin[v]..out_begin[v+1]-1;
+                                  NULL (and arc_*) when built with skip_forward_arcs */
     uint32_t *arc_head;
     float *arc_len_m;
     float *arc_time_s;

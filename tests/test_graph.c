@@ -1277,6 +1277,46 @@ static void test_threads_same_graph(void **state)
     free(L);
 }
 
+/* Every vertex its own place (lines far apart, vertices 10 m apart): step 2 of the build then
+ * holds one cluster and one occurrence per vertex, the most its scratch block is sized for
+ * (run under test-asan, an overrun shows). Two nodes and one edge per line. */
+static void test_build_all_vertices_apart(void **state)
+{
+    (void)state;
+    enum { NL = 2000 };
+    tline *L = calloc(NL, sizeof *L);
+    for (int i = 0; i < NL; i++) {
+        L[i].n = 2 + i % 5;
+        for (int j = 0; j < L[i].n; j++) {
+            L[i].xy[2 * j] = (double)(i % 50) * 100.0 + 10.0 * j;
+            L[i].xy[2 * j + 1] = (double)(i / 50) * 100.0 + 3.0 * j;
+        }
+        L[i].cls = R_RES;
+    }
+    pl_roads *r = mk_roads(L, NL);
+    pl_ctx *ctx = quiet_ctx();
+    const char *old = getenv("PLATSA_THREADS");
+    char *saved = old ? strdup(old) : NULL;
+    for (int t = 1; t <= 2; t++) {
+        setenv("PLATSA_THREADS", t == 1 ? "1" : "2", 1);
+        pl_error err = {0};
+        pl_graph *g = pl_graph_build(ctx, r, NULL, &err);
+        assert_non_null(g);
+        assert_int_equal(g->n_nodes, 2 * NL);
+        assert_int_equal(g->n_edges, NL);
+        assert_int_equal(g->n_components, NL);
+        pl_graph_free(g);
+    }
+    if (saved)
+        setenv("PLATSA_THREADS", saved, 1);
+    else
+        unsetenv("PLATSA_THREADS");
+    free(saved);
+    pl_ctx_free(ctx);
+    pl_roads_free(r);
+    free(L);
+}
+
 /* skip_forward_arcs: the same graph as without, less the forward arcs (NULL), with one thread
  * or two, built or derived from another mode's; with a cache file the option is ignored (the
  * file holds them). */
@@ -1699,6 +1739,7 @@ int main(void)
         cmocka_unit_test(test_property_random_graphs),
         cmocka_unit_test(test_snap_threads_and_index),
         cmocka_unit_test(test_threads_same_graph),
+        cmocka_unit_test(test_build_all_vertices_apart),
         cmocka_unit_test(test_skip_forward_arcs),
         cmocka_unit_test(test_build_like_random),
         cmocka_unit_test(test_build_like_real_network),
