@@ -417,6 +417,65 @@ static void test_empty_layer(void **state)
     pl_ctx_free(ctx);
 }
 
+/* GDAL's feature-count triggers (one UPDATE of gpkg_ogr_contents per row) are not there while
+ * the rows go in, and are there, as GDAL made them, in the finished file: the count is right
+ * and a row inserted later still counts. */
+static long long sql_at(const char *uri, const char *sql)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL), SQLITE_OK);
+    long long v = sql_exec_int(db, sql);
+    sqlite3_close(db);
+    return v;
+}
+
+static void test_count_triggers_after_rows(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/count_triggers");
+    char path[4200], uri[4400];
+    snprintf(path, sizeof path, "%s/counted.gpkg", dir);
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    pl_gpkg_opts o = {.timestamp = TS, .overwrite = 1};
+    pl_gpkg *g = pl_gpkg_create(ctx, path, &o, &err);
+    assert_non_null(g);
+    pl_gpkg_layer *pts = pl_gpkg_layer_add(g, "pts", 1, "Punkter", CELL_FIELDS, 3, NULL, &err);
+    pl_gpkg_layer *tab = pl_gpkg_layer_add(g, "tab", 100, "Tabell", CELL_FIELDS, 3, NULL, &err);
+    assert_non_null(pts);
+    assert_non_null(tab);
+    for (int k = 0; k < 1000; k++) {
+        pl_gpkg_row_begin(pts);
+        pl_gpkg_set_int(pts, 2, k);
+        pl_gpkg_set_xy(pts, 500000 + k, 6500000);
+        assert_int_equal(pl_gpkg_row_end(pts, &err), PL_OK);
+        pl_gpkg_row_begin(tab);
+        pl_gpkg_set_text(tab, 0, "x");
+        assert_int_equal(pl_gpkg_row_end(tab, &err), PL_OK);
+    }
+    /* The rows so far are in the temporary (pl_gpkg_temp_path waits for them). */
+    snprintf(uri, sizeof uri, "file:%s?immutable=1", pl_gpkg_temp_path(g));
+    assert_int_equal(sql_at(uri, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                                 "'trigger_insert_feature_count_%'"), 0);
+    assert_int_equal(pl_gpkg_commit(g, &err), PL_OK);
+    const char *names[] = {"pts", "tab"};
+    for (int i = 0; i < 2; i++) {
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = '%s' AND "
+                 "name = 'trigger_insert_feature_count_%s' AND sql LIKE '%%SET feature_count = feature_count + 1%%'",
+                 names[i], names[i]);
+        assert_int_equal(sql_int(path, sql), 1);
+        snprintf(sql, sizeof sql, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = '%s'", names[i]);
+        assert_int_equal(sql_int(path, sql), 1000);
+    }
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO tab (cell_id) VALUES ('later')", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sql_exec_int(db, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'tab'"), 1001);
+    sqlite3_close(db);
+    pl_ctx_free(ctx);
+}
+
 static void test_attribute_only_output(void **state)
 {
     (void)state;
@@ -731,6 +790,7 @@ int main(void)
         cmocka_unit_test(test_rtree_contents_and_spatial_filter),
         cmocka_unit_test(test_empty_layer),
         cmocka_unit_test(test_attribute_only_output),
+        cmocka_unit_test(test_count_triggers_after_rows),
         cmocka_unit_test(test_write_error_leaves_nothing),
         cmocka_unit_test(test_same_rows_same_bytes),
         cmocka_unit_test(test_rtree_pack_order),
