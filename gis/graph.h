@@ -289,6 +289,10 @@ typedef struct pl_search_stats {
     uint64_t decreases;            /* label improvements of a source already at a node */
     uint32_t heap_max;             /* unused by the bucket engine (0) */
     uint64_t labels;               /* labels held at the end (reachable (node, source) pairs) */
+    uint64_t ties;                 /* offers of a source to a node whose label of it was scanned at
+                                      exactly the metric offered (another path of equal sum), but
+                                      a source's seed met again along its own edge: only these
+                                      let the other measure steer the search (pl_search_opts.ties) */
 } pl_search_stats;
 
 /* Memory one thread's searches reuse (optional, see pl_search_opts.work). On a machine
@@ -307,6 +311,12 @@ typedef struct pl_search_opts {
                                       initialised struct means no cutoff too (0 is taken as none). */
     pl_search_stats *stats;        /* optional, filled when non-NULL */
     pl_search_work *work;          /* optional: reuse this memory (NULL: allocate and free) */
+    uint64_t *ties;                /* optional: set to the search's ties (pl_search_stats). 0 means
+                                      the other measure decided nothing: every step of the search,
+                                      and so every label's source and metric, follows from the
+                                      metric's costs alone, and a search of the same places on arcs
+                                      of the same metric costs (any other measure) gives the same
+                                      sources and metric values, bit for bit */
 } pl_search_opts;
 
 /* Multi-source search: for every target, its k nearest distinct sources. Ties in the

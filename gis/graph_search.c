@@ -50,6 +50,9 @@ typedef struct search {
     size_t pending;       /* entries in buckets and overflow */
     double inv_delta;
     pl_search_stats st;
+    const pl_graph *g;    /* for echo_of_seed, on ties only */
+    const pl_snap *sources;
+    int metric;
 } search;
 
 struct pl_search_work {
@@ -114,9 +117,53 @@ static inline item *node_items(const search *S, uint32_t u, const int K)
     return (item *)((char *)S->items + (size_t)u * STRIDE(K));
 }
 
-/* Offers label (src, p, q) to node u. K is a compile-time constant in each instance. */
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* Whether a tie (see offer) is the seed of source src at node v met again along src's own
+ * edge: src sits exactly at node `from` (none of its edge between it and `from`), the label
+ * scanned at `from` is src's seed there (no other way to `from` costs that little: any adds
+ * an arc), and the one arc from v to `from` is src's edge, costing what the seed at v counts
+ * for it. The offer is then that seed, other measure included, in this search and in any
+ * other on the same arcs and places whose other measure differs (a place at an end node has
+ * none of its edge's cost to that end and all of it to the other: graph_snap.c), and v's
+ * label of src, at most that seed, is not improved: the tie changes nothing in either. */
+static __attribute__((noinline, cold)) int echo_of_seed(const search *S, int K, uint32_t v, uint32_t src,
+                                                         uint32_t from)
+{
+    if (from == UINT32_MAX || !S->sources)
+        return 0;
+    const pl_snap *s = &S->sources[src];
+    int M = S->metric;
+    if (s->node_a == s->node_b || !((s->node_a == from && s->node_b == v) || (s->node_b == from && s->node_a == v)))
+        return 0;
+    int near = s->node_b == from, far = !near;
+    if (pl_snap_part_p(s, near, M) != 0 || pl_snap_part_q(s, near, M) != 0 || !(far ? s->from_b : s->from_a))
+        return 0;
+    double acc_p = pl_snap_access_p(s, M), acc_q = pl_snap_access_q(s, M);
+    const item *it = (const item *)((const char *)S->items + (size_t)from * STRIDE(K));
+    int seeded = 0;
+    for (int j = 0; j < K; j++)
+        seeded |= it[j].state != ST_FREE && it[j].src == src &&
+                  same_bits(it[j].p, acc_p + pl_snap_part_p(s, near, M)) &&
+                  same_bits(it[j].q, acc_q + pl_snap_part_q(s, near, M));
+    const pl_rev_arc *one = NULL;
+    for (uint32_t a = S->g->in_begin[from]; seeded && a < S->g->in_begin[from + 1]; a++)
+        if (S->g->in_arc[a].tail == v) {
+            if (one)
+                return 0;
+            one = &S->g->in_arc[a];
+        }
+    if (!one)
+        return 0;
+    double arc_p = M == PL_METRIC_DISTANCE ? one->len_m : one->time_s;
+    double arc_q = M == PL_METRIC_DISTANCE ? one->time_s : one->len_m;
+    return same_bits(arc_p, pl_snap_part_p(s, far, M)) && same_bits(arc_q, pl_snap_part_q(s, far, M));
+}
+
+/* Offers label (src, p, q) to node u, from a scan of node `from` (UINT32_MAX: a seed). K is a
+ * compile-time constant in each instance. */
 static inline __attribute__((always_inline)) void offer(search *S, const int K, uint32_t u, uint32_t src, double p,
-                                                         double q)
+                                                         double q, uint32_t from)
 {
     item *it = node_items(S, u, K);
     int free_slot = -1, worst = -1;
@@ -128,6 +175,10 @@ static inline __attribute__((always_inline)) void offer(search *S, const int K, 
             continue;
         }
         if (it[j].src == src) {
+            /* A tie with a scanned label: only here does the other measure steer the search
+             * (a better q is scanned again). Counted unless it is a seed's echo. */
+            if (p == it[j].p && st == ST_SCANNED && !echo_of_seed(S, K, u, src, from))
+                S->st.ties++;
             if (p < it[j].p || (p == it[j].p && q < it[j].q)) {
                 int moved = p < it[j].p;
                 it[j].p = p;
@@ -181,7 +232,7 @@ static inline __attribute__((always_inline)) void scan(search *S, const pl_graph
             if (np > cutoff)
                 continue;
             double nq = q + (M == PL_METRIC_DISTANCE ? arc->time_s : arc->len_m);
-            offer(S, K, arc->tail, src, np, nq);
+            offer(S, K, arc->tail, src, np, nq, u);
         }
     }
 }
@@ -325,9 +376,9 @@ static void seed_and_run(search *S, const pl_graph *g, int K, int M, const pl_sn
             if (!(p <= cutoff))
                 continue;
             switch (K) {
-            case 1: offer(S, 1, v, i, p, q); break;
-            case 2: offer(S, 2, v, i, p, q); break;
-            default: offer(S, 3, v, i, p, q); break;
+            case 1: offer(S, 1, v, i, p, q, UINT32_MAX); break;
+            case 2: offer(S, 2, v, i, p, q, UINT32_MAX); break;
+            default: offer(S, 3, v, i, p, q, UINT32_MAX); break;
             }
         }
     }
@@ -428,6 +479,9 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
     S.pending = 0;
     memset(&S.st, 0, sizeof S.st);
     S.items = w->items;
+    S.g = g;
+    S.sources = sources;
+    S.metric = M;
     seed_and_run(&S, g, K, M, sources, n_sources, cutoff);
     pl_progress(ctx, 0.8, "searching");
 
@@ -500,6 +554,8 @@ int pl_graph_nearest_k(pl_ctx *ctx, const pl_graph *g, const pl_snap *sources, u
             }
         }
     }
+    if (opts->ties)
+        *opts->ties = S.st.ties;
     if (opts->stats) {
         uint64_t labels = 0;
         for (uint32_t v = 0; v < g->n_nodes; v++) {

@@ -191,8 +191,11 @@ typedef struct search_job {
     size_t n_cells;
     pl_access_type *types;
     pl_snap **sources;           /* per type */
-    int *task_type;              /* task i = type task_type[i / 2], metric i % 2 */
-    int n_tasks;                 /* 2 per searched type (merged groups are not searched) */
+    int *task_type;              /* task i: type task_type[i], metric task_metric[i] */
+    pl_metric *task_metric;
+    uint64_t *ties;              /* per task: the search's ties (pl_search_opts.ties) */
+    int n_tasks;                 /* 2 per searched type (merged groups are not searched), 1 when
+                                    its distances are there already (pl_access_take_distances) */
     atomic_int next;
     atomic_int done;
     atomic_int failed;
@@ -211,11 +214,11 @@ static void run_tasks(search_job *J, int reporter)
         int i = atomic_fetch_add(&J->next, 1);
         if (i >= J->n_tasks)
             break;
-        int t = J->task_type[i / 2];
+        int t = J->task_type[i];
         pl_access_type *at = &J->types[t];
-        pl_search_opts so = {.metric = i % 2 ? PL_METRIC_TIME : PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY,
-                             .work = work};
-        pl_label *out = i % 2 ? at->by_time : at->by_dist;
+        pl_search_opts so = {.metric = J->task_metric[i], .k = 2, .cutoff = INFINITY, .work = work,
+                             .ties = &J->ties[i]};
+        pl_label *out = so.metric == PL_METRIC_TIME ? at->by_time : at->by_dist;
         J->rc[i] = pl_graph_nearest_k(NULL, J->graph, J->sources[t], at->n_services, J->cell_snap, J->n_cells,
                                       &so, out, &J->errs[i]);
         int done = atomic_fetch_add(&J->done, 1) + 1;
@@ -343,12 +346,15 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
     atomic_init(&J.done, 0);
     atomic_init(&J.failed, 0);
     atomic_init(&J.oom, 0);
-    J.task_type = pl_calloc((size_t)n_types, sizeof *J.task_type);
-    int n_searched = 0;
+    J.task_type = pl_calloc((size_t)n_types * 2, sizeof *J.task_type);
+    J.task_metric = pl_calloc((size_t)n_types * 2, sizeof *J.task_metric);
+    J.ties = pl_calloc((size_t)n_types * 2, sizeof *J.ties);
     for (int t = 0; t < n_types; t++)
-        if (types[t].n_members == 0)
-            J.task_type[n_searched++] = t;
-    J.n_tasks = 2 * n_searched;
+        for (int metric = 0; metric < 2 && types[t].n_members == 0; metric++)
+            if (metric == PL_METRIC_TIME || !types[t].by_dist) {
+                J.task_type[J.n_tasks] = t;
+                J.task_metric[J.n_tasks++] = metric;
+            }
     J.sources = pl_calloc((size_t)n_types, sizeof *J.sources);
     J.rc = pl_calloc((size_t)(J.n_tasks ? J.n_tasks : 1), sizeof *J.rc);
     J.errs = pl_calloc((size_t)(J.n_tasks ? J.n_tasks : 1), sizeof *J.errs);
@@ -357,7 +363,9 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
         J.sources[t] = pl_malloc((at->n_services ? at->n_services : 1) * sizeof **J.sources);
         for (uint32_t s = 0; s < at->n_services; s++)
             J.sources[t][s] = svc_snap[at->service_index[s]];
-        at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
+        if (!at->by_dist)
+            at->by_dist = pl_malloc(n_cells * 2 * sizeof *at->by_dist);
+        free(at->by_time);
         at->by_time = pl_malloc(n_cells * 2 * sizeof *at->by_time);
     }
     int n_threads = search_threads(J.n_tasks);
@@ -386,6 +394,9 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
             if (err)
                 *err = J.errs[i];
         }
+    for (int i = 0; i < J.n_tasks && rc == PL_OK; i++)
+        if (J.task_metric[i] == PL_METRIC_DISTANCE)
+            types[J.task_type[i]].dist_tie_free = J.ties[i] == 0;
     for (int t = 0; rc == PL_OK && t < n_types; t++)
         if (types[t].n_members > 0)
             merge_group(types, &types[t], n_svc, n_cells);
@@ -393,6 +404,8 @@ static int search_all(pl_ctx *ctx, const pl_graph *graph, const pl_snap *svc_sna
         free(J.sources[t]);
     free(J.sources);
     free(J.task_type);
+    free(J.task_metric);
+    free(J.ties);
     free(J.rc);
     free(J.errs);
     free(tid);
@@ -724,6 +737,77 @@ void pl_access_labels_unreachable(pl_access_result *r)
         for (size_t i = 0; i < r->n_cells * 2; i++)
             at->by_dist[i] = at->by_time[i] = none;
     }
+}
+
+/* ---------- distances shared by the modes of one run ---------- */
+
+static int same_float(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* The fields of an attachment a distance search reads (graph_search.c: seeds, targets and the
+ * sources on a target's own edge), bit for bit. */
+static int same_distance_snap(const pl_snap *a, const pl_snap *b)
+{
+    return a->status == b->status && a->node_a == b->node_a && a->node_b == b->node_b && a->edge == b->edge &&
+           a->to_a == b->to_a && a->to_b == b->to_b && a->from_a == b->from_a && a->from_b == b->from_b &&
+           same_float(a->a_len_m, b->a_len_m) && same_float(a->b_len_m, b->b_len_m) &&
+           same_float(a->access_m, b->access_m);
+}
+
+/* The reverse arcs a distance search reads: the same tails and lengths in the same order. */
+static int same_distance_arcs(const pl_graph *a, const pl_graph *b)
+{
+    if (a->n_nodes != b->n_nodes || a->n_arcs != b->n_arcs || !a->in_begin || !b->in_begin ||
+        (a->n_arcs && (!a->in_arc || !b->in_arc)))
+        return 0;
+    if (memcmp(a->in_begin, b->in_begin, ((size_t)a->n_nodes + 1) * sizeof *a->in_begin) != 0)
+        return 0;
+    for (uint32_t i = 0; i < a->n_arcs; i++)
+        if (a->in_arc[i].tail != b->in_arc[i].tail || !same_float(a->in_arc[i].len_m, b->in_arc[i].len_m))
+            return 0;
+    return 1;
+}
+
+int pl_access_same_distance_inputs(const pl_access_result *r, const pl_graph *graph, const pl_access_result *first,
+                                   const pl_graph *first_graph)
+{
+    if (!r || !first || !graph || !first_graph || r->n_cells != first->n_cells || r->n_svc != first->n_svc ||
+        r->n_types != first->n_types)
+        return 0;
+    for (int t = 0; t < r->n_types; t++) {
+        const pl_access_type *a = &r->types[t], *b = &first->types[t];
+        if (a->type != b->type || a->n_services != b->n_services ||
+            (a->n_services && memcmp(a->service_index, b->service_index, a->n_services * sizeof *a->service_index)))
+            return 0;
+    }
+    for (size_t s = 0; s < r->n_svc; s++)
+        if (!same_distance_snap(&r->svc_snap[s], &first->svc_snap[s]))
+            return 0;
+    for (size_t c = 0; c < r->n_cells; c++)
+        if (!same_distance_snap(&r->cell_snap[c], &first->cell_snap[c]))
+            return 0;
+    return same_distance_arcs(graph, first_graph);
+}
+
+int pl_access_take_distances(pl_access_result *r, const pl_access_result *from)
+{
+    int n = 0;
+    size_t n_labels = r->n_cells * 2;
+    for (int t = 0; from && t < r->n_types && t < from->n_types; t++) {
+        pl_access_type *at = &r->types[t];
+        const pl_access_type *ft = &from->types[t];
+        if (at->n_members || ft->n_members || !ft->by_dist || !ft->dist_tie_free || at->type != ft->type)
+            continue;
+        free(at->by_dist);
+        at->by_dist = pl_malloc((n_labels ? n_labels : 1) * sizeof *at->by_dist);
+        for (size_t i = 0; i < n_labels; i++) {
+            at->by_dist[i] = ft->by_dist[i];
+            if (at->by_dist[i].source != UINT32_MAX)
+                at->by_dist[i].time_s = NAN;  /* this mode's time along that path is not known */
+        }
+        at->dist_tie_free = 1;
+        n++;
+    }
+    return n;
 }
 
 int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err)

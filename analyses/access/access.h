@@ -68,6 +68,10 @@ typedef struct pl_access_type {
      * from theirs instead of searched (the same answers: see merge_group_labels). */
     int n_members;
     int member[PL_MAX_INCLUDES];
+    /* 1: by_dist came from a distance search that met no ties (pl_search_opts.ties), or is a
+     * copy of such labels (pl_access_take_distances): their sources and distances follow from
+     * the arcs' lengths and the places' attachment alone. 0: not known. */
+    int dist_tie_free;
     /* Counted in the service level: not when an analysed group includes this type (grocery_full
      * and grocery_partial count once, as grocery, not three times). See pl_access_level_types. */
     int in_level;
@@ -144,7 +148,8 @@ int pl_access_prepare(pl_ctx *ctx, const pl_population *pop, const pl_services *
                       const pl_graph *graph, const pl_access_params *params, pl_access_result **out,
                       pl_error *err);
 /* Every type's searches (on up to 2 threads), then pl_access_finish, timed into r: the rest
- * of pl_access_compute after pl_access_prepare. The graph needs only what the searches read
+ * of pl_access_compute after pl_access_prepare. A type whose by_dist is already there
+ * (pl_access_take_distances) gets its search by time only. The graph needs only what the searches read
  * (pl_graph_keep_search_only). On failure r is left to the caller to free. */
 int pl_access_search_all(pl_ctx *ctx, const pl_population *pop, const pl_services *svc,
                          const pl_municipalities *munis, const pl_graph *graph, const pl_access_params *params,
@@ -159,6 +164,20 @@ void pl_access_labels_unreachable(pl_access_result *r);
  * online cores, at most 2; never more than the tasks. */
 int pl_access_threads(int n_tasks);
 int pl_access_search_type(pl_ctx *ctx, const pl_graph *graph, pl_access_result *r, int t, pl_error *err);
+/* A run of several road modes on the same places (analyses/access/access_write.c): whether a
+ * distance search on graph from r's attachment (pl_access_prepare) reads exactly what one on
+ * first_graph from first's read: the same reverse arcs (tails and lengths, bit for bit), every
+ * unit and service attached to the same edge and nodes with the same lengths, access leg and
+ * directions, the same services per type. The modes' times may differ: a tie-free distance
+ * search (pl_access_type.dist_tie_free) never reads them. */
+int pl_access_same_distance_inputs(const pl_access_result *r, const pl_graph *graph, const pl_access_result *first,
+                                   const pl_graph *first_graph);
+/* Each searched type's labels by distance copied from `from` (a result whose distance inputs
+ * are r's, pl_access_same_distance_inputs) where they are tie-free, so that
+ * pl_access_search_all searches only the times of those types: the same sources and distances,
+ * bit for bit, as the search gives. Their time_s (the time along the nearest path by distance,
+ * which no output reads) is NaN. Returns how many types were copied. */
+int pl_access_take_distances(pl_access_result *r, const pl_access_result *from);
 /* Service level and summaries (muni_stats, total_stats) from the labels; replaces earlier ones. */
 /* How many types the service level counts (types whose in_level is set). */
 int pl_access_level_types(const pl_access_result *r);

@@ -813,10 +813,11 @@ static void add_transit_parameters(pl_gpkg *g, const pl_access_opts *o, const pl
     pl_gpkg_add_parameter(g, "min_2nd_columns", "not computed for transit (NULL)");
 }
 
-/* One mode's layers (sfx NULL: a single-mode run's names); tr: the transit figures, else NULL. */
+/* One mode's layers (sfx NULL: a single-mode run's names); tr: the transit figures, else NULL.
+ * checks: the data checks of r, or NULL to run them here (their warnings go to ctx). */
 static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const access_inputs *in,
                       const pl_access_result *r, const pl_transit_result *tr, const pl_service_areas *sa,
-                      const char *sfx, pl_error *err)
+                      const pl_access_checks *checks, const char *sfx, pl_error *err)
 {
     pl_gpkg_layer *cells = NULL;
     int rc = write_cells(g, in, r, sfx, tr, o->transit.percentiles.v, &cells, err);
@@ -829,9 +830,9 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
     if (rc == PL_OK && sa)
         rc = write_service_areas(ctx, g, in, r, sa, o->service_area_width_m, sfx, err);
     if (rc == PL_OK) {
-        pl_access_checks *checks = pl_access_checks_run(ctx, in->munis, in->types, r);
-        rc = write_checks(g, in, r, checks, sfx, err);
-        pl_access_checks_free(checks);
+        pl_access_checks *own = checks ? NULL : pl_access_checks_run(ctx, in->munis, in->types, r);
+        rc = write_checks(g, in, r, checks ? checks : own, sfx, err);
+        pl_access_checks_free(own);
     }
     char name[96], title[160];
     if (rc == PL_OK)
@@ -901,26 +902,132 @@ typedef struct access_out {
     double t_s, c_s;  /* writing, timed */
 } access_out;
 
-/* One mode's layers, written as soon as its result is there (the output opened by the first),
- * so that a run of several modes holds one mode's answers at a time. */
-static int write_now(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
-                     access_out *out, const pl_access_result *r, int n_modes, const pl_transit_result *tr,
-                     const pl_transit_params *tp, const pl_service_areas *sa, const char *sfx, pl_error *err)
+/* One mode's layers into out (opened by the first mode's). */
+static int write_layers(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
+                        access_out *out, const pl_access_result *r, int n_modes, const pl_transit_result *tr,
+                        const pl_transit_params *tp, const pl_service_areas *sa, const pl_access_checks *checks,
+                        const char *sfx, pl_error *err)
 {
-    double t0 = pl_now_s(), c0 = pl_cpu_s();
-    int rc = PL_OK;
     if (!out->g) {
         out->g = open_output(ctx, o, command_line, in, r, n_modes, tr, tp, out->hashes, out->extra_inputs,
                              out->extra_params, err);
         out->hashes = NULL;
         if (!out->g)
-            rc = err->code;
+            return err->code;
     }
-    if (rc == PL_OK)
-        rc = write_mode(ctx, out->g, o, in, r, tr, sa, sfx, err);
+    return write_mode(ctx, out->g, o, in, r, tr, sa, checks, sfx, err);
+}
+
+/* One mode's layers, written as soon as its result is there (timed), so that a run of several
+ * modes holds at most two modes' answers at a time (see mode_write). */
+static int write_now(pl_ctx *ctx, const pl_access_opts *o, const char *command_line, const access_inputs *in,
+                     access_out *out, const pl_access_result *r, int n_modes, const pl_transit_result *tr,
+                     const pl_transit_params *tp, const pl_service_areas *sa, const pl_access_checks *checks,
+                     const char *sfx, pl_error *err)
+{
+    double t0 = pl_now_s(), c0 = pl_cpu_s();
+    int rc = write_layers(ctx, o, command_line, in, out, r, n_modes, tr, tp, sa, checks, sfx, err);
     out->t_s += pl_now_s() - t0;
     out->c_s += pl_cpu_s() - c0;
     return rc;
+}
+
+/* ---------- several modes: a mode's layers written while the next mode computes ---------- */
+
+/* A mode's layers on a thread of their own while the caller builds the next mode's graph,
+ * attaches and searches (which leave a core free: one search per mode when the distances are
+ * shared). The writing has a context of its own (wctx: the output was opened with it, and
+ * GEOS converts the polygons with its handle), so the threads share none; the data checks,
+ * whose warnings count, are made by the caller first. The output is the same: one writer at a
+ * time, the modes in order. */
+typedef struct mode_write {
+    pl_ctx *wctx;
+    const pl_access_opts *o;
+    const char *command_line;
+    const access_inputs *in;
+    access_out *out;
+    const pl_access_result *r;
+    int n_modes;
+    const pl_service_areas *sa;
+    pl_access_checks *checks;    /* owned */
+    const char *sfx;
+    int rc;
+    pl_error err;
+    double t_s, c_s;             /* the writing's wall seconds and its thread's CPU seconds */
+    pthread_t tid;
+    int running;                 /* the thread is started and not joined */
+} mode_write;
+
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    return clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0 ? (double)ts.tv_sec + ts.tv_nsec * 1e-9 : 0;
+}
+
+static int mode_write_work(void *arg)
+{
+    mode_write *W = arg;
+    double t0 = pl_now_s(), c0 = thread_cpu_s();
+    W->rc = write_layers(W->wctx, W->o, W->command_line, W->in, W->out, W->r, W->n_modes, NULL, NULL, W->sa,
+                         W->checks, W->sfx, &W->err);
+    W->t_s = pl_now_s() - t0;
+    W->c_s = thread_cpu_s() - c0;
+    return PL_OK;
+}
+
+/* Out of memory on this thread fails the output like any other error, seen at the join. */
+static void *mode_write_thread(void *arg)
+{
+    mode_write *W = arg;
+    pl_error oom = {0};
+    if (pl_oom_guard(mode_write_work, W, NULL, &oom) != PL_OK) {
+        W->rc = oom.code;
+        W->err = oom;
+    }
+    return NULL;
+}
+
+/* The join, also the out-of-memory path's wait (gis/ctx.h, pl_oom_hold_wait): the writing
+ * finishes before the run unwinds and removes the output's temporaries. */
+static void mode_write_join(void *arg)
+{
+    mode_write *W = arg;
+    if (W->running)
+        pthread_join(W->tid, NULL);
+    W->running = 0;
+}
+
+/* Starts writing r's layers on a thread; with PLATSA_THREADS=1 (pl_access_threads), or
+ * without a thread to be had, writes them here. */
+static void mode_write_start(mode_write *W)
+{
+    W->rc = PL_OK;
+    pl_oom_hold_wait(mode_write_join, W);  /* the thread reads the caller's inputs and results */
+    W->running = pl_access_threads(2) > 1 && pthread_create(&W->tid, NULL, mode_write_thread, W) == 0;
+    if (!W->running) {
+        pl_oom_release();
+        mode_write_work(W);
+    }
+}
+
+/* Waits for the layers started by mode_write_start: PL_OK, or their error in err. Adds the
+ * writing's time to out. */
+static int mode_write_finish(mode_write *W, pl_error *err)
+{
+    if (!W->r)
+        return PL_OK;
+    if (W->running) {
+        mode_write_join(W);
+        pl_oom_release();
+    }
+    W->out->t_s += W->t_s;
+    W->out->c_s += W->c_s;
+    pl_access_checks_free(W->checks);
+    W->checks = NULL;
+    W->r = NULL;
+    if (W->rc != PL_OK && err)
+        *err = W->err;
+    return W->rc;
 }
 
 /* The answers of a result once written (the rest is kept for the summary line and the
@@ -942,7 +1049,7 @@ int pl_access_write(pl_ctx *ctx, const pl_access_opts *o, const char *command_li
     if (o->mode && pl_mode_from_name(o->mode, &mode) != PL_OK)
         return pl_error_set(err, PL_EINPUT, "--mode '%s': one road mode (car, bike or walk) here", o->mode);
     access_out out = {.extra_inputs = extra_inputs, .extra_params = extra_params};
-    int rc = write_now(ctx, o, command_line, in, &out, r, 1, NULL, NULL, NULL, NULL, err);
+    int rc = write_now(ctx, o, command_line, in, &out, r, 1, NULL, NULL, NULL, NULL, NULL, err);
     if (rc == PL_OK)
         return pl_gpkg_commit(out.g, err);
     if (out.g)
@@ -1054,24 +1161,44 @@ static int transit_mode(pl_ctx *ctx, const pl_access_opts *o, const char *comman
     pl_info(ctx, "transit: %u of %u stops linked to the walk graph, %zu walking transfers added; walking legs %.2f s "
             "(cpu %.2f), routing %.2f s (cpu %.2f; largest profile %zu entries)", t->n_stops_linked, t->n_stops,
             t->n_walk_transfers, t->t_legs_s, t->c_legs_s, t->t_routing_s, t->c_routing_s, t->profile_entries);
-    return write_now(ctx, o, command_line, in, out, *r, 1, t, tp, NULL, NULL, err);
+    return write_now(ctx, o, command_line, in, out, *r, 1, t, tp, NULL, NULL, NULL, err);
 }
 
-/* One road mode's result (pl_access_compute's steps). lean 2: nothing after the searches reads
- * the roads or the graph (one road mode; no service areas, no --classify, no other mode's
- * graph built from the roads), so once the places are attached the roads go and the graph
- * keeps only what the searches read, before their labels arrive (the national run's peak).
- * lean 1: the graph alone is trimmed (a later mode's own graph, without service areas). */
+/* Where a later mode of a run may take its distances from (pl_access_take_distances): the
+ * first mode's result and graph, which its attachment and arcs are compared with, and the
+ * latest result whose distance labels answer the first mode's inputs (NULL: none). */
+typedef struct dist_source {
+    const pl_access_result *first;
+    const pl_graph *first_graph;
+    const pl_access_result *labels;
+} dist_source;
+
+/* What a mode's result may drop once the places are attached, before the searches' labels
+ * arrive (the peak): LEAN_GRAPH its graph keeps only what the searches read; LEAN_ROADS the
+ * roads go and LEAN_FIRST the first mode's graph keeps only that too (nothing after the
+ * searches reads them: the last road mode, no service areas, no --classify). */
+enum { LEAN_GRAPH = 1, LEAN_ROADS = 2, LEAN_FIRST = 4 };
+
+/* One road mode's result (pl_access_compute's steps), lean as above.
+ * ds (NULL: none): when this mode's distance search would read what the first mode's read
+ * (*same set to 1), its tie-free distances are taken instead of searched again (*taken: how
+ * many types): the same labels, bit for bit, for half the searching. */
 static int mode_compute(pl_ctx *ctx, access_inputs *in, pl_graph *graph, const pl_access_params *p, int lean,
-                        pl_access_result **out, pl_error *err)
+                        const dist_source *ds, int *same, int *taken, pl_access_result **out, pl_error *err)
 {
     int rc = pl_access_prepare(ctx, in->pop, in->svc, in->types, in->munis, in->roads, graph, p, out, err);
-    if (rc == PL_OK && lean) {
-        if (lean > 1) {
-            pl_roads_free(in->roads);
-            in->roads = NULL;
-        }
+    *same = *taken = 0;
+    if (rc == PL_OK && ds && pl_access_same_distance_inputs(*out, graph, ds->first, ds->first_graph)) {
+        *same = 1;
+        *taken = pl_access_take_distances(*out, ds->labels);
+    }
+    if (rc == PL_OK && (lean & LEAN_GRAPH))
         pl_graph_keep_search_only(graph);
+    if (rc == PL_OK && (lean & LEAN_FIRST))  /* after graph's: it may borrow the first's snap index */
+        pl_graph_keep_search_only(in->graph);
+    if (rc == PL_OK && (lean & LEAN_ROADS)) {
+        pl_roads_free(in->roads);
+        in->roads = NULL;
     }
     if (rc == PL_OK)
         rc = pl_access_search_all(ctx, in->pop, in->svc, in->munis, graph, p, *out, err);
@@ -1079,6 +1206,114 @@ static int mode_compute(pl_ctx *ctx, access_inputs *in, pl_graph *graph, const p
         pl_access_result_free(*out);
         *out = NULL;
     }
+    return rc;
+}
+
+/* A run's road modes (access_run): the inputs, and what the modes leave for the summary. */
+typedef struct road_run {
+    pl_ctx *ctx;
+    pl_ctx *wctx;                /* the output's: ctx for one mode, a child of it for several */
+    const pl_access_opts *o;
+    const char *command_line;
+    access_inputs *in;
+    const pl_graph_opts *gopts;
+    const pl_mode *modes;
+    int n_modes;
+    const int *types;
+    int n_types;
+    access_out *out;
+    pl_access_result *r[3];      /* r[0] is kept (the others reuse its municipalities) */
+    pl_service_areas *areas[3];
+    int dist_first[3];           /* r[m]'s distances answer the first mode's inputs */
+    int dist_taken;              /* types whose distances a later mode took (not searched) */
+    double ts[3], cs[3];         /* snap, search, summaries: wall and CPU seconds */
+    double t_graph, c_graph, t_areas, c_areas;
+} road_run;
+
+/* What mode m holds once its layers are written: its answers and areas (and, but the first
+ * mode's, its result). */
+static void mode_written(road_run *R, int m)
+{
+    drop_labels(R->r[m]);
+    pl_service_areas_free(R->ctx, R->areas[m]);
+    R->areas[m] = NULL;
+    if (m > 0) {
+        pl_access_result_free(R->r[m]);
+        R->r[m] = NULL;
+    }
+}
+
+/* Mode m's graph (the first's from the load, the others from the same roads, pl_graph_build_like),
+ * result and areas. */
+static int mode_result(road_run *R, int m, pl_error *err)
+{
+    access_inputs *in = R->in;
+    pl_graph *graph = in->graph;
+    if (m == 0 && R->n_modes > 1)  /* the modes that attach alike share it (pl_graph_build_like) */
+        pl_graph_keep_snap_index(graph, in->roads);
+    if (m > 0) {
+        double tg = pl_now_s(), cg = pl_cpu_s();
+        pl_graph_opts go = *R->gopts;
+        go.mode = R->modes[m];
+        go.cache_path = NULL;
+        graph = pl_graph_build_like(R->ctx, in->graph, in->roads, &go, err);
+        if (!graph)
+            return err->code;
+        R->t_graph += pl_now_s() - tg;
+        R->c_graph += pl_cpu_s() - cg;
+    }
+    const pl_access_opts *o = R->o;
+    pl_access_params p = {.types = R->types, .n_types = R->n_types, .mode = R->modes[m], .within_km = o->within_km,
+                          .region = o->region, .max_snap_m = o->max_snap_m,
+                          .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
+                          .bands_min = &o->bands_min, .same_inputs = m > 0 ? R->r[0] : NULL};
+    int last = m == R->n_modes - 1 && !o->service_areas && !o->classify;
+    int lean = o->service_areas ? 0 : (graph != in->graph || last ? LEAN_GRAPH : 0) | (last ? LEAN_ROADS : 0) |
+                                      (last && graph != in->graph ? LEAN_FIRST : 0);
+    dist_source ds = {R->r[0], in->graph, m > 0 && R->dist_first[m - 1] ? R->r[m - 1] : NULL};
+    int same = 0, taken = 0;
+    int rc = mode_compute(R->ctx, in, graph, &p, lean, m > 0 ? &ds : NULL, &same, &taken, &R->r[m], err);
+    R->dist_first[m] = m == 0 || same;
+    R->dist_taken += taken;
+    if (rc == PL_OK)
+        rc = mode_areas(R->ctx, o, graph, in, R->r[m], &R->areas[m], &R->t_areas, &R->c_areas, err);
+    if (graph != in->graph)
+        pl_graph_free(graph);
+    if (rc == PL_OK)
+        add_stage_times(R->r[m], R->ts, R->cs);
+    return rc;
+}
+
+/* Mode m of the run: its result, then the previous mode's layers, written meanwhile (W), are
+ * waited for (an error there came first) and that mode's answers freed, then this mode's
+ * layers written: on a thread when another mode follows (W), else here. */
+static int road_mode(road_run *R, int m, mode_write *W, pl_error *err)
+{
+    int rc = mode_result(R, m, err);
+    pl_error werr = {0};
+    if (mode_write_finish(W, &werr) != PL_OK) {
+        rc = werr.code;
+        *err = werr;
+    }
+    if (m > 0)
+        mode_written(R, m - 1);
+    if (rc != PL_OK)
+        return rc;
+    const char *sfx = R->n_modes > 1 ? pl_mode_name(R->modes[m]) : NULL;
+    /* Several modes: the data checks here, their warnings counted in the order of a serial run. */
+    pl_access_checks *checks =
+        R->n_modes > 1 ? pl_access_checks_run(R->ctx, R->in->munis, R->in->types, R->r[m]) : NULL;
+    if (m + 1 < R->n_modes) {
+        *W = (mode_write){.wctx = R->wctx, .o = R->o, .command_line = R->command_line, .in = R->in,
+                          .out = R->out, .r = R->r[m], .n_modes = R->n_modes, .sa = R->areas[m],
+                          .checks = checks, .sfx = sfx};
+        mode_write_start(W);
+        return PL_OK;
+    }
+    rc = write_now(R->wctx, R->o, R->command_line, R->in, R->out, R->r[m], R->n_modes, NULL, NULL, R->areas[m],
+                   checks, sfx, err);
+    pl_access_checks_free(checks);
+    mode_written(R, m);
     return rc;
 }
 
@@ -1142,59 +1377,24 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         rc = classify_cells(ctx, o, &gopts, &in, err);
     t_classify = pl_now_s() - t0;
     c_classify = pl_cpu_s() - c0;
-    /* Each mode on the inputs loaded once: the first mode's graph from the load (or the
-     * cache), the others built from the same roads (no cache: it holds one mode's graph).
-     * Each mode's layers are written when its result is there, then its answers freed. */
-    pl_access_result *r[3] = {NULL, NULL, NULL};
-    pl_service_areas *areas[3] = {NULL, NULL, NULL};
-    double t_areas = 0, c_areas = 0;  /* --service-areas */
+    /* Each mode on the inputs loaded once (road_mode). A mode's layers are written while the
+     * next mode computes, then its answers freed. */
     pl_transit_result *tr = NULL;
     access_out out = {.hashes = hashes};
-    double ts[3] = {0, 0, 0}, cs[3] = {0, 0, 0};  /* snap, search, summaries: wall and CPU seconds */
+    road_run R = {.ctx = ctx, .wctx = n_modes > 1 ? pl_ctx_new_child(ctx) : ctx, .o = o, .command_line = command_line,
+                  .in = &in, .gopts = &gopts, .modes = modes, .n_modes = n_modes, .types = types,
+                  .n_types = n_types, .out = &out};
     if (rc == PL_OK && transit)
-        rc = transit_mode(ctx, o, command_line, &in, types, n_types, tt, &tp, &r[0], &tr, &out, err);
+        rc = transit_mode(ctx, o, command_line, &in, types, n_types, tt, &tp, &R.r[0], &tr, &out, err);
     if (rc == PL_OK && transit)
-        add_stage_times(r[0], ts, cs);
-    for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++) {
-        pl_graph *graph = in.graph;
-        if (m == 0 && n_modes > 1)  /* the modes that attach alike share it (pl_graph_build_like) */
-            pl_graph_keep_snap_index(graph, in.roads);
-        if (m > 0) {
-            double tg = pl_now_s(), cg = pl_cpu_s();
-            pl_graph_opts go = gopts;
-            go.mode = modes[m];
-            go.cache_path = NULL;
-            graph = pl_graph_build_like(ctx, in.graph, in.roads, &go, err);
-            if (!graph) {
-                rc = err->code;
-                break;
-            }
-            t_graph += pl_now_s() - tg;
-            c_graph += pl_cpu_s() - cg;
-        }
-        pl_access_params p = {.types = types, .n_types = n_types, .mode = modes[m], .within_km = o->within_km,
-                              .region = o->region, .max_snap_m = o->max_snap_m,
-                              .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
-                              .bands_min = &o->bands_min, .same_inputs = m > 0 ? r[0] : NULL};
-        int lean = o->service_areas ? 0 : n_modes == 1 && !o->classify ? 2 : graph != in.graph;
-        rc = mode_compute(ctx, &in, graph, &p, lean, &r[m], err);
-        if (rc == PL_OK)
-            rc = mode_areas(ctx, o, graph, &in, r[m], &areas[m], &t_areas, &c_areas, err);
-        if (graph != in.graph)
-            pl_graph_free(graph);
-        if (rc == PL_OK) {
-            add_stage_times(r[m], ts, cs);
-            rc = write_now(ctx, o, command_line, &in, &out, r[m], n_modes, NULL, NULL, areas[m],
-                           n_modes > 1 ? pl_mode_name(modes[m]) : NULL, err);
-        }
-        drop_labels(r[m]);
-        pl_service_areas_free(ctx, areas[m]);
-        areas[m] = NULL;
-        if (m > 0) {
-            pl_access_result_free(r[m]);
-            r[m] = NULL;
-        }
-    }
+        add_stage_times(R.r[0], R.ts, R.cs);
+    mode_write W = {0};
+    for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++)
+        rc = road_mode(&R, m, &W, err);
+    mode_write_finish(&W, NULL);  /* (road_mode waited for every mode's writing) */
+    if (R.dist_taken && ctx->verbose)
+        pl_info(ctx, "distances: %d search%s not repeated: a later mode's arcs, lengths and attachment are the "
+                "first mode's", R.dist_taken, R.dist_taken == 1 ? "" : "es");
     t0 = pl_now_s();
     c0 = pl_cpu_s();
     if (rc == PL_OK)
@@ -1203,11 +1403,21 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         pl_gpkg_abort(out.g);
     else
         pl_gpkg_hashes_free(out.hashes);
+    if (R.wctx != ctx) {  /* the writing's warnings (none expected), and its GEOS handle */
+        pl_ctx_merge_warnings(ctx, R.wctx);
+        pl_ctx_free(R.wctx);
+    }
+    /* Several modes: a mode's writing overlaps the next mode's stages, so the stages' wall
+     * seconds add up to more than the total, and their CPU seconds (of all threads) hold part of
+     * the writing's; write's CPU is the writing threads' own (the inserts' thread aside). */
     t_write = out.t_s + pl_now_s() - t0;
     c_write = out.c_s + pl_cpu_s() - c0;
+    t_graph += R.t_graph;
+    c_graph += R.c_graph;
+    const double *ts = R.ts, *cs = R.cs;
     if (rc == PL_OK)
-        pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", r[0]->n_cells,
-                r[0]->pop_total, r[0]->n_types, o->output);
+        pl_info(ctx, "platsa access: %zu units, %.0f residents, %d service types -> %s", R.r[0]->n_cells,
+                R.r[0]->pop_total, R.r[0]->n_types, o->output);
     if (rc == PL_OK && ctx->verbose)  /* one line, read by bench/run_bench.sh */
         pl_info(ctx, "timings (s): load %.3f graph %.3f%s snap %.3f search %.3f summaries %.3f classify %.3f "
                 "write %.3f total %.3f", t_load, t_graph, in.graph && in.graph->from_cache ? " (cache)" : "",
@@ -1217,10 +1427,10 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
                 "total %.3f", c_load, c_graph, cs[0], cs[1], cs[2], c_classify, c_write,
                 pl_cpu_s() - c_start);
     if (rc == PL_OK && ctx->verbose && o->service_areas)
-        pl_info(ctx, "service areas (s): wall %.3f cpu %.3f", t_areas, c_areas);
+        pl_info(ctx, "service areas (s): wall %.3f cpu %.3f", R.t_areas, R.c_areas);
     for (int m = 0; m < n_modes; m++) {
-        pl_access_result_free(r[m]);
-        pl_service_areas_free(ctx, areas[m]);
+        pl_access_result_free(R.r[m]);
+        pl_service_areas_free(ctx, R.areas[m]);
     }
     pl_transit_result_free(tr);
     pl_timetable_free(tt);
