@@ -293,6 +293,7 @@ typedef struct pl_search_stats {
                                       exactly the metric offered (another path of equal sum), but
                                       a source's seed met again along its own edge: only these
                                       let the other measure steer the search (pl_search_opts.ties) */
+    uint64_t echoes;               /* such ties that were a seed met again (not in ties) */
 } pl_search_stats;
 
 /* Memory one thread's searches reuse (optional, see pl_search_opts.work). On a machine

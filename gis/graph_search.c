@@ -177,8 +177,11 @@ static inline __attribute__((always_inline)) void offer(search *S, const int K, 
         if (it[j].src == src) {
             /* A tie with a scanned label: only here does the other measure steer the search
              * (a better q is scanned again). Counted unless it is a seed's echo. */
-            if (p == it[j].p && st == ST_SCANNED && !echo_of_seed(S, K, u, src, from))
-                S->st.ties++;
+            if (p == it[j].p && st == ST_SCANNED) {
+                int echo = echo_of_seed(S, K, u, src, from);
+                S->st.ties += !echo;
+                S->st.echoes += echo;
+            }
             if (p < it[j].p || (p == it[j].p && q < it[j].q)) {
                 int moved = p < it[j].p;
                 it[j].p = p;

@@ -675,6 +675,120 @@ static void test_several_modes_one_output(void **state)
     pl_ctx_free(ctx);
 }
 
+/* #19, several modes in one run: bike on the same road as car (both open it, both ways) reads
+ * the same arcs and attachment for its distances, so it takes the car's (tie-free) instead of
+ * searching: the same sources and distances, the same times, summaries and service level as
+ * a bike run of its own; its by_dist times, which nothing writes, are NaN. A mode that
+ * attaches a place elsewhere does not take them. */
+static void test_mode_takes_distances(void **state)
+{
+    (void)state;
+    fixture f;
+    load_fixture(&f);
+    int types[4] = {pl_service_types_find(f.types, "grocery"), pl_service_types_find(f.types, "grocery_full"),
+                    pl_service_types_find(f.types, "grocery_partial"), pl_service_types_find(f.types, "fuel")};
+    pl_access_params p = {.types = types, .n_types = 4, .mode = PL_MODE_CAR, .within_km = 5, .max_snap_m = 1000};
+    pl_access_result *car = NULL, *bike = NULL, *ref = NULL;
+    pl_error err = {0};
+    assert_int_equal(pl_graph_keep_snap_index(f.graph, f.roads), PL_OK);
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, f.graph, &p, &car, &err), PL_OK);
+    assert_int_equal(car->types[0].n_members, 2);  /* grocery: merged from its members, not searched */
+    for (int t = 0; t < 4; t++)
+        assert_int_equal(car->types[t].dist_tie_free, t > 0);
+    pl_graph_opts go;
+    pl_graph_opts_default(&go);
+    go.mode = PL_MODE_BIKE;
+    pl_graph *g = pl_graph_build_like(f.ctx, f.graph, f.roads, &go, &err);
+    assert_non_null(g);
+    p.mode = PL_MODE_BIKE;
+    p.same_inputs = car;
+    assert_int_equal(pl_access_prepare(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, g, &p, &bike, &err), PL_OK);
+    assert_int_equal(pl_access_same_distance_inputs(bike, g, car, f.graph), 1);
+    assert_int_equal(pl_access_take_distances(bike, car), 3);
+    assert_int_equal(pl_access_search_all(f.ctx, f.pop, f.svc, f.munis, g, &p, bike, &err), PL_OK);
+    p.same_inputs = NULL;
+    assert_int_equal(pl_access_compute(f.ctx, f.pop, f.svc, f.types, f.munis, f.roads, g, &p, &ref, &err), PL_OK);
+    int reachable = 0, faster = 0;
+    for (int t = 0; t < 4; t++)
+        for (size_t i = 0; i < f.pop->n * 2; i++) {
+            const pl_label *a = &bike->types[t].by_dist[i], *b = &ref->types[t].by_dist[i];
+            assert_int_equal(a->source, b->source);
+            assert_memory_equal(&a->dist_m, &b->dist_m, sizeof(double));
+            assert_true(a->source == UINT32_MAX ? isinf(a->time_s) : isnan(a->time_s));
+            const pl_label *c = &bike->types[t].by_time[i], *d = &ref->types[t].by_time[i];
+            assert_int_equal(c->source, d->source);  /* field by field: the struct has padding */
+            assert_memory_equal(&c->dist_m, &d->dist_m, sizeof(double));
+            assert_memory_equal(&c->time_s, &d->time_s, sizeof(double));
+            reachable += a->source != UINT32_MAX;
+            faster += car->types[t].by_time[i].time_s < ref->types[t].by_time[i].time_s;
+        }
+    assert_true(reachable >= 10);
+    assert_true(faster >= 10);  /* bike's times are its own */
+    assert_memory_equal(bike->service_level, ref->service_level, f.pop->n * sizeof *bike->service_level);
+    assert_memory_equal(bike->total_stats, ref->total_stats, 4 * sizeof *bike->total_stats);
+    assert_memory_equal(bike->muni_stats, ref->muni_stats, f.munis->n * 4 * sizeof *bike->muni_stats);
+    /* A place attached elsewhere (one unit's leg): another search, nothing taken. */
+    bike->cell_snap[0].access_m += 1;
+    assert_int_equal(pl_access_same_distance_inputs(bike, g, car, f.graph), 0);
+    bike->cell_snap[0].access_m -= 1;
+    bike->svc_snap[1].a_len_m += 1;
+    assert_int_equal(pl_access_same_distance_inputs(bike, g, car, f.graph), 0);
+    bike->svc_snap[1].a_len_m -= 1;
+    assert_int_equal(pl_access_same_distance_inputs(bike, g, car, f.graph), 1);
+    car->types[3].dist_tie_free = 0;  /* a search that met ties: fuel's distances are not taken */
+    assert_int_equal(pl_access_take_distances(bike, car), 2);
+    pl_access_result_free(car);
+    pl_access_result_free(bike);
+    pl_access_result_free(ref);
+    pl_graph_free(g);
+    free_fixture(&f);
+}
+
+/* The same run in turn (PLATSA_THREADS=1) and with each mode's layers written while the next
+ * mode computes: every mode's layers as a run of that mode alone writes them. */
+static void test_three_modes_in_turn_and_overlapped(void **state)
+{
+    (void)state;
+    const char *dir = fixture_dir();
+    const char *modes[3] = {"car", "bike", "walk"};
+    char single[3][600], turn[600], overlapped[600];
+    pl_ctx *ctx = pl_ctx_new();
+    ctx->quiet = 1;
+    for (int m = 0; m < 3; m++) {
+        snprintf(single[m], sizeof single[m], "%s/three_%s.gpkg", dir, modes[m]);
+        run_access_cli(ctx, dir, modes[m], single[m]);
+    }
+    snprintf(turn, sizeof turn, "%s/three_turn.gpkg", dir);
+    snprintf(overlapped, sizeof overlapped, "%s/three_overlapped.gpkg", dir);
+    const char *was = getenv("PLATSA_THREADS");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("PLATSA_THREADS", "1", 1);
+    run_access_cli(ctx, dir, "car,bike,walk", turn);
+    setenv("PLATSA_THREADS", "2", 1);
+    run_access_cli(ctx, dir, "car,bike,walk", overlapped);
+    if (saved)
+        setenv("PLATSA_THREADS", saved, 1);
+    else
+        unsetenv("PLATSA_THREADS");
+    free(saved);
+    static const char *layers[] = {"access_cells", "service_level", "access_municipalities",
+                                   "access_municipalities_table", "data_checks", "unattached_units"};
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++)
+        for (int m = 0; m < 3; m++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s_%s", layers[i], modes[m]);
+            char *a = layer_text(single[m], layers[i]), *b = layer_text(turn, name), *c = layer_text(overlapped, name);
+            if (!a || !b || !c)
+                fail_msg("layer %s: missing", name);
+            assert_string_equal(a, b);
+            assert_string_equal(a, c);
+            free(a);
+            free(b);
+            free(c);
+        }
+    pl_ctx_free(ctx);
+}
+
 /* A population file with carried kommun codes (kn_kod) for --region 0101 (Västra): c5 first
  * (0102: the first row settles the code field, so it is read), c0 (0101), c10 (carries 0101
  * though it lies in Östra: the code wins), the island (no code: read, placed by polygon),
@@ -917,6 +1031,8 @@ int main(void)
         cmocka_unit_test(test_service_level_layer_in_gdal),
         cmocka_unit_test(test_data_checks),
         cmocka_unit_test(test_several_modes_one_output),
+        cmocka_unit_test(test_mode_takes_distances),
+        cmocka_unit_test(test_three_modes_in_turn_and_overlapped),
     };
     return cmocka_run_group_tests_name("access", tests, NULL, NULL);
 }

@@ -1573,6 +1573,133 @@ static void test_build_like_real_network(void **state)
     pl_ctx_free(ctx);
 }
 
+/* #19, several modes in one run: a distance search that met no ties (pl_search_opts.ties)
+ * takes the same steps on arcs of the same lengths whatever their times, so a later mode may
+ * take its distances. Grids every mode opens alike, regular (equal blocks: paths of equal
+ * length, ties) and jittered, with car speeds per road: each mode's distance search from the
+ * same places. Where the car's met no ties, bike's and walk's take the same steps (the work
+ * counters) and give the same sources and distances, bit for bit. Services standing on a grid
+ * node meet their own seed again along their edge (echoes): not ties. */
+/* An n x n grid, steps sx east and sy north (jitter: nodes moved up to a tenth of a step),
+ * each block a line of its own at a speed of its own; with detours, beside every fifth east
+ * block two lines by a point 95 % of the way (on a regular grid of the same length as the
+ * block: a path of equal length whose last arc is short enough to arrive in the bucket that
+ * scanned the block's end). Returns the lines. */
+static int grid_lines(tline *L, int n, double sx, double sy, int jitter, int detours, uint64_t *seed, double *nx,
+                      double *ny)
+{
+    for (int i = 0; i < n * n; i++) {
+        nx[i] = (i % n) * sx + (jitter ? ((double)(lcg(seed) % 2001) / 1000.0 - 1.0) * sx / 10 : 0.0);
+        ny[i] = (i / n) * sy + (jitter ? ((double)(lcg(seed) % 2001) / 1000.0 - 1.0) * sy / 10 : 0.0);
+    }
+    int k = 0;
+    for (int i = 0; i < n * n; i++)
+        for (int d = 0; d < 2; d++) {
+            int j = d ? i + n : i + 1;
+            if ((d == 0 && i % n == n - 1) || (d == 1 && j >= n * n))
+                continue;
+            double x0 = nx[i], y0 = ny[i], x1 = nx[j], y1 = ny[j];
+            int detour = detours && d == 0 && lcg(seed) % 5 == 0;
+            double mx = x0 + 0.95 * (x1 - x0), my = y0 + 0.95 * (y1 - y0) + (jitter ? 0.3 : 0.0);
+            for (int part = 0; part < 1 + 2 * detour; part++) {
+                tline *t = &L[k++];
+                t->n = 2;
+                t->xy[0] = part == 2 ? mx : x0;
+                t->xy[1] = part == 2 ? my : y0;
+                t->xy[2] = part == 1 ? mx : x1;
+                t->xy[3] = part == 1 ? my : y1;
+                t->cls = R_RES;
+                t->speed = (float)(20 + lcg(seed) % 70);
+            }
+        }
+    return k;
+}
+
+static void snap_many(pl_ctx *ctx, const pl_graph *g, const pl_roads *r, const double *x, const double *y, size_t n,
+                      pl_snap *out)
+{
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    so.min_component_nodes = 0;
+    pl_error err = {0};
+    assert_int_equal(pl_graph_snap(ctx, g, r, x, y, n, &so, out, &err), PL_OK);
+}
+
+static void test_tie_free_distances_any_times(void **state)
+{
+    (void)state;
+    enum { N = 24, NS = 60, NT = 400 };
+    pl_ctx *ctx = quiet_ctx();
+    int tie_free = 0, with_ties = 0, echoes = 0, compared = 0;
+    for (int round = 0; round < 24; round++) {
+        uint64_t seed = 1000 + (uint64_t)round;
+        /* Square blocks with detours (ties unless jittered), or blocks 100 m by 7 m (services
+         * standing on a node often meet their seed again: echoes), services on nodes or not. */
+        int jitter = round % 2, square = round % 4 < 2, at_nodes = round % 8 < 6;
+        tline *L = calloc(4 * N * N, sizeof *L);
+        double nx[N * N], ny[N * N];
+        pl_roads *r = mk_roads(L, grid_lines(L, N, 100.0, square ? 100.0 : 7.0, jitter, square, &seed, nx, ny));
+        double sx[NS], sy[NS], tx[NT], ty[NT];
+        for (int i = 0; i < NS; i++) {  /* services: on grid nodes (half the rounds) or anywhere */
+            int v = (int)(lcg(&seed) % (N * N));
+            sx[i] = at_nodes && i % 3 ? nx[v] : (double)(lcg(&seed) % 230000) / 100.0;
+            sy[i] = at_nodes && i % 3 ? ny[v] : (double)(lcg(&seed) % 230000) / 100.0 * (square ? 1.0 : 0.07);
+        }
+        for (int i = 0; i < NT; i++) {
+            tx[i] = (double)(lcg(&seed) % 230000) / 100.0;
+            ty[i] = (double)(lcg(&seed) % 230000) / 100.0 * (square ? 1.0 : 0.07);
+        }
+        pl_label first[NT * 2];
+        pl_search_stats first_st = {0};
+        uint64_t first_ties = 0;
+        for (int mode = 0; mode < 3; mode++) {
+            pl_graph *g = build(ctx, r, (pl_mode)mode);
+            pl_snap src[NS], tg[NT];
+            snap_many(ctx, g, r, sx, sy, NS, src);
+            snap_many(ctx, g, r, tx, ty, NT, tg);
+            pl_label got[NT * 2];
+            pl_search_stats st = {0};
+            uint64_t ties = 99;
+            pl_search_opts so = {.metric = PL_METRIC_DISTANCE, .k = 2, .cutoff = INFINITY, .stats = &st,
+                                 .ties = &ties};
+            pl_error err = {0};
+            assert_int_equal(pl_graph_nearest_k(ctx, g, src, NS, tg, NT, &so, got, &err), PL_OK);
+            assert_int_equal(ties, st.ties);
+            echoes += (int)st.echoes;
+            if (mode == 0) {
+                memcpy(first, got, sizeof got);
+                first_st = st;
+                first_ties = ties;
+                tie_free += ties == 0;
+                with_ties += ties > 0;
+                if (jitter && ties)
+                    fail_msg("round %d: %llu ties on a jittered grid", round, (unsigned long long)ties);
+            } else if (first_ties == 0) {
+                if (st.settled != first_st.settled || st.relaxed != first_st.relaxed ||
+                    st.heap_pushes != first_st.heap_pushes || st.labels != first_st.labels)
+                    fail_msg("round %d, %s: other steps than the car's tie-free search", round,
+                             pl_mode_name((pl_mode)mode));
+                for (int i = 0; i < NT * 2; i++) {
+                    if (got[i].source != first[i].source || memcmp(&got[i].dist_m, &first[i].dist_m, sizeof(double)))
+                        fail_msg("round %d, %s, label %d: %u %.17g, car %u %.17g", round,
+                                 pl_mode_name((pl_mode)mode), i, got[i].source, got[i].dist_m, first[i].source,
+                                 first[i].dist_m);
+                    compared += got[i].source != UINT32_MAX;
+                }
+            }
+            pl_graph_free(g);
+        }
+        pl_roads_free(r);
+        free(L);
+    }
+    /* Both kinds of search, and the echoes, occurred. */
+    assert_true(tie_free >= 6);
+    assert_true(with_ties >= 3);
+    assert_true(echoes > 0);
+    assert_true(compared > 5000);
+    pl_ctx_free(ctx);
+}
+
 /* A vertex as near to two nodes joins the older one (the first line's). */
 static void test_snap_tie_older_node(void **state)
 {
@@ -1737,6 +1864,7 @@ int main(void)
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_keep_search_only),
         cmocka_unit_test(test_property_random_graphs),
+        cmocka_unit_test(test_tie_free_distances_any_times),
         cmocka_unit_test(test_snap_threads_and_index),
         cmocka_unit_test(test_threads_same_graph),
         cmocka_unit_test(test_build_all_vertices_apart),
