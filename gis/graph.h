@@ -34,6 +34,9 @@ typedef struct pl_graph_opts {
                                   (pl_graph_nearest_k): a fifth of a cold build's memory (grid-2M:
                                   126 MB). Ignored with cache_path (the cache file holds them).
                                   Default 0 */
+    int search_only;           /* pl_graph_build_like, when it derives: the graph is for attaching
+                                  and the searches only: it shares base's nodes and edges (read
+                                  only) and has no forward arcs (as skip_forward_arcs); default 0 */
 } pl_graph_opts;
 
 /* How the builder makes nodes and edges (pl_graph_build):
@@ -133,6 +136,8 @@ typedef struct pl_graph {
                                       the graph (pl_graph_keep_snap_index, or read from the cache
                                       file); pl_snap_index_new shares it; NULL = none */
     int from_cache;                /* 1 when read from the cache file */
+    int shares_base;               /* node_x/y and the edges but their times and directions are
+                                      another graph's (pl_graph_opts.search_only): not freed here */
     void *cache_map;               /* when set, the arrays live in this private mapping of the
                                       cache file (pl_graph_free unmaps it instead of freeing them) */
     size_t cache_map_size;
@@ -145,7 +150,8 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
  * same, so only the times, directions, arcs and components are made again; otherwise (or
  * with opts->cache_path set, or base NULL or without its edges) it builds. base is not changed.
  * When base keeps a snap index (pl_graph_keep_snap_index) and both modes attach to the same
- * roads (pl_road_attachable), the new graph borrows it: free the new graph before base. */
+ * roads (pl_road_attachable), the new graph borrows it: free the new graph before base (the same
+ * with opts->search_only, whose graph shares base's nodes and edges). */
 pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
                               pl_error *err);
 void pl_graph_free(pl_graph *g);

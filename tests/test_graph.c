@@ -1502,6 +1502,25 @@ static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double t
                 pl_snap_index_free(ix);
             }
             same_snaps(ctx, built, like, r);
+            if (same) {  /* search_only: base's nodes and edges, no forward arcs, the rest as built */
+                o.search_only = 1;
+                pl_graph *lean = pl_graph_build_like(ctx, base, r, &o, &err);
+                o.search_only = 0;
+                assert_non_null(lean);
+                assert_true(lean->shares_base && lean->node_x == base->node_x && lean->edge_a == base->edge_a &&
+                            lean->edge_len_m == base->edge_len_m && !lean->out_begin && !lean->arc_head);
+                assert_int_equal(lean->n_arcs, built->n_arcs);
+                assert_memory_equal(lean->in_begin, built->in_begin, (built->n_nodes + 1) * sizeof(uint32_t));
+                assert_memory_equal(lean->in_arc, built->in_arc, built->n_arcs * sizeof(pl_rev_arc));
+                assert_memory_equal(lean->component, built->component, built->n_nodes * sizeof(uint32_t));
+                assert_memory_equal(lean->edge_time_s, built->edge_time_s, built->n_edges * sizeof(float));
+                assert_memory_equal(lean->edge_dir, built->edge_dir, built->n_edges);
+                same_snaps(ctx, built, lean, r);
+                pl_graph_keep_search_only(lean);  /* frees its own arrays only */
+                assert_non_null(base->node_x);
+                assert_non_null(base->edge_a);
+                pl_graph_free(lean);
+            }
             pl_graph_free(built);
             pl_graph_free(like);
         }

@@ -1256,6 +1256,7 @@ static int mode_result(road_run *R, int m, pl_error *err)
         pl_graph_opts go = *R->gopts;
         go.mode = R->modes[m];
         go.cache_path = NULL;
+        go.search_only = !R->o->service_areas;  /* attached, searched, then trimmed (mode_compute) */
         graph = pl_graph_build_like(R->ctx, in->graph, in->roads, &go, err);
         if (!graph)
             return err->code;
