@@ -1225,6 +1225,9 @@ typedef struct road_run {
     pl_access_result *r[3];      /* r[0] is kept (the others reuse its municipalities) */
     pl_service_areas *areas[3];
     int dist_first[3];           /* r[m]'s distances answer the first mode's inputs */
+    int like_first[3];           /* mode m opens the roads the first mode opens: its graph is
+                                    derived from the first's (pl_graph_build_like), which is kept
+                                    whole until then */
     int dist_taken;              /* types whose distances a later mode took (not searched) */
     double ts[3], cs[3];         /* snap, search, summaries: wall and CPU seconds */
     double t_graph, c_graph, t_areas, c_areas;
@@ -1249,7 +1252,11 @@ static int mode_result(road_run *R, int m, pl_error *err)
 {
     access_inputs *in = R->in;
     pl_graph *graph = in->graph;
-    if (m == 0 && R->n_modes > 1)  /* the modes that attach alike share it (pl_graph_build_like) */
+    /* The first mode's graph is kept whole while a later mode may be derived from it. */
+    int first_needed = 0;
+    for (int k = m + 1; k < R->n_modes; k++)
+        first_needed |= R->like_first[k];
+    if (m == 0 && first_needed)  /* the modes that attach alike share it (pl_graph_build_like) */
         pl_graph_keep_snap_index(graph, in->roads);
     if (m > 0) {
         double tg = pl_now_s(), cg = pl_cpu_s();
@@ -1268,9 +1275,11 @@ static int mode_result(road_run *R, int m, pl_error *err)
                           .region = o->region, .max_snap_m = o->max_snap_m,
                           .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
                           .bands_min = &o->bands_min, .same_inputs = m > 0 ? R->r[0] : NULL};
-    int last = m == R->n_modes - 1 && !o->service_areas && !o->classify;
-    int lean = o->service_areas ? 0 : (graph != in->graph || last ? LEAN_GRAPH : 0) | (last ? LEAN_ROADS : 0) |
-                                      (last && graph != in->graph ? LEAN_FIRST : 0);
+    int last = m == R->n_modes - 1, free_more = !o->service_areas && !o->classify;
+    int trim_first = free_more && !first_needed;
+    int lean = o->service_areas ? 0 : (graph != in->graph || trim_first ? LEAN_GRAPH : 0) |
+                                      (last && free_more ? LEAN_ROADS : 0) |
+                                      (trim_first && graph != in->graph ? LEAN_FIRST : 0);
     dist_source ds = {R->r[0], in->graph, m > 0 && R->dist_first[m - 1] ? R->r[m - 1] : NULL};
     int same = 0, taken = 0;
     int rc = mode_compute(R->ctx, in, graph, &p, lean, m > 0 ? &ds : NULL, &same, &taken, &R->r[m], err);
@@ -1389,6 +1398,11 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         rc = transit_mode(ctx, o, command_line, &in, types, n_types, tt, &tp, &R.r[0], &tr, &out, err);
     if (rc == PL_OK && transit)
         add_stage_times(R.r[0], R.ts, R.cs);
+    for (int m = 1; rc == PL_OK && !transit && m < n_modes; m++) {
+        R.like_first[m] = 1;
+        for (size_t i = 0; R.like_first[m] && in.roads && i < in.roads->n; i++)
+            R.like_first[m] = pl_graph_road_allowed(in.roads, i, modes[0]) == pl_graph_road_allowed(in.roads, i, modes[m]);
+    }
     mode_write W = {0};
     for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++)
         rc = road_mode(&R, m, &W, err);
