@@ -190,8 +190,6 @@ static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
                 sqlite3_reset(ext);
             }
         }
-        if (rc == 0 && l->count_trigger)  /* GDAL's, as it made it (dropped for the rows) */
-            rc = sqlite3_exec(db, l->count_trigger, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
         if (rc == 0) {
             sqlite3_bind_int64(cnt, 1, l->n_inserted);
             sqlite3_bind_text(cnt, 2, l->name, -1, SQLITE_STATIC);

@@ -141,8 +141,6 @@ struct pl_gpkg_layer {
     FILE *csv;
     int csv_slot;              /* index of the CSV temp in g->temps */
     char *csv_final;
-    char *count_trigger;       /* GDAL's feature-count insert trigger (its CREATE TRIGGER), dropped
-                                  while rows go in and made again by pl_gpkg_commit; NULL: none */
 };
 
 struct pl_gpkg {

@@ -332,7 +332,6 @@ static void free_layer(pl_gpkg_layer *l)
     free(l->style_name);
     free(l->qml);
     free(l->csv_final);
-    free(l->count_trigger);
     free(l);
 }
 
@@ -749,35 +748,6 @@ static int layer_check_table(pl_gpkg *g, pl_gpkg_layer *l, pl_error *err)
     return PL_OK;
 }
 
-/* GDAL's trigger that adds 1 to gpkg_ogr_contents.feature_count for every row inserted:
- * an UPDATE with lower() over every layer's row per row inserted (a third of the writer
- * thread's time on 400,000 rows). pl_gpkg_commit sets the count and makes the trigger again
- * from its SQL, so the file ends as GDAL leaves it. */
-static int drop_count_trigger(pl_gpkg *g, pl_gpkg_layer *l, pl_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    char *name = sqlite3_mprintf("trigger_insert_feature_count_%s", l->name);
-    int rc = name && sqlite3_prepare_v2(g->db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1 "
-                                        "AND tbl_name = ?2", -1, &st, NULL) == SQLITE_OK ? PL_OK : PL_EINTERNAL;
-    if (rc == PL_OK) {
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, l->name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-            l->count_trigger = pl_strdup((const char *)sqlite3_column_text(st, 0));
-    }
-    sqlite3_finalize(st);
-    if (rc == PL_OK && l->count_trigger) {
-        char *drop = sqlite3_mprintf("DROP TRIGGER \"%w\"", name);
-        if (!drop || sqlite3_exec(g->db, drop, NULL, NULL, NULL) != SQLITE_OK)
-            rc = PL_EINTERNAL;
-        sqlite3_free(drop);
-    }
-    sqlite3_free(name);
-    if (rc != PL_OK)
-        return pl_gw_fail(g, err, PL_EINTERNAL, "%s:%s: cannot set the layer up: %s", g->path, l->name, pl_gw_db_msg(g));
-    return PL_OK;
-}
-
 /* The checks every new layer (table or view) passes: a free, allowed name and title,
  * named fields without duplicates, a style that fits the fields. */
 int pl_gw_check_new_layer(pl_gpkg *g, const char *name, const char *title, int spatial,
@@ -998,8 +968,6 @@ pl_gpkg_layer *pl_gpkg_layer_add(pl_gpkg *g, const char *name, int geom_type, co
     pl_gw_gdal_leave();
     if (rc == PL_OK)
         rc = layer_check_table(g, l, err);
-    if (rc == PL_OK)
-        rc = drop_count_trigger(g, l, err);
     if (rc == PL_OK)
         l->vals = pl_calloc((size_t)n_fields + 1, sizeof *l->vals);
     return rc == PL_OK ? l : NULL;
