@@ -30,7 +30,7 @@ pl_commit *pl_commit_new(void);
  * (same folder). Renames happen in the order of the adds. */
 void pl_commit_add(pl_commit *c, const char *temp, const char *final);
 
-/* Opens a new temporary file beside `final` (".BASE.tmp-PID", first removing those of dead
+/* Opens a new temporary file beside `final` (".BASE.tmp-PID@HOST", first removing those of dead
  * processes), registered for pl_commit_cleanup_all, and adds it to c. pl_commit_run flushes
  * and closes it; do not fclose it yourself. NULL with err set on failure. */
 FILE *pl_commit_temp_open(pl_commit *c, const char *final, pl_error *err);
@@ -51,7 +51,7 @@ void pl_commit_free(pl_commit *c);
 void pl_commit_fail_rename_at(pl_commit *c, int k);
 
 /* Removes what dead processes left of their temporaries for the output `base` in `dir`:
- * entries ".BASE.tmp-PID[-K]REST[-old]" whose PID no longer exists (kill(pid, 0): ESRCH),
+ * entries ".BASE.tmp-PID[@HOST][-K]REST[-old]" of this machine whose PID no longer exists (kill(pid, 0): ESRCH),
  * where `ours` accepts REST (NULL: only an empty REST). Regular files are unlinked; folders
  * are handed to `remove_dir` (returns 0 when it removed the folder; NULL: folders are left),
  * which knows what in them the process wrote. Entries of live processes, or whose PID cannot

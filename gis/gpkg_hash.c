@@ -200,7 +200,7 @@ static int store_temp_suffix(const char *rest)
     return rest[0] == '\0';
 }
 
-/* Removes PATH.tmpPID files of dead processes (a run killed while it wrote the store). */
+/* Removes PATH.tmpPID@HOST files of this machine's dead processes (a run killed while it wrote the store). */
 static void store_remove_stale(const char *path)
 {
     char dir[PATH_MAX], prefix[PATH_MAX];
@@ -210,7 +210,7 @@ static void store_remove_stale(const char *path)
         pl_temp_remove_stale(dir, prefix, store_temp_suffix, NULL);
 }
 
-/* Writes n entries to path through PATH.tmpPID. Best effort: the store only saves time, so
+/* Writes n entries to path through PATH.tmpPID@HOST. Best effort: the store only saves time, so
  * a failure leaves the old store (or none) and no temporary. */
 static void store_write(const char *path, const kept_hash *kept, int n)
 {

@@ -137,7 +137,7 @@ void pl_gpkg_process_init(void)
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);  /* SQLITE_MISUSE once SQLite is in use: harmless */
 }
 
-/* Is `rest` (what follows ".BASE.tmp-PID[-K]" in a file name, without a commit's "-old") one
+/* Is `rest` (what follows ".BASE.tmp-PID[@HOST][-K]" in a file name, without a commit's "-old") one
  * of the writer's own suffixes: "", "-journal", "-wal", "-shm" or "-TABLE.csv"? */
 static int temp_suffix(const char *rest)
 {
@@ -149,7 +149,7 @@ static int temp_suffix(const char *rest)
 }
 
 /* Removes the temporary files of earlier runs writing the same output that died without
- * cleaning up (SIGKILL, a crash, power loss): ".BASE.tmp-PID..." in the output folder whose
+ * cleaning up (SIGKILL, a crash, power loss): ".BASE.tmp-PID@HOST..." in the output folder whose
  * process PID no longer exists. Files of live processes (or of PIDs we cannot judge) are
  * left alone. Returns how many files were removed. */
 long pl_gw_remove_stale_temps(const char *dir, const char *base)

@@ -332,13 +332,13 @@ static void test_pause(void)
         usleep((useconds_t)(ms * 1000));
 }
 
-/* Accepts what follows "NAME.tmp<PID>": nothing (the cache writes one file). */
+/* Accepts what follows "NAME.tmp<PID>@HOST": nothing (the cache writes one file). */
 static int cache_temp_suffix(const char *rest)
 {
     return rest[0] == '\0';
 }
 
-/* Removes NAME.tmpPID files of dead processes beside the cache (a run killed by SIGKILL). */
+/* Removes NAME.tmpPID@HOST files of this machine's dead processes beside the cache (a run killed by SIGKILL). */
 static void remove_stale_cache_temps(const pl_ctx *ctx, const char *path)
 {
     char dir[PATH_MAX], prefix[PATH_MAX];

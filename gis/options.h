@@ -63,7 +63,7 @@ typedef struct pl_range {
 #define PL_OUTPUT_PATH {PL_R_OUTPUT, 0, 0, 0, 0}
 
 /* Longest last component of an output path: NAME_MAX less room for the writer's temporary
- * and CSV-twin names (".NAME.tmp-PID-K-TABLE.csv"). */
+ * and CSV-twin names (".NAME.tmp-PID@HOST-K-TABLE.csv-old"). */
 #define PL_OUTPUT_NAME_MAX 180
 
 typedef struct pl_option {

@@ -740,7 +740,7 @@ static int make_tmpdir(report *r, pl_error *err)
     if (access(parent, W_OK | X_OK) != 0)
         return pl_error_set(err, PL_EINPUT, "%s: folder '%s' is not writable (%s)", r->o->output, parent,
                             strerror(errno));
-    /* ".BASE.tmp-PID" folders of reports whose process died (SIGKILL, a crash). */
+    /* ".BASE.tmp-PID@HOST" folders of reports whose process died (SIGKILL, a crash). */
     long stale = pl_commit_remove_stale(parent, base, NULL, remove_report_dir);
     if (stale > 0)
         pl_info(r->ctx, "%s: removed %ld temporary folder%s left by an earlier run that was killed", r->o->output,

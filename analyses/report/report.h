@@ -7,7 +7,7 @@
  * (legend, north arrow, scale bar, attribution), the municipality summary tables with
  * Swedish headings and Swedish number formatting, and the run's parameters and inputs.
  *
- * The folder is written to a temporary folder beside the target (".NAME.tmp-PID", removed
+ * The folder is written to a temporary folder beside the target (".NAME.tmp-PID@HOST", removed
  * by the next run if the process is killed) and renamed into place, so a reader never sees
  * half a report. This module does all of the report's file writing. */
 #ifndef PLATSA_ANALYSES_REPORT_H
