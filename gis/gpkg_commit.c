@@ -49,6 +49,14 @@ void pl_gpkg_fail_rename_at(int k)
     g_fail_rename_at = k;
 }
 
+/* Tests: spatial indexes written from a packing ahead (pl_gpkg_index_ahead_used). */
+static long g_index_ahead_used;
+
+long pl_gpkg_index_ahead_used(void)
+{
+    return g_index_ahead_used;
+}
+
 static void metadata_json(const pl_gpkg *g, pl_strbuf *b)
 {
     PJ_INFO pj = proj_info();
@@ -175,9 +183,15 @@ static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
             continue;
         }
         if (l->gtype != wkbNone) {
+            pl_rtree_plan *plan = NULL;
+            rc = pl_gw_index_finish(l, &plan);
             int has_extent = l->rtree.n > 0;  /* else GDAL leaves the extent NULL */
             pl_envelope e = l->rtree.extent;
-            rc = pl_gpkg_rtree_build(db, l->name, "geom", &l->rtree);
+            if (rc == 0)
+                rc = pl_gpkg_rtree_build(db, l->name, "geom", &l->rtree, plan);
+            if (rc == 0 && plan)
+                g_index_ahead_used++;
+            pl_rtree_plan_free(plan);
             pl_rtree_list_free(&l->rtree);  /* memory back before the metadata */
             if (rc == 0 && has_extent) {
                 /* As GDAL does: SQLite's "%.18g" text (16 significant digits), which the

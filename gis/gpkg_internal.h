@@ -135,6 +135,15 @@ struct pl_gpkg_layer {
     int multi_tried;           /* ins_multi was prepared (or found impossible) */
     int multi_n;               /* rows per ins_multi (multi_rows in gpkg_thread.c; 0: not known yet) */
     pl_rtree_list rtree;       /* envelopes of the inserted geometries, for the index */
+    /* pl_gpkg_layer_index_ahead: the entries announced, the index packed from them on a thread
+     * of its own (plan, once plan_thread is joined), and how many inserted rows matched them so
+     * far (the writer thread's; while ahead_on, the rows' entries are not kept in rtree). */
+    pl_rtree_list ahead;
+    size_t ahead_seen;
+    int ahead_on;
+    int plan_running;
+    pthread_t plan_thread;
+    pl_rtree_plan *plan;
     long long n_inserted;      /* rows the writer has inserted (its own count, for messages) */
     char row_err[512];
     long long n_rows;
@@ -239,6 +248,8 @@ int pl_gw_pg_check(const char *path, int overwrite, int csv, pl_error *err);
 int pl_gw_pg_publish(const char *path, const char *gpkg, int overwrite, pl_error *err);
 
 /* gpkg_thread.c */
+int pl_gw_index_add(pl_gpkg_layer *l, int64_t fid, const pl_envelope *e);
+int pl_gw_index_finish(pl_gpkg_layer *l, pl_rtree_plan **plan);
 int pl_gw_insert_row(pl_gpkg *g, qrow *r, pl_error *e);
 void pl_gw_pool_put(pl_gpkg *g, qrow *r);
 qrow *pl_gw_pool_get(pl_gpkg *g);

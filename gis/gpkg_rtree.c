@@ -170,61 +170,53 @@ static void put_be(unsigned char *p, uint64_t v, int bytes)
         p[i] = (unsigned char)v;
 }
 
-/* A row of the %_rowid table: which leaf holds a feature. */
+/* A row of the %_rowid table (which leaf holds a feature) or of %_parent (a node's parent). */
 typedef struct rt_link {
     int64_t rowid, nodeno;
 } rt_link;
 
-#define LINK_ROWS 64 /* %_rowid rows per INSERT in flush_links */
+#define LINK_ROWS 64 /* %_rowid rows per INSERT in write_links */
 
-typedef struct rt_writer {
-    sqlite3_stmt *node, *rowid, *parent;
-    sqlite3_stmt *rowids; /* LINK_ROWS rows at once (NULL: one by one) */
-    sqlite3_stmt *appends; /* the same with the rowids SQLite gives (next after the largest) */
-    unsigned char *blob;
-    int node_size, max_cells;
-    int64_t next_node;
-    rt_link *links;    /* leaf cells, inserted in rowid order after the leaves (see flush_links) */
+/* The packed tree in memory (pl_rtree_plan_new), in the order bulk_load writes it: node by
+ * node, each non-leaf node followed by its children's %_parent rows, the %_rowid rows (in
+ * rowid order) after the leaves. */
+struct pl_rtree_plan {
+    int node_size;
+    size_t n_nodes, cap_nodes;
+    size_t n_leaves;       /* the first n_leaves nodes are the leaves */
+    int64_t *node_no;
+    unsigned char *blobs;  /* n_nodes x node_size */
+    size_t *parents_end;   /* node i's %_parent rows end at parents[parents_end[i]] */
+    rt_link *parents;      /* (child, parent) */
+    size_t n_parents;
+    rt_link *links;        /* leaf cells (feature, leaf), sorted by rowid */
     size_t n_links;
-} rt_writer;
+    int64_t next_node;
+};
 
-static int step_reset(sqlite3_stmt *st)
+/* Packs cells e[0..n-1] as node `no` (depth is written only in the root). */
+static void plan_node(pl_rtree_plan *p, int64_t no, int depth, const rt_ent *e, int n, int leaf)
 {
-    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(st);
-    return rc;
-}
-
-/* Writes one node of cells e[0..n-1] as node `no` (depth is written only in the root). */
-static int write_node(rt_writer *w, int64_t no, int depth, const rt_ent *e, int n, int leaf)
-{
-    memset(w->blob, 0, (size_t)w->node_size);
-    put_be(w->blob, no == 1 ? (uint64_t)depth : 0, 2);
-    put_be(w->blob + 2, (uint64_t)n, 2);
+    size_t k = p->n_nodes++;
+    unsigned char *blob = p->blobs + k * (size_t)p->node_size;
+    memset(blob, 0, (size_t)p->node_size);
+    put_be(blob, no == 1 ? (uint64_t)depth : 0, 2);
+    put_be(blob + 2, (uint64_t)n, 2);
     for (int i = 0; i < n; i++) {
-        unsigned char *c = w->blob + 4 + 24 * i;
+        unsigned char *c = blob + 4 + 24 * i;
         put_be(c, (uint64_t)e[i].id, 8);
-        for (int k = 0; k < 4; k++) {
+        for (int b = 0; b < 4; b++) {
             uint32_t bits;
-            memcpy(&bits, &e[i].box[k], 4);
-            put_be(c + 8 + 4 * k, bits, 4);
+            memcpy(&bits, &e[i].box[b], 4);
+            put_be(c + 8 + 4 * b, bits, 4);
         }
+        if (leaf)
+            p->links[p->n_links++] = (rt_link){e[i].id, no};
+        else
+            p->parents[p->n_parents++] = (rt_link){e[i].id, no};
     }
-    sqlite3_bind_int64(w->node, 1, no);
-    sqlite3_bind_blob(w->node, 2, w->blob, w->node_size, SQLITE_STATIC);
-    if (step_reset(w->node) != 0)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        if (leaf) {
-            w->links[w->n_links++] = (rt_link){e[i].id, no};
-            continue;
-        }
-        sqlite3_bind_int64(w->parent, 1, e[i].id);
-        sqlite3_bind_int64(w->parent, 2, no);
-        if (step_reset(w->parent) != 0)
-            return -1;
-    }
-    return 0;
+    p->node_no[k] = no;
+    p->parents_end[k] = p->n_parents;
 }
 
 static int cmp_link(const void *a, const void *b)
@@ -270,51 +262,18 @@ static int links_consecutive(const rt_link *l, size_t n)
     return 1;
 }
 
-static int flush_links(rt_writer *w)
-{
-    sort_links(w->links, w->n_links);
-    size_t i = 0;
-    /* Rowids 1..n into the new, empty table: SQLite gives each row the next rowid, the same
-     * one, without the seek that checks an explicit rowid is free (a third of the time of
-     * these inserts). */
-    if (w->appends && links_consecutive(w->links, w->n_links)) {
-        for (; i + LINK_ROWS <= w->n_links; i += LINK_ROWS) {
-            for (int k = 0; k < LINK_ROWS; k++)
-                sqlite3_bind_int64(w->appends, k + 1, w->links[i + (size_t)k].nodeno);
-            if (step_reset(w->appends) != 0)
-                return -1;
-        }
-    }
-    /* LINK_ROWS rows per statement while that many are left (the same rows in the same
-     * order: one statement's overhead instead of LINK_ROWS). */
-    for (; w->rowids && i + LINK_ROWS <= w->n_links; i += LINK_ROWS) {
-        for (int k = 0; k < LINK_ROWS; k++) {
-            sqlite3_bind_int64(w->rowids, 2 * k + 1, w->links[i + (size_t)k].rowid);
-            sqlite3_bind_int64(w->rowids, 2 * k + 2, w->links[i + (size_t)k].nodeno);
-        }
-        if (step_reset(w->rowids) != 0)
-            return -1;
-    }
-    for (; i < w->n_links; i++) {
-        sqlite3_bind_int64(w->rowid, 1, w->links[i].rowid);
-        sqlite3_bind_int64(w->rowid, 2, w->links[i].nodeno);
-        if (step_reset(w->rowid) != 0)
-            return -1;
-    }
-    w->n_links = 0;
-    return 0;
-}
-
 /* Packs one level: e (n entries) into nodes; returns their entries for the level above
- * in *up (*n_up of them), or writes the root when they fit one node. */
-static int pack_level(rt_writer *w, rt_ent *e, size_t n, int depth, rt_ent **up, size_t *n_up)
+ * in *up (*n_up of them), or packs the root when they fit one node. */
+static int pack_level(pl_rtree_plan *p, rt_ent *e, size_t n, int depth, rt_ent **up, size_t *n_up)
 {
-    size_t m = (size_t)w->max_cells;
+    size_t m = (size_t)((p->node_size - 4) / 24);
     int leaf = depth == 0;
     *up = NULL;
     *n_up = 0;
-    if (n <= m)
-        return write_node(w, 1, depth, e, (int)n, leaf);
+    if (n <= m) {
+        plan_node(p, 1, depth, e, (int)n, leaf);
+        return 0;
+    }
     size_t pages = (n + m - 1) / m;
     size_t slices = (size_t)ceil(sqrt((double)pages));
     size_t per_slice = slices * m;
@@ -324,11 +283,11 @@ static int pack_level(rt_writer *w, rt_ent *e, size_t n, int depth, rt_ent **up,
     rt_ent *parents = malloc(pages * sizeof *parents);
     if (!parents)
         return -1;
-    for (size_t p = 0; p < pages; p++) {
-        const rt_ent *c = e + p * m;
-        int k = (int)(n - p * m < m ? n - p * m : m);
-        rt_ent *pe = &parents[p];
-        pe->id = w->next_node++;
+    for (size_t q = 0; q < pages; q++) {
+        const rt_ent *c = e + q * m;
+        int k = (int)(n - q * m < m ? n - q * m : m);
+        rt_ent *pe = &parents[q];
+        pe->id = p->next_node++;
         memcpy(pe->box, c[0].box, sizeof pe->box);
         for (int i = 1; i < k; i++) {
             if (c[i].box[0] < pe->box[0]) pe->box[0] = c[i].box[0];
@@ -336,13 +295,135 @@ static int pack_level(rt_writer *w, rt_ent *e, size_t n, int depth, rt_ent **up,
             if (c[i].box[2] < pe->box[2]) pe->box[2] = c[i].box[2];
             if (c[i].box[3] > pe->box[3]) pe->box[3] = c[i].box[3];
         }
-        if (write_node(w, pe->id, depth, c, k, leaf) != 0) {
-            free(parents);
-            return -1;
-        }
+        plan_node(p, pe->id, depth, c, k, leaf);
     }
     *up = parents;
     *n_up = pages;
+    return 0;
+}
+
+void pl_rtree_plan_free(pl_rtree_plan *p)
+{
+    if (!p)
+        return;
+    free(p->node_no);
+    free(p->blobs);
+    free(p->parents_end);
+    free(p->parents);
+    free(p->links);
+    free(p);
+}
+
+pl_rtree_plan *pl_rtree_plan_new(const pl_rtree_list *l, int node_size)
+{
+    size_t m = node_size >= 4 ? (size_t)((node_size - 4) / 24) : 0;
+    if (l->n == 0 || m < 4)
+        return NULL;
+    size_t nodes = 1;  /* the root */
+    for (size_t n = l->n; n > m; n = (n + m - 1) / m)
+        nodes += (n + m - 1) / m;
+    pl_rtree_plan *p = calloc(1, sizeof *p);
+    rt_ent *e = p ? malloc(l->n * sizeof *e) : NULL;
+    if (e) {
+        p->node_size = node_size;
+        p->cap_nodes = nodes;
+        p->node_no = malloc(nodes * sizeof *p->node_no);
+        p->blobs = malloc(nodes * (size_t)node_size);
+        p->parents_end = malloc(nodes * sizeof *p->parents_end);
+        p->parents = malloc(nodes * sizeof *p->parents);
+        p->links = malloc(l->n * sizeof *p->links);
+    }
+    int rc = e && p->node_no && p->blobs && p->parents_end && p->parents && p->links ? 0 : -1;
+    size_t n = l->n;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const pl_envelope *v = &l->v[i].e;
+        e[i] = (rt_ent){l->v[i].fid, {value_down(v->minx), value_up(v->maxx), value_down(v->miny), value_up(v->maxy)}};
+    }
+    if (p)
+        p->next_node = 2;
+    for (int depth = 0; rc == 0 && e; depth++) {
+        rt_ent *up = NULL;
+        rc = pack_level(p, e, n, depth, &up, &n);
+        if (rc == 0 && depth == 0) {
+            p->n_leaves = p->n_nodes;
+            sort_links(p->links, p->n_links);
+        }
+        free(e);
+        e = up;
+    }
+    free(e);
+    if (rc != 0) {
+        pl_rtree_plan_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+/* ------------------------------------------------------------------ writing a plan */
+
+typedef struct rt_writer {
+    sqlite3_stmt *node, *rowid, *parent;
+    sqlite3_stmt *rowids; /* LINK_ROWS rows at once (NULL: one by one) */
+    sqlite3_stmt *appends; /* the same with the rowids SQLite gives (next after the largest) */
+} rt_writer;
+
+static int step_reset(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int write_links(rt_writer *w, const rt_link *links, size_t n_links)
+{
+    size_t i = 0;
+    /* Rowids 1..n into the new, empty table: SQLite gives each row the next rowid, the same
+     * one, without the seek that checks an explicit rowid is free (a third of the time of
+     * these inserts). */
+    if (w->appends && links_consecutive(links, n_links)) {
+        for (; i + LINK_ROWS <= n_links; i += LINK_ROWS) {
+            for (int k = 0; k < LINK_ROWS; k++)
+                sqlite3_bind_int64(w->appends, k + 1, links[i + (size_t)k].nodeno);
+            if (step_reset(w->appends) != 0)
+                return -1;
+        }
+    }
+    /* LINK_ROWS rows per statement while that many are left (the same rows in the same
+     * order: one statement's overhead instead of LINK_ROWS). */
+    for (; w->rowids && i + LINK_ROWS <= n_links; i += LINK_ROWS) {
+        for (int k = 0; k < LINK_ROWS; k++) {
+            sqlite3_bind_int64(w->rowids, 2 * k + 1, links[i + (size_t)k].rowid);
+            sqlite3_bind_int64(w->rowids, 2 * k + 2, links[i + (size_t)k].nodeno);
+        }
+        if (step_reset(w->rowids) != 0)
+            return -1;
+    }
+    for (; i < n_links; i++) {
+        sqlite3_bind_int64(w->rowid, 1, links[i].rowid);
+        sqlite3_bind_int64(w->rowid, 2, links[i].nodeno);
+        if (step_reset(w->rowid) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int write_plan(rt_writer *w, const pl_rtree_plan *p)
+{
+    size_t par = 0;
+    for (size_t k = 0; k < p->n_nodes; k++) {
+        sqlite3_bind_int64(w->node, 1, p->node_no[k]);
+        sqlite3_bind_blob(w->node, 2, p->blobs + k * (size_t)p->node_size, p->node_size, SQLITE_STATIC);
+        if (step_reset(w->node) != 0)
+            return -1;
+        for (; par < p->parents_end[k]; par++) {
+            sqlite3_bind_int64(w->parent, 1, p->parents[par].rowid);
+            sqlite3_bind_int64(w->parent, 2, p->parents[par].nodeno);
+            if (step_reset(w->parent) != 0)
+                return -1;
+        }
+        if (k + 1 == p->n_leaves && write_links(w, p->links, p->n_links) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -354,18 +435,20 @@ static int prepare3(sqlite3 *db, sqlite3_stmt **st, const char *fmt, const char 
     return rc;
 }
 
-static int bulk_load(sqlite3 *db, const char *rt, const pl_rtree_list *l)
+/* plan: packed from l ahead (pl_rtree_plan_new), or NULL; used when packed for the node size
+ * SQLite chose, else the tree is packed here. */
+static int bulk_load(sqlite3 *db, const char *rt, const pl_rtree_list *l, const pl_rtree_plan *plan)
 {
     if (l->n == 0)
         return 0;  /* the empty root CREATE VIRTUAL TABLE wrote is the whole tree */
     rt_writer w = {0};
+    int node_size = 0;
     sqlite3_stmt *size = NULL;
     int rc = prepare3(db, &size, "SELECT length(data) FROM \"%w_node\" WHERE nodeno = 1", rt);
     if (rc == 0 && sqlite3_step(size) == SQLITE_ROW)
-        w.node_size = sqlite3_column_int(size, 0);
+        node_size = sqlite3_column_int(size, 0);
     sqlite3_finalize(size);
-    w.max_cells = (w.node_size - 4) / 24;
-    if (rc != 0 || w.max_cells < 4)
+    if (rc != 0 || (node_size - 4) / 24 < 4)
         return -1;
     rc |= prepare3(db, &w.node, "INSERT OR REPLACE INTO \"%w_node\" (nodeno, data) VALUES (?, ?)", rt);
     rc |= prepare3(db, &w.rowid, "INSERT INTO \"%w_rowid\" (rowid, nodeno) VALUES (?, ?)", rt);
@@ -387,28 +470,12 @@ static int bulk_load(sqlite3 *db, const char *rt, const pl_rtree_list *l)
             w.appends = NULL; /* rowids given then */
         sqlite3_free(fmt);
     }
-    rt_ent *e = rc == 0 ? malloc(l->n * sizeof *e) : NULL;
-    w.blob = rc == 0 ? malloc((size_t)w.node_size) : NULL;
-    w.links = rc == 0 ? malloc(l->n * sizeof *w.links) : NULL;
-    if (!e || !w.blob || !w.links)
-        rc = -1;
-    size_t n = l->n;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        const pl_envelope *v = &l->v[i].e;
-        e[i] = (rt_ent){l->v[i].fid, {value_down(v->minx), value_up(v->maxx), value_down(v->miny), value_up(v->maxy)}};
-    }
-    w.next_node = 2;
-    for (int depth = 0; rc == 0 && e; depth++) {
-        rt_ent *up = NULL;
-        rc = pack_level(&w, e, n, depth, &up, &n);
-        if (rc == 0 && depth == 0)
-            rc = flush_links(&w);
-        free(e);
-        e = up;
-    }
-    free(e);
-    free(w.blob);
-    free(w.links);
+    pl_rtree_plan *own = NULL;
+    if (rc == 0 && (!plan || plan->node_size != node_size))
+        plan = own = pl_rtree_plan_new(l, node_size);
+    if (rc == 0)
+        rc = plan ? write_plan(&w, plan) : -1;
+    pl_rtree_plan_free(own);
     sqlite3_finalize(w.node);
     sqlite3_finalize(w.rowid);
     sqlite3_finalize(w.rowids);
@@ -466,7 +533,8 @@ int pl_gpkg_extensions_table(sqlite3 *db)
                         NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-int pl_gpkg_rtree_build(sqlite3 *db, const char *table, const char *geom_col, const pl_rtree_list *l)
+int pl_gpkg_rtree_build(sqlite3 *db, const char *table, const char *geom_col, const pl_rtree_list *l,
+                        const pl_rtree_plan *plan)
 {
     char *rt = sqlite3_mprintf("rtree_%s_%s", table, geom_col);
     if (!rt)
@@ -474,7 +542,7 @@ int pl_gpkg_rtree_build(sqlite3 *db, const char *table, const char *geom_col, co
     int rc = exec_owned(db, sqlite3_mprintf("CREATE VIRTUAL TABLE \"%w\" USING rtree(id, minx, maxx, miny, maxy)",
                                             rt));
     if (rc == 0)
-        rc = bulk_load(db, rt, l);
+        rc = bulk_load(db, rt, l, plan);
     if (rc == 0)
         rc = triggers(db, table, geom_col, rt);
     if (rc == 0)

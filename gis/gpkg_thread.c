@@ -178,13 +178,68 @@ static int insert_rows(pl_gpkg *g, qrow *const *rows, int n, pl_error *e)
     sqlite3_int64 last = sqlite3_last_insert_rowid(g->db);
     for (int i = 0; i < n; i++) {
         const qrow *r = rows[i];
-        if (r->geom_n && !r->geom_empty && pl_rtree_list_add(&l->rtree, last - (n - 1 - i), &r->env) != 0)
+        if (r->geom_n && !r->geom_empty && pl_gw_index_add(l, last - (n - 1 - i), &r->env) != 0)
             return pl_error_set(e, PL_EINTERNAL, "%s:%s: out of memory for the spatial index", g->path, l->name), -1;
     }
     g->tx_rows += n;
     if (g->tx_rows >= g->batch_rows && pl_gw_end_transaction(g) != OGRERR_NONE)
         return pl_error_set(e, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, pl_gw_db_msg(g)), -1;
     return 0;
+}
+
+/* The rows' entries announced ahead that matched so far go to l->rtree, and no more are
+ * checked: the rows differ from what was announced (or stopped short). 0 or -1 (out of memory). */
+static int index_drop_ahead(pl_gpkg_layer *l)
+{
+    l->ahead_on = 0;
+    for (size_t i = 0; i < l->ahead_seen; i++)
+        if (pl_rtree_list_add(&l->rtree, l->ahead.v[i].fid, &l->ahead.v[i].e) != 0)
+            return -1;
+    return 0;
+}
+
+/* An inserted row's entry for the spatial index: while the rows match the entries announced
+ * ahead (pl_gpkg_layer_index_ahead) only counted, else kept in l->rtree. 0 or -1. */
+int pl_gw_index_add(pl_gpkg_layer *l, int64_t fid, const pl_envelope *e)
+{
+    if (l->ahead_on) {
+        const pl_rtree_entry *a = l->ahead.v + l->ahead_seen;
+        if (l->ahead_seen < l->ahead.n && a->fid == fid && memcmp(&a->e, e, sizeof *e) == 0) {
+            l->ahead_seen++;
+            return 0;
+        }
+        if (index_drop_ahead(l) != 0)
+            return -1;
+    }
+    return pl_rtree_list_add(&l->rtree, fid, e);
+}
+
+/* Once every row is inserted: waits for the index packed ahead, if any, and sets *plan to it
+ * when the rows had exactly the entries announced (l->rtree then holds them, as if
+ * collected); else *plan is NULL and l->rtree holds the rows' entries. 0, or -1 when out of
+ * memory. */
+int pl_gw_index_finish(pl_gpkg_layer *l, pl_rtree_plan **plan)
+{
+    if (l->plan_running) {
+        pthread_join(l->plan_thread, NULL);
+        l->plan_running = 0;
+    }
+    *plan = NULL;
+    int rc = 0;
+    if (l->ahead_on && l->ahead_seen == l->ahead.n && l->rtree.n == 0) {
+        pl_rtree_list_free(&l->rtree);
+        l->rtree = l->ahead;
+        memset(&l->ahead, 0, sizeof l->ahead);
+        *plan = l->plan;
+        l->plan = NULL;
+    } else if (l->ahead_on) {
+        rc = index_drop_ahead(l);
+    }
+    l->ahead_on = 0;
+    pl_rtree_list_free(&l->ahead);
+    pl_rtree_plan_free(l->plan);
+    l->plan = NULL;
+    return rc;
 }
 
 int pl_gw_insert_row(pl_gpkg *g, qrow *r, pl_error *e)

@@ -309,6 +309,9 @@ static int same_as_input(const pl_gpkg *g, const char *path)
 
 static void free_layer(pl_gpkg_layer *l)
 {
+    pl_rtree_plan *plan = NULL;
+    pl_gw_index_finish(l, &plan);  /* the packing thread reads l->ahead */
+    pl_rtree_plan_free(plan);
     sqlite3_finalize(l->ins);
     sqlite3_finalize(l->ins_multi);
     free(l->vals);
@@ -1212,6 +1215,33 @@ void pl_gpkg_set_xy(pl_gpkg_layer *l, double x, double y)
     put_le64(wkb + 5, x);
     put_le64(wkb + 13, y);
     set_wkb(l, wkb, sizeof wkb);
+}
+
+static void *plan_thread(void *arg)
+{
+    pl_gpkg_layer *l = arg;
+    l->plan = pl_rtree_plan_new(&l->ahead, PL_RTREE_NODE_SIZE);  /* NULL: packed at the commit */
+    return NULL;
+}
+
+void pl_gpkg_layer_index_ahead(pl_gpkg_layer *l, const pl_envelope *env, size_t n)
+{
+    /* Only into a new table: its rows get fids 1, 2, ... in order. */
+    if (!l || l->base || l->gtype == wkbNone || l->n_rows != 0 || l->ahead_on || l->plan_running || l->g->failed)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (env[i].minx <= env[i].maxx && env[i].miny <= env[i].maxy &&
+            pl_rtree_list_add(&l->ahead, (int64_t)i + 1, &env[i]) != 0) {
+            pl_rtree_list_free(&l->ahead);
+            return;
+        }
+    if (l->ahead.n == 0)
+        return;
+    l->ahead_seen = 0;
+    l->plan_running = pthread_create(&l->plan_thread, NULL, plan_thread, l) == 0;
+    l->ahead_on = l->plan_running;
+    if (!l->ahead_on)
+        pl_rtree_list_free(&l->ahead);
 }
 
 static void csv_row(pl_gpkg_layer *l)

@@ -10,8 +10,10 @@
 #define PLATSA_GIS_GPKG_WRITER_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <geos_c.h>
 #include "ctx.h"
+#include "gpkg_blob.h"
 
 typedef enum {
     PL_FIELD_INT,     /* 32-bit integer */
@@ -174,6 +176,16 @@ void pl_gpkg_set_text(pl_gpkg_layer *l, int field, const char *v);
 void pl_gpkg_set_geos(pl_gpkg_layer *l, const GEOSGeometry *geom); /* copied; not taken */
 void pl_gpkg_set_xy(pl_gpkg_layer *l, double x, double y);        /* point geometry */
 int pl_gpkg_row_end(pl_gpkg_layer *l, pl_error *err);
+
+/* Optional, before the first row of a spatial table layer: the envelopes of the geometries of
+ * the n rows about to be written, in order (a row whose envelope has not minx <= maxx, e.g.
+ * NaN, has no geometry or an empty one). The layer's spatial index is then packed on a thread
+ * of its own while the rows go in, instead of at pl_gpkg_commit after them; the commit uses it
+ * only if the rows had exactly these envelopes, else packs the rows' own: the same index
+ * either way. env is copied. */
+void pl_gpkg_layer_index_ahead(pl_gpkg_layer *l, const pl_envelope *env, size_t n);
+/* For tests: spatial indexes written from a packing ahead in this process. */
+long pl_gpkg_index_ahead_used(void);
 
 /* Extra run parameters for the metadata ("name" = "value"). */
 void pl_gpkg_add_parameter(pl_gpkg *g, const char *name, const char *value);

@@ -565,7 +565,7 @@ static void check_str_order(const char *path, const pl_rtree_list *l)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA page_size = 4096; CREATE TABLE t (fid INTEGER PRIMARY KEY, geom BLOB)",
                                   NULL, NULL, NULL), SQLITE_OK);
-    assert_int_equal(pl_gpkg_rtree_build(db, "t", "geom", l), 0);
+    assert_int_equal(pl_gpkg_rtree_build(db, "t", "geom", l, NULL), 0);
     /* The expected order, from the float boxes the index holds. */
     /* Cells per node: as many as the node size SQLite chose holds. */
     size_t n = l->n, m = (size_t)(sql_exec_int(db, "SELECT length(data) FROM rtree_t_geom_node WHERE nodeno = 1") - 4) / 24;

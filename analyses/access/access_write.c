@@ -109,7 +109,28 @@ static int class_fields(pl_field_list *fl)
 }
 
 
-static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_result *r, const char *sfx,
+/* The envelopes of the cells' geometries, in the order write_cells writes them, for the
+ * layer's spatial index to be packed while the rows go in (pl_gpkg_layer_index_ahead). */
+static void cells_index_ahead(pl_ctx *ctx, pl_gpkg_layer *l, const pl_population *pop, const pl_access_result *r)
+{
+    pl_envelope *env = pl_malloc((r->n_cells ? r->n_cells : 1) * sizeof *env);
+    size_t n = 0;
+    for (size_t c = 0; c < r->n_cells; c++) {
+        if (!r->cell_in_region[c])
+            continue;
+        pl_envelope *e = &env[n++];
+        if (!pop->is_polygon) {
+            *e = (pl_envelope){pop->x[c], pop->x[c], pop->y[c], pop->y[c]};
+        } else if (!pop->geom[c] || GEOSisEmpty_r(ctx->geos, pop->geom[c]) != 0 ||
+                   !GEOSGeom_getExtent_r(ctx->geos, pop->geom[c], &e->minx, &e->miny, &e->maxx, &e->maxy)) {
+            *e = (pl_envelope){NAN, NAN, NAN, NAN};  /* no geometry */
+        }
+    }
+    pl_gpkg_layer_index_ahead(l, env, n);
+    free(env);
+}
+
+static int write_cells(pl_ctx *ctx, pl_gpkg *g, const access_inputs *in, const pl_access_result *r, const char *sfx,
                        const pl_transit_result *tr, const double *pct, pl_gpkg_layer **out, pl_error *err)
 {
     pl_field_list fl = {0};
@@ -129,6 +150,8 @@ static int write_cells(pl_gpkg *g, const access_inputs *in, const pl_access_resu
                                          style, err);
     *out = l;
     int rc = l ? PL_OK : PL_EINTERNAL;
+    if (rc == PL_OK)
+        cells_index_ahead(ctx, l, in->pop, r);
     /* Band labels made once per type, not per row. */
     pl_band_labels *lab_km = pl_calloc((size_t)r->n_types + 1, sizeof *lab_km);
     pl_band_labels *lab_min = pl_calloc((size_t)r->n_types + 1, sizeof *lab_min);
@@ -820,7 +843,7 @@ static int write_mode(pl_ctx *ctx, pl_gpkg *g, const pl_access_opts *o, const ac
                       const pl_access_checks *checks, const char *sfx, pl_error *err)
 {
     pl_gpkg_layer *cells = NULL;
-    int rc = write_cells(g, in, r, sfx, tr, o->transit.percentiles.v, &cells, err);
+    int rc = write_cells(ctx, g, in, r, sfx, tr, o->transit.percentiles.v, &cells, err);
     if (rc == PL_OK)
         rc = write_service_level(g, cells, in, r, o->within_km, sfx, err);
     if (rc == PL_OK)
