@@ -82,8 +82,12 @@ static const pl_field_def CELL_FIELDS[] = {
     {"level", PL_FIELD_INT, NULL, NULL},
 };
 
-/* n x n square cells of 250 m (cell k at column k % n, row k / n), as MultiPolygons. */
-static int write_grid(pl_ctx *ctx, const char *path, int n, long batch, pl_error *err)
+/* How write_grid_ahead announces the cells' envelopes (pl_gpkg_layer_index_ahead). */
+enum { AHEAD_NONE, AHEAD_RIGHT, AHEAD_ONE_WRONG, AHEAD_TOO_FEW, AHEAD_TOO_MANY };
+
+/* n x n square cells of 250 m (cell k at column k % n, row k / n), as MultiPolygons; their
+ * envelopes announced as `ahead` says. */
+static int write_grid_ahead(pl_ctx *ctx, const char *path, int n, long batch, int ahead, pl_error *err)
 {
     pl_gpkg_opts o = {.overwrite = 1, .timestamp = TS};
     pl_gpkg *g = pl_gpkg_create(ctx, path, &o, err);
@@ -94,6 +98,18 @@ static int write_grid(pl_ctx *ctx, const char *path, int n, long batch, pl_error
     if (!l) {
         pl_gpkg_abort(g);
         return err->code;
+    }
+    if (ahead != AHEAD_NONE) {
+        size_t m = (size_t)n * (size_t)n + (ahead == AHEAD_TOO_MANY ? 3 : 0) - (ahead == AHEAD_TOO_FEW ? 1 : 0);
+        pl_envelope *env = calloc(m, sizeof *env);
+        for (size_t k = 0; k < m; k++) {
+            double x = 500000 + 250.0 * (double)(k % (size_t)n), y = 6500000 + 250.0 * (double)(k / (size_t)n);
+            env[k] = (pl_envelope){x, x + 250, y, y + 250};
+        }
+        if (ahead == AHEAD_ONE_WRONG)
+            env[m / 2].maxx += 1e-9;
+        pl_gpkg_layer_index_ahead(l, env, m);
+        free(env);
     }
     int rc = PL_OK;
     for (int k = 0; k < n * n && rc == PL_OK; k++) {
@@ -116,6 +132,11 @@ static int write_grid(pl_ctx *ctx, const char *path, int n, long batch, pl_error
         return rc;
     }
     return pl_gpkg_commit(g, err);
+}
+
+static int write_grid(pl_ctx *ctx, const char *path, int n, long batch, pl_error *err)
+{
+    return write_grid_ahead(ctx, path, n, batch, AHEAD_NONE, err);
 }
 
 /* ------------------------------------------------------------------ blobs */
@@ -687,6 +708,40 @@ static void test_same_rows_same_bytes(void **state)
     pl_ctx_free(ctx);
 }
 
+/* The spatial index packed ahead from the envelopes announced (pl_gpkg_layer_index_ahead) is
+ * used when the rows have exactly those, and the file is the same byte for byte as without the
+ * announcement; announced envelopes that turn out wrong (one differs, one row too few or too
+ * many announced) are not used, and the file is the same all the same. */
+static void test_index_ahead(void **state)
+{
+    (void)state;
+    const char *dir = scratch_dir("gpkg_fast/index_ahead");
+    pl_ctx *ctx = quiet_ctx();
+    pl_error err = {0};
+    char ref[4200];
+    snprintf(ref, sizeof ref, "%s/ref.gpkg", dir);
+    assert_int_equal(write_grid(ctx, ref, 60, 1000, &err), PL_OK);
+    size_t n_ref = 0;
+    char *s_ref = slurp(ref, &n_ref);
+    static const struct { int ahead, used; } cases[] = {
+        {AHEAD_RIGHT, 1}, {AHEAD_ONE_WRONG, 0}, {AHEAD_TOO_FEW, 0}, {AHEAD_TOO_MANY, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/ahead%zu.gpkg", dir, i);
+        long used = pl_gpkg_index_ahead_used();
+        assert_int_equal(write_grid_ahead(ctx, path, 60, 1000, cases[i].ahead, &err), PL_OK);
+        assert_int_equal(pl_gpkg_index_ahead_used() - used, cases[i].used);
+        assert_int_equal(sql_int(path, "SELECT rtreecheck('rtree_cells_geom') = 'ok'"), 1);
+        size_t n = 0;
+        char *s = slurp(path, &n);
+        assert_int_equal(n, n_ref);
+        assert_memory_equal(s, s_ref, n);
+        free(s);
+    }
+    free(s_ref);
+    pl_ctx_free(ctx);
+}
+
 /* ------------------------------------------------------------------ feature counts */
 
 /* Trigger programs run on any connection opened while counting (GDAL's own included):
@@ -781,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_write_error_leaves_nothing),
         cmocka_unit_test(test_same_rows_same_bytes),
         cmocka_unit_test(test_rtree_pack_order),
+        cmocka_unit_test(test_index_ahead),
         cmocka_unit_test(test_feature_count_triggers),
     };
     return cmocka_run_group_tests_name("gpkg_fast", tests, NULL, NULL);
