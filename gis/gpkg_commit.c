@@ -219,6 +219,15 @@ static int write_layer_index_and_counts(pl_gpkg *g, sqlite3 *db, pl_error *err)
     return rc;
 }
 
+/* SQLite's progress handler while the spatial indexes are written: what SQLite wrote so far
+ * starts going to disk (not waited for), so the fsync before the rename finds less to do. */
+static int writeback_tick(void *arg)
+{
+    const pl_gpkg *g = arg;
+    sync_file_range(g->writeback_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    return 0;
+}
+
 /* gpkg_data_columns (schema extension) and gpkg_metadata (metadata extension). */
 static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
 {
@@ -229,10 +238,13 @@ static int write_sqlite_extras(pl_gpkg *g, pl_error *err)
         sqlite3_close(db);
         return -1;
     }
-    /* The temporary file needs no journal (see pl_gpkg_create); the spatial index build
-     * stays in a 64 MiB page cache. */
-    int rc = sql_exec(g, db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -65536; "
+    /* The temporary file needs no journal (see pl_gpkg_create). The spatial indexes are
+     * appended to their tables: a small page cache spills their pages to the file as they
+     * are filled, and the progress handler starts writing them back meanwhile. */
+    int rc = sql_exec(g, db, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -4096; "
                       "BEGIN", err);
+    if (g->writeback_fd >= 0)
+        sqlite3_progress_handler(db, 200000, writeback_tick, g);
     if (rc == 0 && pl_gpkg_extensions_table(db) != 0) {
         pl_gw_fail(g, err, PL_EINTERNAL, "%s: SQLite: %s", g->path, sqlite3_errmsg(db));
         rc = -1;
@@ -379,6 +391,8 @@ int pl_gpkg_commit(pl_gpkg *g, pl_error *err)
     int rc = PL_OK;
     if (pl_gw_end_transaction(g) != OGRERR_NONE)
         rc = pl_gw_fail(g, err, PL_EINTERNAL, "%s: cannot commit rows: %s", g->path, pl_gw_db_msg(g));
+    if (g->writeback_fd >= 0)  /* the last rows start going to disk while the indexes are written */
+        sync_file_range(g->writeback_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     for (int i = 0; i < g->n_layers; i++) {  /* before GDALClose, which cannot close with them open */
         g->layers[i]->in_row = 0;
         sqlite3_finalize(g->layers[i]->ins);
