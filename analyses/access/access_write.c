@@ -121,9 +121,9 @@ static void cells_index_ahead(pl_ctx *ctx, pl_gpkg_layer *l, const pl_population
         pl_envelope *e = &env[n++];
         if (!pop->is_polygon) {
             *e = (pl_envelope){pop->x[c], pop->x[c], pop->y[c], pop->y[c]};
-        } else if (!pop->geom[c] || GEOSisEmpty_r(ctx->geos, pop->geom[c]) != 0 ||
+        } else if (!pop->geom[c] ||
                    !GEOSGeom_getExtent_r(ctx->geos, pop->geom[c], &e->minx, &e->miny, &e->maxx, &e->maxy)) {
-            *e = (pl_envelope){NAN, NAN, NAN, NAN};  /* no geometry */
+            *e = (pl_envelope){NAN, NAN, NAN, NAN};  /* no geometry, or an empty one */
         }
     }
     pl_gpkg_layer_index_ahead(l, env, n);
