@@ -622,7 +622,8 @@ pl_gpkg *pl_gpkg_create(pl_ctx *ctx, const char *path, const pl_gpkg_opts *opts,
         /* The file is a temporary one, renamed into place only after a successful close and
          * an fsync (pl_gpkg_commit), and removed on any failure: a crash mid-write loses
          * nothing that a journal could save, so no rollback journal and no sync per commit.
-         * A larger page cache (64 MiB) keeps the spatial index build in memory. */
+         * A larger page cache (64 MiB) holds a batch of rows until its commit (the spatial
+         * indexes are written at pl_gpkg_commit, on a connection of their own). */
         static const char *const pragmas[] = {"PRAGMA journal_mode = OFF", "PRAGMA synchronous = OFF",
                                               "PRAGMA cache_size = -65536"};
         for (size_t k = 0; k < sizeof pragmas / sizeof pragmas[0]; k++) {
