@@ -1565,7 +1565,23 @@ static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double t
                 pl_graph_keep_search_only(lean);  /* frees its own arrays only */
                 assert_non_null(base->node_x);
                 assert_non_null(base->edge_a);
-                pl_graph_free(lean);
+                /* #19: the next mode's graph in lean's arrays (a spare), the same as built */
+                const void *arcs = lean->in_arc, *begin = lean->in_begin, *comp = lean->component;
+                o.search_only = 1;
+                pl_graph *again = pl_graph_build_like_spare(ctx, base, r, &o, lean, &err);
+                o.search_only = 0;
+                assert_non_null(again);
+                assert_true(again->in_arc == arcs && again->in_begin == begin && again->component == comp);
+                assert_int_equal(again->n_arcs, built->n_arcs);
+                assert_memory_equal(again->in_begin, built->in_begin, (built->n_nodes + 1) * sizeof(uint32_t));
+                assert_memory_equal(again->in_arc, built->in_arc, built->n_arcs * sizeof(pl_rev_arc));
+                assert_memory_equal(again->component, built->component, built->n_nodes * sizeof(uint32_t));
+                assert_memory_equal(again->component_nodes, built->component_nodes,
+                                    built->n_components * sizeof(uint32_t));
+                assert_memory_equal(again->edge_time_s, built->edge_time_s, built->n_edges * sizeof(float));
+                assert_memory_equal(again->edge_dir, built->edge_dir, built->n_edges);
+                assert_true(again->input_hash == built->input_hash);
+                pl_graph_free(again);
             }
             pl_graph_free(built);
             pl_graph_free(like);

@@ -1228,6 +1228,8 @@ typedef struct road_run {
     int like_first[3];           /* mode m opens the roads the first mode opens: its graph is
                                     derived from the first's (pl_graph_build_like), which is kept
                                     whole until then */
+    pl_graph *spare;             /* the previous mode's derived graph, whose arrays the next
+                                    mode's takes (pl_graph_build_like_spare); NULL: none */
     pl_snap_picks *picks[2];     /* the units' and services' nearest roads, kept from the first
                                     mode for the modes derived from it (NULL: none is) */
     int dist_taken;              /* types whose distances a later mode took (not searched) */
@@ -1266,7 +1268,8 @@ static int mode_result(road_run *R, int m, pl_error *err)
         go.mode = R->modes[m];
         go.cache_path = NULL;
         go.search_only = !R->o->service_areas;  /* attached, searched, then trimmed (mode_compute) */
-        graph = pl_graph_build_like(R->ctx, in->graph, in->roads, &go, err);
+        graph = pl_graph_build_like_spare(R->ctx, in->graph, in->roads, &go, R->spare, err);
+        R->spare = NULL;
         if (!graph)
             return err->code;
         R->t_graph += pl_now_s() - tg;
@@ -1290,7 +1293,9 @@ static int mode_result(road_run *R, int m, pl_error *err)
     R->dist_taken += taken;
     if (rc == PL_OK)
         rc = mode_areas(R->ctx, o, graph, in, R->r[m], &R->areas[m], &R->t_areas, &R->c_areas, err);
-    if (graph != in->graph)
+    if (graph != in->graph && m + 1 < R->n_modes && R->like_first[m + 1])
+        R->spare = graph;
+    else if (graph != in->graph)
         pl_graph_free(graph);
     if (rc == PL_OK)
         add_stage_times(R->r[m], R->ts, R->cs);
@@ -1455,6 +1460,7 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         pl_access_result_free(R.r[m]);
         pl_service_areas_free(ctx, R.areas[m]);
     }
+    pl_graph_free(R.spare);  /* before the first mode's graph, whose nodes and edges it shares */
     pl_snap_picks_free(R.picks[0]);
     pl_snap_picks_free(R.picks[1]);
     pl_transit_result_free(tr);
