@@ -154,6 +154,12 @@ pl_graph *pl_graph_build(pl_ctx *ctx, const pl_roads *roads, const pl_graph_opts
  * with opts->search_only, whose graph shares base's nodes and edges). */
 pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
                               pl_error *err);
+/* pl_graph_build_like, whose derived graph takes the arrays of spare (not base; NULL: none) it
+ * can: a graph derived from the same base before and no longer used, freed here in any case.
+ * Memory touched the first time costs ~2 ms/MB on some machines, and each derived graph of the
+ * anchor holds ~130 MB of such arrays, the same sizes for every mode. */
+pl_graph *pl_graph_build_like_spare(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads,
+                                    const pl_graph_opts *opts, pl_graph *spare, pl_error *err);
 void pl_graph_free(pl_graph *g);
 /* Frees what the nearest-service searches (pl_graph_nearest_k) do not read, for a run that
  * has attached its places and only searches next: node coordinates, forward arcs, edges and
@@ -214,6 +220,15 @@ typedef struct pl_snap {
     uint32_t edge;                 /* index of the edge (pl_graph.edge_*) */
 } pl_snap;
 
+/* The nearest segments a snap call found (pl_snap_opts.picks), kept for another call on the
+ * same places and the same segments: a mode's graph derived from another with the same
+ * attachable roads and components borrows its index (pl_graph_build_like), so its places
+ * attach where the other mode's did, and only the graph's times, one-way rules and the
+ * access speed are read again. */
+typedef struct pl_snap_picks pl_snap_picks;
+pl_snap_picks *pl_snap_picks_new(void);
+void pl_snap_picks_free(pl_snap_picks *pk);
+
 typedef struct pl_snap_opts {
     double max_snap_m;             /* default 1000 */
     uint32_t min_component_nodes;  /* avoid fragments smaller than this when the main network
@@ -226,6 +241,9 @@ typedef struct pl_snap_opts {
                                       nearest (a counted warning, snap-left-out); 0 (default): none */
     const char *what;              /* the places in warnings ("services"); NULL = "places" */
     const char *left_out_note;     /* appended to the snap-left-out warning; NULL = none */
+    pl_snap_picks *picks;          /* NULL (default): none. Else read when they were found on an index
+                                      with these segment arrays, for the same coordinates and
+                                      max_snap_m; else found and kept. The answers are the same. */
 } pl_snap_opts;
 
 /* Access-leg speed: walk 5, bike 16, car 30 km/h. For car the leg from a place to the
@@ -271,6 +289,9 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
 /* How many place searches so far went through the blocks for places far outside the
  * segment grid (graph_snap.c, blocks_nearest); for tests. */
 long pl_snap_far_searches(void);
+/* How many places so far were attached from kept picks (pl_snap_opts.picks), not searched;
+ * for tests. */
+long pl_snap_picked_places(void);
 
 /* Builds the index for the default options (pl_snap_opts_default) and keeps it with g
  * (freed by pl_graph_free): later pl_snap_index_new / pl_graph_snap calls on g with those

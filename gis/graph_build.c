@@ -462,6 +462,7 @@ struct builder {
     uint32_t *perm;       /* node id before renumbering -> after */
     /* steps 4 and 5 */
     pl_graph *g;
+    pl_graph *spare;      /* derive: a graph whose arrays g may take (pl_graph_build_like_spare) */
     uint32_t part_edges[2];
     size_t esplit[3];
 };
@@ -803,8 +804,17 @@ static uint32_t uf_find(uint32_t *parent, uint32_t x)
     return x;
 }
 
-/* parent and size: n_nodes (at least 1) each, temporaries. */
-static void compute_components(pl_graph *g, uint32_t *parent, uint32_t *size)
+/* *p, taken (NULL stays NULL): a spare graph's array for g. */
+static void *take(void *pp)
+{
+    void **p = pp, *q = *p;
+    *p = NULL;
+    return q;
+}
+
+/* parent and size: n_nodes (at least 1) each, temporaries. spare: NULL, or a graph with as
+ * many nodes whose component array g takes. */
+static void compute_components(pl_graph *g, uint32_t *parent, uint32_t *size, pl_graph *spare)
 {
     uint32_t n = g->n_nodes;
     for (uint32_t i = 0; i < n; i++)
@@ -845,7 +855,7 @@ static void compute_components(pl_graph *g, uint32_t *parent, uint32_t *size)
         comp_of_root[root] = c;
     }
     g->n_components = nc;
-    g->component = pl_malloc((n ? n : 1) * sizeof *g->component);
+    g->component = spare && spare->component ? take(&spare->component) : pl_malloc((n ? n : 1) * sizeof *g->component);
     for (uint32_t i = 0; i < n; i++)
         g->component[i] = comp_of_root[parent[i]];
     free(keys);
@@ -853,11 +863,15 @@ static void compute_components(pl_graph *g, uint32_t *parent, uint32_t *size)
 
 /* Step 5: the arcs leaving each node (part 0), and those entering each node with the
  * components (part 1). pos: n_nodes + 1 temporaries. */
-/* CSR offsets (n_nodes + 1) of the arcs leaving (incoming = 0) or entering each node. */
-static uint32_t *arc_offsets(const pl_graph *g, int incoming)
+/* CSR offsets (n_nodes + 1) of the arcs leaving (incoming = 0) or entering each node, in
+ * begin (NULL: a new array). */
+static uint32_t *arc_offsets(const pl_graph *g, int incoming, uint32_t *begin)
 {
     uint32_t n = g->n_nodes;
-    uint32_t *begin = pl_big_calloc(((size_t)n + 1) * sizeof *begin);
+    if (begin)
+        memset(begin, 0, ((size_t)n + 1) * sizeof *begin);
+    else
+        begin = pl_big_calloc(((size_t)n + 1) * sizeof *begin);
     for (uint32_t e = 0; e < g->n_edges; e++) {
         uint32_t a = incoming ? g->edge_b[e] : g->edge_a[e], b = incoming ? g->edge_a[e] : g->edge_b[e];
         if (g->edge_dir[e] & 1)
@@ -873,7 +887,7 @@ static uint32_t *arc_offsets(const pl_graph *g, int incoming)
 static void csr_out(pl_graph *g, uint32_t *pos)
 {
     uint32_t n = g->n_nodes;
-    g->out_begin = arc_offsets(g, 0);
+    g->out_begin = arc_offsets(g, 0, NULL);
     size_t na = g->out_begin[n];
     g->arc_head = pl_big_alloc((na ? na : 1) * sizeof *g->arc_head);
     g->arc_len_m = pl_big_alloc((na ? na : 1) * sizeof *g->arc_len_m);
@@ -893,12 +907,15 @@ static void csr_out(pl_graph *g, uint32_t *pos)
         }
 }
 
-static void csr_in(pl_graph *g, uint32_t *pos)
+/* spare: NULL, or a graph with as many nodes whose arrays of arcs g takes (in_arc when it
+ * holds as many arcs). */
+static void csr_in(pl_graph *g, uint32_t *pos, pl_graph *spare)
 {
     uint32_t n = g->n_nodes;
-    g->in_begin = arc_offsets(g, 1);
+    g->in_begin = arc_offsets(g, 1, spare ? take(&spare->in_begin) : NULL);
     size_t na = g->in_begin[n];
-    g->in_arc = pl_big_alloc((na ? na : 1) * sizeof *g->in_arc);
+    g->in_arc = spare && spare->in_arc && spare->n_arcs >= na ? take(&spare->in_arc)
+                                                               : pl_big_alloc((na ? na : 1) * sizeof *g->in_arc);
     memcpy(pos, g->in_begin, ((size_t)n + 1) * sizeof *pos);
     for (uint32_t e = 0; e < g->n_edges; e++)
         for (int d = 0; d < 2; d++) {
@@ -923,8 +940,8 @@ static void csr_in_part(builder *b, int p)
     (void)p;
     size_t n1 = (size_t)b->g->n_nodes + 1;
     uint32_t *pos = (uint32_t *)b->scratch + n1;
-    csr_in(b->g, pos);
-    compute_components(b->g, pos + n1, pos + 2 * n1);
+    csr_in(b->g, pos, b->spare);
+    compute_components(b->g, pos + n1, pos + 2 * n1, b->spare);
 }
 
 /* Without forward arcs (skip_forward_arcs): the arcs entering each node on one thread, the
@@ -932,7 +949,7 @@ static void csr_in_part(builder *b, int p)
 static void csr_in_only_part(builder *b, int p)
 {
     (void)p;
-    csr_in(b->g, (uint32_t *)b->scratch + ((size_t)b->g->n_nodes + 1));
+    csr_in(b->g, (uint32_t *)b->scratch + ((size_t)b->g->n_nodes + 1), b->spare);
 }
 
 static void components_part(builder *b, int p)
@@ -940,7 +957,7 @@ static void components_part(builder *b, int p)
     (void)p;
     size_t n1 = (size_t)b->g->n_nodes + 1;
     uint32_t *pos = (uint32_t *)b->scratch + 2 * n1;
-    compute_components(b->g, pos, pos + n1);
+    compute_components(b->g, pos, pos + n1, b->spare);
 }
 
 /* Step 5: the arcs and the components; forward arcs unless o->skip_forward_arcs. n_arcs from
@@ -1293,16 +1310,40 @@ static void recost_part(builder *b, int p)
     }
 }
 
+/* derive's second thread without forward arcs: the components, then the inputs' hash, while
+ * the first makes the arcs entering each node (after the arcs, the hash was a fifth of the
+ * derived graph's time). */
+static void components_hash_part(builder *b, int p)
+{
+    components_part(b, p);
+    b->g->input_hash = inputs_hash(b->roads, b->o);
+}
+
+static void derive_arcs(builder *b)
+{
+    if (!b->o->skip_forward_arcs) {
+        make_arcs(b);
+        b->g->input_hash = inputs_hash(b->roads, b->o);
+        return;
+    }
+    run_two(b, b->threads, csr_in_only_part, components_hash_part);
+    b->g->n_arcs = b->g->in_begin[b->g->n_nodes];
+}
+
 /* The graph pl_graph_build makes for o, from base (built from roads with o but another mode)
  * when both modes open the same roads: nodes and edges copied, times, directions, arcs and
  * components made again. NULL when the modes open different roads (or base has no edges). */
-static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *o)
+static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *o,
+                        pl_graph *spare)
 {
     if (!base || !base->n_nodes || !base->node_x || !base->edge_a || base->mode == o->mode ||
         !same_roads_open(roads, base->mode, o->mode))
         return NULL;
     size_t n = base->n_nodes, ne = base->n_edges;
     builder b = {.ctx = ctx, .roads = roads, .o = o, .threads = build_threads()};
+    if (spare && spare != base && !spare->cache_map && spare->n_nodes == base->n_nodes &&
+        spare->n_edges == base->n_edges)
+        b.spare = spare;
     pl_graph *g = b.g = pl_calloc(1, sizeof *g);
     g->mode = o->mode;
     g->n_nodes = base->n_nodes;
@@ -1318,13 +1359,13 @@ static pl_graph *derive(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads
     SHARE_OR_COPY(edge_v1, ne);
     SHARE_OR_COPY(edge_len_m, ne);
 #undef SHARE_OR_COPY
-    g->edge_time_s = pl_malloc((ne ? ne : 1) * sizeof *g->edge_time_s);
-    g->edge_dir = pl_malloc(ne ? ne : 1);
+    g->edge_time_s = b.spare && b.spare->edge_time_s ? take(&b.spare->edge_time_s)
+                                                      : pl_malloc((ne ? ne : 1) * sizeof *g->edge_time_s);
+    g->edge_dir = b.spare && b.spare->edge_dir ? take(&b.spare->edge_dir) : pl_malloc(ne ? ne : 1);
     run_two(&b, b.threads, recost_part, recost_part);
     b.scratch = pl_big_alloc(4 * (n + 1) * sizeof(uint32_t));
-    make_arcs(&b);
+    derive_arcs(&b);
     free(b.scratch);
-    g->input_hash = inputs_hash(roads, o);
     return g;
 }
 
@@ -1351,16 +1392,25 @@ static void borrow_snap_index(pl_graph *g, const pl_graph *base, const pl_roads 
 pl_graph *pl_graph_build_like(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads, const pl_graph_opts *opts,
                               pl_error *err)
 {
+    return pl_graph_build_like_spare(ctx, base, roads, opts, NULL, err);
+}
+
+pl_graph *pl_graph_build_like_spare(pl_ctx *ctx, const pl_graph *base, const pl_roads *roads,
+                                    const pl_graph_opts *opts, pl_graph *spare, pl_error *err)
+{
     pl_graph_opts o;
     if (opts)
         o = *opts;
     else
         pl_graph_opts_default(&o);
-    if (!roads || (o.cache_path && *o.cache_path))
-        return pl_graph_build(ctx, roads, &o, err);
-    if (o.search_only)
-        o.skip_forward_arcs = 1;
-    pl_graph *g = derive(ctx, base, roads, &o);
+    pl_graph *g = NULL;
+    if (roads && !(o.cache_path && *o.cache_path)) {
+        if (o.search_only)
+            o.skip_forward_arcs = 1;
+        g = derive(ctx, base, roads, &o, spare);
+    }
+    if (spare != base)
+        pl_graph_free(spare);  /* what g did not take */
     if (!g)
         return pl_graph_build(ctx, roads, &o, err);
     borrow_snap_index(g, base, roads);

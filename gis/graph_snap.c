@@ -469,6 +469,62 @@ void pl_snap_index_free(pl_snap_index *ix)
     free(ix);
 }
 
+/* A place's nearest eligible segment (the search's answer, before the rules that read the
+ * graph's times, one-way rules and the access speed): s in the big or small set, PL_NONE for
+ * none at all; moved: a nearer fragment was passed over for the main network. The distance
+ * and the position along s are seg_dist2's again (8 bytes a place, not 24). */
+typedef struct snap_pick {
+    uint32_t s;
+    uint8_t small, moved;
+} snap_pick;
+
+/* Picks kept with what they were found with: the index's segment sets (the arrays, shared by
+ * the indexes that borrow them), the places (a hash of their coordinates) and max_snap_m,
+ * which chooses between the sets. */
+struct pl_snap_picks {
+    snap_pick *p;
+    size_t n;
+    const uint32_t *big_v, *small_v;
+    uint32_t n_big, n_small;
+    uint64_t places;
+    double max_snap_m;
+};
+
+pl_snap_picks *pl_snap_picks_new(void)
+{
+    return pl_calloc(1, sizeof(pl_snap_picks));
+}
+
+void pl_snap_picks_free(pl_snap_picks *pk)
+{
+    if (!pk)
+        return;
+    free(pk->p);
+    free(pk);
+}
+
+static atomic_long picked_places;
+
+long pl_snap_picked_places(void)
+{
+    return atomic_load(&picked_places);
+}
+
+/* Whether pk holds the answers for these places on this index (else it is made ready to). */
+static int picks_ready(pl_snap_picks *pk, const pl_snap_index *ix, const double *x, const double *y, size_t n,
+                       double max_snap_m)
+{
+    uint64_t h = pl_hash_bytes(pl_hash_bytes(0x706c61636573ULL, x, n * sizeof *x), y, n * sizeof *y);
+    if (pk->p && pk->n == n && pk->big_v == ix->big.v && pk->small_v == ix->small.v && pk->n_big == ix->big.n &&
+        pk->n_small == ix->small.n && pk->places == h && pk->max_snap_m == max_snap_m)
+        return 1;
+    free(pk->p);
+    *pk = (pl_snap_picks){.p = pl_malloc((n ? n : 1) * sizeof *pk->p), .n = n, .big_v = ix->big.v,
+                          .small_v = ix->small.v, .n_big = ix->big.n, .n_small = ix->small.n, .places = h,
+                          .max_snap_m = max_snap_m};
+    return 0;
+}
+
 /* One slice of the places, on one thread: counters are per slice and summed after. */
 typedef struct snap_job {
     const pl_snap_index *ix;
@@ -479,15 +535,22 @@ typedef struct snap_job {
     pl_snap *out;
     const uint32_t *order; /* places to do, by position k in begin..end; NULL = k itself */
     const seg_blocks *blocks_big, *blocks_small;  /* for places far outside the grids; NULL = none */
+    snap_pick *picks;      /* per place: NULL = none kept; else written, or read when picked */
+    int picked;
     pl_ctx *progress_ctx;  /* NULL on the extra threads */
     size_t n_total, n_none, n_far, n_moved, n_left;
 } snap_job;
 
-static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far, size_t *n_moved, size_t *n_left)
+/* The nearest segment of place i: searched (kept in *pk), or read from *pk (J->picked). */
+static void pick_one(const snap_job *J, size_t i, snap_pick *pk, double *d, double *t)
 {
     const pl_snap_index *ix = J->ix;
     const double *x = J->x, *y = J->y;
-    pl_snap *out = J->out;
+    if (J->picked) {
+        if (pk->s != PL_NONE)
+            *d = sqrt(seg_dist2(ix->roads, (pk->small ? &ix->small : &ix->big)->v[pk->s], x[i], y[i], t));
+        return;
+    }
     double db = INFINITY, ds = INFINITY, tb = 0, ts = 0;
     uint32_t sb = PL_NONE, ss = PL_NONE;
     if (isfinite(x[i]) && isfinite(y[i])) {
@@ -496,9 +559,23 @@ static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far,
                         sb == PL_NONE ? INFINITY : db, &ds, &ts);
     }
     int use_small = ss != PL_NONE && (sb == PL_NONE || (ds < db && db > J->o->max_snap_m));
-    if (ss != PL_NONE && sb != PL_NONE && ds < db && !use_small)
+    pk->moved = ss != PL_NONE && sb != PL_NONE && ds < db && !use_small;
+    pk->small = (uint8_t)use_small;
+    pk->s = use_small ? ss : sb;
+    *d = use_small ? ds : db;
+    *t = use_small ? ts : tb;
+}
+
+static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far, size_t *n_moved, size_t *n_left)
+{
+    const pl_snap_index *ix = J->ix;
+    pl_snap *out = J->out;
+    snap_pick mine, *pk = J->picks ? &J->picks[i] : &mine;
+    double d = INFINITY, t = 0;
+    pick_one(J, i, pk, &d, &t);
+    if (pk->moved)
         (*n_moved)++;
-    if (sb == PL_NONE && ss == PL_NONE) {
+    if (pk->s == PL_NONE) {
         memset(&out[i], 0, sizeof out[i]);
         out[i].node_a = out[i].node_b = out[i].edge = out[i].road = PL_NONE;
         out[i].access_m = out[i].access_s = INFINITY;
@@ -506,16 +583,13 @@ static void snap_one(const snap_job *J, size_t i, size_t *n_none, size_t *n_far,
         (*n_none)++;
         return;
     }
-    if (use_small)
-        fill_snap(ix->g, ix->roads, &ix->small, ss, ts, ds, J->access_kmh, &out[i]);
-    else
-        fill_snap(ix->g, ix->roads, &ix->big, sb, tb, db, J->access_kmh, &out[i]);
+    fill_snap(ix->g, ix->roads, pk->small ? &ix->small : &ix->big, pk->s, t, d, J->access_kmh, &out[i]);
     if (J->o->max_attach_m > 0 && out[i].access_m > J->o->max_attach_m) {
         /* Left out: not attached, but the distance to the nearest road is kept for the report. */
-        float d = out[i].access_m;
+        float dl = out[i].access_m;
         memset(&out[i], 0, sizeof out[i]);
         out[i].node_a = out[i].node_b = out[i].edge = out[i].road = PL_NONE;
-        out[i].access_m = d;
+        out[i].access_m = dl;
         out[i].access_s = INFINITY;
         out[i].status = PL_SNAP_NONE;
         (*n_left)++;
@@ -596,9 +670,12 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     if ((size_t)n_threads > n / 4096 + 1)
         n_threads = (int)(n / 4096 + 1);
     uint32_t *order = cell_order(&ix->grid_big, x, y, n);
-    /* Blocks only when some place lies far outside a grid. */
+    int picked = o.picks && picks_ready(o.picks, ix, x, y, n, o.max_snap_m);
+    if (picked)
+        atomic_fetch_add(&picked_places, (long)n);
+    /* Blocks only when some place lies far outside a grid (and is searched). */
     seg_blocks bb = {0}, bs = {0};
-    for (size_t i = 0; i < n && !bb.full; i++)
+    for (size_t i = 0; i < n && !bb.full && !picked; i++)
         if (cells_outside(&ix->grid_big, x[i], y[i]) >= FAR_CELLS ||
             cells_outside(&ix->grid_small, x[i], y[i]) >= FAR_CELLS) {
             blocks_build(&bb, &ix->grid_big);
@@ -611,7 +688,8 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
     pl_oom_hold_wait(join_snap_threads, &waiter);  /* the threads work on jobs[], on this stack */
     for (int t = 0; t < n_threads; t++) {
         jobs[t] = (snap_job){.ix = ix, .x = x, .y = y, .o = &o, .access_kmh = access_kmh, .out = out, .order = order,
-                             .blocks_big = &bb, .blocks_small = &bs,
+                             .blocks_big = &bb, .blocks_small = &bs, .picks = o.picks ? o.picks->p : NULL,
+                             .picked = picked,
                              .begin = n * (size_t)t / (size_t)n_threads,
                              .end = n * (size_t)(t + 1) / (size_t)n_threads, .progress_ctx = t == 0 ? ctx : NULL};
         if (t > 0)

@@ -763,9 +763,15 @@ static void test_three_modes_in_turn_and_overlapped(void **state)
     const char *was = getenv("PLATSA_THREADS");
     char *saved = was ? strdup(was) : NULL;
     setenv("PLATSA_THREADS", "1", 1);
+    long picked = pl_snap_picked_places();
     run_access_cli(ctx, dir, "car,bike,walk", turn);
+    /* Every mode opens the one road: bike and walk attach the 4 units and 3 services where car
+     * did, from its picks, not searched again (and derive their graphs into the previous one's). */
+    assert_int_equal(pl_snap_picked_places() - picked, 2 * (4 + 3));
     setenv("PLATSA_THREADS", "2", 1);
+    picked = pl_snap_picked_places();
     run_access_cli(ctx, dir, "car,bike,walk", overlapped);
+    assert_int_equal(pl_snap_picked_places() - picked, 2 * (4 + 3));
     if (saved)
         setenv("PLATSA_THREADS", saved, 1);
     else

@@ -1431,12 +1431,12 @@ static void test_skip_forward_arcs(void **state)
 
 /* ---------- another mode's graph from a built one (pl_graph_build_like) ---------- */
 
-/* Places over the roads' box attach alike to a built graph (its own snap index) and to one
- * derived from another mode's (that graph's kept index, borrowed when they attach alike). */
-static void same_snaps(pl_ctx *ctx, const pl_graph *built, const pl_graph *like, const pl_roads *r)
+enum { NP = 500 };
+
+/* NP places over the roads' box, shifted by dx. */
+static void box_places(const pl_roads *r, double dx, double *x, double *y)
 {
-    enum { NP = 500 };
-    double x[NP], y[NP], minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY;
     for (size_t v = 0; v < r->first_vertex[r->n]; v++) {
         minx = fmin(minx, r->vx[v]);
         maxx = fmax(maxx, r->vx[v]);
@@ -1445,18 +1445,14 @@ static void same_snaps(pl_ctx *ctx, const pl_graph *built, const pl_graph *like,
     }
     uint64_t seed = 99;
     for (int i = 0; i < NP; i++) {
-        x[i] = minx + (maxx - minx) * (double)(lcg(&seed) % 10007) / 10006.0;
+        x[i] = minx + (maxx - minx) * (double)(lcg(&seed) % 10007) / 10006.0 + dx;
         y[i] = miny + (maxy - miny) * (double)(lcg(&seed) % 10007) / 10006.0;
     }
-    pl_snap a[NP], b[NP];
-    memset(a, 0, sizeof a);
-    memset(b, 0, sizeof b);
-    pl_snap_opts so;
-    pl_snap_opts_default(&so);
-    pl_error err = {0};
-    assert_int_equal(pl_graph_snap(ctx, built, r, x, y, NP, &so, a, &err), PL_OK);
-    assert_int_equal(pl_graph_snap(ctx, like, r, x, y, NP, &so, b, &err), PL_OK);
-    for (int i = 0; i < NP; i++) {  /* field by field: the struct has padding */
+}
+
+static void assert_snaps_equal(const pl_snap *a, const pl_snap *b, int n)
+{
+    for (int i = 0; i < n; i++) {  /* field by field: the struct has padding */
         assert_int_equal(a[i].edge, b[i].edge);
         assert_int_equal(a[i].status, b[i].status);
         assert_true(a[i].a_len_m == b[i].a_len_m && a[i].b_len_m == b[i].b_len_m);
@@ -1465,6 +1461,54 @@ static void same_snaps(pl_ctx *ctx, const pl_graph *built, const pl_graph *like,
         assert_true(a[i].to_a == b[i].to_a && a[i].to_b == b[i].to_b && a[i].from_a == b[i].from_a &&
                     a[i].from_b == b[i].from_b);
     }
+}
+
+/* Places over the roads' box attach alike to a built graph (its own snap index) and to one
+ * derived from another mode's (that graph's kept index, borrowed when they attach alike). */
+static void same_snaps(pl_ctx *ctx, const pl_graph *built, const pl_graph *like, const pl_roads *r)
+{
+    double x[NP], y[NP];
+    box_places(r, 0, x, y);
+    pl_snap a[NP], b[NP];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_error err = {0};
+    assert_int_equal(pl_graph_snap(ctx, built, r, x, y, NP, &so, a, &err), PL_OK);
+    assert_int_equal(pl_graph_snap(ctx, like, r, x, y, NP, &so, b, &err), PL_OK);
+    assert_snaps_equal(a, b, NP);
+}
+
+/* #19: the places' nearest roads found on base (picks kept) are read, not searched again, by
+ * like, which borrows base's index: like's own times, directions and access speed, as built
+ * attaches them. Other places, or another max_snap_m, are searched. The services' rule too. */
+static void picked_snaps(pl_ctx *ctx, const pl_graph *base, const pl_graph *like, const pl_graph *built,
+                         const pl_roads *r)
+{
+    double x[NP], y[NP];
+    pl_snap a[NP], b[NP];
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    pl_snap_opts so;
+    pl_snap_opts_default(&so);
+    pl_error err = {0};
+    pl_snap_picks *pk = pl_snap_picks_new();
+    for (int round = 0; round < 4; round++) {
+        box_places(r, round == 2 ? 0.25 : 0, x, y);
+        so.max_snap_m = round == 3 ? 2 : 1000;
+        so.max_attach_m = round == 1 ? 3 : 0;
+        so.picks = NULL;
+        assert_int_equal(pl_graph_snap(ctx, built, r, x, y, NP, &so, a, &err), PL_OK);
+        so.picks = pk;
+        long before = pl_snap_picked_places();
+        assert_int_equal(pl_graph_snap(ctx, base, r, x, y, NP, &so, b, &err), PL_OK);
+        assert_int_equal(pl_snap_picked_places() - before, round == 1 ? NP : 0);  /* 1: round 0's places */
+        assert_int_equal(pl_graph_snap(ctx, like, r, x, y, NP, &so, b, &err), PL_OK);
+        assert_int_equal(pl_snap_picked_places() - before, round == 1 ? 2 * NP : NP);
+        assert_snaps_equal(a, b, NP);
+    }
+    pl_snap_picks_free(pk);
 }
 
 /* Every mode from every other: the same arrays as pl_graph_build. like: 1 when the two modes
@@ -1502,6 +1546,8 @@ static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double t
                 pl_snap_index_free(ix);
             }
             same_snaps(ctx, built, like, r);
+            if (same)
+                picked_snaps(ctx, base, like, built, r);
             if (same) {  /* search_only: base's nodes and edges, no forward arcs, the rest as built */
                 o.search_only = 1;
                 pl_graph *lean = pl_graph_build_like(ctx, base, r, &o, &err);
@@ -1519,7 +1565,23 @@ static int build_like_all_pairs(pl_ctx *ctx, const pl_roads *r, int ni, double t
                 pl_graph_keep_search_only(lean);  /* frees its own arrays only */
                 assert_non_null(base->node_x);
                 assert_non_null(base->edge_a);
-                pl_graph_free(lean);
+                /* #19: the next mode's graph in lean's arrays (a spare), the same as built */
+                const void *arcs = lean->in_arc, *begin = lean->in_begin, *comp = lean->component;
+                o.search_only = 1;
+                pl_graph *again = pl_graph_build_like_spare(ctx, base, r, &o, lean, &err);
+                o.search_only = 0;
+                assert_non_null(again);
+                assert_true(again->in_arc == arcs && again->in_begin == begin && again->component == comp);
+                assert_int_equal(again->n_arcs, built->n_arcs);
+                assert_memory_equal(again->in_begin, built->in_begin, (built->n_nodes + 1) * sizeof(uint32_t));
+                assert_memory_equal(again->in_arc, built->in_arc, built->n_arcs * sizeof(pl_rev_arc));
+                assert_memory_equal(again->component, built->component, built->n_nodes * sizeof(uint32_t));
+                assert_memory_equal(again->component_nodes, built->component_nodes,
+                                    built->n_components * sizeof(uint32_t));
+                assert_memory_equal(again->edge_time_s, built->edge_time_s, built->n_edges * sizeof(float));
+                assert_memory_equal(again->edge_dir, built->edge_dir, built->n_edges);
+                assert_true(again->input_hash == built->input_hash);
+                pl_graph_free(again);
             }
             pl_graph_free(built);
             pl_graph_free(like);

@@ -631,8 +631,10 @@ static int attach_all(pl_ctx *ctx, const pl_population *pop, const pl_services *
     so.threads = search_threads(2);
     pl_snap_index *snap_index = pl_snap_index_new(graph, roads, so.min_component_nodes);
     so.what = "population units";
+    so.picks = params->cell_picks;
     int rc = snap_units(ctx, snap_index, pop, r->cell_in_region, n_in_region, &so, r->cell_snap, err);
     pl_attach_service_opts(&so, params->max_service_snap_m);
+    so.picks = params->svc_picks;
     if (rc == PL_OK)
         rc = pl_graph_snap_indexed(ctx, snap_index, svc->x, svc->y, svc->n, &so, r->svc_snap, err);
     pl_snap_index_free(snap_index);

@@ -128,6 +128,9 @@ typedef struct pl_access_params {
                                             services' municipalities are reused; NULL = none */
     const uint8_t *cell_mask;    /* NULL, or per unit: 0 = not reported (as outside --region); a
                                     partition task's own units (analyses/partition) */
+    pl_snap_picks *cell_picks, *svc_picks; /* NULL, or where the units' and the services' nearest
+                                    roads are kept for another mode's run and read from
+                                    (pl_snap_opts.picks) */
 } pl_access_params;
 
 /* Computes access for loaded inputs. graph must be built from roads for params->mode. */

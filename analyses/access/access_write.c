@@ -1251,6 +1251,10 @@ typedef struct road_run {
     int like_first[3];           /* mode m opens the roads the first mode opens: its graph is
                                     derived from the first's (pl_graph_build_like), which is kept
                                     whole until then */
+    pl_graph *spare;             /* the previous mode's derived graph, whose arrays the next
+                                    mode's takes (pl_graph_build_like_spare); NULL: none */
+    pl_snap_picks *picks[2];     /* the units' and services' nearest roads, kept from the first
+                                    mode for the modes derived from it (NULL: none is) */
     int dist_taken;              /* types whose distances a later mode took (not searched) */
     double ts[3], cs[3];         /* snap, search, summaries: wall and CPU seconds */
     double t_graph, c_graph, t_areas, c_areas;
@@ -1287,7 +1291,8 @@ static int mode_result(road_run *R, int m, pl_error *err)
         go.mode = R->modes[m];
         go.cache_path = NULL;
         go.search_only = !R->o->service_areas;  /* attached, searched, then trimmed (mode_compute) */
-        graph = pl_graph_build_like(R->ctx, in->graph, in->roads, &go, err);
+        graph = pl_graph_build_like_spare(R->ctx, in->graph, in->roads, &go, R->spare, err);
+        R->spare = NULL;
         if (!graph)
             return err->code;
         R->t_graph += pl_now_s() - tg;
@@ -1297,7 +1302,8 @@ static int mode_result(road_run *R, int m, pl_error *err)
     pl_access_params p = {.types = R->types, .n_types = R->n_types, .mode = R->modes[m], .within_km = o->within_km,
                           .region = o->region, .max_snap_m = o->max_snap_m,
                           .max_service_snap_m = o->max_service_snap_m, .bands_km = &o->bands_km,
-                          .bands_min = &o->bands_min, .same_inputs = m > 0 ? R->r[0] : NULL};
+                          .bands_min = &o->bands_min, .same_inputs = m > 0 ? R->r[0] : NULL,
+                          .cell_picks = R->picks[0], .svc_picks = R->picks[1]};
     int last = m == R->n_modes - 1, free_more = !o->service_areas && !o->classify;
     int trim_first = free_more && !first_needed;
     int lean = o->service_areas ? 0 : (graph != in->graph || trim_first ? LEAN_GRAPH : 0) |
@@ -1310,7 +1316,9 @@ static int mode_result(road_run *R, int m, pl_error *err)
     R->dist_taken += taken;
     if (rc == PL_OK)
         rc = mode_areas(R->ctx, o, graph, in, R->r[m], &R->areas[m], &R->t_areas, &R->c_areas, err);
-    if (graph != in->graph)
+    if (graph != in->graph && m + 1 < R->n_modes && R->like_first[m + 1])
+        R->spare = graph;
+    else if (graph != in->graph)
         pl_graph_free(graph);
     if (rc == PL_OK)
         add_stage_times(R->r[m], R->ts, R->cs);
@@ -1426,6 +1434,11 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         for (size_t i = 0; R.like_first[m] && in.roads && i < in.roads->n; i++)
             R.like_first[m] = pl_graph_road_allowed(in.roads, i, modes[0]) == pl_graph_road_allowed(in.roads, i, modes[m]);
     }
+    for (int m = 1; m < n_modes && !R.picks[0]; m++)
+        if (R.like_first[m]) {
+            R.picks[0] = pl_snap_picks_new();
+            R.picks[1] = pl_snap_picks_new();
+        }
     mode_write W = {0};
     for (int m = 0; rc == PL_OK && !transit && m < n_modes; m++)
         rc = road_mode(&R, m, &W, err);
@@ -1470,6 +1483,9 @@ static int access_run(pl_ctx *ctx, const pl_access_opts *o, const char *command_
         pl_access_result_free(R.r[m]);
         pl_service_areas_free(ctx, R.areas[m]);
     }
+    pl_graph_free(R.spare);  /* before the first mode's graph, whose nodes and edges it shares */
+    pl_snap_picks_free(R.picks[0]);
+    pl_snap_picks_free(R.picks[1]);
     pl_transit_result_free(tr);
     pl_timetable_free(tt);
     pl_access_free_inputs(ctx, &in);
