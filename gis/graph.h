@@ -271,6 +271,8 @@ int pl_graph_snap_indexed(pl_ctx *ctx, const pl_snap_index *ix, const double *x,
 /* How many place searches so far went through the blocks for places far outside the
  * segment grid (graph_snap.c, blocks_nearest); for tests. */
 long pl_snap_far_searches(void);
+/* How many snap index grids were built on two threads (for tests). */
+long pl_snap_grid_two_threads(void);
 
 /* Builds the index for the default options (pl_snap_opts_default) and keeps it with g
  * (freed by pl_graph_free): later pl_snap_index_new / pl_graph_snap calls on g with those
