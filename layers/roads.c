@@ -408,10 +408,20 @@ static void flag_pass(dup_slot *e, size_t n, int shift, int bits, size_t *count)
  * 8 entries per bucket), insertion sort once a bucket is small. In place: a sorted copy (16
  * bytes per two-way line, 62 MB on grid-2M) cost more in fresh pages and scattered writes
  * than the sort itself (0.4 s of a cold run's critical path). */
+static int cmp_line(const void *pa, const void *pb)
+{
+    uint32_t a = ((const dup_slot *)pa)->line1, b = ((const dup_slot *)pb)->line1;
+    return (a > b) - (a < b);
+}
+
 static void sort_slots(dup_slot *e, size_t n, int shift)
 {
-    if (n <= 32 || shift <= 0) {
+    if (n <= 32) {
         sort_bucket(e, n);
+        return;
+    }
+    if (shift <= 0) { /* one hash (many copies of one line): by line, in n log n */
+        qsort(e, n, sizeof *e, cmp_line);
         return;
     }
     /* 8 bits over a big array: more buckets scatter the carries over more pages than the
