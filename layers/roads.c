@@ -404,16 +404,16 @@ static void flag_pass(dup_slot *e, size_t n, int shift, int bits, size_t *count)
         }
 }
 
-/* Sorts e[0..n) by hash, then line: radix passes over the hash from bit `shift` down (about
- * 8 entries per bucket), insertion sort once a bucket is small. In place: a sorted copy (16
- * bytes per two-way line, 62 MB on grid-2M) cost more in fresh pages and scattered writes
- * than the sort itself (0.4 s of a cold run's critical path). */
 static int cmp_line(const void *pa, const void *pb)
 {
     uint32_t a = ((const dup_slot *)pa)->line1, b = ((const dup_slot *)pb)->line1;
     return (a > b) - (a < b);
 }
 
+/* Sorts e[0..n) by hash, then line: radix passes over the hash from bit `shift` down (about
+ * 8 entries per bucket), insertion sort once a bucket is small. In place: a sorted copy (16
+ * bytes per two-way line, 62 MB on grid-2M) cost more in fresh pages and scattered writes
+ * than the sort itself (0.4 s of a cold run's critical path). */
 static void sort_slots(dup_slot *e, size_t n, int shift)
 {
     if (n <= 32) {
