@@ -292,6 +292,8 @@ long pl_snap_far_searches(void);
 /* How many places so far were attached from kept picks (pl_snap_opts.picks), not searched;
  * for tests. */
 long pl_snap_picked_places(void);
+/* How many snap index grids were built on two threads (for tests). */
+long pl_snap_grid_two_threads(void);
 
 /* Builds the index for the default options (pl_snap_opts_default) and keeps it with g
  * (freed by pl_graph_free): later pl_snap_index_new / pl_graph_snap calls on g with those

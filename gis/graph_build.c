@@ -238,13 +238,11 @@ static uint64_t hilbert_index(uint32_t x, uint32_t y)
 
 /* ---------- threads ---------- */
 
-/* 2 when there is a second core (or PLATSA_THREADS asks for 2 or more), else 1: the build
- * splits its passes in two, whatever the count, so its result does not depend on it. */
+/* The build splits its passes in two, whatever the count (pl_build_threads), so its result
+ * does not depend on it. */
 static int build_threads(void)
 {
-    const char *env = getenv("PLATSA_THREADS");
-    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
-    return n >= 2 ? 2 : 1;
+    return pl_build_threads();
 }
 
 typedef struct builder builder;

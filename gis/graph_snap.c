@@ -49,22 +49,164 @@ static void seg_push(pl_seg_set *s, uint32_t v, uint32_t e)
     s->n++;
 }
 
+/* fmin and fmax, NaN rules included, inline: the calls into libm were a fifth of grid_build
+ * (only the sign of a zero may differ, and no cell number or distance depends on it). */
+static inline double min2(double a, double b)
+{
+    return a < b ? a : b == b ? b : a;
+}
+
+static inline double max2(double a, double b)
+{
+    return a > b ? a : b == b ? b : a;
+}
+
+/* grid_build's work, split in two halves of the segments [half[p], half[p+1]), the second on
+ * a thread of its own when there is a second core. The halves' results are put together so
+ * the grid is the one a single loop over all segments makes, bit for bit. */
+typedef struct grid_job {
+    pl_seg_grid *G;
+    const pl_seg_set *S;
+    const pl_roads *roads;
+    uint32_t half[3];
+    int step;                /* 0: extent and length, 1: count per cell, 2: fill the cells */
+    double box[2][4];        /* per half: minx, miny, maxx, maxy */
+    double total;            /* half 0: the length of its segments, in segment order */
+    double *len;             /* half 1: the length of each of its segments (summed after half 0's) */
+    uint32_t *cur[2];        /* steps 1 and 2: per cell, half p's count, then its cursor */
+} grid_job;
+
+/* The cells segment i's bounding box covers. */
+static void seg_cells(const pl_seg_grid *G, const pl_seg_set *S, const pl_roads *roads, uint32_t i, int64_t *cx0,
+                      int64_t *cx1, int64_t *cy0, int64_t *cy1)
+{
+    uint32_t v = S->v[i];
+    double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
+    *cx0 = (int64_t)((min2(x0, x1) - G->minx) / G->cell);
+    *cx1 = (int64_t)((max2(x0, x1) - G->minx) / G->cell);
+    *cy0 = (int64_t)((min2(y0, y1) - G->miny) / G->cell);
+    *cy1 = (int64_t)((max2(y0, y1) - G->miny) / G->cell);
+    if (*cx1 >= G->nx)
+        *cx1 = G->nx - 1;
+    if (*cy1 >= G->ny)
+        *cy1 = G->ny - 1;
+}
+
+static void grid_extent(grid_job *J, int p)
+{
+    const pl_roads *roads = J->roads;
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY, total = 0;
+    for (uint32_t i = J->half[p]; i < J->half[p + 1]; i++) {
+        uint32_t v = J->S->v[i];
+        double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
+        minx = min2(minx, min2(x0, x1));
+        maxx = max2(maxx, max2(x0, x1));
+        miny = min2(miny, min2(y0, y1));
+        maxy = max2(maxy, max2(y0, y1));
+        double l = hypot(x1 - x0, y1 - y0);
+        if (p == 0)
+            total += l;
+        else
+            J->len[i - J->half[1]] = l;
+    }
+    double *b = J->box[p];
+    b[0] = minx, b[1] = miny, b[2] = maxx, b[3] = maxy;
+    if (p == 0)
+        J->total = total;
+}
+
+/* Step 1 counts half p's segments per cell in cur[p]. Step 2 writes them: half 1 forwards
+ * from its cursor, half 0 backwards from the same place (its segments from the last), so
+ * each cell holds its segments in ascending order and half 0's cursors end at the cells'
+ * beginnings. */
+static void grid_cells(grid_job *J, int p)
+{
+    const pl_seg_grid *G = J->G;
+    uint32_t *cur = J->cur[p];
+    for (uint32_t k = J->half[p]; k < J->half[p + 1]; k++) {
+        uint32_t i = J->step == 2 && p == 0 ? J->half[1] - 1 - (k - J->half[0]) : k;
+        int64_t cx0, cx1, cy0, cy1;
+        seg_cells(G, J->S, J->roads, i, &cx0, &cx1, &cy0, &cy1);
+        for (int64_t cy = cy0; cy <= cy1; cy++)
+            for (int64_t cx = cx0; cx <= cx1; cx++) {
+                size_t c = (size_t)(cy * G->nx + cx);
+                if (J->step == 1)
+                    cur[c]++;
+                else if (p == 1)
+                    G->seg[cur[c]++] = i;
+                else
+                    G->seg[--cur[c]] = i;
+            }
+    }
+}
+
+static void grid_part(grid_job *J, int p)
+{
+    if (J->step == 0)
+        grid_extent(J, p);
+    else
+        grid_cells(J, p);
+}
+
+static void *grid_part_main(void *arg)
+{
+    grid_part(arg, 1);
+    return NULL;
+}
+
+typedef struct grid_second {
+    pthread_t t;
+    int started;
+} grid_second;
+
+/* The second half's thread, for the out-of-memory path: it finishes, then the run unwinds. */
+static void grid_join(void *arg)
+{
+    grid_second *w = arg;
+    if (w->started)
+        pthread_join(w->t, NULL);
+    w->started = 0;
+}
+
+/* One step on both halves: the second on a thread when there is one, else after the first. */
+static void grid_step(grid_job *J, int step, int threads)
+{
+    grid_second w = {.started = 0};
+    J->step = step;
+    pl_oom_hold_wait(grid_join, &w);  /* the thread works on J, on the caller's stack */
+    w.started = threads > 1 && pthread_create(&w.t, NULL, grid_part_main, J) == 0;
+    int started = w.started;
+    grid_part(J, 0);
+    grid_join(&w);
+    pl_oom_release();
+    if (!started)
+        grid_part(J, 1);
+}
+
+static _Atomic long grid_two_threads;
+
+long pl_snap_grid_two_threads(void)
+{
+    return grid_two_threads;
+}
+
 static void grid_build(pl_seg_grid *G, const pl_seg_set *S, const pl_roads *roads)
 {
     memset(G, 0, sizeof *G);
     G->nseg = S->n;
     if (!S->n)
         return;
-    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY, total = 0;
-    for (uint32_t i = 0; i < S->n; i++) {
-        uint32_t v = S->v[i];
-        double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
-        minx = fmin(minx, fmin(x0, x1));
-        maxx = fmax(maxx, fmax(x0, x1));
-        miny = fmin(miny, fmin(y0, y1));
-        maxy = fmax(maxy, fmax(y0, y1));
-        total += hypot(x1 - x0, y1 - y0);
-    }
+    int threads = S->n >= 65536 ? pl_build_threads() : 1;
+    grid_job J = {.G = G, .S = S, .roads = roads, .half = {0, S->n / 2, S->n}};
+    /* half 1's lengths, in memory that later holds the cells' cursors (it grows into them:
+     * no more fresh pages than before) */
+    J.len = pl_malloc(((size_t)(S->n - J.half[1]) + 1) * sizeof *J.len);
+    grid_step(&J, 0, threads);
+    double total = J.total;
+    for (uint32_t i = J.half[1]; i < S->n; i++)  /* the lengths summed in segment order */
+        total += J.len[i - J.half[1]];
+    double minx = min2(J.box[0][0], J.box[1][0]), miny = min2(J.box[0][1], J.box[1][1]);
+    double maxx = max2(J.box[0][2], J.box[1][2]), maxy = max2(J.box[0][3], J.box[1][3]);
     double w = fmax(maxx - minx, 1.0), h = fmax(maxy - miny, 1.0);
     double cell = fmax(1.5 * total / S->n, 1.0);
     /* Cells of 1.5 mean segment lengths, at most about 2 cells per segment. */
@@ -78,33 +220,26 @@ static void grid_build(pl_seg_grid *G, const pl_seg_set *S, const pl_roads *road
     G->ny = (int64_t)(h / cell) + 1;
     size_t nc = (size_t)(G->nx * G->ny);
     G->begin = pl_calloc(nc + 1, sizeof *G->begin);
-    for (int pass = 0; pass < 2; pass++) {
-        uint32_t *fill = NULL;
-        if (pass == 1) {
-            for (size_t c = 0; c < nc; c++)
-                G->begin[c + 1] += G->begin[c];
-            G->seg = pl_malloc((G->begin[nc] ? G->begin[nc] : 1) * sizeof *G->seg);
-            fill = pl_malloc((nc + 1) * sizeof *fill);
-            memcpy(fill, G->begin, (nc + 1) * sizeof *fill);
-        }
-        for (uint32_t i = 0; i < S->n; i++) {
-            uint32_t v = S->v[i];
-            double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
-            int64_t cx0 = (int64_t)((fmin(x0, x1) - minx) / cell), cx1 = (int64_t)((fmax(x0, x1) - minx) / cell);
-            int64_t cy0 = (int64_t)((fmin(y0, y1) - miny) / cell), cy1 = (int64_t)((fmax(y0, y1) - miny) / cell);
-            if (cx1 >= G->nx) cx1 = G->nx - 1;
-            if (cy1 >= G->ny) cy1 = G->ny - 1;
-            for (int64_t cy = cy0; cy <= cy1; cy++)
-                for (int64_t cx = cx0; cx <= cx1; cx++) {
-                    size_t c = (size_t)(cy * G->nx + cx);
-                    if (pass == 0)
-                        G->begin[c + 1]++;
-                    else
-                        G->seg[fill[c]++] = i;
-                }
-        }
-        free(fill);
+    uint32_t *other = pl_realloc(J.len, (nc + 1) * sizeof *other);
+    J.len = NULL;
+    memset(other, 0, (nc + 1) * sizeof *other);
+    J.cur[0] = G->begin;
+    J.cur[1] = other;
+    grid_step(&J, 1, threads);
+    /* Both halves' cursors start after half 0's part of the cell: half 0 fills backwards,
+     * half 1 forwards (grid_cells). */
+    uint32_t start = 0;
+    for (size_t c = 0; c < nc; c++) {
+        uint32_t n0 = G->begin[c], n1 = other[c];
+        G->begin[c] = other[c] = start + n0;
+        start += n0 + n1;
     }
+    G->begin[nc] = start;
+    G->seg = pl_malloc((start ? start : 1) * sizeof *G->seg);
+    grid_step(&J, 2, threads);
+    free(other);
+    if (threads > 1)
+        grid_two_threads++;
 }
 
 static void grid_free(pl_seg_grid *G)

@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
@@ -91,4 +92,11 @@ void pl_roads_free(pl_roads *r)
     free(r->node_target);
     free(r->source);
     free(r);
+}
+
+int pl_build_threads(void)
+{
+    const char *env = getenv("PLATSA_THREADS");
+    long n = env && *env ? strtol(env, NULL, 10) : sysconf(_SC_NPROCESSORS_ONLN);
+    return n >= 2 ? 2 : 1;
 }

@@ -66,4 +66,9 @@ double pl_road_default_speed_kmh(pl_road_class c);
 
 void pl_roads_free(pl_roads *r);
 
+/* Threads for reading roads and building their graph: 2 when there is a second core (or
+ * PLATSA_THREADS asks for 2 or more), else 1 (PLATSA_THREADS=1). Either way the work is
+ * split the same, so the results do not depend on it. */
+int pl_build_threads(void);
+
 #endif

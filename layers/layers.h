@@ -166,6 +166,8 @@ void pl_localities_free(pl_ctx *ctx, pl_localities *l);
 
 /* ---------- roads: lines ---------- */
 pl_roads *pl_roads_load(pl_ctx *ctx, const char *spec, const pl_load_opts *o, pl_error *err);
+/* How many batch reads checked their two-way lines for copies on two threads (for tests). */
+long pl_roads_dedup_two_threads(void);
 
 /* ---------- generic polygons / points (green areas, canopy, buildings, neighbourhoods, trees) ---------- */
 typedef struct pl_polygons {

@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
 #include <sys/mman.h>
 
 /* ---------- value parsing ---------- */
@@ -374,45 +375,128 @@ static void compact_lines(pl_roads *r, const uint8_t *drop)
     r->n = out;
 }
 
-/* The deferred duplicate check: two-way lines bucketed by the top bits of their hash (a
- * stable counting sort, so line order holds within a bucket), each bucket sorted, and in
- * each run of equal hashes a line that copies an earlier kept one dropped. */
+/* One in-place radix pass (American flag sort) over `bits` bits of the hash below bit
+ * `shift`: e[0..n) grouped by those bits, the group sizes in count[1 << bits]. */
+static void flag_pass(dup_slot *e, size_t n, int shift, int bits, size_t *count)
+{
+    enum { MAX_BUCKETS = 1 << 11 };
+    size_t nb = (size_t)1 << bits, mask = nb - 1, next[MAX_BUCKETS], end[MAX_BUCKETS];
+    shift -= bits;
+    memset(count, 0, nb * sizeof *count);
+    for (size_t i = 0; i < n; i++)
+        count[(e[i].hash >> shift) & mask]++;
+    for (size_t k = 0, s = 0; k < nb; k++) {
+        next[k] = s;
+        s += count[k];
+        end[k] = s;
+    }
+    for (size_t k = 0; k < nb; k++)
+        while (next[k] < end[k]) {
+            dup_slot t = e[next[k]];
+            size_t d = (t.hash >> shift) & mask;
+            while (d != k) { /* carry t to its bucket, take what was there */
+                dup_slot u = e[next[d]];
+                e[next[d]++] = t;
+                t = u;
+                d = (t.hash >> shift) & mask;
+            }
+            e[next[k]++] = t;
+        }
+}
+
+static int cmp_line(const void *pa, const void *pb)
+{
+    uint32_t a = ((const dup_slot *)pa)->line1, b = ((const dup_slot *)pb)->line1;
+    return (a > b) - (a < b);
+}
+
+/* Sorts e[0..n) by hash, then line: radix passes over the hash from bit `shift` down (about
+ * 8 entries per bucket), insertion sort once a bucket is small. In place: a sorted copy (16
+ * bytes per two-way line, 62 MB on grid-2M) cost more in fresh pages and scattered writes
+ * than the sort itself (0.4 s of a cold run's critical path). */
+static void sort_slots(dup_slot *e, size_t n, int shift)
+{
+    if (n <= 32) {
+        sort_bucket(e, n);
+        return;
+    }
+    if (shift <= 0) { /* one hash (many copies of one line): by line, in n log n */
+        qsort(e, n, sizeof *e, cmp_line);
+        return;
+    }
+    /* 8 bits over a big array: more buckets scatter the carries over more pages than the
+     * TLB holds */
+    int bits = 1, most = n > ((size_t)1 << 16) ? 8 : 11;
+    while (bits < most && bits < shift && (n >> bits) > 8)
+        bits++;
+    size_t count[1 << 11];
+    flag_pass(e, n, shift, bits, count);
+    for (size_t k = 0, from = 0; k < ((size_t)1 << bits); from += count[k], k++)
+        if (count[k] > 1)
+            sort_slots(e + from, count[k], shift - bits);
+}
+
+/* One part of the deferred check: the entries e[0..n), whole groups of the top 8 bits of
+ * the hash, sorted and their runs of equal hashes checked. Lines of different runs differ, so
+ * the two parts mark different bytes of drop[]. */
+typedef struct dedup_job {
+    const pl_roads *r;
+    dup_slot *e;
+    size_t n;
+    uint8_t *drop;
+    size_t dropped;
+} dedup_job;
+
+static void *dedup_part(void *arg)
+{
+    dedup_job *J = arg;
+    sort_slots(J->e, J->n, 56);  /* the top 8 bits are equal within a group */
+    for (size_t i = 0; i < J->n;) {
+        size_t j = i + 1;
+        while (j < J->n && J->e[j].hash == J->e[i].hash)
+            j++;
+        if (j - i > 1)
+            J->dropped += mark_copies(J->r, J->e + i, j - i, J->drop);
+        i = j;
+    }
+    return NULL;
+}
+
+static _Atomic long dedup_two_threads;
+
+long pl_roads_dedup_two_threads(void)
+{
+    return dedup_two_threads;
+}
+
+/* The deferred duplicate check: two-way lines sorted by (hash, line) and in each run of
+ * equal hashes a line that copies an earlier kept one dropped. The groups of the hash's top
+ * 8 bits go to two parts of about equal size, the second on a thread of its own when there
+ * is a second core: the same marks either way. */
 static void dedup_deferred(builder *b)
 {
     size_t m = b->n_two_way;
     if (m < 2)
         return;
-    int bits = 1;
-    while (bits < 24 && ((size_t)1 << bits) < m / 4)
-        bits++;
-    size_t nb = (size_t)1 << bits;
-    size_t *start = pl_calloc(nb + 1, sizeof *start);
-    for (size_t i = 0; i < m; i++)
-        start[(b->two_way[i].hash >> (64 - bits)) + 1]++;
-    for (size_t k = 0; k < nb; k++)
-        start[k + 1] += start[k];
-    dup_slot *sorted = pl_malloc(m * sizeof *sorted);
-    for (size_t i = 0; i < m; i++)
-        sorted[start[b->two_way[i].hash >> (64 - bits)]++] = b->two_way[i];
     uint8_t *drop = pl_calloc(b->r->n + 1, 1);
-    /* start[k] is now the end of bucket k */
-    for (size_t k = 0, from = 0; k < nb; from = start[k], k++) {
-        size_t to = start[k];
-        sort_bucket(sorted + from, to - from);
-        for (size_t i = from; i < to;) {
-            size_t j = i + 1;
-            while (j < to && sorted[j].hash == sorted[i].hash)
-                j++;
-            if (j - i > 1)
-                b->n_dups += mark_copies(b->r, sorted + i, j - i, drop);
-            i = j;
-        }
+    size_t count[256], cut = 0, k = 0;
+    flag_pass(b->two_way, m, 64, 8, count);
+    while (k < 256 && 2 * (cut + count[k]) <= m)
+        cut += count[k++];
+    dedup_job J[2] = {{b->r, b->two_way, cut, drop, 0}, {b->r, b->two_way + cut, m - cut, drop, 0}};
+    pthread_t tid;
+    int threaded = pl_build_threads() > 1 && m >= 65536 && pthread_create(&tid, NULL, dedup_part, &J[1]) == 0;
+    dedup_part(&J[0]);
+    if (threaded) {
+        pthread_join(tid, NULL);
+        dedup_two_threads++;
+    } else {
+        dedup_part(&J[1]);
     }
+    b->n_dups += J[0].dropped + J[1].dropped;
     if (b->n_dups)
         compact_lines(b->r, drop);
     free(drop);
-    free(sorted);
-    free(start);
 }
 
 /* Rehashes the duplicate table into cap slots (a power of two). Whether a line is a copy

@@ -1849,6 +1849,134 @@ static void test_far_sources_overflow(void **state)
     pl_ctx_free(ctx);
 }
 
+
+
+/* The snap grid as one loop over the segments makes it (graph_snap.c before the grid was
+ * built on two threads): the reference for test_snap_grid_two_threads. */
+static void reference_grid(const pl_seg_set *S, const pl_roads *roads, pl_seg_grid *G)
+{
+    double minx = INFINITY, miny = INFINITY, maxx = -INFINITY, maxy = -INFINITY, total = 0;
+    for (uint32_t i = 0; i < S->n; i++) {
+        uint32_t v = S->v[i];
+        double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
+        minx = fmin(minx, fmin(x0, x1));
+        maxx = fmax(maxx, fmax(x0, x1));
+        miny = fmin(miny, fmin(y0, y1));
+        maxy = fmax(maxy, fmax(y0, y1));
+        total += hypot(x1 - x0, y1 - y0);
+    }
+    double w = fmax(maxx - minx, 1.0), h = fmax(maxy - miny, 1.0), cell = fmax(1.5 * total / S->n, 1.0);
+    double max_cells = 2.0 * S->n + 16;
+    if ((w / cell + 1) * (h / cell + 1) > max_cells)
+        cell = sqrt(w * h / max_cells) + 1.0;
+    memset(G, 0, sizeof *G);
+    G->minx = minx;
+    G->miny = miny;
+    G->cell = cell;
+    G->nx = (int64_t)(w / cell) + 1;
+    G->ny = (int64_t)(h / cell) + 1;
+    size_t nc = (size_t)(G->nx * G->ny);
+    G->begin = calloc(nc + 1, sizeof *G->begin);
+    uint32_t *fill = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            for (size_t c = 0; c < nc; c++)
+                G->begin[c + 1] += G->begin[c];
+            G->seg = malloc((G->begin[nc] + 1) * sizeof *G->seg);
+            fill = malloc((nc + 1) * sizeof *fill);
+            memcpy(fill, G->begin, (nc + 1) * sizeof *fill);
+        }
+        for (uint32_t i = 0; i < S->n; i++) {
+            uint32_t v = S->v[i];
+            double x0 = roads->vx[v], y0 = roads->vy[v], x1 = roads->vx[v + 1], y1 = roads->vy[v + 1];
+            int64_t cx0 = (int64_t)((fmin(x0, x1) - minx) / cell), cx1 = (int64_t)((fmax(x0, x1) - minx) / cell);
+            int64_t cy0 = (int64_t)((fmin(y0, y1) - miny) / cell), cy1 = (int64_t)((fmax(y0, y1) - miny) / cell);
+            cx1 = cx1 >= G->nx ? G->nx - 1 : cx1;
+            cy1 = cy1 >= G->ny ? G->ny - 1 : cy1;
+            for (int64_t cy = cy0; cy <= cy1; cy++)
+                for (int64_t cx = cx0; cx <= cx1; cx++) {
+                    size_t c = (size_t)(cy * G->nx + cx);
+                    if (pass == 0)
+                        G->begin[c + 1]++;
+                    else
+                        G->seg[fill[c]++] = i;
+                }
+        }
+    }
+    free(fill);
+}
+
+/* The snap index grid built on two threads (graph_snap.c, grid_build: halves of the
+ * segments, the second half's lengths summed after the first's, the first half's cells filled
+ * backwards) is, with one thread or two, the grid of one loop over the segments bit for bit:
+ * extent, cell size, every cell's segments in order. A jittered lattice of bent lines, some
+ * across many cells, >= 65536 segments. */
+static void test_snap_grid_two_threads(void **state)
+{
+    (void)state;
+    enum { K = 150, NL = 2 * K * (K - 1) };  /* a K x K lattice of junctions, one network */
+    tline *L = calloc(NL, sizeof *L);
+    int i = 0;
+    for (int dir = 0; dir < 2; dir++)
+        for (int a = 0; a < K; a++)
+            for (int b = 0; b + 1 < K; b++, i++) {
+                int x0 = dir ? a : b, y0 = dir ? b : a, x1 = dir ? a : b + 1, y1 = dir ? b + 1 : a;
+                /* junctions jittered by their number; every 7th line bends far out, across cells */
+                double bend = i % 7 == 0 ? 130.0 : 9.0 + i % 5;
+                L[i].n = 3;
+                L[i].cls = PL_ROAD_RESIDENTIAL;
+                L[i].speed = 30;
+                L[i].xy[0] = 60.0 * x0 + (x0 * 7 + y0 * 3) % 11 + 0.125;
+                L[i].xy[1] = 60.0 * y0 + (x0 * 5 + y0 * 13) % 17 + 0.5;
+                L[i].xy[4] = 60.0 * x1 + (x1 * 7 + y1 * 3) % 11 + 0.125;
+                L[i].xy[5] = 60.0 * y1 + (x1 * 5 + y1 * 13) % 17 + 0.5;
+                L[i].xy[2] = (L[i].xy[0] + L[i].xy[4]) / 2 + (dir ? bend : 0);
+                L[i].xy[3] = (L[i].xy[1] + L[i].xy[5]) / 2 + (dir ? 0 : bend);
+            }
+    pl_ctx *ctx = quiet_ctx();
+    pl_roads *r = mk_roads(L, NL);
+    pl_graph *g = build(ctx, r, PL_MODE_CAR);
+    const char *old = getenv("PLATSA_THREADS");
+    char *saved = old ? strdup(old) : NULL;
+    pl_snap_index *ix[2];
+    for (int t = 0; t < 2; t++) {
+        setenv("PLATSA_THREADS", t ? "2" : "1", 1);
+        long two = pl_snap_grid_two_threads();
+        ix[t] = pl_snap_index_new(g, r, 50);
+        assert_int_equal(pl_snap_grid_two_threads() - two, t);  /* one thread, then two */
+    }
+    if (saved)
+        setenv("PLATSA_THREADS", saved, 1);
+    else
+        unsetenv("PLATSA_THREADS");
+    free(saved);
+    pl_seg_grid ref;
+    reference_grid(&ix[0]->big, r, &ref);
+    const pl_seg_grid *want = &ref;
+    for (int t = 0; t < 2; t++) {
+        const pl_seg_grid *a = &ix[t]->grid_big;
+        assert_true(a->nseg >= 65536);
+        assert_int_equal(a->nseg, ix[0]->big.n);
+        assert_memory_equal(&a->minx, &want->minx, sizeof a->minx);
+        assert_memory_equal(&a->miny, &want->miny, sizeof a->miny);
+        assert_memory_equal(&a->cell, &want->cell, sizeof a->cell);
+        assert_int_equal(a->nx, want->nx);
+        assert_int_equal(a->ny, want->ny);
+        size_t nc = (size_t)(a->nx * a->ny);
+        assert_memory_equal(a->begin, want->begin, (nc + 1) * sizeof *a->begin);
+        assert_true(a->begin[nc] > a->nseg);  /* some segments in several cells */
+        assert_memory_equal(a->seg, want->seg, a->begin[nc] * sizeof *a->seg);
+    }
+    free(ref.begin);
+    free(ref.seg);
+    for (int t = 0; t < 2; t++)
+        pl_snap_index_free(ix[t]);
+    pl_graph_free(g);
+    pl_roads_free(r);
+    pl_ctx_free(ctx);
+    free(L);
+}
+
 /* Places far outside the segment grid (#19: a national service list on one county's roads)
  * are searched by blocks of cells: the same nearest road and distance as a look at every
  * segment. 400 jittered streets of 7 segments in a 20 x 20 pattern (75 x 75 cells, 25
@@ -1955,6 +2083,7 @@ int main(void)
         cmocka_unit_test(test_snap_tie_older_node),
         cmocka_unit_test(test_far_sources_overflow),
         cmocka_unit_test(test_snap_far_outside_grid),
+        cmocka_unit_test(test_snap_grid_two_threads),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
 }

@@ -219,6 +219,51 @@ static void test_roads_variants(void **state)
     assert_int_equal(compare_roads(ogr_copy(dir, "none.gpkg", none, "-a_srs EPSG:3006 -nln roads")), -1);
 }
 
+
+/* The batch reader's check for two-way copies (roads.c, dedup_deferred) on two threads, and
+ * on one (PLATSA_THREADS=1): the same lines kept and dropped as the per-feature reader's check
+ * line by line. 70,000 two-way streets, each followed later by its reversed twin, one-way
+ * lines on the same places (never dropped) and 5,000 copies of one line: >= 65536 two-way lines. */
+static void test_roads_copies_two_threads(void **state)
+{
+    (void)state;
+    enum { N = 70000 };
+    const char *dir = scratch_dir("reader_copies");
+    char csv[4200];
+    snprintf(csv, sizeof csv, "%s/copies.csv", dir);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "WKT,highway,oneway\n");
+    for (int k = 0; k < 3 * N; k++) {
+        int s = k % N, pass = k / N; /* each street: as drawn, then reversed (a twin), then one-way */
+        double x0 = 600000 + 40.0 * (s % 300), y0 = 6500000 + 40.0 * (s / 300);
+        double x1 = x0 + 25 + s % 7, y1 = y0 + 3 + s % 5;
+        if (pass == 1)
+            fprintf(f, "\"LINESTRING(%.1f %.1f,%.1f %.1f,%.1f %.1f)\",residential,no\n", x1, y1, x0 + 9, y0 + 1, x0,
+                    y0);
+        else
+            fprintf(f, "\"LINESTRING(%.1f %.1f,%.1f %.1f,%.1f %.1f)\",residential,%s\n", x0, y0, x0 + 9, y0 + 1, x1,
+                    y1, pass ? "yes" : "no");
+    }
+    for (int k = 0; k < 5000; k++)  /* one line many times: a run of one hash, the first kept */
+        fprintf(f, "\"LINESTRING(590000 6490000,590010 6490020)\",service,no\n");
+    fclose(f);
+    const char *gpkg = ogr_copy(dir, "copies.gpkg", csv, "-a_srs EPSG:3006 -nln roads");
+    const char *old = getenv("PLATSA_THREADS");
+    char *saved = old ? strdup(old) : NULL;
+    for (int t = 2; t >= 1; t--) {
+        setenv("PLATSA_THREADS", t == 2 ? "2" : "1", 1);
+        long two = pl_roads_dedup_two_threads();
+        assert_int_equal(compare_roads(gpkg), 2 * N + 1);  /* the twins and copies dropped */
+        assert_int_equal(pl_roads_dedup_two_threads() - two, t == 2);
+    }
+    if (saved)
+        setenv("PLATSA_THREADS", saved, 1);
+    else
+        unsetenv("PLATSA_THREADS");
+    free(saved);
+}
+
 static void test_population_files(void **state)
 {
     (void)state;
@@ -320,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_wkb),
         cmocka_unit_test(test_roads_files),
         cmocka_unit_test(test_roads_variants),
+        cmocka_unit_test(test_roads_copies_two_threads),
         cmocka_unit_test(test_population_files),
         cmocka_unit_test(test_population_variants),
     };
