@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "ctx.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -272,6 +273,42 @@ void pl_oom_release(void)
         oom_overflow--;
     else
         oom_n_holds--;
+}
+
+typedef struct second_part {
+    void (*part)(void *arg, int p);
+    void *arg;
+    pthread_t t;
+    int started;
+} second_part;
+
+static void *second_part_main(void *v)
+{
+    second_part *w = v;
+    w->part(w->arg, 1);
+    return NULL;
+}
+
+static void join_second_part(void *v)
+{
+    second_part *w = v;
+    if (w->started)
+        pthread_join(w->t, NULL);
+    w->started = 0;
+}
+
+int pl_run_two(void (*part)(void *arg, int p), void *arg, int threads)
+{
+    second_part w = {.part = part, .arg = arg, .started = 0};
+    pl_oom_hold_wait(join_second_part, &w);  /* the second thread works on arg, on the caller's stack */
+    w.started = threads > 1 && pthread_create(&w.t, NULL, second_part_main, &w) == 0;
+    int started = w.started;
+    part(arg, 0);
+    join_second_part(&w);
+    pl_oom_release();
+    if (!started)
+        part(arg, 1);
+    return started;
 }
 
 int pl_oom_guard(pl_guarded_fn fn, void *arg, void (*on_unwind)(void), pl_error *err)

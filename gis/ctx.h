@@ -111,6 +111,10 @@ void pl_oom_hold(void);
  * wait(arg) stops and joins them (no allocation), then the run unwinds. */
 void pl_oom_hold_wait(void (*wait)(void *arg), void *arg);
 void pl_oom_release(void);
+/* part(arg, 0) on this thread and part(arg, 1) on a second thread when threads > 1 and one
+ * can be started, else after part 0; out of memory on this thread while the second one works
+ * waits for it, then unwinds (pl_oom_hold_wait). 1 when part 1 ran on a second thread. */
+int pl_run_two(void (*part)(void *arg, int p), void *arg, int threads);
 #define PL_OOM_MAX_HOLDS 8
 /* Testing: the n-th next allocation inside a guard on this thread fails (0: none). */
 void pl_alloc_fail_after(long n);

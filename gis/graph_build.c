@@ -6,7 +6,6 @@
 #include "graph_internal.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,46 +247,23 @@ static int build_threads(void)
 typedef struct builder builder;
 typedef void (*part_fn)(builder *b, int part);
 
+/* f0(b, 0) on this thread (the one that may report progress) and f1(b, 1) on a second
+ * thread when there is one, else after f0 (pl_run_two). */
 typedef struct part_job {
     builder *b;
-    part_fn fn;
+    part_fn fn[2];
 } part_job;
 
-static void *part_main(void *arg)
+static void part_run(void *arg, int p)
 {
     part_job *j = arg;
-    j->fn(j->b, 1);
-    return NULL;
-}
-
-/* f0(b, 0) on this thread (the one that may report progress) and f1(b, 1) on a second
- * thread when there is one, else after f0. */
-typedef struct second_thread {
-    pthread_t t;
-    int started;
-} second_thread;
-
-/* Out of memory on this thread while the second one works: it finishes, then the run unwinds. */
-static void join_second(void *arg)
-{
-    second_thread *w = arg;
-    if (w->started)
-        pthread_join(w->t, NULL);
-    w->started = 0;
+    j->fn[p](j->b, p);
 }
 
 static void run_two(builder *b, int threads, part_fn f0, part_fn f1)
 {
-    second_thread w = {.started = 0};
-    part_job j = {b, f1};
-    pl_oom_hold_wait(join_second, &w);  /* the second thread works on j, on this stack */
-    w.started = threads > 1 && pthread_create(&w.t, NULL, part_main, &j) == 0;
-    int started = w.started;
-    f0(b, 0);
-    join_second(&w);
-    pl_oom_release();
-    if (!started)
-        f1(b, 1);
+    part_job j = {b, {f0, f1}};
+    pl_run_two(part_run, &j, threads);
 }
 
 /* The two halves [split[p], split[p+1]) of 0..n, cut where cum (n+1 ascending counts, or

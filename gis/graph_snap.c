@@ -140,47 +140,20 @@ static void grid_cells(grid_job *J, int p)
     }
 }
 
-static void grid_part(grid_job *J, int p)
+static void grid_part(void *arg, int p)
 {
+    grid_job *J = arg;
     if (J->step == 0)
         grid_extent(J, p);
     else
         grid_cells(J, p);
 }
 
-static void *grid_part_main(void *arg)
-{
-    grid_part(arg, 1);
-    return NULL;
-}
-
-typedef struct grid_second {
-    pthread_t t;
-    int started;
-} grid_second;
-
-/* The second half's thread, for the out-of-memory path: it finishes, then the run unwinds. */
-static void grid_join(void *arg)
-{
-    grid_second *w = arg;
-    if (w->started)
-        pthread_join(w->t, NULL);
-    w->started = 0;
-}
-
 /* One step on both halves: the second on a thread when there is one, else after the first. */
 static void grid_step(grid_job *J, int step, int threads)
 {
-    grid_second w = {.started = 0};
     J->step = step;
-    pl_oom_hold_wait(grid_join, &w);  /* the thread works on J, on the caller's stack */
-    w.started = threads > 1 && pthread_create(&w.t, NULL, grid_part_main, J) == 0;
-    int started = w.started;
-    grid_part(J, 0);
-    grid_join(&w);
-    pl_oom_release();
-    if (!started)
-        grid_part(J, 1);
+    pl_run_two(grid_part, J, threads);
 }
 
 static _Atomic long grid_two_threads;

@@ -59,7 +59,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <pthread.h>
 #include <sys/mman.h>
 
 /* ---------- value parsing ---------- */
@@ -447,9 +446,9 @@ typedef struct dedup_job {
     size_t dropped;
 } dedup_job;
 
-static void *dedup_part(void *arg)
+static void dedup_part(void *arg, int p)
 {
-    dedup_job *J = arg;
+    dedup_job *J = (dedup_job *)arg + p;
     sort_slots(J->e, J->n, 56);  /* the top 8 bits are equal within a group */
     for (size_t i = 0; i < J->n;) {
         size_t j = i + 1;
@@ -459,7 +458,6 @@ static void *dedup_part(void *arg)
             J->dropped += mark_copies(J->r, J->e + i, j - i, J->drop);
         i = j;
     }
-    return NULL;
 }
 
 static _Atomic long dedup_two_threads;
@@ -484,15 +482,8 @@ static void dedup_deferred(builder *b)
     while (k < 256 && 2 * (cut + count[k]) <= m)
         cut += count[k++];
     dedup_job J[2] = {{b->r, b->two_way, cut, drop, 0}, {b->r, b->two_way + cut, m - cut, drop, 0}};
-    pthread_t tid;
-    int threaded = pl_build_threads() > 1 && m >= 65536 && pthread_create(&tid, NULL, dedup_part, &J[1]) == 0;
-    dedup_part(&J[0]);
-    if (threaded) {
-        pthread_join(tid, NULL);
+    if (pl_run_two(dedup_part, J, m >= 65536 ? pl_build_threads() : 1))
         dedup_two_threads++;
-    } else {
-        dedup_part(&J[1]);
-    }
     b->n_dups += J[0].dropped + J[1].dropped;
     if (b->n_dups)
         compact_lines(b->r, drop);
